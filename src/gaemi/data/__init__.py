@@ -1,0 +1,1 @@
+"""Market state the core consumes: fund universe, embedded defaults, store and importers."""

@@ -1,0 +1,1 @@
+"""Embedded default data (package data): fund universe snapshot and calibrated parameters."""

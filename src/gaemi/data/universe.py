@@ -1,0 +1,229 @@
+"""Load a fund universe: the embedded default snapshot, or a user's CSV/Parquet file.
+
+Every row is validated before a :class:`~gaemi.core.universe.Universe` is built; a bad
+row raises :class:`~gaemi.errors.GaemiInputError` naming the file, the row (the line
+number in a CSV, counting the header as line 1) and the field.
+
+Schema (one row per fund)
+-------------------------
+required  ``ticker``, ``leverage`` (signed, not 0 or 1), ``aum_usd`` (>= 0) and
+          ``underlying_id`` (or ``underlying``, used as the id when no id is given)
+optional  ``name``, ``issuer``, ``underlying``, ``underlying_kind``, ``underlying_group``,
+          ``asset_class``, ``expense_ratio`` (decimal), ``aum_as_of``,
+          ``korean_held_usd`` (USD) or ``korean_share`` (0–1; wins if both are given),
+          ``korean_as_of``, ``source_aum``, ``source_korean``, ``confidence``, ``notes``
+
+The Korean share of a fund is ``korean_share`` where the source states it, otherwise
+``korean_held_usd / aum_usd``. The two figures may be of different dates (see
+``korean_as_of`` and ``aum_as_of``); the report shows both dates.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable, Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gaemi.core.universe import Universe
+from gaemi.errors import GaemiInputError
+
+REQUIRED = ("ticker", "leverage", "aum_usd")
+OPTIONAL = (
+    "name", "issuer", "underlying_id", "underlying", "underlying_kind", "underlying_group",
+    "asset_class", "expense_ratio", "aum_as_of", "korean_held_usd", "korean_share",
+    "korean_as_of", "source_aum", "source_korean", "confidence", "notes",
+)
+KNOWN_COLUMNS = frozenset(REQUIRED + OPTIONAL)
+UNDERLYING_KINDS = ("index", "single_stock", "commodity", "crypto", "rates")
+DEFAULT_RESOURCE = "universe.csv"
+
+
+def default_universe_path() -> Path:
+    """Path of the embedded default snapshot (package data)."""
+    return Path(str(resources.files("gaemi.data.defaults").joinpath(DEFAULT_RESOURCE)))
+
+
+def load_default_universe() -> Universe:
+    """The embedded default snapshot (77 funds, AUM as of 2026-06-01; see FACTS.md)."""
+    return load_universe(default_universe_path(), label="default universe")
+
+
+def load_universe(path: str | Path, *, label: str | None = None) -> Universe:
+    """Read and validate a universe file (``.csv`` or ``.parquet``).
+
+    Raises
+    ------
+    GaemiInputError
+        On a missing file, an unknown or missing column, or any invalid row.
+    """
+    p = Path(path)
+    name = label or p.name
+    if not p.is_file():
+        raise GaemiInputError(f"universe file {str(p)!r} does not exist")
+    suffix = p.suffix.lower()
+    if suffix == ".csv":
+        header, rows = _read_csv(p)
+    elif suffix in (".parquet", ".pq"):
+        header, rows = _read_parquet(p)
+    else:
+        raise GaemiInputError(f"universe file {p.name}: unknown format {suffix!r} "
+                              "(expected .csv or .parquet)")
+    return universe_from_rows(header, rows, source=p.name, label=name)
+
+
+def _read_csv(p: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise GaemiInputError(f"universe file {p.name}: not UTF-8 text ({exc.reason})") from exc
+    lines = text.splitlines()
+    reader = csv.reader(lines)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise GaemiInputError(f"universe file {p.name}: empty file (no header)") from None
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for lineno, values in enumerate(reader, start=2):
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                raise GaemiInputError(
+                    f"{p.name} line {lineno}: {len(values)} fields, header has {len(header)}")
+            yield lineno, dict(zip(header, values, strict=True))
+
+    return header, rows()
+
+
+def _read_parquet(p: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(p)
+    except Exception as exc:  # pyarrow raises several types for a corrupt file
+        raise GaemiInputError(f"universe file {p.name}: not a readable Parquet file ({exc})") from exc
+    header = list(table.column_names)
+    records = table.to_pylist()
+    return header, ((i + 1, rec) for i, rec in enumerate(records))
+
+
+def _number(src: str, row: int, field: str, value: Any, *, required: bool) -> float:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise GaemiInputError(f"{src} row {row}: {field} is missing")
+        return math.nan
+    try:
+        out = float(str(value).strip().replace("_", "")) if isinstance(value, str) else float(value)
+    except ValueError:
+        raise GaemiInputError(f"{src} row {row}: {field} = {value!r} is not a number") from None
+    if math.isnan(out) and required:
+        raise GaemiInputError(f"{src} row {row}: {field} = NaN is not allowed")
+    if math.isinf(out):
+        raise GaemiInputError(f"{src} row {row}: {field} = {value!r} must be finite")
+    return out
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return str(value).strip()
+
+
+def universe_from_rows(
+    header: Iterable[str],
+    rows: Iterable[tuple[int, dict[str, Any]]],
+    *,
+    source: str,
+    label: str,
+) -> Universe:
+    """Validate rows (``(row_number, record)``) and build a :class:`Universe`."""
+    header = list(header)
+    unknown = [h for h in header if h not in KNOWN_COLUMNS]
+    if unknown:
+        raise GaemiInputError(
+            f"{source}: unknown column {unknown[0]!r} (known: {', '.join(sorted(KNOWN_COLUMNS))})")
+    missing = [c for c in REQUIRED if c not in header]
+    if "underlying_id" not in header and "underlying" not in header:
+        missing.append("underlying_id")
+    if missing:
+        raise GaemiInputError(f"{source}: required column {missing[0]!r} is missing")
+
+    cols: dict[str, list[Any]] = {k: [] for k in (
+        "ticker", "name", "issuer", "leverage", "underlying_id", "underlying_kind",
+        "underlying_group", "expense_ratio", "aum_usd", "aum_as_of", "korean_share",
+        "korean_as_of", "source_aum", "source_korean")}
+    seen: dict[str, int] = {}
+    for row, rec in rows:
+        ticker = _text(rec.get("ticker")).upper()
+        if not ticker:
+            raise GaemiInputError(f"{source} row {row}: ticker is missing")
+        if ticker in seen:
+            raise GaemiInputError(
+                f"{source} row {row}: ticker = {ticker!r} duplicates row {seen[ticker]}")
+        seen[ticker] = row
+        lev = _number(source, row, "leverage", rec.get("leverage"), required=True)
+        if lev in (0.0, 1.0):
+            raise GaemiInputError(
+                f"{source} row {row}: leverage = {lev:g} is not a leveraged or inverse fund")
+        if abs(lev) > 10:
+            raise GaemiInputError(f"{source} row {row}: leverage = {lev:g} is outside [-10, 10]")
+        aum = _number(source, row, "aum_usd", rec.get("aum_usd"), required=True)
+        if aum < 0:
+            raise GaemiInputError(f"{source} row {row}: aum_usd = {aum:g} must be >= 0")
+        er = _number(source, row, "expense_ratio", rec.get("expense_ratio"), required=False)
+        if not math.isnan(er) and not 0 <= er < 0.2:
+            raise GaemiInputError(
+                f"{source} row {row}: expense_ratio = {er:g} must be a decimal in [0, 0.2)")
+        share = _number(source, row, "korean_share", rec.get("korean_share"), required=False)
+        held = _number(source, row, "korean_held_usd", rec.get("korean_held_usd"), required=False)
+        if not math.isnan(held) and held < 0:
+            raise GaemiInputError(f"{source} row {row}: korean_held_usd = {held:g} must be >= 0")
+        if math.isnan(share) and not math.isnan(held):
+            if aum <= 0:
+                raise GaemiInputError(
+                    f"{source} row {row}: korean_held_usd = {held:g} with aum_usd = 0")
+            share = held / aum
+            if share > 1:
+                raise GaemiInputError(
+                    f"{source} row {row}: korean_held_usd = {held:g} exceeds aum_usd = {aum:g} "
+                    f"(Korean share {share:.0%} > 100%)")
+        if not math.isnan(share) and not 0 <= share <= 1:
+            raise GaemiInputError(
+                f"{source} row {row}: korean_share = {share:g} must be in [0, 1]")
+        uid = _text(rec.get("underlying_id")) or _text(rec.get("underlying"))
+        if not uid:
+            raise GaemiInputError(f"{source} row {row}: underlying_id is missing")
+        kind = _text(rec.get("underlying_kind")) or "index"
+        if kind not in UNDERLYING_KINDS:
+            raise GaemiInputError(
+                f"{source} row {row}: underlying_kind = {kind!r} must be one of "
+                f"{', '.join(UNDERLYING_KINDS)}")
+        cols["ticker"].append(ticker)
+        cols["name"].append(_text(rec.get("name")) or ticker)
+        cols["issuer"].append(_text(rec.get("issuer")) or "unknown")
+        cols["leverage"].append(lev)
+        cols["underlying_id"].append(uid.upper())
+        cols["underlying_kind"].append(kind)
+        cols["underlying_group"].append(_text(rec.get("underlying_group")) or uid.upper())
+        cols["expense_ratio"].append(er)
+        cols["aum_usd"].append(aum)
+        cols["aum_as_of"].append(_text(rec.get("aum_as_of")))
+        cols["korean_share"].append(share)
+        cols["korean_as_of"].append(_text(rec.get("korean_as_of")))
+        cols["source_aum"].append(_text(rec.get("source_aum")))
+        cols["source_korean"].append(_text(rec.get("source_korean")))
+    if not cols["ticker"]:
+        raise GaemiInputError(f"{source}: no funds (the file has a header but no rows)")
+    arrays: dict[str, Any] = {
+        k: np.asarray(v, dtype=float) if k in ("leverage", "expense_ratio", "aum_usd",
+                                                "korean_share") else np.asarray(v, dtype=str)
+        for k, v in cols.items()
+    }
+    return Universe(**arrays, label=label)

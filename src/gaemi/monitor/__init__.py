@@ -1,0 +1,1 @@
+"""Indicators, triggers and the composite risk status."""

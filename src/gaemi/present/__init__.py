@@ -1,0 +1,1 @@
+"""The edges: command line, report, HTTP API and dashboard."""

@@ -1,0 +1,166 @@
+"""Shared pieces of the command line: parsing moves and money, printing results, errors.
+
+Conventions every command follows: moves are read from ``-5%`` or ``-0.05`` and the
+command says on stderr which it read; ``--format table|json|csv``; JSON is a list of
+records whose keys carry units (``move_frac``, ``flow_usd`` …); bad input exits with
+code 2 and one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from gaemi.errors import GaemiInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class OutputFormat(str, Enum):
+    """How a command prints its result."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+_MONEY_SUFFIX = {
+    "": 1.0, "k": 1e3, "m": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9, "t": 1e12, "tn": 1e12,
+}
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+
+
+def parse_move(text: str, name: str = "move") -> float:
+    """Read a move from ``-5%`` (percent) or ``-0.05`` (fraction); returns the fraction.
+
+    A bare number with an absolute value above 1 is refused as ambiguous (``-5`` could
+    mean −5 % or −500 %): write ``-5%``.
+    """
+    s = str(text).strip().replace(" ", "")
+    m = re.fullmatch(rf"({_NUMBER})(%?)", s)
+    if not m:
+        raise GaemiInputError(f"{name} = {text!r} is not a move (write -5% or -0.05)")
+    value = float(m.group(1))
+    if m.group(2):
+        value /= 100.0
+    elif abs(value) > 1.0:
+        raise GaemiInputError(
+            f"{name} = {text!r} is ambiguous: write {value:g}% for a percent or a fraction "
+            "between -1 and 1")
+    if value < -1.0:
+        raise GaemiInputError(f"{name} = {text!r} is below -100% (a price cannot go negative)")
+    return value
+
+
+def describe_move(text: str, value: float) -> str:
+    """The note a command prints about how it read a move."""
+    unit = "percent" if str(text).strip().endswith("%") else "fraction"
+    return f"read {text} as {unit}: move_frac = {value:+.6g} ({value:+.2%})"
+
+
+def parse_move_grid(text: str, name: str = "moves") -> tuple[float, float, float]:
+    """Read ``START:STOP:STEP`` (each ``-5%`` or ``-0.05``) into fractions."""
+    parts = str(text).split(":")
+    if len(parts) != 3:
+        raise GaemiInputError(f"{name} = {text!r} must be START:STOP:STEP, e.g. -10%:10%:1%")
+    start = parse_move(parts[0], f"{name} start")
+    stop = parse_move(parts[1], f"{name} stop")
+    step_text = parts[2].lstrip("+")
+    step = parse_move(step_text, f"{name} step")
+    if step <= 0:
+        raise GaemiInputError(f"{name} step = {parts[2]!r} must be > 0")
+    return start, stop, step
+
+
+def parse_money(text: str, name: str = "amount") -> float:
+    """Read an amount: ``45e9``, ``45B``, ``45bn``, ``$1.2T``, ``700M``, ``45_000_000_000``."""
+    s = str(text).strip().replace(",", "").replace("_", "").lstrip("$")
+    m = re.fullmatch(rf"({_NUMBER})\s*([A-Za-z]*)", s)
+    if not m or m.group(2).lower() not in _MONEY_SUFFIX:
+        raise GaemiInputError(f"{name} = {text!r} is not an amount (write 45e9 or 45B)")
+    value = float(m.group(1)) * _MONEY_SUFFIX[m.group(2).lower()]
+    if not math.isfinite(value):
+        raise GaemiInputError(f"{name} = {text!r} must be finite")
+    return value
+
+
+def note(message: str) -> None:
+    """A line for the human on stderr (stdout stays machine-readable)."""
+    print(message, file=sys.stderr)
+
+
+def format_usd(value: float) -> str:
+    """$13.50B, -$2.70B, $540.0M, $12.3k."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    for div, suf, fmt in ((1e12, "T", "{:.2f}"), (1e9, "B", "{:.2f}"), (1e6, "M", "{:.1f}"),
+                          (1e3, "k", "{:.1f}")):
+        if v >= div:
+            return f"{sign}${fmt.format(v / div)}{suf}"
+    return f"{sign}${v:.0f}"
+
+
+def format_frac(value: float) -> str:
+    """A fraction as a percent with sign: -0.05 -> -5.00%."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:+.2%}"
+
+
+def _cell(column: str, value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "—"
+        if column.endswith("_usd"):
+            return format_usd(value)
+        if column.endswith(("_frac", "_share")):
+            return format_frac(value) if column.endswith("move_frac") else f"{value:.1%}"
+        if column == "leverage":
+            return f"{value:+g}x"
+        return f"{value:,.4g}"
+    return str(value)
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: NaN becomes null, NumPy scalars become Python ones."""
+    out = []
+    for rec in df.to_dict(orient="records"):
+        clean: dict[str, Any] = {}
+        for k, v in rec.items():
+            if hasattr(v, "item"):
+                v = v.item()
+            if isinstance(v, float) and not math.isfinite(v):
+                v = None
+            clean[str(k)] = v
+        out.append(clean)
+    return out
+
+
+def emit(df: pd.DataFrame, fmt: OutputFormat, *, title: str = "", caption: str = "") -> None:
+    """Print a result frame as a Rich table, JSON records or CSV on stdout."""
+    if fmt == OutputFormat.json:
+        json.dump(records(df), sys.stdout, indent=1, allow_nan=False)
+        sys.stdout.write("\n")
+        return
+    if fmt == OutputFormat.csv:
+        df.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title or None, caption=caption or None, show_lines=False)
+    for col in df.columns:
+        numeric = df[col].dtype.kind in "fiu"
+        table.add_column(str(col), justify="right" if numeric else "left")
+    for rec in df.itertuples(index=False):
+        table.add_row(*(_cell(str(c), v) for c, v in zip(df.columns, rec, strict=True)))
+    Console(width=max(100, min(200, 24 * len(df.columns)))).print(table)

@@ -1,0 +1,151 @@
+"""``gaemi flows``: what leveraged and inverse funds must trade at the close."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gaemi.errors import GaemiInputError
+from gaemi.present.cli.common import (
+    OutputFormat,
+    describe_move,
+    emit,
+    format_usd,
+    note,
+    parse_money,
+    parse_move,
+    parse_move_grid,
+)
+
+EPILOG = """
+Examples:
+
+  gaemi flows --move -5%                      # the default universe, by underlying
+
+  gaemi flows --fund 3:45e9 --moves=-5%:-1%:1%   # the research note's $45B 3x ladder
+
+  gaemi flows --move 1% --by underlying       # per-1% sensitivity and Korean share
+
+  gaemi flows --move -3% --underlying NDX --by fund --format json
+"""
+
+
+def parse_fund(text: str) -> tuple[float, float, str, float]:
+    """``L:AUM[:UNDERLYING[:KOREAN_SHARE]]`` → (leverage, aum_usd, underlying, share)."""
+    parts = text.split(":")
+    if not 2 <= len(parts) <= 4:
+        raise GaemiInputError(
+            f"fund = {text!r} must be LEVERAGE:AUM[:UNDERLYING[:KOREAN_SHARE]], e.g. 3:45e9")
+    try:
+        lev = float(parts[0])
+    except ValueError:
+        raise GaemiInputError(f"fund leverage = {parts[0]!r} is not a number") from None
+    aum = parse_money(parts[1], "fund aum_usd")
+    uid = parts[2].strip().upper() if len(parts) > 2 and parts[2].strip() else "HYP"
+    share = float("nan")
+    if len(parts) == 4:
+        share = parse_move(parts[3], "fund korean_share") if parts[3].strip() else share
+    return lev, aum, uid, share
+
+
+def flows(
+    move: Annotated[
+        str | None, typer.Option("--move", "-m", help="One move of every underlying: -5% or -0.05.")
+    ] = None,
+    moves: Annotated[
+        str | None,
+        typer.Option("--moves", help="A ladder START:STOP:STEP, e.g. -10%:10%:1% (use --moves=…)."),
+    ] = None,
+    underlying: Annotated[
+        list[str] | None,
+        typer.Option("--underlying", "-u", help="Only funds on this underlying id or group "
+                     "(NDX, SOX, semiconductors, TSLA …); repeatable."),
+    ] = None,
+    by: Annotated[
+        str, typer.Option("--by", help="fund | underlying | group | issuer | holder | total")
+    ] = "underlying",
+    universe: Annotated[
+        Path | None, typer.Option("--universe", help="Your own universe CSV/Parquet file.")
+    ] = None,
+    fund: Annotated[
+        list[str] | None,
+        typer.Option("--fund", help="A hypothetical fund LEVERAGE:AUM[:UNDERLYING[:KOREAN_SHARE]] "
+                     "instead of the universe, e.g. 3:45e9; repeatable."),
+    ] = None,
+    korean_aum: Annotated[
+        str | None,
+        typer.Option("--korean-aum", help="What-if: Korean holdings of the 3x funds total this "
+                     "(USD, e.g. 45e9), spread like today's Korean holdings."),
+    ] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option("--scenario", help="YAML what-if: korean_holdings_usd per ticker, "
+                     "korean_aum_usd, creations_usd per ticker."),
+    ] = None,
+    top: Annotated[int, typer.Option("--top", help="With --by fund: show this many funds "
+                                     "per move (0 = all).")] = 0,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+) -> None:
+    """Close rebalancing flow ΔE = L(L−1)·A·r + L·C of leveraged/inverse funds, in USD.
+
+    Positive flow is buying the underlying. Korean flow is each fund's Korean share times
+    its flow; funds with no Korean data are 'unattributed', never guessed.
+    """
+    from gaemi.core.flows import compute_flows, ladder_moves, parse_groupings
+    from gaemi.data.scenario import load_flow_scenario
+    from gaemi.data.universe import load_default_universe, load_universe
+
+    (group,) = parse_groupings([by])
+    if move is not None and moves is not None:
+        raise GaemiInputError("give either --move or --moves, not both")
+    if moves is not None:
+        grid = ladder_moves(*parse_move_grid(moves))
+        note(f"read --moves {moves} as {grid.size} moves from {grid[0]:+.4g} to {grid[-1]:+.4g}")
+    else:
+        text = move if move is not None else "1%"
+        value = parse_move(text)
+        note(describe_move(text, value) + ("" if move is not None else " (default: per-1% "
+                                           "sensitivity)"))
+        grid = [value]
+    if fund and universe is not None:
+        raise GaemiInputError("give either --fund or --universe, not both")
+    if fund:
+        from gaemi.core.universe import Universe
+
+        parsed = [parse_fund(f) for f in fund]
+        u = Universe.hypothetical([p[0] for p in parsed], [p[1] for p in parsed],
+                                  [p[2] for p in parsed], [p[3] for p in parsed])
+    elif universe is not None:
+        u = load_universe(universe)
+    else:
+        u = load_default_universe()
+    creations = None
+    if scenario is not None:
+        sc = load_flow_scenario(scenario)
+        u = sc.apply(u)
+        creations = sc.creations_usd or None
+    if korean_aum is not None:
+        u = u.with_korean_aum(parse_money(korean_aum, "korean-aum"))
+    if underlying:
+        u = u.where_underlying(underlying)
+    result = compute_flows(u, grid, creations)
+    df = result.to_frame(group)
+    if group == "fund":
+        df = df[["move_frac", "ticker", "leverage", "underlying_id", "aum_usd", "korean_share",
+                 "flow_usd", "korean_flow_usd", "flow_per_pct_usd"]]
+        if top > 0:
+            df = (df.assign(_a=df["flow_usd"].abs())
+                  .sort_values(["move_frac", "_a"], ascending=[True, False], kind="stable")
+                  .groupby("move_frac", sort=False).head(top).drop(columns="_a"))
+    total = result.total_usd()
+    caption = "; ".join(f"{r:+.1%}: total {format_usd(t)}" for r, t in
+                        zip(result.scenario_move_frac, total, strict=True)) if len(total) <= 4 else ""
+    emit(df, fmt, title=f"Close rebalancing flow by {group} — {u.label}",
+         caption=caption + (" · + = buying the underlying" if caption else ""))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``flows`` to the app."""
+    app.command("flows", epilog=EPILOG)(flows)
