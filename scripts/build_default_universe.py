@@ -22,7 +22,10 @@ OUT = Path(__file__).resolve().parents[1] / "src/gaemi/data/defaults/universe.cs
 UNDERLYINGS: dict[str, tuple[str, str, str]] = {
     "NDX": ("NDX", "index", "NDX"),
     "ICESEMIT (NYSE/ICE Semiconductor Index; PHLX SOX until 2021-08-25)": (
-        "SOX", "index", "semiconductors"),
+        "SOX",
+        "index",
+        "semiconductors",
+    ),
     "DJUSSC (Dow Jones US Semiconductors)": ("DJUSSC", "index", "semiconductors"),
     "SPX": ("SPX", "index", "SPX"),
     "IXT (S&P Technology Select Sector)": ("IXT", "index", "other_equity_index"),
@@ -39,7 +42,10 @@ UNDERLYINGS: dict[str, tuple[str, str, str]] = {
     "RTY (Russell 2000)": ("RTY", "index", "other_equity_index"),
     "Gold miners index (aggregator says GDM; unverified)": ("GDM", "index", "other_equity_index"),
     "Junior gold miners index (aggregator says GDM; unverified)": (
-        "GDXJ", "index", "other_equity_index"),
+        "GDXJ",
+        "index",
+        "other_equity_index",
+    ),
     "GDM (NYSE Arca Gold Miners)": ("GDM", "index", "other_equity_index"),
     "INDU (DJIA)": ("INDU", "index", "other_equity_index"),
     "DJ US Select Home Construction": ("DJSHMB", "index", "other_equity_index"),

@@ -1,4 +1,4 @@
-"""gaemi (개미): measure, stress-test and monitor the fragility built by concentrated retail leverage.
+"""gaemi (개미): measure, stress-test and monitor the fragility of concentrated retail leverage.
 
 Importing :mod:`gaemi` is light (NumPy only); pandas, DuckDB, Typer and the web stack are
 imported by the modules that use them. The layers, from pure to impure:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from gaemi.core.universe import FloatArray, Universe
 from gaemi.errors import GaemiInputError
@@ -130,7 +130,8 @@ class FlowResult:
 
     def total_usd(self) -> FloatArray:
         """Aggregate flow per scenario, USD."""
-        return self.flow_usd.sum(axis=0)
+        total: FloatArray = self.flow_usd.sum(axis=0)
+        return total
 
     def sensitivity_usd_per_pct(self) -> FloatArray:
         """Per-fund flow for a 1 % move of its underlying: L(L−1)·A·0.01, USD."""
@@ -176,8 +177,12 @@ class FlowResult:
             return long.drop(columns=["scenario"]).reset_index(drop=True)
         if by == "holder":
             return self._holder_frame(long)
-        key = {"underlying": "underlying_id", "group": "underlying_group",
-               "issuer": "issuer", "total": None}[by]
+        key = {
+            "underlying": "underlying_id",
+            "group": "underlying_group",
+            "issuer": "issuer",
+            "total": None,
+        }[by]
         keys = ["scenario"] + ([key] if key else [])
         long["known_aum_usd"] = np.where(np.isnan(long["korean_share"]), 0.0, long["aum_usd"])
         long["korean_aum_usd"] = long["korean_share"] * long["aum_usd"]
@@ -195,14 +200,18 @@ class FlowResult:
         if self._moves_differ():
             out["move_frac"] = np.nan if key is None or by != "underlying" else out["move_frac"]
         out["korean_coverage_frac"] = np.divide(
-            out["known_aum_usd"].to_numpy(), out["aum_usd"].to_numpy(),
-            out=np.full(len(out), np.nan), where=out["aum_usd"].to_numpy() > 0)
+            out["known_aum_usd"].to_numpy(),
+            out["aum_usd"].to_numpy(),
+            out=np.full(len(out), np.nan),
+            where=out["aum_usd"].to_numpy() > 0,
+        )
         out = out.drop(columns=["known_aum_usd", "scenario"])
         if by == "total":
             out.insert(0, "group", "all funds")
         else:
-            out = out.sort_values(["move_frac", "flow_per_pct_usd"], ascending=[True, False],
-                                  kind="stable")
+            out = out.sort_values(
+                ["move_frac", "flow_per_pct_usd"], ascending=[True, False], kind="stable"
+            )
         return out.reset_index(drop=True)
 
     def _moves_differ(self) -> bool:
@@ -220,11 +229,13 @@ class FlowResult:
             k = known[sel]
             kor = korean[sel].sum()
             move = self.scenario_move_frac[s]
-            rows.extend([
-                {"move_frac": move, "holder": "korean", "flow_usd": kor},
-                {"move_frac": move, "holder": "non_korean", "flow_usd": flow[k].sum() - kor},
-                {"move_frac": move, "holder": "unattributed", "flow_usd": flow[~k].sum()},
-            ])
+            rows.extend(
+                [
+                    {"move_frac": move, "holder": "korean", "flow_usd": kor},
+                    {"move_frac": move, "holder": "non_korean", "flow_usd": flow[k].sum() - kor},
+                    {"move_frac": move, "holder": "unattributed", "flow_usd": flow[~k].sum()},
+                ]
+            )
         return pd.DataFrame(rows)
 
 
@@ -252,8 +263,9 @@ def compute_flows(
     r = validate_moves(moves)
     c = _creations(universe, creations_usd)
     move = np.broadcast_to(r[None, :], (len(universe), r.size)).astype(np.float64)
-    flow = rebalance_flow_usd(universe.leverage[:, None], universe.aum_usd[:, None], move,
-                              c[:, None])
+    flow = rebalance_flow_usd(
+        universe.leverage[:, None], universe.aum_usd[:, None], move, c[:, None]
+    )
     return FlowResult(universe, move, c, flow, r)
 
 

@@ -152,10 +152,22 @@ class Universe:
     def columns(self) -> dict[str, NDArray[np.generic]]:
         """All columns by name, in display order."""
         out: dict[str, NDArray[np.generic]] = {}
-        for name in ("ticker", "name", "issuer", "leverage", "underlying_id",
-                     "underlying_kind", "underlying_group", "expense_ratio", "aum_usd",
-                     "aum_as_of", "korean_share", "korean_as_of", "source_aum",
-                     "source_korean"):
+        for name in (
+            "ticker",
+            "name",
+            "issuer",
+            "leverage",
+            "underlying_id",
+            "underlying_kind",
+            "underlying_group",
+            "expense_ratio",
+            "aum_usd",
+            "aum_as_of",
+            "korean_share",
+            "korean_as_of",
+            "source_aum",
+            "source_korean",
+        ):
             out[name] = getattr(self, name)
         return out
 
@@ -222,10 +234,17 @@ class Universe:
             new_korean[hit] = usd
             known[hit] = 0.0  # marks as known; share set below
         aum = other + new_korean
-        share = np.where(np.isnan(known), np.nan,
-                         np.divide(new_korean, aum, out=np.zeros_like(aum), where=aum > 0))
-        return replace(self, aum_usd=aum, korean_share=share,
-                       label=f"{self.label} (Korean holdings overridden)")
+        share = np.where(
+            np.isnan(known),
+            np.nan,
+            np.divide(new_korean, aum, out=np.zeros_like(aum), where=aum > 0),
+        )
+        return replace(
+            self,
+            aum_usd=aum,
+            korean_share=share,
+            label=f"{self.label} (Korean holdings overridden)",
+        )
 
     def with_korean_aum(self, total_usd: float, *, leverage_at_least: float = 3.0) -> Universe:
         """Scale Korean holdings so that they total ``total_usd`` in the selected funds.
@@ -246,8 +265,9 @@ class Universe:
         if weights.sum() <= 0:
             weights = np.where(sel, self.aum_usd, 0.0)
         weights = weights / weights.sum()
-        target = {str(t): float(total_usd * w) for t, w in zip(self.ticker, weights, strict=True)
-                  if w > 0}
+        target = {
+            str(t): float(total_usd * w) for t, w in zip(self.ticker, weights, strict=True) if w > 0
+        }
         return self.with_korean_holdings(target)
 
     @staticmethod

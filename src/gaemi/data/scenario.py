@@ -23,8 +23,9 @@ from typing import Any
 from gaemi.core.universe import Universe
 from gaemi.errors import GaemiInputError
 
-FLOW_KEYS = frozenset({"name", "source", "notes", "korean_aum_usd", "korean_holdings_usd",
-                       "creations_usd"})
+FLOW_KEYS = frozenset(
+    {"name", "source", "notes", "korean_aum_usd", "korean_holdings_usd", "creations_usd"}
+)
 
 
 def _amount(src: str, fieldname: str, value: Any, *, nonneg: bool) -> float:
@@ -44,8 +45,9 @@ def _mapping(src: str, fieldname: str, value: Any, *, nonneg: bool) -> dict[str,
         return {}
     if not isinstance(value, Mapping):
         raise GaemiInputError(f"{src}: {fieldname} must be a mapping TICKER: USD")
-    return {str(k).upper(): _amount(src, f"{fieldname}.{k}", v, nonneg=nonneg)
-            for k, v in value.items()}
+    return {
+        str(k).upper(): _amount(src, f"{fieldname}.{k}", v, nonneg=nonneg) for k, v in value.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -75,14 +77,16 @@ def flow_scenario_from_dict(data: Any, src: str = "scenario") -> FlowScenario:
     unknown = sorted(set(map(str, data)) - FLOW_KEYS)
     if unknown:
         raise GaemiInputError(
-            f"{src}: unknown field {unknown[0]!r} (known: {', '.join(sorted(FLOW_KEYS))})")
+            f"{src}: unknown field {unknown[0]!r} (known: {', '.join(sorted(FLOW_KEYS))})"
+        )
     k = data.get("korean_aum_usd")
     return FlowScenario(
         name=str(data.get("name", src)),
         source=str(data.get("source", "")),
         korean_aum_usd=None if k is None else _amount(src, "korean_aum_usd", k, nonneg=True),
-        korean_holdings_usd=_mapping(src, "korean_holdings_usd",
-                                     data.get("korean_holdings_usd"), nonneg=True),
+        korean_holdings_usd=_mapping(
+            src, "korean_holdings_usd", data.get("korean_holdings_usd"), nonneg=True
+        ),
         creations_usd=_mapping(src, "creations_usd", data.get("creations_usd"), nonneg=False),
     )
 

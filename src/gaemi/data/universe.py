@@ -34,9 +34,22 @@ from gaemi.errors import GaemiInputError
 
 REQUIRED = ("ticker", "leverage", "aum_usd")
 OPTIONAL = (
-    "name", "issuer", "underlying_id", "underlying", "underlying_kind", "underlying_group",
-    "asset_class", "expense_ratio", "aum_as_of", "korean_held_usd", "korean_share",
-    "korean_as_of", "source_aum", "source_korean", "confidence", "notes",
+    "name",
+    "issuer",
+    "underlying_id",
+    "underlying",
+    "underlying_kind",
+    "underlying_group",
+    "asset_class",
+    "expense_ratio",
+    "aum_as_of",
+    "korean_held_usd",
+    "korean_share",
+    "korean_as_of",
+    "source_aum",
+    "source_korean",
+    "confidence",
+    "notes",
 )
 KNOWN_COLUMNS = frozenset(REQUIRED + OPTIONAL)
 UNDERLYING_KINDS = ("index", "single_stock", "commodity", "crypto", "rates")
@@ -71,8 +84,9 @@ def load_universe(path: str | Path, *, label: str | None = None) -> Universe:
     elif suffix in (".parquet", ".pq"):
         header, rows = _read_parquet(p)
     else:
-        raise GaemiInputError(f"universe file {p.name}: unknown format {suffix!r} "
-                              "(expected .csv or .parquet)")
+        raise GaemiInputError(
+            f"universe file {p.name}: unknown format {suffix!r} (expected .csv or .parquet)"
+        )
     return universe_from_rows(header, rows, source=p.name, label=name)
 
 
@@ -94,7 +108,8 @@ def _read_csv(p: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]
                 continue
             if len(values) != len(header):
                 raise GaemiInputError(
-                    f"{p.name} line {lineno}: {len(values)} fields, header has {len(header)}")
+                    f"{p.name} line {lineno}: {len(values)} fields, header has {len(header)}"
+                )
             yield lineno, dict(zip(header, values, strict=True))
 
     return header, rows()
@@ -106,7 +121,9 @@ def _read_parquet(p: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any
     try:
         table = pq.read_table(p)
     except Exception as exc:  # pyarrow raises several types for a corrupt file
-        raise GaemiInputError(f"universe file {p.name}: not a readable Parquet file ({exc})") from exc
+        raise GaemiInputError(
+            f"universe file {p.name}: not a readable Parquet file ({exc})"
+        ) from exc
     header = list(table.column_names)
     records = table.to_pylist()
     return header, ((i + 1, rec) for i, rec in enumerate(records))
@@ -148,17 +165,33 @@ def universe_from_rows(
     unknown = [h for h in header if h not in KNOWN_COLUMNS]
     if unknown:
         raise GaemiInputError(
-            f"{source}: unknown column {unknown[0]!r} (known: {', '.join(sorted(KNOWN_COLUMNS))})")
+            f"{source}: unknown column {unknown[0]!r} (known: {', '.join(sorted(KNOWN_COLUMNS))})"
+        )
     missing = [c for c in REQUIRED if c not in header]
     if "underlying_id" not in header and "underlying" not in header:
         missing.append("underlying_id")
     if missing:
         raise GaemiInputError(f"{source}: required column {missing[0]!r} is missing")
 
-    cols: dict[str, list[Any]] = {k: [] for k in (
-        "ticker", "name", "issuer", "leverage", "underlying_id", "underlying_kind",
-        "underlying_group", "expense_ratio", "aum_usd", "aum_as_of", "korean_share",
-        "korean_as_of", "source_aum", "source_korean")}
+    cols: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "ticker",
+            "name",
+            "issuer",
+            "leverage",
+            "underlying_id",
+            "underlying_kind",
+            "underlying_group",
+            "expense_ratio",
+            "aum_usd",
+            "aum_as_of",
+            "korean_share",
+            "korean_as_of",
+            "source_aum",
+            "source_korean",
+        )
+    }
     seen: dict[str, int] = {}
     for row, rec in rows:
         ticker = _text(rec.get("ticker")).upper()
@@ -166,12 +199,14 @@ def universe_from_rows(
             raise GaemiInputError(f"{source} row {row}: ticker is missing")
         if ticker in seen:
             raise GaemiInputError(
-                f"{source} row {row}: ticker = {ticker!r} duplicates row {seen[ticker]}")
+                f"{source} row {row}: ticker = {ticker!r} duplicates row {seen[ticker]}"
+            )
         seen[ticker] = row
         lev = _number(source, row, "leverage", rec.get("leverage"), required=True)
         if lev in (0.0, 1.0):
             raise GaemiInputError(
-                f"{source} row {row}: leverage = {lev:g} is not a leveraged or inverse fund")
+                f"{source} row {row}: leverage = {lev:g} is not a leveraged or inverse fund"
+            )
         if abs(lev) > 10:
             raise GaemiInputError(f"{source} row {row}: leverage = {lev:g} is outside [-10, 10]")
         aum = _number(source, row, "aum_usd", rec.get("aum_usd"), required=True)
@@ -180,7 +215,8 @@ def universe_from_rows(
         er = _number(source, row, "expense_ratio", rec.get("expense_ratio"), required=False)
         if not math.isnan(er) and not 0 <= er < 0.2:
             raise GaemiInputError(
-                f"{source} row {row}: expense_ratio = {er:g} must be a decimal in [0, 0.2)")
+                f"{source} row {row}: expense_ratio = {er:g} must be a decimal in [0, 0.2)"
+            )
         share = _number(source, row, "korean_share", rec.get("korean_share"), required=False)
         held = _number(source, row, "korean_held_usd", rec.get("korean_held_usd"), required=False)
         if not math.isnan(held) and held < 0:
@@ -188,15 +224,16 @@ def universe_from_rows(
         if math.isnan(share) and not math.isnan(held):
             if aum <= 0:
                 raise GaemiInputError(
-                    f"{source} row {row}: korean_held_usd = {held:g} with aum_usd = 0")
+                    f"{source} row {row}: korean_held_usd = {held:g} with aum_usd = 0"
+                )
             share = held / aum
             if share > 1:
                 raise GaemiInputError(
                     f"{source} row {row}: korean_held_usd = {held:g} exceeds aum_usd = {aum:g} "
-                    f"(Korean share {share:.0%} > 100%)")
+                    f"(Korean share {share:.0%} > 100%)"
+                )
         if not math.isnan(share) and not 0 <= share <= 1:
-            raise GaemiInputError(
-                f"{source} row {row}: korean_share = {share:g} must be in [0, 1]")
+            raise GaemiInputError(f"{source} row {row}: korean_share = {share:g} must be in [0, 1]")
         uid = _text(rec.get("underlying_id")) or _text(rec.get("underlying"))
         if not uid:
             raise GaemiInputError(f"{source} row {row}: underlying_id is missing")
@@ -204,7 +241,8 @@ def universe_from_rows(
         if kind not in UNDERLYING_KINDS:
             raise GaemiInputError(
                 f"{source} row {row}: underlying_kind = {kind!r} must be one of "
-                f"{', '.join(UNDERLYING_KINDS)}")
+                f"{', '.join(UNDERLYING_KINDS)}"
+            )
         cols["ticker"].append(ticker)
         cols["name"].append(_text(rec.get("name")) or ticker)
         cols["issuer"].append(_text(rec.get("issuer")) or "unknown")
@@ -222,8 +260,9 @@ def universe_from_rows(
     if not cols["ticker"]:
         raise GaemiInputError(f"{source}: no funds (the file has a header but no rows)")
     arrays: dict[str, Any] = {
-        k: np.asarray(v, dtype=float) if k in ("leverage", "expense_ratio", "aum_usd",
-                                                "korean_share") else np.asarray(v, dtype=str)
+        k: np.asarray(v, dtype=float)
+        if k in ("leverage", "expense_ratio", "aum_usd", "korean_share")
+        else np.asarray(v, dtype=str)
         for k, v in cols.items()
     }
     return Universe(**arrays, label=label)

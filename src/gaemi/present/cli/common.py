@@ -12,7 +12,7 @@ import json
 import math
 import re
 import sys
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from gaemi.errors import GaemiInputError
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """How a command prints its result."""
 
     table = "table"
@@ -30,7 +30,14 @@ class OutputFormat(str, Enum):
 
 
 _MONEY_SUFFIX = {
-    "": 1.0, "k": 1e3, "m": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9, "t": 1e12, "tn": 1e12,
+    "": 1.0,
+    "k": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "t": 1e12,
+    "tn": 1e12,
 }
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 
@@ -51,7 +58,8 @@ def parse_move(text: str, name: str = "move") -> float:
     elif abs(value) > 1.0:
         raise GaemiInputError(
             f"{name} = {text!r} is ambiguous: write {value:g}% for a percent or a fraction "
-            "between -1 and 1")
+            "between -1 and 1"
+        )
     if value < -1.0:
         raise GaemiInputError(f"{name} = {text!r} is below -100% (a price cannot go negative)")
     return value
@@ -100,8 +108,12 @@ def format_usd(value: float) -> str:
         return "—"
     sign = "-" if value < 0 else ""
     v = abs(value)
-    for div, suf, fmt in ((1e12, "T", "{:.2f}"), (1e9, "B", "{:.2f}"), (1e6, "M", "{:.1f}"),
-                          (1e3, "k", "{:.1f}")):
+    for div, suf, fmt in (
+        (1e12, "T", "{:.2f}"),
+        (1e9, "B", "{:.2f}"),
+        (1e6, "M", "{:.1f}"),
+        (1e3, "k", "{:.1f}"),
+    ):
         if v >= div:
             return f"{sign}${fmt.format(v / div)}{suf}"
     return f"{sign}${v:.0f}"

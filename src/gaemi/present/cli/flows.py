@@ -37,7 +37,8 @@ def parse_fund(text: str) -> tuple[float, float, str, float]:
     parts = text.split(":")
     if not 2 <= len(parts) <= 4:
         raise GaemiInputError(
-            f"fund = {text!r} must be LEVERAGE:AUM[:UNDERLYING[:KOREAN_SHARE]], e.g. 3:45e9")
+            f"fund = {text!r} must be LEVERAGE:AUM[:UNDERLYING[:KOREAN_SHARE]], e.g. 3:45e9"
+        )
     try:
         lev = float(parts[0])
     except ValueError:
@@ -60,8 +61,12 @@ def flows(
     ] = None,
     underlying: Annotated[
         list[str] | None,
-        typer.Option("--underlying", "-u", help="Only funds on this underlying id or group "
-                     "(NDX, SOX, semiconductors, TSLA …); repeatable."),
+        typer.Option(
+            "--underlying",
+            "-u",
+            help="Only funds on this underlying id or group "
+            "(NDX, SOX, semiconductors, TSLA …); repeatable.",
+        ),
     ] = None,
     by: Annotated[
         str, typer.Option("--by", help="fund | underlying | group | issuer | holder | total")
@@ -71,21 +76,31 @@ def flows(
     ] = None,
     fund: Annotated[
         list[str] | None,
-        typer.Option("--fund", help="A hypothetical fund LEVERAGE:AUM[:UNDERLYING[:KOREAN_SHARE]] "
-                     "instead of the universe, e.g. 3:45e9; repeatable."),
+        typer.Option(
+            "--fund",
+            help="A hypothetical fund LEVERAGE:AUM[:UNDERLYING[:KOREAN_SHARE]] "
+            "instead of the universe, e.g. 3:45e9; repeatable.",
+        ),
     ] = None,
     korean_aum: Annotated[
         str | None,
-        typer.Option("--korean-aum", help="What-if: Korean holdings of the 3x funds total this "
-                     "(USD, e.g. 45e9), spread like today's Korean holdings."),
+        typer.Option(
+            "--korean-aum",
+            help="What-if: Korean holdings of the 3x funds total this "
+            "(USD, e.g. 45e9), spread like today's Korean holdings.",
+        ),
     ] = None,
     scenario: Annotated[
         Path | None,
-        typer.Option("--scenario", help="YAML what-if: korean_holdings_usd per ticker, "
-                     "korean_aum_usd, creations_usd per ticker."),
+        typer.Option(
+            "--scenario",
+            help="YAML what-if: korean_holdings_usd per ticker, "
+            "korean_aum_usd, creations_usd per ticker.",
+        ),
     ] = None,
-    top: Annotated[int, typer.Option("--top", help="With --by fund: show this many funds "
-                                     "per move (0 = all).")] = 0,
+    top: Annotated[
+        int, typer.Option("--top", help="With --by fund: show this many funds per move (0 = all).")
+    ] = 0,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
 ) -> None:
     """Close rebalancing flow ΔE = L(L−1)·A·r + L·C of leveraged/inverse funds, in USD.
@@ -106,17 +121,23 @@ def flows(
     else:
         text = move if move is not None else "1%"
         value = parse_move(text)
-        note(describe_move(text, value) + ("" if move is not None else " (default: per-1% "
-                                           "sensitivity)"))
-        grid = [value]
+        note(
+            describe_move(text, value)
+            + ("" if move is not None else " (default: per-1% sensitivity)")
+        )
+        grid = ladder_moves(value, value, 1.0)
     if fund and universe is not None:
         raise GaemiInputError("give either --fund or --universe, not both")
     if fund:
         from gaemi.core.universe import Universe
 
         parsed = [parse_fund(f) for f in fund]
-        u = Universe.hypothetical([p[0] for p in parsed], [p[1] for p in parsed],
-                                  [p[2] for p in parsed], [p[3] for p in parsed])
+        u = Universe.hypothetical(
+            [p[0] for p in parsed],
+            [p[1] for p in parsed],
+            [p[2] for p in parsed],
+            [p[3] for p in parsed],
+        )
     elif universe is not None:
         u = load_universe(universe)
     else:
@@ -133,17 +154,42 @@ def flows(
     result = compute_flows(u, grid, creations)
     df = result.to_frame(group)
     if group == "fund":
-        df = df[["move_frac", "ticker", "leverage", "underlying_id", "aum_usd", "korean_share",
-                 "flow_usd", "korean_flow_usd", "flow_per_pct_usd"]]
+        df = df[
+            [
+                "move_frac",
+                "ticker",
+                "leverage",
+                "underlying_id",
+                "aum_usd",
+                "korean_share",
+                "flow_usd",
+                "korean_flow_usd",
+                "flow_per_pct_usd",
+            ]
+        ]
         if top > 0:
-            df = (df.assign(_a=df["flow_usd"].abs())
-                  .sort_values(["move_frac", "_a"], ascending=[True, False], kind="stable")
-                  .groupby("move_frac", sort=False).head(top).drop(columns="_a"))
+            df = (
+                df.assign(_a=df["flow_usd"].abs())
+                .sort_values(["move_frac", "_a"], ascending=[True, False], kind="stable")
+                .groupby("move_frac", sort=False)
+                .head(top)
+                .drop(columns="_a")
+            )
     total = result.total_usd()
-    caption = "; ".join(f"{r:+.1%}: total {format_usd(t)}" for r, t in
-                        zip(result.scenario_move_frac, total, strict=True)) if len(total) <= 4 else ""
-    emit(df, fmt, title=f"Close rebalancing flow by {group} — {u.label}",
-         caption=caption + (" · + = buying the underlying" if caption else ""))
+    caption = (
+        "; ".join(
+            f"{r:+.1%}: total {format_usd(t)}"
+            for r, t in zip(result.scenario_move_frac, total, strict=True)
+        )
+        if len(total) <= 4
+        else ""
+    )
+    emit(
+        df,
+        fmt,
+        title=f"Close rebalancing flow by {group} — {u.label}",
+        caption=caption + (" · + = buying the underlying" if caption else ""),
+    )
 
 
 def register(app: typer.Typer) -> None:

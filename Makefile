@@ -1,0 +1,44 @@
+# gaemi — the README's two commands are `make run` and `make check`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: run report install dev lint typecheck test test-fast bench check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev,web,dist]"
+	touch $@ $(STAMP)
+
+install: $(STAMP)            ## install gaemi into .venv
+dev: $(DEV_STAMP)            ## install gaemi with the dev, web and dist extras
+
+run: $(STAMP)                ## the main job on the embedded default data
+	$(BIN)/gaemi flows --move 1% --by underlying
+	$(BIN)/gaemi flows --fund 3:45e9 --moves=-5%:-1%:1%
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check src tests benchmarks scripts
+
+typecheck: $(DEV_STAMP)
+	$(BIN)/mypy
+
+test: $(DEV_STAMP)
+	$(BIN)/pytest -q
+
+bench: $(DEV_STAMP)          ## benchmarks write JSON into benchmarks/results/
+	$(BIN)/python -m benchmarks.run
+
+check: lint typecheck test   ## everything CI runs
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,128 @@
+"""Universe loading: the embedded default snapshot and one-line errors for bad files."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gaemi.data.universe import default_universe_path, load_default_universe, load_universe
+from gaemi.errors import GaemiInputError
+
+HEADER = ["ticker", "leverage", "underlying_id", "aum_usd", "korean_held_usd"]
+
+
+def write(tmp_path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:
+    p = tmp_path / "u.csv"
+    with p.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return p
+
+
+def test_default_snapshot_matches_facts() -> None:
+    u = load_default_universe()
+    # ../shared/facts/FACTS.md section 0: universe.csv has 77 rows.
+    assert len(u) == 77
+    i = list(u.ticker).index("TQQQ")
+    # universe.csv: TQQQ 3x NDX, $39.349B AUM on 2026-06-01, Koreans $3.4B on 2026-01-15.
+    assert u.leverage[i] == 3
+    assert u.underlying_id[i] == "NDX"
+    assert u.aum_usd[i] == 39_349_000_000
+    assert u.aum_as_of[i] == "2026-06-01"
+    assert u.korean_aum_usd[i] == pytest.approx(3.4e9)
+    j = list(u.ticker).index("TSLL")
+    assert u.korean_share[j] == pytest.approx(0.43)  # Bloomberg/KSD 2025-02-26, FACTS.md (a)
+    assert list(u.ticker).index("SOXL") >= 0
+    assert set(np.unique(u.underlying_group)) >= {"NDX", "semiconductors", "SPX", "single_stock"}
+    assert all(s for s in u.source_aum)  # every AUM figure carries its source
+
+
+def test_default_file_keeps_source_columns() -> None:
+    header = default_universe_path().read_text().splitlines()[0].split(",")
+    assert {"source_aum", "source_korean", "aum_as_of", "korean_as_of", "confidence"} <= set(header)
+
+
+def test_user_csv_roundtrip(tmp_path: Path) -> None:
+    p = write(tmp_path, [["AAA", "3", "NDX", "45e9", "9e9"], ["BBB", "-3", "NDX", "1e9", ""]])
+    u = load_universe(p)
+    assert list(u.ticker) == ["AAA", "BBB"]
+    assert u.korean_share[0] == pytest.approx(0.2)
+    assert np.isnan(u.korean_share[1])
+
+
+def test_parquet(tmp_path: Path) -> None:
+    import pandas as pd
+
+    p = tmp_path / "u.parquet"
+    pd.DataFrame(
+        {
+            "ticker": ["AAA"],
+            "leverage": [2.0],
+            "underlying_id": ["TSLA"],
+            "aum_usd": [5e9],
+            "korean_share": [0.43],
+        }
+    ).to_parquet(p)
+    u = load_universe(p)
+    assert u.korean_aum_usd[0] == pytest.approx(0.43 * 5e9)
+
+
+@pytest.mark.parametrize(
+    ("rows", "header", "message"),
+    [
+        ([["AAA", "3", "NDX", "1e9", ""]], [*HEADER[:-1], "colour"], "unknown column 'colour'"),
+        ([["AAA", "3", "1e9"]], ["ticker", "leverage", "aum_usd"], "'underlying_id' is missing"),
+        (
+            [["AAA", "3", "NDX", "lots", ""]],
+            HEADER,
+            "u.csv row 2: aum_usd = 'lots' is not a number",
+        ),
+        ([["AAA", "3", "NDX", "-5", ""]], HEADER, "u.csv row 2: aum_usd = -5 must be >= 0"),
+        ([["AAA", "1", "NDX", "5", ""]], HEADER, "row 2: leverage = 1 is not a leveraged"),
+        ([["AAA", "0", "NDX", "5", ""]], HEADER, "row 2: leverage = 0 is not a leveraged"),
+        (
+            [["AAA", "3", "NDX", "5", ""], ["aaa", "2", "NDX", "5", ""]],
+            HEADER,
+            "row 3: ticker = 'AAA' duplicates row 2",
+        ),
+        ([["AAA", "3", "NDX", "5e9", "6e9"]], HEADER, "Korean share 120% > 100%"),
+        ([["AAA", "3", "NDX", "nan", ""]], HEADER, "aum_usd = NaN"),
+        ([["AAA", "3", "NDX", "", ""]], HEADER, "row 2: aum_usd is missing"),
+        ([["AAA", "3", "NDX", "5"]], HEADER, "line 2: 4 fields, header has 5"),
+    ],
+)
+def test_bad_rows_one_line_errors(
+    tmp_path: Path, rows: list[list[str]], header: list[str], message: str
+) -> None:
+    p = write(tmp_path, rows, header)
+    with pytest.raises(GaemiInputError) as info:
+        load_universe(p)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_korean_share_above_one(tmp_path: Path) -> None:
+    p = write(
+        tmp_path,
+        [["AAA", "3", "NDX", "5e9", "1.2"]],
+        ["ticker", "leverage", "underlying_id", "aum_usd", "korean_share"],
+    )
+    with pytest.raises(GaemiInputError, match=r"korean_share = 1.2 must be in \[0, 1\]"):
+        load_universe(p)
+
+
+def test_missing_and_unknown_format(tmp_path: Path) -> None:
+    with pytest.raises(GaemiInputError, match="does not exist"):
+        load_universe(tmp_path / "nope.csv")
+    bad = tmp_path / "u.xlsx"
+    bad.write_text("x")
+    with pytest.raises(GaemiInputError, match="unknown format"):
+        load_universe(bad)
+    broken = tmp_path / "u.parquet"
+    broken.write_bytes(b"not parquet")
+    with pytest.raises(GaemiInputError, match="not a readable Parquet"):
+        load_universe(broken)
