@@ -28,6 +28,7 @@ run: $(STAMP)                ## the main job on the embedded default data
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
