@@ -1,0 +1,117 @@
+"""`gaemi flows`: README examples, JSON keys with units, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gaemi.present.cli import main
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, object]]:
+    assert main([*args, "--format", "json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_research_ladder_json(capsys: pytest.CaptureFixture[str]) -> None:
+    # Research note: $45B of 3x AUM → $2.7B … $13.5B of selling at −1% … −5%.
+    recs = run_json(capsys, "flows", "--fund", "3:45e9", "--moves=-5%:-1%:1%")
+    assert [r["move_frac"] for r in recs] == pytest.approx([-0.05, -0.04, -0.03, -0.02, -0.01])
+    assert [r["flow_usd"] for r in recs] == pytest.approx(
+        [-13.5e9, -10.8e9, -8.1e9, -5.4e9, -2.7e9]
+    )
+    assert {"move_frac", "flow_usd", "underlying_id", "korean_flow_usd", "aum_usd"} <= set(recs[0])
+
+
+def test_move_read_as_percent_or_fraction(capsys: pytest.CaptureFixture[str]) -> None:
+    a = run_json(capsys, "flows", "--fund", "3:45e9", "--move", "-5%")
+    b = run_json(capsys, "flows", "--fund", "3:45e9", "--move", "-0.05")
+    assert a == b
+    assert a[0]["flow_usd"] == pytest.approx(-13.5e9)
+
+
+def test_korean_fund_share(capsys: pytest.CaptureFixture[str]) -> None:
+    recs = run_json(capsys, "flows", "--fund", "3:45e9:NDX:100%", "--move", "-2%", "--by", "holder")
+    by = {r["holder"]: r["flow_usd"] for r in recs}
+    assert by["korean"] == pytest.approx(-5.4e9)  # 6 × 45e9 × 0.02, all Korean
+    assert by["unattributed"] == pytest.approx(0.0)
+
+
+def test_default_by_underlying_has_korean_share(capsys: pytest.CaptureFixture[str]) -> None:
+    recs = run_json(capsys, "flows", "--move", "1%", "--by", "underlying")
+    ndx = next(r for r in recs if r["underlying_id"] == "NDX")
+    # universe.csv: TQQQ 3x $39.349B, QLD 2x $14.3761B, SQQQ −3x $2.2748B, PSQ −1x $0.64B
+    k = 6 * 39.349e9 + 2 * 14.3761e9 + 12 * 2.2748e9 + 2 * 0.639995e9
+    assert ndx["flow_per_pct_usd"] == pytest.approx(k * 0.01, rel=1e-9)
+    # Korean: $3.4B of TQQQ (KSD via Herald, 2026-01-15) → 6 × 3.4e9 × 1%.
+    assert ndx["korean_flow_usd"] == pytest.approx(6 * 3.4e9 * 0.01, rel=1e-9)
+
+
+def test_korean_aum_what_if(capsys: pytest.CaptureFixture[str]) -> None:
+    recs = run_json(capsys, "flows", "--move", "-5%", "--korean-aum", "45e9", "--by", "fund")
+    kor3 = sum(r["korean_flow_usd"] for r in recs if r["leverage"] == 3 and r["korean_flow_usd"])
+    # the $45B sits in 3x funds (TQQQ, SOXL pro rata): research note 6 × 45e9 × −5% = −$13.5B.
+    assert kor3 == pytest.approx(-13.5e9, rel=1e-9)
+
+
+def test_scenario_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sc = tmp_path / "s.yaml"
+    sc.write_text(
+        "name: t\nkorean_holdings_usd: {TQQQ: 25e9, SOXL: 20e9}\ncreations_usd: {SOXL: -1e9}\n"
+    )
+    recs = run_json(
+        capsys,
+        "flows",
+        "--scenario",
+        str(sc),
+        "--move",
+        "-1%",
+        "--by",
+        "fund",
+        "--underlying",
+        "SOX",
+    )
+    soxl = next(r for r in recs if r["ticker"] == "SOXL")
+    aum = 26_109_800_000 - 1_616_090_000 + 20e9  # non-Korean kept, Korean set to $20B
+    assert soxl["aum_usd"] == pytest.approx(aum)
+    assert soxl["flow_usd"] == pytest.approx(6 * aum * -0.01 + 3 * -1e9)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--move", "-5"], "move = '-5' is ambiguous"),
+        (["--move", "abc"], "move = 'abc' is not a move"),
+        (["--move", "-150%"], "below -100%"),
+        (["--underlying", "NOPE"], "underlying = 'NOPE' is not in the universe"),
+        (["--fund", "1:45e9"], "leverage = 1.0 is not a leveraged or inverse fund"),
+        (["--fund", "3:-45e9"], "aum_usd = -45000000000.0 must be a finite number >= 0"),
+        (["--korean-aum", "-1"], "korean_aum_usd = -1.0 must be a number >= 0"),
+        (["--universe", "/nonexistent.csv"], "does not exist"),
+        (["--by", "planet"], "by = 'planet' must be one of"),
+        (["--moves=-5%:5%:0%"], "step"),
+    ],
+)
+def test_bad_input_one_line(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert main(["flows", *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("error: ")
+    assert message in err[-1]
+    assert "Traceback" not in "\n".join(err)
+
+
+def test_console_script_no_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "u.csv"
+    bad.write_text("ticker,leverage,underlying_id,aum_usd\nAAA,3,NDX,-5\n")
+    exe = Path(sys.executable).with_name("gaemi")
+    proc = subprocess.run(
+        [str(exe), "flows", "--universe", str(bad)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == "error: u.csv row 2: aum_usd = -5 must be >= 0"
