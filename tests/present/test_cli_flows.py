@@ -115,3 +115,22 @@ def test_console_script_no_traceback(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1] == "error: u.csv row 2: aum_usd = -5 must be >= 0"
+
+
+def test_intraday_at_moves(capsys: pytest.CaptureFixture[str]) -> None:
+    recs = run_json(
+        capsys,
+        "flows",
+        "--fund",
+        "3:45e9:NDX",
+        "--fund",
+        "-3:5e9:SOX",
+        "--at",
+        "NDX=-3%",
+        "--by",
+        "fund",
+    )
+    # 6 × 45e9 × −3% for the NDX fund; the SOX fund's underlying is unchanged → 0.
+    assert [r["flow_usd"] for r in recs] == pytest.approx([-8.1e9, 0.0])
+    assert main(["flows", "--at", "NDX", "--fund", "3:1e9"]) == 2
+    assert "must be UNDERLYING=MOVE" in capsys.readouterr().err

@@ -29,6 +29,8 @@ Examples:
   gaemi flows --move 1% --by underlying       # per-1% sensitivity and Korean share
 
   gaemi flows --move -3% --underlying NDX --by fund --format json
+
+  gaemi flows --at NDX=-3.1% --at SOX=-4.5%      # intraday: projected close flow now
 """
 
 
@@ -98,6 +100,14 @@ def flows(
             "korean_aum_usd, creations_usd per ticker.",
         ),
     ] = None,
+    at: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--at",
+            help="Intraday: projected close flow at each underlying's move so "
+            "far, UNDERLYING=MOVE (e.g. NDX=-3.1%); repeatable. Others unchanged.",
+        ),
+    ] = None,
     top: Annotated[
         int, typer.Option("--top", help="With --by fund: show this many funds per move (0 = all).")
     ] = 0,
@@ -108,14 +118,29 @@ def flows(
     Positive flow is buying the underlying. Korean flow is each fund's Korean share times
     its flow; funds with no Korean data are 'unattributed', never guessed.
     """
-    from gaemi.core.flows import compute_flows, ladder_moves, parse_groupings
+    from gaemi.core.flows import (
+        compute_flows,
+        ladder_moves,
+        parse_groupings,
+        projected_close_flow,
+    )
     from gaemi.data.scenario import load_flow_scenario
     from gaemi.data.universe import load_default_universe, load_universe
 
     (group,) = parse_groupings([by])
-    if move is not None and moves is not None:
-        raise GaemiInputError("give either --move or --moves, not both")
-    if moves is not None:
+    if sum(x is not None and x != [] for x in (move, moves, at)) > 1:
+        raise GaemiInputError("give only one of --move, --moves and --at")
+    at_moves: dict[str, float] = {}
+    for item in at or []:
+        name, sep, move_text = item.partition("=")
+        if not sep or not name.strip():
+            raise GaemiInputError(f"at = {item!r} must be UNDERLYING=MOVE, e.g. NDX=-3%")
+        at_moves[name.strip()] = parse_move(move_text, f"move of {name.strip()}")
+        note(describe_move(move_text, at_moves[name.strip()]) + f" for {name.strip()}")
+    grid = None
+    if at_moves:
+        pass  # per-underlying moves: projected_close_flow below
+    elif moves is not None:
         grid = ladder_moves(*parse_move_grid(moves))
         note(f"read --moves {moves} as {grid.size} moves from {grid[0]:+.4g} to {grid[-1]:+.4g}")
     else:
@@ -151,7 +176,10 @@ def flows(
         u = u.with_korean_aum(parse_money(korean_aum, "korean-aum"))
     if underlying:
         u = u.where_underlying(underlying)
-    result = compute_flows(u, grid, creations)
+    if grid is None:
+        result = projected_close_flow(u, at_moves, creations)
+    else:
+        result = compute_flows(u, grid, creations)
     df = result.to_frame(group)
     if group == "fund":
         df = df[
@@ -178,7 +206,7 @@ def flows(
     total = result.total_usd()
     caption = (
         "; ".join(
-            f"{r:+.1%}: total {format_usd(t)}"
+            (f"{r:+.1%}: " if r == r else "at the given moves: ") + f"total {format_usd(t)}"
             for r, t in zip(result.scenario_move_frac, total, strict=True)
         )
         if len(total) <= 4
