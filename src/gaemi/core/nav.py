@@ -1,0 +1,168 @@
+"""Net asset value of a daily-reset leveraged or inverse fund, compounded exactly day by day.
+
+The fund holds exposure L·A to the underlying, pays its expense ratio and finances the
+part of the exposure it does not hold in cash; this module turns underlying returns into
+fund returns and NAV paths, vectorised over any leading axes (paths, scenarios).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from gaemi.errors import GaemiInputError
+
+FloatArray = NDArray[np.float64]
+
+#: Trading days per year used to turn annual rates into daily ones (act/252).
+TRADING_DAYS = 252
+
+
+@dataclass(frozen=True)
+class FundTerms:
+    """What a daily-reset fund promises and what it costs.
+
+    Parameters
+    ----------
+    leverage : float
+        Signed daily leverage L (3, 2, -1, -3 …); 0 and 1 are refused.
+    expense_ratio : float
+        Annual expense ratio, decimal (0.0075 = 0.75 %).
+    spread_annual : float
+        Financing spread over the short rate, decimal per year, charged on the financed
+        notional: (L−1)·A for L > 1 (borrowed), |L|·A for L < 0 (the short leg's
+        swap/borrow spread). 0 for 0 < L < 1.
+    ticker : str
+        Label only.
+
+    Notes
+    -----
+    One day of length ``dt`` (years) with underlying return r and short rate ρ gives the
+    fund return
+
+    .. math:: r_f = L·r + [(1−L)·ρ − n(L)·s − e]·dt,\\quad
+              n(L) = \\max(L−1, 0) + \\max(−L, 0)
+
+    For L > 1 the carry is −(L−1)(ρ+s) − e: the fund borrows (L−1)·A. For L < 0 it is
+    (1+|L|)·ρ − |L|·s − e: the fund's cash and the proceeds of its short earn the rate
+    (swap accounting, as in Avellaneda & Zhang 2010, eq. 2).
+    """
+
+    leverage: float
+    expense_ratio: float = 0.0
+    spread_annual: float = 0.0
+    ticker: str = "fund"
+
+    def __post_init__(self) -> None:
+        lev = float(self.leverage)
+        if not np.isfinite(lev) or lev in (0.0, 1.0):
+            raise GaemiInputError(
+                f"{self.ticker}: leverage = {self.leverage!r} must be a finite number "
+                "other than 0 and 1"
+            )
+        if not (np.isfinite(self.expense_ratio) and 0.0 <= self.expense_ratio < 0.2):
+            raise GaemiInputError(
+                f"{self.ticker}: expense_ratio = {self.expense_ratio!r} must be a decimal "
+                "in [0, 0.2)"
+            )
+        if not (np.isfinite(self.spread_annual) and -0.05 < self.spread_annual < 0.2):
+            raise GaemiInputError(
+                f"{self.ticker}: spread_annual = {self.spread_annual!r} must be a decimal "
+                "in (-0.05, 0.2)"
+            )
+
+    @property
+    def financed_notional(self) -> float:
+        """n(L): notional per unit of NAV that pays the spread (L−1 long, |L| short)."""
+        lev = float(self.leverage)
+        return max(lev - 1.0, 0.0) + max(-lev, 0.0)
+
+    def carry_annual(self, rate_annual: ArrayLike) -> FloatArray:
+        """Annual carry (1−L)·ρ − n(L)·s − e of the fund at short rate ρ, decimal."""
+        rho = np.asarray(rate_annual, dtype=np.float64)
+        return np.asarray(
+            (1.0 - self.leverage) * rho
+            - self.financed_notional * self.spread_annual
+            - self.expense_ratio,
+            dtype=np.float64,
+        )
+
+
+def fund_returns(
+    underlying_returns: ArrayLike,
+    terms: FundTerms,
+    rate_annual: ArrayLike = 0.0,
+    dt_years: ArrayLike = 1.0 / TRADING_DAYS,
+) -> FloatArray:
+    """Daily fund returns from underlying simple returns (any shape, days on the last axis).
+
+    ``rate_annual`` and ``dt_years`` broadcast against the returns (a scalar, or one value
+    per day). A day that would take the fund below zero is floored at −100 %: a fund
+    cannot owe money, it is wiped out.
+
+    Returns
+    -------
+    numpy.ndarray
+        r_f = L·r + carry·dt, floored at −1 (see :class:`FundTerms`).
+    """
+    r = np.asarray(underlying_returns, dtype=np.float64)
+    carry = terms.carry_annual(rate_annual) * np.asarray(dt_years, dtype=np.float64)
+    out = terms.leverage * r + carry
+    return np.maximum(out, -1.0)
+
+
+def nav_path(
+    underlying_returns: ArrayLike,
+    terms: FundTerms,
+    rate_annual: ArrayLike = 0.0,
+    dt_years: ArrayLike = 1.0 / TRADING_DAYS,
+    nav0: float = 1.0,
+) -> FloatArray:
+    """NAV after each day, starting at ``nav0``: shape of the returns with one more day.
+
+    The first entry on the last axis is ``nav0``; entry t is nav0·Π_{s<t}(1 + r_f,s).
+    Once the fund is wiped out it stays at zero.
+    """
+    rf = fund_returns(underlying_returns, terms, rate_annual, dt_years)
+    growth = np.cumprod(1.0 + rf, axis=-1)
+    first = np.ones((*growth.shape[:-1], 1))
+    return nav0 * np.concatenate([first, growth], axis=-1)
+
+
+def terminal_nav(
+    underlying_returns: ArrayLike,
+    terms: FundTerms,
+    rate_annual: ArrayLike = 0.0,
+    dt_years: ArrayLike = 1.0 / TRADING_DAYS,
+    nav0: float = 1.0,
+) -> FloatArray:
+    """NAV at the end of the last day (the product of daily growth factors)."""
+    rf = fund_returns(underlying_returns, terms, rate_annual, dt_years)
+    return np.asarray(nav0 * np.prod(1.0 + rf, axis=-1), dtype=np.float64)
+
+
+def nav_path_reference(
+    underlying_returns: ArrayLike,
+    terms: FundTerms,
+    rate_annual: float = 0.0,
+    dt_years: float = 1.0 / TRADING_DAYS,
+    nav0: float = 1.0,
+) -> list[float]:
+    """Plain-Python, obviously-correct day loop over one path (the reference for tests)."""
+    nav = float(nav0)
+    out = [nav]
+    lev = float(terms.leverage)
+    for r in np.asarray(underlying_returns, dtype=np.float64).ravel().tolist():
+        exposure = lev * nav  # the fund holds L·A of the underlying at the start of the day
+        pnl = exposure * r
+        cash = nav - exposure  # negative for L > 1 (borrowed), > nav for L < 0 (short)
+        borrowed = max(-cash, 0.0)
+        short = max(-exposure, 0.0)
+        interest = cash * rate_annual * dt_years
+        spread = (borrowed + short) * terms.spread_annual * dt_years
+        fee = nav * terms.expense_ratio * dt_years
+        nav = max(nav + pnl + interest - spread - fee, 0.0)
+        out.append(nav)
+    return out

@@ -1,0 +1,294 @@
+"""Daily return history and the volatility parameters derived from it.
+
+Reads real daily closes (``Date,Close`` CSV files such as ../shared/data or a user's own
+file) for the block bootstrap and for fitting GJR-GARCH-t with ``arch``; loads the
+embedded defaults (``defaults/vol_params.yaml``: fitted GARCH parameters per underlying,
+correlations, short rate, USD/KRW) so the package runs without the history files.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from gaemi.core.paths import GarchParams
+from gaemi.errors import GaemiInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+VOL_PARAMS_RESOURCE = "vol_params.yaml"
+#: Folder of ``Date,Close`` files inside a shared-data directory.
+ADJCLOSE_DIR = "us-adjclose-1993-2026"
+
+
+def read_close_series(path: str | Path) -> pd.Series:
+    """A ``Date,Close`` (or ``Adj Close``) CSV as a date-sorted Series of positive closes.
+
+    Raises
+    ------
+    GaemiInputError
+        If the file is missing, has no date or close column, or holds a non-positive close.
+    """
+    import pandas as pd
+
+    p = Path(path)
+    if not p.is_file():
+        raise GaemiInputError(f"history file {str(p)!r} does not exist")
+    try:
+        df = pd.read_csv(p)
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise GaemiInputError(f"{p.name}: not a readable CSV ({exc.__class__.__name__})") from None
+    cols = {c.lower().strip(): c for c in df.columns}
+    date_col = cols.get("date") or cols.get("observation_date")
+    close_col = cols.get("adj close") or cols.get("close") or cols.get("adj_close")
+    if date_col is None or close_col is None:
+        raise GaemiInputError(f"{p.name}: needs a Date column and a Close column")
+    dates = pd.to_datetime(df[date_col].astype(str).str[:10], errors="coerce")
+    close = pd.to_numeric(df[close_col], errors="coerce")
+    bad_date = dates.isna()
+    if bad_date.any():
+        line = int(np.flatnonzero(bad_date.to_numpy())[0]) + 2
+        raise GaemiInputError(f"{p.name} line {line}: Date = {df[date_col].iloc[line - 2]!r}")
+    s = pd.Series(close.to_numpy(), index=pd.DatetimeIndex(dates), name=p.stem).dropna()
+    s = s[~s.index.duplicated(keep="last")].sort_index()
+    if (s <= 0).any():
+        first = s.index[(s <= 0).to_numpy()][0].date()
+        raise GaemiInputError(f"{p.name}: close on {first} is <= 0")
+    if len(s) < 2:
+        raise GaemiInputError(f"{p.name}: fewer than two closes")
+    return s
+
+
+def daily_returns(closes: pd.Series, *, max_abs: float = 0.9) -> pd.Series:
+    """Simple close-to-close returns; |r| > ``max_abs`` (split artefacts) is an error."""
+    r = closes.pct_change().dropna()
+    big = r.abs() > max_abs
+    if big.any():
+        day = r.index[big.to_numpy()][0].date()
+        raise GaemiInputError(
+            f"{closes.name}: return {float(r[big].iloc[0]):+.1%} on {day} looks like an "
+            "unadjusted split; fix the file"
+        )
+    return r
+
+
+def shared_data_dir() -> Path | None:
+    """``$GAEMI_SHARED_DATA`` if it names a folder (the package never needs it)."""
+    env = os.environ.get("GAEMI_SHARED_DATA")
+    if env and Path(env).is_dir():
+        return Path(env)
+    return None
+
+
+def history_file(ticker: str, data_dir: str | Path) -> Path:
+    """``<data_dir>/us-adjclose-1993-2026/<TICKER>.csv`` (or ``<data_dir>/<TICKER>.csv``)."""
+    d = Path(data_dir)
+    for cand in (d / ADJCLOSE_DIR / f"{ticker}.csv", d / f"{ticker}.csv"):
+        if cand.is_file():
+            return cand
+    raise GaemiInputError(f"no history file for {ticker!r} under {str(d)!r}")
+
+
+def joint_returns(
+    files: Mapping[str, str | Path], start: str | None = None, end: str | None = None
+) -> pd.DataFrame:
+    """Daily returns of several series on their common dates (columns = keys)."""
+    import pandas as pd
+
+    series = {k: read_close_series(p) for k, p in files.items()}
+    df = pd.concat(series, axis=1, join="inner", sort=True)
+    if start is not None:
+        df = df[df.index >= pd.Timestamp(start)]
+    if end is not None:
+        df = df[df.index <= pd.Timestamp(end)]
+    out = pd.DataFrame({k: daily_returns(df[k].rename(k)) for k in df.columns})
+    if len(out) < 60:
+        raise GaemiInputError(
+            f"history of {', '.join(files)} has {len(out)} common days; need at least 60"
+        )
+    return out
+
+
+def fit_gjr_garch_t(returns: Sequence[float] | np.ndarray, name: str = "underlying") -> GarchParams:
+    """Fit GJR-GARCH(1,1) with Student-t errors (``arch``) to daily simple returns.
+
+    The model is fitted to 100·ln(1+r) (percent log returns, for the optimiser) and the
+    parameters are converted back to decimal daily units.
+    """
+    from arch import arch_model
+
+    r = np.asarray(returns, dtype=np.float64)
+    if r.size < 250:
+        raise GaemiInputError(f"{name}: {r.size} returns; GARCH needs at least 250")
+    y = 100.0 * np.log1p(r)
+    res = arch_model(y, mean="Constant", vol="GARCH", p=1, o=1, q=1, dist="t").fit(
+        disp="off", show_warning=False
+    )
+    p = res.params
+    sigma_last = float(np.asarray(res.conditional_volatility)[-1]) / 100.0
+    return GarchParams(
+        omega=float(p["omega"]) / 1e4,
+        alpha=float(p["alpha[1]"]),
+        gamma=float(p["gamma[1]"]),
+        beta=float(p["beta[1]"]),
+        nu=float(p["nu"]),
+        mu=float(p["mu"]) / 100.0,
+        sigma_last=sigma_last,
+        name=name,
+    )
+
+
+@dataclass(frozen=True)
+class UnderlyingVol:
+    """Embedded volatility facts about one underlying (from ``vol_params.yaml``)."""
+
+    underlying_id: str
+    proxy: str
+    window: str
+    realised_vol_annual: float
+    recent_vol_annual: float
+    garch: GarchParams
+    source: str
+
+
+@dataclass(frozen=True)
+class VolDefaults:
+    """The embedded volatility, rate and FX defaults."""
+
+    as_of: str
+    rate_annual: float
+    rate_source: str
+    spread_annual: float
+    spread_source: str
+    usdkrw: float
+    usdkrw_as_of: str
+    usdkrw_vol_annual: float
+    underlyings: dict[str, UnderlyingVol] = field(default_factory=dict)
+    correlation: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def get(self, underlying_id: str) -> UnderlyingVol:
+        """Facts for one underlying; unknown ids are an error naming the known ones."""
+        key = underlying_id.upper()
+        if key not in self.underlyings:
+            known = ", ".join(sorted(self.underlyings))
+            raise GaemiInputError(
+                f"underlying = {underlying_id!r} has no embedded volatility (known: {known}); "
+                "give --vol or --history"
+            )
+        return self.underlyings[key]
+
+    def corr_matrix(self, ids: Sequence[str]) -> np.ndarray:
+        """Correlation matrix of daily returns for the given underlyings."""
+        n = len(ids)
+        c = np.eye(n)
+        for i in range(n):
+            for j in range(i + 1, n):
+                a, b = ids[i].upper(), ids[j].upper()
+                if a == b:
+                    v = 1.0
+                else:
+                    got = self.correlation.get((a, b), self.correlation.get((b, a)))
+                    if got is None:
+                        raise GaemiInputError(
+                            f"no embedded correlation between {a} and {b}; give --corr"
+                        )
+                    v = got
+                c[i, j] = c[j, i] = v
+        return c
+
+
+def _num(src: str, key: str, value: Any, lo: float, hi: float) -> float:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise GaemiInputError(f"{src}: {key} = {value!r} is not a number") from None
+    if not (math.isfinite(x) and lo <= x <= hi):
+        raise GaemiInputError(f"{src}: {key} = {x:g} must be in [{lo:g}, {hi:g}]")
+    return x
+
+
+def vol_defaults_from_dict(data: Any, src: str = VOL_PARAMS_RESOURCE) -> VolDefaults:
+    """Validate a parsed ``vol_params.yaml`` document."""
+    if not isinstance(data, Mapping):
+        raise GaemiInputError(f"{src}: expected a mapping at the top level")
+    known = {"as_of", "source", "notes", "financing", "fx", "underlyings", "correlation"}
+    unknown = sorted(set(map(str, data)) - known)
+    if unknown:
+        raise GaemiInputError(f"{src}: unknown field {unknown[0]!r}")
+    fin = data.get("financing") or {}
+    fx = data.get("fx") or {}
+    unds: dict[str, UnderlyingVol] = {}
+    for uid, rec in (data.get("underlyings") or {}).items():
+        k = f"underlyings.{uid}"
+        g = rec.get("garch") or {}
+        unds[str(uid).upper()] = UnderlyingVol(
+            underlying_id=str(uid).upper(),
+            proxy=str(rec.get("proxy", uid)),
+            window=str(rec.get("window", "")),
+            realised_vol_annual=_num(
+                src, f"{k}.realised_vol_annual", rec.get("realised_vol_annual"), 0, 5
+            ),
+            recent_vol_annual=_num(
+                src, f"{k}.recent_vol_annual", rec.get("recent_vol_annual"), 0, 5
+            ),
+            garch=GarchParams(
+                omega=_num(src, f"{k}.garch.omega", g.get("omega"), 0, 1),
+                alpha=_num(src, f"{k}.garch.alpha", g.get("alpha"), 0, 1),
+                gamma=_num(src, f"{k}.garch.gamma", g.get("gamma"), -1, 1),
+                beta=_num(src, f"{k}.garch.beta", g.get("beta"), 0, 1),
+                nu=_num(src, f"{k}.garch.nu", g.get("nu"), 2, 1000),
+                mu=_num(src, f"{k}.garch.mu", g.get("mu", 0.0), -1, 1),
+                sigma_last=_num(src, f"{k}.garch.sigma_last", g.get("sigma_last"), 0, 1),
+                name=str(uid).upper(),
+            ),
+            source=str(rec.get("source", "")),
+        )
+    corr: dict[tuple[str, str], float] = {}
+    for pair, v in (data.get("correlation") or {}).items():
+        a, _, b = str(pair).partition("/")
+        if not b:
+            raise GaemiInputError(f"{src}: correlation key {pair!r} must be A/B")
+        corr[(a.upper(), b.upper())] = _num(src, f"correlation.{pair}", v, -1, 1)
+    return VolDefaults(
+        as_of=str(data.get("as_of", "")),
+        rate_annual=_num(src, "financing.rate_annual", fin.get("rate_annual"), -0.05, 0.3),
+        rate_source=str(fin.get("rate_source", "")),
+        spread_annual=_num(src, "financing.spread_annual", fin.get("spread_annual"), -0.05, 0.2),
+        spread_source=str(fin.get("spread_source", "")),
+        usdkrw=_num(src, "fx.usdkrw", fx.get("usdkrw"), 100, 10000),
+        usdkrw_as_of=str(fx.get("as_of", "")),
+        usdkrw_vol_annual=_num(src, "fx.vol_annual", fx.get("vol_annual"), 0, 2),
+        underlyings=unds,
+        correlation=corr,
+    )
+
+
+def load_vol_defaults(path: str | Path | None = None) -> VolDefaults:
+    """The embedded ``vol_params.yaml`` (or a file of the same schema)."""
+    import yaml
+
+    if path is None:
+        text = (
+            resources.files("gaemi.data.defaults")
+            .joinpath(VOL_PARAMS_RESOURCE)
+            .read_text(encoding="utf-8")
+        )
+        src = VOL_PARAMS_RESOURCE
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise GaemiInputError(f"vol params file {str(p)!r} does not exist")
+        text, src = p.read_text(encoding="utf-8"), p.name
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise GaemiInputError(f"{src}: not valid YAML") from None
+    return vol_defaults_from_dict(data, src)

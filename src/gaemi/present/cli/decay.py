@@ -1,0 +1,363 @@
+"""``gaemi decay``: how much a daily-reset fund loses to volatility over a horizon."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from gaemi.errors import GaemiInputError
+from gaemi.present.cli.common import OutputFormat, emit, format_usd, note, parse_move
+
+if TYPE_CHECKING:
+    from gaemi.core.nav import FundTerms
+    from gaemi.core.paths import ReturnModel
+    from gaemi.data.returns import VolDefaults
+
+EPILOG = """
+Examples:
+
+  gaemi decay --ticker SOXL --months 6 --vol 45%      # DESIGN: a flat half-year at 45% costs ~1/4
+
+  gaemi decay --ticker TQQQ --months 3 --model garch --paths 100000 --seed 7
+
+  gaemi decay --ticker SOXL --months 6 --model bootstrap \
+      --history ../shared/data/us-adjclose-1993-2026/SOXX.csv
+
+  gaemi decay --ticker SOXL --view erosion             # closed-form grid of vol × horizon
+
+  gaemi decay --leverage -3 --vol 60% --months 6 --view summary --format json
+"""
+
+MODELS = ("constant", "garch", "bootstrap")
+VIEWS = ("percentiles", "summary", "erosion")
+#: Paths above which a progress bar is shown on stderr.
+PROGRESS_MIN_PATHS = 50_000
+
+
+def parse_positive_frac(text: str, name: str) -> float:
+    """A vol or rate from ``45%`` or ``0.45`` (>= 0)."""
+    s = str(text).strip()
+    if s.endswith("%"):
+        try:
+            v = float(s[:-1]) / 100.0
+        except ValueError:
+            raise GaemiInputError(f"{name} = {text!r} is not a number") from None
+    else:
+        try:
+            v = float(s)
+        except ValueError:
+            raise GaemiInputError(f"{name} = {text!r} is not a number") from None
+        if abs(v) > 5:
+            raise GaemiInputError(f"{name} = {text!r} is ambiguous: write {v:g}% or a fraction")
+    if not math.isfinite(v) or v < 0:
+        raise GaemiInputError(f"{name} = {text!r} must be >= 0")
+    return v
+
+
+def horizon_days(months: float | None, days: int | None) -> int:
+    """Trading days from ``--months`` (21 a month) or ``--days``; 0 or less is an error."""
+    if months is not None and days is not None:
+        raise GaemiInputError("give either --months or --days, not both")
+    if days is not None:
+        if days < 1:
+            raise GaemiInputError(f"days = {days} must be >= 1 (horizon 0 has no risk to measure)")
+        return int(days)
+    m = 6.0 if months is None else float(months)
+    if not math.isfinite(m) or m <= 0:
+        raise GaemiInputError(f"months = {months} must be > 0")
+    return max(1, round(m * 21))
+
+
+def fund_terms(
+    ticker: str | None,
+    leverage: float | None,
+    expense_ratio: float | None,
+    spread: float,
+) -> tuple[FundTerms, str | None, float]:
+    """The fund: from the default universe by ticker, or hypothetical from ``--leverage``.
+
+    Returns (terms, underlying_id or None, aum_usd).
+    """
+    import numpy as np
+
+    from gaemi.core.nav import FundTerms
+    from gaemi.data.universe import load_default_universe
+
+    if ticker is None:
+        if leverage is None:
+            raise GaemiInputError("give --ticker (a fund in the universe) or --leverage")
+        return (
+            FundTerms(leverage, expense_ratio or 0.0, spread, f"{leverage:+g}x"),
+            None,
+            1.0,
+        )
+    u = load_default_universe().where_ticker([ticker])
+    lev = float(u.leverage[0]) if leverage is None else leverage
+    er = float(u.expense_ratio[0])
+    if expense_ratio is not None:
+        er = expense_ratio
+    if np.isnan(er):
+        raise GaemiInputError(f"{ticker}: expense ratio unknown in the universe; give --expense")
+    return (
+        FundTerms(lev, er, spread, str(u.ticker[0])),
+        str(u.underlying_id[0]),
+        float(u.aum_usd[0]),
+    )
+
+
+def build_model(
+    model: str,
+    underlying_ids: list[str],
+    *,
+    vol: float | None,
+    drift: float | None,
+    history: list[Path] | None,
+    start: str,
+    block_days: int,
+    vd: VolDefaults,
+) -> ReturnModel:
+    """A return model for one or more underlyings from the options."""
+    import numpy as np
+
+    from gaemi.core.paths import BlockBootstrap, ConstantVol, GjrGarchT
+    from gaemi.data.returns import history_file, joint_returns, shared_data_dir
+
+    if model not in MODELS:
+        raise GaemiInputError(f"model = {model!r} must be one of {', '.join(MODELS)}")
+    names = tuple(underlying_ids)
+    n = len(names)
+    corr = vd.corr_matrix(list(names)) if n > 1 else None
+    if model == "constant":
+        if vol is not None:
+            vols = [vol] * n
+        else:
+            vols = [vd.get(u).realised_vol_annual for u in names]
+            note(
+                "constant vol from the embedded history (since 2015): "
+                + ", ".join(f"{u} {v:.1%}" for u, v in zip(names, vols, strict=True))
+            )
+        return ConstantVol(vols, drift or 0.0, names, corr)
+    if vol is not None:
+        raise GaemiInputError(f"--vol sets a constant vol; it cannot be used with --model {model}")
+    if model == "garch":
+        params = tuple(vd.get(u).garch for u in names)
+        return GjrGarchT(params, corr, drift_annual=drift, start=start)
+    # bootstrap
+    files: dict[str, Path] = {}
+    if history:
+        if len(history) != n:
+            raise GaemiInputError(
+                f"--history: give one file per underlying ({n}: {', '.join(names)})"
+            )
+        files = dict(zip(names, history, strict=True))
+    else:
+        d = shared_data_dir()
+        if d is None:
+            raise GaemiInputError(
+                "bootstrap needs real history: give --history FILE (CSV Date,Close) per "
+                "underlying or set GAEMI_SHARED_DATA"
+            )
+        files = {u: history_file(vd.get(u).proxy, d) for u in names}
+    df = joint_returns({k: str(v) for k, v in files.items()})
+    note(
+        f"bootstrap history: {len(df)} common days {df.index[0].date()}..{df.index[-1].date()} "
+        f"from {', '.join(Path(str(f)).name for f in files.values())}"
+    )
+    return BlockBootstrap(
+        np.asarray(df.to_numpy(), dtype=float),
+        names,
+        block_days,
+        drift,
+        source=", ".join(Path(str(f)).stem for f in files.values()),
+    )
+
+
+@contextmanager
+def progress_bar(
+    total: int, label: str, enabled: bool
+) -> Iterator[Callable[[int, int], None] | None]:
+    """A Rich progress bar on stderr, or None when the run is small."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+
+        def update(done: int, _total: int) -> None:
+            bar.update(task, completed=done)
+
+        yield update
+
+
+def decay(
+    ticker: Annotated[
+        str | None,
+        typer.Option("--ticker", "-t", help="A fund in the default universe (SOXL, TQQQ …)."),
+    ] = None,
+    months: Annotated[
+        float | None,
+        typer.Option("--months", help="Horizon in months (21 trading days each); default 6."),
+    ] = None,
+    days: Annotated[int | None, typer.Option("--days", help="Horizon in trading days.")] = None,
+    vol: Annotated[
+        str | None,
+        typer.Option("--vol", help="Constant annual vol of the underlying: 45% or 0.45."),
+    ] = None,
+    model: Annotated[
+        str,
+        typer.Option("--model", help="constant | garch (GJR-GARCH-t) | bootstrap (real history)"),
+    ] = "constant",
+    paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths.")] = 20_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same numbers).")] = 0,
+    drift: Annotated[
+        str | None,
+        typer.Option(
+            "--drift",
+            help="Expected annual return of the underlying (default 0%; "
+            "bootstrap default: history's own drift).",
+        ),
+    ] = None,
+    rate: Annotated[
+        str | None, typer.Option("--rate", help="Short rate, e.g. 4% (default: embedded ^IRX).")
+    ] = None,
+    spread: Annotated[
+        str | None,
+        typer.Option(
+            "--spread", help="Financing spread over the rate (default: embedded, fitted)."
+        ),
+    ] = None,
+    leverage: Annotated[
+        float | None, typer.Option("--leverage", help="Hypothetical fund leverage (or override).")
+    ] = None,
+    expense: Annotated[
+        str | None, typer.Option("--expense", help="Expense ratio override, e.g. 0.95%.")
+    ] = None,
+    history: Annotated[
+        list[Path] | None,
+        typer.Option("--history", help="CSV Date,Close of the underlying for --model bootstrap."),
+    ] = None,
+    start: Annotated[
+        str, typer.Option("--start", help="GARCH start variance: long_run | last (end of data).")
+    ] = "long_run",
+    block_days: Annotated[int, typer.Option("--block-days", help="Bootstrap block length.")] = 20,
+    view: Annotated[
+        str, typer.Option("--view", help="percentiles | summary | erosion (closed form, no MC).")
+    ] = "percentiles",
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Threads (results do not depend on it).")
+    ] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+) -> None:
+    """Volatility decay of a daily-reset fund: exact daily compounding next to the
+    Avellaneda–Zhang closed form (S_T/S_0)^L·exp(−(L²−L)/2·∫σ²dt)·carry.
+
+    Fund values are changes of NAV (−0.25 = lost a quarter); AUM assumes no creations or
+    redemptions.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from gaemi.core.decay import erosion_table, simulate_fund
+    from gaemi.data.returns import load_vol_defaults
+
+    if view not in VIEWS:
+        raise GaemiInputError(f"view = {view!r} must be one of {', '.join(VIEWS)}")
+    if paths < 1:
+        raise GaemiInputError(f"paths = {paths} must be >= 1")
+    n_days = horizon_days(months, days)
+    vd = load_vol_defaults()
+    rate_v = vd.rate_annual if rate is None else parse_move(rate, "rate")
+    spread_v = vd.spread_annual if spread is None else parse_move(spread, "spread")
+    er = None if expense is None else parse_positive_frac(expense, "expense")
+    vol_v = None if vol is None else parse_positive_frac(vol, "vol")
+    drift_v = None if drift is None else parse_move(drift, "drift")
+    if vol_v is not None and model != "constant":
+        raise GaemiInputError(f"--vol sets a constant vol; it cannot be used with --model {model}")
+    terms, uid, aum = fund_terms(ticker, leverage, er, spread_v)
+    note(
+        f"{terms.ticker}: L={terms.leverage:+g}, expense {terms.expense_ratio:.2%}, "
+        f"rate {rate_v:.2%} ({'given' if rate else vd.rate_source}), spread {spread_v:.2%}; "
+        f"horizon {n_days} trading days"
+    )
+    if view == "erosion":
+        vols = sorted({0.2, 0.3, 0.45, 0.6, 0.8, 1.0} | ({vol_v} if vol_v is not None else set()))
+        months_grid = sorted({1.0, 3.0, 6.0, 12.0, n_days / 21.0})
+        tab = erosion_table(terms, vols, months_grid, rate_v)
+        emit(
+            tab.to_frame(),
+            fmt,
+            title=f"Sideways-market erosion of {terms.ticker} (S_T = S_0, closed form)",
+            caption="loss_frac includes rate, spread and fees; drag_only is (L²−L)/2·σ²T alone",
+        )
+        return
+    if uid is None and vol_v is None:
+        raise GaemiInputError("a hypothetical fund (--leverage without --ticker) needs --vol")
+    ret_model = build_model(
+        model,
+        [uid or "underlying"],
+        vol=vol_v,
+        drift=drift_v if (drift_v is not None or model == "bootstrap") else 0.0,
+        history=history,
+        start=start,
+        block_days=block_days,
+        vd=vd,
+    )
+    with progress_bar(paths, f"{terms.ticker} paths", paths >= PROGRESS_MIN_PATHS) as cb:
+        res = simulate_fund(
+            terms,
+            ret_model,
+            n_days,
+            paths,
+            seed,
+            rate_annual=rate_v,
+            aum0_usd=aum,
+            workers=workers,
+            progress=cb,
+        )
+    s = res.summary()
+    note(
+        f"model: {res.model_label}; {res.n_paths:,} paths, seed {seed}. Sideways erosion "
+        f"(closed form, σ={res.vol_annual:.1%}): {s['sideways_closed_form_loss_frac']:.1%}; "
+        f"median change {s['median_change_frac']:+.1%}; P(lose ≥50%) {s['prob_loss_50pct']:.1%}; "
+        f"closed form vs exact, median |gap| per path {s['closed_form_median_abs_err_frac']:.2%}"
+    )
+    if view == "summary":
+        emit(pd.DataFrame([s]), fmt, title=f"Decay of {terms.ticker} over {n_days} days")
+        return
+    df = res.to_frame()
+    if ticker is None:
+        df = df.drop(columns=["aum_usd"])
+    cap = (
+        (f"AUM now {format_usd(aum)}; " if ticker is not None else "")
+        + "prob = percentile; closed form "
+        + ("exact for GBM" if res.analytic_quantiles is not None else "per path, realised ∫σ²dt")
+    )
+    emit(
+        df.assign(prob=np.round(df["prob"], 4)),
+        fmt,
+        title=f"{terms.ticker} after {n_days} trading days — {res.model_label}",
+        caption=cap,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``decay`` to the app."""
+    app.command("decay", epilog=EPILOG)(decay)
+
+
+__all__ = ["build_model", "fund_terms", "horizon_days", "progress_bar", "register"]

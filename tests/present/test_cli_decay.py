@@ -1,0 +1,115 @@
+"""``gaemi decay``: output, reproducibility and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from gaemi.present.cli import main
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, object]]:
+    rc = main(["decay", *args, "--format", "json"])
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    return json.loads(out.out)  # type: ignore[no-any-return]
+
+
+def test_design_quarter_of_value(capsys: pytest.CaptureFixture[str]) -> None:
+    # DESIGN.md section 1: flat half-year at σ=45% costs a 3x fund about a quarter.
+    rows = run_json(
+        capsys,
+        "--leverage",
+        "3",
+        "--vol",
+        "45%",
+        "--months",
+        "6",
+        "--view",
+        "erosion",
+        "--rate",
+        "0",
+        "--spread",
+        "0",
+    )
+    hit = [r for r in rows if r["vol_annual"] == 0.45 and r["months"] == 6.0]
+    assert hit[0]["drag_only_loss_frac"] == pytest.approx(1 - math.exp(-0.30375), rel=1e-9)
+
+
+def test_percentiles_reproducible(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ("--ticker", "SOXL", "--months", "3", "--vol", "45%", "--paths", "3000", "--seed", "5")
+    a = run_json(capsys, *args)
+    b = run_json(capsys, *args, "--workers", "1")
+    assert a == b
+    assert [r["prob"] for r in a][4] == 0.5
+    assert {"fund_change_frac", "closed_form_change_frac", "aum_usd"} <= set(a[0])
+
+
+def test_summary_garch_and_bootstrap(
+    capsys: pytest.CaptureFixture[str], shared_data: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (s,) = run_json(
+        capsys,
+        "--ticker",
+        "TQQQ",
+        "--months",
+        "3",
+        "--model",
+        "garch",
+        "--paths",
+        "2000",
+        "--view",
+        "summary",
+    )
+    assert s["model"].startswith("GJR-GARCH-t")  # type: ignore[union-attr]
+    assert 0.0 <= s["prob_loss_50pct"] <= 1.0  # type: ignore[operator]
+    monkeypatch.setenv("GAEMI_SHARED_DATA", str(shared_data))
+    (b,) = run_json(
+        capsys,
+        "--ticker",
+        "SOXL",
+        "--months",
+        "3",
+        "--model",
+        "bootstrap",
+        "--paths",
+        "2000",
+        "--view",
+        "summary",
+    )
+    assert b["model"].startswith("block bootstrap")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["--ticker", "NOPE"], "ticker"),
+        (["--ticker", "SOXL", "--months", "0"], "months"),
+        (["--ticker", "SOXL", "--days", "0"], "days"),
+        (["--ticker", "SOXL", "--vol", "45"], "ambiguous"),
+        (["--ticker", "SOXL", "--model", "garch", "--vol", "45%"], "constant"),
+        (["--ticker", "SOXL", "--paths", "0"], "paths"),
+        (["--leverage", "3"], "--vol"),
+    ],
+)
+def test_bad_input_one_line(
+    capsys: pytest.CaptureFixture[str], args: list[str], match: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GAEMI_SHARED_DATA", raising=False)
+    rc = main(["decay", *args])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2
+    assert err[-1].startswith("error: ")
+    assert match in err[-1]
+    assert "Traceback" not in "\n".join(err)
+
+
+def test_bootstrap_without_history_is_clear(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GAEMI_SHARED_DATA", raising=False)
+    rc = main(["decay", "--ticker", "SOXL", "--model", "bootstrap", "--paths", "10"])
+    assert rc == 2
+    assert "--history" in capsys.readouterr().err
