@@ -1,0 +1,563 @@
+"""The close feedback loop: the closing move solves r = r₀ + I(Σ_p flow_p(r)).
+
+A shock r₀ (the move into the close) makes every participant trade; the trades move the
+price by the impact I; the new move changes the trades. With procyclical participants
+(flows non-decreasing in r, zero at r = 0) and an increasing impact, the map
+G(r) = r₀ + I(F(r)) is non-decreasing, so the dynamics r_{k+1} = G(r_k) started at r₀
+move monotonically away from zero and stop at the **first equilibrium beyond r₀** (the
+largest root below r₀ for a fall). If there is none before the market-wide circuit
+breaker's level 3 (−20 % of the S&P 500, which halts trading for the day at any time)
+the move runs away to that floor.
+
+Exact and vectorised: every participant is piecewise linear in r with known kinks and
+|I| is concave in |Q|, so between consecutive kinks ψ(s) = s₀ + |I|(|F|) − s is concave
+in s = |r|. Walking the kinks outward from s₀, the first kink where ψ turns negative
+brackets the unique crossing, which has a closed form on that linear stretch
+(:meth:`~gaemi.core.impact.ImpactModel.piece_root`). A plain per-scenario reference
+(:func:`solve_reference`: a scan plus Brent's method) is kept beside it and tested to agree.
+
+The critical shock is where the outcome jumps (Gennotte & Leland 1990): with
+φ(s) = s − |I|(|F(s)|) the outcome is the first passage of φ to the level s₀, which jumps
+at record local maxima of φ — and φ is convex between kinks, so those are kinks.
+
+References
+----------
+Gennotte, G. & Leland, H. (1990). Market liquidity, hedging, and crashes. AER 80(5).
+NYSE Rule 7.12 / SEC-approved market-wide circuit breakers: level 1 (−7 %) and level 2
+(−13 %) halt 15 minutes only before 15:25 ET; level 3 (−20 %) halts for the rest of the day.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from gaemi.core.impact import ImpactModel, scenario_param
+from gaemi.core.participants import Participant
+from gaemi.core.universe import FloatArray
+from gaemi.errors import GaemiInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+T = TypeVar("T")
+
+#: Market-wide circuit-breaker levels, declines of the S&P 500 from the prior close.
+CB_LEVELS_FRAC: tuple[float, float, float] = (0.07, 0.13, 0.20)
+#: Largest shock accepted: a price cannot fall 100 % or more.
+MIN_SHOCK_FRAC = -1.0
+
+
+def _slice(obj: T, sl: slice) -> T:
+    """A frozen parameter dataclass restricted to scenarios ``sl`` (length-1 params kept)."""
+    changes: dict[str, Any] = {}
+    for f in fields(obj):  # type: ignore[arg-type]
+        v = getattr(obj, f.name)
+        if isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[0] > 1:
+            changes[f.name] = v[sl]
+    return replace(obj, **changes) if changes else obj  # type: ignore[type-var]
+
+
+@dataclass(frozen=True, eq=False)
+class StressModel:
+    """Participants, an impact model and the search limits, for n scenarios (frozen).
+
+    Parameters
+    ----------
+    participants : sequence of Participant
+        Each a procyclical, piecewise-linear flow function of the move.
+    impact : ImpactModel
+        Move caused by the total flow.
+    spx_beta : array_like, default 1
+        Move of this underlying per unit move of the S&P 500, for the circuit-breaker
+        flags (NDX ≈ 1.2, SOX ≈ 1.7 in the default scenario).
+    circuit_breakers : bool, default True
+        Stop a fall at the level-3 circuit breaker (−20 % of the S&P 500 × beta); without
+        them a fall is only floored at −100 %.
+    ceiling_frac : float, default 1.0
+        Highest closing move searched on the way up (+100 %).
+    """
+
+    participants: tuple[Participant, ...]
+    impact: ImpactModel
+    spx_beta: FloatArray = field(default_factory=lambda: np.ones(1))
+    circuit_breakers: bool = True
+    ceiling_frac: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "participants", tuple(self.participants))
+        if not self.participants:
+            raise GaemiInputError("stress model: give at least one participant")
+        object.__setattr__(
+            self, "spx_beta", scenario_param(self.spx_beta, "spx_beta", positive=True)
+        )
+        if not (np.isfinite(self.ceiling_frac) and self.ceiling_frac > 0):
+            raise GaemiInputError(f"ceiling_frac = {self.ceiling_frac!r} must be > 0")
+        names = [p.name for p in self.participants]
+        if len(set(names)) != len(names):
+            raise GaemiInputError(f"stress model: participant names repeat: {names}")
+
+    @property
+    def floor_frac(self) -> FloatArray:
+        """Lowest closing move per scenario: the level-3 breaker (−20 % × beta) or −100 %."""
+        if self.circuit_breakers:
+            out: FloatArray = np.maximum(-CB_LEVELS_FRAC[2] * self.spx_beta, MIN_SHOCK_FRAC)
+            return out
+        return np.full(self.spx_beta.shape, MIN_SHOCK_FRAC)
+
+    def n_scenarios(self) -> int:
+        """Length of the scenario axis (1 when every parameter is shared)."""
+        ns = [p.n_scenarios() for p in self.participants]
+        ns.append(int(self.spx_beta.shape[0]))
+        for f in fields(self.impact):  # type: ignore[arg-type]
+            v = getattr(self.impact, f.name)
+            if isinstance(v, np.ndarray):
+                ns.append(int(v.shape[0]))
+        big = {n for n in ns if n > 1}
+        if len(big) > 1:
+            raise GaemiInputError(f"stress model: parameters disagree on scenarios: {sorted(big)}")
+        return big.pop() if big else 1
+
+    def total_flow_usd(self, move_frac: FloatArray) -> FloatArray:
+        """Σ_p flow_p(move) for moves of shape ``(n, k)``, USD."""
+        total: FloatArray = np.zeros(np.shape(move_frac))
+        for p in self.participants:
+            total = total + p.flow_usd(move_frac)
+        return total
+
+    def kinks_frac(self) -> FloatArray:
+        """All participants' kinks, shape ``(n, M)`` (NaN-free, may be empty)."""
+        n = self.n_scenarios()
+        parts = [
+            np.broadcast_to(p.kinks_frac(), (n, p.kinks_frac().shape[1])) for p in self.participants
+        ]
+        out: FloatArray = np.concatenate([*parts, np.empty((n, 0))], axis=1)
+        return out
+
+    def slice(self, sl: slice) -> StressModel:
+        """The model restricted to scenarios ``sl``."""
+        return replace(
+            self,
+            participants=tuple(_slice(p, sl) for p in self.participants),
+            impact=_slice(self.impact, sl),
+            spx_beta=self.spx_beta if self.spx_beta.shape[0] == 1 else self.spx_beta[sl],
+        )
+
+    def take(self, index: int) -> StressModel:
+        """The model of scenario ``index`` alone."""
+        return self.slice(slice(index, index + 1))
+
+
+def validate_shocks(shock_frac: ArrayLike) -> FloatArray:
+    """Shocks as a 1-D array; NaN/inf and shocks at or below −100 % are input errors."""
+    r0 = np.atleast_1d(np.asarray(shock_frac, dtype=np.float64))
+    if r0.ndim != 1:
+        raise GaemiInputError(f"shock_frac: expected a 1-D array, got shape {r0.shape}")
+    bad = ~np.isfinite(r0)
+    if bad.any():
+        raise GaemiInputError(f"shock_frac = {r0[bad][0]!r} must be a finite number")
+    low = r0 <= MIN_SHOCK_FRAC
+    if low.any():
+        raise GaemiInputError(
+            f"shock = {r0[low][0]:.4g} ({r0[low][0]:+.0%}) is at or below -100% "
+            "(a price cannot fall that far)"
+        )
+    return r0
+
+
+def _cb_level(spx_move: FloatArray) -> FloatArray:
+    lvl = np.zeros(spx_move.shape)
+    for i, x in enumerate(CB_LEVELS_FRAC, start=1):
+        lvl = np.where(spx_move <= -x + 1e-12, float(i), lvl)
+    return lvl
+
+
+def _bounds(model: StressModel, d: FloatArray, n: int) -> FloatArray:
+    floor = np.broadcast_to(model.floor_frac, (n,))
+    return np.where(d < 0, -floor, model.ceiling_frac)
+
+
+def _solve_chunk(model: StressModel, r0: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Fast exact kernel for one chunk: (final move, runaway flag as 0/1)."""
+    n = r0.shape[0]
+    d = np.where(r0 < 0, -1.0, 1.0)
+    s0 = np.abs(r0)
+    s_end = _bounds(model, d, n)
+    s0c = np.minimum(s0, s_end)  # a shock beyond the floor is clipped to it
+    kinks = model.kinks_frac()
+    sk = d[:, None] * np.broadcast_to(kinks, (n, kinks.shape[1]))
+    inside = (sk > s0c[:, None]) & (sk < s_end[:, None])
+    sk = np.sort(np.where(inside, sk, np.inf), axis=1)
+    sk = sk[:, : int(inside.sum(axis=1).max(initial=0))]  # drop columns no row needs
+    pts = np.concatenate([s0c[:, None], sk, s_end[:, None]], axis=1)
+    pts = np.where(np.isinf(pts), s_end[:, None], pts)
+    flow = d[:, None] * model.total_flow_usd(d[:, None] * pts)
+    absf = np.maximum(flow, 0.0)
+    psi = s0c[:, None] + model.impact.impact_frac(absf) - pts
+    neg = psi[:, 1:] <= 0.0
+    found = neg.any(axis=1)
+    j = 1 + np.argmax(neg, axis=1)
+    rows = np.arange(n)
+    a, b = pts[rows, j - 1], pts[rows, j]
+    fa, fb = absf[rows, j - 1], absf[rows, j]
+    width = b - a
+    beta = np.where(width > 0, (fb - fa) / np.where(width > 0, width, 1.0), 0.0)
+    gamma = fa + beta * (s0c - a)
+    u = model.impact.piece_root(gamma, beta)
+    s = np.clip(s0c + np.nan_to_num(u, nan=np.inf), a, b)
+    s = np.where(found, s, s_end)
+    final = np.where(r0 == 0.0, 0.0, d * s)
+    runaway = np.where(found | (r0 == 0.0), 0.0, 1.0)
+    return final, runaway
+
+
+@dataclass(frozen=True, eq=False)
+class FeedbackResult:
+    """Outcome of the close feedback loop for n scenarios (frozen).
+
+    Attributes
+    ----------
+    shock_frac : ndarray (n,)
+        The move into the close, r₀.
+    final_move_frac : ndarray (n,)
+        Closing move r at the equilibrium reached from r₀ (or the floor on a runaway).
+    runaway : ndarray of bool (n,)
+        No equilibrium before the floor/ceiling: the loop ran to the limit.
+    flow_usd : dict participant → ndarray (n,)
+        Each participant's flow at the final move, USD (+ buys).
+    absorbed_usd : ndarray (n,)
+        What liquidity providers absorb: −Σ flows (the other side of every trade).
+    spx_beta : ndarray (n,)
+        Beta used to translate the move into an S&P 500 move for the breaker flags.
+    """
+
+    shock_frac: FloatArray
+    final_move_frac: FloatArray
+    runaway: np.ndarray[Any, np.dtype[np.bool_]]
+    flow_usd: dict[str, FloatArray]
+    absorbed_usd: FloatArray
+    spx_beta: FloatArray
+
+    @property
+    def extra_move_frac(self) -> FloatArray:
+        """Move added by the loop: r − r₀."""
+        out: FloatArray = self.final_move_frac - self.shock_frac
+        return out
+
+    @property
+    def amplification(self) -> FloatArray:
+        """r / r₀ (NaN for a zero shock)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out: FloatArray = np.where(
+                self.shock_frac != 0, self.final_move_frac / self.shock_frac, np.nan
+            )
+        return out
+
+    @property
+    def total_flow_usd(self) -> FloatArray:
+        """Σ participants' flows at the final move, USD."""
+        return -self.absorbed_usd
+
+    @property
+    def spx_move_frac(self) -> FloatArray:
+        """The S&P 500 move implied by the final move (÷ beta)."""
+        out: FloatArray = self.final_move_frac / self.spx_beta
+        return out
+
+    @property
+    def cb_level(self) -> FloatArray:
+        """Market-wide breaker level reached at the close (0–3) by the S&P-equivalent move."""
+        return _cb_level(self.spx_move_frac)
+
+    @property
+    def cb_level_at_shock(self) -> FloatArray:
+        """Breaker level of the shock itself (a level 1–2 before 15:25 ET halts 15 min)."""
+        out: FloatArray = _cb_level(self.shock_frac / self.spx_beta)
+        return out
+
+    @property
+    def cb_halt(self) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        """True where a breaker would halt the close: only level 3 applies after 15:25 ET."""
+        out: np.ndarray[Any, np.dtype[np.bool_]] = self.cb_level >= 3
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per scenario; unit-bearing columns, a ``<participant>_flow_usd`` each."""
+        import pandas as pd
+
+        df = pd.DataFrame(
+            {
+                "shock_frac": self.shock_frac,
+                "final_move_frac": self.final_move_frac,
+                "extra_move_frac": self.extra_move_frac,
+                "amplification": self.amplification,
+                "runaway": self.runaway,
+                **{f"{k}_flow_usd": v for k, v in self.flow_usd.items()},
+                "total_flow_usd": self.total_flow_usd,
+                "spx_move_frac": self.spx_move_frac,
+                "cb_level": self.cb_level.astype(int),
+                "cb_halt": self.cb_halt,
+            }
+        )
+        return df
+
+
+def solve(
+    model: StressModel,
+    shock_frac: ArrayLike,
+    *,
+    chunk: int = 65_536,
+    progress: Callable[[int, int], None] | None = None,
+) -> FeedbackResult:
+    """Equilibrium closing move reached from each shock, vectorised and exact.
+
+    Parameters
+    ----------
+    model : StressModel
+        Parameters for n scenarios (or shared, length 1).
+    shock_frac : array_like, shape (n,) or scalar
+        The move into the close r₀ (decimal fraction, > −1).
+    chunk : int
+        Scenarios solved per vectorised block (memory vs speed).
+    progress : callable (done, total), optional
+        Called after each block.
+
+    Returns
+    -------
+    FeedbackResult
+    """
+    r0 = validate_shocks(shock_frac)
+    nm = model.n_scenarios()
+    n = max(nm, r0.size)
+    if r0.size not in (1, n) or nm not in (1, n):
+        raise GaemiInputError(f"shock_frac has {r0.size} values but the model {nm} scenarios")
+    r0 = np.broadcast_to(r0, (n,)).copy()
+    final = np.empty(n)
+    run = np.empty(n)
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
+        sub = model if nm == 1 else model.slice(slice(lo, hi))
+        final[lo:hi], run[lo:hi] = _solve_chunk(sub, r0[lo:hi])
+        if progress is not None:
+            progress(hi, n)
+    flows = {}
+    for p in model.participants:
+        flows[p.name] = np.broadcast_to(p.flow_usd(final[:, None])[:, 0], (n,)).copy()
+    total = np.sum(np.stack(list(flows.values())), axis=0)
+    beta = np.broadcast_to(model.spx_beta, (n,)).copy()
+    return FeedbackResult(r0, final, run > 0, flows, -total, beta)
+
+
+# --------------------------------------------------------------------------- reference
+def _psi_scalar(model: StressModel, s0: float, d: float, s: float) -> float:
+    f = d * float(model.total_flow_usd(np.array([[d * s]]))[0, 0])
+    return s0 + float(model.impact.impact_frac(np.array([max(f, 0.0)]))[0]) - s
+
+
+def solve_reference(
+    model: StressModel, shock_frac: ArrayLike, *, step: float = 1e-4, xtol: float = 1e-15
+) -> tuple[FloatArray, np.ndarray[Any, np.dtype[np.bool_]]]:
+    """Plain per-scenario solver: walk from r₀ in steps of ``step``, then Brent's method.
+
+    Obviously correct but slow; kept to check :func:`solve`. Returns (final moves,
+    runaway flags). It misses two equilibria closer together than ``step`` (the fast
+    solver does not).
+    """
+    from scipy.optimize import brentq
+
+    r0 = validate_shocks(shock_frac)
+    nm = model.n_scenarios()
+    n = max(nm, r0.size)
+    r0 = np.broadcast_to(r0, (n,))
+    out = np.empty(n)
+    run = np.zeros(n, dtype=bool)
+    for i in range(n):
+        m = model if nm == 1 else model.take(i)
+        x0 = float(r0[i])
+        if x0 == 0.0:
+            out[i] = 0.0
+            continue
+        d = -1.0 if x0 < 0 else 1.0
+        s_end = float(_bounds(m, np.array([d]), 1)[0])
+        s0 = min(abs(x0), s_end)
+        lo, g_lo = s0, _psi_scalar(m, s0, d, s0)
+        hit = None
+        while lo < s_end:
+            hi = min(lo + step, s_end)
+            g_hi = _psi_scalar(m, s0, d, hi)
+            if g_hi <= 0.0:
+                hit = (lo, hi, g_lo)
+                break
+            lo, g_lo = hi, g_hi
+        if hit is None:
+            out[i], run[i] = d * s_end, True
+            continue
+        a, b, ga = hit
+        if ga == 0.0:
+            out[i] = d * a
+            continue
+
+        def g(s: float, m: StressModel = m, s0: float = s0, d: float = d) -> float:
+            return _psi_scalar(m, s0, d, s)
+
+        out[i] = d * brentq(g, a, b, xtol=xtol, rtol=1e-15)
+    return out, run
+
+
+def iterate_dynamics(
+    model: StressModel, shock_frac: ArrayLike, *, iterations: int = 10_000
+) -> FloatArray:
+    """The dynamics themselves, r_{k+1} = r₀ + I(F(r_k)) from r₀ (vectorised), floored.
+
+    Converges (monotonically) to the equilibrium :func:`solve` returns; slowly near a
+    tangency. For tests and teaching.
+    """
+    r0 = validate_shocks(shock_frac)
+    n = max(model.n_scenarios(), r0.size)
+    r0 = np.broadcast_to(r0, (n,)).copy()
+    floor = np.broadcast_to(model.floor_frac, (n,))
+    r = r0.copy()
+    for _ in range(iterations):
+        r = r0 + model.impact.impact_frac(model.total_flow_usd(r[:, None]))[:, 0]
+        r = np.clip(r, floor, model.ceiling_frac)
+    return r
+
+
+# --------------------------------------------------------------------------- structure
+def all_equilibria(
+    model: StressModel, shock_frac: float, *, points_per_piece: int = 256
+) -> FloatArray:
+    """Every closing move r in [floor, ceiling] with r = r₀ + I(F(r)), one scenario.
+
+    Scans each stretch between kinks (and zero) on a grid and refines sign changes with
+    Brent's method; sorted from the deepest fall up.
+    """
+    from scipy.optimize import brentq
+
+    if model.n_scenarios() != 1:
+        raise GaemiInputError("all_equilibria: give a one-scenario model (model.take(i))")
+    x0 = float(validate_shocks([shock_frac])[0])
+
+    def h(r: float) -> float:
+        f = model.total_flow_usd(np.array([[r]]))
+        return float(r - x0 - float(model.impact.impact_frac(f)[0, 0]))
+
+    lo = float(model.floor_frac[0])
+    hi = float(model.ceiling_frac)
+    k = model.kinks_frac()[0]
+    cuts = np.unique(np.concatenate([[lo, 0.0, hi], k[(k > lo) & (k < hi)]]))
+    roots: list[float] = []
+    for a, b in itertools.pairwise(cuts):
+        grid = np.linspace(a, b, points_per_piece)
+        vals = np.array([h(float(x)) for x in grid])
+        for i in range(grid.size - 1):
+            if vals[i] == 0.0:
+                roots.append(float(grid[i]))
+            elif vals[i] * vals[i + 1] < 0:
+                roots.append(float(brentq(h, grid[i], grid[i + 1], xtol=1e-15)))
+        if vals[-1] == 0.0:
+            roots.append(float(grid[-1]))
+    out: FloatArray = np.unique(np.round(np.array(roots, dtype=np.float64), 13)).astype(np.float64)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class CriticalShock:
+    """Where the outcome of the loop jumps (Gennotte–Leland), per scenario (frozen).
+
+    Attributes
+    ----------
+    shock_frac : ndarray (n,)
+        The smallest shock (in size, in the given direction) at which the closing move
+        jumps; 0 where the loop is unstable (any shock runs away); NaN where it never
+        jumps before the floor.
+    move_before_frac, move_after_frac : ndarray (n,)
+        Closing move just before and just after the jump.
+    unstable : ndarray of bool (n,)
+        True where an infinitesimal shock already runs to the floor (e.g. λK >= 1).
+    """
+
+    shock_frac: FloatArray
+    move_before_frac: FloatArray
+    move_after_frac: FloatArray
+    unstable: np.ndarray[Any, np.dtype[np.bool_]]
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "critical_shock_frac": self.shock_frac,
+                "move_before_frac": self.move_before_frac,
+                "move_after_frac": self.move_after_frac,
+                "unstable": self.unstable,
+            }
+        )
+
+
+def critical_shock(model: StressModel, direction: float = -1.0) -> CriticalShock:
+    """The shock at which the equilibrium reached from it jumps, vectorised over scenarios.
+
+    With φ(s) = s − |I|(|F(d·s)|) (s = |r|, d the direction), the closing move is the
+    first s where φ(s) reaches the shock size s₀. It jumps where φ has a record local
+    maximum followed by a fall; φ is convex between kinks, so those points are kinks.
+    """
+    if direction == 0 or not np.isfinite(direction):
+        raise GaemiInputError(f"direction = {direction!r} must be -1 (falls) or +1 (rallies)")
+    d = -1.0 if direction < 0 else 1.0
+    n = model.n_scenarios()
+    dd = np.full(n, d)
+    s_end = _bounds(model, dd, n)
+    tiny = 1e-10
+    unstable = solve(model, d * np.minimum(tiny, s_end)).runaway
+
+    kinks = model.kinks_frac()
+    sk = d * np.broadcast_to(kinks, (n, kinks.shape[1]))
+    sk = np.where((sk > 0) & (sk < s_end[:, None]), sk, np.inf)
+    pts = np.sort(sk, axis=1)
+    pts = np.where(np.isinf(pts), np.nan, pts)
+
+    def phi(s: FloatArray) -> FloatArray:
+        x = np.nan_to_num(s, nan=0.0)
+        f = np.maximum(d * model.total_flow_usd(d * x), 0.0)
+        out: FloatArray = np.where(np.isnan(s), np.nan, x - model.impact.impact_frac(f))
+        return out
+
+    val = phi(pts)
+    nxt = np.concatenate([pts[:, 1:], s_end[:, None]], axis=1)
+    nxt = np.where(np.isnan(nxt), s_end[:, None], nxt)
+    delta = np.minimum(1e-7, 0.5 * (nxt - np.nan_to_num(pts, nan=0.0)))
+    after = phi(pts + delta)
+    prev_max = np.maximum.accumulate(
+        np.concatenate([np.zeros((n, 1)), np.nan_to_num(val, nan=-np.inf)], axis=1), axis=1
+    )[:, :-1]
+    cand = (val > prev_max + 1e-15) & (after < val) & ~np.isnan(val)
+    has = cand.any(axis=1)
+    level = np.full(n, np.nan)
+    before = np.full(n, np.nan)
+    if cand.shape[1] > 0:
+        j = np.argmax(cand, axis=1)
+        rows = np.arange(n)
+        level = np.where(has, val[rows, j], np.nan)
+        before = np.where(has, d * pts[rows, j], np.nan)
+    after_move = np.full(n, np.nan)
+    if has.any():
+        bump = level * (1.0 + 1e-9) + 1e-12
+        shocks = np.where(has, d * bump, d * 0.5 * s_end)
+        after_move = np.where(has, solve(model, shocks).final_move_frac, np.nan)
+    shock = np.where(unstable, 0.0, d * level)
+    before = np.where(unstable, 0.0, before)
+    after_move = np.where(unstable, d * s_end, after_move)
+    return CriticalShock(shock, before, after_move, unstable)
+
+
+def curve(model: StressModel, shocks_frac: Sequence[float] | FloatArray) -> FeedbackResult:
+    """Final move over a grid of shocks for a one-scenario model (``--curve``)."""
+    if model.n_scenarios() != 1:
+        raise GaemiInputError("curve: give a one-scenario model (model.take(i))")
+    return solve(model, np.asarray(shocks_frac, dtype=np.float64))
