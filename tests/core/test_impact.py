@@ -1,0 +1,94 @@
+"""Impact models: the square-root law (Tóth et al. 2011) and linear Kyle λ."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gaemi.core.impact import LinearImpact, SquareRootImpact, lambda_from_sqrt
+from gaemi.errors import GaemiInputError
+
+
+def test_sqrt_law_at_one_daily_volume_is_y_sigma() -> None:
+    # Tóth et al. (2011): Δp/p = Y·σ_d·sqrt(Q/V_d); a metaorder of one day's volume moves Y·σ_d.
+    imp = SquareRootImpact(np.array([0.7]), np.array([0.02]), np.array([1e10]))
+    assert imp.impact_frac(np.array([-1e10]))[0] == pytest.approx(-0.7 * 0.02, rel=1e-15)
+    # a quarter of the volume moves half as much (square root)
+    assert imp.impact_frac(np.array([2.5e9]))[0] == pytest.approx(0.5 * 0.7 * 0.02, rel=1e-15)
+
+
+def test_linear_kyle_lambda() -> None:
+    # Kyle (1985): Δp/p = λ·Q
+    imp = LinearImpact(np.array([1e-12]))
+    np.testing.assert_allclose(imp.impact_frac(np.array([-5e9, 2e9])), [-5e-3, 2e-3], rtol=1e-15)
+
+
+def test_vectorised_over_scenarios() -> None:
+    imp = SquareRootImpact(np.array([0.5, 1.0]), np.array([0.01, 0.02]), np.array([1e10, 4e10]))
+    out = imp.impact_frac(np.array([[1e10, 4e10], [1e10, 4e10]]))  # (n, k)
+    # independent: Y σ sqrt(Q/V) per row
+    expected = np.array([[0.005, 0.01], [0.01, 0.02]])
+    np.testing.assert_allclose(out, expected, rtol=1e-14)
+
+
+@given(
+    q=st.floats(min_value=-1e12, max_value=1e12, allow_nan=False),
+    y=st.floats(min_value=0.1, max_value=2.0),
+    sig=st.floats(min_value=0.001, max_value=0.1),
+    v=st.floats(min_value=1e8, max_value=1e12),
+)
+def test_inverse_and_oddness(q: float, y: float, sig: float, v: float) -> None:
+    for imp in (
+        SquareRootImpact(np.array([y]), np.array([sig]), np.array([v])),
+        LinearImpact(np.array([y * sig / v])),
+    ):
+        r = imp.impact_frac(np.array([q]))
+        assert imp.impact_frac(np.array([-q]))[0] == pytest.approx(-r[0], abs=1e-300)
+        assert imp.flow_for_move(r)[0] == pytest.approx(q, rel=1e-9, abs=1e-6)
+
+
+@given(
+    gamma=st.floats(min_value=0.0, max_value=1e12),
+    beta=st.floats(min_value=0.0, max_value=1e13),
+    c=st.floats(min_value=1e-9, max_value=1e-6),
+)
+def test_sqrt_piece_root_solves_its_equation(gamma: float, beta: float, c: float) -> None:
+    # u = c·sqrt(γ + β·u): the closed form used inside the feedback solver
+    imp = SquareRootImpact(np.array([1.0]), np.array([c]), np.array([1.0]))
+    u = float(imp.piece_root(np.array([gamma]), np.array([beta]))[0])
+    assert u >= 0
+    assert u == pytest.approx(c * np.sqrt(gamma + beta * u), rel=1e-9, abs=1e-15)
+
+
+def test_linear_piece_root_and_no_root_when_unstable() -> None:
+    imp = LinearImpact(np.array([1e-12]))
+    # u = λ(γ + βu) ⇒ u = λγ/(1 − λβ)
+    u = imp.piece_root(np.array([1e9, 1e9]), np.array([5e11, 2e12]))
+    assert u[0] == pytest.approx(1e-3 / 0.5, rel=1e-14)
+    assert np.isnan(u[1])  # λβ = 2 >= 1: no equilibrium on this stretch
+
+
+def test_lambda_from_sqrt_matches_at_the_calibration_flow() -> None:
+    sq = SquareRootImpact(np.array([0.7]), np.array([0.015]), np.array([1.5e11]))
+    lam = lambda_from_sqrt(sq, 1.4e10)
+    lin = LinearImpact(lam)
+    assert lin.impact_frac(np.array([1.4e10]))[0] == pytest.approx(
+        sq.impact_frac(np.array([1.4e10]))[0], rel=1e-14
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"y": [0.0], "sigma_daily": [0.01], "volume_usd": [1e9]}, "impact.y"),
+        ({"y": [0.7], "sigma_daily": [-0.01], "volume_usd": [1e9]}, "sigma_daily"),
+        ({"y": [0.7], "sigma_daily": [0.01], "volume_usd": [-1e9]}, "volume_usd"),
+        ({"y": [0.7], "sigma_daily": [np.nan], "volume_usd": [1e9]}, "finite"),
+    ],
+)
+def test_bad_parameters_are_one_line_errors(kwargs: dict[str, list[float]], match: str) -> None:
+    with pytest.raises(GaemiInputError, match=match) as exc:
+        SquareRootImpact(**{k: np.array(v) for k, v in kwargs.items()})  # type: ignore[arg-type]
+    assert "\n" not in str(exc.value)
