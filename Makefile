@@ -23,8 +23,7 @@ install: $(STAMP)            ## install gaemi into .venv
 dev: $(DEV_STAMP)            ## install gaemi with the dev, web and dist extras
 
 run: $(STAMP)                ## the main job on the embedded default data
-	$(BIN)/gaemi flows --move 1% --by underlying
-	$(BIN)/gaemi flows --fund 3:45e9 --moves=-5%:-1%:1%
+	$(BIN)/gaemi report --html gaemi-report.html
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts

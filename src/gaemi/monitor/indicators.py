@@ -1,0 +1,373 @@
+"""Risk indicators: each a value, its thresholds with their rationale, a level and a source.
+
+An indicator's level is the number of its (ascending) thresholds the value reaches:
+0 LOW, 1 GUARDED, 2 ELEVATED, 3 HIGH, 4 CRITICAL. Thresholds and rationales live in
+``data/defaults/monitor_rules.yaml``; the functions here only compute values from a
+:class:`~gaemi.data.market.MarketSnapshot` and the fund universe, and never guess a missing
+input: an indicator without data is reported as not available.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from gaemi.core.universe import Universe
+from gaemi.data.market import MarketSnapshot, Observation
+from gaemi.errors import GaemiInputError
+
+LEVELS: tuple[str, ...] = ("LOW", "GUARDED", "ELEVATED", "HIGH", "CRITICAL")
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """Thresholds and rationale of one indicator (from the rules file)."""
+
+    id: str
+    name: str
+    thresholds: tuple[float, ...]
+    measure: str
+    rationale: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def level(self, value: float) -> int:
+        """Number of thresholds reached by ``value`` (|value| when measure is abs)."""
+        if math.isnan(value):
+            raise GaemiInputError(f"indicator {self.id}: value is NaN")
+        v = abs(value) if self.measure == "abs" else value
+        # a value within 1e-9 (relative) of a threshold counts as reaching it, so that
+        # 0.0275 - 0.025 reaches a 0.0025 threshold despite binary rounding
+        return int(sum(v >= t - 1e-9 * max(1.0, abs(t)) for t in self.thresholds))
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A computed indicator (frozen)."""
+
+    id: str
+    name: str
+    value: float
+    unit: str
+    level: int | None  # None: not available
+    detail: str
+    thresholds: tuple[float, ...]
+    rationale: str
+    as_of: dt.date | None
+    source: str
+
+    @property
+    def state(self) -> str:
+        return "n/a" if self.level is None else LEVELS[self.level]
+
+    def age_days(self, today: dt.date) -> int | None:
+        return None if self.as_of is None else (today - self.as_of).days
+
+
+@dataclass(frozen=True)
+class MonitorRules:
+    """All indicator specs, composite rules and the staleness limit."""
+
+    specs: Mapping[str, IndicatorSpec]
+    status_rules: tuple[Mapping[str, Any], ...]
+    stale_after_days: int
+
+
+def rules_from_dict(doc: Any, src: str = "monitor rules") -> MonitorRules:
+    """Validate a parsed rules document."""
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("indicators"), Mapping):
+        raise GaemiInputError(f"{src}: expected a mapping with 'indicators'")
+    specs: dict[str, IndicatorSpec] = {}
+    for key, body in doc["indicators"].items():
+        th = body.get("thresholds")
+        if not isinstance(th, list) or len(th) != 4:
+            raise GaemiInputError(f"{src}: {key}.thresholds must be a list of 4 numbers")
+        try:
+            thresholds = tuple(float(x) for x in th)
+        except (TypeError, ValueError):
+            raise GaemiInputError(f"{src}: {key}.thresholds = {th!r} must be numbers") from None
+        if any(b < a for a, b in itertools.pairwise(thresholds)):
+            raise GaemiInputError(f"{src}: {key}.thresholds = {th!r} must be ascending")
+        measure = str(body.get("measure", "value"))
+        if measure not in ("value", "abs"):
+            raise GaemiInputError(f"{src}: {key}.measure = {measure!r} must be value or abs")
+        params = {
+            k: v for k, v in body.items() if k not in ("name", "thresholds", "measure", "rationale")
+        }
+        specs[str(key)] = IndicatorSpec(
+            str(key),
+            str(body.get("name", key)),
+            thresholds,
+            measure,
+            str(body.get("rationale", "")).strip(),
+            params,
+        )
+    rules = doc.get("status_rules")
+    if not isinstance(rules, list) or not rules:
+        raise GaemiInputError(f"{src}: status_rules must be a non-empty list")
+    for i, r in enumerate(rules):
+        if r.get("status") not in LEVELS:
+            raise GaemiInputError(
+                f"{src}: status_rules[{i}].status = {r.get('status')!r} "
+                f"must be one of {', '.join(LEVELS)}"
+            )
+        if not isinstance(r.get("level"), int) or not 0 <= r["level"] <= 4:
+            raise GaemiInputError(f"{src}: status_rules[{i}].level must be an integer 0-4")
+        if not isinstance(r.get("count"), int) or r["count"] < 0:
+            raise GaemiInputError(f"{src}: status_rules[{i}].count must be an integer >= 0")
+        for ind in r.get("among", []) or []:
+            if ind not in specs:
+                raise GaemiInputError(
+                    f"{src}: status_rules[{i}].among names unknown indicator {ind!r}"
+                )
+    return MonitorRules(specs, tuple(rules), int(doc.get("stale_after_days", 7)))
+
+
+def load_default_rules() -> MonitorRules:
+    """The embedded rules (``data/defaults/monitor_rules.yaml``)."""
+    import yaml
+
+    text = (
+        resources.files("gaemi.data.defaults")
+        .joinpath("monitor_rules.yaml")
+        .read_text(encoding="utf-8")
+    )
+    return rules_from_dict(yaml.safe_load(text), "monitor_rules.yaml")
+
+
+# --------------------------------------------------------------------------- helpers
+def _make(
+    spec: IndicatorSpec,
+    value: float,
+    unit: str,
+    detail: str,
+    obs: Observation | None,
+    source: str | None = None,
+) -> Indicator:
+    return Indicator(
+        spec.id,
+        spec.name,
+        value,
+        unit,
+        spec.level(value),
+        detail,
+        spec.thresholds,
+        spec.rationale,
+        obs.as_of if obs else None,
+        source if source is not None else (obs.source if obs else ""),
+    )
+
+
+def _missing(spec: IndicatorSpec, why: str) -> Indicator:
+    return Indicator(
+        spec.id, spec.name, math.nan, "", None, why, spec.thresholds, spec.rationale, None, ""
+    )
+
+
+def growth_per_days(a: Observation, b: Observation, days: float = 60.0) -> float:
+    """Growth multiple per ``days`` between two dated points (compound, b after a)."""
+    span = (b.as_of - a.as_of).days
+    if span <= 0 or a.value <= 0:
+        raise GaemiInputError(f"{b.name}: need two increasing dates with a positive start")
+    return float((b.value / a.value) ** (days / span))
+
+
+def sideways_decay(vol_annual: float, leverage: float = 3.0, years: float = 0.5) -> float:
+    """Fraction lost by an L-times fund over ``years`` if the underlying ends flat.
+
+    1 − exp(−(L²−L)/2·σ²·T) (Avellaneda & Zhang 2010; DESIGN.md section 1).
+    """
+    return 1.0 - math.exp(-(leverage**2 - leverage) / 2.0 * vol_annual**2 * years)
+
+
+# --------------------------------------------------------------------------- indicators
+Context = Mapping[str, Any]
+
+
+def ind_index_move(key: str, series: str, label: str) -> Callable[..., Indicator]:
+    def compute(spec: IndicatorSpec, m: MarketSnapshot, u: Universe, ctx: Context) -> Indicator:
+        moves = ctx.get("moves", {})
+        if label in moves:
+            v = float(moves[label])
+            return _make(
+                spec, v, "frac", f"{label} {v:+.2%} today (user input)", None, "user input"
+            )
+        if not m.has(series):
+            return _missing(spec, f"no {series} in the snapshot")
+        o = m.latest(series)
+        return _make(spec, o.value, "frac", f"{label} {o.value:+.2%} on {o.as_of}", o)
+
+    compute.__name__ = f"ind_{key}"
+    return compute
+
+
+def ind_korean_leveraged_growth(
+    spec: IndicatorSpec, m: MarketSnapshot, u: Universe, ctx: Context
+) -> Indicator:
+    name = "korea_overseas_leveraged_krw"
+    if not m.has(name) or len(m.history(name)) < 2:
+        return _missing(spec, "fewer than two dated Korean leveraged-holdings points")
+    a, b = m.history(name)[-2:]
+    g = growth_per_days(a, b)
+    detail = (
+        f"₩{a.value / 1e12:.1f}tn ({a.as_of}) → ₩{b.value / 1e12:.1f}tn ({b.as_of}): "
+        f"x{b.value / a.value:.0f}, x{g:.2f} per 60 days"
+    )
+    return _make(spec, g, "multiple_per_60d", detail, b, f"{a.source}; {b.source}")
+
+
+def ind_korean_fund_share(
+    spec: IndicatorSpec, m: MarketSnapshot, u: Universe, ctx: Context
+) -> Indicator:
+    big = (u.aum_usd >= 1e9) & u.korean_known
+    if not big.any():
+        return _missing(spec, "no fund above $1B with a known Korean share")
+    idx = np.flatnonzero(big)
+    i = int(idx[np.argmax(u.korean_share[idx])])
+    share = float(u.korean_share[i])
+    asof = dt.date.fromisoformat(u.korean_as_of[i]) if u.korean_as_of[i] else None
+    detail = f"{u.ticker[i]} {share:.0%} Korean-held (AUM ${u.aum_usd[i] / 1e9:.1f}B)"
+    return Indicator(
+        spec.id,
+        spec.name,
+        share,
+        "frac",
+        spec.level(share),
+        detail,
+        spec.thresholds,
+        spec.rationale,
+        asof,
+        str(u.source_korean[i]),
+    )
+
+
+def ind_sideways_decay(
+    spec: IndicatorSpec, m: MarketSnapshot, u: Universe, ctx: Context
+) -> Indicator:
+    band = float(spec.params.get("sideways_abs_return_60d", 0.10))
+    worst: Indicator | None = None
+    for label in ("ndx", "sox"):
+        vol_name, ret_name = f"{label}_vol_60d", f"{label}_return_60d"
+        if not (m.has(vol_name) and m.has(ret_name)):
+            continue
+        vol, ret = m.latest(vol_name), m.latest(ret_name)
+        sideways = abs(ret.value) <= band
+        decay = sideways_decay(vol.value) if sideways else 0.0
+        detail = (
+            f"{label.upper()} 60-day vol {vol.value:.0%}, 60-day return "
+            f"{ret.value:+.1%} → "
+            + (
+                f"sideways: a 3x fund loses {decay:.0%} in 6 months if it stays flat"
+                if sideways
+                else "trending, not sideways"
+            )
+        )
+        ind = _make(spec, decay, "frac", detail, vol)
+        if worst is None or decay > worst.value:
+            worst = ind
+    return worst if worst is not None else _missing(spec, "no 60-day volatility in snapshot")
+
+
+def _latest_ind(
+    series: str, unit: str, fmt: Callable[[Observation], str]
+) -> Callable[..., Indicator]:
+    def compute(spec: IndicatorSpec, m: MarketSnapshot, u: Universe, ctx: Context) -> Indicator:
+        if not m.has(series):
+            return _missing(spec, f"no {series} in the snapshot")
+        o = m.latest(series)
+        return _make(spec, o.value, unit, fmt(o), o)
+
+    compute.__name__ = f"ind_{series}"
+    return compute
+
+
+def ind_bok_hike(spec: IndicatorSpec, m: MarketSnapshot, u: Universe, ctx: Context) -> Indicator:
+    name = "bok_base_rate"
+    if not m.has(name) or len(m.history(name)) < 2:
+        return _missing(spec, "fewer than two BoK decisions in the snapshot")
+    a, b = m.history(name)[-2:]
+    change = b.value - a.value
+    verb = "hike" if change > 0 else ("cut" if change < 0 else "hold")
+    detail = f"{verb} at {b.value:.2%} on {b.as_of} ({change * 1e4:+.0f} bp)"
+    return _make(spec, max(change, 0.0), "rate_change", detail, b)
+
+
+def ind_margin_growth(
+    spec: IndicatorSpec, m: MarketSnapshot, u: Universe, ctx: Context
+) -> Indicator:
+    name = "korea_margin_loans_krw"
+    if not m.has(name) or len(m.history(name)) < 2:
+        return _missing(spec, "fewer than two margin-loan points in the snapshot")
+    a, b = m.history(name)[-2:]
+    g = growth_per_days(a, b) - 1.0
+    detail = (
+        f"₩{b.value / 1e12:.1f}tn on {b.as_of} (₩{a.value / 1e12:.2f}tn on {a.as_of}): "
+        f"{g:+.0%} per 60 days"
+    )
+    return _make(spec, g, "frac_per_60d", detail, b, f"{a.source}; {b.source}")
+
+
+INDICATORS: dict[str, Callable[..., Indicator]] = {
+    "ndx_move": ind_index_move("ndx_move", "ndx_move_1d", "NDX"),
+    "sox_move": ind_index_move("sox_move", "sox_move_1d", "SOX"),
+    "korean_leveraged_growth": ind_korean_leveraged_growth,
+    "korean_fund_share": ind_korean_fund_share,
+    "sideways_decay": ind_sideways_decay,
+    "usdkrw_level": _latest_ind(
+        "usdkrw_level", "krw_per_usd", lambda o: f"₩{o.value:,.1f} per USD on {o.as_of}"
+    ),
+    "usdkrw_speed": _latest_ind(
+        "usdkrw_change_20d", "frac", lambda o: f"{o.value:+.1%} in 20 trading days to {o.as_of}"
+    ),
+    "bok_hike": ind_bok_hike,
+    "margin_loan_growth": ind_margin_growth,
+    "vix_level": _latest_ind(
+        "vix_level", "index_points", lambda o: f"VIX {o.value:.1f} on {o.as_of}"
+    ),
+    "vix_jump": _latest_ind("vix_change_1d", "frac", lambda o: f"VIX {o.value:+.0%} on {o.as_of}"),
+    "korea_single_stock_2x": _latest_ind(
+        "korea_single_stock_2x_aum_usd",
+        "usd",
+        lambda o: (
+            f"SK hynix 2x (CSOP) ${o.value / 1e9:.2f}B on {o.as_of}; KRX ±2x listed 2026-05-27"
+        ),
+    ),
+    "crypto_altcoin_share": _latest_ind(
+        "korea_crypto_altcoin_share",
+        "frac",
+        lambda o: f">{o.value:.0%} of Korean volume ({o.as_of})",
+    ),
+    "kimchi_premium": _latest_ind(
+        "kimchi_premium", "frac", lambda o: f"{o.value:+.2%} on {o.as_of}"
+    ),
+}
+
+
+def compute_indicators(
+    market: MarketSnapshot,
+    universe: Universe,
+    rules: MonitorRules,
+    context: Context | None = None,
+    extra: Mapping[str, Callable[..., Indicator]] | None = None,
+) -> list[Indicator]:
+    """Every indicator named in ``rules`` that has a computation, in rules order.
+
+    ``context`` may carry ``moves`` (``{"NDX": -0.031}``: today's moves, overriding the
+    snapshot). ``extra`` adds computations supplied by other engines (e.g. close pressure).
+    """
+    ctx = context or {}
+    table = {**INDICATORS, **(extra or {})}
+    out = []
+    for key, spec in rules.specs.items():
+        fn = table.get(key)
+        if fn is None:
+            out.append(_missing(spec, "no computation for this indicator in this build"))
+            continue
+        out.append(fn(spec, market, universe, ctx))
+    return out

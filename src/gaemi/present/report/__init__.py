@@ -1,0 +1,1 @@
+"""The daily report: a model assembled from every engine, and its renderers."""

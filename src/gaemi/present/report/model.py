@@ -1,0 +1,224 @@
+"""Assemble the daily report: status, indicators, flows and every engine that has landed.
+
+The report model is plain data (dicts of numbers with units, DataFrames) so that the
+terminal, HTML and JSON renderers show the same numbers. Every number carries its as-of
+date and source; observations older than the rules' staleness limit are flagged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from gaemi.core.flows import compute_flows, ladder_moves, projected_close_flow
+from gaemi.core.universe import Universe
+from gaemi.data.market import MarketSnapshot
+from gaemi.monitor.indicators import Indicator, MonitorRules, compute_indicators
+from gaemi.monitor.status import Status, composite_status
+from gaemi.present.cli.common import format_usd
+
+#: Underlyings shown in the ladder (ids), in order.
+LADDER_UNDERLYINGS: tuple[str, ...] = ("NDX", "SOX", "SPX", "TSLA", "NVDA")
+LADDER_MOVES = (-0.05, 0.05, 0.01)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the report: a title, a sentence, tables and figures (by name)."""
+
+    key: str
+    title: str
+    summary: str
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the renderers need (frozen)."""
+
+    report_date: dt.date
+    status: Status
+    indicators: tuple[Indicator, ...]
+    sections: tuple[Section, ...]
+    universe_label: str
+    market_label: str
+    usdkrw: float | None
+    usdkrw_as_of: dt.date | None
+    stale_after_days: int
+    notes: tuple[str, ...] = ()
+
+    def section(self, key: str) -> Section:
+        for s in self.sections:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+    def indicator_frame(self) -> pd.DataFrame:
+        rows = []
+        for i in self.indicators:
+            age = i.age_days(self.report_date)
+            rows.append(
+                {
+                    "indicator": i.id,
+                    "name": i.name,
+                    "state": i.state,
+                    "level": i.level,
+                    "value": i.value,
+                    "unit": i.unit,
+                    "detail": i.detail,
+                    "thresholds": list(i.thresholds),
+                    "as_of": i.as_of.isoformat() if i.as_of else None,
+                    "age_days": age,
+                    "stale": bool(age is not None and age > self.stale_after_days),
+                    "source": i.source,
+                    "rationale": i.rationale,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (NaN → None)."""
+        from gaemi.present.cli.common import records
+
+        return {
+            "report_date": self.report_date.isoformat(),
+            "status": self.status.status,
+            "status_level": self.status.level,
+            "reason": self.status.reason,
+            "universe": self.universe_label,
+            "market": self.market_label,
+            "usdkrw": self.usdkrw,
+            "usdkrw_as_of": self.usdkrw_as_of.isoformat() if self.usdkrw_as_of else None,
+            "indicators": records(self.indicator_frame()),
+            "sections": [
+                {
+                    "key": s.key,
+                    "title": s.title,
+                    "summary": s.summary,
+                    "sources": list(s.sources),
+                    "tables": {k: records(v) for k, v in s.tables.items()},
+                }
+                for s in self.sections
+            ],
+            "notes": list(self.notes),
+        }
+
+
+def flows_section(universe: Universe) -> Section:
+    """The rebalancing ladder by underlying with its Korean part, and the per-1% table."""
+    present = [u for u in LADDER_UNDERLYINGS if u in set(universe.underlying_id.tolist())]
+    sub = universe.where_underlying(present)
+    long = compute_flows(sub, ladder_moves(*LADDER_MOVES)).to_frame("underlying")
+    ladder = pd.DataFrame({"move_frac": sorted(set(long["move_frac"]))})
+    for uid in present:
+        g = long[long["underlying_id"] == uid].set_index("move_frac")
+        ladder[f"{uid.lower()}_flow_usd"] = ladder["move_frac"].map(g["flow_usd"])
+        if g["korean_flow_usd"].notna().any():
+            ladder[f"{uid.lower()}_korean_flow_usd"] = ladder["move_frac"].map(g["korean_flow_usd"])
+    sens = compute_flows(universe, [0.01]).to_frame("group")
+    sens = sens[
+        [
+            "underlying_group",
+            "n_funds",
+            "aum_usd",
+            "korean_aum_usd",
+            "flow_per_pct_usd",
+            "korean_flow_usd",
+            "korean_coverage_frac",
+        ]
+    ]
+    sens = sens.rename(columns={"korean_flow_usd": "korean_flow_per_pct_usd"})
+    total = float(sens["flow_per_pct_usd"].sum())
+    kor = float(sens["korean_flow_per_pct_usd"].sum(min_count=1))
+    asof = sorted(set(universe.aum_as_of.tolist()) - {""})
+    at5 = long[(long["move_frac"] == -0.05)].set_index("underlying_id")["flow_usd"]
+    worst = ", ".join(f"{k} ${-v / 1e9:.1f}B" for k, v in at5.items())
+    summary = (
+        f"Leveraged and inverse funds must trade ${total / 1e9:.2f}B per 1% move of all "
+        f"underlyings (${kor / 1e9:.2f}B of it Korean-held where the Korean share is "
+        f"known). At −5% they must sell: {worst}."
+    )
+    return Section(
+        "flows",
+        "Rebalancing into the close",
+        summary,
+        {"ladder": ladder, "sensitivity": sens},
+        (
+            f"fund AUM as of {', '.join(asof)} (aggregator snapshot, ../shared/facts)",
+            "Korean holdings: KSD custody via the press, dated per fund (korean_as_of)",
+            "ΔE = L(L−1)·A·r (Cheng & Madhavan 2009)",
+        ),
+    )
+
+
+def today_flow_section(
+    universe: Universe, moves: Mapping[str, float], market: MarketSnapshot
+) -> Section:
+    """Projected close flow at today's (or the snapshot's latest) moves."""
+    used: dict[str, float] = {}
+    src = []
+    for label, series in (("NDX", "ndx_move_1d"), ("SOX", "sox_move_1d")):
+        if label in moves:
+            used[label] = moves[label]
+            src.append(f"{label} move: user input")
+        elif market.has(series):
+            o = market.latest(series)
+            used[label] = o.value
+            src.append(f"{label} move {o.value:+.2%} on {o.as_of}: {o.source}")
+    res = projected_close_flow(universe, used)
+    df = res.to_frame("underlying")
+    df = df[df["underlying_id"].isin(list(used))][
+        ["underlying_id", "move_frac", "flow_usd", "korean_flow_usd"]
+    ]
+    total = float(df["flow_usd"].sum())
+    summary = (
+        "At "
+        + ", ".join(f"{k} {v:+.2%}" for k, v in used.items())
+        + f", the funds on those underlyings must trade {format_usd(total)} at the close "
+        "(+ = buying)."
+    )
+    return Section(
+        "today", "Projected close flow at the latest move", summary, {"flow": df}, tuple(src)
+    )
+
+
+def build_report(
+    universe: Universe,
+    market: MarketSnapshot,
+    rules: MonitorRules,
+    *,
+    report_date: dt.date,
+    moves: Mapping[str, float] | None = None,
+) -> Report:
+    """Compute every available section for ``report_date``."""
+    moves = dict(moves or {})
+    indicators = tuple(compute_indicators(market, universe, rules, {"moves": moves}))
+    status = composite_status(indicators, rules)
+    sections = [flows_section(universe), today_flow_section(universe, moves, market)]
+    fx = market.latest("usdkrw_level") if market.has("usdkrw_level") else None
+    notes = []
+    ages = [i.age_days(report_date) for i in indicators if i.as_of is not None]
+    if ages and min(a for a in ages if a is not None) > rules.stale_after_days:
+        notes.append(
+            f"Every observation is older than {rules.stale_after_days} days "
+            f"(newest {min(a for a in ages if a is not None)} days): this is the "
+            "embedded snapshot, not today's market. Import fresh data with "
+            "`gaemi data import` or pass today's moves with --move NDX=-3%."
+        )
+    return Report(
+        report_date,
+        status,
+        indicators,
+        tuple(sections),
+        universe.label,
+        market.label,
+        fx.value if fx else None,
+        fx.as_of if fx else None,
+        rules.stale_after_days,
+        tuple(notes),
+    )

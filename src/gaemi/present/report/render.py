@@ -1,0 +1,309 @@
+"""Render a :class:`~gaemi.present.report.model.Report` to the terminal (Rich) or to one
+self-contained HTML file (Plotly charts inline, no CDN, works offline from file://)."""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import pandas as pd
+
+from gaemi.monitor.indicators import Indicator
+from gaemi.present.report.model import Report
+
+STATUS_COLOURS = {
+    "LOW": "#2e7d32",
+    "GUARDED": "#1565c0",
+    "ELEVATED": "#f9a825",
+    "HIGH": "#ef6c00",
+    "CRITICAL": "#c62828",
+    "n/a": "#757575",
+}
+RICH_COLOURS = {
+    "LOW": "green",
+    "GUARDED": "blue",
+    "ELEVATED": "yellow",
+    "HIGH": "dark_orange",
+    "CRITICAL": "bold red",
+    "n/a": "grey50",
+}
+
+
+# ----------------------------------------------------------------------------- units
+def money(value: float | None, *, krw_per_usd: float | None = None) -> str:
+    """USD as $1.23B, or KRW in 조/억 when ``krw_per_usd`` is given."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if krw_per_usd is None:
+        from gaemi.present.cli.common import format_usd
+
+        return format_usd(float(value))
+    return krw_units(float(value) * krw_per_usd)
+
+
+def krw_units(krw: float) -> str:
+    """₩ in Korean large-number units: 1조 = 10¹², 1억 = 10⁸ (e.g. 19조 4,000억 원)."""
+    sign = "-" if krw < 0 else ""
+    v = abs(krw)
+    jo = int(v // 1e12)
+    eok = round((v - jo * 1e12) / 1e8)
+    if eok == 10_000:
+        jo, eok = jo + 1, 0
+    if jo and eok:
+        return f"{sign}{jo:,}조 {eok:,}억 원"
+    if jo:
+        return f"{sign}{jo:,}조 원"
+    if eok:
+        return f"{sign}{eok:,}억 원"
+    return f"{sign}{v:,.0f} 원"
+
+
+def cell(col: str, v: Any, krw: float | None) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    if isinstance(v, float):
+        if col.endswith("_usd"):
+            return money(v, krw_per_usd=krw)
+        if col == "move_frac":
+            return f"{v:+.0%}" if abs(v * 100 - round(v * 100)) < 1e-9 else f"{v:+.2%}"
+        if col.endswith("_frac"):
+            return f"{v:.0%}"
+        return f"{v:,.4g}"
+    return str(v)
+
+
+# ----------------------------------------------------------------------------- terminal
+def render_terminal(report: Report, *, krw: bool = False) -> None:
+    """Print the summary with Rich."""
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.table import Table
+
+    fx = report.usdkrw if krw else None
+    con = Console(width=120)
+    colour = RICH_COLOURS[report.status.status]
+    con.print(
+        Panel(
+            f"[{colour}]{report.status.status}[/]  {report.status.reason}",
+            title=f"gaemi — {report.report_date}",
+            expand=True,
+        )
+    )
+    for n in report.notes:
+        con.print(f"[yellow]note:[/] {n}")
+    t = Table(title="Indicators", show_lines=False)
+    for c in ("state", "indicator", "detail", "as of", "source"):
+        t.add_column(c, overflow="fold")
+    for i in report.indicators:
+        state = f"[{RICH_COLOURS[i.state]}]{i.state}[/]"
+        asof = (
+            "—"
+            if i.as_of is None
+            else i.as_of.isoformat() + (" (stale)" if _stale(report, i) else "")
+        )
+        t.add_row(state, i.name, i.detail, asof, _short(i.source))
+    con.print(t)
+    for s in report.sections:
+        con.print(f"\n[bold]{s.title}[/]: {s.summary}")
+        for name, frame in s.tables.items():
+            con.print(_rich_table(frame, f"{s.title} — {name}", fx))
+        for src in s.sources:
+            con.print(f"  [dim]source: {src}[/]")
+    if fx is not None:
+        con.print(f"[dim]KRW at ₩{report.usdkrw:,.1f}/USD as of {report.usdkrw_as_of}[/]")
+
+
+def _stale(report: Report, ind: Indicator) -> bool:
+    age = ind.age_days(report.report_date)
+    return age is not None and age > report.stale_after_days
+
+
+def _short(s: str, n: int = 60) -> str:
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _rich_table(df: pd.DataFrame, title: str, fx: float | None) -> Any:
+    from rich.table import Table
+
+    t = Table(title=title)
+    for c in df.columns:
+        t.add_column(
+            str(c), justify="right" if df[c].dtype.kind in "fiu" else "left", overflow="fold"
+        )
+    for row in df.itertuples(index=False):
+        t.add_row(*(cell(str(c), v, fx) for c, v in zip(df.columns, row, strict=True)))
+    return t
+
+
+# ----------------------------------------------------------------------------- HTML
+def _html_table(df: pd.DataFrame, fx: float | None, caption: str = "") -> str:
+    head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in df.columns)
+    body = []
+    for row in df.itertuples(index=False):
+        tds = "".join(
+            f"<td class='{'num' if isinstance(v, float | int) else ''}'>"
+            f"{html.escape(cell(str(c), v, fx))}</td>"
+            for c, v in zip(df.columns, row, strict=True)
+        )
+        body.append(f"<tr>{tds}</tr>")
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _ladder_figure(report: Report, fx: float | None) -> Any:
+    import plotly.graph_objects as go
+
+    ladder = report.section("flows").tables["ladder"]
+    fig = go.Figure()
+    scale = (fx or 1.0) / (1e12 if fx else 1e9)
+    unit = "조 원" if fx else "USD bn"
+    x = ladder["move_frac"] * 100
+    for col in ladder.columns[1:]:
+        uid = col.split("_")[0].upper()
+        korean = "_korean_" in col
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=ladder[col] * scale,
+                mode="lines" if korean else "lines+markers",
+                line={"dash": "dot"} if korean else {},
+                name=f"{uid} Korean-held" if korean else f"{uid} all holders",
+            )
+        )
+    fig.update_layout(
+        title="Close rebalancing flow by underlying (+ = buying)",
+        xaxis_title="underlying move (%)",
+        yaxis_title=f"flow ({unit})",
+        template="plotly_white",
+        height=420,
+        margin={"t": 50, "b": 40},
+    )
+    return fig
+
+
+def _sensitivity_figure(report: Report, fx: float | None) -> Any:
+    import plotly.graph_objects as go
+
+    s = report.section("flows").tables["sensitivity"]
+    scale = (fx or 1.0) / (1e12 if fx else 1e9)
+    unit = "조 원" if fx else "USD bn"
+    fig = go.Figure(
+        [
+            go.Bar(x=s["underlying_group"], y=s["flow_per_pct_usd"] * scale, name="all holders"),
+            go.Bar(
+                x=s["underlying_group"],
+                y=s["korean_flow_per_pct_usd"].fillna(0) * scale,
+                name="Korean-held (known)",
+            ),
+        ]
+    )
+    fig.update_layout(
+        title="Flow per +1% move, by group",
+        barmode="overlay",
+        yaxis_title=f"flow per 1% ({unit})",
+        template="plotly_white",
+        height=380,
+        margin={"t": 50, "b": 40},
+    )
+    return fig
+
+
+def figures(report: Report, fx: float | None) -> list[tuple[str, Any]]:
+    """(section key, figure) pairs for the HTML report."""
+    return [("flows", _ladder_figure(report, fx)), ("flows", _sensitivity_figure(report, fx))]
+
+
+CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans KR',sans-serif;
+margin:0;color:#1a1a1a;background:#fafafa}
+header{padding:18px 28px;color:#fff}
+header h1{margin:0 0 6px 0;font-size:22px} header p{margin:0;font-size:15px;line-height:1.4}
+main{padding:8px 28px 40px 28px;max-width:1200px}
+section{background:#fff;border:1px solid #e0e0e0;border-radius:6px;padding:14px 18px;
+margin:16px 0}
+h2{font-size:18px;margin:4px 0 8px 0}
+table{border-collapse:collapse;font-size:13px;margin:8px 0;width:100%}
+th,td{border-bottom:1px solid #eee;padding:4px 8px;text-align:left;vertical-align:top}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+caption{text-align:left;font-weight:600;padding:4px 0}
+.state{font-weight:700;color:#fff;border-radius:3px;padding:1px 6px;white-space:nowrap}
+.src{color:#555;font-size:12px}.note{background:#fff8e1;border-left:4px solid #f9a825;
+padding:8px 12px;margin:12px 0}.stale{color:#b71c1c;font-weight:600}
+"""
+
+
+def render_html(report: Report, *, krw: bool = False) -> str:
+    """One self-contained HTML document (Plotly JS inlined once)."""
+    from plotly.offline import get_plotlyjs
+
+    fx = report.usdkrw if krw else None
+    colour = STATUS_COLOURS[report.status.status]
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>gaemi report {report.report_date} — {report.status.status}</title>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<style>{CSS}</style><script>{get_plotlyjs()}</script></head><body>",
+        f"<header style='background:{colour}' role='banner'>",
+        (
+            f"<h1 id='status'>gaemi risk status {report.report_date}: "
+            f"{html.escape(report.status.status)}</h1>"
+        ),
+        f"<p id='reason'>{html.escape(report.status.reason)}</p></header><main>",
+    ]
+    parts.extend(f"<div class='note' role='note'>{html.escape(n)}</div>" for n in report.notes)
+    # indicators
+    rows = []
+    for i in report.indicators:
+        c = STATUS_COLOURS[i.state]
+        asof = "—" if i.as_of is None else f"{i.as_of} ({i.age_days(report.report_date)} d old)"
+        th = ", ".join(f"{t:g}" for t in i.thresholds)
+        rows.append(
+            f"<tr><td><span class='state' style='background:{c}'>{i.state}</span></td>"
+            f"<td>{html.escape(i.name)}</td><td>{html.escape(i.detail)}</td>"
+            f"<td>{html.escape(th)}</td>"
+            f"<td class='{'stale' if _stale(report, i) else ''}'>{html.escape(asof)}</td>"
+            f"<td class='src'>{html.escape(i.source)}<br><em>{html.escape(i.rationale)}</em>"
+            "</td></tr>"
+        )
+    parts.append(
+        "<section id='indicators'><h2>Indicators and triggers</h2><table><thead><tr>"
+        "<th scope='col'>state</th><th scope='col'>indicator</th><th scope='col'>value</th>"
+        "<th scope='col'>thresholds (GUARDED…CRITICAL)</th><th scope='col'>as of</th>"
+        "<th scope='col'>source and rationale</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table></section>"
+    )
+    figs = figures(report, fx)
+    for s in report.sections:
+        parts.append(
+            f"<section id='sec-{s.key}'><h2>{html.escape(s.title)}</h2>"
+            f"<p>{html.escape(s.summary)}</p>"
+        )
+        for key, fig in figs:
+            if key == s.key:
+                parts.append(
+                    fig.to_html(
+                        full_html=False, include_plotlyjs=False, config={"displaylogo": False}
+                    )
+                )
+        for name, frame in s.tables.items():
+            parts.append(_html_table(frame, fx, name))
+        if s.sources:
+            parts.append(
+                "<p class='src'>Sources: " + "; ".join(html.escape(x) for x in s.sources) + "</p>"
+            )
+        parts.append("</section>")
+    fxline = (
+        f"Amounts in KRW at ₩{report.usdkrw:,.1f}/USD (as of {report.usdkrw_as_of}). "
+        if fx
+        else "Amounts in USD. "
+    )
+    parts.append(
+        f"<section id='about'><h2>Data</h2><p class='src'>{html.escape(fxline)}"
+        f"Universe: {html.escape(report.universe_label)}. Market: "
+        f"{html.escape(report.market_label)}. Moves are decimal fractions shown as %; "
+        "flows are signed (+ = buying the underlying).</p></section>"
+    )
+    parts.append("</main></body></html>")
+    return "".join(parts)

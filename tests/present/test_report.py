@@ -1,0 +1,85 @@
+"""`gaemi report`: JSON for machines, a self-contained HTML file, KRW units, sources."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from gaemi.present.cli import main
+from gaemi.present.report.render import krw_units
+
+
+@pytest.mark.parametrize(
+    ("krw", "text"),
+    # 1조 = 10^12 won, 1억 = 10^8 won.
+    [
+        (19.4e12, "19조 4,000억 원"),
+        (33.7e12, "33조 7,000억 원"),
+        (77.6e9, "776억 원"),
+        (-2e12, "-2조 원"),
+        (5e7, "50,000,000 원"),
+    ],
+)
+def test_krw_units(krw: float, text: str) -> None:
+    assert krw_units(krw) == text
+
+
+def test_report_json_and_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r.html"
+    rc = main(["report", "--format", "json", "--html", str(out), "--date", "2026-11-22"])
+    assert rc == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["status"] in ("LOW", "GUARDED", "ELEVATED", "HIGH", "CRITICAL")
+    assert doc["reason"].startswith(doc["status"] + ":")
+    for ind in doc["indicators"]:
+        if ind["level"] is not None:  # no number without its as-of date and source
+            assert ind["as_of"]
+            assert ind["source"]
+    flows = next(s for s in doc["sections"] if s["key"] == "flows")
+    row = next(r for r in flows["tables"]["ladder"] if r["move_frac"] == pytest.approx(-0.05))
+    # NDX funds in universe.csv: K = 6·39.349e9 + 2·14.3761e9 + 12·2.2748e9 + 2·0.639995e9
+    k = 6 * 39.349e9 + 2 * 14.3761e9 + 12 * 2.2748e9 + 2 * 0.639995e9
+    assert row["ndx_flow_usd"] == pytest.approx(-0.05 * k, rel=1e-9)
+    assert flows["sources"]
+    html = out.read_text()
+    # self-contained: no script or stylesheet fetched from elsewhere
+    assert not re.search(r"<script[^>]+src=", html)
+    assert not re.search(r"<link[^>]+href=\"?https?:", html)
+    assert "Plotly.newPlot" in html
+    assert doc["status"] in html
+
+
+def test_report_user_move_sets_trigger(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["report", "--format", "json", "--no-html", "--move", "NDX=-5.2%"])
+    assert rc == 0
+    doc = json.loads(capsys.readouterr().out)
+    # research note: a >= 5% NDX drop is the trigger → a trigger indicator at CRITICAL.
+    assert doc["status"] == "CRITICAL"
+    ndx = next(i for i in doc["indicators"] if i["indicator"] == "ndx_move")
+    assert ndx["state"] == "CRITICAL"
+
+
+def test_report_krw_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--krw", "--no-html"]) == 0
+    out = capsys.readouterr().out
+    assert "조" in out
+    assert "KRW at ₩" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--move", "DAX=-3%"], "must be NDX=MOVE or SOX=MOVE"),
+        (["--move", "NDX=-300%"], "below -100%"),
+        (["--date", "yesterday"], "is not a YYYY-MM-DD date"),
+        (["--format", "csv"], "format = 'csv'"),
+    ],
+)
+def test_report_bad_input(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", "--no-html", *args]) == 2
+    assert message in capsys.readouterr().err
