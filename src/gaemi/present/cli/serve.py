@@ -1,0 +1,58 @@
+"""``gaemi serve``: the HTTP API and the dashboard on a local port."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from gaemi.present.cli.common import note
+
+EPILOG = """
+Examples:
+
+  gaemi serve                          # http://127.0.0.1:8000 (this machine only)
+
+  gaemi serve --port 8765              # another port
+
+  gaemi serve --host 0.0.0.0           # reachable from the network: warns, no auth
+"""
+
+
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind; 127.0.0.1 keeps it on this machine.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port (0 = any free port).")] = 8000,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", help="Seconds one computation may take before a 503."),
+    ] = 10.0,
+) -> None:
+    """Serve the JSON API (OpenAPI at /api/docs) and the dashboard at http://HOST:PORT/.
+
+    Read-only: no endpoint writes anything. Bound to 127.0.0.1 by default; any other
+    address is reachable by anyone on the network and is warned about.
+    """
+    import uvicorn
+
+    from gaemi.present.web.app import create_app
+    from gaemi.present.web.settings import WebSettings, is_loopback
+
+    loopback = is_loopback(host)
+    allowed = ("127.0.0.1", "localhost", "[::1]", "::1") if loopback else None
+    settings = WebSettings(host=host, port=port, compute_timeout_s=timeout, allowed_hosts=allowed)
+    if not loopback:
+        note(
+            f"warning: binding {host}: the API and dashboard are reachable from other machines "
+            "and have no authentication; use --host 127.0.0.1 to keep them local"
+        )
+    app = create_app(settings)
+    shown = f"[{host}]" if ":" in host else host
+    note(f"gaemi serving on http://{shown}:{port}/ (API docs at /api/docs); Ctrl-C stops")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` to the app."""
+    app.command("serve", epilog=EPILOG)(serve)

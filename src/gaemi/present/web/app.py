@@ -1,0 +1,134 @@
+"""The FastAPI application: :func:`create_app` mounts one router per engine and the page.
+
+Read-only: no endpoint writes anything. Input errors answer 422 with one line naming the
+field and the value; a too-large body 413; a computation past its deadline 503.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib import resources
+from pathlib import Path
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from gaemi.core.universe import Universe
+from gaemi.errors import GaemiInputError
+from gaemi.present.web.limits import (
+    BodySizeLimitMiddleware,
+    ComputeTimeoutError,
+    SecurityHeadersMiddleware,
+    input_error_detail,
+)
+from gaemi.present.web.routers import ROUTER_MODULES
+from gaemi.present.web.settings import WebSettings, WebState
+
+
+def static_dir() -> Path:
+    """The dashboard's HTML, JavaScript and CSS (package data)."""
+    return Path(str(resources.files("gaemi.present.web").joinpath("static")))
+
+
+def plotly_js_path() -> Path:
+    """``plotly.min.js`` as bundled in the installed ``plotly`` package (no CDN)."""
+    import plotly
+
+    path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    if not path.is_file():
+        raise GaemiInputError(f"plotly bundle {path} is missing: reinstall plotly (extra web)")
+    return path
+
+
+def create_app(
+    settings: WebSettings | None = None,
+    *,
+    universe: Universe | None = None,
+    universe_source: str | None = None,
+) -> FastAPI:
+    """Build the app.
+
+    Parameters
+    ----------
+    settings : WebSettings, optional
+        Host, limits and the store; defaults to loopback and the embedded data.
+    universe : Universe, optional
+        The funds every endpoint uses; defaults to the embedded default snapshot.
+    universe_source : str, optional
+        Where ``universe`` came from, shown by ``/api/asof``.
+    """
+    from gaemi import __version__
+
+    s = settings or WebSettings()
+    if universe is None:
+        from gaemi.data.universe import default_universe_path, load_default_universe
+
+        universe = load_default_universe()
+        universe_source = universe_source or f"embedded {default_universe_path().name}"
+    engines: list[str] = []
+    app = FastAPI(
+        title="gaemi",
+        version=__version__,
+        summary="Close flows, feedback stress and contagion of leveraged/inverse ETFs "
+        "held by Korean retail investors.",
+        description="Moves are decimal fractions (−0.05 = −5 %); money is USD unless the "
+        "field says `_krw`; flows are signed (+ = buying the underlying). Read-only.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.gaemi = WebState(
+        settings=s,
+        universe=universe,
+        universe_source=universe_source or universe.label,
+        limiter=anyio.CapacityLimiter(s.max_concurrent_computations),
+        engines=engines,
+    )
+    for name in ROUTER_MODULES:
+        module = importlib.import_module(f"gaemi.present.web.routers.{name}")
+        app.include_router(module.router)
+        if name != "meta":
+            engines.append(name)
+
+    @app.exception_handler(GaemiInputError)
+    async def _input_error(request: Request, exc: GaemiInputError) -> JSONResponse:
+        return JSONResponse({"detail": input_error_detail(exc)}, status_code=422)
+
+    @app.exception_handler(ComputeTimeoutError)
+    async def _timeout(request: Request, exc: ComputeTimeoutError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "5"})
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    static = static_dir()
+    plotly_js = plotly_js_path()
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(static / "index.html", media_type="text/html")
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    async def plotly_bundle() -> FileResponse:
+        return FileResponse(
+            plotly_js,
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    app.mount("/static", StaticFiles(directory=static), name="static")
+
+    # Outermost last: size limit first, then host check, headers, compression.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(SecurityHeadersMiddleware)
+    if s.allowed_hosts is not None:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(s.allowed_hosts))
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=s.max_body_bytes)
+    return app

@@ -1,0 +1,151 @@
+"""Request limits: body size (413), computation time (503), security headers.
+
+Heavy computations run in a worker thread under a capacity limiter and a deadline, so a
+slow request answers with a clear 503 instead of holding the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anyio
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gaemi.errors import GaemiInputError
+
+T = TypeVar("T")
+
+#: Headers sent with every response: the page loads nothing from elsewhere.
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (
+        b"content-security-policy",
+        (
+            b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            b"img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; "
+            b"frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+        ),
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+)
+
+
+class ComputeTimeoutError(RuntimeError):
+    """A computation ran past the app's ``compute_timeout_s``."""
+
+
+async def run_bounded(
+    fn: Callable[..., T], *args: Any, limiter: anyio.CapacityLimiter, timeout_s: float
+) -> T:
+    """Run ``fn(*args)`` in a worker thread; raise :class:`ComputeTimeoutError` past the deadline.
+
+    The thread cannot be killed, but the request returns at the deadline and the limiter
+    keeps the number of running computations bounded.
+    """
+    try:
+        with anyio.fail_after(timeout_s):
+            return await anyio.to_thread.run_sync(
+                fn, *args, limiter=limiter, abandon_on_cancel=True
+            )
+    except TimeoutError:
+        raise ComputeTimeoutError(
+            f"the computation took longer than {timeout_s:g} s; ask for fewer points"
+        ) from None
+
+
+def _json_error(status: int, detail: str) -> tuple[Message, Message]:
+    import json
+
+    body = json.dumps({"detail": detail}).encode()
+    start: Message = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }
+    return start, {"type": "http.response.body", "body": body}
+
+
+class BodySizeLimitMiddleware:
+    """Refuse request bodies over ``max_bytes`` with 413 (by header, then by count)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        detail = f"request body larger than {self.max_bytes} bytes"
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > self.max_bytes
+                except ValueError:
+                    too_big = True
+                if too_big:
+                    for msg in _json_error(413, detail):
+                        await send(msg)
+                    return
+        seen = 0
+        started = False
+        refused = False
+
+        async def counted_receive() -> Message:
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.max_bytes:
+                    # Answer 413 now; the app sees a client that went away.
+                    refused = True
+                    if not started:
+                        for out in _json_error(413, detail):
+                            await send(out)
+                    return {"type": "http.disconnect"}
+            return msg
+
+        async def tracked_send(msg: Message) -> None:
+            nonlocal started
+            if refused:
+                return
+            if msg["type"] == "http.response.start":
+                started = True
+            await send(msg)
+
+        try:
+            await self.app(scope, counted_receive, tracked_send)
+        except Exception:
+            if not refused:
+                raise
+
+
+class SecurityHeadersMiddleware:
+    """Add :data:`SECURITY_HEADERS` to every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(msg: Message) -> None:
+            if msg["type"] == "http.response.start":
+                msg = {**msg, "headers": [*msg.get("headers", []), *SECURITY_HEADERS]}
+            await send(msg)
+
+        await self.app(scope, receive, with_headers)
+
+
+def input_error_detail(exc: GaemiInputError) -> str:
+    """The one-line message of an input error, as the API returns it."""
+    return str(exc).splitlines()[0] if str(exc) else "invalid input"

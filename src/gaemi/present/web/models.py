@@ -1,0 +1,55 @@
+"""Pydantic models shared by every router: errors, bounded scalar types, common rows.
+
+Field names carry their units (``move_frac``, ``flow_usd``, ``aum_usd``); floats refuse
+NaN and infinity; every number and list has a bound, so a request cannot ask for an
+unbounded computation.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+#: A move of an underlying as a decimal fraction (−0.05 = −5 %); a price cannot go negative.
+MoveFrac = Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)]
+#: An amount in USD, bounded to ±$10 trillion.
+UsdAmount = Annotated[float, Field(ge=-1e13, le=1e13, allow_inf_nan=False)]
+#: A non-negative amount in USD up to $10 trillion.
+UsdAssets = Annotated[float, Field(ge=0.0, le=1e13, allow_inf_nan=False)]
+#: A fund ticker, an underlying id or group name.
+Name = Annotated[
+    str, StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+]
+
+#: Most moves in one request (a ladder of −100 % … +100 % by 0.5 %).
+MAX_MOVES = 401
+
+
+class StrictModel(BaseModel):
+    """Requests: unknown fields are errors, NaN and infinity are refused."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class ErrorResponse(BaseModel):
+    """Every 4xx/5xx answer: one line naming the field and the value, or the limit."""
+
+    detail: Any = Field(description="What was wrong (a string, or FastAPI's list of fields)")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorResponse, "description": "Request body too large"},
+    422: {"model": ErrorResponse, "description": "Invalid input (field and value named)"},
+    503: {"model": ErrorResponse, "description": "Computation took longer than the limit"},
+}
+
+
+def clean(value: Any) -> Any:
+    """NumPy scalars to Python, NaN/inf to ``None`` (JSON has no NaN)."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

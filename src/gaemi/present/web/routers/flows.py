@@ -1,0 +1,296 @@
+"""Flows endpoints: the close-rebalancing ladder, one move, today's moves, what-ifs.
+
+ΔE = L(L−1)·A·r + L·C per fund (:mod:`gaemi.core.flows`), grouped by fund, underlying,
+group, issuer, holder or in total. Money in USD, moves as decimal fractions.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import numpy as np
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field, model_validator
+
+from gaemi.present.web.deps import State
+from gaemi.present.web.limits import run_bounded
+from gaemi.present.web.models import (
+    ERROR_RESPONSES,
+    MAX_MOVES,
+    MoveFrac,
+    Name,
+    StrictModel,
+    UsdAmount,
+    UsdAssets,
+    clean,
+)
+
+if TYPE_CHECKING:
+    from gaemi.core.flows import FlowResult
+    from gaemi.core.universe import Universe
+
+router = APIRouter(prefix="/api/flows", tags=["flows"], responses=ERROR_RESPONSES)
+
+GroupBy = Literal["fund", "underlying", "group", "issuer", "holder", "total"]
+Leverage = Annotated[float, Field(ge=-5.0, le=5.0, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+
+# ---------------------------------------------------------------- request models
+class _Common(StrictModel):
+    korean_aum_usd: UsdAssets | None = Field(
+        None,
+        description="What-if: Korean holdings of the 3x funds total this (USD), spread "
+        "like today's known Korean holdings; non-Korean assets kept.",
+    )
+    underlying: list[Name] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Only funds on these underlying ids or groups (NDX, SOX, semiconductors).",
+    )
+    by: GroupBy = Field("underlying", description="How rows are grouped.")
+
+
+class FlowQuery(_Common):
+    """One move of every underlying."""
+
+    move_frac: MoveFrac = Field(0.01, description="Underlying move, fraction (−0.05 = −5 %).")
+
+
+class LadderQuery(_Common):
+    """An inclusive grid of moves from ``move_from_frac`` to ``move_to_frac``."""
+
+    move_from_frac: MoveFrac = Field(-0.10, description="First move of the ladder, fraction.")
+    move_to_frac: MoveFrac = Field(0.10, description="Last move of the ladder, fraction.")
+    move_step_frac: Annotated[float, Field(ge=1e-4, le=1.0, allow_inf_nan=False)] = Field(
+        0.01, description="Step between moves, fraction (> 0)."
+    )
+    by: GroupBy = Field("holder", description="How rows are grouped.")
+
+    @model_validator(mode="after")
+    def _bounded_grid(self) -> LadderQuery:
+        n = int(abs(self.move_to_frac - self.move_from_frac) / self.move_step_frac + 1e-9) + 1
+        if n > MAX_MOVES:
+            raise ValueError(
+                f"the ladder has {n} moves; at most {MAX_MOVES} (widen move_step_frac)"
+            )
+        return self
+
+
+class HypotheticalFund(StrictModel):
+    """A what-if fund: signed leverage, assets, underlying, Korean share."""
+
+    leverage: Leverage = Field(description="Signed daily leverage (3, 2, −1, −3); not 0 or 1.")
+    aum_usd: UsdAssets = Field(description="Start-of-day net assets, USD.")
+    underlying_id: Name = "HYP"
+    korean_share: Share | None = Field(None, description="Korean-held fraction, 0–1.")
+
+
+class FlowRequest(StrictModel):
+    """A full what-if: own funds or the default universe, holdings, creations, moves."""
+
+    moves_frac: list[MoveFrac] = Field(
+        min_length=1, max_length=MAX_MOVES, description="Moves of every underlying, fractions."
+    )
+    funds: list[HypotheticalFund] | None = Field(
+        None, max_length=200, description="Hypothetical funds instead of the universe."
+    )
+    korean_aum_usd: UsdAssets | None = None
+    korean_holdings_usd: dict[Name, UsdAssets] = Field(
+        default_factory=dict, max_length=200, description="Korean holdings per ticker, USD."
+    )
+    creations_usd: dict[Name, UsdAmount] = Field(
+        default_factory=dict,
+        max_length=200,
+        description="Net creations per ticker, USD (negative for redemptions).",
+    )
+    underlying: list[Name] = Field(default_factory=list, max_length=20)
+    by: GroupBy = "underlying"
+
+
+class ProjectedRequest(StrictModel):
+    """Intraday: each underlying's move so far today; others unchanged."""
+
+    moves_frac_by_underlying: dict[Name, MoveFrac] = Field(
+        min_length=1,
+        max_length=50,
+        description='Move so far per underlying id or group, e.g. {"NDX": -0.031}.',
+    )
+    korean_aum_usd: UsdAssets | None = None
+    creations_usd: dict[Name, UsdAmount] = Field(default_factory=dict, max_length=200)
+    by: GroupBy = "underlying"
+
+
+# ---------------------------------------------------------------- response models
+class FlowRow(BaseModel):
+    """One row: a group (or fund, or holder) at one move. Absent keys do not apply."""
+
+    move_frac: float | None = None
+    underlying_id: str | None = None
+    underlying_group: str | None = None
+    issuer: str | None = None
+    ticker: str | None = None
+    name: str | None = None
+    holder: str | None = None
+    group: str | None = None
+    leverage: float | None = None
+    n_funds: int | None = None
+    aum_usd: float | None = None
+    korean_aum_usd: float | None = None
+    korean_share: float | None = None
+    creations_usd: float | None = None
+    flow_usd: float | None = None
+    korean_flow_usd: float | None = None
+    flow_per_pct_usd: float | None = None
+    korean_coverage_frac: float | None = None
+
+
+class FlowResponse(BaseModel):
+    """Rows of the chosen grouping, and totals per move."""
+
+    by: GroupBy
+    universe: str = Field(description="Which funds: the universe's label.")
+    n_funds: int
+    moves_frac: list[float | None] = Field(description="One per scenario (null: moves differ).")
+    total_flow_usd: list[float] = Field(description="All funds' flow per scenario, USD.")
+    korean_flow_usd: list[float] = Field(
+        description="Korean-held part per scenario, USD (funds with known Korean share only)."
+    )
+    unattributed_flow_usd: list[float] = Field(
+        description="Flow of funds with no Korean data, per scenario, USD."
+    )
+    rows: list[FlowRow]
+
+
+# ---------------------------------------------------------------- computation
+def _prepare(u: Universe, korean_aum_usd: float | None, underlying: list[str]) -> Universe:
+    if korean_aum_usd is not None:
+        u = u.with_korean_aum(korean_aum_usd)
+    if underlying:
+        u = u.where_underlying(underlying)
+    return u
+
+
+def _response(result: FlowResult, by: GroupBy) -> FlowResponse:
+    df = result.to_frame(by)
+    known = result.universe.korean_known
+    kor = np.where(known[:, None], np.nan_to_num(result.korean_flow_usd), 0.0).sum(axis=0)
+    unattributed = np.where(known[:, None], 0.0, result.flow_usd).sum(axis=0)
+    fields = FlowRow.model_fields
+    rows = [
+        FlowRow.model_construct(**{k: clean(v) for k, v in rec.items() if k in fields})
+        for rec in df.to_dict(orient="records")
+    ]
+    return FlowResponse(
+        by=by,
+        universe=result.universe.label,
+        n_funds=len(result.universe),
+        moves_frac=[clean(m) for m in result.scenario_move_frac],
+        total_flow_usd=[float(x) for x in result.total_usd()],
+        korean_flow_usd=[float(x) for x in kor],
+        unattributed_flow_usd=[float(x) for x in unattributed],
+        rows=rows,
+    )
+
+
+def _grid(u: Universe, q: FlowQuery | LadderQuery) -> FlowResponse:
+    from gaemi.core.flows import compute_flows, ladder_moves
+
+    if isinstance(q, LadderQuery):
+        moves = ladder_moves(q.move_from_frac, q.move_to_frac, q.move_step_frac)
+    else:
+        moves = np.array([q.move_frac])
+    return _response(compute_flows(_prepare(u, q.korean_aum_usd, q.underlying), moves), q.by)
+
+
+def _custom(u: Universe, req: FlowRequest) -> FlowResponse:
+    from gaemi.core.flows import compute_flows
+    from gaemi.core.universe import Universe as FundUniverse
+
+    if req.funds is not None:
+        f = req.funds
+        u = FundUniverse.hypothetical(
+            [x.leverage for x in f],
+            [x.aum_usd for x in f],
+            [x.underlying_id.upper() for x in f],
+            [np.nan if x.korean_share is None else x.korean_share for x in f],
+        )
+    if req.korean_holdings_usd:
+        u = u.with_korean_holdings(req.korean_holdings_usd)
+    u = _prepare(u, req.korean_aum_usd, req.underlying)
+    result = compute_flows(u, req.moves_frac, req.creations_usd or None)
+    return _response(result, req.by)
+
+
+def _projected(u: Universe, req: ProjectedRequest) -> FlowResponse:
+    from gaemi.core.flows import projected_close_flow
+
+    u = _prepare(u, req.korean_aum_usd, [])
+    result = projected_close_flow(u, req.moves_frac_by_underlying, req.creations_usd or None)
+    return _response(result, req.by)
+
+
+# ---------------------------------------------------------------- endpoints
+@router.get(
+    "",
+    response_model=FlowResponse,
+    response_model_exclude_unset=True,
+    summary="Close flow at one move",
+)
+async def flows_at_move(q: Annotated[FlowQuery, Query()], state: State) -> FlowResponse:
+    """Required close trade when every underlying moves by ``move_frac``."""
+    return await run_bounded(
+        _grid,
+        state.universe,
+        q,
+        limiter=state.limiter,
+        timeout_s=state.settings.compute_timeout_s,
+    )
+
+
+@router.get(
+    "/ladder",
+    response_model=FlowResponse,
+    response_model_exclude_unset=True,
+    summary="Close flow ladder over moves",
+)
+async def flows_ladder(q: Annotated[LadderQuery, Query()], state: State) -> FlowResponse:
+    """The flow for each move of an inclusive grid (default −10 % … +10 % by 1 %)."""
+    return await run_bounded(
+        _grid,
+        state.universe,
+        q,
+        limiter=state.limiter,
+        timeout_s=state.settings.compute_timeout_s,
+    )
+
+
+@router.post(
+    "", response_model=FlowResponse, response_model_exclude_unset=True, summary="What-if flows"
+)
+async def flows_what_if(req: FlowRequest, state: State) -> FlowResponse:
+    """Own hypothetical funds or the universe with Korean holdings and creations set."""
+    return await run_bounded(
+        _custom,
+        state.universe,
+        req,
+        limiter=state.limiter,
+        timeout_s=state.settings.compute_timeout_s,
+    )
+
+
+@router.post(
+    "/projected",
+    response_model=FlowResponse,
+    response_model_exclude_unset=True,
+    summary="Projected close flow now",
+)
+async def flows_projected(req: ProjectedRequest, state: State) -> FlowResponse:
+    """Intraday: the close flow implied by each underlying's move so far today."""
+    return await run_bounded(
+        _projected,
+        state.universe,
+        req,
+        limiter=state.limiter,
+        timeout_s=state.settings.compute_timeout_s,
+    )

@@ -1,0 +1,93 @@
+"""Settings of the web app and the state it shares between requests.
+
+The settings are a frozen dataclass built once by ``gaemi serve`` (or a test); the state
+holds what every request reads but never changes: the fund universe and the limits.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gaemi.errors import GaemiInputError
+
+if TYPE_CHECKING:
+    import anyio
+
+    from gaemi.core.universe import Universe
+
+#: Host names that only reach this machine.
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` (an address or ``localhost``) is reachable only from here."""
+    h = host.strip().strip("[]").lower()
+    if h in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(h).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """How the app is served and bounded.
+
+    Parameters
+    ----------
+    host, port : str, int
+        Where ``gaemi serve`` binds (loopback by default).
+    db : Path, optional
+        A DuckDB store to read (read-only); ``None`` uses the embedded default data.
+    max_body_bytes : int
+        Largest request body accepted; larger bodies get 413.
+    compute_timeout_s : float
+        Wall-clock bound of one computation; past it the request gets 503.
+    max_concurrent_computations : int
+        Computations running at once (threads); others wait their turn.
+    allowed_hosts : tuple of str, optional
+        Accepted ``Host`` headers (guards a loopback server against DNS rebinding);
+        ``None`` accepts any.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    db: Path | None = None
+    max_body_bytes: int = 64 * 1024
+    compute_timeout_s: float = 10.0
+    max_concurrent_computations: int = 4
+    allowed_hosts: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise GaemiInputError(f"port = {self.port} must be in 0..65535")
+        if self.max_body_bytes < 1024:
+            raise GaemiInputError(f"max_body_bytes = {self.max_body_bytes} must be >= 1024")
+        if not 0 < self.compute_timeout_s <= 600:
+            raise GaemiInputError(
+                f"compute_timeout_s = {self.compute_timeout_s} must be in (0, 600] seconds"
+            )
+        if self.max_concurrent_computations < 1:
+            raise GaemiInputError(
+                f"max_concurrent_computations = {self.max_concurrent_computations} must be >= 1"
+            )
+
+    @property
+    def loopback(self) -> bool:
+        """True when bound to this machine only."""
+        return is_loopback(self.host)
+
+
+@dataclass(frozen=True, eq=False)
+class WebState:
+    """What every request reads: the settings, the universe and the compute limiter."""
+
+    settings: WebSettings
+    universe: Universe
+    universe_source: str
+    limiter: anyio.CapacityLimiter
+    engines: list[str] = field(default_factory=list)

@@ -1,0 +1,457 @@
+// gaemi dashboard: sliders → JSON API → Plotly charts and tables. No framework, no CDN.
+// Money arrives in USD and moves as fractions; this file only converts for display.
+"use strict";
+
+(() => {
+  const LADDER = { from: -0.2, to: 0.2, step: 0.01 };
+  const HOLDERS = [
+    { key: "korean", label: "Korean-held", color: "#c0392b" },
+    { key: "non_korean", label: "Other holders (known)", color: "#2e86c1" },
+    { key: "unattributed", label: "Unattributed (no Korean data)", color: "#95a5a6" },
+  ];
+  const TABLE_ROWS = 12; // largest underlyings by |flow|; the rest in one row
+  const TZ_LABEL = { "America/New_York": "ET", "Asia/Seoul": "KST" };
+
+  const state = {
+    currency: "USD",
+    fx: null,
+    tz: "America/New_York",
+    meta: null,
+    asof: null,
+    clock: null,
+    ladder: null,
+    atMove: null,
+    stress: null,
+    koreanToday: null,
+    updatedAt: null,
+    seq: 0,
+    controller: null,
+    timer: null,
+    renders: 0,
+  };
+
+  const $ = (id) => document.getElementById(id);
+
+  // ------------------------------------------------------------------ formatting
+  function finite(v) {
+    return typeof v === "number" && Number.isFinite(v);
+  }
+
+  function formatUsd(v) {
+    if (!finite(v)) return "—";
+    const sign = v < 0 ? "-" : "";
+    const a = Math.abs(v);
+    if (a >= 1e12) return `${sign}$${(a / 1e12).toFixed(2)}T`;
+    if (a >= 1e9) return `${sign}$${(a / 1e9).toFixed(2)}B`;
+    if (a >= 1e6) return `${sign}$${(a / 1e6).toFixed(1)}M`;
+    if (a >= 1e3) return `${sign}$${(a / 1e3).toFixed(1)}k`;
+    return `${sign}$${a.toFixed(0)}`;
+  }
+
+  // Korean units: 1조 = 10^12 won, 1억 = 10^8 won, 1만 = 10^4 won.
+  function formatKrw(krw) {
+    if (!finite(krw)) return "—";
+    const sign = krw < 0 ? "-" : "";
+    const a = Math.abs(krw);
+    if (a >= 1e12) return `${sign}₩${(a / 1e12).toFixed(2)}조`;
+    if (a >= 1e8) return `${sign}₩${Math.round(a / 1e8).toLocaleString("ko-KR")}억`;
+    if (a >= 1e4) return `${sign}₩${Math.round(a / 1e4).toLocaleString("ko-KR")}만`;
+    return `${sign}₩${Math.round(a)}`;
+  }
+
+  function money(usd) {
+    if (!finite(usd)) return "—";
+    return state.currency === "KRW" ? formatKrw(usd * state.fx) : formatUsd(usd);
+  }
+
+  // Chart axis: USD billions or KRW 조 (trillions of won).
+  function chartScale() {
+    return state.currency === "KRW"
+      ? { factor: state.fx / 1e12, title: "KRW 조 (trillion won), + = buying" }
+      : { factor: 1 / 1e9, title: "USD billions, + = buying" };
+  }
+
+  function pct(frac, digits = 1) {
+    if (!finite(frac)) return "—";
+    const s = (frac * 100).toFixed(digits);
+    return `${frac > 0 ? "+" : ""}${s}%`;
+  }
+
+  function formatTime(iso) {
+    if (!iso) return "—";
+    const d = new Date(iso);
+    const text = new Intl.DateTimeFormat("en-GB", {
+      timeZone: state.tz,
+      weekday: "short",
+      day: "numeric",
+      month: "short",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hour12: false,
+    }).format(d);
+    return `${text} ${TZ_LABEL[state.tz]}`;
+  }
+
+  // ------------------------------------------------------------------ controls
+  function koreanAumUsd() {
+    return Number($("korean-aum").value) * 1e9;
+  }
+
+  function moveFrac() {
+    return Number($("move").value) / 100;
+  }
+
+  function liquidityScale() {
+    return Number($("liquidity").value);
+  }
+
+  function renderControlValues() {
+    $("korean-aum-value").textContent = money(koreanAumUsd());
+    $("move-value").textContent = pct(moveFrac());
+    $("liquidity-value").textContent = `×${liquidityScale().toFixed(2)}`;
+    $("korean-aum-today").textContent = money(state.koreanToday);
+  }
+
+  // ------------------------------------------------------------------ fetching
+  async function fetchJson(url, options = {}) {
+    const response = await fetch(url, options);
+    let body = null;
+    try {
+      body = await response.json();
+    } catch (_err) {
+      body = null;
+    }
+    if (!response.ok) {
+      let detail = body && body.detail !== undefined ? body.detail : response.statusText;
+      if (Array.isArray(detail)) {
+        detail = detail.map((e) => `${(e.loc || []).join(".")}: ${e.msg}`).join("; ");
+      }
+      throw new Error(`${url.split("?")[0]} answered ${response.status}: ${detail}`);
+    }
+    return body;
+  }
+
+  function query(params) {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) {
+      if (Array.isArray(v)) v.forEach((x) => q.append(k, String(x)));
+      else if (v !== null && v !== undefined) q.append(k, String(v));
+    }
+    return q.toString();
+  }
+
+  function showError(message) {
+    const el = $("error-banner");
+    if (message) {
+      el.textContent = message;
+      el.hidden = false;
+    } else {
+      el.textContent = "";
+      el.hidden = true;
+    }
+  }
+
+  function hasEngine(name) {
+    return !!(state.meta && state.meta.engines.includes(name));
+  }
+
+  function scheduleRefresh(delayMs = 80) {
+    clearTimeout(state.timer);
+    state.timer = setTimeout(refresh, delayMs);
+  }
+
+  async function refresh() {
+    const seq = ++state.seq;
+    if (state.controller) state.controller.abort();
+    const controller = new AbortController();
+    state.controller = controller;
+    const common = { korean_aum_usd: koreanAumUsd() };
+    const jobs = [
+      fetchJson(
+        `/api/flows/ladder?${query({
+          ...common,
+          move_from_frac: LADDER.from,
+          move_to_frac: LADDER.to,
+          move_step_frac: LADDER.step,
+          by: "holder",
+        })}`,
+        { signal: controller.signal },
+      ),
+      fetchJson(`/api/flows?${query({ ...common, move_frac: moveFrac(), by: "underlying" })}`, {
+        signal: controller.signal,
+      }),
+    ];
+    if (hasEngine("stress")) {
+      jobs.push(fetchStress(controller.signal));
+    }
+    try {
+      const [ladder, atMove, stress] = await Promise.all(jobs);
+      if (seq !== state.seq) return;
+      state.ladder = ladder;
+      state.atMove = atMove;
+      state.stress = stress || null;
+      state.updatedAt = new Date().toISOString();
+      showError(null);
+      await render();
+    } catch (err) {
+      if (err && err.name === "AbortError") return;
+      if (seq === state.seq) showError(String(err && err.message ? err.message : err));
+    }
+  }
+
+  // Filled in when the stress engine's router is mounted (see docs/web.md).
+  async function fetchStress(_signal) {
+    return null;
+  }
+
+  // ------------------------------------------------------------------ rendering
+  async function render() {
+    renderControlValues();
+    renderSummary();
+    renderTable();
+    renderClock();
+    renderAsOf();
+    await renderLadderChart();
+    state.renders += 1;
+    document.body.dataset.renders = String(state.renders);
+  }
+
+  function renderSummary() {
+    const r = state.atMove;
+    if (!r) return;
+    const total = r.total_flow_usd[0];
+    const kor = r.korean_flow_usd[0];
+    const un = r.unattributed_flow_usd[0];
+    const verb = total < 0 ? "sell" : "buy";
+    const text =
+      `At ${pct(moveFrac())} on every underlying, ${r.n_funds} leveraged and inverse funds ` +
+      `must ${verb} ${money(Math.abs(total))} at the close; Korean-held part ` +
+      `${money(kor)}, unattributed ${money(un)}.`;
+    $("summary").textContent = text;
+  }
+
+  function renderTable() {
+    const r = state.atMove;
+    if (!r) return;
+    const tbody = $("ladder-table").querySelector("tbody");
+    const sorted = r.rows.slice().sort((a, b) => Math.abs(b.flow_usd) - Math.abs(a.flow_usd));
+    const rows = sorted.slice(0, TABLE_ROWS);
+    const rest = sorted.slice(TABLE_ROWS);
+    if (rest.length) {
+      const sum = (key) => rest.reduce((acc, x) => acc + (finite(x[key]) ? x[key] : 0), 0);
+      const aum = sum("aum_usd");
+      const known = rest.reduce(
+        (acc, x) => acc + (finite(x.korean_coverage_frac) ? x.korean_coverage_frac * x.aum_usd : 0),
+        0,
+      );
+      rows.push({
+        underlying_id: `${rest.length} other underlyings`,
+        n_funds: rest.reduce((acc, x) => acc + x.n_funds, 0),
+        aum_usd: aum,
+        flow_usd: sum("flow_usd"),
+        korean_flow_usd: rest.some((x) => finite(x.korean_flow_usd)) ? sum("korean_flow_usd") : null,
+        flow_per_pct_usd: sum("flow_per_pct_usd"),
+        korean_coverage_frac: aum > 0 ? known / aum : null,
+      });
+    }
+    const frag = document.createDocumentFragment();
+    for (const row of rows) {
+      const tr = document.createElement("tr");
+      const cells = [
+        row.underlying_id,
+        String(row.n_funds),
+        money(row.aum_usd),
+        money(row.flow_usd),
+        money(row.korean_flow_usd),
+        money(row.flow_per_pct_usd),
+        finite(row.korean_coverage_frac) ? `${(row.korean_coverage_frac * 100).toFixed(0)}%` : "—",
+      ];
+      cells.forEach((text, i) => {
+        const cell = document.createElement(i === 0 ? "th" : "td");
+        if (i === 0) cell.scope = "row";
+        cell.textContent = text;
+        tr.appendChild(cell);
+      });
+      if (row.flow_usd < 0) tr.classList.add("selling");
+      frag.appendChild(tr);
+    }
+    tbody.replaceChildren(frag);
+    $("ladder-caption").textContent =
+      `Required close trade by underlying at ${pct(moveFrac())}, Korean 3x holdings ` +
+      `${money(koreanAumUsd())} (${state.currency}).`;
+  }
+
+  function renderClock() {
+    const c = state.clock;
+    const parts = [];
+    if (c) {
+      parts.push(
+        `Next US close: ${formatTime(c.next_close_utc)}` + (c.early_close ? " (early close)" : ""),
+      );
+    }
+    if (state.updatedAt) parts.push(`computed ${formatTime(state.updatedAt)}`);
+    $("clock").textContent = parts.join(" · ");
+  }
+
+  function renderAsOf() {
+    const a = state.asof;
+    if (!a) return;
+    const u = a.universe;
+    const kor =
+      u.korean_as_of_min === u.korean_as_of_max
+        ? u.korean_as_of_max
+        : `${u.korean_as_of_min} … ${u.korean_as_of_max}`;
+    $("asof").textContent =
+      `${u.n_funds} funds (${u.source}); AUM as of ${u.aum_as_of_max}; Korean holdings as of ` +
+      `${kor} (${(u.korean_known_aum_frac * 100).toFixed(0)}% of AUM has Korean data).`;
+  }
+
+  async function renderLadderChart() {
+    const r = state.ladder;
+    if (!r || typeof Plotly === "undefined") return;
+    const scale = chartScale();
+    const moves = r.moves_frac.map((m) => m * 100);
+    const traces = HOLDERS.map((h) => {
+      const rows = r.rows.filter((row) => row.holder === h.key);
+      return {
+        type: "bar",
+        name: h.label,
+        x: rows.map((row) => row.move_frac * 100),
+        y: rows.map((row) => row.flow_usd * scale.factor),
+        marker: { color: h.color },
+        hovertemplate: `%{x:+.1f}%: %{y:.2f}<extra>${h.label}</extra>`,
+      };
+    });
+    traces.push({
+      type: "scatter",
+      mode: "lines",
+      name: "All funds",
+      x: moves,
+      y: r.total_flow_usd.map((v) => v * scale.factor),
+      line: { color: "#222", width: 1.5 },
+      hovertemplate: "%{x:+.1f}%: %{y:.2f}<extra>total</extra>",
+    });
+    const m = moveFrac() * 100;
+    const layout = {
+      barmode: "relative",
+      margin: { l: 70, r: 20, t: 10, b: 50 },
+      height: 380,
+      xaxis: { title: { text: "move of every underlying, %" }, zeroline: true, ticksuffix: "%" },
+      yaxis: { title: { text: scale.title }, zeroline: true },
+      legend: { orientation: "h", y: -0.2 },
+      shapes: [
+        {
+          type: "line",
+          x0: m,
+          x1: m,
+          yref: "paper",
+          y0: 0,
+          y1: 1,
+          line: { color: "#e67e22", width: 2, dash: "dot" },
+        },
+      ],
+      annotations: [
+        {
+          x: m,
+          yref: "paper",
+          y: 1,
+          text: `${pct(moveFrac())}`,
+          showarrow: false,
+          yanchor: "bottom",
+          font: { color: "#e67e22" },
+        },
+      ],
+    };
+    const div = $("ladder-chart");
+    await Plotly.react(div, traces, layout, { displaylogo: false, responsive: true });
+    div.setAttribute(
+      "aria-label",
+      `Flow ladder chart: close flow by holder for moves ${pct(LADDER.from, 0)} to ` +
+        `${pct(LADDER.to, 0)}; ${$("summary").textContent}`,
+    );
+  }
+
+  // ------------------------------------------------------------------ start-up
+  function todaysKoreanThreeX(funds) {
+    let total = 0;
+    for (const f of funds) {
+      if (Math.abs(f.leverage) >= 3 && finite(f.korean_aum_usd)) total += f.korean_aum_usd;
+    }
+    return total;
+  }
+
+  function wire() {
+    for (const id of ["korean-aum", "move", "liquidity"]) {
+      $(id).addEventListener("input", () => {
+        renderControlValues();
+        scheduleRefresh();
+      });
+    }
+    document.querySelectorAll('input[name="currency"]').forEach((el) =>
+      el.addEventListener("change", () => {
+        state.currency = el.value;
+        render();
+      }),
+    );
+    document.querySelectorAll('input[name="timezone"]').forEach((el) =>
+      el.addEventListener("change", () => {
+        state.tz = el.value;
+        render();
+      }),
+    );
+    $("fx-rate").addEventListener("change", () => {
+      const v = Number($("fx-rate").value);
+      if (!(v >= 100 && v <= 10000)) {
+        showError(`KRW per USD = ${$("fx-rate").value} must be between 100 and 10000`);
+        $("fx-rate").value = String(state.fx);
+        return;
+      }
+      showError(null);
+      state.fx = v;
+      render();
+    });
+  }
+
+  async function start() {
+    wire();
+    try {
+      const [meta, asof, funds] = await Promise.all([
+        fetchJson("/api/meta"),
+        fetchJson("/api/asof"),
+        fetchJson("/api/universe"),
+      ]);
+      state.meta = meta;
+      state.asof = asof;
+      state.fx = meta.fx_default.krw_per_usd;
+      $("fx-rate").value = String(state.fx);
+      $("fx-help").textContent =
+        `Default ${state.fx} (${meta.fx_default.source}, ${meta.fx_default.as_of}); ` +
+        "change it for today's rate.";
+      state.koreanToday = todaysKoreanThreeX(funds);
+      const slider = $("korean-aum");
+      slider.value = String(Math.round((state.koreanToday / 1e9) * 2) / 2);
+      if (hasEngine("stress")) {
+        $("liquidity-control").hidden = false;
+        $("stress-section").hidden = false;
+      }
+    } catch (err) {
+      showError(String(err && err.message ? err.message : err));
+      return;
+    }
+    renderControlValues();
+    fetchJson("/api/clock")
+      .then((clock) => {
+        state.clock = clock;
+        renderClock();
+      })
+      .catch((err) => showError(String(err.message || err)));
+    await refresh();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,320 @@
+"""The HTTP API: endpoints against the flow engine, the OpenAPI schema, bounds → 422,
+size limit → 413, deadline → 503, read-only, loopback binding, and no 5xx on fuzzed input.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gaemi.core.flows import compute_flows, ladder_moves
+from gaemi.core.universe import Universe
+from gaemi.data.universe import load_default_universe
+from gaemi.present.web.app import create_app
+from gaemi.present.web.settings import WebSettings, is_loopback
+
+
+def _test_client(app: Any, **kw: Any) -> Any:
+    # Starlette warns that its httpx-based TestClient is deprecated; it is what FastAPI ships.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    return TestClient(app, **kw)
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    with _test_client(create_app()) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def universe() -> Universe:
+    return load_default_universe()
+
+
+def ok(response: Any) -> dict[str, Any]:
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+# ------------------------------------------------------------------ flows
+def test_research_ladder_what_if(client: Any) -> None:
+    # Research note: $45B of 3x AUM → $2.7B … $13.5B of selling at −1 % … −5 %.
+    body = ok(
+        client.post(
+            "/api/flows",
+            json={
+                "moves_frac": [-0.05, -0.04, -0.03, -0.02, -0.01],
+                "funds": [{"leverage": 3, "aum_usd": 45e9}],
+            },
+        )
+    )
+    assert body["total_flow_usd"] == pytest.approx([-13.5e9, -10.8e9, -8.1e9, -5.4e9, -2.7e9])
+    assert body["universe"] == "hypothetical funds"
+    assert [r["move_frac"] for r in body["rows"]] == pytest.approx(
+        [-0.05, -0.04, -0.03, -0.02, -0.01]
+    )
+
+
+def test_ladder_matches_engine(client: Any, universe: Universe) -> None:
+    body = ok(client.get("/api/flows/ladder", params={"korean_aum_usd": 45e9, "by": "holder"}))
+    want = compute_flows(universe.with_korean_aum(45e9), ladder_moves(-0.10, 0.10, 0.01))
+    assert body["moves_frac"] == pytest.approx(want.scenario_move_frac.tolist())
+    assert body["total_flow_usd"] == pytest.approx(want.total_usd().tolist())
+    holders = want.to_frame("holder")
+    kor = holders[holders["holder"] == "korean"]["flow_usd"].to_numpy()
+    assert body["korean_flow_usd"] == pytest.approx(kor.tolist())
+    # Korean + non-Korean + unattributed = all funds, at every move (money is conserved).
+    by_move: dict[float, float] = {}
+    for r in body["rows"]:
+        by_move[r["move_frac"]] = by_move.get(r["move_frac"], 0.0) + r["flow_usd"]
+    assert list(by_move.values()) == pytest.approx(body["total_flow_usd"])
+    # $45B of Korean 3x money: 6 × 45e9 × 1 % = $2.7B of Korean flow per 1 %.
+    i = body["moves_frac"].index(pytest.approx(-0.01))
+    assert body["korean_flow_usd"][i] == pytest.approx(-2.7e9, rel=0.05)
+
+
+def test_one_move_by_underlying(client: Any, universe: Universe) -> None:
+    body = ok(client.get("/api/flows", params={"move_frac": -0.05, "underlying": ["NDX", "SOX"]}))
+    ids = {r["underlying_id"] for r in body["rows"]}
+    assert ids == {"NDX", "SOX"}
+    sub = universe.where_underlying(["NDX", "SOX"])
+    want = float((sub.leverage * (sub.leverage - 1) * sub.aum_usd * -0.05).sum())
+    assert body["total_flow_usd"] == pytest.approx([want])
+    row = body["rows"][0]
+    # Keys carry units; keys of other groupings are absent, not null.
+    assert {"move_frac", "flow_usd", "korean_flow_usd", "aum_usd", "flow_per_pct_usd"} <= set(row)
+    assert "ticker" not in row
+    assert "holder" not in row
+
+
+def test_sensitivity_per_pct_is_linear_in_move(client: Any) -> None:
+    a = ok(client.get("/api/flows", params={"move_frac": 0.01, "by": "total"}))
+    b = ok(client.get("/api/flows", params={"move_frac": -0.07, "by": "total"}))
+    assert b["total_flow_usd"][0] == pytest.approx(-7 * a["total_flow_usd"][0])
+    assert a["rows"][0]["flow_per_pct_usd"] == pytest.approx(a["total_flow_usd"][0])
+
+
+def test_projected_close_flow(client: Any, universe: Universe) -> None:
+    body = ok(
+        client.post("/api/flows/projected", json={"moves_frac_by_underlying": {"NDX": -0.031}})
+    )
+    ndx = universe.where_underlying("NDX")
+    want = float((ndx.leverage * (ndx.leverage - 1) * ndx.aum_usd * -0.031).sum())
+    assert body["total_flow_usd"] == pytest.approx([want])
+    assert body["moves_frac"] == [None]  # moves differ by underlying
+
+
+def test_creations_add_leverage_times_amount(client: Any) -> None:
+    # ΔE = L(L−1)·A·r + L·C: a $1B redemption of a 3x fund adds $3B of selling.
+    base = {"moves_frac": [0.0], "funds": [{"leverage": 3, "aum_usd": 1e10}]}
+    body = ok(client.post("/api/flows", json={**base, "creations_usd": {"HYP1": -1e9}}))
+    assert body["total_flow_usd"] == pytest.approx([-3e9])
+
+
+def test_fund_rows_and_korean_share(client: Any) -> None:
+    body = ok(
+        client.post(
+            "/api/flows",
+            json={
+                "moves_frac": [-0.02],
+                "funds": [{"leverage": 3, "aum_usd": 45e9, "korean_share": 1.0}],
+                "by": "fund",
+            },
+        )
+    )
+    (row,) = body["rows"]
+    assert row["ticker"] == "HYP1"
+    assert row["korean_flow_usd"] == pytest.approx(-5.4e9)  # 6 × 45e9 × 0.02, all Korean
+
+
+# ------------------------------------------------------------------ meta
+def test_meta_asof_universe_clock(client: Any, universe: Universe) -> None:
+    meta = ok(client.get("/api/meta"))
+    assert meta["read_only"] is True
+    assert "flows" in meta["engines"]
+    assert meta["n_funds"] == len(universe)
+    asof = ok(client.get("/api/asof"))["universe"]
+    assert asof["aum_as_of_max"] == max(universe.aum_as_of.tolist())
+    assert asof["aum_usd"] == pytest.approx(float(universe.aum_usd.sum()))
+    funds = ok(client.get("/api/universe", params={"underlying": "SOX"}))
+    assert {f["ticker"] for f in funds} == set(universe.where_underlying("SOX").ticker.tolist())
+    clock = ok(client.get("/api/clock"))
+    # The US close is 16:00 ET (13:00 early) = 05:00/06:00 KST the next day (DESIGN.md §3).
+    assert clock["next_close_et"][11:16] in ("16:00", "13:00")
+    assert clock["next_close_kst"][11:16] in ("05:00", "06:00", "02:00", "03:00")
+    assert ok(client.get("/api/health"))["status"] == "ok"
+
+
+def test_dashboard_assets_are_local(client: Any) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "text/html" in page.headers["content-type"]
+    assert "http://" not in page.text
+    assert "https://" not in page.text
+    for path in ("/static/app.js", "/static/app.css", "/vendor/plotly.min.js"):
+        r = client.get(path)
+        assert r.status_code == 200, path
+        assert "https://cdn" not in r.text[:2000]
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_openapi_schema_has_units_and_bounds(client: Any) -> None:
+    schema = ok(client.get("/api/openapi.json"))
+    paths = schema["paths"]
+    for p in ("/api/flows", "/api/flows/ladder", "/api/flows/projected", "/api/asof"):
+        assert p in paths, p
+    params = {p["name"]: p for p in paths["/api/flows"]["get"]["parameters"]}
+    move = params["move_frac"]["schema"]
+    assert move["minimum"] == -1.0
+    assert move["maximum"] == 1.0
+    assert params["korean_aum_usd"]["schema"]["anyOf"][0]["minimum"] == 0.0
+    # No write methods anywhere: the API is read-only.
+    methods = {m for ops in paths.values() for m in ops}
+    assert methods <= {"get", "post"}
+
+
+# ------------------------------------------------------------------ errors and limits
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "needle"),
+    [
+        ("get", "/api/flows", {"params": {"move_frac": -1.5}}, "move_frac"),
+        ("get", "/api/flows", {"params": {"move_frac": "nan"}}, "finite"),
+        ("get", "/api/flows", {"params": {"korean_aum_usd": -1}}, "korean_aum_usd"),
+        ("get", "/api/flows", {"params": {"by": "planet"}}, "by"),
+        ("get", "/api/flows", {"params": {"bogus": 1}}, "bogus"),
+        ("get", "/api/flows", {"params": {"underlying": "MOON"}}, "'MOON' is not in the universe"),
+        ("get", "/api/flows/ladder", {"params": {"move_step_frac": 1e-4}}, "at most 401"),
+        (
+            "post",
+            "/api/flows",
+            {"json": {"moves_frac": [0.01], "funds": [{"leverage": 1, "aum_usd": 1e9}]}},
+            "leverage = 1.0 is not a leveraged or inverse fund",
+        ),
+        ("post", "/api/flows", {"json": {"moves_frac": []}}, "moves_frac"),
+        (
+            "post",
+            "/api/flows",
+            {"json": {"moves_frac": [0.01], "creations_usd": {"NOPE": 1.0}}},
+            "NOPE",
+        ),
+        ("post", "/api/flows/projected", {"json": {"moves_frac_by_underlying": {}}}, "moves"),
+    ],
+)
+def test_bad_input_is_422_naming_the_field(
+    client: Any, method: str, path: str, kwargs: dict[str, Any], needle: str
+) -> None:
+    r = getattr(client, method)(path, **kwargs)
+    assert r.status_code == 422, r.text
+    assert needle in r.text
+
+
+def test_body_size_limit_413() -> None:
+    with _test_client(create_app(WebSettings(max_body_bytes=2048))) as c:
+        big = {"moves_frac": [0.0123456789] * 300}  # ~4 kB of JSON
+        r = c.post("/api/flows", json=big)
+        assert r.status_code == 413
+        assert "2048 bytes" in r.json()["detail"]
+        # Without a content-length (chunked), the body is counted as it arrives.
+        chunks = (b"x" * 1000 for _ in range(5))
+        r = c.post("/api/flows", content=chunks, headers={"content-type": "application/json"})
+        assert r.status_code == 413
+        small = c.post("/api/flows", json={"moves_frac": [0.01]})
+        assert small.status_code == 200
+
+
+def test_slow_computation_is_503(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from gaemi.present.web.routers import flows as flows_router
+
+    real = flows_router._grid
+
+    def slow(*args: Any) -> Any:
+        time.sleep(0.5)
+        return real(*args)
+
+    monkeypatch.setattr(flows_router, "_grid", slow)
+    with _test_client(create_app(WebSettings(compute_timeout_s=0.05))) as c:
+        r = c.get("/api/flows")
+        assert r.status_code == 503
+        assert "longer than 0.05 s" in r.json()["detail"]
+        assert r.headers["retry-after"] == "5"
+
+
+def test_unknown_host_refused_when_loopback_only() -> None:
+    app = create_app(WebSettings(allowed_hosts=("127.0.0.1", "localhost")))
+    with _test_client(app, base_url="http://127.0.0.1") as c:
+        assert c.get("/api/health").status_code == 200
+        assert c.get("/api/health", headers={"host": "evil.example"}).status_code == 400
+
+
+def test_write_methods_are_not_allowed(client: Any) -> None:
+    for method in ("put", "delete", "patch"):
+        assert getattr(client, method)("/api/flows").status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("host", "loop"),
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("0.0.0.0", False),
+        ("192.168.1.5", False),
+        ("example.org", False),
+    ],
+)
+def test_is_loopback(host: str, loop: bool) -> None:
+    assert is_loopback(host) is loop
+
+
+def test_serve_warns_when_bound_wider(monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    import uvicorn
+
+    from gaemi.present.cli import main
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
+    assert main(["serve", "--host", "0.0.0.0", "--port", "8123"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: binding 0.0.0.0" in err
+    assert calls == [{"host": "0.0.0.0", "port": 8123, "log_level": "warning", "access_log": False}]
+    assert main(["serve"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert calls[-1]["host"] == "127.0.0.1"
+    assert calls[-1]["port"] == 8000
+
+
+# ------------------------------------------------------------------ property tests
+moves = st.floats(min_value=-1.0, max_value=1.0, allow_nan=False)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    move=moves,
+    kaum=st.none() | st.floats(min_value=0.0, max_value=1e13, allow_nan=False),
+    by=st.sampled_from(["fund", "underlying", "group", "issuer", "holder", "total"]),
+)
+def test_flow_sign_follows_move_and_no_5xx(
+    client: Any, move: float, kaum: float | None, by: str
+) -> None:
+    params: dict[str, Any] = {"move_frac": move, "by": by}
+    if kaum is not None:
+        params["korean_aum_usd"] = kaum
+    body = ok(client.get("/api/flows", params=params))
+    total = body["total_flow_usd"][0]
+    # L(L−1) ≥ 0 for every fund, so the aggregate flow has the sign of the move.
+    assert np.sign(total) == np.sign(move) or abs(total) < 1e-6 * max(1.0, abs(move) * 1e12)

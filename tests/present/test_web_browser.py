@@ -1,0 +1,253 @@
+"""The dashboard in a real headless Chromium: sliders drive the ladder, table and chart.
+
+The server runs in a thread on a free 127.0.0.1 port and stops with the fixture. The
+browser is Debian's ``chromium`` driven by Playwright (never Playwright's own download);
+without it the tests skip locally and fail in CI (``CI`` set), where ``.ci/run`` installs
+it. A screenshot is left in ``test-artifacts/dashboard.png``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from gaemi.present.cli.common import format_usd
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+
+def chromium_path() -> str:
+    """Debian's chromium (or ``$GAEMI_CHROMIUM``); skip locally, fail in CI without it."""
+    path = os.environ.get("GAEMI_CHROMIUM") or shutil.which("chromium")
+    missing = []
+    if not path:
+        missing.append("the chromium executable")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the playwright package (extra dev)")
+    if missing:
+        msg = f"browser test needs {' and '.join(missing)}"
+        if os.environ.get("CI"):
+            pytest.fail(msg + " (.ci/run installs chromium)")
+        pytest.skip(msg)
+    assert path is not None
+    return path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """``gaemi serve``'s app on a free loopback port, in a thread that stops on teardown."""
+    import uvicorn
+
+    from gaemi.present.web.app import create_app
+    from gaemi.present.web.settings import WebSettings
+
+    port = free_port()
+    app = create_app(WebSettings(port=port, allowed_hosts=("127.0.0.1", "localhost")))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start within 20 s")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(server: str, tmp_path: Path) -> Iterator[Any]:
+    """A fresh Chromium profile and page; console errors are collected on ``page.errors``."""
+    exe = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=exe,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 1100},
+        )
+        try:
+            pg = ctx.new_page()
+            errors: list[str] = []
+            foreign: list[str] = []
+            pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            pg.on("pageerror", lambda e: errors.append(str(e)))
+            pg.on(
+                "request",
+                lambda r: (
+                    None if r.url.startswith((server, "data:", "blob:")) else foreign.append(r.url)
+                ),
+            )
+            pg.errors = errors
+            pg.foreign = foreign
+            yield pg
+        finally:
+            ctx.close()
+
+
+def wait_renders(pg: Any, more_than: int) -> int:
+    pg.wait_for_function(
+        f"() => Number(document.body.dataset.renders || 0) > {more_than}", timeout=20_000
+    )
+    return int(pg.evaluate("Number(document.body.dataset.renders)"))
+
+
+def table(pg: Any) -> dict[str, list[str]]:
+    rows = pg.eval_on_selector_all(
+        "#ladder-table tbody tr",
+        "trs => trs.map(tr => Array.from(tr.children).map(c => c.textContent))",
+    )
+    return {r[0]: r[1:] for r in rows}
+
+
+def chart_y(pg: Any) -> dict[str, list[float]]:
+    return dict(
+        pg.evaluate(
+            "Array.from(document.getElementById('ladder-chart').data)"
+            ".map(t => [t.name, Array.from(t.y)])"
+        )
+    )
+
+
+def api(server: str, path: str, **params: Any) -> dict[str, Any]:
+    r = httpx.get(f"{server}{path}", params=params, timeout=10)
+    assert r.status_code == 200, r.text
+    out: dict[str, Any] = r.json()
+    return out
+
+
+def test_dashboard_sliders_update_ladder_and_chart(
+    page: Any, server: str, artifacts_dir: Path
+) -> None:
+    pg = page
+    pg.goto(server + "/")
+    n = wait_renders(pg, 0)
+    assert pg.title().startswith("gaemi")
+    # Accessible names: every control has a label.
+    for label in ("Korean holdings of 3x funds", "Move of every underlying", "KRW per USD"):
+        assert pg.get_by_label(label).count() == 1, label
+    aum_b = float(pg.input_value("#korean-aum"))
+    assert pg.input_value("#move") == "-5"
+    before_table = table(pg)
+    before_chart = chart_y(pg)
+    # The table shows what the API says for −5 % (formatting as the CLI's format_usd).
+    want = api(server, "/api/flows", move_frac=-0.05, korean_aum_usd=aum_b * 1e9)
+    ndx = next(r for r in want["rows"] if r["underlying_id"] == "NDX")
+    assert before_table["NDX"][2] == format_usd(ndx["flow_usd"])
+    assert set(before_chart) == {
+        "Korean-held",
+        "Other holders (known)",
+        "Unattributed (no Korean data)",
+        "All funds",
+    }
+
+    # Move slider: ten steps of 0.5 % down with the keyboard, −5 % → −10 %.
+    pg.focus("#move")
+    for _ in range(10):
+        pg.keyboard.press("ArrowLeft")
+    pg.wait_for_function("() => document.getElementById('move').value === '-10'")
+    pg.wait_for_function(
+        "() => document.getElementById('summary').textContent.includes('-10.0%')", timeout=20_000
+    )
+    n = wait_renders(pg, n)
+    after_move = table(pg)
+    want = api(server, "/api/flows", move_frac=-0.10, korean_aum_usd=aum_b * 1e9)
+    ndx10 = next(r for r in want["rows"] if r["underlying_id"] == "NDX")
+    # The flow is linear in the move (ΔE = L(L−1)·A·r): twice the −5 % flow.
+    assert ndx10["flow_usd"] == pytest.approx(2 * ndx["flow_usd"])
+    assert after_move["NDX"][2] == format_usd(ndx10["flow_usd"])
+    assert after_move["NDX"][2] != before_table["NDX"][2]
+    shape_x = pg.evaluate("document.getElementById('ladder-chart').layout.shapes[0].x0")
+    assert shape_x == pytest.approx(-10.0)
+
+    # Korean AUM slider to its maximum: the Korean bars of the chart grow.
+    pg.focus("#korean-aum")
+    pg.keyboard.press("End")
+    pg.wait_for_function("() => document.getElementById('korean-aum').value === '100'")
+    pg.wait_for_function(
+        "() => document.getElementById('korean-aum-value').textContent === '$100.00B'"
+    )
+    wait_renders(pg, n)
+    pg.wait_for_function(
+        "() => document.getElementById('ladder-caption').textContent.includes('$100.00B')",
+        timeout=20_000,
+    )
+    after_aum = chart_y(pg)
+    kor_before = sum(abs(v) for v in before_chart["Korean-held"])
+    kor_after = sum(abs(v) for v in after_aum["Korean-held"])
+    assert kor_after > 5 * kor_before > 0
+    want = api(
+        server,
+        "/api/flows/ladder",
+        korean_aum_usd=100e9,
+        move_from_frac=-0.2,
+        move_to_frac=0.2,
+        move_step_frac=0.01,
+        by="holder",
+    )
+    kor_api = [r["flow_usd"] / 1e9 for r in want["rows"] if r["holder"] == "korean"]
+    assert after_aum["Korean-held"] == pytest.approx(kor_api)
+    assert table(pg)["NDX"][3] != after_move["NDX"][3]  # the Korean flow column moved too
+
+    # KRW with 조/억 units, and Seoul time.
+    pg.click("label[for=ccy-krw]")
+    pg.wait_for_function("() => document.getElementById('summary').textContent.includes('₩')")
+    assert "조" in table(pg)["NDX"][2]
+    assert pg.evaluate(
+        "document.getElementById('ladder-chart').layout.yaxis.title.text"
+    ).startswith("KRW 조")
+    pg.click("label[for=tz-kst]")
+    pg.wait_for_function("() => document.getElementById('clock').textContent.includes('KST')")
+    assert "06:00 KST" in pg.text_content("#clock") or "05:00 KST" in pg.text_content("#clock")
+
+    pg.screenshot(path=str(artifacts_dir / "dashboard.png"), full_page=True)
+    assert pg.is_hidden("#error-banner"), pg.text_content("#error-banner")
+    assert pg.errors == [], pg.errors
+    assert pg.foreign == [], f"the page fetched from elsewhere: {pg.foreign}"
+
+
+def test_dashboard_reports_api_errors(page: Any, server: str) -> None:
+    # A rate outside its bounds is refused on the page, with a message, not a console error.
+    pg = page
+    pg.goto(server + "/")
+    wait_renders(pg, 0)
+    pg.fill("#fx-rate", "5")
+    pg.dispatch_event("#fx-rate", "change")
+    pg.wait_for_selector("#error-banner:not([hidden])")
+    assert "KRW per USD = 5" in pg.text_content("#error-banner")
+    assert pg.errors == [], pg.errors
