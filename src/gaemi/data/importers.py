@@ -1,0 +1,1163 @@
+"""Import CSV/Parquet files into the store: prices, funds, holdings and macro series.
+
+A file is read, every row validated and only then written, in one transaction
+(:meth:`gaemi.data.store.Store.transaction`): a bad row — reported by file and line —
+or a killed process leaves the store exactly as it was; importing the same file twice
+changes nothing. The layouts found in ``../shared/data`` are recognised from the header:
+
+* Yahoo/yfinance ``Date,Open,High,Low,Close,Adj Close,Volume`` (any column order; extra
+  ``Dividends``/``Stock Splits``/``Capital Gains``; tz-aware timestamps, where the date
+  is the exchange's local date; the 3-row ``Price/Ticker/Date`` header of yfinance ≥0.2.5)
+* ``Date,Close`` and ``date,close,change_pct`` (close only; ``change_pct`` is derived and
+  ignored), CBOE ``DATE,OPEN,HIGH,LOW,CLOSE``
+* FRED ``observation_date,SERIES`` (blank = no observation, skipped and counted) and wide
+  tables (one series per column)
+* investing.com exports (``Date,Price,Open,High,Low,Vol.,Change %`` or the Korean
+  ``날짜,종가,시가,고가,저가,거래량,변동 %`` with ``"2015- 08- 28"`` dates, thousands
+  separators and ``446.75M`` volumes)
+
+Rows may come newest-first; they are stored by date and the order is reported.
+The schema of each kind is documented in ``docs/data.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from gaemi.data.store import MergeResult, OnConflict, Store
+from gaemi.errors import GaemiInputError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from numpy.typing import NDArray
+
+Kind = Literal["prices", "funds", "holdings", "macro"]
+KINDS: tuple[str, ...] = ("prices", "funds", "holdings", "macro")
+#: Files larger than this are refused unless the caller raises the limit.
+DEFAULT_MAX_BYTES = 2 * 1024**3
+#: Oldest date accepted in any file.
+MIN_DATE = date(1800, 1, 1)
+ProgressFn = Callable[[int, int], None]
+
+
+def _norm(name: str) -> str:
+    """Header name for matching: lower case, no spaces, dots, underscores or quotes."""
+    return re.sub(r"[\s._\"'\-]+", "", name.strip().lstrip("\ufeff")).lower()
+
+
+DATE_NAMES = frozenset({"date", "observationdate", "날짜", "일자", "timestamp", "datetime", "data"})
+PRICE_COLUMNS: dict[str, str] = {
+    "open": "open",
+    "시가": "open",
+    "high": "high",
+    "고가": "high",
+    "low": "low",
+    "저가": "low",
+    "close": "close",
+    "종가": "close",
+    "price": "close",  # investing.com's English layout calls the close "Price"
+    "adjclose": "adj_close",
+    "adjustedclose": "adj_close",
+    "volume": "volume",
+    "vol": "volume",
+    "거래량": "volume",
+    "symbol": "symbol",
+    "ticker": "symbol",
+}
+#: Columns that are recognised and deliberately not stored (derived or not ours).
+IGNORED_COLUMNS = frozenset(
+    {
+        "dividends",
+        "stocksplits",
+        "capitalgains",
+        "change%",
+        "changepct",
+        "change",
+        "변동%",
+        "dayofweek",
+    }
+)
+PRICE_VALUES = ("open", "high", "low", "close", "adj_close", "volume")
+MACRO_VALUE_NAMES = ("value", "close", "price", "종가")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did: the merge counts and the notes worth telling the user."""
+
+    file: str
+    kind: str
+    results: tuple[MergeResult, ...]
+    notes: tuple[str, ...] = ()
+    series: tuple[str, ...] = ()
+    first_date: str = ""
+    last_date: str = ""
+
+    @property
+    def rows(self) -> int:
+        return sum(r.rows for r in self.results)
+
+    @property
+    def inserted(self) -> int:
+        return sum(r.inserted for r in self.results)
+
+    @property
+    def replaced(self) -> int:
+        return sum(r.replaced for r in self.results)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(r.unchanged for r in self.results)
+
+    @property
+    def kept(self) -> int:
+        return sum(r.kept for r in self.results)
+
+    def summary(self) -> str:
+        what = ", ".join(self.series[:5]) + (" …" if len(self.series) > 5 else "")
+        span = f" {self.first_date}..{self.last_date}" if self.first_date else ""
+        return (
+            f"{self.file}: {self.kind} {what}{span}: {self.rows} rows — "
+            f"{self.inserted} new, {self.replaced} replaced, {self.unchanged} unchanged"
+            + (f", {self.kept} kept (stored value differs)" if self.kept else "")
+        )
+
+
+@dataclass
+class Table:
+    """A parsed file: named columns (NumPy arrays) with the file line of each row."""
+
+    name: str
+    header: list[str]
+    columns: dict[str, NDArray[Any]]
+    lines: NDArray[np.int64]
+    line_word: str = "line"
+    notes: list[str] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def where(self, i: int) -> str:
+        return f"{self.name} {self.line_word} {int(self.lines[i])}"
+
+
+# ---------------------------------------------------------------------- reading
+def _check_file(path: Path, max_bytes: int) -> int:
+    if not path.exists():
+        raise GaemiInputError(f"file {str(path)!r} does not exist")
+    if not path.is_file():
+        raise GaemiInputError(f"{str(path)!r} is not a file")
+    size = path.stat().st_size
+    if size == 0:
+        raise GaemiInputError(f"{path.name}: empty file")
+    if size > max_bytes:
+        raise GaemiInputError(
+            f"{path.name}: file is {size / 1024**3:.1f} GiB, above the import limit of "
+            f"{max_bytes / 1024**3:.1f} GiB (raise it with --max-size)"
+        )
+    return size
+
+
+def _decode_head(path: Path, name: str, n: int = 1 << 16) -> str:
+    with path.open("rb") as fh:
+        raw = fh.read(n)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise GaemiInputError(f"{name}: UTF-16 text; save the file as UTF-8")
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise GaemiInputError(f"{name}: not a text CSV file (NUL byte at offset {nul})")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(raw) - 4 and len(raw) == n:  # a character cut by the read size
+            return raw[: exc.start].decode("utf-8-sig")
+        raise GaemiInputError(
+            f"{name}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "save the file as UTF-8"
+        ) from None
+
+
+@dataclass
+class Layout:
+    """How a CSV file is laid out: header line, data start, date format, number style."""
+
+    header: list[str]
+    header_line: int  # 1-based
+    skip_after_header: int
+    date_col: str
+    date_style: str
+    numbers: Literal["plain", "investing"]
+    meta: dict[str, str]
+
+
+_DATE_STYLES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("iso", re.compile(r"^\d{4}-\d{2}-\d{2}([ T].*)?$")),
+    ("spaced", re.compile(r"^\d{4}-\s*\d{1,2}-\s*\d{1,2}$")),
+    ("slash_ymd", re.compile(r"^\d{4}/\d{1,2}/\d{1,2}$")),
+    ("dot_ymd", re.compile(r"^\d{4}\.\s*\d{1,2}\.\s*\d{1,2}\.?$")),
+    ("us", re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")),
+    ("compact", re.compile(r"^\d{8}$")),
+)
+
+
+def _date_style(value: str, where: str) -> str:
+    v = value.strip().strip('"')
+    for style, pat in _DATE_STYLES:
+        if pat.match(v):
+            return style
+    raise GaemiInputError(f"{where}: date = {value!r} is not a date (expected YYYY-MM-DD)")
+
+
+def parse_date(value: str, style: str) -> date:
+    """One date string in a detected style; ValueError if it is not a valid date."""
+    v = value.strip()
+    if style == "iso":
+        return date.fromisoformat(v[:10])
+    if style in ("spaced", "slash_ymd", "dot_ymd"):
+        parts = [p for p in re.split(r"[-/.\s]+", v) if p]
+        if len(parts) != 3:
+            raise ValueError(v)
+        return date(int(parts[0]), int(parts[1]), int(parts[2]))
+    if style == "us":
+        m, d, y = (int(p) for p in v.split("/"))
+        return date(y, m, d)
+    if style == "compact":
+        return date(int(v[:4]), int(v[4:6]), int(v[6:8]))
+    raise ValueError(v)
+
+
+_SUFFIX = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+_NULLS = frozenset({"", ".", "null", "NULL", "-", "None", "#N/A", "N/A"})
+
+
+def parse_number(text: str, style: str) -> float:
+    """One number: ``1,937.67``, ``446.75M`` (investing.com) or plain; NaN for blanks.
+
+    Raises ValueError for anything else. The literal ``NaN`` is returned as NaN only in
+    the plain style, where it means the file says NaN (and validation rejects it where a
+    value is required).
+    """
+    s = text.strip()
+    if s in _NULLS:
+        return math.nan
+    if style == "investing":
+        s = s.replace(",", "")
+        if s.endswith("%"):
+            return float(s[:-1]) / 100.0
+        mult = _SUFFIX.get(s[-1:].upper())
+        if mult is not None:
+            return float(s[:-1]) * mult
+    out = float(s)
+    if math.isinf(out):
+        raise ValueError(text)
+    return out
+
+
+def _sniff(path: Path, name: str, date_names: frozenset[str]) -> Layout:
+    head = _decode_head(path, name)
+    lines = head.splitlines()
+    if not lines or not lines[0].strip():
+        raise GaemiInputError(f"{name}: no header line")
+    rows = list(csv.reader(lines[:4]))
+    header = [h.strip().lstrip("\ufeff") for h in rows[0]]
+    meta: dict[str, str] = {}
+    skip = 0
+    # yfinance >= 0.2.5: "Price,Close,…" / "Ticker,SYM,…" / "Date,,,…"
+    if (
+        _norm(header[0]) == "price"
+        and len(rows) >= 3
+        and rows[1]
+        and _norm(rows[1][0]) == "ticker"
+        and rows[2]
+        and _norm(rows[2][0]) == "date"
+    ):
+        skip = 2
+        header[0] = "Date"
+        tick = {v.strip() for v in rows[1][1:] if v.strip()}
+        if len(tick) == 1:
+            meta["symbol"] = tick.pop()
+    date_cols = [h for h in header if _norm(h) in date_names]
+    if not date_cols:
+        raise GaemiInputError(
+            f"{name}: no date column in header {header[:8]!r} "
+            "(expected Date, observation_date, 날짜 …)"
+        )
+    if len(header) != len(set(header)):
+        dup = next(h for h in header if header.count(h) > 1)
+        raise GaemiInputError(f"{name} line 1: column {dup!r} appears twice")
+    date_col = date_cols[0]
+    first = rows[1 + skip] if len(rows) > 1 + skip else None
+    if first is None or not any(v.strip() for v in first):
+        # find the first non-blank data line for the style
+        first = next(
+            (r for r in csv.reader(lines[1 + skip :]) if any(v.strip() for v in r)),
+            None,
+        )
+    if first is None:
+        raise GaemiInputError(f"{name}: no rows (the file has a header only)")
+    idx = header.index(date_col)
+    if idx >= len(first):
+        raise GaemiInputError(f"{name} line {2 + skip}: fewer fields than the header")
+    style = _date_style(first[idx], f"{name} line {2 + skip}")
+    investing = any(_norm(h) in ("변동%", "change%", "vol", "거래량") for h in header) or any(
+        re.fullmatch(r"-?[\d,]+\.?\d*[KMB%]|-?\d{1,3}(,\d{3})+(\.\d+)?", v.strip())
+        for v in first
+        if v.strip()
+    )
+    return Layout(
+        header=header,
+        header_line=1,
+        skip_after_header=skip,
+        date_col=date_col,
+        date_style=style,
+        numbers="investing" if investing else "plain",
+        meta=meta,
+    )
+
+
+def _read_csv_slow(path: Path, name: str, layout: Layout, numeric: Sequence[str]) -> Table:
+    """Row-by-row reader: exact line numbers and messages (investing.com files, errors)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise GaemiInputError(
+            f"{name}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+            f"{exc.start}); save the file as UTF-8"
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = layout.header
+    n = len(header)
+    num_idx = {h: header.index(h) for h in numeric}
+    d_idx = header.index(layout.date_col)
+    other = [h for h in header if h not in numeric and h != layout.date_col]
+    dates: list[date | None] = []
+    nums: dict[str, list[float]] = {h: [] for h in numeric}
+    texts: dict[str, list[str]] = {h: [] for h in other}
+    lines: list[int] = []
+    first_data = 2 + layout.skip_after_header
+    try:
+        for values in reader:
+            lineno = reader.line_num
+            if lineno < first_data:
+                continue
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != n:
+                raise GaemiInputError(
+                    f"{name} line {lineno}: {len(values)} fields, header has {n}"
+                    + (" (truncated file?)" if len(values) < n else "")
+                )
+            raw_date = values[d_idx].strip()
+            if not raw_date:
+                raise GaemiInputError(f"{name} line {lineno}: {layout.date_col} is missing")
+            try:
+                d = parse_date(raw_date, layout.date_style)
+            except ValueError:
+                raise GaemiInputError(
+                    f"{name} line {lineno}: {layout.date_col} = {raw_date!r} is not a date"
+                ) from None
+            dates.append(d)
+            for h, i in num_idx.items():
+                try:
+                    nums[h].append(parse_number(values[i], layout.numbers))
+                except ValueError:
+                    raise GaemiInputError(
+                        f"{name} line {lineno}: {h} = {values[i]!r} is not a number"
+                    ) from None
+            for h in other:
+                texts[h].append(values[header.index(h)].strip())
+            lines.append(lineno)
+    except csv.Error as exc:
+        raise GaemiInputError(f"{name} line {reader.line_num}: {exc}") from None
+    cols: dict[str, NDArray[Any]] = {
+        layout.date_col: np.array(
+            [np.datetime64(d, "D") if d else np.datetime64("NaT") for d in dates],
+            dtype="datetime64[D]",
+        )
+    }
+    for h in numeric:
+        cols[h] = np.asarray(nums[h], dtype=float)
+    for h in other:
+        cols[h] = np.asarray(texts[h], dtype=object)
+    return Table(name, header, cols, np.asarray(lines, dtype=np.int64), meta=dict(layout.meta))
+
+
+def _read_csv_fast(path: Path, name: str, layout: Layout, numeric: Sequence[str]) -> Table:
+    """pyarrow's multi-threaded reader for plain layouts; falls back to the slow reader
+    (which names the bad line) on any parse error."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    if layout.numbers != "plain" or layout.date_style != "iso":
+        return _read_csv_slow(path, name, layout, numeric)
+    types: dict[str, pa.DataType] = {h: pa.string() for h in layout.header}
+    for h in numeric:
+        types[h] = pa.float64()
+    try:
+        tbl = pcsv.read_csv(
+            path,
+            read_options=pcsv.ReadOptions(
+                column_names=layout.header,
+                skip_rows=1 + layout.skip_after_header,
+                use_threads=True,
+            ),
+            parse_options=pcsv.ParseOptions(ignore_empty_lines=False),
+            convert_options=pcsv.ConvertOptions(
+                column_types=types,
+                null_values=sorted(_NULLS),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+        dcol = tbl.column(layout.date_col)
+        blank = pc.equal(pc.utf8_trim_whitespace(dcol), "")
+        dtxt = pc.if_else(blank, None, pc.utf8_slice_codeunits(dcol, 0, 10))
+        dates = pc.cast(pc.strptime(dtxt, format="%Y-%m-%d", unit="s"), pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, UnicodeDecodeError):
+        return _read_csv_slow(path, name, layout, numeric)
+    n = tbl.num_rows
+    first_line = 2 + layout.skip_after_header
+    lines = np.arange(first_line, first_line + n, dtype=np.int64)
+    cols: dict[str, NDArray[Any]] = {
+        layout.date_col: dates.to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    }
+    for h in numeric:
+        cols[h] = tbl.column(h).to_numpy(zero_copy_only=False).astype(float)
+    for h in layout.header:
+        if h not in cols:
+            cols[h] = np.asarray(tbl.column(h).to_pylist(), dtype=object)
+    # blank lines: no date and no values -> dropped (a blank date with values is an error)
+    has_date = ~np.isnat(cols[layout.date_col])
+    any_value = np.zeros(n, dtype=bool)
+    for h in numeric:
+        any_value |= ~np.isnan(cols[h])
+    for h in layout.header:
+        if h not in numeric and h != layout.date_col:
+            any_value |= np.asarray([bool(v and str(v).strip()) for v in cols[h]], dtype=bool)
+    bad = ~has_date & any_value
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise GaemiInputError(f"{name} line {int(lines[i])}: {layout.date_col} is missing")
+    keep = has_date
+    if not keep.all():
+        cols = {k: v[keep] for k, v in cols.items()}
+        lines = lines[keep]
+    return Table(name, layout.header, cols, lines, meta=dict(layout.meta))
+
+
+def _read_parquet(path: Path, name: str) -> Table:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    try:
+        tbl = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises several types for a corrupt file
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise GaemiInputError(f"{name}: not a readable Parquet file ({first})") from exc
+    header = list(tbl.column_names)
+    date_cols = [h for h in header if _norm(h) in DATE_NAMES | {"asof", "aumasof"}]
+    cols: dict[str, NDArray[Any]] = {}
+    for h in header:
+        col = tbl.column(h)
+        t = col.type
+        if h in date_cols[:1] and (pa.types.is_timestamp(t) or pa.types.is_date(t)):
+            cols[h] = (
+                pc.cast(col, pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+            )
+        elif pa.types.is_floating(t) or pa.types.is_integer(t) or pa.types.is_decimal(t):
+            cols[h] = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False).astype(float)
+        else:
+            cols[h] = np.asarray(
+                ["" if v is None else str(v) for v in col.to_pylist()], dtype=object
+            )
+    lines = np.arange(1, tbl.num_rows + 1, dtype=np.int64)
+    return Table(name, header, cols, lines, line_word="row")
+
+
+def _dates_from_text(table: Table, col: str) -> None:
+    """Convert a text date column (Parquet) to datetime64[D] in place, naming bad rows."""
+    values = table.columns[col]
+    if values.dtype.kind == "M":
+        return
+    out = np.empty(len(values), dtype="datetime64[D]")
+    style = None
+    for i, v in enumerate(values):
+        s = str(v).strip()
+        if not s:
+            raise GaemiInputError(f"{table.where(i)}: {col} is missing")
+        if style is None:
+            style = _date_style(s, table.where(i))
+        try:
+            out[i] = np.datetime64(parse_date(s, style), "D")
+        except ValueError:
+            raise GaemiInputError(f"{table.where(i)}: {col} = {s!r} is not a date") from None
+    table.columns[col] = out
+
+
+def _numbers_from_text(table: Table, col: str) -> None:
+    values = table.columns[col]
+    if values.dtype.kind == "f":
+        return
+    out = np.empty(len(values), dtype=float)
+    for i, v in enumerate(values):
+        try:
+            out[i] = parse_number(str(v), "plain")
+        except ValueError:
+            raise GaemiInputError(f"{table.where(i)}: {col} = {v!r} is not a number") from None
+    table.columns[col] = out
+
+
+# ---------------------------------------------------------------------- validation
+def _today() -> np.datetime64:
+    return np.datetime64(datetime.now(UTC).date(), "D")
+
+
+def _check_dates(table: Table, col: str, dates: NDArray[np.datetime64]) -> None:
+    if dates.size == 0:
+        return
+    nat = np.isnat(dates)
+    if nat.any():
+        raise GaemiInputError(f"{table.where(int(np.flatnonzero(nat)[0]))}: {col} is missing")
+    limit = _today() + np.timedelta64(1, "D")
+    future = dates > limit
+    if future.any():
+        i = int(np.flatnonzero(future)[0])
+        raise GaemiInputError(f"{table.where(i)}: {col} = {dates[i]} is in the future")
+    old = dates < np.datetime64(MIN_DATE, "D")
+    if old.any():
+        i = int(np.flatnonzero(old)[0])
+        raise GaemiInputError(f"{table.where(i)}: {col} = {dates[i]} is before {MIN_DATE}")
+
+
+def _check_unique(table: Table, keys: Sequence[NDArray[Any]], label: str) -> None:
+    """Duplicated keys are an error naming both lines."""
+    if len(keys[0]) < 2:
+        return
+    if len(keys) == 1:
+        k = keys[0]
+        order = np.argsort(k, kind="stable")
+        sk = k[order]
+        dup = np.flatnonzero(sk[1:] == sk[:-1])
+    else:
+        sym, d = keys
+        _codes, inv = np.unique(sym.astype(str), return_inverse=True)
+        combo = inv.astype(np.int64) * 1_000_000 + (
+            d.astype("datetime64[D]").astype(np.int64) + 200_000
+        )
+        order = np.argsort(combo, kind="stable")
+        sk = combo[order]
+        dup = np.flatnonzero(sk[1:] == sk[:-1])
+    if dup.size:
+        a, b = int(order[dup[0]]), int(order[dup[0] + 1])
+        first, second = sorted((a, b), key=lambda i: int(table.lines[i]))
+        key = " ".join(str(k[second]) for k in keys)
+        raise GaemiInputError(
+            f"{table.where(second)}: {label} {key} duplicates {table.line_word} "
+            f"{int(table.lines[first])}"
+        )
+
+
+def _check_finite(table: Table, col: str, values: NDArray[np.float64], *, required: bool) -> None:
+    if required:
+        missing = np.isnan(values)
+        if missing.any():
+            i = int(np.flatnonzero(missing)[0])
+            raise GaemiInputError(f"{table.where(i)}: {col} is missing or NaN")
+    inf = np.isinf(values)
+    if inf.any():
+        i = int(np.flatnonzero(inf)[0])
+        raise GaemiInputError(f"{table.where(i)}: {col} = {values[i]} must be finite")
+
+
+def _order_note(dates: NDArray[np.datetime64], what: str) -> str | None:
+    if dates.size < 2:
+        return None
+    diff = np.diff(dates.astype(np.int64))
+    if (diff > 0).all():
+        return None
+    if (diff < 0).all():
+        return f"{what}: rows are newest-first (stored by date)"
+    return f"{what}: dates are not in order ({int((diff < 0).sum())} steps back; stored by date)"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def symbol_from_filename(path: Path) -> str:
+    """``SOXS.csv`` → SOXS, ``IDX_NDX.csv`` → ^NDX, ``005930.KS_2000_2026.csv`` → 005930.KS."""
+    stem = re.sub(r"(_\d{4}){1,2}$", "", path.stem)
+    stem = re.sub(r"-1d$", "", stem)
+    if stem.upper().startswith("IDX_"):
+        stem = "^" + stem[4:]
+    return stem.upper()
+
+
+# ---------------------------------------------------------------------- kinds
+@dataclass(frozen=True)
+class ImportOptions:
+    """Options of one import (see ``gaemi data import --help``)."""
+
+    kind: str
+    symbol: str | None = None
+    source: str | None = None
+    unit: str | None = None
+    close_is_adjusted: bool = False
+    on_conflict: OnConflict = "error"
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
+def _read_any(path: Path, name: str, numeric_of: Callable[[list[str]], list[str]]) -> Table:
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        table = _read_parquet(path, name)
+        numeric = numeric_of(table.header)
+        for h in numeric:
+            _numbers_from_text(table, h)
+        return table
+    if suffix not in (".csv", ".txt", ".tsv"):
+        raise GaemiInputError(f"{name}: unknown format {suffix!r} (expected .csv or .parquet)")
+    layout = _sniff(path, name, DATE_NAMES)
+    numeric = numeric_of(layout.header)
+    table = _read_csv_fast(path, name, layout, numeric)
+    return table
+
+
+def _price_columns(header: list[str], name: str) -> dict[str, str]:
+    """Map file columns to store columns for a prices file; unknown columns are errors."""
+    out: dict[str, str] = {}
+    for h in header:
+        n = _norm(h)
+        if n in DATE_NAMES:
+            continue
+        if n in IGNORED_COLUMNS:
+            continue
+        target = PRICE_COLUMNS.get(n)
+        if target is None:
+            raise GaemiInputError(
+                f"{name}: unknown column {h!r} for prices "
+                "(known: Date, Open, High, Low, Close, Adj Close, Volume, Symbol)"
+            )
+        if target in out.values():
+            raise GaemiInputError(f"{name}: two columns map to {target} ({h!r})")
+        out[h] = target
+    if "close" not in out.values() and "adj_close" not in out.values():
+        raise GaemiInputError(f"{name}: no Close or Adj Close column in {header!r}")
+    return out
+
+
+def read_prices(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]:
+    """Read and validate a prices file; the validated rows as a store-ready Arrow table."""
+    import pyarrow as pa
+
+    p = Path(path)
+    name = p.name
+    _check_file(p, opts.max_bytes)
+    mapping: dict[str, str] = {}
+
+    def numeric_of(header: list[str]) -> list[str]:
+        mapping.update(_price_columns(header, name))
+        return [h for h, t in mapping.items() if t != "symbol"]
+
+    table = _read_any(p, name, numeric_of)
+    date_col = next(h for h in table.header if _norm(h) in DATE_NAMES)
+    _dates_from_text(table, date_col)
+    n = len(table.lines)
+    if n == 0:
+        raise GaemiInputError(f"{name}: no rows (the file has a header only)")
+    vals: dict[str, NDArray[np.float64]] = {c: np.full(n, np.nan) for c in PRICE_VALUES}
+    for h, t in mapping.items():
+        if t != "symbol":
+            vals[t] = table.columns[h]
+    if opts.close_is_adjusted:
+        if "adj_close" in mapping.values():
+            raise GaemiInputError(f"{name}: --close-is-adjusted but the file has Adj Close")
+        vals["adj_close"], vals["close"] = vals["close"], np.full(n, np.nan)
+    # symbol
+    sym_col = next((h for h, t in mapping.items() if t == "symbol"), None)
+    if sym_col is not None:
+        if opts.symbol:
+            raise GaemiInputError(f"{name}: --symbol given but the file has a {sym_col} column")
+        symbols = np.asarray([str(s).strip().upper() for s in table.columns[sym_col]], dtype=object)
+        empty = symbols == ""
+        if empty.any():
+            raise GaemiInputError(f"{table.where(int(np.flatnonzero(empty)[0]))}: symbol is empty")
+    else:
+        sym = (opts.symbol or table.meta.get("symbol") or symbol_from_filename(p)).strip().upper()
+        if not sym:
+            raise GaemiInputError(f"{name}: no symbol (give --symbol)")
+        symbols = np.full(n, sym, dtype=object)
+    dates = table.columns[date_col]
+    # rows with no value at all (a listing not yet started, a holiday line) are skipped
+    present = np.zeros(n, dtype=bool)
+    for c in PRICE_VALUES:
+        present |= ~np.isnan(vals[c])
+    blank = int((~present).sum())
+    if blank:
+        table.notes.append(f"{name}: {blank} rows with no values skipped (blank lines)")
+        keep = present
+        vals = {c: v[keep] for c, v in vals.items()}
+        symbols, dates = symbols[keep], dates[keep]
+        table.lines = table.lines[keep]
+        n = int(keep.sum())
+        if n == 0:
+            raise GaemiInputError(f"{name}: no rows with values")
+    _check_dates(table, date_col, dates)
+    main = "close" if "close" in mapping.values() and not opts.close_is_adjusted else "adj_close"
+    _check_finite(table, main if main in mapping.values() else "close", vals[main], required=True)
+    for c in PRICE_VALUES:
+        _check_finite(table, c, vals[c], required=False)
+    neg_vol = vals["volume"] < 0
+    if neg_vol.any():
+        i = int(np.flatnonzero(neg_vol)[0])
+        raise GaemiInputError(f"{table.where(i)}: volume = {vals['volume'][i]:g} must be >= 0")
+    _check_unique(table, [symbols, dates], "symbol/date")
+    note = _order_note(dates, name) if sym_col is None else None
+    if note:
+        table.notes.append(note)
+    order = np.lexsort((dates, symbols)) if sym_col is not None else np.argsort(dates)
+    source = opts.source or f"file:{p.parent.name}/{p.name}"
+    now = datetime.now(UTC)
+    arrow = pa.table(
+        {
+            "symbol": pa.array(symbols[order].astype(str), pa.string()),
+            "date": pa.array(dates[order], pa.date32()),
+            **{c: pa.array(vals[c][order], pa.float64(), from_pandas=True) for c in PRICE_VALUES},
+            "source": pa.array([source] * n, pa.string()),
+            "retrieved_at": pa.array([now] * n, pa.timestamp("us", tz="UTC")),
+        }
+    )
+    return table, arrow
+
+
+def read_macro(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]:
+    """Read and validate a macro file (one series, or one series per column)."""
+    import pyarrow as pa
+
+    p = Path(path)
+    name = p.name
+    _check_file(p, opts.max_bytes)
+    value_cols: list[str] = []
+
+    def numeric_of(header: list[str]) -> list[str]:
+        others = [h for h in header if _norm(h) not in DATE_NAMES]
+        named = [h for h in others if _norm(h) in MACRO_VALUE_NAMES]
+        if named:
+            value_cols.append(named[0])
+        else:
+            value_cols.extend(h for h in others if _norm(h) not in IGNORED_COLUMNS)
+        if not value_cols:
+            raise GaemiInputError(f"{name}: no value column besides the date")
+        return [h for h in others if _norm(h) not in IGNORED_COLUMNS or h in value_cols]
+
+    table = _read_any(p, name, numeric_of)
+    date_col = next(h for h in table.header if _norm(h) in DATE_NAMES)
+    _dates_from_text(table, date_col)
+    dates = table.columns[date_col]
+    if len(dates) == 0:
+        raise GaemiInputError(f"{name}: no rows (the file has a header only)")
+    _check_dates(table, date_col, dates)
+    _check_unique(table, [dates], "date")
+    note = _order_note(dates, name)
+    if note:
+        table.notes.append(note)
+    single = len(value_cols) == 1
+    base = opts.symbol or (
+        value_cols[0] if single and _norm(value_cols[0]) not in MACRO_VALUE_NAMES else p.stem
+    )
+    source = opts.source or f"file:{p.parent.name}/{p.name}"
+    now = datetime.now(UTC)
+    parts = []
+    blanks = 0
+    for col in value_cols:
+        v = table.columns[col]
+        # the literal NaN is an error; blanks ('' or '.') are no observation
+        _check_finite(table, col, np.where(np.isnan(v), 0.0, v), required=False)
+        present = ~np.isnan(v)
+        blanks += int((~present).sum())
+        sid = base if single else f"{base}.{col}"
+        k = int(present.sum())
+        parts.append(
+            pa.table(
+                {
+                    "series_id": pa.array([sid] * k, pa.string()),
+                    "date": pa.array(dates[present], pa.date32()),
+                    "value": pa.array(v[present], pa.float64()),
+                    "unit": pa.array([opts.unit or ""] * k, pa.string()),
+                    "source": pa.array([source] * k, pa.string()),
+                    "retrieved_at": pa.array([now] * k, pa.timestamp("us", tz="UTC")),
+                }
+            )
+        )
+    if blanks:
+        table.notes.append(f"{name}: {blanks} blank values skipped (no observation)")
+    arrow = pa.concat_tables(parts).sort_by([("series_id", "ascending"), ("date", "ascending")])
+    if arrow.num_rows == 0:
+        raise GaemiInputError(f"{name}: no values (every value is blank)")
+    return table, arrow
+
+
+def _plain_rows(path: Path, name: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]], str]:
+    """Small tabular files (funds, holdings): header and ``(line, record)`` rows."""
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        t = _read_parquet(path, name)
+        recs = []
+        for i in range(len(t.lines)):
+            rec: dict[str, Any] = {}
+            for h in t.header:
+                v = t.columns[h][i]
+                if isinstance(v, np.datetime64):
+                    v = "" if np.isnat(v) else str(v)
+                elif isinstance(v, np.floating):
+                    v = float(v)
+                rec[h] = v
+            recs.append((int(t.lines[i]), rec))
+        return t.header, recs, "row"
+    if suffix not in (".csv", ".txt"):
+        raise GaemiInputError(f"{name}: unknown format {suffix!r} (expected .csv or .parquet)")
+    _decode_head(path, name)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise GaemiInputError(
+            f"{name}: not UTF-8 text (offset {exc.start}); save the file as UTF-8"
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise GaemiInputError(f"{name}: empty file (no header)") from None
+    rows: list[tuple[int, dict[str, Any]]] = []
+    try:
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                raise GaemiInputError(
+                    f"{name} line {reader.line_num}: {len(values)} fields, header has {len(header)}"
+                )
+            rows.append((reader.line_num, dict(zip(header, values, strict=True))))
+    except csv.Error as exc:
+        raise GaemiInputError(f"{name} line {reader.line_num}: {exc}") from None
+    return header, rows, "line"
+
+
+def _opt_date(src: str, value: Any, fieldname: str, *, required: bool) -> date | None:
+    s = "" if value is None else str(value).strip()
+    if s in ("", "nan", "NaT", "None"):
+        if required:
+            raise GaemiInputError(f"{src}: {fieldname} is missing")
+        return None
+    try:
+        d = parse_date(s, _date_style(s, src))
+    except ValueError:
+        raise GaemiInputError(f"{src}: {fieldname} = {s!r} is not a date") from None
+    if d > datetime.now(UTC).date() + timedelta(days=1):
+        raise GaemiInputError(f"{src}: {fieldname} = {d} is in the future")
+    if d < MIN_DATE:
+        raise GaemiInputError(f"{src}: {fieldname} = {d} is before {MIN_DATE}")
+    return d
+
+
+def _opt_number(src: str, value: Any, fieldname: str, *, nonneg: bool = True) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        raise GaemiInputError(f"{src}: {fieldname} = NaN is not allowed")
+    try:
+        out = float(str(value).replace("_", "")) if isinstance(value, str) else float(value)
+    except ValueError:
+        raise GaemiInputError(f"{src}: {fieldname} = {value!r} is not a number") from None
+    if not math.isfinite(out):
+        raise GaemiInputError(f"{src}: {fieldname} = {value!r} must be finite")
+    if nonneg and out < 0:
+        raise GaemiInputError(f"{src}: {fieldname} = {out:g} must be >= 0")
+    return out
+
+
+FUND_EXTRA = ("as_of", "shares_outstanding", "nav_usd", "source")
+
+
+def read_funds(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table, pa.Table | None]:
+    """Fund snapshots (the universe schema of :mod:`gaemi.data.universe` plus ``as_of``,
+    ``shares_outstanding``, ``nav_usd``, ``source``); Korean columns go to ``holdings``."""
+    import pyarrow as pa
+
+    from gaemi.data.universe import universe_from_rows
+
+    p = Path(path)
+    name = p.name
+    _check_file(p, opts.max_bytes)
+    header, rows, word = _plain_rows(p, name)
+    if "as_of" not in header and "aum_as_of" not in header:
+        raise GaemiInputError(f"{name}: required column 'as_of' (or 'aum_as_of') is missing")
+    uni_header = [h for h in header if h not in FUND_EXTRA]
+    uni_rows = [(ln, {k: v for k, v in r.items() if k not in FUND_EXTRA}) for ln, r in rows]
+    u = universe_from_rows(uni_header, uni_rows, source=name, label=name)
+    now = datetime.now(UTC)
+    fund_recs: dict[str, list[Any]] = {c: [] for c in ("ticker", "as_of", "shares", "nav", "src")}
+    hold: dict[str, list[Any]] = {c: [] for c in ("ticker", "as_of", "held", "share", "src")}
+    for i, (ln, rec) in enumerate(rows):
+        where = f"{name} {word} {ln}"
+        as_of = _opt_date(where, rec.get("as_of") or rec.get("aum_as_of"), "as_of", required=True)
+        fund_recs["ticker"].append(str(u.ticker[i]))
+        fund_recs["as_of"].append(as_of)
+        fund_recs["shares"].append(
+            _opt_number(where, rec.get("shares_outstanding"), "shares_outstanding")
+        )
+        fund_recs["nav"].append(_opt_number(where, rec.get("nav_usd"), "nav_usd"))
+        src = str(rec.get("source") or rec.get("source_aum") or "").strip()
+        fund_recs["src"].append(src or opts.source or f"file:{p.parent.name}/{p.name}")
+        held = _opt_number(where, rec.get("korean_held_usd"), "korean_held_usd")
+        share = _opt_number(where, rec.get("korean_share"), "korean_share")
+        if held is not None or share is not None:
+            k_as_of = (
+                _opt_date(where, rec.get("korean_as_of"), "korean_as_of", required=False) or as_of
+            )
+            hold["ticker"].append(str(u.ticker[i]))
+            hold["as_of"].append(k_as_of)
+            hold["held"].append(held)
+            hold["share"].append(share)
+            ksrc = str(rec.get("source_korean") or "").strip()
+            hold["src"].append(ksrc or opts.source or f"file:{p.parent.name}/{p.name}")
+    n = len(u)
+    funds = pa.table(
+        {
+            "ticker": pa.array(fund_recs["ticker"], pa.string()),
+            "as_of": pa.array(fund_recs["as_of"], pa.date32()),
+            "name": pa.array(u.name.tolist(), pa.string()),
+            "issuer": pa.array(u.issuer.tolist(), pa.string()),
+            "leverage": pa.array(u.leverage, pa.float64()),
+            "underlying_id": pa.array(u.underlying_id.tolist(), pa.string()),
+            "underlying_kind": pa.array(u.underlying_kind.tolist(), pa.string()),
+            "underlying_group": pa.array(u.underlying_group.tolist(), pa.string()),
+            "expense_ratio": pa.array(u.expense_ratio, pa.float64(), from_pandas=True),
+            "aum_usd": pa.array(u.aum_usd, pa.float64()),
+            "shares_outstanding": pa.array(fund_recs["shares"], pa.float64()),
+            "nav_usd": pa.array(fund_recs["nav"], pa.float64()),
+            "source": pa.array(fund_recs["src"], pa.string()),
+            "retrieved_at": pa.array([now] * n, pa.timestamp("us", tz="UTC")),
+        }
+    )
+    holdings = None
+    if hold["ticker"]:
+        holdings = _holdings_table(hold, now)
+    lines = np.asarray([ln for ln, _ in rows], dtype=np.int64)
+    t = Table(name, header, {}, lines, line_word=word)
+    return t, funds, holdings
+
+
+def _holdings_table(hold: dict[str, list[Any]], now: datetime) -> pa.Table:
+    import pyarrow as pa
+
+    k = len(hold["ticker"])
+    return pa.table(
+        {
+            "ticker": pa.array(hold["ticker"], pa.string()),
+            "as_of": pa.array(hold["as_of"], pa.date32()),
+            "korean_held_usd": pa.array(hold["held"], pa.float64()),
+            "korean_share": pa.array(hold["share"], pa.float64()),
+            "source": pa.array(hold["src"], pa.string()),
+            "retrieved_at": pa.array([now] * k, pa.timestamp("us", tz="UTC")),
+        }
+    )
+
+
+HOLDING_COLUMNS = frozenset(
+    {"ticker", "as_of", "korean_as_of", "date", "korean_held_usd", "korean_share", "source"}
+)
+
+
+def read_holdings(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]:
+    """Korean holdings per fund and date (``ticker, as_of, korean_held_usd | korean_share``)."""
+    p = Path(path)
+    name = p.name
+    _check_file(p, opts.max_bytes)
+    header, rows, word = _plain_rows(p, name)
+    unknown = [h for h in header if h not in HOLDING_COLUMNS]
+    if unknown:
+        raise GaemiInputError(
+            f"{name}: unknown column {unknown[0]!r} for holdings "
+            f"(known: {', '.join(sorted(HOLDING_COLUMNS))})"
+        )
+    if "ticker" not in header:
+        raise GaemiInputError(f"{name}: required column 'ticker' is missing")
+    if "korean_held_usd" not in header and "korean_share" not in header:
+        raise GaemiInputError(f"{name}: needs a korean_held_usd or korean_share column")
+    if not rows:
+        raise GaemiInputError(f"{name}: no rows (the file has a header only)")
+    hold: dict[str, list[Any]] = {c: [] for c in ("ticker", "as_of", "held", "share", "src")}
+    seen: dict[tuple[str, date], int] = {}
+    for ln, rec in rows:
+        where = f"{name} {word} {ln}"
+        ticker = str(rec.get("ticker") or "").strip().upper()
+        if not ticker:
+            raise GaemiInputError(f"{where}: ticker is missing")
+        d = _opt_date(
+            where,
+            rec.get("as_of") or rec.get("korean_as_of") or rec.get("date"),
+            "as_of",
+            required=True,
+        )
+        assert d is not None
+        if (ticker, d) in seen:
+            raise GaemiInputError(
+                f"{where}: ticker/as_of {ticker} {d} duplicates {word} {seen[ticker, d]}"
+            )
+        seen[ticker, d] = ln
+        held = _opt_number(where, rec.get("korean_held_usd"), "korean_held_usd")
+        share = _opt_number(where, rec.get("korean_share"), "korean_share")
+        if held is None and share is None:
+            raise GaemiInputError(f"{where}: korean_held_usd and korean_share are both missing")
+        if share is not None and share > 1:
+            raise GaemiInputError(f"{where}: korean_share = {share:g} must be in [0, 1]")
+        hold["ticker"].append(ticker)
+        hold["as_of"].append(d)
+        hold["held"].append(held)
+        hold["share"].append(share)
+        src = str(rec.get("source") or "").strip()
+        hold["src"].append(src or opts.source or f"file:{p.parent.name}/{p.name}")
+    lines = np.asarray([ln for ln, _ in rows], dtype=np.int64)
+    return Table(name, header, {}, lines, line_word=word), _holdings_table(hold, datetime.now(UTC))
+
+
+# ---------------------------------------------------------------------- entry point
+def validate_file(path: str | Path, opts: ImportOptions) -> dict[str, pa.Table]:
+    """Read and validate a file without touching any store; the tables it would write."""
+    return _validated(Path(path), opts)[1]
+
+
+def _validated(p: Path, opts: ImportOptions) -> tuple[Table, dict[str, pa.Table]]:
+    if opts.kind not in KINDS:
+        raise GaemiInputError(f"kind = {opts.kind!r} must be one of {', '.join(KINDS)}")
+    if opts.kind == "prices":
+        t, arrow = read_prices(p, opts)
+        return t, {"prices": arrow}
+    if opts.kind == "macro":
+        t, arrow = read_macro(p, opts)
+        return t, {"macro": arrow}
+    if opts.kind == "funds":
+        t, funds, hold = read_funds(p, opts)
+        out = {"fund_snapshots": funds}
+        if hold is not None:
+            out["holdings"] = hold
+        return t, out
+    t, arrow = read_holdings(p, opts)
+    return t, {"holdings": arrow}
+
+
+def import_file(
+    store: Store,
+    path: str | Path,
+    opts: ImportOptions,
+    *,
+    progress: ProgressFn | None = None,
+) -> ImportResult:
+    """Validate ``path`` completely, then merge it into ``store`` in one transaction.
+
+    Raises
+    ------
+    GaemiInputError
+        On the first bad row (file and line named) or a conflict with stored values
+        under ``on_conflict="error"``; the store is then unchanged.
+    """
+    p = Path(path)
+    steps = 3
+    if progress:
+        progress(0, steps)
+    table, tables = _validated(p, opts)
+    if progress:
+        progress(1, steps)
+    digest = _sha256(p)
+    results: list[MergeResult] = []
+    with store.transaction():
+        for tname, arrow in tables.items():
+            results.append(store.merge(tname, arrow, on_conflict=opts.on_conflict, label=p.name))
+        if progress:
+            progress(2, steps)
+        total = MergeResult(
+            "+".join(tables),
+            sum(r.rows for r in results),
+            sum(r.inserted for r in results),
+            sum(r.replaced for r in results),
+            sum(r.unchanged for r in results),
+            sum(r.kept for r in results),
+        )
+        if total.changed:
+            store.log_import(
+                opts.kind,
+                total,
+                file=str(p.resolve()),
+                sha256=digest,
+                source=opts.source or f"file:{p.parent.name}/{p.name}",
+                notes=table.notes,
+            )
+    if progress:
+        progress(3, steps)
+    first = tables[next(iter(tables))]
+    key = {"prices": "symbol", "macro": "series_id"}.get(next(iter(tables)), "ticker")
+    dcol = "as_of" if key == "ticker" else "date"
+    import pyarrow.compute as pc
+
+    series = tuple(sorted(set(first.column(key).to_pylist())))
+    mm = pc.min_max(first.column(dcol)).as_py()
+    return ImportResult(
+        file=p.name,
+        kind=opts.kind,
+        results=tuple(results),
+        notes=tuple(table.notes),
+        series=series,
+        first_date=str(mm["min"] or ""),
+        last_date=str(mm["max"] or ""),
+    )
+
+
+def iter_importable(root: Path) -> Iterator[tuple[Path, str, dict[str, Any]]]:
+    """The files of ``../shared/data`` this importer supports, with kind and options.
+
+    Used by tests and by ``scripts/`` to build a store from the real history. The
+    ``us-adjclose`` folder holds adjusted closes in a ``Close`` column.
+    """
+    macro_files = {
+        "fx-daily/DEXKOUS.csv": {"unit": "KRW per USD"},
+        "fx-daily/fred_h10_daily_1971_2017_wide.csv": {"symbol": "H10", "unit": "FRED H.10"},
+        "kospi-kr-rates/kr10y_yield.csv": {"symbol": "KR10Y", "unit": "percent"},
+        "kospi-kr-rates/us10y_yield.csv": {"symbol": "US10Y", "unit": "percent"},
+        "kospi-kr-rates/kospi_credit_balance_2010_2025.csv": {"symbol": "KOSPI_CREDIT"},
+        "jgb-yields/jgbcm_all_iso.csv": {"symbol": "JGB", "unit": "percent"},
+    }
+    price_symbols = {
+        "kospi-kr-rates/kospi.csv": "^KS11",
+        "kospi-kr-rates/sp500.csv": "^GSPC",
+        "kospi-kr-rates/kospi_ohlcv_1996_2015_investing.csv": "^KS11",
+        "kospi-kr-rates/kospi_ohlcv_2015_2026_investing.csv": "^KS11",
+        "vix-cboe/vix-daily.csv": "^VIX",
+    }
+    for f in sorted(root.rglob("*.csv")):
+        rel = f.relative_to(root).as_posix()
+        if rel in macro_files:
+            yield f, "macro", dict(macro_files[rel])
+        elif rel in ("jgb-yields/jgbcm_all.csv", "us-ohlcv-2000-2022/us_market_holidays.csv"):
+            continue  # Shift-JIS era dates (use the ISO copy); a holiday list, not a series
+        elif rel.startswith("us-adjclose-1993-2026/"):
+            yield f, "prices", {"close_is_adjusted": True}
+        elif rel in price_symbols:
+            yield f, "prices", {"symbol": price_symbols[rel]}
+        else:
+            yield f, "prices", {}

@@ -1,0 +1,592 @@
+"""The DuckDB store: one database file holding everything the engines consume.
+
+Tables (see ``docs/data.md``): ``prices`` (daily OHLC, adjusted close, volume per symbol),
+``fund_snapshots`` (AUM, shares outstanding per fund and date), ``holdings`` (Korean
+holdings per fund and date), ``macro`` (macro series values), ``calibration`` (derived
+parameters with their sample), ``runs`` (engine runs: inputs, version, seed, results),
+``imports`` (what was imported from which file) and ``meta`` (the schema version).
+
+Every write is one transaction: a failed or killed import leaves the store as it was.
+Merges are idempotent: a row equal to the stored one changes nothing; a row that differs
+from the stored one is an error unless the caller chose ``on_conflict="keep"`` (stored
+value wins) or ``"replace"`` (the new value wins) — never a silent mix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from gaemi.errors import GaemiInputError
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+    import pyarrow as pa
+
+    from gaemi.core.universe import Universe
+
+#: Environment variable naming the store file.
+ENV_DB = "GAEMI_DB"
+#: Current schema version; :data:`MIGRATIONS` upgrades older stores step by step.
+SCHEMA_VERSION = 2
+OnConflict = Literal["error", "keep", "replace"]
+ON_CONFLICT: tuple[str, ...] = ("error", "keep", "replace")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A data table: its key columns and its value columns (compared on merge)."""
+
+    name: str
+    keys: tuple[str, ...]
+    values: tuple[str, ...]
+    #: Columns describing where a row came from; not compared on merge.
+    provenance: tuple[str, ...] = ("source", "retrieved_at")
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (*self.keys, *self.values, *self.provenance)
+
+
+TABLES: dict[str, TableSpec] = {
+    "prices": TableSpec(
+        "prices",
+        ("symbol", "date"),
+        ("open", "high", "low", "close", "adj_close", "volume"),
+    ),
+    "fund_snapshots": TableSpec(
+        "fund_snapshots",
+        ("ticker", "as_of"),
+        (
+            "name",
+            "issuer",
+            "leverage",
+            "underlying_id",
+            "underlying_kind",
+            "underlying_group",
+            "expense_ratio",
+            "aum_usd",
+            "shares_outstanding",
+            "nav_usd",
+        ),
+    ),
+    "holdings": TableSpec("holdings", ("ticker", "as_of"), ("korean_held_usd", "korean_share")),
+    "macro": TableSpec("macro", ("series_id", "date"), ("value", "unit")),
+}
+
+_V1 = """
+CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE prices (
+    symbol VARCHAR NOT NULL, date DATE NOT NULL,
+    open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, adj_close DOUBLE, volume DOUBLE,
+    source VARCHAR NOT NULL, retrieved_at TIMESTAMPTZ NOT NULL);
+CREATE TABLE fund_snapshots (
+    ticker VARCHAR NOT NULL, as_of DATE NOT NULL, name VARCHAR, issuer VARCHAR,
+    leverage DOUBLE NOT NULL, underlying_id VARCHAR NOT NULL, underlying_kind VARCHAR,
+    underlying_group VARCHAR, expense_ratio DOUBLE, aum_usd DOUBLE NOT NULL,
+    shares_outstanding DOUBLE, nav_usd DOUBLE,
+    source VARCHAR NOT NULL, retrieved_at TIMESTAMPTZ NOT NULL);
+CREATE TABLE holdings (
+    ticker VARCHAR NOT NULL, as_of DATE NOT NULL, korean_held_usd DOUBLE,
+    korean_share DOUBLE, source VARCHAR NOT NULL, retrieved_at TIMESTAMPTZ NOT NULL);
+CREATE TABLE macro (
+    series_id VARCHAR NOT NULL, date DATE NOT NULL, value DOUBLE NOT NULL, unit VARCHAR,
+    source VARCHAR NOT NULL, retrieved_at TIMESTAMPTZ NOT NULL);
+CREATE TABLE runs (
+    run_id VARCHAR PRIMARY KEY, engine VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+    version VARCHAR NOT NULL, seed BIGINT, inputs JSON, results JSON);
+CREATE TABLE imports (
+    import_id VARCHAR PRIMARY KEY, imported_at TIMESTAMPTZ NOT NULL, kind VARCHAR NOT NULL,
+    file VARCHAR, sha256 VARCHAR, rows BIGINT, inserted BIGINT, replaced BIGINT,
+    unchanged BIGINT, kept BIGINT, source VARCHAR, notes JSON);
+"""
+
+_V2 = """
+CREATE TABLE calibration (
+    param VARCHAR PRIMARY KEY, value DOUBLE, n BIGINT, start_date DATE, end_date DATE,
+    method VARCHAR, computed_at TIMESTAMPTZ NOT NULL);
+"""
+
+#: ``MIGRATIONS[v]`` upgrades a store at version ``v`` to ``v + 1``.
+MIGRATIONS: dict[int, str] = {0: _V1, 1: _V2}
+
+
+def default_data_dir() -> Path:
+    """The user's data directory for gaemi (XDG on Linux, the usual places elsewhere)."""
+    if sys.platform == "win32":  # pragma: no cover - platform specific
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":  # pragma: no cover - platform specific
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "gaemi"
+
+
+def resolve_db_path(db: str | Path | None = None) -> Path:
+    """The store file: ``db`` if given, else ``$GAEMI_DB``, else ``<data dir>/gaemi.duckdb``."""
+    if db is not None and str(db).strip():
+        return Path(db).expanduser()
+    env = os.environ.get(ENV_DB, "").strip()
+    if env:
+        return Path(env).expanduser()
+    return default_data_dir() / "gaemi.duckdb"
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """What one merge into a table did (row counts)."""
+
+    table: str
+    rows: int
+    inserted: int
+    replaced: int
+    unchanged: int
+    kept: int
+
+    @property
+    def changed(self) -> bool:
+        return self.inserted + self.replaced > 0
+
+
+class Store:
+    """A DuckDB store file. Use as a context manager or call :meth:`close`.
+
+    Parameters
+    ----------
+    path : path-like or None
+        The database file (see :func:`resolve_db_path`); created with its parent folder
+        unless ``read_only``.
+    read_only : bool
+        Open without write access (several readers may share the file).
+    """
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+        import duckdb
+
+        self.path = resolve_db_path(path)
+        if read_only and not self.path.is_file():
+            raise GaemiInputError(
+                f"store {str(self.path)!r} does not exist (import data with `gaemi data import`)"
+            )
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con: duckdb.DuckDBPyConnection = duckdb.connect(
+                str(self.path), read_only=read_only
+            )
+        except duckdb.Error as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise GaemiInputError(f"store {str(self.path)!r}: cannot open ({first})") from exc
+        self.read_only = read_only
+        if read_only:
+            v = self.schema_version()
+            if v != SCHEMA_VERSION:
+                raise GaemiInputError(
+                    f"store {self.path.name}: schema version {v}, this gaemi needs "
+                    f"{SCHEMA_VERSION} (open it once for writing to migrate)"
+                )
+        else:
+            self.migrate()
+
+    # ------------------------------------------------------------------ lifecycle
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """``BEGIN … COMMIT``; any exception rolls everything back."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    # ------------------------------------------------------------------ schema
+    def schema_version(self) -> int:
+        """The schema version recorded in the store (0 for an empty file)."""
+        has_meta = _first(
+            self.con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+            )
+        )
+        if not has_meta or not has_meta[0]:
+            return 0
+        row = _first(self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'"))
+        return int(row[0]) if row else 0
+
+    def migrate(self) -> int:
+        """Apply the migrations the store lacks, each in its own transaction."""
+        v = self.schema_version()
+        if v > SCHEMA_VERSION:
+            raise GaemiInputError(
+                f"store {self.path.name}: schema version {v} is newer than this gaemi "
+                f"({SCHEMA_VERSION}); upgrade gaemi"
+            )
+        while v < SCHEMA_VERSION:
+            with self.transaction() as con:
+                con.execute(MIGRATIONS[v])
+                con.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(v + 1)]
+                )
+            v += 1
+        return v
+
+    # ------------------------------------------------------------------ merge
+    def merge(
+        self,
+        table: str,
+        data: pa.Table,
+        *,
+        on_conflict: OnConflict = "error",
+        label: str = "",
+    ) -> MergeResult:
+        """Merge rows into ``table`` (inside the caller's transaction).
+
+        Rows whose key is new are inserted; rows equal to the stored ones (value columns
+        compared with ``IS NOT DISTINCT FROM``) change nothing; rows that differ follow
+        ``on_conflict``: ``error`` raises :class:`GaemiInputError` naming the first
+        differing key, ``keep`` keeps the stored row, ``replace`` stores the new row.
+        """
+        spec = TABLES[table]
+        if on_conflict not in ON_CONFLICT:
+            raise GaemiInputError(
+                f"on_conflict = {on_conflict!r} must be one of {', '.join(ON_CONFLICT)}"
+            )
+        con = self.con
+        con.register("_gaemi_stage", data)
+        try:
+            cols = ", ".join(spec.columns)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {cols} FROM _gaemi_stage")
+        finally:
+            con.unregister("_gaemi_stage")
+        on = " AND ".join(f"s.{k} = t.{k}" for k in spec.keys)
+        differs = " OR ".join(f"s.{v} IS DISTINCT FROM t.{v}" for v in spec.values)
+        row = _first(
+            con.execute(
+                f"SELECT count(*), count(*) FILTER (WHERE {differs}) "
+                f"FROM _stage s JOIN {table} t ON {on}"
+            )
+        )
+        matched, conflicts = (int(row[0]), int(row[1])) if row else (0, 0)
+        if conflicts and on_conflict == "error":
+            keys = ", ".join(f"s.{k}" for k in spec.keys)
+            diff_cols = ", ".join(f"s.{v}, t.{v}" for v in spec.values)
+            first = _first(
+                con.execute(
+                    f"SELECT {keys}, {diff_cols}, t.source FROM _stage s JOIN {table} t ON {on} "
+                    f"WHERE {differs} ORDER BY {keys} LIMIT 1"
+                )
+            )
+            assert first is not None
+            nk = len(spec.keys)
+            key_text = " ".join(str(x) for x in first[:nk])
+            vals = first[nk:-1]
+            what = next(
+                (
+                    f"{v} {vals[2 * i]!r} vs stored {vals[2 * i + 1]!r}"
+                    for i, v in enumerate(spec.values)
+                    if vals[2 * i] != vals[2 * i + 1]
+                ),
+                "values differ",
+            )
+            raise GaemiInputError(
+                f"{label or table}: {conflicts} rows differ from the stored {table} "
+                f"(first: {key_text}: {what}, stored from {first[-1]}); "
+                "choose --on-conflict keep or replace"
+            )
+        n = int(data.num_rows)
+        replaced = 0
+        if conflicts and on_conflict == "replace":
+            keys_t = ", ".join(spec.keys)
+            con.execute(
+                f"DELETE FROM {table} t WHERE ({keys_t}) IN "
+                f"(SELECT ({', '.join('s.' + k for k in spec.keys)}) FROM _stage s "
+                f"JOIN {table} t2 ON {on.replace('t.', 't2.')} "
+                f"WHERE {differs.replace('t.', 't2.')})"
+            )
+            con.execute(
+                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _stage s "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on})"
+            )
+            replaced = conflicts
+        else:
+            con.execute(
+                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _stage s "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on})"
+            )
+        con.execute("DROP TABLE _stage")
+        inserted = n - matched
+        unchanged = matched - conflicts
+        kept = conflicts if on_conflict == "keep" else 0
+        return MergeResult(table, n, inserted, replaced, unchanged, kept)
+
+    def log_import(
+        self,
+        kind: str,
+        result: MergeResult,
+        *,
+        file: str,
+        sha256: str,
+        source: str,
+        notes: Sequence[str] = (),
+    ) -> None:
+        """Record an import that changed something (inside the caller's transaction)."""
+        self.con.execute(
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                uuid.uuid4().hex,
+                datetime.now(UTC),
+                kind,
+                file,
+                sha256,
+                result.rows,
+                result.inserted,
+                result.replaced,
+                result.unchanged,
+                result.kept,
+                source,
+                json.dumps(list(notes)),
+            ],
+        )
+
+    # ------------------------------------------------------------------ reads
+    def fetch_df(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        """Run a query and return a pandas DataFrame (through Arrow)."""
+        rel = self.con.sql(sql, params=list(params) or None)
+        df: pd.DataFrame = rel.to_arrow_table().to_pandas()
+        return df
+
+    def status(self) -> pd.DataFrame:
+        """Row counts, date ranges and latest retrieval per table."""
+        import pandas as pd
+
+        rows = []
+        for name, key, date_col in (
+            ("prices", "symbol", "date"),
+            ("fund_snapshots", "ticker", "as_of"),
+            ("holdings", "ticker", "as_of"),
+            ("macro", "series_id", "date"),
+        ):
+            r = _first(
+                self.con.execute(
+                    f"SELECT count(*), count(DISTINCT {key}), min({date_col}), max({date_col}), "
+                    f"max(retrieved_at)::VARCHAR FROM {name}"
+                )
+            )
+            assert r is not None
+            rows.append(
+                {
+                    "table": name,
+                    "rows": int(r[0]),
+                    "series": int(r[1]),
+                    "first_date": str(r[2] or ""),
+                    "last_date": str(r[3] or ""),
+                    "last_retrieved": str(r[4] or ""),
+                }
+            )
+        for name in ("calibration", "runs", "imports"):
+            r = _first(self.con.execute(f"SELECT count(*) FROM {name}"))
+            assert r is not None
+            rows.append(
+                {
+                    "table": name,
+                    "rows": int(r[0]),
+                    "series": 0,
+                    "first_date": "",
+                    "last_date": "",
+                    "last_retrieved": "",
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def list_series(self, kind: str = "prices") -> pd.DataFrame:
+        """One row per symbol/series/fund: rows, first and last date, sources."""
+        if kind == "prices":
+            sql = (
+                "SELECT symbol, count(*) AS rows, min(date) AS first_date, "
+                "max(date) AS last_date, string_agg(DISTINCT source, '; ') AS sources, "
+                "max(retrieved_at)::VARCHAR AS last_retrieved FROM prices "
+                "GROUP BY symbol ORDER BY symbol"
+            )
+        elif kind == "macro":
+            sql = (
+                "SELECT series_id, any_value(unit) AS unit, count(*) AS rows, "
+                "min(date) AS first_date, max(date) AS last_date, "
+                "string_agg(DISTINCT source, '; ') AS sources, "
+                "max(retrieved_at)::VARCHAR AS last_retrieved FROM macro "
+                "GROUP BY series_id ORDER BY series_id"
+            )
+        elif kind in ("funds", "holdings"):
+            table = "fund_snapshots" if kind == "funds" else "holdings"
+            sql = (
+                f"SELECT ticker, count(*) AS snapshots, min(as_of) AS first_as_of, "
+                f"max(as_of) AS last_as_of, string_agg(DISTINCT source, '; ') AS sources "
+                f"FROM {table} GROUP BY ticker ORDER BY ticker"
+            )
+        else:
+            raise GaemiInputError(f"kind = {kind!r} must be prices, funds, holdings or macro")
+        df = self.fetch_df(sql)
+        for c in df.columns:
+            if c.startswith(("first_", "last_")):
+                df[c] = df[c].astype(str)
+        return df
+
+    def prices(self, symbol: str, *, drop_zero_volume: bool = False) -> pd.DataFrame:
+        """Daily rows of one symbol, oldest first (empty frame if unknown)."""
+        extra = " AND (volume IS NULL OR volume > 0)" if drop_zero_volume else ""
+        return self.fetch_df(
+            "SELECT date, open, high, low, close, adj_close, volume, source FROM prices "
+            f"WHERE symbol = ?{extra} ORDER BY date",
+            [symbol],
+        )
+
+    def macro_series(self, series_id: str) -> pd.DataFrame:
+        """Values of one macro series, oldest first."""
+        return self.fetch_df(
+            "SELECT date, value, unit, source FROM macro WHERE series_id = ? ORDER BY date",
+            [series_id],
+        )
+
+    def symbols(self) -> list[str]:
+        return [r[0] for r in self.con.execute("SELECT DISTINCT symbol FROM prices").fetchall()]
+
+    def series_ids(self) -> list[str]:
+        return [r[0] for r in self.con.execute("SELECT DISTINCT series_id FROM macro").fetchall()]
+
+    def universe(self, as_of: str | None = None, *, label: str | None = None) -> Universe:
+        """The latest fund snapshot per ticker (on or before ``as_of``) as a Universe.
+
+        The Korean holding of each fund is the latest ``holdings`` row on or before
+        ``as_of``; its date is kept in ``korean_as_of``. Raises if there are no funds.
+        """
+        import numpy as np
+
+        from gaemi.core.universe import Universe
+
+        cutoff = as_of or "9999-12-31"
+        df = self.fetch_df(
+            """
+            WITH f AS (
+              SELECT * FROM fund_snapshots WHERE as_of <= CAST(? AS DATE)
+              QUALIFY row_number() OVER (PARTITION BY ticker ORDER BY as_of DESC) = 1),
+            h AS (
+              SELECT * FROM holdings WHERE as_of <= CAST(? AS DATE)
+              QUALIFY row_number() OVER (PARTITION BY ticker ORDER BY as_of DESC) = 1)
+            SELECT f.*, h.korean_held_usd, h.korean_share, h.as_of AS korean_as_of,
+                   h.source AS source_korean
+            FROM f LEFT JOIN h USING (ticker) ORDER BY f.aum_usd DESC, f.ticker
+            """,
+            [cutoff, cutoff],
+        )
+        if df.empty:
+            raise GaemiInputError(
+                f"store {self.path.name}: no fund snapshots on or before {cutoff} "
+                "(import some with `gaemi data import FILE --kind funds`)"
+            )
+        aum = df["aum_usd"].to_numpy(float)
+        held = df["korean_held_usd"].to_numpy(float)
+        share = df["korean_share"].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            from_held = np.where(aum > 0, held / np.where(aum > 0, aum, 1.0), np.nan)
+        share = np.where(np.isnan(share), from_held, share)
+        share = np.where(share > 1, np.nan, share)
+
+        def text(col: str) -> Any:
+            return df[col].fillna("").astype(str).to_numpy(str)
+
+        return Universe(
+            ticker=text("ticker"),
+            name=text("name"),
+            issuer=text("issuer"),
+            leverage=df["leverage"].to_numpy(float),
+            underlying_id=text("underlying_id"),
+            underlying_kind=text("underlying_kind"),
+            underlying_group=text("underlying_group"),
+            expense_ratio=df["expense_ratio"].to_numpy(float),
+            aum_usd=aum,
+            aum_as_of=df["as_of"].astype(str).to_numpy(str),
+            korean_share=share,
+            korean_as_of=np.asarray(
+                ["" if str(x) in ("NaT", "None", "nan") else str(x) for x in df["korean_as_of"]]
+            ),
+            source_aum=text("source"),
+            source_korean=text("source_korean"),
+            label=label or f"store {self.path.name} as of {as_of or 'latest'}",
+        )
+
+    # ------------------------------------------------------------------ runs
+    def record_run(
+        self,
+        engine: str,
+        *,
+        inputs: dict[str, Any],
+        results: Any,
+        seed: int | None = None,
+    ) -> str:
+        """Store an engine run (inputs, gaemi version, seed, results as JSON); its id."""
+        from gaemi import __version__
+
+        run_id = uuid.uuid4().hex
+        with self.transaction() as con:
+            con.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    run_id,
+                    engine,
+                    datetime.now(UTC),
+                    __version__,
+                    seed,
+                    json.dumps(inputs, default=str),
+                    json.dumps(results, default=str),
+                ],
+            )
+        return run_id
+
+    def checksum(self) -> dict[str, tuple[int, float]]:
+        """Row count and an order-independent content hash per data table (for tests)."""
+        out: dict[str, tuple[int, float]] = {}
+        for name, spec in TABLES.items():
+            cols = ", ".join(spec.columns)
+            r = _first(
+                self.con.execute(
+                    f"SELECT count(*), coalesce(sum(hash({cols}) % 1000003), 0) FROM {name}"
+                )
+            )
+            assert r is not None
+            out[name] = (int(r[0]), float(r[1]))
+        r = _first(self.con.execute("SELECT count(*) FROM imports"))
+        assert r is not None
+        out["imports"] = (int(r[0]), 0.0)
+        return out
+
+
+def open_store(db: str | Path | None = None, *, read_only: bool = False) -> Store:
+    """Open (and migrate) the store; a one-line error if it cannot be opened."""
+    return Store(db, read_only=read_only)
+
+
+ProgressFn = Callable[[int, int], None]
+
+
+def _first(cursor: Any) -> Any:
+    """The first row of a result, fetching it to the end (this DuckDB build requires a
+    result to be consumed before the connection runs anything else)."""
+    rows = cursor.fetchall()
+    return rows[0] if rows else None

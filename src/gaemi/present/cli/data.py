@@ -1,0 +1,269 @@
+"""``gaemi data``: the store — import files, check quality, list, status, calibrate, update."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gaemi.errors import GaemiInputError
+from gaemi.present.cli.common import OutputFormat, emit, note
+
+EPILOG = """
+Examples:
+
+  gaemi data import ../shared/data/us-adjclose-1993-2026/SOXS.csv --kind prices --close-is-adjusted
+
+  gaemi data import ../shared/data/fx-daily/DEXKOUS.csv --kind macro --unit "KRW per USD"
+
+  gaemi data import universe.csv --kind funds --db ./gaemi.duckdb
+
+  gaemi data check                     # quality findings for everything in the store
+
+  gaemi data check FILE --kind prices  # check a file without importing it
+
+  gaemi data list --kind macro ; gaemi data status ; gaemi data clock
+
+  gaemi data calibrate                 # betas, vols, tails from the stored history
+"""
+
+data_app = typer.Typer(
+    help="The local DuckDB store: import, check, list, calibrate, update.",
+    no_args_is_help=True,
+    epilog=EPILOG,
+)
+
+DbOpt = Annotated[
+    Path | None,
+    typer.Option("--db", help="Store file (default: $GAEMI_DB or the user data directory)."),
+]
+KindOpt = Annotated[str, typer.Option("--kind", "-k", help="prices | funds | holdings | macro")]
+FmtOpt = Annotated[OutputFormat, typer.Option("--format", "-f")]
+
+
+def _parse_size(text: str) -> int:
+    from gaemi.present.cli.common import parse_money
+
+    units = {"kb": 1024, "mb": 1024**2, "gb": 1024**3, "kib": 1024, "mib": 1024**2}
+    t = text.strip().lower()
+    for u in sorted(units, key=len, reverse=True):
+        if t.endswith(u):
+            return int(parse_money(t[: -len(u)], "max-size") * units[u])
+    return int(parse_money(t, "max-size"))
+
+
+@data_app.command("import")
+def import_cmd(
+    files: Annotated[list[Path], typer.Argument(help="CSV or Parquet files.")],
+    kind: KindOpt = "prices",
+    symbol: Annotated[
+        str | None,
+        typer.Option(
+            "--symbol",
+            "-s",
+            help="Symbol (prices) or series id / prefix (macro); "
+            "default from the file name or a Symbol column.",
+        ),
+    ] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Source label stored.")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="Unit of macro values.")] = None,
+    close_is_adjusted: Annotated[
+        bool,
+        typer.Option("--close-is-adjusted", help="The file's Close column is an adjusted close."),
+    ] = False,
+    on_conflict: Annotated[
+        str,
+        typer.Option(
+            "--on-conflict",
+            help="When a row differs from the stored one: error (default), keep, replace.",
+        ),
+    ] = "error",
+    max_size: Annotated[str, typer.Option("--max-size", help="Refuse larger files.")] = "2GB",
+    db: DbOpt = None,
+) -> None:
+    """Validate FILES completely, then write each in one transaction (idempotent)."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from gaemi.data.importers import ImportOptions, import_file
+    from gaemi.data.store import ON_CONFLICT, Store
+
+    if on_conflict not in ON_CONFLICT:
+        raise GaemiInputError(
+            f"--on-conflict = {on_conflict!r} must be one of error, keep, replace"
+        )
+    if symbol and len(files) > 1:
+        raise GaemiInputError("--symbol applies to one file; import files one at a time")
+    opts = ImportOptions(
+        kind=kind,
+        symbol=symbol,
+        source=source,
+        unit=unit,
+        close_is_adjusted=close_is_adjusted,
+        on_conflict=on_conflict,  # type: ignore[arg-type]
+        max_bytes=_parse_size(max_size),
+    )
+    with Store(db) as store:
+        note(f"store: {store.path}")
+        for f in files:
+            with Progress(console=Console(stderr=True), transient=True) as bar:
+                task = bar.add_task(f"import {f.name}", total=3)
+
+                def progress(done: int, total: int, task: Any = task, bar: Any = bar) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                result = import_file(store, f, opts, progress=progress)
+            for n in result.notes:
+                note(f"note: {n}")
+            typer.echo(result.summary())
+
+
+@data_app.command("check")
+def check_cmd(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Check these files instead of the store.")
+    ] = None,
+    kind: KindOpt = "prices",
+    symbol: Annotated[
+        list[str] | None, typer.Option("--symbol", "-s", help="Only these symbols.")
+    ] = None,
+    close_is_adjusted: Annotated[bool, typer.Option("--close-is-adjusted")] = False,
+    info: Annotated[bool, typer.Option("--info", help="Show info-level findings too.")] = False,
+    fmt: FmtOpt = OutputFormat.table,
+    db: DbOpt = None,
+) -> None:
+    """Quality findings (stale rows, split jumps, bad prices, gaps) — reported, not fixed."""
+    from gaemi.data.importers import ImportOptions
+    from gaemi.data.quality import check_file, check_store, findings_frame
+    from gaemi.data.store import Store
+
+    if files:
+        findings = []
+        for f in files:
+            opts = ImportOptions(
+                kind=kind, symbol=symbol[0] if symbol else None, close_is_adjusted=close_is_adjusted
+            )
+            findings.extend(check_file(f, opts))
+        title = f"Quality of {len(files)} file(s)"
+    else:
+        with Store(db, read_only=True) as store:
+            findings = check_store(store, symbols=symbol or None)
+            title = f"Quality of store {store.path.name}"
+    shown = [f for f in findings if info or f.severity != "info"]
+    hidden = len(findings) - len(shown)
+    emit(
+        findings_frame(shown),
+        fmt,
+        title=title,
+        caption=f"{hidden} info-level findings hidden (--info)" if hidden else "",
+    )
+    if any(f.severity == "error" for f in findings):
+        raise typer.Exit(1)
+
+
+@data_app.command("list")
+def list_cmd(kind: KindOpt = "prices", fmt: FmtOpt = OutputFormat.table, db: DbOpt = None) -> None:
+    """Symbols / series / funds in the store with their date ranges and sources."""
+    from gaemi.data.store import Store
+
+    with Store(db, read_only=True) as store:
+        emit(store.list_series(kind), fmt, title=f"{kind} in {store.path.name}")
+
+
+@data_app.command("status")
+def status_cmd(fmt: FmtOpt = OutputFormat.table, db: DbOpt = None) -> None:
+    """Tables of the store: rows, date range, last retrieval; the schema version."""
+    from gaemi.data.store import Store
+
+    with Store(db, read_only=True) as store:
+        emit(
+            store.status(),
+            fmt,
+            title=f"Store {store.path} (schema v{store.schema_version()})",
+        )
+
+
+@data_app.command("clock")
+def clock_cmd(
+    at: Annotated[
+        str | None, typer.Option("--at", help="A time with zone, e.g. 2026-05-26T15:00-04:00.")
+    ] = None,
+    fmt: FmtOpt = OutputFormat.table,
+) -> None:
+    """Next US close in New York and Seoul, minutes to it, and the KRX session."""
+    from datetime import datetime
+
+    import pandas as pd
+
+    from gaemi.data.calendar import krx_session, next_us_close
+
+    if at is not None:
+        try:
+            now = datetime.fromisoformat(at)
+        except ValueError:
+            raise GaemiInputError(f"--at = {at!r} is not an ISO time") from None
+    else:
+        now = pd.Timestamp.now(tz="UTC").to_pydatetime()
+    c = next_us_close(now)
+    k = krx_session(now)
+    df = pd.DataFrame(
+        [
+            {
+                "now_utc": str(pd.Timestamp(now).tz_convert("UTC")),
+                "us_session": str(c.session),
+                "us_close_et": c.close_et.strftime("%Y-%m-%d %H:%M %Z"),
+                "us_close_kst": c.close_kst.strftime("%Y-%m-%d %H:%M %Z"),
+                "early_close": c.early_close,
+                "minutes_to_us_close": round(c.minutes_from(now), 1),
+                "krx_session_today": k.is_session,
+                "krx_open_now": k.is_open(now),
+            }
+        ]
+    )
+    emit(df, fmt, title="US close and KRX session")
+
+
+@data_app.command("calibrate")
+def calibrate_cmd(
+    drop: Annotated[
+        float, typer.Option("--drop", help="Conditional betas on days the driver falls more.")
+    ] = 0.03,
+    save: Annotated[bool, typer.Option("--save/--no-save", help="Write to the store.")] = True,
+    fmt: FmtOpt = OutputFormat.table,
+    db: DbOpt = None,
+) -> None:
+    """Derive betas, vols and tail parameters from the stored history (with sample sizes)."""
+    from gaemi.data.calibration import calibrate, save_calibration
+    from gaemi.data.store import Store
+
+    with Store(db, read_only=not save) as store:
+        cal = calibrate(store, big_drop=drop)
+        for n in cal.notes:
+            note(f"note: {n}")
+        if save:
+            save_calibration(store, cal)
+            note(f"saved {len(cal.params)} parameters to {store.path.name}")
+    emit(cal.to_frame(), fmt, title="Calibration from stored history")
+
+
+@data_app.command("update")
+def update_cmd(
+    symbol: Annotated[
+        list[str] | None, typer.Option("--symbol", "-s", help="Only these symbols.")
+    ] = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per request.")] = 10.0,
+    db: DbOpt = None,
+) -> None:
+    """Fetch what is stale from the live sources (needs the network and the `live` extra)."""
+    from gaemi.data.live.update import update_store
+    from gaemi.data.store import Store
+
+    with Store(db) as store:
+        for line in update_store(store, symbols=symbol or None, timeout=timeout):
+            typer.echo(line)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``data`` to the app."""
+    app.add_typer(data_app, name="data")

@@ -1,0 +1,210 @@
+"""The DuckDB store: schema and migrations, idempotent merges, atomic imports.
+
+The kill test runs a real subprocess that imports a large file and is killed with SIGKILL
+at random points; afterwards the store must be exactly as before or fully updated.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gaemi.data.importers import ImportOptions, import_file
+from gaemi.data.store import ENV_DB, MIGRATIONS, SCHEMA_VERSION, Store, resolve_db_path
+from gaemi.errors import GaemiInputError
+
+
+def write_prices(path: Path, symbols: list[str], days: int, seed: int = 0) -> Path:
+    """A long-format prices CSV (Symbol column) with positive random-walk closes."""
+    rng = np.random.default_rng(seed)
+    dates = pd.bdate_range("1990-01-01", periods=days).strftime("%Y-%m-%d")
+    frames = []
+    for s in symbols:
+        close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, days)))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "Symbol": s,
+                    "Date": dates,
+                    "Open": close,
+                    "High": close * 1.01,
+                    "Low": close * 0.99,
+                    "Close": close,
+                    "Adj Close": close,
+                    "Volume": rng.integers(1, 10**6, days),
+                }
+            )
+        )
+    pd.concat(frames).to_csv(path, index=False)
+    return path
+
+
+def test_db_path_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_DB, str(tmp_path / "env.duckdb"))
+    assert resolve_db_path(tmp_path / "arg.duckdb") == tmp_path / "arg.duckdb"
+    assert resolve_db_path(None) == tmp_path / "env.duckdb"
+    monkeypatch.delenv(ENV_DB)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    if sys.platform.startswith("linux"):
+        assert resolve_db_path(None) == tmp_path / "xdg" / "gaemi" / "gaemi.duckdb"
+
+
+def test_schema_version_and_migration_from_v1(tmp_path: Path) -> None:
+    import duckdb
+
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(MIGRATIONS[0])  # a store written by schema version 1
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.close()
+    with Store(db) as s:
+        assert s.schema_version() == SCHEMA_VERSION
+        assert s.fetch_df("SELECT * FROM calibration").empty  # table added by v2
+    with Store(db, read_only=True) as s:
+        assert s.schema_version() == SCHEMA_VERSION
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "new.duckdb"
+    with Store(db) as s:
+        s.con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(GaemiInputError, match="newer than this gaemi"):
+        Store(db)
+
+
+def test_read_only_missing_store(tmp_path: Path) -> None:
+    with pytest.raises(GaemiInputError, match="does not exist"):
+        Store(tmp_path / "none.duckdb", read_only=True)
+
+
+def test_import_twice_changes_nothing(tmp_path: Path) -> None:
+    f = write_prices(tmp_path / "p.csv", ["AAA", "BBB"], 300)
+    with Store(tmp_path / "s.duckdb") as s:
+        r1 = import_file(s, f, ImportOptions(kind="prices"))
+        before = s.checksum()
+        r2 = import_file(s, f, ImportOptions(kind="prices"))
+        assert s.checksum() == before
+    assert (r1.inserted, r1.unchanged) == (600, 0)
+    assert (r2.inserted, r2.unchanged, r2.replaced) == (0, 600, 0)
+
+
+def test_conflict_rules(tmp_path: Path) -> None:
+    f1 = write_prices(tmp_path / "a.csv", ["AAA"], 50, seed=1)
+    f2 = write_prices(tmp_path / "b.csv", ["AAA"], 60, seed=2)  # same dates, other values
+    with Store(tmp_path / "s.duckdb") as s:
+        import_file(s, f1, ImportOptions(kind="prices"))
+        before = s.checksum()
+        with pytest.raises(GaemiInputError, match="50 rows differ") as exc:
+            import_file(s, f2, ImportOptions(kind="prices"))
+        assert "\n" not in str(exc.value)
+        assert s.checksum() == before  # nothing written, not even the 10 new dates
+        kept = import_file(s, f2, ImportOptions(kind="prices", on_conflict="keep"))
+        assert (kept.inserted, kept.kept) == (10, 50)
+        old_close = s.prices("AAA")["close"].to_numpy()[:50]
+        rep = import_file(s, f2, ImportOptions(kind="prices", on_conflict="replace"))
+        assert (rep.inserted, rep.replaced, rep.unchanged) == (0, 50, 10)
+        new = s.prices("AAA")
+        assert len(new) == 60
+        assert not np.allclose(new["close"].to_numpy()[:50], old_close)
+        expected = pd.read_csv(f2)["Close"].to_numpy()
+        np.testing.assert_allclose(new["close"].to_numpy(), expected)
+
+
+def test_failed_import_rolls_back(tmp_path: Path) -> None:
+    good = write_prices(tmp_path / "g.csv", ["AAA"], 20)
+    with Store(tmp_path / "s.duckdb") as s:
+        import_file(s, good, ImportOptions(kind="prices"))
+        before = s.checksum()
+
+        def fail() -> None:
+            with s.transaction() as con:
+                con.execute("DELETE FROM prices")
+                raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError):
+            fail()
+        assert s.checksum() == before
+
+
+def test_record_run(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.duckdb") as s:
+        rid = s.record_run("flows", inputs={"move_frac": -0.05}, results={"flow_usd": 1.0}, seed=7)
+        df = s.fetch_df(
+            "SELECT engine, seed, inputs::VARCHAR AS i FROM runs WHERE run_id = ?", [rid]
+        )
+    assert df.loc[0, "engine"] == "flows"
+    assert df.loc[0, "seed"] == 7
+    assert '"move_frac": -0.05' in df.loc[0, "i"]
+
+
+CHILD = """
+import sys
+from gaemi.data.store import Store
+from gaemi.data.importers import ImportOptions, import_file
+
+def progress(done, total):
+    if done == 1:
+        print("WRITING", flush=True)
+
+with Store(sys.argv[1]) as s:
+    import_file(s, sys.argv[2], ImportOptions(kind="prices"), progress=progress)
+print("DONE", flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_kill_during_import_leaves_store_whole(tmp_path: Path) -> None:
+    base_file = write_prices(tmp_path / "base.csv", ["BASE"], 500)
+    big = write_prices(tmp_path / "big.csv", [f"S{i:02d}" for i in range(30)], 4000, seed=3)
+    base_db = tmp_path / "base.duckdb"
+    with Store(base_db) as s:
+        import_file(s, base_file, ImportOptions(kind="prices"))
+        before = s.checksum()
+    full_db = tmp_path / "full.duckdb"
+    shutil.copy(base_db, full_db)
+    t0 = time.perf_counter()
+    with Store(full_db) as s:
+        import_file(s, big, ImportOptions(kind="prices"))
+        after = s.checksum()
+    write_s = time.perf_counter() - t0
+    assert after["prices"][0] == before["prices"][0] + 120_000
+    rng = np.random.default_rng(20261122)
+    outcomes = {"unchanged": 0, "updated": 0}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    for i in range(20):
+        db = tmp_path / f"k{i}.duckdb"
+        shutil.copy(base_db, db)
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(db), str(big)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            text=True,
+        )
+        assert child.stdout is not None
+        line = child.stdout.readline()  # blocks until the write phase starts (or exit)
+        time.sleep(float(rng.uniform(0.0, 0.6 * write_s)))
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        child.stdout.close()
+        assert line.strip() in ("WRITING", "")
+        with Store(db) as s:
+            got = s.checksum()
+        # ignore the retrieval times: compare counts and the key/value content
+        if got == before:
+            outcomes["unchanged"] += 1
+        else:
+            assert got["prices"][0] == after["prices"][0], f"partial import in run {i}: {got}"
+            assert got["imports"][0] == after["imports"][0]
+            outcomes["updated"] += 1
+    assert sum(outcomes.values()) == 20
+    print(f"kill test outcomes: {outcomes}, write phase {write_s:.2f} s")
