@@ -292,3 +292,75 @@ def load_vol_defaults(path: str | Path | None = None) -> VolDefaults:
     except yaml.YAMLError:
         raise GaemiInputError(f"{src}: not valid YAML") from None
     return vol_defaults_from_dict(data, src)
+
+
+INVESTOR_RESOURCE = "investor.yaml"
+_INVESTOR_KEYS = {
+    "maintenance_ratio": (1.0, 10.0),
+    "grace_days": (0.0, 30.0),
+    "loan_rate_annual": (0.0, 1.0),
+    "forced_sale_discount": (0.0, 1.0),
+    "ruin_loss_frac": (0.0, 1.0),
+}
+
+
+@dataclass(frozen=True)
+class InvestorDefaults:
+    """Embedded judgement parameters of the investor engine, with their sources."""
+
+    maintenance_ratio: float
+    grace_days: int
+    loan_rate_annual: float
+    forced_sale_discount: float
+    cure_on_recovery: bool
+    ruin_loss_frac: float
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+def load_investor_defaults(path: str | Path | None = None) -> InvestorDefaults:
+    """``defaults/investor.yaml`` (or a file of the same schema), validated."""
+    import yaml
+
+    if path is None:
+        text = (
+            resources.files("gaemi.data.defaults")
+            .joinpath(INVESTOR_RESOURCE)
+            .read_text(encoding="utf-8")
+        )
+        src = INVESTOR_RESOURCE
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise GaemiInputError(f"investor defaults file {str(p)!r} does not exist")
+        text, src = p.read_text(encoding="utf-8"), p.name
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise GaemiInputError(f"{src}: not valid YAML") from None
+    if not isinstance(data, Mapping):
+        raise GaemiInputError(f"{src}: expected a mapping at the top level")
+    known = {*_INVESTOR_KEYS, "cure_on_recovery", "source"}
+    unknown = sorted(set(map(str, data)) - known)
+    if unknown:
+        raise GaemiInputError(f"{src}: unknown field {unknown[0]!r}")
+    vals: dict[str, float] = {}
+    sources: dict[str, str] = {}
+    for key, (lo, hi) in _INVESTOR_KEYS.items():
+        rec = data.get(key)
+        if not isinstance(rec, Mapping) or "value" not in rec:
+            raise GaemiInputError(f"{src}: {key} must be a mapping with value, range, source")
+        vals[key] = _num(src, f"{key}.value", rec["value"], lo, hi)
+        sources[key] = str(rec.get("source", ""))
+    cure = data.get("cure_on_recovery", {})
+    cure_v = cure.get("value", True) if isinstance(cure, Mapping) else cure
+    if not isinstance(cure_v, bool):
+        raise GaemiInputError(f"{src}: cure_on_recovery.value = {cure_v!r} must be true/false")
+    return InvestorDefaults(
+        maintenance_ratio=vals["maintenance_ratio"],
+        grace_days=int(vals["grace_days"]),
+        loan_rate_annual=vals["loan_rate_annual"],
+        forced_sale_discount=vals["forced_sale_discount"],
+        cure_on_recovery=cure_v,
+        ruin_loss_frac=vals["ruin_loss_frac"],
+        sources=sources,
+    )

@@ -1,0 +1,128 @@
+"""``gaemi investor``: the research examples, reproducibility and one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gaemi.present.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    rc = main(["investor", *args])
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+def test_all_in_140m_krw_with_margin(capsys: pytest.CaptureFixture[str]) -> None:
+    # Research example: ₩140M all-in on one stock (here SOXL) with a 50% margin loan.
+    args = [
+        "--capital",
+        "140000000",
+        "--currency",
+        "KRW",
+        "--position",
+        "SOXL=1.0",
+        "--margin",
+        "0.5",
+        "--months",
+        "3",
+        "--paths",
+        "2000",
+        "--format",
+        "json",
+    ]
+    rc, out, err = run(capsys, *args)
+    assert rc == 0, err
+    (s,) = json.loads(out)
+    assert s["capital_krw"] == 140_000_000
+    assert s["loan_krw"] == 70_000_000
+    assert 0 < s["prob_margin_call"] < 1
+    assert s["prob_forced_sale"] <= s["prob_margin_call"]
+    _rc2, out2, _ = run(capsys, *args)
+    assert json.loads(out2) == [s]  # same seed, same numbers
+
+
+def test_900_to_13000_text(capsys: pytest.CaptureFixture[str]) -> None:
+    # Research example: $900 turned into $13,000 and lost in three days.
+    rc, out, err = run(
+        capsys,
+        "--capital",
+        "13000",
+        "--currency",
+        "USD",
+        "--position",
+        "SOXL=1",
+        "--days",
+        "3",
+        "--vol",
+        "80%",
+        "--paths",
+        "2000",
+        "--view",
+        "text",
+    )
+    assert rc == 0, err
+    assert "$13.0k" in out
+    assert "3 trading days" in out
+
+
+def test_two_positions_drawdown(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = run(
+        capsys,
+        "--capital",
+        "50000",
+        "--currency",
+        "USD",
+        "--position",
+        "TSLL=0.5,NVDL=0.5",
+        "--months",
+        "2",
+        "--paths",
+        "1000",
+        "--view",
+        "drawdown",
+        "--format",
+        "json",
+    )
+    assert rc == 0, err
+    rows = json.loads(out)
+    dd = [r["max_drawdown_frac"] for r in rows]
+    assert dd == sorted(dd)
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["--capital", "-5", "--position", "SOXL=1"], "capital"),
+        (["--capital", "1e6", "--position", "SOXL=0.5,TQQQ=0.3"], "sum to 0.8"),
+        (["--capital", "1e6", "--position", "NOPE=1"], "ticker"),
+        (
+            [
+                "--capital",
+                "1e6",
+                "--position",
+                "SOXL=1",
+                "--margin",
+                "0.5",
+                "--maintenance",
+                "100%",
+            ],
+            "maintenance_ratio",
+        ),
+        (["--capital", "1e6", "--position", "SOXL=1", "--days", "0"], "days"),
+        (["--capital", "1e6", "--position", "SOXL=1", "--months", "0"], "months"),
+        (["--capital", "1e6", "--position", "SOXL"], "TICKER=WEIGHT"),
+        (["--capital", "1e6", "--position", "SOXL=1", "--currency", "EUR"], "currency"),
+    ],
+)
+def test_bad_input_one_line(
+    capsys: pytest.CaptureFixture[str], args: list[str], match: str
+) -> None:
+    rc, _, err = run(capsys, *args, "--paths", "10")
+    lines = err.strip().splitlines()
+    assert rc == 2
+    assert lines[-1].startswith("error: ")
+    assert match in lines[-1]
+    assert "Traceback" not in err
