@@ -25,8 +25,11 @@ class Status:
 
     @property
     def exit_code(self) -> int:
-        """For cron: 0 LOW, 1 GUARDED … 4 CRITICAL (10 + level would clash with errors)."""
-        return self.level
+        """For cron: 0 for LOW, else 10 + level (11 GUARDED … 14 CRITICAL).
+
+        Offset by 10 so a status never reads as the CLI's bad-input code 2.
+        """
+        return 0 if self.level == 0 else 10 + self.level
 
 
 def composite_status(

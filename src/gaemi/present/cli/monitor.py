@@ -1,0 +1,182 @@
+"""``gaemi monitor``: recompute the status once or on a schedule; alert on changes.
+
+Each run computes every indicator and the composite status, compares them with the last
+run's (kept in a small JSON state file), prints what changed, appends one JSON line per
+change to the alerts file and, when asked, POSTs the same JSON to a webhook. With
+``--once`` the exit code tells the status for use in cron: 0 LOW, 11 GUARDED, 12 ELEVATED,
+13 HIGH, 14 CRITICAL (2 stays the code for bad input).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gaemi.errors import GaemiInputError
+from gaemi.present.cli.common import note
+
+EPILOG = """
+Examples:
+
+  gaemi monitor --once                 # exit 0 LOW, 11 GUARDED … 14 CRITICAL (cron)
+
+  gaemi monitor --every 300 --alerts alerts.jsonl --webhook http://127.0.0.1:9000/hook
+
+  gaemi monitor --once --move NDX=-5.2%
+"""
+
+
+def evaluate(moves: dict[str, float], day: dt.date) -> dict[str, Any]:
+    """Indicators and status as a JSON-ready dict."""
+    from gaemi.data.market import load_default_market
+    from gaemi.data.universe import load_default_universe
+    from gaemi.monitor.indicators import compute_indicators, load_default_rules
+    from gaemi.monitor.status import composite_status
+
+    rules = load_default_rules()
+    inds = compute_indicators(
+        load_default_market(), load_default_universe(), rules, {"moves": moves}
+    )
+    st = composite_status(inds, rules)
+    return {
+        "time_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "date": day.isoformat(),
+        "status": st.status,
+        "level": st.level,
+        "reason": st.reason,
+        "indicators": {
+            i.id: {
+                "state": i.state,
+                "value": None if i.level is None else i.value,
+                "detail": i.detail,
+                "as_of": i.as_of.isoformat() if i.as_of else None,
+                "source": i.source,
+            }
+            for i in inds
+        },
+    }
+
+
+def changes(prev: dict[str, Any] | None, cur: dict[str, Any]) -> list[dict[str, Any]]:
+    """Alert records for every change of state since ``prev`` (all, on the first run)."""
+    out: list[dict[str, Any]] = []
+    if prev is None or prev.get("status") != cur["status"]:
+        out.append(
+            {
+                "kind": "status",
+                "from": None if prev is None else prev.get("status"),
+                "to": cur["status"],
+                "reason": cur["reason"],
+            }
+        )
+    prev_inds = {} if prev is None else prev.get("indicators", {})
+    for key, ind in cur["indicators"].items():
+        before = prev_inds.get(key, {}).get("state")
+        if before != ind["state"] and (prev is not None or ind["state"] not in ("LOW", "n/a")):
+            out.append(
+                {
+                    "kind": "indicator",
+                    "indicator": key,
+                    "from": before,
+                    "to": ind["state"],
+                    "detail": ind["detail"],
+                }
+            )
+    for rec in out:
+        rec.update({"time_utc": cur["time_utc"], "date": cur["date"], "status": cur["status"]})
+    return out
+
+
+def post_webhook(url: str, payload: dict[str, Any], timeout_s: float = 5.0) -> None:
+    """POST JSON to ``url``; a failure is reported on stderr, never fatal to monitoring."""
+    import urllib.error
+    import urllib.request
+
+    if not url.startswith(("http://", "https://")):
+        raise GaemiInputError(f"webhook = {url!r} must start with http:// or https://")
+    req = urllib.request.Request(
+        url,
+        data=json.dumps(payload).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=timeout_s) as resp:
+            resp.read()
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        note(f"warning: webhook {url} failed: {exc}")
+
+
+def monitor(
+    once: Annotated[
+        bool,
+        typer.Option(
+            "--once", help="Run once; exit 0 LOW, 11 GUARDED, 12 ELEVATED, 13 HIGH, 14 CRITICAL."
+        ),
+    ] = False,
+    every: Annotated[float, typer.Option("--every", help="Seconds between runs.")] = 300.0,
+    max_runs: Annotated[int, typer.Option("--max-runs", help="Stop after N runs (0 = never).")] = 0,
+    alerts: Annotated[
+        Path, typer.Option("--alerts", help="JSONL file alerts are appended to.")
+    ] = Path("gaemi-alerts.jsonl"),
+    state_file: Annotated[
+        Path, typer.Option("--state-file", help="Last run's state (JSON).")
+    ] = Path("gaemi-monitor-state.json"),
+    webhook: Annotated[str | None, typer.Option("--webhook", help="POST each alert here.")] = None,
+    move: Annotated[
+        list[str] | None,
+        typer.Option("--move", help="Today's move so far, NDX=-3.1% or SOX=-4%; repeatable."),
+    ] = None,
+) -> None:
+    """Recompute indicators and the composite status; print and record changes of state."""
+    from gaemi.present.cli.report import parse_moves
+
+    if every <= 0:
+        raise GaemiInputError(f"every = {every:g} must be > 0 seconds")
+    if max_runs < 0:
+        raise GaemiInputError(f"max-runs = {max_runs} must be >= 0")
+    if webhook is not None and not webhook.startswith(("http://", "https://")):
+        raise GaemiInputError(f"webhook = {webhook!r} must start with http:// or https://")
+    moves = parse_moves(move)
+    runs = 0
+    cur: dict[str, Any] = {}
+    while True:
+        prev = None
+        if state_file.is_file():
+            try:
+                prev = json.loads(state_file.read_text(encoding="utf-8"))
+            except json.JSONDecodeError:
+                note(f"warning: state file {state_file} is not JSON; starting afresh")
+        cur = evaluate(moves, dt.date.today())
+        found = changes(prev, cur)
+        with alerts.open("a", encoding="utf-8") as fh:
+            for rec in found:
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        for rec in found:
+            typer.echo(
+                f"{rec['time_utc']} {rec['kind']} "
+                f"{rec.get('indicator', '')} {rec['from']} -> {rec['to']}".replace("  ", " ")
+            )
+            if webhook:
+                post_webhook(webhook, rec)
+        if not found:
+            typer.echo(f"{cur['time_utc']} no change: {cur['status']}")
+        tmp = state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(cur, ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(state_file)  # atomic: a killed run never leaves half a state file
+        runs += 1
+        if once or (max_runs and runs >= max_runs):
+            break
+        time.sleep(every)
+    level = int(cur["level"])
+    raise typer.Exit((0 if level == 0 else 10 + level) if once else 0)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``monitor`` to the app."""
+    app.command("monitor", epilog=EPILOG)(monitor)
