@@ -347,7 +347,7 @@ def solve(
             progress(hi, n)
     flows = {}
     for p in model.participants:
-        flows[p.name] = np.broadcast_to(p.flow_usd(final[:, None])[:, 0], (n,)).copy()
+        flows[p.name] = np.broadcast_to(p.flow_usd(final[:, None])[:, 0], (n,)) + 0.0  # no -0.0
     total = np.sum(np.stack(list(flows.values())), axis=0)
     beta = np.broadcast_to(model.spx_beta, (n,)).copy()
     return FeedbackResult(r0, final, run > 0, flows, -total, beta)

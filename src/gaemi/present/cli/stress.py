@@ -1,0 +1,224 @@
+"""``gaemi stress``: how far the close feedback loop carries a shock, per underlying."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from gaemi.errors import GaemiInputError
+from gaemi.present.cli.common import (
+    OutputFormat,
+    describe_move,
+    emit,
+    format_frac,
+    note,
+    parse_money,
+    parse_move,
+    parse_move_grid,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gaemi.core.feedback import StressModel
+    from gaemi.data.stress import StressScenario
+
+EPILOG = """
+Examples:
+
+  gaemi stress --shock -2%                         # every underlying of the default scenario
+
+  gaemi stress --shock -2% --underlying NDX --korean-aum 45e9
+
+  gaemi stress --underlying SOX --curve            # final move against shock, critical shock
+
+  gaemi stress --shock -3% --liquidity-scale 0.25 --format json
+
+  gaemi stress --shock -2% --scenario my_stress.yaml   # override any default parameter
+"""
+
+
+_SHORT = {
+    "letf_rebalancing_flow_usd": "letf_usd",
+    "dealer_gamma_flow_usd": "gamma_usd",
+    "stop_loss_flow_usd": "stops_usd",
+    "margin_calls_flow_usd": "margin_usd",
+    "retail_redemptions_flow_usd": "panic_usd",
+    "final_move_frac": "final_move_frac",
+    "amplification": "amplif",
+    "pressure_ratio": "pressure",
+    "threshold_move_frac": "threshold_move_frac",
+    "critical_shock_frac": "critical_move_frac",
+    "spx_move_frac": "spx_move_frac",
+    "past_critical": "past_crit",
+}
+
+
+def _row(
+    und: str, model: StressModel, scenario: StressScenario, shock: float, adv_scale: float
+) -> dict[str, object]:
+    from gaemi.core.feedback import critical_shock, solve
+    from gaemi.core.liquidity import pressure_ratio, threshold_move_frac
+    from gaemi.core.participants import LetfRebalancing
+
+    liq = scenario.liquidity(und)
+    cap = liq.capacity_usd * adv_scale
+    res = solve(model, shock)
+    crit = critical_shock(model, -1.0 if shock <= 0 else 1.0)
+    k = sum(float(p.k_usd[0]) for p in model.participants if isinstance(p, LetfRebalancing))
+    row: dict[str, object] = {
+        "underlying": und,
+        "shock_frac": shock,
+        "final_move_frac": float(res.final_move_frac[0]),
+        "extra_move_frac": float(res.extra_move_frac[0]),
+        "amplification": float(res.amplification[0]),
+    }
+    for name, flow in res.flow_usd.items():
+        row[f"{name}_flow_usd"] = float(flow[0])
+    row.update(
+        {
+            "total_flow_usd": float(res.total_flow_usd[0]),
+            "capacity_usd": cap,
+            "pressure_ratio": float(pressure_ratio(res.total_flow_usd[0], cap)),
+            "threshold_move_frac": -float(threshold_move_frac(k, cap)),
+            "critical_shock_frac": float(crit.shock_frac[0]),
+            "runaway": bool(res.runaway[0]),
+            "cb_level": int(res.cb_level[0]),
+            "cb_halt": bool(res.cb_halt[0]),
+        }
+    )
+    return row
+
+
+def _curve_frame(und: str, model: StressModel, grid: list[float]) -> tuple[pd.DataFrame, str]:
+    import numpy as np
+
+    from gaemi.core.feedback import critical_shock, curve
+
+    res = curve(model, np.asarray(grid))
+    df = res.to_frame()
+    df.insert(0, "underlying", und)
+    direction = -1.0 if np.mean(grid) <= 0 else 1.0
+    crit = critical_shock(model, direction)
+    c = float(crit.shock_frac[0])
+    if crit.unstable[0]:
+        caption = f"{und}: unstable — any shock runs to the limit"
+    elif np.isnan(c):
+        caption = f"{und}: no jump before the breaker floor (no critical shock)"
+    else:
+        caption = (
+            f"{und}: critical shock {format_frac(c)} — the close jumps from "
+            f"{format_frac(float(crit.move_before_frac[0]))} to "
+            f"{format_frac(float(crit.move_after_frac[0]))}"
+        )
+    past = np.sign(direction) * (df["shock_frac"].to_numpy() - c) >= 0 if not np.isnan(c) else False
+    df["past_critical"] = past
+    return df, caption
+
+
+def stress(
+    shock: Annotated[
+        str | None,
+        typer.Option("--shock", "-s", help="The move into the close: -2% or -0.02 (default -2%)."),
+    ] = None,
+    underlying: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--underlying",
+            "-u",
+            help="Underlying id (NDX, SOX, SPX, TSLA, NVDA …); repeatable. Default: every "
+            "underlying with liquidity in the scenario.",
+        ),
+    ] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option("--scenario", help="Stress YAML; sections left out come from the default."),
+    ] = None,
+    korean_aum: Annotated[
+        str | None,
+        typer.Option(
+            "--korean-aum",
+            help="What-if: Korean holdings of the 3x funds total this (USD, e.g. 45e9).",
+        ),
+    ] = None,
+    liquidity_scale: Annotated[
+        float,
+        typer.Option("--liquidity-scale", help="Multiply every ADV (0.5 = half the liquidity)."),
+    ] = 1.0,
+    curve: Annotated[
+        bool,
+        typer.Option(
+            "--curve", help="Final move against shock over a grid; marks the critical shock."
+        ),
+    ] = False,
+    shocks: Annotated[
+        str,
+        typer.Option("--shocks", help="Grid for --curve, START:STOP:STEP (use --shocks=…)."),
+    ] = "-10%:-0.5%:0.5%",
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+) -> None:
+    """Closing move after the feedback loop r = r₀ + I(Σ participants' flows(r)).
+
+    Participants: leveraged-ETF rebalancing, dealer short gamma, stop-loss ladders,
+    margin-call sellers, retail redemptions. Impact: square-root law (default) or linear.
+    Flags the market-wide circuit breakers (only level 3, -20% of the S&P 500, halts
+    after 15:25 ET). Parameters and their sources: docs/stress.md.
+    """
+    import pandas as pd
+
+    from gaemi.data.stress import build_stress_model, load_default_stress, load_stress_scenario
+    from gaemi.data.universe import load_default_universe
+
+    if curve and shock is not None:
+        raise GaemiInputError("give either --shock or --curve (with --shocks=START:STOP:STEP)")
+    if not (liquidity_scale > 0):
+        raise GaemiInputError(f"--liquidity-scale = {liquidity_scale!r} must be > 0")
+    sc = load_stress_scenario(scenario) if scenario is not None else load_default_stress()
+    u = load_default_universe()
+    if korean_aum is not None:
+        u = u.with_korean_aum(parse_money(korean_aum, "korean-aum"))
+    names = [x.upper() for x in underlying] if underlying else list(sc.underlyings)
+    models = {n: build_stress_model(sc, u, n, adv_scale=liquidity_scale) for n in names}
+    if curve:
+        from gaemi.core.flows import ladder_moves
+
+        grid = ladder_moves(*parse_move_grid(shocks, "shocks"))
+        note(f"read --shocks {shocks} as {grid.size} shocks from {grid[0]:+.4g} to {grid[-1]:+.4g}")
+        frames, captions = [], []
+        for n, m in models.items():
+            df, cap = _curve_frame(n, m, [float(g) for g in grid])
+            frames.append(df)
+            captions.append(cap)
+        out = pd.concat(frames, ignore_index=True)
+        if fmt == OutputFormat.table:
+            out = out.drop(columns=["extra_move_frac", "runaway"]).rename(columns=_SHORT)
+        emit(
+            out,
+            fmt,
+            title=f"Close feedback curve — {sc.name}",
+            caption="; ".join(captions),
+        )
+        return
+    text = shock if shock is not None else "-2%"
+    value = parse_move(text, "shock")
+    if value <= -1.0:
+        raise GaemiInputError(f"shock = {text!r} is at or below -100%")
+    note(describe_move(text, value) + ("" if shock is not None else " (default)"))
+    rows = [_row(n, m, sc, value, liquidity_scale) for n, m in models.items()]
+    df = pd.DataFrame(rows)
+    if fmt == OutputFormat.table:  # narrower headers on screen; JSON/CSV keep full names
+        df = df.drop(columns=["extra_move_frac", "runaway"]).rename(columns=_SHORT)
+    emit(
+        df,
+        fmt,
+        title=f"Close feedback stress — {sc.name}",
+        caption="+ = buying; pressure = |total flow| / close capacity; cb_halt: only level 3 "
+        "halts after 15:25 ET",
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``stress`` to the app."""
+    app.command("stress", epilog=EPILOG)(stress)

@@ -1,0 +1,112 @@
+"""``gaemi stress``: tables, JSON/CSV, the curve, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gaemi.present.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    rc = main(["stress", *args])
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+def test_json_record_per_underlying(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = run(capsys, "--shock", "-2%", "-u", "NDX", "-u", "SOX", "--format", "json")
+    assert rc == 0
+    assert "move_frac = -0.02" in err  # says how it read the shock
+    recs = json.loads(out)
+    assert [r["underlying"] for r in recs] == ["NDX", "SOX"]
+    for r in recs:
+        assert r["shock_frac"] == -0.02
+        assert r["final_move_frac"] <= -0.02  # the loop never reduces a fall
+        assert r["amplification"] >= 1.0
+        parts = [k for k in r if k.endswith("_flow_usd") and k != "total_flow_usd"]
+        assert len(parts) == 5
+        assert sum(r[k] for k in parts) == pytest.approx(r["total_flow_usd"])
+        assert r["pressure_ratio"] == pytest.approx(abs(r["total_flow_usd"]) / r["capacity_usd"])
+
+
+def test_korean_aum_and_less_liquidity_deepen_the_move(capsys: pytest.CaptureFixture[str]) -> None:
+    def final(*extra: str) -> float:
+        rc, out, _ = run(capsys, "--shock", "-3%", "-u", "NDX", "--format", "json", *extra)
+        assert rc == 0
+        return float(json.loads(out)[0]["final_move_frac"])
+
+    base = final()
+    assert final("--korean-aum", "45e9") < base
+    assert final("--liquidity-scale", "0.25") < base
+
+
+def test_table_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(capsys, "--shock", "-0.05", "-u", "SOX")
+    assert rc == 0
+    assert "SOX" in out
+    assert "letf_usd" in out
+    rc, out, _ = run(capsys, "--shock", "-5%", "-u", "SOX", "--format", "csv")
+    assert rc == 0
+    assert out.splitlines()[0].startswith("underlying,shock_frac,final_move_frac")
+
+
+def test_curve_marks_the_critical_shock(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a scenario with a large stop cluster has a cliff (Gennotte–Leland)
+    f = tmp_path / "cliff.yaml"
+    f.write_text(
+        "participants:\n"
+        "  letf_rebalancing: {enabled: true}\n"
+        "  stop_loss:\n"
+        "    levels_frac: [-0.04]\n"
+        "    sizes_adv_frac: [0.3]\n"
+        "    width_frac: 0.002\n"
+        "impact:\n"
+        "  volume_basis: close\n"
+    )
+    rc, out, _ = run(
+        capsys, "-u", "NDX", "--curve", "--shocks=-6%:-1%:0.5%", "--scenario", str(f), "-f", "json"
+    )
+    assert rc == 0
+    recs = json.loads(out)
+    assert len(recs) == 11
+    finals = [r["final_move_frac"] for r in recs]
+    assert finals == sorted(finals)  # final move is monotone in the shock
+    assert any(r["past_critical"] for r in recs)
+    assert not all(r["past_critical"] for r in recs)
+    rc, out, _ = run(capsys, "-u", "NDX", "--curve", "--shocks=-6%:-1%:0.5%", "--scenario", str(f))
+    assert "critical shock" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["--shock", "-150%"], "below -100%"),
+        (["--shock", "-2%", "-u", "IXT"], "no liquidity for 'IXT'"),
+        (["--shock", "-2%", "--liquidity-scale", "0"], "liquidity-scale"),
+        (["--shock", "-2%", "--curve"], "either --shock or --curve"),
+        (["--shock", "abc"], "is not a move"),
+        (["--shock", "-2%", "--korean-aum", "lots"], "korean-aum"),
+    ],
+)
+def test_bad_arguments_one_line(
+    capsys: pytest.CaptureFixture[str], args: list[str], match: str
+) -> None:
+    rc, _out, err = run(capsys, *args)
+    assert rc == 2
+    assert match in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_bad_scenario_file_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "bad.yaml"
+    f.write_text("participants:\n  whales: {}\n")
+    rc, _, err = run(capsys, "--shock", "-2%", "--scenario", str(f))
+    assert rc == 2
+    assert err.strip() == (
+        "error: bad.yaml: participants.whales is not a participant (known: dealer_gamma, "
+        "letf_rebalancing, margin_calls, retail_redemptions, stop_loss)"
+    )
