@@ -4,6 +4,7 @@ size limit → 413, deadline → 503, read-only, loopback binding, and no 5xx on
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -318,3 +319,80 @@ def test_flow_sign_follows_move_and_no_5xx(
     total = body["total_flow_usd"][0]
     # L(L−1) ≥ 0 for every fund, so the aggregate flow has the sign of the move.
     assert np.sign(total) == np.sign(move) or abs(total) < 1e-6 * max(1.0, abs(move) * 1e12)
+
+
+# ------------------------------------------------------------------ stress and monitor
+def test_stress_single_matches_engine(client: Any, universe: Universe) -> None:
+    from gaemi.core.feedback import solve
+    from gaemi.data.stress import build_stress_model, load_default_stress
+
+    body = ok(
+        client.get(
+            "/api/stress",
+            params={"underlying": "NDX", "shock_frac": -0.05, "liquidity_scale": 0.5},
+        )
+    )
+    model = build_stress_model(load_default_stress(), universe, "NDX", adv_scale=0.5)
+    want = solve(model, np.array([-0.05]))
+    r = body["result"]
+    assert r["final_move_frac"] == pytest.approx(float(want.final_move_frac[0]))
+    assert r["total_flow_usd"] == pytest.approx(sum(r["flows_usd"].values()))
+    # Procyclical participants only deepen a fall: the close is at or below the shock.
+    assert r["final_move_frac"] <= -0.05
+    liq = body["liquidity"]
+    assert liq["capacity_usd"] == pytest.approx(liq["adv_usd"] * liq["closing_share"])
+    # Pressure = |LETF flow| / capacity; threshold move = capacity / K (per unit move).
+    k = liq["letf_flow_per_pct_usd"] * 100
+    assert liq["pressure_threshold_move_frac"] == pytest.approx(liq["capacity_usd"] / k)
+
+
+def test_stress_curve_is_monotone_and_thinner_close_is_deeper(client: Any) -> None:
+    thick = ok(client.get("/api/stress/curve", params={"liquidity_scale": 2.0}))
+    thin = ok(client.get("/api/stress/curve", params={"liquidity_scale": 0.25}))
+    shocks = [p["shock_frac"] for p in thick["points"]]
+    assert shocks[0] == pytest.approx(-0.20)
+    assert shocks[-1] == pytest.approx(0.0)
+    finals = [p["final_move_frac"] for p in thick["points"]]
+    assert all(a <= b + 1e-12 for a, b in itertools.pairwise(finals))  # monotone in the shock
+    deeper = [
+        a["final_move_frac"] <= b["final_move_frac"] + 1e-12
+        for a, b in zip(thin["points"], thick["points"], strict=True)
+    ]
+    assert all(deeper)
+    assert thin["points"][0]["final_move_frac"] < thick["points"][0]["final_move_frac"]
+    assert {"shock_frac", "unstable"} <= set(thick["critical"])
+
+
+@pytest.mark.parametrize(
+    ("params", "needle"),
+    [
+        ({"underlying": "MOON"}, "no liquidity for 'MOON'"),
+        ({"shock_frac": -1.0}, "shock_frac"),
+        ({"liquidity_scale": 0}, "liquidity_scale"),
+        ({"liquidity_scale": 100}, "liquidity_scale"),
+    ],
+)
+def test_stress_bad_input_422(client: Any, params: dict[str, Any], needle: str) -> None:
+    r = client.get("/api/stress", params=params)
+    assert r.status_code == 422, r.text
+    assert needle in r.text
+
+
+def test_stress_curve_bounded(client: Any) -> None:
+    r = client.get("/api/stress/curve", params={"shock_step_frac": 1e-4})
+    assert r.status_code == 422
+    assert "at most 401" in r.text
+
+
+def test_status_and_moves(client: Any) -> None:
+    calm = ok(client.get("/api/status"))
+    assert calm["status"] in ("LOW", "GUARDED", "ELEVATED", "HIGH", "CRITICAL")
+    assert calm["indicators"]
+    for ind in calm["indicators"]:
+        assert {"value", "unit", "thresholds", "rationale", "as_of", "source"} <= set(ind)
+    # A 6 % NDX fall is past the research note's 5 % trigger: the status cannot be lower.
+    hit = ok(client.post("/api/status", json={"moves_frac_by_underlying": {"NDX": -0.06}}))
+    assert hit["level"] >= calm["level"]
+    ndx = next(i for i in hit["indicators"] if i["id"] == "ndx_move")
+    assert ndx["value"] == pytest.approx(-0.06)
+    assert ndx["level"] == len(ndx["thresholds"])

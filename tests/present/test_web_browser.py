@@ -224,6 +224,36 @@ def test_dashboard_sliders_update_ladder_and_chart(
     assert after_aum["Korean-held"] == pytest.approx(kor_api)
     assert table(pg)["NDX"][3] != after_move["NDX"][3]  # the Korean flow column moved too
 
+    # Stress: the feedback curve is drawn; less closing liquidity deepens the close.
+    pg.wait_for_selector("#stress-section:not([hidden])")
+    pg.wait_for_selector("#status-banner:not([hidden])")
+    assert pg.text_content("#status-banner").startswith("Status: ")
+    final_before = pg.evaluate("document.getElementById('stress-chart').data[2].y[0]")
+    curve_before = pg.evaluate("Array.from(document.getElementById('stress-chart').data[1].y)")
+    n = int(pg.evaluate("Number(document.body.dataset.renders)"))
+    pg.focus("#liquidity")
+    pg.keyboard.press("Home")  # ×0.25 of the scenario's liquidity
+    pg.wait_for_function("() => document.getElementById('liquidity-value').textContent === '×0.25'")
+    n = wait_renders(pg, n)
+    pg.wait_for_function(
+        f"() => document.getElementById('stress-chart').data[2].y[0] !== {final_before}",
+        timeout=20_000,
+    )
+    final_after = pg.evaluate("document.getElementById('stress-chart').data[2].y[0]")
+    curve_after = pg.evaluate("Array.from(document.getElementById('stress-chart').data[1].y)")
+    want = api(
+        server,
+        "/api/stress",
+        underlying="NDX",
+        shock_frac=-0.10,
+        korean_aum_usd=100e9,
+        liquidity_scale=0.25,
+    )["result"]
+    assert final_after == pytest.approx(want["final_move_frac"] * 100)
+    assert final_after < final_before <= -10.0  # a thinner close amplifies the fall
+    assert curve_after != curve_before
+    assert "shock into the close ends at" in pg.text_content("#stress-summary")
+
     # KRW with 조/억 units, and Seoul time.
     pg.click("label[for=ccy-krw]")
     pg.wait_for_function("() => document.getElementById('summary').textContent.includes('₩')")

@@ -20,12 +20,13 @@ from gaemi.present.web.models import ERROR_RESPONSES, MAX_MOVES, Name, StrictMod
 
 router = APIRouter(prefix="/api", tags=["meta"], responses=ERROR_RESPONSES)
 
-#: KRW per USD offered as the dashboard's default conversion rate (the user can change it).
-#: FRED series DEXKOUS (Federal Reserve H.10, noon New York buying rate), 2026-03-27, the
-#: latest value in ../shared/data/fx-daily/DEXKOUS.csv.
-DEFAULT_USD_KRW = 1509.86
-DEFAULT_USD_KRW_AS_OF = "2026-03-27"
-DEFAULT_USD_KRW_SOURCE = "FRED DEXKOUS (Federal Reserve H.10), noon New York buying rate"
+
+@lru_cache(maxsize=1)
+def default_market() -> Any:
+    """The embedded market snapshot (read once)."""
+    from gaemi.data.market import load_default_market
+
+    return load_default_market()
 
 
 class Health(BaseModel):
@@ -54,7 +55,9 @@ class Meta(BaseModel):
     universe: str
     n_funds: int
     limits: Limits
-    fx_default: FxDefault
+    fx_default: FxDefault | None = Field(
+        description="KRW per USD of the market snapshot, the dashboard's default rate."
+    )
 
 
 class UniverseAsOf(BaseModel):
@@ -134,12 +137,16 @@ async def meta(state: State) -> Meta:
             compute_timeout_s=s.compute_timeout_s,
             max_moves=MAX_MOVES,
         ),
-        fx_default=FxDefault(
-            krw_per_usd=DEFAULT_USD_KRW,
-            as_of=DEFAULT_USD_KRW_AS_OF,
-            source=DEFAULT_USD_KRW_SOURCE,
-        ),
+        fx_default=_fx_default(),
     )
+
+
+def _fx_default() -> FxDefault | None:
+    m = default_market()
+    if not m.has("usdkrw_level"):
+        return None
+    o = m.latest("usdkrw_level")
+    return FxDefault(krw_per_usd=o.value, as_of=o.as_of.isoformat(), source=o.source)
 
 
 def _dates(values: np.ndarray) -> tuple[str | None, str | None]:

@@ -9,6 +9,7 @@
     { key: "non_korean", label: "Other holders (known)", color: "#2e86c1" },
     { key: "unattributed", label: "Unattributed (no Korean data)", color: "#95a5a6" },
   ];
+  const STRESS = { from: -0.2, to: 0.2, step: 0.005 };
   const TABLE_ROWS = 12; // largest underlyings by |flow|; the rest in one row
   const TZ_LABEL = { "America/New_York": "ET", "Asia/Seoul": "KST" };
 
@@ -200,9 +201,42 @@
     }
   }
 
-  // Filled in when the stress engine's router is mounted (see docs/web.md).
-  async function fetchStress(_signal) {
-    return null;
+  // The feedback loop of one underlying: the curve over shocks in the direction of the
+  // chosen move, and the single shock at the move.
+  async function fetchStress(signal) {
+    const m = moveFrac();
+    const common = {
+      underlying: $("stress-underlying").value || "NDX",
+      korean_aum_usd: koreanAumUsd(),
+      liquidity_scale: liquidityScale(),
+    };
+    const grid =
+      m > 0
+        ? { shock_from_frac: 0, shock_to_frac: STRESS.to, shock_step_frac: STRESS.step }
+        : { shock_from_frac: STRESS.from, shock_to_frac: 0, shock_step_frac: STRESS.step };
+    const shock = Math.max(m, -0.99);
+    const [curve, single] = await Promise.all([
+      fetchJson(`/api/stress/curve?${query({ ...common, ...grid })}`, { signal }),
+      fetchJson(`/api/stress?${query({ ...common, shock_frac: shock })}`, { signal }),
+    ]);
+    return { curve, single };
+  }
+
+  async function fetchStatus() {
+    const s = await fetchJson("/api/status");
+    const el = $("status-banner");
+    el.replaceChildren();
+    const strong = document.createElement("strong");
+    strong.textContent = `Status: ${s.status}`;
+    el.appendChild(strong);
+    el.appendChild(document.createTextNode(` — ${s.reason.replace(/^[A-Z]+: /, "")}`));
+    if (s.stale) {
+      const em = document.createElement("em");
+      em.textContent = ` (embedded snapshot: every figure is older than ${s.stale_after_days} days)`;
+      el.appendChild(em);
+    }
+    el.dataset.level = String(s.level);
+    el.hidden = false;
   }
 
   // ------------------------------------------------------------------ rendering
@@ -213,6 +247,7 @@
     renderClock();
     renderAsOf();
     await renderLadderChart();
+    await renderStress();
     state.renders += 1;
     document.body.dataset.renders = String(state.renders);
   }
@@ -372,6 +407,90 @@
     );
   }
 
+  async function renderStress() {
+    const st = state.stress;
+    if (!st || typeof Plotly === "undefined") return;
+    const { curve, single } = st;
+    const liq = curve.liquidity;
+    $("capacity-value").textContent = `${money(liq.capacity_usd)} at the ${liq.underlying} close`;
+    const x = curve.points.map((p) => p.shock_frac * 100);
+    const traces = [
+      {
+        type: "scatter",
+        mode: "lines",
+        name: "No feedback (close = shock)",
+        x,
+        y: x,
+        line: { color: "#95a5a6", dash: "dash", width: 1 },
+        hoverinfo: "skip",
+      },
+      {
+        type: "scatter",
+        mode: "lines+markers",
+        name: `${liq.underlying} closing move`,
+        x,
+        y: curve.points.map((p) => p.final_move_frac * 100),
+        marker: { size: 4, color: curve.points.map((p) => (p.runaway ? "#c0392b" : "#2e86c1")) },
+        line: { color: "#2e86c1" },
+        hovertemplate: "shock %{x:+.1f}% → close %{y:+.2f}%<extra></extra>",
+      },
+      {
+        type: "scatter",
+        mode: "markers",
+        name: "Chosen move",
+        x: [single.result.shock_frac * 100],
+        y: [single.result.final_move_frac * 100],
+        marker: { size: 11, color: "#e67e22", symbol: "diamond" },
+        hovertemplate: "shock %{x:+.1f}% → close %{y:+.2f}%<extra>chosen</extra>",
+      },
+    ];
+    const layout = {
+      margin: { l: 70, r: 20, t: 10, b: 50 },
+      height: 340,
+      xaxis: { title: { text: "shock into the close, %" }, ticksuffix: "%" },
+      yaxis: { title: { text: "closing move after the feedback loop, %" }, ticksuffix: "%" },
+      legend: { orientation: "h", y: -0.25 },
+    };
+    const div = $("stress-chart");
+    await Plotly.react(div, traces, layout, { displaylogo: false, responsive: true });
+    const r = single.result;
+    const crit = curve.critical;
+    let critText;
+    if (crit.unstable) critText = "The loop is unstable: any shock runs to the floor.";
+    else if (finite(crit.shock_frac))
+      critText =
+        `Critical shock ${pct(crit.shock_frac, 2)}: the close jumps from ` +
+        `${pct(crit.move_before_frac, 2)} to ${pct(crit.move_after_frac, 2)}.`;
+    else critText = "No jump (critical shock) within the searched range.";
+    const text =
+      `${liq.underlying}: a ${pct(r.shock_frac)} shock into the close ends at ` +
+      `${pct(r.final_move_frac, 2)}` +
+      (finite(r.amplification) ? ` (×${r.amplification.toFixed(2)})` : "") +
+      `; all participants trade ${money(r.total_flow_usd)}; leveraged ETFs alone trade ` +
+      `${r.pressure_ratio.toFixed(2)}× the close's capacity (${money(liq.capacity_usd)}).` +
+      (r.runaway ? " The loop runs away to its limit." : "") +
+      (r.cb_level > 0 ? ` Market-wide circuit breaker level ${r.cb_level} reached.` : "") +
+      ` ${critText}`;
+    $("stress-summary").textContent = text;
+    div.setAttribute("aria-label", `Feedback curve chart. ${text}`);
+  }
+
+  async function loadStressUnderlyings() {
+    const list = await fetchJson("/api/stress/underlyings");
+    const sel = $("stress-underlying");
+    sel.replaceChildren(
+      ...list.map((l) => {
+        const o = document.createElement("option");
+        o.value = l.underlying;
+        o.textContent = l.underlying;
+        return o;
+      }),
+    );
+    $("stress-underlying-control").hidden = false;
+    $("liquidity-control").hidden = false;
+    $("stress-section").hidden = false;
+  }
+
   // ------------------------------------------------------------------ start-up
   function todaysKoreanThreeX(funds) {
     let total = 0;
@@ -382,6 +501,7 @@
   }
 
   function wire() {
+    $("stress-underlying").addEventListener("change", () => scheduleRefresh(0));
     for (const id of ["korean-aum", "move", "liquidity"]) {
       $(id).addEventListener("input", () => {
         renderControlValues();
@@ -409,6 +529,7 @@
       }
       showError(null);
       state.fx = v;
+      $("ccy-krw").disabled = false;
       render();
     });
   }
@@ -423,17 +544,22 @@
       ]);
       state.meta = meta;
       state.asof = asof;
-      state.fx = meta.fx_default.krw_per_usd;
-      $("fx-rate").value = String(state.fx);
-      $("fx-help").textContent =
-        `Default ${state.fx} (${meta.fx_default.source}, ${meta.fx_default.as_of}); ` +
-        "change it for today's rate.";
+      if (meta.fx_default) {
+        state.fx = meta.fx_default.krw_per_usd;
+        $("fx-rate").value = String(state.fx);
+        $("fx-help").textContent =
+          `Default ${state.fx} (${meta.fx_default.source}, ${meta.fx_default.as_of}); ` +
+          "change it for today's rate.";
+      } else {
+        $("ccy-krw").disabled = true;
+        $("fx-help").textContent = "No KRW rate in the data: type one to show KRW.";
+      }
       state.koreanToday = todaysKoreanThreeX(funds);
       const slider = $("korean-aum");
       slider.value = String(Math.round((state.koreanToday / 1e9) * 2) / 2);
-      if (hasEngine("stress")) {
-        $("liquidity-control").hidden = false;
-        $("stress-section").hidden = false;
+      if (hasEngine("stress")) await loadStressUnderlyings();
+      if (hasEngine("monitor")) {
+        fetchStatus().catch((err) => showError(String(err.message || err)));
       }
     } catch (err) {
       showError(String(err && err.message ? err.message : err));

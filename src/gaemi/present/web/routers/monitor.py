@@ -1,0 +1,129 @@
+"""Monitor endpoints: the composite risk status (LOW … CRITICAL) and every indicator.
+
+Indicators and rules come from :mod:`gaemi.monitor` on the embedded market snapshot;
+each carries its value, thresholds, rationale, as-of date and age, so a stale figure is
+visible as stale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from gaemi.present.web.deps import State
+from gaemi.present.web.limits import run_bounded
+from gaemi.present.web.models import ERROR_RESPONSES, MoveFrac, Name, StrictModel, clean
+from gaemi.present.web.routers.meta import default_market
+
+if TYPE_CHECKING:
+    from gaemi.core.universe import Universe
+
+router = APIRouter(prefix="/api", tags=["monitor"], responses=ERROR_RESPONSES)
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> Any:
+    """The embedded monitor rules (read once)."""
+    from gaemi.monitor.indicators import load_default_rules
+
+    return load_default_rules()
+
+
+class StatusRequest(StrictModel):
+    """Today's moves so far, overriding the snapshot's (``{"NDX": -0.031}``)."""
+
+    moves_frac_by_underlying: dict[Name, MoveFrac] = Field(default_factory=dict, max_length=50)
+
+
+class IndicatorOut(BaseModel):
+    id: str
+    name: str
+    value: float | None
+    unit: str
+    level: int | None = Field(description="Thresholds reached (null: not available).")
+    state: str
+    detail: str
+    thresholds: list[float]
+    rationale: str
+    as_of: str | None
+    age_days: int | None = Field(description="Days between the figure and today (UTC).")
+    source: str
+
+
+class StatusResponse(BaseModel):
+    status: str = Field(description="LOW, GUARDED, ELEVATED, HIGH or CRITICAL.")
+    level: int
+    reason: str
+    rule: str
+    drivers: list[str] = Field(description="Ids of the indicators that drive the status.")
+    stale: bool = Field(description="Every figure is older than the rules' staleness limit.")
+    stale_after_days: int
+    market: str
+    indicators: list[IndicatorOut]
+
+
+def _status(u: Universe, moves: dict[str, float]) -> StatusResponse:
+    from gaemi.monitor.indicators import compute_indicators
+    from gaemi.monitor.status import composite_status
+
+    rules = default_rules()
+    market = default_market()
+    inds = compute_indicators(market, u, rules, {"moves": moves})
+    st = composite_status(inds, rules)
+    today = dt.datetime.now(dt.UTC).date()
+    ages = [a for a in (i.age_days(today) for i in inds) if a is not None]
+    return StatusResponse(
+        status=st.status,
+        level=st.level,
+        reason=st.reason,
+        rule=st.rule,
+        drivers=[i.id for i in st.drivers],
+        stale=bool(ages) and min(ages) > rules.stale_after_days,
+        stale_after_days=rules.stale_after_days,
+        market=market.label,
+        indicators=[
+            IndicatorOut(
+                id=i.id,
+                name=i.name,
+                value=clean(i.value),
+                unit=i.unit,
+                level=i.level,
+                state=i.state,
+                detail=i.detail,
+                thresholds=list(i.thresholds),
+                rationale=i.rationale,
+                as_of=i.as_of.isoformat() if i.as_of else None,
+                age_days=i.age_days(today),
+                source=i.source,
+            )
+            for i in inds
+        ],
+    )
+
+
+@router.get("/status", response_model=StatusResponse, summary="Composite risk status")
+async def status(state: State) -> StatusResponse:
+    """The status on the embedded snapshot, its reason and every indicator."""
+    return await run_bounded(
+        _status,
+        state.universe,
+        {},
+        limiter=state.limiter,
+        timeout_s=state.settings.compute_timeout_s,
+    )
+
+
+@router.post("/status", response_model=StatusResponse, summary="Status at today's moves")
+async def status_at(req: StatusRequest, state: State) -> StatusResponse:
+    """The status with today's moves so far (e.g. ``{"NDX": -0.031}``)."""
+    return await run_bounded(
+        _status,
+        state.universe,
+        dict(req.moves_frac_by_underlying),
+        limiter=state.limiter,
+        timeout_s=state.settings.compute_timeout_s,
+    )

@@ -1,0 +1,247 @@
+"""Stress endpoints: the close feedback loop for one shock and over a grid of shocks.
+
+The closing move solves r = r₀ + I(Σ_p flow_p(r)) (:mod:`gaemi.core.feedback`) with the
+participants and liquidity of the embedded stress scenario (:mod:`gaemi.data.stress`),
+sized from the fund universe. ``liquidity_scale`` multiplies the underlying's ADV.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Annotated
+
+import numpy as np
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field, model_validator
+
+from gaemi.errors import GaemiInputError
+from gaemi.present.web.deps import State
+from gaemi.present.web.limits import run_bounded
+from gaemi.present.web.models import ERROR_RESPONSES, MAX_MOVES, Name, StrictModel, UsdAssets, clean
+
+if TYPE_CHECKING:
+    from gaemi.core.feedback import CriticalShock, FeedbackResult, StressModel
+    from gaemi.core.universe import Universe
+    from gaemi.data.stress import StressScenario
+
+router = APIRouter(prefix="/api/stress", tags=["stress"], responses=ERROR_RESPONSES)
+
+#: A shock into the close, fraction; a price cannot fall 100 %.
+ShockFrac = Annotated[float, Field(ge=-0.99, le=1.0, allow_inf_nan=False)]
+LiquidityScale = Annotated[float, Field(ge=0.05, le=20.0, allow_inf_nan=False)]
+
+
+@lru_cache(maxsize=1)
+def default_scenario() -> StressScenario:
+    """The embedded default stress scenario (read once)."""
+    from gaemi.data.stress import load_default_stress
+
+    return load_default_stress()
+
+
+# ---------------------------------------------------------------- request models
+class _StressCommon(StrictModel):
+    underlying: Name = Field("NDX", description="Underlying id with liquidity in the scenario.")
+    korean_aum_usd: UsdAssets | None = Field(
+        None, description="What-if: Korean holdings of the 3x funds total this, USD."
+    )
+    liquidity_scale: LiquidityScale = Field(
+        1.0, description="Multiple of the scenario's ADV (and so of the close's capacity)."
+    )
+
+
+class StressQuery(_StressCommon):
+    shock_frac: ShockFrac = Field(-0.05, description="Move into the close r₀, fraction.")
+
+
+class CurveQuery(_StressCommon):
+    shock_from_frac: ShockFrac = Field(-0.20, description="First shock of the grid.")
+    shock_to_frac: ShockFrac = Field(0.0, description="Last shock of the grid.")
+    shock_step_frac: Annotated[float, Field(ge=1e-4, le=1.0, allow_inf_nan=False)] = Field(
+        0.005, description="Step between shocks, fraction."
+    )
+
+    @model_validator(mode="after")
+    def _bounded_grid(self) -> CurveQuery:
+        n = int(abs(self.shock_to_frac - self.shock_from_frac) / self.shock_step_frac + 1e-9) + 1
+        if n > MAX_MOVES:
+            raise ValueError(
+                f"the curve has {n} shocks; at most {MAX_MOVES} (widen shock_step_frac)"
+            )
+        return self
+
+
+# ---------------------------------------------------------------- response models
+class Liquidity(BaseModel):
+    underlying: str
+    adv_usd: float = Field(description="Average daily value traded, USD (after the scale).")
+    closing_share: float = Field(description="Fraction of the day's value traded at the close.")
+    capacity_usd: float = Field(description="Close capacity: closing share × ADV, USD.")
+    sigma_daily: float = Field(description="Daily volatility, fraction.")
+    spx_beta: float
+    letf_flow_per_pct_usd: float = Field(description="LETF rebalancing per 1 % move, USD.")
+    pressure_threshold_move_frac: float | None = Field(
+        None, description="Move at which LETF flow equals the close capacity."
+    )
+
+
+class Critical(BaseModel):
+    """Where the outcome jumps (Gennotte–Leland); null where it never jumps."""
+
+    shock_frac: float | None
+    move_before_frac: float | None
+    move_after_frac: float | None
+    unstable: bool
+
+
+class StressPoint(BaseModel):
+    shock_frac: float
+    final_move_frac: float
+    extra_move_frac: float
+    amplification: float | None
+    runaway: bool
+    total_flow_usd: float
+    flows_usd: dict[str, float] = Field(description="Each participant's flow, USD (+ buys).")
+    pressure_ratio: float = Field(description="|LETF flow| / close capacity at the final move.")
+    spx_move_frac: float
+    cb_level: int = Field(description="Market-wide circuit-breaker level reached (0–3).")
+    cb_halt: bool
+
+
+class StressResponse(BaseModel):
+    scenario: str
+    liquidity: Liquidity
+    critical: Critical
+    result: StressPoint
+
+
+class CurveResponse(BaseModel):
+    scenario: str
+    liquidity: Liquidity
+    critical: Critical
+    points: list[StressPoint]
+
+
+# ---------------------------------------------------------------- computation
+def _model(u: Universe, q: _StressCommon) -> tuple[StressModel, Liquidity, str]:
+    from gaemi.core.flows import rebalance_multiplier
+    from gaemi.data.stress import build_stress_model
+
+    sc = default_scenario()
+    if q.korean_aum_usd is not None:
+        u = u.with_korean_aum(q.korean_aum_usd)
+    model = build_stress_model(sc, u, q.underlying, adv_scale=q.liquidity_scale)
+    liq = sc.liquidity(q.underlying)
+    sel = u.where_underlying(q.underlying)
+    k_pct = float(np.sum(rebalance_multiplier(sel.leverage) * sel.aum_usd)) * 0.01
+    adv = liq.adv_usd * q.liquidity_scale
+    cap = adv * liq.closing_share
+    info = Liquidity(
+        underlying=liq.name,
+        adv_usd=adv,
+        closing_share=liq.closing_share,
+        capacity_usd=cap,
+        sigma_daily=liq.sigma_daily,
+        spx_beta=liq.spx_beta,
+        letf_flow_per_pct_usd=k_pct,
+        pressure_threshold_move_frac=(cap / k_pct * 0.01) if k_pct > 0 else None,
+    )
+    return model, info, sc.name
+
+
+def _critical(c: CriticalShock) -> Critical:
+    return Critical(
+        shock_frac=clean(c.shock_frac[0]),
+        move_before_frac=clean(c.move_before_frac[0]),
+        move_after_frac=clean(c.move_after_frac[0]),
+        unstable=bool(c.unstable[0]),
+    )
+
+
+def _points(res: FeedbackResult, capacity_usd: float) -> list[StressPoint]:
+    letf = res.flow_usd.get("letf_rebalancing", np.zeros_like(res.shock_frac))
+    pressure = np.abs(letf) / capacity_usd
+    return [
+        StressPoint(
+            shock_frac=float(res.shock_frac[i]),
+            final_move_frac=float(res.final_move_frac[i]),
+            extra_move_frac=float(res.extra_move_frac[i]),
+            amplification=clean(res.amplification[i]),
+            runaway=bool(res.runaway[i]),
+            total_flow_usd=float(res.total_flow_usd[i]),
+            flows_usd={k: float(v[i]) for k, v in res.flow_usd.items()},
+            pressure_ratio=float(pressure[i]),
+            spx_move_frac=float(res.spx_move_frac[i]),
+            cb_level=int(res.cb_level[i]),
+            cb_halt=bool(res.cb_halt[i]),
+        )
+        for i in range(res.shock_frac.size)
+    ]
+
+
+def _single(u: Universe, q: StressQuery) -> StressResponse:
+    from gaemi.core.feedback import critical_shock, solve
+
+    model, info, name = _model(u, q)
+    direction = -1.0 if q.shock_frac <= 0 else 1.0
+    res = solve(model, np.array([q.shock_frac]))
+    return StressResponse(
+        scenario=name,
+        liquidity=info,
+        critical=_critical(critical_shock(model, direction)),
+        result=_points(res, info.capacity_usd)[0],
+    )
+
+
+def _curve(u: Universe, q: CurveQuery) -> CurveResponse:
+    from gaemi.core.feedback import critical_shock, curve
+    from gaemi.core.flows import ladder_moves
+
+    model, info, name = _model(u, q)
+    shocks = ladder_moves(q.shock_from_frac, q.shock_to_frac, q.shock_step_frac)
+    res = curve(model, shocks)
+    direction = -1.0 if min(q.shock_from_frac, q.shock_to_frac) < 0 else 1.0
+    return CurveResponse(
+        scenario=name,
+        liquidity=info,
+        critical=_critical(critical_shock(model, direction)),
+        points=_points(res, info.capacity_usd),
+    )
+
+
+# ---------------------------------------------------------------- endpoints
+@router.get("/underlyings", response_model=list[Liquidity], summary="Underlyings with liquidity")
+async def stress_underlyings(state: State) -> list[Liquidity]:
+    """The underlyings the stress scenario has close liquidity for (and funds on)."""
+    out = []
+    for uid in default_scenario().underlyings:
+        try:
+            out.append(
+                _model(
+                    state.universe,
+                    _StressCommon(underlying=uid, korean_aum_usd=None, liquidity_scale=1.0),
+                )[1]
+            )
+        except GaemiInputError:  # no fund on this underlying in the served universe
+            continue
+    return out
+
+
+@router.get("", response_model=StressResponse, summary="Feedback loop for one shock")
+async def stress_single(q: Annotated[StressQuery, Query()], state: State) -> StressResponse:
+    """Closing move reached from ``shock_frac``, each participant's flow, breaker level."""
+    return await run_bounded(
+        _single,
+        state.universe,
+        q,
+        limiter=state.limiter,
+        timeout_s=state.settings.compute_timeout_s,
+    )
+
+
+@router.get("/curve", response_model=CurveResponse, summary="Feedback curve over shocks")
+async def stress_curve(q: Annotated[CurveQuery, Query()], state: State) -> CurveResponse:
+    """Closing move against the shock (default −20 % … 0 by 0.5 %) and the critical shock."""
+    return await run_bounded(
+        _curve, state.universe, q, limiter=state.limiter, timeout_s=state.settings.compute_timeout_s
+    )
