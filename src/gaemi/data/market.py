@@ -125,3 +125,118 @@ def load_default_market() -> MarketSnapshot:
         for name in ("market_derived.yaml", "market_facts.yaml")
     ]
     return snapshot_from_documents(docs, label="embedded default snapshot")
+
+
+# --------------------------------------------------------------------------- from history
+#: Which price history each derived series needs: key → (label in names, what it is).
+HISTORY_INPUTS: dict[str, str] = {
+    "NDX": "NDX proxy close (QQQ adjusted close)",
+    "SOX": "SOX proxy close (SOXX adjusted close)",
+    "VIX": "CBOE VIX close",
+    "USDKRW": "USD/KRW (FRED DEXKOUS, KRW per USD)",
+}
+
+
+@dataclass(frozen=True)
+class DerivedHistory:
+    """Daily derived series (each on its own dates) and where each came from."""
+
+    series: Mapping[str, Any]  # name -> pandas Series indexed by date
+    units: Mapping[str, str]
+    sources: Mapping[str, str]
+
+    def snapshot_on(self, day: dt.date, base: MarketSnapshot | None = None) -> MarketSnapshot:
+        """The snapshot a user would have had at the close of ``day``: for every series
+        its last point on or before ``day`` (no look-ahead), plus ``base``'s points up to
+        ``day``."""
+        import pandas as pd
+
+        out: dict[str, tuple[Observation, ...]] = {}
+        if base is not None:
+            for name in base.series:
+                pts = base.history(name, day)
+                if pts:
+                    out[name] = pts
+        ts = pd.Timestamp(day)
+        for name, s in self.series.items():
+            i = int(s.index.searchsorted(ts, side="right"))
+            if i == 0:
+                continue
+            out[name] = (
+                Observation(
+                    name,
+                    float(s.iloc[i - 1]),
+                    self.units[name],
+                    s.index[i - 1].date(),
+                    self.sources[name],
+                ),
+            )
+        return MarketSnapshot(out, label=f"history as of {day}")
+
+
+def derive_history(close: Mapping[str, Any], sources: Mapping[str, str]) -> DerivedHistory:
+    """Derived daily series from closes (pandas Series indexed by date, any order).
+
+    ``close`` keys: ``NDX``, ``SOX`` (moves, 20/60-day realised vol of log returns × √252,
+    60-day return), ``VIX`` (level, one-day change) and ``USDKRW`` (level, 20-day change).
+    Each value at date D uses closes up to D only.
+    """
+    import numpy as np
+    import pandas as pd
+
+    series: dict[str, pd.Series] = {}
+    units: dict[str, str] = {}
+    srcs: dict[str, str] = {}
+    for key, s in close.items():
+        if key not in HISTORY_INPUTS:
+            raise GaemiInputError(
+                f"history input {key!r} must be one of {', '.join(HISTORY_INPUTS)}"
+            )
+        s = pd.Series(s, dtype=float).dropna().sort_index()
+        s = s[~s.index.duplicated(keep="last")]
+        if (s <= 0).any():
+            raise GaemiInputError(f"history input {key}: prices must be > 0")
+        src = sources.get(key, HISTORY_INPUTS[key])
+        if key in ("NDX", "SOX"):
+            p = key.lower()
+            r = s.pct_change()
+            log = pd.Series(np.log(s.to_numpy()), index=s.index).diff()
+            for name, val, unit, extra in (
+                (f"{p}_move_1d", r, "frac", ""),
+                (
+                    f"{p}_vol_20d",
+                    log.rolling(20).std(ddof=1) * np.sqrt(252),
+                    "frac_annual",
+                    ", close-to-close log returns x sqrt(252)",
+                ),
+                (
+                    f"{p}_vol_60d",
+                    log.rolling(60).std(ddof=1) * np.sqrt(252),
+                    "frac_annual",
+                    ", close-to-close log returns x sqrt(252)",
+                ),
+                (f"{p}_return_60d", s / s.shift(60) - 1, "frac", ""),
+            ):
+                series[name], units[name], srcs[name] = val.dropna(), unit, src + extra
+        elif key == "VIX":
+            for name, val, unit in (
+                ("vix_level", s, "index_points"),
+                ("vix_change_1d", s.pct_change(), "frac"),
+            ):
+                series[name], units[name], srcs[name] = val.dropna(), unit, src
+        else:
+            for name, val, unit in (
+                ("usdkrw_level", s, "krw_per_usd"),
+                ("usdkrw_change_20d", s / s.shift(20) - 1, "frac"),
+            ):
+                series[name], units[name], srcs[name] = val.dropna(), unit, src
+    return DerivedHistory(series, units, srcs)
+
+
+def load_facts_market() -> MarketSnapshot:
+    """Only the hand-curated, sourced facts (``market_facts.yaml``)."""
+    import yaml
+
+    pkg = resources.files("gaemi.data.defaults")
+    doc = yaml.safe_load(pkg.joinpath("market_facts.yaml").read_text(encoding="utf-8"))
+    return snapshot_from_documents([("market_facts.yaml", doc)], label="facts")
