@@ -95,12 +95,15 @@ def fund_returns(
     terms: FundTerms,
     rate_annual: ArrayLike = 0.0,
     dt_years: ArrayLike = 1.0 / TRADING_DAYS,
+    fee_dt_years: ArrayLike | None = None,
 ) -> FloatArray:
     """Daily fund returns from underlying simple returns (any shape, days on the last axis).
 
     ``rate_annual`` and ``dt_years`` broadcast against the returns (a scalar, or one value
-    per day). A day that would take the fund below zero is floored at −100 %: a fund
-    cannot owe money, it is wiped out.
+    per day). ``fee_dt_years``, if given, is the accrual period of the expense ratio
+    (e.g. calendar days/365) while rate and spread accrue over ``dt_years`` (e.g.
+    calendar days/360, the money-market convention). A day that would take the fund below
+    zero is floored at −100 %: a fund cannot owe money, it is wiped out.
 
     Returns
     -------
@@ -108,7 +111,12 @@ def fund_returns(
         r_f = L·r + carry·dt, floored at −1 (see :class:`FundTerms`).
     """
     r = np.asarray(underlying_returns, dtype=np.float64)
-    carry = terms.carry_annual(rate_annual) * np.asarray(dt_years, dtype=np.float64)
+    dt = np.asarray(dt_years, dtype=np.float64)
+    if fee_dt_years is None:
+        carry = terms.carry_annual(rate_annual) * dt
+    else:  # financing on one day count (act/360), the fee on another (act/365)
+        fin = terms.carry_annual(rate_annual) + terms.expense_ratio
+        carry = fin * dt - terms.expense_ratio * np.asarray(fee_dt_years, dtype=np.float64)
     out = terms.leverage * r + carry
     return np.maximum(out, -1.0)
 
@@ -166,3 +174,13 @@ def nav_path_reference(
         nav = max(nav + pnl + interest - spread - fee, 0.0)
         out.append(nav)
     return out
+
+
+def discount_to_money_market_yield(discount_annual: ArrayLike, days: int = 91) -> FloatArray:
+    """A T-bill discount yield d (e.g. ^IRX/100) as a money-market (act/360) yield.
+
+    A bill bought at 1 − d·days/360 pays 1, so the act/360 simple yield is
+    360·d / (360 − d·days). ^IRX quotes the 13-week (91-day) discount rate.
+    """
+    d = np.asarray(discount_annual, dtype=np.float64)
+    return np.asarray(360.0 * d / (360.0 - d * days), dtype=np.float64)

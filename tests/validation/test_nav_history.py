@@ -1,0 +1,179 @@
+"""The NAV engine against real TQQQ and SOXL history (../shared/data/us-adjclose-1993-2026).
+
+Underlying: QQQ (Nasdaq-100; its adjusted closes include dividends) and SOXX (semis; both
+SOXX and SOXL track the ICE semiconductor index since mid/late 2021, FACTS.md). Rate:
+^IRX, the 13-week T-bill discount yield, of the previous close.
+
+Three models of the fund's day:
+
+* ``recipe`` — the usual synthetic series: 3·r − [2·(^IRX + 0.40%) + ER]/252 per
+  trading day. Issue 4 says it is about 5% off TQQQ's 2015–2024 growth.
+* ``modelled`` — what the recipe leaves out: ^IRX converted from a discount yield to the
+  money-market yield a swap pays (360·d/(360 − 91·d)), financing accrued act/360 over
+  calendar days (weekends and holidays cost money), the fee accrued act/365.
+* ``fitted`` — ``modelled`` with the spread fitted on 2011–2014 only, tested on 2015–2024.
+
+Results are written to test-artifacts/nav_history.json and quoted in docs/decay.md.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import brentq
+
+from gaemi.core.decay import closed_form_value
+from gaemi.core.nav import FundTerms, discount_to_money_market_yield, fund_returns
+
+# Expense ratios from the default universe (src/gaemi/data/defaults/universe.csv, 2026-06-01
+# snapshot of leveragedposition.com): TQQQ 0.82%, SOXL 0.75%.
+TQQQ_ER = 0.0082
+SOXL_ER = 0.0075
+RECIPE_SPREAD = 0.004  # issue 4: "financing at the rate plus a fixed 0.40% spread"
+
+
+def load(shared: Path, fund: str, underlying: str) -> pd.DataFrame:
+    d = shared / "us-adjclose-1993-2026"
+
+    def rd(t: str) -> pd.Series:
+        return pd.read_csv(d / f"{t}.csv", parse_dates=["Date"]).set_index("Date")["Close"]
+
+    df = pd.concat({"f": rd(fund), "u": rd(underlying), "irx": rd("IDX_IRX")}, axis=1, sort=True)
+    df["irx"] = df["irx"].ffill()
+    return df.dropna(subset=["f", "u"])
+
+
+def sim_ratio(df: pd.DataFrame, start: str, end: str, terms: FundTerms, mode: str) -> float:
+    """Simulated fund growth over [start, end] divided by the real fund's growth."""
+    x = df.loc[start:end]
+    r = x["u"].pct_change().iloc[1:].to_numpy()
+    disc = (x["irx"].shift(1).iloc[1:] / 100.0).to_numpy()
+    if mode == "recipe":
+        rf = fund_returns(r, terms, disc, 1.0 / 252)
+    else:
+        days = x.index.to_series().diff().dt.days.iloc[1:].to_numpy()
+        rate = discount_to_money_market_yield(disc)
+        rf = fund_returns(r, terms, rate, days / 360.0, days / 365.0)
+    actual = float(x["f"].iloc[-1] / x["f"].iloc[0])
+    return float(np.prod(1.0 + rf)) / actual
+
+
+def per_year(df: pd.DataFrame, first: int, last: int, terms: FundTerms, mode: str) -> dict:
+    out = {}
+    for y in range(first, last + 1):
+        prev = df.index[df.index < f"{y}-01-01"]
+        start = str(prev[-1].date()) if len(prev) else f"{y}-01-01"
+        out[str(y)] = sim_ratio(df, start, f"{y}-12-31", terms, mode) - 1.0
+    return out
+
+
+@pytest.fixture(scope="module")
+def report(shared_data: Path) -> dict:
+    tq = load(shared_data, "TQQQ", "QQQ")
+    so = load(shared_data, "SOXL", "SOXX")
+    test_window = ("2015-01-05", "2024-12-31")
+    fit_window = ("2011-01-03", "2014-12-31")
+    out: dict = {"tqqq_actual_growth": float(tq.loc["2024-12-31", "f"] / tq.loc["2015-01-05", "f"])}
+    recipe = FundTerms(3, TQQQ_ER, RECIPE_SPREAD, "TQQQ")
+    out["recipe_err"] = sim_ratio(tq, *test_window, recipe, "recipe") - 1
+    out["modelled_err"] = sim_ratio(tq, *test_window, recipe, "modelled") - 1
+    spread = brentq(
+        lambda s: sim_ratio(tq, *fit_window, FundTerms(3, TQQQ_ER, s), "modelled") - 1,
+        -0.03,
+        0.03,
+    )
+    fitted = FundTerms(3, TQQQ_ER, spread, "TQQQ")
+    out["fitted_spread_2011_2014"] = spread
+    out["fitted_err"] = sim_ratio(tq, *test_window, fitted, "modelled") - 1
+    out["per_year_err_modelled"] = per_year(tq, 2015, 2024, recipe, "modelled")
+    out["per_year_err_fitted"] = per_year(tq, 2015, 2024, fitted, "modelled")
+    out["per_year_err_recipe"] = per_year(tq, 2015, 2024, recipe, "recipe")
+    soxl = FundTerms(3, SOXL_ER, RECIPE_SPREAD, "SOXL")
+    end_s = str(so.index[-1].date())
+    out["soxl_window"] = f"2021-09-01..{end_s}"
+    out["soxl_actual_growth"] = float(so["f"].iloc[-1] / so.loc["2021-09-01":, "f"].iloc[0])
+    out["soxl_modelled_err"] = sim_ratio(so, "2021-09-01", end_s, soxl, "modelled") - 1
+    out["soxl_recipe_err"] = sim_ratio(so, "2021-09-01", end_s, soxl, "recipe") - 1
+    out["soxl_per_year_err_modelled"] = per_year(so, 2022, 2025, soxl, "modelled")
+    out["rolling_6m_closed_form"] = rolling_closed_form(tq, recipe)
+    (Path(__file__).resolve().parents[2] / "test-artifacts").mkdir(exist_ok=True)
+    path = Path(__file__).resolve().parents[2] / "test-artifacts" / "nav_history.json"
+    path.write_text(json.dumps(out, indent=1))
+    print(json.dumps(out, indent=1))
+    return out
+
+
+def rolling_closed_form(df: pd.DataFrame, terms: FundTerms) -> dict:
+    """Avellaneda–Zhang on 126-day windows (step 21) of real QQQ vs real TQQQ, 2011–2024."""
+    x = df.loc["2011-01-03":"2024-12-31"]
+    lg = np.log1p(x["u"].pct_change().to_numpy()[1:])
+    fund = x["f"].to_numpy()
+    und = x["u"].to_numpy()
+    rate = discount_to_money_market_yield(x["irx"].shift(1).to_numpy()[1:] / 100.0)
+    errs = []
+    for s in range(0, len(lg) - 126, 21):
+        e = s + 126
+        carry = float(np.mean(terms.carry_annual(rate[s:e])))
+        cf = closed_form_value(3.0, und[e] / und[s], np.sum(lg[s:e] ** 2), carry, 126 / 252)
+        errs.append(float(cf) / (fund[e] / fund[s]) - 1.0)
+    a = np.asarray(errs)
+    return {
+        "windows": len(a),
+        "median_err": float(np.median(a)),
+        "median_abs_err": float(np.median(np.abs(a))),
+        "p05_err": float(np.quantile(a, 0.05)),
+        "p95_err": float(np.quantile(a, 0.95)),
+        "max_abs_err": float(np.max(np.abs(a))),
+    }
+
+
+def test_tqqq_actual_growth_matches_issue(report: dict) -> None:
+    # Issue 4: TQQQ's adjusted closes give about 21.4x from 2015-01-05 to 2024-12-31.
+    assert report["tqqq_actual_growth"] == pytest.approx(21.4, rel=0.01)
+
+
+def test_recipe_is_about_five_percent_off(report: dict) -> None:
+    # Issue 4: "the usual synthetic-series recipe … is about 5% off on the same window".
+    assert 0.03 < report["recipe_err"] < 0.07
+
+
+def test_modelled_beats_the_recipe(report: dict) -> None:
+    # Day counts and the money-market rate close part of the gap (measured: +4.3% vs +5.5%).
+    # This does NOT reach the issue's 2% goal; see docs/decay.md.
+    assert abs(report["modelled_err"]) < abs(report["recipe_err"])
+    assert abs(report["modelled_err"]) < 0.05
+
+
+def test_spread_fitted_on_2011_2014(report: dict) -> None:
+    # Fitted in the zero-rate years the spread is small (~0.25%); out of sample it
+    # underprices 2020–2024 financing (measured +7.7%): reported, not hidden.
+    assert 0.0 < report["fitted_spread_2011_2014"] < 0.005
+    assert abs(report["fitted_err"]) < 0.10
+
+
+def test_per_year_tracking(report: dict) -> None:
+    # Every calendar year 2015–2024 within 2.5% (measured worst: 2020 and 2022, ~+1.5%).
+    assert max(abs(v) for v in report["per_year_err_modelled"].values()) < 0.025
+
+
+def test_soxl_since_2021_09(report: dict) -> None:
+    # SOXL from SOXX since both track the ICE index (FACTS.md). Stated tolerance: 10% over
+    # the ~5-year window, 3.5% in any calendar year (measured +8.1% and at most +2.9%):
+    # SOXX is an ETF with its own fee and capping, not the fund's index (SANITY.md:
+    # SOXL/SOXX daily tracking is looser than TQQQ/QQQ).
+    assert abs(report["soxl_modelled_err"]) < 0.10
+    assert abs(report["soxl_modelled_err"]) < abs(report["soxl_recipe_err"])
+    assert max(abs(v) for v in report["soxl_per_year_err_modelled"].values()) < 0.035
+
+
+def test_rolling_closed_form(report: dict) -> None:
+    # Avellaneda–Zhang with realised variance on real 6-month windows (measured: median
+    # |error| 0.16%, 5–95% range −0.3%…+1.0%, worst 3.5%).
+    r = report["rolling_6m_closed_form"]
+    assert r["windows"] > 150
+    assert r["median_abs_err"] < 0.005
+    assert r["max_abs_err"] < 0.05
