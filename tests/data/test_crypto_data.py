@@ -1,0 +1,222 @@
+"""Crypto config YAML and population files: the shipped default loads, bad input is one line."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from gaemi.core.crypto import LONG, SHORT
+from gaemi.data.crypto import (
+    crypto_config_from_dict,
+    default_config_path,
+    load_crypto_config,
+    load_population,
+)
+from gaemi.errors import GaemiInputError
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(default_config_path().read_text(encoding="utf-8"))
+    return data
+
+
+def test_default_config_loads_with_sources(raw: dict[str, Any]) -> None:
+    cfg = load_crypto_config()
+    assert cfg.asset_names[0] == "BTC"
+    # FACTS.md (f): open interest $217B before the crash
+    assert cfg.v("open_interest_usd") == pytest.approx(217e9)
+    # FRED DEXKOUS 2025-10-10 = 1428.39 (../shared/data/fx-daily)
+    assert float(cfg.korea_params["usdkrw"].value) == pytest.approx(1428.39)
+    assert cfg.korea_params["usdkrw"].as_of == "2025-10-10"
+    for p in [*cfg.params.values(), *cfg.korea_params.values(), *cfg.calibration.values()]:
+        assert p.source.strip()
+        assert p.range[0] <= p.range[1]
+    m = cfg.market()
+    assert m.names == cfg.asset_names
+    np.testing.assert_allclose(m.beta_to_anchor[0], 1.0)
+
+
+def test_default_population_is_reproducible() -> None:
+    cfg = load_crypto_config()
+    a, da = cfg.population(n_per_side=500)
+    b, db = cfg.population(n_per_side=500)
+    np.testing.assert_array_equal(a.size_usd, b.size_usd)
+    assert da == db
+    # the drawn notional is the configured OI share × side fraction of $217B
+    oi = cfg.v("open_interest_usd")
+    expected_long = oi * cfg.v("long_frac_of_oi")
+    np.testing.assert_allclose(a.notional_usd(len(cfg.asset_names))[:, 0].sum(), expected_long)
+
+
+def _set(d: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    out = copy.deepcopy(d)
+    node = out
+    keys = path.split(".")
+    for k in keys[:-1]:
+        node = node[k]
+    if value is _DELETE:
+        del node[keys[-1]]
+    else:
+        node[keys[-1]] = value
+    return out
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "match"),
+    [
+        ("population.long_frac_of_oi.value", 0.9, r"outside its range \[0.02, 0.6\]"),
+        ("population.long_frac_of_oi.source", "", "source is empty"),
+        ("population.long_frac_of_oi.range", [1], "must be \\[low, high\\]"),
+        ("population.long_frac_of_oi", 0.1, "must be a mapping with value, source and range"),
+        ("population.colour", 1, "unknown field population.'colour'"),
+        ("market.depth_floor_frac", _DELETE, "market.depth_floor_frac is missing"),
+        ("assets.BTC.oi_share.value", 0.5, "oi_share sum to"),
+        ("assets.ALT.maintenance_margin_frac.value", 0.02, "0.02 x leverage_max 50 must be < 1"),
+        ("korea.weights.BTC.value", 0.3, "korea.weights sum to"),
+        ("korea.lending.bucket_weights.value", [0.5, 0.5], "same length"),
+        ("korea.usdkrw.value", "abc", "is not a number"),
+        ("bogus", 1, "unknown field 'bogus'"),
+    ],
+)
+def test_bad_config_one_line(raw: dict[str, Any], path: str, value: Any, match: str) -> None:
+    with pytest.raises(GaemiInputError, match=match) as exc:
+        crypto_config_from_dict(_set(raw, path, value), "crypto.yaml")
+    msg = str(exc.value)
+    assert "\n" not in msg
+    assert msg.startswith("crypto.yaml")
+
+
+def test_first_asset_must_be_btc(raw: dict[str, Any]) -> None:
+    d = copy.deepcopy(raw)
+    d["assets"] = {k: d["assets"][k] for k in ("ETH", "BTC", "SOL", "ALT")}
+    with pytest.raises(GaemiInputError, match="first asset must be BTC"):
+        crypto_config_from_dict(d, "x.yaml")
+
+
+def test_bad_yaml_file(tmp_path: Path) -> None:
+    p = tmp_path / "bad.yaml"
+    p.write_text("population: [1, 2\n", encoding="utf-8")
+    with pytest.raises(GaemiInputError, match=r"bad\.yaml line 2: not valid YAML"):
+        load_crypto_config(p)
+    with pytest.raises(GaemiInputError, match="does not exist"):
+        load_crypto_config(tmp_path / "missing.yaml")
+
+
+# ------------------------------------------------------------------ population files
+HEADER = "asset,side,leverage,entry_price_usd,size_usd,maintenance_margin_frac\n"
+
+
+def _write(tmp_path: Path, body: str, header: str = HEADER, name: str = "pop.csv") -> Path:
+    p = tmp_path / name
+    p.write_text(header + body, encoding="utf-8")
+    return p
+
+
+def test_population_file_reads(tmp_path: Path) -> None:
+    cfg = load_crypto_config()
+    btc = cfg.price_usd["BTC"]
+    p = _write(tmp_path, f"BTC,long,10,{btc},1e6,0.005\neth,SHORT,5,{cfg.price_usd['ETH']},2e6,\n")
+    pop = load_population(p, cfg)
+    assert len(pop) == 2
+    np.testing.assert_array_equal(pop.side, [LONG, SHORT])
+    np.testing.assert_array_equal(pop.asset, [0, 1])
+    # long 10x at the current price, mm 0.5 %: liquidation at 1 - 0.1 + 0.005 = 0.905
+    assert float(pop.liquidation_frac()[0]) == pytest.approx(0.905)
+    # a blank maintenance margin takes the asset's (ETH 0.4 % in the default config)
+    assert float(pop.maintenance_margin_frac[1]) == pytest.approx(
+        cfg.av("ETH", "maintenance_margin_frac")
+    )
+
+
+def test_population_parquet(tmp_path: Path) -> None:
+    cfg = load_crypto_config()
+    df = pd.DataFrame(
+        {
+            "asset": ["ALT"],
+            "side": ["long"],
+            "leverage": [3.0],
+            "entry_frac": [1.0],
+            "size_usd": [5.0],
+        }
+    )
+    p = tmp_path / "pop.parquet"
+    df.to_parquet(p)
+    pop = load_population(p, cfg)
+    assert len(pop) == 1
+    # ALT has no price in the config: entry_price_usd would be refused, entry_frac works
+    bad = df.drop(columns="entry_frac").assign(entry_price_usd=[1.0])
+    bad.to_parquet(p)
+    with pytest.raises(GaemiInputError, match=r"pop\.parquet line 1: entry_price_usd needs"):
+        load_population(p, cfg)
+
+
+@pytest.mark.parametrize(
+    ("row", "match"),
+    [
+        ("BTC,long,0,100000,1e6,", "pop.csv line 2: leverage = 0 must be > 0"),
+        ("BTC,long,-3,100000,1e6,", "pop.csv line 2: leverage = -3 must be > 0"),
+        ("BTC,long,10,100000,-5,", "pop.csv line 2: size_usd = -5 must be >= 0"),
+        ("BTC,long,10,100000,1e6,0.2", "line 2: liquidation above entry for a long"),
+        ("BTC,short,10,100000,1e6,0.2", "line 2: liquidation below entry for a short"),
+        ("BTC,sideways,10,100000,1e6,", "side = 'sideways' must be long or short"),
+        ("DOGE,long,10,1,1e6,", "asset = 'DOGE' is not in the config"),
+        ("BTC,long,,100000,1e6,", "line 2: leverage is empty"),
+        ("BTC,long,ten,100000,1e6,", "line 2: leverage = 'ten' is not a number"),
+    ],
+)
+def test_bad_population_rows(tmp_path: Path, row: str, match: str) -> None:
+    cfg = load_crypto_config()
+    p = _write(tmp_path, row + "\n")
+    with pytest.raises(GaemiInputError, match=match) as exc:
+        load_population(p, cfg)
+    assert "\n" not in str(exc.value)
+
+
+def test_explicit_liquidation_price_checked(tmp_path: Path) -> None:
+    cfg = load_crypto_config()
+    header = (
+        "asset,side,leverage,entry_price_usd,size_usd,maintenance_margin_frac,"
+        "liquidation_price_usd\n"
+    )
+    # long 10x at 100,000 with mm 0.5 %: the formula gives 90,500
+    ok = _write(tmp_path, "BTC,long,10,100000,1,0.005,90500\n", header)
+    assert len(load_population(ok, cfg)) == 1
+    above = _write(tmp_path, "BTC,long,10,100000,1,0.005,101000\n", header)
+    with pytest.raises(GaemiInputError, match="is above the entry 100000 for a long"):
+        load_population(above, cfg)
+    off = _write(tmp_path, "BTC,long,10,100000,1,0.005,80000\n", header)
+    with pytest.raises(GaemiInputError, match="disagrees with entry"):
+        load_population(off, cfg)
+
+
+def test_population_file_structure_errors(tmp_path: Path) -> None:
+    cfg = load_crypto_config()
+    with pytest.raises(GaemiInputError, match="missing column 'size_usd'"):
+        load_population(
+            _write(tmp_path, "BTC,long,10,1\n", "asset,side,leverage,entry_frac\n"), cfg
+        )
+    with pytest.raises(GaemiInputError, match="entry_price_usd or an entry_frac"):
+        load_population(_write(tmp_path, "BTC,long,10,1\n", "asset,side,leverage,size_usd\n"), cfg)
+    with pytest.raises(GaemiInputError, match="unknown column 'colour'"):
+        load_population(
+            _write(
+                tmp_path,
+                "BTC,long,10,1,1,red\n",
+                "asset,side,leverage,entry_frac,size_usd,colour\n",
+            ),
+            cfg,
+        )
+    with pytest.raises(GaemiInputError, match="no positions"):
+        load_population(_write(tmp_path, ""), cfg)
+    with pytest.raises(GaemiInputError, match="does not exist"):
+        load_population(tmp_path / "nope.csv", cfg)
