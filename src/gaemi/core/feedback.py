@@ -53,7 +53,7 @@ CB_LEVELS_FRAC: tuple[float, float, float] = (0.07, 0.13, 0.20)
 MIN_SHOCK_FRAC = -1.0
 
 
-def _slice(obj: T, sl: slice) -> T:
+def _slice(obj: T, sl: slice | np.ndarray[Any, np.dtype[np.intp]]) -> T:
     """A frozen parameter dataclass restricted to scenarios ``sl`` (length-1 params kept)."""
     changes: dict[str, Any] = {}
     for f in fields(obj):  # type: ignore[arg-type]
@@ -148,6 +148,16 @@ class StressModel:
             spx_beta=self.spx_beta if self.spx_beta.shape[0] == 1 else self.spx_beta[sl],
         )
 
+    def subset(self, index: ArrayLike) -> StressModel:
+        """The model restricted to the scenarios at ``index`` (integer array)."""
+        idx = np.asarray(index, dtype=np.intp)
+        return replace(
+            self,
+            participants=tuple(_slice(p, idx) for p in self.participants),
+            impact=_slice(self.impact, idx),
+            spx_beta=self.spx_beta if self.spx_beta.shape[0] == 1 else self.spx_beta[idx],
+        )
+
     def take(self, index: int) -> StressModel:
         """The model of scenario ``index`` alone."""
         return self.slice(slice(index, index + 1))
@@ -182,6 +192,32 @@ def _bounds(model: StressModel, d: FloatArray, n: int) -> FloatArray:
     return np.where(d < 0, -floor, model.ceiling_frac)
 
 
+def _crossing(
+    model: StressModel, d: FloatArray, s0c: FloatArray, pts: FloatArray
+) -> tuple[np.ndarray[Any, np.dtype[np.bool_]], FloatArray]:
+    """First stretch [pts_{j-1}, pts_j] where ψ turns <= 0, and the root on it (closed form)."""
+    n = pts.shape[0]
+    flow = d[:, None] * model.total_flow_usd(d[:, None] * pts)
+    absf = np.maximum(flow, 0.0)
+    psi = s0c[:, None] + model.impact.impact_frac(absf) - pts
+    neg = psi[:, 1:] <= 0.0
+    found: np.ndarray[Any, np.dtype[np.bool_]] = np.asarray(neg.any(axis=1), dtype=bool)
+    j = 1 + np.argmax(neg, axis=1)
+    rows = np.arange(n)
+    a, b = pts[rows, j - 1], pts[rows, j]
+    fa, fb = absf[rows, j - 1], absf[rows, j]
+    width = b - a
+    beta = np.where(width > 0, (fb - fa) / np.where(width > 0, width, 1.0), 0.0)
+    gamma = fa + beta * (s0c - a)
+    u = model.impact.piece_root(gamma, beta)
+    s = np.clip(s0c + np.nan_to_num(u, nan=np.inf), a, b)
+    return found, s
+
+
+#: Kinks tried for every scenario before the rest are tried for the unsettled ones only.
+_FIRST_BLOCK = 3
+
+
 def _solve_chunk(model: StressModel, r0: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Fast exact kernel for one chunk: (final move, runaway flag as 0/1)."""
     n = r0.shape[0]
@@ -196,20 +232,16 @@ def _solve_chunk(model: StressModel, r0: FloatArray) -> tuple[FloatArray, FloatA
     sk = sk[:, : int(inside.sum(axis=1).max(initial=0))]  # drop columns no row needs
     pts = np.concatenate([s0c[:, None], sk, s_end[:, None]], axis=1)
     pts = np.where(np.isinf(pts), s_end[:, None], pts)
-    flow = d[:, None] * model.total_flow_usd(d[:, None] * pts)
-    absf = np.maximum(flow, 0.0)
-    psi = s0c[:, None] + model.impact.impact_frac(absf) - pts
-    neg = psi[:, 1:] <= 0.0
-    found = neg.any(axis=1)
-    j = 1 + np.argmax(neg, axis=1)
-    rows = np.arange(n)
-    a, b = pts[rows, j - 1], pts[rows, j]
-    fa, fb = absf[rows, j - 1], absf[rows, j]
-    width = b - a
-    beta = np.where(width > 0, (fb - fa) / np.where(width > 0, width, 1.0), 0.0)
-    gamma = fa + beta * (s0c - a)
-    u = model.impact.piece_root(gamma, beta)
-    s = np.clip(s0c + np.nan_to_num(u, nan=np.inf), a, b)
+    if pts.shape[1] <= _FIRST_BLOCK + 2:
+        found, s = _crossing(model, d, s0c, pts)
+    else:
+        # most scenarios settle before their third kink: try those first, then the rest
+        found, s = _crossing(model, d, s0c, pts[:, : _FIRST_BLOCK + 1])
+        rest = np.flatnonzero(~found)
+        if rest.size:
+            sub = model.subset(rest) if model.n_scenarios() > 1 else model
+            found_r, s_r = _crossing(sub, d[rest], s0c[rest], pts[rest])
+            found[rest], s[rest] = found_r, s_r
     s = np.where(found, s, s_end)
     final = np.where(r0 == 0.0, 0.0, d * s)
     runaway = np.where(found | (r0 == 0.0), 0.0, 1.0)
