@@ -38,3 +38,39 @@ def artifacts_dir() -> Path:
     d = REPO / "test-artifacts"
     d.mkdir(exist_ok=True)
     return d
+
+
+#: How Debian's chromium must be started here (no sandbox as root, no network chatter).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium_launch() -> dict[str, object]:
+    """Playwright ``chromium.launch`` keyword arguments for Debian's chromium.
+
+    Skips locally when chromium or Playwright is missing, fails in CI (``.ci/run`` installs
+    chromium; Playwright's own browser download does not work here).
+    """
+    import shutil
+
+    path = os.environ.get("GAEMI_CHROMIUM") or shutil.which("chromium")
+    missing = [] if path else ["the chromium executable"]
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the playwright package (extra dev)")
+    if missing:
+        msg = f"browser test needs {' and '.join(missing)}"
+        if os.environ.get("CI"):
+            pytest.fail(msg + " (.ci/run installs chromium)")
+        pytest.skip(msg)
+    return {"executable_path": path, "args": CHROMIUM_ARGS, "headless": True}
