@@ -18,6 +18,10 @@ MoveFrac = Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)]
 UsdAmount = Annotated[float, Field(ge=-1e13, le=1e13, allow_inf_nan=False)]
 #: A non-negative amount in USD up to $10 trillion.
 UsdAssets = Annotated[float, Field(ge=0.0, le=1e13, allow_inf_nan=False)]
+#: The same in a JSON body: strict, so ``true`` or ``"0.1"`` is refused rather than coerced.
+MoveFracJson = Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False, strict=True)]
+UsdAmountJson = Annotated[float, Field(ge=-1e13, le=1e13, allow_inf_nan=False, strict=True)]
+UsdAssetsJson = Annotated[float, Field(ge=0.0, le=1e13, allow_inf_nan=False, strict=True)]
 #: A fund ticker, an underlying id or group name.
 Name = Annotated[
     str, StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")

@@ -18,10 +18,12 @@ from gaemi.present.web.models import (
     ERROR_RESPONSES,
     MAX_MOVES,
     MoveFrac,
+    MoveFracJson,
     Name,
     StrictModel,
-    UsdAmount,
+    UsdAmountJson,
     UsdAssets,
+    UsdAssetsJson,
     clean,
 )
 
@@ -32,8 +34,8 @@ if TYPE_CHECKING:
 router = APIRouter(prefix="/api/flows", tags=["flows"], responses=ERROR_RESPONSES)
 
 GroupBy = Literal["fund", "underlying", "group", "issuer", "holder", "total"]
-Leverage = Annotated[float, Field(ge=-5.0, le=5.0, allow_inf_nan=False)]
-Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+Leverage = Annotated[float, Field(ge=-5.0, le=5.0, allow_inf_nan=False, strict=True)]
+Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False, strict=True)]
 
 
 # ---------------------------------------------------------------- request models
@@ -81,7 +83,7 @@ class HypotheticalFund(StrictModel):
     """A what-if fund: signed leverage, assets, underlying, Korean share."""
 
     leverage: Leverage = Field(description="Signed daily leverage (3, 2, −1, −3); not 0 or 1.")
-    aum_usd: UsdAssets = Field(description="Start-of-day net assets, USD.")
+    aum_usd: UsdAssetsJson = Field(description="Start-of-day net assets, USD.")
     underlying_id: Name = "HYP"
     korean_share: Share | None = Field(None, description="Korean-held fraction, 0–1.")
 
@@ -89,17 +91,17 @@ class HypotheticalFund(StrictModel):
 class FlowRequest(StrictModel):
     """A full what-if: own funds or the default universe, holdings, creations, moves."""
 
-    moves_frac: list[MoveFrac] = Field(
+    moves_frac: list[MoveFracJson] = Field(
         min_length=1, max_length=MAX_MOVES, description="Moves of every underlying, fractions."
     )
     funds: list[HypotheticalFund] | None = Field(
         None, max_length=200, description="Hypothetical funds instead of the universe."
     )
-    korean_aum_usd: UsdAssets | None = None
-    korean_holdings_usd: dict[Name, UsdAssets] = Field(
+    korean_aum_usd: UsdAssetsJson | None = None
+    korean_holdings_usd: dict[Name, UsdAssetsJson] = Field(
         default_factory=dict, max_length=200, description="Korean holdings per ticker, USD."
     )
-    creations_usd: dict[Name, UsdAmount] = Field(
+    creations_usd: dict[Name, UsdAmountJson] = Field(
         default_factory=dict,
         max_length=200,
         description="Net creations per ticker, USD (negative for redemptions).",
@@ -111,13 +113,13 @@ class FlowRequest(StrictModel):
 class ProjectedRequest(StrictModel):
     """Intraday: each underlying's move so far today; others unchanged."""
 
-    moves_frac_by_underlying: dict[Name, MoveFrac] = Field(
+    moves_frac_by_underlying: dict[Name, MoveFracJson] = Field(
         min_length=1,
         max_length=50,
         description='Move so far per underlying id or group, e.g. {"NDX": -0.031}.',
     )
-    korean_aum_usd: UsdAssets | None = None
-    creations_usd: dict[Name, UsdAmount] = Field(default_factory=dict, max_length=200)
+    korean_aum_usd: UsdAssetsJson | None = None
+    creations_usd: dict[Name, UsdAmountJson] = Field(default_factory=dict, max_length=200)
     by: GroupBy = "underlying"
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from gaemi.present.web.deps import State
 from gaemi.present.web.limits import run_bounded
-from gaemi.present.web.models import ERROR_RESPONSES, MoveFrac, Name, StrictModel, clean
+from gaemi.present.web.models import ERROR_RESPONSES, MoveFracJson, Name, StrictModel, clean
 from gaemi.present.web.routers.meta import default_market
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def default_rules() -> Any:
 class StatusRequest(StrictModel):
     """Today's moves so far, overriding the snapshot's (``{"NDX": -0.031}``)."""
 
-    moves_frac_by_underlying: dict[Name, MoveFrac] = Field(default_factory=dict, max_length=50)
+    moves_frac_by_underlying: dict[Name, MoveFracJson] = Field(default_factory=dict, max_length=50)
 
 
 class IndicatorOut(BaseModel):
