@@ -1,15 +1,13 @@
 """The dashboard in a real headless Chromium: sliders drive the ladder, table and chart.
 
 The server runs in a thread on a free 127.0.0.1 port and stops with the fixture. The
-browser is Debian's ``chromium`` driven by Playwright (never Playwright's own download);
-without it the tests skip locally and fail in CI (``CI`` set), where ``.ci/run`` installs
-it. A screenshot is left in ``test-artifacts/dashboard.png``.
+browser is Debian's ``chromium`` driven by Playwright (the ``chromium_launch`` fixture of
+``tests/conftest.py``: skipped locally without it, a failure in CI, where ``.ci/run``
+installs it). A screenshot is left in ``test-artifacts/dashboard.png``.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import threading
 import time
@@ -23,36 +21,6 @@ import pytest
 from gaemi.present.cli.common import format_usd
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-]
-
-
-def chromium_path() -> str:
-    """Debian's chromium (or ``$GAEMI_CHROMIUM``); skip locally, fail in CI without it."""
-    path = os.environ.get("GAEMI_CHROMIUM") or shutil.which("chromium")
-    missing = []
-    if not path:
-        missing.append("the chromium executable")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the playwright package (extra dev)")
-    if missing:
-        msg = f"browser test needs {' and '.join(missing)}"
-        if os.environ.get("CI"):
-            pytest.fail(msg + " (.ci/run installs chromium)")
-        pytest.skip(msg)
-    assert path is not None
-    return path
 
 
 def free_port() -> int:
@@ -88,17 +56,14 @@ def server() -> Iterator[str]:
 
 
 @pytest.fixture
-def page(server: str, tmp_path: Path) -> Iterator[Any]:
+def page(server: str, tmp_path: Path, chromium_launch: dict[str, Any]) -> Iterator[Any]:
     """A fresh Chromium profile and page; console errors are collected on ``page.errors``."""
-    exe = chromium_path()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(
             str(tmp_path / "profile"),
-            executable_path=exe,
-            headless=True,
-            args=CHROMIUM_ARGS,
+            **chromium_launch,
             viewport={"width": 1280, "height": 1100},
         )
         try:
