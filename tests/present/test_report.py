@@ -83,3 +83,29 @@ def test_report_bad_input(
 ) -> None:
     assert main(["report", "--no-html", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_decay_section_matches_closed_form(capsys: pytest.CaptureFixture[str]) -> None:
+    import math
+
+    import yaml
+
+    from gaemi.data.market import load_default_market
+
+    assert main(["report", "--format", "json", "--no-html"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    decay = next(s for s in doc["sections"] if s["key"] == "decay")
+    soxl = next(r for r in decay["tables"]["erosion"] if r["ticker"] == "SOXL")
+    sigma = load_default_market().latest("sox_vol_60d").value
+    vp = yaml.safe_load(
+        (
+            Path(__file__).resolve().parents[2] / "src/gaemi/data/defaults/vol_params.yaml"
+        ).read_text()
+    )
+    rate, spread = vp["financing"]["rate_annual"], vp["financing"]["spread_annual"]
+    # Avellaneda & Zhang: 1 − exp(−(L²−L)/2·σ²·T + carry·T), L = 3, T = 0.5,
+    # carry = (1−L)·rate − (L−1)·spread − expense; SOXL expense 0.75% (universe.csv).
+    carry = -2 * rate - 2 * spread - 0.0075
+    expected = 1 - math.exp(-3 * sigma**2 * 0.5 + carry * 0.5)
+    assert soxl["vol_frac"] == pytest.approx(sigma)
+    assert soxl["loss_6m_flat_frac"] == pytest.approx(expected, rel=1e-9)

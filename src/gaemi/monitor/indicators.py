@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from gaemi.core.decay import closed_form_value
 from gaemi.core.universe import Universe
 from gaemi.data.market import MarketSnapshot, Observation
 from gaemi.errors import GaemiInputError
@@ -181,9 +182,10 @@ def growth_per_days(a: Observation, b: Observation, days: float = 60.0) -> float
 def sideways_decay(vol_annual: float, leverage: float = 3.0, years: float = 0.5) -> float:
     """Fraction lost by an L-times fund over ``years`` if the underlying ends flat.
 
-    1 − exp(−(L²−L)/2·σ²·T) (Avellaneda & Zhang 2010; DESIGN.md section 1).
+    1 − exp(−(L²−L)/2·σ²·T), volatility drag only (Avellaneda & Zhang 2010; DESIGN.md
+    section 1), from :func:`gaemi.core.decay.closed_form_value`.
     """
-    return 1.0 - math.exp(-(leverage**2 - leverage) / 2.0 * vol_annual**2 * years)
+    return 1.0 - float(closed_form_value(leverage, 1.0, vol_annual**2 * years))
 
 
 # --------------------------------------------------------------------------- indicators

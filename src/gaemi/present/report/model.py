@@ -187,6 +187,90 @@ def today_flow_section(
     )
 
 
+#: Funds shown in the decay outlook (the largest Korean favourites), if in the universe.
+DECAY_TICKERS: tuple[str, ...] = ("TQQQ", "SOXL", "SOXS", "SQQQ", "TSLL", "NVDL")
+
+
+def decay_section(universe: Universe, market: MarketSnapshot) -> Section:
+    """Sideways-market erosion of the big funds at their underlying's recent volatility.
+
+    The volatility is the snapshot's 60-day realised vol where it has one (NDX, SOX: the
+    same number the monitor's sideways indicator uses), else the embedded recent vol of
+    ``vol_params.yaml``; the ``vol_source`` column says which.
+
+    1 − exp(−(L²−L)/2·σ²·T + carry·T) for a flat underlying (Avellaneda & Zhang 2010), with
+    each fund's expense ratio and the embedded short rate and financing spread.
+    """
+    import numpy as np
+
+    from gaemi.core.decay import sideways_erosion
+    from gaemi.core.nav import FundTerms
+    from gaemi.data.returns import load_vol_defaults
+
+    vd = load_vol_defaults()
+    rows = []
+    tickers = universe.ticker.tolist()
+    for t in DECAY_TICKERS:
+        if t not in tickers:
+            continue
+        i = tickers.index(t)
+        uid = str(universe.underlying_id[i])
+        if uid not in vd.underlyings:
+            continue
+        key = f"{uid.lower()}_vol_60d"
+        if market.has(key):
+            o = market.latest(key)
+            sigma, vol_src = o.value, f"60-day realised, {o.as_of}"
+        else:
+            sigma, vol_src = vd.underlyings[uid].recent_vol_annual, f"recent, {vd.as_of}"
+        er = float(universe.expense_ratio[i])
+        terms = FundTerms(
+            float(universe.leverage[i]), 0.0 if np.isnan(er) else er, vd.spread_annual, t
+        )
+        row: dict[str, object] = {
+            "ticker": t,
+            "leverage": float(universe.leverage[i]),
+            "underlying_id": uid,
+            "vol_frac": sigma,
+            "vol_source": vol_src,
+            "aum_usd": float(universe.aum_usd[i]),
+        }
+        for months in (3, 6):
+            loss = float(sideways_erosion(terms, sigma, months / 12.0, vd.rate_annual))
+            row[f"loss_{months}m_flat_frac"] = loss
+        row["aum_lost_6m_flat_usd"] = -row["loss_6m_flat_frac"] * row["aum_usd"]  # type: ignore[operator]
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    worst = df.sort_values("loss_6m_flat_frac", ascending=False).iloc[0] if len(df) else None
+    summary = (
+        "If the underlyings end six months flat at their recent volatility, "
+        + (
+            f"{worst['ticker']} loses {worst['loss_6m_flat_frac']:.0%} of its value "
+            f"(σ = {worst['vol_frac']:.0%} a year)"
+            if worst is not None
+            else "no fund is shown"
+        )
+        + "; the table gives 3 and 6 months for each big fund."
+    )
+    return Section(
+        "decay",
+        "Decay outlook in a sideways market",
+        summary,
+        {"erosion": df},
+        (
+            (
+                "vol: the snapshot's 60-day realised vol (market_derived.yaml) for NDX and SOX, "
+                f"else vol_params.yaml recent vol as of {vd.as_of} (scripts/build_vol_params.py)"
+            ),
+            (
+                f"short rate {vd.rate_annual:.2%} ({vd.rate_source}); financing spread "
+                f"{vd.spread_annual:.2%} ({vd.spread_source})"
+            ),
+            "erosion = 1 − exp(−(L²−L)/2·σ²·T + carry·T) (Avellaneda & Zhang 2010)",
+        ),
+    )
+
+
 def build_report(
     universe: Universe,
     market: MarketSnapshot,
@@ -199,7 +283,11 @@ def build_report(
     moves = dict(moves or {})
     indicators = tuple(compute_indicators(market, universe, rules, {"moves": moves}))
     status = composite_status(indicators, rules)
-    sections = [flows_section(universe), today_flow_section(universe, moves, market)]
+    sections = [
+        flows_section(universe),
+        today_flow_section(universe, moves, market),
+        decay_section(universe, market),
+    ]
     fx = market.latest("usdkrw_level") if market.has("usdkrw_level") else None
     notes = []
     ages = [i.age_days(report_date) for i in indicators if i.as_of is not None]
