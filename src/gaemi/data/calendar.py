@@ -8,6 +8,7 @@ here answer "when is the next US close, in ET and KST", "how many minutes to it"
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -36,7 +37,12 @@ def get_calendar(exchange: str = "XNYS") -> Any:
     if exchange not in EXCHANGES:
         raise GaemiInputError(f"exchange = {exchange!r} must be one of {', '.join(EXCHANGES)}")
     start = CALENDAR_START if exchange == "XNYS" else "1990-01-03"
-    return xc.get_calendar(exchange, start=start)
+    with warnings.catch_warnings():
+        # exchange-calendars 4.x trips pandas' deprecation warnings when it builds a
+        # calendar; third-party noise that is not ours to fix
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        return xc.get_calendar(exchange, start=start)
 
 
 def _aware(now: datetime | None) -> pd.Timestamp:

@@ -145,6 +145,8 @@ class Table:
     line_word: str = "line"
     notes: list[str] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+    #: Per numeric column: True where the file had no value (blank, '.', null).
+    nulls: dict[str, NDArray[np.bool_]] = field(default_factory=dict)
 
     def where(self, i: int) -> str:
         return f"{self.name} {self.line_word} {int(self.lines[i])}"
@@ -341,6 +343,7 @@ def _read_csv_slow(path: Path, name: str, layout: Layout, numeric: Sequence[str]
     other = [h for h in header if h not in numeric and h != layout.date_col]
     dates: list[date | None] = []
     nums: dict[str, list[float]] = {h: [] for h in numeric}
+    nulls: dict[str, list[bool]] = {h: [] for h in numeric}
     texts: dict[str, list[str]] = {h: [] for h in other}
     lines: list[int] = []
     first_data = 2 + layout.skip_after_header
@@ -369,6 +372,7 @@ def _read_csv_slow(path: Path, name: str, layout: Layout, numeric: Sequence[str]
             for h, i in num_idx.items():
                 try:
                     nums[h].append(parse_number(values[i], layout.numbers))
+                    nulls[h].append(values[i].strip() in _NULLS)
                 except ValueError:
                     raise GaemiInputError(
                         f"{name} line {lineno}: {h} = {values[i]!r} is not a number"
@@ -388,7 +392,14 @@ def _read_csv_slow(path: Path, name: str, layout: Layout, numeric: Sequence[str]
         cols[h] = np.asarray(nums[h], dtype=float)
     for h in other:
         cols[h] = np.asarray(texts[h], dtype=object)
-    return Table(name, header, cols, np.asarray(lines, dtype=np.int64), meta=dict(layout.meta))
+    return Table(
+        name,
+        header,
+        cols,
+        np.asarray(lines, dtype=np.int64),
+        meta=dict(layout.meta),
+        nulls={h: np.asarray(nulls[h], dtype=bool) for h in numeric},
+    )
 
 
 def _read_csv_fast(path: Path, name: str, layout: Layout, numeric: Sequence[str]) -> Table:
@@ -431,8 +442,10 @@ def _read_csv_fast(path: Path, name: str, layout: Layout, numeric: Sequence[str]
     cols: dict[str, NDArray[Any]] = {
         layout.date_col: dates.to_numpy(zero_copy_only=False).astype("datetime64[D]")
     }
+    nulls: dict[str, NDArray[np.bool_]] = {}
     for h in numeric:
         cols[h] = tbl.column(h).to_numpy(zero_copy_only=False).astype(float)
+        nulls[h] = np.asarray(tbl.column(h).is_null().to_numpy(zero_copy_only=False), dtype=bool)
     for h in layout.header:
         if h not in cols:
             cols[h] = np.asarray(tbl.column(h).to_pylist(), dtype=object)
@@ -451,8 +464,9 @@ def _read_csv_fast(path: Path, name: str, layout: Layout, numeric: Sequence[str]
     keep = has_date
     if not keep.all():
         cols = {k: v[keep] for k, v in cols.items()}
+        nulls = {k: v[keep] for k, v in nulls.items()}
         lines = lines[keep]
-    return Table(name, layout.header, cols, lines, meta=dict(layout.meta))
+    return Table(name, layout.header, cols, lines, meta=dict(layout.meta), nulls=nulls)
 
 
 def _read_parquet(path: Path, name: str) -> Table:
@@ -468,6 +482,7 @@ def _read_parquet(path: Path, name: str) -> Table:
     header = list(tbl.column_names)
     date_cols = [h for h in header if _norm(h) in DATE_NAMES | {"asof", "aumasof"}]
     cols: dict[str, NDArray[Any]] = {}
+    nulls: dict[str, NDArray[np.bool_]] = {}
     for h in header:
         col = tbl.column(h)
         t = col.type
@@ -477,12 +492,13 @@ def _read_parquet(path: Path, name: str) -> Table:
             )
         elif pa.types.is_floating(t) or pa.types.is_integer(t) or pa.types.is_decimal(t):
             cols[h] = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False).astype(float)
+            nulls[h] = np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
         else:
             cols[h] = np.asarray(
                 ["" if v is None else str(v) for v in col.to_pylist()], dtype=object
             )
     lines = np.arange(1, tbl.num_rows + 1, dtype=np.int64)
-    return Table(name, header, cols, lines, line_word="row")
+    return Table(name, header, cols, lines, line_word="row", nulls=nulls)
 
 
 def _dates_from_text(table: Table, col: str) -> None:
@@ -510,12 +526,15 @@ def _numbers_from_text(table: Table, col: str) -> None:
     if values.dtype.kind == "f":
         return
     out = np.empty(len(values), dtype=float)
+    nul = np.zeros(len(values), dtype=bool)
     for i, v in enumerate(values):
         try:
             out[i] = parse_number(str(v), "plain")
+            nul[i] = str(v).strip() in _NULLS
         except ValueError:
             raise GaemiInputError(f"{table.where(i)}: {col} = {v!r} is not a number") from None
     table.columns[col] = out
+    table.nulls[col] = nul
 
 
 # ---------------------------------------------------------------------- validation
@@ -629,13 +648,29 @@ def _read_any(path: Path, name: str, numeric_of: Callable[[list[str]], list[str]
         numeric = numeric_of(table.header)
         for h in numeric:
             _numbers_from_text(table, h)
+        _refuse_literal_nan(table, numeric)
         return table
     if suffix not in (".csv", ".txt", ".tsv"):
         raise GaemiInputError(f"{name}: unknown format {suffix!r} (expected .csv or .parquet)")
     layout = _sniff(path, name, DATE_NAMES)
     numeric = numeric_of(layout.header)
     table = _read_csv_fast(path, name, layout, numeric)
+    _refuse_literal_nan(table, numeric)
     return table
+
+
+def _refuse_literal_nan(table: Table, numeric: Sequence[str]) -> None:
+    """A value written as NaN is an error; a blank field is "no value" and allowed."""
+    for h in numeric:
+        nul = table.nulls.get(h)
+        if nul is None:
+            continue
+        nan = np.isnan(table.columns[h]) & ~nul
+        if nan.any():
+            raise GaemiInputError(
+                f"{table.where(int(np.flatnonzero(nan)[0]))}: {h} = NaN is not allowed "
+                "(leave the field blank for no value)"
+            )
 
 
 def _price_columns(header: list[str], name: str) -> dict[str, str]:

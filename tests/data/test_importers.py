@@ -1,0 +1,352 @@
+"""Importers: every supported file of ../shared/data imports; bad files change nothing.
+
+Reference values are read off the files in ../shared/data (their PROVENANCE.md notes).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gaemi.data.importers import (
+    ImportOptions,
+    import_file,
+    iter_importable,
+    parse_number,
+    symbol_from_filename,
+)
+from gaemi.data.store import Store
+from gaemi.data.universe import default_universe_path, load_default_universe
+from gaemi.errors import GaemiInputError
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "s.duckdb")
+    yield s
+    s.close()
+
+
+def test_every_supported_shared_file_imports(shared_data: Path, tmp_path: Path) -> None:
+    seen = 0
+    for i, (f, kind, kw) in enumerate(iter_importable(shared_data)):
+        # one store per file: the same symbol from two sources would (rightly) conflict
+        with Store(tmp_path / f"{i}.duckdb") as s:
+            r = import_file(s, f, ImportOptions(kind=kind, **kw))
+            assert r.rows > 0, f
+            assert r.inserted == r.rows, f
+        seen += 1
+    # README.md table: all csv files but jgbcm_all.csv (Shift-JIS era dates; the ISO copy
+    # is imported instead) and us_market_holidays.csv (a holiday list, not a series)
+    assert seen == len(list(shared_data.rglob("*.csv"))) - 2
+
+
+def test_two_sources_of_one_symbol_conflict(shared_data: Path, store: Store) -> None:
+    """BTC-USD from two crypto files: overlapping dates with different columns/values are
+    refused unless the user chooses a rule, and the refusal writes nothing."""
+    import_file(store, shared_data / "crypto" / "BTC-USD_2014_2022.csv", ImportOptions("prices"))
+    before = store.checksum()
+    newer = shared_data / "crypto" / "BTC-USD_2020_2025.csv"
+    with pytest.raises(GaemiInputError, match="rows differ from the stored prices"):
+        import_file(store, newer, ImportOptions("prices"))
+    assert store.checksum() == before
+    r = import_file(store, newer, ImportOptions("prices", on_conflict="keep"))
+    # 2014-09-17..2022-02-14 stored; the newer file adds 2022-02-15..2025-12-30
+    assert r.inserted == len(pd.date_range("2022-02-15", "2025-12-30"))
+
+
+def test_yahoo_newest_first_tz_aware(shared_data: Path, store: Store) -> None:
+    f = shared_data / "us-letf-ohlcv-2024-2026" / "SOXS.csv"
+    r = import_file(store, f, ImportOptions(kind="prices"))
+    assert any("newest-first" in n for n in r.notes)
+    df = store.prices("SOXS")
+    assert df["date"].is_monotonic_increasing
+    # first data line of the file: "2026-01-02 00:00:00-05:00,2.91,2.91,2.69,2.75,457790628"
+    last = df.iloc[-1]
+    assert str(last["date"]) == "2026-01-02"
+    assert (last["open"], last["close"], last["volume"]) == (2.91, 2.75, 457790628)
+    assert len(df) == 502  # PROVENANCE.md rows
+
+
+def test_yfinance_three_row_header(shared_data: Path, store: Store) -> None:
+    r = import_file(
+        store, shared_data / "crypto" / "BTC-USD_2020_2025.csv", ImportOptions("prices")
+    )
+    assert r.series == ("BTC-USD",)  # from the Ticker row
+    df = store.prices("BTC-USD")
+    assert len(df) == 2191  # PROVENANCE.md rows
+    # file line 4: 2020-01-01,7200.17431640625,7254.33056640625,7174.9443359375,7194.89…
+    assert df.iloc[0]["close"] == pytest.approx(7200.17431640625)
+    assert df.iloc[0]["open"] == pytest.approx(7194.89208984375)
+
+
+def test_investing_korean_export(shared_data: Path, store: Store) -> None:
+    f = shared_data / "kospi-kr-rates" / "kospi_ohlcv_1996_2015_investing.csv"
+    import_file(store, f, ImportOptions("prices", symbol="^KS11"))
+    df = store.prices("^KS11").set_index("date")
+    # file line 2: "2015- 08- 28","1,937.67","1,932.39","1,938.61","1,927.39","446.75M"
+    row = df.loc[pd.Timestamp("2015-08-28").date()]
+    assert (row["close"], row["open"], row["high"], row["low"]) == (
+        1937.67,
+        1932.39,
+        1938.61,
+        1927.39,
+    )
+    assert row["volume"] == pytest.approx(446.75e6)
+    assert len(df) == 5000  # PROVENANCE.md rows
+
+
+def test_fred_blanks_are_skipped_and_counted(shared_data: Path, store: Store) -> None:
+    r = import_file(
+        store, shared_data / "fx-daily" / "DEXKOUS.csv", ImportOptions("macro", unit="KRW/USD")
+    )
+    # PROVENANCE.md: 11730 rows, 494 blank values (US holidays)
+    assert r.rows == 11730 - 494
+    assert any("494 blank values" in n for n in r.notes)
+    m = store.macro_series("DEXKOUS")
+    assert m["value"].iloc[-1] == 1509.86  # last line: 2026-03-27,1509.86
+    assert (m["unit"] == "KRW/USD").all()
+
+
+def test_wide_macro_table(shared_data: Path, store: Store) -> None:
+    import_file(
+        store,
+        shared_data / "jgb-yields" / "jgbcm_all_iso.csv",
+        ImportOptions("macro", symbol="JGB", unit="percent"),
+    )
+    ids = set(store.series_ids())
+    assert {"JGB.Y1", "JGB.Y10", "JGB.Y40"} <= ids
+    y10 = store.macro_series("JGB.Y10")
+    assert y10["value"].iloc[-1] == 2.690  # last line: 2026-06-30,…,Y10 = 2.690
+
+
+def test_real_file_import_twice_changes_nothing(shared_data: Path, store: Store) -> None:
+    f = shared_data / "korea-equities" / "005930.KS_2000_2026.csv"
+    import_file(store, f, ImportOptions("prices"))
+    before = store.checksum()
+    r = import_file(store, f, ImportOptions("prices"))
+    assert store.checksum() == before
+    assert (r.inserted, r.unchanged) == (0, 6601)  # PROVENANCE.md: 6601 rows
+
+
+def test_symbol_from_filename() -> None:
+    assert symbol_from_filename(Path("IDX_NDX.csv")) == "^NDX"
+    assert symbol_from_filename(Path("005930.KS_2000_2026.csv")) == "005930.KS"
+    assert symbol_from_filename(Path("BTC-USD_2014_2022.csv")) == "BTC-USD"
+    assert symbol_from_filename(Path("soxs.csv")) == "SOXS"
+
+
+def test_parse_number_styles() -> None:
+    assert parse_number("1,937.67", "investing") == 1937.67
+    assert parse_number("446.75M", "investing") == pytest.approx(446.75e6)
+    assert parse_number("-0.91%", "investing") == pytest.approx(-0.0091)
+    assert np.isnan(parse_number("", "plain"))
+    assert np.isnan(parse_number(".", "plain"))  # FRED's missing value
+    with pytest.raises(ValueError):
+        parse_number("abc", "plain")
+    with pytest.raises(ValueError):
+        parse_number("inf", "plain")
+
+
+def test_funds_round_trip_to_universe(store: Store) -> None:
+    """The embedded universe imported as fund snapshots gives back the same universe."""
+    r = import_file(store, default_universe_path(), ImportOptions("funds"))
+    ref = load_default_universe()
+    assert r.results[0].inserted == len(ref)  # one snapshot per fund
+    u = store.universe()
+    assert sorted(u.ticker) == sorted(ref.ticker)
+    a = dict(zip(u.ticker, u.aum_usd, strict=True))
+    k = dict(zip(u.ticker, u.korean_share, strict=True))
+    for t, aum, share in zip(ref.ticker, ref.aum_usd, ref.korean_share, strict=True):
+        assert a[t] == aum
+        assert (np.isnan(share) and np.isnan(k[t])) or k[t] == pytest.approx(share)
+    # universe.csv: TQQQ Korean holdings as of 2026-01-15, AUM as of 2026-06-01
+    i = list(u.ticker).index("TQQQ")
+    assert (u.aum_as_of[i], u.korean_as_of[i]) == ("2026-06-01", "2026-01-15")
+    # an older as_of cut-off sees no snapshot
+    with pytest.raises(GaemiInputError, match="no fund snapshots"):
+        store.universe("2020-01-01")
+
+
+def test_holdings_newer_snapshot_is_used(store: Store, tmp_path: Path) -> None:
+    import_file(store, default_universe_path(), ImportOptions("funds"))
+    h = tmp_path / "h.csv"
+    h.write_text("ticker,as_of,korean_held_usd,source\nTQQQ,2026-06-15,5e9,test\n")
+    import_file(store, h, ImportOptions("holdings"))
+    u = store.universe()
+    i = list(u.ticker).index("TQQQ")
+    assert u.korean_aum_usd[i] == pytest.approx(5e9)
+    assert u.korean_as_of[i] == "2026-06-15"
+    old = store.universe("2026-06-01")  # before the new holding: the 2026-01-15 figure
+    j = list(old.ticker).index("TQQQ")
+    assert old.korean_aum_usd[j] == pytest.approx(3.4e9)  # universe.csv
+
+
+def test_parquet_prices(store: Store, tmp_path: Path) -> None:
+    df = pd.DataFrame(
+        {
+            "Date": pd.to_datetime(["2024-01-03", "2024-01-02"]),
+            "Close": [2.0, 1.0],
+            "Volume": [10, 20],
+        }
+    )
+    p = tmp_path / "XYZ.parquet"
+    df.to_parquet(p)
+    r = import_file(store, p, ImportOptions("prices"))
+    assert r.series == ("XYZ",)
+    got = store.prices("XYZ")
+    assert got["close"].tolist() == [1.0, 2.0]
+
+
+# ---------------------------------------------------------------- malformed inputs
+GOOD = "Date,Open,High,Low,Close,Adj Close,Volume\n2020-01-02,1,2,0.5,1.5,1.5,100\n"
+
+
+def _text(tmp: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    p = tmp / name
+    p.write_bytes(text.encode(encoding))
+    return p
+
+
+def _funds(tmp: Path, rows: list[list[str]], header: list[str] | None = None) -> Path:
+    p = tmp / "funds.csv"
+    with p.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header or ["ticker", "leverage", "underlying_id", "aum_usd", "as_of"])
+        w.writerows(rows)
+    return p
+
+
+def _sparse(tmp: Path) -> Path:
+    p = tmp / "huge.csv"
+    with p.open("wb") as fh:
+        fh.write(GOOD.encode())
+        fh.truncate(5 * 1024**3)  # a sparse 5 GiB file: no disk used
+    return p
+
+
+def _bad_parquet(tmp: Path) -> Path:
+    p = tmp / "bad.parquet"
+    p.write_bytes(b"PAR1 this is not parquet")
+    return p
+
+
+MALFORMED = {
+    "truncated": ("prices", lambda t: _text(t, "A.csv", GOOD + "2020-01-03,1,2,0.")),
+    "latin1": (
+        "prices",
+        lambda t: _text(t, "A.csv", GOOD + "2020-01-03,1,2,0.5,1.5,1.5,9 é\n", "latin-1"),
+    ),
+    "utf16": ("prices", lambda t: _text(t, "A.csv", GOOD, "utf-16")),
+    "text_in_number": (
+        "prices",
+        lambda t: _text(t, "A.csv", GOOD + "2020-01-03,1,2,0.5,abc,1.5,1\n"),
+    ),
+    "future_date": ("prices", lambda t: _text(t, "A.csv", GOOD + "2099-01-03,1,2,0.5,1.5,1.5,1\n")),
+    "duplicate_date": ("prices", lambda t: _text(t, "A.csv", GOOD + GOOD.splitlines()[1] + "\n")),
+    "nan_close": ("prices", lambda t: _text(t, "A.csv", GOOD + "2020-01-03,1,2,0.5,NaN,1.5,1\n")),
+    "missing_close": ("prices", lambda t: _text(t, "A.csv", GOOD + "2020-01-03,1,2,0.5,,1.5,1\n")),
+    "inf_price": ("prices", lambda t: _text(t, "A.csv", GOOD + "2020-01-03,1,inf,0.5,1,1.5,1\n")),
+    "negative_volume": (
+        "prices",
+        lambda t: _text(t, "A.csv", GOOD + "2020-01-03,1,2,0.5,1,1,-5\n"),
+    ),
+    "bad_date": ("prices", lambda t: _text(t, "A.csv", GOOD + "2020-13-45,1,2,0.5,1,1,5\n")),
+    "ancient_date": ("prices", lambda t: _text(t, "A.csv", GOOD + "1700-01-04,1,2,0.5,1,1,5\n")),
+    "missing_date": ("prices", lambda t: _text(t, "A.csv", GOOD + ",1,2,0.5,1,1,5\n")),
+    "extra_field": ("prices", lambda t: _text(t, "A.csv", GOOD + "2020-01-03,1,2,0.5,1,1,5,7\n")),
+    "empty_file": ("prices", lambda t: _text(t, "A.csv", "")),
+    "header_only": ("prices", lambda t: _text(t, "A.csv", GOOD.splitlines()[0] + "\n")),
+    "no_date_column": ("prices", lambda t: _text(t, "A.csv", "Day,Close\n2020-01-02,1\n")),
+    "no_close_column": ("prices", lambda t: _text(t, "A.csv", "Date,Open\n2020-01-02,1\n")),
+    "unknown_column": ("prices", lambda t: _text(t, "A.csv", "Date,Close,Bid\n2020-01-02,1,1\n")),
+    "duplicate_column": (
+        "prices",
+        lambda t: _text(t, "A.csv", "Date,Close,Close\n2020-01-02,1,1\n"),
+    ),
+    "binary": ("prices", lambda t: _text(t, "A.csv", "Date,Close\n\x00\x01\x02\x03")),
+    "huge_5gb": ("prices", _sparse),
+    "bad_parquet": ("prices", _bad_parquet),
+    "wrong_extension": ("prices", lambda t: _text(t, "A.xlsx", GOOD)),
+    "missing_file": ("prices", lambda t: t / "nope.csv"),
+    "directory": ("prices", lambda t: t),
+    "macro_text": (
+        "macro",
+        lambda t: _text(t, "M.csv", "date,value\n2020-01-02,1\n2020-01-03,x\n"),
+    ),
+    "macro_nan": (
+        "macro",
+        lambda t: _text(t, "M.csv", "date,value\n2020-01-02,1\n2020-01-03,NaN\n"),
+    ),
+    "funds_nan_aum": ("funds", lambda t: _funds(t, [["AAA", "3", "NDX", "NaN", "2026-01-02"]])),
+    "funds_negative_aum": ("funds", lambda t: _funds(t, [["AAA", "3", "NDX", "-1", "2026-01-02"]])),
+    "funds_leverage_1": ("funds", lambda t: _funds(t, [["AAA", "1", "NDX", "1e9", "2026-01-02"]])),
+    "funds_no_as_of": (
+        "funds",
+        lambda t: _funds(
+            t, [["AAA", "3", "NDX", "1e9"]], ["ticker", "leverage", "underlying_id", "aum_usd"]
+        ),
+    ),
+    "funds_future_as_of": (
+        "funds",
+        lambda t: _funds(t, [["AAA", "3", "NDX", "1e9", "2099-01-02"]]),
+    ),
+    "funds_duplicate": (
+        "funds",
+        lambda t: _funds(t, [["AAA", "3", "NDX", "1e9", "2026-01-02"]] * 2),
+    ),
+    "holdings_share_above_1": (
+        "holdings",
+        lambda t: _text(t, "H.csv", "ticker,as_of,korean_share\nTQQQ,2026-01-02,1.5\n"),
+    ),
+    "holdings_duplicate": (
+        "holdings",
+        lambda t: _text(
+            t, "H.csv", "ticker,as_of,korean_held_usd\nA,2026-01-02,1\nA,2026-01-02,2\n"
+        ),
+    ),
+    "unknown_kind": ("bogus", lambda t: _text(t, "A.csv", GOOD)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_input_one_line_error_store_unchanged(
+    case: str, tmp_path: Path, store: Store
+) -> None:
+    seed = _text(tmp_path, "SEED.csv", GOOD)
+    import_file(store, seed, ImportOptions("prices"))
+    import_file(store, default_universe_path(), ImportOptions("funds"))
+    before = store.checksum()
+    kind, make = MALFORMED[case]
+    sub = tmp_path / "case"
+    sub.mkdir()
+    path = make(sub)
+    with pytest.raises(GaemiInputError) as exc:
+        import_file(store, path, ImportOptions(kind, symbol="A" if kind == "prices" else None))
+    msg = str(exc.value)
+    assert "\n" not in msg, msg
+    assert msg.strip()
+    assert len(msg) < 400, msg
+    assert store.checksum() == before
+
+
+def test_malformed_corpus_size() -> None:
+    assert len(MALFORMED) >= 25  # issue 5: a corpus of at least 25 malformed inputs
+
+
+def test_errors_name_file_and_line(tmp_path: Path, store: Store) -> None:
+    p = _text(tmp_path, "A.csv", GOOD + "2020-01-03,1,2,0.5,1,1,1\n2020-01-06,1,2,0.5,abc,1,1\n")
+    with pytest.raises(GaemiInputError, match=r"A.csv line 4: Close = 'abc' is not a number"):
+        import_file(store, p, ImportOptions("prices"))
+    p = _text(tmp_path, "B.csv", GOOD + "2020-01-02,1,2,0.5,1,1,1\n")
+    with pytest.raises(
+        GaemiInputError, match=r"B.csv line 3: symbol/date B 2020-01-02 duplicates line 2"
+    ):
+        import_file(store, p, ImportOptions("prices"))
+    p = _text(tmp_path, "C.csv", GOOD + "2099-01-02,1,2,0.5,1,1,1\n")
+    with pytest.raises(GaemiInputError, match=r"C.csv line 3: Date = 2099-01-02 is in the future"):
+        import_file(store, p, ImportOptions("prices"))

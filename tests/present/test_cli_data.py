@@ -1,0 +1,96 @@
+"""``gaemi data``: import, check, list, status, clock through the real command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gaemi.present.cli import COMMAND_MODULES, main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    rc = main(list(args))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_registered() -> None:
+    assert "data" in COMMAND_MODULES
+
+
+def test_import_check_list_status(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "s.duckdb")
+    soxs = str(shared_data / "us-adjclose-1993-2026" / "SOXS.csv")
+    rc, out, err = run(capsys, "data", "import", soxs, "--close-is-adjusted", "--db", db)
+    assert rc == 0, err
+    # PROVENANCE.md: SOXS.csv 2010-03-11 .. 2026-08-03, 4124 rows
+    assert "SOXS 2010-03-11..2026-08-03: 4124 rows — 4124 new" in out
+    rc, out, _ = run(capsys, "data", "import", soxs, "--close-is-adjusted", "--db", db)
+    assert rc == 0
+    assert "0 new, 0 replaced, 4124 unchanged" in out
+    rc, out, _ = run(capsys, "data", "check", "--db", db, "--format", "json")
+    assert rc == 0
+    rows = json.loads(out)
+    split = [r for r in rows if r["check"] == "split_jump" and r["series"] == "SOXS"]
+    assert split
+    assert split[0]["first_dates"] == "2026-05-26"
+    rc, out, _ = run(capsys, "data", "list", "--db", db, "--format", "json")
+    (rec,) = json.loads(out)
+    assert (rec["symbol"], rec["rows"], rec["last_date"]) == ("SOXS", 4124, "2026-08-03")
+    rc, out, _ = run(capsys, "data", "status", "--db", db, "--format", "json")
+    status = {r["table"]: r for r in json.loads(out)}
+    assert status["prices"]["rows"] == 4124
+    assert status["imports"]["rows"] == 1  # the second, no-op import is not logged
+
+
+def test_db_from_environment(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setenv("GAEMI_DB", str(tmp_path / "env.duckdb"))
+    f = str(shared_data / "fx-daily" / "DEXKOUS.csv")
+    rc, _, err = run(capsys, "data", "import", f, "--kind", "macro")
+    assert rc == 0, err
+    assert (tmp_path / "env.duckdb").is_file()
+    rc, out, _ = run(capsys, "data", "list", "--kind", "macro", "--format", "json")
+    assert json.loads(out)[0]["series_id"] == "DEXKOUS"
+
+
+def test_bad_file_one_line_rc2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "X.csv"
+    bad.write_text("Date,Close\n2020-01-02,1\n2020-01-03,abc\n")
+    rc, _out, err = run(capsys, "data", "import", str(bad), "--db", str(tmp_path / "s.duckdb"))
+    assert rc == 2
+    lines = [x for x in err.splitlines() if x.startswith("error:")]
+    assert lines == ["error: X.csv line 3: Close = 'abc' is not a number"]
+    assert "Traceback" not in err
+
+
+def test_check_file_without_store(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = str(shared_data / "kospi-kr-rates" / "kr10y_yield.csv")
+    rc, out, _ = run(capsys, "data", "check", f, "--kind", "macro", "--format", "json")
+    assert rc == 0
+    rows = json.loads(out)
+    # README.md: kr10y_yield has a 0.0 on 2010-09-28
+    assert any(r["check"] == "isolated_zero" and r["first_dates"] == "2010-09-28" for r in rows)
+
+
+def test_clock(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(capsys, "data", "clock", "--at", "2026-11-27T12:00-05:00", "--format", "json")
+    assert rc == 0
+    (rec,) = json.loads(out)
+    # NYSE closes at 13:00 ET the day after Thanksgiving = 03:00 KST next day
+    assert rec["us_close_et"].startswith("2026-11-27 13:00")
+    assert rec["us_close_kst"].startswith("2026-11-28 03:00")
+    assert rec["early_close"] is True
+    assert rec["minutes_to_us_close"] == 60.0
+
+
+def test_missing_store_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, _, err = run(capsys, "data", "status", "--db", str(tmp_path / "none.duckdb"))
+    assert rc == 2
+    assert err.strip().startswith("error: store")
+    assert "does not exist" in err
