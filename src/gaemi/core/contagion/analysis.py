@@ -1,0 +1,424 @@
+"""What a cascade run means: amplifying cycles, the narrative's steps, the fuse, reverse stress.
+
+* :func:`spectral_radius` — of the linearised change-propagation system (linear and
+  saturation edges at their slopes, close feedback at its local gain, rules excluded);
+  ρ ≥ 1 means a day's changes do not die out (an amplifying cycle).
+* :func:`step_verdicts` — whether each step of the narrative follows from the mechanics.
+* :func:`find_fuse` — the smallest scaling of the initial shock that sets off every step.
+* :func:`reverse_stress` — the smallest shock reaching an outcome, per Korean AUM level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from gaemi.core.contagion.engine import CascadeResult, ParamKey, sample_parameters, simulate
+from gaemi.core.contagion.hooks import FeedbackFactory, amplification, feedback_factory
+from gaemi.core.contagion.model import CascadeModel, FloatArray, Step
+from gaemi.errors import GaemiInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+# ------------------------------------------------------------------ linearisation
+@dataclass(frozen=True)
+class Cycle:
+    """A closed loop of edges: its nodes, total lag (days) and loop gain."""
+
+    nodes: tuple[str, ...]
+    edges: tuple[str, ...]
+    lag_days: int
+    gain: float
+    has_rule: bool
+
+    @property
+    def growth_per_day(self) -> float:
+        """|gain|^(1/lag): the loop's own spectral radius (∞ for a zero-lag loop)."""
+        return abs(self.gain) ** (1.0 / self.lag_days) if self.lag_days > 0 else float("inf")
+
+
+@dataclass(frozen=True)
+class Stability:
+    """Spectral radius of the linearised system and the cycles that make it."""
+
+    spectral_radius: float
+    amplifying: bool
+    close_gain: Mapping[str, float]
+    cycles: tuple[Cycle, ...]
+
+    def summary(self) -> str:
+        lines = [
+            f"spectral radius of the linearised daily system: {self.spectral_radius:.4f} "
+            + ("(>= 1: AMPLIFYING — shocks do not die out)" if self.amplifying else "(< 1: damped)")
+        ]
+        for node, g in self.close_gain.items():
+            lines.append(
+                f"close feedback on {node}: local gain {g:.4f}"
+                + (" — no stable close equilibrium" if not np.isfinite(g) or g < 0 else "")
+            )
+        lines.extend(
+            f"cycle {' → '.join((*c.nodes, c.nodes[0]))}: lag {c.lag_days} d, loop gain "
+            f"{c.gain:+.4g}, growth/day {c.growth_per_day:.4g}"
+            + (" (contains a rule edge: linear gain counted as 0)" if c.has_rule else "")
+            for c in self.cycles
+        )
+        return "\n".join(lines)
+
+
+def linear_matrices(
+    model: CascadeModel, feedback_models: Mapping[str, FeedbackFactory] | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """(A, g): A[l, target, source] = Σ linear gains with lag l; g = local close gains."""
+    n = len(model.nodes)
+    idx = {nd.id: i for i, nd in enumerate(model.nodes)}
+    A = np.zeros((model.max_lag + 1, n, n))
+    for e in model.edges:
+        if e.kind in ("linear", "saturation"):
+            A[e.lag, idx[e.targets[0]], idx[e.source]] += e.params["beta"].value
+    g = np.ones(n)
+    P = sample_parameters(model, 1, deterministic=True)
+    for i, nd in enumerate(model.nodes):
+        if nd.close_feedback is not None:
+            fb = nd.close_feedback
+            factory = (feedback_models or {}).get(fb.model) or feedback_factory(fb.model)
+            hook = factory({k: P[(f"feedback:{nd.id}", k)] for k in fb.params})
+            out = hook(np.array([-1e-4]))
+            g[i] = float(amplification(hook)[0]) if bool(out.stable.all()) else np.inf
+    return A, g
+
+
+def spectral_radius(
+    model: CascadeModel, feedback_models: Mapping[str, FeedbackFactory] | None = None
+) -> Stability:
+    """Spectral radius of c_t = G(A₀c_t + Σ_l A_l c_{t−l}), the linearised daily changes.
+
+    With G = diag(close gains) and A₀ acyclic, c_t = Σ_l M_l c_{t−l} with
+    M_l = (I − G A₀)⁻¹ G A_l; ρ is the largest |eigenvalue| of the companion matrix.
+    Rule edges (threshold, policy, rebalance, margin call) have zero slope around the
+    baseline and are left out; mean reversion acts on levels, not changes, and is left out
+    (it only damps). A close feedback with no stable equilibrium gives ρ = ∞.
+    """
+    A, g = linear_matrices(model, feedback_models)
+    n = len(model.nodes)
+    close_gain = {nd.id: float(g[i]) for i, nd in enumerate(model.nodes) if nd.close_feedback}
+    cycles = tuple(_cycles(model, g))
+    if not np.isfinite(g).all():
+        return Stability(float("inf"), True, close_gain, cycles)
+    G = np.diag(g)
+    inv = np.linalg.inv(np.eye(n) - G @ A[0])
+    p = A.shape[0] - 1
+    if p == 0:
+        return Stability(0.0, False, close_gain, cycles)
+    comp = np.zeros((n * p, n * p))
+    for lag in range(1, p + 1):
+        comp[:n, (lag - 1) * n : lag * n] = inv @ G @ A[lag]
+    if p > 1:
+        comp[n:, : n * (p - 1)] = np.eye(n * (p - 1))
+    rho = float(np.max(np.abs(np.linalg.eigvals(comp))))
+    return Stability(rho, rho >= 1.0, close_gain, cycles)
+
+
+def _cycles(model: CascadeModel, g: FloatArray, limit: int = 200) -> list[Cycle]:
+    """Elementary cycles (DFS from each lowest node), with gains and total lags."""
+    idx = {nd.id: i for i, nd in enumerate(model.nodes)}
+    adj: dict[int, list[tuple[int, str, int, float, bool]]] = {}
+    for e in model.edges:
+        lin = e.kind in ("linear", "saturation")
+        gain = e.params["beta"].value if lin else 0.0
+        for t in e.targets:
+            adj.setdefault(idx[e.source], []).append((idx[t], e.id, e.lag, gain, not lin))
+    out: list[Cycle] = []
+
+    def dfs(start: int, v: int, path: list[int], edges: list[tuple[str, int, float, bool]]) -> None:
+        for w, eid, lag, gain, rule in adj.get(v, []):
+            if len(out) >= limit:
+                return
+            if w == start:
+                es = [*edges, (eid, lag, gain, rule)]
+                total_gain = float(np.prod([x[2] for x in es]) * np.prod([g[k] for k in path]))
+                out.append(
+                    Cycle(
+                        tuple(model.nodes[k].id for k in path),
+                        tuple(x[0] for x in es),
+                        sum(x[1] for x in es),
+                        total_gain,
+                        any(x[3] for x in es),
+                    )
+                )
+            elif w > start and w not in path:
+                dfs(start, w, [*path, w], [*edges, (eid, lag, gain, rule)])
+
+    for s in range(len(model.nodes)):
+        dfs(s, s, [s], [])
+    return out
+
+
+# ------------------------------------------------------------------ narrative
+@dataclass(frozen=True)
+class StepVerdict:
+    """Whether a step of the narrative follows from the mechanics in a run."""
+
+    step: str
+    title: str
+    claim: str
+    prob: float
+    follows: bool
+    reason: str
+
+
+def step_verdicts(result: CascadeResult) -> list[StepVerdict]:
+    """For each step: did its events fire, and did the claimed directions hold?
+
+    ``prob`` is the share of draws in which at least one of the step's events fired;
+    the directions are checked on the mean path (node expectations: the extreme change
+    from the baseline in the claimed direction; edge expectations: the sign of the
+    rule's logged amounts).
+    """
+    m = result.model
+    out: list[StepVerdict] = []
+    for st in m.steps:
+        any_fired = np.zeros(result.n_draws, dtype=bool)
+        for ev in st.events:
+            any_fired |= result.fired.get(ev, np.zeros(result.n_draws, dtype=bool))
+        prob = float(any_fired.mean())
+        reasons: list[str] = []
+        ok = prob > 0
+        if not ok:
+            why = [result.diagnostics[ev] for ev in st.events if ev in result.diagnostics]
+            reasons.append("did not fire" + (": " + "; ".join(why) if why else ""))
+            if any(x.edge in st.events for x in st.expect):
+                st = Step(
+                    st.id,
+                    st.title,
+                    st.claim,
+                    st.events,
+                    tuple(x for x in st.expect if not x.edge),
+                    st.note,
+                )
+        for x in st.expect:
+            if x.node:
+                i = m.index(x.node)
+                node = m.nodes[i]
+                lvl = result.mean_path[i]
+                ch = lvl / node.baseline - 1.0 if node.change == "relative" else lvl - node.baseline
+                val = float(ch.max() if x.direction == "up" else ch.min())
+                held = val > 1e-9 if x.direction == "up" else val < -1e-9
+                if not held:
+                    ok = False
+                    reasons.append(f"{x.node} does not go {x.direction} ({x.text or 'claimed'})")
+            if x.edge:
+                amts = [e.amount for e in result.events if e.event == x.edge]
+                if not amts:
+                    ok = False
+                    reasons.append(
+                        f"{x.edge} never fires, so '{x.text}' cannot happen"
+                        + (
+                            f" ({result.diagnostics[x.edge]})"
+                            if x.edge in result.diagnostics
+                            else ""
+                        )
+                    )
+                else:
+                    s = float(np.sum(amts))
+                    held = s > 0 if x.direction == "up" else s < 0
+                    if not held:
+                        ok = False
+                        reasons.append(f"{x.edge} trades the other way: amount {s:+.4g} ({x.text})")
+        out.append(
+            StepVerdict(st.id, st.title, st.claim, prob, ok, "; ".join(reasons) or "follows")
+        )
+    return out
+
+
+def verdicts_frame(verdicts: Sequence[StepVerdict]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame([v.__dict__ for v in verdicts])
+
+
+# ------------------------------------------------------------------ fuse
+@dataclass(frozen=True)
+class Fuse:
+    """The smallest multiple of the scenario's initial shocks that fires every step."""
+
+    scale: float
+    shocks: Mapping[str, float]
+    reached: bool
+    missing_at_max: tuple[str, ...]
+    max_scale: float
+    step_scale: Mapping[str, float]
+
+
+def _chain_fired(result: CascadeResult, steps: Sequence[str] | None) -> np.ndarray:
+    m = result.model
+    ok = np.ones(result.n_draws, dtype=bool)
+    for st in m.steps:
+        if steps is not None and st.id not in steps:
+            continue
+        if not st.events:
+            continue
+        f = np.zeros(result.n_draws, dtype=bool)
+        for ev in st.events:
+            f |= result.fired[ev]
+        ok &= f
+    return ok
+
+
+def max_shock_scale(model: CascadeModel) -> float:
+    """Largest multiple of the shocks that keeps every relative shock above −99 %."""
+    worst = max(
+        (abs(s.move) for s in model.shocks if model.node(s.node).change == "relative"),
+        default=0.0,
+    )
+    return 0.99 / worst if worst > 0 else 100.0
+
+
+def find_fuse(
+    model: CascadeModel,
+    *,
+    steps: Sequence[str] | None = None,
+    n_grid: int = 400,
+    feedback_models: Mapping[str, FeedbackFactory] | None = None,
+) -> Fuse:
+    """Smallest shock multiple s (central parameters) at which every step's events fire.
+
+    A vectorised scan of s on (0, s_max] (every grid point is one "draw"), then a finer
+    scan between the last miss and the first hit. s_max keeps shocks above −99 %.
+    """
+    if not model.shocks:
+        raise GaemiInputError("fuse: the scenario has no initial shock to scale")
+    smax = max_shock_scale(model)
+    grid = np.linspace(smax / n_grid, smax, n_grid)
+    res = simulate(
+        model,
+        deterministic=True,
+        shock_scale=grid,
+        log_events=False,
+        feedback_models=feedback_models,
+    )
+    hit = _chain_fired(res, steps)
+    shocks = {s.node: s.move for s in model.shocks}
+    per_step: dict[str, float] = {}
+    for st in model.steps:
+        f = np.zeros(grid.size, dtype=bool)
+        for ev in st.events:
+            f |= res.fired[ev]
+        per_step[st.id] = float(grid[int(np.argmax(f))]) if f.any() else float("nan")
+    if not hit.any():
+        missing = tuple(k for k, v in per_step.items() if not np.isfinite(v))
+        return Fuse(float("nan"), {}, False, missing, smax, per_step)
+    k = int(np.argmax(hit))
+    lo = grid[k - 1] if k > 0 else 0.0
+    fine = np.linspace(lo, grid[k], 101)[1:]
+    res2 = simulate(
+        model,
+        deterministic=True,
+        shock_scale=fine,
+        log_events=False,
+        feedback_models=feedback_models,
+    )
+    hit2 = _chain_fired(res2, steps)
+    s = float(fine[int(np.argmax(hit2))]) if hit2.any() else float(grid[k])
+    return Fuse(s, {n: v * s for n, v in shocks.items()}, True, (), smax, per_step)
+
+
+# ------------------------------------------------------------------ reverse stress
+@dataclass(frozen=True)
+class Outcome:
+    """A target outcome, e.g. USDKRW level >= 1600 or KOSPI change <= −10 %."""
+
+    node: str
+    measure: Literal["level", "change"]
+    op: Literal[">=", "<="]
+    value: float
+
+    def reached(self, result: CascadeResult) -> np.ndarray:
+        """Per draw: did the node reach the outcome on any day of the horizon?"""
+        i = result.model.index(self.node)
+        node = result.model.nodes[i]
+        x = result.max_level[i] if self.op == ">=" else result.min_level[i]
+        if self.measure == "change":
+            x = x / node.baseline - 1.0 if node.change == "relative" else x - node.baseline
+        out: np.ndarray = x >= self.value if self.op == ">=" else x <= self.value
+        return out
+
+    def describe(self) -> str:
+        return f"{self.node} {self.measure} {self.op} {self.value:g}"
+
+
+@dataclass(frozen=True)
+class ReverseStress:
+    """Per Korean-AUM level, the smallest shock multiple that reaches the outcome."""
+
+    outcome: Outcome
+    korean_aum_usd: FloatArray
+    min_scale: FloatArray
+    shocks: Mapping[str, float]
+    base_korean_aum_usd: float
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        rows = []
+        for a, s in zip(self.korean_aum_usd, self.min_scale, strict=True):
+            rec: dict[str, object] = {"korean_aum_usd": float(a), "shock_scale": float(s)}
+            for n, v in self.shocks.items():
+                rec[f"{n}_shock_frac"] = float(v * s) if np.isfinite(s) else np.nan
+            rows.append(rec)
+        return pd.DataFrame(rows)
+
+
+def korean_aum_keys(model: CascadeModel) -> list[ParamKey]:
+    return [k for k in model.parameters() if k[1] == "korean_aum_usd"]
+
+
+def reverse_stress(
+    model: CascadeModel,
+    outcome: Outcome,
+    korean_aum_factors: ArrayLike = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0),
+    *,
+    n_shock: int = 200,
+    feedback_models: Mapping[str, FeedbackFactory] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ReverseStress:
+    """Smallest shock multiple reaching ``outcome`` for each multiple of Korean AUM.
+
+    Korean AUM enters through the close-feedback parameters ``korean_aum_usd`` (every
+    equity node that has one is scaled by the same factor). One vectorised run covers
+    the whole grid (factors × shock multiples), central values for everything else.
+    """
+    model.index(outcome.node)
+    keys = korean_aum_keys(model)
+    if not keys:
+        raise GaemiInputError(
+            "reverse stress: no close feedback with korean_aum_usd in the scenario"
+        )
+    f = np.asarray(korean_aum_factors, dtype=np.float64)
+    if (f < 0).any() or not np.isfinite(f).all():
+        raise GaemiInputError("reverse stress: Korean AUM factors must be finite and >= 0")
+    smax = max_shock_scale(model)
+    s = np.linspace(smax / n_shock, smax, n_shock)
+    F, S = np.meshgrid(f, s, indexing="ij")
+    base = model.parameters()
+    params = {k: base[k].value * F.ravel() for k in keys}
+    res = simulate(
+        model,
+        deterministic=True,
+        params=params,
+        shock_scale=S.ravel(),
+        log_events=False,
+        feedback_models=feedback_models,
+        progress=progress,
+    )
+    hit = outcome.reached(res).reshape(F.shape)
+    first = np.where(hit.any(axis=1), s[np.argmax(hit, axis=1)], np.nan)
+    base_aum = float(sum(base[k].value for k in keys))
+    return ReverseStress(
+        outcome, f * base_aum, first, {x.node: x.move for x in model.shocks}, base_aum
+    )

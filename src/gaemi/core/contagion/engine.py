@@ -1,0 +1,689 @@
+"""Day stepping of a contagion graph, vectorised over Monte Carlo draws.
+
+Order inside day t (fixed, documented): nodes are updated in the model's day order
+(a topological order of the lag-0 edges; Asian session, then US, then round-the-clock).
+For each node: (1) the day's shocks and the impulses that edges scheduled for day t are
+summed, (2) mean reversion towards the baseline is added, (3) an equity node's
+close-feedback hook maps that pre-close move to the closing move, (4) the level is
+updated and clipped to the node's bounds, (5) every edge leaving the node is evaluated on
+the new level/change and schedules its contribution for day t + lag. Every rule that
+fires is logged with its amount and impact.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from gaemi.core.contagion.hooks import CloseFeedback, FeedbackFactory, feedback_factory
+from gaemi.core.contagion.model import BoolArray, CascadeModel, Edge, FloatArray, Node
+from gaemi.errors import GaemiInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+IntArray = NDArray[np.int64]
+ParamKey = tuple[str, str]
+#: Default quantiles of the Monte Carlo bands.
+BANDS: tuple[float, ...] = (0.05, 0.5, 0.95)
+
+
+@dataclass(frozen=True)
+class Event:
+    """A rule that fired on a day (in a Monte Carlo run: averaged over the draws
+    where it fired; ``prob`` is the share of draws)."""
+
+    day: int
+    event: str
+    kind: str
+    step: str
+    source: str
+    target: str
+    action: str
+    amount: float
+    amount_unit: str
+    impact: float
+    impact_unit: str
+    prob: float
+
+
+@dataclass(frozen=True, eq=False)
+class CascadeResult:
+    """Node paths, events and attributions of one (Monte Carlo) run (frozen).
+
+    Attributes
+    ----------
+    model : CascadeModel
+    n_draws : int
+    mean_path : ndarray (n_nodes, horizon + 1)
+        Mean level; column 0 is the baseline, column t + 1 the level after day t.
+    band_path : ndarray (n_quantiles, n_nodes, horizon + 1)
+        Quantiles of the level over the draws (``quantiles``).
+    paths : ndarray (n_nodes, horizon + 1, n_draws) or None
+        Every draw's path (kept for small runs only).
+    min_level, max_level, final_level : ndarray (n_nodes, n_draws)
+    events : tuple of Event
+    fired : mapping event name → bool (n_draws,)
+        Whether the edge / feedback / shock fired at least once in each draw.
+    contribution : mapping (event, target) → float
+        Sum over days of the mean contribution to the target's daily change.
+    diagnostics : mapping edge id → str
+        Why a rule did or did not fire (extremes of what it watches).
+    """
+
+    model: CascadeModel
+    n_draws: int
+    quantiles: tuple[float, ...]
+    mean_path: FloatArray
+    band_path: FloatArray
+    paths: FloatArray | None
+    min_level: FloatArray
+    max_level: FloatArray
+    final_level: FloatArray
+    events: tuple[Event, ...]
+    fired: Mapping[str, BoolArray]
+    contribution: Mapping[tuple[str, str], float]
+    diagnostics: Mapping[str, str]
+    params: Mapping[ParamKey, FloatArray] = field(repr=False)
+
+    def change(self, node_id: str, which: str = "final") -> FloatArray:
+        """Per-draw change from the baseline: fraction (relative nodes) or units.
+
+        ``which`` is ``final`` (end of the horizon), ``min`` or ``max`` (over the path).
+        """
+        i = self.model.index(node_id)
+        node = self.model.nodes[i]
+        lvl = {"final": self.final_level, "min": self.min_level, "max": self.max_level}[which][i]
+        if node.change == "relative":
+            out: FloatArray = lvl / node.baseline - 1.0
+            return out
+        diff: FloatArray = lvl - node.baseline
+        return diff
+
+    # ------------------------------------------------------------ frames
+    def paths_frame(self) -> pd.DataFrame:
+        """Long table: node, day (−1 = baseline), mean level and bands, change from baseline."""
+        import pandas as pd
+
+        rows = []
+        for i, n in enumerate(self.model.nodes):
+            for t in range(self.mean_path.shape[1]):
+                m = float(self.mean_path[i, t])
+                rec: dict[str, object] = {
+                    "node": n.id,
+                    "day": t - 1,
+                    "level": m,
+                    "unit": n.unit,
+                    "change_from_baseline": _change(n, m),
+                    "change_kind": n.change,
+                }
+                for q, v in zip(self.quantiles, self.band_path[:, i, t], strict=True):
+                    rec[f"level_q{round(q * 100):02d}"] = float(v)
+                rows.append(rec)
+        return pd.DataFrame(rows)
+
+    def events_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        cols = [f.name for f in Event.__dataclass_fields__.values()]
+        return pd.DataFrame([[getattr(e, c) for c in cols] for e in self.events], columns=cols)
+
+    def attribution_frame(self) -> pd.DataFrame:
+        """Total contribution of each link to each node's change, largest loss first.
+
+        ``contribution`` is in the target's change unit (fraction for relative nodes);
+        ``loss`` is the negative part on equity nodes (the link that carried the most
+        loss tops the table).
+        """
+        import pandas as pd
+
+        rows = []
+        for (ev, tgt), v in self.contribution.items():
+            node = self.model.node(tgt)
+            rows.append(
+                {
+                    "event": ev,
+                    "target": tgt,
+                    "contribution": v,
+                    "change_kind": node.change,
+                    "equity_loss_frac": max(-v, 0.0) if node.equity else 0.0,
+                }
+            )
+        df = pd.DataFrame(rows)
+        if df.empty:
+            return df
+        return df.sort_values(
+            ["equity_loss_frac", "contribution"], ascending=[False, True]
+        ).reset_index(drop=True)
+
+    def most_loss_link(self) -> tuple[str, float] | None:
+        """The link (other than the initial shock) with the largest total equity loss."""
+        best: tuple[str, float] | None = None
+        totals: dict[str, float] = {}
+        for (ev, tgt), v in self.contribution.items():
+            if ev.startswith("shock:") or not self.model.node(tgt).equity:
+                continue
+            totals[ev] = totals.get(ev, 0.0) + max(-v, 0.0)
+        for ev, v in totals.items():
+            if v > 0 and (best is None or v > best[1]):
+                best = (ev, v)
+        return best
+
+
+def _change(n: Node, level: float) -> float:
+    return level / n.baseline - 1.0 if n.change == "relative" else level - n.baseline
+
+
+# ------------------------------------------------------------------ parameters
+def sample_parameters(
+    model: CascadeModel, n_draws: int, rng: object = None, *, deterministic: bool = False
+) -> dict[ParamKey, FloatArray]:
+    """Every parameter of the model as an array of ``n_draws`` (central values when
+    ``deterministic``). Draws are made in the model's parameter order, so the same seed
+    gives the same numbers."""
+    if n_draws < 1:
+        raise GaemiInputError(f"draws = {n_draws} must be >= 1")
+    gen = np.random.default_rng(rng)  # type: ignore[arg-type]
+    out: dict[ParamKey, FloatArray] = {}
+    for key, p in model.parameters().items():
+        out[key] = np.full(n_draws, p.value) if deterministic else p.sample(gen, n_draws)
+    return out
+
+
+# ------------------------------------------------------------------ the run
+def simulate(
+    model: CascadeModel,
+    n_draws: int = 1,
+    rng: object = None,
+    *,
+    deterministic: bool = False,
+    params: Mapping[ParamKey, ArrayLike] | None = None,
+    shock_scale: ArrayLike | None = None,
+    quantiles: tuple[float, ...] = BANDS,
+    keep_paths: bool | None = None,
+    log_tol: float = 1e-7,
+    log_events: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    feedback_models: Mapping[str, FeedbackFactory] | None = None,
+) -> CascadeResult:
+    """Run the cascade over ``model.horizon_days`` days for ``n_draws`` parameter draws.
+
+    Parameters
+    ----------
+    model : CascadeModel
+    n_draws : int
+        Monte Carlo draws (ignored when ``params`` or ``shock_scale`` fix the count).
+    rng : seed or Generator
+        Anything ``numpy.random.default_rng`` accepts; same seed, same result.
+    deterministic : bool
+        Every parameter at its central value (ranges ignored).
+    params : mapping (owner, name) → array, optional
+        Overrides for sampled parameters (keys as in ``CascadeModel.parameters``).
+    shock_scale : array_like, optional
+        Per-draw multiplier of every initial shock (fuse search, reverse stress).
+    keep_paths : bool, optional
+        Keep every draw's path (default: when n_draws <= 2000).
+    log_tol : float
+        A linear edge is logged when its contribution exceeds this (target units).
+    progress : callable(done_days, total_days), optional
+
+    Returns
+    -------
+    CascadeResult
+    """
+    sizes = {n_draws}
+    if shock_scale is not None:
+        sizes.add(np.atleast_1d(np.asarray(shock_scale)).size)
+    for v in (params or {}).values():
+        sizes.add(np.atleast_1d(np.asarray(v)).size)
+    sizes.discard(1)
+    if len(sizes) > 1:
+        raise GaemiInputError(f"draw counts disagree: {sorted(sizes)}")
+    D = sizes.pop() if sizes else 1
+    P = sample_parameters(model, D, rng, deterministic=deterministic)
+    for k, v in (params or {}).items():
+        if k not in P:
+            raise GaemiInputError(f"parameter {k[0]}.{k[1]} is not in the scenario")
+        P[k] = np.broadcast_to(np.asarray(v, dtype=np.float64), (D,)).copy()
+    scale = (
+        np.ones(D)
+        if shock_scale is None
+        else np.broadcast_to(np.asarray(shock_scale, dtype=np.float64), (D,))
+    )
+    return _Run(model, D, P, scale, quantiles, keep_paths, log_tol, log_events, feedback_models).go(
+        progress
+    )
+
+
+class _Run:
+    """State of one run (internal; the public API is :func:`simulate`)."""
+
+    def __init__(
+        self,
+        model: CascadeModel,
+        D: int,
+        P: dict[ParamKey, FloatArray],
+        scale: FloatArray,
+        quantiles: tuple[float, ...],
+        keep_paths: bool | None,
+        log_tol: float,
+        log_events: bool,
+        feedback_models: Mapping[str, FeedbackFactory] | None,
+    ) -> None:
+        self.m, self.D, self.P, self.scale = model, D, P, scale
+        self.q = tuple(quantiles)
+        self.keep = D <= 2000 if keep_paths is None else keep_paths
+        self.tol, self.log = log_tol, log_events
+        self.N, self.H = len(model.nodes), model.horizon_days
+        self.B = model.max_lag + 1
+        self.idx = {n.id: i for i, n in enumerate(model.nodes)}
+        self.base = np.array([n.baseline for n in model.nodes])
+        self.lo = np.array([n.lower for n in model.nodes])
+        self.hi = np.array([n.upper for n in model.nodes])
+        self.out_edges: list[list[Edge]] = [[] for _ in range(self.N)]
+        for e in model.edges:
+            self.out_edges[self.idx[e.source]].append(e)
+        self.hooks: dict[int, CloseFeedback] = {}
+        for i, n in enumerate(model.nodes):
+            if n.close_feedback is not None:
+                fb = n.close_feedback
+                if feedback_models is not None and fb.model in feedback_models:
+                    factory = feedback_models[fb.model]
+                else:
+                    factory = feedback_factory(fb.model)
+                self.hooks[i] = factory({k: P[(f"feedback:{n.id}", k)] for k in fb.params})
+        self.shocks: dict[tuple[int, int], list[float]] = {}
+        for s in model.shocks:
+            self.shocks.setdefault((self.idx[s.node], s.day), []).append(s.move)
+        self.window = max([e.window for e in model.edges if e.kind == "policy"], default=1)
+        self.events: list[Event] = []
+        self.fired: dict[str, BoolArray] = {k: np.zeros(D, dtype=bool) for k in model.event_names()}
+        self.contrib: dict[tuple[str, str], float] = {}
+        self.state: dict[str, dict[str, FloatArray]] = {}
+        self.diag: dict[str, str] = {}
+
+    def p(self, owner: str, name: str) -> FloatArray:
+        return self.P[(owner, name)]
+
+    # -------------------------------------------------------------- logging
+    def _note(
+        self,
+        t: int,
+        name: str,
+        kind: str,
+        step: str,
+        source: str,
+        target: str,
+        action: str,
+        fire: BoolArray,
+        amount: FloatArray | None,
+        amount_unit: str,
+        impact: FloatArray,
+    ) -> None:
+        if name in self.fired:
+            self.fired[name] |= fire
+        self.contrib[(name, target)] = self.contrib.get((name, target), 0.0) + float(
+            np.mean(np.where(fire, impact, 0.0))
+        )
+        if not self.log or t >= self.H:
+            return
+        k = int(fire.sum())
+        if k == 0:
+            return
+        node = self.m.node(target)
+        self.events.append(
+            Event(
+                day=t,
+                event=name,
+                kind=kind,
+                step=step,
+                source=source,
+                target=target,
+                action=action,
+                amount=float(np.mean(amount[fire])) if amount is not None else math.nan,
+                amount_unit=amount_unit,
+                impact=float(np.mean(np.broadcast_to(impact, fire.shape)[fire])),
+                impact_unit="frac" if node.change == "relative" else node.unit,
+                prob=k / self.D,
+            )
+        )
+
+    # -------------------------------------------------------------- stepping
+    def go(self, progress: Callable[[int, int], None] | None) -> CascadeResult:
+        N, D, H = self.N, self.D, self.H
+        level = np.repeat(self.base[:, None], D, axis=1)
+        hist: list[FloatArray] = [level.copy()]  # hist[-k] = level k days back
+        impulse = np.zeros((self.B, N, D))
+        mean_path = np.empty((N, H + 1))
+        band = np.empty((len(self.q), N, H + 1))
+        mean_path[:, 0] = self.base
+        band[:, :, 0] = self.base[None, :]
+        paths = np.empty((N, H + 1, D)) if self.keep else None
+        if paths is not None:
+            paths[:, 0, :] = level
+        lo_lvl, hi_lvl = level.copy(), level.copy()
+        for t in range(H):
+            slot = t % self.B
+            for i in self.m.order:
+                node = self.m.nodes[i]
+                c = impulse[slot, i].copy()
+                for mv in self.shocks.get((i, t), []):
+                    add = mv * self.scale
+                    c += add
+                    self._note(
+                        t,
+                        f"shock:{node.id}",
+                        "shock",
+                        "",
+                        node.id,
+                        node.id,
+                        f"initial move of {node.id}",
+                        add != 0,
+                        add,
+                        "frac",
+                        add,
+                    )
+                if node.reversion is not None:
+                    dev = (
+                        np.log(level[i] / node.baseline)
+                        if node.change == "relative"
+                        else level[i] - node.baseline
+                    )
+                    rc = -self.p(f"node:{node.id}", "reversion") * dev
+                    c += rc
+                    self.contrib[(f"reversion:{node.id}", node.id)] = self.contrib.get(
+                        (f"reversion:{node.id}", node.id), 0.0
+                    ) + float(rc.mean())
+                if i in self.hooks:
+                    out = self.hooks[i](c)
+                    extra = out.move_frac - c
+                    fire = np.abs(c) > self.tol
+                    self._note(
+                        t,
+                        f"feedback:{node.id}",
+                        "close_feedback",
+                        "",
+                        node.id,
+                        node.id,
+                        f"leveraged-fund close rebalancing on {node.id} "
+                        f"(Korean-held {float(out.korean_flow_usd.mean()) / 1e9:+.2f}B USD)"
+                        + (
+                            ""
+                            if bool(out.stable.all())
+                            else " (no stable equilibrium in some draws)"
+                        ),
+                        fire,
+                        out.flow_usd,
+                        "usd",
+                        extra,
+                    )
+                    c = out.move_frac
+                if node.change == "relative":
+                    new = level[i] * (1.0 + np.maximum(c, -0.99))
+                else:
+                    new = level[i] + c
+                clipped = np.clip(new, node.lower, node.upper)
+                hit = clipped != new
+                if hit.any():
+                    self._note(
+                        t,
+                        f"bound:{node.id}",
+                        "bound",
+                        "",
+                        node.id,
+                        node.id,
+                        f"{node.id} held at its bound",
+                        hit,
+                        clipped,
+                        node.unit,
+                        _delta(node, level[i], clipped) - c,
+                    )
+                c_real = _delta(node, level[i], clipped)
+                prev = level[i].copy()
+                level[i] = clipped
+                for e in self.out_edges[i]:
+                    self._edge(t, e, i, prev, level[i], c_real, hist, impulse)
+            impulse[slot] = 0.0
+            hist.append(level.copy())
+            if len(hist) > self.window + 1:
+                hist.pop(0)
+            mean_path[:, t + 1] = level.mean(axis=1)
+            band[:, :, t + 1] = (
+                np.quantile(level, self.q, axis=1) if D > 1 else level[:, 0][None, :]
+            )
+            if paths is not None:
+                paths[:, t + 1, :] = level
+            np.minimum(lo_lvl, level, out=lo_lvl)
+            np.maximum(hi_lvl, level, out=hi_lvl)
+            if progress is not None:
+                progress(t + 1, H)
+        self._diagnose()
+        return CascadeResult(
+            model=self.m,
+            n_draws=D,
+            quantiles=self.q,
+            mean_path=mean_path,
+            band_path=band,
+            paths=paths,
+            min_level=lo_lvl,
+            max_level=hi_lvl,
+            final_level=level,
+            events=tuple(self.events),
+            fired=self.fired,
+            contribution=self.contrib,
+            diagnostics=self.diag,
+            params=self.P,
+        )
+
+    def _push(self, t: int, e: Edge, target: str, contrib: FloatArray, impulse: FloatArray) -> None:
+        if t + e.lag < self.H:
+            impulse[(t + e.lag) % self.B, self.idx[target]] += contrib
+
+    def _edge(
+        self,
+        t: int,
+        e: Edge,
+        i: int,
+        prev: FloatArray,
+        lvl: FloatArray,
+        c: FloatArray,
+        hist: list[FloatArray],
+        impulse: FloatArray,
+    ) -> None:
+        st = self.state.setdefault(e.id, {})
+        tgt = e.targets[0]
+        if e.kind in ("linear", "saturation"):
+            beta = self.p(e.id, "beta")
+            if e.kind == "linear":
+                contrib = beta * c
+            else:
+                cap = self.p(e.id, "cap")
+                contrib = cap * np.tanh(beta * c / cap)
+            self._push(t, e, tgt, contrib, impulse)
+            self._note(
+                t + e.lag,
+                e.id,
+                e.kind,
+                e.step,
+                e.source,
+                tgt,
+                e.action or f"{e.source} → {tgt}",
+                np.abs(contrib) > self.tol,
+                c,
+                "frac"
+                if self.m.node(e.source).change == "relative"
+                else self.m.node(e.source).unit,
+                contrib,
+            )
+            return
+        if e.kind == "threshold":
+            L = self.p(e.id, "level")
+            beyond = lvl < L if e.direction == "below" else lvl > L
+            done = st.setdefault("done", np.zeros(self.D))
+            fire = beyond & (done == 0) if e.once else beyond
+            done[fire] = 1.0
+            _track(st, "seen_min", lvl, np.minimum)
+            _track(st, "seen_max", lvl, np.maximum)
+            contrib = np.where(fire, self.p(e.id, "impact"), 0.0)
+            self._push(t, e, tgt, contrib, impulse)
+            self._note(
+                t + e.lag,
+                e.id,
+                e.kind,
+                e.step,
+                e.source,
+                tgt,
+                e.action,
+                fire,
+                lvl,
+                self.m.node(e.source).unit,
+                contrib,
+            )
+            return
+        if e.kind == "policy":
+            L, S = self.p(e.id, "level"), self.p(e.id, "speed")
+            back = hist[-e.window] if len(hist) >= e.window else hist[0]
+            j = self.idx[e.source]
+            src = self.m.nodes[j]
+            speed = lvl / back[j] - 1.0 if src.change == "relative" else lvl - back[j]
+            last = st.setdefault("last", np.full(self.D, -1e9))
+            up = e.direction == "above"
+            fire = np.where(up, (lvl > L) & (speed > S), (lvl < L) & (speed < S))
+            fire &= (t - last) >= e.cooldown
+            last[fire] = t
+            _track(st, "seen_max", lvl, np.maximum)
+            _track(st, "seen_min", lvl, np.minimum)
+            _track(st, "speed_max", speed, np.maximum)
+            _track(st, "speed_min", speed, np.minimum)
+            contrib = np.where(fire, self.p(e.id, "step"), 0.0)
+            self._push(t, e, tgt, contrib, impulse)
+            self._note(
+                t + e.lag,
+                e.id,
+                e.kind,
+                e.step,
+                e.source,
+                tgt,
+                e.action,
+                fire,
+                lvl,
+                src.unit,
+                contrib,
+            )
+            return
+        if e.kind == "rebalance":
+            w = st.setdefault("w", self.p(e.id, "weight").copy())
+            V = st.setdefault("V", self.p(e.id, "aum").copy())
+            grow = 1.0 + c
+            total = w * grow + (1.0 - w)
+            w_new = w * grow / total
+            V *= total
+            target, band = self.p(e.id, "target"), self.p(e.id, "band")
+            _track(st, "w_min", w_new, np.minimum)
+            _track(st, "w_max", w_new, np.maximum)
+            fire = np.abs(w_new - target) > band
+            trade = np.where(fire, (target - w_new) * V, 0.0)
+            w[:] = np.where(fire, target, w_new)
+            for tg in e.targets:
+                contrib = self.p(f"effect:{e.id}", tg) * trade
+                self._push(t, e, tg, contrib, impulse)
+                self._note(
+                    t + e.lag,
+                    e.id,
+                    e.kind,
+                    e.step,
+                    e.source,
+                    tg,
+                    e.action,
+                    fire,
+                    trade,
+                    e.amount_unit,
+                    contrib,
+                )
+            return
+        # margin_call
+        j = self.idx[e.source]
+        R = lvl / self.m.nodes[j].baseline - 1.0
+        pf = np.maximum(1.0 + self.p(e.id, "beta") * R, 1e-6)
+        m_ratio = self.p(e.id, "maintenance")
+        rlo, rhi = self.p(e.id, "ratio_lo"), self.p(e.id, "ratio_hi")
+        q = np.clip((m_ratio / pf - rlo) / (rhi - rlo), 0.0, 1.0)
+        qmax = st.setdefault("qmax", np.zeros(self.D))
+        new = np.maximum(q - qmax, 0.0)
+        qmax[:] = np.maximum(qmax, q)
+        _track(st, "pf_min", pf, np.minimum)
+        sale = self.p(e.id, "sale_frac") * m_ratio * self.p(e.id, "loan") * new
+        fire = new > 0
+        flow = -sale  # + = buying, a forced sale is negative
+        for tg in e.targets:
+            contrib = self.p(f"effect:{e.id}", tg) * flow
+            self._push(t, e, tg, contrib, impulse)
+            self._note(
+                t + e.lag,
+                e.id,
+                e.kind,
+                e.step,
+                e.source,
+                tg,
+                e.action,
+                fire,
+                flow,
+                e.amount_unit,
+                contrib,
+            )
+
+    def _diagnose(self) -> None:
+        for e in self.m.edges:
+            st = self.state.get(e.id, {})
+            share = float(self.fired[e.id].mean())
+            fired = (
+                f"fired in {share:.0%} of draws"
+                if self.D > 1
+                else ("fired" if share else "did not fire")
+            )
+            if e.kind == "threshold" and st:
+                L = float(self.p(e.id, "level").mean())
+                seen = st["seen_min"] if e.direction == "below" else st["seen_max"]
+                self.diag[e.id] = (
+                    f"{e.source} reached {float(seen.mean()):.4g} vs level {L:.4g} "
+                    f"({e.direction}); {fired}"
+                )
+            elif e.kind == "policy" and st:
+                L, S = float(self.p(e.id, "level").mean()), float(self.p(e.id, "speed").mean())
+                up = e.direction == "above"
+                lv = float((st["seen_max"] if up else st["seen_min"]).mean())
+                sp = float((st["speed_max"] if up else st["speed_min"]).mean())
+                self.diag[e.id] = (
+                    f"{e.source} peak {lv:.4g} vs level {L:.4g}; fastest {e.window}-day change "
+                    f"{sp:+.4g} vs speed {S:+.4g}; {fired}"
+                )
+            elif e.kind == "rebalance" and st:
+                tg, b = float(self.p(e.id, "target").mean()), float(self.p(e.id, "band").mean())
+                self.diag[e.id] = (
+                    f"weight of {e.source} ranged {float(st['w_min'].mean()):.2%}–"
+                    f"{float(st['w_max'].mean()):.2%} vs band {tg:.2%} ± {b:.2%}; {fired}"
+                )
+            elif e.kind == "margin_call" and st:
+                self.diag[e.id] = (
+                    f"collateral value fell to {float(st['pf_min'].mean()):.2%} of its start; "
+                    f"share of loans called {float(st['qmax'].mean()):.3%}; {fired}"
+                )
+
+
+def _delta(node: Node, old: FloatArray, new: FloatArray) -> FloatArray:
+    out: FloatArray = new / old - 1.0 if node.change == "relative" else new - old
+    return out
+
+
+def _track(
+    st: dict[str, FloatArray],
+    key: str,
+    x: FloatArray,
+    op: Callable[[FloatArray, FloatArray], FloatArray],
+) -> None:
+    st[key] = op(st[key], x) if key in st else np.array(x, dtype=np.float64, copy=True)

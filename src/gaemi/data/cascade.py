@@ -1,0 +1,390 @@
+"""Cascade scenario files (YAML) → a validated :class:`~gaemi.core.contagion.CascadeModel`.
+
+Loaded with ``yaml.safe_load`` (tags that construct objects are refused); every problem
+is one line naming the file and the field. Format (see docs/cascade.md)::
+
+    name: Six-step chain
+    horizon_days: 20
+    calibration: cascade_calibration.yaml      # resolves `calibrated:` parameters
+    nodes:
+      NDX: {name: Nasdaq-100, unit: index, change: relative, session: us,
+            baseline: 100, bounds: [1, 1000], equity: true,
+            close_feedback: {model: linear, params: {...}}}
+      VIX: {..., reversion: {calibrated: vix_reversion}}
+    edges:
+      - {id: ndx_vix, kind: linear, from: NDX, to: VIX, lag: 0,
+         beta: {calibrated: vix_on_ndx}, step: "3", source: scripts/calibrate_cascade.py}
+    shocks:
+      - {node: NDX, day: 0, move: -0.05}
+    steps:
+      - {id: "1", title: Trigger, claim: ..., events: [shock:NDX]}
+
+A parameter is a number, or ``{value, range: [lo, hi], dist, source}``, or
+``{calibrated: KEY}`` (value and range from the calibration file, which may be
+overridden).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from gaemi.core.contagion.model import (
+    AMOUNT_KINDS,
+    EDGE_KINDS,
+    EDGE_PARAMS,
+    CascadeModel,
+    Edge,
+    Expectation,
+    FeedbackSpec,
+    Node,
+    Param,
+    Shock,
+    Step,
+)
+from gaemi.errors import GaemiInputError
+
+DEFAULTS = Path(__file__).resolve().parent / "defaults"
+DEFAULT_SCENARIO = DEFAULTS / "cascade_default.yaml"
+
+TOP_KEYS = frozenset(
+    {
+        "name",
+        "description",
+        "source",
+        "horizon_days",
+        "calibration",
+        "nodes",
+        "edges",
+        "shocks",
+        "steps",
+    }
+)
+NODE_KEYS = frozenset(
+    {
+        "name",
+        "unit",
+        "change",
+        "session",
+        "baseline",
+        "bounds",
+        "equity",
+        "reversion",
+        "close_feedback",
+        "source",
+        "notes",
+    }
+)
+EDGE_KEYS = frozenset(
+    {
+        "id",
+        "kind",
+        "from",
+        "to",
+        "lag",
+        "effects",
+        "direction",
+        "once",
+        "window",
+        "cooldown",
+        "amount_unit",
+        "step",
+        "action",
+        "source",
+        "notes",
+    }
+)
+PARAM_KEYS = frozenset({"value", "range", "dist", "source", "calibrated", "notes"})
+DISTS = ("fixed", "uniform", "triangular", "loguniform")
+
+
+def _num(where: str, value: Any) -> float:
+    if isinstance(value, bool):
+        raise GaemiInputError(f"{where} = {value!r} is not a number")
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise GaemiInputError(f"{where} = {value!r} is not a number") from None
+    if not math.isfinite(out):
+        raise GaemiInputError(f"{where} = {value!r} must be finite")
+    return out
+
+
+def _int(where: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise GaemiInputError(f"{where} = {value!r} must be a whole number")
+    return int(value)
+
+
+def _map(where: str, value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise GaemiInputError(f"{where}: expected a mapping")
+    return value
+
+
+def _unknown(where: str, data: Mapping[str, Any], known: frozenset[str]) -> None:
+    extra = sorted(set(map(str, data)) - known)
+    if extra:
+        raise GaemiInputError(
+            f"{where}: unknown field {extra[0]!r} (known: {', '.join(sorted(known))})"
+        )
+
+
+class _Loader:
+    def __init__(self, src: str, calibration: Mapping[str, Any]) -> None:
+        self.src = src
+        self.cal = calibration
+
+    def param(self, where: str, value: Any, source: str = "") -> Param:
+        if not isinstance(value, Mapping):
+            return Param(_num(where, value), source=source)
+        _unknown(where, value, PARAM_KEYS)
+        src = str(value.get("source", source))
+        center: float | None = None
+        rng: Any = value.get("range")
+        if "calibrated" in value:
+            key = str(value["calibrated"])
+            if key not in self.cal:
+                raise GaemiInputError(
+                    f"{where}: calibrated = {key!r} is not in the calibration file"
+                )
+            entry = self.cal[key]
+            center = _num(f"{where} (calibration {key})", entry["value"])
+            if rng is None and "range" in entry:
+                rng = entry["range"]
+            if "source" not in value:
+                src = f"calibration {key}: {entry.get('what', '')}, {entry.get('window', '')}"
+        if "value" in value:
+            center = _num(f"{where}.value", value["value"])
+        if center is None:
+            raise GaemiInputError(f"{where}: needs a value (or calibrated: KEY)")
+        lo = hi = None
+        if rng is not None:
+            if not isinstance(rng, list | tuple) or len(rng) != 2:
+                raise GaemiInputError(f"{where}.range must be [low, high]")
+            lo, hi = _num(f"{where}.range low", rng[0]), _num(f"{where}.range high", rng[1])
+            if lo > hi:
+                raise GaemiInputError(f"{where}.range [{lo:g}, {hi:g}] must have low <= high")
+        dist = str(value.get("dist", "uniform" if rng is not None else "fixed"))
+        if dist not in DISTS:
+            raise GaemiInputError(f"{where}.dist = {dist!r} must be one of {', '.join(DISTS)}")
+        try:
+            return Param(center, lo, hi, dist, src)  # type: ignore[arg-type]
+        except GaemiInputError as exc:
+            raise GaemiInputError(f"{where}: {exc}") from None
+
+    def node(self, nid: str, data: Any) -> Node:
+        where = f"nodes.{nid}"
+        d = _map(where, data)
+        _unknown(where, d, NODE_KEYS)
+        for k in ("unit", "change", "session", "baseline", "bounds"):
+            if k not in d:
+                raise GaemiInputError(f"{where}: missing field {k!r}")
+        change = str(d["change"])
+        if change not in ("relative", "absolute"):
+            raise GaemiInputError(f"{where}.change = {change!r} must be relative or absolute")
+        b = d["bounds"]
+        if not isinstance(b, list | tuple) or len(b) != 2:
+            raise GaemiInputError(f"{where}.bounds must be [lower, upper]")
+        src = str(d.get("source", ""))
+        fb = None
+        if d.get("close_feedback") is not None:
+            f = _map(f"{where}.close_feedback", d["close_feedback"])
+            _unknown(
+                f"{where}.close_feedback", f, frozenset({"model", "params", "source", "notes"})
+            )
+            fsrc = str(f.get("source", src))
+            params = _map(f"{where}.close_feedback.params", f.get("params", {}))
+            fb = FeedbackSpec(
+                str(f.get("model", "linear")),
+                {
+                    str(k): self.param(f"{where}.close_feedback.params.{k}", v, fsrc)
+                    for k, v in params.items()
+                },
+                fsrc,
+            )
+        rev = d.get("reversion")
+        return Node(
+            id=nid,
+            name=str(d.get("name", nid)),
+            unit=str(d["unit"]),
+            change=change,  # type: ignore[arg-type]
+            session=str(d["session"]),  # type: ignore[arg-type]
+            baseline=_num(f"{where}.baseline", d["baseline"]),
+            lower=_num(f"{where}.bounds lower", b[0]),
+            upper=_num(f"{where}.bounds upper", b[1]),
+            equity=bool(d.get("equity", False)),
+            reversion=None if rev is None else self.param(f"{where}.reversion", rev, src),
+            close_feedback=fb,
+            source=src,
+        )
+
+    def edge(self, k: int, data: Any) -> Edge:
+        d = _map(f"edges[{k}]", data)
+        eid = str(d.get("id", f"edge{k}"))
+        where = f"edges.{eid}"
+        kind = str(d.get("kind", ""))
+        if kind not in EDGE_KINDS:
+            raise GaemiInputError(f"{where}.kind = {kind!r} must be one of {', '.join(EDGE_KINDS)}")
+        _unknown(where, d, EDGE_KEYS | frozenset(EDGE_PARAMS[kind]))
+        for key in ("from", "to"):
+            if key not in d:
+                raise GaemiInputError(f"{where}: missing field {key!r}")
+        to = d["to"]
+        targets = tuple(str(t) for t in (to if isinstance(to, list | tuple) else [to]))
+        src = str(d.get("source", ""))
+        if not src:
+            raise GaemiInputError(
+                f"{where}: every edge needs a source (where its numbers come from)"
+            )
+        params = {p: self.param(f"{where}.{p}", d[p], src) for p in EDGE_PARAMS[kind] if p in d}
+        effects: dict[str, Param] = {}
+        if kind in AMOUNT_KINDS:
+            eff = _map(f"{where}.effects", d.get("effects", {}))
+            effects = {str(t): self.param(f"{where}.effects.{t}", v, src) for t, v in eff.items()}
+        direction = str(d.get("direction", "below"))
+        if direction not in ("below", "above"):
+            raise GaemiInputError(f"{where}.direction = {direction!r} must be below or above")
+        return Edge(
+            id=eid,
+            kind=kind,  # type: ignore[arg-type]
+            source=str(d["from"]),
+            targets=targets,
+            lag=_int(f"{where}.lag", d.get("lag", 0)),
+            params=params,
+            effects=effects,
+            direction=direction,  # type: ignore[arg-type]
+            once=bool(d.get("once", True)),
+            window=_int(f"{where}.window", d.get("window", 1)),
+            cooldown=_int(f"{where}.cooldown", d.get("cooldown", 1)),
+            amount_unit=str(d.get("amount_unit", "")),
+            step=str(d.get("step", "")),
+            action=str(d.get("action", f"{d['from']} → {', '.join(targets)}")),
+            source_ref=src,
+        )
+
+    def shock(self, k: int, data: Any) -> Shock:
+        where = f"shocks[{k}]"
+        d = _map(where, data)
+        _unknown(where, d, frozenset({"node", "day", "move", "source"}))
+        if "node" not in d or "move" not in d:
+            raise GaemiInputError(f"{where}: needs node and move")
+        return Shock(
+            str(d["node"]),
+            _int(f"{where}.day", d.get("day", 0)),
+            _num(f"{where}.move", d["move"]),
+            str(d.get("source", "")),
+        )
+
+    def step(self, k: int, data: Any) -> Step:
+        d = _map(f"steps[{k}]", data)
+        sid = str(d.get("id", k + 1))
+        where = f"steps.{sid}"
+        _unknown(where, d, frozenset({"id", "title", "claim", "events", "expect", "notes"}))
+        exp = []
+        for j, x in enumerate(d.get("expect", []) or []):
+            xd = _map(f"{where}.expect[{j}]", x)
+            _unknown(f"{where}.expect[{j}]", xd, frozenset({"node", "edge", "direction", "text"}))
+            direction = str(xd.get("direction", "down"))
+            if direction not in ("up", "down"):
+                raise GaemiInputError(
+                    f"{where}.expect[{j}].direction = {direction!r} must be up or down"
+                )
+            exp.append(
+                Expectation(
+                    str(xd.get("node", "")),
+                    str(xd.get("edge", "")),
+                    direction,  # type: ignore[arg-type]
+                    str(xd.get("text", "")),
+                )
+            )
+        return Step(
+            sid,
+            str(d.get("title", "")),
+            str(d.get("claim", "")),
+            tuple(str(e) for e in d.get("events", []) or []),
+            tuple(exp),
+            str(d.get("notes", "")),
+        )
+
+
+def cascade_from_dict(
+    data: Any, src: str = "scenario", calibration: Mapping[str, Any] | None = None
+) -> CascadeModel:
+    """Validate a parsed scenario document (``calibration``: the ``edges`` mapping of a
+    calibration file, for ``calibrated:`` parameters)."""
+    try:
+        return _build(data, src, calibration or {})
+    except GaemiInputError as exc:
+        msg = str(exc)
+        raise GaemiInputError(msg if msg.startswith(f"{src}:") else f"{src}: {msg}") from None
+
+
+def _build(data: Any, src: str, calibration: Mapping[str, Any]) -> CascadeModel:
+    d = _map("top level", data)
+    _unknown("top level", d, TOP_KEYS)
+    ld = _Loader(src, calibration)
+    nodes_raw = _map("nodes", d.get("nodes"))
+    nodes = tuple(ld.node(str(k), v) for k, v in nodes_raw.items())
+    edges_raw = d.get("edges", []) or []
+    if not isinstance(edges_raw, list):
+        raise GaemiInputError("edges: expected a list")
+    edges = tuple(ld.edge(k, e) for k, e in enumerate(edges_raw))
+    shocks = tuple(ld.shock(k, s) for k, s in enumerate(d.get("shocks", []) or []))
+    steps = tuple(ld.step(k, s) for k, s in enumerate(d.get("steps", []) or []))
+    return CascadeModel(
+        name=str(d.get("name", src)),
+        nodes=nodes,
+        edges=edges,
+        shocks=shocks,
+        horizon_days=_int("horizon_days", d.get("horizon_days", 20)),
+        steps=steps,
+        description=str(d.get("description", "")),
+    )
+
+
+def read_yaml(path: Path) -> Any:
+    """``yaml.safe_load`` of a file with one-line errors (tags that build objects refused)."""
+    import yaml
+
+    if not path.is_file():
+        raise GaemiInputError(f"scenario file {str(path)!r} does not exist")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        tag = str(exc.problem).split("tag")[-1].strip(" '") if exc.problem else "?"
+        raise GaemiInputError(
+            f"{path.name}{where}: YAML tag {tag!r} is not allowed (plain data only; safe loader)"
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise GaemiInputError(f"{path.name}{where}: not valid YAML") from None
+
+
+def load_calibration(path: Path) -> dict[str, Any]:
+    """The ``edges`` entries of a calibration file written by scripts/calibrate_cascade.py."""
+    doc = read_yaml(path)
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("edges"), Mapping):
+        raise GaemiInputError(f"{path.name}: calibration file needs an 'edges' mapping")
+    return dict(doc["edges"])
+
+
+def load_cascade(path: str | Path | None = None) -> CascadeModel:
+    """Read and validate a cascade scenario (the default six-step chain when None)."""
+    p = DEFAULT_SCENARIO if path is None else Path(path)
+    data = read_yaml(p)
+    cal: dict[str, Any] = {}
+    if isinstance(data, Mapping) and data.get("calibration"):
+        name = str(data["calibration"])
+        cp = p.parent / name
+        if not cp.is_file():
+            cp = DEFAULTS / name
+        if not cp.is_file():
+            raise GaemiInputError(f"{p.name}: calibration = {name!r} not found")
+        cal = load_calibration(cp)
+    return cascade_from_dict(data, p.name, cal)

@@ -1,0 +1,422 @@
+"""Contagion engine: small graphs against closed forms, Monte Carlo, seeds, rules."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gaemi.core.contagion import (
+    CascadeModel,
+    Edge,
+    FeedbackSpec,
+    Node,
+    Outcome,
+    Param,
+    Shock,
+    Step,
+    find_fuse,
+    reverse_stress,
+    simulate,
+    spectral_radius,
+    step_verdicts,
+)
+from gaemi.errors import GaemiInputError
+
+
+def node(nid: str, change: str = "absolute", session: str = "us", **kw: object) -> Node:
+    base = float(kw.pop("baseline", 100.0 if change == "relative" else 0.0))  # type: ignore[arg-type]
+    return Node(
+        id=nid,
+        name=nid,
+        unit="u",
+        change=change,  # type: ignore[arg-type]
+        session=session,  # type: ignore[arg-type]
+        baseline=base,
+        lower=float(kw.pop("lower", -1e6 if change == "absolute" else 1e-3)),  # type: ignore[arg-type]
+        upper=float(kw.pop("upper", 1e6)),  # type: ignore[arg-type]
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def linear(eid: str, src: str, dst: str, beta: float | Param, lag: int = 0) -> Edge:
+    p = beta if isinstance(beta, Param) else Param(beta)
+    return Edge(eid, "linear", src, (dst,), lag, {"beta": p}, source_ref="test")
+
+
+def model(nodes, edges, shocks, horizon=5, steps=()) -> CascadeModel:  # type: ignore[no-untyped-def]
+    return CascadeModel("t", tuple(nodes), tuple(edges), tuple(shocks), horizon, tuple(steps))
+
+
+# ------------------------------------------------------------------ closed forms
+def test_two_node_linear_lag_closed_form() -> None:
+    # closed form: B's change on day 1 = beta · A's change on day 0; levels absolute
+    m = model(
+        [node("A"), node("B")], [linear("ab", "A", "B", 0.5, lag=1)], [Shock("A", 0, -2.0)], 4
+    )
+    r = simulate(m, deterministic=True)
+    np.testing.assert_allclose(r.mean_path[0], [0, -2, -2, -2, -2])
+    np.testing.assert_allclose(r.mean_path[1], [0, 0, -1, -1, -1])
+    ev = [e for e in r.events if e.event == "ab"]
+    assert [(e.day, e.impact) for e in ev] == [(1, -1.0)]  # logged on the day it lands
+
+
+def test_two_node_cycle_geometric_series_and_spectral_radius() -> None:
+    # A→B (b1, lag 1), B→A (b2, lag 1): A's level after day t is x·Σ_{k≤t/2} (b1·b2)^k,
+    # and the companion matrix has ρ = sqrt(|b1·b2|) (independent closed form).
+    b1, b2, x, H = 0.8, 0.5, -1.0, 9
+    m = model(
+        [node("A"), node("B")],
+        [linear("ab", "A", "B", b1, 1), linear("ba", "B", "A", b2, 1)],
+        [Shock("A", 0, x)],
+        H,
+    )
+    r = simulate(m, deterministic=True)
+    for t in range(H):
+        expect_a = x * sum((b1 * b2) ** k for k in range(t // 2 + 1))
+        assert r.mean_path[0, t + 1] == pytest.approx(expect_a)
+    s = spectral_radius(m)
+    assert s.spectral_radius == pytest.approx(math.sqrt(b1 * b2))
+    assert not s.amplifying
+    (cyc,) = s.cycles
+    assert cyc.lag_days == 2
+    assert cyc.gain == pytest.approx(b1 * b2)
+
+
+def test_amplifying_cycle_is_reported() -> None:
+    # loop gain 1.5 over 2 days → ρ = sqrt(1.5) ≥ 1 (closed form)
+    m = model(
+        [node("A"), node("B")],
+        [linear("ab", "A", "B", 1.5, 1), linear("ba", "B", "A", 1.0, 1)],
+        [Shock("A", 0, -1.0)],
+    )
+    s = spectral_radius(m)
+    assert s.spectral_radius == pytest.approx(math.sqrt(1.5))
+    assert s.amplifying
+    assert "AMPLIFYING" in s.summary()
+
+
+def test_three_node_linear_then_threshold() -> None:
+    # A→B linear beta 2 (lag 0), B→C threshold "below -3" impact -7 (lag 1):
+    # B = 2x; C gets −7 on day 1 iff 2x < −3 (closed form).
+    def build(x: float) -> CascadeModel:
+        thr = Edge(
+            "bc",
+            "threshold",
+            "B",
+            ("C",),
+            1,
+            {"level": Param(-3.0), "impact": Param(-7.0)},
+            direction="below",
+            source_ref="test",
+        )
+        return model(
+            [node("A"), node("B"), node("C")],
+            [linear("ab", "A", "B", 2.0), thr],
+            [Shock("A", 0, x)],
+            3,
+        )
+
+    below = simulate(build(-2.0), deterministic=True)  # B = −4 < −3: fires
+    assert below.mean_path[2].tolist() == [0, 0, -7, -7]
+    assert below.fired["bc"].all()
+    above = simulate(build(-1.0), deterministic=True)  # B = −2: does not fire
+    assert above.mean_path[2].tolist() == [0, 0, 0, 0]
+    assert "did not fire" in above.diagnostics["bc"]
+
+
+def test_close_feedback_linear_closed_form() -> None:
+    # r = r0 / (1 − λK) with K = k_other + 6·A_kr (DESIGN.md 1: a 3x fund trades 6·A·r)
+    k_other, a_kr, lam, r0 = 100e9, 20e9, 1e-12, -0.05
+    K = k_other + 6 * a_kr
+    fb = FeedbackSpec(
+        "linear",
+        {
+            "k_other_usd": Param(k_other),
+            "korean_aum_usd": Param(a_kr),
+            "korean_multiplier": Param(6.0),
+            "impact_per_usd": Param(lam),
+            "max_move_frac": Param(0.2),
+        },
+    )
+    m = model(
+        [node("NDX", "relative", equity=True, close_feedback=fb)], [], [Shock("NDX", 0, r0)], 1
+    )
+    r = simulate(m, deterministic=True)
+    expect = r0 / (1 - lam * K)
+    assert r.change("NDX")[0] == pytest.approx(expect)
+    (ev,) = [e for e in r.events if e.event == "feedback:NDX"]
+    assert ev.amount == pytest.approx(K * expect)  # the close flow K·r, USD
+    assert spectral_radius(m).close_gain["NDX"] == pytest.approx(1 / (1 - lam * K))
+    # the research note's reference: $45B of 3x AUM and a 5% drop → $13.5B to sell
+    fb45 = FeedbackSpec(
+        "linear",
+        {
+            "k_other_usd": Param(0.0),
+            "korean_aum_usd": Param(45e9),
+            "korean_multiplier": Param(6.0),
+            "impact_per_usd": Param(0.0),
+        },
+    )
+    m45 = model([node("NDX", "relative", close_feedback=fb45)], [], [Shock("NDX", 0, -0.05)], 1)
+    (ev45,) = simulate(m45, deterministic=True).events[1:]
+    assert ev45.amount == pytest.approx(-13.5e9)
+
+
+def test_close_feedback_without_equilibrium_hits_the_cap() -> None:
+    # λK ≥ 1: the linear loop has no stable fixed point; the move runs to the 20% cap
+    fb = FeedbackSpec(
+        "linear",
+        {
+            "k_other_usd": Param(2e12),
+            "korean_aum_usd": Param(0.0),
+            "korean_multiplier": Param(6.0),
+            "impact_per_usd": Param(1e-12),
+            "max_move_frac": Param(0.2),
+        },
+    )
+    m = model([node("NDX", "relative", close_feedback=fb)], [], [Shock("NDX", 0, -0.01)], 1)
+    assert simulate(m, deterministic=True).change("NDX")[0] == pytest.approx(-0.2)
+    assert spectral_radius(m).amplifying
+
+
+def test_rebalance_buys_the_falling_asset() -> None:
+    # weight 30% → after a −50% fall w = 0.15/0.85 = 17.6% < 25% − 4%: trade back to 25%,
+    # trade = (0.25 − w)·V·0.85 > 0, i.e. the fund BUYS the asset that fell.
+    eq = node("EQ", "relative")
+    bond = node("JGB")
+    reb = Edge(
+        "gpif",
+        "rebalance",
+        "EQ",
+        ("JGB",),
+        1,
+        {
+            "weight": Param(0.30),
+            "target": Param(0.25),
+            "band": Param(0.04),
+            "aum": Param(200.0),
+        },
+        effects={"JGB": Param(0.01)},
+        source_ref="test",
+    )
+    r = simulate(model([eq, bond], [reb], [Shock("EQ", 0, -0.5)], 3), deterministic=True)
+    w = 0.15 / 0.85
+    trade = (0.25 - w) * 200 * 0.85
+    (ev,) = [e for e in r.events if e.event == "gpif"]
+    assert ev.amount == pytest.approx(trade)
+    assert ev.amount > 0
+    assert r.mean_path[1, 2] == pytest.approx(0.01 * trade)
+    small = simulate(model([eq, bond], [reb], [Shock("EQ", 0, -0.05)], 3), deterministic=True)
+    assert not small.fired["gpif"].any()  # 28.9% stays inside 25% ± 4%
+
+
+def test_margin_call_closed_form() -> None:
+    # ratios uniform on [1.5, 2.5], maintenance 1.4, collateral beta 1: after a −25% fall
+    # p = 0.75, accounts with ratio < 1.4/0.75 = 1.8667 are called: q = 0.3667;
+    # sale = sale_frac·m·loan·q, logged as a negative flow, effect = coef × flow.
+    mc = Edge(
+        "mc",
+        "margin_call",
+        "K",
+        ("K", "BAL"),
+        2,
+        {
+            "loan": Param(30.0),
+            "maintenance": Param(1.4),
+            "ratio_lo": Param(1.5),
+            "ratio_hi": Param(2.5),
+            "beta": Param(1.0),
+            "sale_frac": Param(0.5),
+        },
+        effects={"K": Param(0.001), "BAL": Param(1.0)},
+        source_ref="test",
+    )
+    m = model([node("K", "relative"), node("BAL")], [mc], [Shock("K", 0, -0.25)], 4)
+    r = simulate(m, deterministic=True)
+    q = (1.4 / 0.75 - 1.5) / 1.0
+    sale = 0.5 * 1.4 * 30.0 * q
+    assert r.mean_path[1, 3] == pytest.approx(-sale)  # lands on day 2 (lag 2)
+    assert r.mean_path[0, 3] == pytest.approx(75.0 * (1 - 0.001 * sale))
+
+
+def test_policy_rule_level_speed_and_cooldown() -> None:
+    # hike 0.25 when FX > 1500 and its 1-day change > 1%; cooldown 3 days
+    fx = node("FX", "relative", "asia", baseline=1480.0, lower=900, upper=2500)
+    rate = node("RATE", session="asia", baseline=2.5, lower=0, upper=10)
+    pol = Edge(
+        "hike",
+        "policy",
+        "FX",
+        ("RATE",),
+        1,
+        {"level": Param(1500.0), "speed": Param(0.01), "step": Param(0.25)},
+        direction="above",
+        window=1,
+        cooldown=3,
+        source_ref="test",
+    )
+    shocks = [Shock("FX", d, 0.02) for d in range(5)]
+    r = simulate(model([fx, rate], [pol], shocks, 6), deterministic=True)
+    days = [e.day for e in r.events if e.event == "hike"]
+    assert days == [1, 4]  # fires day 0 (1509.6 > 1500, +2%) and day 3; lands a day later
+    assert r.mean_path[1, -1] == pytest.approx(3.0)
+
+
+# ------------------------------------------------------------------ Monte Carlo
+def _mc_model(rng_width: float) -> CascadeModel:
+    beta = Param(0.4, 0.4 - rng_width, 0.4 + rng_width, "uniform")
+    return model(
+        [node("A", "relative"), node("B", "relative")],
+        [linear("ab", "A", "B", beta, 1)],
+        [Shock("A", 0, -0.1)],
+        4,
+    )
+
+
+def test_mc_mean_equals_deterministic_when_ranges_collapse() -> None:
+    m = _mc_model(0.0)
+    det = simulate(m, deterministic=True)
+    mc = simulate(m, 500, rng=3)
+    np.testing.assert_allclose(mc.mean_path, det.mean_path, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(mc.band_path[0], det.mean_path, atol=1e-12)
+
+
+def test_mc_mean_of_linear_edge_matches_mean_beta() -> None:
+    # B's change is linear in beta, so its mean is beta_mean · shock (law of large numbers;
+    # uniform on [0.2, 0.6]: sd of the mean over 20000 draws ≈ 0.1155·0.1/141 ≈ 8e-5)
+    mc = simulate(_mc_model(0.2), 20000, rng=11)
+    assert mc.change("B").mean() == pytest.approx(0.4 * -0.1, abs=4e-4)
+    lo, hi = np.quantile(mc.change("B"), [0.05, 0.95])
+    assert lo == pytest.approx(-0.1 * 0.58, abs=2e-3)
+    assert hi == pytest.approx(-0.1 * 0.22, abs=2e-3)
+
+
+def test_same_seed_same_result() -> None:
+    m = _mc_model(0.2)
+    a, b, c = simulate(m, 200, rng=5), simulate(m, 200, rng=5), simulate(m, 200, rng=6)
+    np.testing.assert_array_equal(a.final_level, b.final_level)
+    assert not np.array_equal(a.final_level, c.final_level)
+
+
+@settings(max_examples=25, deadline=None)
+@given(x=st.floats(-0.5, 0.5), beta=st.floats(-2, 2))
+def test_linear_chain_is_linear_in_the_shock(x: float, beta: float) -> None:
+    # law: a linear graph's response scales with the shock
+    m = model(
+        [node("A"), node("B"), node("C")],
+        [linear("ab", "A", "B", beta), linear("bc", "B", "C", 0.5, 1)],
+        [Shock("A", 0, x)],
+        3,
+    )
+    r = simulate(m, deterministic=True)
+    assert r.mean_path[2, -1] == pytest.approx(0.5 * beta * x, abs=1e-12)
+
+
+# ------------------------------------------------------------------ fuse, reverse, steps
+def test_fuse_finds_the_threshold_closed_form() -> None:
+    # B = 1·(s·−1); threshold below −3 fires when s > 3 (grid resolution smax/400/100)
+    thr = Edge(
+        "bc",
+        "threshold",
+        "B",
+        ("C",),
+        1,
+        {"level": Param(-3.0), "impact": Param(-1.0)},
+        source_ref="test",
+    )
+    steps = [Step("1", "t", "c", ("shock:A",)), Step("2", "u", "d", ("bc",))]
+    m = model(
+        [node("A"), node("B"), node("C")],
+        [linear("ab", "A", "B", 1.0), thr],
+        [Shock("A", 0, -1.0)],
+        3,
+        steps,
+    )
+    f = find_fuse(m)
+    assert f.reached
+    assert f.scale == pytest.approx(3.0, abs=0.01)
+    assert f.step_scale["2"] == pytest.approx(3.0, abs=0.3)
+
+
+def test_reverse_stress_closed_form() -> None:
+    # NDX close r = s·r0/(1 − λK), K = 6·A_kr·f: reaching −10% needs s = 0.1(1 − λK)/0.05
+    fb = FeedbackSpec(
+        "linear",
+        {
+            "k_other_usd": Param(0.0),
+            "korean_aum_usd": Param(20e9),
+            "korean_multiplier": Param(6.0),
+            "impact_per_usd": Param(2e-12),
+            "max_move_frac": Param(0.2),
+        },
+    )
+    m = model([node("NDX", "relative", close_feedback=fb)], [], [Shock("NDX", 0, -0.05)], 1)
+    rs = reverse_stress(m, Outcome("NDX", "change", "<=", -0.10), [0.5, 1.0, 2.0], n_shock=2000)
+    for f, s in zip([0.5, 1.0, 2.0], rs.min_scale, strict=True):
+        lk = 2e-12 * 6 * 20e9 * f
+        assert s == pytest.approx(0.1 * (1 - lk) / 0.05, abs=0.01)
+    assert rs.min_scale[0] > rs.min_scale[1] > rs.min_scale[2]  # more Korean AUM, smaller fuse
+
+
+def test_step_verdict_says_when_a_step_does_not_follow() -> None:
+    eq, bond = node("EQ", "relative"), node("JGB")
+    reb = Edge(
+        "gpif",
+        "rebalance",
+        "EQ",
+        ("JGB",),
+        1,
+        {"weight": Param(0.3), "target": Param(0.25), "band": Param(0.04), "aum": Param(1.0)},
+        effects={"JGB": Param(-0.01)},
+        source_ref="test",
+    )
+    from gaemi.core.contagion import Expectation
+
+    st4 = Step(
+        "4",
+        "unwind",
+        "sells equities into bonds",
+        ("gpif",),
+        (Expectation(edge="gpif", direction="down", text="sells equities"),),
+    )
+    r = simulate(model([eq, bond], [reb], [Shock("EQ", 0, -0.5)], 3, [st4]), deterministic=True)
+    (v,) = step_verdicts(r)
+    assert not v.follows
+    assert "trades the other way" in v.reason
+
+
+def test_bounds_clip_and_are_logged() -> None:
+    m = model([node("A", lower=-1.0, upper=1.0)], [], [Shock("A", 0, -5.0)], 2)
+    r = simulate(m, deterministic=True)
+    assert r.mean_path[0, -1] == -1.0
+    assert any(e.event == "bound:A" for e in r.events)
+
+
+# ------------------------------------------------------------------ validation
+@pytest.mark.parametrize(
+    ("edges", "msg"),
+    [
+        ([linear("ab", "A", "B", 1.0), linear("ba", "B", "A", 1.0)], "cycle with no lag"),
+        ([linear("ab", "A", "Z", 1.0)], "is not a node"),
+        ([linear("ab", "A", "B", 1.0, lag=-1)], "must be >= 0"),
+        ([linear("aa", "A", "A", 1.0)], "self-loop"),
+    ],
+)
+def test_bad_graphs_are_rejected(edges: list[Edge], msg: str) -> None:
+    with pytest.raises(GaemiInputError, match=msg):
+        model([node("A"), node("B")], edges, [])
+
+
+def test_same_day_edge_from_us_close_into_asia_is_rejected() -> None:
+    with pytest.raises(GaemiInputError, match="runs backwards in the day"):
+        model([node("US"), node("KR", session="asia")], [linear("x", "US", "KR", 1.0)], [])
+
+
+def test_threshold_outside_source_bounds_is_rejected() -> None:
+    thr = Edge("t", "threshold", "A", ("B",), 1, {"level": Param(5.0), "impact": Param(1.0)})
+    with pytest.raises(GaemiInputError, match="outside the bounds"):
+        model([node("A", lower=-1, upper=1), node("B")], [thr], [])

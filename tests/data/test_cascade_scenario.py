@@ -1,0 +1,139 @@
+"""Cascade scenario files: the default chain loads and is sourced; bad files fail in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gaemi.data.cascade import DEFAULTS, load_calibration, load_cascade
+from gaemi.errors import GaemiInputError
+
+MINI = """
+name: mini
+horizon_days: 3
+nodes:
+  A: {unit: u, change: absolute, session: us, baseline: 0, bounds: [-10, 10]}
+  B: {unit: u, change: absolute, session: us, baseline: 0, bounds: [-10, 10]}
+edges:
+  - {id: ab, kind: linear, from: A, to: B, lag: 1, beta: 0.5, source: test}
+shocks:
+  - {node: A, day: 0, move: -1}
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_default_scenario_loads_with_sources_everywhere() -> None:
+    m = load_cascade()
+    assert {"NDX", "SOX", "VIX", "USDKRW", "KOSPI", "BOK_RATE", "JGB10Y", "HYNIX"} <= set(
+        m.node_ids
+    )
+    assert [s.id for s in m.steps][:6] == ["1", "2", "3", "4", "5", "6"]  # the note's six steps
+    for key, p in m.parameters().items():
+        assert p.source, f"parameter {key} has no source"
+    for e in m.edges:
+        assert e.source_ref, f"edge {e.id} has no source"
+    for n in m.nodes:
+        assert n.source, f"node {n.id} has no source"
+
+
+def test_default_uses_the_calibration_file() -> None:
+    # the calibrated betas are read from cascade_calibration.yaml, not copied by hand
+    cal = load_calibration(DEFAULTS / "cascade_calibration.yaml")
+    m = load_cascade()
+    assert m.edge("ndx_kospi").params["beta"].value == cal["kospi_on_ndx"]["value"]
+    assert m.edge("ndx_vix").params["beta"].bounds == tuple(cal["vix_on_ndx"]["range"])
+    assert m.edge("ndx_usdkrw").params["beta"].value < 0  # the won weakens when NDX falls
+
+
+def test_default_baselines_match_the_data_derived_levels() -> None:
+    # baselines taken from ../shared/data are the calibration file's latest levels
+    doc = yaml.safe_load((DEFAULTS / "cascade_calibration.yaml").read_text(encoding="utf-8"))
+    base = doc["baselines"]
+    m = load_cascade()
+    for nid in ("VIX", "USDKRW", "KOSPI", "JGB10Y", "SAMSUNG", "HYNIX"):
+        assert m.node(nid).baseline == pytest.approx(base[nid]["value"]), nid
+    assert m.node("BTC").baseline == pytest.approx(base["BTC"]["value"], rel=1e-6)
+
+
+def test_mini_scenario_roundtrip(tmp_path: Path) -> None:
+    m = load_cascade(write(tmp_path, MINI))
+    assert m.node_ids == ("A", "B")
+    assert m.edge("ab").params["beta"].value == 0.5
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "msg"),
+    [
+        ("lag: 1, beta", "lag: -1, beta", "lag = -1 must be >= 0"),
+        ("to: B, lag", "to: Z, lag", "to = 'Z' is not a node"),
+        ("from: A", "from: Q", "from = 'Q' is not a node"),
+        ("beta: 0.5, source: test", "beta: 0.5", "needs a source"),
+        ("kind: linear", "kind: magic", "kind = 'magic'"),
+        ("beta: 0.5,", "beta: 0.5, gamma: 2,", "unknown field 'gamma'"),
+        ("beta: 0.5,", "beta: {value: 0.5, range: [0.6, 0.9]},", "outside range"),
+        ("move: -1", "move: oops", "is not a number"),
+        ("bounds: [-10, 10]}\n  B", "bounds: [10, -10]}\n  B", "lower < upper"),
+    ],
+)
+def test_bad_fields_fail_in_one_line(tmp_path: Path, old: str, new: str, msg: str) -> None:
+    assert old in MINI
+    p = write(tmp_path, MINI.replace(old, new, 1))
+    with pytest.raises(GaemiInputError, match=msg) as exc:
+        load_cascade(p)
+    text = str(exc.value)
+    assert "\n" not in text
+    assert text.startswith("s.yaml")
+
+
+def test_cycle_with_no_lag_is_rejected(tmp_path: Path) -> None:
+    text = MINI.replace(
+        "  - {id: ab, kind: linear, from: A, to: B, lag: 1, beta: 0.5, source: test}\n",
+        "  - {id: ab, kind: linear, from: A, to: B, lag: 0, beta: 0.5, source: test}\n"
+        "  - {id: ba, kind: linear, from: B, to: A, lag: 0, beta: 0.5, source: test}\n",
+    )
+    with pytest.raises(GaemiInputError, match="cycle with no lag among A, B"):
+        load_cascade(write(tmp_path, text))
+    # the same cycle with a lag is fine
+    ok = text.replace("to: A, lag: 0", "to: A, lag: 1")
+    assert load_cascade(write(tmp_path, ok)).edge("ba").lag == 1
+
+
+def test_threshold_outside_node_bounds_is_rejected(tmp_path: Path) -> None:
+    text = MINI.replace(
+        "shocks:",
+        "  - {id: t, kind: threshold, from: A, to: B, lag: 1, level: 50, impact: 1, "
+        "source: test}\nshocks:",
+    )
+    with pytest.raises(GaemiInputError, match=r"threshold level range \[50, 50\] is outside"):
+        load_cascade(write(tmp_path, text))
+
+
+def test_object_constructing_yaml_tags_are_refused(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    text = MINI.replace("name: mini", f"name: !!python/object/apply:os.system ['touch {marker}']")
+    with pytest.raises(GaemiInputError, match=r"YAML tag .* is not allowed") as exc:
+        load_cascade(write(tmp_path, text))
+    assert "\n" not in str(exc.value)
+    assert not marker.exists()  # nothing was executed
+
+
+def test_unknown_calibration_key(tmp_path: Path) -> None:
+    text = MINI.replace("beta: 0.5", "beta: {calibrated: nope}").replace(
+        "name: mini", f"name: mini\ncalibration: {DEFAULTS / 'cascade_calibration.yaml'}"
+    )
+    with pytest.raises(GaemiInputError, match="calibrated = 'nope'"):
+        load_cascade(write(tmp_path, text))
+
+
+def test_missing_file_and_invalid_yaml(tmp_path: Path) -> None:
+    with pytest.raises(GaemiInputError, match="does not exist"):
+        load_cascade(tmp_path / "none.yaml")
+    with pytest.raises(GaemiInputError, match="line 2: not valid YAML"):
+        load_cascade(write(tmp_path, "a: [1\nb: }"))
