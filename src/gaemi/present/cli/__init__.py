@@ -14,7 +14,7 @@ import typer
 from gaemi.errors import GaemiInputError
 
 #: Modules of ``gaemi.present.cli`` that define commands, in ``--help`` order.
-COMMAND_MODULES: tuple[str, ...] = ("report", "flows", "serve", "data", "decay", "investor", "monitor", "stress", "crypto")
+COMMAND_MODULES: tuple[str, ...] = ("report", "flows", "serve", "data", "decay", "investor", "monitor", "stress", "crypto", "cascade")
 
 app = typer.Typer(
     name="gaemi",
