@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from gaemi.core.nav import discount_to_money_market_yield
 from gaemi.data.returns import fit_gjr_garch_t, joint_returns
 
 OUT = Path(__file__).resolve().parents[1] / "src/gaemi/data/defaults/vol_params.yaml"
@@ -90,13 +91,18 @@ def main(data_dir: Path, spread: float) -> None:
         "omega, mu, sigma_last in decimal daily units. Judgement: the proxy of each "
         "underlying (SOXX for SOX; it tracked PHLX SOX until mid-2021, see FACTS.md).",
         "financing": {
-            "rate_annual": round(float(irx.iloc[-1]) / 100.0, 5),
-            "rate_source": f"^IRX 13-week T-bill yield on {irx.index[-1].date()} "
-            "(../shared/data/us-adjclose-1993-2026/IDX_IRX.csv)",
+            "rate_annual": round(
+                float(discount_to_money_market_yield(float(irx.iloc[-1]) / 100.0)) * 365 / 360,
+                5,
+            ),
+            "rate_source": f"^IRX 13-week T-bill discount yield {float(irx.iloc[-1]):.3f}% on "
+            f"{irx.index[-1].date()} (../shared/data/us-adjclose-1993-2026/IDX_IRX.csv) as a "
+            "money-market act/360 yield, times 365/360 for one year of calendar accrual",
             "spread_annual": spread,
-            "spread_source": "financing spread over the short rate, fitted on TQQQ vs QQQ "
-            "2011-2014 only (tests/validation/test_nav_history.py, docs/decay.md)",
-            "range": [0.0, 0.01],
+            "spread_source": "the usual synthetic-series recipe's 0.40% over the short rate. "
+            "Fitted on TQQQ vs QQQ 2011-2014 alone the spread is 0.25%, which underprices "
+            "2020-2024 (tests/validation/test_nav_history.py, docs/decay.md)",
+            "range": [0.0025, 0.012],
         },
         "fx": {
             "usdkrw": round(float(fx_s.iloc[-1]), 2),
