@@ -301,3 +301,13 @@ def test_result_frame_columns() -> None:
 def test_bad_shock_is_an_input_error(bad: float) -> None:
     with pytest.raises(GaemiInputError, match="shock"):
         solve(full_model(), bad)
+
+
+def test_implied_shock_inverts_the_loop() -> None:
+    # r₀ = r − I(F(r)) is the exact inverse of solve at a (stable) equilibrium
+    model = full_model()
+    r0 = np.array([-0.08, -0.03, -0.01, 0.02])
+    res = solve(model, r0)
+    from gaemi.core.feedback import implied_shock_frac
+
+    np.testing.assert_allclose(implied_shock_frac(model, res.final_move_frac), r0, atol=1e-12)

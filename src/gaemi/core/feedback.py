@@ -385,6 +385,19 @@ def solve(
     return FeedbackResult(r0, final, run > 0, flows, -total, beta)
 
 
+def implied_shock_frac(model: StressModel, final_move_frac: ArrayLike) -> FloatArray:
+    """The shock that the loop carries to a given closing move: r₀ = r − I(F(r)).
+
+    Exact (no root-finding): the inverse of the loop at an equilibrium. Used to read a
+    historical close: of the observed move r, the loop contributed I(F(r)) = r − r₀.
+    """
+    r = validate_shocks(final_move_frac)
+    n = max(model.n_scenarios(), r.size)
+    r = np.broadcast_to(r, (n,))
+    out: FloatArray = r - model.impact.impact_frac(model.total_flow_usd(r[:, None]))[:, 0]
+    return out
+
+
 # --------------------------------------------------------------------------- reference
 def _psi_scalar(model: StressModel, s0: float, d: float, s: float) -> float:
     f = d * float(model.total_flow_usd(np.array([[d * s]]))[0, 0])
