@@ -62,6 +62,17 @@ def sim_ratio(df: pd.DataFrame, start: str, end: str, terms: FundTerms, mode: st
     return float(np.prod(1.0 + rf)) / actual
 
 
+def daily_residuals(df: pd.DataFrame, start: str, end: str, terms: FundTerms) -> pd.Series:
+    """ln(1 + real fund return) − ln(1 + modelled return), per day."""
+    x = df.loc[start:end]
+    r = x["u"].pct_change().iloc[1:]
+    days = x.index.to_series().diff().dt.days.iloc[1:].to_numpy()
+    rate = discount_to_money_market_yield((x["irx"].shift(1).iloc[1:] / 100.0).to_numpy())
+    rf = fund_returns(r.to_numpy(), terms, rate, days / 360.0, days / 365.0)
+    actual = x["f"].pct_change().iloc[1:].to_numpy()
+    return pd.Series(np.log1p(actual) - np.log1p(rf), index=r.index)
+
+
 def per_year(df: pd.DataFrame, first: int, last: int, terms: FundTerms, mode: str) -> dict:
     out = {}
     for y in range(first, last + 1):
@@ -90,6 +101,17 @@ def report(shared_data: Path) -> dict:
     out["fitted_spread_2011_2014"] = spread
     out["fitted_err"] = sim_ratio(tq, *test_window, fitted, "modelled") - 1
     out["per_year_err_modelled"] = per_year(tq, 2015, 2024, recipe, "modelled")
+    res = daily_residuals(tq, *test_window, recipe)
+    crash = pd.to_datetime(["2020-03-16", "2020-03-17"])
+    out["crash_days_residual"] = {str(d.date()): float(res[d]) for d in crash}
+    out["modelled_err_excluding_2020_03_16_17"] = float(np.expm1(-res.drop(crash).sum()))
+    out["mean_daily_residual_bp"] = {
+        p: float(res.loc[a:b].drop(crash, errors="ignore").mean() * 1e4)
+        for p, (a, b) in {
+            "2015-2019": ("2015", "2019-12-31"),
+            "2020-2024": ("2020", "2024-12-31"),
+        }.items()
+    }
     out["per_year_err_fitted"] = per_year(tq, 2015, 2024, fitted, "modelled")
     out["per_year_err_recipe"] = per_year(tq, 2015, 2024, recipe, "recipe")
     soxl = FundTerms(3, SOXL_ER, RECIPE_SPREAD, "SOXL")
@@ -146,6 +168,15 @@ def test_modelled_beats_the_recipe(report: dict) -> None:
     # This does NOT reach the issue's 2% goal; see docs/decay.md.
     assert abs(report["modelled_err"]) < abs(report["recipe_err"])
     assert abs(report["modelled_err"]) < 0.05
+
+
+def test_gap_is_one_crash_and_post_2020_costs(report: dict) -> None:
+    # Where the 10-year gap comes from (measured): on 2020-03-16/17 (COVID crash) TQQQ's
+    # real returns were +2.3% and -5.4% off 3x QQQ (FACTS.md (e): TQQQ -34.47% on 03-16);
+    # without those two days the modelled NAV is within 1.2%. The rest is a mean daily
+    # shortfall of ~0.11 bp (~0.3%/yr) in 2020-2024 against ~0 in 2015-2019 (swap spreads?).
+    assert report["crash_days_residual"]["2020-03-17"] < -0.03
+    assert abs(report["modelled_err_excluding_2020_03_16_17"]) < 0.02
 
 
 def test_spread_fitted_on_2011_2014(report: dict) -> None:
