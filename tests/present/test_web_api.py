@@ -396,3 +396,43 @@ def test_status_and_moves(client: Any) -> None:
     ndx = next(i for i in hit["indicators"] if i["id"] == "ndx_move")
     assert ndx["value"] == pytest.approx(-0.06)
     assert ndx["level"] == len(ndx["thresholds"])
+
+
+# ------------------------------------------------------------------ fast aggregation
+@settings(max_examples=30, deadline=None)
+@given(
+    moves=st.lists(
+        st.floats(min_value=-1.0, max_value=1.0, allow_nan=False), min_size=1, max_size=6
+    ),
+    kaum=st.none() | st.floats(min_value=0.0, max_value=2e11, allow_nan=False),
+    by=st.sampled_from(["underlying", "group", "issuer", "total"]),
+)
+def test_fast_grouping_equals_to_frame(
+    universe: Universe, moves: list[float], kaum: float | None, by: str
+) -> None:
+    # The web layer's bincount sums are the reference to_frame's rows, in the same order.
+    from gaemi.present.cli.common import records
+    from gaemi.present.web.aggregate import grouped_records
+
+    u = universe if kaum is None else universe.with_korean_aum(kaum)
+    res = compute_flows(u, moves)
+    fast = grouped_records(res, by)
+    slow = records(res.to_frame(by))  # type: ignore[arg-type]
+    assert fast is not None
+    assert len(fast) == len(slow)
+    for a, b in zip(fast, slow, strict=True):
+        assert set(a) == set(b)
+        for k, v in b.items():
+            if isinstance(v, float):
+                assert a[k] == pytest.approx(v, rel=1e-12, abs=1e-3), k
+            else:
+                assert a[k] == v, k
+
+
+def test_fast_grouping_declines_per_underlying_moves(universe: Universe) -> None:
+    from gaemi.core.flows import projected_close_flow
+    from gaemi.present.web.aggregate import grouped_records
+
+    res = projected_close_flow(universe, {"NDX": -0.03})
+    assert grouped_records(res, "underlying") is None
+    assert grouped_records(compute_flows(universe, [0.01]), "holder") is None

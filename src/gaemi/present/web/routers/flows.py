@@ -6,12 +6,13 @@ group, issuer, holder or in total. Money in USD, moves as decimal fractions.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, model_validator
 
+from gaemi.present.web.aggregate import grouped_records
 from gaemi.present.web.deps import State
 from gaemi.present.web.limits import run_bounded
 from gaemi.present.web.models import (
@@ -174,14 +175,19 @@ def _prepare(u: Universe, korean_aum_usd: float | None, underlying: list[str]) -
 
 
 def _response(result: FlowResult, by: GroupBy) -> FlowResponse:
-    df = result.to_frame(by)
+    fast = grouped_records(result, by)
+    records: list[dict[str, Any]] = (
+        fast
+        if fast is not None
+        else [{str(k): v for k, v in r.items()} for r in result.to_frame(by).to_dict("records")]
+    )
     known = result.universe.korean_known
     kor = np.where(known[:, None], np.nan_to_num(result.korean_flow_usd), 0.0).sum(axis=0)
     unattributed = np.where(known[:, None], 0.0, result.flow_usd).sum(axis=0)
     fields = FlowRow.model_fields
     rows = [
         FlowRow.model_construct(**{k: clean(v) for k, v in rec.items() if k in fields})
-        for rec in df.to_dict(orient="records")
+        for rec in records
     ]
     return FlowResponse(
         by=by,

@@ -1,0 +1,223 @@
+"""Loopback load test of ``gaemi serve``: latency percentiles, errors and server memory.
+
+The server runs as its own process (uvicorn, one worker, 127.0.0.1, a free port); the
+load comes from this process: N concurrent clients (asyncio + httpx), each sending a
+request every ``interval_s`` (or at once when the previous answer came later), mixing
+the flows endpoints (one move, the ladder) and the stress endpoints (one shock, the
+curve) with random sliders, as the dashboard does. Targets (issue 9): p50 of the flows
+endpoint under 20 ms and of the stress curve under 200 ms, zero errors, and no memory
+growth of the server across the run. ``small``: 10 clients for 4 s; ``large``: 50
+clients for 20 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+CONFIGS: dict[str, dict[str, float]] = {
+    "small": {"clients": 10, "duration_s": 4.0, "interval_s": 0.25},
+    "large": {"clients": 50, "duration_s": 20.0, "interval_s": 0.5},
+}
+TARGET_P50_S = {"flows": 0.020, "stress_curve": 0.200}
+SEED = 20261122
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def _server() -> Iterator[tuple[str, int]]:
+    port = _free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "gaemi.present.web.app:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode() if proc.stderr else ""
+                raise RuntimeError(f"server exited: {err[-2000:]}")
+            try:
+                if httpx.get(base + "/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start within 30 s")
+            time.sleep(0.1)
+        yield base, proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _rss_mib(pid: int) -> float:
+    import psutil
+
+    return float(psutil.Process(pid).memory_info().rss) / 2**20
+
+
+def _request(kind: str, rng: np.random.Generator) -> tuple[str, dict[str, Any]]:
+    kaum = float(rng.uniform(0, 100e9))
+    move = float(np.round(rng.uniform(-0.2, 0.2), 3))
+    if kind == "flows":
+        return "/api/flows", {"move_frac": move, "korean_aum_usd": kaum, "by": "underlying"}
+    if kind == "ladder":
+        return "/api/flows/ladder", {
+            "korean_aum_usd": kaum,
+            "move_from_frac": -0.2,
+            "move_to_frac": 0.2,
+            "move_step_frac": 0.01,
+            "by": "holder",
+        }
+    liq = float(rng.uniform(0.25, 4.0))
+    if kind == "stress":
+        return "/api/stress", {"shock_frac": min(move, -0.001), "liquidity_scale": liq}
+    return "/api/stress/curve", {"korean_aum_usd": kaum, "liquidity_scale": liq}
+
+
+KINDS = ("flows", "ladder", "stress", "stress_curve")
+
+
+def _check(base: str) -> None:
+    """Correctness before timing: the research note's $45B 3x ladder through the API."""
+    import httpx
+
+    r = httpx.post(
+        base + "/api/flows",
+        json={"moves_frac": [-0.05, -0.01], "funds": [{"leverage": 3, "aum_usd": 45e9}]},
+        timeout=10,
+    )
+    r.raise_for_status()
+    got = r.json()["total_flow_usd"]
+    if not np.allclose(got, [-13.5e9, -2.7e9]):
+        raise RuntimeError(f"API ladder {got} != research note's [-13.5e9, -2.7e9]")
+
+
+async def _load(base: str, cfg: dict[str, float]) -> dict[str, Any]:
+    import httpx
+
+    n = int(cfg["clients"])
+    duration, interval = cfg["duration_s"], cfg["interval_s"]
+    seeds = np.random.SeedSequence(SEED).spawn(n)
+    lat: dict[str, list[float]] = {k: [] for k in KINDS}
+    errors: list[str] = []
+    limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        t_end = time.perf_counter() + duration
+
+        async def one(i: int) -> None:
+            rng = np.random.default_rng(seeds[i])
+            await asyncio.sleep(interval * i / n)  # spread the first requests
+            k = i
+            while True:
+                start = time.perf_counter()
+                if start >= t_end:
+                    return
+                kind = KINDS[k % len(KINDS)]
+                k += 1
+                path, params = _request(kind, rng)
+                try:
+                    r = await client.get(path, params=params)
+                    if r.status_code != 200:
+                        errors.append(f"{path} {r.status_code} {r.text[:120]}")
+                    else:
+                        lat[kind].append(time.perf_counter() - start)
+                except httpx.HTTPError as exc:
+                    errors.append(f"{path} {type(exc).__name__}")
+                wait = interval - (time.perf_counter() - start)
+                if wait > 0:
+                    await asyncio.sleep(wait)
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(n)))
+        wall = time.perf_counter() - t0
+    return {"latencies": lat, "errors": errors, "wall_s": wall}
+
+
+def _pct(v: list[float]) -> dict[str, float]:
+    a = np.asarray(v)
+    if a.size == 0:
+        return {"n": 0}
+    return {
+        "n": int(a.size),
+        "p50_ms": float(np.percentile(a, 50) * 1e3),
+        "p90_ms": float(np.percentile(a, 90) * 1e3),
+        "p99_ms": float(np.percentile(a, 99) * 1e3),
+        "max_ms": float(a.max() * 1e3),
+    }
+
+
+def run(config: str = "small") -> dict[str, Any]:
+    cfg = CONFIGS[config]
+    with _server() as (base, pid):
+        _check(base)
+        warm = {**cfg, "duration_s": min(2.0, cfg["duration_s"]), "clients": 4}
+        asyncio.run(_load(base, warm))  # warm-up: imports, caches, first allocations
+        rss_start = _rss_mib(pid)
+        first = asyncio.run(_load(base, {**cfg, "duration_s": cfg["duration_s"] / 2}))
+        rss_mid = _rss_mib(pid)
+        second = asyncio.run(_load(base, {**cfg, "duration_s": cfg["duration_s"] / 2}))
+        rss_end = _rss_mib(pid)
+    lat = {k: first["latencies"][k] + second["latencies"][k] for k in KINDS}
+    errors = first["errors"] + second["errors"]
+    n_req = sum(len(v) for v in lat.values()) + len(errors)
+    wall = first["wall_s"] + second["wall_s"]
+    stats = {k: _pct(v) for k, v in lat.items()}
+    targets = {
+        k: {
+            "target_p50_ms": t * 1e3,
+            "p50_ms": stats[k].get("p50_ms"),
+            "met": bool(stats[k].get("p50_ms", np.inf) < t * 1e3),
+        }
+        for k, t in TARGET_P50_S.items()
+    }
+    return {
+        "clients": int(cfg["clients"]),
+        "duration_s": cfg["duration_s"],
+        "interval_s": cfg["interval_s"],
+        "offered_rps": cfg["clients"] / cfg["interval_s"],
+        "requests": n_req,
+        "throughput_rps": n_req / wall,
+        "errors": len(errors),
+        "error_examples": errors[:5],
+        "latency": stats,
+        "targets": targets,
+        "server_rss_mib": {"start": rss_start, "mid": rss_mid, "end": rss_end},
+        # growth over the second half only: the first half still fills allocator pools
+        "rss_growth_second_half_mib": rss_end - rss_mid,
+        "memory_stable": bool(rss_end - rss_mid < max(5.0, 0.05 * rss_mid)),
+        "load_cpu_count": os.cpu_count(),
+    }
