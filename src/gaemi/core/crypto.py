@@ -35,8 +35,9 @@ References
 ----------
 Binance USDⓈ-M futures: liquidation price and maintenance margin (exchange documentation).
 Brunnermeier, M. & Pedersen, L. (2009). Market liquidity and funding liquidity. RFS 22(6).
-Ali, O. (2025). Liquidation cascades in crypto perpetuals (the 10–11 Oct 2025 event:
-≈ $19B in 24 h, ≈ 87 % longs; see ../shared/facts/FACTS.md section (f)).
+Gennotte, G. & Leland, H. (1990). Market liquidity, hedging, and crashes. AER 80(5).
+The anchor event, 10–11 Oct 2025 (≈ $19B liquidated in 24 h, ≈ 87 % longs): see
+../shared/facts/FACTS.md section (f) and docs/crypto.md.
 """
 
 from __future__ import annotations

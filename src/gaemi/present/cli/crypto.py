@@ -21,6 +21,8 @@ from gaemi.present.cli.common import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from gaemi.core.crypto import KoreanLoss, KoreanSlice
+
 EPILOG = """
 Examples:
 
@@ -115,8 +117,10 @@ def crypto(
     """Liquidation cascade of leveraged perpetuals after a price shock, to its fixed point.
 
     Shock → liquidations → forced market orders → impact through each asset's depth curve
-    → more liquidations, round by round. Prints liquidations by round and side, each
-    asset's moves, and the loss of the Korean holder slice in KRW.
+    → more liquidations, round by round. Prints liquidations by round and side (round 0:
+    what the shock itself touches), each asset's shock and final move, and the loss of the
+    Korean holder slice in KRW at the cascade's fixed point. Model and calibration:
+    docs/crypto.md.
     """
     import numpy as np
 
@@ -236,11 +240,9 @@ def crypto(
     emit(both[["section", *[c for c in both.columns if c != "section"]]], fmt)
 
 
-def _korean_rows(names: tuple[str, ...], ks: object, loss: object) -> list[dict[str, object]]:
-    from gaemi.core.crypto import KoreanLoss, KoreanSlice
-
-    assert isinstance(ks, KoreanSlice)
-    assert isinstance(loss, KoreanLoss)
+def _korean_rows(
+    names: tuple[str, ...], ks: KoreanSlice, loss: KoreanLoss
+) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for i, a in enumerate(names):
         rows.append(
@@ -273,7 +275,7 @@ def _korean_rows(names: tuple[str, ...], ks: object, loss: object) -> list[dict[
     return rows
 
 
-def _korea_frame(names: tuple[str, ...], ks: object, loss: object) -> pd.DataFrame:
+def _korea_frame(names: tuple[str, ...], ks: KoreanSlice, loss: KoreanLoss) -> pd.DataFrame:
     import pandas as pd
 
     return pd.DataFrame(_korean_rows(names, ks, loss))
