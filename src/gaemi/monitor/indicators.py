@@ -315,7 +315,128 @@ def ind_margin_growth(
     return _make(spec, g, "frac_per_60d", detail, b, f"{a.source}; {b.source}")
 
 
+def _today_moves(
+    m: MarketSnapshot, ctx: Context
+) -> dict[str, tuple[float, str, Observation | None]]:
+    """NDX/SOX move for today: user input, else the snapshot's latest daily move."""
+    out: dict[str, tuple[float, str, Observation | None]] = {}
+    moves = ctx.get("moves", {})
+    for label, series in (("NDX", "ndx_move_1d"), ("SOX", "sox_move_1d")):
+        if label in moves:
+            out[label] = (float(moves[label]), "user input", None)
+        elif m.has(series):
+            o = m.latest(series)
+            out[label] = (o.value, o.source, o)
+    return out
+
+
+def _aum_after_day(u: Universe, ctx: Context) -> str | None:
+    """Why AUM-based indicators are unavailable on ``ctx['day']`` (replay), else None."""
+    day = ctx.get("day")
+    dates = sorted(set(u.aum_as_of.tolist()) - {""})
+    if day is None or not dates:
+        return None
+    if dt.date.fromisoformat(dates[0]) > day:
+        return f"fund AUM snapshot ({dates[0]}) is after {day}: not known that day"
+    return None
+
+
+def ind_close_pressure(
+    spec: IndicatorSpec, m: MarketSnapshot, u: Universe, ctx: Context
+) -> Indicator:
+    """|LETF close flow at today's move| / closing capacity, worst of NDX and SOX."""
+    why = _aum_after_day(u, ctx)
+    if why:
+        return _missing(spec, why)
+    from gaemi.core.flows import concentrated_sensitivity
+    from gaemi.core.liquidity import pressure_ratio, threshold_move_frac
+    from gaemi.data.stress import load_default_stress
+
+    scenario = ctx.get("stress_scenario") or load_default_stress()
+    k = concentrated_sensitivity(u)
+    best: Indicator | None = None
+    for label, (move, src, obs) in _today_moves(m, ctx).items():
+        if label not in k:
+            continue
+        cap = scenario.liquidity(label).capacity_usd
+        flow = k[label] * move
+        ratio = float(pressure_ratio(flow, cap))
+        full_at = float(threshold_move_frac(k[label], cap))
+        detail = (
+            f"{label} {move:+.2%}: LETF close flow ${abs(flow) / 1e9:.1f}B vs closing "
+            f"capacity ${cap / 1e9:.1f}B (ratio {ratio:.2f}); the close is full at a "
+            f"±{full_at:.1%} move"
+        )
+        ind = Indicator(
+            spec.id,
+            spec.name,
+            ratio,
+            "ratio",
+            spec.level(ratio),
+            detail,
+            spec.thresholds,
+            spec.rationale,
+            obs.as_of if obs else None,
+            f"{src}; capacity: stress_default.yaml ({scenario.source})",
+        )
+        if best is None or ratio > best.value:
+            best = ind
+    return best if best is not None else _missing(spec, "no NDX/SOX move or funds")
+
+
+def ind_critical_proximity(
+    spec: IndicatorSpec, m: MarketSnapshot, u: Universe, ctx: Context
+) -> Indicator:
+    """Today's move as a fraction of the feedback engine's critical shock (≥ 1: past it)."""
+    why = _aum_after_day(u, ctx)
+    if why:
+        return _missing(spec, why)
+    from gaemi.core.feedback import critical_shock
+    from gaemi.data.stress import build_stress_model, load_default_stress
+
+    scenario = ctx.get("stress_scenario") or load_default_stress()
+    best: Indicator | None = None
+    for label, (move, src, obs) in _today_moves(m, ctx).items():
+        if move == 0 or label not in set(u.underlying_id.tolist()):
+            continue
+        model = build_stress_model(scenario, u, label)
+        crit = critical_shock(model, -1.0 if move < 0 else 1.0)
+        c = float(crit.shock_frac[0])
+        if bool(crit.unstable[0]):
+            value, detail = 1.0, f"{label}: unstable — any shock runs to the breaker floor"
+        elif np.isnan(c):
+            value = 0.0
+            detail = (
+                f"{label} {move:+.2%}: no critical shock before the circuit-breaker "
+                "floor in the default stress scenario"
+            )
+        else:
+            value = move / c
+            detail = (
+                f"{label} {move:+.2%} is {value:.0%} of the critical shock {c:+.2%} "
+                f"(the close jumps from {float(crit.move_before_frac[0]):+.1%} to "
+                f"{float(crit.move_after_frac[0]):+.1%})"
+            )
+        ind = Indicator(
+            spec.id,
+            spec.name,
+            value,
+            "ratio",
+            spec.level(value),
+            detail,
+            spec.thresholds,
+            spec.rationale,
+            obs.as_of if obs else None,
+            f"{src}; feedback engine on stress_default.yaml",
+        )
+        if best is None or value > best.value:
+            best = ind
+    return best if best is not None else _missing(spec, "no NDX/SOX move")
+
+
 INDICATORS: dict[str, Callable[..., Indicator]] = {
+    "close_pressure": ind_close_pressure,
+    "critical_proximity": ind_critical_proximity,
     "ndx_move": ind_index_move("ndx_move", "ndx_move_1d", "NDX"),
     "sox_move": ind_index_move("sox_move", "sox_move_1d", "SOX"),
     "korean_leveraged_growth": ind_korean_leveraged_growth,
@@ -361,7 +482,9 @@ def compute_indicators(
     """Every indicator named in ``rules`` that has a computation, in rules order.
 
     ``context`` may carry ``moves`` (``{"NDX": -0.031}``: today's moves, overriding the
-    snapshot). ``extra`` adds computations supplied by other engines (e.g. close pressure).
+    snapshot), ``stress_scenario`` (a loaded stress scenario; default: the embedded one)
+    and ``day`` (replay: indicators needing data published after it are not available).
+    ``extra`` adds computations supplied by other engines.
     """
     ctx = context or {}
     table = {**INDICATORS, **(extra or {})}

@@ -43,11 +43,16 @@ def replay_status(
     """One row per day: status, level, reason, every indicator's level and value, and
     ``stale_inputs``: the indicators whose latest observation was older than the rules'
     staleness limit that day (flagged, still counted — as in the live report)."""
+    from gaemi.data.stress import load_default_stress
+
     days = list(days)
+    ctx = {"stress_scenario": load_default_stress()}  # parsed once, not once a day
     rows = []
     for k, day in enumerate(days):
         snap = history.snapshot_on(day, base=facts)
-        inds = compute_indicators(snap, universe_known_on(universe, day), rules)
+        inds = compute_indicators(
+            snap, universe_known_on(universe, day), rules, {**ctx, "day": day}
+        )
         st = composite_status(inds, rules)
         row: dict[str, object] = {
             "date": day,
