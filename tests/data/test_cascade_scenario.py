@@ -137,3 +137,31 @@ def test_missing_file_and_invalid_yaml(tmp_path: Path) -> None:
         load_cascade(tmp_path / "none.yaml")
     with pytest.raises(GaemiInputError, match="line 2: not valid YAML"):
         load_cascade(write(tmp_path, "a: [1\nb: }"))
+
+
+def test_engine_hook_is_the_feedback_solver() -> None:
+    # the default close-feedback hook on NDX is gaemi.core.feedback.solve on the stress
+    # scenario's NDX model (issue 3), unchanged at today's Korean AUM
+    import numpy as np
+
+    from gaemi.core.feedback import solve
+    from gaemi.data.cascade import engine_feedback_models
+    from gaemi.data.stress import build_stress_model, korean_long_aum, load_default_stress
+    from gaemi.data.universe import load_default_universe
+
+    m = load_cascade()
+    fm = engine_feedback_models(m)
+    assert set(fm) == {"node:NDX", "node:SOX"}
+    uni = load_default_universe()
+    kor0, _ = korean_long_aum(uni, "NDX")
+    hook = fm["node:NDX"](
+        {"korean_aum_usd": np.array([kor0]), "korean_multiplier": np.array([6.0])}
+    )
+    ref = solve(build_stress_model(load_default_stress(), uni, "NDX"), np.array([-0.05]))
+    out = hook(np.array([-0.05]))
+    assert out.move_frac[0] == pytest.approx(ref.final_move_frac[0])
+    assert out.flow_usd[0] == pytest.approx(ref.total_flow_usd[0])
+    more = fm["node:NDX"](
+        {"korean_aum_usd": np.array([4 * kor0]), "korean_multiplier": np.array([6.0])}
+    )
+    assert more(np.array([-0.05])).move_frac[0] < out.move_frac[0]  # more Korean AUM, deeper close

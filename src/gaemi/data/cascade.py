@@ -388,3 +388,75 @@ def load_cascade(path: str | Path | None = None) -> CascadeModel:
             raise GaemiInputError(f"{p.name}: calibration = {name!r} not found")
         cal = load_calibration(cp)
     return cascade_from_dict(data, p.name, cal)
+
+
+# ----------------------------------------------------------------------------- engine hook
+def engine_feedback_models(
+    model: CascadeModel, stress: Any = None, universe: Any = None
+) -> dict[str, Any]:
+    """Close-feedback hooks from the close-liquidity engine (:mod:`gaemi.core.feedback`)
+    for every equity node that the stress scenario has liquidity for (NDX, SOX …).
+
+    Each hook solves r = r₀ + I(Σ flows(r)) exactly with the stress scenario's
+    participants (LETF rebalancing, dealer gamma, stop-losses, Korean margin sellers,
+    retail redemptions) and impact. The node's sampled ``korean_aum_usd`` scales the
+    Korean-held participants per draw (margin sellers, redemptions) and adds
+    ``korean_multiplier`` × (korean_aum_usd − today's Korean AUM) to the LETF K — extra
+    Korean money is extra fund AUM, as in the linear hook. The scenario's own impact
+    parameters are not used by these hooks (the stress scenario's liquidity is).
+
+    Returns a mapping ``node:ID`` → factory for :func:`gaemi.core.contagion.simulate`.
+    """
+    from dataclasses import replace
+
+    import numpy as np
+
+    from gaemi.core.contagion.hooks import CloseOutcome
+    from gaemi.core.feedback import StressModel, solve
+    from gaemi.data.stress import build_stress_model, korean_long_aum, load_default_stress
+    from gaemi.data.universe import load_default_universe
+
+    sc = stress if stress is not None else load_default_stress()
+    uni = universe if universe is not None else load_default_universe()
+    out: dict[str, Any] = {}
+    for n in model.nodes:
+        if n.close_feedback is None or n.id.upper() not in sc.underlyings:
+            continue
+        base = build_stress_model(sc, uni, n.id)
+        kor0, _ = korean_long_aum(uni, n.id)
+
+        def factory(p: Mapping[str, Any], base: StressModel = base, kor0: float = kor0) -> Any:
+            a_kr = np.atleast_1d(np.asarray(p.get("korean_aum_usd", [kor0]), dtype=float))
+            mult = np.atleast_1d(np.asarray(p.get("korean_multiplier", [6.0]), dtype=float))
+            f = a_kr / kor0 if kor0 > 0 else np.ones_like(a_kr)
+            parts: list[Any] = []
+            for q in base.participants:
+                x: Any = q
+                if x.name == "letf_rebalancing":
+                    x = replace(x, k_usd=x.k_usd + mult * (a_kr - kor0))
+                elif x.name == "margin_calls":
+                    x = replace(x, position_usd=x.position_usd * f)
+                elif x.name == "retail_redemptions":
+                    x = replace(x, aum_usd=x.aum_usd * f)
+                parts.append(x)
+            sm = replace(base, participants=tuple(parts))
+
+            def hook(move_frac: Any) -> CloseOutcome:
+                r0 = np.clip(np.asarray(move_frac, dtype=float), -0.99, 1.0)
+                res = solve(sm, r0)
+                r = res.final_move_frac
+                kor_flow = mult * a_kr * r
+                for k in ("margin_calls", "retail_redemptions"):
+                    if k in res.flow_usd:
+                        kor_flow = kor_flow + res.flow_usd[k]
+                return CloseOutcome(
+                    move_frac=r,
+                    flow_usd=res.total_flow_usd,
+                    korean_flow_usd=np.broadcast_to(kor_flow, r.shape),
+                    stable=~res.runaway,
+                )
+
+            return hook
+
+        out[f"node:{n.id}"] = factory
+    return out

@@ -59,7 +59,7 @@ class Stability:
         ]
         for node, g in self.close_gain.items():
             lines.append(
-                f"close feedback on {node}: local gain {g:.4f}"
+                f"close feedback on {node}: gain {g:.4f} at a -1% move"
                 + (" — no stable close equilibrium" if not np.isfinite(g) or g < 0 else "")
             )
         lines.extend(
@@ -86,9 +86,10 @@ def linear_matrices(
     for i, nd in enumerate(model.nodes):
         if nd.close_feedback is not None:
             fb = nd.close_feedback
-            factory = (feedback_models or {}).get(fb.model) or feedback_factory(fb.model)
+            fm = feedback_models or {}
+            factory = fm.get(f"node:{nd.id}") or fm.get(fb.model) or feedback_factory(fb.model)
             hook = factory({k: P[(f"feedback:{nd.id}", k)] for k in fb.params})
-            out = hook(np.array([-1e-4]))
+            out = hook(np.array([-0.01]))
             g[i] = float(amplification(hook)[0]) if bool(out.stable.all()) else np.inf
     return A, g
 
@@ -98,7 +99,7 @@ def spectral_radius(
 ) -> Stability:
     """Spectral radius of c_t = G(A₀c_t + Σ_l A_l c_{t−l}), the linearised daily changes.
 
-    With G = diag(close gains) and A₀ acyclic, c_t = Σ_l M_l c_{t−l} with
+    With G = diag(close gains at a −1 % move) and A₀ acyclic, c_t = Σ_l M_l c_{t−l} with
     M_l = (I − G A₀)⁻¹ G A_l; ρ is the largest |eigenvalue| of the companion matrix.
     Rule edges (threshold, policy, rebalance, margin call) have zero slope around the
     baseline and are left out; mean reversion acts on levels, not changes, and is left out
@@ -266,6 +267,15 @@ def _chain_fired(result: CascadeResult, steps: Sequence[str] | None) -> np.ndarr
         f = np.zeros(result.n_draws, dtype=bool)
         for ev in st.events:
             f |= result.fired[ev]
+        for x in st.expect:  # a claimed direction must hold too (per draw, any day)
+            if x.node:
+                i = m.index(x.node)
+                base = m.nodes[i].baseline
+                f &= (
+                    result.max_level[i] > base
+                    if x.direction == "up"
+                    else result.min_level[i] < base
+                )
         ok &= f
     return ok
 
@@ -286,7 +296,8 @@ def find_fuse(
     n_grid: int = 400,
     feedback_models: Mapping[str, FeedbackFactory] | None = None,
 ) -> Fuse:
-    """Smallest shock multiple s (central parameters) at which every step's events fire.
+    """Smallest shock multiple s (central parameters) at which every step's events fire
+    and its claimed node directions hold.
 
     A vectorised scan of s on (0, s_max] (every grid point is one "draw"), then a finer
     scan between the last miss and the first hit. s_max keeps shocks above −99 %.

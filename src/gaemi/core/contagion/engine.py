@@ -231,6 +231,9 @@ def simulate(
     log_tol : float
         A linear edge is logged when its contribution exceeds this (target units).
     progress : callable(done_days, total_days), optional
+    feedback_models : mapping, optional
+        Close-feedback factories that replace the registered ones: keyed by model name,
+        or ``node:ID`` for one node (e.g. the full close-liquidity engine on NDX).
 
     Returns
     -------
@@ -292,7 +295,9 @@ class _Run:
         for i, n in enumerate(model.nodes):
             if n.close_feedback is not None:
                 fb = n.close_feedback
-                if feedback_models is not None and fb.model in feedback_models:
+                if feedback_models is not None and f"node:{n.id}" in feedback_models:
+                    factory = feedback_models[f"node:{n.id}"]
+                elif feedback_models is not None and fb.model in feedback_models:
                     factory = feedback_models[fb.model]
                 else:
                     factory = feedback_factory(fb.model)

@@ -125,8 +125,12 @@ def feedback_factory(name: str) -> FeedbackFactory:
     return FEEDBACK_MODELS[name]
 
 
-def amplification(hook: CloseFeedback, probe: float = -1e-4) -> FloatArray:
-    """Local gain d(close move)/d(pre-close move) at a small move, per draw."""
+def amplification(hook: CloseFeedback, probe: float = -0.01) -> FloatArray:
+    """Secant gain (close move)/(pre-close move) at a −1 % move, per draw.
+
+    For a linear hook this is the local gain 1/(1 − λK) at any move; for square-root
+    impact the slope at zero is infinite, so a typical daily move is the probe.
+    """
     out = hook(np.array([probe]))
     gain: FloatArray = out.move_frac / probe
     return gain

@@ -169,7 +169,7 @@ def bands_frame(result: CascadeResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def explain(model: CascadeModel, fmt: OutputFormat) -> None:
+def explain(model: CascadeModel, fmt: OutputFormat, fm: Any = None) -> None:
     """Print the graph: nodes, edges with parameters and sources, stability."""
     import pandas as pd
 
@@ -231,7 +231,7 @@ def explain(model: CascadeModel, fmt: OutputFormat) -> None:
         title="Edges (day order: " + " → ".join(model.nodes[i].id for i in model.order) + ")",
     )
     emit(params, fmt, title="Parameters (value, range, source)")
-    note(spectral_radius(model).summary())
+    note(spectral_radius(model, fm).summary())
 
 
 def cascade(
@@ -262,6 +262,14 @@ def cascade(
         str | None,
         typer.Option("--reverse", help="Reverse stress to an outcome: USDKRW>=1600, KOSPI<=-10% …"),
     ] = None,
+    feedback: Annotated[
+        str,
+        typer.Option(
+            "--feedback",
+            help="Close feedback on NDX/SOX: engine (the close-liquidity solver of "
+            "`gaemi stress`) or linear (r0/(1-λK) from the scenario).",
+        ),
+    ] = "engine",
     explain_: Annotated[
         bool, typer.Option("--explain", help="Print the graph, parameters and sources.")
     ] = False,
@@ -290,6 +298,9 @@ def cascade(
         raise GaemiInputError(f"view = {view!r} must be one of {', '.join(VIEWS)}")
     if draws < 1 or draws > 1_000_000:
         raise GaemiInputError(f"draws = {draws} must be between 1 and 1000000")
+    outcome = parse_outcome(reverse) if reverse is not None else None
+    if feedback not in ("engine", "linear"):
+        raise GaemiInputError(f"feedback = {feedback!r} must be engine or linear")
     model = load_cascade(scenario)
     if horizon is not None:
         if horizon < 1 or horizon > 2000:
@@ -313,15 +324,33 @@ def cascade(
             model.steps,
             model.description,
         )
+    if outcome is not None:
+        model.index(outcome[0])
+    fm = None
+    if feedback == "engine":
+        from gaemi.data.cascade import engine_feedback_models
+
+        fm = engine_feedback_models(model)
+        if fm:
+            note(
+                "close feedback: the close-liquidity engine (gaemi stress) on "
+                + ", ".join(k.split(":", 1)[1] for k in fm)
+                + "; linear r0/(1-λK) on the other equity nodes"
+            )
     if explain_:
-        explain(model, fmt)
+        explain(model, fmt, fm)
         return
     if reverse is not None or view == "reverse":
         if reverse is None:
             raise GaemiInputError("view reverse needs --reverse NODE>=VALUE")
-        node, measure, op, value = parse_outcome(reverse)
+        assert outcome is not None
+        node, measure, op, value = outcome
         model.index(node)
-        rs = reverse_stress(model, Outcome(node, measure, op, value))  # type: ignore[arg-type]
+        rs = reverse_stress(
+            model,
+            Outcome(node, measure, op, value),  # type: ignore[arg-type]
+            feedback_models=fm,
+        )
         emit(
             rs.to_frame(),
             fmt,
@@ -331,7 +360,7 @@ def cascade(
             "NaN = not reached even at a -99% shock",
         )
         return
-    central = simulate(model, deterministic=True)
+    central = simulate(model, deterministic=True, feedback_models=fm)
     verdicts = step_verdicts(central)
     mc = None
     if draws > 1:
@@ -340,7 +369,11 @@ def cascade(
         with Progress(transient=True, console=_stderr_console()) as bar:
             task = bar.add_task(f"Monte Carlo {draws} draws", total=model.horizon_days)
             mc = simulate(
-                model, draws, rng=seed, progress=lambda d, n: bar.update(task, completed=d)
+                model,
+                draws,
+                rng=seed,
+                progress=lambda d, n: bar.update(task, completed=d),
+                feedback_models=fm,
             )
     ev = event_table(central)
     if view in (None, "events") and fmt != OutputFormat.table:
@@ -358,7 +391,7 @@ def cascade(
     if view == "attribution":
         emit((mc or central).attribution_frame(), fmt, title="Contribution of each link")
         return
-    fuse = find_fuse(model)
+    fuse = find_fuse(model, feedback_models=fm)
     if view == "fuse":
         import pandas as pd
 
@@ -393,7 +426,7 @@ def cascade(
     worst = central.most_loss_link()
     if worst is not None:
         note(f"link that carried the most equity loss: {worst[0]} ({-worst[1]:+.2%} summed)")
-    note(spectral_radius(model).summary().split("\n")[0])
+    note(spectral_radius(model, fm).summary().split("\n")[0])
     if fuse.reached:
         note(f"fuse: the full chain fires at {fuse.scale:.3g} x the shocks: {dict(fuse.shocks)}")
     else:
