@@ -110,3 +110,18 @@ def test_bad_scenario_file_one_line(tmp_path: Path, capsys: pytest.CaptureFixtur
         "error: bad.yaml: participants.whales is not a participant (known: dealer_gamma, "
         "letf_rebalancing, margin_calls, retail_redemptions, stop_loss)"
     )
+
+
+def test_intraday_path(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(capsys, "--shock", "-4%", "-u", "SOX", "--intraday", "--format", "json")
+    assert rc == 0
+    recs = json.loads(out)
+    assert len(recs) == 61
+    assert recs[0]["time_et"] == "15:00"
+    assert recs[-1]["time_et"] == "16:00"
+    assert recs[-1]["letf_rebalancing_trade_usd"] < 0  # MOC sell executes at the close
+    assert all(r["letf_rebalancing_trade_usd"] == 0 for r in recs[:-1])
+    assert recs[-1]["move_frac"] <= -0.04
+    rc, _, err = run(capsys, "--shock", "-4%", "--intraday")
+    assert rc == 2
+    assert "give one --underlying" in err

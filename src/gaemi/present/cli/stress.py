@@ -157,6 +157,24 @@ def stress(
         str,
         typer.Option("--shocks", help="Grid for --curve, START:STOP:STEP (use --shocks=…)."),
     ] = "-10%:-0.5%:0.5%",
+    intraday: Annotated[
+        bool,
+        typer.Option(
+            "--intraday",
+            help="The last hour minute by minute for one underlying: price path and who "
+            "traded what when (MOC at 15:45, imbalance published 15:50 ET).",
+        ),
+    ] = False,
+    half_life: Annotated[
+        float,
+        typer.Option("--half-life", help="With --intraday: impact half-life in minutes."),
+    ] = float("inf"),
+    anticipation: Annotated[
+        float,
+        typer.Option(
+            "--anticipation", help="With --intraday: share of the imbalance traded ahead (0-1)."
+        ),
+    ] = 0.0,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
 ) -> None:
     """Closing move after the feedback loop r = r₀ + I(Σ participants' flows(r)).
@@ -203,6 +221,33 @@ def stress(
         return
     text = shock if shock is not None else "-2%"
     value = parse_move(text, "shock")
+    if intraday:
+        from gaemi.core.intraday import IntradaySpec, simulate_last_hour
+
+        if len(models) != 1:
+            raise GaemiInputError("--intraday: give one --underlying")
+        ((und, model),) = models.items()
+        note(describe_move(text, value))
+        spec = IntradaySpec(half_life_min=half_life, anticipation_frac=anticipation)
+        res = simulate_last_hour(model, value, spec)
+        df = res.to_frame()
+        if fmt == OutputFormat.table:
+            df = df.rename(
+                columns={k.replace("_flow_usd", "_trade_usd"): v for k, v in _SHORT.items()}
+            )
+            trade_cols = [c for c in df.columns if c.endswith("_usd")]
+            df[trade_cols] = df[trade_cols].where(df[trade_cols].abs() >= 0.5, 0.0)
+            active = (df[trade_cols] != 0).any(axis=1)
+            df = df[(df["minute"] % 5 == 0) | (df["minute"] >= 45) | active]
+        emit(
+            df,
+            fmt,
+            title=f"{und}: the last hour, shock {format_frac(value)} — {sc.name}",
+            caption=f"close {format_frac(float(res.close_move_frac[0]))}; MOC imbalance "
+            f"sent 15:45, published 15:50 ET; rows: every 5 min, minutes with trades, "
+            "every minute from 15:45",
+        )
+        return
     if value <= -1.0:
         raise GaemiInputError(f"shock = {text!r} is at or below -100%")
     note(describe_move(text, value) + ("" if shock is not None else " (default)"))
