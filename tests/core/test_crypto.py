@@ -397,3 +397,14 @@ def test_lending_loss_floored_at_equity() -> None:
     loss = korean_slice_loss(_slice(), [[-0.5, -0.5]])
     assert float(loss.lending_pnl_krw[0]) == pytest.approx(-20.0)  # both buckets wiped out
     assert float(loss.lending_liquidated_equity_share[0]) == pytest.approx(1.0)
+
+
+def test_mixed_population_total_need_not_grow_with_the_shock() -> None:
+    # Why the total-liquidation law is stated for one-sided populations: an underwater
+    # short (entry 0.9, 10x → liquidation at 0.99) buys $1.98B, +1.98 % in a $1B-per-1 %
+    # book. After a -0.5 % shock that lifts the price past +1 % and squeezes a 100x short
+    # (liquidation at 1.01); after a -2 % shock it does not. Longs are still monotone.
+    p = Population.from_arrays([0, 0], ["short", "short"], [10.0, 100.0], [0.9, 1.0], [2e9, 1e9])
+    res = cascade(p, ONE, {"BTC": [-0.005, -0.02]})
+    assert res.total_usd()[0] == pytest.approx(0.99 * 2e9 + 1.01 * 1e9)
+    assert res.total_usd()[1] == pytest.approx(0.99 * 2e9)
