@@ -94,3 +94,28 @@ def test_missing_store_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture
     assert rc == 2
     assert err.strip().startswith("error: store")
     assert "does not exist" in err
+
+
+def test_calibrate_prints_betas_with_sample_sizes(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "c.duckdb")
+    for args in (
+        [str(shared_data / "us-adjclose-1993-2026" / "QQQ.csv"), "--close-is-adjusted"],
+        [str(shared_data / "kospi-kr-rates" / "kospi.csv"), "--symbol", "^KS11"],
+        [str(shared_data / "fx-daily" / "DEXKOUS.csv"), "--kind", "macro"],
+    ):
+        assert run(capsys, "data", "import", *args, "--db", db)[0] == 0
+    rc, out, err = run(capsys, "data", "calibrate", "--db", db, "--format", "json")
+    assert rc == 0, err
+    p = {r["param"]: r for r in json.loads(out)}
+    # the same files feed src/gaemi/data/defaults/calibration.yaml (scripts/calibrate_defaults.py)
+    from gaemi.data.calibration import load_default_calibration
+
+    ref = load_default_calibration()
+    for name in ("drop_response.KOSPI.NDX", "drop_response.USDKRW.NDX", "beta.KOSPI.NDX"):
+        assert p[name]["n"] == ref.get(name).n
+        assert p[name]["value"] == pytest.approx(ref.value(name), rel=1e-8)
+    assert "none of ['SOXX', 'SMH'] is in the store" in err  # missing nodes are said
+    rc, out, _ = run(capsys, "data", "status", "--db", db, "--format", "json")
+    assert {r["table"]: r["rows"] for r in json.loads(out)}["calibration"] == len(p)
