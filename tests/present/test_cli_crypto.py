@@ -103,6 +103,7 @@ def test_table_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("args", "match"),
     [
+        ([], "give at least one --shock"),
         (["--shock", "BTC"], "must be ASSET=MOVE"),
         (["--shock", "BTC=-5"], "ambiguous"),
         (["--shock", "DOGE=-5%"], "'DOGE' is not in the market"),
@@ -121,6 +122,14 @@ def test_bad_input_one_line(
     assert err[-1].startswith("error: ")
     assert match in err[-1]
     assert not any("Traceback" in line for line in err)
+
+
+def test_seed_redraws_the_population(capsys: pytest.CaptureFixture[str]) -> None:
+    a = run_json(capsys, "--shock", "BTC=-6%")
+    b = run_json(capsys, "--shock", "BTC=-6%")
+    c = run_json(capsys, "--shock", "BTC=-6%", "--seed", "7")
+    assert a == b  # same seed (the config's), same numbers
+    assert a != c
 
 
 def test_bad_population_row_via_cli(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

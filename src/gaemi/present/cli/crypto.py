@@ -76,14 +76,14 @@ def premium_signal(premium: float, hot: float) -> str:
 
 def crypto(
     shock: Annotated[
-        list[str],
+        list[str] | None,
         typer.Option(
             "--shock",
             "-s",
             help="ASSET=MOVE, e.g. BTC=-10% (repeatable). Assets not named follow BTC by "
             "their beta.",
         ),
-    ],
+    ] = None,
     population: Annotated[
         Path | None,
         typer.Option(
@@ -95,6 +95,10 @@ def crypto(
     config: Annotated[
         Path | None,
         typer.Option("--config", help="Crypto config YAML (default: the calibrated one)."),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Redraw the parametric population with this seed."),
     ] = None,
     depth_scale: Annotated[
         float, typer.Option("--depth-scale", help="Multiply every book depth by this.")
@@ -140,6 +144,8 @@ def crypto(
     if not (np.isfinite(depth_scale) and depth_scale > 0):
         raise GaemiInputError(f"depth-scale = {depth_scale!r} must be > 0")
     market = cfg.market(depth_scale=depth_scale)
+    if population is not None and seed is not None:
+        raise GaemiInputError("--seed draws the parametric population; not with --population")
     if population is not None:
         pop = load_population(population, cfg)
         n_uw = int(pop.underwater().sum())
@@ -148,10 +154,10 @@ def crypto(
             + (f"; {n_uw:,} already underwater (liquidated in round 0)" if n_uw else "")
         )
     else:
-        pop, dropped = cfg.population()
+        pop, dropped = cfg.population(seed=seed)
         note(
             f"population: {len(pop):,} positions drawn from {cfg.src} ({cfg.name}, seed "
-            f"{cfg.seed}; {dropped:,} drawn underwater and dropped)"
+            f"{cfg.seed if seed is None else seed}; {dropped:,} drawn underwater and dropped)"
         )
     res = cascade(pop, market, shocks)
     if not res.converged[0]:
