@@ -54,6 +54,8 @@ def _server() -> Iterator[tuple[str, int]]:
         "--log-level",
         "warning",
         "--no-access-log",
+        "--timeout-keep-alive",
+        "30",
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"

@@ -50,7 +50,9 @@ def serve(
     app = create_app(settings)
     shown = f"[{host}]" if ":" in host else host
     note(f"gaemi serving on http://{shown}:{port}/ (API docs at /api/docs); Ctrl-C stops")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app, host=host, port=port, log_level="warning", access_log=False, timeout_keep_alive=30
+    )
 
 
 def register(app: typer.Typer) -> None:

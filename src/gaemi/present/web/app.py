@@ -15,7 +15,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from gaemi.core.universe import Universe
@@ -24,6 +23,7 @@ from gaemi.present.web.limits import (
     BodySizeLimitMiddleware,
     ComputeTimeoutError,
     SecurityHeadersMiddleware,
+    StaticGZipMiddleware,
     input_error_detail,
 )
 from gaemi.present.web.routers import ROUTER_MODULES
@@ -126,7 +126,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=static), name="static")
 
     # Outermost last: size limit first, then host check, headers, compression.
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(StaticGZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeadersMiddleware)
     if s.allowed_hosts is not None:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(s.allowed_hosts))

@@ -149,3 +149,23 @@ class SecurityHeadersMiddleware:
 def input_error_detail(exc: GaemiInputError) -> str:
     """The one-line message of an input error, as the API returns it."""
     return str(exc).splitlines()[0] if str(exc) else "invalid input"
+
+
+class StaticGZipMiddleware:
+    """Compress the page and its assets (Plotly is 4.6 MB) but not ``/api`` answers.
+
+    API answers are small and mostly served on loopback, where compressing them costs
+    more CPU than it saves time.
+    """
+
+    def __init__(self, app: ASGIApp, minimum_size: int = 1024) -> None:
+        from starlette.middleware.gzip import GZipMiddleware
+
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=minimum_size)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not str(scope.get("path", "")).startswith("/api/"):
+            await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 #: A move of an underlying as a decimal fraction (−0.05 = −5 %); a price cannot go negative.
@@ -57,3 +58,15 @@ def clean(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def json_response(model: BaseModel, *, exclude_unset: bool = False) -> Response:
+    """Serialise ``model`` once with pydantic's Rust encoder (NaN → null).
+
+    Endpoints still declare ``response_model`` for the OpenAPI schema; returning a ready
+    ``Response`` skips FastAPI's second validation of the same data, which costs more
+    than computing a flow ladder.
+    """
+    return Response(
+        model.model_dump_json(exclude_unset=exclude_unset), media_type="application/json"
+    )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, Field, model_validator
 
 from gaemi.present.web.aggregate import grouped_records
@@ -26,6 +27,7 @@ from gaemi.present.web.models import (
     UsdAssets,
     UsdAssetsJson,
     clean,
+    json_response,
 )
 
 if TYPE_CHECKING:
@@ -242,63 +244,62 @@ def _projected(u: Universe, req: ProjectedRequest) -> FlowResponse:
 @router.get(
     "",
     response_model=FlowResponse,
-    response_model_exclude_unset=True,
     summary="Close flow at one move",
 )
-async def flows_at_move(q: Annotated[FlowQuery, Query()], state: State) -> FlowResponse:
+async def flows_at_move(q: Annotated[FlowQuery, Query()], state: State) -> Response:
     """Required close trade when every underlying moves by ``move_frac``."""
-    return await run_bounded(
+    result = await run_bounded(
         _grid,
         state.universe,
         q,
         limiter=state.limiter,
         timeout_s=state.settings.compute_timeout_s,
     )
+    return json_response(result, exclude_unset=True)
 
 
 @router.get(
     "/ladder",
     response_model=FlowResponse,
-    response_model_exclude_unset=True,
     summary="Close flow ladder over moves",
 )
-async def flows_ladder(q: Annotated[LadderQuery, Query()], state: State) -> FlowResponse:
+async def flows_ladder(q: Annotated[LadderQuery, Query()], state: State) -> Response:
     """The flow for each move of an inclusive grid (default −10 % … +10 % by 1 %)."""
-    return await run_bounded(
+    result = await run_bounded(
         _grid,
         state.universe,
         q,
         limiter=state.limiter,
         timeout_s=state.settings.compute_timeout_s,
     )
+    return json_response(result, exclude_unset=True)
 
 
-@router.post(
-    "", response_model=FlowResponse, response_model_exclude_unset=True, summary="What-if flows"
-)
-async def flows_what_if(req: FlowRequest, state: State) -> FlowResponse:
+@router.post("", response_model=FlowResponse, summary="What-if flows")
+async def flows_what_if(req: FlowRequest, state: State) -> Response:
     """Own hypothetical funds or the universe with Korean holdings and creations set."""
-    return await run_bounded(
+    result = await run_bounded(
         _custom,
         state.universe,
         req,
         limiter=state.limiter,
         timeout_s=state.settings.compute_timeout_s,
     )
+    return json_response(result, exclude_unset=True)
 
 
 @router.post(
     "/projected",
     response_model=FlowResponse,
-    response_model_exclude_unset=True,
     summary="Projected close flow now",
 )
-async def flows_projected(req: ProjectedRequest, state: State) -> FlowResponse:
+async def flows_projected(req: ProjectedRequest, state: State) -> Response:
     """Intraday: the close flow implied by each underlying's move so far today."""
-    return await run_bounded(
+    result = await run_bounded(
         _projected,
         state.universe,
         req,
         limiter=state.limiter,
         timeout_s=state.settings.compute_timeout_s,
     )
+    return json_response(result, exclude_unset=True)

@@ -12,12 +12,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, Field, model_validator
 
 from gaemi.errors import GaemiInputError
 from gaemi.present.web.deps import State
 from gaemi.present.web.limits import run_bounded
-from gaemi.present.web.models import ERROR_RESPONSES, MAX_MOVES, Name, StrictModel, UsdAssets, clean
+from gaemi.present.web.models import (
+    ERROR_RESPONSES,
+    MAX_MOVES,
+    Name,
+    StrictModel,
+    UsdAssets,
+    clean,
+    json_response,
+)
 
 if TYPE_CHECKING:
     from gaemi.core.feedback import CriticalShock, FeedbackResult, StressModel
@@ -228,20 +237,22 @@ async def stress_underlyings(state: State) -> list[Liquidity]:
 
 
 @router.get("", response_model=StressResponse, summary="Feedback loop for one shock")
-async def stress_single(q: Annotated[StressQuery, Query()], state: State) -> StressResponse:
+async def stress_single(q: Annotated[StressQuery, Query()], state: State) -> Response:
     """Closing move reached from ``shock_frac``, each participant's flow, breaker level."""
-    return await run_bounded(
+    result = await run_bounded(
         _single,
         state.universe,
         q,
         limiter=state.limiter,
         timeout_s=state.settings.compute_timeout_s,
     )
+    return json_response(result)
 
 
 @router.get("/curve", response_model=CurveResponse, summary="Feedback curve over shocks")
-async def stress_curve(q: Annotated[CurveQuery, Query()], state: State) -> CurveResponse:
+async def stress_curve(q: Annotated[CurveQuery, Query()], state: State) -> Response:
     """Closing move against the shock (default −20 % … 0 by 0.5 %) and the critical shock."""
-    return await run_bounded(
+    result = await run_bounded(
         _curve, state.universe, q, limiter=state.limiter, timeout_s=state.settings.compute_timeout_s
     )
+    return json_response(result)
