@@ -135,3 +135,17 @@ def test_missing_file_and_bad_yaml(tmp_path: Path) -> None:
     f.write_text("participants: [\n")
     with pytest.raises(GaemiInputError, match=r"broken\.yaml line 2: not valid YAML"):
         load_stress_scenario(f)
+
+
+def test_docs_table_matches_the_engine() -> None:
+    # docs/stress.md quotes the default's closing moves; they must be what the code gives
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "stress.md").read_text()
+    sc = load_default_stress()
+    u = load_default_universe()
+    for und in ("NDX", "SOX", "SPX", "TSLA", "NVDA"):
+        res = solve(build_stress_model(sc, u, und), [-0.02, -0.05])
+        two, five = (f"{v * 100:.2f} %".replace("-", "−") for v in res.final_move_frac)
+        assert f"| {und} |" in docs
+        row = next(line for line in docs.splitlines() if line.startswith(f"| {und} | $"))
+        assert two in row, (und, two, row)
+        assert five in row, (und, five, row)
