@@ -109,3 +109,21 @@ def test_decay_section_matches_closed_form(capsys: pytest.CaptureFixture[str]) -
     expected = 1 - math.exp(-3 * sigma**2 * 0.5 + carry * 0.5)
     assert soxl["vol_frac"] == pytest.approx(sigma)
     assert soxl["loss_6m_flat_frac"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_stress_section(capsys: pytest.CaptureFixture[str]) -> None:
+    from gaemi.data.stress import load_default_stress
+
+    assert main(["report", "--format", "json", "--no-html"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    sec = next(s for s in doc["sections"] if s["key"] == "stress")
+    ndx = next(r for r in sec["tables"]["stress"] if r["underlying_id"] == "NDX")
+    # the close is full where K·|r| = ADV × closing share (stress_default.yaml; FACTS.md b)
+    k = 6 * 39.349e9 + 2 * 14.3761e9 + 12 * 2.2748e9 + 2 * 0.639995e9
+    liq = load_default_stress().liquidity("NDX")
+    assert ndx["close_full_at_move_frac"] == pytest.approx(-liq.adv_usd * liq.closing_share / k)
+    # the feedback loop only deepens a drop: −2% ends at or below −2%
+    assert ndx["final_move_at_minus_2pct_frac"] <= -0.02
+    curve = [r for r in sec["tables"]["curve"] if r["underlying_id"] == "NDX"]
+    assert curve[0]["shock_frac"] == 0.0
+    assert curve[0]["final_move_frac"] == pytest.approx(0.0)  # zero shock stays zero

@@ -35,6 +35,8 @@ class Section:
     summary: str
     tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
+    #: figure data: in the JSON output and the charts, not printed as tables
+    data: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ class Report:
                     "title": s.title,
                     "summary": s.summary,
                     "sources": list(s.sources),
-                    "tables": {k: records(v) for k, v in s.tables.items()},
+                    "tables": {k: records(v) for k, v in {**s.tables, **s.data}.items()},
                 }
                 for s in self.sections
             ],
@@ -184,6 +186,79 @@ def today_flow_section(
     )
     return Section(
         "today", "Projected close flow at the latest move", summary, {"flow": df}, tuple(src)
+    )
+
+
+STRESS_UNDERLYINGS: tuple[str, ...] = ("NDX", "SOX")
+STRESS_GRID = tuple(round(-0.005 * i, 4) for i in range(21))  # 0 … −10%
+
+
+def stress_section(universe: Universe, scenario: Any) -> Section:
+    """Closing capacity, the move where it fills, the feedback at −2%/−5% and the curve."""
+    import numpy as np
+
+    from gaemi.core.feedback import critical_shock, curve
+    from gaemi.core.flows import concentrated_sensitivity
+    from gaemi.core.liquidity import threshold_move_frac
+    from gaemi.data.stress import build_stress_model
+
+    k = concentrated_sensitivity(universe)
+    rows, curves = [], []
+    for und in STRESS_UNDERLYINGS:
+        if und not in k:
+            continue
+        model = build_stress_model(scenario, universe, und)
+        liq = scenario.liquidity(und)
+        res = curve(model, np.asarray(STRESS_GRID))
+        crit = critical_shock(model, -1.0)
+        at = dict(zip(STRESS_GRID, res.final_move_frac.tolist(), strict=True))
+        rows.append(
+            {
+                "underlying_id": und,
+                "letf_flow_per_pct_usd": k[und] * 0.01,
+                "closing_capacity_usd": liq.capacity_usd,
+                "close_full_at_move_frac": -float(threshold_move_frac(k[und], liq.capacity_usd)),
+                "final_move_at_minus_2pct_frac": at[-0.02],
+                "final_move_at_minus_5pct_frac": at[-0.05],
+                "critical_shock_frac": float(crit.shock_frac[0]),
+            }
+        )
+        curves.append(
+            pd.DataFrame(
+                {
+                    "underlying_id": und,
+                    "shock_frac": list(STRESS_GRID),
+                    "final_move_frac": res.final_move_frac,
+                }
+            )
+        )
+    table = pd.DataFrame(rows)
+    parts = []
+    for r in rows:
+        crit_text = (
+            "no critical shock before the breaker floor"
+            if np.isnan(r["critical_shock_frac"])
+            else f"critical shock {r['critical_shock_frac']:+.1%}"
+        )
+        parts.append(
+            f"{r['underlying_id']}: the close is full at {r['close_full_at_move_frac']:+.1%}; "
+            f"−2% ends at {r['final_move_at_minus_2pct_frac']:+.2%}, −5% at "
+            f"{r['final_move_at_minus_5pct_frac']:+.2%}; {crit_text}"
+        )
+    return Section(
+        "stress",
+        "Closing liquidity and the feedback loop",
+        ". ".join(parts) + ".",
+        {"stress": table},
+        (
+            f"stress scenario: {scenario.name} ({scenario.source})",
+            "closing capacity = ADV × closing-auction share (9.44% of notional, NYSE Q2 2024)",
+            (
+                "square-root impact Δp/p = Y·σ_d·√(Q/V) (Tóth et al. 2011); participants and their "
+                "sources in stress_default.yaml and docs/stress.md"
+            ),
+        ),
+        {"curve": pd.concat(curves, ignore_index=True) if curves else pd.DataFrame()},
     )
 
 
@@ -280,12 +355,18 @@ def build_report(
     moves: Mapping[str, float] | None = None,
 ) -> Report:
     """Compute every available section for ``report_date``."""
+    from gaemi.data.stress import load_default_stress
+
     moves = dict(moves or {})
-    indicators = tuple(compute_indicators(market, universe, rules, {"moves": moves}))
+    scenario = load_default_stress()
+    indicators = tuple(
+        compute_indicators(market, universe, rules, {"moves": moves, "stress_scenario": scenario})
+    )
     status = composite_status(indicators, rules)
     sections = [
         flows_section(universe),
         today_flow_section(universe, moves, market),
+        stress_section(universe, scenario),
         decay_section(universe, market),
     ]
     fx = market.latest("usdkrw_level") if market.has("usdkrw_level") else None

@@ -67,8 +67,10 @@ def cell(col: str, v: Any, krw: float | None) -> str:
             return money(v, krw_per_usd=krw)
         if col == "move_frac":
             return f"{v:+.0%}" if abs(v * 100 - round(v * 100)) < 1e-9 else f"{v:+.2%}"
+        if col.endswith("_frac") and ("move" in col or "shock" in col):
+            return f"{v:+.2%}"
         if col.endswith("_frac"):
-            return f"{v:.0%}"
+            return f"{v:.1%}"
         return f"{v:,.4g}"
     return str(v)
 
@@ -148,7 +150,10 @@ def _html_table(df: pd.DataFrame, fx: float | None, caption: str = "") -> str:
         )
         body.append(f"<tr>{tds}</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (
+        f"<div class='tbl'><table>{cap}<thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 def _ladder_figure(report: Report, fx: float | None) -> Any:
@@ -209,9 +214,56 @@ def _sensitivity_figure(report: Report, fx: float | None) -> Any:
     return fig
 
 
+def _curve_figure(report: Report) -> Any:
+    import plotly.graph_objects as go
+
+    sec = report.section("stress")
+    c, t = sec.data["curve"], sec.tables["stress"]
+    fig = go.Figure()
+    for uid, g in c.groupby("underlying_id", sort=False):
+        fig.add_trace(
+            go.Scatter(
+                x=g["shock_frac"] * 100,
+                y=g["final_move_frac"] * 100,
+                mode="lines+markers",
+                name=f"{uid} closing move",
+            )
+        )
+    lo = float(c["shock_frac"].min()) * 100
+    fig.add_trace(
+        go.Scatter(
+            x=[lo, 0],
+            y=[lo, 0],
+            mode="lines",
+            name="no feedback",
+            line={"dash": "dot", "color": "#999"},
+        )
+    )
+    for r in t.to_dict("records"):
+        crit = float(r["critical_shock_frac"])
+        if not math.isnan(crit):
+            fig.add_vline(
+                x=crit * 100,
+                line_dash="dash",
+                annotation_text=f"{r['underlying_id']} critical shock",
+            )
+    fig.update_layout(
+        title="Feedback curve: shock into the close → closing move",
+        xaxis_title="shock (%)",
+        yaxis_title="closing move (%)",
+        template="plotly_white",
+        height=400,
+        margin={"t": 50, "b": 40},
+    )
+    return fig
+
+
 def figures(report: Report, fx: float | None) -> list[tuple[str, Any]]:
     """(section key, figure) pairs for the HTML report."""
-    return [("flows", _ladder_figure(report, fx)), ("flows", _sensitivity_figure(report, fx))]
+    out = [("flows", _ladder_figure(report, fx)), ("flows", _sensitivity_figure(report, fx))]
+    if any(s.key == "stress" for s in report.sections):
+        out.append(("stress", _curve_figure(report)))
+    return out
 
 
 CSS = """
@@ -226,7 +278,7 @@ h2{font-size:18px;margin:4px 0 8px 0}
 table{border-collapse:collapse;font-size:13px;margin:8px 0;width:100%}
 th,td{border-bottom:1px solid #eee;padding:4px 8px;text-align:left;vertical-align:top}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-caption{text-align:left;font-weight:600;padding:4px 0}
+caption{text-align:left;font-weight:600;padding:4px 0}.tbl{overflow-x:auto}
 .state{font-weight:700;color:#fff;border-radius:3px;padding:1px 6px;white-space:nowrap}
 .src{color:#555;font-size:12px}.note{background:#fff8e1;border-left:4px solid #f9a825;
 padding:8px 12px;margin:12px 0}.stale{color:#b71c1c;font-weight:600}
