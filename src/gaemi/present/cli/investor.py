@@ -101,6 +101,15 @@ def format_money(value: float, currency: str) -> str:
     return f"{sign}${v:,.0f}"
 
 
+def _pct(p: float) -> str:
+    """A probability for prose: 35%, 0.2%, "none"."""
+    if p <= 0.0:
+        return "none"
+    if p < 0.01:
+        return f"{p:.1%}"
+    return f"{p:.0%}"
+
+
 def plain_summary(res: InvestorResult) -> str:
     """A few sentences a retail investor can read."""
     a = res.account
@@ -121,12 +130,12 @@ def plain_summary(res: InvestorResult) -> str:
         day = s["median_first_call_day"]
         when = f", typically on trading day {day + 1:.0f}" if day is not None else ""
         lines.append(
-            f"- the broker calls for more money in {s['prob_margin_call']:.0%} of the "
-            f"futures{when}; it sells your holdings by force in {s['prob_forced_sale']:.0%}."
+            f"- the broker calls for more money in {_pct(s['prob_margin_call'])} of the "
+            f"futures{when}; it sells your holdings by force in {_pct(s['prob_forced_sale'])}."
         )
     lines.append(
-        f"- at some point you are down half or more in {s['prob_loss_50pct_ever']:.0%} of "
-        f"the futures, and down 90% or more in {s['prob_loss_90pct_ever']:.0%}."
+        f"- at some point you are down half or more in {_pct(s['prob_loss_50pct_ever'])} of "
+        f"the futures, and down 90% or more in {_pct(s['prob_loss_90pct_ever'])}."
     )
     lines.append(
         "- the typical (median) outcome at the end is "
@@ -137,7 +146,7 @@ def plain_summary(res: InvestorResult) -> str:
     if a.target is not None:
         lines.append(
             f"- you reach your target of {format_money(a.target, cur)} before losing 90% in "
-            f"{s['prob_target_before_ruin']:.0%} of the futures."
+            f"{_pct(s['prob_target_before_ruin'])} of the futures."
         )
     lines.append(
         "These are model odds, not forecasts: they assume the volatility model holds, you "
