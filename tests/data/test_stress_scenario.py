@@ -149,3 +149,26 @@ def test_docs_table_matches_the_engine() -> None:
         row = next(line for line in docs.splitlines() if line.startswith(f"| {und} | $"))
         assert two in row, (und, two, row)
         assert five in row, (und, five, row)
+
+
+def test_constituent_basket_is_limited_by_its_least_liquid_name(tmp_path: Path) -> None:
+    # independent arithmetic: ADV_j / w_j = [20, 10, 10]e9 → $10B index-equivalent ADV,
+    # first binding name B; capacity = closing share (9.44%, FACTS (b)) × $10B
+    f = tmp_path / "basket.yaml"
+    f.write_text(
+        "underlyings:\n"
+        "  NDX:\n"
+        "    basket:\n"
+        "      names: [A, B, C]\n"
+        "      weights: [0.5, 0.1, 0.4]\n"
+        "      adv_usd: [10e9, 1e9, 4e9]\n"
+    )
+    liq = load_stress_scenario(f).liquidity("NDX")
+    assert liq.adv_usd == pytest.approx(10e9)
+    assert liq.basket_binding == "B"
+    assert liq.capacity_usd == pytest.approx(0.0944 * 10e9)
+    f.write_text(
+        "underlyings:\n  NDX:\n    basket: {names: [A, B], weights: [1.0], adv_usd: [1e9, 2e9]}\n"
+    )
+    with pytest.raises(GaemiInputError, match=r"basket: 2 names, 1 weights, 2 adv_usd"):
+        load_stress_scenario(f)

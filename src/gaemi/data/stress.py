@@ -24,7 +24,7 @@ import numpy as np
 from gaemi.core.feedback import StressModel
 from gaemi.core.flows import rebalance_multiplier
 from gaemi.core.impact import ImpactModel, LinearImpact, SquareRootImpact, lambda_from_sqrt
-from gaemi.core.liquidity import capacity_usd
+from gaemi.core.liquidity import basket_capacity_usd, capacity_usd
 from gaemi.core.participants import (
     DealerGamma,
     LetfRebalancing,
@@ -41,7 +41,8 @@ TOP_KEYS = frozenset(
     {"name", "source", "notes", "circuit_breakers", "impact", "underlyings", "participants"}
 )
 IMPACT_KEYS = frozenset({"model", "y", "volume_basis"})
-UNDERLYING_KEYS = frozenset({"adv_usd", "closing_share", "sigma_daily", "spx_beta"})
+UNDERLYING_KEYS = frozenset({"adv_usd", "closing_share", "sigma_daily", "spx_beta", "basket"})
+BASKET_KEYS = frozenset({"names", "weights", "adv_usd", "source"})
 PARTICIPANT_KEYS: dict[str, frozenset[str]] = {
     "letf_rebalancing": frozenset({"enabled"}),
     "dealer_gamma": frozenset({"enabled", "usd_per_pct_adv_frac"}),
@@ -77,6 +78,7 @@ class UnderlyingLiquidity:
     closing_share: float
     sigma_daily: float
     spx_beta: float
+    basket_binding: str = ""
 
     @property
     def capacity_usd(self) -> float:
@@ -197,6 +199,33 @@ def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _basket_adv(src: str, path: str, raw: Any, share: float) -> tuple[float, str]:
+    """Index-equivalent ADV of a constituent basket: min_j ADV_j / w_j (least liquid name).
+
+    With one closing share for all names, capacity = share × that, as
+    :func:`gaemi.core.liquidity.basket_capacity_usd` computes.
+    """
+    b = _mapping(src, path, raw, BASKET_KEYS, "a basket field")
+    names = b.get("names")
+    if not isinstance(names, list) or not names:
+        raise GaemiInputError(f"{src}: {path}.names must be a non-empty list of tickers")
+    weights = _nums(src, f"{path}.weights", Param(b.get("weights")), lo=0.0, lo_open=True)
+    advs = _nums(
+        src,
+        f"{path}.adv_usd",
+        Param(b.get("adv_usd")),
+        lo=0.0,
+        hint=" (liquidity cannot be negative)",
+    )
+    if not len(names) == len(weights) == len(advs):
+        raise GaemiInputError(
+            f"{src}: {path}: {len(names)} names, {len(weights)} weights, {len(advs)} adv_usd "
+            "(give one of each per name)"
+        )
+    cap = basket_capacity_usd([str(x) for x in names], weights, advs, 1.0)
+    return cap.capacity_usd, cap.binding
+
+
 def stress_scenario_from_dict(
     data: Any, src: str = "scenario", *, base: Mapping[str, Any] | None = None
 ) -> StressScenario:
@@ -234,22 +263,28 @@ def stress_scenario_from_dict(
         key = str(name).upper()
         pre = f"underlyings.{key}"
         entry = _mapping(src, pre, raw, UNDERLYING_KEYS, "a liquidity field")
-        underlyings[key] = UnderlyingLiquidity(
-            key,
-            _num(
+        share = _num(
+            src,
+            f"{pre}.closing_share",
+            get(f"{pre}.closing_share", entry.get("closing_share")),
+            lo=0.0,
+            hi=1.0,
+        )
+        binding = ""
+        if entry.get("basket") is not None:
+            adv, binding = _basket_adv(src, f"{pre}.basket", entry["basket"], share)
+        else:
+            adv = _num(
                 src,
                 f"{pre}.adv_usd",
                 get(f"{pre}.adv_usd", entry.get("adv_usd")),
                 lo=0.0,
                 hint=" (liquidity cannot be negative)",
-            ),
-            _num(
-                src,
-                f"{pre}.closing_share",
-                get(f"{pre}.closing_share", entry.get("closing_share")),
-                lo=0.0,
-                hi=1.0,
-            ),
+            )
+        underlyings[key] = UnderlyingLiquidity(
+            key,
+            adv,
+            share,
             _num(
                 src,
                 f"{pre}.sigma_daily",
@@ -263,6 +298,7 @@ def stress_scenario_from_dict(
                 lo=0.0,
                 lo_open=True,
             ),
+            binding,
         )
     parts_raw = _mapping(
         src, "participants", doc.get("participants"), frozenset(PARTICIPANT_KEYS), "a participant"
