@@ -445,3 +445,32 @@ def test_page_assets_compressed_api_not(client: Any) -> None:
     api = client.get("/api/flows/ladder", headers={"accept-encoding": "gzip"})
     assert api.status_code == 200
     assert "content-encoding" not in api.headers
+
+
+# ------------------------------------------------------------------ --db
+def test_serve_from_a_store(tmp_path: Any, capsys: Any) -> None:
+    # A store with the default universe imported as fund snapshots: the API serves its
+    # funds and reports every table's dates; the store is opened read-only.
+    from gaemi.data.universe import default_universe_path
+    from gaemi.present.cli import main
+
+    db = tmp_path / "s.duckdb"
+    rc = main(["data", "import", str(default_universe_path()), "--kind", "funds", "--db", str(db)])
+    assert rc == 0, capsys.readouterr().err
+    with _test_client(create_app(WebSettings(db=db))) as c:
+        asof = ok(c.get("/api/asof"))
+        assert asof["universe"]["source"] == "store s.duckdb (fund_snapshots)"
+        assert asof["universe"]["n_funds"] == len(load_default_universe())
+        tables = {t["table"]: t for t in asof["store"]}
+        assert tables["fund_snapshots"]["series"] == len(load_default_universe())
+        assert tables["fund_snapshots"]["last_date"] == asof["universe"]["aum_as_of_max"]
+        body = ok(c.get("/api/flows", params={"move_frac": 0.01, "by": "total"}))
+        want = compute_flows(load_default_universe(), [0.01]).total_usd()
+        assert body["total_flow_usd"] == pytest.approx(want.tolist())
+
+
+def test_serve_refuses_a_missing_store(tmp_path: Any) -> None:
+    from gaemi.errors import GaemiInputError
+
+    with pytest.raises(GaemiInputError, match="does not exist"):
+        create_app(WebSettings(db=tmp_path / "nope.duckdb"))

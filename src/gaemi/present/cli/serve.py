@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +16,8 @@ Examples:
 
   gaemi serve --port 8765              # another port
 
+  gaemi serve --db ~/gaemi.duckdb      # serve the funds and dates of a store
+
   gaemi serve --host 0.0.0.0           # reachable from the network: warns, no auth
 """
 
@@ -24,6 +27,14 @@ def serve(
         str, typer.Option("--host", help="Address to bind; 127.0.0.1 keeps it on this machine.")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port (0 = any free port).")] = 8000,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            help="DuckDB store to read (read-only, once at start): its fund snapshots and "
+            "as-of dates. Default: the embedded data.",
+        ),
+    ] = None,
     timeout: Annotated[
         float,
         typer.Option("--timeout", help="Seconds one computation may take before a 503."),
@@ -41,13 +52,18 @@ def serve(
 
     loopback = is_loopback(host)
     allowed = ("127.0.0.1", "localhost", "[::1]", "::1") if loopback else None
-    settings = WebSettings(host=host, port=port, compute_timeout_s=timeout, allowed_hosts=allowed)
+    settings = WebSettings(
+        host=host, port=port, db=db, compute_timeout_s=timeout, allowed_hosts=allowed
+    )
     if not loopback:
         note(
             f"warning: binding {host}: the API and dashboard are reachable from other machines "
             "and have no authentication; use --host 127.0.0.1 to keep them local"
         )
     app = create_app(settings)
+    if db is not None:
+        source = app.state.gaemi.universe_source
+        note(f"funds from {source}; the store is read once at start (restart to reload)")
     shown = f"[{host}]" if ":" in host else host
     note(f"gaemi serving on http://{shown}:{port}/ (API docs at /api/docs); Ctrl-C stops")
     uvicorn.run(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import anyio
 from fastapi import FastAPI, Request
@@ -45,6 +46,23 @@ def plotly_js_path() -> Path:
     return path
 
 
+def read_store(db: Path) -> tuple[list[dict[str, Any]], Universe | None]:
+    """Per-table as-of dates and the latest fund universe of a store, read once.
+
+    The store is opened read-only and closed again, so ``gaemi data import`` can write to
+    it while the server runs (restart the server to serve the new data). The universe is
+    ``None`` when the store has no fund snapshots.
+    """
+    from gaemi.data.store import Store
+    from gaemi.present.cli.common import records
+
+    with Store(db, read_only=True) as store:
+        status = records(store.status())
+        n_funds = next((r["series"] for r in status if r["table"] == "fund_snapshots"), 0)
+        universe = store.universe(label=f"store {db.name}") if n_funds else None
+    return status, universe
+
+
 def create_app(
     settings: WebSettings | None = None,
     *,
@@ -65,11 +83,17 @@ def create_app(
     from gaemi import __version__
 
     s = settings or WebSettings()
+    store_status = None
+    if s.db is not None:
+        store_status, stored = read_store(s.db)
+        if universe is None and stored is not None:
+            universe, universe_source = stored, f"store {s.db.name} (fund_snapshots)"
     if universe is None:
         from gaemi.data.universe import default_universe_path, load_default_universe
 
         universe = load_default_universe()
-        universe_source = universe_source or f"embedded {default_universe_path().name}"
+        why = " (the store has no fund snapshots)" if s.db is not None else ""
+        universe_source = universe_source or f"embedded {default_universe_path().name}{why}"
     engines: list[str] = []
     app = FastAPI(
         title="gaemi",
@@ -88,6 +112,7 @@ def create_app(
         universe_source=universe_source or universe.label,
         limiter=anyio.CapacityLimiter(s.max_concurrent_computations),
         engines=engines,
+        store_status=store_status,
     )
     for name in ROUTER_MODULES:
         module = importlib.import_module(f"gaemi.present.web.routers.{name}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gaemi.errors import GaemiInputError
 
@@ -91,3 +91,4 @@ class WebState:
     universe_source: str
     limiter: anyio.CapacityLimiter
     engines: list[str] = field(default_factory=list)
+    store_status: list[dict[str, Any]] | None = None

@@ -173,7 +173,7 @@ async def asof(state: State) -> AsOf:
         korean_as_of_max=k1,
         korean_known_aum_frac=known / total if total > 0 else 0.0,
     )
-    return AsOf(universe=uni, store=None)
+    return AsOf(universe=uni, store=state.store_status)
 
 
 @router.get("/universe", response_model=list[Fund], summary="The funds")
