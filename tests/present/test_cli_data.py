@@ -119,3 +119,23 @@ def test_calibrate_prints_betas_with_sample_sizes(
     assert "none of ['SOXX', 'SMH'] is in the store" in err  # missing nodes are said
     rc, out, _ = run(capsys, "data", "status", "--db", db, "--format", "json")
     assert {r["table"]: r["rows"] for r in json.loads(out)}["calibration"] == len(p)
+
+
+def test_update_offline_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there: the adapter sees a refused connection, not the internet
+    monkeypatch.setenv("GAEMI_YAHOO_URL", f"http://127.0.0.1:{port}")
+    f = tmp_path / "SOXL.csv"
+    f.write_text("Date,Close\n2026-08-03,50\n")
+    db = str(tmp_path / "u.duckdb")
+    assert run(capsys, "data", "import", str(f), "--db", db)[0] == 0
+    rc, out, _ = run(capsys, "data", "update", "--db", db, "--timeout", "1")
+    assert rc == 0
+    assert "SOXL: offline: cannot reach 127.0.0.1" in out
+    assert "stored data ends 2026-08-03" in out
