@@ -141,3 +141,19 @@ def test_bad_inputs() -> None:
         simulate_fund(FundTerms(3), ConstantVol(0.4), 0, 10)
     with pytest.raises(GaemiInputError, match="paths"):
         simulate_fund(FundTerms(3), ConstantVol(0.4), 10, 0)
+
+
+def test_progress_reaches_total() -> None:
+    seen: list[tuple[int, int]] = []
+    simulate_fund(
+        FundTerms(3),
+        ConstantVol(0.3),
+        5,
+        2500,
+        0,
+        block_paths=1000,
+        progress=lambda d, n: seen.append((d, n)),
+    )
+    assert len(seen) == 3  # one call per block of 1,000 paths
+    assert max(d for d, _ in seen) == 2500
+    assert all(n == 2500 for _, n in seen)

@@ -69,3 +69,19 @@ def test_joint_returns_on_real_history(shared_data: Path) -> None:
     assert list(df.columns) == ["TSLA", "NVDA"]
     # FACTS.md (c): TSLA realised vol 54–90% a year 2020–2025
     assert 0.5 < df["TSLA"].std() * np.sqrt(252) < 0.8
+
+
+def test_vol_params_unknown_keys_are_errors() -> None:
+    import yaml
+
+    from gaemi.data.returns import VOL_PARAMS_RESOURCE, vol_defaults_from_dict
+
+    path = Path(__file__).resolve().parents[2] / "src/gaemi/data/defaults" / VOL_PARAMS_RESOURCE
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["underlyings"]["NDX"]["garch"]["omgea"] = 1e-6
+    with pytest.raises(GaemiInputError, match=r"underlyings\.NDX\.garch\.omgea"):
+        vol_defaults_from_dict(data)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["financing"]["rate_annual"] = 0.9
+    with pytest.raises(GaemiInputError, match=r"financing\.rate_annual"):
+        vol_defaults_from_dict(data)

@@ -113,3 +113,34 @@ def test_bootstrap_without_history_is_clear(
     rc = main(["decay", "--ticker", "SOXL", "--model", "bootstrap", "--paths", "10"])
     assert rc == 2
     assert "--history" in capsys.readouterr().err
+
+
+def epilog_commands(epilog: str) -> list[list[str]]:
+    """The example command lines of a command's --help (continuations joined)."""
+    import shlex
+
+    text = epilog.replace("\\\n", " ")
+    out = []
+    for line in text.splitlines():
+        line = line.split("#")[0].strip()
+        if line.startswith("gaemi "):
+            out.append(shlex.split(line)[1:])
+    return out
+
+
+def test_help_examples_run(capsys: pytest.CaptureFixture[str], shared_data: object) -> None:
+    # Every example in `gaemi decay --help` runs (small path counts, real history for
+    # the bootstrap example read where it is).
+    from gaemi.present.cli.decay import EPILOG
+
+    cmds = epilog_commands(EPILOG)
+    assert len(cmds) >= 4
+    for argv in cmds:
+        argv = [a.replace("../shared/data", str(shared_data)) for a in argv]
+        if "--paths" in argv:
+            argv[argv.index("--paths") + 1] = "500"
+        else:
+            argv += ["--paths", "500"]
+        rc = main([*argv, "--format", "json"])
+        err = capsys.readouterr().err
+        assert rc == 0, (argv, err)

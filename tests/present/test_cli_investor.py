@@ -126,3 +126,22 @@ def test_bad_input_one_line(
     assert lines[-1].startswith("error: ")
     assert match in lines[-1]
     assert "Traceback" not in err
+
+
+def test_help_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
+    # Every example in `gaemi investor --help` runs (small path counts).
+    import shlex
+
+    from gaemi.present.cli.investor import EPILOG
+
+    text = EPILOG.replace("\\\n", " ")
+    cmds = [
+        shlex.split(line.split("#")[0])[1:]
+        for line in (raw.strip() for raw in text.splitlines())
+        if line.startswith("gaemi ")
+    ]
+    assert len(cmds) >= 4
+    for argv in cmds:
+        rc = main([*argv, "--paths", "300"])
+        err = capsys.readouterr().err
+        assert rc == 0, (argv, err)

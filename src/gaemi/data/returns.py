@@ -215,6 +215,28 @@ def _num(src: str, key: str, value: Any, lo: float, hi: float) -> float:
     return x
 
 
+_FIN_KEYS = frozenset({"rate_annual", "rate_source", "spread_annual", "spread_source", "range"})
+_FX_KEYS = frozenset({"usdkrw", "as_of", "vol_annual", "source"})
+_UND_KEYS = frozenset(
+    {"proxy", "window", "days", "realised_vol_annual", "recent_vol_annual", "garch", "source"}
+)
+_GARCH_KEYS = frozenset(
+    {"omega", "alpha", "gamma", "beta", "nu", "mu", "sigma_last", "long_run_vol_annual"}
+)
+
+
+def _section(src: str, where: str, value: Any, known: frozenset[str]) -> Mapping[str, Any]:
+    """A mapping whose keys are all known (unknown keys are errors, not ignored)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise GaemiInputError(f"{src}: {where} must be a mapping")
+    unknown = sorted(set(map(str, value)) - known)
+    if unknown:
+        raise GaemiInputError(f"{src}: unknown field {where}.{unknown[0]}")
+    return value
+
+
 def vol_defaults_from_dict(data: Any, src: str = VOL_PARAMS_RESOURCE) -> VolDefaults:
     """Validate a parsed ``vol_params.yaml`` document."""
     if not isinstance(data, Mapping):
@@ -223,12 +245,13 @@ def vol_defaults_from_dict(data: Any, src: str = VOL_PARAMS_RESOURCE) -> VolDefa
     unknown = sorted(set(map(str, data)) - known)
     if unknown:
         raise GaemiInputError(f"{src}: unknown field {unknown[0]!r}")
-    fin = data.get("financing") or {}
-    fx = data.get("fx") or {}
+    fin = _section(src, "financing", data.get("financing"), _FIN_KEYS)
+    fx = _section(src, "fx", data.get("fx"), _FX_KEYS)
     unds: dict[str, UnderlyingVol] = {}
-    for uid, rec in (data.get("underlyings") or {}).items():
+    for uid, rec0 in (data.get("underlyings") or {}).items():
         k = f"underlyings.{uid}"
-        g = rec.get("garch") or {}
+        rec = _section(src, k, rec0, _UND_KEYS)
+        g = _section(src, f"{k}.garch", rec.get("garch"), _GARCH_KEYS)
         unds[str(uid).upper()] = UnderlyingVol(
             underlying_id=str(uid).upper(),
             proxy=str(rec.get("proxy", uid)),
