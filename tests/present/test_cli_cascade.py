@@ -37,6 +37,11 @@ def test_events_json_traceable(capsys: pytest.CaptureFixture[str]) -> None:
     fb = by[("feedback:NDX", "NDX")]
     assert fb["amount_unit"] == "usd"
     assert float(fb["amount"]) < -10e9
+    # every number is traceable: parameters and a source on every row
+    for r in recs:
+        assert r["parameters"], r["event"]
+        assert r["source"], r["event"]
+    assert "stress_default.yaml" in str(fb["source"])  # the engine hook (issue 3) by default
     # KOSPI reacts on the next Seoul session (lag 1 after the US close)
     assert by[("ndx_kospi", "KOSPI")]["day"] == 1
 

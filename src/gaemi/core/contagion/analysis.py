@@ -257,27 +257,26 @@ class Fuse:
 
 
 def _chain_fired(result: CascadeResult, steps: Sequence[str] | None) -> np.ndarray:
-    m = result.model
     ok = np.ones(result.n_draws, dtype=bool)
-    for st in m.steps:
-        if steps is not None and st.id not in steps:
-            continue
-        if not st.events:
-            continue
-        f = np.zeros(result.n_draws, dtype=bool)
-        for ev in st.events:
-            f |= result.fired[ev]
-        for x in st.expect:  # a claimed direction must hold too (per draw, any day)
-            if x.node:
-                i = m.index(x.node)
-                base = m.nodes[i].baseline
-                f &= (
-                    result.max_level[i] > base
-                    if x.direction == "up"
-                    else result.min_level[i] < base
-                )
-        ok &= f
+    for st in result.model.steps:
+        if (steps is None or st.id in steps) and st.events:
+            ok &= _step_holds(result, st)
     return ok
+
+
+def _step_holds(result: CascadeResult, st: Step) -> np.ndarray:
+    """Per draw: one of the step's events fired and its claimed node directions hold
+    (on any day of the horizon)."""
+    m = result.model
+    f = np.zeros(result.n_draws, dtype=bool)
+    for ev in st.events:
+        f |= result.fired[ev]
+    for x in st.expect:
+        if x.node:
+            i = m.index(x.node)
+            base = m.nodes[i].baseline
+            f &= result.max_level[i] > base if x.direction == "up" else result.min_level[i] < base
+    return f
 
 
 def max_shock_scale(model: CascadeModel) -> float:
@@ -317,9 +316,7 @@ def find_fuse(
     shocks = {s.node: s.move for s in model.shocks}
     per_step: dict[str, float] = {}
     for st in model.steps:
-        f = np.zeros(grid.size, dtype=bool)
-        for ev in st.events:
-            f |= res.fired[ev]
+        f = _step_holds(res, st)
         per_step[st.id] = float(grid[int(np.argmax(f))]) if f.any() else float("nan")
     if not hit.any():
         missing = tuple(k for k, v in per_step.items() if not np.isfinite(v))
@@ -429,6 +426,24 @@ def reverse_stress(
     )
     hit = outcome.reached(res).reshape(F.shape)
     first = np.where(hit.any(axis=1), s[np.argmax(hit, axis=1)], np.nan)
+    # refine between the last miss and the first hit of each Korean-AUM level
+    ok = np.isfinite(first)
+    if ok.any():
+        k = 50
+        step = s[1] - s[0] if s.size > 1 else s[0]
+        lo = np.maximum(first[ok] - step, 0.0)
+        fine = lo[:, None] + (first[ok] - lo)[:, None] * np.linspace(0, 1, k + 1)[None, 1:]
+        ff = np.repeat(f[ok], k)
+        res2 = simulate(
+            model,
+            deterministic=True,
+            params={key: base[key].value * ff for key in keys},
+            shock_scale=fine.ravel(),
+            log_events=False,
+            feedback_models=feedback_models,
+        )
+        hit2 = outcome.reached(res2).reshape(fine.shape)
+        first[ok] = fine[np.arange(fine.shape[0]), np.argmax(hit2, axis=1)]
     base_aum = float(sum(base[k].value for k in keys))
     return ReverseStress(
         outcome, f * base_aum, first, {x.node: x.move for x in model.shocks}, base_aum

@@ -84,7 +84,13 @@ def _fmt_amount(v: float, unit: str) -> str:
     return f"{v:+,.4g} {unit}".strip()
 
 
-def event_table(result: CascadeResult) -> pd.DataFrame:
+ENGINE_SOURCE = (
+    "close-liquidity engine (gaemi stress): participants and square-root impact of "
+    "src/gaemi/data/defaults/stress_default.yaml for this underlying, Korean AUM from the scenario"
+)
+
+
+def event_table(result: CascadeResult, engine_nodes: frozenset[str] = frozenset()) -> pd.DataFrame:
     """The note-style event table: one row per (step, rule, node) that fired, first day
     and total impact over the horizon."""
     import pandas as pd
@@ -119,8 +125,51 @@ def event_table(result: CascadeResult) -> pd.DataFrame:
             }
         )
     out = pd.DataFrame(rows)
+    out["parameters"] = [_params_text(m, e, engine_nodes) for e in out["event"]]
+    out["source"] = [
+        ENGINE_SOURCE
+        if e.partition(":")[2] in engine_nodes and e.startswith("feedback:")
+        else _source_text(m, e)
+        for e in out["event"]
+    ]
     out["_s"] = pd.to_numeric(out["step"], errors="coerce").fillna(99)
     return out.sort_values(["_s", "day"], kind="stable").drop(columns="_s").reset_index(drop=True)
+
+
+def _params_text(m: CascadeModel, event: str, engine_nodes: frozenset[str] = frozenset()) -> str:
+    """The central parameter values behind an event: ``beta=0.3586; lag=1``."""
+    kind, _, nid = event.partition(":")
+    if kind == "feedback" and nid in engine_nodes:
+        fb = m.node(nid).close_feedback
+        used = ("korean_aum_usd", "korean_multiplier")
+        return "; ".join(f"{k}={fb.params[k].value:g}" for k in used if fb and k in fb.params) + (
+            f"; stress_default.yaml[{nid}]"
+        )
+    if kind == "shock":
+        return "; ".join(f"move={s.move:g}@day{s.day}" for s in m.shocks if s.node == nid)
+    if kind == "feedback":
+        fb = m.node(nid).close_feedback
+        return "; ".join(f"{k}={p.value:g}" for k, p in fb.params.items()) if fb else ""
+    if kind in ("bound", "reversion"):
+        return ""
+    e = m.edge(event)
+    items = [f"{k}={p.value:g}" for k, p in e.params.items()]
+    items += [f"effect[{k}]={p.value:g}" for k, p in e.effects.items()]
+    return "; ".join([*items, f"lag={e.lag}"])
+
+
+def _source_text(m: CascadeModel, event: str) -> str:
+    kind, _, nid = event.partition(":")
+    if kind == "shock":
+        return "; ".join(s.source for s in m.shocks if s.node == nid)
+    if kind == "feedback":
+        fb = m.node(nid).close_feedback
+        return fb.source if fb else ""
+    if kind in ("bound", "reversion"):
+        return m.node(nid).source
+    e = m.edge(event)
+    srcs = [e.source_ref, *(p.source for p in e.params.values() if p.source != e.source_ref)]
+    return " | ".join(dict.fromkeys(x for x in srcs if x))
 
 
 def _display_events(df: pd.DataFrame) -> pd.DataFrame:
@@ -148,14 +197,14 @@ def _display_events(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def bands_frame(result: CascadeResult) -> pd.DataFrame:
-    """Change from the baseline at the horizon: mean and Monte Carlo bands per node."""
+    """Change from the baseline at the horizon (mean and Monte Carlo bands) and the
+    lowest / highest change on any day (means over the draws), per node."""
     import numpy as np
     import pandas as pd
 
     rows = []
     for n in result.model.nodes:
         ch = result.change(n.id, "final")
-        worst = result.change(n.id, "min" if n.equity or n.id != "USDKRW" else "max")
         rec: dict[str, Any] = {
             "node": n.id,
             "unit": "frac" if n.change == "relative" else n.unit,
@@ -164,7 +213,8 @@ def bands_frame(result: CascadeResult) -> pd.DataFrame:
         }
         for q in result.quantiles:
             rec[f"change_q{round(q * 100):02d}"] = float(np.quantile(ch, q))
-        rec["worst_day_change_mean"] = float(worst.mean())
+        rec["lowest_change_mean"] = float(result.change(n.id, "min").mean())
+        rec["highest_change_mean"] = float(result.change(n.id, "max").mean())
         rows.append(rec)
     return pd.DataFrame(rows)
 
@@ -375,7 +425,7 @@ def cascade(
                 progress=lambda d, n: bar.update(task, completed=d),
                 feedback_models=fm,
             )
-    ev = event_table(central)
+    ev = event_table(central, frozenset(k.split(":", 1)[1] for k in (fm or {})))
     if view in (None, "events") and fmt != OutputFormat.table:
         emit(ev, fmt)
         return
