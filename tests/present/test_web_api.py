@@ -474,3 +474,52 @@ def test_serve_refuses_a_missing_store(tmp_path: Any) -> None:
 
     with pytest.raises(GaemiInputError, match="does not exist"):
         create_app(WebSettings(db=tmp_path / "nope.duckdb"))
+
+
+# ------------------------------------------------------------------ decay
+def test_decay_erosion_closed_form(client: Any) -> None:
+    # DESIGN.md §1: at σ = 45 % a flat half-year costs a 3x fund about a quarter:
+    # 1 − exp(−(L²−L)/2·σ²·T) = 1 − exp(−3 · 0.45² · 0.5) = 26.2 % before costs.
+    body = ok(
+        client.get(
+            "/api/decay/erosion",
+            params={"leverage": 3, "vol_annual": [0.45], "months": [6], "rate_annual": 0.0},
+        )
+    )
+    (row,) = body["rows"]
+    assert row["drag_only_loss_frac"] == pytest.approx(1 - np.exp(-3 * 0.45**2 * 0.5))
+    # Costs (spread on the borrowed 2×, no fee here) only add to the loss.
+    assert row["loss_frac"] >= row["drag_only_loss_frac"]
+    soxl = ok(client.get("/api/decay/erosion", params={"ticker": "SOXL"}))
+    assert soxl["fund"]["underlying_id"] == "SOX"
+    assert len(soxl["rows"]) == 6 * 4  # default grid: 6 vols × 4 horizons
+
+
+def test_decay_simulation_seeded_and_ordered(client: Any) -> None:
+    params = {"ticker": "TQQQ", "months": 3, "paths": 2000, "seed": 7}
+    a = ok(client.get("/api/decay/simulate", params=params))
+    b = ok(client.get("/api/decay/simulate", params=params))
+    assert a == b  # same seed, same numbers
+    changes = [p["fund_change_frac"] for p in a["percentiles"]]
+    assert changes == sorted(changes)
+    probs = [a["prob_loss_frac"][k] for k in ("0.1", "0.25", "0.5", "0.75", "0.9")]
+    assert probs == sorted(probs, reverse=True)
+    c = ok(client.get("/api/decay/simulate", params={**params, "seed": 8}))
+    assert c["percentiles"] != a["percentiles"]
+
+
+@pytest.mark.parametrize(
+    ("params", "needle"),
+    [
+        ({}, "give ticker"),
+        ({"leverage": 3}, "needs vol_annual"),
+        ({"ticker": "NOPE"}, "'NOPE' is not in the universe"),
+        ({"ticker": "SOXL", "paths": 10**7}, "paths"),
+        ({"ticker": "SOXL", "model": "garch", "vol_annual": 0.5}, "constant vol"),
+        ({"leverage": 1, "vol_annual": 0.3}, "leverage"),
+    ],
+)
+def test_decay_bad_input_422(client: Any, params: dict[str, Any], needle: str) -> None:
+    r = client.get("/api/decay/simulate", params=params)
+    assert r.status_code == 422, r.text
+    assert needle in r.text
