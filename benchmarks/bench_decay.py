@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks._common import best_of
-from gaemi.core.chunks import BLOCK_PATHS, default_workers
+from gaemi.core.chunks import SEED_BLOCK, default_workers
 from gaemi.core.decay import closed_form_quantiles, simulate_fund
 from gaemi.core.nav import FundTerms
 from gaemi.core.paths import ConstantVol
@@ -43,12 +43,12 @@ def _check() -> dict[str, float]:
 
 def _rng_cost(n: int, dtype: Any, workers: int) -> float:
     """Seconds to draw n × 252 standard normals in blocks, with ``workers`` threads."""
-    blocks = -(-n // BLOCK_PATHS)
+    blocks = -(-n // SEED_BLOCK)
     seeds = np.random.SeedSequence(0).spawn(blocks)
 
     def job(k: int) -> None:
         g = np.random.Generator(np.random.PCG64(seeds[k]))
-        g.standard_normal((DAYS, BLOCK_PATHS), dtype=dtype)
+        g.standard_normal((DAYS, SEED_BLOCK), dtype=dtype)
 
     t0 = time.perf_counter()
     if workers == 1:

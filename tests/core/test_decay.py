@@ -70,23 +70,36 @@ def test_monte_carlo_matches_closed_form_quantiles_and_mean() -> None:
 def test_same_seed_same_numbers_any_workers() -> None:
     terms = FundTerms(3, 0.0075, 0.004)
     model = ConstantVol(0.45)
-    a = simulate_fund(terms, model, 21, 5000, 3, block_paths=512, workers=1)
-    b = simulate_fund(terms, model, 21, 5000, 3, block_paths=512, workers=3)
-    c = simulate_fund(terms, model, 21, 5000, 4, block_paths=512, workers=1)
+    a = simulate_fund(terms, model, 21, 5000, 3, workers=1)
+    b = simulate_fund(terms, model, 21, 5000, 3, workers=3)
+    c = simulate_fund(terms, model, 21, 5000, 4, workers=1)
     np.testing.assert_array_equal(a.nav_ratio, b.nav_ratio)
     assert not np.array_equal(a.nav_ratio, c.nav_ratio)
     g = GjrGarchT((GarchParams(2e-6, 0.03, 0.1, 0.9, 5.0, name="X"),))
-    d1 = simulate_fund(terms, g, 21, 3000, 3, block_paths=256, workers=1)
-    d2 = simulate_fund(terms, g, 21, 3000, 3, block_paths=256, workers=2)
+    d1 = simulate_fund(terms, g, 21, 3000, 3, workers=1)
+    d2 = simulate_fund(terms, g, 21, 3000, 3, workers=2)
     np.testing.assert_array_equal(d1.nav_ratio, d2.nav_ratio)
 
 
-def test_block_size_changes_draws_not_statistics() -> None:
-    # The block layout fixes which numbers are drawn; the distribution must not move.
+@pytest.mark.parametrize(
+    "model",
+    [
+        ConstantVol(0.45),
+        GjrGarchT((GarchParams(2e-6, 0.03, 0.1, 0.9, 5.0, name="X"),)),
+        BlockBootstrap(np.random.default_rng(0).normal(0, 0.02, 400), ("X",), 10),
+    ],
+)
+def test_chunk_size_does_not_change_results(model: object) -> None:
+    # Issue 4: "results do not depend on the chunk size" — exactly, for every model
+    # (chunks are whole seed blocks; each block's columns come from its own stream).
     terms = FundTerms(3)
-    a = simulate_fund(terms, ConstantVol(0.45), 63, 20_000, 5, block_paths=500)
-    b = simulate_fund(terms, ConstantVol(0.45), 63, 20_000, 5, block_paths=4096)
-    assert np.median(a.nav_ratio) == pytest.approx(np.median(b.nav_ratio), rel=0.03)
+    runs = [
+        simulate_fund(terms, model, 21, 7000, 5, chunk_paths=c, workers=w)  # type: ignore[arg-type]
+        for c, w in ((2048, 1), (4096, 2), (10_000, 1), (1, 2))
+    ]
+    for r in runs[1:]:
+        np.testing.assert_array_equal(r.nav_ratio, runs[0].nav_ratio)
+        np.testing.assert_array_equal(r.underlying_ratio, runs[0].underlying_ratio)
 
 
 def test_generic_path_closed_form_with_realised_variance() -> None:
@@ -151,9 +164,9 @@ def test_progress_reaches_total() -> None:
         5,
         2500,
         0,
-        block_paths=1000,
+        chunk_paths=1000,
         progress=lambda d, n: seen.append((d, n)),
     )
-    assert len(seen) == 3  # one call per block of 1,000 paths
+    assert len(seen) == 2  # one call per chunk (1,000 rounds up to a 2,048-path seed block)
     assert max(d for d, _ in seen) == 2500
     assert all(n == 2500 for _, n in seen)

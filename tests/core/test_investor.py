@@ -25,7 +25,7 @@ class FixedPath:
     names: tuple[str, ...] = ("SOX",)
     label: str = "fixed path"
 
-    def sample(self, rng: np.random.Generator, n_days: int, n_paths: int) -> np.ndarray:
+    def sample(self, rng: object, n_days: int, n_paths: int) -> np.ndarray:
         r = np.asarray(self.returns[:n_days], dtype=float)
         return np.broadcast_to(r[:, None, None], (n_days, 1, n_paths)).copy()
 
@@ -95,10 +95,10 @@ def test_ruin_before_target_does_not_graduate() -> None:
     assert not res.graduated.any()
 
 
-def test_same_seed_same_numbers_any_workers() -> None:
+def test_same_seed_same_numbers_any_workers_and_chunks() -> None:
     m = ConstantVol(0.5, 0.0, ("SOX",))
-    a = simulate_account(account(), m, 40, 3000, 8, block_paths=500, workers=1)
-    b = simulate_account(account(), m, 40, 3000, 8, block_paths=500, workers=2)
+    a = simulate_account(account(), m, 40, 5000, 8, chunk_paths=2048, workers=1)
+    b = simulate_account(account(), m, 40, 5000, 8, chunk_paths=8192, workers=2)
     np.testing.assert_array_equal(a.terminal_equity, b.terminal_equity)
     np.testing.assert_array_equal(a.margin_call, b.margin_call)
 

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtri
 
-from gaemi.core.chunks import BLOCK_PATHS, Progress, run_blocks
+from gaemi.core.chunks import CHUNK_PATHS, Draws, Progress, run_blocks
 from gaemi.core.nav import TRADING_DAYS, FundTerms
 from gaemi.core.paths import ConstantVol, ReturnModel
 from gaemi.errors import GaemiInputError
@@ -253,7 +253,7 @@ class DecayResult:
 
 
 def _constant_vol_block(
-    rng: np.random.Generator,
+    rng: Draws,
     n_days: int,
     n: int,
     a: float,
@@ -266,7 +266,7 @@ def _constant_vol_block(
     The day's growth is 1 + L·(e^{a+bz} − 1) + c·dt, computed in place on one
     (n_days, n) float32 buffer that stays in cache; products accumulate in float64.
     """
-    z = rng.standard_normal((n_days, n), dtype=np.float32)
+    z = np.asarray(rng.standard_normal((n_days, n), dtype=np.float32), dtype=np.float32)
     sum_z = np.sum(z, axis=0, dtype=np.float64)
     sum_z2 = np.einsum("tp,tp->p", z, z, dtype=np.float64)
     z *= np.float32(b)
@@ -293,7 +293,7 @@ def simulate_fund(
     rate_annual: float = 0.0,
     aum0_usd: float = 1.0,
     probs: Sequence[float] = DEFAULT_PROBS,
-    block_paths: int = BLOCK_PATHS,
+    chunk_paths: int = CHUNK_PATHS,
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> DecayResult:
@@ -308,7 +308,7 @@ def simulate_fund(
     n_days, n_paths : int
         Horizon in trading days and the number of paths.
     rng : seed, SeedSequence or Generator
-        Same seed → same numbers, whatever ``workers`` is.
+        Same seed → same numbers, whatever ``workers`` and ``chunk_paths`` are.
     rate_annual : float
         Short rate ρ (decimal per year), constant over the horizon.
     aum0_usd : float
@@ -340,21 +340,21 @@ def simulate_fund(
         a_arr, b_arr = model.log_step()
         a, b = float(a_arr[0]), float(b_arr[0])
 
-        def block(g: np.random.Generator, start: int, stop: int) -> None:
+        def block(g: Draws, start: int, stop: int) -> None:
             growth, sz, sz2 = _constant_vol_block(g, n_days, stop - start, a, b, lev, carry * dt)
             nav[start:stop] = growth
             log_s[start:stop] = a * n_days + b * sz
             # realised Σ(ln(1+r))² = Σ(a + b·z)²: the path's own ∫σ²dt
             ivar[start:stop] = n_days * a * a + 2.0 * a * b * sz + b * b * sz2
 
-        run_blocks(n_paths, rng, block, block_paths=block_paths, workers=workers, progress=progress)
+        run_blocks(n_paths, rng, block, chunk_paths=chunk_paths, workers=workers, progress=progress)
         vol = float(model.vol[0])
         analytic = closed_form_quantiles(
             terms, vol, float(model.drift[0]), years, probs, rate_annual
         )
     else:
 
-        def block(g: np.random.Generator, start: int, stop: int) -> None:
+        def block(g: Draws, start: int, stop: int) -> None:
             r = model.sample(g, n_days, stop - start)[:, 0, :]
             rf = np.maximum(lev * r + carry * dt, -1.0)
             nav[start:stop] = np.prod(1.0 + rf, axis=0)
@@ -362,7 +362,7 @@ def simulate_fund(
             log_s[start:stop] = lg.sum(axis=0)
             ivar[start:stop] = np.einsum("tp,tp->p", lg, lg)
 
-        run_blocks(n_paths, rng, block, block_paths=block_paths, workers=workers, progress=progress)
+        run_blocks(n_paths, rng, block, chunk_paths=chunk_paths, workers=workers, progress=progress)
         vol = float(np.sqrt(ivar.mean() / years))
         analytic = None
     cf = closed_form_value(lev, np.exp(log_s), ivar, carry, years)

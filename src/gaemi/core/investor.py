@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from gaemi.core.chunks import BLOCK_PATHS, Progress, run_blocks
+from gaemi.core.chunks import CHUNK_PATHS, Draws, Progress, run_blocks
 from gaemi.core.nav import TRADING_DAYS, FundTerms
 from gaemi.core.paths import ReturnModel
 from gaemi.errors import GaemiInputError
@@ -249,7 +249,7 @@ def simulate_account(
     *,
     rate_annual: float = 0.0,
     fx_vol_annual: float = 0.0,
-    block_paths: int = BLOCK_PATHS,
+    chunk_paths: int = CHUNK_PATHS,
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> InvestorResult:
@@ -301,7 +301,7 @@ def simulate_account(
     out_ruin = np.empty(n_paths, dtype=bool)
     out_first = np.empty(n_paths, dtype=np.int64)
 
-    def block(gen: np.random.Generator, start: int, stop: int) -> None:
+    def block(gen: Draws, start: int, stop: int) -> None:
         b = stop - start
         rets = model.sample(gen, n_days, b)  # (n_days, n_assets, b)
         fx_shock = (
@@ -377,7 +377,7 @@ def simulate_account(
         out_ruin[sl] = ruined
         out_first[sl] = first
 
-    run_blocks(n_paths, rng, block, block_paths=block_paths, workers=workers, progress=progress)
+    run_blocks(n_paths, rng, block, chunk_paths=chunk_paths, workers=workers, progress=progress)
     return InvestorResult(
         account=account,
         model_label=model.label,

@@ -15,6 +15,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from gaemi.core.chunks import Draws
 from gaemi.errors import GaemiInputError
 
 FloatArray = NDArray[np.float64]
@@ -37,8 +38,12 @@ class ReturnModel(Protocol):
         """A short description for reports (``"constant σ=45%"``)."""
         ...
 
-    def sample(self, rng: np.random.Generator, n_days: int, n_paths: int) -> FloatArray:
-        """Simple returns, shape ``(n_days, n_assets, n_paths)``."""
+    def sample(self, rng: Draws, n_days: int, n_paths: int) -> FloatArray:
+        """Simple returns, shape ``(n_days, n_assets, n_paths)``.
+
+        ``rng`` is a NumPy generator or a chunk's :class:`~gaemi.core.chunks.BlockedRng`;
+        every draw must put the path axis last so chunking cannot change the numbers.
+        """
         ...
 
 
@@ -69,9 +74,7 @@ def _correlation(corr: ArrayLike | None, n: int, who: str) -> FloatArray:
     return c
 
 
-def _correlated_normals(
-    rng: np.random.Generator, chol: FloatArray, n_days: int, n_paths: int
-) -> FloatArray:
+def _correlated_normals(rng: Draws, chol: FloatArray, n_days: int, n_paths: int) -> FloatArray:
     n = chol.shape[0]
     z = rng.standard_normal((n_days, n, n_paths))
     if n == 1:
@@ -140,7 +143,7 @@ class ConstantVol:
         b = self._vol * np.sqrt(self.dt_years)
         return a, b
 
-    def sample(self, rng: np.random.Generator, n_days: int, n_paths: int) -> FloatArray:
+    def sample(self, rng: Draws, n_days: int, n_paths: int) -> FloatArray:
         _check_dims(n_days, n_paths)
         z = _correlated_normals(rng, self._chol, n_days, n_paths)
         a, b = self.log_step()
@@ -243,7 +246,7 @@ class GjrGarchT:
         vols = ", ".join(f"{p.long_run_vol_annual:.0%}" for p in self.params)
         return f"GJR-GARCH-t (long-run σ={vols}, start {self.start})"
 
-    def sample(self, rng: np.random.Generator, n_days: int, n_paths: int) -> FloatArray:
+    def sample(self, rng: Draws, n_days: int, n_paths: int) -> FloatArray:
         _check_dims(n_days, n_paths)
         n = len(self.params)
         p = self.params
@@ -259,7 +262,7 @@ class GjrGarchT:
         else:
             var0 = np.array([q.long_run_var for q in p])[:, None]
         z = _correlated_normals(rng, self._chol, n_days, n_paths)
-        w = rng.chisquare(nu, size=(n_days, 1, n_paths)) / nu
+        w = rng.chisquare(nu, (n_days, 1, n_paths)) / nu
         z *= np.sqrt((nu - 2.0) / nu) / np.sqrt(w)  # unit-variance Student-t
         out = np.empty((n_days, n, n_paths))
         var = np.broadcast_to(var0, (n, n_paths)).copy()
@@ -331,12 +334,12 @@ class BlockBootstrap:
         """Realised annual vol of the (possibly recentred) history."""
         return np.asarray(np.sqrt(TRADING_DAYS) * self._log.std(axis=0), dtype=np.float64)
 
-    def sample(self, rng: np.random.Generator, n_days: int, n_paths: int) -> FloatArray:
+    def sample(self, rng: Draws, n_days: int, n_paths: int) -> FloatArray:
         _check_dims(n_days, n_paths)
         n_hist = self._log.shape[0]
         b = self.block_days
         n_blocks = -(-n_days // b)
-        starts = rng.integers(0, n_hist - b + 1, size=(n_paths, n_blocks))
+        starts = rng.integers(0, n_hist - b + 1, (n_blocks, n_paths)).T  # paths last when drawn
         idx = (starts[:, :, None] + np.arange(b)).reshape(n_paths, n_blocks * b)[:, :n_days]
         picked = self._log[idx.T]  # (n_days, n_paths, n_assets)
         return np.asarray(np.expm1(picked.transpose(0, 2, 1)), dtype=np.float64)
