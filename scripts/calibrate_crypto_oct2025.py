@@ -61,6 +61,20 @@ def read_old(shared: Path, coin: str) -> pd.DataFrame:
     return df.set_index("Date").dropna().astype(float)
 
 
+def all_day_betas(shared: Path) -> dict[str, float]:
+    """OLS slope of each coin's daily log return on BTC's, over all common days."""
+    out: dict[str, float] = {}
+    btc_new = np.log(read_recent(shared, "BTC")["Close"]).diff()
+    btc_old = np.log(read_old(shared, "BTC")["Close"]).diff()
+    pairs = [(c, btc_new, np.log(read_recent(shared, c)["Close"]).diff()) for c in ("ETH", "SOL")]
+    pairs += [(c, btc_old, np.log(read_old(shared, c)["Close"]).diff()) for c in HISTORY_ALTS]
+    for coin, b, a in pairs:
+        df = pd.concat({"btc": b, "alt": a}, axis=1).dropna()
+        df = df[df["alt"].abs() < 1.5]  # drop listing artefacts
+        out[coin] = float(np.polyfit(df["btc"], df["alt"], 1)[0])
+    return out
+
+
 def observed_event(shared: Path) -> dict[str, dict[str, float]]:
     """Open→low and open→high log moves of 2025-10-10 for BTC, ETH, SOL."""
     out = {}
@@ -98,13 +112,14 @@ def worst_day_ratios(shared: Path, n_days: int = 30) -> dict[str, dict[str, floa
 
 
 def per_asset(cfg: CryptoConfig, obs: dict[str, dict[str, float]], key: str) -> np.ndarray:
-    """An observed log move per config asset; assets without data follow BTC by beta."""
-    return np.array(
-        [
-            obs[a][key] if a in obs else cfg.av(a, "beta_to_btc") * obs["BTC"][key]
-            for a in cfg.asset_names
-        ]
-    )
+    """An observed log move per config asset.
+
+    Assets without 2025 data (the ALT basket) take the mean of the observed altcoins
+    (ETH, SOL) that day — the only altcoin moves in ../shared/data for the event.
+    """
+    alts = [a for a in obs if a != "BTC"]
+    proxy = float(np.mean([obs[a][key] for a in alts]))
+    return np.array([obs[a][key] if a in obs else proxy for a in cfg.asset_names])
 
 
 def crash_short_population(cfg: CryptoConfig, notional_usd: float) -> Population:
@@ -268,16 +283,28 @@ def main(argv: list[str] | None = None) -> int:
     cfg = load_crypto_config(args.config)
     obs = observed_event(args.shared)
     ratios = worst_day_ratios(args.shared)
+    betas = all_day_betas(args.shared)
     lf, crash, detail = fit_counts(cfg, obs)
     depth, alt = fit_depths(cfg, obs, lf)
     fit = Fit(lf, crash, depth, alt)
-    out = {"observed": obs, "worst_btc_day_ratios": ratios, "fit": asdict(fit), "counts": detail}
+    out = {
+        "observed": obs,
+        "worst_btc_day_ratios": ratios,
+        "all_day_betas": betas,
+        "fit": asdict(fit),
+        "counts": detail,
+    }
     if args.json:
         json.dump(out, sys.stdout, indent=1)
         return 0
     print("worst-30-BTC-day altcoin/BTC log-move ratio (median [q25, q75]):")
     for c, r in ratios.items():
         print(f"  {c:5s} {r['median']:.2f} [{r['q25']:.2f}, {r['q75']:.2f}] since {r['first']}")
+    alt_betas = [betas[c] for c in HISTORY_ALTS]
+    print(
+        f"all-day OLS betas: ETH {betas['ETH']:.2f}, SOL {betas['SOL']:.2f}, "
+        f"median of ten altcoins {float(np.median(alt_betas)):.2f}"
+    )
     print("observed 2025-10-10 (UTC candle) open->low / open->high / open->close:")
     for c, o in obs.items():
         print(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from gaemi.data.crypto import load_crypto_config
 from gaemi.present.cli import main
 from gaemi.present.cli.crypto import format_krw, parse_shock, premium_signal
 
@@ -65,9 +66,10 @@ def test_default_population_and_korean_slice(capsys: pytest.CaptureFixture[str])
     total = sum(float(r["liquidated_total_usd"]) for r in rounds)
     assert total == pytest.approx(sum(float(a["liquidated_total_usd"]) for a in assets.values()))
     assert total > 0
-    # altcoins follow BTC by beta (config: ETH 1.21 in log terms)
+    # altcoins follow BTC by their beta in log terms (the config's all-day OLS beta)
+    beta = load_crypto_config().av("ETH", "beta_to_btc")
     assert math.log1p(float(assets["ETH"]["shock_move_frac"])) == pytest.approx(
-        1.21 * math.log(0.9)
+        beta * math.log(0.9)
     )
     # KRW move = (1 + global move)·(1 + 8 %)/(1 + 0 %) − 1; spot P&L = holdings × move
     for a, row in assets.items():
