@@ -523,3 +523,42 @@ def test_decay_bad_input_422(client: Any, params: dict[str, Any], needle: str) -
     r = client.get("/api/decay/simulate", params=params)
     assert r.status_code == 422, r.text
     assert needle in r.text
+
+
+# ------------------------------------------------------------------ cascade
+def test_cascade_default_chain(client: Any) -> None:
+    body = ok(client.get("/api/cascade"))
+    # The default scenario: the research note's −5 % NDX and SOX near the close.
+    assert body["shocks_frac"] == {"NDX": -0.05, "SOX": -0.05}
+    first = body["events"][0]
+    assert {"step", "day", "event", "node", "impact", "impact_unit", "source"} <= set(first)
+    assert [s["step"] for s in body["steps"]][:2] == ["1", "2"]
+    ndx = next(b for b in body["bands"] if b["node"] == "NDX")
+    # The close feedback only deepens the fall: NDX ends at or below its −5 % shock.
+    assert ndx["change_mean"] <= -0.05
+
+
+def test_cascade_bigger_shock_deeper_and_seeded(client: Any) -> None:
+    a = ok(client.get("/api/cascade", params={"shock_frac": -0.10, "draws": 50, "seed": 3}))
+    b = ok(client.get("/api/cascade", params={"shock_frac": -0.10, "draws": 50, "seed": 3}))
+    assert a == b
+    base = ok(client.get("/api/cascade"))
+    ndx = {r["node"]: r["change_mean"] for r in a["bands"]}
+    ndx0 = {r["node"]: r["change_mean"] for r in base["bands"]}
+    assert ndx["NDX"] < ndx0["NDX"]
+    post = ok(client.post("/api/cascade", json={"shocks_frac_by_node": {"usdkrw": 0.05}}))
+    assert post["shocks_frac"] == {"USDKRW": 0.05}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        ({"json": {"shocks_frac_by_node": {"MOON": -0.1}}}, "'MOON' is not in the scenario"),
+        ({"json": {"shocks_frac_by_node": {}}}, "shocks_frac_by_node"),
+        ({"json": {"shocks_frac_by_node": {"NDX": -0.1}, "draws": 10**6}}, "draws"),
+    ],
+)
+def test_cascade_bad_input_422(client: Any, kwargs: dict[str, Any], needle: str) -> None:
+    r = client.post("/api/cascade", **kwargs)
+    assert r.status_code == 422, r.text
+    assert needle in r.text

@@ -3,4 +3,4 @@
 from __future__ import annotations
 
 #: Modules of ``gaemi.present.web.routers`` that define ``router`` (an ``APIRouter``).
-ROUTER_MODULES: tuple[str, ...] = ("meta", "flows", "stress", "decay", "monitor")
+ROUTER_MODULES: tuple[str, ...] = ("meta", "flows", "stress", "decay", "cascade", "monitor")
