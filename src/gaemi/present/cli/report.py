@@ -71,9 +71,12 @@ def report(
         OutputFormat, typer.Option("--format", "-f", help="table (terminal summary) or json")
     ] = OutputFormat.table,
 ) -> None:
-    """The daily report: composite status with its reason, indicators with thresholds,
-    rebalancing ladder with the Korean share, and every engine's section, each number with
-    its as-of date and source. Runs offline on the embedded default snapshot."""
+    """The daily report: status, why, and what to watch (terminal + self-contained HTML).
+
+    Composite status with its reason, indicators with thresholds, the rebalancing ladder
+    with the Korean share, and every engine's section, each number with its as-of date and
+    source. Runs offline on the embedded default snapshot.
+    """
     from gaemi.data.market import load_default_market
     from gaemi.data.universe import load_default_universe, load_universe
     from gaemi.monitor.indicators import load_default_rules
