@@ -144,3 +144,28 @@ def test_help_examples_run(capsys: pytest.CaptureFixture[str], shared_data: obje
         rc = main([*argv, "--format", "json"])
         err = capsys.readouterr().err
         assert rc == 0, (argv, err)
+
+
+def test_loss_thresholds(capsys: pytest.CaptureFixture[str]) -> None:
+    (s,) = run_json(
+        capsys,
+        "--ticker",
+        "SOXL",
+        "--months",
+        "3",
+        "--vol",
+        "45%",
+        "--paths",
+        "2000",
+        "--view",
+        "summary",
+        "--loss",
+        "30%",
+        "--loss",
+        "0.6",
+    )
+    # a larger loss is never more likely (the probabilities are one CDF)
+    assert s["prob_loss_25pct"] >= s["prob_loss_30pct"] >= s["prob_loss_50pct"]  # type: ignore[operator]
+    assert s["prob_loss_50pct"] >= s["prob_loss_60pct"]  # type: ignore[operator]
+    assert main(["decay", "--ticker", "SOXL", "--loss", "150%"]) == 2
+    assert "loss" in capsys.readouterr().err

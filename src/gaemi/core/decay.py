@@ -229,8 +229,8 @@ class DecayResult:
             }
         )
 
-    def summary(self) -> dict[str, Any]:
-        """Headline numbers with unit-bearing keys."""
+    def summary(self, losses: Sequence[float] = DEFAULT_LOSSES) -> dict[str, Any]:
+        """Headline numbers with unit-bearing keys; ``prob_loss_<X>pct`` for each loss X."""
         err = self.closed_form_abs_error()
         out: dict[str, Any] = {
             "ticker": self.terms.ticker,
@@ -247,8 +247,8 @@ class DecayResult:
             "closed_form_median_abs_err_frac": float(np.median(err)),
             "underlying_median_move_frac": float(np.median(self.underlying_ratio) - 1.0),
         }
-        for x in DEFAULT_LOSSES:
-            out[f"prob_loss_{round(x * 100)}pct"] = self.prob_loss(x)
+        for x in sorted(set(losses)):
+            out[f"prob_loss_{x * 100:g}pct"] = self.prob_loss(x)
         return out
 
 

@@ -258,6 +258,10 @@ def decay(
     view: Annotated[
         str, typer.Option("--view", help="percentiles | summary | erosion (closed form, no MC).")
     ] = "percentiles",
+    loss: Annotated[
+        list[str] | None,
+        typer.Option("--loss", help="Also report P(lose at least X), e.g. --loss 30%; repeatable."),
+    ] = None,
     workers: Annotated[
         int | None, typer.Option("--workers", help="Threads (results do not depend on it).")
     ] = None,
@@ -272,7 +276,7 @@ def decay(
     import numpy as np
     import pandas as pd
 
-    from gaemi.core.decay import erosion_table, simulate_fund
+    from gaemi.core.decay import DEFAULT_LOSSES, erosion_table, simulate_fund
     from gaemi.data.returns import load_vol_defaults
 
     if view not in VIEWS:
@@ -329,12 +333,20 @@ def decay(
             workers=workers,
             progress=cb,
         )
-    s = res.summary()
+    asked = []
+    for text in loss or []:
+        x = parse_positive_frac(text, "loss")
+        if not 0.0 < x <= 1.0:
+            raise GaemiInputError(f"loss = {text!r} must be between 0% and 100%")
+        asked.append(x)
+    s = res.summary([*DEFAULT_LOSSES, *asked])
+    extra = "; ".join(f"P(lose ≥{x:.0%}) {s[f'prob_loss_{x * 100:g}pct']:.1%}" for x in asked)
     note(
         f"model: {res.model_label}; {res.n_paths:,} paths, seed {seed}. Sideways erosion "
         f"(closed form, σ={res.vol_annual:.1%}): {s['sideways_closed_form_loss_frac']:.1%}; "
         f"median change {s['median_change_frac']:+.1%}; P(lose ≥50%) {s['prob_loss_50pct']:.1%}; "
         f"closed form vs exact, median |gap| per path {s['closed_form_median_abs_err_frac']:.2%}"
+        + (f"; {extra}" if extra else "")
     )
     if view == "summary":
         emit(pd.DataFrame([s]), fmt, title=f"Decay of {terms.ticker} over {n_days} days")
