@@ -562,3 +562,32 @@ def test_cascade_bad_input_422(client: Any, kwargs: dict[str, Any], needle: str)
     r = client.post("/api/cascade", **kwargs)
     assert r.status_code == 422, r.text
     assert needle in r.text
+
+
+# ------------------------------------------------------------------ crypto
+def test_crypto_cascade_matches_engine_and_laws(client: Any) -> None:
+    from gaemi.core.crypto import cascade
+    from gaemi.present.web.routers.crypto import default_setup
+
+    body = ok(client.get("/api/crypto", params={"asset": "BTC", "shock_frac": -0.10}))
+    cfg, pop, _ = default_setup()
+    want = cascade(pop, cfg.market(depth_scale=1.0), {"BTC": -0.10})
+    assert body["total_liquidated_usd"] == pytest.approx(float(want.total_usd()[0]))
+    assert body["converged"] is True
+    # Money adds up: the per-asset liquidations sum to the total.
+    assert sum(a["liquidated_total_usd"] for a in body["assets"]) == pytest.approx(
+        body["total_liquidated_usd"]
+    )
+    bigger = ok(client.get("/api/crypto", params={"shock_frac": -0.15}))
+    deeper_books = ok(client.get("/api/crypto", params={"shock_frac": -0.10, "depth_scale": 4}))
+    assert bigger["total_liquidated_usd"] >= body["total_liquidated_usd"]
+    assert deeper_books["total_liquidated_usd"] <= body["total_liquidated_usd"]
+    assert {r["holder"] for r in body["korea"]} >= {"spot BTC"}
+
+
+def test_crypto_bad_input_422(client: Any) -> None:
+    r = client.get("/api/crypto", params={"asset": "DOGE"})
+    assert r.status_code == 422
+    assert "'DOGE' is not in the market" in r.text
+    r = client.get("/api/crypto", params={"shock_frac": -1.0})
+    assert r.status_code == 422

@@ -3,4 +3,12 @@
 from __future__ import annotations
 
 #: Modules of ``gaemi.present.web.routers`` that define ``router`` (an ``APIRouter``).
-ROUTER_MODULES: tuple[str, ...] = ("meta", "flows", "stress", "decay", "cascade", "monitor")
+ROUTER_MODULES: tuple[str, ...] = (
+    "meta",
+    "flows",
+    "stress",
+    "decay",
+    "cascade",
+    "crypto",
+    "monitor",
+)

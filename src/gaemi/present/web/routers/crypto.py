@@ -1,0 +1,129 @@
+"""Crypto endpoints: the liquidation cascade of leveraged perpetuals after a price shock.
+
+Shock → liquidations → forced market orders → impact through each asset's depth curve
+→ more liquidations, to the fixed point (:mod:`gaemi.core.crypto`), on the calibrated
+default population (:mod:`gaemi.data.crypto`, anchored on 10–11 Oct 2025). The Korean
+holder slice's loss is in KRW.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from gaemi.present.web.deps import State
+from gaemi.present.web.limits import run_bounded
+from gaemi.present.web.models import ERROR_RESPONSES, Name, StrictModel, json_response
+
+if TYPE_CHECKING:
+    from gaemi.core.crypto import Population
+    from gaemi.data.crypto import CryptoConfig
+
+router = APIRouter(prefix="/api/crypto", tags=["crypto"], responses=ERROR_RESPONSES)
+
+#: A crypto shock, fraction: above −100 %, at most +200 %.
+CryptoMove = Annotated[float, Field(ge=-0.99, le=2.0, allow_inf_nan=False)]
+CryptoMoveJson = Annotated[float, Field(ge=-0.99, le=2.0, allow_inf_nan=False, strict=True)]
+DepthScale = Annotated[float, Field(ge=0.05, le=20.0, allow_inf_nan=False)]
+
+
+@lru_cache(maxsize=1)
+def default_setup() -> tuple[CryptoConfig, Population, int]:
+    """The calibrated config and its default population (drawn once, seeded)."""
+    from gaemi.data.crypto import load_crypto_config
+
+    cfg = load_crypto_config(None)
+    pop, dropped = cfg.population(seed=None)
+    return cfg, pop, dropped
+
+
+class CryptoQuery(StrictModel):
+    asset: Name = Field("BTC", description="Asset shocked; the others follow BTC by beta.")
+    shock_frac: CryptoMove = Field(-0.10, description="Its move, fraction.")
+    depth_scale: DepthScale = Field(1.0, description="Multiple of every order-book depth.")
+
+
+class CryptoRequest(StrictModel):
+    shocks_frac_by_asset: dict[Name, CryptoMoveJson] = Field(
+        min_length=1, max_length=10, description='Moves by asset, e.g. {"BTC": -0.1}.'
+    )
+    depth_scale: Annotated[float, Field(ge=0.05, le=20.0, allow_inf_nan=False, strict=True)] = 1.0
+
+
+class CryptoResponse(BaseModel):
+    config: str
+    population_positions: int
+    total_liquidated_usd: float
+    long_share_frac: float | None = Field(description="Fraction of liquidations that are longs.")
+    rounds: int
+    converged: bool
+    usdkrw: float = Field(description="KRW per USD used for the Korean slice.")
+    assets: list[dict[str, Any]] = Field(
+        description="Per asset: shock_move_frac, low_move_frac, final_move_frac, "
+        "liquidated_long_usd, liquidated_short_usd, liquidated_total_usd, forced_flow_usd."
+    )
+    rounds_table: list[dict[str, Any]] = Field(
+        description="Per round: liquidated_long_usd, liquidated_short_usd, cumulative_usd."
+    )
+    korea: list[dict[str, Any]] = Field(
+        description="Korean holder slice: holdings_krw, krw_move_frac, pnl_krw per holder."
+    )
+
+
+def _run(shocks: dict[str, float], depth_scale: float) -> CryptoResponse:
+    import numpy as np
+
+    from gaemi.core.crypto import cascade, korean_slice_loss
+    from gaemi.present.cli.common import records
+    from gaemi.present.cli.crypto import _korea_frame
+
+    cfg, pop, _ = default_setup()
+    market = cfg.market(depth_scale=depth_scale)
+    res = cascade(pop, market, {k.upper(): v for k, v in shocks.items()})
+    ks = cfg.korean_slice(usdkrw=None, premium=float(cfg.korea_params["kimchi_premium_frac"].value))
+    loss = korean_slice_loss(ks, res.final_move_frac, premium_after_frac=None)
+    total = float(res.total_usd()[0])
+    share = float(res.long_share()[0])
+    assets = res.to_frame(0).drop(columns=["scenario", "rounds", "converged"])
+    return CryptoResponse(
+        config=cfg.name,
+        population_positions=len(pop),
+        total_liquidated_usd=total,
+        long_share_frac=share if total > 0 and np.isfinite(share) else None,
+        rounds=int(res.rounds[0]),
+        converged=bool(res.converged[0]),
+        usdkrw=float(ks.usdkrw),
+        assets=records(assets),
+        rounds_table=records(res.rounds_frame(0)),
+        korea=records(_korea_frame(cfg.asset_names, ks, loss)),
+    )
+
+
+def _get(q: CryptoQuery) -> CryptoResponse:
+    return _run({q.asset: q.shock_frac}, q.depth_scale)
+
+
+def _post(req: CryptoRequest) -> CryptoResponse:
+    return _run(dict(req.shocks_frac_by_asset), req.depth_scale)
+
+
+@router.get("", response_model=CryptoResponse, summary="Liquidation cascade after one shock")
+async def crypto_get(q: Annotated[CryptoQuery, Query()], state: State) -> Response:
+    """Liquidations by round and asset, and the Korean slice's loss in KRW."""
+    result = await run_bounded(
+        _get, q, limiter=state.limiter, timeout_s=state.settings.compute_timeout_s
+    )
+    return json_response(result)
+
+
+@router.post("", response_model=CryptoResponse, summary="Liquidation cascade after shocks")
+async def crypto_post(req: CryptoRequest, state: State) -> Response:
+    """The cascade after moves of several assets (BTC, ETH, SOL, ALT)."""
+    result = await run_bounded(
+        _post, req, limiter=state.limiter, timeout_s=state.settings.compute_timeout_s
+    )
+    return json_response(result)
