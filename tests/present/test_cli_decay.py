@@ -169,3 +169,21 @@ def test_loss_thresholds(capsys: pytest.CaptureFixture[str]) -> None:
     assert s["prob_loss_50pct"] >= s["prob_loss_60pct"]  # type: ignore[operator]
     assert main(["decay", "--ticker", "SOXL", "--loss", "150%"]) == 2
     assert "loss" in capsys.readouterr().err
+
+
+def test_progress_bar_path(capsys: pytest.CaptureFixture[str]) -> None:
+    # Runs of >= 50,000 paths show a Rich progress bar on stderr; stdout stays JSON.
+    (s,) = run_json(
+        capsys,
+        "--ticker",
+        "TQQQ",
+        "--days",
+        "5",
+        "--vol",
+        "20%",
+        "--paths",
+        "60000",
+        "--view",
+        "summary",
+    )
+    assert s["paths"] == 60000
