@@ -165,3 +165,17 @@ def test_engine_hook_is_the_feedback_solver() -> None:
         {"korean_aum_usd": np.array([4 * kor0]), "korean_multiplier": np.array([6.0])}
     )
     assert more(np.array([-0.05])).move_frac[0] < out.move_frac[0]  # more Korean AUM, deeper close
+
+
+def test_engine_hook_mc_mean_equals_deterministic_when_ranges_collapse() -> None:
+    # n identical draws through the engine hook average to the single deterministic run
+    import numpy as np
+
+    from gaemi.core.contagion import simulate
+    from gaemi.data.cascade import engine_feedback_models
+
+    m = load_cascade().with_horizon(5)
+    fm = engine_feedback_models(m)
+    det = simulate(m, deterministic=True, feedback_models=fm)
+    same = simulate(m, 64, deterministic=True, feedback_models=fm)
+    np.testing.assert_allclose(same.mean_path, det.mean_path, rtol=1e-12)

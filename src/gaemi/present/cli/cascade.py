@@ -32,6 +32,9 @@ Examples:
   gaemi cascade --reverse "KOSPI<=-10%"
 """
 
+#: Every draw of a run is held in memory (nodes × draws × (max lag + 1) floats).
+MAX_DRAWS = 100_000
+
 VIEWS = ("events", "steps", "paths", "bands", "attribution", "fuse", "reverse")
 
 
@@ -346,8 +349,11 @@ def cascade(
 
     if view is not None and view not in VIEWS:
         raise GaemiInputError(f"view = {view!r} must be one of {', '.join(VIEWS)}")
-    if draws < 1 or draws > 1_000_000:
-        raise GaemiInputError(f"draws = {draws} must be between 1 and 1000000")
+    if draws < 1 or draws > MAX_DRAWS:
+        raise GaemiInputError(
+            f"draws = {draws} must be between 1 and {MAX_DRAWS} "
+            "(one run holds every draw in memory)"
+        )
     outcome = parse_outcome(reverse) if reverse is not None else None
     if feedback not in ("engine", "linear"):
         raise GaemiInputError(f"feedback = {feedback!r} must be engine or linear")
