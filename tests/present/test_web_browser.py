@@ -219,6 +219,15 @@ def test_dashboard_sliders_update_ladder_and_chart(
     assert curve_after != curve_before
     assert "shock into the close ends at" in pg.text_content("#stress-summary")
 
+    # Cascade: the −10 % move reaches KOSPI; the chart shows what the API says.
+    pg.wait_for_selector("#cascade-section:not([hidden])")
+    casc = api(server, "/api/cascade", shock_frac=-0.10)
+    kospi = next(b for b in casc["bands"] if b["node"] == "KOSPI")
+    y = pg.evaluate("Array.from(document.getElementById('cascade-chart').data[0].y)")
+    x = pg.evaluate("Array.from(document.getElementById('cascade-chart').data[0].x)")
+    assert x[y.index("KOSPI")] == pytest.approx(kospi["change_mean"] * 100)
+    assert pg.locator("#cascade-steps tbody tr").count() == len(casc["steps"])
+
     # KRW with 조/억 units, and Seoul time.
     pg.click("label[for=ccy-krw]")
     pg.wait_for_function("() => document.getElementById('summary').textContent.includes('₩')")

@@ -23,6 +23,7 @@
     ladder: null,
     atMove: null,
     stress: null,
+    cascade: null,
     koreanToday: null,
     updatedAt: null,
     seq: 0,
@@ -183,15 +184,21 @@
         signal: controller.signal,
       }),
     ];
-    if (hasEngine("stress")) {
-      jobs.push(fetchStress(controller.signal));
-    }
+    jobs.push(hasEngine("stress") ? fetchStress(controller.signal) : Promise.resolve(null));
+    jobs.push(
+      hasEngine("cascade")
+        ? fetchJson(`/api/cascade?${query({ shock_frac: moveFrac() })}`, {
+            signal: controller.signal,
+          })
+        : Promise.resolve(null),
+    );
     try {
-      const [ladder, atMove, stress] = await Promise.all(jobs);
+      const [ladder, atMove, stress, cascade] = await Promise.all(jobs);
       if (seq !== state.seq) return;
       state.ladder = ladder;
       state.atMove = atMove;
       state.stress = stress || null;
+      state.cascade = cascade || null;
       state.updatedAt = new Date().toISOString();
       showError(null);
       await render();
@@ -248,6 +255,7 @@
     renderAsOf();
     await renderLadderChart();
     await renderStress();
+    await renderCascade();
     state.renders += 1;
     document.body.dataset.renders = String(state.renders);
   }
@@ -475,6 +483,59 @@
     div.setAttribute("aria-label", `Feedback curve chart. ${text}`);
   }
 
+  function formatChange(v, unit) {
+    if (!finite(v)) return "—";
+    if (unit === "percent") return `${v >= 0 ? "+" : ""}${v.toFixed(2)} pp`;
+    return pct(v, 2);
+  }
+
+  async function renderCascade() {
+    const c = state.cascade;
+    if (!c || typeof Plotly === "undefined") return;
+    const bands = c.bands.slice();
+    const trace = {
+      type: "bar",
+      orientation: "h",
+      y: bands.map((b) => (b.unit === "percent" ? `${b.node} (pp)` : b.node)),
+      x: bands.map((b) => (b.unit === "percent" ? b.change_mean : b.change_mean * 100)),
+      marker: { color: bands.map((b) => (b.change_mean < 0 ? "#c0392b" : "#2e86c1")) },
+      hovertemplate: "%{y}: %{x:+.2f}<extra></extra>",
+    };
+    const layout = {
+      margin: { l: 110, r: 20, t: 10, b: 40 },
+      height: 360,
+      xaxis: { title: { text: `change after ${c.horizon_days} days, % (pp for rates)` } },
+      yaxis: { autorange: "reversed" },
+    };
+    const div = $("cascade-chart");
+    await Plotly.react(div, [trace], layout, { displaylogo: false, responsive: true });
+    const tbody = $("cascade-steps").querySelector("tbody");
+    const frag = document.createDocumentFragment();
+    for (const st of c.steps) {
+      const tr = document.createElement("tr");
+      const cells = [`${st.step}. ${st.title}`, st.claim, st.follows ? "yes" : `no: ${st.reason}`];
+      cells.forEach((text, i) => {
+        const td = document.createElement("td");
+        td.textContent = text;
+        if (i === 2 && !st.follows) td.className = "no";
+        tr.appendChild(td);
+      });
+      frag.appendChild(tr);
+    }
+    tbody.replaceChildren(frag);
+    const get = (node) => c.bands.find((b) => b.node === node);
+    const parts = ["KOSPI", "USDKRW", "BTC"]
+      .map((n) => get(n))
+      .filter((b) => b)
+      .map((b) => `${b.node} ${formatChange(b.change_mean, b.unit)}`);
+    const held = c.steps.filter((x) => x.follows).length;
+    const text =
+      `After ${pct(moveFrac())} on NDX and SOX: ${parts.join(", ")} after ` +
+      `${c.horizon_days} days; ${held} of ${c.steps.length} steps of the chain follow.`;
+    $("cascade-summary").textContent = text;
+    div.setAttribute("aria-label", `Cascade chart. ${text}`);
+  }
+
   async function loadStressUnderlyings() {
     const list = await fetchJson("/api/stress/underlyings");
     const sel = $("stress-underlying");
@@ -558,6 +619,7 @@
       const slider = $("korean-aum");
       slider.value = String(Math.round((state.koreanToday / 1e9) * 2) / 2);
       if (hasEngine("stress")) await loadStressUnderlyings();
+      if (hasEngine("cascade")) $("cascade-section").hidden = false;
       if (hasEngine("monitor")) {
         fetchStatus().catch((err) => showError(String(err.message || err)));
       }
