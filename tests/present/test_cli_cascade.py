@@ -102,3 +102,20 @@ def test_bad_input_one_line(capsys: pytest.CaptureFixture[str], args: list[str],
     assert err.startswith("error:")
     assert msg in err
     assert "\n" not in err
+
+
+def test_every_help_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    # the --help examples double as tests (STYLE.md 11)
+    import shlex
+
+    from gaemi.present.cli.cascade import EPILOG
+
+    cmds = [
+        shlex.split(line.split("#")[0])[1:]
+        for line in EPILOG.splitlines()
+        if line.strip().startswith("gaemi cascade")
+    ]
+    assert len(cmds) >= 5
+    for args in cmds:
+        assert main(args) == 0, args
+        capsys.readouterr()

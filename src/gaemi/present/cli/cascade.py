@@ -244,9 +244,15 @@ def explain(model: CascadeModel, fmt: OutputFormat, fm: Any = None) -> None:
             for n in model.nodes
         ]
     )
+    engine_nodes = {k.split(":", 1)[1] for k in (fm or {})}
     rows = []
     for (owner, name), p in model.parameters().items():
         lo, hi = p.bounds
+        unused = (
+            owner.startswith("feedback:")
+            and owner.split(":", 1)[1] in engine_nodes
+            and name not in ("korean_aum_usd", "korean_multiplier")
+        )
         rows.append(
             {
                 "owner": owner,
@@ -255,6 +261,7 @@ def explain(model: CascadeModel, fmt: OutputFormat, fm: Any = None) -> None:
                 "low": lo,
                 "high": hi,
                 "dist": p.dist,
+                "used": "--feedback linear only" if unused else "yes",
                 "source": p.source,
             }
         )
