@@ -438,3 +438,21 @@ def test_vectorised_draws_equal_one_draw_at_a_time() -> None:
     for i in range(12):
         one = simulate(m, deterministic=True, params={k: v[i] for k, v in mc.params.items()})
         np.testing.assert_allclose(one.mean_path, mc.paths[:, :, i], rtol=1e-12, atol=0)
+
+
+def test_param_sampling_respects_ranges_and_seed() -> None:
+    rng = np.random.default_rng(0)
+    u = Param(0.5, 0.2, 0.6, "uniform").sample(rng, 5000)
+    assert u.min() >= 0.2
+    assert u.max() <= 0.6
+    t = Param(0.5, 0.2, 0.6, "triangular").sample(rng, 20000)
+    assert t.mean() == pytest.approx((0.2 + 0.5 + 0.6) / 3, abs=0.005)  # triangular mean
+    neg = Param(-0.01, -0.1, -0.001, "loguniform").sample(rng, 5000)
+    assert (neg <= -0.001).all()
+    assert (neg >= -0.1).all()
+    assert np.median(np.abs(neg)) == pytest.approx(0.01, rel=0.1)  # geometric midpoint
+    assert (Param(3.0).sample(rng, 4) == 3.0).all()
+    with pytest.raises(GaemiInputError, match="outside range"):
+        Param(1.0, 2.0, 3.0, "uniform")
+    with pytest.raises(GaemiInputError, match="must not contain 0"):
+        Param(0.5, -1.0, 1.0, "loguniform")
