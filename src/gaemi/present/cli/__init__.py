@@ -14,7 +14,18 @@ import typer
 from gaemi.errors import GaemiInputError
 
 #: Modules of ``gaemi.present.cli`` that define commands, in ``--help`` order.
-COMMAND_MODULES: tuple[str, ...] = ("report", "monitor", "flows", "stress", "cascade", "decay", "investor", "crypto", "data", "serve")
+COMMAND_MODULES: tuple[str, ...] = (
+    "report",
+    "monitor",
+    "flows",
+    "stress",
+    "cascade",
+    "decay",
+    "investor",
+    "crypto",
+    "data",
+    "serve",
+)
 
 app = typer.Typer(
     name="gaemi",
