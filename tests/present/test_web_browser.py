@@ -130,6 +130,8 @@ def test_dashboard_sliders_update_ladder_and_chart(
     assert pg.input_value("#move") == "-5"
     before_table = table(pg)
     before_chart = chart_y(pg)
+    pg.wait_for_selector("#cascade-section:not([hidden])")
+    pg.screenshot(path=str(artifacts_dir / "dashboard-default.png"), full_page=True)
     # The table shows what the API says for −5 % (formatting as the CLI's format_usd).
     want = api(server, "/api/flows", move_frac=-0.05, korean_aum_usd=aum_b * 1e9)
     ndx = next(r for r in want["rows"] if r["underlying_id"] == "NDX")
