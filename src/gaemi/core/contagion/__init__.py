@@ -2,7 +2,8 @@
 
 :mod:`.model` (nodes, edges, shocks, parameters; validated), :mod:`.hooks` (close
 feedback on equity nodes), :mod:`.engine` (vectorised day stepping and event log),
-:mod:`.analysis` (spectral radius, narrative verdicts, fuse, reverse stress).
+:mod:`.result` (the frozen result and its frames), :mod:`.analysis` (spectral radius,
+narrative verdicts, fuse, reverse stress).
 
 References: Greenwood, Landier & Thesmar (2015), Vulnerable banks, JFE 115(3);
 Cont & Schaanning (2017), Fire sales, indirect contagion and systemic stress testing;
@@ -20,7 +21,7 @@ from gaemi.core.contagion.analysis import (
     spectral_radius,
     step_verdicts,
 )
-from gaemi.core.contagion.engine import CascadeResult, Event, sample_parameters, simulate
+from gaemi.core.contagion.engine import sample_parameters, simulate
 from gaemi.core.contagion.hooks import (
     FEEDBACK_MODELS,
     CloseFeedback,
@@ -38,6 +39,7 @@ from gaemi.core.contagion.model import (
     Shock,
     Step,
 )
+from gaemi.core.contagion.result import CascadeResult, Event
 
 __all__ = [
     "FEEDBACK_MODELS",

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from gaemi.core.contagion.engine import CascadeResult, ParamKey, sample_parameters, simulate
+from gaemi.core.contagion.engine import sample_parameters, simulate
 from gaemi.core.contagion.hooks import FeedbackFactory, amplification, feedback_factory
 from gaemi.core.contagion.model import CascadeModel, FloatArray, Step
+from gaemi.core.contagion.result import CascadeResult, ParamKey
 from gaemi.errors import GaemiInputError
 
 if TYPE_CHECKING:
