@@ -127,3 +127,19 @@ def test_stress_section(capsys: pytest.CaptureFixture[str]) -> None:
     curve = [r for r in sec["tables"]["curve"] if r["underlying_id"] == "NDX"]
     assert curve[0]["shock_frac"] == 0.0
     assert curve[0]["final_move_frac"] == pytest.approx(0.0)  # zero shock stays zero
+
+
+def test_crypto_section(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--format", "json", "--no-html"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    sec = next(s for s in doc["sections"] if s["key"] == "crypto")
+    rows = sec["tables"]["cascade"]
+    shocks = [r["btc_shock_frac"] for r in rows]
+    assert shocks == sorted(shocks, reverse=True)
+    liq = [r["liquidated_usd"] for r in rows]
+    # docs/crypto.md: long-only populations never liquidate less on a bigger down shock
+    assert liq == sorted(liq)
+    for r in rows:
+        assert r["btc_final_move_frac"] <= r["btc_shock_frac"]  # the cascade only deepens it
+        assert r["korean_loss_krw"] < 0
+    assert any("KoFIU" in s for s in sec["sources"])

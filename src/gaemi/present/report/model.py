@@ -262,6 +262,60 @@ def stress_section(universe: Universe, scenario: Any) -> Section:
     )
 
 
+CRYPTO_SHOCKS: tuple[float, ...] = (-0.02, -0.04, -0.06, -0.08, -0.10)
+
+
+def crypto_section() -> Section:
+    """Liquidation cascades after BTC shocks on the calibrated population; Korea's loss."""
+    import numpy as np
+
+    from gaemi.core.crypto import cascade, korean_slice_loss
+    from gaemi.data.crypto import load_crypto_config
+
+    cfg = load_crypto_config()
+    pop, _ = cfg.population()
+    shocks = np.asarray(CRYPTO_SHOCKS)
+    res = cascade(pop, cfg.market(), {"BTC": shocks})
+    ks = cfg.korean_slice()
+    loss = korean_slice_loss(ks, res.final_move_frac)
+    names = list(res.asset_names)
+    final = res.final_move_frac
+    df = pd.DataFrame(
+        {
+            "btc_shock_frac": shocks,
+            "liquidated_usd": res.total_usd(),
+            "long_share_frac": res.long_share(),
+            "btc_final_move_frac": final[:, names.index("BTC")],
+            "alt_final_move_frac": final[:, names.index("ALT")] if "ALT" in names else np.nan,
+            "korean_loss_krw": loss.total_pnl_krw,
+            "korean_loss_usd": loss.total_pnl_krw / ks.usdkrw,
+        }
+    )
+    row4 = df.iloc[int(np.argmin(np.abs(shocks + 0.04)))]
+    kp = cfg.korea_params
+    summary = (
+        f"A {row4['btc_shock_frac']:.0%} BTC shock sets off "
+        f"${row4['liquidated_usd'] / 1e9:.1f}B of liquidations "
+        f"({row4['long_share_frac']:.0%} longs); BTC ends {row4['btc_final_move_frac']:+.1%}, "
+        f"altcoins {row4['alt_final_move_frac']:+.1%}; Korean holders lose about "
+        f"₩{-row4['korean_loss_krw'] / 1e12:.1f}tn."
+    )
+    return Section(
+        "crypto",
+        "Crypto: leveraged positions and liquidation cascades",
+        summary,
+        {"cascade": df},
+        (
+            (
+                f"population and depth: {cfg.src} ({cfg.name}); calibrated to 10-11 Oct 2025 "
+                "(≈$19B liquidated, ≈87% longs; FACTS.md f) — docs/crypto.md"
+            ),
+            f"Korean holdings: {kp['holdings_krw'].source.strip()}",
+            f"USD/KRW {ks.usdkrw:,.2f}: {kp['usdkrw'].source}",
+        ),
+    )
+
+
 #: Funds shown in the decay outlook (the largest Korean favourites), if in the universe.
 DECAY_TICKERS: tuple[str, ...] = ("TQQQ", "SOXL", "SOXS", "SQQQ", "TSLL", "NVDL")
 
@@ -368,6 +422,7 @@ def build_report(
         today_flow_section(universe, moves, market),
         stress_section(universe, scenario),
         decay_section(universe, market),
+        crypto_section(),
     ]
     fx = market.latest("usdkrw_level") if market.has("usdkrw_level") else None
     notes = []

@@ -65,6 +65,8 @@ def cell(col: str, v: Any, krw: float | None) -> str:
     if isinstance(v, float):
         if col.endswith("_usd"):
             return money(v, krw_per_usd=krw)
+        if col.endswith("_krw"):
+            return krw_units(v)
         if col == "move_frac":
             return f"{v:+.0%}" if abs(v * 100 - round(v * 100)) < 1e-9 else f"{v:+.2%}"
         if col.endswith("_frac") and ("move" in col or "shock" in col):
