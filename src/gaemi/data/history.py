@@ -1,0 +1,676 @@
+"""Real daily history for ``gaemi history``: load it, replay the flows, study events.
+
+Series come from a DuckDB store (``gaemi data import …``) or, for convenience, from a
+folder laid out like ``../shared/data`` (the known files are imported into a temporary
+store first, so both paths read the same validated rows). Which stored symbol stands for
+what is :data:`SERIES` (first candidate present wins, as in ``calibration_nodes.yaml``).
+
+:func:`run_history` reconstructs fund AUM backwards from the universe's dated snapshot
+(:func:`gaemi.core.history.reconstruct_aum`), replays each day's close flow per
+underlying with the closing capacity and the feedback model of the stress scenario,
+builds the event table for the named stress days and any day over a threshold, and
+regresses the next day's move on the day's flow-to-liquidity (the reversal test).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from gaemi.core.history import (
+    AumPath,
+    DailyReplay,
+    Regression,
+    loop_share_of_close,
+    ols_hac,
+    reconstruct_aum,
+    replay_flows,
+    window_moves,
+)
+from gaemi.core.participants import LetfRebalancing, MarginSellers, RetailRedemptions
+from gaemi.core.universe import Universe
+from gaemi.data.store import Store
+from gaemi.data.stress import StressScenario, build_stress_model, load_default_stress
+from gaemi.errors import GaemiInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ProgressFn = Callable[[str, int, int], None]
+
+#: key -> (what it is, stored candidates as (table, id)); the first one present is used.
+SERIES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "NDX": ("Nasdaq-100 (QQQ adjusted close as proxy)", (("prices", "QQQ"), ("prices", "^NDX"))),
+    "SOX": ("semiconductors (SOXX as proxy)", (("prices", "SOXX"), ("prices", "SMH"))),
+    "SPX": ("S&P 500 (SPY as proxy)", (("prices", "SPY"), ("prices", "^GSPC"))),
+    "TSLA": ("Tesla", (("prices", "TSLA"),)),
+    "NVDA": ("NVIDIA", (("prices", "NVDA"),)),
+    "VIX": ("CBOE VIX close", (("prices", "^VIX"), ("macro", "VIXCLS"))),
+    "USDKRW": ("USD/KRW, KRW per USD (FRED DEXKOUS)", (("macro", "DEXKOUS"),)),
+    "KOSPI": ("KOSPI index", (("prices", "^KS11"),)),
+    "SAMSUNG": ("Samsung Electronics 005930.KS", (("prices", "005930.KS"),)),
+    "SKHYNIX": ("SK Hynix 000660.KS", (("prices", "000660.KS"),)),
+    "BTC": ("Bitcoin BTC-USD", (("prices", "BTC-USD"),)),
+}
+#: Underlyings replayed (those with closing liquidity in the default stress scenario).
+REPLAY_UNDERLYINGS: tuple[str, ...] = ("NDX", "SOX", "SPX", "TSLA", "NVDA")
+#: Assets of the event table, in column order.
+EVENT_ASSETS: tuple[str, ...] = (
+    "NDX",
+    "SOX",
+    "VIX",
+    "USDKRW",
+    "KOSPI",
+    "SAMSUNG",
+    "SKHYNIX",
+    "BTC",
+)
+#: Named stress days of issue 11 (FACTS.md section e and SANITY.md).
+NAMED_EVENTS: tuple[str, ...] = (
+    "2018-02-05",
+    "2020-03-12",
+    "2020-03-16",
+    "2022-09-13",
+    "2024-08-05",
+    "2025-04-03",
+    "2025-04-04",
+    "2025-04-09",
+    "2025-10-10",
+)
+#: Files of a ../shared/data-like folder that :func:`load_folder` imports.
+FOLDER_FILES: tuple[str, ...] = (
+    "vix-cboe/vix-daily.csv",
+    "fx-daily/DEXKOUS.csv",
+    "kospi-kr-rates/kospi.csv",
+    "korea-equities/005930.KS_2000_2026.csv",
+    "korea-equities/000660.KS_2000_2026.csv",
+    "crypto/BTC-USD_2014_2022.csv",
+    "crypto/BTC-USD_2020_2025.csv",
+)
+ADJCLOSE_DIR = "us-adjclose-1993-2026"
+#: A daily fund return beyond this factor (×5 or ÷5) is an unadjusted split, not a move.
+SPLIT_FACTOR = 5.0
+
+
+@dataclass(frozen=True)
+class HistoryData:
+    """Daily closes by key (pandas Series indexed by date) and fund closes by ticker."""
+
+    closes: dict[str, Any]
+    fund_closes: dict[str, Any]
+    shares: dict[str, Any]
+    sources: dict[str, str]
+    notes: tuple[str, ...] = ()
+
+    def cut(self, end: dt.date) -> HistoryData:
+        """The same data with everything after ``end`` removed (for no-look-ahead tests)."""
+        import pandas as pd
+
+        ts = pd.Timestamp(end)
+        return HistoryData(
+            {k: v[v.index <= ts] for k, v in self.closes.items()},
+            {k: v[v.index <= ts] for k, v in self.fund_closes.items()},
+            {k: v[v.index <= ts] for k, v in self.shares.items()},
+            dict(self.sources),
+            self.notes,
+        )
+
+
+# ----------------------------------------------------------------------------- loading
+def _level(store: Store, table: str, ident: str) -> pd.Series | None:
+    import pandas as pd
+
+    if table == "prices":
+        df = store.prices(ident, drop_zero_volume=True)
+        if df.empty:
+            return None
+        adj = df["adj_close"].to_numpy(float)
+        level = np.where(np.isnan(adj), df["close"].to_numpy(float), adj)
+    else:
+        df = store.macro_series(ident)
+        if df.empty:
+            return None
+        level = df["value"].to_numpy(float)
+    s = pd.Series(level, index=pd.DatetimeIndex(pd.to_datetime(df["date"])), name=ident)
+    s = s[np.isfinite(s.to_numpy()) & (s.to_numpy() > 0)]
+    return s[~s.index.duplicated(keep="last")].sort_index()
+
+
+def load_store(store: Store, tickers: Sequence[str]) -> HistoryData:
+    """The series of :data:`SERIES` and the fund closes (and shares) of ``tickers``.
+
+    Raises
+    ------
+    GaemiInputError
+        If the store has no Nasdaq-100 proxy (QQQ or ^NDX): the replay's calendar.
+    """
+    closes: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    notes: list[str] = []
+    for key, (what, cands) in SERIES.items():
+        for table, ident in cands:
+            s = _level(store, table, ident)
+            if s is not None and len(s) > 1:
+                closes[key] = s
+                sources[key] = f"{what}: store {store.path.name} {table}:{ident}"
+                break
+        else:
+            notes.append(f"{key}: none of {[c[1] for c in cands]} is in the store")
+    if "NDX" not in closes:
+        raise GaemiInputError(
+            f"store {store.path.name}: no QQQ or ^NDX prices (the replay needs the "
+            "Nasdaq-100 proxy; import us-adjclose-1993-2026/QQQ.csv with `gaemi data import`)"
+        )
+    funds: dict[str, Any] = {}
+    for t in tickers:
+        s = _level(store, "prices", t)
+        if s is not None and len(s) > 1:
+            funds[t] = s
+    shares: dict[str, Any] = {}
+    df = store.fetch_df(
+        "SELECT ticker, as_of, shares_outstanding FROM fund_snapshots "
+        "WHERE shares_outstanding IS NOT NULL ORDER BY ticker, as_of"
+    )
+    import pandas as pd
+
+    for tick, g in df.groupby("ticker"):
+        shares[str(tick)] = pd.Series(
+            g["shares_outstanding"].to_numpy(float), index=pd.DatetimeIndex(g["as_of"])
+        )
+    return HistoryData(closes, funds, shares, sources, tuple(notes))
+
+
+def folder_files(root: Path) -> list[Path]:
+    """The files of a ../shared/data-like folder that the history needs (those present)."""
+    out = sorted((root / ADJCLOSE_DIR).glob("*.csv")) if (root / ADJCLOSE_DIR).is_dir() else []
+    out += [root / rel for rel in FOLDER_FILES if (root / rel).is_file()]
+    return out
+
+
+def load_folder(
+    root: str | Path, tickers: Sequence[str], progress: Callable[[int, int], None] | None = None
+) -> HistoryData:
+    """Import the known files of ``root`` into a temporary store, then :func:`load_store`."""
+    from gaemi.data.importers import ImportOptions, import_file, iter_importable
+
+    p = Path(root)
+    if not p.is_dir():
+        raise GaemiInputError(f"data-dir {str(p)!r} is not a folder")
+    wanted = set(folder_files(p))
+    if not any(f.parent.name == ADJCLOSE_DIR for f in wanted):
+        raise GaemiInputError(
+            f"data-dir {str(p)!r} has no {ADJCLOSE_DIR}/*.csv (lay it out like ../shared/data: "
+            f"{ADJCLOSE_DIR}/QQQ.csv, vix-cboe/vix-daily.csv, fx-daily/DEXKOUS.csv, …)"
+        )
+    todo = [(f, k, o) for f, k, o in iter_importable(p) if f in wanted]
+    with tempfile.TemporaryDirectory(prefix="gaemi-history-") as tmp:
+        store = Store(Path(tmp) / "history.duckdb")
+        try:
+            for i, (f, kind, opts) in enumerate(todo):
+                import_file(store, f, ImportOptions(kind=kind, on_conflict="keep", **opts))
+                if progress is not None:
+                    progress(i + 1, len(todo))
+            data = load_store(store, tickers)
+        finally:
+            store.close()
+    srcs = {
+        k: v.replace("store history.duckdb", f"folder {p.name}") for k, v in data.sources.items()
+    }
+    return replace(data, sources=srcs)
+
+
+# ----------------------------------------------------------------------------- the run
+@dataclass(frozen=True, eq=False)
+class HistoryRun:
+    """Everything ``gaemi history`` shows (frozen)."""
+
+    aum: AumPath
+    replay: DailyReplay
+    events: pd.DataFrame
+    stats: pd.DataFrame
+    regressions: dict[str, Regression]
+    universe: Universe
+    excluded: tuple[str, ...]
+    notes: tuple[str, ...]
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def daily_frame(self) -> pd.DataFrame:
+        return self.replay.to_frame()
+
+
+def _to_days(s: pd.Series, days: pd.DatetimeIndex, limit: int = 5) -> np.ndarray:
+    """Values on ``days``: exact dates, short gaps inside the series carried forward."""
+    r = s.reindex(s.index.union(days)).ffill(limit=limit).reindex(days)
+    r[days > s.index[-1]] = np.nan
+    return np.asarray(r.to_numpy(float))
+
+
+def _fix_splits(nav: np.ndarray, lev: float, r_u: np.ndarray) -> tuple[np.ndarray, int]:
+    """Replace split-like jumps of a price path by the fund's model return L·r_u."""
+    ok = np.isfinite(nav)
+    if ok.sum() < 2:
+        return nav, 0
+    idx = np.flatnonzero(ok)
+    p = nav[idx]
+    ret = p[1:] / p[:-1] - 1.0
+    bad = np.abs(np.log1p(ret)) > np.log(SPLIT_FACTOR)
+    if not bad.any():
+        return nav, 0
+    model = lev * np.nan_to_num(r_u[idx[1:]])
+    ret = np.where(bad, model, ret)
+    growth = np.concatenate([[1.0], np.cumprod(1.0 + ret)])
+    out = nav.copy()
+    out[idx] = p[-1] * growth / growth[-1]  # keep the latest price (the snapshot's scale)
+    return out, int(bad.sum())
+
+
+def _moves(s: pd.Series | None, days: pd.DatetimeIndex) -> np.ndarray:
+    """Close-to-close move of each day in ``days`` (NaN where the series has no session)."""
+    if s is None:
+        return np.full(len(days), np.nan)
+    r = s.pct_change()
+    return np.asarray(r.reindex(days).to_numpy(float))
+
+
+def run_history(
+    data: HistoryData,
+    universe: Universe,
+    *,
+    start: dt.date,
+    end: dt.date | None = None,
+    scenario: StressScenario | None = None,
+    threshold_frac: float | None = None,
+    named_events: Sequence[str] = NAMED_EVENTS,
+    stats_since: dt.date = dt.date(2010, 1, 1),
+    n_boot: int = 999,
+    seed: int = 20151,
+    aum_basis: str = "underlying",
+    progress: ProgressFn | None = None,
+) -> HistoryRun:
+    """Reconstruct AUM, replay the daily flows, build the event table and the statistic.
+
+    ``aum_basis``: ``"underlying"`` (default) scales each fund's snapshot AUM by its
+    underlying's level, ``"nav"`` by the fund's own price (constant shares). Against the
+    dated TQQQ AUM figures of FACTS.md (2023-09-28, 2024-12-20, 2025-10-31) the first is
+    within 8 %, the second 13–57 % low, and constant shares make an inverse fund's past AUM
+    explode (SOXS's price fell ~10⁶-fold since 2010): see docs/history.md.
+
+    The AUM path is reconstructed over the whole history (anchored at each fund's dated
+    snapshot, the one deliberate use of later information — marked ``aum_estimated``);
+    day t's flow, pressure and loop share use only moves up to t and AUM up to the close
+    of t − 1. ``end`` cuts the replay; the statistic uses days from ``stats_since``
+    (independent of ``start``) up to ``end``.
+    """
+    import pandas as pd
+
+    scen = scenario or load_default_stress()
+    notes = list(data.notes)
+    ndx = data.closes["NDX"]
+    last = ndx.index[-1].date() if end is None else end
+    if start > last:
+        raise GaemiInputError(f"from = {start} is after the last day of the history ({last})")
+    first_needed = min(start, stats_since)
+    all_days = ndx.index[ndx.index >= pd.Timestamp(first_needed) - pd.Timedelta(days=10)]
+    # --- funds: on a replayed underlying, with a price history and a price at the snapshot
+    unds = [u for u in REPLAY_UNDERLYINGS if u in data.closes and u in scen.underlyings]
+    und_set = set(unds)
+    keep, excluded = [], []
+    for i, t in enumerate(universe.ticker.tolist()):
+        uid = str(universe.underlying_id[i])
+        if uid not in und_set:
+            continue
+        if t not in data.fund_closes:
+            excluded.append(f"{t} ({uid}, ${universe.aum_usd[i] / 1e9:.2f}B): no price history")
+            continue
+        keep.append(i)
+    if not keep:
+        raise GaemiInputError("no fund of the universe has a price history in the data")
+    sub = universe.select(np.isin(np.arange(len(universe)), keep))
+    # the AUM path needs every day from each fund's listing to its snapshot
+    hist_days = ndx.index
+    tickers = sub.ticker.tolist()
+    lev = sub.leverage
+    und_idx = np.array([unds.index(str(u)) for u in sub.underlying_id])
+    moves_all = np.vstack([_moves(data.closes.get(u), hist_days) for u in unds])
+    nav = np.vstack([_to_days(data.fund_closes[t], hist_days) for t in tickers])
+    n_split = 0
+    for i in range(len(tickers)):
+        nav[i], k = _fix_splits(nav[i], float(lev[i]), moves_all[und_idx[i]])
+        if k:
+            notes.append(f"{tickers[i]}: {k} split-like price jump(s) replaced by L x move")
+        n_split += k
+    snap_idx = np.empty(len(tickers), dtype=np.intp)
+    drop: list[int] = []
+    for i, t in enumerate(tickers):
+        as_of = str(sub.aum_as_of[i]) or str(hist_days[-1].date())
+        pos = int(hist_days.searchsorted(pd.Timestamp(as_of), side="right")) - 1
+        if pos < 0 or not np.isfinite(nav[i, pos]):
+            drop.append(i)
+            excluded.append(f"{t}: no price on its AUM date {as_of}")
+            continue
+        snap_idx[i] = pos
+    if drop:
+        m = ~np.isin(np.arange(len(tickers)), drop)
+        sub, nav, snap_idx, und_idx = sub.select(m), nav[m], snap_idx[m], und_idx[m]
+        tickers, lev = sub.ticker.tolist(), sub.leverage
+    shares = np.full(nav.shape, np.nan)
+    for i, t in enumerate(tickers):
+        if t in data.shares:
+            shares[i] = data.shares[t].reindex(hist_days).to_numpy(float)
+    if aum_basis == "underlying":
+        # AUM moves with the underlying's level: the holders' dollars follow the market
+        # (leveraged funds are refilled after falls, inverse funds drained by growth);
+        # the fund's own prices still say when it was listed.
+        und_level = (
+            np.vstack([_to_days(data.closes[unds[j]], hist_days) for j in und_idx])
+            if len(und_idx)
+            else nav
+        )
+        scale = np.where(np.isfinite(nav), und_level, np.nan)
+    elif aum_basis == "nav":
+        scale = nav
+    else:
+        raise GaemiInputError(f"aum basis = {aum_basis!r} must be underlying or nav")
+    aum_full = reconstruct_aum(hist_days.to_numpy(), scale, sub.aum_usd, snap_idx, shares, tickers)
+    # --- the replay window (plus the stats window)
+    cut = (hist_days >= all_days[0]) & (hist_days <= pd.Timestamp(last))
+    days = hist_days[cut]
+    aum = AumPath(
+        aum_full.dates[cut], aum_full.ticker, aum_full.aum_usd[:, cut], aum_full.basis[:, cut]
+    )
+    moves = moves_all[:, cut]
+    korean = np.full(aum.aum_usd.shape, np.nan)
+    for i in range(len(tickers)):
+        ko = str(sub.korean_as_of[i])
+        if ko and np.isfinite(sub.korean_share[i]):
+            known = days >= pd.Timestamp(ko)
+            korean[i, known] = sub.korean_share[i]
+    caps = np.array([scen.liquidity(u).capacity_usd for u in unds])
+    replay = replay_flows(
+        days.to_numpy(), unds, moves, und_idx, lev, aum, caps, korean_share=korean
+    )
+    # --- feedback loop's share of each close, with per-day sizes
+    extra = np.full(replay.flow_usd.shape, np.nan)
+    for j, u in enumerate(unds):
+        extra[j] = loop_share_of_close(_daily_model(scen, sub, u, replay, korean, aum, j), moves[j])
+        if progress is not None:
+            progress("feedback", j + 1, len(unds))
+    replay = replace(replay, model_extra_move_frac=extra)
+    sources = dict(data.sources)
+    sources["liquidity"] = f"closing capacity per underlying from the stress scenario {scen.name!r}"
+    sources["aum"] = (
+        "AUM backwards from the universe's dated snapshot, scaled by "
+        + ("the underlying's level" if aum_basis == "underlying" else "the fund's own price")
+        + " (estimated) unless shares outstanding are stored (observed)"
+    )
+    stats, regs = reversal_statistics(replay, since=stats_since, n_boot=n_boot, seed=seed)
+    events = event_table(data, replay, named_events, threshold_frac, start=start, end=last)
+    if n_split:
+        notes.append("split-like jumps are data defects (e.g. SOXS 2026-05-26, PROVENANCE.md)")
+    win = replay_window(replay, start)
+    return HistoryRun(
+        aum_full,
+        win,
+        events,
+        stats,
+        regs,
+        sub,
+        tuple(excluded),
+        tuple(notes),
+        sources,
+    )
+
+
+def replay_window(replay: DailyReplay, start: dt.date) -> DailyReplay:
+    """The replay from ``start`` on (all arrays cut on the day axis)."""
+    k = replay.dates >= np.datetime64(start, "D")
+    kw: dict[str, Any] = {}
+    for f in (
+        "move_frac",
+        "next_move_frac",
+        "aum_usd",
+        "k_usd",
+        "flow_usd",
+        "korean_flow_usd",
+        "capacity_usd",
+        "pressure_ratio",
+        "model_extra_move_frac",
+        "n_funds",
+        "aum_estimated",
+        "fund_flow_usd",
+    ):
+        kw[f] = getattr(replay, f)[:, k]
+    return replace(replay, dates=replay.dates[k], **kw)
+
+
+def _daily_model(
+    scen: StressScenario,
+    universe: Universe,
+    underlying: str,
+    replay: DailyReplay,
+    korean: np.ndarray,
+    aum: AumPath,
+    j: int,
+) -> Any:
+    """The scenario's feedback model of one underlying with one scenario per day: the LETF
+    sensitivity K and the Korean-sized participants follow the start-of-day AUM."""
+    base = build_stress_model(scen, universe, underlying)
+    sel = universe.underlying_id == underlying
+    a0 = np.nan_to_num(aum.start_of_day_usd(), nan=0.0)
+    long = (universe.leverage > 1) & sel
+    kor = np.nansum(np.where(np.isfinite(korean), korean, 0.0)[long] * a0[long], axis=0)
+    snap_kor = float(np.nansum(np.nan_to_num(universe.korean_share) * universe.aum_usd * long))
+    parts = []
+    for p in base.participants:
+        if isinstance(p, LetfRebalancing):
+            p = replace(p, k_usd=replay.k_usd[j])
+        elif isinstance(p, MarginSellers):
+            scale = kor / snap_kor if snap_kor > 0 else np.zeros_like(kor)
+            p = replace(p, position_usd=p.position_usd[0] * scale)
+        elif isinstance(p, RetailRedemptions):
+            p = replace(p, aum_usd=kor)
+        parts.append(p)
+    return replace(base, participants=tuple(parts))
+
+
+def reversal_statistics(
+    replay: DailyReplay,
+    *,
+    since: dt.date = dt.date(2010, 1, 1),
+    underlyings: Sequence[str] = ("NDX", "SOX"),
+    n_boot: int = 999,
+    seed: int = 20151,
+) -> tuple[pd.DataFrame, dict[str, Regression]]:
+    """Next-day move on the day's signed flow / closing capacity (Bai, Bond & Hatch 2015).
+
+    For each underlying and pooled: (a) ``next ~ flow/capacity``; (b) ``next ~
+    flow/capacity + move`` — the day's own move as a control, so the coefficient asks
+    whether reversal grows with the LETF share of the close beyond ordinary return
+    reversal. Price pressure predicts a negative coefficient. Newey–West SE (default
+    lags) and a 10-day moving-block bootstrap (``n_boot`` draws, ``seed``).
+    """
+    import pandas as pd
+
+    k = replay.dates >= np.datetime64(since, "D")
+    regs: dict[str, Regression] = {}
+    rows: list[dict[str, Any]] = []
+    names = [u for u in underlyings if u in replay.underlying.tolist()]
+    groups: list[tuple[str, list[int]]] = [
+        (u, [replay.underlying.tolist().index(u)]) for u in names
+    ]
+    if len(names) > 1:
+        groups.append(("+".join(names), [replay.underlying.tolist().index(u) for u in names]))
+    for label, js in groups:
+        x = np.concatenate([replay.flow_to_capacity[j, k] for j in js])
+        y = np.concatenate([replay.next_move_frac[j, k] for j in js])
+        r = np.concatenate([replay.move_frac[j, k] for j in js])
+        for spec, regressors in (
+            ("next ~ flow/capacity", {"flow_to_capacity": x}),
+            ("next ~ flow/capacity + move", {"flow_to_capacity": x, "move_frac": r}),
+        ):
+            try:
+                reg = ols_hac(y, regressors, n_boot=n_boot, rng=seed)
+            except GaemiInputError as exc:
+                rows.append({"sample": label, "spec": spec, "note": str(exc)})
+                continue
+            regs[f"{label}: {spec}"] = reg
+            lo, hi = reg.ci_nw(1)
+            ok = np.isfinite(y) & np.isfinite(x)
+            d = replay.dates[k]
+            rows.append(
+                {
+                    "sample": label,
+                    "spec": spec,
+                    "first_date": str(d[0]) if d.size else "",
+                    "last_date": str(d[-1]) if d.size else "",
+                    "n_obs": reg.n_obs,
+                    "coef": reg.coef[1],
+                    "se_newey_west": reg.se_nw[1],
+                    "ci_nw_low": lo,
+                    "ci_nw_high": hi,
+                    "ci_boot_low": reg.ci_boot_low[1],
+                    "ci_boot_high": reg.ci_boot_high[1],
+                    "p_value": reg.p_value[1],
+                    "significant_5pct": bool(reg.p_value[1] < 0.05),
+                    "reversal_sign": bool(reg.coef[1] < 0),
+                    "mean_abs_flow_to_capacity": float(np.mean(np.abs(x[ok]))),
+                    "r2": reg.r2,
+                }
+            )
+    return pd.DataFrame(rows), regs
+
+
+def event_days(
+    replay: DailyReplay,
+    named: Sequence[str],
+    threshold_frac: float | None,
+    *,
+    start: dt.date,
+    end: dt.date,
+) -> list[tuple[dt.date, str]]:
+    """Named days in [start, end] plus days where |NDX| or |SOX| move ≥ threshold."""
+    out: dict[dt.date, str] = {}
+    for s in named:
+        d = dt.date.fromisoformat(s)
+        if start <= d <= end:
+            out[d] = "named"
+    if threshold_frac is not None:
+        if not (0 < threshold_frac < 1):
+            raise GaemiInputError(f"threshold = {threshold_frac:g} must be between 0% and 100%")
+        for j, u in enumerate(replay.underlying.tolist()):
+            if u not in ("NDX", "SOX"):
+                continue
+            hit = np.abs(np.nan_to_num(replay.move_frac[j])) >= threshold_frac
+            for d64 in replay.dates[hit]:
+                d = dt.date.fromisoformat(str(d64))
+                if start <= d <= end:
+                    prev = out.get(d, "threshold")
+                    out[d] = "named+threshold" if prev.startswith("named") else prev
+    return sorted(out.items())
+
+
+def event_table(
+    data: HistoryData,
+    replay: DailyReplay,
+    named: Sequence[str],
+    threshold_frac: float | None,
+    *,
+    start: dt.date,
+    end: dt.date,
+) -> pd.DataFrame:
+    """One row per event day: real moves of every asset (day 0, next session, next 5
+    sessions) beside the model's flows, pressure and loop share for NDX and SOX, and
+    whether the next session reversed the day's move."""
+    import pandas as pd
+
+    evs = event_days(replay, named, threshold_frac, start=start, end=end)
+    if not evs:
+        return pd.DataFrame()
+    ev_dates = np.array([np.datetime64(d, "D") for d, _ in evs])
+    df = pd.DataFrame({"date": [d for d, _ in evs], "why": [w for _, w in evs]})
+    for key in EVENT_ASSETS:
+        s = data.closes.get(key)
+        if s is None:
+            continue
+        s = s[s.index <= pd.Timestamp(end)] if end is not None else s
+        w = window_moves(s.index.to_numpy(), s.to_numpy(float), ev_dates, (1, 5))
+        p = key.lower()
+        df[f"{p}_d0_frac"] = w["d0"]
+        df[f"{p}_next1_frac"] = w["next_1"]
+        df[f"{p}_next5_frac"] = w["next_5"]
+    pos = np.searchsorted(replay.dates, ev_dates)
+    pos_ok = (pos < replay.dates.size) & (
+        replay.dates[np.minimum(pos, replay.dates.size - 1)] == ev_dates
+    )
+    und = replay.underlying.tolist()
+    total = np.zeros(len(evs))
+    for u in ("NDX", "SOX"):
+        if u not in und:
+            continue
+        j = und.index(u)
+        p = u.lower()
+
+        def at(arr: np.ndarray, j: int = j) -> np.ndarray:
+            out = np.full(len(evs), np.nan)
+            out[pos_ok] = arr[j, pos[pos_ok]]
+            return out
+
+        flow = at(replay.flow_usd)
+        df[f"{p}_flow_usd"] = flow
+        df[f"{p}_korean_flow_usd"] = at(replay.korean_flow_usd)
+        df[f"{p}_pressure_ratio"] = at(replay.pressure_ratio)
+        df[f"{p}_model_extra_move_frac"] = at(replay.model_extra_move_frac)
+        mv, nx = at(replay.move_frac), at(replay.next_move_frac)
+        df[f"{p}_reversed"] = np.where(
+            np.isfinite(mv) & np.isfinite(nx), np.sign(nx) == -np.sign(mv), False
+        )
+        total += np.nan_to_num(flow)
+        est = np.zeros(len(evs), dtype=bool)
+        est[pos_ok] = replay.aum_estimated[j, pos[pos_ok]]
+        df[f"{p}_aum_estimated"] = est
+    df["ndx_sox_flow_usd"] = total
+    return df
+
+
+def events_summary(events: pd.DataFrame) -> pd.DataFrame:
+    """The compact event table of the docs and the terminal: day-0 US moves and the
+    model's numbers, the next KRX session for Korean assets (they close before New York)."""
+    cols = [
+        "date",
+        "ndx_d0_frac",
+        "ndx_next1_frac",
+        "sox_d0_frac",
+        "sox_next1_frac",
+        "vix_d0_frac",
+        "usdkrw_next1_frac",
+        "kospi_next1_frac",
+        "samsung_next1_frac",
+        "skhynix_next1_frac",
+        "btc_next1_frac",
+        "ndx_flow_usd",
+        "sox_flow_usd",
+        "ndx_pressure_ratio",
+        "sox_pressure_ratio",
+        "ndx_model_extra_move_frac",
+        "sox_model_extra_move_frac",
+        "ndx_reversed",
+        "sox_reversed",
+    ]
+    return events[[c for c in cols if c in events.columns]].copy()
+
+
+def universe_for(store: Store | None) -> Universe:
+    """The store's fund snapshot if it has one, else the embedded default universe."""
+    from gaemi.data.universe import load_default_universe
+
+    if store is not None:
+        n = store.fetch_df("SELECT count(*) AS n FROM fund_snapshots")["n"].iloc[0]
+        if int(n) > 0:
+            return store.universe()
+    return load_default_universe()
