@@ -9,8 +9,11 @@ from fastapi import Depends, Request
 from gaemi.present.web.settings import WebState
 
 
-def get_state(request: Request) -> WebState:
-    """The app's state, set by :func:`gaemi.present.web.app.create_app`."""
+async def get_state(request: Request) -> WebState:
+    """The app's state, set by :func:`gaemi.present.web.app.create_app`.
+
+    ``async`` so FastAPI calls it on the event loop instead of hopping to a thread.
+    """
     state: WebState = request.app.state.gaemi
     return state
 

@@ -70,3 +70,12 @@ def json_response(model: BaseModel, *, exclude_unset: bool = False) -> Response:
     return Response(
         model.model_dump_json(exclude_unset=exclude_unset), media_type="application/json"
     )
+
+
+def json_data_response(data: Any) -> Response:
+    """JSON-ready data (NaN already ``None``) as a response; NaN or infinity is a bug."""
+    import json
+
+    return Response(
+        json.dumps(data, allow_nan=False, separators=(",", ":")), media_type="application/json"
+    )

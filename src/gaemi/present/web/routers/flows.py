@@ -27,7 +27,7 @@ from gaemi.present.web.models import (
     UsdAssets,
     UsdAssetsJson,
     clean,
-    json_response,
+    json_data_response,
 )
 
 if TYPE_CHECKING:
@@ -176,7 +176,13 @@ def _prepare(u: Universe, korean_aum_usd: float | None, underlying: list[str]) -
     return u
 
 
-def _response(result: FlowResult, by: GroupBy) -> FlowResponse:
+#: Keys a flow row may carry (those of :class:`FlowRow`).
+ROW_KEYS = frozenset(FlowRow.model_fields)
+
+
+def _response(result: FlowResult, by: GroupBy) -> dict[str, Any]:
+    """The :class:`FlowResponse` as JSON-ready data (built as dicts: this is the hot path;
+    the schema tests check every answer against the model)."""
     fast = grouped_records(result, by)
     records: list[dict[str, Any]] = (
         fast
@@ -186,24 +192,19 @@ def _response(result: FlowResult, by: GroupBy) -> FlowResponse:
     known = result.universe.korean_known
     kor = np.where(known[:, None], np.nan_to_num(result.korean_flow_usd), 0.0).sum(axis=0)
     unattributed = np.where(known[:, None], 0.0, result.flow_usd).sum(axis=0)
-    fields = FlowRow.model_fields
-    rows = [
-        FlowRow.model_construct(**{k: clean(v) for k, v in rec.items() if k in fields})
-        for rec in records
-    ]
-    return FlowResponse(
-        by=by,
-        universe=result.universe.label,
-        n_funds=len(result.universe),
-        moves_frac=[clean(m) for m in result.scenario_move_frac],
-        total_flow_usd=[float(x) for x in result.total_usd()],
-        korean_flow_usd=[float(x) for x in kor],
-        unattributed_flow_usd=[float(x) for x in unattributed],
-        rows=rows,
-    )
+    return {
+        "by": by,
+        "universe": result.universe.label,
+        "n_funds": len(result.universe),
+        "moves_frac": [clean(m) for m in result.scenario_move_frac],
+        "total_flow_usd": [float(x) for x in result.total_usd()],
+        "korean_flow_usd": [float(x) for x in kor],
+        "unattributed_flow_usd": [float(x) for x in unattributed],
+        "rows": [{k: clean(v) for k, v in rec.items() if k in ROW_KEYS} for rec in records],
+    }
 
 
-def _grid(u: Universe, q: FlowQuery | LadderQuery) -> FlowResponse:
+def _grid(u: Universe, q: FlowQuery | LadderQuery) -> dict[str, Any]:
     from gaemi.core.flows import compute_flows, ladder_moves
 
     if isinstance(q, LadderQuery):
@@ -213,7 +214,7 @@ def _grid(u: Universe, q: FlowQuery | LadderQuery) -> FlowResponse:
     return _response(compute_flows(_prepare(u, q.korean_aum_usd, q.underlying), moves), q.by)
 
 
-def _custom(u: Universe, req: FlowRequest) -> FlowResponse:
+def _custom(u: Universe, req: FlowRequest) -> dict[str, Any]:
     from gaemi.core.flows import compute_flows
     from gaemi.core.universe import Universe as FundUniverse
 
@@ -232,7 +233,7 @@ def _custom(u: Universe, req: FlowRequest) -> FlowResponse:
     return _response(result, req.by)
 
 
-def _projected(u: Universe, req: ProjectedRequest) -> FlowResponse:
+def _projected(u: Universe, req: ProjectedRequest) -> dict[str, Any]:
     from gaemi.core.flows import projected_close_flow
 
     u = _prepare(u, req.korean_aum_usd, [])
@@ -255,7 +256,7 @@ async def flows_at_move(q: Annotated[FlowQuery, Query()], state: State) -> Respo
         limiter=state.limiter,
         timeout_s=state.settings.compute_timeout_s,
     )
-    return json_response(result, exclude_unset=True)
+    return json_data_response(result)
 
 
 @router.get(
@@ -272,7 +273,7 @@ async def flows_ladder(q: Annotated[LadderQuery, Query()], state: State) -> Resp
         limiter=state.limiter,
         timeout_s=state.settings.compute_timeout_s,
     )
-    return json_response(result, exclude_unset=True)
+    return json_data_response(result)
 
 
 @router.post("", response_model=FlowResponse, summary="What-if flows")
@@ -285,7 +286,7 @@ async def flows_what_if(req: FlowRequest, state: State) -> Response:
         limiter=state.limiter,
         timeout_s=state.settings.compute_timeout_s,
     )
-    return json_response(result, exclude_unset=True)
+    return json_data_response(result)
 
 
 @router.post(
@@ -302,4 +303,4 @@ async def flows_projected(req: ProjectedRequest, state: State) -> Response:
         limiter=state.limiter,
         timeout_s=state.settings.compute_timeout_s,
     )
-    return json_response(result, exclude_unset=True)
+    return json_data_response(result)
