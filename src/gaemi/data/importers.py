@@ -27,6 +27,7 @@ import hashlib
 import io
 import math
 import re
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -147,6 +148,9 @@ class Table:
     meta: dict[str, str] = field(default_factory=dict)
     #: Per numeric column: True where the file had no value (blank, '.', null).
     nulls: dict[str, NDArray[np.bool_]] = field(default_factory=dict)
+    #: The reader's Arrow columns (numeric and date), row-aligned with ``columns``, when
+    #: no row was dropped: the importer stores them as they are instead of converting back.
+    arrow: dict[str, Any] | None = None
 
     def where(self, i: int) -> str:
         return f"{self.name} {self.line_word} {int(self.lines[i])}"
@@ -199,6 +203,8 @@ class Layout:
     date_style: str
     numbers: Literal["plain", "investing"]
     meta: dict[str, str]
+    #: The first date is exactly YYYY-MM-DD (no time part): pyarrow parses it natively.
+    date_only: bool = False
 
 
 _DATE_STYLES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -323,6 +329,7 @@ def _sniff(path: Path, name: str, date_names: frozenset[str]) -> Layout:
         date_style=style,
         numbers="investing" if investing else "plain",
         meta=meta,
+        date_only=bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", first[idx].strip())),
     )
 
 
@@ -414,6 +421,8 @@ def _read_csv_fast(path: Path, name: str, layout: Layout, numeric: Sequence[str]
     types: dict[str, pa.DataType] = {h: pa.string() for h in layout.header}
     for h in numeric:
         types[h] = pa.float64()
+    if layout.date_only:
+        types[layout.date_col] = pa.date32()
     try:
         tbl = pcsv.read_csv(
             path,
@@ -431,32 +440,36 @@ def _read_csv_fast(path: Path, name: str, layout: Layout, numeric: Sequence[str]
             ),
         )
         dcol = tbl.column(layout.date_col)
-        blank = pc.equal(pc.utf8_trim_whitespace(dcol), "")
-        dtxt = pc.if_else(blank, None, pc.utf8_slice_codeunits(dcol, 0, 10))
-        dates = pc.cast(pc.strptime(dtxt, format="%Y-%m-%d", unit="s"), pa.date32())
+        if layout.date_only:
+            dates = dcol  # parsed as date32 by the reader (blank -> null)
+        else:
+            blank = pc.equal(pc.utf8_trim_whitespace(dcol), "")
+            dtxt = pc.if_else(blank, None, pc.utf8_slice_codeunits(dcol, 0, 10))
+            dates = pc.cast(pc.strptime(dtxt, format="%Y-%m-%d", unit="s"), pa.date32())
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, UnicodeDecodeError):
         return _read_csv_slow(path, name, layout, numeric)
     n = tbl.num_rows
     first_line = 2 + layout.skip_after_header
     lines = np.arange(first_line, first_line + n, dtype=np.int64)
     cols: dict[str, NDArray[Any]] = {
-        layout.date_col: dates.to_numpy(zero_copy_only=False).astype("datetime64[D]")
+        layout.date_col: np.asarray(dates.to_numpy(zero_copy_only=False), dtype="datetime64[D]")
     }
     nulls: dict[str, NDArray[np.bool_]] = {}
     for h in numeric:
-        cols[h] = tbl.column(h).to_numpy(zero_copy_only=False).astype(float)
+        cols[h] = np.asarray(tbl.column(h).to_numpy(zero_copy_only=False), dtype=float)
         nulls[h] = np.asarray(tbl.column(h).is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    text: dict[str, Any] = {}
     for h in layout.header:
         if h not in cols:
-            cols[h] = np.asarray(tbl.column(h).to_pylist(), dtype=object)
+            text[h] = tbl.column(h).combine_chunks()
     # blank lines: no date and no values -> dropped (a blank date with values is an error)
     has_date = ~np.isnat(cols[layout.date_col])
     any_value = np.zeros(n, dtype=bool)
     for h in numeric:
         any_value |= ~np.isnan(cols[h])
-    for h in layout.header:
-        if h not in numeric and h != layout.date_col:
-            any_value |= np.asarray([bool(v and str(v).strip()) for v in cols[h]], dtype=bool)
+    for col in text.values():
+        filled = pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(col)), 0)
+        any_value |= np.asarray(pc.fill_null(filled, False).to_numpy(zero_copy_only=False))
     bad = ~has_date & any_value
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -465,8 +478,17 @@ def _read_csv_fast(path: Path, name: str, layout: Layout, numeric: Sequence[str]
     if not keep.all():
         cols = {k: v[keep] for k, v in cols.items()}
         nulls = {k: v[keep] for k, v in nulls.items()}
+        mask = pa.array(keep)
+        text = {k: v.filter(mask) for k, v in text.items()}
         lines = lines[keep]
-    return Table(name, layout.header, cols, lines, meta=dict(layout.meta), nulls=nulls)
+    arrow_cols = None
+    if keep.all():
+        arrow_cols = {h: tbl.column(h) for h in numeric}
+        arrow_cols[layout.date_col] = dates
+    cols.update(text)  # text columns stay Arrow arrays (no Python objects per row)
+    return Table(
+        name, layout.header, cols, lines, meta=dict(layout.meta), nulls=nulls, arrow=arrow_cols
+    )
 
 
 def _read_parquet(path: Path, name: str) -> Table:
@@ -559,30 +581,28 @@ def _check_dates(table: Table, col: str, dates: NDArray[np.datetime64]) -> None:
         raise GaemiInputError(f"{table.where(i)}: {col} = {dates[i]} is before {MIN_DATE}")
 
 
-def _check_unique(table: Table, keys: Sequence[NDArray[Any]], label: str) -> None:
-    """Duplicated keys are an error naming both lines."""
-    if len(keys[0]) < 2:
+def _check_unique(
+    table: Table,
+    dates: NDArray[np.datetime64],
+    codes: NDArray[np.int64] | None,
+    label: str,
+    key_of: Callable[[int], str],
+) -> None:
+    """Duplicated keys (``codes`` × date, or date alone) are an error naming both lines."""
+    if len(dates) < 2:
         return
-    if len(keys) == 1:
-        k = keys[0]
-        order = np.argsort(k, kind="stable")
-        sk = k[order]
-        dup = np.flatnonzero(sk[1:] == sk[:-1])
-    else:
-        sym, d = keys
-        _codes, inv = np.unique(sym.astype(str), return_inverse=True)
-        combo = inv.astype(np.int64) * 1_000_000 + (
-            d.astype("datetime64[D]").astype(np.int64) + 200_000
-        )
-        order = np.argsort(combo, kind="stable")
-        sk = combo[order]
-        dup = np.flatnonzero(sk[1:] == sk[:-1])
+    d = dates.astype("datetime64[D]").astype(np.int64) + 1_000_000
+    combo = d if codes is None else codes.astype(np.int64) * 10_000_000 + d
+    if (combo[1:] > combo[:-1]).all():
+        return  # already strictly ordered by key: no duplicate (the common case, O(n))
+    order = np.argsort(combo, kind="stable")
+    sk = combo[order]
+    dup = np.flatnonzero(sk[1:] == sk[:-1])
     if dup.size:
         a, b = int(order[dup[0]]), int(order[dup[0] + 1])
         first, second = sorted((a, b), key=lambda i: int(table.lines[i]))
-        key = " ".join(str(k[second]) for k in keys)
         raise GaemiInputError(
-            f"{table.where(second)}: {label} {key} duplicates {table.line_word} "
+            f"{table.where(second)}: {label} {key_of(second)} duplicates {table.line_word} "
             f"{int(table.lines[first])}"
         )
 
@@ -610,10 +630,12 @@ def _order_note(dates: NDArray[np.datetime64], what: str) -> str | None:
     return f"{what}: dates are not in order ({int((diff < 0).sum())} steps back; stored by date)"
 
 
-def _sha256(path: Path) -> str:
+def _sha256(path: Path, stop: threading.Event | None = None) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
+            if stop is not None and stop.is_set():
+                return ""
             h.update(chunk)
     return h.hexdigest()
 
@@ -699,6 +721,7 @@ def _price_columns(header: list[str], name: str) -> dict[str, str]:
 def read_prices(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]:
     """Read and validate a prices file; the validated rows as a store-ready Arrow table."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     p = Path(path)
     name = p.name
@@ -715,39 +738,50 @@ def read_prices(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]
     n = len(table.lines)
     if n == 0:
         raise GaemiInputError(f"{name}: no rows (the file has a header only)")
-    vals: dict[str, NDArray[np.float64]] = {c: np.full(n, np.nan) for c in PRICE_VALUES}
+    vals: dict[str, NDArray[np.float64]] = {}
     for h, t in mapping.items():
         if t != "symbol":
             vals[t] = table.columns[h]
+    missing_col = np.full(n, np.nan)  # shared, read-only: columns the file does not have
+    missing_col.flags.writeable = False
+    for c in PRICE_VALUES:
+        vals.setdefault(c, missing_col)
     if opts.close_is_adjusted:
         if "adj_close" in mapping.values():
             raise GaemiInputError(f"{name}: --close-is-adjusted but the file has Adj Close")
         vals["adj_close"], vals["close"] = vals["close"], np.full(n, np.nan)
     # symbol
     sym_col = next((h for h, t in mapping.items() if t == "symbol"), None)
+    sym_arr: Any = None
+    sym = ""
     if sym_col is not None:
         if opts.symbol:
             raise GaemiInputError(f"{name}: --symbol given but the file has a {sym_col} column")
-        symbols = np.asarray([str(s).strip().upper() for s in table.columns[sym_col]], dtype=object)
-        empty = symbols == ""
+        raw = table.columns[sym_col]
+        if not isinstance(raw, pa.Array | pa.ChunkedArray):
+            raw = pa.array(["" if v is None else str(v) for v in raw], pa.string())
+        sym_arr = pc.utf8_upper(pc.utf8_trim_whitespace(pc.fill_null(raw, "")))
+        empty = np.asarray(pc.equal(pc.utf8_length(sym_arr), 0).to_numpy(zero_copy_only=False))
         if empty.any():
             raise GaemiInputError(f"{table.where(int(np.flatnonzero(empty)[0]))}: symbol is empty")
     else:
         sym = (opts.symbol or table.meta.get("symbol") or symbol_from_filename(p)).strip().upper()
         if not sym:
             raise GaemiInputError(f"{name}: no symbol (give --symbol)")
-        symbols = np.full(n, sym, dtype=object)
     dates = table.columns[date_col]
     # rows with no value at all (a listing not yet started, a holiday line) are skipped
     present = np.zeros(n, dtype=bool)
     for c in PRICE_VALUES:
         present |= ~np.isnan(vals[c])
     blank = int((~present).sum())
+    reuse = table.arrow is not None and not blank
     if blank:
         table.notes.append(f"{name}: {blank} rows with no values skipped (blank lines)")
         keep = present
         vals = {c: v[keep] for c, v in vals.items()}
-        symbols, dates = symbols[keep], dates[keep]
+        dates = dates[keep]
+        if sym_arr is not None:
+            sym_arr = sym_arr.filter(pa.array(keep))
         table.lines = table.lines[keep]
         n = int(keep.sum())
         if n == 0:
@@ -761,20 +795,39 @@ def read_prices(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]
     if neg_vol.any():
         i = int(np.flatnonzero(neg_vol)[0])
         raise GaemiInputError(f"{table.where(i)}: volume = {vals['volume'][i]:g} must be >= 0")
-    _check_unique(table, [symbols, dates], "symbol/date")
-    note = _order_note(dates, name) if sym_col is None else None
-    if note:
-        table.notes.append(note)
-    order = np.lexsort((dates, symbols)) if sym_col is not None else np.argsort(dates)
+    if sym_arr is not None:
+        enc = sym_arr.dictionary_encode()
+        codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        names = enc.dictionary.to_pylist()
+        _check_unique(table, dates, codes, "symbol/date", lambda i: f"{names[codes[i]]} {dates[i]}")
+    else:
+        _check_unique(table, dates, None, "symbol/date", lambda i: f"{sym} {dates[i]}")
+        note = _order_note(dates, name)
+        if note:
+            table.notes.append(note)
+            reuse = False
+            order = np.argsort(dates, kind="stable")
+            dates = dates[order]
+            vals = {c: v[order] for c, v in vals.items()}
     source = opts.source or f"file:{p.parent.name}/{p.name}"
     now = datetime.now(UTC)
+    if reuse and table.arrow is not None:
+        # the reader's own columns, unchanged (nulls where the file had no value)
+        by_target = {t: table.arrow[h] for h, t in mapping.items() if t != "symbol"}
+        if opts.close_is_adjusted:
+            by_target["adj_close"] = by_target.pop("close")
+        value_cols = {c: by_target.get(c, pa.nulls(n, pa.float64())) for c in PRICE_VALUES}
+        date_col_arrow = table.arrow[date_col]
+    else:
+        value_cols = {c: pa.array(vals[c], pa.float64(), from_pandas=True) for c in PRICE_VALUES}
+        date_col_arrow = pa.array(dates, pa.date32())
     arrow = pa.table(
         {
-            "symbol": pa.array(symbols[order].astype(str), pa.string()),
-            "date": pa.array(dates[order], pa.date32()),
-            **{c: pa.array(vals[c][order], pa.float64(), from_pandas=True) for c in PRICE_VALUES},
-            "source": pa.array([source] * n, pa.string()),
-            "retrieved_at": pa.array([now] * n, pa.timestamp("us", tz="UTC")),
+            "symbol": sym_arr if sym_arr is not None else pa.repeat(sym, n),
+            "date": date_col_arrow,
+            **value_cols,
+            "source": pa.repeat(source, n),
+            "retrieved_at": pa.repeat(pa.scalar(now, pa.timestamp("us", tz="UTC")), n),
         }
     )
     return table, arrow
@@ -807,7 +860,7 @@ def read_macro(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]:
     if len(dates) == 0:
         raise GaemiInputError(f"{name}: no rows (the file has a header only)")
     _check_dates(table, date_col, dates)
-    _check_unique(table, [dates], "date")
+    _check_unique(table, dates, None, "date", lambda i: str(dates[i]))
     note = _order_note(dates, name)
     if note:
         table.notes.append(note)
@@ -1112,14 +1165,27 @@ def import_file(
         On the first bad row (file and line named) or a conflict with stored values
         under ``on_conflict="error"``; the store is then unchanged.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     p = Path(path)
     steps = 3
     if progress:
         progress(0, steps)
-    table, tables = _validated(p, opts)
+    if opts.kind not in KINDS:
+        raise GaemiInputError(f"kind = {opts.kind!r} must be one of {', '.join(KINDS)}")
+    _check_file(p, opts.max_bytes)
+    stop = threading.Event()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # hashlib releases the GIL: the file is hashed while it is parsed and validated
+        hashing = pool.submit(_sha256, p, stop)
+        try:
+            table, tables = _validated(p, opts)
+        except BaseException:
+            stop.set()
+            raise
+        digest = hashing.result()
     if progress:
         progress(1, steps)
-    digest = _sha256(p)
     results: list[MergeResult] = []
     with store.transaction():
         for tname, arrow in tables.items():
@@ -1150,7 +1216,7 @@ def import_file(
     dcol = "as_of" if key == "ticker" else "date"
     import pyarrow.compute as pc
 
-    series = tuple(sorted(set(first.column(key).to_pylist())))
+    series = tuple(sorted(pc.unique(first.column(key)).to_pylist()))
     mm = pc.min_max(first.column(dcol)).as_py()
     return ImportResult(
         file=p.name,

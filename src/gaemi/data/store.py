@@ -270,68 +270,63 @@ class Store:
                 f"on_conflict = {on_conflict!r} must be one of {', '.join(ON_CONFLICT)}"
             )
         con = self.con
-        con.register("_gaemi_stage", data)
-        try:
-            cols = ", ".join(spec.columns)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {cols} FROM _gaemi_stage")
-        finally:
-            con.unregister("_gaemi_stage")
+        cols = ", ".join(spec.columns)
         on = " AND ".join(f"s.{k} = t.{k}" for k in spec.keys)
         differs = " OR ".join(f"s.{v} IS DISTINCT FROM t.{v}" for v in spec.values)
-        row = _first(
-            con.execute(
-                f"SELECT count(*), count(*) FILTER (WHERE {differs}) "
-                f"FROM _stage s JOIN {table} t ON {on}"
-            )
-        )
-        matched, conflicts = (int(row[0]), int(row[1])) if row else (0, 0)
-        if conflicts and on_conflict == "error":
-            keys = ", ".join(f"s.{k}" for k in spec.keys)
-            diff_cols = ", ".join(f"s.{v}, t.{v}" for v in spec.values)
-            first = _first(
+        con.register("_stage", data)  # zero-copy view of the validated Arrow table
+        try:
+            row = _first(
                 con.execute(
-                    f"SELECT {keys}, {diff_cols}, t.source FROM _stage s JOIN {table} t ON {on} "
-                    f"WHERE {differs} ORDER BY {keys} LIMIT 1"
+                    f"SELECT count(*), count(*) FILTER (WHERE {differs}) "
+                    f"FROM _stage s JOIN {table} t ON {on}"
                 )
             )
-            assert first is not None
-            nk = len(spec.keys)
-            key_text = " ".join(str(x) for x in first[:nk])
-            vals = first[nk:-1]
-            what = next(
-                (
-                    f"{v} {vals[2 * i]!r} vs stored {vals[2 * i + 1]!r}"
-                    for i, v in enumerate(spec.values)
-                    if vals[2 * i] != vals[2 * i + 1]
-                ),
-                "values differ",
-            )
-            raise GaemiInputError(
-                f"{label or table}: {conflicts} rows differ from the stored {table} "
-                f"(first: {key_text}: {what}, stored from {first[-1]}); "
-                "choose --on-conflict keep or replace"
-            )
-        n = int(data.num_rows)
-        replaced = 0
-        if conflicts and on_conflict == "replace":
-            keys_t = ", ".join(spec.keys)
-            con.execute(
-                f"DELETE FROM {table} t WHERE ({keys_t}) IN "
-                f"(SELECT ({', '.join('s.' + k for k in spec.keys)}) FROM _stage s "
-                f"JOIN {table} t2 ON {on.replace('t.', 't2.')} "
-                f"WHERE {differs.replace('t.', 't2.')})"
-            )
-            con.execute(
-                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _stage s "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on})"
-            )
-            replaced = conflicts
-        else:
-            con.execute(
-                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _stage s "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on})"
-            )
-        con.execute("DROP TABLE _stage")
+            matched, conflicts = (int(row[0]), int(row[1])) if row else (0, 0)
+            if conflicts and on_conflict == "error":
+                keys = ", ".join(f"s.{k}" for k in spec.keys)
+                diff_cols = ", ".join(f"s.{v}, t.{v}" for v in spec.values)
+                first = _first(
+                    con.execute(
+                        f"SELECT {keys}, {diff_cols}, t.source FROM _stage s "
+                        f"JOIN {table} t ON {on} WHERE {differs} ORDER BY {keys} LIMIT 1"
+                    )
+                )
+                assert first is not None
+                nk = len(spec.keys)
+                key_text = " ".join(str(x) for x in first[:nk])
+                vals = first[nk:-1]
+                what = next(
+                    (
+                        f"{v} {vals[2 * i]!r} vs stored {vals[2 * i + 1]!r}"
+                        for i, v in enumerate(spec.values)
+                        if vals[2 * i] != vals[2 * i + 1]
+                    ),
+                    "values differ",
+                )
+                raise GaemiInputError(
+                    f"{label or table}: {conflicts} rows differ from the stored {table} "
+                    f"(first: {key_text}: {what}, stored from {first[-1]}); "
+                    "choose --on-conflict keep or replace"
+                )
+            n = int(data.num_rows)
+            replaced = 0
+            if conflicts and on_conflict == "replace":
+                keys_t = ", ".join(spec.keys)
+                con.execute(
+                    f"DELETE FROM {table} WHERE ({keys_t}) IN "
+                    f"(SELECT ({', '.join('s.' + k for k in spec.keys)}) FROM _stage s "
+                    f"JOIN {table} t ON {on} WHERE {differs})"
+                )
+                replaced = conflicts
+            if matched == 0:
+                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _stage")
+            else:
+                con.execute(
+                    f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _stage s "
+                    f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on})"
+                )
+        finally:
+            con.unregister("_stage")
         inserted = n - matched
         unchanged = matched - conflicts
         kept = conflicts if on_conflict == "keep" else 0
