@@ -4,7 +4,8 @@ Order inside day t (fixed, documented): nodes are updated in the model's day ord
 (a topological order of the lag-0 edges; Asian session, then US, then round-the-clock).
 For each node: (1) the day's shocks and the impulses that edges scheduled for day t are
 summed, (2) mean reversion towards the baseline is added, (3) an equity node's
-close-feedback hook maps that pre-close move to the closing move, (4) the level is
+close-feedback hook maps that pre-close move to the closing move (not called on a day
+when every draw's pre-close move is exactly 0: a hook maps 0 to 0), (4) the level is
 updated and clipped to the node's bounds, (5) every edge leaving the node is evaluated on
 the new level/change and schedules its contribution for day t + lag. Every rule that
 fires is logged with its amount and impact.
@@ -257,7 +258,7 @@ class _Run:
                     self.contrib[(f"reversion:{node.id}", node.id)] = self.contrib.get(
                         (f"reversion:{node.id}", node.id), 0.0
                     ) + float(rc.mean())
-                if i in self.hooks:
+                if i in self.hooks and c.any():  # a zero move has no close flow (protocol)
                     out = self.hooks[i](c)
                     extra = out.move_frac - c
                     fire = np.abs(c) > self.tol

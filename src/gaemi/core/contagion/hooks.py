@@ -43,7 +43,11 @@ class CloseOutcome:
 
 
 class CloseFeedback(Protocol):
-    """Maps the day's pre-close move (per draw) to the closing move (per draw)."""
+    """Maps the day's pre-close move (per draw) to the closing move (per draw).
+
+    A hook must map a zero move to a zero move with zero flow (no move, no forced
+    trade): the engine skips the call on days when every draw's move is exactly 0.
+    """
 
     def __call__(self, move_frac: FloatArray) -> CloseOutcome: ...
 

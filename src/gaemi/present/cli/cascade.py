@@ -437,6 +437,7 @@ def cascade(
                 rng=seed,
                 progress=lambda d, n: bar.update(task, completed=d),
                 feedback_models=fm,
+                log_events=False,  # the event table comes from the central run
             )
     ev = event_table(central, frozenset(k.split(":", 1)[1] for k in (fm or {})))
     if view in (None, "events") and fmt != OutputFormat.table:
