@@ -239,6 +239,8 @@ class HistoryRun:
     excluded: tuple[str, ...]
     notes: tuple[str, ...]
     sources: dict[str, str] = field(default_factory=dict)
+    #: the loaded closes by key (for the monitor's status and the charts)
+    closes: dict[str, Any] = field(default_factory=dict)
 
     def daily_frame(self) -> pd.DataFrame:
         return self.replay.to_frame()
@@ -424,6 +426,7 @@ def run_history(
         tuple(excluded),
         tuple(notes),
         sources,
+        dict(data.closes),
     )
 
 

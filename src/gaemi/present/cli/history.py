@@ -1,0 +1,483 @@
+"""``gaemi history``: replay the close flows over real history and study stress days.
+
+Reads a store (``gaemi data import …``) or a folder laid out like ../shared/data, rebuilds
+fund AUM backwards from the universe's dated snapshot, replays each day's required close
+flow per underlying with its pressure on the close and the feedback loop's share of the
+move, and tests whether heavy flow days reverse the next day (Bai, Bond & Hatch 2015).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as html_lib
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from gaemi.errors import GaemiInputError
+from gaemi.present.cli.common import OutputFormat, describe_move, note, parse_move
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gaemi.data.history import HistoryRun
+
+EPILOG = """
+Examples:
+
+  gaemi history --from 2020-01-01 --events              # named stress days (store)
+
+  gaemi history --from 2010-01-01 --events --threshold 5% --data-dir ../shared/data
+
+  gaemi history --from 2024-01-01 --to 2024-12-31 --format csv > flows-2024.csv
+
+  gaemi history --from 2010-01-01 --stats --html history.html --data-dir ../shared/data
+"""
+
+
+def _date(text: str | None, name: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise GaemiInputError(f"{name} = {text!r} is not a YYYY-MM-DD date") from None
+
+
+def _progress() -> Any:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    return Progress(console=Console(stderr=True), transient=True)
+
+
+def load_run(
+    *,
+    start: dt.date,
+    end: dt.date | None,
+    db: Path | None,
+    data_dir: Path | None,
+    threshold: float | None,
+    aum_basis: str,
+    scenario: Path | None,
+    n_boot: int,
+    seed: int,
+) -> HistoryRun:
+    """Load the data (store or folder) and run the history, with progress bars."""
+    from gaemi.data.history import load_folder, load_store, run_history, universe_for
+    from gaemi.data.store import Store, resolve_db_path
+    from gaemi.data.stress import load_default_stress, load_stress_scenario
+
+    scen = load_stress_scenario(scenario) if scenario is not None else load_default_stress()
+    with _progress() as bar:
+        if data_dir is not None:
+            from gaemi.data.universe import load_default_universe
+
+            universe = load_default_universe()
+            task = bar.add_task("importing the data folder", total=None)
+            data = load_folder(
+                data_dir,
+                universe.ticker.tolist(),
+                progress=lambda i, n: bar.update(task, completed=i, total=n),
+            )
+        else:
+            path = resolve_db_path(db)
+            if not path.is_file():
+                raise GaemiInputError(
+                    f"store {str(path)!r} does not exist: import history with `gaemi data "
+                    "import` or pass --data-dir FOLDER (laid out like ../shared/data)"
+                )
+            with Store(path, read_only=True) as store:
+                universe = universe_for(store)
+                data = load_store(store, universe.ticker.tolist())
+        task2 = bar.add_task("replaying", total=None)
+        run = run_history(
+            data,
+            universe,
+            start=start,
+            end=end,
+            scenario=scen,
+            threshold_frac=threshold,
+            aum_basis=aum_basis,
+            n_boot=n_boot,
+            seed=seed,
+            progress=lambda what, i, n: bar.update(task2, completed=i, total=n, description=what),
+        )
+    return run
+
+
+def history(
+    start: Annotated[
+        str, typer.Option("--from", help="First day of the replay, YYYY-MM-DD.")
+    ] = "2020-01-01",
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last day (default: the latest in the data).")
+    ] = None,
+    events: Annotated[
+        bool, typer.Option("--events", help="Print the event-study table instead of days.")
+    ] = False,
+    stats: Annotated[
+        bool,
+        typer.Option("--stats", help="Print the next-day reversal statistic (since 2010)."),
+    ] = False,
+    threshold: Annotated[
+        str | None,
+        typer.Option(
+            "--threshold", help="Also study every day with |NDX| or |SOX| move >= this (5%)."
+        ),
+    ] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Store file (default: $GAEMI_DB or the user data directory)."),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="A folder laid out like ../shared/data (instead of --db)."),
+    ] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write a self-contained HTML page.")
+    ] = None,
+    aum_basis: Annotated[
+        str,
+        typer.Option(
+            "--aum-basis",
+            help="AUM backwards by the underlying's level (underlying) or the fund's own "
+            "price, constant shares (nav).",
+        ),
+    ] = "underlying",
+    scenario: Annotated[
+        Path | None, typer.Option("--scenario", help="Stress scenario YAML (liquidity, loop).")
+    ] = None,
+    boot: Annotated[int, typer.Option("--boot", help="Bootstrap draws for the CI.")] = 999,
+    seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 20151,
+    status: Annotated[
+        bool,
+        typer.Option("--status", help="Add the monitor's status to each event day."),
+    ] = True,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table, json or csv")
+    ] = OutputFormat.table,
+) -> None:
+    """Replay leveraged-ETF close flows over real history; event studies of stress days.
+
+    For each day from --from: every fund's required close trade L(L-1)·A·r from its AUM at
+    the previous close (reconstructed backwards from the universe's dated snapshot and
+    marked aum_estimated), the total per underlying, its ratio to the close's capacity, and
+    the feedback loop's share of the day's move. --events: the named stress days (and days
+    over --threshold) with the real moves of NDX, SOX, VIX, USD/KRW, KOSPI, Samsung, SK
+    Hynix and BTC over the next sessions beside the model. --stats: does the next day
+    reverse heavy-flow days? (OLS with Newey-West and block-bootstrap CIs.)
+    """
+    from gaemi.data.history import events_summary
+    from gaemi.present.cli.common import emit
+
+    d0 = _date(start, "from")
+    d1 = _date(end, "to")
+    assert d0 is not None
+    if d1 is not None and d1 < d0:
+        raise GaemiInputError(f"to = {d1} is before from = {d0}")
+    thr = None
+    if threshold is not None:
+        thr = abs(parse_move(threshold, "threshold"))
+        note(describe_move(threshold, thr) + " (threshold on |move|)")
+        if not (0 < thr < 1):
+            raise GaemiInputError(f"threshold = {threshold!r} must be between 0% and 100%")
+    if boot < 50:
+        raise GaemiInputError(f"boot = {boot} must be >= 50")
+    if db is not None and data_dir is not None:
+        raise GaemiInputError("give --db or --data-dir, not both")
+    run = load_run(
+        start=d0,
+        end=d1,
+        db=db,
+        data_dir=data_dir,
+        threshold=thr,
+        aum_basis=aum_basis,
+        scenario=scenario,
+        n_boot=boot,
+        seed=seed,
+    )
+    ev = run.events
+    if status and not ev.empty:
+        ev = add_event_status(run, ev)
+        run = _with_events(run, ev)
+    for n in run.notes:
+        note(f"note: {n}")
+    if run.excluded:
+        note("excluded (no history): " + "; ".join(run.excluded))
+    note(
+        "AUM before each fund's snapshot date is an estimate (aum_estimated = true); "
+        "liquidity is the stress scenario's, fixed over time"
+    )
+    if html is not None:
+        html.write_text(render_history_html(run), encoding="utf-8")
+        note(f"wrote {html} ({html.stat().st_size / 1e6:.1f} MB, self-contained)")
+    if stats:
+        out = run.stats
+        title = "Next-day move on the day's flow / closing capacity (Newey-West, block bootstrap)"
+    elif events:
+        out = ev if fmt != OutputFormat.table else events_summary(ev)
+        if "status" in ev.columns and fmt == OutputFormat.table:
+            out = out.assign(status=ev["status"].to_numpy())
+        title = "Event study: real moves (d0 = the day, next1 = next session) and the model"
+    else:
+        out = run.daily_frame()
+        if fmt == OutputFormat.table:
+            out = _daily_summary(out)
+            title = "Largest pressure days per underlying (the full table: --format csv)"
+        else:
+            title = ""
+    if out.empty:
+        note("no rows: nothing in the chosen window")
+    emit(out, fmt, title=title)
+    if fmt == OutputFormat.table and not stats:
+        _print_stat_line(run)
+
+
+def _with_events(run: HistoryRun, ev: pd.DataFrame) -> HistoryRun:
+    from dataclasses import replace
+
+    return replace(run, events=ev)
+
+
+def add_event_status(run: HistoryRun, ev: pd.DataFrame) -> pd.DataFrame:
+    """The monitor's status on each event day, from the data known at that close."""
+    from gaemi.data.market import derive_history, load_facts_market
+    from gaemi.monitor.indicators import load_default_rules
+    from gaemi.monitor.replay import replay_status
+
+    keys: tuple[str, ...] = ("NDX", "SOX", "VIX", "USDKRW")
+    closes: dict[str, Any] = {k: run.closes[k] for k in keys if k in run.closes}
+    if len(closes) < 4:
+        return ev
+    hist = derive_history(closes, {k: run.sources.get(k, k) for k in closes})
+    st = replay_status(
+        hist, load_facts_market(), run.universe, load_default_rules(), list(ev["date"])
+    )
+    out = ev.copy()
+    out["status"] = st["status"].to_numpy()
+    return out
+
+
+def _daily_summary(df: pd.DataFrame) -> pd.DataFrame:
+    import numpy as np
+
+    df = df[np.isfinite(df["pressure_ratio"].to_numpy(float)) & (df["n_funds"] > 0)]
+    top = (
+        df.sort_values("pressure_ratio", ascending=False)
+        .groupby("underlying_id", sort=False)
+        .head(5)
+        .sort_values(["underlying_id", "pressure_ratio"], ascending=[True, False])
+    )
+    cols = [
+        "date",
+        "underlying_id",
+        "move_frac",
+        "aum_usd",
+        "flow_usd",
+        "pressure_ratio",
+        "model_extra_move_frac",
+        "next_move_frac",
+        "aum_estimated",
+    ]
+    return top[cols].reset_index(drop=True)
+
+
+def _print_stat_line(run: HistoryRun) -> None:
+    s = run.stats
+    if s.empty or "coef" not in s.columns:
+        return
+    for rec in s.to_dict("records"):
+        if rec.get("coef") is None:
+            continue
+        sig = "significant" if rec["significant_5pct"] else "not significant"
+        note(
+            f"{rec['sample']}, {rec['spec']} ({rec['first_date']}..{rec['last_date']}, "
+            f"n={rec['n_obs']}): coef {rec['coef']:+.4f} per unit flow/capacity, 95% CI "
+            f"[{rec['ci_nw_low']:+.4f}, {rec['ci_nw_high']:+.4f}] (Newey-West), "
+            f"[{rec['ci_boot_low']:+.4f}, {rec['ci_boot_high']:+.4f}] (bootstrap), "
+            f"p={rec['p_value']:.3f}: {sig}"
+        )
+
+
+# ----------------------------------------------------------------------------- HTML
+def _figures(run: HistoryRun) -> list[tuple[str, Any]]:
+    import numpy as np
+    import plotly.graph_objects as go
+
+    figs: list[tuple[str, Any]] = []
+    rep = run.replay
+    dates = rep.dates.astype("datetime64[D]").astype(str)
+    fig = go.Figure()
+    for j, u in enumerate(rep.underlying.tolist()):
+        if u not in ("NDX", "SOX", "SPX"):
+            continue
+        fig.add_trace(
+            go.Scattergl(x=dates, y=rep.flow_usd[j] / 1e9, mode="lines", name=f"{u} close flow")
+        )
+    fig.update_layout(
+        title="Required close flow per day (USD bn, + = buying)",
+        yaxis_title="USD bn",
+        template="plotly_white",
+        height=380,
+        margin={"t": 50, "b": 40},
+    )
+    figs.append(("daily", fig))
+    fig = go.Figure()
+    for j, u in enumerate(rep.underlying.tolist()):
+        if u not in ("NDX", "SOX"):
+            continue
+        fig.add_trace(
+            go.Scattergl(x=dates, y=rep.pressure_ratio[j], mode="lines", name=f"{u} pressure")
+        )
+    fig.add_hline(y=1.0, line_dash="dash", annotation_text="flow = closing capacity")
+    fig.update_layout(
+        title="Pressure ratio |flow| / closing capacity",
+        template="plotly_white",
+        height=340,
+        margin={"t": 50, "b": 40},
+    )
+    figs.append(("daily", fig))
+    aum = run.aum
+    fig = go.Figure()
+    adates = aum.dates.astype(str)
+    order = np.argsort(-aum.aum_usd[:, -1])[:6]
+    for i in order:
+        est = np.where(aum.estimated[i], aum.aum_usd[i] / 1e9, np.nan)
+        known = np.where(~aum.estimated[i] & aum.listed[i], aum.aum_usd[i] / 1e9, np.nan)
+        fig.add_trace(
+            go.Scattergl(x=adates, y=est, mode="lines", name=f"{aum.ticker[i]} (estimated)")
+        )
+        if np.isfinite(known).any():
+            fig.add_trace(
+                go.Scattergl(
+                    x=adates, y=known, mode="markers", name=f"{aum.ticker[i]} (snapshot/observed)"
+                )
+            )
+    fig.update_layout(
+        title="Reconstructed AUM (USD bn; dots are dated figures, lines estimates)",
+        template="plotly_white",
+        height=380,
+        margin={"t": 50, "b": 40},
+    )
+    figs.append(("aum", fig))
+    ev = run.events
+    if not ev.empty and "ndx_d0_frac" in ev.columns:
+        x = [str(d) for d in ev["date"]]
+        fig = go.Figure()
+        for col, name in (
+            ("ndx_d0_frac", "NDX move (real)"),
+            ("ndx_next1_frac", "NDX next session (real)"),
+            ("ndx_model_extra_move_frac", "NDX loop share (model)"),
+            ("sox_d0_frac", "SOX move (real)"),
+            ("sox_next1_frac", "SOX next session (real)"),
+            ("sox_model_extra_move_frac", "SOX loop share (model)"),
+        ):
+            if col in ev.columns:
+                fig.add_trace(go.Bar(x=x, y=ev[col] * 100, name=name))
+        fig.update_layout(
+            title="Stress days: real moves and the model's loop share (%)",
+            barmode="group",
+            yaxis_title="%",
+            template="plotly_white",
+            height=420,
+            margin={"t": 50, "b": 40},
+        )
+        figs.append(("events", fig))
+    k = rep.dates >= np.datetime64("2010-01-01")
+    fig = go.Figure()
+    for j, u in enumerate(rep.underlying.tolist()):
+        if u not in ("NDX", "SOX"):
+            continue
+        fig.add_trace(
+            go.Scattergl(
+                x=rep.flow_to_capacity[j, k],
+                y=rep.next_move_frac[j, k] * 100,
+                mode="markers",
+                marker={"size": 4, "opacity": 0.5},
+                name=f"{u} days",
+            )
+        )
+    fig.update_layout(
+        title="Next-session move (%) against the day's signed flow / closing capacity",
+        xaxis_title="flow / capacity",
+        yaxis_title="next-session move (%)",
+        template="plotly_white",
+        height=400,
+        margin={"t": 50, "b": 40},
+    )
+    figs.append(("stats", fig))
+    return figs
+
+
+def render_history_html(run: HistoryRun) -> str:
+    """One self-contained page: charts, the event table and the statistic."""
+    from plotly.offline import get_plotlyjs
+
+    from gaemi.data.history import events_summary
+    from gaemi.present.report.render import CSS, _html_table
+
+    rep = run.replay
+    first, last = str(rep.dates[0]), str(rep.dates[-1])
+    figs = _figures(run)
+
+    def plots(key: str) -> str:
+        return "".join(
+            f.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+            for k, f in figs
+            if k == key
+        )
+
+    esc = html_lib.escape
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>gaemi history {first} – {last}</title>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<style>{CSS}</style><script>{get_plotlyjs()}</script></head><body>",
+        "<header style='background:#37474f' role='banner'>",
+        f"<h1 id='title'>gaemi history {first} – {last}</h1>",
+        (
+            "<p>Leveraged-ETF close flows replayed over real history; AUM before each fund's "
+            "dated snapshot is an estimate.</p></header><main>"
+        ),
+    ]
+    parts.extend(f"<div class='note' role='note'>{esc(n)}</div>" for n in run.notes)
+    if run.excluded:
+        parts.append(
+            "<div class='note' role='note'>Excluded (no price history): "
+            + esc("; ".join(run.excluded))
+            + "</div>"
+        )
+    parts.append(
+        "<section id='sec-daily'><h2>Daily close flows and pressure</h2>"
+        + plots("daily")
+        + "</section>"
+    )
+    parts.append(
+        "<section id='sec-events'><h2>Stress days</h2>"
+        "<p>Real moves: d0 = the day's close-to-close move, next1 = the next session (the "
+        "first KRX session after a US day is the one that can react to it). Model: required "
+        "close flow, pressure on the close, the feedback loop's share of the move.</p>"
+        + plots("events")
+    )
+    if not run.events.empty:
+        parts.append(_html_table(events_summary(run.events), None, "event study"))
+    parts.append("</section>")
+    parts.append(
+        "<section id='sec-stats'><h2>Next-day reversal (Bai, Bond &amp; Hatch 2015)</h2>"
+        + plots("stats")
+    )
+    if not run.stats.empty:
+        parts.append(_html_table(run.stats, None, "next-day move on flow / capacity"))
+    parts.append("</section>")
+    parts.append("<section id='sec-aum'><h2>Reconstructed AUM</h2>" + plots("aum") + "</section>")
+    srcs = "; ".join(f"{k}: {v}" for k, v in run.sources.items())
+    parts.append(f"<section id='about'><h2>Data</h2><p class='src'>{esc(srcs)}</p></section>")
+    parts.append("</main></body></html>")
+    return "".join(parts)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``history`` to the app."""
+    app.command("history", epilog=EPILOG)(history)
