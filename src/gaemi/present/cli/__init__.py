@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "decay",
     "investor",
     "crypto",
+    "history",
     "data",
     "serve",
 )
