@@ -515,6 +515,7 @@ def test_decay_simulation_seeded_and_ordered(client: Any) -> None:
         ({"leverage": 3}, "needs vol_annual"),
         ({"ticker": "NOPE"}, "'NOPE' is not in the universe"),
         ({"ticker": "SOXL", "paths": 10**7}, "paths"),
+        ({"ticker": "SOXL", "paths": 100_000, "months": 120}, "paths × days"),
         ({"ticker": "SOXL", "model": "garch", "vol_annual": 0.5}, "constant vol"),
         ({"leverage": 1, "vol_annual": 0.3}, "leverage"),
     ],

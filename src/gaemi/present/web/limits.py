@@ -51,7 +51,8 @@ async def run_bounded(
             )
     except TimeoutError:
         raise ComputeTimeoutError(
-            f"the computation took longer than {timeout_s:g} s; ask for fewer points"
+            f"the computation took longer than {timeout_s:g} s; ask for less work "
+            "(fewer moves, paths or draws)"
         ) from None
 
 

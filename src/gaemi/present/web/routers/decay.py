@@ -32,6 +32,8 @@ Months = Annotated[float, Field(gt=0.0, le=120.0, allow_inf_nan=False)]
 RateAnnual = Annotated[float, Field(ge=-0.05, le=0.5, allow_inf_nan=False)]
 #: Most Monte Carlo paths one request may ask for (about a second of compute).
 MAX_PATHS = 100_000
+#: Most simulated path-days (paths × trading days) per request: about a second of work.
+MAX_PATH_DAYS = 15_000_000
 
 
 @lru_cache(maxsize=1)
@@ -77,6 +79,16 @@ class SimulateQuery(_Fund):
     drift_annual: Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)] = 0.0
     paths: Annotated[int, Field(ge=100, le=MAX_PATHS)] = 20_000
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
+
+    @model_validator(mode="after")
+    def _bounded_work(self) -> SimulateQuery:
+        days = max(1, round(self.months * 21))
+        if self.paths * days > MAX_PATH_DAYS:
+            raise ValueError(
+                f"paths × days = {self.paths} × {days} is above {MAX_PATH_DAYS:,} "
+                "(fewer paths or a shorter horizon)"
+            )
+        return self
 
 
 class ErosionRow(BaseModel):
