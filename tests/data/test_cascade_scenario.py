@@ -179,3 +179,18 @@ def test_engine_hook_mc_mean_equals_deterministic_when_ranges_collapse() -> None
     det = simulate(m, deterministic=True, feedback_models=fm)
     same = simulate(m, 64, deterministic=True, feedback_models=fm)
     np.testing.assert_allclose(same.mean_path, det.mean_path, rtol=1e-12)
+
+
+def test_margin_rule_matches_its_calibration_episode() -> None:
+    # FACTS (d): KOSPI -7.24% (2026-03-03) and -12.06% (2026-03-04); forced sales of
+    # KRW 77.6bn/day reported on 2026-03-05. The hand-calibrated margin rule must give a
+    # first forced sale of that order (KRW 0.05-0.5tn), and none after a -5% KOSPI day.
+    from gaemi.core.contagion import Shock, simulate
+
+    m = load_cascade()
+    ep = m.with_shocks([Shock("KOSPI", 0, -0.0724), Shock("KOSPI", 1, -0.1206)])
+    first = next(e for e in simulate(ep, deterministic=True).events if e.event == "kospi_margin")
+    assert first.day == 1 + 3  # forced sale on D+3 (FACTS (d): misu D+2, sale D+3)
+    assert -0.5 < first.amount < -0.05
+    calm = m.with_shocks([Shock("KOSPI", 0, -0.05)])
+    assert not simulate(calm, deterministic=True).fired["kospi_margin"].any()
