@@ -194,3 +194,22 @@ def test_margin_rule_matches_its_calibration_episode() -> None:
     assert -0.5 < first.amount < -0.05
     calm = m.with_shocks([Shock("KOSPI", 0, -0.05)])
     assert not simulate(calm, deterministic=True).fired["kospi_margin"].any()
+
+
+def test_default_chain_is_monotone_in_the_shock() -> None:
+    # law: every edge of the default chain is procyclical or a one-way rule, so a deeper
+    # US shock never leaves KOSPI, SK hynix or the won better off on any day
+    import numpy as np
+
+    from gaemi.core.contagion import simulate
+    from gaemi.data.cascade import engine_feedback_models
+
+    m = load_cascade()
+    scales = np.linspace(0.0, 6.0, 61)  # 0 to -30% on NDX and SOX
+    r = simulate(
+        m, deterministic=True, shock_scale=scales, feedback_models=engine_feedback_models(m)
+    )
+    for node, worse in (("KOSPI", "min"), ("HYNIX", "min"), ("USDKRW", "max")):
+        x = r.change(node, worse)
+        step = np.diff(x)
+        assert (step <= 1e-12).all() if worse == "min" else (step >= -1e-12).all(), node
