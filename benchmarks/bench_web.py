@@ -91,6 +91,13 @@ def _rss_mib(pid: int) -> float:
     return float(psutil.Process(pid).memory_info().rss) / 2**20
 
 
+def _cpu_s(pid: int) -> float:
+    import psutil
+
+    t = psutil.Process(pid).cpu_times()
+    return float(t.user + t.system)
+
+
 def _request(kind: str, rng: np.random.Generator) -> tuple[str, dict[str, Any]]:
     kaum = float(rng.uniform(0, 100e9))
     move = float(np.round(rng.uniform(-0.2, 0.2), 3))
@@ -189,10 +196,12 @@ def run(config: str = "small") -> dict[str, Any]:
         warm = {**cfg, "duration_s": min(2.0, cfg["duration_s"]), "clients": 4}
         asyncio.run(_load(base, warm))  # warm-up: imports, caches, first allocations
         rss_start = _rss_mib(pid)
+        cpu_start = _cpu_s(pid)
         first = asyncio.run(_load(base, {**cfg, "duration_s": cfg["duration_s"] / 2}))
         rss_mid = _rss_mib(pid)
         second = asyncio.run(_load(base, {**cfg, "duration_s": cfg["duration_s"] / 2}))
         rss_end = _rss_mib(pid)
+        cpu_used = _cpu_s(pid) - cpu_start
     lat = {k: first["latencies"][k] + second["latencies"][k] for k in KINDS}
     errors = first["errors"] + second["errors"]
     n_req = sum(len(v) for v in lat.values()) + len(errors)
@@ -214,6 +223,9 @@ def run(config: str = "small") -> dict[str, Any]:
         "requests": n_req,
         "throughput_rps": n_req / wall,
         "errors": len(errors),
+        # the server's own CPU per request: independent of what else runs on the machine
+        "server_cpu_ms_per_request": cpu_used / max(n_req, 1) * 1e3,
+        "machine_load_avg_1min": os.getloadavg()[0],
         "error_examples": errors[:5],
         "latency": stats,
         "targets": targets,
