@@ -293,6 +293,7 @@ def run_history(
     n_boot: int = 999,
     seed: int = 20151,
     aum_basis: str = "underlying",
+    aum_path: AumPath | None = None,
     progress: ProgressFn | None = None,
 ) -> HistoryRun:
     """Reconstruct AUM, replay the daily flows, build the event table and the statistic.
@@ -306,8 +307,9 @@ def run_history(
     The AUM path is reconstructed over the whole history (anchored at each fund's dated
     snapshot, the one deliberate use of later information — marked ``aum_estimated``);
     day t's flow, pressure and loop share use only moves up to t and AUM up to the close
-    of t − 1. ``end`` cuts the replay; the statistic uses days from ``stats_since``
-    (independent of ``start``) up to ``end``.
+    of t − 1 — given ``aum_path`` (the AUM path of an earlier run, covering these days)
+    nothing after t is used at all. ``end`` cuts the replay; the statistic uses days from
+    ``stats_since`` (independent of ``start``) up to ``end``.
     """
     import pandas as pd
 
@@ -347,39 +349,58 @@ def run_history(
         if k:
             notes.append(f"{tickers[i]}: {k} split-like price jump(s) replaced by L x move")
         n_split += k
-    snap_idx = np.empty(len(tickers), dtype=np.intp)
-    drop: list[int] = []
-    for i, t in enumerate(tickers):
-        as_of = str(sub.aum_as_of[i]) or str(hist_days[-1].date())
-        pos = int(hist_days.searchsorted(pd.Timestamp(as_of), side="right")) - 1
-        if pos < 0 or not np.isfinite(nav[i, pos]):
-            drop.append(i)
-            excluded.append(f"{t}: no price on its AUM date {as_of}")
-            continue
-        snap_idx[i] = pos
-    if drop:
-        m = ~np.isin(np.arange(len(tickers)), drop)
-        sub, nav, snap_idx, und_idx = sub.select(m), nav[m], snap_idx[m], und_idx[m]
-        tickers, lev = sub.ticker.tolist(), sub.leverage
-    shares = np.full(nav.shape, np.nan)
-    for i, t in enumerate(tickers):
-        if t in data.shares:
-            shares[i] = data.shares[t].reindex(hist_days).to_numpy(float)
-    if aum_basis == "underlying":
-        # AUM moves with the underlying's level: the holders' dollars follow the market
-        # (leveraged funds are refilled after falls, inverse funds drained by growth);
-        # the fund's own prices still say when it was listed.
-        und_level = (
-            np.vstack([_to_days(data.closes[unds[j]], hist_days) for j in und_idx])
-            if len(und_idx)
-            else nav
+    if aum_path is None:
+        snap_idx = np.empty(len(tickers), dtype=np.intp)
+        drop: list[int] = []
+        for i, t in enumerate(tickers):
+            as_of = str(sub.aum_as_of[i]) or str(hist_days[-1].date())
+            pos = int(hist_days.searchsorted(pd.Timestamp(as_of), side="right")) - 1
+            if pos < 0 or not np.isfinite(nav[i, pos]):
+                drop.append(i)
+                excluded.append(f"{t}: no price on its AUM date {as_of}")
+                continue
+            snap_idx[i] = pos
+        if drop:
+            m = ~np.isin(np.arange(len(tickers)), drop)
+            sub, nav, snap_idx, und_idx = sub.select(m), nav[m], snap_idx[m], und_idx[m]
+            tickers, lev = sub.ticker.tolist(), sub.leverage
+        shares = np.full(nav.shape, np.nan)
+        for i, t in enumerate(tickers):
+            if t in data.shares:
+                shares[i] = data.shares[t].reindex(hist_days).to_numpy(float)
+        if aum_basis == "underlying":
+            # AUM moves with the underlying's level: the holders' dollars follow the market
+            # (leveraged funds are refilled after falls, inverse funds drained by growth);
+            # the fund's own prices still say when it was listed.
+            und_level = (
+                np.vstack([_to_days(data.closes[unds[j]], hist_days) for j in und_idx])
+                if len(und_idx)
+                else nav
+            )
+            scale = np.where(np.isfinite(nav), und_level, np.nan)
+        elif aum_basis == "nav":
+            scale = nav
+        else:
+            raise GaemiInputError(f"aum basis = {aum_basis!r} must be underlying or nav")
+        aum_full = reconstruct_aum(
+            hist_days.to_numpy(), scale, sub.aum_usd, snap_idx, shares, tickers
         )
-        scale = np.where(np.isfinite(nav), und_level, np.nan)
-    elif aum_basis == "nav":
-        scale = nav
-    else:
-        raise GaemiInputError(f"aum basis = {aum_basis!r} must be underlying or nav")
-    aum_full = reconstruct_aum(hist_days.to_numpy(), scale, sub.aum_usd, snap_idx, shares, tickers)
+    else:  # a given AUM path (e.g. from the full history): its funds, on these days
+        pos_t = {t: k for k, t in enumerate(aum_path.ticker.tolist())}
+        rows = [pos_t[t] for t in tickers if t in pos_t]
+        m = np.isin(np.array(tickers), aum_path.ticker)
+        sub, und_idx = sub.select(m), und_idx[m]
+        tickers, lev = sub.ticker.tolist(), sub.leverage
+        col = np.searchsorted(aum_path.dates, hist_days.to_numpy().astype("datetime64[D]"))
+        col = np.clip(col, 0, aum_path.dates.size - 1)
+        if (aum_path.dates[col] != hist_days.to_numpy().astype("datetime64[D]")).any():
+            raise GaemiInputError("aum_path does not cover every day of the data")
+        aum_full = AumPath(
+            aum_path.dates[col],
+            aum_path.ticker[rows],
+            aum_path.aum_usd[np.ix_(rows, col)],
+            aum_path.basis[np.ix_(rows, col)],
+        )
     # --- the replay window (plus the stats window)
     cut = (hist_days >= all_days[0]) & (hist_days <= pd.Timestamp(last))
     days = hist_days[cut]
