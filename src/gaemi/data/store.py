@@ -275,10 +275,15 @@ class Store:
         differs = " OR ".join(f"s.{v} IS DISTINCT FROM t.{v}" for v in spec.values)
         con.register("_stage", data)  # zero-copy view of the validated Arrow table
         try:
-            row = _first(
-                con.execute(
-                    f"SELECT count(*), count(*) FILTER (WHERE {differs}) "
-                    f"FROM _stage s JOIN {table} t ON {on}"
+            empty = _first(con.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})"))[0]
+            row = (
+                (0, 0)
+                if empty
+                else _first(
+                    con.execute(
+                        f"SELECT count(*), count(*) FILTER (WHERE {differs}) "
+                        f"FROM _stage s JOIN {table} t ON {on}"
+                    )
                 )
             )
             matched, conflicts = (int(row[0]), int(row[1])) if row else (0, 0)
