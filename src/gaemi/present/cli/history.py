@@ -230,6 +230,8 @@ def history(
             title = ""
     if out.empty:
         note("no rows: nothing in the chosen window")
+    if "date" in out.columns:
+        out = out.assign(date=[str(d)[:10] for d in out["date"]])
     emit(out, fmt, title=title)
     if fmt == OutputFormat.table and not stats:
         _print_stat_line(run)

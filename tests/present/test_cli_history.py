@@ -1,0 +1,188 @@
+"""``gaemi history`` on a small synthetic folder laid out like ../shared/data (fast)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gaemi.data.importers import ImportOptions, import_file, iter_importable
+from gaemi.data.store import Store
+from gaemi.data.universe import load_default_universe
+from gaemi.present.cli import main
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """QQQ/SOXX and their 3x funds, VIX and USD/KRW, 2025-01-02 .. 2026-06-30."""
+    root = tmp_path_factory.mktemp("shared")
+    rng = np.random.default_rng(4)
+    days = pd.bdate_range("2025-01-02", "2026-06-30")
+    adj = root / "us-adjclose-1993-2026"
+    adj.mkdir()
+    for und, funds, vol in (("QQQ", ("TQQQ",), 0.012), ("SOXX", ("SOXL", "SOXS"), 0.02)):
+        r = rng.normal(0, vol, days.size)
+        r[200] = -0.06  # a stress day
+        pd.DataFrame({"Date": days.date, "Close": 100 * np.cumprod(1 + r)}).to_csv(
+            adj / f"{und}.csv", index=False
+        )
+        for f in funds:
+            lev = -3.0 if f == "SOXS" else 3.0
+            pd.DataFrame({"Date": days.date, "Close": 50 * np.cumprod(1 + lev * r)}).to_csv(
+                adj / f"{f}.csv", index=False
+            )
+    (root / "vix-cboe").mkdir()
+    v = 15 + np.abs(rng.normal(0, 2, days.size))
+    pd.DataFrame({"DATE": days.date, "OPEN": v, "HIGH": v, "LOW": v, "CLOSE": v}).to_csv(
+        root / "vix-cboe" / "vix-daily.csv", index=False
+    )
+    (root / "fx-daily").mkdir()
+    fx = 1400 * np.cumprod(1 + rng.normal(0, 0.004, days.size))
+    pd.DataFrame({"observation_date": days.date, "DEXKOUS": fx.round(2)}).to_csv(
+        root / "fx-daily" / "DEXKOUS.csv", index=False
+    )
+    return root
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    rc = main(["history", *args])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_daily_json_flows(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = _run(capsys, "--from", "2025-06-02", "--data-dir", str(folder), "-f", "json")
+    assert rc == 0, err
+    rows = pd.DataFrame(json.loads(out))
+    assert {"flow_usd", "pressure_ratio", "aum_estimated", "model_extra_move_frac"} <= set(
+        rows.columns
+    )
+    ndx = rows[rows["underlying_id"] == "NDX"].reset_index(drop=True)
+    # one 3x fund: flow = L(L−1)·A·r = 6·A·r (DESIGN.md section 1) with A the previous close
+    np.testing.assert_allclose(ndx["flow_usd"], 6 * ndx["aum_usd"] * ndx["move_frac"], rtol=1e-9)
+    assert ndx["aum_estimated"].iloc[:50].all()  # before the 2026-06-01 snapshot
+    assert "excluded (no history)" in err  # funds without a price file are named
+    assert "estimate" in err
+
+
+def test_events_csv_and_threshold(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = _run(
+        capsys,
+        "--from",
+        "2025-01-02",
+        "--events",
+        "--threshold",
+        "5%",
+        "--data-dir",
+        str(folder),
+        "--format",
+        "csv",
+    )
+    assert rc == 0, err
+    assert "read 5% as percent" in err
+    from io import StringIO
+
+    df = pd.read_csv(StringIO(out))
+    assert {"ndx_d0_frac", "ndx_next1_frac", "ndx_flow_usd", "status"} <= set(df.columns)
+    # the synthetic −6% day (row 200 of the business days) is found by the threshold
+    assert str(pd.bdate_range("2025-01-02", periods=201)[-1].date()) in set(df["date"])
+    assert (df["ndx_d0_frac"].abs() >= 0.05).any()
+
+
+def test_stats_json(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = _run(
+        capsys,
+        "--from",
+        "2025-01-02",
+        "--stats",
+        "--boot",
+        "60",
+        "--data-dir",
+        str(folder),
+        "-f",
+        "json",
+    )
+    assert rc == 0, err
+    recs = json.loads(out)
+    assert {r["sample"] for r in recs} == {"NDX", "SOX", "NDX+SOX"}
+    for r in recs:
+        assert r["ci_nw_low"] < r["coef"] < r["ci_nw_high"]
+
+
+def test_html_and_table(folder: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    page = tmp_path / "h.html"
+    rc, out, err = _run(
+        capsys,
+        "--from",
+        "2025-06-02",
+        "--data-dir",
+        str(folder),
+        "--html",
+        str(page),
+        "--boot",
+        "60",
+    )
+    assert rc == 0, err
+    text = page.read_text(encoding="utf-8")
+    for part in ("Plotly", "Stress days", "Reconstructed AUM", "Next-day reversal"):
+        assert part in text
+    assert "cdn" not in text.lower().split("<script>")[0]  # self-contained head
+    assert "Largest pressure days" in out
+    assert "not significant" in err or "significant" in err
+
+
+def test_store_gives_the_same_numbers(
+    folder: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "g.duckdb"
+    with Store(db) as store:
+        for f, kind, opts in iter_importable(folder):
+            import_file(store, f, ImportOptions(kind=kind, **opts))
+    rc, a, err = _run(capsys, "--from", "2025-06-02", "--db", str(db), "-f", "csv")
+    assert rc == 0, err
+    rc, b, err = _run(capsys, "--from", "2025-06-02", "--data-dir", str(folder), "-f", "csv")
+    assert rc == 0, err
+    assert a == b
+    assert len(load_default_universe()) > 2  # the store has no funds: the default is used
+
+
+@pytest.mark.parametrize(
+    ("args", "msg"),
+    [
+        (["--from", "2025-13-01"], "from = '2025-13-01' is not a YYYY-MM-DD date"),
+        (["--from", "2025-06-02", "--to", "2025-01-01"], "is before from"),
+        (["--threshold", "-7"], "ambiguous"),
+        (["--db", "/nonexistent/x.duckdb"], "does not exist"),
+        (["--from", "2030-01-01"], "is after the last day"),
+        (["--aum-basis", "shares"], "must be underlying or nav"),
+    ],
+)
+def test_bad_input_one_line(
+    folder: Path, capsys: pytest.CaptureFixture[str], args: list[str], msg: str
+) -> None:
+    extra = [] if "--db" in args else ["--data-dir", str(folder)]
+    rc, _, err = _run(capsys, *args, *extra)
+    assert rc == 2
+    lines = [ln for ln in err.strip().splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1, err
+    assert msg in lines[0], err
+    assert "Traceback" not in err
+
+
+def test_data_dir_without_history(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    rc, _, err = _run(capsys, "--data-dir", str(tmp_path))
+    assert rc == 2
+    assert "has no us-adjclose-1993-2026/*.csv" in err
+    rc, _, err = _run(capsys, "--data-dir", str(tmp_path), "--db", str(tmp_path / "x"))
+    assert rc == 2
+    assert "not both" in err
+
+
+def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["history", "--help"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "gaemi history --from 2020-01-01 --events" in out
