@@ -350,3 +350,13 @@ def test_errors_name_file_and_line(tmp_path: Path, store: Store) -> None:
     p = _text(tmp_path, "C.csv", GOOD + "2099-01-02,1,2,0.5,1,1,1\n")
     with pytest.raises(GaemiInputError, match=r"C.csv line 3: Date = 2099-01-02 is in the future"):
         import_file(store, p, ImportOptions("prices"))
+
+
+def test_holdings_above_aum_are_refused_not_hidden(store: Store, tmp_path: Path) -> None:
+    import_file(store, default_universe_path(), ImportOptions("funds"))
+    h = tmp_path / "h.csv"
+    # universe.csv: TQQQ AUM 39.349e9 on 2026-06-01; a holding of 50e9 cannot be right
+    h.write_text("ticker,as_of,korean_held_usd\nTQQQ,2026-06-15,50e9\n")
+    import_file(store, h, ImportOptions("holdings"))
+    with pytest.raises(GaemiInputError, match=r"TQQQ Korean holdings 5e\+10 USD"):
+        store.universe()

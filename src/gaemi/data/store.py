@@ -506,7 +506,14 @@ class Store:
         with np.errstate(divide="ignore", invalid="ignore"):
             from_held = np.where(aum > 0, held / np.where(aum > 0, aum, 1.0), np.nan)
         share = np.where(np.isnan(share), from_held, share)
-        share = np.where(share > 1, np.nan, share)
+        over = share > 1
+        if over.any():
+            i = int(np.flatnonzero(over)[0])
+            raise GaemiInputError(
+                f"store {self.path.name}: fund {df['ticker'].iloc[i]} Korean holdings "
+                f"{held[i]:.4g} USD (as of {df['korean_as_of'].iloc[i]}) exceed its AUM "
+                f"{aum[i]:.4g} USD (as of {df['as_of'].iloc[i]}): import a newer snapshot"
+            )
 
         def text(col: str) -> Any:
             return df[col].fillna("").astype(str).to_numpy(str)
@@ -566,7 +573,7 @@ class Store:
             cols = ", ".join(spec.columns)
             r = _first(
                 self.con.execute(
-                    f"SELECT count(*), coalesce(sum(hash({cols}) % 1000003), 0) FROM {name}"
+                    f"SELECT count(*), coalesce(sum(hash({cols})::HUGEINT), 0)::DOUBLE FROM {name}"
                 )
             )
             assert r is not None
