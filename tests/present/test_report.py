@@ -143,3 +143,18 @@ def test_crypto_section(capsys: pytest.CaptureFixture[str]) -> None:
         assert r["btc_final_move_frac"] <= r["btc_shock_frac"]  # the cascade only deepens it
         assert r["korean_loss_krw"] < 0
     assert any("KoFIU" in s for s in sec["sources"])
+
+
+def test_cascade_section_traceable(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--format", "json", "--no-html"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    sec = next(s for s in doc["sections"] if s["key"] == "cascade")
+    events = sec["tables"]["events"]
+    assert events
+    for e in events:  # issue 6: every number traceable to a parameter and its source
+        assert e["parameters"]
+        assert e["source"]
+    steps = {s["step"]: s for s in sec["tables"]["steps"]}
+    # docs/cascade.md: at −5% GPIF stays inside its band — step 4 of the note does not follow
+    assert steps["4"]["follows"] is False
+    assert "did not fire" in steps["4"]["reason"] or "band" in steps["4"]["reason"]

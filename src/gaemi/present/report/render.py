@@ -20,6 +20,8 @@ STATUS_COLOURS = {
     "CRITICAL": "#c62828",
     "n/a": "#757575",
 }
+#: Long text columns left out of the terminal tables (shown in HTML and JSON).
+TERMINAL_HIDDEN = ("parameters", "source", "amount", "amount_unit", "impact", "impact_unit")
 RICH_COLOURS = {
     "LOW": "green",
     "GUARDED": "blue",
@@ -111,7 +113,10 @@ def render_terminal(report: Report, *, krw: bool = False) -> None:
     for s in report.sections:
         con.print(f"\n[bold]{s.title}[/]: {s.summary}")
         for name, frame in s.tables.items():
-            con.print(_rich_table(frame, f"{s.title} — {name}", fx))
+            long_text = [c for c in TERMINAL_HIDDEN if c in frame.columns]
+            con.print(_rich_table(frame.drop(columns=long_text), f"{s.title} — {name}", fx))
+            if long_text:
+                con.print(f"  [dim]{', '.join(long_text)} of each row: in the HTML and JSON[/]")
         for src in s.sources:
             con.print(f"  [dim]source: {src}[/]")
     if fx is not None:
