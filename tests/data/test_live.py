@@ -251,3 +251,36 @@ def test_update_offline_reports_age(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert line.startswith("SOXL: offline: cannot reach 127.0.0.1")
     # 2026-08-03 to 2026-11-21 is 110 days
     assert line.endswith("stored data ends 2026-08-03 (110 days old)")
+
+
+def test_fund_aum_refresh(tmp_path: Path) -> None:
+    from gaemi.data.live.funds import aum_from_info, refresh_fund_aum
+    from gaemi.data.universe import default_universe_path
+
+    # keys of yfinance's Ticker.info for an ETF (totalAssets, sharesOutstanding, navPrice)
+    infos = {
+        "TQQQ": {"totalAssets": 41.0e9, "sharesOutstanding": 4.0e8, "navPrice": 102.5},
+        "SOXL": {"sharesOutstanding": 1.0e9, "navPrice": 27.0},
+    }
+
+    def info(t: str) -> dict[str, float]:
+        if t not in infos:
+            raise LiveSourceError(f"yfinance {t}: offline")
+        return infos[t]
+
+    assert aum_from_info(infos["SOXL"])[0] == pytest.approx(27.0e9)
+    with Store(tmp_path / "f.duckdb") as s:
+        import_file(s, default_universe_path(), ImportOptions("funds"))
+        now = datetime(2026, 11, 21, 12, tzinfo=UTC)
+        lines = list(refresh_fund_aum(s, tickers=["TQQQ", "SOXL", "QLD"], now=now, info_fn=info))
+        assert lines[0].startswith("QLD: yfinance QLD: offline; stored AUM is as of 2026-06-01")
+        u = s.universe()
+        i = list(u.ticker).index("TQQQ")
+        assert u.aum_usd[i] == 41.0e9
+        assert u.aum_as_of[i] == "2026-11-21"
+        # the Korean holding (universe.csv: $3.4B on 2026-01-15) is kept with its own date
+        assert u.korean_aum_usd[i] == pytest.approx(3.4e9)
+        old = s.universe("2026-06-01")
+        assert old.aum_usd[list(old.ticker).index("TQQQ")] == 39_349_000_000  # universe.csv
+        again = list(refresh_fund_aum(s, tickers=["TQQQ"], now=now, info_fn=info))
+        assert again == ["TQQQ: AUM up to date (as of 2026-11-21)"]

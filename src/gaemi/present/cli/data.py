@@ -253,15 +253,22 @@ def update_cmd(
         list[str] | None, typer.Option("--symbol", "-s", help="Only these symbols.")
     ] = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds per request.")] = 10.0,
+    funds: Annotated[
+        bool, typer.Option("--funds", help="Also refresh fund AUM (yfinance, `live` extra).")
+    ] = False,
     db: DbOpt = None,
 ) -> None:
-    """Fetch what is stale from the live sources (needs the network and the `live` extra)."""
+    """Fetch what is stale from the live sources (needs the network)."""
+    from gaemi.data.live.funds import refresh_fund_aum
     from gaemi.data.live.update import update_store
     from gaemi.data.store import Store
 
     with Store(db) as store:
         for line in update_store(store, symbols=symbol or None, timeout=timeout):
             typer.echo(line)
+        if funds:
+            for line in refresh_fund_aum(store):
+                typer.echo(line)
 
 
 def register(app: typer.Typer) -> None:
