@@ -31,6 +31,7 @@ def store(tmp_path: Path) -> Store:
     s.close()
 
 
+@pytest.mark.slow
 def test_every_supported_shared_file_imports(shared_data: Path, tmp_path: Path) -> None:
     seen = 0
     for i, (f, kind, kw) in enumerate(iter_importable(shared_data)):

@@ -135,7 +135,7 @@ def test_update_offline_says_so(
     f.write_text("Date,Close\n2026-08-03,50\n")
     db = str(tmp_path / "u.duckdb")
     assert run(capsys, "data", "import", str(f), "--db", db)[0] == 0
-    rc, out, _ = run(capsys, "data", "update", "--db", db, "--timeout", "1")
+    rc, out, _ = run(capsys, "data", "update", "--db", db, "--timeout", "1", "--retries", "0")
     assert rc == 0
     assert "SOXL: offline: cannot reach 127.0.0.1" in out
     assert "stored data ends 2026-08-03" in out

@@ -253,6 +253,9 @@ def update_cmd(
         list[str] | None, typer.Option("--symbol", "-s", help="Only these symbols.")
     ] = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds per request.")] = 10.0,
+    retries: Annotated[
+        int, typer.Option("--retries", help="Retries per request (backoff 0.5 s, doubling).")
+    ] = 3,
     funds: Annotated[
         bool, typer.Option("--funds", help="Also refresh fund AUM (yfinance, `live` extra).")
     ] = False,
@@ -264,7 +267,9 @@ def update_cmd(
     from gaemi.data.store import Store
 
     with Store(db) as store:
-        for line in update_store(store, symbols=symbol or None, timeout=timeout):
+        if not 0 <= retries <= 10:
+            raise GaemiInputError(f"--retries = {retries} must be in [0, 10]")
+        for line in update_store(store, symbols=symbol or None, timeout=timeout, retries=retries):
             typer.echo(line)
         if funds:
             for line in refresh_fund_aum(store):
