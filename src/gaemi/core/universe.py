@@ -39,6 +39,23 @@ NUMBER_FIELDS: tuple[str, ...] = (
     "aum_usd",
     "korean_share",
 )
+#: Every column of a universe, in display order.
+FIELDS: tuple[str, ...] = (
+    "ticker",
+    "name",
+    "issuer",
+    "leverage",
+    "underlying_id",
+    "underlying_kind",
+    "underlying_group",
+    "expense_ratio",
+    "aum_usd",
+    "aum_as_of",
+    "korean_share",
+    "korean_as_of",
+    "source_aum",
+    "source_korean",
+)
 
 
 def _text(values: Sequence[str] | NDArray[np.str_], n: int, name: str) -> StrArray:
@@ -151,25 +168,7 @@ class Universe:
 
     def columns(self) -> dict[str, NDArray[np.generic]]:
         """All columns by name, in display order."""
-        out: dict[str, NDArray[np.generic]] = {}
-        for name in (
-            "ticker",
-            "name",
-            "issuer",
-            "leverage",
-            "underlying_id",
-            "underlying_kind",
-            "underlying_group",
-            "expense_ratio",
-            "aum_usd",
-            "aum_as_of",
-            "korean_share",
-            "korean_as_of",
-            "source_aum",
-            "source_korean",
-        ):
-            out[name] = getattr(self, name)
-        return out
+        return {name: getattr(self, name) for name in FIELDS}
 
     # ------------------------------------------------------------------ selection
     def select(self, mask: NDArray[np.bool_] | Sequence[bool]) -> Universe:

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from gaemi.core.universe import Universe
+from gaemi.core.universe import FIELDS, NUMBER_FIELDS, Universe
 from gaemi.errors import GaemiInputError
 
 REQUIRED = ("ticker", "leverage", "aum_usd")
@@ -173,25 +173,7 @@ def universe_from_rows(
     if missing:
         raise GaemiInputError(f"{source}: required column {missing[0]!r} is missing")
 
-    cols: dict[str, list[Any]] = {
-        k: []
-        for k in (
-            "ticker",
-            "name",
-            "issuer",
-            "leverage",
-            "underlying_id",
-            "underlying_kind",
-            "underlying_group",
-            "expense_ratio",
-            "aum_usd",
-            "aum_as_of",
-            "korean_share",
-            "korean_as_of",
-            "source_aum",
-            "source_korean",
-        )
-    }
+    cols: dict[str, list[Any]] = {k: [] for k in FIELDS}
     seen: dict[str, int] = {}
     for row, rec in rows:
         ticker = _text(rec.get("ticker")).upper()
@@ -260,9 +242,7 @@ def universe_from_rows(
     if not cols["ticker"]:
         raise GaemiInputError(f"{source}: no funds (the file has a header but no rows)")
     arrays: dict[str, Any] = {
-        k: np.asarray(v, dtype=float)
-        if k in ("leverage", "expense_ratio", "aum_usd", "korean_share")
-        else np.asarray(v, dtype=str)
+        k: np.asarray(v, dtype=float) if k in NUMBER_FIELDS else np.asarray(v, dtype=str)
         for k, v in cols.items()
     }
     return Universe(**arrays, label=label)
