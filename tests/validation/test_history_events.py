@@ -180,3 +180,52 @@ def test_reversal_statistic_since_2010(run: HistoryRun, artifacts_dir: Path) -> 
         for rec in s[cols].to_dict("records")
     )
     (artifacts_dir / "history_stats.md").write_text("\n".join(lines) + "\n")
+
+
+def _doc_rows(title: str) -> list[list[str]]:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "history.md").read_text()
+    part = doc.split(title, 1)[1]
+    rows = [ln for ln in part.splitlines() if ln.startswith(("| 20", "| NDX", "| SOX"))]
+    out = []
+    for ln in rows:
+        out.append([c.strip() for c in ln.strip("|").split("|")])
+        if len(out) > 20:
+            break
+    return out
+
+
+def _pct(text: str) -> float:
+    return float(text.replace("−", "-").replace("%", "").replace("+", "")) / 100
+
+
+def _usd(text: str) -> float:
+    return float(text.replace("−", "-").replace("$", "").replace("B", "").replace("+", "")) * 1e9
+
+
+def test_docs_tables_match_the_engine(run: HistoryRun) -> None:
+    # docs/history.md is written from this run: its numbers must be the engine's
+    ev = run.events.set_index("date")
+    rows = [r for r in _doc_rows("## Event study: the named days") if r[0].startswith("20")]
+    assert len(rows) == len(NAMED_EVENTS)
+    for r in rows:
+        e = ev.loc[dt.date.fromisoformat(r[0])]
+        assert _pct(r[1]) == pytest.approx(e["ndx_d0_frac"], abs=6e-5)
+        assert _pct(r[3]) == pytest.approx(e["sox_d0_frac"], abs=6e-5)
+        assert _usd(r[11]) == pytest.approx(e["ndx_flow_usd"], abs=6e6)
+        assert _usd(r[12]) == pytest.approx(e["sox_flow_usd"], abs=6e6)
+        assert float(r[13]) == pytest.approx(e["ndx_pressure_ratio"], abs=0.006)
+        assert _pct(r[15]) == pytest.approx(e["ndx_model_extra_move_frac"], abs=6e-5)
+    stats = [r for r in _doc_rows("## The statistic") if r[0].startswith(("NDX", "SOX"))]
+    assert len(stats) == 6
+    s = run.stats
+    for r in stats:
+        spec = {
+            "next ~ x": "next ~ flow/capacity",
+            "next ~ x + r": "next ~ flow/capacity + move",
+        }[r[1]]
+        rec = s[(s["sample"] == r[0]) & (s["spec"] == spec)].iloc[0]
+        assert float(r[2].replace("−", "-")) == pytest.approx(rec["coef"], abs=6e-5)
+        lo, hi = (float(x.replace("−", "-")) for x in r[3].strip("[]").split(","))
+        assert lo == pytest.approx(rec["ci_nw_low"], abs=6e-5)
+        assert hi == pytest.approx(rec["ci_nw_high"], abs=6e-5)
+        assert (r[6] == "yes") == bool(rec["significant_5pct"])

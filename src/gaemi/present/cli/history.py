@@ -153,7 +153,7 @@ def history(
     seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 20151,
     status: Annotated[
         bool,
-        typer.Option("--status", help="Add the monitor's status to each event day."),
+        typer.Option("--status/--no-status", help="Add the monitor's status to each event day."),
     ] = True,
     fmt: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table, json or csv")
