@@ -230,6 +230,40 @@ def test_dashboard_sliders_update_ladder_and_chart(
     assert x[y.index("KOSPI")] == pytest.approx(kospi["change_mean"] * 100)
     assert pg.locator("#cascade-steps tbody tr").count() == len(casc["steps"])
 
+    # Decay: the closed-form erosion of the chosen fund, as the API computes it.
+    pg.wait_for_selector("#decay-section:not([hidden])")
+    pg.wait_for_function("() => Number(document.body.dataset.decayRenders || 0) > 0")
+    fund = pg.input_value("#decay-fund")
+    ero = api(server, "/api/decay/erosion", ticker=fund, vol_annual=[0.45], months=[6])
+    traces = pg.evaluate(
+        "Array.from(document.getElementById('decay-chart').data)"
+        ".map(t => [t.name, Array.from(t.x), Array.from(t.y)])"
+    )
+    _, xs, ys = next(t for t in traces if t[0] == "σ 45%")
+    assert ys[xs.index(6)] == pytest.approx(-ero["rows"][0]["loss_frac"] * 100)
+
+    # Crypto: a deeper BTC move liquidates more; the chart matches the API.
+    pg.wait_for_selector("#crypto-section:not([hidden])")
+    c0 = pg.evaluate("Number(document.body.dataset.cryptoRenders || 0)")
+    pg.focus("#crypto-move")
+    for _ in range(5):
+        pg.keyboard.press("ArrowLeft")  # −10 % → −15 %
+    pg.wait_for_function("() => document.getElementById('crypto-move').value === '-15'")
+    pg.wait_for_function(
+        "() => document.getElementById('crypto-summary').textContent.startsWith('A -15% BTC')",
+        timeout=20_000,
+    )
+    assert pg.evaluate("Number(document.body.dataset.cryptoRenders)") > c0
+    crypto = api(server, "/api/crypto", asset="BTC", shock_frac=-0.15)
+    longs = pg.evaluate("Array.from(document.getElementById('crypto-chart').data[0].y)")
+    assert sum(longs) == pytest.approx(
+        sum(a["liquidated_long_usd"] for a in crypto["assets"]) / 1e9
+    )
+    # The summary's Korean figure is the API's total row, converted at its own rate.
+    total = next(r for r in crypto["korea"] if r["holder"] == "total")
+    want_text = f"Korean holders: {format_usd(total['pnl_krw'] / crypto['usdkrw'])} "
+    assert want_text in pg.text_content("#crypto-summary")
+
     # KRW with 조/억 units, and Seoul time.
     pg.click("label[for=ccy-krw]")
     pg.wait_for_function("() => document.getElementById('summary').textContent.includes('₩')")

@@ -24,12 +24,14 @@
     atMove: null,
     stress: null,
     cascade: null,
+    decay: null,
+    crypto: null,
+    cryptoSeq: 0,
     koreanToday: null,
     updatedAt: null,
     seq: 0,
     controller: null,
     timer: null,
-    renders: 0,
   };
 
   const $ = (id) => document.getElementById(id);
@@ -202,6 +204,7 @@
       state.updatedAt = new Date().toISOString();
       showError(null);
       await render();
+      bump("renders");
     } catch (err) {
       if (err && err.name === "AbortError") return;
       if (seq === state.seq) showError(String(err && err.message ? err.message : err));
@@ -256,8 +259,14 @@
     await renderLadderChart();
     await renderStress();
     await renderCascade();
-    state.renders += 1;
-    document.body.dataset.renders = String(state.renders);
+    await renderDecay();
+    await renderCrypto();
+  }
+
+  // Counters a test (or a curious reader) can watch: one per source of updates.
+  function bump(name) {
+    const n = Number(document.body.dataset[name] || 0) + 1;
+    document.body.dataset[name] = String(n);
   }
 
   function renderSummary() {
@@ -536,6 +545,133 @@
     div.setAttribute("aria-label", `Cascade chart. ${text}`);
   }
 
+  // ------------------------------------------------------------------ decay
+  const DECAY_VOLS = [0.2, 0.3, 0.45, 0.6, 0.8, 1.0];
+  const DECAY_MONTHS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+
+  async function refreshDecay() {
+    const ticker = $("decay-fund").value;
+    const data = await fetchJson(
+      `/api/decay/erosion?${query({ ticker, vol_annual: DECAY_VOLS, months: DECAY_MONTHS })}`,
+    );
+    if ($("decay-fund").value !== ticker) return;
+    state.decay = data;
+    await render();
+    bump("decayRenders");
+  }
+
+  async function renderDecay() {
+    const d = state.decay;
+    if (!d || typeof Plotly === "undefined") return;
+    const traces = DECAY_VOLS.map((v) => {
+      const rows = d.rows.filter((r) => Math.abs(r.vol_annual - v) < 1e-9);
+      return {
+        type: "scatter",
+        mode: "lines+markers",
+        name: `σ ${Math.round(v * 100)}%`,
+        x: rows.map((r) => r.months),
+        y: rows.map((r) => -r.loss_frac * 100),
+        hovertemplate: `σ ${Math.round(v * 100)}%, %{x} months: %{y:.1f}%<extra></extra>`,
+      };
+    });
+    const layout = {
+      margin: { l: 70, r: 20, t: 10, b: 50 },
+      height: 340,
+      xaxis: { title: { text: "months with the underlying back where it started" } },
+      yaxis: { title: { text: "change of the fund's value, %" }, ticksuffix: "%" },
+      legend: { orientation: "h", y: -0.25 },
+    };
+    const div = $("decay-chart");
+    await Plotly.react(div, traces, layout, { displaylogo: false, responsive: true });
+    const f = d.fund;
+    const at = d.rows.find((r) => Math.abs(r.vol_annual - 0.45) < 1e-9 && r.months === 6);
+    const text = at
+      ? `${f.ticker} (${f.leverage > 0 ? "+" : ""}${f.leverage}x): if the underlying ends six ` +
+        `months where it started at 45% volatility, the fund loses ` +
+        `${(at.loss_frac * 100).toFixed(1)}% (${(at.drag_only_loss_frac * 100).toFixed(1)}% ` +
+        `from volatility alone, the rest financing at ${(f.rate_annual * 100).toFixed(2)}% ` +
+        `plus spread and fees).`
+      : "";
+    $("decay-summary").textContent = text;
+    div.setAttribute("aria-label", `Decay chart. ${text}`);
+  }
+
+  // ------------------------------------------------------------------ crypto
+  async function refreshCrypto() {
+    const seq = ++state.cryptoSeq;
+    const shock = Number($("crypto-move").value) / 100;
+    const data = await fetchJson(`/api/crypto?${query({ asset: "BTC", shock_frac: shock })}`);
+    if (seq !== state.cryptoSeq) return;
+    state.crypto = data;
+    await render();
+    bump("cryptoRenders");
+  }
+
+  async function renderCrypto() {
+    const c = state.crypto;
+    $("crypto-move-value").textContent = pct(Number($("crypto-move").value) / 100, 0);
+    if (!c || typeof Plotly === "undefined") return;
+    const scale = chartScale();
+    const assets = c.assets;
+    const traces = [
+      {
+        type: "bar",
+        name: "Longs liquidated",
+        x: assets.map((a) => a.asset),
+        y: assets.map((a) => a.liquidated_long_usd * scale.factor),
+        marker: { color: "#c0392b" },
+      },
+      {
+        type: "bar",
+        name: "Shorts liquidated",
+        x: assets.map((a) => a.asset),
+        y: assets.map((a) => a.liquidated_short_usd * scale.factor),
+        marker: { color: "#2e86c1" },
+      },
+    ];
+    const layout = {
+      barmode: "stack",
+      margin: { l: 70, r: 20, t: 10, b: 40 },
+      height: 320,
+      yaxis: { title: { text: scale.title.replace(", + = buying", "") } },
+      legend: { orientation: "h", y: -0.2 },
+    };
+    const div = $("crypto-chart");
+    await Plotly.react(div, traces, layout, { displaylogo: false, responsive: true });
+    // KRW figures convert back to USD at the crypto config's own rate (c.usdkrw).
+    const krwMoney = (krw) =>
+      state.currency === "KRW" ? formatKrw(krw) : formatUsd(krw / c.usdkrw);
+    const tbody = $("crypto-korea").querySelector("tbody");
+    const frag = document.createDocumentFragment();
+    for (const r of c.korea) {
+      const tr = document.createElement("tr");
+      [r.holder, krwMoney(r.holdings_krw), pct(r.krw_move_frac, 1), krwMoney(r.pnl_krw)].forEach(
+        (text) => {
+          const td = document.createElement("td");
+          td.textContent = text;
+          tr.appendChild(td);
+        },
+      );
+      if (r.holder === "total") tr.className = "total";
+      frag.appendChild(tr);
+    }
+    tbody.replaceChildren(frag);
+    const totalRow = c.korea.find((r) => r.holder === "total");
+    const pnl = totalRow ? totalRow.pnl_krw : NaN;
+    const moves = assets
+      .slice(0, 2)
+      .map((a) => `${a.asset} ${pct(a.final_move_frac, 1)}`)
+      .join(", ");
+    const text =
+      `A ${pct(Number($("crypto-move").value) / 100, 0)} BTC move liquidates ` +
+      `${money(c.total_liquidated_usd)}` +
+      (finite(c.long_share_frac) ? ` (${Math.round(c.long_share_frac * 100)}% longs)` : "") +
+      ` in ${c.rounds} rounds; at the end ${moves}. Korean holders: ${krwMoney(pnl)} ` +
+      `(USD/KRW ${c.usdkrw} of the crypto calibration).`;
+    $("crypto-summary").textContent = text;
+    div.setAttribute("aria-label", `Crypto chart. ${text}`);
+  }
+
   async function loadStressUnderlyings() {
     const list = await fetchJson("/api/stress/underlyings");
     const sel = $("stress-underlying");
@@ -563,6 +699,18 @@
 
   function wire() {
     $("stress-underlying").addEventListener("change", () => scheduleRefresh(0));
+    $("decay-fund").addEventListener("change", () =>
+      refreshDecay().catch((err) => showError(String(err.message || err))),
+    );
+    let cryptoTimer = null;
+    $("crypto-move").addEventListener("input", () => {
+      $("crypto-move-value").textContent = pct(Number($("crypto-move").value) / 100, 0);
+      clearTimeout(cryptoTimer);
+      cryptoTimer = setTimeout(
+        () => refreshCrypto().catch((err) => showError(String(err.message || err))),
+        80,
+      );
+    });
     for (const id of ["korean-aum", "move", "liquidity"]) {
       $(id).addEventListener("input", () => {
         renderControlValues();
@@ -620,6 +768,27 @@
       slider.value = String(Math.round((state.koreanToday / 1e9) * 2) / 2);
       if (hasEngine("stress")) await loadStressUnderlyings();
       if (hasEngine("cascade")) $("cascade-section").hidden = false;
+      if (hasEngine("decay")) {
+        const sel = $("decay-fund");
+        const picks = funds
+          .filter((f) => Math.abs(f.leverage) >= 2 && finite(f.expense_ratio))
+          .sort((a, b) => (b.korean_aum_usd || 0) - (a.korean_aum_usd || 0) || b.aum_usd - a.aum_usd)
+          .slice(0, 15);
+        sel.replaceChildren(
+          ...picks.map((f) => {
+            const o = document.createElement("option");
+            o.value = f.ticker;
+            o.textContent = `${f.ticker} (${f.leverage > 0 ? "+" : ""}${f.leverage}x ${f.underlying_id})`;
+            return o;
+          }),
+        );
+        $("decay-section").hidden = false;
+        refreshDecay().catch((err) => showError(String(err.message || err)));
+      }
+      if (hasEngine("crypto")) {
+        $("crypto-section").hidden = false;
+        refreshCrypto().catch((err) => showError(String(err.message || err)));
+      }
       if (hasEngine("monitor")) {
         fetchStatus().catch((err) => showError(String(err.message || err)));
       }
