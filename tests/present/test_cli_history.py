@@ -86,10 +86,10 @@ def test_events_csv_and_threshold(folder: Path, capsys: pytest.CaptureFixture[st
     from io import StringIO
 
     df = pd.read_csv(StringIO(out))
-    assert {"ndx_d0_frac", "ndx_next1_frac", "ndx_flow_usd", "status"} <= set(df.columns)
+    assert {"ndx_d0_move_frac", "ndx_next1_move_frac", "ndx_flow_usd", "status"} <= set(df.columns)
     # the synthetic −6% day (row 200 of the business days) is found by the threshold
     assert str(pd.bdate_range("2025-01-02", periods=201)[-1].date()) in set(df["date"])
-    assert (df["ndx_d0_frac"].abs() >= 0.05).any()
+    assert (df["ndx_d0_move_frac"].abs() >= 0.05).any()
 
 
 def test_stats_json(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:

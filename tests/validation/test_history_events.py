@@ -49,8 +49,8 @@ def test_every_named_day_is_in_the_table(run: HistoryRun, artifacts_dir: Path) -
         assert np.isfinite(ev[col].to_numpy(float)).all(), col
     # flows trade with the market (DESIGN.md section 1): sign of flow = sign of move
     for p in ("ndx", "sox"):
-        assert (np.sign(ev[f"{p}_flow_usd"]) == np.sign(ev[f"{p}_d0_frac"])).all()
-        assert (np.sign(ev[f"{p}_model_extra_move_frac"]) == np.sign(ev[f"{p}_d0_frac"])).all()
+        assert (np.sign(ev[f"{p}_flow_usd"]) == np.sign(ev[f"{p}_d0_move_frac"])).all()
+        assert (np.sign(ev[f"{p}_model_extra_move_frac"]) == np.sign(ev[f"{p}_d0_move_frac"])).all()
     table = events_summary(ev)
     lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
     for rec in table.to_dict("records"):
@@ -72,29 +72,29 @@ def test_every_named_day_is_in_the_table(run: HistoryRun, artifacts_dir: Path) -
 def test_real_moves_match_facts(run: HistoryRun) -> None:
     # FACTS.md (e): NDX −12.19% on 2020-03-16; QQQ (the NDX proxy) is within 0.3 pt
     # (docs/stress.md: "NDX moves match FACTS (e) within 0.3 pt")
-    assert _row(run, "2020-03-16")["ndx_d0_frac"] == pytest.approx(-0.1219, abs=0.003)
+    assert _row(run, "2020-03-16")["ndx_d0_move_frac"] == pytest.approx(-0.1219, abs=0.003)
     # FACTS.md (e): NDX +12.02% on 2025-04-09, −6.07% on 2025-04-04, −3.49% on 2025-10-10
-    assert _row(run, "2025-04-09")["ndx_d0_frac"] == pytest.approx(0.1202, abs=0.003)
-    assert _row(run, "2025-04-04")["ndx_d0_frac"] == pytest.approx(-0.0607, abs=0.003)
-    assert _row(run, "2025-10-10")["ndx_d0_frac"] == pytest.approx(-0.0349, abs=0.003)
+    assert _row(run, "2025-04-09")["ndx_d0_move_frac"] == pytest.approx(0.1202, abs=0.003)
+    assert _row(run, "2025-04-04")["ndx_d0_move_frac"] == pytest.approx(-0.0607, abs=0.003)
+    assert _row(run, "2025-10-10")["ndx_d0_move_frac"] == pytest.approx(-0.0349, abs=0.003)
     # FACTS.md (e): SOX ≈ −4.71% (SOXX proxy) on 2018-02-05, −15.23% on 2020-03-16,
     # −6.33% on 2025-10-10, +18.7% on 2025-04-09 (SOXX tracks another index since 2021)
-    assert _row(run, "2018-02-05")["sox_d0_frac"] == pytest.approx(-0.0471, abs=0.001)
-    assert _row(run, "2020-03-16")["sox_d0_frac"] == pytest.approx(-0.1523, abs=0.001)
-    assert _row(run, "2025-10-10")["sox_d0_frac"] == pytest.approx(-0.0633, abs=0.002)
-    assert _row(run, "2025-04-09")["sox_d0_frac"] == pytest.approx(0.187, abs=0.003)
+    assert _row(run, "2018-02-05")["sox_d0_move_frac"] == pytest.approx(-0.0471, abs=0.001)
+    assert _row(run, "2020-03-16")["sox_d0_move_frac"] == pytest.approx(-0.1523, abs=0.001)
+    assert _row(run, "2025-10-10")["sox_d0_move_frac"] == pytest.approx(-0.0633, abs=0.002)
+    assert _row(run, "2025-04-09")["sox_d0_move_frac"] == pytest.approx(0.187, abs=0.003)
     # FACTS.md (e): VIX +115.6% (2018-02-05), +43.0% (2020-03-16), +64.9% (2024-08-05)
-    assert _row(run, "2018-02-05")["vix_d0_frac"] == pytest.approx(1.156, abs=0.002)
-    assert _row(run, "2020-03-16")["vix_d0_frac"] == pytest.approx(0.430, abs=0.002)
-    assert _row(run, "2024-08-05")["vix_d0_frac"] == pytest.approx(0.649, abs=0.002)
+    assert _row(run, "2018-02-05")["vix_d0_move_frac"] == pytest.approx(1.156, abs=0.002)
+    assert _row(run, "2020-03-16")["vix_d0_move_frac"] == pytest.approx(0.430, abs=0.002)
+    assert _row(run, "2024-08-05")["vix_d0_move_frac"] == pytest.approx(0.649, abs=0.002)
     # SANITY.md stress-day table (same calendar day): KOSPI −8.8%, Samsung −10.3%,
     # SK Hynix −9.9% on 2024-08-05; BTC −37.2% on 2020-03-12; USD/KRW +1.1% on 2020-03-16
     r = _row(run, "2024-08-05")
-    assert r["kospi_d0_frac"] == pytest.approx(-0.088, abs=0.001)
-    assert r["samsung_d0_frac"] == pytest.approx(-0.103, abs=0.001)
-    assert r["skhynix_d0_frac"] == pytest.approx(-0.099, abs=0.001)
-    assert _row(run, "2020-03-12")["btc_d0_frac"] == pytest.approx(-0.372, abs=0.001)
-    assert _row(run, "2020-03-16")["usdkrw_d0_frac"] == pytest.approx(0.011, abs=0.001)
+    assert r["kospi_d0_move_frac"] == pytest.approx(-0.088, abs=0.001)
+    assert r["samsung_d0_move_frac"] == pytest.approx(-0.103, abs=0.001)
+    assert r["skhynix_d0_move_frac"] == pytest.approx(-0.099, abs=0.001)
+    assert _row(run, "2020-03-12")["btc_d0_move_frac"] == pytest.approx(-0.372, abs=0.001)
+    assert _row(run, "2020-03-16")["usdkrw_d0_move_frac"] == pytest.approx(0.011, abs=0.001)
 
 
 def test_aum_reconstruction_against_dated_figures(data: HistoryData) -> None:
@@ -144,7 +144,7 @@ def test_no_look_ahead_on_real_history(data: HistoryData, run: HistoryRun) -> No
     eb = full.events.set_index("date").loc[day]
     same = [c for c in ea.index if "_d0_" in c or c.endswith(("_flow_usd", "_pressure_ratio"))]
     pd.testing.assert_series_equal(ea[same], eb[same])
-    assert np.isnan(float(ea["ndx_next1_frac"]))
+    assert np.isnan(float(ea["ndx_next1_move_frac"]))
 
 
 def test_reversal_statistic_since_2010(run: HistoryRun, artifacts_dir: Path) -> None:
@@ -209,8 +209,8 @@ def test_docs_tables_match_the_engine(run: HistoryRun) -> None:
     assert len(rows) == len(NAMED_EVENTS)
     for r in rows:
         e = ev.loc[dt.date.fromisoformat(r[0])]
-        assert _pct(r[1]) == pytest.approx(e["ndx_d0_frac"], abs=6e-5)
-        assert _pct(r[3]) == pytest.approx(e["sox_d0_frac"], abs=6e-5)
+        assert _pct(r[1]) == pytest.approx(e["ndx_d0_move_frac"], abs=6e-5)
+        assert _pct(r[3]) == pytest.approx(e["sox_d0_move_frac"], abs=6e-5)
         assert _usd(r[11]) == pytest.approx(e["ndx_flow_usd"], abs=6e6)
         assert _usd(r[12]) == pytest.approx(e["sox_flow_usd"], abs=6e6)
         assert float(r[13]) == pytest.approx(e["ndx_pressure_ratio"], abs=0.006)

@@ -625,9 +625,9 @@ def event_table(
         s = s[s.index <= pd.Timestamp(end)] if end is not None else s
         w = window_moves(s.index.to_numpy(), s.to_numpy(float), ev_dates, (1, 5))
         p = key.lower()
-        df[f"{p}_d0_frac"] = w["d0"]
-        df[f"{p}_next1_frac"] = w["next_1"]
-        df[f"{p}_next5_frac"] = w["next_5"]
+        df[f"{p}_d0_move_frac"] = w["d0"]
+        df[f"{p}_next1_move_frac"] = w["next_1"]
+        df[f"{p}_next5_move_frac"] = w["next_5"]
     pos = np.searchsorted(replay.dates, ev_dates)
     pos_ok = (pos < replay.dates.size) & (
         replay.dates[np.minimum(pos, replay.dates.size - 1)] == ev_dates
@@ -667,16 +667,16 @@ def events_summary(events: pd.DataFrame) -> pd.DataFrame:
     model's numbers, the next KRX session for Korean assets (they close before New York)."""
     cols = [
         "date",
-        "ndx_d0_frac",
-        "ndx_next1_frac",
-        "sox_d0_frac",
-        "sox_next1_frac",
-        "vix_d0_frac",
-        "usdkrw_next1_frac",
-        "kospi_next1_frac",
-        "samsung_next1_frac",
-        "skhynix_next1_frac",
-        "btc_next1_frac",
+        "ndx_d0_move_frac",
+        "ndx_next1_move_frac",
+        "sox_d0_move_frac",
+        "sox_next1_move_frac",
+        "vix_d0_move_frac",
+        "usdkrw_next1_move_frac",
+        "kospi_next1_move_frac",
+        "samsung_next1_move_frac",
+        "skhynix_next1_move_frac",
+        "btc_next1_move_frac",
         "ndx_flow_usd",
         "sox_flow_usd",
         "ndx_pressure_ratio",

@@ -365,15 +365,15 @@ def _figures(run: HistoryRun) -> list[tuple[str, Any]]:
     )
     figs.append(("aum", fig))
     ev = run.events
-    if not ev.empty and "ndx_d0_frac" in ev.columns:
+    if not ev.empty and "ndx_d0_move_frac" in ev.columns:
         x = [str(d) for d in ev["date"]]
         fig = go.Figure()
         for col, name in (
-            ("ndx_d0_frac", "NDX move (real)"),
-            ("ndx_next1_frac", "NDX next session (real)"),
+            ("ndx_d0_move_frac", "NDX move (real)"),
+            ("ndx_next1_move_frac", "NDX next session (real)"),
             ("ndx_model_extra_move_frac", "NDX loop share (model)"),
-            ("sox_d0_frac", "SOX move (real)"),
-            ("sox_next1_frac", "SOX next session (real)"),
+            ("sox_d0_move_frac", "SOX move (real)"),
+            ("sox_next1_move_frac", "SOX next session (real)"),
             ("sox_model_extra_move_frac", "SOX loop share (model)"),
         ):
             if col in ev.columns:
@@ -381,6 +381,7 @@ def _figures(run: HistoryRun) -> list[tuple[str, Any]]:
         fig.update_layout(
             title="Stress days: real moves and the model's loop share (%)",
             barmode="group",
+            xaxis={"type": "category"},
             yaxis_title="%",
             template="plotly_white",
             height=420,
