@@ -186,3 +186,24 @@ def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert rc == 0
     assert "gaemi history --from 2020-01-01 --events" in out
+
+
+def test_daily_status(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = _run(
+        capsys,
+        "--from",
+        "2026-05-01",
+        "--to",
+        "2026-05-08",
+        "--daily-status",
+        "--data-dir",
+        str(folder),
+        "-f",
+        "json",
+    )
+    assert rc == 0, err
+    recs = json.loads(out)
+    # the monitor's levels (monitor_rules.yaml), one per day, the same for every underlying
+    assert {r["status"] for r in recs} <= {"LOW", "GUARDED", "ELEVATED", "HIGH", "CRITICAL"}
+    by_day = pd.DataFrame(recs).groupby("date")["status"].nunique()
+    assert (by_day == 1).all()

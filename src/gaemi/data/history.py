@@ -241,6 +241,8 @@ class HistoryRun:
     sources: dict[str, str] = field(default_factory=dict)
     #: the loaded closes by key (for the monitor's status and the charts)
     closes: dict[str, Any] = field(default_factory=dict)
+    #: the whole universe given (``universe`` holds the replayed funds only)
+    universe_all: Universe | None = None
 
     def daily_frame(self) -> pd.DataFrame:
         return self.replay.to_frame()
@@ -448,6 +450,7 @@ def run_history(
         tuple(notes),
         sources,
         dict(data.closes),
+        universe,
     )
 
 

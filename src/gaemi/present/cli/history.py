@@ -155,6 +155,13 @@ def history(
         bool,
         typer.Option("--status/--no-status", help="Add the monitor's status to each event day."),
     ] = True,
+    daily_status: Annotated[
+        bool,
+        typer.Option(
+            "--daily-status",
+            help="Add the monitor's status to every day (about 50 ms a day: slow over years).",
+        ),
+    ] = False,
     fmt: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table, json or csv")
     ] = OutputFormat.table,
@@ -223,6 +230,15 @@ def history(
         title = "Event study: real moves (d0 = the day, next1 = next session) and the model"
     else:
         out = run.daily_frame()
+        if daily_status:
+            days = sorted({dt.date.fromisoformat(str(d)[:10]) for d in run.replay.dates})
+            with _progress() as bar:
+                task = bar.add_task("monitor status", total=len(days))
+                st = monitor_status(
+                    run, days, progress=lambda i, n: bar.update(task, completed=i, total=n)
+                )
+            by_day = dict(zip([str(d) for d in days], st, strict=True))
+            out = out.assign(status=[by_day[str(d)[:10]] for d in out["date"]])
         if fmt == OutputFormat.table:
             out = _daily_summary(out)
             title = "Largest pressure days per underlying (the full table: --format csv)"
@@ -243,23 +259,30 @@ def _with_events(run: HistoryRun, ev: pd.DataFrame) -> HistoryRun:
     return replace(run, events=ev)
 
 
-def add_event_status(run: HistoryRun, ev: pd.DataFrame) -> pd.DataFrame:
-    """The monitor's status on each event day, from the data known at that close."""
+def monitor_status(run: HistoryRun, days: list[dt.date], progress: Any = None) -> list[str]:
+    """The monitor's composite status on each day, from the data known at that close
+    (:func:`gaemi.monitor.replay.replay_status`); ``n/a`` for all without the NDX, SOX,
+    VIX and USD/KRW series."""
     from gaemi.data.market import derive_history, load_facts_market
     from gaemi.monitor.indicators import load_default_rules
     from gaemi.monitor.replay import replay_status
 
     keys: tuple[str, ...] = ("NDX", "SOX", "VIX", "USDKRW")
     closes: dict[str, Any] = {k: run.closes[k] for k in keys if k in run.closes}
-    if len(closes) < 4:
-        return ev
+    if len(closes) < len(keys):
+        note(f"monitor status n/a: the data lack {sorted(set(keys) - set(closes))}")
+        return ["n/a"] * len(days)
     hist = derive_history(closes, {k: run.sources.get(k, k) for k in closes})
+    universe = run.universe_all if run.universe_all is not None else run.universe
     st = replay_status(
-        hist, load_facts_market(), run.universe, load_default_rules(), list(ev["date"])
+        hist, load_facts_market(), universe, load_default_rules(), days, progress=progress
     )
-    out = ev.copy()
-    out["status"] = st["status"].to_numpy()
-    return out
+    return [str(x) for x in st["status"]]
+
+
+def add_event_status(run: HistoryRun, ev: pd.DataFrame) -> pd.DataFrame:
+    """The event table with the monitor's status of each event day."""
+    return ev.assign(status=monitor_status(run, list(ev["date"])))
 
 
 def _daily_summary(df: pd.DataFrame) -> pd.DataFrame:
@@ -283,6 +306,8 @@ def _daily_summary(df: pd.DataFrame) -> pd.DataFrame:
         "next_move_frac",
         "aum_estimated",
     ]
+    if "status" in top.columns:
+        cols.append("status")
     return top[cols].reset_index(drop=True)
 
 
