@@ -207,3 +207,13 @@ def test_daily_status(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert {r["status"] for r in recs} <= {"LOW", "GUARDED", "ELEVATED", "HIGH", "CRITICAL"}
     by_day = pd.DataFrame(recs).groupby("date")["status"].nunique()
     assert (by_day == 1).all()
+
+
+def test_events_table_two_narrow_tables(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = _run(
+        capsys, "--from", "2025-01-02", "--events", "--threshold", "5%", "--data-dir", str(folder)
+    )
+    assert rc == 0, err
+    assert "Stress days: real moves" in out
+    assert "Stress days: the model" in out
+    assert "-6.00%" in out  # the synthetic −6% day of QQQ (the fixture)

@@ -224,10 +224,14 @@ def history(
         out = run.stats
         title = "Next-day move on the day's flow / closing capacity (Newey-West, block bootstrap)"
     elif events:
-        out = ev if fmt != OutputFormat.table else events_summary(ev)
-        if "status" in ev.columns and fmt == OutputFormat.table:
-            out = out.assign(status=ev["status"].to_numpy())
-        title = "Event study: real moves (d0 = the day, next1 = next session) and the model"
+        if fmt == OutputFormat.table and not ev.empty:
+            real, model = events_terminal(events_summary(ev).assign(**_status_col(ev)))
+            emit(real, fmt, title="Stress days: real moves (d0 = the day, next = next session)")
+            emit(model, fmt, title="Stress days: the model (flow, pressure, loop share)")
+            _print_stat_line(run)
+            return
+        out = ev
+        title = "Event study"
     else:
         out = run.daily_frame()
         if daily_status:
@@ -251,6 +255,65 @@ def history(
     emit(out, fmt, title=title)
     if fmt == OutputFormat.table and not stats:
         _print_stat_line(run)
+
+
+def _status_col(ev: pd.DataFrame) -> dict[str, Any]:
+    return {"status": ev["status"].to_numpy()} if "status" in ev.columns else {}
+
+
+#: Short terminal labels of the event table: column -> (label, kind).
+_REAL = {
+    "ndx_d0_move_frac": "NDX d0",
+    "ndx_next1_move_frac": "NDX next",
+    "sox_d0_move_frac": "SOX d0",
+    "sox_next1_move_frac": "SOX next",
+    "vix_d0_move_frac": "VIX d0",
+    "usdkrw_next1_move_frac": "KRW next",
+    "kospi_next1_move_frac": "KOSPI next",
+    "samsung_next1_move_frac": "Samsung next",
+    "skhynix_next1_move_frac": "Hynix next",
+    "btc_next1_move_frac": "BTC next",
+}
+_MODEL = {
+    "ndx_flow_usd": "NDX flow",
+    "sox_flow_usd": "SOX flow",
+    "ndx_pressure_ratio": "NDX pressure",
+    "sox_pressure_ratio": "SOX pressure",
+    "ndx_model_extra_move_frac": "NDX loop",
+    "sox_model_extra_move_frac": "SOX loop",
+    "ndx_reversed": "NDX reversed",
+    "sox_reversed": "SOX reversed",
+    "status": "status",
+}
+
+
+def events_terminal(ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The event table as two narrow frames of formatted text (terminal only)."""
+    import math
+
+    import pandas as pd
+
+    from gaemi.present.cli.common import format_usd
+
+    def fmt_cell(col: str, v: Any) -> str:
+        if isinstance(v, float) and math.isnan(v):
+            return "—"
+        if col.endswith("_usd"):
+            return format_usd(float(v))
+        if col.endswith("_frac"):
+            return f"{float(v):+.2%}"
+        if col.endswith("_ratio"):
+            return f"{float(v):.2f}"
+        return str(v)
+
+    def frame(cols: dict[str, str]) -> pd.DataFrame:
+        out = {"date": [str(d)[:10] for d in ev["date"]]}
+        for c, label in cols.items():
+            if c in ev.columns:
+                out[label] = [fmt_cell(c, v) for v in ev[c]]
+        return pd.DataFrame(out)
+
+    return frame(_REAL), frame(_MODEL)
 
 
 def _with_events(run: HistoryRun, ev: pd.DataFrame) -> HistoryRun:
