@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gaemi.core.feedback import StressModel
 from gaemi.core.history import (
@@ -241,3 +243,25 @@ def test_window_moves_and_next_move() -> None:
     nm = next_move(np.array([[0.01, np.nan, -0.02, 0.03]]))
     np.testing.assert_array_equal(nm[0, :3], [-0.02, -0.02, 0.03])
     assert np.isnan(nm[0, 3])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    scale=st.floats(0.1, 10.0),
+    lev=st.sampled_from([-3.0, -2.0, -1.0, 2.0, 3.0]),
+)
+def test_laws_sign_and_linearity(seed: int, scale: float, lev: float) -> None:
+    # DESIGN.md section 1: L(L−1) > 0 for L > 1 and L < 0, so the flow has the sign of the
+    # move; and the flow is linear in AUM (scaling the snapshot scales every flow)
+    rng = np.random.default_rng(seed)
+    moves = rng.normal(0, 0.03, (1, DATES.size))
+    nav = 100 * np.cumprod(1 + lev * moves[0])[None]
+    a = reconstruct_aum(DATES, nav, [5e9], [DATES.size - 1])
+    b = reconstruct_aum(DATES, nav, [5e9 * scale], [DATES.size - 1])
+    ra = replay_flows(DATES, ["U"], moves, [0], [lev], a, [1e10])
+    rb = replay_flows(DATES, ["U"], moves, [0], [lev], b, [1e10])
+    f = ra.flow_usd[0, 1:]
+    assert (np.sign(f) == np.sign(moves[0, 1:])).all()
+    np.testing.assert_allclose(rb.flow_usd[0], scale * ra.flow_usd[0], rtol=1e-12)
+    np.testing.assert_allclose(rb.pressure_ratio[0], scale * ra.pressure_ratio[0], rtol=1e-12)
