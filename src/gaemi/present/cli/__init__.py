@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "investor",
     "crypto",
     "history",
+    "sweep",
     "data",
     "serve",
 )

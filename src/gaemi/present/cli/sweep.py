@@ -1,0 +1,299 @@
+"""``gaemi sweep``: a parameter grid or Monte Carlo batch over an engine, on Dask."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from gaemi.errors import GaemiInputError
+from gaemi.present.cli.common import OutputFormat, emit, note, parse_money, parse_move
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gaemi.core.sweep import Axis
+
+EPILOG = """
+Examples:
+
+  gaemi sweep --korean-aum 10B,45B,90B --liquidity-scale 0.25:1:0.25 \\
+      --impact-y 0.5:1.3:0.2 --shocks=-10%:-1%:1% --out grid.parquet
+
+  gaemi sweep -u NDX,SOX --shocks=-8%:-1%:1% --workers 4 --format csv
+
+  gaemi sweep --scheduler tcp://10.0.0.5:8786 --korean-aum 0:150B:5B --shocks=-5%:-1%:1% \\
+      --out big.parquet                           # an existing Dask cluster
+
+  gaemi sweep --engine decay --leverage 3,-3 --vol 20%:80%:10% --days 63,126,252 \\
+      --paths 20000 --seed 7 --out decay.csv      # Monte Carlo per grid point
+
+  gaemi sweep --shocks=-5%:-1%:1% --serial        # no Dask: one process, same numbers
+"""
+
+#: Grid points above which the table view prints only the first rows.
+TABLE_MAX_ROWS = 60
+#: Values one axis may have.
+MAX_AXIS = 100_000
+
+
+class Engine(StrEnum):
+    """Engines a sweep can drive."""
+
+    feedback = "feedback"
+    decay = "decay"
+
+
+def _values(text: str, name: str, parse: Callable[[str, str], float]) -> tuple[float, ...]:
+    """``a,b,c`` or ``START:STOP:STEP`` (inclusive) read with ``parse`` element by element."""
+    import math
+
+    import numpy as np
+
+    s = str(text).strip()
+    if ":" in s:
+        parts = s.split(":")
+        if len(parts) != 3:
+            raise GaemiInputError(f"--{name} = {text!r} must be a,b,c or START:STOP:STEP")
+        lo, hi = parse(parts[0], name), parse(parts[1], name)
+        step = parse(parts[2].lstrip("+"), name)
+        if not step > 0:
+            raise GaemiInputError(f"--{name} step = {parts[2]!r} must be > 0")
+        n = math.floor(abs(hi - lo) / step + 1e-9) + 1
+        if n > MAX_AXIS:
+            raise GaemiInputError(f"--{name} = {text!r} has {n:,} values; at most {MAX_AXIS:,}")
+        grid = lo + math.copysign(step, hi - lo) * np.arange(n)
+        # 12 significant digits: -10%:-1%:1% gives exactly -0.1, -0.09, ..., -0.01
+        digits = 12 - math.floor(math.log10(max(abs(lo), abs(hi), step)))
+        vals = [float(v) for v in np.round(grid, digits)]
+    else:
+        vals = [parse(p.strip(), name) for p in s.split(",") if p.strip()]
+    if not vals:
+        raise GaemiInputError(f"--{name} = {text!r} has no values")
+    if len(set(vals)) != len(vals):
+        raise GaemiInputError(f"--{name} = {text!r} repeats a value")
+    return tuple(vals)
+
+
+def _number(text: str, name: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise GaemiInputError(f"--{name}: {text!r} is not a number") from None
+    return v
+
+
+def _positive(text: str, name: str) -> float:
+    v = _number(text, name)
+    if not v > 0:
+        raise GaemiInputError(f"--{name}: {text!r} must be > 0")
+    return v
+
+
+def _axes(engine: Engine, opts: dict[str, str | None]) -> list[Axis]:
+    from gaemi.core.sweep import Axis
+
+    axes: list[Axis] = []
+
+    def add(axis: str, flag: str, parse: Callable[[str, str], float]) -> None:
+        text = opts.get(flag)
+        if text is not None:
+            axes.append(Axis(axis, _values(text, flag, parse)))
+
+    if engine == Engine.feedback:
+        und = opts.get("underlying")
+        if und:
+            names = tuple(dict.fromkeys(x.strip().upper() for x in und.split(",") if x.strip()))
+            axes.append(Axis("underlying", names))
+        add("korean_aum_usd", "korean-aum", parse_money)
+        add("liquidity_scale", "liquidity-scale", _positive)
+        add("impact_y", "impact-y", _positive)
+        add("shock_frac", "shocks", parse_move)
+    else:
+        for flag in ("korean-aum", "liquidity-scale", "impact-y", "underlying"):
+            if opts.get(flag) is not None:
+                raise GaemiInputError(f"--{flag} applies to --engine feedback only")
+        add("leverage", "leverage", _number)
+        add("vol_annual", "vol", parse_move)
+        add("horizon_days", "days", _positive)
+        add("drift_annual", "drift", parse_move)
+    return axes
+
+
+def _write(df: pd.DataFrame, out: Path) -> None:
+    suffix = out.suffix.lower()
+    if suffix == ".parquet":
+        df.to_parquet(out, index=False)
+    elif suffix == ".csv":
+        df.to_csv(out, index=False, lineterminator="\n")
+    elif suffix == ".json":
+        import json
+
+        from gaemi.present.cli.common import records
+
+        out.write_text(json.dumps(records(df), indent=1, allow_nan=False) + "\n")
+    else:
+        raise GaemiInputError(f"--out {out}: suffix must be .parquet, .csv or .json")
+
+
+def sweep(
+    engine: Annotated[
+        Engine, typer.Option("--engine", "-e", help="Engine to drive at every grid point.")
+    ] = Engine.feedback,
+    underlying: Annotated[
+        str | None,
+        typer.Option("--underlying", "-u", help="feedback: underlyings, e.g. NDX,SOX (NDX)."),
+    ] = None,
+    korean_aum: Annotated[
+        str | None,
+        typer.Option(
+            "--korean-aum",
+            help="feedback: Korean 3x holdings, USD: 10B,45B or 0:150B:5B (default: as held).",
+        ),
+    ] = None,
+    liquidity_scale: Annotated[
+        str | None,
+        typer.Option(
+            "--liquidity-scale", help="feedback: ADV multipliers, 0.25,0.5,1 or 0.25:1:0.25."
+        ),
+    ] = None,
+    impact_y: Annotated[
+        str | None,
+        typer.Option("--impact-y", help="feedback: square-root impact Y values (scenario's)."),
+    ] = None,
+    shocks: Annotated[
+        str | None,
+        typer.Option("--shocks", help="feedback: moves into the close, -5%,-2% or -10%:-1%:1%."),
+    ] = None,
+    scenario: Annotated[
+        Path | None, typer.Option("--scenario", help="feedback: stress YAML (default built in).")
+    ] = None,
+    leverage: Annotated[
+        str | None, typer.Option("--leverage", help="decay: fund leverages, e.g. 3,-3 (3).")
+    ] = None,
+    vol: Annotated[
+        str | None, typer.Option("--vol", help="decay: annual vols, 20%:80%:10% (required).")
+    ] = None,
+    days: Annotated[
+        str | None, typer.Option("--days", help="decay: horizons in trading days (126).")
+    ] = None,
+    drift: Annotated[
+        str | None, typer.Option("--drift", help="decay: annual drifts of the underlying (0).")
+    ] = None,
+    paths: Annotated[
+        int, typer.Option("--paths", help="decay: Monte Carlo paths per grid point.")
+    ] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", help="Root seed; point i uses child i.")] = 0,
+    chunk: Annotated[
+        int | None,
+        typer.Option("--chunk", help="Grid points per task (feedback 4096, decay 8)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Address of a running Dask scheduler (tcp://host:8786)."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-w", help="Local Dask workers (default: the machine's cores)."),
+    ] = None,
+    threads: Annotated[
+        bool,
+        typer.Option("--threads", help="Local workers as threads of this process, not processes."),
+    ] = False,
+    serial: Annotated[
+        bool, typer.Option("--serial", help="No Dask: every chunk in this process.")
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write all rows to .parquet, .csv or .json."),
+    ] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+) -> None:
+    """Run an engine over a parameter grid (Korean AUM x liquidity x impact Y x shock) on Dask.
+
+    The grid is the product of the given axes, cut into chunks; each chunk is a Dask task
+    (a local cluster on 127.0.0.1 by default). Every grid point draws from its own seed
+    (child i of SeedSequence(seed)), so the numbers do not depend on the number of
+    workers or the chunk size. Results: one row per grid point, to --out or stdout.
+    """
+    import os
+
+    from gaemi.core.sweep import SweepSpec
+    from gaemi.present.cli.decay import progress_bar
+    from gaemi.present.dist import check_spec, run_dask, run_serial
+
+    opts = {
+        "underlying": underlying,
+        "korean-aum": korean_aum,
+        "liquidity-scale": liquidity_scale,
+        "impact-y": impact_y,
+        "shocks": shocks,
+        "leverage": leverage,
+        "vol": vol,
+        "days": days,
+        "drift": drift,
+    }
+    if engine == Engine.feedback and shocks is None:
+        raise GaemiInputError("feedback sweep: give --shocks (e.g. --shocks=-10%:-1%:1%)")
+    if engine == Engine.decay and vol is None:
+        raise GaemiInputError("decay sweep: give --vol (e.g. --vol 20%:80%:10%)")
+    if paths < 1:
+        raise GaemiInputError(f"--paths = {paths} must be >= 1")
+    if scheduler is not None and (serial or workers is not None):
+        raise GaemiInputError("--scheduler runs on that cluster: drop --serial/--workers")
+    if workers is not None and workers < 1:
+        raise GaemiInputError(f"--workers = {workers} must be >= 1")
+    if out is not None and out.suffix.lower() not in (".parquet", ".csv", ".json"):
+        raise GaemiInputError(f"--out {out}: suffix must be .parquet, .csv or .json")
+    options: list[tuple[str, object]] = []
+    if engine == Engine.feedback and scenario is not None:
+        options.append(("scenario", str(scenario)))
+    if engine == Engine.decay:
+        options.append(("paths", paths))
+    spec = SweepSpec(
+        engine.value,
+        tuple(_axes(engine, opts)),
+        tuple(options),
+        seed=seed,
+        chunk_points=chunk if chunk is not None else (4096 if engine == Engine.feedback else 8),
+    )
+    check_spec(spec)
+    if engine == Engine.feedback:  # fail here, not on a worker, on a bad scenario/underlying
+        from gaemi.present.dist import evaluate_chunk
+
+        evaluate_chunk(spec, 0, 1)
+    n_workers = workers if workers is not None else max(1, min(8, os.cpu_count() or 1))
+    where = (
+        "this process"
+        if serial
+        else (f"Dask scheduler {scheduler}" if scheduler else f"local Dask, {n_workers} workers")
+    )
+    shape = " x ".join(f"{a.name}[{len(a)}]" for a in spec.axes)
+    note(
+        f"sweep {engine.value}: {shape} = {spec.n_points:,} points in "
+        f"{len(spec.chunks())} chunks on {where}, seed {seed}"
+    )
+    with progress_bar(spec.n_points, "grid points", True) as cb:
+        if serial:
+            df = run_serial(spec, progress=cb)
+        else:
+            df = run_dask(
+                spec, scheduler=scheduler, workers=n_workers, processes=not threads, progress=cb
+            )
+    if out is not None:
+        _write(df, out)
+        note(f"wrote {len(df):,} rows x {df.shape[1]} columns to {out}")
+        return
+    caption = ""
+    if fmt == OutputFormat.table and len(df) > TABLE_MAX_ROWS:
+        caption = f"first {TABLE_MAX_ROWS} of {len(df):,} rows; --out FILE or --format csv for all"
+        df = df.head(TABLE_MAX_ROWS)
+    emit(df, fmt, title=f"Sweep — {engine.value}", caption=caption)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``sweep`` to the app."""
+    app.command("sweep", epilog=EPILOG)(sweep)

@@ -1,0 +1,179 @@
+"""``gaemi sweep``: Dask runs equal the single-process run, files, cross-checks, errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gaemi.core.sweep import Axis, SweepSpec
+from gaemi.present.cli import main
+from gaemi.present.dist import run_dask, run_serial
+
+# 4 AUM x 5 liquidity x 5 Y x 10 shocks = 1,000 grid points
+GRID = [
+    "--korean-aum",
+    "10B,45B,90B,150B",
+    "--liquidity-scale",
+    "0.25:1.25:0.25",
+    "--impact-y",
+    "0.5:1.3:0.2",
+    "--shocks=-10%:-1%:1%",
+]
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    rc = main(["sweep", *args])
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+def test_thousand_points_on_two_dask_workers_equal_one_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one, two = tmp_path / "serial.parquet", tmp_path / "dask.parquet"
+    rc, _, err = run(capsys, *GRID, "--serial", "--out", str(one))
+    assert rc == 0, err
+    assert "1,000 points" in err
+    # small chunks so that both workers get many tasks and they finish out of order
+    rc, _, err = run(capsys, *GRID, "--workers", "2", "--threads", "--chunk", "37", "-o", str(two))
+    assert rc == 0, err
+    assert "local Dask, 2 workers" in err
+    a, b = pd.read_parquet(one), pd.read_parquet(two)
+    assert len(a) == 1000
+    pd.testing.assert_frame_equal(a, b)  # the same numbers, to the bit
+    # the grid is what was asked: every combination once
+    assert (
+        a.groupby(["korean_aum_usd", "liquidity_scale", "impact_y", "shock_frac"]).ngroups == 1000
+    )
+    assert sorted(a["shock_frac"].unique()) == pytest.approx(np.arange(-0.10, -0.005, 0.01))
+    # the loop never softens a fall (docs/stress.md: flows are procyclical)
+    assert (a["final_move_frac"] <= a["shock_frac"] + 1e-15).all()
+
+
+def test_a_sweep_row_equals_gaemi_stress(capsys: pytest.CaptureFixture[str]) -> None:
+    # reference: the existing `gaemi stress` command on the same what-if
+    rc, out, _ = run(
+        capsys,
+        "-u",
+        "SOX",
+        "--korean-aum",
+        "45e9",
+        "--liquidity-scale",
+        "0.5",
+        "--shocks=-3%,-2%",
+        "--serial",
+        "--format",
+        "json",
+    )
+    assert rc == 0
+    rows = json.loads(out)
+    assert [r["shock_frac"] for r in rows] == [-0.03, -0.02]
+    assert main(
+        ["stress", "-s", "-2%", "-u", "SOX", "--korean-aum", "45e9", "--liquidity-scale", "0.5",
+         "--format", "json"]
+    ) == 0  # fmt: skip
+    ref = json.loads(capsys.readouterr().out)[0]
+    assert rows[1]["final_move_frac"] == pytest.approx(ref["final_move_frac"], rel=1e-12)
+    assert rows[1]["total_flow_usd"] == pytest.approx(ref["total_flow_usd"], rel=1e-12)
+
+
+def test_more_korean_aum_and_less_liquidity_deepen_the_move(tmp_path: Path) -> None:
+    spec = SweepSpec(
+        "feedback",
+        (
+            Axis("korean_aum_usd", (10e9, 90e9)),
+            Axis("liquidity_scale", (0.25, 1.0)),
+            Axis("shock_frac", (-0.03,)),
+        ),
+    )
+    f = run_serial(spec).set_index(["korean_aum_usd", "liquidity_scale"])["final_move_frac"]
+    # the research note's direction: more Korean 3x money, thinner close -> deeper close
+    assert f[(90e9, 1.0)] < f[(10e9, 1.0)]
+    assert f[(10e9, 0.25)] < f[(10e9, 1.0)]
+
+
+def decay_spec(chunk: int) -> SweepSpec:
+    return SweepSpec(
+        "decay",
+        (Axis("leverage", (3.0, -3.0)), Axis("vol_annual", (0.0, 0.3, 0.8))),
+        (("paths", 3000),),
+        seed=11,
+        chunk_points=chunk,
+    )
+
+
+def test_monte_carlo_batch_same_with_one_or_two_workers_and_any_chunking() -> None:
+    one = run_dask(decay_spec(1), workers=1, processes=False)
+    two = run_dask(decay_spec(1), workers=2, processes=False)
+    pd.testing.assert_frame_equal(one, two)
+    pd.testing.assert_frame_equal(one, run_serial(decay_spec(4)))
+    # zero vol: no randomness left; NAV = (1 + c/252)^126 with the daily carry
+    # c = (1-L)rho - n(L)s - e (docs/decay.md, FundTerms): L=3 -> -2(0.04) - 2(0.004) - 0.0095;
+    # the constant-vol kernel compounds in float32 (decay.simulate_fund), hence rel 2e-5
+    flat = one[(one["leverage"] == 3.0) & (one["vol_annual"] == 0.0)].iloc[0]
+    assert flat["nav_ratio_p50"] == pytest.approx((1 - 0.0975 / 252) ** 126, rel=2e-5)
+    # more volatility, more decay of the median 3x path (volatility drag, DESIGN.md)
+    med = one[one["leverage"] == 3.0].set_index("vol_annual")["nav_ratio_p50"]
+    assert med[0.8] < med[0.3] < med[0.0]
+    # a different seed gives different paths
+    other = run_serial(dataclasses.replace(decay_spec(4), seed=12))
+    assert not np.allclose(other["nav_ratio_p50"].iloc[1:3], one["nav_ratio_p50"].iloc[1:3])
+
+
+def test_process_workers_give_the_same_numbers() -> None:
+    spec = SweepSpec(
+        "feedback",
+        (Axis("impact_y", (0.6, 1.0)), Axis("shock_frac", (-0.08, -0.04, -0.02))),
+        chunk_points=2,
+    )
+    pd.testing.assert_frame_equal(run_dask(spec, workers=2), run_serial(spec))
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json"])
+def test_other_file_formats(
+    tmp_path: Path, suffix: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / f"out{suffix}"
+    rc, _, err = run(capsys, "--shocks=-2%,-1%", "--impact-y", "0.7,1", "--serial", "-o", str(f))
+    assert rc == 0, err
+    df = pd.read_csv(f) if suffix == ".csv" else pd.DataFrame(json.loads(f.read_text()))
+    assert len(df) == 4
+    assert {"impact_y", "shock_frac", "final_move_frac", "amplification"} <= set(df.columns)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--impact-y", "1"], "give --shocks"),
+        (["--shocks=-2%", "--korean-aum", "lots"], "korean-aum"),
+        (["--shocks=-2%:-1%"], "START:STOP:STEP"),
+        (["--shocks=-2%,-2%"], "repeats"),
+        (["--shocks=-2%", "--liquidity-scale", "0"], "must be > 0"),
+        (["--shocks=-2%", "-u", "XYZ", "--serial"], "XYZ"),
+        (["--shocks=-2%", "--out", "x.xlsx", "--serial"], "suffix"),
+        (["--shocks=-2%", "--scheduler", "tcp://127.0.0.1:1", "--workers", "2"], "--scheduler"),
+        (["--engine", "decay", "--vol", "30%", "--impact-y", "1"], "feedback only"),
+        (["--engine", "decay"], "give --vol"),
+        (["--engine", "decay", "--vol", "30%", "--paths", "0"], "--paths"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    rc, out, err = run(capsys, *args)
+    assert rc == 2
+    assert out == ""
+    assert message in err
+    assert err.startswith("error: ")
+    assert err.count("\n") == 1
+
+
+def test_unreachable_scheduler_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, _, err = run(capsys, "--shocks=-2%", "--scheduler", "tcp://127.0.0.1:9")
+    assert rc == 2
+    assert "cannot connect" in err.splitlines()[-1]
