@@ -240,3 +240,55 @@ def load_facts_market() -> MarketSnapshot:
     pkg = resources.files("gaemi.data.defaults")
     doc = yaml.safe_load(pkg.joinpath("market_facts.yaml").read_text(encoding="utf-8"))
     return snapshot_from_documents([("market_facts.yaml", doc)], label="facts")
+
+
+#: Store names tried for each history input, in order (prices symbols; USDKRW: macro ids).
+STORE_SYMBOLS: dict[str, tuple[str, ...]] = {
+    "NDX": ("QQQ", "^NDX", "NDX"),
+    "SOX": ("SOXX", "^SOX", "SOX"),
+    "VIX": ("VIX", "^VIX", "VIX-DAILY"),
+    "USDKRW": ("DEXKOUS", "USDKRW"),
+}
+
+
+def history_from_store(store: Any) -> tuple[DerivedHistory, list[str]]:
+    """Derived history from a :class:`~gaemi.data.store.Store`, and notes on what is missing.
+
+    Prices use the adjusted close where present (else the close); USD/KRW is a macro
+    series. Names tried are in :data:`STORE_SYMBOLS`; an input that is not in the store is
+    left out and named in the notes (its indicators are then not available).
+    """
+    import pandas as pd
+
+    closes: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    notes: list[str] = []
+    symbols = set(store.symbols())
+    series_ids = set(store.series_ids())
+    for key, names in STORE_SYMBOLS.items():
+        found = None
+        for name in names:
+            if key == "USDKRW" and name in series_ids:
+                df = store.macro_series(name)
+                found = (
+                    name,
+                    pd.Series(df["value"].to_numpy(float), index=pd.to_datetime(df["date"])),
+                    df["source"],
+                )
+                break
+            if key != "USDKRW" and name in symbols:
+                df = store.prices(name)
+                px = df["adj_close"].where(df["adj_close"].notna(), df["close"])
+                found = (
+                    name,
+                    pd.Series(px.to_numpy(float), index=pd.to_datetime(df["date"])),
+                    df["source"],
+                )
+                break
+        if found is None:
+            notes.append(f"{key}: none of {', '.join(names)} is in store {store.path.name}")
+            continue
+        name, s, src = found
+        closes[key] = s
+        sources[key] = f"store {store.path.name}: {name} ({src.iloc[-1] if len(src) else ''})"
+    return derive_history(closes, sources), notes

@@ -23,6 +23,8 @@ Examples:
   gaemi report --krw                          # amounts in 조/억 원
 
   gaemi report --format json > status.json
+
+  gaemi report --db gaemi.duckdb --date 2025-04-04   # a past day from your store
 """
 
 
@@ -63,6 +65,14 @@ def report(
     universe: Annotated[
         Path | None, typer.Option("--universe", help="Universe CSV/Parquet.")
     ] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            help="Build the market state from this DuckDB store (`gaemi data import`) as of "
+            "--date: prices up to that day only.",
+        ),
+    ] = None,
     korean_aum: Annotated[
         str | None,
         typer.Option("--korean-aum", help="What-if: Korean 3x holdings total this (USD)."),
@@ -90,12 +100,32 @@ def report(
         day = dt.date.fromisoformat(date) if date else dt.date.today()
     except ValueError:
         raise GaemiInputError(f"date = {date!r} is not a YYYY-MM-DD date") from None
-    u = load_universe(universe) if universe is not None else load_default_universe()
+    market = load_default_market()
+    store_universe = None
+    if db is not None:
+        from gaemi.data.market import history_from_store, load_facts_market
+        from gaemi.data.store import open_store
+
+        if not db.is_file():
+            raise GaemiInputError(f"db = {str(db)!r} does not exist")
+        with open_store(db, read_only=True) as store:
+            hist, missing = history_from_store(store)
+            for m in missing:
+                note(f"note: {m}; its indicators are not available")
+            market = hist.snapshot_on(day, base=load_facts_market())
+            try:
+                store_universe = store.universe(day.isoformat())
+            except GaemiInputError as exc:
+                note(f"note: {exc}; using the embedded fund universe (AUM as of 2026-06-01)")
+    if universe is not None:
+        u = load_universe(universe)
+    elif store_universe is not None:
+        u = store_universe
+    else:
+        u = load_default_universe()
     if korean_aum is not None:
         u = u.with_korean_aum(parse_money(korean_aum, "korean-aum"))
-    rep = build_report(
-        u, load_default_market(), load_default_rules(), report_date=day, moves=parse_moves(move)
-    )
+    rep = build_report(u, market, load_default_rules(), report_date=day, moves=parse_moves(move))
     if fmt == OutputFormat.json:
         json.dump(rep.to_dict(), sys.stdout, indent=1, allow_nan=False, default=str)
         sys.stdout.write("\n")

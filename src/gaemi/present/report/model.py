@@ -18,6 +18,7 @@ from gaemi.core.flows import compute_flows, ladder_moves, projected_close_flow
 from gaemi.core.universe import Universe
 from gaemi.data.market import MarketSnapshot
 from gaemi.monitor.indicators import Indicator, MonitorRules, compute_indicators
+from gaemi.monitor.replay import universe_known_on
 from gaemi.monitor.status import Status, composite_status
 from gaemi.present.cli.common import format_usd
 
@@ -495,9 +496,11 @@ def build_report(
 
     moves = dict(moves or {})
     scenario = load_default_stress()
-    indicators = tuple(
-        compute_indicators(market, universe, rules, {"moves": moves, "stress_scenario": scenario})
-    )
+    # only what was known on the report date: Korean shares published later are hidden and
+    # AUM-based indicators need a fund snapshot dated on or before it (no look-ahead)
+    known = universe_known_on(universe, report_date)
+    ctx = {"moves": moves, "stress_scenario": scenario, "day": report_date}
+    indicators = tuple(compute_indicators(market, known, rules, ctx))
     status = composite_status(indicators, rules)
     sections = [
         flows_section(universe),

@@ -1,0 +1,50 @@
+"""`gaemi report --db STORE --date D`: the status of a past day from the user's store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gaemi.present.cli import main
+
+
+def test_report_for_a_past_day_from_the_store(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "g.duckdb"
+    for rel, kind in (
+        ("us-adjclose-1993-2026/QQQ.csv", "prices"),
+        ("us-adjclose-1993-2026/SOXX.csv", "prices"),
+        ("fx-daily/DEXKOUS.csv", "macro"),
+    ):
+        assert (
+            main(["data", "import", str(shared_data / rel), "--kind", kind, "--db", str(db)]) == 0
+        )
+    capsys.readouterr()
+    assert (
+        main(["report", "--db", str(db), "--date", "2025-04-04", "--format", "json", "--no-html"])
+        == 0
+    )
+    out = capsys.readouterr()
+    doc = json.loads(out.out)
+    inds = {i["indicator"]: i for i in doc["indicators"]}
+    # FACTS.md (e): NDX −6.07% on 2025-04-04; QQQ (the proxy) fell about 6.2%.
+    assert inds["ndx_move"]["value"] == pytest.approx(-0.062, abs=0.003)
+    assert inds["ndx_move"]["as_of"] == "2025-04-04"
+    assert doc["status"] == "CRITICAL"
+    # no VIX in this store: its indicators are not available, and the command says so
+    assert inds["vix_level"]["state"] == "n/a"
+    assert "VIX: none of" in out.err
+    # nothing after the report date is used
+    assert all(
+        i["as_of"] is None or i["as_of"] <= "2025-04-04"
+        for i in doc["indicators"]
+        if i["indicator"] not in ("korean_fund_share",)
+    )
+
+
+def test_report_db_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--db", str(tmp_path / "none.duckdb"), "--no-html"]) == 2
+    assert "does not exist" in capsys.readouterr().err
