@@ -7,6 +7,8 @@ DuckDB's own CSV reader inserting into a table. Configs: small = 100k rows, larg
 
 from __future__ import annotations
 
+import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -18,6 +20,11 @@ import pandas as pd
 from benchmarks._common import best_of
 
 SIZES = {"small": 100_000, "large": 1_000_000}
+
+
+def _cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def make_file(path: Path, rows: int, seed: int = 0) -> Path:
@@ -80,10 +87,20 @@ def run(config: str = "small") -> dict[str, Any]:
             con.execute(f"CREATE TABLE prices AS SELECT * FROM read_csv('{f}')")
             con.close()
 
-        repeat = 3 if config == "large" else 5
-        t_g = best_of(gaemi_import, repeat=repeat)
-        t_p = best_of(pandas_baseline, repeat=repeat)
-        t_c = best_of(duckdb_reader, repeat=repeat)
+        # rounds interleave the three so that a change of machine load (this is a shared
+        # 2-core machine) hits all of them alike; the best round of each is reported
+        rounds = 5
+        for fn in (gaemi_import, pandas_baseline, duckdb_reader):
+            fn()  # warm-up
+        times: dict[str, list[float]] = {"g": [], "p": [], "c": []}
+        cpu: dict[str, list[float]] = {"g": [], "p": [], "c": []}
+        for _ in range(rounds):
+            for key, fn in (("g", gaemi_import), ("p", pandas_baseline), ("c", duckdb_reader)):
+                c0 = _cpu_s()
+                times[key].append(best_of(fn, repeat=1, warmup=0))
+                cpu[key].append(_cpu_s() - c0)
+        t_g, t_p, t_c = (min(times[k]) for k in ("g", "p", "c"))
+        ratios = sorted(p / g for p, g in zip(times["p"], times["g"], strict=True))
     return {
         "config": config,
         "rows": rows,
@@ -91,6 +108,14 @@ def run(config: str = "small") -> dict[str, Any]:
         "pandas_duckdb_baseline_rows_per_s": rows / t_p,
         "duckdb_read_csv_rows_per_s": rows / t_c,
         "gaemi_over_baseline": t_p / t_g,
+        "gaemi_over_baseline_median_round": ratios[len(ratios) // 2],
+        # CPU seconds of this process (all threads), best round: less sensitive to other
+        # jobs on the machine than wall time
+        "gaemi_cpu_s": min(cpu["g"]),
+        "baseline_cpu_s": min(cpu["p"]),
+        "duckdb_read_csv_cpu_s": min(cpu["c"]),
+        "load_average_1min": os.getloadavg()[0],
+        "rounds": rounds,
         "gaemi_s": t_g,
         "baseline_s": t_p,
         "duckdb_read_csv_s": t_c,

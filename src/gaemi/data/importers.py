@@ -465,11 +465,12 @@ def _read_csv_fast(path: Path, name: str, layout: Layout, numeric: Sequence[str]
     # blank lines: no date and no values -> dropped (a blank date with values is an error)
     has_date = ~np.isnat(cols[layout.date_col])
     any_value = np.zeros(n, dtype=bool)
-    for h in numeric:
-        any_value |= ~np.isnan(cols[h])
-    for col in text.values():
-        filled = pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(col)), 0)
-        any_value |= np.asarray(pc.fill_null(filled, False).to_numpy(zero_copy_only=False))
+    if not has_date.all():  # only rows without a date need a look at their other fields
+        for h in numeric:
+            any_value |= ~np.isnan(cols[h])
+        for col in text.values():
+            filled = pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(col)), 0)
+            any_value |= np.asarray(pc.fill_null(filled, False).to_numpy(zero_copy_only=False))
     bad = ~has_date & any_value
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -753,6 +754,8 @@ def read_prices(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]
     # symbol
     sym_col = next((h for h, t in mapping.items() if t == "symbol"), None)
     sym_arr: Any = None
+    sym_codes: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+    sym_names: list[str] = []
     sym = ""
     if sym_col is not None:
         if opts.symbol:
@@ -760,9 +763,18 @@ def read_prices(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]
         raw = table.columns[sym_col]
         if not isinstance(raw, pa.Array | pa.ChunkedArray):
             raw = pa.array(["" if v is None else str(v) for v in raw], pa.string())
-        sym_arr = pc.utf8_upper(pc.utf8_trim_whitespace(pc.fill_null(raw, "")))
-        empty = np.asarray(pc.equal(pc.utf8_length(sym_arr), 0).to_numpy(zero_copy_only=False))
-        if empty.any():
+        # normalise the distinct names only (a file holds few symbols and many rows)
+        enc = pc.fill_null(raw, "").dictionary_encode()
+        if isinstance(enc, pa.ChunkedArray):
+            enc = enc.combine_chunks()
+        names = pc.utf8_upper(pc.utf8_trim_whitespace(enc.dictionary)).to_pylist()
+        raw_codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        uniq = sorted(set(names))
+        remap = np.asarray([uniq.index(x) for x in names], dtype=np.int64)
+        sym_codes = remap[raw_codes]
+        sym_names = uniq
+        if "" in uniq:
+            empty = sym_codes == uniq.index("")
             raise GaemiInputError(f"{table.where(int(np.flatnonzero(empty)[0]))}: symbol is empty")
     else:
         sym = (opts.symbol or table.meta.get("symbol") or symbol_from_filename(p)).strip().upper()
@@ -780,8 +792,8 @@ def read_prices(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]
         keep = present
         vals = {c: v[keep] for c, v in vals.items()}
         dates = dates[keep]
-        if sym_arr is not None:
-            sym_arr = sym_arr.filter(pa.array(keep))
+        if sym_col is not None:
+            sym_codes = sym_codes[keep]
         table.lines = table.lines[keep]
         n = int(keep.sum())
         if n == 0:
@@ -795,11 +807,15 @@ def read_prices(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]
     if neg_vol.any():
         i = int(np.flatnonzero(neg_vol)[0])
         raise GaemiInputError(f"{table.where(i)}: volume = {vals['volume'][i]:g} must be >= 0")
-    if sym_arr is not None:
-        enc = sym_arr.dictionary_encode()
-        codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-        names = enc.dictionary.to_pylist()
-        _check_unique(table, dates, codes, "symbol/date", lambda i: f"{names[codes[i]]} {dates[i]}")
+    if sym_col is not None:
+        _check_unique(
+            table,
+            dates,
+            sym_codes,
+            "symbol/date",
+            lambda i: f"{sym_names[sym_codes[i]]} {dates[i]}",
+        )
+        sym_arr = pa.array(sym_names, pa.string()).take(pa.array(sym_codes))
     else:
         _check_unique(table, dates, None, "symbol/date", lambda i: f"{sym} {dates[i]}")
         note = _order_note(dates, name)
