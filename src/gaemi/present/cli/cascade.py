@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from gaemi.errors import GaemiInputError
+from gaemi.present.cascade_tables import bands_frame, display_events, event_table
 from gaemi.present.cli.common import OutputFormat, describe_move, emit, note, parse_move
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from gaemi.core.contagion import CascadeModel, CascadeResult
+    from gaemi.core.contagion import CascadeModel
 
 EPILOG = """
 Examples:
@@ -67,159 +66,6 @@ def parse_outcome(text: str) -> tuple[str, str, str, float]:
         return node, "level", op, float(val)
     except ValueError:
         raise GaemiInputError(f"reverse value = {val!r} is not a number") from None
-
-
-def _fmt_change(kind: str, unit: str, v: float) -> str:
-    if v != v:
-        return "—"
-    return f"{v:+.2%}" if kind == "relative" or unit == "frac" else f"{v:+.4g} {unit}"
-
-
-def _fmt_amount(v: float, unit: str) -> str:
-    if v != v:
-        return "—"
-    if unit == "usd":
-        from gaemi.present.cli.common import format_usd
-
-        return format_usd(v)
-    if unit == "frac":
-        return f"{v:+.2%}"
-    return f"{v:+,.4g} {unit}".strip()
-
-
-ENGINE_SOURCE = (
-    "close-liquidity engine (gaemi stress): participants and square-root impact of "
-    "src/gaemi/data/defaults/stress_default.yaml for this underlying, Korean AUM from the scenario"
-)
-
-
-def event_table(result: CascadeResult, engine_nodes: frozenset[str] = frozenset()) -> pd.DataFrame:
-    """The note-style event table: one row per (step, rule, node) that fired, first day
-    and total impact over the horizon."""
-    import pandas as pd
-
-    ev = result.events_frame()
-    m = result.model
-    if ev.empty:
-        return pd.DataFrame(
-            columns=["step", "day", "event", "action", "node", "amount", "impact", "total_impact"]
-        )
-    step_of = {e: st.id for st in m.steps for e in st.events}
-    ev["step"] = [s or step_of.get(e, "") for s, e in zip(ev["step"], ev["event"], strict=True)]
-    ev["weighted"] = ev["impact"] * ev["prob"]
-    g = ev.groupby(["step", "event", "target"], sort=False)
-    rows = []
-    for (step, event, target), grp in g:
-        first = grp.iloc[0]
-        rows.append(
-            {
-                "step": step,
-                "day": int(first["day"]),
-                "event": event,
-                "action": first["action"],
-                "node": target,
-                "amount": float(first["amount"]),
-                "amount_unit": first["amount_unit"],
-                "impact": float(first["impact"]),
-                "impact_unit": first["impact_unit"],
-                "total_impact": float(grp["weighted"].sum()),
-                "days_fired": len(grp),
-                "prob": float(grp["prob"].max()),
-            }
-        )
-    out = pd.DataFrame(rows)
-    out["parameters"] = [_params_text(m, e, engine_nodes) for e in out["event"]]
-    out["source"] = [
-        ENGINE_SOURCE
-        if e.partition(":")[2] in engine_nodes and e.startswith("feedback:")
-        else _source_text(m, e)
-        for e in out["event"]
-    ]
-    out["_s"] = pd.to_numeric(out["step"], errors="coerce").fillna(99)
-    return out.sort_values(["_s", "day"], kind="stable").drop(columns="_s").reset_index(drop=True)
-
-
-def _params_text(m: CascadeModel, event: str, engine_nodes: frozenset[str] = frozenset()) -> str:
-    """The central parameter values behind an event: ``beta=0.3586; lag=1``."""
-    kind, _, nid = event.partition(":")
-    if kind == "feedback" and nid in engine_nodes:
-        fb = m.node(nid).close_feedback
-        used = ("korean_aum_usd", "korean_multiplier")
-        return "; ".join(f"{k}={fb.params[k].value:g}" for k in used if fb and k in fb.params) + (
-            f"; stress_default.yaml[{nid}]"
-        )
-    if kind == "shock":
-        return "; ".join(f"move={s.move:g}@day{s.day}" for s in m.shocks if s.node == nid)
-    if kind == "feedback":
-        fb = m.node(nid).close_feedback
-        return "; ".join(f"{k}={p.value:g}" for k, p in fb.params.items()) if fb else ""
-    if kind in ("bound", "reversion"):
-        return ""
-    e = m.edge(event)
-    items = [f"{k}={p.value:g}" for k, p in e.params.items()]
-    items += [f"effect[{k}]={p.value:g}" for k, p in e.effects.items()]
-    return "; ".join([*items, f"lag={e.lag}"])
-
-
-def _source_text(m: CascadeModel, event: str) -> str:
-    kind, _, nid = event.partition(":")
-    if kind == "shock":
-        return "; ".join(s.source for s in m.shocks if s.node == nid)
-    if kind == "feedback":
-        fb = m.node(nid).close_feedback
-        return fb.source if fb else ""
-    if kind in ("bound", "reversion"):
-        return m.node(nid).source
-    e = m.edge(event)
-    srcs = [e.source_ref, *(p.source for p in e.params.values() if p.source != e.source_ref)]
-    return " | ".join(dict.fromkeys(x for x in srcs if x))
-
-
-def _display_events(df: pd.DataFrame) -> pd.DataFrame:
-    import pandas as pd
-
-    return pd.DataFrame(
-        {
-            "step": df["step"],
-            "day": df["day"],
-            "action": df["action"],
-            "node": df["node"],
-            "amount": [
-                _fmt_amount(a, u) for a, u in zip(df["amount"], df["amount_unit"], strict=True)
-            ],
-            "impact (first day)": [
-                _fmt_change("", u, v) for v, u in zip(df["impact"], df["impact_unit"], strict=True)
-            ],
-            "impact (all days)": [
-                _fmt_change("", u, v)
-                for v, u in zip(df["total_impact"], df["impact_unit"], strict=True)
-            ],
-            "event": df["event"],
-        }
-    )
-
-
-def bands_frame(result: CascadeResult) -> pd.DataFrame:
-    """Change from the baseline at the horizon (mean and Monte Carlo bands) and the
-    lowest / highest change on any day (means over the draws), per node."""
-    import numpy as np
-    import pandas as pd
-
-    rows = []
-    for n in result.model.nodes:
-        ch = result.change(n.id, "final")
-        rec: dict[str, Any] = {
-            "node": n.id,
-            "unit": "frac" if n.change == "relative" else n.unit,
-            "baseline": n.baseline,
-            "change_mean": float(ch.mean()),
-        }
-        for q in result.quantiles:
-            rec[f"change_q{round(q * 100):02d}"] = float(np.quantile(ch, q))
-        rec["lowest_change_mean"] = float(result.change(n.id, "min").mean())
-        rec["highest_change_mean"] = float(result.change(n.id, "max").mean())
-        rows.append(rec)
-    return pd.DataFrame(rows)
 
 
 def explain(model: CascadeModel, fmt: OutputFormat, fm: Any = None) -> None:
@@ -478,7 +324,7 @@ def cascade(
         )
         return
     # full table report
-    emit(_display_events(ev), fmt, title=f"Cascade event table — {model.name}")
+    emit(display_events(ev), fmt, title=f"Cascade event table — {model.name}")
     emit(
         verdicts_frame(verdicts)[["step", "title", "claim", "follows", "reason"]],
         fmt,

@@ -263,22 +263,13 @@ def stress_section(universe: Universe, scenario: Any) -> Section:
     )
 
 
-def _unit_text(value: float, unit: str) -> str:
-    """A cascade amount in its own unit: usd → $1.2B, frac → +1.2%, else the number."""
-    if unit == "usd":
-        return format_usd(value)
-    if unit == "frac":
-        return f"{value:+.2%}"
-    return f"{value:,.4g} {unit}"
-
-
 def cascade_section() -> Section:
     """The default contagion scenario (−5% NDX/SOX near the close): event table and the
     verdict on each step of the research note's chain."""
     from gaemi.core.contagion import find_fuse, simulate, step_verdicts
     from gaemi.core.contagion.analysis import verdicts_frame
     from gaemi.data.cascade import engine_feedback_models, load_cascade
-    from gaemi.present.cli.cascade import event_table
+    from gaemi.present.cascade_tables import event_table, fmt_amount
 
     model = load_cascade()
     fm = engine_feedback_models(model)
@@ -301,7 +292,7 @@ def cascade_section() -> Section:
         4,
         "amount_text",
         [
-            _unit_text(float(v), str(u))
+            fmt_amount(float(v), str(u))
             for v, u in zip(ev["amount"], ev["amount_unit"], strict=True)
         ],
     )
@@ -309,7 +300,7 @@ def cascade_section() -> Section:
         5,
         "impact_text",
         [
-            _unit_text(float(v), str(u))
+            fmt_amount(float(v), str(u))
             for v, u in zip(ev["impact"], ev["impact_unit"], strict=True)
         ],
     )

@@ -109,7 +109,7 @@ class CascadeResponse(BaseModel):
 def _run(shocks: dict[str, float] | float | None, q: _CascadeCommon) -> CascadeResponse:
     from gaemi.core.contagion import CascadeModel, Shock, simulate, step_verdicts
     from gaemi.core.contagion.analysis import verdicts_frame
-    from gaemi.present.cli.cascade import bands_frame, event_table
+    from gaemi.present.cascade_tables import bands_frame, event_table
     from gaemi.present.cli.common import records
 
     model = default_cascade()
