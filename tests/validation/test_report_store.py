@@ -48,3 +48,41 @@ def test_report_for_a_past_day_from_the_store(
 def test_report_db_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "--db", str(tmp_path / "none.duckdb"), "--no-html"]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_monitor_reads_the_store(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "g.duckdb"
+    assert (
+        main(
+            [
+                "data",
+                "import",
+                str(shared_data / "us-adjclose-1993-2026/QQQ.csv"),
+                "--kind",
+                "prices",
+                "--db",
+                str(db),
+            ]
+        )
+        == 0
+    )
+    state = tmp_path / "s.json"
+    main(
+        [
+            "monitor",
+            "--once",
+            "--db",
+            str(db),
+            "--state-file",
+            str(state),
+            "--alerts",
+            str(tmp_path / "a.jsonl"),
+        ]
+    )
+    capsys.readouterr()
+    ndx = json.loads(state.read_text())["indicators"]["ndx_move"]
+    # the store's latest QQQ close (shared/data ends 2026-08-03) drives the NDX indicator
+    assert ndx["as_of"] == "2026-08-03"
+    assert "store g.duckdb: QQQ" in ndx["source"]

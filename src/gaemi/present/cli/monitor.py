@@ -28,19 +28,22 @@ Examples:
   gaemi monitor --every 300 --alerts alerts.jsonl --webhook http://127.0.0.1:9000/hook
 
   gaemi monitor --once --move NDX=-5.2%
+
+  gaemi monitor --every 600 --db gaemi.duckdb    # after `gaemi data update` in cron
 """
 
 
-def evaluate(moves: dict[str, float], day: dt.date) -> dict[str, Any]:
-    """Indicators and status as a JSON-ready dict."""
-    from gaemi.data.market import load_default_market
-    from gaemi.data.universe import load_default_universe
+def evaluate(moves: dict[str, float], day: dt.date, db: Path | None = None) -> dict[str, Any]:
+    """Indicators and status as a JSON-ready dict (from the store when ``db`` is given)."""
     from gaemi.monitor.indicators import compute_indicators, load_default_rules
+    from gaemi.monitor.replay import universe_known_on
     from gaemi.monitor.status import composite_status
+    from gaemi.present.cli.report import load_inputs
 
     rules = load_default_rules()
+    universe, market = load_inputs(day, db, None)
     inds = compute_indicators(
-        load_default_market(), load_default_universe(), rules, {"moves": moves}
+        market, universe_known_on(universe, day), rules, {"moves": moves, "day": day}
     )
     st = composite_status(inds, rules)
     return {
@@ -132,6 +135,14 @@ def monitor(
         list[str] | None,
         typer.Option("--move", help="Today's move so far, NDX=-3.1% or SOX=-4%; repeatable."),
     ] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            help="Recompute from this DuckDB store, re-read every run (imports and "
+            "`gaemi data update` between runs are picked up).",
+        ),
+    ] = None,
 ) -> None:
     """Recompute indicators and the composite status; print and record changes of state."""
     from gaemi.present.cli.report import parse_moves
@@ -152,7 +163,7 @@ def monitor(
                 prev = json.loads(state_file.read_text(encoding="utf-8"))
             except json.JSONDecodeError:
                 note(f"warning: state file {state_file} is not JSON; starting afresh")
-        cur = evaluate(moves, dt.date.today())
+        cur = evaluate(moves, dt.date.today(), db)
         found = changes(prev, cur)
         with alerts.open("a", encoding="utf-8") as fh:
             for rec in found:

@@ -6,12 +6,16 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gaemi.errors import GaemiInputError
 from gaemi.present.cli.common import OutputFormat, describe_move, note, parse_move
+
+if TYPE_CHECKING:
+    from gaemi.core.universe import Universe
+    from gaemi.data.market import MarketSnapshot
 
 EPILOG = """
 Examples:
@@ -39,6 +43,48 @@ def parse_moves(items: list[str] | None) -> dict[str, float]:
         out[name] = parse_move(text, f"move of {name}")
         note(describe_move(text, out[name]) + f" for {name}")
     return out
+
+
+def parse_day(date: str | None) -> dt.date:
+    """``YYYY-MM-DD`` (default today) as a date; anything else is a one-line error."""
+    try:
+        return dt.date.fromisoformat(date) if date else dt.date.today()
+    except ValueError:
+        raise GaemiInputError(f"date = {date!r} is not a YYYY-MM-DD date") from None
+
+
+def load_inputs(
+    day: dt.date, db: Path | None, universe: Path | None
+) -> tuple[Universe, MarketSnapshot]:
+    """The universe and market snapshot for ``day``: the embedded defaults, or a store.
+
+    With ``db`` the market is derived from the store's prices up to ``day`` (plus the
+    dated facts up to ``day``) and the universe is the store's latest fund snapshot on or
+    before ``day``; what the store lacks is said on stderr, never filled in silently.
+    """
+    from gaemi.data.market import history_from_store, load_default_market, load_facts_market
+    from gaemi.data.store import open_store
+    from gaemi.data.universe import load_default_universe, load_universe
+
+    market = load_default_market()
+    store_universe = None
+    if db is not None:
+        if not db.is_file():
+            raise GaemiInputError(f"db = {str(db)!r} does not exist")
+        with open_store(db, read_only=True) as store:
+            hist, missing = history_from_store(store)
+            for m in missing:
+                note(f"note: {m}; its indicators are not available")
+            market = hist.snapshot_on(day, base=load_facts_market())
+            try:
+                store_universe = store.universe(day.isoformat())
+            except GaemiInputError as exc:
+                note(f"note: {exc}; using the embedded fund universe (AUM as of 2026-06-01)")
+    if universe is not None:
+        return load_universe(universe), market
+    if store_universe is not None:
+        return store_universe, market
+    return load_default_universe(), market
 
 
 def report(
@@ -87,8 +133,6 @@ def report(
     with the Korean share, and every engine's section, each number with its as-of date and
     source. Runs offline on the embedded default snapshot.
     """
-    from gaemi.data.market import load_default_market
-    from gaemi.data.universe import load_default_universe, load_universe
     from gaemi.monitor.indicators import load_default_rules
     from gaemi.present.cli.common import parse_money
     from gaemi.present.report.model import build_report
@@ -96,33 +140,8 @@ def report(
 
     if fmt == OutputFormat.csv:
         raise GaemiInputError("format = 'csv' is not available for the report (table or json)")
-    try:
-        day = dt.date.fromisoformat(date) if date else dt.date.today()
-    except ValueError:
-        raise GaemiInputError(f"date = {date!r} is not a YYYY-MM-DD date") from None
-    market = load_default_market()
-    store_universe = None
-    if db is not None:
-        from gaemi.data.market import history_from_store, load_facts_market
-        from gaemi.data.store import open_store
-
-        if not db.is_file():
-            raise GaemiInputError(f"db = {str(db)!r} does not exist")
-        with open_store(db, read_only=True) as store:
-            hist, missing = history_from_store(store)
-            for m in missing:
-                note(f"note: {m}; its indicators are not available")
-            market = hist.snapshot_on(day, base=load_facts_market())
-            try:
-                store_universe = store.universe(day.isoformat())
-            except GaemiInputError as exc:
-                note(f"note: {exc}; using the embedded fund universe (AUM as of 2026-06-01)")
-    if universe is not None:
-        u = load_universe(universe)
-    elif store_universe is not None:
-        u = store_universe
-    else:
-        u = load_default_universe()
+    day = parse_day(date)
+    u, market = load_inputs(day, db, universe)
     if korean_aum is not None:
         u = u.with_korean_aum(parse_money(korean_aum, "korean-aum"))
     rep = build_report(u, market, load_default_rules(), report_date=day, moves=parse_moves(move))
