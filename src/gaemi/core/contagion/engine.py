@@ -343,6 +343,34 @@ class _Run:
         if t + e.lag < self.H:
             impulse[(t + e.lag) % self.B, self.idx[target]] += contrib
 
+    def _fire(
+        self,
+        t: int,
+        e: Edge,
+        target: str,
+        contrib: FloatArray,
+        impulse: FloatArray,
+        action: str,
+        fire: BoolArray,
+        amount: FloatArray | None,
+        amount_unit: str,
+    ) -> None:
+        """Apply an edge's contribution after its lag and log it (where it fired)."""
+        self._push(t, e, target, contrib, impulse)
+        self._note(
+            t + e.lag,
+            e.id,
+            e.kind,
+            e.step,
+            e.source,
+            target,
+            action,
+            fire,
+            amount,
+            amount_unit,
+            contrib,
+        )
+
     def _edge(
         self,
         t: int,
@@ -363,21 +391,18 @@ class _Run:
             else:
                 cap = self.p(e.id, "cap")
                 contrib = cap * np.tanh(beta * c / cap)
-            self._push(t, e, tgt, contrib, impulse)
-            self._note(
-                t + e.lag,
-                e.id,
-                e.kind,
-                e.step,
-                e.source,
+            self._fire(
+                t,
+                e,
                 tgt,
+                contrib,
+                impulse,
                 e.action or f"{e.source} → {tgt}",
                 np.abs(contrib) > self.tol,
                 c,
                 "frac"
                 if self.m.node(e.source).change == "relative"
                 else self.m.node(e.source).unit,
-                contrib,
             )
             return
         if e.kind == "threshold":
@@ -389,19 +414,16 @@ class _Run:
             _track(st, "seen_min", lvl, np.minimum)
             _track(st, "seen_max", lvl, np.maximum)
             contrib = np.where(fire, self.p(e.id, "impact"), 0.0)
-            self._push(t, e, tgt, contrib, impulse)
-            self._note(
-                t + e.lag,
-                e.id,
-                e.kind,
-                e.step,
-                e.source,
+            self._fire(
+                t,
+                e,
                 tgt,
+                contrib,
+                impulse,
                 e.action,
                 fire,
                 lvl,
                 self.m.node(e.source).unit,
-                contrib,
             )
             return
         if e.kind == "policy":
@@ -420,19 +442,16 @@ class _Run:
             _track(st, "speed_max", speed, np.maximum)
             _track(st, "speed_min", speed, np.minimum)
             contrib = np.where(fire, self.p(e.id, "step"), 0.0)
-            self._push(t, e, tgt, contrib, impulse)
-            self._note(
-                t + e.lag,
-                e.id,
-                e.kind,
-                e.step,
-                e.source,
+            self._fire(
+                t,
+                e,
                 tgt,
+                contrib,
+                impulse,
                 e.action,
                 fire,
                 lvl,
                 src.unit,
-                contrib,
             )
             return
         if e.kind == "rebalance":
@@ -450,19 +469,16 @@ class _Run:
             w[:] = np.where(fire, target, w_new)
             for tg in e.targets:
                 contrib = self.p(f"effect:{e.id}", tg) * trade
-                self._push(t, e, tg, contrib, impulse)
-                self._note(
-                    t + e.lag,
-                    e.id,
-                    e.kind,
-                    e.step,
-                    e.source,
+                self._fire(
+                    t,
+                    e,
                     tg,
+                    contrib,
+                    impulse,
                     e.action,
                     fire,
                     trade,
                     e.amount_unit,
-                    contrib,
                 )
             return
         # margin_call
@@ -481,19 +497,16 @@ class _Run:
         flow = -sale  # + = buying, a forced sale is negative
         for tg in e.targets:
             contrib = self.p(f"effect:{e.id}", tg) * flow
-            self._push(t, e, tg, contrib, impulse)
-            self._note(
-                t + e.lag,
-                e.id,
-                e.kind,
-                e.step,
-                e.source,
+            self._fire(
+                t,
+                e,
                 tg,
+                contrib,
+                impulse,
                 e.action,
                 fire,
                 flow,
                 e.amount_unit,
-                contrib,
             )
 
     def _diagnose(self) -> None:
