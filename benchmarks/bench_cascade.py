@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._common import best_of
+from benchmarks._common import best_of, peak_memory
 from gaemi.core.contagion import CascadeModel, Edge, Node, Param, simulate
 from gaemi.data.cascade import engine_feedback_models, load_cascade
 
@@ -135,6 +135,7 @@ def run(config: str) -> dict[str, Any]:
     eng_s = best_of(mc(m, fm), repeat=3, warmup=1)
     quiet_s = best_of(mc(quiet, engine_feedback_models(quiet)), repeat=3, warmup=1)
     lin_s = best_of(mc(m, None), repeat=3, warmup=1)
+    memory = peak_memory(mc(m, fm))
     res = simulate(m, draws, rng=SEED, feedback_models=fm, keep_paths=False)
     i = m.index("KOSPI")
     return {
@@ -150,6 +151,7 @@ def run(config: str) -> dict[str, Any]:
         "target_s": 2.0,
         "meets_target": bool(eng_s < 2.0) if draws == 10_000 else None,
         "load_average_1min": [load_before, os.getloadavg()[0]],
+        **memory,
         "check_mean_vs_deterministic_max_rel": err,
         "kospi_final_change_q05_q50_q95": [
             float(np.quantile(res.final_level[i] / m.nodes[i].baseline - 1, q))

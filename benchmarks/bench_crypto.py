@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._common import best_of
+from benchmarks._common import best_of, load_average, peak_memory
 from gaemi.core.crypto import Ladder, cascade, cascade_reference
 from gaemi.data.crypto import load_crypto_config
 
@@ -63,7 +63,9 @@ def run(config: str) -> dict[str, Any]:
     def timed() -> None:
         cascade(pop, market, shocks, record_rounds=False)  # ladder build included
 
+    load_before = load_average()
     seconds = best_of(timed, repeat=3, warmup=1)
+    memory = peak_memory(timed)
     return {
         "n_positions": len(pop),
         "n_scenarios": n_scenarios,
@@ -75,4 +77,6 @@ def run(config: str) -> dict[str, Any]:
         "mean_rounds": float(res.rounds.mean()),
         "scenarios_per_second": n_scenarios / seconds,
         **check,
+        **memory,
+        "load_average_1min": [load_before, load_average()],
     }

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import resource
 import time
-import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
-from benchmarks._common import best_of
+from benchmarks._common import best_of, load_average, peak_memory
 from gaemi.core.chunks import SEED_BLOCK, default_workers
 from gaemi.core.decay import closed_form_quantiles, simulate_fund
 from gaemi.core.nav import FundTerms
@@ -68,11 +67,10 @@ def run(config: str) -> dict[str, Any]:
     def go() -> None:
         simulate_fund(TERMS, MODEL, DAYS, n, 7, rate_annual=RATE)
 
+    load_before = load_average()
     out["seconds"] = best_of(go, repeat=3, warmup=1)
-    tracemalloc.start()
-    go()
-    out["peak_traced_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
+    out["load_average_1min"] = [load_before, load_average()]
+    out.update(peak_memory(go))  # peak_traced_mib, peak_rss_delta_mib
     out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out["paths_per_second"] = n / out["seconds"]
     w = default_workers()

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._common import best_of
+from benchmarks._common import best_of, load_average, peak_memory
 from gaemi.core.feedback import StressModel, solve, solve_reference
 from gaemi.core.impact import SquareRootImpact
 from gaemi.core.participants import (
@@ -98,7 +98,9 @@ def run(config: str) -> dict[str, Any]:
     if err > 1e-9 or not np.array_equal(fast.runaway[sample], ref_run):
         raise AssertionError(f"vectorised and reference solvers disagree: max |diff| = {err:g}")
 
+    load_before = load_average()
     vec_s = best_of(lambda: solve(model, r0), repeat=3, warmup=1)
+    memory = peak_memory(lambda: solve(model, r0))
 
     singles = [model.take(int(i)) for i in sample]
     t0 = time.perf_counter()
@@ -126,4 +128,6 @@ def run(config: str) -> dict[str, Any]:
         "mean_amplification": float(np.nanmean(fast.amplification)),
         "target_under_2s": bool(vec_s < 2.0) if n >= 1_000_000 else None,
         "target_100x": bool(brent_s / per_scenario >= 100),
+        **memory,
+        "load_average_1min": [load_before, load_average()],
     }

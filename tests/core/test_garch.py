@@ -42,9 +42,9 @@ def test_numba_kernel_equals_the_plain_loop() -> None:
     z = innovations()
     y_ref, v_ref = gjr_reference(z, NDX_LIKE, 2e-4)
     n = z.shape[1]
-    y, total, sumsq, var = np.empty(z.shape), np.empty(n), np.empty(n), np.empty(n)
+    y, total, sumsq, var = np.empty(z.shape), np.zeros(n), np.zeros(n), np.full(n, 2e-4)
     p = NDX_LIKE
-    kernel(z, p.omega, p.alpha, p.gamma, p.beta, p.mu, 2e-4, True, y, total, sumsq, var)
+    kernel(z, p.omega, p.alpha, p.gamma, p.beta, p.mu, True, y, total, sumsq, var)
     np.testing.assert_allclose(y, y_ref, rtol=1e-13, atol=0)
     np.testing.assert_allclose(var, v_ref, rtol=1e-13, atol=0)
     np.testing.assert_allclose(total, y_ref.sum(axis=0), rtol=1e-12)
