@@ -134,6 +134,13 @@ def test_process_workers_give_the_same_numbers() -> None:
     pd.testing.assert_frame_equal(run_dask(spec, workers=2), run_serial(spec))
 
 
+def test_table_shows_the_first_rows_of_a_big_grid(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = run(capsys, "--impact-y", "0.5,1", "--shocks=-8%:-0.1%:0.1%", "--serial")
+    assert rc == 0
+    assert "impact_y[2] x shock_frac[80] = 160 points in 1 chunk on this process" in err
+    assert "first 60 of 160 rows" in out
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".json"])
 def test_other_file_formats(
     tmp_path: Path, suffix: str, capsys: pytest.CaptureFixture[str]

@@ -272,9 +272,10 @@ def sweep(
         else (f"Dask scheduler {scheduler}" if scheduler else f"local Dask, {n_workers} workers")
     )
     shape = " x ".join(f"{a.name}[{len(a)}]" for a in spec.axes)
+    n_chunks = len(spec.chunks())
     note(
         f"sweep {engine.value}: {shape} = {spec.n_points:,} points in "
-        f"{len(spec.chunks())} chunks on {where}, seed {seed}"
+        f"{n_chunks} chunk{'s' if n_chunks != 1 else ''} on {where}, seed {seed}"
     )
     with progress_bar(spec.n_points, "grid points", True) as cb:
         if serial:
