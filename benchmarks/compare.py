@@ -1,6 +1,7 @@
 """Compare two benchmark JSON files as ratios: ``python -m benchmarks.compare OLD NEW``.
 
-Every numeric key ending in ``_s`` (seconds) is printed as NEW/OLD; below 1 is faster.
+Every numeric key ending in ``_s`` (seconds) or ``_mib`` (peak memory) is printed as
+NEW/OLD; below 1 is faster or leaner.
 Only compare files measured on the same machine.
 """
 
@@ -17,7 +18,7 @@ def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, float]:
         key = f"{prefix}{k}"
         if isinstance(v, dict):
             out.update(flatten(v, key + "."))
-        elif isinstance(v, int | float) and key.endswith("_s"):
+        elif isinstance(v, int | float) and key.endswith(("_s", "_mib")):
             out[key] = float(v)
     return out
 
