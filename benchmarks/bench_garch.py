@@ -232,7 +232,7 @@ def run(config: str) -> dict[str, Any]:
     out["rng_t_innovations_all_threads_s"] = best_of(lambda: _t_only(n, w), repeat=2)
     out["rng_normal64_1thread_s"] = best_of(lambda: _normals64_1thread(n), repeat=1)
     bw = _bandwidth_gb_s()
-    out["memory_write_gb_per_s"] = bw
+    out["memory_write_gb_per_second"] = bw
     out["memory_pass_float32_per_step_s"] = n * DAYS * 4 / bw / 1e9
     out["load_average_1min"] = [load_before, load_average()]
 
@@ -247,7 +247,7 @@ def run(config: str) -> dict[str, Any]:
     }
     rate = {k: v / out[f"{k}_s"] for k, v in steps.items()}
     for k, v in rate.items():
-        out[f"{k}_path_steps_per_s"] = v
+        out[f"{k}_path_steps_per_second"] = v
     out["speedup_vs_arch"] = rate["gaemi"] / rate["arch"]
     out["speedup_1thread_vs_arch"] = rate["gaemi_1thread"] / rate["arch"]
     out["speedup_numpy_kernel_vs_arch"] = rate["gaemi_numpy_kernel"] / rate["arch"]
