@@ -12,6 +12,8 @@ import json
 import math
 import re
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -176,3 +178,30 @@ def emit(df: pd.DataFrame, fmt: OutputFormat, *, title: str = "", caption: str =
     for rec in df.itertuples(index=False):
         table.add_row(*(_cell(str(c), v) for c, v in zip(df.columns, rec, strict=True)))
     Console(width=max(100, min(200, 24 * len(df.columns)))).print(table)
+
+
+@contextmanager
+def progress_bar(
+    total: int, label: str, enabled: bool
+) -> Iterator[Callable[[int, int], None] | None]:
+    """A Rich progress bar on stderr, or None when the run is small."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+
+        def update(done: int, _total: int) -> None:
+            bar.update(task, completed=done)
+
+        yield update

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gaemi.errors import GaemiInputError
-from gaemi.present.cli.common import OutputFormat, emit, format_usd, note, parse_move
+from gaemi.present.cli.common import OutputFormat, emit, format_usd, note, parse_move, progress_bar
 
 if TYPE_CHECKING:
     from gaemi.core.nav import FundTerms
@@ -175,33 +173,6 @@ def build_model(
         drift,
         source=", ".join(Path(str(f)).stem for f in files.values()),
     )
-
-
-@contextmanager
-def progress_bar(
-    total: int, label: str, enabled: bool
-) -> Iterator[Callable[[int, int], None] | None]:
-    """A Rich progress bar on stderr, or None when the run is small."""
-    if not enabled:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=total)
-
-        def update(done: int, _total: int) -> None:
-            bar.update(task, completed=done)
-
-        yield update
 
 
 def decay(
@@ -372,4 +343,4 @@ def register(app: typer.Typer) -> None:
     app.command("decay", epilog=EPILOG)(decay)
 
 
-__all__ = ["build_model", "fund_terms", "horizon_days", "progress_bar", "register"]
+__all__ = ["build_model", "fund_terms", "horizon_days", "register"]

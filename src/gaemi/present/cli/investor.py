@@ -9,13 +9,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from gaemi.errors import GaemiInputError
-from gaemi.present.cli.common import OutputFormat, emit, note, parse_money, parse_move
+from gaemi.present.cli.common import (
+    OutputFormat,
+    emit,
+    note,
+    parse_money,
+    parse_move,
+    progress_bar,
+)
 from gaemi.present.cli.decay import (
     PROGRESS_MIN_PATHS,
     build_model,
     horizon_days,
     parse_positive_frac,
-    progress_bar,
 )
 
 if TYPE_CHECKING:

@@ -222,7 +222,7 @@ def sweep(
     import os
 
     from gaemi.core.sweep import SweepSpec
-    from gaemi.present.cli.decay import progress_bar
+    from gaemi.present.cli.common import progress_bar
     from gaemi.present.dist import check_spec, run_dask, run_serial
 
     opts = {
