@@ -592,3 +592,15 @@ def test_crypto_bad_input_422(client: Any) -> None:
     assert "'DOGE' is not in the market" in r.text
     r = client.get("/api/crypto", params={"shock_frac": -1.0})
     assert r.status_code == 422
+
+
+def test_cascade_takes_the_korean_aum_what_if(client: Any) -> None:
+    def ndx_rebalancing(**q: Any) -> dict[str, Any]:
+        r = client.get("/api/cascade", params={"shock_frac": -0.05, **q})
+        assert r.status_code == 200, r.text
+        return next(e for e in r.json()["events"] if e["node"] == "NDX" and e["step"] == "2")
+
+    base, big = ndx_rebalancing(), ndx_rebalancing(korean_aum_usd=45e9)
+    # more Korean 3x money → more forced selling at the close (DESIGN.md section 1)
+    assert big["amount"] < base["amount"] < 0
+    assert client.get("/api/cascade", params={"korean_aum_usd": -1}).status_code == 422

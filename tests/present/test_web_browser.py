@@ -221,9 +221,10 @@ def test_dashboard_sliders_update_ladder_and_chart(
     assert curve_after != curve_before
     assert "shock into the close ends at" in pg.text_content("#stress-summary")
 
-    # Cascade: the −10 % move reaches KOSPI; the chart shows what the API says.
+    # Cascade: the −10 % move reaches KOSPI; the chart shows what the API says for the
+    # same Korean AUM slider ($100B), which now drives the cascade too.
     pg.wait_for_selector("#cascade-section:not([hidden])")
-    casc = api(server, "/api/cascade", shock_frac=-0.10)
+    casc = api(server, "/api/cascade", shock_frac=-0.10, korean_aum_usd=100e9)
     kospi = next(b for b in casc["bands"] if b["node"] == "KOSPI")
     y = pg.evaluate("Array.from(document.getElementById('cascade-chart').data[0].y)")
     x = pg.evaluate("Array.from(document.getElementById('cascade-chart').data[0].x)")

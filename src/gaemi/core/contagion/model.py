@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
 import numpy as np
@@ -320,6 +320,49 @@ class CascadeModel:
             self.nodes,
             self.edges,
             tuple(shocks),
+            self.horizon_days,
+            self.steps,
+            self.description,
+        )
+
+    def with_korean_aum(self, total_usd: float) -> CascadeModel:
+        """The same graph with the close-feedback Korean AUM of the equity nodes scaled so
+        that the central values total ``total_usd`` (each node keeps its share; ranges are
+        scaled alike). The what-if of ``gaemi flows --korean-aum``.
+        """
+        if not math.isfinite(total_usd) or total_usd < 0:
+            raise GaemiInputError(f"korean_aum_usd = {total_usd!r} must be a number >= 0")
+        base = sum(
+            n.close_feedback.params["korean_aum_usd"].value
+            for n in self.nodes
+            if n.close_feedback is not None and "korean_aum_usd" in n.close_feedback.params
+        )
+        if base <= 0:
+            raise GaemiInputError(
+                "korean_aum_usd: the scenario's close-feedback nodes hold no Korean AUM to scale"
+            )
+        f = total_usd / base
+        nodes = []
+        for n in self.nodes:
+            fb = n.close_feedback
+            if fb is not None and "korean_aum_usd" in fb.params:
+                p = fb.params["korean_aum_usd"]
+                q = replace(
+                    p,
+                    value=p.value * f,
+                    lo=None if p.lo is None else p.lo * f,
+                    hi=None if p.hi is None else p.hi * f,
+                    source=f"{p.source} (scaled x{f:.3g}: Korean AUM what-if)",
+                )
+                n = replace(
+                    n, close_feedback=replace(fb, params={**fb.params, "korean_aum_usd": q})
+                )
+            nodes.append(n)
+        return CascadeModel(
+            self.name,
+            tuple(nodes),
+            self.edges,
+            self.shocks,
             self.horizon_days,
             self.steps,
             self.description,

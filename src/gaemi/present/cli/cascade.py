@@ -22,6 +22,8 @@ Examples:
 
   gaemi cascade --shock NDX=-8% --shock SOX=-10% --draws 10000 --seed 7
 
+  gaemi cascade --korean-aum 45e9              # the research note's $45B of Korean 3x AUM
+
   gaemi cascade --explain                      # the graph, every edge and its source
 
   gaemi cascade --view steps --format json     # does each step of the note follow?
@@ -158,6 +160,14 @@ def cascade(
     ] = 1,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same numbers).")] = 0,
     horizon: Annotated[int | None, typer.Option("--horizon", help="Days to simulate.")] = None,
+    korean_aum: Annotated[
+        str | None,
+        typer.Option(
+            "--korean-aum",
+            help="What-if: Korean 3x AUM on the close-feedback nodes totals this (USD, e.g. "
+            "45e9), spread like the scenario's own Korean AUM.",
+        ),
+    ] = None,
     view: Annotated[
         str | None,
         typer.Option(
@@ -211,6 +221,10 @@ def cascade(
     if feedback not in ("engine", "linear"):
         raise GaemiInputError(f"feedback = {feedback!r} must be engine or linear")
     model = load_cascade(scenario)
+    if korean_aum is not None:
+        from gaemi.present.cli.common import parse_money
+
+        model = model.with_korean_aum(parse_money(korean_aum, "korean-aum"))
     if horizon is not None:
         if horizon < 1 or horizon > 2000:
             raise GaemiInputError(f"horizon = {horizon} must be between 1 and 2000 days")

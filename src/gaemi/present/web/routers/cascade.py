@@ -25,6 +25,7 @@ from gaemi.present.web.models import (
     MoveFracJson,
     Name,
     StrictModel,
+    UsdAssets,
     json_response,
 )
 
@@ -55,6 +56,11 @@ class _CascadeCommon(StrictModel):
     )
     feedback: Literal["engine", "linear"] = Field(
         "engine", description="Close feedback on NDX/SOX: the stress engine or r0/(1-λK)."
+    )
+    korean_aum_usd: UsdAssets | None = Field(
+        None,
+        description="What-if: Korean 3x AUM on the close-feedback nodes totals this, USD "
+        "(spread like the scenario's own Korean AUM).",
     )
 
 
@@ -113,6 +119,8 @@ def _run(shocks: dict[str, float] | float | None, q: _CascadeCommon) -> CascadeR
     from gaemi.present.cli.common import records
 
     model = default_cascade()
+    if q.korean_aum_usd is not None:
+        model = model.with_korean_aum(q.korean_aum_usd)
     if q.horizon_days is not None:
         model = model.with_horizon(q.horizon_days)
     if shocks is not None:

@@ -189,7 +189,7 @@
     jobs.push(hasEngine("stress") ? fetchStress(controller.signal) : Promise.resolve(null));
     jobs.push(
       hasEngine("cascade")
-        ? fetchJson(`/api/cascade?${query({ shock_frac: moveFrac() })}`, {
+        ? fetchJson(`/api/cascade?${query({ ...common, shock_frac: moveFrac() })}`, {
             signal: controller.signal,
           })
         : Promise.resolve(null),
