@@ -339,7 +339,7 @@ def cascade_section() -> Section:
 CRYPTO_SHOCKS: tuple[float, ...] = (-0.02, -0.04, -0.06, -0.08, -0.10)
 
 
-def crypto_section() -> Section:
+def crypto_section(market: MarketSnapshot) -> Section:
     """Liquidation cascades after BTC shocks on the calibrated population; Korea's loss."""
     import numpy as np
 
@@ -350,7 +350,10 @@ def crypto_section() -> Section:
     pop, _ = cfg.population()
     shocks = np.asarray(CRYPTO_SHOCKS)
     res = cascade(pop, cfg.market(), {"BTC": shocks})
-    ks = cfg.korean_slice()
+    # the report converts at the snapshot's latest USD/KRW (the same rate as every other
+    # KRW figure of the report); the crypto config's own rate is the calibration day's
+    fx = market.latest("usdkrw_level") if market.has("usdkrw_level") else None
+    ks = cfg.korean_slice(usdkrw=fx.value if fx is not None else None)
     loss = korean_slice_loss(ks, res.final_move_frac)
     names = list(res.asset_names)
     final = res.final_move_frac
@@ -385,7 +388,11 @@ def crypto_section() -> Section:
                 "(≈$19B liquidated, ≈87% longs; FACTS.md f) — docs/crypto.md"
             ),
             f"Korean holdings: {kp['holdings_krw'].source.strip()}",
-            f"USD/KRW {ks.usdkrw:,.2f}: {kp['usdkrw'].source}",
+            (
+                f"USD/KRW {ks.usdkrw:,.2f} on {fx.as_of}: {fx.source}"
+                if fx is not None
+                else f"USD/KRW {ks.usdkrw:,.2f}: {kp['usdkrw'].source}"
+            ),
         ),
     )
 
@@ -499,7 +506,7 @@ def build_report(
         stress_section(universe, scenario),
         cascade_section(),
         decay_section(universe, market),
-        crypto_section(),
+        crypto_section(market),
     ]
     fx = market.latest("usdkrw_level") if market.has("usdkrw_level") else None
     notes = []
