@@ -150,7 +150,9 @@ def _make(
     detail: str,
     obs: Observation | None,
     source: str | None = None,
+    as_of: dt.date | None = None,
 ) -> Indicator:
+    """An indicator at ``value``; its date and source default to the observation's."""
     return Indicator(
         spec.id,
         spec.name,
@@ -160,9 +162,14 @@ def _make(
         detail,
         spec.thresholds,
         spec.rationale,
-        obs.as_of if obs else None,
+        as_of if as_of is not None else (obs.as_of if obs else None),
         source if source is not None else (obs.source if obs else ""),
     )
+
+
+def _worst(spec: IndicatorSpec, candidates: list[Indicator], why_none: str) -> Indicator:
+    """The candidate with the highest value (the first on ties), or not available."""
+    return max(candidates, key=lambda i: i.value) if candidates else _missing(spec, why_none)
 
 
 def _missing(spec: IndicatorSpec, why: str) -> Indicator:
@@ -235,25 +242,14 @@ def ind_korean_fund_share(
     share = float(u.korean_share[i])
     asof = dt.date.fromisoformat(u.korean_as_of[i]) if u.korean_as_of[i] else None
     detail = f"{u.ticker[i]} {share:.0%} Korean-held (AUM ${u.aum_usd[i] / 1e9:.1f}B)"
-    return Indicator(
-        spec.id,
-        spec.name,
-        share,
-        "frac",
-        spec.level(share),
-        detail,
-        spec.thresholds,
-        spec.rationale,
-        asof,
-        str(u.source_korean[i]),
-    )
+    return _make(spec, share, "frac", detail, None, str(u.source_korean[i]), asof)
 
 
 def ind_sideways_decay(
     spec: IndicatorSpec, m: MarketSnapshot, u: Universe, ctx: Context
 ) -> Indicator:
     band = float(spec.params.get("sideways_abs_return_60d", 0.10))
-    worst: Indicator | None = None
+    found: list[Indicator] = []
     for label in ("ndx", "sox"):
         vol_name, ret_name = f"{label}_vol_60d", f"{label}_return_60d"
         if not (m.has(vol_name) and m.has(ret_name)):
@@ -270,10 +266,8 @@ def ind_sideways_decay(
                 else "trending, not sideways"
             )
         )
-        ind = _make(spec, decay, "frac", detail, vol)
-        if worst is None or decay > worst.value:
-            worst = ind
-    return worst if worst is not None else _missing(spec, "no 60-day volatility in snapshot")
+        found.append(_make(spec, decay, "frac", detail, vol))
+    return _worst(spec, found, "no 60-day volatility in snapshot")
 
 
 def _latest_ind(
@@ -354,7 +348,7 @@ def ind_close_pressure(
 
     scenario = ctx.get("stress_scenario") or load_default_stress()
     k = concentrated_sensitivity(u)
-    best: Indicator | None = None
+    found: list[Indicator] = []
     for label, (move, src, obs) in _today_moves(m, ctx).items():
         if label not in k:
             continue
@@ -367,21 +361,9 @@ def ind_close_pressure(
             f"capacity ${cap / 1e9:.1f}B (ratio {ratio:.2f}); the close is full at a "
             f"±{full_at:.1%} move"
         )
-        ind = Indicator(
-            spec.id,
-            spec.name,
-            ratio,
-            "ratio",
-            spec.level(ratio),
-            detail,
-            spec.thresholds,
-            spec.rationale,
-            obs.as_of if obs else None,
-            f"{src}; capacity: stress_default.yaml ({scenario.source})",
-        )
-        if best is None or ratio > best.value:
-            best = ind
-    return best if best is not None else _missing(spec, "no NDX/SOX move or funds")
+        source = f"{src}; capacity: stress_default.yaml ({scenario.source})"
+        found.append(_make(spec, ratio, "ratio", detail, obs, source))
+    return _worst(spec, found, "no NDX/SOX move or funds")
 
 
 def ind_critical_proximity(
@@ -395,7 +377,7 @@ def ind_critical_proximity(
     from gaemi.data.stress import build_stress_model, load_default_stress
 
     scenario = ctx.get("stress_scenario") or load_default_stress()
-    best: Indicator | None = None
+    found: list[Indicator] = []
     for label, (move, src, obs) in _today_moves(m, ctx).items():
         if move == 0 or label not in set(u.underlying_id.tolist()):
             continue
@@ -417,21 +399,9 @@ def ind_critical_proximity(
                 f"(the close jumps from {float(crit.move_before_frac[0]):+.1%} to "
                 f"{float(crit.move_after_frac[0]):+.1%})"
             )
-        ind = Indicator(
-            spec.id,
-            spec.name,
-            value,
-            "ratio",
-            spec.level(value),
-            detail,
-            spec.thresholds,
-            spec.rationale,
-            obs.as_of if obs else None,
-            f"{src}; feedback engine on stress_default.yaml",
-        )
-        if best is None or value > best.value:
-            best = ind
-    return best if best is not None else _missing(spec, "no NDX/SOX move")
+        source = f"{src}; feedback engine on stress_default.yaml"
+        found.append(_make(spec, value, "ratio", detail, obs, source))
+    return _worst(spec, found, "no NDX/SOX move")
 
 
 INDICATORS: dict[str, Callable[..., Indicator]] = {
