@@ -347,23 +347,9 @@ def _build(data: Any, src: str, calibration: Mapping[str, Any]) -> CascadeModel:
 
 def read_yaml(path: Path) -> Any:
     """``yaml.safe_load`` of a file with one-line errors (tags that build objects refused)."""
-    import yaml
+    from gaemi.data.yamlio import read_yaml as read
 
-    if not path.is_file():
-        raise GaemiInputError(f"scenario file {str(path)!r} does not exist")
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.constructor.ConstructorError as exc:
-        mark = exc.problem_mark
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        tag = str(exc.problem).split("tag")[-1].strip(" '") if exc.problem else "?"
-        raise GaemiInputError(
-            f"{path.name}{where}: YAML tag {tag!r} is not allowed (plain data only; safe loader)"
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise GaemiInputError(f"{path.name}{where}: not valid YAML") from None
+    return read(path)
 
 
 def load_calibration(path: Path) -> dict[str, Any]:

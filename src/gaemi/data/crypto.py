@@ -419,18 +419,10 @@ def default_config_path() -> Path:
 
 def load_crypto_config(path: str | Path | None = None) -> CryptoConfig:
     """Read and validate a crypto config YAML (the embedded default when ``path`` is None)."""
-    import yaml
+    from gaemi.data.yamlio import read_yaml
 
     p = default_config_path() if path is None else Path(path)
-    if not p.is_file():
-        raise GaemiInputError(f"crypto config {str(p)!r} does not exist")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise GaemiInputError(f"{p.name}{where}: not valid YAML") from None
-    return crypto_config_from_dict(data, p.name)
+    return crypto_config_from_dict(read_yaml(p, "crypto config"), p.name)
 
 
 # ------------------------------------------------------------------ population files

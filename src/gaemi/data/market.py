@@ -14,7 +14,6 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 from gaemi.errors import GaemiInputError
@@ -117,11 +116,10 @@ def snapshot_from_documents(docs: Iterable[tuple[str, Any]], label: str) -> Mark
 
 def load_default_market() -> MarketSnapshot:
     """The embedded snapshot: derived history plus hand-curated, sourced facts."""
-    import yaml
+    from gaemi.data.yamlio import default_path, read_yaml
 
-    pkg = resources.files("gaemi.data.defaults")
     docs = [
-        (name, yaml.safe_load(pkg.joinpath(name).read_text(encoding="utf-8")))
+        (name, read_yaml(default_path(name), "market file"))
         for name in ("market_derived.yaml", "market_facts.yaml")
     ]
     return snapshot_from_documents(docs, label="embedded default snapshot")
@@ -235,10 +233,9 @@ def derive_history(close: Mapping[str, Any], sources: Mapping[str, str]) -> Deri
 
 def load_facts_market() -> MarketSnapshot:
     """Only the hand-curated, sourced facts (``market_facts.yaml``)."""
-    import yaml
+    from gaemi.data.yamlio import default_path, read_yaml
 
-    pkg = resources.files("gaemi.data.defaults")
-    doc = yaml.safe_load(pkg.joinpath("market_facts.yaml").read_text(encoding="utf-8"))
+    doc = read_yaml(default_path("market_facts.yaml"), "market file")
     return snapshot_from_documents([("market_facts.yaml", doc)], label="facts")
 
 

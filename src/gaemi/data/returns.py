@@ -12,7 +12,6 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -296,25 +295,10 @@ def vol_defaults_from_dict(data: Any, src: str = VOL_PARAMS_RESOURCE) -> VolDefa
 
 def load_vol_defaults(path: str | Path | None = None) -> VolDefaults:
     """The embedded ``vol_params.yaml`` (or a file of the same schema)."""
-    import yaml
+    from gaemi.data.yamlio import default_path, read_yaml
 
-    if path is None:
-        text = (
-            resources.files("gaemi.data.defaults")
-            .joinpath(VOL_PARAMS_RESOURCE)
-            .read_text(encoding="utf-8")
-        )
-        src = VOL_PARAMS_RESOURCE
-    else:
-        p = Path(path)
-        if not p.is_file():
-            raise GaemiInputError(f"vol params file {str(p)!r} does not exist")
-        text, src = p.read_text(encoding="utf-8"), p.name
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise GaemiInputError(f"{src}: not valid YAML") from None
-    return vol_defaults_from_dict(data, src)
+    p = default_path(VOL_PARAMS_RESOURCE) if path is None else Path(path)
+    return vol_defaults_from_dict(read_yaml(p, "vol params file"), p.name)
 
 
 INVESTOR_RESOURCE = "investor.yaml"
@@ -342,24 +326,10 @@ class InvestorDefaults:
 
 def load_investor_defaults(path: str | Path | None = None) -> InvestorDefaults:
     """``defaults/investor.yaml`` (or a file of the same schema), validated."""
-    import yaml
+    from gaemi.data.yamlio import default_path, read_yaml
 
-    if path is None:
-        text = (
-            resources.files("gaemi.data.defaults")
-            .joinpath(INVESTOR_RESOURCE)
-            .read_text(encoding="utf-8")
-        )
-        src = INVESTOR_RESOURCE
-    else:
-        p = Path(path)
-        if not p.is_file():
-            raise GaemiInputError(f"investor defaults file {str(p)!r} does not exist")
-        text, src = p.read_text(encoding="utf-8"), p.name
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise GaemiInputError(f"{src}: not valid YAML") from None
+    p = default_path(INVESTOR_RESOURCE) if path is None else Path(path)
+    data, src = read_yaml(p, "investor defaults file"), p.name
     if not isinstance(data, Mapping):
         raise GaemiInputError(f"{src}: expected a mapping at the top level")
     known = {*_INVESTOR_KEYS, "cure_on_recovery", "source"}

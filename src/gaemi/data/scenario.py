@@ -93,15 +93,7 @@ def flow_scenario_from_dict(data: Any, src: str = "scenario") -> FlowScenario:
 
 def load_flow_scenario(path: str | Path) -> FlowScenario:
     """Read and validate a flow what-if YAML file."""
-    import yaml
+    from gaemi.data.yamlio import read_yaml
 
     p = Path(path)
-    if not p.is_file():
-        raise GaemiInputError(f"scenario file {str(p)!r} does not exist")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise GaemiInputError(f"{p.name}{where}: not valid YAML") from None
-    return flow_scenario_from_dict(data, p.name)
+    return flow_scenario_from_dict(read_yaml(p), p.name)

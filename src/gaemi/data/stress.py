@@ -366,16 +366,9 @@ def stress_scenario_from_dict(
 
 
 def _read_yaml(p: Path) -> Any:
-    import yaml
+    from gaemi.data.yamlio import read_yaml
 
-    if not p.is_file():
-        raise GaemiInputError(f"scenario file {str(p)!r} does not exist")
-    try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise GaemiInputError(f"{p.name}{where}: not valid YAML") from None
+    return read_yaml(p)
 
 
 def default_stress_path() -> Path:

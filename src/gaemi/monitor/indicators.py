@@ -14,7 +14,6 @@ import itertools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -132,14 +131,10 @@ def rules_from_dict(doc: Any, src: str = "monitor rules") -> MonitorRules:
 
 def load_default_rules() -> MonitorRules:
     """The embedded rules (``data/defaults/monitor_rules.yaml``)."""
-    import yaml
+    from gaemi.data.yamlio import default_path, read_yaml
 
-    text = (
-        resources.files("gaemi.data.defaults")
-        .joinpath("monitor_rules.yaml")
-        .read_text(encoding="utf-8")
-    )
-    return rules_from_dict(yaml.safe_load(text), "monitor_rules.yaml")
+    doc = read_yaml(default_path("monitor_rules.yaml"), "monitor rules file")
+    return rules_from_dict(doc, "monitor_rules.yaml")
 
 
 # --------------------------------------------------------------------------- helpers
