@@ -7,11 +7,14 @@ holds what every request reads but never changes: the fund universe and the limi
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gaemi.errors import GaemiInputError
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     import anyio
@@ -92,3 +95,11 @@ class WebState:
     limiter: anyio.CapacityLimiter
     engines: list[str] = field(default_factory=list)
     store_status: list[dict[str, Any]] | None = None
+
+    async def compute(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in a worker thread under this app's limiter and time bound."""
+        from gaemi.present.web.limits import run_bounded
+
+        return await run_bounded(
+            fn, *args, limiter=self.limiter, timeout_s=self.settings.compute_timeout_s
+        )

@@ -18,7 +18,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from gaemi.present.web.deps import State
-from gaemi.present.web.limits import run_bounded
 from gaemi.present.web.models import (
     ERROR_RESPONSES,
     MoveFrac,
@@ -178,16 +177,12 @@ def _post(req: CascadeRequest) -> CascadeResponse:
 @router.get("", response_model=CascadeResponse, summary="Cascade of the default scenario")
 async def cascade_get(q: Annotated[CascadeQuery, Query()], state: State) -> Response:
     """The six-step chain after the scenario's shocks (or ``shock_frac`` on each)."""
-    result = await run_bounded(
-        _get, q, limiter=state.limiter, timeout_s=state.settings.compute_timeout_s
-    )
+    result = await state.compute(_get, q)
     return json_response(result)
 
 
 @router.post("", response_model=CascadeResponse, summary="Cascade after given shocks")
 async def cascade_post(req: CascadeRequest, state: State) -> Response:
     """The chain after day-0 moves of the named nodes (NDX, SOX, USDKRW, BTC …)."""
-    result = await run_bounded(
-        _post, req, limiter=state.limiter, timeout_s=state.settings.compute_timeout_s
-    )
+    result = await state.compute(_post, req)
     return json_response(result)

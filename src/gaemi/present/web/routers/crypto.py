@@ -16,7 +16,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from gaemi.present.web.deps import State
-from gaemi.present.web.limits import run_bounded
 from gaemi.present.web.models import ERROR_RESPONSES, Name, StrictModel, json_response
 
 if TYPE_CHECKING:
@@ -114,16 +113,12 @@ def _post(req: CryptoRequest) -> CryptoResponse:
 @router.get("", response_model=CryptoResponse, summary="Liquidation cascade after one shock")
 async def crypto_get(q: Annotated[CryptoQuery, Query()], state: State) -> Response:
     """Liquidations by round and asset, and the Korean slice's loss in KRW."""
-    result = await run_bounded(
-        _get, q, limiter=state.limiter, timeout_s=state.settings.compute_timeout_s
-    )
+    result = await state.compute(_get, q)
     return json_response(result)
 
 
 @router.post("", response_model=CryptoResponse, summary="Liquidation cascade after shocks")
 async def crypto_post(req: CryptoRequest, state: State) -> Response:
     """The cascade after moves of several assets (BTC, ETH, SOL, ALT)."""
-    result = await run_bounded(
-        _post, req, limiter=state.limiter, timeout_s=state.settings.compute_timeout_s
-    )
+    result = await state.compute(_post, req)
     return json_response(result)

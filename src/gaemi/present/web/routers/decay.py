@@ -18,7 +18,6 @@ from pydantic import BaseModel, Field, model_validator
 
 from gaemi.errors import GaemiInputError
 from gaemi.present.web.deps import State
-from gaemi.present.web.limits import run_bounded
 from gaemi.present.web.models import ERROR_RESPONSES, Name, StrictModel, json_response
 
 if TYPE_CHECKING:
@@ -254,24 +253,12 @@ def _simulate(u: Universe, q: SimulateQuery) -> SimulateResponse:
 @router.get("/erosion", response_model=ErosionResponse, summary="Sideways-market erosion")
 async def decay_erosion(q: Annotated[ErosionQuery, Query()], state: State) -> Response:
     """Closed-form loss of a flat market for each (volatility, horizon) pair."""
-    result = await run_bounded(
-        _erosion,
-        state.universe,
-        q,
-        limiter=state.limiter,
-        timeout_s=state.settings.compute_timeout_s,
-    )
+    result = await state.compute(_erosion, state.universe, q)
     return json_response(result)
 
 
 @router.get("/simulate", response_model=SimulateResponse, summary="Monte Carlo of a fund's NAV")
 async def decay_simulate(q: Annotated[SimulateQuery, Query()], state: State) -> Response:
     """Percentiles of the fund's value after the horizon, next to the closed form; seeded."""
-    result = await run_bounded(
-        _simulate,
-        state.universe,
-        q,
-        limiter=state.limiter,
-        timeout_s=state.settings.compute_timeout_s,
-    )
+    result = await state.compute(_simulate, state.universe, q)
     return json_response(result)

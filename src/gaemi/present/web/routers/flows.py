@@ -15,7 +15,6 @@ from pydantic import BaseModel, Field, model_validator
 
 from gaemi.present.web.aggregate import grouped_records
 from gaemi.present.web.deps import State
-from gaemi.present.web.limits import run_bounded
 from gaemi.present.web.models import (
     ERROR_RESPONSES,
     MAX_MOVES,
@@ -249,13 +248,7 @@ def _projected(u: Universe, req: ProjectedRequest) -> dict[str, Any]:
 )
 async def flows_at_move(q: Annotated[FlowQuery, Query()], state: State) -> Response:
     """Required close trade when every underlying moves by ``move_frac``."""
-    result = await run_bounded(
-        _grid,
-        state.universe,
-        q,
-        limiter=state.limiter,
-        timeout_s=state.settings.compute_timeout_s,
-    )
+    result = await state.compute(_grid, state.universe, q)
     return json_data_response(result)
 
 
@@ -266,26 +259,14 @@ async def flows_at_move(q: Annotated[FlowQuery, Query()], state: State) -> Respo
 )
 async def flows_ladder(q: Annotated[LadderQuery, Query()], state: State) -> Response:
     """The flow for each move of an inclusive grid (default −10 % … +10 % by 1 %)."""
-    result = await run_bounded(
-        _grid,
-        state.universe,
-        q,
-        limiter=state.limiter,
-        timeout_s=state.settings.compute_timeout_s,
-    )
+    result = await state.compute(_grid, state.universe, q)
     return json_data_response(result)
 
 
 @router.post("", response_model=FlowResponse, summary="What-if flows")
 async def flows_what_if(req: FlowRequest, state: State) -> Response:
     """Own hypothetical funds or the universe with Korean holdings and creations set."""
-    result = await run_bounded(
-        _custom,
-        state.universe,
-        req,
-        limiter=state.limiter,
-        timeout_s=state.settings.compute_timeout_s,
-    )
+    result = await state.compute(_custom, state.universe, req)
     return json_data_response(result)
 
 
@@ -296,11 +277,5 @@ async def flows_what_if(req: FlowRequest, state: State) -> Response:
 )
 async def flows_projected(req: ProjectedRequest, state: State) -> Response:
     """Intraday: the close flow implied by each underlying's move so far today."""
-    result = await run_bounded(
-        _projected,
-        state.universe,
-        req,
-        limiter=state.limiter,
-        timeout_s=state.settings.compute_timeout_s,
-    )
+    result = await state.compute(_projected, state.universe, req)
     return json_data_response(result)

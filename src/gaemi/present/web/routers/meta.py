@@ -15,7 +15,6 @@ from pydantic import BaseModel, Field
 
 from gaemi.errors import GaemiInputError
 from gaemi.present.web.deps import State
-from gaemi.present.web.limits import run_bounded
 from gaemi.present.web.models import ERROR_RESPONSES, MAX_MOVES, Name, StrictModel, clean
 
 router = APIRouter(prefix="/api", tags=["meta"], responses=ERROR_RESPONSES)
@@ -232,6 +231,4 @@ def _clock() -> Clock:
 @router.get("/clock", response_model=Clock, summary="Next US close in ET and KST")
 async def clock(state: State) -> Clock:
     """The next NYSE close (16:00 ET, 13:00 on early-close days) and its Seoul time."""
-    return await run_bounded(
-        _clock, limiter=state.limiter, timeout_s=state.settings.compute_timeout_s
-    )
+    return await state.compute(_clock)

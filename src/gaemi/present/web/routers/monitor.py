@@ -15,7 +15,6 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from gaemi.present.web.deps import State
-from gaemi.present.web.limits import run_bounded
 from gaemi.present.web.models import ERROR_RESPONSES, MoveFracJson, Name, StrictModel, clean
 from gaemi.present.web.routers.meta import default_market
 
@@ -108,22 +107,10 @@ def _status(u: Universe, moves: dict[str, float]) -> StatusResponse:
 @router.get("/status", response_model=StatusResponse, summary="Composite risk status")
 async def status(state: State) -> StatusResponse:
     """The status on the embedded snapshot, its reason and every indicator."""
-    return await run_bounded(
-        _status,
-        state.universe,
-        {},
-        limiter=state.limiter,
-        timeout_s=state.settings.compute_timeout_s,
-    )
+    return await state.compute(_status, state.universe, {})
 
 
 @router.post("/status", response_model=StatusResponse, summary="Status at today's moves")
 async def status_at(req: StatusRequest, state: State) -> StatusResponse:
     """The status with today's moves so far (e.g. ``{"NDX": -0.031}``)."""
-    return await run_bounded(
-        _status,
-        state.universe,
-        dict(req.moves_frac_by_underlying),
-        limiter=state.limiter,
-        timeout_s=state.settings.compute_timeout_s,
-    )
+    return await state.compute(_status, state.universe, dict(req.moves_frac_by_underlying))

@@ -17,7 +17,6 @@ from pydantic import BaseModel, Field, model_validator
 
 from gaemi.errors import GaemiInputError
 from gaemi.present.web.deps import State
-from gaemi.present.web.limits import run_bounded
 from gaemi.present.web.models import (
     ERROR_RESPONSES,
     MAX_MOVES,
@@ -239,20 +238,12 @@ async def stress_underlyings(state: State) -> list[Liquidity]:
 @router.get("", response_model=StressResponse, summary="Feedback loop for one shock")
 async def stress_single(q: Annotated[StressQuery, Query()], state: State) -> Response:
     """Closing move reached from ``shock_frac``, each participant's flow, breaker level."""
-    result = await run_bounded(
-        _single,
-        state.universe,
-        q,
-        limiter=state.limiter,
-        timeout_s=state.settings.compute_timeout_s,
-    )
+    result = await state.compute(_single, state.universe, q)
     return json_response(result)
 
 
 @router.get("/curve", response_model=CurveResponse, summary="Feedback curve over shocks")
 async def stress_curve(q: Annotated[CurveQuery, Query()], state: State) -> Response:
     """Closing move against the shock (default −20 % … 0 by 0.5 %) and the critical shock."""
-    result = await run_bounded(
-        _curve, state.universe, q, limiter=state.limiter, timeout_s=state.settings.compute_timeout_s
-    )
+    result = await state.compute(_curve, state.universe, q)
     return json_response(result)
