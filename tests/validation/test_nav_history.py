@@ -115,6 +115,13 @@ def report(shared_data: Path) -> dict:
             "2020-2024": ("2020", "2024-12-31"),
         }.items()
     }
+    out["implied_cost_by_year"] = implied_cost_by_year(tq, 2011, 2024)
+    cost = out["implied_cost_by_year"]
+    out["implied_cost_mean"] = {
+        f"{a}-{b}": float(np.mean([cost[str(y)] for y in range(a, b + 1)]))
+        for a, b in ((2011, 2014), (2015, 2019), (2021, 2024))
+    }
+    out["covid_window_2020"] = covid_window(shared_data, tq, recipe)
     out["per_year_err_fitted"] = per_year(tq, 2015, 2024, fitted, "modelled")
     out["per_year_err_recipe"] = per_year(tq, 2015, 2024, recipe, "recipe")
     soxl = FundTerms(3, SOXL_ER, RECIPE_SPREAD, "SOXL")
@@ -137,6 +144,40 @@ def report(shared_data: Path) -> dict:
     path = Path(__file__).resolve().parents[2] / "test-artifacts" / "nav_history.json"
     path.write_text(json.dumps(out, indent=1))
     print(json.dumps(out, indent=1))
+    return out
+
+
+def implied_cost_by_year(df: pd.DataFrame, first: int, last: int) -> dict[str, float]:
+    """The yearly cost beyond the rate and the fee that real TQQQ implies.
+
+    −Σ ln(1 + real return) − ln(1 + modelled return) over the year, with the modelled NAV
+    at spread 0 (money-market rate act/360, fee act/365): the fund's whole unexplained
+    carry, per year. A constant spread s on (L − 1) = 2 times NAV would show as 2·s.
+    """
+    zero = FundTerms(3, TQQQ_ER, 0.0, "TQQQ")
+    res = daily_residuals(df, "2010-12-31", f"{last}-12-31", zero)
+    return {str(y): float(-res.loc[str(y)].sum()) for y in range(first, last + 1)}
+
+
+def covid_window(shared: Path, tq: pd.DataFrame, terms: FundTerms) -> dict[str, float]:
+    """2020-02-20 → 2020-04-30 driven by QQQ's market closes vs by the Nasdaq-100 index.
+
+    The fund resets on its NAV, priced at the index's closing values; QQQ's close is an
+    ETF's market price, which on the crash days moved less than the index (QQQ +8.5% vs
+    NDX +10.1% on 2020-03-13, +7.6% vs +6.5% on 03-17). The index file
+    (us-ohlcv-2000-2022/IDX_NDX.csv, price index, no dividends) ends in 2022-11, so it can
+    test only this window, not 2015–2024.
+    """
+    ndx = pd.read_csv(shared / "us-ohlcv-2000-2022" / "IDX_NDX.csv", parse_dates=["Date"])
+    x = tq.loc["2020-02-20":"2020-04-30"].join(ndx.set_index("Date")["Close"].rename("ndx"))
+    actual = float(x["f"].iloc[-1] / x["f"].iloc[0])
+    days = x.index.to_series().diff().dt.days.iloc[1:].to_numpy()
+    rate = discount_to_money_market_yield((x["irx"].shift(1).iloc[1:] / 100.0).to_numpy())
+    out = {}
+    for key, col in (("qqq_err", "u"), ("ndx_err", "ndx")):
+        r = x[col].pct_change().iloc[1:].to_numpy()
+        rf = fund_returns(r, terms, rate, days / 360.0, days / 365.0)
+        out[key] = float(np.prod(1.0 + rf)) / actual - 1.0
     return out
 
 
@@ -226,3 +267,23 @@ def test_sqqq_inverse_carry(report: dict) -> None:
     # measured -1.3% over ten years; earning the rate on the cash alone would be far off.
     assert abs(report["sqqq_modelled_err"]) < 0.03
     assert abs(report["sqqq_cash_only_err"]) > 5 * abs(report["sqqq_modelled_err"])
+
+
+def test_cost_regime_changed_after_2020(report: dict) -> None:
+    # Why no spread fitted on 2011–2014 can reach 2% on 2015–2024 (issue 4, not met): the
+    # carry real TQQQ implies beyond rate and fee (measured, %/yr) averages ~0.5 in
+    # 2011–2014 (= 2 × the fitted 0.25% spread) and ~1.6 in 2021–2024 — including 2021, a
+    # zero-rate year like 2012–2014. Nothing in 2011–2014 shows the change.
+    m = report["implied_cost_mean"]
+    assert m["2011-2014"] < 0.008
+    assert m["2021-2024"] > m["2011-2014"] + 0.006
+    assert report["implied_cost_by_year"]["2021"] > m["2011-2014"] + 0.005
+
+
+def test_covid_gap_is_qqq_close_not_the_index(report: dict) -> None:
+    # 2020-02-20 → 04-30: driven by QQQ's closes the NAV model is ~1.3% above real TQQQ,
+    # driven by the Nasdaq-100 index's closes ~0.2% (measured): most of the crash-day gap
+    # is QQQ's market close moving less than the index the fund resets on.
+    c = report["covid_window_2020"]
+    assert c["qqq_err"] > 0.01
+    assert abs(c["ndx_err"]) < 0.5 * abs(c["qqq_err"])
