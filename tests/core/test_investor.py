@@ -158,3 +158,43 @@ def test_bad_input(make: object, match: str) -> None:
 def test_horizon_zero_is_an_error() -> None:
     with pytest.raises(GaemiInputError, match="horizon"):
         simulate_account(account(), ConstantVol(0.5, 0.0, ("SOX",)), 0, 10)
+
+
+def test_fx_follows_the_driver_exactly_without_a_residual() -> None:
+    # With |fx_corr| = 1 the USD/KRW move is beta × the driver's log return and nothing
+    # else, so with no loan the KRW account = capital × NAV × (S_T/S_0)^beta exactly
+    # (closed form of Π exp(beta·ln(1 + r))).
+    r = (0.01, -0.05, 0.02, -0.03)
+    terms = FundTerms(3.0, 0.0075, 0.004, "SOXL")
+    acct = Account(1.5e8, "KRW", (Position(terms, "SOX", 1.0),), usdkrw=1500.0)
+    beta = -0.08  # calibration.yaml beta.USDKRW.NDX is -0.081 (log returns since 2000)
+    res = simulate_account(
+        acct, FixedPath(r), 4, 3, 0, rate_annual=0.04,
+        fx_vol_annual=0.10, fx_driver="SOX", fx_beta=beta, fx_corr=-1.0,
+    )  # fmt: skip
+    growth = float(np.prod(1.0 + np.asarray(r)))
+    want = 1.5e8 * terminal_nav(r, terms, 0.04) * growth**beta
+    np.testing.assert_allclose(res.terminal_equity, want, rtol=1e-12)
+    assert res.fx_beta == beta
+    assert res.fx_driver == "SOX"
+
+
+def test_a_weaker_won_in_a_fall_cushions_a_krw_account() -> None:
+    # The won weakens when US stocks fall (calibration.yaml: corr.USDKRW.SOX = -0.19): a KRW
+    # holder of a US fund loses less in won than in dollars, so with the same random
+    # numbers a negative beta gives fewer margin calls and a higher 5th percentile.
+    m = ConstantVol(0.5, 0.0, ("SOX",))
+    acct = Account(1.5e8, "KRW", (Position(SOXL, "SOX", 1.0),), 0.5, usdkrw=1500.0)
+    kw = {"fx_vol_annual": 0.10, "fx_driver": "SOX", "fx_corr": -0.19}
+    indep = simulate_account(acct, m, 126, 20_000, 3, **kw)  # type: ignore[arg-type]
+    linked = simulate_account(acct, m, 126, 20_000, 3, fx_beta=-0.06, **kw)  # type: ignore[arg-type]
+    assert linked.margin_call.mean() < indep.margin_call.mean()
+    assert np.quantile(linked.terminal_equity, 0.05) > np.quantile(indep.terminal_equity, 0.05)
+
+
+def test_fx_driver_must_be_an_underlying() -> None:
+    acct = Account(1.5e8, "KRW", (Position(SOXL, "SOX", 1.0),), usdkrw=1500.0)
+    with pytest.raises(GaemiInputError, match="fx_driver = 'NDX'"):
+        simulate_account(acct, FixedPath((0.01,)), 1, 1, 0, fx_driver="NDX", fx_beta=-0.1)
+    with pytest.raises(GaemiInputError, match=r"fx_corr = 1\.5"):
+        simulate_account(acct, FixedPath((0.01,)), 1, 1, 0, fx_driver="SOX", fx_corr=1.5)

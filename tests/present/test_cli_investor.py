@@ -115,6 +115,7 @@ def test_two_positions_drawdown(capsys: pytest.CaptureFixture[str]) -> None:
         (["--capital", "1e6", "--position", "SOXL=1", "--months", "0"], "months"),
         (["--capital", "1e6", "--position", "SOXL"], "TICKER=WEIGHT"),
         (["--capital", "1e6", "--position", "SOXL=1", "--currency", "EUR"], "currency"),
+        (["--capital", "1e6", "--position", "SOXL=1", "--fx-beta", "nan"], "fx-beta"),
     ],
 )
 def test_bad_input_one_line(
@@ -126,6 +127,22 @@ def test_bad_input_one_line(
     assert lines[-1].startswith("error: ")
     assert match in lines[-1]
     assert "Traceback" not in err
+
+
+def test_won_follows_the_fund_underlying(capsys: pytest.CaptureFixture[str]) -> None:
+    # A KRW account in SOXL: USD/KRW gets the calibrated beta to SOX (calibration.yaml
+    # beta.USDKRW.SOX, real history since 2001) and says so; --fx-beta 0 makes it
+    # independent and, with the same random numbers, gives a different account.
+    base = ["--capital", "140M", "--position", "SOXL=1", "--margin", "0.5"]
+    base += ["--months", "3", "--paths", "4000", "--model", "constant", "--format", "json"]
+    rc, out, err = run(capsys, *base)
+    assert rc == 0, err
+    assert "beta -0.061 to SOX" in err
+    rc0, out0, err0 = run(capsys, *base, "--fx-beta", "0")
+    assert rc0 == 0, err0
+    assert "independent" in err0
+    (linked,), (indep,) = json.loads(out), json.loads(out0)
+    assert linked["median_end_krw"] != indep["median_end_krw"]
 
 
 def test_help_examples_run(capsys: pytest.CaptureFixture[str]) -> None:

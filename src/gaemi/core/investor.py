@@ -182,6 +182,8 @@ class InvestorResult:
     ruined: NDArray[np.bool_]
     first_call_day: NDArray[np.int64]
     fx_vol_annual: float
+    fx_driver: str | None = None
+    fx_beta: float = 0.0
 
     @property
     def n_paths(self) -> int:
@@ -249,6 +251,9 @@ def simulate_account(
     *,
     rate_annual: float = 0.0,
     fx_vol_annual: float = 0.0,
+    fx_driver: str | None = None,
+    fx_beta: float = 0.0,
+    fx_corr: float = 0.0,
     chunk_paths: int = CHUNK_PATHS,
     workers: int | None = None,
     progress: Progress | None = None,
@@ -256,7 +261,9 @@ def simulate_account(
     """Monte Carlo of one account over ``n_days`` trading days.
 
     Each day: funds compound exactly (:mod:`gaemi.core.nav`) from the model's underlying
-    returns, USD/KRW moves (GBM with ``fx_vol_annual``, independent of equities), the loan
+    returns, USD/KRW moves (GBM with ``fx_vol_annual``; with ``fx_driver`` its log change
+    is ``fx_beta`` × the driver's log return plus an independent part of volatility
+    ``fx_vol_annual·√(1 − fx_corr²)`` — the won weakens when US stocks fall), the loan
     accrues interest, and at the close the broker compares collateral with
     ``maintenance_ratio × loan``. A call not cured within ``grace_days`` closes is met by
     a forced sale at the start of the next day, at the last close less
@@ -278,6 +285,17 @@ def simulate_account(
         ) from None
     if not (np.isfinite(fx_vol_annual) and 0.0 <= fx_vol_annual < 2.0):
         raise GaemiInputError(f"fx_vol_annual = {fx_vol_annual!r} must be in [0, 2)")
+    if not (np.isfinite(fx_beta) and abs(fx_beta) < 5.0):
+        raise GaemiInputError(f"fx_beta = {fx_beta!r} must be finite and within ±5")
+    if not (np.isfinite(fx_corr) and -1.0 <= fx_corr <= 1.0):
+        raise GaemiInputError(f"fx_corr = {fx_corr!r} must be in [-1, 1]")
+    driver = -1
+    if fx_driver is not None:
+        if fx_driver not in names:
+            raise GaemiInputError(
+                f"fx_driver = {fx_driver!r} is not one of the model's underlyings {names}"
+            )
+        driver = names.index(fx_driver)
     dt = 1.0 / TRADING_DAYS
     rules = account.rules
     lev = np.array([p.terms.leverage for p in account.positions])[:, None]
@@ -286,6 +304,9 @@ def simulate_account(
     krw = account.currency == "KRW"
     fx0 = account.usdkrw if krw else 1.0
     fx_vol = fx_vol_annual if krw else 0.0
+    beta = fx_beta if (krw and driver >= 0) else 0.0
+    # the part of the FX move the driver does not explain (all of it without a driver)
+    resid_vol = fx_vol * float(np.sqrt(1.0 - fx_corr**2)) if beta else fx_vol
     cap = account.capital
     ruin_level = (1.0 - account.ruin_loss_frac) * cap
     target = np.inf if account.target is None else account.target
@@ -305,10 +326,13 @@ def simulate_account(
         b = stop - start
         rets = model.sample(gen, n_days, b)  # (n_days, n_assets, b)
         fx_shock = (
-            gen.standard_normal((n_days, b)) * fx_vol * np.sqrt(dt) - 0.5 * fx_vol**2 * dt
+            gen.standard_normal((n_days, b)) * resid_vol * np.sqrt(dt) - 0.5 * resid_vol**2 * dt
             if fx_vol > 0
             else None
         )
+        if beta:  # USD/KRW log change = beta × driver's log return + the independent part
+            moved = beta * np.log1p(np.maximum(rets[:, driver, :], -0.999999))
+            fx_shock = moved if fx_shock is None else fx_shock + moved
         hold = np.broadcast_to(w * account.invested / fx0, (len(w), b)).copy()  # USD
         fx = np.full(b, fx0)
         loan = np.full(b, account.loan)
@@ -391,4 +415,6 @@ def simulate_account(
         ruined=out_ruin,
         first_call_day=out_first,
         fx_vol_annual=float(fx_vol),
+        fx_driver=fx_driver if beta else None,
+        fx_beta=float(beta),
     )

@@ -203,6 +203,14 @@ def investor(
     fx_vol: Annotated[
         str | None, typer.Option("--fx-vol", help="USD/KRW annual vol (default: embedded).")
     ] = None,
+    fx_beta: Annotated[
+        float | None,
+        typer.Option(
+            "--fx-beta",
+            help="USD/KRW log change per unit NDX/SOX log return (default: calibrated; "
+            "0 = the won moves independently).",
+        ),
+    ] = None,
     paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths.")] = 20_000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     view: Annotated[str, typer.Option("--view", help="summary | drawdown | text")] = "summary",
@@ -270,10 +278,16 @@ def investor(
         block_days=20,
         vd=vd,
     )
+    driver, beta, corr = _fx_link(acct, fx_beta) if cur == "KRW" else (None, 0.0, 0.0)
     if cur == "KRW":
+        link = (
+            f", beta {beta:+.3f} to {driver}'s daily log return (corr {corr:+.2f})"
+            if driver
+            else ", independent of the funds' underlyings"
+        )
         note(
             f"USD/KRW {usdkrw:,.2f} ({'given' if fx else 'as of ' + vd.usdkrw_as_of}), "
-            f"vol {fxv:.1%}"
+            f"vol {fxv:.1%}{link}"
         )
     with progress_bar(paths, "accounts", paths >= PROGRESS_MIN_PATHS) as cb:
         res = simulate_account(
@@ -284,6 +298,9 @@ def investor(
             seed,
             rate_annual=vd.rate_annual,
             fx_vol_annual=fxv,
+            fx_driver=driver,
+            fx_beta=beta,
+            fx_corr=corr,
             workers=workers,
             progress=cb,
         )
@@ -303,6 +320,35 @@ def investor(
         emit(pd.DataFrame(rows), fmt, title="Account risk")
         return
     emit(pd.DataFrame([s]), fmt)
+
+
+#: underlyings with a calibrated USD/KRW response (calibration.yaml beta/corr.USDKRW.*)
+FX_DRIVERS = ("NDX", "SOX")
+
+
+def _fx_link(acct: Any, beta_opt: float | None) -> tuple[str | None, float, float]:
+    """Driver, beta and correlation of USD/KRW to the account's NDX or SOX exposure.
+
+    The driver is the NDX/SOX underlying holding the most of the account; beta and the
+    correlation come from the embedded calibration (real history since 2000, each Korean
+    session paired with the US session it had not yet seen). Accounts without NDX or SOX
+    exposure keep an independent won (no calibrated response for other underlyings).
+    """
+    from gaemi.data.calibration import load_default_calibration
+
+    weights: dict[str, float] = {}
+    for p in acct.positions:
+        if p.underlying_id in FX_DRIVERS:
+            weights[p.underlying_id] = weights.get(p.underlying_id, 0.0) + p.weight
+    if not weights or beta_opt == 0.0:
+        return None, 0.0, 0.0
+    driver = max(weights, key=lambda k: weights[k])
+    cal = load_default_calibration()
+    corr = cal.value(f"corr.USDKRW.{driver}")
+    beta = cal.value(f"beta.USDKRW.{driver}") if beta_opt is None else float(beta_opt)
+    if not (math.isfinite(beta) and abs(beta) < 5.0):
+        raise GaemiInputError(f"fx-beta = {beta_opt!r} must be finite and within ±5")
+    return driver, beta, corr
 
 
 def _fmt_value(key: str, value: Any, cur: str) -> str:
