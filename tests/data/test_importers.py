@@ -203,6 +203,25 @@ def test_parquet_prices(store: Store, tmp_path: Path) -> None:
     assert got["close"].tolist() == [1.0, 2.0]
 
 
+def test_symbol_column_names_normalised_and_unsorted_rows(store: Store, tmp_path: Path) -> None:
+    p = tmp_path / "multi.csv"
+    p.write_text(
+        "Symbol,Date,Close\n"
+        " aaa ,2020-01-03,2\nBBB,2020-01-02,5\nAAA,2020-01-02,1\nbbb,2020-01-03,6\n"
+    )
+    r = import_file(store, p, ImportOptions("prices"))
+    assert r.series == ("AAA", "BBB")
+    assert store.prices("AAA")["close"].tolist() == [1.0, 2.0]
+    assert store.prices("BBB")["close"].tolist() == [5.0, 6.0]
+    # the same symbol/date in two separate blocks of rows (names differ in case only)
+    q = tmp_path / "dup.csv"
+    q.write_text("Symbol,Date,Close\nAAA,2020-01-02,1\nBBB,2020-01-02,5\naaa,2020-01-02,1\n")
+    with pytest.raises(
+        GaemiInputError, match=r"dup.csv line 4: symbol/date AAA 2020-01-02 duplicates line 2"
+    ):
+        import_file(store, q, ImportOptions("prices"))
+
+
 # ---------------------------------------------------------------- malformed inputs
 GOOD = "Date,Open,High,Low,Close,Adj Close,Volume\n2020-01-02,1,2,0.5,1.5,1.5,100\n"
 

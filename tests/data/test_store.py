@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +74,36 @@ def test_schema_version_and_migration_from_v1(tmp_path: Path) -> None:
         assert s.schema_version() == SCHEMA_VERSION
 
 
+def test_migration_from_v2_keeps_each_rows_source(tmp_path: Path) -> None:
+    """v3 moves prices' source/retrieved_at to a provenance table; ``prices`` stays a
+    queryable view with the same rows, each with its own source and retrieval time."""
+    import duckdb
+
+    db = tmp_path / "v2.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(MIGRATIONS[0] + MIGRATIONS[1])  # a store written by schema version 2
+    con.execute("INSERT INTO meta VALUES ('schema_version', '2')")
+    con.execute(
+        "INSERT INTO prices VALUES "
+        "('AAA', '2020-01-02', 1, 2, 0.5, 1.5, 1.5, 100, 'file:a/A.csv', '2026-01-01 10:00Z'),"
+        "('AAA', '2020-01-03', 1, 2, 0.5, 1.6, NULL, NULL, 'yahoo:chart', '2026-02-01 10:00Z'),"
+        "('BBB', '2020-01-02', NULL, NULL, NULL, 7, 7, 0, 'file:a/A.csv', '2026-01-01 10:00Z'),"
+        "('BBB', '2020-01-03', NULL, NULL, NULL, 8, 8, 0, 'file:a/A.csv', '2026-03-01 10:00Z')"
+    )
+    query = (
+        "SELECT symbol, date, open, high, low, close, adj_close, volume, source, "
+        "epoch_us(retrieved_at) FROM prices ORDER BY symbol, date"
+    )
+    rows_v2 = con.execute(query).fetchall()
+    con.close()
+    with Store(db) as s:
+        assert s.schema_version() == SCHEMA_VERSION
+        assert s.con.execute(query).fetchall() == rows_v2
+        # three distinct (source, retrieved_at) pairs, each stored once
+        assert s.con.execute("SELECT count(*) FROM provenance").fetchall() == [(3,)]
+        assert s.prices("AAA")["source"].tolist() == ["file:a/A.csv", "yahoo:chart"]
+
+
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     db = tmp_path / "new.duckdb"
     with Store(db) as s:
@@ -119,6 +150,67 @@ def test_conflict_rules(tmp_path: Path) -> None:
         np.testing.assert_allclose(new["close"].to_numpy(), expected)
 
 
+def test_replace_gives_replaced_rows_the_new_source(tmp_path: Path) -> None:
+    f1 = write_prices(tmp_path / "a.csv", ["AAA"], 50, seed=1)
+    f2 = write_prices(tmp_path / "b.csv", ["AAA"], 20, seed=2)  # first 20 dates differ
+    with Store(tmp_path / "s.duckdb") as s:
+        import_file(s, f1, ImportOptions(kind="prices"))
+        rep = import_file(s, f2, ImportOptions(kind="prices", on_conflict="replace"))
+        assert (rep.replaced, rep.inserted) == (20, 0)
+        src = s.prices("AAA")["source"].tolist()
+        assert src == [f"file:{tmp_path.name}/b.csv"] * 20 + [f"file:{tmp_path.name}/a.csv"] * 30
+        # replacing every row of a.csv leaves no provenance row behind that nothing uses
+        import_file(s, f1, ImportOptions(kind="prices", on_conflict="replace"))
+        import_file(s, f2, ImportOptions(kind="prices", on_conflict="replace"))
+        f3 = write_prices(tmp_path / "c.csv", ["AAA"], 50, seed=3)
+        import_file(s, f3, ImportOptions(kind="prices", on_conflict="replace"))
+        assert set(s.prices("AAA")["source"]) == {f"file:{tmp_path.name}/c.csv"}
+        assert s.con.execute("SELECT count(*) FROM provenance").fetchall() == [(1,)]
+
+
+def test_merge_rows_with_their_own_sources(tmp_path: Path) -> None:
+    """A table whose rows carry their own source and retrieval time (live fetches)."""
+    from datetime import UTC, datetime
+
+    import pyarrow as pa
+
+    t1 = datetime(2026, 11, 20, 22, 0, tzinfo=UTC)
+    t2 = datetime(2026, 11, 21, 22, 0, tzinfo=UTC)
+    data = pa.table(
+        {
+            "symbol": ["AAA", "AAA", "BBB"],
+            "date": pa.array([date(2026, 11, 19), date(2026, 11, 20), date(2026, 11, 20)]),
+            "open": [1.0, 2.0, 3.0],
+            "high": [1.0, 2.0, 3.0],
+            "low": [1.0, 2.0, 3.0],
+            "close": [1.0, 2.0, 3.0],
+            "adj_close": [None, None, None],
+            "volume": [10.0, 20.0, 30.0],
+            "source": ["yahoo:chart", "yahoo:chart", "upbit:candles"],
+            "retrieved_at": pa.array([t1, t2, t2], pa.timestamp("us", tz="UTC")),
+        }
+    )
+    with Store(tmp_path / "s.duckdb") as s:
+        with s.transaction():
+            r = s.merge("prices", data)
+        assert r.inserted == 3
+        got = s.con.execute(
+            "SELECT symbol, source, epoch_us(retrieved_at) FROM prices ORDER BY symbol, date"
+        ).fetchall()
+        us1, us2 = (int(t.timestamp() * 1e6) for t in (t1, t2))
+        assert got == [
+            ("AAA", "yahoo:chart", us1),
+            ("AAA", "yahoo:chart", us2),
+            ("BBB", "upbit:candles", us2),
+        ]
+        before = s.checksum()
+        with s.transaction():
+            again = s.merge("prices", data)
+        assert (again.inserted, again.unchanged) == (0, 3)
+        assert s.checksum() == before
+        assert s.con.execute("SELECT count(*) FROM provenance").fetchall() == [(3,)]
+
+
 def test_failed_import_rolls_back(tmp_path: Path) -> None:
     good = write_prices(tmp_path / "g.csv", ["AAA"], 20)
     with Store(tmp_path / "s.duckdb") as s:
@@ -127,7 +219,7 @@ def test_failed_import_rolls_back(tmp_path: Path) -> None:
 
         def fail() -> None:
             with s.transaction() as con:
-                con.execute("DELETE FROM prices")
+                con.execute("DELETE FROM price_rows")
                 raise RuntimeError("boom")
 
         with pytest.raises(RuntimeError):

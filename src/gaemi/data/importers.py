@@ -148,9 +148,11 @@ class Table:
     meta: dict[str, str] = field(default_factory=dict)
     #: Per numeric column: True where the file had no value (blank, '.', null).
     nulls: dict[str, NDArray[np.bool_]] = field(default_factory=dict)
-    #: The reader's Arrow columns (numeric and date), row-aligned with ``columns``, when
-    #: no row was dropped: the importer stores them as they are instead of converting back.
-    arrow: dict[str, Any] | None = None
+    #: ``(source, retrieved_at)`` shared by every row the reader produced (prices), passed
+    #: to :meth:`Store.merge` so that the store records it once.
+    provenance: tuple[str, datetime] | None = None
+    #: The symbols the validated rows hold, sorted, when the reader knows them.
+    series: tuple[str, ...] = ()
 
     def where(self, i: int) -> str:
         return f"{self.name} {self.line_word} {int(self.lines[i])}"
@@ -456,14 +458,19 @@ def _read_csv_fast(path: Path, name: str, layout: Layout, numeric: Sequence[str]
     }
     nulls: dict[str, NDArray[np.bool_]] = {}
     for h in numeric:
-        cols[h] = np.asarray(tbl.column(h).to_numpy(zero_copy_only=False), dtype=float)
-        nulls[h] = np.asarray(tbl.column(h).is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        col = tbl.column(h)
+        cols[h] = np.asarray(col.to_numpy(zero_copy_only=False), dtype=float)
+        nulls[h] = (
+            np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+            if col.null_count
+            else np.zeros(n, dtype=bool)
+        )
     text: dict[str, Any] = {}
     for h in layout.header:
         if h not in cols:
             text[h] = tbl.column(h).combine_chunks()
     # blank lines: no date and no values -> dropped (a blank date with values is an error)
-    has_date = ~np.isnat(cols[layout.date_col])
+    has_date = np.ones(n, dtype=bool) if not dates.null_count else ~np.isnat(cols[layout.date_col])
     any_value = np.zeros(n, dtype=bool)
     if not has_date.all():  # only rows without a date need a look at their other fields
         for h in numeric:
@@ -482,14 +489,8 @@ def _read_csv_fast(path: Path, name: str, layout: Layout, numeric: Sequence[str]
         mask = pa.array(keep)
         text = {k: v.filter(mask) for k, v in text.items()}
         lines = lines[keep]
-    arrow_cols = None
-    if keep.all():
-        arrow_cols = {h: tbl.column(h) for h in numeric}
-        arrow_cols[layout.date_col] = dates
     cols.update(text)  # text columns stay Arrow arrays (no Python objects per row)
-    return Table(
-        name, layout.header, cols, lines, meta=dict(layout.meta), nulls=nulls, arrow=arrow_cols
-    )
+    return Table(name, layout.header, cols, lines, meta=dict(layout.meta), nulls=nulls)
 
 
 def _read_parquet(path: Path, name: str) -> Table:
@@ -572,6 +573,8 @@ def _check_dates(table: Table, col: str, dates: NDArray[np.datetime64]) -> None:
     if nat.any():
         raise GaemiInputError(f"{table.where(int(np.flatnonzero(nat)[0]))}: {col} is missing")
     limit = _today() + np.timedelta64(1, "D")
+    if dates.min() >= np.datetime64(MIN_DATE, "D") and dates.max() <= limit:
+        return  # the common case: two reductions instead of two masks
     future = dates > limit
     if future.any():
         i = int(np.flatnonzero(future)[0])
@@ -592,8 +595,13 @@ def _check_unique(
     """Duplicated keys (``codes`` × date, or date alone) are an error naming both lines."""
     if len(dates) < 2:
         return
-    d = dates.astype("datetime64[D]").astype(np.int64) + 1_000_000
-    combo = d if codes is None else codes.astype(np.int64) * 10_000_000 + d
+    d = dates.astype("datetime64[D]", copy=False).view(np.int64)
+    if codes is None:
+        combo = d + 1_000_000
+    else:
+        combo = codes.astype(np.int64, copy=False) * 10_000_000
+        combo += d
+        combo += 1_000_000
     if (combo[1:] > combo[:-1]).all():
         return  # already strictly ordered by key: no duplicate (the common case, O(n))
     order = np.argsort(combo, kind="stable")
@@ -609,6 +617,8 @@ def _check_unique(
 
 
 def _check_finite(table: Table, col: str, values: NDArray[np.float64], *, required: bool) -> None:
+    if np.isfinite(values).all():
+        return  # the common case: no missing value, no infinity
     if required:
         missing = np.isnan(values)
         if missing.any():
@@ -639,6 +649,34 @@ def _sha256(path: Path, stop: threading.Event | None = None) -> str:
                 return ""
             h.update(chunk)
     return h.hexdigest()
+
+
+class _BackgroundHash:
+    """The sha256 of a file, computed in a thread (hashlib releases the GIL);
+    :meth:`result` waits for it, :meth:`cancel` stops it early."""
+
+    def __init__(self, path: Path) -> None:
+        self._stop = threading.Event()
+        self._digest = ""
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        try:
+            self._digest = _sha256(path, self._stop)
+        except BaseException as exc:  # pragma: no cover - re-raised by result()
+            self._error = exc
+
+    def result(self) -> str:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._digest
+
+    def cancel(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def symbol_from_filename(path: Path) -> str:
@@ -688,7 +726,10 @@ def _refuse_literal_nan(table: Table, numeric: Sequence[str]) -> None:
         nul = table.nulls.get(h)
         if nul is None:
             continue
-        nan = np.isnan(table.columns[h]) & ~nul
+        nan = np.isnan(table.columns[h])
+        if not nan.any():
+            continue
+        nan &= ~nul
         if nan.any():
             raise GaemiInputError(
                 f"{table.where(int(np.flatnonzero(nan)[0]))}: {h} = NaN is not allowed "
@@ -763,16 +804,23 @@ def read_prices(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]
         raw = table.columns[sym_col]
         if not isinstance(raw, pa.Array | pa.ChunkedArray):
             raw = pa.array(["" if v is None else str(v) for v in raw], pa.string())
-        # normalise the distinct names only (a file holds few symbols and many rows)
-        enc = pc.fill_null(raw, "").dictionary_encode()
-        if isinstance(enc, pa.ChunkedArray):
-            enc = enc.combine_chunks()
-        names = pc.utf8_upper(pc.utf8_trim_whitespace(enc.dictionary)).to_pylist()
-        raw_codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        if isinstance(raw, pa.ChunkedArray):
+            raw = raw.combine_chunks()
+        if raw.null_count:
+            raw = pc.fill_null(raw, "")
+        # normalise the names of runs of equal names only (a file holds few symbols, each
+        # usually in one block of rows): the codes are the runs' codes repeated
+        runs = pc.run_end_encode(raw)
+        ends = np.asarray(runs.run_ends.to_numpy(zero_copy_only=False), dtype=np.int64)
+        run_names = runs.values.to_pylist()
+        names = pc.utf8_upper(pc.utf8_trim_whitespace(runs.values)).to_pylist()
         uniq = sorted(set(names))
-        remap = np.asarray([uniq.index(x) for x in names], dtype=np.int64)
-        sym_codes = remap[raw_codes]
+        index = {x: i for i, x in enumerate(uniq)}
+        run_codes = np.asarray([index[x] for x in names], dtype=np.int64)
+        sym_codes = np.repeat(run_codes, np.diff(ends, prepend=0))
         sym_names = uniq
+        if names == run_names:
+            sym_arr = raw  # already upper case and trimmed: the file's column as it is
         if "" in uniq:
             empty = sym_codes == uniq.index("")
             raise GaemiInputError(f"{table.where(int(np.flatnonzero(empty)[0]))}: symbol is empty")
@@ -782,11 +830,13 @@ def read_prices(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]
             raise GaemiInputError(f"{name}: no symbol (give --symbol)")
     dates = table.columns[date_col]
     # rows with no value at all (a listing not yet started, a holiday line) are skipped
-    present = np.zeros(n, dtype=bool)
-    for c in PRICE_VALUES:
-        present |= ~np.isnan(vals[c])
+    if any(not np.isnan(vals[c]).any() for c in PRICE_VALUES):
+        present = np.ones(n, dtype=bool)  # one column without a blank: every row has a value
+    else:
+        present = np.zeros(n, dtype=bool)
+        for c in PRICE_VALUES:
+            present |= ~np.isnan(vals[c])
     blank = int((~present).sum())
-    reuse = table.arrow is not None and not blank
     if blank:
         table.notes.append(f"{name}: {blank} rows with no values skipped (blank lines)")
         keep = present
@@ -815,28 +865,26 @@ def read_prices(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]
             "symbol/date",
             lambda i: f"{sym_names[sym_codes[i]]} {dates[i]}",
         )
-        sym_arr = pa.array(sym_names, pa.string()).take(pa.array(sym_codes))
+        if sym_arr is None or blank:
+            sym_arr = pa.array(sym_names, pa.string()).take(pa.array(sym_codes))
     else:
         _check_unique(table, dates, None, "symbol/date", lambda i: f"{sym} {dates[i]}")
         note = _order_note(dates, name)
         if note:
             table.notes.append(note)
-            reuse = False
             order = np.argsort(dates, kind="stable")
             dates = dates[order]
             vals = {c: v[order] for c, v in vals.items()}
     source = opts.source or f"file:{p.parent.name}/{p.name}"
     now = datetime.now(UTC)
-    if reuse and table.arrow is not None:
-        # the reader's own columns, unchanged (nulls where the file had no value)
-        by_target = {t: table.arrow[h] for h, t in mapping.items() if t != "symbol"}
-        if opts.close_is_adjusted:
-            by_target["adj_close"] = by_target.pop("close")
-        value_cols = {c: by_target.get(c, pa.nulls(n, pa.float64())) for c in PRICE_VALUES}
-        date_col_arrow = table.arrow[date_col]
-    else:
-        value_cols = {c: pa.array(vals[c], pa.float64(), from_pandas=True) for c in PRICE_VALUES}
-        date_col_arrow = pa.array(dates, pa.date32())
+    # one contiguous chunk per column (DuckDB inserts that much faster than the reader's
+    # ~1 MB chunks); numbers without a blank are shared with NumPy, not copied
+    value_cols = {
+        c: pa.array(vals[c], pa.float64(), from_pandas=bool(np.isnan(vals[c]).any()))
+        for c in PRICE_VALUES
+    }
+    days = dates.astype("datetime64[D]", copy=False).view(np.int64).astype(np.int32)
+    date_col_arrow = pa.Array.from_buffers(pa.date32(), n, [None, pa.py_buffer(days)])
     arrow = pa.table(
         {
             "symbol": sym_arr if sym_arr is not None else pa.repeat(sym, n),
@@ -846,6 +894,11 @@ def read_prices(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]
             "retrieved_at": pa.repeat(pa.scalar(now, pa.timestamp("us", tz="UTC")), n),
         }
     )
+    table.provenance = (source, now)
+    if sym_col is None:
+        table.series = (sym,)
+    elif not blank:  # (with blank rows skipped, a name may have no row left)
+        table.series = tuple(sym_names)
     return table, arrow
 
 
@@ -1181,8 +1234,6 @@ def import_file(
         On the first bad row (file and line named) or a conflict with stored values
         under ``on_conflict="error"``; the store is then unchanged.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     p = Path(path)
     steps = 3
     if progress:
@@ -1190,41 +1241,46 @@ def import_file(
     if opts.kind not in KINDS:
         raise GaemiInputError(f"kind = {opts.kind!r} must be one of {', '.join(KINDS)}")
     _check_file(p, opts.max_bytes)
-    stop = threading.Event()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # hashlib releases the GIL: the file is hashed while it is parsed and validated
-        hashing = pool.submit(_sha256, p, stop)
-        try:
-            table, tables = _validated(p, opts)
-        except BaseException:
-            stop.set()
-            raise
-        digest = hashing.result()
-    if progress:
-        progress(1, steps)
-    results: list[MergeResult] = []
-    with store.transaction():
-        for tname, arrow in tables.items():
-            results.append(store.merge(tname, arrow, on_conflict=opts.on_conflict, label=p.name))
+    # hashlib releases the GIL: the file is hashed in a thread beside the parse, the
+    # validation and the merge; the digest is first needed by the import log
+    hashing = _BackgroundHash(p)
+    try:
+        table, tables = _validated(p, opts)
         if progress:
-            progress(2, steps)
-        total = MergeResult(
-            "+".join(tables),
-            sum(r.rows for r in results),
-            sum(r.inserted for r in results),
-            sum(r.replaced for r in results),
-            sum(r.unchanged for r in results),
-            sum(r.kept for r in results),
-        )
-        if total.changed:
-            store.log_import(
-                opts.kind,
-                total,
-                file=str(p.resolve()),
-                sha256=digest,
-                source=opts.source or f"file:{p.parent.name}/{p.name}",
-                notes=table.notes,
+            progress(1, steps)
+        results: list[MergeResult] = []
+        with store.transaction():
+            for tname, arrow in tables.items():
+                results.append(
+                    store.merge(
+                        tname,
+                        arrow,
+                        on_conflict=opts.on_conflict,
+                        label=p.name,
+                        provenance=table.provenance,
+                    )
+                )
+            if progress:
+                progress(2, steps)
+            total = MergeResult(
+                "+".join(tables),
+                sum(r.rows for r in results),
+                sum(r.inserted for r in results),
+                sum(r.replaced for r in results),
+                sum(r.unchanged for r in results),
+                sum(r.kept for r in results),
             )
+            if total.changed:
+                store.log_import(
+                    opts.kind,
+                    total,
+                    file=str(p.resolve()),
+                    sha256=hashing.result(),
+                    source=opts.source or f"file:{p.parent.name}/{p.name}",
+                    notes=table.notes,
+                )
+    finally:
+        hashing.cancel()
     if progress:
         progress(3, steps)
     first = tables[next(iter(tables))]
@@ -1232,7 +1288,7 @@ def import_file(
     dcol = "as_of" if key == "ticker" else "date"
     import pyarrow.compute as pc
 
-    series = tuple(sorted(pc.unique(first.column(key)).to_pylist()))
+    series = table.series or tuple(sorted(pc.unique(first.column(key)).to_pylist()))
     mm = pc.min_max(first.column(dcol)).as_py()
     return ImportResult(
         file=p.name,
