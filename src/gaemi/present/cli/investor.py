@@ -154,9 +154,14 @@ def plain_summary(res: InvestorResult) -> str:
             f"- you reach your target of {format_money(a.target, cur)} before losing 90% in "
             f"{_pct(s['prob_target_before_ruin'])} of the futures."
         )
+    selling = (
+        "you sell only to cash out at your target"
+        if a.target is not None
+        else "you do not sell early"
+    )
     lines.append(
         "These are model odds, not forecasts: they assume the volatility model holds, you "
-        "add no money and you do not sell early."
+        f"add no money and {selling}."
     )
     return "\n".join(lines)
 
