@@ -137,7 +137,10 @@ def _cell(column: str, value: Any) -> str:
         if column.endswith("_usd"):
             return format_usd(value)
         if column.endswith(("_frac", "_share")):
-            return format_frac(value) if column.endswith("move_frac") else f"{value:.1%}"
+            if column.endswith("move_frac"):
+                return format_frac(value)
+            # a change has a sign (+15.8%); a loss, a probability or a share does not
+            return f"{value:+.1%}" if column.endswith("change_frac") else f"{value:.1%}"
         if column == "leverage":
             return f"{value:+g}x"
         return f"{value:,.4g}"
