@@ -256,7 +256,8 @@ def ind_sideways_decay(
             f"{label.upper()} 60-day vol {vol.value:.0%}, 60-day return "
             f"{ret.value:+.1%} → "
             + (
-                f"sideways: a 3x fund loses {decay:.0%} in 6 months if it stays flat"
+                f"sideways: a 3x fund loses {decay:.0%} to volatility drag alone in 6 "
+                "months if it stays flat (before financing and fees)"
                 if sideways
                 else "trending, not sideways"
             )
@@ -353,8 +354,8 @@ def ind_close_pressure(
         full_at = float(threshold_move_frac(k[label], cap))
         detail = (
             f"{label} {move:+.2%}: LETF close flow ${abs(flow) / 1e9:.1f}B vs closing "
-            f"capacity ${cap / 1e9:.1f}B (ratio {ratio:.2f}); the close is full at a "
-            f"±{full_at:.1%} move"
+            f"capacity ${cap / 1e9:.1f}B (leveraged-fund pressure {ratio:.2f}); their flow "
+            f"alone fills the close at a ±{full_at:.1%} move"
         )
         source = f"{src}; capacity: stress_default.yaml ({scenario.source})"
         found.append(_make(spec, ratio, "ratio", detail, obs, source))

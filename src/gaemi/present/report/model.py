@@ -242,7 +242,8 @@ def stress_section(universe: Universe, scenario: Any) -> Section:
             else f"critical shock {r['critical_shock_frac']:+.1%}"
         )
         parts.append(
-            f"{r['underlying_id']}: the close is full at {r['close_full_at_move_frac']:+.1%}; "
+            f"{r['underlying_id']}: the leveraged funds' flow alone fills the close at "
+            f"{r['close_full_at_move_frac']:+.1%}; "
             f"−2% ends at {r['final_move_at_minus_2pct_frac']:+.2%}, −5% at "
             f"{r['final_move_at_minus_5pct_frac']:+.2%}; {crit_text}"
         )
@@ -456,7 +457,7 @@ def decay_section(universe: Universe, market: MarketSnapshot) -> Section:
         "If the underlyings end six months flat at their recent volatility, "
         + (
             f"{worst['ticker']} loses {worst['loss_6m_flat_frac']:.0%} of its value "
-            f"(σ = {worst['vol_frac']:.0%} a year)"
+            f"(σ = {worst['vol_frac']:.0%} a year; drag plus its financing and fees)"
             if worst is not None
             else "no fund is shown"
         )
