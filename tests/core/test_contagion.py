@@ -456,3 +456,100 @@ def test_param_sampling_respects_ranges_and_seed() -> None:
         Param(1.0, 2.0, 3.0, "uniform")
     with pytest.raises(GaemiInputError, match="must not contain 0"):
         Param(0.5, -1.0, 1.0, "loguniform")
+
+
+# ------------------------------------------------------------------ verdicts: partly, units
+def _stops_model(shock: float) -> CascadeModel:
+    # NDX → VIX (beta −4, lag 0), VIX → NDX threshold "above 30" (lag 1); step 3 names both
+    # (the shape of the default scenario's step 3). A −5% move takes VIX 20 → 24: the
+    # move happens but the stop level is not reached (closed form 20·(1 + 4·0.05) = 24).
+    from gaemi.core.contagion import Expectation
+
+    ndx = node("NDX", "relative")
+    vix = node("VIX", "relative", baseline=20.0, lower=1, upper=200)
+    stops = Edge(
+        "vix_stops",
+        "threshold",
+        "VIX",
+        ("NDX",),
+        1,
+        {"level": Param(30.0), "impact": Param(-0.005)},
+        direction="above",
+        source_ref="test",
+    )
+    st3 = Step(
+        "3",
+        "contagion",
+        "stops trigger, VIX spikes",
+        ("ndx_vix", "vix_stops"),
+        (Expectation(node="VIX", direction="up"),),
+    )
+    return model(
+        [ndx, vix],
+        [linear("ndx_vix", "NDX", "VIX", -4.0), stops],
+        [Shock("NDX", 0, shock)],
+        3,
+        [st3],
+    )
+
+
+def test_step_follows_only_partly_when_a_rule_it_names_does_not_fire() -> None:
+    (v,) = step_verdicts(simulate(_stops_model(-0.05), deterministic=True))
+    assert v.verdict == "partly"
+    assert v.follows is False  # the claim "stops trigger" does not follow
+    assert v.reason.startswith("partly: VIX up +20.00%")  # closed form 4 × 5%
+    assert "vix_stops did not fire: VIX peaked at 24, below the level 30" in v.reason
+    # −15%: VIX 20 → 32 > 30, the stops fire: the whole claim follows
+    (w,) = step_verdicts(simulate(_stops_model(-0.15), deterministic=True))
+    assert (w.verdict, w.follows) == ("yes", True)
+    assert "vix_stops fired" in w.reason
+
+
+def test_fuse_of_a_step_waits_for_every_rule_it_names() -> None:
+    # VIX > 30 needs 20·(1 + 4x) > 30 → x > 12.5% = 2.5 × the −5% shock (closed form)
+    f = find_fuse(_stops_model(-0.05))
+    grid_step = 0.99 / 0.05 / 400  # find_fuse's per-step scale is read off its grid
+    assert 2.5 < f.step_scale["3"] <= 2.5 + grid_step
+
+
+def test_rebalance_diagnostic_names_the_holding_and_says_did_not_fire_once() -> None:
+    eq, bond = node("EQ", "relative"), node("JGB")
+    reb = Edge(
+        "gpif",
+        "rebalance",
+        "EQ",
+        ("JGB",),
+        1,
+        {"weight": Param(0.3), "target": Param(0.25), "band": Param(0.07), "aum": Param(1.0)},
+        effects={"JGB": Param(-0.01)},
+        source_ref="test",
+        holding="the foreign-equity sleeve",
+    )
+    st4 = Step("4", "unwind", "rebalances", ("gpif",))
+    r = simulate(model([eq, bond], [reb], [Shock("EQ", 0, -0.05)], 3, [st4]), deterministic=True)
+    (v,) = step_verdicts(r)
+    # closed form: w = 0.3·0.95 / (0.3·0.95 + 0.7) = 28.93%, inside 18%–32%
+    assert v.verdict == "no"
+    assert "the foreign-equity sleeve went from 30.00% to 28.93%" in v.reason
+    assert "inside its band 18.00%–32.00%" in v.reason
+    assert v.reason.count("did not fire") == 1
+    assert "weight of EQ" not in v.reason
+
+
+def test_rate_nodes_change_in_percentage_points() -> None:
+    # a rate quoted in percent changes in percentage points ("pp"), a price by fractions
+    rate = Node("R", "rate", "percent", "absolute", "us", 2.5, 0.0, 10.0)
+    px = Node("P", "price", "index", "relative", "us", 100.0, 1.0, 1000.0)
+    other = Node("O", "other", "index points", "absolute", "us", 0.0, -1e3, 1e3)
+    assert (rate.change_unit, px.change_unit, other.change_unit) == ("pp", "frac", "index points")
+    m = CascadeModel(
+        "t",
+        (px, rate),
+        (linear("pr", "P", "R", 0.2), linear("rp", "R", "P", -0.01, lag=1)),
+        (Shock("P", 0, -0.05),),
+        3,
+    )
+    r = simulate(m, deterministic=True)
+    by = {e.event: e for e in reversed(r.events)}  # the first event of each edge
+    assert (by["pr"].impact, by["pr"].impact_unit) == (pytest.approx(-0.01), "pp")
+    assert by["rp"].amount_unit == "pp"  # the driver of R → P is R's change, in pp

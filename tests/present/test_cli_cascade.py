@@ -119,3 +119,72 @@ def test_every_help_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
     for args in cmds:
         assert main(args) == 0, args
         capsys.readouterr()
+
+
+def test_title_names_the_shocks_actually_applied(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["cascade", "--shock", "KOSPI=-12%"]) == 0
+    out = capsys.readouterr().out
+    title = next(line for line in out.splitlines() if "Cascade event table" in line)
+    assert "KOSPI -12.00% on day 0" in title
+    assert "-5% NDX/SOX" not in title  # the scenario's own shock was replaced
+    assert main(["cascade", "--shock", "NDX=-8%@0", "--shock", "NDX=-8%@1"]) == 0
+    out = capsys.readouterr().out
+    assert "NDX -8.00% on days 0, 1" in out
+    assert main(["cascade"]) == 0
+    out = capsys.readouterr().out
+    assert "NDX -5.00% on day 0, SOX -5.00% on day 0" in out
+
+
+def test_rate_changes_are_in_pp_and_shown_in_bp(capsys: pytest.CaptureFixture[str]) -> None:
+    # docs/cascade.md: JGB 10y −1.43 bp after the −5% default shock (calibrated beta
+    # 0.26375 pp per unit NDX move × −5.42%)
+    ev = {(r["event"], r["node"]): r for r in run_json(capsys)}
+    jgb = ev[("ndx_jgb", "JGB10Y")]
+    assert jgb["impact_unit"] == "pp"
+    assert jgb["impact"] == pytest.approx(-0.0143, abs=1e-4)
+    assert ev[("ndx_kospi", "KOSPI")]["impact_unit"] == "frac"
+    bands = {r["node"]: r for r in run_json(capsys, "--view", "bands")}
+    assert "unit" not in bands["JGB10Y"]  # the ambiguous key is gone
+    assert (bands["JGB10Y"]["change_unit"], bands["JGB10Y"]["baseline_unit"]) == ("pp", "percent")
+    assert bands["KOSPI"]["change_unit"] == "frac"
+    assert main(["cascade", "--view", "bands", "--format", "csv"]) == 0
+    assert "change_unit" in capsys.readouterr().out.splitlines()[0]
+    assert main(["cascade"]) == 0
+    out = capsys.readouterr().out
+    assert "-1.43 bp" in out
+    assert "percent" not in out.split("Does each step")[0]  # no "-0.01429 percent"
+    assert main(["cascade", "--view", "bands"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if "JGB10Y" in line)
+    assert "-1.43 bp" in row
+
+
+def test_step_verdicts_say_partly_and_name_the_sleeve(capsys: pytest.CaptureFixture[str]) -> None:
+    v = {r["step"]: r for r in run_json(capsys, "--view", "steps")}
+    # docs/cascade.md: VIX +23% but 23.1 < 30, the stops do not trigger: step 3 partly
+    assert (v["3"]["verdict"], v["3"]["follows"]) == ("partly", False)
+    assert "VIX up +23.41%" in v["3"]["reason"]
+    assert "vix_stops did not fire: VIX peaked at 23.08, below the level 30" in v["3"]["reason"]
+    # docs/cascade.md: the foreign-equity weight moves 27.64% → 26.73%, inside 18–32%
+    r4 = str(v["4"]["reason"])
+    assert "GPIF's foreign-equity sleeve" in r4
+    assert "from 27.64% to 26.73%" in r4
+    assert "18.00%–32.00%" in r4
+    assert r4.count("did not fire") == 1
+    assert "weight of SPX" not in r4
+    assert {v[k]["verdict"] for k in ("1", "2", "7", "8")} == {"yes"}
+    assert main(["cascade"]) == 0
+    out = capsys.readouterr().out
+    assert "partly" in out.split("Does each step")[1]
+
+
+def test_a_korean_shock_alone_moves_only_kospi(capsys: pytest.CaptureFixture[str]) -> None:
+    # docs/cascade.md "Fuse and reverse stress": no edge leaves KOSPI except the margin
+    # rule; at −12% collateral is 1 − 1.3 × 12% = 84.4% of its start, above the call zone
+    b = {r["node"]: r for r in run_json(capsys, "--view", "bands", "--shock", "KOSPI=-12%")}
+    assert b["KOSPI"]["change_mean"] == pytest.approx(-0.12)
+    moved = [n for n, r in b.items() if n != "KOSPI" and r["change_mean"] != 0]
+    assert moved == []
+    v = {r["step"]: r for r in run_json(capsys, "--view", "steps", "--shock", "KOSPI=-12%")}
+    assert "collateral value fell to 84.40%" in str(v["6"]["reason"])
+    assert {r["verdict"] for r in v.values()} == {"no"}

@@ -92,6 +92,7 @@ EDGE_KEYS = frozenset(
         "amount_unit",
         "step",
         "action",
+        "holding",
         "source",
         "notes",
     }
@@ -263,6 +264,7 @@ class _Loader:
             step=str(d.get("step", "")),
             action=str(d.get("action", f"{d['from']} → {', '.join(targets)}")),
             source_ref=src,
+            holding=str(d.get("holding", "")),
         )
 
     def shock(self, k: int, data: Any) -> Shock:

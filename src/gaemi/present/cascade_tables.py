@@ -15,9 +15,15 @@ if TYPE_CHECKING:
 
 
 def fmt_change(kind: str, unit: str, v: float) -> str:
+    """A change for display: ``frac`` as a percent (−1.94%), ``pp`` (a rate's change in
+    percentage points) in basis points (−1.43 bp), anything else in its unit."""
     if v != v:
         return "—"
-    return f"{v:+.2%}" if kind == "relative" or unit == "frac" else f"{v:+.4g} {unit}"
+    if kind == "relative" or unit == "frac":
+        return f"{v:+.2%}"
+    if unit == "pp":
+        return f"{v * 100:+.2f} bp"
+    return f"{v:+.4g} {unit}"
 
 
 def fmt_amount(v: float, unit: str) -> str:
@@ -27,9 +33,23 @@ def fmt_amount(v: float, unit: str) -> str:
         from gaemi.present.cli.common import format_usd
 
         return format_usd(v)
-    if unit == "frac":
-        return f"{v:+.2%}"
+    if unit in ("frac", "pp"):
+        return fmt_change("", unit, v)
     return f"{v:+,.4g} {unit}".strip()
+
+
+def shocks_text(model: CascadeModel) -> str:
+    """The shocks a run applies, e.g. ``KOSPI -12.00% on day 0, NDX -8.00% on day 1``."""
+    if not model.shocks:
+        return "no shock"
+    days: dict[tuple[str, float], list[int]] = {}
+    for s in model.shocks:  # one phrase per node and move: "NDX -8.00% on days 0, 1, 2"
+        days.setdefault((s.node, s.move), []).append(s.day)
+    return ", ".join(
+        f"{node} {fmt_change('', model.node(node).change_unit, move)} on "
+        + (f"day {d[0]}" if len(d) == 1 else "days " + ", ".join(map(str, d)))
+        for (node, move), d in days.items()
+    )
 
 
 ENGINE_SOURCE = (
@@ -146,7 +166,11 @@ def display_events(df: pd.DataFrame) -> pd.DataFrame:
 
 def bands_frame(result: CascadeResult) -> pd.DataFrame:
     """Change from the baseline at the horizon (mean and Monte Carlo bands) and the
-    lowest / highest change on any day (means over the draws), per node."""
+    lowest / highest change on any day (means over the draws), per node.
+
+    ``baseline`` is a level in ``baseline_unit`` (the node's unit); every ``change_*``
+    column is in ``change_unit``: ``frac`` (a decimal fraction, price nodes) or ``pp``
+    (percentage points, rate nodes quoted in percent)."""
     import numpy as np
     import pandas as pd
 
@@ -155,8 +179,9 @@ def bands_frame(result: CascadeResult) -> pd.DataFrame:
         ch = result.change(n.id, "final")
         rec: dict[str, Any] = {
             "node": n.id,
-            "unit": "frac" if n.change == "relative" else n.unit,
             "baseline": n.baseline,
+            "baseline_unit": n.unit,
+            "change_unit": n.change_unit,
             "change_mean": float(ch.mean()),
         }
         for q in result.quantiles:
@@ -165,3 +190,16 @@ def bands_frame(result: CascadeResult) -> pd.DataFrame:
         rec["highest_change_mean"] = float(result.change(n.id, "max").mean())
         rows.append(rec)
     return pd.DataFrame(rows)
+
+
+def display_bands(df: pd.DataFrame) -> pd.DataFrame:
+    """:func:`bands_frame` for the terminal: changes as % (price nodes) or bp (rates)."""
+    out = df.copy()
+    units = list(df["change_unit"])
+    for col in df.columns:
+        if col.startswith(("change_", "lowest_change", "highest_change")) and col != "change_unit":
+            out[col] = [fmt_change("", u, float(v)) for v, u in zip(df[col], units, strict=True)]
+    out["baseline"] = [
+        f"{float(b):,.10g} {u}" for b, u in zip(df["baseline"], df["baseline_unit"], strict=True)
+    ]
+    return out.drop(columns=["baseline_unit", "change_unit"])

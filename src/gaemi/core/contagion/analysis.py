@@ -162,9 +162,21 @@ def _cycles(model: CascadeModel, g: FloatArray, limit: int = 200) -> list[Cycle]
 
 
 # ------------------------------------------------------------------ narrative
+#: Edge kinds that are rules (they fire only past a threshold); the parts of a claim
+#: such as "stops trigger" or "the BoK hikes". A step whose move happened but one of whose
+#: rules did not fire follows only partly.
+RULE_KINDS = frozenset({"threshold", "policy", "rebalance", "margin_call"})
+
+
 @dataclass(frozen=True)
 class StepVerdict:
-    """Whether a step of the narrative follows from the mechanics in a run."""
+    """Whether a step of the narrative follows from the mechanics in a run.
+
+    ``verdict`` is ``yes`` (its events fired, every rule it names fired and the claimed
+    directions hold), ``partly`` (the claimed moves happened but a rule it names did not
+    fire, e.g. VIX spikes but stays below the stop-loss level) or ``no``; ``follows`` is
+    ``verdict == "yes"``. ``reason`` says what happened, with the numbers.
+    """
 
     step: str
     title: str
@@ -172,28 +184,50 @@ class StepVerdict:
     prob: float
     follows: bool
     reason: str
+    verdict: Literal["yes", "partly", "no"] = "no"
+
+
+def _fmt_change(node_change: str, unit: str, v: float) -> str:
+    """A change in words: % for relative nodes, bp for rates (pp × 100), else its unit."""
+    if node_change == "relative":
+        return f"{v:+.2%}"
+    return f"{v * 100:+.4g} bp" if unit == "pp" else f"{v:+.4g} {unit}"
 
 
 def step_verdicts(result: CascadeResult) -> list[StepVerdict]:
-    """For each step: did its events fire, and did the claimed directions hold?
+    """For each step: did its events fire, did every rule it names fire, and did the
+    claimed directions hold?
 
-    ``prob`` is the share of draws in which at least one of the step's events fired;
-    the directions are checked on the mean path (node expectations: the extreme change
-    from the baseline in the claimed direction; edge expectations: the sign of the
-    rule's logged amounts).
+    ``prob`` is the share of draws in which at least one of the step's events fired; an
+    event or rule counts as fired when it fired in any draw; the directions are checked
+    on the mean path (node expectations: the extreme change from the baseline in the
+    claimed direction; edge expectations: the sign of the rule's logged amounts).
     """
     m = result.model
+    kinds = {e.id: e.kind for e in m.edges}
+    none = np.zeros(result.n_draws, dtype=bool)
     out: list[StepVerdict] = []
     for st in m.steps:
         any_fired = np.zeros(result.n_draws, dtype=bool)
         for ev in st.events:
-            any_fired |= result.fired.get(ev, np.zeros(result.n_draws, dtype=bool))
+            any_fired |= result.fired.get(ev, none)
         prob = float(any_fired.mean())
-        reasons: list[str] = []
+        fired = [ev for ev in st.events if bool(result.fired.get(ev, none).any())]
+        silent = [ev for ev in st.events if ev not in fired]
+        silent_rules = [ev for ev in silent if kinds.get(ev) in RULE_KINDS]
+
+        def why_silent(evs: Sequence[str]) -> list[str]:
+            diag = [result.diagnostics[ev] for ev in evs if ev in result.diagnostics]
+            rest = [ev for ev in evs if ev not in result.diagnostics]
+            if rest:
+                diag.append(f"{', '.join(rest)} did not fire")
+            return diag
+
+        problems: list[str] = []  # what contradicts the claim
+        happened: list[str] = []  # what the claim got right, with numbers
         ok = prob > 0
         if not ok:
-            why = [result.diagnostics[ev] for ev in st.events if ev in result.diagnostics]
-            reasons.append("did not fire" + (": " + "; ".join(why) if why else ""))
+            problems.extend(why_silent(st.events))
             if any(x.edge in st.events for x in st.expect):
                 st = Step(
                     st.id,
@@ -211,14 +245,19 @@ def step_verdicts(result: CascadeResult) -> list[StepVerdict]:
                 ch = lvl / node.baseline - 1.0 if node.change == "relative" else lvl - node.baseline
                 val = float(ch.max() if x.direction == "up" else ch.min())
                 held = val > 1e-9 if x.direction == "up" else val < -1e-9
-                if not held:
+                if held:
+                    happened.append(
+                        f"{x.node} {x.direction} {_fmt_change(node.change, node.change_unit, val)}"
+                    )
+                else:
                     ok = False
-                    reasons.append(f"{x.node} does not go {x.direction} ({x.text or 'claimed'})")
+                    problems.append(f"{x.node} does not go {x.direction} ({x.text or 'claimed'})")
             if x.edge:
-                amts = [e.amount for e in result.events if e.event == x.edge]
+                first = m.edge(x.edge).targets[0]  # one amount per firing, not per target
+                amts = [e.amount for e in result.events if e.event == x.edge and e.target == first]
                 if not amts:
                     ok = False
-                    reasons.append(
+                    problems.append(
                         f"{x.edge} never fires, so '{x.text}' cannot happen"
                         + (
                             f" ({result.diagnostics[x.edge]})"
@@ -229,12 +268,33 @@ def step_verdicts(result: CascadeResult) -> list[StepVerdict]:
                 else:
                     s = float(np.sum(amts))
                     held = s > 0 if x.direction == "up" else s < 0
-                    if not held:
+                    if held:
+                        happened.append(f"{x.edge} amount {s:+.4g}")
+                    else:
                         ok = False
-                        reasons.append(f"{x.edge} trades the other way: amount {s:+.4g} ({x.text})")
-        out.append(
-            StepVerdict(st.id, st.title, st.claim, prob, ok, "; ".join(reasons) or "follows")
-        )
+                        problems.append(
+                            f"{x.edge} trades the other way: amount {s:+.4g} ({x.text})"
+                        )
+        fired_rules = [ev for ev in fired if kinds.get(ev) in RULE_KINDS]
+        if ok and not happened:
+            happened.append(f"{', '.join(fired)} fired")
+        elif fired_rules:
+            happened.append(f"{', '.join(fired_rules)} fired")
+        verdict: Literal["yes", "partly", "no"]
+        if ok and not silent_rules:
+            verdict, reason = "yes", "follows: " + "; ".join(happened)
+        elif ok:
+            verdict = "partly"
+            reason = (
+                "partly: " + "; ".join(happened) + ", but " + "; ".join(why_silent(silent_rules))
+            )
+        else:
+            if prob > 0:
+                problems.extend(why_silent(silent))
+            verdict, reason = "no", "; ".join(problems)
+            if happened:
+                reason += "; what did happen: " + "; ".join(happened)
+        out.append(StepVerdict(st.id, st.title, st.claim, prob, verdict == "yes", reason, verdict))
     return out
 
 
@@ -266,12 +326,17 @@ def _chain_fired(result: CascadeResult, steps: Sequence[str] | None) -> np.ndarr
 
 
 def _step_holds(result: CascadeResult, st: Step) -> np.ndarray:
-    """Per draw: one of the step's events fired and its claimed node directions hold
-    (on any day of the horizon)."""
+    """Per draw: one of the step's events fired, every rule it names fired (its verdict
+    would be ``yes``, not ``partly``) and its claimed node directions hold (on any day of
+    the horizon)."""
     m = result.model
     f = np.zeros(result.n_draws, dtype=bool)
     for ev in st.events:
         f |= result.fired[ev]
+    kinds = {e.id: e.kind for e in m.edges}
+    for ev in st.events:  # every rule the step names must fire ("stops trigger")
+        if kinds.get(ev) in RULE_KINDS:
+            f &= result.fired[ev]
     for x in st.expect:
         if x.node:
             i = m.index(x.node)

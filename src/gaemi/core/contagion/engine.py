@@ -207,7 +207,7 @@ class _Run:
                 amount=float(np.mean(amount[fire])) if amount is not None else math.nan,
                 amount_unit=amount_unit,
                 impact=float(np.mean(np.broadcast_to(impact, fire.shape)[fire])),
-                impact_unit="frac" if node.change == "relative" else node.unit,
+                impact_unit=node.change_unit,
                 prob=k / self.D,
             )
         )
@@ -244,7 +244,7 @@ class _Run:
                         f"initial move of {node.id}",
                         add != 0,
                         add,
-                        "frac",
+                        node.change_unit,
                         add,
                     )
                 if node.reversion is not None:
@@ -400,9 +400,7 @@ class _Run:
                 e.action or f"{e.source} → {tgt}",
                 np.abs(contrib) > self.tol,
                 c,
-                "frac"
-                if self.m.node(e.source).change == "relative"
-                else self.m.node(e.source).unit,
+                self.m.node(e.source).change_unit,
             )
             return
         if e.kind == "threshold":
@@ -510,41 +508,60 @@ class _Run:
             )
 
     def _diagnose(self) -> None:
+        """Why each rule edge did or did not fire: ``<edge> did not fire: <what it saw>``
+        (means over the draws; ``fired in N% of draws`` in a Monte Carlo run)."""
         for e in self.m.edges:
             st = self.state.get(e.id, {})
+            if not st:
+                continue
             share = float(self.fired[e.id].mean())
             fired = (
                 f"fired in {share:.0%} of draws"
                 if self.D > 1
                 else ("fired" if share else "did not fire")
             )
-            if e.kind == "threshold" and st:
+            src = self.m.node(e.source)
+            if e.kind == "threshold":
                 L = float(self.p(e.id, "level").mean())
-                seen = st["seen_min"] if e.direction == "below" else st["seen_max"]
-                self.diag[e.id] = (
-                    f"{e.source} reached {float(seen.mean()):.4g} vs level {L:.4g} "
-                    f"({e.direction}); {fired}"
+                up = e.direction == "above"
+                seen = float((st["seen_max"] if up else st["seen_min"]).mean())
+                side = (
+                    ("above" if seen > L else "below") if up else ("below" if seen < L else "above")
                 )
-            elif e.kind == "policy" and st:
+                what = (
+                    f"{e.source} {'peaked at' if up else 'fell to'} {seen:.4g}, {side} the "
+                    f"level {L:.4g} (fires {e.direction} it)"
+                )
+            elif e.kind == "policy":
                 L, S = float(self.p(e.id, "level").mean()), float(self.p(e.id, "speed").mean())
                 up = e.direction == "above"
                 lv = float((st["seen_max"] if up else st["seen_min"]).mean())
                 sp = float((st["speed_max"] if up else st["speed_min"]).mean())
-                self.diag[e.id] = (
-                    f"{e.source} peak {lv:.4g} vs level {L:.4g}; fastest {e.window}-day change "
-                    f"{sp:+.4g} vs speed {S:+.4g}; {fired}"
+                rel = src.change == "relative"
+                what = (
+                    f"{e.source} {'peak' if up else 'low'} {lv:.4g} vs level {L:.4g}; fastest "
+                    f"{e.window}-day change "
+                    + (f"{sp:+.2%} vs speed {S:+.2%}" if rel else f"{sp:+.4g} vs speed {S:+.4g}")
+                    + f" (fires when both are {e.direction})"
                 )
-            elif e.kind == "rebalance" and st:
+            elif e.kind == "rebalance":
                 tg, b = float(self.p(e.id, "target").mean()), float(self.p(e.id, "band").mean())
-                self.diag[e.id] = (
-                    f"weight of {e.source} ranged {float(st['w_min'].mean()):.2%}–"
-                    f"{float(st['w_max'].mean()):.2%} vs band {tg:.2%} ± {b:.2%}; {fired}"
+                w0 = float(self.p(e.id, "weight").mean())
+                lo, hi = float(st["w_min"].mean()), float(st["w_max"].mean())
+                end = float(st["w"].mean())
+                outside = lo < tg - b or hi > tg + b
+                what = (
+                    f"{e.holding or 'the weight of ' + e.source} went from {w0:.2%} to "
+                    f"{end:.2%} of the fund (lowest {min(lo, w0):.2%}, highest {max(hi, w0):.2%}), "
+                    + ("leaving" if outside else "inside")
+                    + f" its band {tg - b:.2%}–{tg + b:.2%} ({tg:.2%} ± {b:.2%})"
                 )
-            elif e.kind == "margin_call" and st:
-                self.diag[e.id] = (
+            else:  # margin_call
+                what = (
                     f"collateral value fell to {float(st['pf_min'].mean()):.2%} of its start; "
-                    f"share of loans called {float(st['qmax'].mean()):.3%}; {fired}"
+                    f"share of loans called {float(st['qmax'].mean()):.3%}"
                 )
+            self.diag[e.id] = f"{e.id} {fired}: {what}"
 
 
 def _delta(node: Node, old: FloatArray, new: FloatArray) -> FloatArray:

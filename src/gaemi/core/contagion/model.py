@@ -128,6 +128,19 @@ class Node:
     close_feedback: FeedbackSpec | None = None
     source: str = ""
 
+    @property
+    def change_unit(self) -> str:
+        """Unit of the node's changes: ``frac`` (a decimal fraction of the level) for a
+        relative node; ``pp`` (percentage points) for an absolute node quoted in percent
+        (a rate or yield); the node's own unit for any other absolute node."""
+        if self.change == "relative":
+            return "frac"
+        return "pp" if self.unit.strip().lower() in PERCENT_UNITS else self.unit
+
+
+#: Node units that mean "a rate in percent": their absolute changes are percentage points.
+PERCENT_UNITS = frozenset({"percent", "%", "pct", "per cent"})
+
 
 @dataclass(frozen=True)
 class Edge:
@@ -150,6 +163,9 @@ class Edge:
       cumulative change; accounts below ``maintenance`` sell ``sale_frac`` of their
       collateral, ``lag`` days later; the sale (a positive amount) times each
       ``effects`` coefficient.
+
+    ``holding`` names what a rebalance edge's ``weight`` is the weight of (e.g. "GPIF's
+    foreign-equity sleeve"), for the diagnostics; the source node's id when empty.
     """
 
     id: str
@@ -167,6 +183,7 @@ class Edge:
     step: str = ""
     action: str = ""
     source_ref: str = ""
+    holding: str = ""
 
 
 @dataclass(frozen=True)

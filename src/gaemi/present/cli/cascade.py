@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from gaemi.errors import GaemiInputError
-from gaemi.present.cascade_tables import bands_frame, display_events, event_table
+from gaemi.present.cascade_tables import (
+    bands_frame,
+    display_bands,
+    display_events,
+    event_table,
+    shocks_text,
+)
 from gaemi.present.cli.common import OutputFormat, describe_move, emit, note, parse_move
 
 if TYPE_CHECKING:
@@ -310,7 +316,13 @@ def cascade(
         emit((mc or central).paths_frame(), fmt, title="Node paths (mean and bands)")
         return
     if view == "bands":
-        emit(bands_frame(mc or central), fmt, title="Change from baseline at the horizon")
+        bands = bands_frame(mc or central)
+        emit(
+            display_bands(bands) if fmt == OutputFormat.table else bands,
+            fmt,
+            title=f"Change from baseline at the horizon (day {model.horizon_days - 1}) "
+            f"after {shocks_text(model)}",
+        )
         return
     if view == "attribution":
         emit((mc or central).attribution_frame(), fmt, title="Contribution of each link")
@@ -338,9 +350,10 @@ def cascade(
         )
         return
     # full table report
-    emit(display_events(ev), fmt, title=f"Cascade event table — {model.name}")
+    emit(display_events(ev), fmt, title=event_table_title(model, scenario, bool(shock)))
+    steps = verdicts_frame(verdicts)[["step", "title", "claim", "verdict", "reason"]]
     emit(
-        verdicts_frame(verdicts)[["step", "title", "claim", "follows", "reason"]],
+        steps.rename(columns={"verdict": "follows"}),
         fmt,
         title="Does each step of the chain follow from the mechanics?",
     )
@@ -360,11 +373,20 @@ def cascade(
         )
     if mc is not None:
         emit(
-            bands_frame(mc),
+            display_bands(bands_frame(mc)),
             fmt,
             title=f"Monte Carlo: change at day {model.horizon_days - 1} "
             f"({draws} draws, seed {seed})",
         )
+
+
+def event_table_title(model: CascadeModel, scenario: Path | None, replaced: bool) -> str:
+    """The event table's title names the shocks actually applied: the scenario's own
+    (its name describes them) or the ``--shock`` moves that replaced them."""
+    if not replaced:
+        return f"Cascade event table — {model.name} (shocks: {shocks_text(model)})"
+    graph = scenario.name if scenario is not None else "the default six-step graph"
+    return f"Cascade event table — {shocks_text(model)} (--shock, on {graph})"
 
 
 def _stderr_console() -> Any:

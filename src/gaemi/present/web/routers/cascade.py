@@ -82,14 +82,26 @@ class StepVerdict(BaseModel):
     title: str
     claim: str
     prob: float | None
-    follows: bool
+    follows: bool = Field(description="True only when the whole claim follows (verdict yes).")
     reason: str
+    verdict: Literal["yes", "partly", "no"] = Field(
+        description="partly: the claimed move happened but a rule the step names "
+        "(e.g. the stop-loss level) was not reached."
+    )
 
 
 class Band(BaseModel):
     node: str
-    unit: str
+    unit: str = Field(
+        description="Kept for existing clients: 'frac' for price nodes, else the level's "
+        "unit ('percent' for rates, whose changes are in pp). Prefer change_unit."
+    )
+    change_unit: str = Field(
+        description="Unit of every change_* value: frac (decimal fraction) or pp "
+        "(percentage points, rate nodes)."
+    )
     baseline: float | None
+    baseline_unit: str
     change_mean: float | None
     change_q05: float | None
     change_q50: float | None
@@ -161,7 +173,13 @@ def _run(shocks: dict[str, float] | float | None, q: _CascadeCommon) -> CascadeR
         seed=q.seed,
         events=records(ev),
         steps=[StepVerdict(**r) for r in steps],
-        bands=[Band(**{k: v for k, v in r.items() if k in fields}) for r in bands],
+        bands=[
+            Band(
+                unit="frac" if r["change_unit"] == "frac" else r["baseline_unit"],
+                **{k: v for k, v in r.items() if k in fields},
+            )
+            for r in bands
+        ],
         most_loss_link=None if worst is None else str(worst[0]),
     )
 
