@@ -134,3 +134,31 @@ def test_intraday_at_moves(capsys: pytest.CaptureFixture[str]) -> None:
     assert [r["flow_usd"] for r in recs] == pytest.approx([-8.1e9, 0.0])
     assert main(["flows", "--at", "NDX", "--fund", "3:1e9"]) == 2
     assert "must be UNDERLYING=MOVE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        # audit: `--top -3 --by fund` printed all 77 funds with exit 0
+        (["--top", "-3"], "error: --top = -3 must be >= 1 (leave it out to show every fund)"),
+        (["--top", "0"], "error: --top = 0 must be >= 1 (leave it out to show every fund)"),
+    ],
+)
+def test_top_must_be_positive(
+    capsys: pytest.CaptureFixture[str], args: list[str], line: str
+) -> None:
+    assert main(["flows", "--by", "fund", "--move", "1%", *args]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [line]
+
+
+def test_top_needs_by_fund_and_picks_the_largest(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["flows", "--top", "2", "--move", "1%"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "error: --top = 2 needs --by fund (it picks funds, not underlyings)"
+    ]
+    recs = run_json(capsys, "flows", "--by", "fund", "--top", "2", "--moves=-1%:1%:2%")
+    assert len(recs) == 4  # two funds per move
+    every = run_json(capsys, "flows", "--by", "fund", "--move", "1%")
+    biggest = sorted((abs(float(str(r["flow_usd"]))) for r in every), reverse=True)[:2]
+    top1 = [abs(float(str(r["flow_usd"]))) for r in recs if r["move_frac"] == 0.01]
+    assert top1 == pytest.approx(biggest)

@@ -162,3 +162,33 @@ def test_help_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
         rc = main([*argv, "--paths", "300"])
         err = capsys.readouterr().err
         assert rc == 0, (argv, err)
+
+
+def test_missing_position_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    # audit: a missing required option gave Typer's multi-line usage box
+    rc, out, err = run(capsys, "--capital", "1e6")
+    assert rc == 2
+    assert out == ""
+    assert err.strip().splitlines() == [
+        "error: gaemi investor: Missing option '--position' / '-p'. (see gaemi investor --help)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["--position", "SOXL=nan"], "error: position SOXL weight = 'nan' must be a finite number"),
+        (["--position", "SOXL=1", "--vol", "nan"], "error: vol = 'nan' must be a finite number"),
+        (
+            ["--position", "SOXL=1", "--margin", "nan"],
+            "error: --margin = nan must be a finite number",
+        ),
+        (["--position", "SOXL=1", "--workers", "0"], "error: --workers = 0 must be >= 1"),
+    ],
+)
+def test_nan_and_counts_named(
+    capsys: pytest.CaptureFixture[str], args: list[str], line: str
+) -> None:
+    rc, _, err = run(capsys, "--capital", "1e6", *args, "--paths", "10")
+    assert rc == 2
+    assert err.strip().splitlines() == [line]

@@ -29,7 +29,46 @@ def test_json_record_per_underlying(capsys: pytest.CaptureFixture[str]) -> None:
         parts = [k for k in r if k.endswith("_flow_usd") and k != "total_flow_usd"]
         assert len(parts) == 5
         assert sum(r[k] for k in parts) == pytest.approx(r["total_flow_usd"])
-        assert r["pressure_ratio"] == pytest.approx(abs(r["total_flow_usd"]) / r["capacity_usd"])
+        cap = r["capacity_usd"]
+        assert r["total_pressure_ratio"] == pytest.approx(abs(r["total_flow_usd"]) / cap)
+        assert r["letf_pressure_ratio"] == pytest.approx(abs(r["letf_rebalancing_flow_usd"]) / cap)
+        assert "pressure_ratio" not in r  # never one unqualified "pressure"
+
+
+def test_letf_pressure_is_the_one_the_threshold_uses(capsys: pytest.CaptureFixture[str]) -> None:
+    # The audit case: NDX -2% with $45B of Korean AUM closes at -2.31%, total flow 0.99x
+    # the close, threshold -3.1%. The leveraged-fund pressure is the one that reaches 1
+    # at threshold_move_frac (K·r / capacity with threshold = capacity / K, docs/stress.md),
+    # so beside the threshold it must read |close| / |threshold| ≈ 0.75, not 0.99.
+    rc, out, _ = run(
+        capsys, "--shock", "-2%", "-u", "NDX", "--korean-aum", "45e9", "--format", "json"
+    )
+    assert rc == 0
+    (r,) = json.loads(out)
+    assert r["final_move_frac"] == pytest.approx(-0.0231, abs=1e-4)
+    assert r["threshold_move_frac"] == pytest.approx(-0.031, abs=1e-3)
+    want = r["final_move_frac"] / r["threshold_move_frac"]
+    assert r["letf_pressure_ratio"] == pytest.approx(want, rel=1e-9)
+    assert r["letf_pressure_ratio"] == pytest.approx(0.75, abs=0.01)
+    assert r["total_pressure_ratio"] == pytest.approx(0.99, abs=0.01)
+    # the default scenario at -5% (docs/stress.md table): NDX 1.12 funds-only, 1.76 total
+    rc, out, _ = run(capsys, "--shock", "-5%", "-u", "NDX", "--format", "json")
+    (r,) = json.loads(out)
+    assert r["letf_pressure_ratio"] == pytest.approx(1.12, abs=0.005)
+    assert r["total_pressure_ratio"] == pytest.approx(1.76, abs=0.005)
+
+
+def test_table_names_both_pressures(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(capsys, "--shock", "-2%", "-u", "NDX", "--format", "csv")
+    assert rc == 0
+    header = out.splitlines()[0].split(",")
+    assert "letf_pressure_ratio" in header
+    assert "total_pressure_ratio" in header
+    assert "pressure_ratio" not in header
+    rc, out, _ = run(capsys, "--shock", "-2%", "-u", "NDX")
+    flat = " ".join(out.split())
+    assert "letf_pressure = |leveraged funds' flow| / close capacity" in flat
+    assert "total_pressure = |all participants' flow| / close capacity" in flat
 
 
 def test_korean_aum_and_less_liquidity_deepen_the_move(capsys: pytest.CaptureFixture[str]) -> None:

@@ -345,6 +345,15 @@ def test_stress_single_matches_engine(client: Any, universe: Universe) -> None:
     # Pressure = |LETF flow| / capacity; threshold move = capacity / K (per unit move).
     k = liq["letf_flow_per_pct_usd"] * 100
     assert liq["pressure_threshold_move_frac"] == pytest.approx(liq["capacity_usd"] / k)
+    # two pressures, named: the funds' own (1 at the threshold move) and every participant's
+    cap = liq["capacity_usd"]
+    assert r["letf_pressure_ratio"] == pytest.approx(abs(r["flows_usd"]["letf_rebalancing"]) / cap)
+    assert r["letf_pressure_ratio"] == pytest.approx(
+        -r["final_move_frac"] / liq["pressure_threshold_move_frac"]
+    )
+    assert r["total_pressure_ratio"] == pytest.approx(abs(r["total_flow_usd"]) / cap)
+    assert r["total_pressure_ratio"] > r["letf_pressure_ratio"]
+    assert "pressure_ratio" not in r
 
 
 def test_stress_curve_is_monotone_and_thinner_close_is_deeper(client: Any) -> None:

@@ -39,33 +39,73 @@ app = typer.Typer(
 )
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
-) -> None:
-    """gaemi: leveraged-ETF close flows, feedback stress, contagion and monitoring."""
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         from gaemi import __version__
 
         typer.echo(f"gaemi {__version__}")
         raise typer.Exit(0)
 
 
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print the version and exit.",
+        is_eager=True,  # before the "Missing command." check: `gaemi --version` alone works
+        callback=_print_version,
+    ),
+) -> None:
+    """gaemi: leveraged-ETF close flows, feedback stress, contagion and monitoring."""
+
+
 for _mod in COMMAND_MODULES:
     importlib.import_module(f"gaemi.present.cli.{_mod}").register(app)
 
 
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app; bad input exits 2 with one line on stderr."""
+    """Entry point: run the app; bad input exits 2 with one line on stderr.
+
+    Click's own usage errors (a missing required option, a value that is not an integer,
+    an unknown option) are printed the same way as the project's ``GaemiInputError``:
+    ``error: gaemi investor: Missing option '--position' / '-p'. (gaemi investor --help)``
+    — one line, exit code 2 — instead of Typer's multi-line usage box.
+    """
+    try:  # Typer >= 0.22 carries its own copy of click; older versions use click itself
+        from typer._click import exceptions as cx
+    except ImportError:  # pragma: no cover - depends on the installed Typer
+        from click import exceptions as cx  # type: ignore[no-redef]
+
     try:
-        app(args=argv, standalone_mode=True)
+        rv = app(args=argv, prog_name="gaemi", standalone_mode=False)
     except GaemiInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except cx.NoArgsIsHelpError as exc:  # bare `gaemi`/`gaemi data`: show help
+        exc.show()
+        return exc.exit_code
+    except cx.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "gaemi"
+        print(
+            f"error: {where}: {_one_line(exc.format_message())} (see {where} --help)",
+            file=sys.stderr,
+        )
+        return exc.exit_code
+    except cx.ClickException as exc:
+        print(f"error: {_one_line(exc.format_message())}", file=sys.stderr)
+        return exc.exit_code
+    except typer.Abort:
+        print("Aborted!", file=sys.stderr)
+        return 1
     except SystemExit as exc:  # typer/click exit codes pass through
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
-    return 0
+    return rv if isinstance(rv, int) else 0
 
 
 def run() -> None:  # pragma: no cover - console-script shim

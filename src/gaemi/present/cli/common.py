@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+import typer
+
 from gaemi.errors import GaemiInputError
 
 if TYPE_CHECKING:
@@ -44,12 +46,69 @@ _MONEY_SUFFIX = {
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 
 
+def _refuse_non_finite(text: str, name: str, strip: str = "%") -> None:
+    """``nan``, ``inf``, ``-inf%`` … are numbers Python reads but no input may be: say so."""
+    s = str(text).strip().replace(" ", "").replace(",", "").replace("_", "").strip(strip)
+    try:
+        v = float(s)
+    except ValueError:
+        return
+    if not math.isfinite(v):
+        raise GaemiInputError(f"{name} = {text!r} must be a finite number")
+
+
+def parse_number(text: str, name: str, what: str = "a number") -> float:
+    """A finite number from ``1.4``, ``-0.3`` or ``140%`` (the percent divided by 100).
+
+    ``what`` names the expected kind in the error (``is not a ratio (write 140% or 1.4)``).
+    NaN and infinities are refused as such: ``vol = 'nan' must be a finite number``.
+    """
+    s = str(text).strip()
+    try:
+        v = float(s[:-1]) / 100.0 if s.endswith("%") else float(s)
+    except ValueError:
+        raise GaemiInputError(f"{name} = {text!r} is not {what}") from None
+    if not math.isfinite(v):
+        raise GaemiInputError(f"{name} = {text!r} must be a finite number")
+    return v
+
+
+def finite_option(param: typer.CallbackParam, value: float | None) -> float | None:
+    """Typer callback for a float option: ``nan`` and ``inf`` are refused as such.
+
+    Typer reads ``--margin nan`` as a float; without this the NaN reaches a range check
+    and the error says ``must be >= 0``, which hides what is wrong.
+    """
+    if value is not None and not math.isfinite(value):
+        raise GaemiInputError(f"{param.opts[0]} = {value!r} must be a finite number")
+    return value
+
+
+def not_nan_option(param: typer.CallbackParam, value: float | None) -> float | None:
+    """Typer callback for a float option where ``inf`` means something (``--half-life``)."""
+    if value is not None and math.isnan(value):
+        raise GaemiInputError(f"{param.opts[0]} = {value!r} must be a number, not NaN")
+    return value
+
+
+def parse_positive_frac(text: str, name: str) -> float:
+    """A vol or rate from ``45%`` or ``0.45`` (>= 0); a bare number above 5 is ambiguous."""
+    s = str(text).strip()
+    v = parse_number(text, name)
+    if not s.endswith("%") and abs(v) > 5:
+        raise GaemiInputError(f"{name} = {text!r} is ambiguous: write {v:g}% or a fraction")
+    if v < 0:
+        raise GaemiInputError(f"{name} = {text!r} must be >= 0")
+    return v
+
+
 def parse_move(text: str, name: str = "move") -> float:
     """Read a move from ``-5%`` (percent) or ``-0.05`` (fraction); returns the fraction.
 
     A bare number with an absolute value above 1 is refused as ambiguous (``-5`` could
-    mean −5 % or −500 %): write ``-5%``.
+    mean −5 % or −500 %): write ``-5%``. NaN and infinities are refused as such.
     """
+    _refuse_non_finite(text, name)
     s = str(text).strip().replace(" ", "")
     m = re.fullmatch(rf"({_NUMBER})(%?)", s)
     if not m:
@@ -87,8 +146,20 @@ def parse_move_grid(text: str, name: str = "moves") -> tuple[float, float, float
     return start, stop, step
 
 
+def check_count(value: int | None, option: str, hint: str = "") -> int | None:
+    """A count option (``--top``, ``--workers`` …) must be a whole number >= 1 when given.
+
+    ``None`` (the option left out) passes through; 0 and negatives are refused with one
+    line naming the option and the value, e.g. ``--top = -3 must be >= 1``.
+    """
+    if value is not None and value < 1:
+        raise GaemiInputError(f"{option} = {value} must be >= 1" + (f" ({hint})" if hint else ""))
+    return value
+
+
 def parse_money(text: str, name: str = "amount") -> float:
     """Read an amount: ``45e9``, ``45B``, ``45bn``, ``$1.2T``, ``700M``, ``45_000_000_000``."""
+    _refuse_non_finite(text, name, strip="$")
     s = str(text).strip().replace(",", "").replace("_", "").lstrip("$")
     m = re.fullmatch(rf"({_NUMBER})\s*([A-Za-z]*)", s)
     if not m or m.group(2).lower() not in _MONEY_SUFFIX:

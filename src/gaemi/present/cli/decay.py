@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gaemi.errors import GaemiInputError
-from gaemi.present.cli.common import OutputFormat, emit, format_usd, note, parse_move, progress_bar
+from gaemi.present.cli.common import (
+    OutputFormat,
+    check_count,
+    emit,
+    finite_option,
+    format_usd,
+    note,
+    parse_move,
+    parse_positive_frac,
+    progress_bar,
+)
 
 if TYPE_CHECKING:
     from gaemi.core.nav import FundTerms
@@ -35,26 +45,6 @@ MODELS = ("constant", "garch", "bootstrap")
 VIEWS = ("percentiles", "summary", "erosion")
 #: Paths above which a progress bar is shown on stderr.
 PROGRESS_MIN_PATHS = 50_000
-
-
-def parse_positive_frac(text: str, name: str) -> float:
-    """A vol or rate from ``45%`` or ``0.45`` (>= 0)."""
-    s = str(text).strip()
-    if s.endswith("%"):
-        try:
-            v = float(s[:-1]) / 100.0
-        except ValueError:
-            raise GaemiInputError(f"{name} = {text!r} is not a number") from None
-    else:
-        try:
-            v = float(s)
-        except ValueError:
-            raise GaemiInputError(f"{name} = {text!r} is not a number") from None
-        if abs(v) > 5:
-            raise GaemiInputError(f"{name} = {text!r} is ambiguous: write {v:g}% or a fraction")
-    if not math.isfinite(v) or v < 0:
-        raise GaemiInputError(f"{name} = {text!r} must be >= 0")
-    return v
 
 
 def horizon_days(months: float | None, days: int | None) -> int:
@@ -182,7 +172,11 @@ def decay(
     ] = None,
     months: Annotated[
         float | None,
-        typer.Option("--months", help="Horizon in months (21 trading days each); default 6."),
+        typer.Option(
+            "--months",
+            help="Horizon in months (21 trading days each); default 6.",
+            callback=finite_option,
+        ),
     ] = None,
     days: Annotated[int | None, typer.Option("--days", help="Horizon in trading days.")] = None,
     vol: Annotated[
@@ -213,7 +207,10 @@ def decay(
         ),
     ] = None,
     leverage: Annotated[
-        float | None, typer.Option("--leverage", help="Hypothetical fund leverage (or override).")
+        float | None,
+        typer.Option(
+            "--leverage", help="Hypothetical fund leverage (or override).", callback=finite_option
+        ),
     ] = None,
     expense: Annotated[
         str | None, typer.Option("--expense", help="Expense ratio override, e.g. 0.95%.")
@@ -254,6 +251,7 @@ def decay(
         raise GaemiInputError(f"view = {view!r} must be one of {', '.join(VIEWS)}")
     if paths < 1:
         raise GaemiInputError(f"paths = {paths} must be >= 1")
+    check_count(workers, "--workers")
     n_days = horizon_days(months, days)
     vd = load_vol_defaults()
     rate_v = vd.rate_annual if rate is None else parse_move(rate, "rate")

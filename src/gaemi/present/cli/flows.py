@@ -10,6 +10,7 @@ import typer
 from gaemi.errors import GaemiInputError
 from gaemi.present.cli.common import (
     OutputFormat,
+    check_count,
     describe_move,
     emit,
     format_usd,
@@ -17,6 +18,7 @@ from gaemi.present.cli.common import (
     parse_money,
     parse_move,
     parse_move_grid,
+    parse_number,
 )
 
 EPILOG = """
@@ -41,10 +43,7 @@ def parse_fund(text: str) -> tuple[float, float, str, float]:
         raise GaemiInputError(
             f"fund = {text!r} must be LEVERAGE:AUM[:UNDERLYING[:KOREAN_SHARE]], e.g. 3:45e9"
         )
-    try:
-        lev = float(parts[0])
-    except ValueError:
-        raise GaemiInputError(f"fund leverage = {parts[0]!r} is not a number") from None
+    lev = parse_number(parts[0], "fund leverage")
     aum = parse_money(parts[1], "fund aum_usd")
     uid = parts[2].strip().upper() if len(parts) > 2 and parts[2].strip() else "HYP"
     share = float("nan")
@@ -109,8 +108,13 @@ def flows(
         ),
     ] = None,
     top: Annotated[
-        int, typer.Option("--top", help="With --by fund: show this many funds per move (0 = all).")
-    ] = 0,
+        int | None,
+        typer.Option(
+            "--top",
+            help="With --by fund: show the N funds with the largest flow per move (>= 1; "
+            "default: every fund).",
+        ),
+    ] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
 ) -> None:
     """Close rebalancing flow ΔE = L(L−1)·A·r + L·C of leveraged/inverse funds, in USD.
@@ -128,6 +132,9 @@ def flows(
     from gaemi.data.universe import load_default_universe, load_universe
 
     (group,) = parse_groupings([by])
+    check_count(top, "--top", "leave it out to show every fund")
+    if top is not None and group != "fund":
+        raise GaemiInputError(f"--top = {top} needs --by fund (it picks funds, not {group}s)")
     if sum(x is not None and x != [] for x in (move, moves, at)) > 1:
         raise GaemiInputError("give only one of --move, --moves and --at")
     at_moves: dict[str, float] = {}
@@ -195,7 +202,7 @@ def flows(
                 "flow_per_pct_usd",
             ]
         ]
-        if top > 0:
+        if top is not None:
             df = (
                 df.assign(_a=df["flow_usd"].abs())
                 .sort_values(["move_frac", "_a"], ascending=[True, False], kind="stable")

@@ -227,7 +227,11 @@ def history(
         if fmt == OutputFormat.table and not ev.empty:
             real, model = events_terminal(events_summary(ev).assign(**_status_col(ev)))
             emit(real, fmt, title="Stress days: real moves (d0 = the day, next = next session)")
-            emit(model, fmt, title="Stress days: the model (flow, pressure, loop share)")
+            emit(
+                model,
+                fmt,
+                title="Stress days: the model (flow, leveraged-fund pressure, loop share)",
+            )
             _print_stat_line(run)
             return
         out = ev
@@ -245,7 +249,10 @@ def history(
             out = out.assign(status=[by_day[str(d)[:10]] for d in out["date"]])
         if fmt == OutputFormat.table:
             out = _daily_summary(out)
-            title = "Largest pressure days per underlying (the full table: --format csv)"
+            title = (
+                "Largest pressure days per underlying (pressure = |leveraged funds' flow| / "
+                "closing capacity; the full table: --format csv)"
+            )
         else:
             title = ""
     if out.empty:
@@ -277,8 +284,8 @@ _REAL = {
 _MODEL = {
     "ndx_flow_usd": "NDX flow",
     "sox_flow_usd": "SOX flow",
-    "ndx_pressure_ratio": "NDX pressure",
-    "sox_pressure_ratio": "SOX pressure",
+    "ndx_pressure_ratio": "NDX LETF pressure",
+    "sox_pressure_ratio": "SOX LETF pressure",
     "ndx_model_extra_move_frac": "NDX loop",
     "sox_model_extra_move_frac": "SOX loop",
     "ndx_reversed": "NDX reversed",
@@ -419,11 +426,11 @@ def _figures(run: HistoryRun) -> list[tuple[str, Any]]:
         if u not in ("NDX", "SOX"):
             continue
         fig.add_trace(
-            go.Scattergl(x=dates, y=rep.pressure_ratio[j], mode="lines", name=f"{u} pressure")
+            go.Scattergl(x=dates, y=rep.pressure_ratio[j], mode="lines", name=f"{u} LETF pressure")
         )
-    fig.add_hline(y=1.0, line_dash="dash", annotation_text="flow = closing capacity")
+    fig.add_hline(y=1.0, line_dash="dash", annotation_text="LETF flow = closing capacity")
     fig.update_layout(
-        title="Pressure ratio |flow| / closing capacity",
+        title="Leveraged-fund pressure |LETF flow| / closing capacity",
         template="plotly_white",
         height=340,
         margin={"t": 50, "b": 40},
@@ -549,8 +556,8 @@ def render_history_html(run: HistoryRun) -> str:
         "<section id='sec-events'><h2>Stress days</h2>"
         "<p>Real moves: d0 = the day's close-to-close move, next1 = the next session (the "
         "first KRX session after a US day is the one that can react to it). Model: required "
-        "close flow, pressure on the close, the feedback loop's share of the move.</p>"
-        + plots("events")
+        "close flow, its pressure on the close (|leveraged funds' flow| / closing capacity), "
+        "the feedback loop's share of the move.</p>" + plots("events")
     )
     if not run.events.empty:
         parts.append(_html_table(events_summary(run.events), None, "event study"))

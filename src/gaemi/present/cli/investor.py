@@ -11,18 +11,17 @@ import typer
 from gaemi.errors import GaemiInputError
 from gaemi.present.cli.common import (
     OutputFormat,
+    check_count,
     emit,
+    finite_option,
     note,
     parse_money,
     parse_move,
+    parse_number,
+    parse_positive_frac,
     progress_bar,
 )
-from gaemi.present.cli.decay import (
-    PROGRESS_MIN_PATHS,
-    build_model,
-    horizon_days,
-    parse_positive_frac,
-)
+from gaemi.present.cli.decay import PROGRESS_MIN_PATHS, build_model, horizon_days
 
 if TYPE_CHECKING:
     from gaemi.core.investor import InvestorResult
@@ -55,13 +54,7 @@ def parse_positions(items: list[str]) -> list[tuple[str, float]]:
             tic, sep, w = part.partition("=")
             if not sep or not tic.strip():
                 raise GaemiInputError(f"position = {part!r} must be TICKER=WEIGHT, e.g. SOXL=1.0")
-            s = w.strip()
-            try:
-                weight = float(s[:-1]) / 100.0 if s.endswith("%") else float(s)
-            except ValueError:
-                raise GaemiInputError(
-                    f"position {tic.strip()} weight = {w!r} is not a number"
-                ) from None
+            weight = parse_number(w.strip(), f"position {tic.strip()} weight")
             out.append((tic.strip().upper(), weight))
     if not out:
         raise GaemiInputError("give at least one --position, e.g. --position SOXL=1.0")
@@ -74,14 +67,7 @@ def parse_positions(items: list[str]) -> list[tuple[str, float]]:
 
 def parse_ratio(text: str, name: str) -> float:
     """``140%`` or ``1.4`` → 1.4."""
-    s = str(text).strip()
-    try:
-        v = float(s[:-1]) / 100.0 if s.endswith("%") else float(s)
-    except ValueError:
-        raise GaemiInputError(f"{name} = {text!r} is not a ratio (write 140% or 1.4)") from None
-    if not math.isfinite(v):
-        raise GaemiInputError(f"{name} = {text!r} must be finite")
-    return v
+    return parse_number(text, name, "a ratio (write 140% or 1.4)")
 
 
 def format_money(value: float, currency: str) -> str:
@@ -176,7 +162,12 @@ def investor(
     ],
     currency: Annotated[str, typer.Option("--currency", help="KRW or USD.")] = "KRW",
     margin: Annotated[
-        float, typer.Option("--margin", help="Margin loan as a multiple of capital (0.5 = +50%).")
+        float,
+        typer.Option(
+            "--margin",
+            help="Margin loan as a multiple of capital (0.5 = +50%).",
+            callback=finite_option,
+        ),
     ] = 0.0,
     maintenance: Annotated[
         str | None,
@@ -191,7 +182,9 @@ def investor(
     target: Annotated[
         str | None, typer.Option("--target", help="Cash out ('graduate') at this account value.")
     ] = None,
-    months: Annotated[float | None, typer.Option("--months", help="Horizon in months.")] = None,
+    months: Annotated[
+        float | None, typer.Option("--months", help="Horizon in months.", callback=finite_option)
+    ] = None,
     days: Annotated[int | None, typer.Option("--days", help="Horizon in trading days.")] = None,
     model: Annotated[str, typer.Option("--model", help="constant | garch | bootstrap")] = "garch",
     vol: Annotated[
@@ -214,6 +207,7 @@ def investor(
             "--fx-beta",
             help="USD/KRW log change per unit NDX/SOX log return (default: calibrated; "
             "0 = the won moves independently).",
+            callback=finite_option,
         ),
     ] = None,
     paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths.")] = 20_000,
@@ -233,6 +227,7 @@ def investor(
         raise GaemiInputError(f"view = {view!r} must be one of {', '.join(VIEWS)}")
     if paths < 1:
         raise GaemiInputError(f"paths = {paths} must be >= 1")
+    check_count(workers, "--workers")
     cur = currency.strip().upper()
     if cur not in ("KRW", "USD"):
         raise GaemiInputError(f"currency = {currency!r} must be KRW or USD")

@@ -12,7 +12,9 @@ from gaemi.present.cli.common import (
     OutputFormat,
     describe_move,
     emit,
+    finite_option,
     format_frac,
+    not_nan_option,
     note,
     parse_money,
     parse_move,
@@ -48,12 +50,20 @@ _SHORT = {
     "retail_redemptions_flow_usd": "panic_usd",
     "final_move_frac": "final_move_frac",
     "amplification": "amplif",
-    "pressure_ratio": "pressure",
+    "letf_pressure_ratio": "letf_pressure",
     "threshold_move_frac": "threshold_move_frac",
+    "total_pressure_ratio": "total_pressure",
     "critical_shock_frac": "critical_move_frac",
     "spx_move_frac": "spx_move_frac",
     "past_critical": "past_crit",
 }
+
+
+_PRESSURE_CAPTION = (
+    "+ = buying; letf_pressure = |leveraged funds' flow| / close capacity (the monitor's "
+    "close_pressure; 1 at threshold_move_frac); total_pressure = |all participants' "
+    "flow| / close capacity"
+)
 
 
 def _row(
@@ -77,12 +87,19 @@ def _row(
     }
     for name, flow in res.flow_usd.items():
         row[f"{name}_flow_usd"] = float(flow[0])
+    letf_flow = (
+        float(res.flow_usd["letf_rebalancing"][0]) if "letf_rebalancing" in res.flow_usd else 0.0
+    )
     row.update(
         {
             "total_flow_usd": float(res.total_flow_usd[0]),
             "capacity_usd": cap,
-            "pressure_ratio": float(pressure_ratio(res.total_flow_usd[0], cap)),
+            # two pressures, never one ambiguous "pressure": the leveraged funds' own flow
+            # (what the threshold, the monitor's close_pressure and `gaemi history` use; it
+            # is 1 exactly at threshold_move_frac) and every participant's flow together
+            "letf_pressure_ratio": float(pressure_ratio(letf_flow, cap)),
             "threshold_move_frac": -float(threshold_move_frac(k, cap)),
+            "total_pressure_ratio": float(pressure_ratio(res.total_flow_usd[0], cap)),
             "critical_shock_frac": float(crit.shock_frac[0]),
             "runaway": bool(res.runaway[0]),
             "cb_level": int(res.cb_level[0]),
@@ -145,7 +162,11 @@ def stress(
     ] = None,
     liquidity_scale: Annotated[
         float,
-        typer.Option("--liquidity-scale", help="Multiply every ADV (0.5 = half the liquidity)."),
+        typer.Option(
+            "--liquidity-scale",
+            help="Multiply every ADV (0.5 = half the liquidity).",
+            callback=finite_option,
+        ),
     ] = 1.0,
     curve: Annotated[
         bool,
@@ -167,12 +188,18 @@ def stress(
     ] = False,
     half_life: Annotated[
         float,
-        typer.Option("--half-life", help="With --intraday: impact half-life in minutes."),
+        typer.Option(
+            "--half-life",
+            help="With --intraday: impact half-life in minutes.",
+            callback=not_nan_option,
+        ),
     ] = float("inf"),
     anticipation: Annotated[
         float,
         typer.Option(
-            "--anticipation", help="With --intraday: share of the imbalance traded ahead (0-1)."
+            "--anticipation",
+            help="With --intraday: share of the imbalance traded ahead (0-1).",
+            callback=finite_option,
         ),
     ] = 0.0,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
@@ -259,8 +286,7 @@ def stress(
         df,
         fmt,
         title=f"Close feedback stress — {sc.name}",
-        caption="+ = buying; pressure = |total flow| / close capacity; cb_halt: only level 3 "
-        "halts after 15:25 ET",
+        caption=_PRESSURE_CAPTION + "; cb_halt: only level 3 halts after 15:25 ET",
     )
 
 

@@ -89,7 +89,9 @@ class Liquidity(BaseModel):
     spx_beta: float
     letf_flow_per_pct_usd: float = Field(description="LETF rebalancing per 1 % move, USD.")
     pressure_threshold_move_frac: float | None = Field(
-        None, description="Move at which LETF flow equals the close capacity."
+        None,
+        description="Size of the move at which the leveraged funds' flow alone equals the "
+        "close capacity (letf_pressure_ratio = 1).",
     )
 
 
@@ -110,7 +112,13 @@ class StressPoint(BaseModel):
     runaway: bool
     total_flow_usd: float
     flows_usd: dict[str, float] = Field(description="Each participant's flow, USD (+ buys).")
-    pressure_ratio: float = Field(description="|LETF flow| / close capacity at the final move.")
+    letf_pressure_ratio: float = Field(
+        description="|Leveraged funds' flow| / close capacity at the final move (1 at "
+        "liquidity.pressure_threshold_move_frac; the monitor's close_pressure)."
+    )
+    total_pressure_ratio: float = Field(
+        description="|All participants' flow| (total_flow_usd) / close capacity at the final move."
+    )
     spx_move_frac: float
     cb_level: int = Field(description="Market-wide circuit-breaker level reached (0–3).")
     cb_halt: bool
@@ -167,8 +175,11 @@ def _critical(c: CriticalShock) -> Critical:
 
 
 def _points(res: FeedbackResult, capacity_usd: float) -> list[StressPoint]:
+    from gaemi.core.liquidity import pressure_ratio
+
     letf = res.flow_usd.get("letf_rebalancing", np.zeros_like(res.shock_frac))
-    pressure = np.abs(letf) / capacity_usd
+    letf_pressure = pressure_ratio(letf, capacity_usd)
+    total_pressure = pressure_ratio(res.total_flow_usd, capacity_usd)
     return [
         StressPoint(
             shock_frac=float(res.shock_frac[i]),
@@ -178,7 +189,8 @@ def _points(res: FeedbackResult, capacity_usd: float) -> list[StressPoint]:
             runaway=bool(res.runaway[i]),
             total_flow_usd=float(res.total_flow_usd[i]),
             flows_usd={k: float(v[i]) for k, v in res.flow_usd.items()},
-            pressure_ratio=float(pressure[i]),
+            letf_pressure_ratio=float(letf_pressure[i]),
+            total_pressure_ratio=float(total_pressure[i]),
             spx_move_frac=float(res.spx_move_frac[i]),
             cb_level=int(res.cb_level[i]),
             cb_halt=bool(res.cb_halt[i]),

@@ -1,0 +1,116 @@
+"""Shared CLI pieces: number parsers refuse NaN as NaN, counts >= 1, one-line usage errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from gaemi.errors import GaemiInputError
+from gaemi.present.cli import COMMAND_MODULES, main
+from gaemi.present.cli.common import (
+    check_count,
+    parse_money,
+    parse_move,
+    parse_number,
+    parse_positive_frac,
+)
+
+
+@pytest.mark.parametrize("text", ["nan", "NaN", "nan%", "inf", "-inf", "+inf%", " nan "])
+def test_non_finite_is_named_as_such(text: str) -> None:
+    # audit: `--vol nan` said "must be >= 0" and `--rate nan` "is not a move"
+    for parse, name in (
+        (parse_move, "rate"),
+        (parse_positive_frac, "vol"),
+        (parse_number, "weight"),
+    ):
+        with pytest.raises(GaemiInputError) as err:
+            parse(text, name)
+        assert str(err.value) == f"{name} = {text!r} must be a finite number"
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-inf", "$inf", " NaN "])
+def test_money_non_finite_is_named_as_such(text: str) -> None:
+    with pytest.raises(GaemiInputError) as err:
+        parse_money(text, "korean-aum")
+    assert str(err.value) == f"korean-aum = {text!r} must be a finite number"
+
+
+def test_parsers_still_read_numbers() -> None:
+    assert parse_move("-5%") == pytest.approx(-0.05)
+    assert parse_positive_frac("45%", "vol") == pytest.approx(0.45)
+    assert parse_number("140%", "maintenance") == pytest.approx(1.4)
+    assert parse_money("45B") == 45e9
+    with pytest.raises(GaemiInputError, match=r"vol = '-1%' must be >= 0"):
+        parse_positive_frac("-1%", "vol")
+    with pytest.raises(GaemiInputError, match=r"vol = '45x' is not a number"):
+        parse_positive_frac("45x", "vol")
+    with pytest.raises(GaemiInputError, match=r"rate = 'abc' is not a move"):
+        parse_move("abc", "rate")
+
+
+def test_check_count() -> None:
+    assert check_count(None, "--top") is None
+    assert check_count(3, "--top") == 3
+    for bad in (0, -3):
+        with pytest.raises(GaemiInputError, match=rf"^--top = {bad} must be >= 1$"):
+            check_count(bad, "--top")
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (
+            ["decay", "--ticker", "SOXL", "--vol", "nan"],
+            "error: vol = 'nan' must be a finite number",
+        ),
+        (
+            ["decay", "--ticker", "SOXL", "--rate", "nan"],
+            "error: rate = 'nan' must be a finite number",
+        ),
+        (["decay", "--ticker", "SOXL", "--workers", "0"], "error: --workers = 0 must be >= 1"),
+        (["stress", "--shock", "nan"], "error: shock = 'nan' must be a finite number"),
+        (
+            ["stress", "--liquidity-scale", "nan"],
+            "error: --liquidity-scale = nan must be a finite number",
+        ),
+        (
+            ["stress", "--bogus"],
+            "error: gaemi stress: No such option: --bogus (see gaemi stress --help)",
+        ),
+        (
+            ["flows", "--top", "x"],
+            (
+                "error: gaemi flows: Invalid value for '--top': Input should be a valid "
+                "integer, unable to parse string as an integer (see gaemi flows --help)"
+            ),
+        ),
+        (["nosuch"], "error: gaemi: No such command 'nosuch'. (see gaemi --help)"),
+    ],
+)
+def test_bad_input_is_one_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], line: str
+) -> None:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err.strip().splitlines() == [line]
+    assert "╭" not in captured.err  # never Typer's usage box
+
+
+@pytest.mark.parametrize("command", [c for c in COMMAND_MODULES if c != "data"])
+def test_unknown_option_is_one_line_for_every_command(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    assert main([command, "--no-such-option"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1  # click may add "(Possible options: …)" inside the line
+    assert err[0].startswith(f"error: gaemi {command}: No such option: --no-such-option")
+    assert err[0].endswith(f"(see gaemi {command} --help)")
+
+
+def test_help_version_and_bare_group_still_work(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stress", "--help"]) == 0
+    assert "--shock" in capsys.readouterr().out
+    assert main(["--version"]) == 0  # was "Missing command." before the eager callback
+    assert capsys.readouterr().out.startswith("gaemi ")
+    assert main([]) == 2  # no command: the help, as click's no_args_is_help does
+    assert "Usage" in capsys.readouterr().out
