@@ -157,4 +157,8 @@ def test_cascade_section_traceable(capsys: pytest.CaptureFixture[str]) -> None:
     steps = {s["step"]: s for s in sec["tables"]["steps"]}
     # docs/cascade.md: at −5% GPIF stays inside its band — step 4 of the note does not follow
     assert steps["4"]["follows"] is False
+    assert steps["4"]["verdict"] == "no"
+    # docs/cascade.md: step 3 holds only partly — VIX rises but stays below the stop level 30
+    assert steps["3"]["verdict"] == "partly"
+    assert "only partly" in sec["summary"]
     assert "did not fire" in steps["4"]["reason"] or "band" in steps["4"]["reason"]

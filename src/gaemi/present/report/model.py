@@ -305,17 +305,22 @@ def cascade_section() -> Section:
             for v, u in zip(ev["impact"], ev["impact_unit"], strict=True)
         ],
     )
-    verdicts = verdicts_frame(step_verdicts(central))[["step", "title", "follows", "reason"]]
+    verdicts = verdicts_frame(step_verdicts(central))[
+        ["step", "title", "verdict", "follows", "reason"]
+    ]
     fuse = find_fuse(model, feedback_models=fm)
-    broken = [f"step {r.step}" for r in verdicts.itertuples(index=False) if not r.follows]
+    broken = [f"step {r.step}" for r in verdicts.itertuples(index=False) if r.verdict == "no"]
+    partly = [f"step {r.step}" for r in verdicts.itertuples(index=False) if r.verdict == "partly"]
     shocks = ", ".join(f"{s.node} {s.move:+.0%}" for s in model.shocks)
     summary = (
         f"Shock {shocks}: {len(ev)} rules fire over {model.horizon_days} days. "
         + (
-            f"The note's chain breaks at {', '.join(broken)} (reasons below)"
+            f"The note's chain breaks at {', '.join(broken)}"
             if broken
             else "Every step of the note's chain follows from the mechanics"
         )
+        + (f"{'; ' if broken else ', except '}{', '.join(partly)} only partly" if partly else "")
+        + (" (reasons below)" if broken or partly else "")
         + (
             f"; the full chain fires from {fuse.scale:.2g}x the shock."
             if fuse.reached
