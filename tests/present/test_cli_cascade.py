@@ -93,6 +93,7 @@ def test_explain_and_reverse(capsys: pytest.CaptureFixture[str]) -> None:
         (["--draws", "0"], "draws = 0"),
         (["--view", "nope"], "view = 'nope'"),
         (["--reverse", "KOSPI=>5"], "must be NODE>=VALUE"),
+        (["--reverse", "USDKRW>=nan"], "USDKRW value = 'nan' must be a finite number"),
         (["--scenario", "/nonexistent.yaml"], "does not exist"),
     ],
 )

@@ -16,7 +16,14 @@ from gaemi.present.cascade_tables import (
     event_table,
     shocks_text,
 )
-from gaemi.present.cli.common import OutputFormat, describe_move, emit, note, parse_move
+from gaemi.present.cli.common import (
+    OutputFormat,
+    describe_move,
+    emit,
+    note,
+    parse_move,
+    parse_number,
+)
 
 if TYPE_CHECKING:
     from gaemi.core.contagion import CascadeModel
@@ -70,10 +77,7 @@ def parse_outcome(text: str) -> tuple[str, str, str, float]:
     node, op, val = m.group(1).upper(), m.group(2), m.group(3)
     if val.endswith("%"):
         return node, "change", op, parse_move(val, f"reverse {node}")
-    try:
-        return node, "level", op, float(val)
-    except ValueError:
-        raise GaemiInputError(f"reverse value = {val!r} is not a number") from None
+    return node, "level", op, parse_number(val, f"reverse {node} value")
 
 
 def explain(model: CascadeModel, fmt: OutputFormat, fm: Any = None) -> None:
