@@ -529,11 +529,14 @@
     const frag = document.createDocumentFragment();
     for (const st of c.steps) {
       const tr = document.createElement("tr");
-      const cells = [`${st.step}. ${st.title}`, st.claim, st.follows ? "yes" : `no: ${st.reason}`];
+      // verdict: yes | partly (the reason starts with "partly:") | no
+      const v = st.verdict || (st.follows ? "yes" : "no");
+      const said = v === "yes" ? "yes" : v === "partly" ? st.reason : `no: ${st.reason}`;
+      const cells = [`${st.step}. ${st.title}`, st.claim, said];
       cells.forEach((text, i) => {
         const td = document.createElement("td");
         td.textContent = text;
-        if (i === 2 && !st.follows) td.className = "no";
+        if (i === 2 && v !== "yes") td.className = v;
         tr.appendChild(td);
       });
       frag.appendChild(tr);
@@ -545,9 +548,11 @@
       .filter((b) => b)
       .map((b) => `${b.node} ${formatChange(b.change_mean, b.unit)}`);
     const held = c.steps.filter((x) => x.follows).length;
+    const partly = c.steps.filter((x) => x.verdict === "partly").length;
     const text =
       `After ${pct(moveFrac())} on NDX and SOX: ${parts.join(", ")} after ` +
-      `${c.horizon_days} days; ${held} of ${c.steps.length} steps of the chain follow.`;
+      `${c.horizon_days} days; ${held} of ${c.steps.length} steps of the chain follow` +
+      (partly ? `, ${partly} only partly.` : ".");
     $("cascade-summary").textContent = text;
     div.setAttribute("aria-label", `Cascade chart. ${text}`);
   }
