@@ -212,6 +212,8 @@ def _cell(column: str, value: Any) -> str:
                 return format_frac(value)
             # a change has a sign (+15.8%); a loss, a probability or a share does not
             return f"{value:+.1%}" if column.endswith("change_frac") else f"{value:.1%}"
+        if column.endswith("vol_annual"):  # an annual volatility: 0.45 -> 45.0%
+            return f"{value:.1%}"
         if column == "leverage":
             return f"{value:+g}x"
         return f"{value:,.4g}"
