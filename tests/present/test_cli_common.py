@@ -85,6 +85,11 @@ def test_check_count() -> None:
             ),
         ),
         (["nosuch"], "error: gaemi: No such command 'nosuch'. (see gaemi --help)"),
+        (["crypto", "--depth-scale", "nan"], "error: --depth-scale = nan must be a finite number"),
+        (["crypto", "--usdkrw", "inf"], "error: --usdkrw = inf must be a finite number"),
+        (["monitor", "--once", "--every", "nan"], "error: --every = nan must be a finite number"),
+        (["data", "calibrate", "--drop", "nan"], "error: --drop = nan must be a finite number"),
+        (["data", "update", "--timeout", "nan"], "error: --timeout = nan must be a finite number"),
     ],
 )
 def test_bad_input_is_one_line(

@@ -12,6 +12,7 @@ from gaemi.present.cli.common import (
     OutputFormat,
     describe_move,
     emit,
+    finite_option,
     format_usd,
     note,
     parse_move,
@@ -101,10 +102,16 @@ def crypto(
         typer.Option("--seed", help="Redraw the parametric population with this seed."),
     ] = None,
     depth_scale: Annotated[
-        float, typer.Option("--depth-scale", help="Multiply every book depth by this.")
+        float,
+        typer.Option(
+            "--depth-scale",
+            help="Multiply every book depth by this.",
+            callback=finite_option,
+        ),
     ] = 1.0,
     usdkrw: Annotated[
-        float | None, typer.Option("--usdkrw", help="₩ per USD (default: the config's).")
+        float | None,
+        typer.Option("--usdkrw", help="₩ per USD (default: the config's).", callback=finite_option),
     ] = None,
     kimchi_premium: Annotated[
         str | None,

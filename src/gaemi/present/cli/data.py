@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from gaemi.errors import GaemiInputError
-from gaemi.present.cli.common import OutputFormat, emit, note
+from gaemi.present.cli.common import OutputFormat, emit, finite_option, note
 
 EPILOG = """
 Examples:
@@ -227,7 +227,12 @@ def clock_cmd(
 @data_app.command("calibrate")
 def calibrate_cmd(
     drop: Annotated[
-        float, typer.Option("--drop", help="Conditional betas on days the driver falls more.")
+        float,
+        typer.Option(
+            "--drop",
+            help="Conditional betas on days the driver falls more.",
+            callback=finite_option,
+        ),
     ] = 0.03,
     save: Annotated[bool, typer.Option("--save/--no-save", help="Write to the store.")] = True,
     fmt: FmtOpt = OutputFormat.table,
@@ -252,7 +257,10 @@ def update_cmd(
     symbol: Annotated[
         list[str] | None, typer.Option("--symbol", "-s", help="Only these symbols.")
     ] = None,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per request.")] = 10.0,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", help="Seconds per request.", callback=finite_option),
+    ] = 10.0,
     retries: Annotated[
         int, typer.Option("--retries", help="Retries per request (backoff 0.5 s, doubling).")
     ] = 3,

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from gaemi.errors import GaemiInputError
-from gaemi.present.cli.common import note
+from gaemi.present.cli.common import finite_option, note
 
 EPILOG = """
 Examples:
@@ -122,7 +122,10 @@ def monitor(
             "--once", help="Run once; exit 0 LOW, 11 GUARDED, 12 ELEVATED, 13 HIGH, 14 CRITICAL."
         ),
     ] = False,
-    every: Annotated[float, typer.Option("--every", help="Seconds between runs.")] = 300.0,
+    every: Annotated[
+        float,
+        typer.Option("--every", help="Seconds between runs.", callback=finite_option),
+    ] = 300.0,
     max_runs: Annotated[int, typer.Option("--max-runs", help="Stop after N runs (0 = never).")] = 0,
     alerts: Annotated[
         Path, typer.Option("--alerts", help="JSONL file alerts are appended to.")
