@@ -558,6 +558,10 @@ def test_cascade_bigger_shock_deeper_and_seeded(client: Any) -> None:
     assert ndx["NDX"] < ndx0["NDX"]
     post = ok(client.post("/api/cascade", json={"shocks_frac_by_node": {"usdkrw": 0.05}}))
     assert post["shocks_frac"] == {"USDKRW": 0.05}
+    # the default's name says "-5% NDX/SOX": a response with other shocks must not
+    assert "shocks from the request" in post["scenario"]
+    assert "shocks from the request" in a["scenario"]
+    assert "shocks from the request" not in base["scenario"]
 
 
 @pytest.mark.parametrize(

@@ -145,7 +145,8 @@ def _run(shocks: dict[str, float] | float | None, q: _CascadeCommon) -> CascadeR
         else:
             new = [Shock(s.node, s.day, shocks, "API request") for s in model.shocks]
         model = CascadeModel(
-            model.name,
+            # the default's name says "-5% NDX/SOX"; only its graph is used now
+            f"{model.name} — graph only; shocks from the request (shocks_frac)",
             model.nodes,
             model.edges,
             tuple(new),
