@@ -138,6 +138,16 @@ def test_projected_close_flow_per_underlying() -> None:
         projected_close_flow(_toy(), {"XYZ": -0.01})
 
 
+@pytest.mark.parametrize(
+    "moves",
+    [{"SOX": -0.05, "semiconductors": -0.01}, {"ndx": -0.03, "NDX": -0.01}],
+)
+def test_projected_close_flow_refuses_two_moves_for_one_fund(moves: dict[str, float]) -> None:
+    # Either move winning silently would drop the other (the last one used to win).
+    with pytest.raises(GaemiInputError, match="would get two moves"):
+        projected_close_flow(_toy(), moves)
+
+
 def test_korean_aum_what_if_keeps_other_holders() -> None:
     u = _toy().with_korean_aum(45e9)
     # 3x funds with known Korean holdings: A (1e9) and D (0.4e9) → 45e9 split 1:0.4.

@@ -253,10 +253,37 @@ def test_slow_computation_is_503(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_unknown_host_refused_when_loopback_only() -> None:
-    app = create_app(WebSettings(allowed_hosts=("127.0.0.1", "localhost")))
+    app = create_app(WebSettings(allowed_hosts=("127.0.0.1", "localhost", "[::1]")))
     with _test_client(app, base_url="http://127.0.0.1") as c:
         assert c.get("/api/health").status_code == 200
-        assert c.get("/api/health", headers={"host": "evil.example"}).status_code == 400
+        for ok_host in ("127.0.0.1:8000", "LOCALHOST", "[::1]:8000"):
+            assert c.get("/api/health", headers={"host": ok_host}).status_code == 200
+        for bad in ("evil.example", "evil.example:8000", "127.0.0.1.evil.example", "127.0.0.1:x"):
+            r = c.get("/api/health", headers={"host": bad})
+            # web.md: errors are JSON {"detail": …} naming what was refused
+            assert r.status_code == 400, bad
+            assert r.headers["content-type"] == "application/json"
+            assert f"Host header = {bad!r} is not accepted" in r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("header", "host"),
+    [
+        ("127.0.0.1:8000", "127.0.0.1"),
+        ("LocalHost", "localhost"),
+        ("[::1]:8000", "[::1]"),
+        ("::1", "::1"),
+        ("evil.example:80", "evil.example"),
+        ("127.0.0.1:x", None),
+        ("[::1", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_host_of(header: str | None, host: str | None) -> None:
+    from gaemi.present.web.limits import host_of
+
+    assert host_of(header) == host
 
 
 def test_write_methods_are_not_allowed(client: Any) -> None:
@@ -296,6 +323,29 @@ def test_serve_warns_when_bound_wider(monkeypatch: pytest.MonkeyPatch, capsys: A
     assert "warning" not in capsys.readouterr().err
     assert calls[-1]["host"] == "127.0.0.1"
     assert calls[-1]["port"] == 8000
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--timeout", "-1"], "--timeout = -1 must be in (0, 600] seconds"),
+        (["--timeout", "0"], "--timeout = 0 must be in (0, 600] seconds"),
+        (["--timeout", "601"], "--timeout = 601 must be in (0, 600] seconds"),
+        (["--timeout", "nan"], "--timeout = nan must be a finite number"),
+        (["--port", "70000"], "--port = 70000 must be in 0..65535"),
+    ],
+)
+def test_serve_errors_name_the_option(
+    monkeypatch: pytest.MonkeyPatch, capsys: Any, args: list[str], needle: str
+) -> None:
+    import uvicorn
+
+    from gaemi.present.cli import main
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: pytest.fail("must not serve"))
+    assert main(["serve", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: {needle}"  # the option typed, not WebSettings' field name
 
 
 # ------------------------------------------------------------------ property tests
@@ -376,7 +426,7 @@ def test_stress_curve_is_monotone_and_thinner_close_is_deeper(client: Any) -> No
 @pytest.mark.parametrize(
     ("params", "needle"),
     [
-        ({"underlying": "MOON"}, "no liquidity for 'MOON'"),
+        ({"underlying": "MOON"}, "underlying = 'MOON' has no close liquidity"),
         ({"shock_frac": -1.0}, "shock_frac"),
         ({"liquidity_scale": 0}, "liquidity_scale"),
         ({"liquidity_scale": 100}, "liquidity_scale"),
@@ -617,3 +667,233 @@ def test_cascade_takes_the_korean_aum_what_if(client: Any) -> None:
     # more Korean 3x money → more forced selling at the close (DESIGN.md section 1)
     assert big["amount"] < base["amount"] < 0
     assert client.get("/api/cascade", params={"korean_aum_usd": -1}).status_code == 422
+
+
+# ------------------------------------------------------------------ ids in mappings
+@pytest.mark.parametrize("name", ["NDX", "ndx", "Ndx", "SOX", "sox"])
+def test_status_moves_are_case_insensitive(client: Any, name: str) -> None:
+    calm = ok(client.get("/api/status"))
+    hit = ok(client.post("/api/status", json={"moves_frac_by_underlying": {name: -0.06}}))
+    ind = next(i for i in hit["indicators"] if i["id"] == f"{name.lower()}_move")
+    # the move is read (not dropped): the indicator shows the input, past its last line
+    assert ind["value"] == pytest.approx(-0.06)
+    assert "user input" in ind["detail"]
+    assert ind["level"] == len(ind["thresholds"])
+    assert hit["level"] >= calm["level"]
+
+
+@pytest.mark.parametrize(
+    ("moves", "needle"),
+    [
+        # QQQ/TQQQ are funds, not the status engine's underlyings (NDX, SOX: monitor --move)
+        ({"QQQ": -0.06}, "underlying = 'QQQ' is not one the status reads"),
+        ({"TQQQ": -0.06}, "underlying = 'TQQQ' is not one the status reads"),
+        ({"MOON": -0.06}, "underlying = 'MOON' is not one the status reads"),
+        ({"TSLA": -0.06}, "underlying = 'TSLA' is not one the status reads"),
+        ({"NDX": -0.06, "moon": 0.01}, "underlying = 'moon'"),
+        ({"ndx": -0.06, "NDX": -0.01}, "'ndx' and 'NDX' both name NDX"),
+    ],
+)
+def test_status_refuses_ids_it_would_drop(
+    client: Any, moves: dict[str, float], needle: str
+) -> None:
+    r = client.post("/api/status", json={"moves_frac_by_underlying": moves})
+    assert r.status_code == 422, r.text
+    detail = r.json()["detail"]
+    assert detail.startswith("moves_frac_by_underlying: ")
+    assert needle in detail
+    if "status reads" in detail:
+        assert "NDX and SOX" in detail
+
+
+def test_status_accepts_what_monitor_move_accepts() -> None:
+    from gaemi.errors import GaemiInputError
+    from gaemi.monitor.indicators import MOVE_UNDERLYINGS
+    from gaemi.present.cli.report import parse_moves
+    from gaemi.present.web.routers.monitor import status_moves
+
+    u = load_default_universe()
+    for name in ("NDX", "sox", "QQQ", "TQQQ", "SPX", "semiconductors"):
+        try:
+            cli: dict[str, float] | None = parse_moves([f"{name}=-1%"])
+        except GaemiInputError:
+            cli = None
+        try:
+            web: dict[str, float] | None = status_moves(u, {name: -0.01})
+        except GaemiInputError:
+            web = None
+        assert cli == web, name
+    assert set(MOVE_UNDERLYINGS) == {"NDX", "SOX"}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "needle"),
+    [
+        (
+            "/api/flows/projected",
+            {"moves_frac_by_underlying": {"sox": -0.05, "SOX": -0.01}},
+            "moves_frac_by_underlying: 'sox' and 'SOX' both name SOX",
+        ),
+        (
+            "/api/flows/projected",  # SOX's funds are in the group semiconductors
+            {"moves_frac_by_underlying": {"SOX": -0.05, "semiconductors": -0.01}},
+            "would get two moves",
+        ),
+        (
+            "/api/flows/projected",
+            {"moves_frac_by_underlying": {"NDX": -0.01}, "creations_usd": {"tqqq": 1, "TQQQ": 2}},
+            "creations_usd: 'tqqq' and 'TQQQ' both name TQQQ",
+        ),
+        (
+            "/api/flows",
+            {"moves_frac": [-0.01], "korean_holdings_usd": {"soxl": 1e9, "SOXL": 2e9}},
+            "korean_holdings_usd: 'soxl' and 'SOXL' both name SOXL",
+        ),
+        (
+            "/api/flows",
+            {"moves_frac": [-0.01], "korean_holdings_usd": {"MOON": 1e9}},
+            "ticker = 'MOON' is not in the universe",
+        ),
+        (
+            "/api/cascade",
+            {"shocks_frac_by_node": {"ndx": -0.05, "NDX": -0.08}},
+            "shocks_frac_by_node: 'ndx' and 'NDX' both name NDX",
+        ),
+        (
+            "/api/cascade",
+            {"shocks_frac_by_node": {"moon": -0.05}},
+            "shocks_frac_by_node: node = 'moon' is not in the scenario (nodes: NDX, SOX",
+        ),
+        (
+            "/api/crypto",
+            {"shocks_frac_by_asset": {"btc": -0.1, "BTC": -0.2}},
+            "shocks_frac_by_asset: 'btc' and 'BTC' both name BTC",
+        ),
+        (
+            "/api/crypto",
+            {"shocks_frac_by_asset": {"moon": -0.1}},
+            "'MOON' is not in the market (known: BTC",
+        ),
+    ],
+)
+def test_mappings_refuse_unknown_and_repeated_ids(
+    client: Any, path: str, body: dict[str, Any], needle: str
+) -> None:
+    r = client.post(path, json=body)
+    assert r.status_code == 422, r.text
+    assert needle in r.json()["detail"]
+
+
+def test_mapping_ids_are_case_insensitive(client: Any) -> None:
+    for path, body in [
+        ("/api/flows/projected", {"moves_frac_by_underlying": {"ndx": -0.03}}),
+        ("/api/flows", {"moves_frac": [-0.01], "korean_holdings_usd": {"soxl": 5e9}}),
+        ("/api/flows", {"moves_frac": [-0.01], "creations_usd": {"soxl": 1e9}}),
+        ("/api/cascade", {"shocks_frac_by_node": {"ndx": -0.08}}),
+        ("/api/crypto", {"shocks_frac_by_asset": {"eth": -0.1}}),
+    ]:
+        key = next(k for k, v in body.items() if isinstance(v, dict))
+        shouted = {**body, key: {k.upper(): v for k, v in body[key].items()}}
+        assert ok(client.post(path, json=body)) == ok(client.post(path, json=shouted)), path
+
+
+def test_korean_flow_is_null_when_no_fund_has_korean_data(client: Any) -> None:
+    # README "JSON key conventions": korean_flow_usd is null where unknown, never 0.0.
+    body = ok(
+        client.post(
+            "/api/flows",
+            json={"moves_frac": [-0.05, -0.01], "funds": [{"leverage": 3, "aum_usd": 45e9}]},
+        )
+    )
+    assert [r["korean_flow_usd"] for r in body["rows"]] == [None, None]
+    assert body["korean_flow_usd"] == [None, None]
+    assert body["n_funds_korean_known"] == 0
+    assert body["unattributed_flow_usd"] == pytest.approx(body["total_flow_usd"])
+    # With one fund of known share: the sum over that fund alone (6 × 10e9 × −0.05 × 0.5).
+    mixed = ok(
+        client.post(
+            "/api/flows",
+            json={
+                "moves_frac": [-0.05],
+                "funds": [
+                    {"leverage": 3, "aum_usd": 10e9, "korean_share": 0.5},
+                    {"leverage": 3, "aum_usd": 20e9},
+                ],
+                "by": "fund",
+            },
+        )
+    )
+    assert mixed["n_funds_korean_known"] == 1
+    assert mixed["korean_flow_usd"] == pytest.approx([6 * 10e9 * -0.05 * 0.5])
+    assert mixed["unattributed_flow_usd"] == pytest.approx([6 * 20e9 * -0.05])
+    # A known share of zero is known: 0.0, not null.
+    zero = ok(
+        client.post(
+            "/api/flows",
+            json={
+                "moves_frac": [-0.05],
+                "funds": [{"leverage": 3, "aum_usd": 1e9, "korean_share": 0}],
+            },
+        )
+    )
+    assert zero["korean_flow_usd"] == [0.0]
+    assert zero["n_funds_korean_known"] == 1
+
+
+def test_default_universe_counts_its_korean_known_funds(client: Any, universe: Universe) -> None:
+    body = ok(client.get("/api/flows", params={"move_frac": -0.01}))
+    assert body["n_funds_korean_known"] == int(universe.korean_known.sum()) > 0
+    assert all(isinstance(x, float) for x in body["korean_flow_usd"])
+
+
+@pytest.mark.parametrize("path", ["/api/decay/erosion", "/api/decay/simulate"])
+def test_decay_ticker_and_a_different_leverage_is_422(client: Any, path: str) -> None:
+    r = client.get(path, params={"ticker": "SOXL", "leverage": 2})
+    assert r.status_code == 422, r.text
+    detail = r.json()["detail"]
+    assert "ticker = 'SOXL' is a +3x fund" in detail
+    assert "leverage = 2" in detail
+    # the ticker's own leverage is no contradiction (any case of the ticker)
+    same = ok(client.get("/api/decay/erosion", params={"ticker": "soxl", "leverage": 3}))
+    assert same["fund"]["ticker"] == "SOXL"
+    assert same["fund"]["leverage"] == 3.0
+
+
+@pytest.mark.parametrize("path", ["/api/stress", "/api/stress/curve"])
+def test_stress_unknown_underlying_names_what_the_api_accepts(client: Any, path: str) -> None:
+    listed = [x["underlying"] for x in client.get("/api/stress/underlyings").json()]
+    r = client.get(path, params={"underlying": "MOON"})
+    assert r.status_code == 422, r.text
+    detail = r.json()["detail"]
+    assert detail.startswith("underlying = 'MOON'")
+    assert f"accepted: {', '.join(listed)}" in detail
+    assert "--scenario" not in detail  # a CLI hint the API cannot act on
+    for name in listed:
+        assert client.get(path, params={"underlying": name.lower()}).status_code == 200
+
+
+def test_docs_endpoint_table_names_only_accepted_parameters(client: Any) -> None:
+    """docs/web.md's table: every parameter a row names is one its method takes."""
+    import re
+    from pathlib import Path
+
+    spec = client.get("/api/openapi.json").json()
+
+    def accepted(method: str, path: str) -> set[str]:
+        op = spec["paths"][path][method.lower()]
+        names = {p["name"] for p in op.get("parameters", [])}
+        body = op.get("requestBody", {}).get("content", {}).get("application/json")
+        if body:
+            ref = body["schema"]["$ref"].rsplit("/", 1)[1]
+            names |= set(spec["components"]["schemas"][ref]["properties"])
+        return names
+
+    doc = (Path(__file__).parents[2] / "docs" / "web.md").read_text(encoding="utf-8")
+    rows = [line for line in doc.splitlines() if re.match(r"\| `(GET|POST) /api/", line)]
+    assert len(rows) > 15
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        params = re.findall(r"`([a-z][a-z0-9_]*)`", re.sub(r"\([^)]*\)", "", cells[2]))
+        for method, path in re.findall(r"`(GET|POST) (/api/[^`]*)`", cells[0]):
+            missing = set(params) - accepted(method, path)
+            assert not missing, f"{method} {path}: docs name {missing}"

@@ -277,18 +277,27 @@ def projected_close_flow(
     """Close flow implied by each underlying's move so far today (one scenario).
 
     Underlyings not named are taken as unchanged (move 0) — only funds on the named
-    underlyings trade. Names are underlying ids or groups, case-insensitive.
+    underlyings trade. Names are underlying ids or groups, case-insensitive; two names
+    reaching one fund (``NDX`` and ``ndx``, ``SOX`` and its group) are an error.
     """
     if not move_by_underlying:
         raise GaemiInputError("move_by_underlying: give at least one underlying and its move")
     move = np.zeros(len(universe))
     ids = np.char.upper(universe.underlying_id)
     groups = np.char.upper(universe.underlying_group)
+    named_by: list[str | None] = [None] * len(universe)
     for name, r in move_by_underlying.items():
         validate_moves([r], name=f"move of {name}")
         hit = (ids == name.upper()) | (groups == name.upper())
         if not hit.any():
             raise GaemiInputError(f"underlying = {name!r} is not in the universe")
+        for i in np.flatnonzero(hit):
+            if named_by[i] is not None:  # two moves for one fund: neither may win silently
+                raise GaemiInputError(
+                    f"underlying = {name!r} overlaps {named_by[i]!r}: fund "
+                    f"{universe.ticker[i]} would get two moves; name each underlying once"
+                )
+            named_by[i] = name
         move[hit] = r
     c = _creations(universe, creations_usd)
     flow = rebalance_flow_usd(universe.leverage, universe.aum_usd, move, c)

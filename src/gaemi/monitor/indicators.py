@@ -305,6 +305,11 @@ def ind_margin_growth(
     return _make(spec, g, "frac_per_60d", detail, b, f"{a.source}; {b.source}")
 
 
+#: Underlyings whose move today the indicators read from ``context["moves"]`` (upper case);
+#: ``gaemi monitor --move`` and ``POST /api/status`` accept exactly these.
+MOVE_UNDERLYINGS: tuple[str, ...] = ("NDX", "SOX")
+
+
 def _today_moves(
     m: MarketSnapshot, ctx: Context
 ) -> dict[str, tuple[float, str, Observation | None]]:

@@ -34,12 +34,15 @@ Examples:
 
 def parse_moves(items: list[str] | None) -> dict[str, float]:
     """``NDX=-3%`` items → {"NDX": -0.03}."""
+    from gaemi.monitor.indicators import MOVE_UNDERLYINGS
+
     out: dict[str, float] = {}
     for item in items or []:
         name, sep, text = item.partition("=")
         name = name.strip().upper()
-        if not sep or name not in ("NDX", "SOX"):
-            raise GaemiInputError(f"move = {item!r} must be NDX=MOVE or SOX=MOVE, e.g. NDX=-3%")
+        if not sep or name not in MOVE_UNDERLYINGS:
+            forms = " or ".join(f"{n}=MOVE" for n in MOVE_UNDERLYINGS)
+            raise GaemiInputError(f"move = {item!r} must be {forms}, e.g. NDX=-3%")
         out[name] = parse_move(text, f"move of {name}")
         note(describe_move(text, out[name]) + f" for {name}")
     return out

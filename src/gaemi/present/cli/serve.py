@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from gaemi.present.cli.common import note
+from gaemi.errors import GaemiInputError
+from gaemi.present.cli.common import finite_option, note
 
 EPILOG = """
 Examples:
@@ -37,7 +38,11 @@ def serve(
     ] = None,
     timeout: Annotated[
         float,
-        typer.Option("--timeout", help="Seconds one computation may take before a 503."),
+        typer.Option(
+            "--timeout",
+            help="Seconds one computation may take before a 503 (0 < SECONDS <= 600).",
+            callback=finite_option,
+        ),
     ] = 10.0,
 ) -> None:
     """Serve the JSON API (OpenAPI at /api/docs) and the dashboard at http://HOST:PORT/.
@@ -50,6 +55,11 @@ def serve(
     from gaemi.present.web.app import create_app
     from gaemi.present.web.settings import WebSettings, is_loopback
 
+    # Checked here too so the error names the option typed, not WebSettings' field.
+    if not 0 <= port <= 65535:
+        raise GaemiInputError(f"--port = {port} must be in 0..65535")
+    if not 0 < timeout <= 600:
+        raise GaemiInputError(f"--timeout = {timeout:g} must be in (0, 600] seconds")
     loopback = is_loopback(host)
     allowed = ("127.0.0.1", "localhost", "[::1]", "::1") if loopback else None
     settings = WebSettings(

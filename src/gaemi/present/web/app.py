@@ -16,13 +16,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from gaemi.core.universe import Universe
 from gaemi.errors import GaemiInputError
 from gaemi.present.web.limits import (
     BodySizeLimitMiddleware,
     ComputeTimeoutError,
+    HostCheckMiddleware,
     SecurityHeadersMiddleware,
     StaticGZipMiddleware,
     input_error_detail,
@@ -154,6 +154,6 @@ def create_app(
     app.add_middleware(StaticGZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeadersMiddleware)
     if s.allowed_hosts is not None:
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(s.allowed_hosts))
+        app.add_middleware(HostCheckMiddleware, allowed_hosts=tuple(s.allowed_hosts))
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=s.max_body_bytes)
     return app

@@ -128,6 +128,57 @@ class BodySizeLimitMiddleware:
                 raise
 
 
+def host_of(header: str | None) -> str | None:
+    """The host of a ``Host`` header, lower case, without the port (``[::1]`` keeps its
+    brackets); ``None`` when the header is missing or malformed."""
+    h = (header or "").strip().lower()
+    if h.startswith("["):
+        end = h.find("]")
+        host, rest = (h[: end + 1], h[end + 1 :]) if end > 0 else ("", "")
+    elif h.count(":") == 1:
+        host, _, port = h.partition(":")
+        rest = ":" + port
+    else:  # no port, or a bare IPv6 address
+        host, rest = h, ""
+    if not host or (rest and not (rest.startswith(":") and rest[1:].isdigit())):
+        return None
+    return host
+
+
+class HostCheckMiddleware:
+    """Refuse a ``Host`` header not in ``allowed_hosts`` with 400 and a JSON ``detail``
+    naming it (a loopback server's guard against DNS rebinding)."""
+
+    def __init__(self, app: ASGIApp, allowed_hosts: tuple[str, ...]) -> None:
+        self.app = app
+        self.allowed = tuple(h.lower() for h in allowed_hosts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        raw = next((v for k, v in scope.get("headers", []) if k == b"host"), None)
+        header = None if raw is None else raw.decode("latin-1")
+        host = host_of(header)
+        if host is not None and host in self.allowed:
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if header is None:
+            what = "missing"
+        else:
+            shown = header if len(header) <= 100 else f"{header[:100]}…"
+            what = f"= {shown!r} is not accepted"
+        detail = (
+            f"Host header {what}: this server answers only {', '.join(self.allowed)} "
+            "(it is bound to loopback; a guard against DNS rebinding)"
+        )
+        for msg in _json_error(400, detail):
+            await send(msg)
+
+
 class SecurityHeadersMiddleware:
     """Add :data:`SECURITY_HEADERS` to every HTTP response."""
 

@@ -8,10 +8,15 @@ unbounded computation.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from collections.abc import Mapping
+from typing import Annotated, Any, TypeVar
 
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from gaemi.errors import GaemiInputError
+
+V = TypeVar("V")
 
 #: A move of an underlying as a decimal fraction (−0.05 = −5 %); a price cannot go negative.
 MoveFrac = Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)]
@@ -58,6 +63,26 @@ def clean(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def fold_case(mapping: Mapping[str, V], field: str) -> dict[str, V]:
+    """``mapping`` keyed by upper-cased ids; two keys naming one id are a one-line error.
+
+    Ids (underlyings, tickers, nodes, assets) are case-insensitive, so ``{"ndx": …,
+    "NDX": …}`` names NDX twice; keeping either value would silently drop the other.
+    """
+    out: dict[str, V] = {}
+    given: dict[str, str] = {}
+    for key, value in mapping.items():
+        up = key.upper()
+        if up in given:
+            raise GaemiInputError(
+                f"{field}: {given[up]!r} and {key!r} both name {up} (ids are "
+                "case-insensitive); give it once"
+            )
+        given[up] = key
+        out[up] = value
+    return out
 
 
 def json_response(model: BaseModel, *, exclude_unset: bool = False) -> Response:

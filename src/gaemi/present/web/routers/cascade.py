@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from gaemi.errors import GaemiInputError
 from gaemi.present.web.deps import State
 from gaemi.present.web.models import (
     ERROR_RESPONSES,
@@ -25,6 +26,7 @@ from gaemi.present.web.models import (
     Name,
     StrictModel,
     UsdAssets,
+    fold_case,
     json_response,
 )
 
@@ -137,10 +139,15 @@ def _run(shocks: dict[str, float] | float | None, q: _CascadeCommon) -> CascadeR
     if shocks is not None:
         if isinstance(shocks, dict):
             new = []
-            ids = {n.id for n in model.nodes}
+            ids = {n.id.upper(): n.id for n in model.nodes}  # node ids are case-insensitive
+            fold_case(shocks, "shocks_frac_by_node")  # one shock per node, whatever the case
             for node, mv in shocks.items():
-                key = node if node in ids else node.upper()  # node ids are case-insensitive
-                model.index(key)
+                key = ids.get(node.upper())
+                if key is None:
+                    raise GaemiInputError(
+                        f"shocks_frac_by_node: node = {node!r} is not in the scenario "
+                        f"(nodes: {', '.join(model.node_ids)})"
+                    )
                 new.append(Shock(key, 0, mv, "API request"))
         else:
             new = [Shock(s.node, s.day, shocks, "API request") for s in model.shocks]

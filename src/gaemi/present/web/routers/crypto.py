@@ -16,7 +16,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from gaemi.present.web.deps import State
-from gaemi.present.web.models import ERROR_RESPONSES, Name, StrictModel, json_response
+from gaemi.present.web.models import (
+    ERROR_RESPONSES,
+    Name,
+    StrictModel,
+    fold_case,
+    json_response,
+)
 
 if TYPE_CHECKING:
     from gaemi.core.crypto import Population
@@ -82,7 +88,7 @@ def _run(shocks: dict[str, float], depth_scale: float) -> CryptoResponse:
 
     cfg, pop, _ = default_setup()
     market = cfg.market(depth_scale=depth_scale)
-    res = cascade(pop, market, {k.upper(): v for k, v in shocks.items()})
+    res = cascade(pop, market, fold_case(shocks, "shocks_frac_by_asset"))
     ks = cfg.korean_slice(usdkrw=None, premium=float(cfg.korea_params["kimchi_premium_frac"].value))
     loss = korean_slice_loss(ks, res.final_move_frac, premium_after_frac=None)
     total = float(res.total_usd()[0])

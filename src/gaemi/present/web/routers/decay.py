@@ -46,7 +46,9 @@ def vol_defaults() -> Any:
 class _Fund(StrictModel):
     ticker: Name | None = Field(None, description="A fund of the served universe (SOXL, TQQQ).")
     leverage: Annotated[float, Field(ge=-5.0, le=5.0, allow_inf_nan=False)] | None = Field(
-        None, description="Signed leverage of a hypothetical fund (or to override the ticker's)."
+        None,
+        description="Signed leverage of a hypothetical fund; with ticker it must equal the "
+        "fund's own (a different one is a 422).",
     )
     expense_ratio: Annotated[float, Field(ge=0.0, lt=0.2, allow_inf_nan=False)] | None = None
     rate_annual: RateAnnual | None = Field(None, description="Short rate; default embedded.")
@@ -147,7 +149,12 @@ def _fund(u: Universe, q: _Fund) -> tuple[FundTerms, FundOut, float]:
     aum: float | None = None
     if q.ticker is not None:
         f = u.where_ticker([q.ticker])
-        lev = float(f.leverage[0]) if q.leverage is None else q.leverage
+        lev = float(f.leverage[0])
+        if q.leverage is not None and abs(q.leverage - lev) > 1e-9:
+            raise GaemiInputError(
+                f"ticker = {q.ticker!r} is a {lev:+g}x fund but leverage = {q.leverage:g}: "
+                "give the ticker alone, or leverage alone for a hypothetical fund"
+            )
         er = float(f.expense_ratio[0]) if q.expense_ratio is None else q.expense_ratio
         if np.isnan(er):
             raise GaemiInputError(f"{q.ticker}: expense ratio unknown; give expense_ratio")

@@ -26,6 +26,7 @@ from gaemi.present.web.models import (
     UsdAssets,
     UsdAssetsJson,
     clean,
+    fold_case,
     json_data_response,
 )
 
@@ -118,7 +119,8 @@ class ProjectedRequest(StrictModel):
     moves_frac_by_underlying: dict[Name, MoveFracJson] = Field(
         min_length=1,
         max_length=50,
-        description='Move so far per underlying id or group, e.g. {"NDX": -0.031}.',
+        description="Move so far per underlying id or group (case-insensitive; one name per "
+        'fund), e.g. {"NDX": -0.031}.',
     )
     korean_aum_usd: UsdAssetsJson | None = None
     creations_usd: dict[Name, UsdAmountJson] = Field(default_factory=dict, max_length=200)
@@ -157,8 +159,13 @@ class FlowResponse(BaseModel):
     n_funds: int
     moves_frac: list[float | None] = Field(description="One per scenario (null: moves differ).")
     total_flow_usd: list[float] = Field(description="All funds' flow per scenario, USD.")
-    korean_flow_usd: list[float] = Field(
-        description="Korean-held part per scenario, USD (funds with known Korean share only)."
+    korean_flow_usd: list[float | None] = Field(
+        description="Korean-held part per scenario, USD: the sum over the "
+        "n_funds_korean_known funds whose Korean share is known; null when no fund in the "
+        "answer has one (unknown, not zero)."
+    )
+    n_funds_korean_known: int = Field(
+        description="Funds whose Korean share is known: those korean_flow_usd sums over."
     )
     unattributed_flow_usd: list[float] = Field(
         description="Flow of funds with no Korean data, per scenario, USD."
@@ -191,13 +198,16 @@ def _response(result: FlowResult, by: GroupBy) -> dict[str, Any]:
     known = result.universe.korean_known
     kor = np.where(known[:, None], np.nan_to_num(result.korean_flow_usd), 0.0).sum(axis=0)
     unattributed = np.where(known[:, None], 0.0, result.flow_usd).sum(axis=0)
+    n_known = int(np.count_nonzero(known))
     return {
         "by": by,
         "universe": result.universe.label,
         "n_funds": len(result.universe),
         "moves_frac": [clean(m) for m in result.scenario_move_frac],
         "total_flow_usd": [float(x) for x in result.total_usd()],
-        "korean_flow_usd": [float(x) for x in kor],
+        # No fund with Korean data: the Korean part is unknown (null), not zero.
+        "korean_flow_usd": [float(x) if n_known else None for x in kor],
+        "n_funds_korean_known": n_known,
         "unattributed_flow_usd": [float(x) for x in unattributed],
         "rows": [{k: clean(v) for k, v in rec.items() if k in ROW_KEYS} for rec in records],
     }
@@ -225,7 +235,9 @@ def _custom(u: Universe, req: FlowRequest) -> dict[str, Any]:
             [x.underlying_id.upper() for x in f],
             [np.nan if x.korean_share is None else x.korean_share for x in f],
         )
+    fold_case(req.creations_usd, "creations_usd")  # tickers are case-insensitive: once each
     if req.korean_holdings_usd:
+        fold_case(req.korean_holdings_usd, "korean_holdings_usd")
         u = u.with_korean_holdings(req.korean_holdings_usd)
     u = _prepare(u, req.korean_aum_usd, req.underlying)
     result = compute_flows(u, req.moves_frac, req.creations_usd or None)
@@ -235,6 +247,8 @@ def _custom(u: Universe, req: FlowRequest) -> dict[str, Any]:
 def _projected(u: Universe, req: ProjectedRequest) -> dict[str, Any]:
     from gaemi.core.flows import projected_close_flow
 
+    fold_case(req.moves_frac_by_underlying, "moves_frac_by_underlying")
+    fold_case(req.creations_usd, "creations_usd")  # tickers are case-insensitive: once each
     u = _prepare(u, req.korean_aum_usd, [])
     result = projected_close_flow(u, req.moves_frac_by_underlying, req.creations_usd or None)
     return _response(result, req.by)

@@ -14,8 +14,16 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from gaemi.errors import GaemiInputError
 from gaemi.present.web.deps import State
-from gaemi.present.web.models import ERROR_RESPONSES, MoveFracJson, Name, StrictModel, clean
+from gaemi.present.web.models import (
+    ERROR_RESPONSES,
+    MoveFracJson,
+    Name,
+    StrictModel,
+    clean,
+    fold_case,
+)
 from gaemi.present.web.routers.meta import default_market
 
 if TYPE_CHECKING:
@@ -35,7 +43,37 @@ def default_rules() -> Any:
 class StatusRequest(StrictModel):
     """Today's moves so far, overriding the snapshot's (``{"NDX": -0.031}``)."""
 
-    moves_frac_by_underlying: dict[Name, MoveFracJson] = Field(default_factory=dict, max_length=50)
+    moves_frac_by_underlying: dict[Name, MoveFracJson] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="Today's move so far of NDX and/or SOX (the underlyings the status "
+        'reads; case-insensitive), e.g. {"NDX": -0.031}. Any other id is a 422.',
+    )
+
+
+def status_moves(u: Universe, moves: dict[str, float]) -> dict[str, float]:
+    """``moves`` keyed by the status engine's underlying ids (NDX, SOX), case-insensitive.
+
+    Any other name is a one-line error naming the field and the value, never dropped:
+    the status would otherwise answer the unchanged baseline as if the move were read.
+    """
+    import numpy as np
+
+    from gaemi.monitor.indicators import MOVE_UNDERLYINGS
+
+    field = "moves_frac_by_underlying"
+    out = fold_case(moves, field)
+    for key in out:
+        if key in MOVE_UNDERLYINGS:
+            continue
+        name = next(k for k in moves if k.upper() == key)
+        hit = np.flatnonzero(np.char.upper(u.ticker) == key)
+        hint = f"; {name} is a fund on {u.underlying_id[hit[0]]}" if hit.size else ""
+        raise GaemiInputError(
+            f"{field}: underlying = {name!r} is not one the status reads "
+            f"(it takes {' and '.join(MOVE_UNDERLYINGS)}, case-insensitive{hint})"
+        )
+    return out
 
 
 class IndicatorOut(BaseModel):
@@ -113,4 +151,5 @@ async def status(state: State) -> StatusResponse:
 @router.post("/status", response_model=StatusResponse, summary="Status at today's moves")
 async def status_at(req: StatusRequest, state: State) -> StatusResponse:
     """The status with today's moves so far (e.g. ``{"NDX": -0.031}``)."""
-    return await state.compute(_status, state.universe, dict(req.moves_frac_by_underlying))
+    moves = status_moves(state.universe, dict(req.moves_frac_by_underlying))
+    return await state.compute(_status, state.universe, moves)

@@ -139,11 +139,26 @@ class CurveResponse(BaseModel):
 
 
 # ---------------------------------------------------------------- computation
+def stress_underlyings_of(u: Universe) -> list[str]:
+    """Underlyings the stress endpoints take: close liquidity in the scenario and funds on
+    them in the served universe (the same list as ``/api/stress/underlyings``)."""
+    ids = set(np.char.upper(u.underlying_id).tolist()) | set(
+        np.char.upper(u.underlying_group).tolist()
+    )
+    return [uid for uid in default_scenario().underlyings if uid.upper() in ids]
+
+
 def _model(u: Universe, q: _StressCommon) -> tuple[StressModel, Liquidity, str]:
     from gaemi.core.flows import rebalance_multiplier
     from gaemi.data.stress import build_stress_model
 
     sc = default_scenario()
+    accepted = stress_underlyings_of(u)
+    if q.underlying.upper() not in accepted:
+        raise GaemiInputError(
+            f"underlying = {q.underlying!r} has no close liquidity in the stress scenario "
+            f"(accepted: {', '.join(accepted)}; see /api/stress/underlyings)"
+        )
     if q.korean_aum_usd is not None:
         u = u.with_korean_aum(q.korean_aum_usd)
     model = build_stress_model(sc, u, q.underlying, adv_scale=q.liquidity_scale)
