@@ -15,6 +15,7 @@ import pytest
 from gaemi.data.importers import (
     ImportOptions,
     import_file,
+    import_files,
     iter_importable,
     parse_number,
     symbol_from_filename,
@@ -380,3 +381,93 @@ def test_holdings_above_aum_are_refused_not_hidden(store: Store, tmp_path: Path)
     import_file(store, h, ImportOptions("holdings"))
     with pytest.raises(GaemiInputError, match=r"TQQQ Korean holdings 5e\+10 USD"):
         store.universe()
+
+
+# ---------------------------------------------------------------- batches (several files)
+def _prices(tmp: Path, name: str, rows: str) -> Path:
+    return _text(tmp, name, "Date,Close\n" + rows)
+
+
+def test_batch_validates_every_file_before_writing(store: Store, tmp_path: Path) -> None:
+    """A bad second file: nothing of the first is written, the error names the bad file."""
+    import_file(store, _prices(tmp_path, "SEED.csv", "2020-01-02,1\n"), ImportOptions("prices"))
+    before = store.checksum()
+    a = _prices(tmp_path, "A.csv", "2020-01-02,1\n2020-01-03,2\n")
+    b = _prices(tmp_path, "B.csv", "2020-01-02,1\n2020-01-03,abc\n")
+    c = _prices(tmp_path, "C.csv", "2020-01-02,1\n")
+    with pytest.raises(GaemiInputError) as exc:
+        import_files(store, [a, b, c], ImportOptions("prices"))
+    msg = str(exc.value)
+    assert msg.startswith("B.csv line 3: Close = 'abc' is not a number"), msg
+    assert "file 2 of 3; nothing was imported" in msg
+    assert "\n" not in msg
+    assert store.checksum() == before
+    assert store.symbols() == ["SEED"]
+
+
+def test_batch_conflict_in_a_later_file_rolls_back_the_whole_batch(
+    store: Store, tmp_path: Path
+) -> None:
+    """One transaction for the batch: a conflict in file 3 leaves files 1-2 unwritten and
+    the import log untouched; with --on-conflict keep the whole batch lands, one log row
+    per file that changed something."""
+    import_file(store, _prices(tmp_path, "X.csv", "2020-01-02,1\n"), ImportOptions("prices"))
+    before = store.checksum()
+    sub = tmp_path / "batch"
+    sub.mkdir()
+    files = [
+        _prices(sub, "A.csv", "2020-01-02,1\n"),
+        _prices(sub, "B.csv", "2020-01-02,1\n"),
+        _prices(sub, "X.csv", "2020-01-02,5\n2020-01-03,6\n"),  # differs from stored X
+        _prices(sub, "D.csv", "2020-01-02,1\n"),
+    ]
+    with pytest.raises(GaemiInputError) as exc:
+        import_files(store, files, ImportOptions("prices"))
+    msg = str(exc.value)
+    assert msg.startswith("X.csv: 1 rows differ from the stored prices"), msg
+    assert "file 3 of 4; the 4 files are one transaction: nothing was imported" in msg
+    assert store.checksum() == before
+    assert store.symbols() == ["X"]
+    results = import_files(store, files, ImportOptions("prices", on_conflict="keep"))
+    assert [r.inserted for r in results] == [1, 1, 1, 1]
+    assert results[2].kept == 1
+    assert sorted(store.symbols()) == ["A", "B", "D", "X"]
+    assert store.checksum()["imports"][0] == before["imports"][0] + 4
+    # the same batch again changes nothing, not even the log
+    again = import_files(store, files, ImportOptions("prices", on_conflict="keep"))
+    assert sum(r.inserted for r in again) == 0
+    assert store.checksum()["imports"][0] == before["imports"][0] + 4
+
+
+def test_batch_files_that_disagree_conflict_with_each_other(store: Store, tmp_path: Path) -> None:
+    """Within a batch, a later file meets an earlier one's rows as stored rows."""
+    a = _text(tmp_path, "one.csv", "Symbol,Date,Close\nQ,2020-01-02,1\n")
+    b = _text(tmp_path, "two.csv", "Symbol,Date,Close\nQ,2020-01-02,2\n")
+    with pytest.raises(GaemiInputError, match=r"two.csv: 1 rows differ .* stored from file:"):
+        import_files(store, [a, b], ImportOptions("prices"))
+    assert store.symbols() == []
+
+
+def test_source_of_a_bare_file_name_names_its_folder(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/data.md: source = file:FOLDER/NAME.csv, also for a file in the current folder."""
+    here = tmp_path / "here"
+    here.mkdir()
+    _prices(here, "trunc.csv", "2020-01-02,1\n")
+    monkeypatch.chdir(here)
+    import_file(store, Path("trunc.csv"), ImportOptions("prices"))
+    (src,) = store.list_series("prices")["sources"].tolist()
+    assert src == "file:here/trunc.csv"
+    logged = store.fetch_df("SELECT source FROM imports")["source"].tolist()
+    assert logged == ["file:here/trunc.csv"]
+
+
+def test_funds_summary_counts_snapshots_and_holdings(store: Store) -> None:
+    """The embedded universe.csv: 77 funds, 4 of them with Korean holdings (counted in the
+    file: TQQQ, SOXL, TSLL and TSLT carry korean_held_usd or korean_share)."""
+    ref = load_default_universe()
+    n_korean = int(np.isfinite(ref.korean_share).sum())
+    r = import_file(store, default_universe_path(), ImportOptions("funds"))
+    assert f"{len(ref)} fund snapshots + {n_korean} holdings —" in r.summary()
+    assert (len(ref), n_korean) == (77, 4)

@@ -139,3 +139,68 @@ def test_update_offline_says_so(
     assert rc == 0
     assert "SOXL: offline: cannot reach 127.0.0.1" in out
     assert "stored data ends 2026-08-03" in out
+
+
+def test_failed_import_is_exactly_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/data.md: bad input gives one line on stderr — no `store:` line, no blank line."""
+    bad = tmp_path / "X.csv"
+    bad.write_text("Date,Close\n2020-01-02,1\n2020-01-03,abc\n")
+    db = tmp_path / "s.duckdb"
+    rc, out, err = run(capsys, "data", "import", str(bad), "--db", str(db))
+    assert rc == 2
+    assert out == ""
+    assert err == "error: X.csv line 3: Close = 'abc' is not a number\n"
+    assert not db.exists()  # validated before the store is created
+
+
+def test_multi_file_import_validates_all_then_writes_all_or_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`gaemi data import A.csv B.csv C.csv`: a bad B writes nothing (not even A); a
+    conflict in the last file rolls back the whole batch; the error names the file."""
+    db = str(tmp_path / "s.duckdb")
+    a, b, c = (tmp_path / f"{n}.csv" for n in "ABC")
+    a.write_text("Date,Close\n2020-01-02,1\n")
+    b.write_text("Date,Close\n2020-01-02,1\n2020-01-03,abc\n")
+    c.write_text("Date,Close\n2020-01-02,1\n")
+    rc, out, err = run(capsys, "data", "import", str(a), str(b), str(c), "--db", db)
+    assert rc == 2
+    assert out == ""
+    assert err.splitlines() == [
+        "error: B.csv line 3: Close = 'abc' is not a number (file 2 of 3; nothing was imported)"
+    ]
+    assert not Path(db).exists()
+    rc, out, err = run(capsys, "data", "import", str(c), "--db", db)
+    assert rc == 0, err
+    assert f"store: {db}" in err
+    c.write_text("Date,Close\n2020-01-02,7\n")  # now differs from the stored C
+    rc, out, err = run(capsys, "data", "import", str(a), str(c), "--db", db)
+    assert rc == 2
+    assert out == ""
+    (line,) = err.splitlines()
+    assert line.startswith("error: C.csv: 1 rows differ from the stored prices")
+    assert line.endswith("(file 2 of 2; the 2 files are one transaction: nothing was imported)")
+    rc, out, _ = run(capsys, "data", "list", "--db", db, "--format", "json")
+    assert [r["symbol"] for r in json.loads(out)] == ["C"]  # A was not written
+    rc, out, err = run(
+        capsys, "data", "import", str(a), str(c), "--db", db, "--on-conflict", "keep"
+    )
+    assert rc == 0, err
+    assert out.splitlines()[0].startswith("A.csv: prices A 2020-01-02..2020-01-02: 1 rows — 1 new")
+    assert "1 kept" in out.splitlines()[1]
+
+
+def test_funds_import_counts_snapshots_and_holdings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gaemi.data.universe import default_universe_path
+
+    db = str(tmp_path / "s.duckdb")
+    rc, out, err = run(
+        capsys, "data", "import", str(default_universe_path()), "-k", "funds", "--db", db
+    )
+    assert rc == 0, err
+    # the embedded universe.csv: 77 funds, 4 with Korean holdings (TQQQ, SOXL, TSLL, TSLT)
+    assert ": 77 fund snapshots + 4 holdings — 81 new" in out

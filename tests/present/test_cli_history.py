@@ -217,3 +217,51 @@ def test_events_table_two_narrow_tables(folder: Path, capsys: pytest.CaptureFixt
     assert "Stress days: real moves" in out
     assert "Stress days: the model" in out
     assert "-6.00%" in out  # the synthetic −6% day of QQQ (the fixture)
+
+
+def _store_with(db: Path, files: list[tuple[Path, str]]) -> None:
+    from gaemi.data.universe import default_universe_path
+
+    with Store(db) as store:
+        import_file(store, default_universe_path(), ImportOptions("funds"))
+        for f, kind in files:
+            import_file(store, f, ImportOptions(kind))
+
+
+def test_store_without_usable_fund_prices_says_what_is_missing(
+    folder: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The audit's store: fund snapshots, QQQ and a short TQQQ that ends before its AUM
+    date (2026-06-01 in universe.csv). The old message blamed an underlying the user never
+    passed ("underlying = 'NDX' is not in the universe"); now it names what the store lacks."""
+    adj = folder / "us-adjclose-1993-2026"
+    short = tmp_path / "TQQQ.csv"
+    lines = (adj / "TQQQ.csv").read_text().splitlines()
+    short.write_text("\n".join(lines[:50]) + "\n")  # 49 rows: 49 weekdays from 2025-01-02
+    db = tmp_path / "g.duckdb"
+    _store_with(db, [(adj / "QQQ.csv", "prices"), (short, "prices")])
+    rc, out, err = _run(capsys, "--events", "--db", str(db))
+    assert rc == 2
+    assert out == ""
+    (line,) = err.splitlines()
+    assert "is not in the universe" not in line
+    assert line.startswith("error: no fund of the universe can be replayed:")
+    assert "TQQQ (NDX): no price on its AUM date 2026-06-01 (prices 2025-01-02..2025-03-11)" in (
+        line
+    )
+    assert "QLD, SQQQ, PSQ: no price history" in line
+    assert "no underlying series for SOX (SOXX/SMH)" in line
+    assert "us-adjclose-1993-2026/TQQQ.csv" in line
+
+
+def test_underlying_without_a_usable_fund_is_left_out_and_said(
+    folder: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """SOX funds with prices but no NDX fund: SOX is replayed, NDX is named on stderr."""
+    adj = folder / "us-adjclose-1993-2026"
+    db = tmp_path / "g.duckdb"
+    _store_with(db, [(adj / f"{s}.csv", "prices") for s in ("QQQ", "SOXX", "SOXL", "SOXS")])
+    rc, out, err = _run(capsys, "--from", "2025-06-02", "--db", str(db), "-f", "json")
+    assert rc == 0, err
+    assert {r["underlying_id"] for r in json.loads(out)} == {"SOX"}
+    assert "note: NDX: not replayed, none of its funds has a price history" in err

@@ -336,7 +336,7 @@ def run_history(
             continue
         keep.append(i)
     if not keep:
-        raise GaemiInputError("no fund of the universe has a price history in the data")
+        raise GaemiInputError(_nothing_to_replay(data, universe, scen, excluded))
     sub = universe.select(np.isin(np.arange(len(universe)), keep))
     # the AUM path needs every day from each fund's listing to its snapshot
     hist_days = ndx.index
@@ -359,7 +359,11 @@ def run_history(
             pos = int(hist_days.searchsorted(pd.Timestamp(as_of), side="right")) - 1
             if pos < 0 or not np.isfinite(nav[i, pos]):
                 drop.append(i)
-                excluded.append(f"{t}: no price on its AUM date {as_of}")
+                fc = data.fund_closes[t]
+                excluded.append(
+                    f"{t} ({sub.underlying_id[i]}): no price on its AUM date {as_of} "
+                    f"(prices {fc.index[0].date()}..{fc.index[-1].date()})"
+                )
                 continue
             snap_idx[i] = pos
         if drop:
@@ -403,6 +407,22 @@ def run_history(
             aum_path.aum_usd[np.ix_(rows, col)],
             aum_path.basis[np.ix_(rows, col)],
         )
+    # --- underlyings none of whose funds is left are not replayed (said in the notes)
+    used = sorted(set(und_idx.tolist()))
+    if not used:
+        raise GaemiInputError(_nothing_to_replay(data, universe, scen, excluded))
+    if len(used) < len(unds):
+        for j, u in enumerate(unds):
+            if j not in used:
+                notes.append(
+                    f"{u}: not replayed, none of its funds has a price history covering its "
+                    "AUM date (import the funds' price files, e.g. "
+                    f"{ADJCLOSE_DIR}/{_example_fund(universe, u)}.csv)"
+                )
+        remap = {j: k for k, j in enumerate(used)}
+        unds = [unds[j] for j in used]
+        moves_all = moves_all[used]
+        und_idx = np.array([remap[int(j)] for j in und_idx], dtype=np.intp)
     # --- the replay window (plus the stats window)
     cut = (hist_days >= all_days[0]) & (hist_days <= pd.Timestamp(last))
     days = hist_days[cut]
@@ -451,6 +471,51 @@ def run_history(
         sources,
         dict(data.closes),
         universe,
+    )
+
+
+def _example_fund(universe: Universe, underlying: str) -> str:
+    """The largest fund on ``underlying`` (for a hint of what to import)."""
+    sel = np.flatnonzero(universe.underlying_id == underlying)
+    if sel.size == 0:
+        return "TQQQ"
+    return str(universe.ticker[sel[np.argmax(universe.aum_usd[sel])]])
+
+
+def _nothing_to_replay(
+    data: HistoryData, universe: Universe, scen: StressScenario, excluded: Sequence[str]
+) -> str:
+    """One line saying why no fund can be replayed: which underlying series and which fund
+    price histories the data lack, and what to import."""
+    parts: list[str] = []
+    have = [u for u in REPLAY_UNDERLYINGS if u in scen.underlyings and u in data.closes]
+    lack = [u for u in REPLAY_UNDERLYINGS if u in scen.underlyings and u not in data.closes]
+    for u in have:
+        on_u = [
+            t for t, uid in zip(universe.ticker, universe.underlying_id, strict=True) if uid == u
+        ]
+        why = [e for e in excluded if e.startswith(tuple(f"{t} (" for t in on_u))]
+        no_hist = [e.split(" ", 1)[0] for e in why if e.endswith("no price history")]
+        late = [e for e in why if "AUM date" in e]
+        bits = late[:3]
+        if no_hist:
+            bits.append(
+                ", ".join(no_hist[:6]) + (" …" if len(no_hist) > 6 else "") + ": no price history"
+            )
+        if not on_u:
+            bits.append("the universe has no fund on it")
+        parts.append(f"{u} has {len(on_u)} funds but none with usable prices ({'; '.join(bits)})")
+    if lack:
+        cands = {u: "/".join(c[1] for c in SERIES[u][1]) for u in lack}
+        parts.append("no underlying series for " + ", ".join(f"{u} ({cands[u]})" for u in lack))
+    examples = [_example_fund(universe, u) for u in (have or ["NDX", "SOX"])][:3]
+    return (
+        "no fund of the universe can be replayed: "
+        + "; ".join(parts)
+        + ". A store needs each fund's own daily prices up to its AUM date as well as the "
+        "underlyings': import them with `gaemi data import` (e.g. "
+        + ", ".join(f"{ADJCLOSE_DIR}/{t}.csv" for t in examples)
+        + " --close-is-adjusted) or pass --data-dir ../shared/data"
     )
 
 

@@ -3,7 +3,9 @@
 A file is read, every row validated and only then written, in one transaction
 (:meth:`gaemi.data.store.Store.transaction`): a bad row — reported by file and line —
 or a killed process leaves the store exactly as it was; importing the same file twice
-changes nothing. The layouts found in ``../shared/data`` are recognised from the header:
+changes nothing. Several files (:func:`import_files`) are validated all before any is
+written, then written together in one transaction: all or nothing. The layouts found in
+``../shared/data`` are recognised from the header:
 
 * Yahoo/yfinance ``Date,Open,High,Low,Close,Adj Close,Volume`` (any column order; extra
   ``Dividends``/``Stock Splits``/``Capital Gains``; tz-aware timestamps, where the date
@@ -125,11 +127,24 @@ class ImportResult:
     def kept(self) -> int:
         return sum(r.kept for r in self.results)
 
+    def rows_text(self) -> str:
+        """``4124 rows``; per table where a file fills two (``77 fund snapshots + 4
+        holdings``: a funds file's Korean columns become holdings rows)."""
+        if self.kind != "funds" and len(self.results) < 2:
+            return f"{self.rows} rows"
+        names = {"fund_snapshots": "fund snapshot", "holdings": "holdings"}
+
+        def one(r: MergeResult) -> str:
+            what = names.get(r.table, r.table)
+            return f"{r.rows} {what}" + ("s" if r.rows != 1 and not what.endswith("s") else "")
+
+        return " + ".join(one(r) for r in self.results)
+
     def summary(self) -> str:
         what = ", ".join(self.series[:5]) + (" …" if len(self.series) > 5 else "")
         span = f" {self.first_date}..{self.last_date}" if self.first_date else ""
         return (
-            f"{self.file}: {self.kind} {what}{span}: {self.rows} rows — "
+            f"{self.file}: {self.kind} {what}{span}: {self.rows_text()} — "
             f"{self.inserted} new, {self.replaced} replaced, {self.unchanged} unchanged"
             + (f", {self.kept} kept (stored value differs)" if self.kept else "")
         )
@@ -875,7 +890,7 @@ def read_prices(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]
             order = np.argsort(dates, kind="stable")
             dates = dates[order]
             vals = {c: v[order] for c, v in vals.items()}
-    source = opts.source or f"file:{p.parent.name}/{p.name}"
+    source = opts.source or _source_label(p)
     now = datetime.now(UTC)
     # one contiguous chunk per column (DuckDB inserts that much faster than the reader's
     # ~1 MB chunks); numbers without a blank are shared with NumPy, not copied
@@ -937,7 +952,7 @@ def read_macro(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]:
     base = opts.symbol or (
         value_cols[0] if single and _norm(value_cols[0]) not in MACRO_VALUE_NAMES else p.stem
     )
-    source = opts.source or f"file:{p.parent.name}/{p.name}"
+    source = opts.source or _source_label(p)
     now = datetime.now(UTC)
     parts = []
     blanks = 0
@@ -1068,6 +1083,7 @@ def read_funds(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table, 
     uni_rows = [(ln, {k: v for k, v in r.items() if k not in FUND_EXTRA}) for ln, r in rows]
     u = universe_from_rows(uni_header, uni_rows, source=name, label=name)
     now = datetime.now(UTC)
+    default_src = opts.source or _source_label(p)
     fund_recs: dict[str, list[Any]] = {c: [] for c in ("ticker", "as_of", "shares", "nav", "src")}
     hold: dict[str, list[Any]] = {c: [] for c in ("ticker", "as_of", "held", "share", "src")}
     for i, (ln, rec) in enumerate(rows):
@@ -1080,7 +1096,7 @@ def read_funds(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table, 
         )
         fund_recs["nav"].append(_opt_number(where, rec.get("nav_usd"), "nav_usd"))
         src = str(rec.get("source") or rec.get("source_aum") or "").strip()
-        fund_recs["src"].append(src or opts.source or f"file:{p.parent.name}/{p.name}")
+        fund_recs["src"].append(src or default_src)
         held = _opt_number(where, rec.get("korean_held_usd"), "korean_held_usd")
         share = _opt_number(where, rec.get("korean_share"), "korean_share")
         if held is not None or share is not None:
@@ -1092,7 +1108,7 @@ def read_funds(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table, 
             hold["held"].append(held)
             hold["share"].append(share)
             ksrc = str(rec.get("source_korean") or "").strip()
-            hold["src"].append(ksrc or opts.source or f"file:{p.parent.name}/{p.name}")
+            hold["src"].append(ksrc or default_src)
     n = len(u)
     funds = pa.table(
         {
@@ -1161,6 +1177,7 @@ def read_holdings(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Tabl
         raise GaemiInputError(f"{name}: no rows (the file has a header only)")
     hold: dict[str, list[Any]] = {c: [] for c in ("ticker", "as_of", "held", "share", "src")}
     seen: dict[tuple[str, date], int] = {}
+    default_src = opts.source or _source_label(p)
     for ln, rec in rows:
         where = f"{name} {word} {ln}"
         ticker = str(rec.get("ticker") or "").strip().upper()
@@ -1189,7 +1206,7 @@ def read_holdings(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Tabl
         hold["held"].append(held)
         hold["share"].append(share)
         src = str(rec.get("source") or "").strip()
-        hold["src"].append(src or opts.source or f"file:{p.parent.name}/{p.name}")
+        hold["src"].append(src or default_src)
     lines = np.asarray([ln for ln, _ in rows], dtype=np.int64)
     return Table(name, header, {}, lines, line_word=word), _holdings_table(hold, datetime.now(UTC))
 
@@ -1238,67 +1255,206 @@ def import_file(
     steps = 3
     if progress:
         progress(0, steps)
+    prep = prepare_import(p, opts)
+    try:
+        if progress:
+            progress(1, steps)
+        with store.transaction():
+            results = _merge_prepared(store, prep, opts)
+            if progress:
+                progress(2, steps)
+    finally:
+        prep.cancel()
+    if progress:
+        progress(3, steps)
+    return prep.result(results)
+
+
+@dataclass(eq=False)
+class PreparedImport:
+    """A file read and validated, not yet written: the tables it would merge.
+
+    Its sha256 is computed in a background thread (hashlib releases the GIL) beside the
+    parse, the validation and the merge; it is first needed by the import log.
+    """
+
+    path: Path
+    kind: str
+    table: Table
+    tables: dict[str, pa.Table]
+    hashing: _BackgroundHash
+
+    def cancel(self) -> None:
+        """Stop the background hash (it is done or no longer needed)."""
+        self.hashing.cancel()
+
+    def result(self, results: Sequence[MergeResult]) -> ImportResult:
+        """The :class:`ImportResult` of merging this file with ``results``."""
+        import pyarrow.compute as pc
+
+        tables = self.tables
+        first = tables[next(iter(tables))]
+        key = {"prices": "symbol", "macro": "series_id"}.get(next(iter(tables)), "ticker")
+        dcol = "as_of" if key == "ticker" else "date"
+        series = self.table.series or tuple(sorted(pc.unique(first.column(key)).to_pylist()))
+        mm = pc.min_max(first.column(dcol)).as_py()
+        return ImportResult(
+            file=self.path.name,
+            kind=self.kind,
+            results=tuple(results),
+            notes=tuple(self.table.notes),
+            series=series,
+            first_date=str(mm["min"] or ""),
+            last_date=str(mm["max"] or ""),
+        )
+
+
+def prepare_import(path: str | Path, opts: ImportOptions) -> PreparedImport:
+    """Read and validate one file without touching any store (see :func:`import_files`)."""
+    p = Path(path)
     if opts.kind not in KINDS:
         raise GaemiInputError(f"kind = {opts.kind!r} must be one of {', '.join(KINDS)}")
     _check_file(p, opts.max_bytes)
-    # hashlib releases the GIL: the file is hashed in a thread beside the parse, the
-    # validation and the merge; the digest is first needed by the import log
     hashing = _BackgroundHash(p)
     try:
         table, tables = _validated(p, opts)
-        if progress:
-            progress(1, steps)
-        results: list[MergeResult] = []
-        with store.transaction():
-            for tname, arrow in tables.items():
-                results.append(
-                    store.merge(
-                        tname,
-                        arrow,
-                        on_conflict=opts.on_conflict,
-                        label=p.name,
-                        provenance=table.provenance,
-                    )
-                )
-            if progress:
-                progress(2, steps)
-            total = MergeResult(
-                "+".join(tables),
-                sum(r.rows for r in results),
-                sum(r.inserted for r in results),
-                sum(r.replaced for r in results),
-                sum(r.unchanged for r in results),
-                sum(r.kept for r in results),
-            )
-            if total.changed:
-                store.log_import(
-                    opts.kind,
-                    total,
-                    file=str(p.resolve()),
-                    sha256=hashing.result(),
-                    source=opts.source or f"file:{p.parent.name}/{p.name}",
-                    notes=table.notes,
-                )
-    finally:
+    except BaseException:
         hashing.cancel()
-    if progress:
-        progress(3, steps)
-    first = tables[next(iter(tables))]
-    key = {"prices": "symbol", "macro": "series_id"}.get(next(iter(tables)), "ticker")
-    dcol = "as_of" if key == "ticker" else "date"
-    import pyarrow.compute as pc
+        raise
+    return PreparedImport(p, opts.kind, table, tables, hashing)
 
-    series = table.series or tuple(sorted(pc.unique(first.column(key)).to_pylist()))
-    mm = pc.min_max(first.column(dcol)).as_py()
-    return ImportResult(
-        file=p.name,
-        kind=opts.kind,
-        results=tuple(results),
-        notes=tuple(table.notes),
-        series=series,
-        first_date=str(mm["min"] or ""),
-        last_date=str(mm["max"] or ""),
+
+def _source_label(p: Path) -> str:
+    """``file:FOLDER/NAME.csv`` with the folder the file really lies in (also for a bare
+    ``NAME.csv`` in the current directory)."""
+    return f"file:{p.resolve().parent.name}/{p.name}"
+
+
+def _merge_prepared(store: Store, prep: PreparedImport, opts: ImportOptions) -> list[MergeResult]:
+    """Merge a validated file and log it (inside the caller's transaction)."""
+    p, table, tables = prep.path, prep.table, prep.tables
+    results: list[MergeResult] = []
+    for tname, arrow in tables.items():
+        results.append(
+            store.merge(
+                tname,
+                arrow,
+                on_conflict=opts.on_conflict,
+                label=p.name,
+                provenance=table.provenance,
+            )
+        )
+    total = MergeResult(
+        "+".join(tables),
+        sum(r.rows for r in results),
+        sum(r.inserted for r in results),
+        sum(r.replaced for r in results),
+        sum(r.unchanged for r in results),
+        sum(r.kept for r in results),
     )
+    if total.changed:
+        store.log_import(
+            opts.kind,
+            total,
+            file=str(p.resolve()),
+            sha256=prep.hashing.result(),
+            source=opts.source or _source_label(p),
+            notes=table.notes,
+        )
+    return results
+
+
+def import_files(
+    store: Store,
+    paths: Sequence[str | Path],
+    opts: ImportOptions,
+    *,
+    progress: ProgressFn | None = None,
+) -> list[ImportResult]:
+    """Validate EVERY file first, then merge them all in ONE transaction: all or nothing.
+
+    Nothing is written until every file has been read and validated
+    (:func:`prepare_imports`); then the files are merged in the order given
+    (:func:`write_imports`): a later file meets the rows of an earlier one as stored rows,
+    so two files that disagree on a key are a conflict like any other. A bad file, or a
+    conflict in any file under ``on_conflict="error"``, rolls the whole batch back: the
+    store is unchanged and the one-line error names the file. The import log gets one row
+    per file that changed something, in the same transaction. ``progress(done, total)``
+    counts two steps per file: validated, then written. One file is :func:`import_file`.
+    """
+    ps = [Path(x) for x in paths]
+    if len(ps) == 1:
+        return [import_file(store, ps[0], opts, progress=progress)]
+    n = len(ps)
+    prepared = prepare_imports(
+        ps, opts, progress=None if progress is None else (lambda i, _n: progress(i, 2 * n))
+    )
+    return write_imports(
+        store,
+        prepared,
+        opts,
+        progress=None if progress is None else (lambda i, _n: progress(n + i, 2 * n)),
+    )
+
+
+def prepare_imports(
+    paths: Sequence[str | Path], opts: ImportOptions, *, progress: ProgressFn | None = None
+) -> list[PreparedImport]:
+    """Read and validate every file, writing nothing; a bad file raises a one-line
+    :class:`GaemiInputError` naming it (and, in a batch, its place and that nothing was
+    imported). The validated tables are held in memory until :func:`write_imports` (each
+    file is at most ``opts.max_bytes``)."""
+    ps = [Path(x) for x in paths]
+    n = len(ps)
+    prepared: list[PreparedImport] = []
+    try:
+        for i, p in enumerate(ps):
+            try:
+                prepared.append(prepare_import(p, opts))
+            except GaemiInputError as exc:
+                if n == 1:
+                    raise
+                raise GaemiInputError(
+                    f"{exc} (file {i + 1} of {n}; nothing was imported)"
+                ) from None
+            if progress:
+                progress(i + 1, n)
+    except BaseException:
+        for prep in prepared:
+            prep.cancel()
+        raise
+    return prepared
+
+
+def write_imports(
+    store: Store,
+    prepared: Sequence[PreparedImport],
+    opts: ImportOptions,
+    *,
+    progress: ProgressFn | None = None,
+) -> list[ImportResult]:
+    """Merge validated files into ``store`` in ONE transaction, in order; any error (a
+    conflict under ``on_conflict="error"``) rolls all of them back and names the file."""
+    n = len(prepared)
+    all_results: list[list[MergeResult]] = []
+    try:
+        with store.transaction():
+            for i, prep in enumerate(prepared):
+                try:
+                    all_results.append(_merge_prepared(store, prep, opts))
+                except GaemiInputError as exc:
+                    if n == 1:
+                        raise
+                    raise GaemiInputError(
+                        f"{exc} (file {i + 1} of {n}; the {n} files are one transaction: "
+                        "nothing was imported)"
+                    ) from None
+                if progress:
+                    progress(i + 1, n)
+    finally:
+        for prep in prepared:
+            prep.cancel()
+    return [prep.result(r) for prep, r in zip(prepared, all_results, strict=True)]
 
 
 def iter_importable(root: Path) -> Iterator[tuple[Path, str, dict[str, Any]]]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -53,6 +56,25 @@ def _parse_size(text: str) -> int:
     return int(parse_money(t, "max-size"))
 
 
+@contextmanager
+def _import_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A transient progress bar on stderr, only on a terminal: elsewhere a finished Rich
+    bar leaves blank lines, and a failed import must print exactly one line."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
 @data_app.command("import")
 def import_cmd(
     files: Annotated[list[Path], typer.Argument(help="CSV or Parquet files.")],
@@ -82,11 +104,13 @@ def import_cmd(
     max_size: Annotated[str, typer.Option("--max-size", help="Refuse larger files.")] = "2GB",
     db: DbOpt = None,
 ) -> None:
-    """Validate FILES completely, then write each in one transaction (idempotent)."""
-    from rich.console import Console
-    from rich.progress import Progress
+    """Validate every file first, then write them all in ONE transaction (idempotent).
 
-    from gaemi.data.importers import ImportOptions, import_file
+    Nothing is written until all FILES have been read and validated; a bad file, or a
+    conflict in any file (with --on-conflict error), leaves the store unchanged and the
+    one-line error names the file.
+    """
+    from gaemi.data.importers import ImportOptions, prepare_imports, write_imports
     from gaemi.data.store import ON_CONFLICT, Store
 
     if on_conflict not in ON_CONFLICT:
@@ -104,19 +128,26 @@ def import_cmd(
         on_conflict=on_conflict,  # type: ignore[arg-type]
         max_bytes=_parse_size(max_size),
     )
-    with Store(db) as store:
-        note(f"store: {store.path}")
-        for f in files:
-            with Progress(console=Console(stderr=True), transient=True) as bar:
-                task = bar.add_task(f"import {f.name}", total=3)
-
-                def progress(done: int, total: int, task: Any = task, bar: Any = bar) -> None:
-                    bar.update(task, completed=done, total=total)
-
-                result = import_file(store, f, opts, progress=progress)
-            for n in result.notes:
-                note(f"note: {n}")
-            typer.echo(result.summary())
+    label = f"import {files[0].name}" if len(files) == 1 else f"import {len(files)} files"
+    n = len(files)
+    with _import_bar(label) as bar:
+        # every file is validated before the store is even opened (or created)
+        prepared = prepare_imports(
+            files, opts, progress=None if bar is None else (lambda i, _n: bar(i, 2 * n))
+        )
+        with Store(db) as store:
+            results = write_imports(
+                store,
+                prepared,
+                opts,
+                progress=None if bar is None else (lambda i, _n: bar(n + i, 2 * n)),
+            )
+            path = store.path
+    for result in results:
+        for text in result.notes:
+            note(f"note: {text}")
+        typer.echo(result.summary())
+    note(f"store: {path}")
 
 
 @data_app.command("check")

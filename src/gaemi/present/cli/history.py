@@ -46,10 +46,14 @@ def _date(text: str | None, name: str) -> dt.date | None:
 
 
 def _progress() -> Any:
+    """Progress bars on stderr, only on a terminal: elsewhere a finished Rich bar leaves
+    blank lines, and bad input must print exactly one line."""
+    import sys
+
     from rich.console import Console
     from rich.progress import Progress
 
-    return Progress(console=Console(stderr=True), transient=True)
+    return Progress(console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty())
 
 
 def load_run(
