@@ -104,6 +104,34 @@ def test_migration_from_v2_keeps_each_rows_source(tmp_path: Path) -> None:
         assert s.prices("AAA")["source"].tolist() == ["file:a/A.csv", "yahoo:chart"]
 
 
+def test_migration_from_v3_names_the_digest_algorithm(tmp_path: Path) -> None:
+    """v4 renames imports.sha256 to digest; old SHA-256 values get their algorithm prefix
+    and new imports record BLAKE3 (``blake3:`` + 64 hex digits, the BLAKE3 default)."""
+    import duckdb
+
+    db = tmp_path / "v3.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(MIGRATIONS[0] + MIGRATIONS[1] + MIGRATIONS[2])  # schema version 3
+    con.execute("INSERT INTO meta VALUES ('schema_version', '3')")
+    old = "ab" * 32
+    con.execute(
+        "INSERT INTO imports VALUES ('i1', now(), 'prices', 'a.csv', ?, 1, 1, 0, 0, 0, "
+        "'file:x/a.csv', '[]')",
+        [old],
+    )
+    con.close()
+    f = write_prices(tmp_path / "p.csv", ["AAA"], 5)
+    with Store(db) as s:
+        assert s.schema_version() == SCHEMA_VERSION
+        import_file(s, f, ImportOptions(kind="prices"))
+        got = dict(s.con.execute("SELECT import_id, digest FROM imports").fetchall())
+    assert got.pop("i1") == f"sha256:{old}"
+    (new,) = got.values()
+    from blake3 import blake3
+
+    assert new == "blake3:" + blake3(f.read_bytes()).hexdigest()  # independent one-shot
+
+
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     db = tmp_path / "new.duckdb"
     with Store(db) as s:

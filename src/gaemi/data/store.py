@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 #: Environment variable naming the store file.
 ENV_DB = "GAEMI_DB"
 #: Current schema version; :data:`MIGRATIONS` upgrades older stores step by step.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 OnConflict = Literal["error", "keep", "replace"]
 ON_CONFLICT: tuple[str, ...] = ("error", "keep", "replace")
 
@@ -148,8 +148,14 @@ CREATE VIEW prices AS
     FROM price_rows r JOIN provenance v ON r.provenance_id = v.provenance_id;
 """
 
+# The file digest names its algorithm (``blake3:…``; stores before v4 hold SHA-256).
+_V4 = """
+ALTER TABLE imports RENAME COLUMN sha256 TO digest;
+UPDATE imports SET digest = 'sha256:' || digest WHERE digest IS NOT NULL AND digest <> '';
+"""
+
 #: ``MIGRATIONS[v]`` upgrades a store at version ``v`` to ``v + 1``.
-MIGRATIONS: dict[int, str] = {0: _V1, 1: _V2, 2: _V3}
+MIGRATIONS: dict[int, str] = {0: _V1, 1: _V2, 2: _V3, 3: _V4}
 
 
 def default_data_dir() -> Path:
@@ -425,7 +431,7 @@ class Store:
         result: MergeResult,
         *,
         file: str,
-        sha256: str,
+        digest: str,
         source: str,
         notes: Sequence[str] = (),
     ) -> None:
@@ -437,7 +443,7 @@ class Store:
                 datetime.now(UTC),
                 kind,
                 file,
-                sha256,
+                digest,
                 result.rows,
                 result.inserted,
                 result.replaced,
