@@ -115,6 +115,29 @@ def test_korean_share_above_one(tmp_path: Path) -> None:
         load_universe(p)
 
 
+def test_holdings_older_than_aum_above_it_are_unattributed(tmp_path: Path) -> None:
+    # ../shared/facts/universe.csv row 71: TSLT $327.21M Korean-held on 2025-01-21 against
+    # AUM $282.737M on 2026-06-01 — no share of today's AUM; the file must still load.
+    header = [*HEADER, "aum_as_of", "korean_as_of"]
+    rows = [
+        ["TSLT", "2", "TSLA", "282737000", "327210000", "2026-06-01", "2025-01-21"],
+        ["TQQQ", "3", "NDX", "39349000000", "3400000000", "2026-06-01", "2026-01-15"],
+    ]
+    u = load_universe(write(tmp_path, rows, header))
+    assert np.isnan(u.korean_share[0])  # unknown, not guessed
+    assert u.korean_share[1] == pytest.approx(3.4e9 / 39.349e9)  # held / AUM as before
+    same_day = [["TSLT", "2", "TSLA", "282737000", "327210000", "2026-06-01", "2026-06-01"]]
+    with pytest.raises(GaemiInputError, match=r"Korean share 116% > 100%"):
+        load_universe(write(tmp_path, same_day, header))
+
+
+def test_facts_universe_loads(shared_data: Path) -> None:
+    # the sourced facts file itself (not only the embedded snapshot built from it) loads
+    u = load_universe(shared_data.parent / "facts" / "universe.csv")
+    assert len(u) == 77
+    assert np.isnan(u.korean_share[list(u.ticker).index("TSLT")])
+
+
 def test_missing_and_unknown_format(tmp_path: Path) -> None:
     with pytest.raises(GaemiInputError, match="does not exist"):
         load_universe(tmp_path / "nope.csv")

@@ -209,7 +209,13 @@ def universe_from_rows(
                     f"{source} row {row}: korean_held_usd = {held:g} with aum_usd = 0"
                 )
             share = held / aum
-            if share > 1:
+            k_date, a_date = _text(rec.get("korean_as_of")), _text(rec.get("aum_as_of"))
+            if share > 1 and k_date and a_date and k_date != a_date:
+                # holdings and AUM of different dates (FACTS.md's TSLT: $327M Korean-held on
+                # 2025-01-21, AUM $283M on 2026-06-01 after the fund shrank): the holding is
+                # no share of today's AUM, so the share is unknown (flows: "unattributed")
+                share = math.nan
+            elif share > 1:
                 raise GaemiInputError(
                     f"{source} row {row}: korean_held_usd = {held:g} exceeds aum_usd = {aum:g} "
                     f"(Korean share {share:.0%} > 100%)"
