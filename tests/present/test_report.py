@@ -75,7 +75,9 @@ def test_report_krw_terminal(capsys: pytest.CaptureFixture[str]) -> None:
         (["--move", "DAX=-3%"], "must be NDX=MOVE or SOX=MOVE"),
         (["--move", "NDX=-300%"], "below -100%"),
         (["--date", "yesterday"], "is not a YYYY-MM-DD date"),
-        (["--format", "csv"], "format = 'csv'"),
+        (["--format", "csv"], "'csv' is not one of"),
+        (["--date", ""], "date = '' is not a YYYY-MM-DD date"),
+        (["--move", "NDX=-3%", "--move", "NDX=-6%"], "move NDX is given twice"),
     ],
 )
 def test_report_bad_input(
@@ -162,3 +164,94 @@ def test_cascade_section_traceable(capsys: pytest.CaptureFixture[str]) -> None:
     assert steps["3"]["verdict"] == "partly"
     assert "only partly" in sec["summary"]
     assert "did not fire" in steps["4"]["reason"] or "band" in steps["4"]["reason"]
+
+
+def test_report_past_date_uses_nothing_after_it(capsys: pytest.CaptureFixture[str]) -> None:
+    # audit: --date 2021-06-01 on the embedded snapshot read HIGH from 2026 observations
+    # (negative ages, no stale note) and printed the 2026-06-01 ladder
+    day = "2021-06-01"
+    assert main(["report", "--format", "json", "--no-html", "--date", day]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    for ind in doc["indicators"]:
+        assert ind["as_of"] is None or ind["as_of"] <= day
+        assert ind["age_days"] is None or ind["age_days"] >= 0
+    ndx = next(i for i in doc["indicators"] if i["indicator"] == "ndx_move")
+    assert ndx["state"] == "n/a"
+    assert "not known that day" in ndx["detail"]
+    assert doc["status"] == "n/a"  # nothing of the embedded snapshot is known in 2021
+    assert doc["usdkrw"] is None
+    for key in ("flows", "today", "stress", "cascade", "decay"):
+        sec = next(s for s in doc["sections"] if s["key"] == key)
+        assert sec["summary"].startswith("Not known that day")
+        assert not sec["tables"]
+    assert any("not known that day" in n for n in doc["notes"])
+
+
+def test_report_date_between_observations(capsys: pytest.CaptureFixture[str]) -> None:
+    # 2026-06-15: the universe (AUM 2026-06-01) is known, the 2026-08-03 moves are not
+    day = "2026-06-15"
+    assert main(["report", "--format", "json", "--no-html", "--date", day]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert all(i["as_of"] is None or i["as_of"] <= day for i in doc["indicators"])
+    flows = next(s for s in doc["sections"] if s["key"] == "flows")
+    assert flows["tables"]["ladder"]
+    today = next(s for s in doc["sections"] if s["key"] == "today")
+    assert "No NDX or SOX move is known" in today["summary"]
+    decay = next(s for s in doc["sections"] if s["key"] == "decay")
+    assert all("2026-08-03" not in (r["vol_source"] or "") for r in decay["tables"]["erosion"])
+
+
+def test_report_date_before_every_observation(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--no-html", "--date", "1990-01-01"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "nothing is known that day" in err
+    assert "--db STORE" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_report_default_date_unchanged_by_the_filter() -> None:
+    import datetime as dt
+
+    from gaemi.data.market import load_default_market
+    from gaemi.present.report.model import market_known_on
+
+    market = load_default_market()
+    last = max(p.as_of for pts in market.series.values() for p in pts)
+    known, later = market_known_on(market, last)
+    assert not later
+    assert dict(known.series) == dict(market.series)
+    known, later = market_known_on(market, last - dt.timedelta(days=1))
+    assert later
+    assert all(p.as_of < last for pts in known.series.values() for p in pts)
+
+
+def test_report_cascade_follows_the_moves(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--format", "json", "--no-html", "--move", "NDX=-3.1%"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    sec = next(s for s in doc["sections"] if s["key"] == "cascade")
+    assert sec["summary"].startswith("Shock from --move: NDX -3.1% (SOX not shocked)")
+    first = [e for e in sec["tables"]["events"] if e["step"] == "1"]
+    assert [(e["node"], e["amount"]) for e in first] == [("NDX", pytest.approx(-0.031))]
+    assert main(["report", "--format", "json", "--no-html"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    sec = next(s for s in doc["sections"] if s["key"] == "cascade")
+    assert "fixed shock NDX -5%, SOX -5%" in sec["summary"]
+
+
+def test_report_krw_labels_columns_and_rate(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--krw", "--no-html"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("Amounts in KRW at ₩1,509.9/USD (as of 2026-03-27)") == 1
+    flat = re.sub(r"[\s│┃]", "", out)
+    assert "korean_flow_krw" in flat
+    assert "korean_flow_usd" not in flat  # no USD header over won amounts
+    assert main(["report", "--format", "json", "--no-html", "--krw"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["currency"] == "USD"  # JSON stays USD with _usd keys
+
+
+def test_report_help_lists_only_working_formats(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["report", "--help"])
+    out = capsys.readouterr().out
+    assert "table|json" in out.replace(" ", "")
+    assert "csv" not in out

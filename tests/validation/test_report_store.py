@@ -37,6 +37,11 @@ def test_report_for_a_past_day_from_the_store(
     # no VIX in this store: its indicators are not available, and the command says so
     assert inds["vix_level"]["state"] == "n/a"
     assert "VIX: none of" in out.err
+    # no fund snapshot in the store: the embedded universe (AUM 2026-06-01) is after the
+    # day, so the sections that need it say so instead of showing the 2026 ladder
+    flows = next(s for s in doc["sections"] if s["key"] == "flows")
+    assert flows["summary"].startswith("Not known that day")
+    assert "which is after 2025-04-04" in out.err
     # nothing after the report date is used
     assert all(
         i["as_of"] is None or i["as_of"] <= "2025-04-04"

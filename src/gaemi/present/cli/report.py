@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gaemi.errors import GaemiInputError
-from gaemi.present.cli.common import OutputFormat, describe_move, note, parse_move
+from gaemi.present.cli.common import describe_move, note, parse_move
 
 if TYPE_CHECKING:
     from gaemi.core.universe import Universe
@@ -32,26 +33,41 @@ Examples:
 """
 
 
+class ReportFormat(StrEnum):
+    """What the report prints on stdout (no csv: the report is one document, not a table)."""
+
+    table = "table"
+    json = "json"
+
+
 def parse_moves(items: list[str] | None) -> dict[str, float]:
-    """``NDX=-3%`` items → {"NDX": -0.03}."""
+    """``NDX=-3%`` items → {"NDX": -0.03}; an underlying given twice is an error."""
     from gaemi.monitor.indicators import MOVE_UNDERLYINGS
 
     out: dict[str, float] = {}
+    given: dict[str, str] = {}
     for item in items or []:
         name, sep, text = item.partition("=")
         name = name.strip().upper()
         if not sep or name not in MOVE_UNDERLYINGS:
             forms = " or ".join(f"{n}=MOVE" for n in MOVE_UNDERLYINGS)
             raise GaemiInputError(f"move = {item!r} must be {forms}, e.g. NDX=-3%")
+        if name in given:
+            raise GaemiInputError(
+                f"move {name} is given twice ({given[name]!r} and {item!r}): give each "
+                "underlying once"
+            )
+        given[name] = item
         out[name] = parse_move(text, f"move of {name}")
         note(describe_move(text, out[name]) + f" for {name}")
     return out
 
 
 def parse_day(date: str | None) -> dt.date:
-    """``YYYY-MM-DD`` (default today) as a date; anything else is a one-line error."""
+    """``YYYY-MM-DD`` (default today when not given) as a date; anything else, the empty
+    string included, is a one-line error."""
     try:
-        return dt.date.fromisoformat(date) if date else dt.date.today()
+        return dt.date.fromisoformat(date) if date is not None else dt.date.today()
     except ValueError:
         raise GaemiInputError(f"date = {date!r} is not a YYYY-MM-DD date") from None
 
@@ -64,6 +80,8 @@ def load_inputs(
     With ``db`` the market is derived from the store's prices up to ``day`` (plus the
     dated facts up to ``day``) and the universe is the store's latest fund snapshot on or
     before ``day``; what the store lacks is said on stderr, never filled in silently.
+    Without ``db``, a ``day`` before every observation of the embedded snapshot (nothing
+    known that day) is a one-line error that points to ``--db``.
     """
     from gaemi.data.market import history_from_store, load_default_market, load_facts_market
     from gaemi.data.store import open_store
@@ -82,12 +100,41 @@ def load_inputs(
             try:
                 store_universe = store.universe(day.isoformat())
             except GaemiInputError as exc:
-                note(f"note: {exc}; using the embedded fund universe (AUM as of 2026-06-01)")
+                aum = _aum_dates(load_default_universe())
+                late = bool(aum) and aum[0] > day
+                note(
+                    f"note: {exc}; using the embedded fund universe (AUM as of "
+                    f"{', '.join(map(str, aum))})"
+                    + (
+                        f", which is after {day}: the sections that need it say it is "
+                        "not known that day"
+                        if late
+                        else ""
+                    )
+                )
     if universe is not None:
-        return load_universe(universe), market
-    if store_universe is not None:
-        return store_universe, market
-    return load_default_universe(), market
+        u = load_universe(universe)
+    elif store_universe is not None:
+        u = store_universe
+    else:
+        u = load_default_universe()
+    if db is None:
+        first = min(
+            [p.as_of for pts in market.series.values() for p in pts] + _aum_dates(u),
+            default=None,
+        )
+        if first is not None and day < first:
+            raise GaemiInputError(
+                f"date = '{day}' is before every observation of the {market.label} (the "
+                f"first is {first}): nothing is known that day; replay a past day from your "
+                "own history with --db STORE (`gaemi data import`)"
+            )
+    return u, market
+
+
+def _aum_dates(u: Universe) -> list[dt.date]:
+    """The universe's AUM dates, oldest first."""
+    return sorted(dt.date.fromisoformat(d) for d in set(u.aum_as_of.tolist()) - {""})
 
 
 def report(
@@ -127,8 +174,11 @@ def report(
         typer.Option("--korean-aum", help="What-if: Korean 3x holdings total this (USD)."),
     ] = None,
     fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table (terminal summary) or json")
-    ] = OutputFormat.table,
+        ReportFormat,
+        typer.Option(
+            "--format", "-f", help="table (terminal summary) or json (amounts in USD, _usd keys)"
+        ),
+    ] = ReportFormat.table,
 ) -> None:
     """The daily report: status, why, and what to watch (terminal + self-contained HTML).
 
@@ -141,14 +191,12 @@ def report(
     from gaemi.present.report.model import build_report
     from gaemi.present.report.render import render_html, render_terminal
 
-    if fmt == OutputFormat.csv:
-        raise GaemiInputError("format = 'csv' is not available for the report (table or json)")
     day = parse_day(date)
     u, market = load_inputs(day, db, universe)
     if korean_aum is not None:
         u = u.with_korean_aum(parse_money(korean_aum, "korean-aum"))
     rep = build_report(u, market, load_default_rules(), report_date=day, moves=parse_moves(move))
-    if fmt == OutputFormat.json:
+    if fmt == ReportFormat.json:
         json.dump(rep.to_dict(), sys.stdout, indent=1, allow_nan=False, default=str)
         sys.stdout.write("\n")
     else:

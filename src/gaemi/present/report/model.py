@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
 from gaemi.core.flows import compute_flows, ladder_moves, projected_close_flow
 from gaemi.core.universe import Universe
-from gaemi.data.market import MarketSnapshot
+from gaemi.data.market import DerivedHistory, MarketSnapshot
 from gaemi.monitor.indicators import Indicator, MonitorRules, compute_indicators
 from gaemi.monitor.replay import universe_known_on
 from gaemi.monitor.status import Status, composite_status
@@ -97,6 +97,9 @@ class Report:
             "market": self.market_label,
             "usdkrw": self.usdkrw,
             "usdkrw_as_of": self.usdkrw_as_of.isoformat() if self.usdkrw_as_of else None,
+            # every amount in the JSON is USD (keys ending _usd; _krw keys are won), with or
+            # without --krw; usdkrw above is the rate the terminal and HTML convert at
+            "currency": "USD",
             "indicators": records(self.indicator_frame()),
             "sections": [
                 {
@@ -110,6 +113,49 @@ class Report:
             ],
             "notes": list(self.notes),
         }
+
+
+# ------------------------------------------------------------------- known on the report day
+def market_known_on(
+    market: MarketSnapshot, day: dt.date
+) -> tuple[MarketSnapshot, dict[str, dt.date]]:
+    """``market`` with only the points dated on or before ``day`` (no look-ahead), and the
+    series that had points after it → the first such date.
+
+    Uses :meth:`DerivedHistory.snapshot_on` (the replay's filter) with ``market`` as the
+    base; a series with no point on or before ``day`` is left out (not known that day).
+    """
+    known = DerivedHistory({}, {}, {}).snapshot_on(day, base=market)
+    later = {
+        name: min(p.as_of for p in pts if p.as_of > day)
+        for name, pts in market.series.items()
+        if any(p.as_of > day for p in pts)
+    }
+    return MarketSnapshot(known.series, label=market.label), later
+
+
+def universe_not_known(universe: Universe, day: dt.date) -> str | None:
+    """Why the fund universe is not known on ``day`` (its earliest AUM date is after it),
+    else None — the same rule as the AUM-based indicators."""
+    dates = sorted(set(universe.aum_as_of.tolist()) - {""})
+    if dates and dt.date.fromisoformat(dates[0]) > day:
+        return f"the fund AUM snapshot ({dates[0]}) is after {day}"
+    return None
+
+
+def not_known_section(key: str, title: str, why: str) -> Section:
+    """A section whose inputs were published after the report day: says so, no numbers."""
+    return Section(key, title, f"Not known that day: {why}.")
+
+
+SECTION_TITLES: dict[str, str] = {
+    "flows": "Rebalancing into the close",
+    "today": "Projected close flow at the latest move",
+    "stress": "Closing liquidity and the feedback loop",
+    "cascade": "Contagion: the six-step chain",
+    "decay": "Decay outlook in a sideways market",
+    "crypto": "Crypto: leveraged positions and liquidation cascades",
+}
 
 
 def flows_section(universe: Universe) -> Section:
@@ -148,7 +194,7 @@ def flows_section(universe: Universe) -> Section:
     )
     return Section(
         "flows",
-        "Rebalancing into the close",
+        SECTION_TITLES["flows"],
         summary,
         {"ladder": ladder, "sensitivity": sens},
         (
@@ -173,6 +219,12 @@ def today_flow_section(
             o = market.latest(series)
             used[label] = o.value
             src.append(f"{label} move {o.value:+.2%} on {o.as_of}: {o.source}")
+    if not used:
+        return Section(
+            "today",
+            SECTION_TITLES["today"],
+            "No NDX or SOX move is known on this day: pass today's move with --move NDX=-3%.",
+        )
     res = projected_close_flow(universe, used)
     df = res.to_frame("underlying")
     df = df[df["underlying_id"].isin(list(used))][
@@ -185,9 +237,7 @@ def today_flow_section(
         + f", the funds on those underlyings must trade {format_usd(total)} at the close "
         "(+ = buying)."
     )
-    return Section(
-        "today", "Projected close flow at the latest move", summary, {"flow": df}, tuple(src)
-    )
+    return Section("today", SECTION_TITLES["today"], summary, {"flow": df}, tuple(src))
 
 
 STRESS_UNDERLYINGS: tuple[str, ...] = ("NDX", "SOX")
@@ -249,7 +299,7 @@ def stress_section(universe: Universe, scenario: Any) -> Section:
         )
     return Section(
         "stress",
-        "Closing liquidity and the feedback loop",
+        SECTION_TITLES["stress"],
         ". ".join(parts) + ".",
         {"stress": table},
         (
@@ -264,16 +314,34 @@ def stress_section(universe: Universe, scenario: Any) -> Section:
     )
 
 
-def cascade_section() -> Section:
-    """The default contagion scenario (−5% NDX/SOX near the close): event table and the
-    verdict on each step of the research note's chain."""
-    from gaemi.core.contagion import find_fuse, simulate, step_verdicts
+def cascade_section(
+    moves: Mapping[str, float] | None = None, universe: Universe | None = None
+) -> Section:
+    """The contagion chain: event table and the verdict on each step of the research
+    note's chain.
+
+    Without ``moves`` the scenario's fixed shock (−5% NDX/SOX near the close); with them
+    (``--move``) the shock is exactly the given moves — an underlying not given is not
+    shocked. The close feedback uses ``universe`` (default: the embedded one).
+    """
+    from gaemi.core.contagion import Shock, find_fuse, simulate, step_verdicts
     from gaemi.core.contagion.analysis import verdicts_frame
     from gaemi.data.cascade import engine_feedback_models, load_cascade
     from gaemi.present.cascade_tables import event_table, fmt_amount
 
     model = load_cascade()
-    fm = engine_feedback_models(model)
+    fixed = {s.node for s in model.shocks}
+    if moves:
+        nodes = {n.id for n in model.nodes}
+        model = replace(
+            model,
+            shocks=tuple(
+                Shock(k, 0, float(v), "user input (--move)")
+                for k, v in moves.items()
+                if k in nodes and v != 0
+            ),
+        )
+    fm = engine_feedback_models(model, universe=universe)
     central = simulate(model, deterministic=True, feedback_models=fm)
     ev = event_table(central, frozenset(k.split(":", 1)[1] for k in (fm or {})))
     cols = [
@@ -308,12 +376,30 @@ def cascade_section() -> Section:
     verdicts = verdicts_frame(step_verdicts(central))[
         ["step", "title", "verdict", "follows", "reason"]
     ]
-    fuse = find_fuse(model, feedback_models=fm)
+    fuse = find_fuse(model, feedback_models=fm) if model.shocks else None
     broken = [f"step {r.step}" for r in verdicts.itertuples(index=False) if r.verdict == "no"]
     partly = [f"step {r.step}" for r in verdicts.itertuples(index=False) if r.verdict == "partly"]
-    shocks = ", ".join(f"{s.node} {s.move:+.0%}" for s in model.shocks)
+    if moves:
+        shocks = ", ".join(f"{s.node} {s.move:+.1%}" for s in model.shocks) or "none"
+        unshocked = sorted(fixed - {s.node for s in model.shocks})
+        head = f"Shock from --move: {shocks}" + (
+            f" ({', '.join(unshocked)} not shocked)" if unshocked else ""
+        )
+        what = "these moves"
+    else:
+        shocks = ", ".join(f"{s.node} {s.move:+.0%}" for s in model.shocks)
+        head = f"The scenario's fixed shock {shocks} (--move drives it from today's moves)"
+        what = "the shock"
+    if fuse is None:
+        fuse_text = "; with no shock nothing fires."
+    elif fuse.reached:
+        fuse_text = f"; the full chain fires from {fuse.scale:.2g}x {what}."
+    elif moves:
+        fuse_text = "; the full chain never fires from any multiple of these moves."
+    else:
+        fuse_text = "; the full chain never fires from a single US day of any size."
     summary = (
-        f"Shock {shocks}: {len(ev)} rules fire over {model.horizon_days} days. "
+        f"{head}: {len(ev)} rules fire over {model.horizon_days} days. "
         + (
             f"The note's chain breaks at {', '.join(broken)}"
             if broken
@@ -321,15 +407,11 @@ def cascade_section() -> Section:
         )
         + (f"{'; ' if broken else ', except '}{', '.join(partly)} only partly" if partly else "")
         + (" (reasons below)" if broken or partly else "")
-        + (
-            f"; the full chain fires from {fuse.scale:.2g}x the shock."
-            if fuse.reached
-            else "; the full chain never fires from a single US day of any size."
-        )
+        + fuse_text
     )
     return Section(
         "cascade",
-        "Contagion: the six-step chain",
+        SECTION_TITLES["cascade"],
         summary,
         {"events": ev, "steps": verdicts},
         (
@@ -345,14 +427,22 @@ def cascade_section() -> Section:
 CRYPTO_SHOCKS: tuple[float, ...] = (-0.02, -0.04, -0.06, -0.08, -0.10)
 
 
-def crypto_section(market: MarketSnapshot) -> Section:
-    """Liquidation cascades after BTC shocks on the calibrated population; Korea's loss."""
+def crypto_section(market: MarketSnapshot, day: dt.date | None = None) -> Section:
+    """Liquidation cascades after BTC shocks on the calibrated population; Korea's loss.
+
+    Not known before the population's calibration day (``as_of`` of the crypto config)."""
     import numpy as np
 
     from gaemi.core.crypto import cascade, korean_slice_loss
     from gaemi.data.crypto import load_crypto_config
 
     cfg = load_crypto_config()
+    if day is not None and cfg.as_of and dt.date.fromisoformat(cfg.as_of) > day:
+        return not_known_section(
+            "crypto",
+            SECTION_TITLES["crypto"],
+            f"the leveraged crypto population is calibrated to {cfg.as_of}, after {day}",
+        )
     pop, _ = cfg.population()
     shocks = np.asarray(CRYPTO_SHOCKS)
     res = cascade(pop, cfg.market(), {"BTC": shocks})
@@ -385,7 +475,7 @@ def crypto_section(market: MarketSnapshot) -> Section:
     )
     return Section(
         "crypto",
-        "Crypto: leveraged positions and liquidation cascades",
+        SECTION_TITLES["crypto"],
         summary,
         {"cascade": df},
         (
@@ -407,12 +497,15 @@ def crypto_section(market: MarketSnapshot) -> Section:
 DECAY_TICKERS: tuple[str, ...] = ("TQQQ", "SOXL", "SOXS", "SQQQ", "TSLL", "NVDL")
 
 
-def decay_section(universe: Universe, market: MarketSnapshot) -> Section:
+def decay_section(
+    universe: Universe, market: MarketSnapshot, day: dt.date | None = None
+) -> Section:
     """Sideways-market erosion of the big funds at their underlying's recent volatility.
 
     The volatility is the snapshot's 60-day realised vol where it has one (NDX, SOX: the
     same number the monitor's sideways indicator uses), else the embedded recent vol of
-    ``vol_params.yaml``; the ``vol_source`` column says which.
+    ``vol_params.yaml``; the ``vol_source`` column says which. That fallback is used only
+    if it is dated on or before ``day``; otherwise the fund is left out and named.
 
     1 − exp(−(L²−L)/2·σ²·T + carry·T) for a flat underlying (Avellaneda & Zhang 2010), with
     each fund's expense ratio and the embedded short rate and financing spread.
@@ -424,7 +517,9 @@ def decay_section(universe: Universe, market: MarketSnapshot) -> Section:
     from gaemi.data.returns import load_vol_defaults
 
     vd = load_vol_defaults()
+    fallback_ok = day is None or not vd.as_of or dt.date.fromisoformat(vd.as_of) <= day
     rows = []
+    unknown_vol: list[str] = []
     tickers = universe.ticker.tolist()
     for t in DECAY_TICKERS:
         if t not in tickers:
@@ -437,8 +532,11 @@ def decay_section(universe: Universe, market: MarketSnapshot) -> Section:
         if market.has(key):
             o = market.latest(key)
             sigma, vol_src = o.value, f"60-day realised, {o.as_of}"
-        else:
+        elif fallback_ok:
             sigma, vol_src = vd.underlyings[uid].recent_vol_annual, f"recent, {vd.as_of}"
+        else:
+            unknown_vol.append(t)
+            continue
         er = float(universe.expense_ratio[i])
         terms = FundTerms(
             float(universe.leverage[i]), 0.0 if np.isnan(er) else er, vd.spread_annual, t
@@ -466,11 +564,19 @@ def decay_section(universe: Universe, market: MarketSnapshot) -> Section:
             if worst is not None
             else "no fund is shown"
         )
-        + "; the table gives 3 and 6 months for each big fund."
+        + (
+            "; the table gives 3 and 6 months for each big fund."
+            if worst is not None
+            else (
+                f" (no volatility known on {day} for {', '.join(unknown_vol)})."
+                if unknown_vol
+                else "."
+            )
+        )
     )
     return Section(
         "decay",
-        "Decay outlook in a sideways market",
+        SECTION_TITLES["decay"],
         summary,
         {"erosion": df},
         (
@@ -483,6 +589,16 @@ def decay_section(universe: Universe, market: MarketSnapshot) -> Section:
                 f"{vd.spread_annual:.2%} ({vd.spread_source})"
             ),
             "erosion = 1 − exp(−(L²−L)/2·σ²·T + carry·T) (Avellaneda & Zhang 2010)",
+            *(
+                [
+                    (
+                        f"left out: {', '.join(unknown_vol)} — no volatility known on {day} "
+                        f"(vol_params.yaml is as of {vd.as_of})"
+                    )
+                ]
+                if unknown_vol
+                else []
+            ),
         ),
     )
 
@@ -495,32 +611,88 @@ def build_report(
     report_date: dt.date,
     moves: Mapping[str, float] | None = None,
 ) -> Report:
-    """Compute every available section for ``report_date``."""
+    """Compute every available section for ``report_date``.
+
+    Nothing dated after ``report_date`` is used (no look-ahead): market points after it
+    are dropped (their indicators read n/a, "not known that day"), Korean shares
+    published later are hidden, and if the fund universe's AUM is dated after it the
+    sections that need the universe say it is not known that day.
+    """
     from gaemi.data.stress import load_default_stress
 
     moves = dict(moves or {})
     scenario = load_default_stress()
+    full_market = market
+    market, later = market_known_on(market, report_date)
     # only what was known on the report date: Korean shares published later are hidden and
     # AUM-based indicators need a fund snapshot dated on or before it (no look-ahead)
     known = universe_known_on(universe, report_date)
     ctx = {"moves": moves, "stress_scenario": scenario, "day": report_date}
     indicators = tuple(compute_indicators(market, known, rules, ctx))
+    if later:
+        # say why an indicator is n/a when only observations after the day would feed it
+        full = compute_indicators(full_market, known, rules, ctx)
+        indicators = tuple(
+            replace(
+                i,
+                detail=(
+                    f"latest observation ({f.as_of}) is after {report_date}: not known that day"
+                    if f.as_of is not None and f.as_of > report_date
+                    else f"needs observations dated after {report_date}: not known that day"
+                ),
+            )
+            if i.level is None and f.level is not None
+            else i
+            for i, f in zip(indicators, full, strict=True)
+        )
     status = composite_status(indicators, rules)
-    sections = [
-        flows_section(universe),
-        today_flow_section(universe, moves, market),
-        stress_section(universe, scenario),
-        cascade_section(),
-        decay_section(universe, market),
-        crypto_section(market),
-    ]
+    if all(i.level is None for i in indicators):
+        status = Status(
+            "n/a",
+            0,
+            f"n/a: nothing in the snapshot is known on {report_date} (every indicator is n/a)",
+            "nothing_known",
+            (),
+        )
+    why_universe = universe_not_known(known, report_date)
+    if why_universe is None:
+        sections = [
+            flows_section(known),
+            today_flow_section(known, moves, market),
+            stress_section(known, scenario),
+            cascade_section(moves, known),
+            decay_section(known, market, report_date),
+        ]
+    else:
+        sections = [
+            not_known_section(k, SECTION_TITLES[k], why_universe)
+            for k in ("flows", "today", "stress", "cascade", "decay")
+        ]
+    sections.append(crypto_section(market, report_date))
     fx = market.latest("usdkrw_level") if market.has("usdkrw_level") else None
     notes = []
-    ages = [i.age_days(report_date) for i in indicators if i.as_of is not None]
-    if ages and min(a for a in ages if a is not None) > rules.stale_after_days:
+    if later:
+        names = sorted(later, key=lambda k: (later[k], k))
+        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        notes.append(
+            f"Report for {report_date}: observations dated after it are not used (not known "
+            f"that day) — {len(later)} series of the {full_market.label} have some: {shown}."
+        )
+    if why_universe is not None:
+        notes.append(
+            f"The fund universe is not known on {report_date} ({why_universe}): the "
+            "rebalancing, close-flow, stress, contagion and decay sections say so."
+        )
+    if all(i.level is None for i in indicators):
+        notes.append(
+            f"Nothing in this snapshot is known on {report_date}: every indicator is n/a. "
+            "Replay a past day from your own history: `gaemi data import`, then --db STORE."
+        )
+    ages = [a for a in (i.age_days(report_date) for i in indicators if i.as_of) if a is not None]
+    if ages and min(ages) > rules.stale_after_days:
         notes.append(
             f"Every observation is older than {rules.stale_after_days} days "
-            f"(newest {min(a for a in ages if a is not None)} days): this is the "
+            f"(newest {min(ages)} days): this is the "
             "embedded snapshot, not today's market. Import fresh data with "
             "`gaemi data import` or pass today's moves with --move NDX=-3%."
         )

@@ -79,6 +79,43 @@ def cell(col: str, v: Any, krw: float | None) -> str:
     return str(v)
 
 
+def krw_columns(df: pd.DataFrame, fx: float | None) -> pd.DataFrame:
+    """The frame as shown when amounts are converted to KRW: ``*_usd`` columns are
+    renamed ``*_krw`` (a ``*_usd`` column with a ``*_krw`` twin is dropped). Unchanged
+    when ``fx`` is None."""
+    if fx is None:
+        return df
+    usd = [str(c) for c in df.columns if str(c).endswith("_usd")]
+    twins = [c for c in usd if c[:-4] + "_krw" in df.columns]
+    return df.drop(columns=twins).rename(
+        columns={c: c[:-4] + "_krw" for c in usd if c not in twins}
+    )
+
+
+def _convert(df: pd.DataFrame, fx: float | None) -> pd.DataFrame:
+    """:func:`krw_columns` with the renamed columns' values converted to KRW at ``fx``."""
+    if fx is None:
+        return df
+    out = krw_columns(df, fx)
+    for c in map(str, df.columns):
+        if c.endswith("_usd") and c[:-4] + "_krw" not in df.columns:
+            out[c[:-4] + "_krw"] = df[c].map(
+                lambda v: v * fx if isinstance(v, float | int) and not isinstance(v, bool) else v
+            )
+    return out
+
+
+def krw_line(report: Report) -> str:
+    """The one sentence that says what ``--krw`` converts, at which rate (or that it cannot)."""
+    if report.usdkrw is None:
+        return f"--krw: no USD/KRW rate is known on {report.report_date}; amounts stay in USD."
+    return (
+        f"Amounts in KRW at ₩{report.usdkrw:,.1f}/USD (as of {report.usdkrw_as_of}): "
+        "table columns ending _krw are in 조/억 원; the sentences and indicator details "
+        "stay in USD."
+    )
+
+
 # ----------------------------------------------------------------------------- terminal
 def render_terminal(report: Report, *, krw: bool = False) -> None:
     """Print the summary with Rich."""
@@ -96,6 +133,8 @@ def render_terminal(report: Report, *, krw: bool = False) -> None:
             expand=True,
         )
     )
+    if krw:
+        con.print(f"[bold]{krw_line(report)}[/]")
     for n in report.notes:
         con.print(f"[yellow]note:[/] {n}")
     t = Table(title="Indicators", show_lines=False)
@@ -119,8 +158,6 @@ def render_terminal(report: Report, *, krw: bool = False) -> None:
                 con.print(f"  [dim]{', '.join(long_text)} of each row: in the HTML and JSON[/]")
         for src in s.sources:
             con.print(f"  [dim]source: {src}[/]")
-    if fx is not None:
-        con.print(f"[dim]KRW at ₩{report.usdkrw:,.1f}/USD as of {report.usdkrw_as_of}[/]")
 
 
 def _stale(report: Report, ind: Indicator) -> bool:
@@ -136,6 +173,7 @@ def _rich_table(df: pd.DataFrame, title: str, fx: float | None) -> Any:
     from rich.table import Table
 
     t = Table(title=title)
+    df = _convert(df, fx)
     for c in df.columns:
         t.add_column(
             str(c), justify="right" if df[c].dtype.kind in "fiu" else "left", overflow="fold"
@@ -147,6 +185,7 @@ def _rich_table(df: pd.DataFrame, title: str, fx: float | None) -> Any:
 
 # ----------------------------------------------------------------------------- HTML
 def _html_table(df: pd.DataFrame, fx: float | None, caption: str = "") -> str:
+    df = _convert(df, fx)
     head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in df.columns)
     body = []
     for row in df.itertuples(index=False):
@@ -267,8 +306,11 @@ def _curve_figure(report: Report) -> Any:
 
 def figures(report: Report, fx: float | None) -> list[tuple[str, Any]]:
     """(section key, figure) pairs for the HTML report."""
-    out = [("flows", _ladder_figure(report, fx)), ("flows", _sensitivity_figure(report, fx))]
-    if any(s.key == "stress" for s in report.sections):
+    out = []
+    keys = {s.key: s for s in report.sections}
+    if "flows" in keys and "ladder" in keys["flows"].tables:
+        out += [("flows", _ladder_figure(report, fx)), ("flows", _sensitivity_figure(report, fx))]
+    if "stress" in keys and len(keys["stress"].data.get("curve", ())):
         out.append(("stress", _curve_figure(report)))
     return out
 
@@ -356,7 +398,7 @@ def render_html(report: Report, *, krw: bool = False) -> str:
     fxline = (
         f"Amounts in KRW at ₩{report.usdkrw:,.1f}/USD (as of {report.usdkrw_as_of}). "
         if fx
-        else "Amounts in USD. "
+        else (krw_line(report) + " " if krw else "Amounts in USD. ")
     )
     parts.append(
         f"<section id='about'><h2>Data</h2><p class='src'>{html.escape(fxline)}"
