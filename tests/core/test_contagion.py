@@ -360,6 +360,43 @@ def test_reverse_stress_closed_form() -> None:
         lk = 2e-12 * 6 * 20e9 * f
         assert s == pytest.approx(0.1 * (1 - lk) / 0.05, abs=0.01)
     assert rs.min_scale[0] > rs.min_scale[1] > rs.min_scale[2]  # more Korean AUM, smaller fuse
+    assert not rs.met_at_baseline
+    assert set(rs.to_frame()["outcome"]) == {"reached"}
+
+
+def test_reverse_stress_outcome_met_at_baseline_needs_no_shock() -> None:
+    # audit: USDKRW>=1500 with the won at 1509.86 reported a shock of 0.00198 x (the
+    # first grid point); the baseline already meets it, so the answer is "no shock"
+    fb = FeedbackSpec(
+        "linear",
+        {
+            "k_other_usd": Param(0.0),
+            "korean_aum_usd": Param(20e9),
+            "korean_multiplier": Param(6.0),
+            "impact_per_usd": Param(2e-12),
+            "max_move_frac": Param(0.2),
+        },
+    )
+    m = model(
+        [
+            node("NDX", "relative", close_feedback=fb),
+            node("FX", "relative", baseline=1509.86, upper=1e5),
+        ],
+        [linear("nf", "NDX", "FX", -0.15)],
+        [Shock("NDX", 0, -0.05)],
+        2,
+    )
+    for oc in (Outcome("FX", "level", ">=", 1500.0), Outcome("NDX", "change", "<=", 0.0)):
+        rs = reverse_stress(m, oc, [0.5, 1.0, 2.0], n_shock=50)
+        assert rs.met_at_baseline
+        assert rs.min_scale.tolist() == [0.0, 0.0, 0.0]
+        df = rs.to_frame()
+        assert set(df["outcome"]) == {"met at baseline (no shock needed)"}
+        assert df["NDX_shock_frac"].tolist() == [0.0, 0.0, 0.0]
+    # just above the baseline is not met: a real (positive) multiple is searched for
+    rs = reverse_stress(m, Outcome("FX", "level", ">=", 1520.0), [1.0], n_shock=50)
+    assert not rs.met_at_baseline
+    assert rs.min_scale[0] > 0
 
 
 def test_step_verdict_says_when_a_step_does_not_follow() -> None:

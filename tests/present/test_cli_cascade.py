@@ -95,6 +95,18 @@ def test_explain_and_reverse(capsys: pytest.CaptureFixture[str]) -> None:
         (["--reverse", "KOSPI=>5"], "must be NODE>=VALUE"),
         (["--reverse", "USDKRW>=nan"], "USDKRW value = 'nan' must be a finite number"),
         (["--scenario", "/nonexistent.yaml"], "does not exist"),
+        # audit: the same node on the same day twice was silently ADDED (NDX -16.25%);
+        # crypto refuses it with "shock BTC is given twice" — the same words here
+        (["--shock", "NDX=-5%", "--shock", "NDX=-10%"], "shock NDX is given twice for day 0"),
+        (["--shock", "NDX=-5%@1", "--shock", "ndx=-1%@1"], "shock NDX is given twice for day 1"),
+        # audit: 1e308% ran to the end printing a 300-digit percentage
+        (["--shock", "NDX=1e308%"], "--shock NDX"),
+        (["--shock", "NDX=1001%"], "1001%"),
+        (["--shock", "NDX=-101%"], "below -100%"),
+        # audit: 1e308 printed RuntimeWarnings, then "letf.k_usd = np.float64(inf)"
+        (["--korean-aum", "1e308"], "--korean-aum = '1e308'"),
+        (["--korean-aum", "2e13"], "--korean-aum = '2e13' must be between 0 and 1e+13"),
+        (["--korean-aum", "-1e9"], "--korean-aum = '-1e9'"),
     ],
 )
 def test_bad_input_one_line(capsys: pytest.CaptureFixture[str], args: list[str], msg: str) -> None:
@@ -103,6 +115,66 @@ def test_bad_input_one_line(capsys: pytest.CaptureFixture[str], args: list[str],
     assert err.startswith("error:")
     assert msg in err
     assert "\n" not in err
+
+
+def test_same_node_on_different_days_is_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    # docs/cascade.md uses NDX=-8%@0 --shock NDX=-8%@1: two days, two shocks
+    recs = run_json(capsys, "--shock", "NDX=-8%@0", "--shock", "NDX=-8%@1")
+    shocks = [r for r in recs if r["event"] == "shock:NDX"]
+    assert shocks[0]["parameters"] == "move=-0.08@day0; move=-0.08@day1"
+
+
+def test_shock_at_the_upper_bound_is_accepted(capsys: pytest.CaptureFixture[str]) -> None:
+    recs = run_json(capsys, "--shock", "NDX=1000%")
+    (row,) = [r for r in recs if r["event"] == "shock:NDX"]
+    assert row["impact"] == pytest.approx(10.0)
+
+
+def test_reverse_already_met_at_baseline_says_no_shock_needed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # audit: USDKRW's baseline is 1509.86 (cascade_default.yaml, DEXKOUS 2026-03-27), so
+    # USDKRW>=1500 needs no shock; it used to report 0.00198 x (-0.0%) per Korean AUM
+    from gaemi.data.cascade import load_cascade
+
+    base = load_cascade(None).node("USDKRW").baseline
+    assert base >= 1500
+    assert main(["cascade", "--reverse", "USDKRW>=1500"]) == 0
+    out, err = capsys.readouterr()
+    assert "already met at baseline" in err
+    assert "no shock needed" in err
+    assert "0.00198" not in out
+    assert "-0.0%" not in out
+    assert "no shock needed" in out  # the caption and the outcome column say it too
+    recs = run_json(capsys, "--reverse", "USDKRW>=1500")
+    assert {r["shock_scale"] for r in recs} == {0.0}
+    assert {r["outcome"] for r in recs} == {"met at baseline (no shock needed)"}
+
+
+def test_reverse_caption_matches_the_not_reached_cell(capsys: pytest.CaptureFixture[str]) -> None:
+    # audit: the footnote said "NaN = not reached" while the table showed "—"
+    assert main(["cascade", "--reverse", "KOSPI<=-10%"]) == 0
+    out = capsys.readouterr().out
+    assert "NaN" not in out
+    assert "— = not reached" in " ".join(out.split())
+    assert "—" in out.split("┡", 1)[1].split("└", 1)[0]  # a cell of the table itself
+    recs = run_json(capsys, "--reverse", "KOSPI<=-10%")
+    assert {r["outcome"] for r in recs} == {"not reached at -99% shocks"}
+    assert all(r["shock_scale"] is None for r in recs)
+
+
+def test_close_flow_label_says_what_it_covers(capsys: pytest.CaptureFixture[str]) -> None:
+    # audit: "leveraged-fund close rebalancing on NDX" showed -$24.97B while the funds'
+    # own rebalancing is ~-$15.9B at -5.42%: the engine's flow is every participant's
+    recs = run_json(capsys)
+    by = {r["event"]: r for r in recs}
+    ndx = str(by["feedback:NDX"]["action"])
+    assert ndx.startswith("close flow of all participants on NDX (leveraged funds, dealer gamma")
+    assert "leveraged-fund close rebalancing" not in ndx
+    # the linear hook on SK hynix is fund rebalancing only, and says so
+    assert str(by["feedback:HYNIX"]["action"]).startswith("leveraged-fund close rebalancing")
+    lin = {r["event"]: r for r in run_json(capsys, "--feedback", "linear")}
+    assert str(lin["feedback:NDX"]["action"]).startswith("leveraged-fund close rebalancing")
 
 
 def test_every_help_example_runs(capsys: pytest.CaptureFixture[str]) -> None:

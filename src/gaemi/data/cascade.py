@@ -428,6 +428,7 @@ def engine_feedback_models(
                     x = replace(x, aum_usd=x.aum_usd * f)
                 parts.append(x)
             sm = replace(base, participants=tuple(parts))
+            names = tuple(q.name for q in parts)
 
             def hook(move_frac: Any) -> CloseOutcome:
                 r0 = np.clip(np.asarray(move_frac, dtype=float), -0.99, 1.0)
@@ -442,6 +443,7 @@ def engine_feedback_models(
                     flow_usd=res.total_flow_usd,
                     korean_flow_usd=np.broadcast_to(kor_flow, r.shape),
                     stable=~res.runaway,
+                    participants=names,
                 )
 
             return hook

@@ -425,16 +425,32 @@ class Outcome:
     def describe(self) -> str:
         return f"{self.node} {self.measure} {self.op} {self.value:g}"
 
+    def met_at_baseline(self, model: CascadeModel) -> bool:
+        """Does the node already satisfy the outcome at its baseline (no shock at all)?"""
+        node = model.node(self.node)
+        x = node.baseline if self.measure == "level" else 0.0
+        return bool(x >= self.value if self.op == ">=" else x <= self.value)
+
 
 @dataclass(frozen=True)
 class ReverseStress:
-    """Per Korean-AUM level, the smallest shock multiple that reaches the outcome."""
+    """Per Korean-AUM level, the smallest shock multiple that reaches the outcome.
+
+    ``min_scale`` is NaN where the outcome is not reached even at the largest multiple
+    (shocks of −99 %), and 0 for every level when ``met_at_baseline`` (the node's
+    baseline already satisfies the outcome: no shock is needed)."""
 
     outcome: Outcome
     korean_aum_usd: FloatArray
     min_scale: FloatArray
     shocks: Mapping[str, float]
     base_korean_aum_usd: float
+    met_at_baseline: bool = False
+
+    def status(self, scale: float) -> str:
+        if self.met_at_baseline:
+            return "met at baseline (no shock needed)"
+        return "reached" if np.isfinite(scale) else "not reached at -99% shocks"
 
     def to_frame(self) -> pd.DataFrame:
         import pandas as pd
@@ -443,7 +459,9 @@ class ReverseStress:
         for a, s in zip(self.korean_aum_usd, self.min_scale, strict=True):
             rec: dict[str, object] = {"korean_aum_usd": float(a), "shock_scale": float(s)}
             for n, v in self.shocks.items():
-                rec[f"{n}_shock_frac"] = float(v * s) if np.isfinite(s) else np.nan
+                # + 0.0: no shock prints as 0.0%, not -0.0%
+                rec[f"{n}_shock_frac"] = float(v * s) + 0.0 if np.isfinite(s) else np.nan
+            rec["outcome"] = self.status(float(s))
             rows.append(rec)
         return pd.DataFrame(rows)
 
@@ -466,6 +484,8 @@ def reverse_stress(
     Korean AUM enters through the close-feedback parameters ``korean_aum_usd`` (every
     equity node that has one is scaled by the same factor). One vectorised run covers
     the whole grid (factors × shock multiples), central values for everything else.
+    An outcome the baseline already meets (``USDKRW >= 1500`` with the won at 1509.86)
+    needs no shock: every level gets multiple 0 and ``met_at_baseline`` is set.
     """
     model.index(outcome.node)
     keys = korean_aum_keys(model)
@@ -476,10 +496,14 @@ def reverse_stress(
     f = np.asarray(korean_aum_factors, dtype=np.float64)
     if (f < 0).any() or not np.isfinite(f).all():
         raise GaemiInputError("reverse stress: Korean AUM factors must be finite and >= 0")
+    base = model.parameters()
+    base_aum = float(sum(base[k].value for k in keys))
+    shocks = {x.node: x.move for x in model.shocks}
+    if outcome.met_at_baseline(model):
+        return ReverseStress(outcome, f * base_aum, np.zeros_like(f), shocks, base_aum, True)
     smax = max_shock_scale(model)
     s = np.linspace(smax / n_shock, smax, n_shock)
     F, S = np.meshgrid(f, s, indexing="ij")
-    base = model.parameters()
     params = {k: base[k].value * F.ravel() for k in keys}
     res = simulate(
         model,
@@ -510,7 +534,4 @@ def reverse_stress(
         )
         hit2 = outcome.reached(res2).reshape(fine.shape)
         first[ok] = fine[np.arange(fine.shape[0]), np.argmax(hit2, axis=1)]
-    base_aum = float(sum(base[k].value for k in keys))
-    return ReverseStress(
-        outcome, f * base_aum, first, {x.node: x.move for x in model.shocks}, base_aum
-    )
+    return ReverseStress(outcome, f * base_aum, first, shocks, base_aum)

@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from gaemi.core.contagion.hooks import CloseFeedback, FeedbackFactory, feedback_factory
+from gaemi.core.contagion.hooks import (
+    CloseFeedback,
+    CloseOutcome,
+    FeedbackFactory,
+    feedback_factory,
+)
 from gaemi.core.contagion.model import BoolArray, CascadeModel, Edge, FloatArray, Node
 from gaemi.core.contagion.result import CascadeResult, Event, ParamKey
 from gaemi.errors import GaemiInputError
@@ -269,8 +274,7 @@ class _Run:
                         "",
                         node.id,
                         node.id,
-                        f"leveraged-fund close rebalancing on {node.id} "
-                        f"(Korean-held {float(out.korean_flow_usd.mean()) / 1e9:+.2f}B USD)"
+                        close_flow_label(node.id, out)
                         + (
                             ""
                             if bool(out.stable.all())
@@ -576,3 +580,26 @@ def _track(
     op: Callable[[FloatArray, FloatArray], FloatArray],
 ) -> None:
     st[key] = op(st[key], x) if key in st else np.array(x, dtype=np.float64, copy=True)
+
+
+def close_flow_label(node_id: str, out: CloseOutcome) -> str:
+    """The event text of a close-feedback row: says whose flow the amount is.
+
+    The linear hook's flow is leveraged-fund rebalancing only; the close-liquidity engine's
+    is every participant of ``gaemi stress`` (funds, dealer gamma, stops, margin sellers,
+    redemptions), so its amount is larger than the funds' own rebalancing at that move."""
+    kor = f"Korean-held {float(out.korean_flow_usd.mean()) / 1e9:+.2f}B USD"
+    if not out.participants:
+        return f"leveraged-fund close rebalancing on {node_id} ({kor})"
+    who = ", ".join(_PARTICIPANT_WORDS.get(p, p.replace("_", " ")) for p in out.participants)
+    return f"close flow of all participants on {node_id} ({who}; {kor})"
+
+
+#: Short words for the close-liquidity engine's participants in event labels.
+_PARTICIPANT_WORDS = {
+    "letf_rebalancing": "leveraged funds",
+    "dealer_gamma": "dealer gamma",
+    "stop_loss": "stops",
+    "margin_calls": "margin calls",
+    "retail_redemptions": "redemptions",
+}

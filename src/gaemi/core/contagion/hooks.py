@@ -34,12 +34,17 @@ class CloseOutcome:
         The Korean-held part of ``flow_usd``, USD.
     stable : ndarray of bool (n_draws,)
         False where the loop has no stable equilibrium and the move was capped.
+    participants : tuple of str
+        Who ``flow_usd`` covers, for the event label (e.g. ``("letf_rebalancing",
+        "dealer_gamma", …)`` for the close-liquidity engine). Empty: leveraged-fund
+        rebalancing only (the linear hook, K = other + Korean fund exposure).
     """
 
     move_frac: FloatArray
     flow_usd: FloatArray
     korean_flow_usd: FloatArray
     stable: BoolArray
+    participants: tuple[str, ...] = ()
 
 
 class CloseFeedback(Protocol):

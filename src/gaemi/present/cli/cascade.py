@@ -49,6 +49,16 @@ Examples:
 #: Every draw of a run is held in memory (nodes × draws × (max lag + 1) floats).
 MAX_DRAWS = 100_000
 
+#: How a table cell shows a NaN (``gaemi.present.cli.common.emit``); captions say the same.
+NOT_REACHED = "—"
+
+#: Largest rise a --shock may give (+1000 %); a fall below −100 % is refused by parse_move.
+MAX_SHOCK_FRAC = 10.0
+
+#: Largest --korean-aum (USD): $10T, about 4× the whole KOSPI's market value (FACTS-scale
+#: bound; the research note's what-if is $45B). Beyond it the close engine overflows.
+MAX_KOREAN_AUM_USD = 10e12
+
 VIEWS = ("events", "steps", "paths", "bands", "attribution", "fuse", "reverse")
 
 
@@ -63,7 +73,31 @@ def parse_shock(text: str) -> tuple[str, float, int, str]:
         if not day_text.strip().isdigit():
             raise GaemiInputError(f"shock day = {day_text!r} must be a whole number >= 0")
         day = int(day_text)
-    return name.strip().upper(), parse_move(move_text, f"shock {name.strip()}"), day, move_text
+    move = parse_move(move_text, f"--shock {name.strip()}")
+    if move > MAX_SHOCK_FRAC:
+        raise GaemiInputError(
+            f"--shock {_clip(text.strip())}: move {_clip(move_text.strip())} must be between "
+            f"-100% and +{MAX_SHOCK_FRAC:.0%}"
+        )
+    return name.strip().upper(), move, day, move_text
+
+
+def parse_korean_aum(text: str) -> float:
+    """``--korean-aum`` in USD (``45e9``, ``45B``), at most :data:`MAX_KOREAN_AUM_USD`."""
+    from gaemi.present.cli.common import parse_money
+
+    value = parse_money(text, "--korean-aum")
+    if not 0 <= value <= MAX_KOREAN_AUM_USD:
+        raise GaemiInputError(
+            f"--korean-aum = {_clip(text.strip())!r} must be between 0 and "
+            f"{MAX_KOREAN_AUM_USD:.0e} USD ($10T)"
+        )
+    return value
+
+
+def _clip(text: str, n: int = 24) -> str:
+    """An input for an error line: a 300-digit number is shown by its start."""
+    return text if len(text) <= n else text[:n] + "…"
 
 
 def parse_outcome(text: str) -> tuple[str, str, str, float]:
@@ -161,8 +195,8 @@ def cascade(
         list[str] | None,
         typer.Option(
             "--shock",
-            help="Initial move NODE=MOVE[@DAY] (e.g. NDX=-5%); repeatable; "
-            "replaces the scenario's shocks.",
+            help="Initial move NODE=MOVE[@DAY] (e.g. NDX=-5%), between -100% and +1000%; "
+            "repeatable (one move per node and day); replaces the scenario's shocks.",
         ),
     ] = None,
     draws: Annotated[
@@ -175,7 +209,7 @@ def cascade(
         typer.Option(
             "--korean-aum",
             help="What-if: Korean 3x AUM on the close-feedback nodes totals this (USD, e.g. "
-            "45e9), spread like the scenario's own Korean AUM.",
+            "45e9; 0 to 1e13), spread like the scenario's own Korean AUM.",
         ),
     ] = None,
     view: Annotated[
@@ -232,18 +266,24 @@ def cascade(
         raise GaemiInputError(f"feedback = {feedback!r} must be engine or linear")
     model = load_cascade(scenario)
     if korean_aum is not None:
-        from gaemi.present.cli.common import parse_money
-
-        model = model.with_korean_aum(parse_money(korean_aum, "korean-aum"))
+        model = model.with_korean_aum(parse_korean_aum(korean_aum))
     if horizon is not None:
         if horizon < 1 or horizon > 2000:
             raise GaemiInputError(f"horizon = {horizon} must be between 1 and 2000 days")
         model = model.with_horizon(horizon)
     if shock:
-        new = []
-        for s in shock:
-            node, mv, day, text = parse_shock(s)
+        parsed = [(s, *parse_shock(s)) for s in shock]
+        seen: dict[tuple[str, int], str] = {}
+        for s, node, _, day, _ in parsed:  # every shock is checked before any note
             model.index(node)
+            if (node, day) in seen:  # the same node twice on one day: refuse, never add
+                raise GaemiInputError(
+                    f"shock {node} is given twice for day {day} ({seen[node, day]}, {s.strip()}); "
+                    "give one move per node and day (NODE=MOVE@DAY for later days)"
+                )
+            seen[node, day] = s.strip()
+        new = []
+        for _, node, mv, day, text in parsed:
             note(describe_move(text, mv) + f" for {node} on day {day}")
             new.append(Shock(node, day, mv, "command line"))
         from gaemi.core.contagion import CascadeModel
@@ -284,13 +324,24 @@ def cascade(
             Outcome(node, measure, op, value),  # type: ignore[arg-type]
             feedback_models=fm,
         )
+        if rs.met_at_baseline:
+            base = model.node(node)
+            note(
+                f"{reverse} is already met at baseline ({node} {base.baseline:,.10g} {base.unit}"
+                + (", change 0" if measure == "change" else "")
+                + "): no shock needed"
+            )
         emit(
             rs.to_frame(),
             fmt,
             title=f"Reverse stress: smallest shock reaching {reverse} per Korean AUM",
             caption=f"shock_scale multiplies the scenario shocks {dict(rs.shocks)}; "
             f"today's Korean AUM in the scenario {rs.base_korean_aum_usd / 1e9:.1f}B USD; "
-            "NaN = not reached even at a -99% shock",
+            + (
+                "0 = already met at baseline, no shock needed"
+                if rs.met_at_baseline
+                else f"{NOT_REACHED} = not reached even at a -99% shock"
+            ),
         )
         return
     central = simulate(model, deterministic=True, feedback_models=fm)
