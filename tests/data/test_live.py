@@ -25,7 +25,7 @@ import pytest
 from gaemi.data.importers import ImportOptions, import_file
 from gaemi.data.live.http import LiveSourceError, get
 from gaemi.data.live.sources import fred_series, upbit_candles, yahoo_prices
-from gaemi.data.live.update import update_store
+from gaemi.data.live.update import NotRefreshed, update_store
 from gaemi.data.store import Store
 
 # 2026-11-18..20 sessions, bar time 09:30 ET = 14:30 UTC (EST)
@@ -228,6 +228,7 @@ def test_update_fetches_only_new_rows_and_is_idempotent(local_sources: str, tmp_
         import_file(s, dex, ImportOptions("macro"))
         lines = list(update_store(s, now=now, retries=0))
         assert "SOXL: 2 new rows (now to 2026-11-20)" in lines
+        assert not any(isinstance(x, NotRefreshed) for x in lines)
         assert "DEXKOUS: 1 new values (now to 2026-03-31)" in lines
         soxl = s.prices("SOXL")
         # the stored 2026-11-18 row (close 1) is kept: a refresh never rewrites history
@@ -248,6 +249,7 @@ def test_update_offline_reports_age(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         before = s.checksum()
         (line,) = update_store(s, now=datetime(2026, 11, 21, 12, tzinfo=UTC), retries=0)
         assert s.checksum() == before
+    assert isinstance(line, NotRefreshed)  # the CLI exits 1 on such a line
     assert line.startswith("SOXL: offline: cannot reach 127.0.0.1")
     # 2026-08-03 to 2026-11-21 is 110 days
     assert line.endswith("stored data ends 2026-08-03 (110 days old)")
@@ -274,6 +276,8 @@ def test_fund_aum_refresh(tmp_path: Path) -> None:
         now = datetime(2026, 11, 21, 12, tzinfo=UTC)
         lines = list(refresh_fund_aum(s, tickers=["TQQQ", "SOXL", "QLD"], now=now, info_fn=info))
         assert lines[0].startswith("QLD: yfinance QLD: offline; stored AUM is as of 2026-06-01")
+        # `gaemi data update --funds` exits 1 on such a line
+        assert [isinstance(x, NotRefreshed) for x in lines] == [True, False, False]
         u = s.universe()
         i = list(u.ticker).index("TQQQ")
         assert u.aum_usd[i] == 41.0e9

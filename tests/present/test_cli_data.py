@@ -135,10 +135,48 @@ def test_update_offline_says_so(
     f.write_text("Date,Close\n2026-08-03,50\n")
     db = str(tmp_path / "u.duckdb")
     assert run(capsys, "data", "import", str(f), "--db", db)[0] == 0
-    rc, out, _ = run(capsys, "data", "update", "--db", db, "--timeout", "1", "--retries", "0")
-    assert rc == 0
+    rc, out, err = run(capsys, "data", "update", "--db", db, "--timeout", "1", "--retries", "0")
+    # nothing was fetched: exit 1 (docs/data.md, `gaemi data update --help`) so cron notices
+    assert rc == 1
+    assert out.count("\n") == 1  # still the one line per series
     assert "SOXL: offline: cannot reach 127.0.0.1" in out
     assert "stored data ends 2026-08-03" in out
+    assert err == ""
+
+
+def test_update_missing_store_is_not_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "none.duckdb"
+    rc, out, err = run(capsys, "data", "update", "--db", str(db), "--retries", "0")
+    assert rc == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "does not exist" in err
+    assert "none.duckdb" in err
+    assert not db.exists()  # no store file is created just to say it is empty
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_update_empty_store_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from gaemi.data.store import Store
+
+    db = tmp_path / "empty.duckdb"
+    with Store(db):
+        pass
+    rc, out, _ = run(capsys, "data", "update", "--db", str(db), "--retries", "0")
+    assert rc == 0  # nothing failed to refresh: there is nothing to refresh
+    assert "holds no series" in out
+
+
+def test_update_unknown_symbol_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "SOXL.csv"
+    f.write_text("Date,Close\n2026-08-03,50\n")
+    db = str(tmp_path / "u.duckdb")
+    assert run(capsys, "data", "import", str(f), "--db", db)[0] == 0
+    rc, out, _ = run(capsys, "data", "update", "--db", db, "--symbol", "NOPE", "--retries", "0")
+    assert rc == 1
+    assert out.strip() == "NOPE: not in the store (import its history first)"
 
 
 def test_failed_import_is_exactly_one_line(

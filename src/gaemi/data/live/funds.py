@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from gaemi.data.live.http import LiveSourceError
+from gaemi.data.live.update import NotRefreshed
 
 if TYPE_CHECKING:
     from gaemi.data.store import Store
@@ -91,7 +92,9 @@ def refresh_fund_aum(
         try:
             aum, shares, nav, how = aum_from_info(info_fn(ticker))
         except LiveSourceError as exc:
-            yield f"{ticker}: {exc}; stored AUM is as of {rec['as_of']} ({age} days old)"
+            yield NotRefreshed(
+                f"{ticker}: {exc}; stored AUM is as of {rec['as_of']} ({age} days old)"
+            )
             continue
         row = {k: [rec[k]] for k in ("ticker", "name", "issuer", "leverage", "underlying_id")}
         row.update(

@@ -5,7 +5,8 @@ exchange (yesterday in UTC for crypto); a macro series when its last date is mor
 ``macro_stale_days`` old. Only rows after the stored last date are fetched and merged
 (one transaction per series), so a refresh never rewrites history. A series that cannot
 be refreshed is reported with the age of what the store holds — stale data is said out
-loud, never mixed silently with fresh data.
+loud, never mixed silently with fresh data — and its line is a :class:`NotRefreshed`, so
+the CLI can exit non-zero (``gaemi data update`` exits 1) for cron to notice.
 """
 
 from __future__ import annotations
@@ -23,6 +24,14 @@ if TYPE_CHECKING:
     from gaemi.data.store import Store
 
 _FRED_ID = re.compile(r"^[A-Z0-9]{2,30}$")
+
+
+class NotRefreshed(str):
+    """A report line for a series that could not be refreshed (offline, no live source,
+    not in the store). It compares and prints like the plain line; callers test
+    ``isinstance(line, NotRefreshed)`` to count failures."""
+
+    __slots__ = ()
 
 
 def _last_dates(store: Store, table: str, key: str) -> dict[str, date]:
@@ -61,7 +70,9 @@ def update_store(
     retries: int = 3,
     macro_stale_days: int = 3,
 ) -> Iterator[str]:
-    """Refresh stale series; yields one line per series (what was done or why not)."""
+    """Refresh stale series; yields one line per series (what was done or why not).
+
+    A series that could not be refreshed yields a :class:`NotRefreshed` line."""
     from gaemi.data.live.sources import fred_series, upbit_candles, yahoo_prices
 
     t = now or datetime.now(UTC)
@@ -88,7 +99,9 @@ def update_store(
                     )
                 n = _merge_new(store, "prices", data, last)
             except LiveSourceError as exc:
-                yield f"{name}: {exc}; stored data ends {last} ({(today - last).days} days old)"
+                yield NotRefreshed(
+                    f"{name}: {exc}; stored data ends {last} ({(today - last).days} days old)"
+                )
                 continue
             yield f"{name}: {n} new rows (now to {max(last, _max_date(data, last))})"
         elif name in macro:
@@ -97,7 +110,7 @@ def update_store(
                 yield f"{name}: up to date (last {last})"
                 continue
             if not _FRED_ID.match(name):
-                yield (
+                yield NotRefreshed(
                     f"{name}: no live source for this series; stored data ends {last} "
                     f"({(today - last).days} days old)"
                 )
@@ -106,11 +119,13 @@ def update_store(
                 data = fred_series(name, timeout=timeout, retries=retries)
                 n = _merge_new(store, "macro", data, last)
             except LiveSourceError as exc:
-                yield f"{name}: {exc}; stored data ends {last} ({(today - last).days} days old)"
+                yield NotRefreshed(
+                    f"{name}: {exc}; stored data ends {last} ({(today - last).days} days old)"
+                )
                 continue
             yield f"{name}: {n} new values (now to {max(last, _max_date(data, last))})"
         else:
-            yield f"{name}: not in the store (import its history first)"
+            yield NotRefreshed(f"{name}: not in the store (import its history first)")
 
 
 def _max_date(data: pa.Table, default: date) -> date:

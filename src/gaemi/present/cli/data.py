@@ -300,19 +300,35 @@ def update_cmd(
     ] = False,
     db: DbOpt = None,
 ) -> None:
-    """Fetch what is stale from the live sources (needs the network)."""
-    from gaemi.data.live.funds import refresh_fund_aum
-    from gaemi.data.live.update import update_store
-    from gaemi.data.store import Store
+    """Fetch what is stale from the live sources (needs the network).
 
-    with Store(db) as store:
-        if not 0 <= retries <= 10:
-            raise GaemiInputError(f"--retries = {retries} must be in [0, 10]")
+    Exit code: 0 when every series is up to date or was refreshed; 1 when any series
+    (or, with --funds, any fund's AUM) could not be refreshed — offline, no live source,
+    not in the store — so cron can notice; 2 on bad input, including a store file that
+    does not exist (nothing is created just to say it is empty).
+    """
+    from gaemi.data.live.funds import refresh_fund_aum
+    from gaemi.data.live.update import NotRefreshed, update_store
+    from gaemi.data.store import Store, resolve_db_path
+
+    if not 0 <= retries <= 10:
+        raise GaemiInputError(f"--retries = {retries} must be in [0, 10]")
+    path = resolve_db_path(db)
+    if not path.is_file():
+        raise GaemiInputError(
+            f"store {str(path)!r} does not exist (import data with `gaemi data import`)"
+        )
+    failed = 0
+    with Store(path) as store:
         for line in update_store(store, symbols=symbol or None, timeout=timeout, retries=retries):
+            failed += isinstance(line, NotRefreshed)
             typer.echo(line)
         if funds:
             for line in refresh_fund_aum(store):
+                failed += isinstance(line, NotRefreshed)
                 typer.echo(line)
+    if failed:  # the lines above already say which and why: no extra message
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
