@@ -160,7 +160,12 @@ def test_korean_aum_what_if_keeps_other_holders() -> None:
 
 @pytest.mark.parametrize(
     ("moves", "match"),
-    [([np.nan], "finite"), ([-1.5], "below -100%"), ([], "non-empty")],
+    [
+        ([np.nan], "finite"),
+        ([-1.5], "below -100%"),
+        ([], "non-empty"),
+        ([1e306], "above \\+1000%"),  # audit: 1e308% rounded to inf in the ladder
+    ],
 )
 def test_bad_moves(moves: list[float], match: str) -> None:
     with pytest.raises(GaemiInputError, match=match):
@@ -180,3 +185,32 @@ def test_result_arrays_are_frozen() -> None:
     u = _toy()
     with pytest.raises(ValueError, match="read-only"):
         u.aum_usd[0] = -1.0
+
+
+def test_moves_errors_print_plain_numbers() -> None:
+    # audit: "moves = np.float64(inf) must be a finite number"
+    with pytest.raises(GaemiInputError) as err:
+        compute_flows(_toy(), np.array([np.inf]))
+    assert str(err.value) == "move_frac = inf must be a finite number"
+    with pytest.raises(GaemiInputError) as err:
+        ladder_moves(-0.05, 0.05, 1e-308)
+    assert str(err.value) == (
+        "moves grid would have 1e+307 points; at most 100001 are allowed (use a larger step)"
+    )
+    with pytest.raises(GaemiInputError, match="must be in \\[-100%, \\+1000%\\]"):
+        ladder_moves(1e306, 1e306, 1.0)
+
+
+def test_redemptions_above_aum_are_refused() -> None:
+    # audit: -$50B of creations against a $39.35B fund was accepted; a fund cannot
+    # redeem more than it holds. Fund A of _toy() holds $10B.
+    with pytest.raises(GaemiInputError) as err:
+        compute_flows(_toy(), [-0.02], {"A": -10.5e9})
+    assert str(err.value) == (
+        "creations for A = -$10.50B redeems more than the fund's AUM of $10.00B"
+    )
+    with pytest.raises(GaemiInputError, match=r"creations for B = -\$3\.00B"):
+        projected_close_flow(_toy(), {"NDX": -0.02}, [0.0, -3e9, 0.0, 0.0])
+    # redeeming the whole fund is allowed: L·C = 3 × -10e9 at a flat close
+    r = compute_flows(_toy(), [0.0], {"A": -10e9})
+    assert r.flow_usd[0, 0] == pytest.approx(-30e9)

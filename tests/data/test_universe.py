@@ -84,6 +84,24 @@ def test_parquet(tmp_path: Path) -> None:
         ([["AAA", "3", "NDX", "-5", ""]], HEADER, "u.csv row 2: aum_usd = -5 must be >= 0"),
         ([["AAA", "1", "NDX", "5", ""]], HEADER, "row 2: leverage = 1 is not a leveraged"),
         ([["AAA", "0", "NDX", "5", ""]], HEADER, "row 2: leverage = 0 is not a leveraged"),
+        # audit: 0 < L < 1 (a `3%` typo read as 0.03) bought on a down day
+        (
+            [["AAA", "0.03", "NDX", "5", ""]],
+            HEADER,
+            "row 2: leverage = 0.03 is not a leveraged or inverse fund (need L > 1 or L < 0)",
+        ),
+        ([["AAA", "0.5", "NDX", "5", ""]], HEADER, "row 2: leverage = 0.5 is not a leveraged"),
+        # audit: a 1e308 AUM overflowed the flow engine to inf; the web API's limit is $10T
+        (
+            [["AAA", "3", "NDX", "1e308", ""]],
+            HEADER,
+            "row 2: aum_usd = 1e+308 is above the 1e+13 ($10T) limit",
+        ),
+        (
+            [["AAA", "3", "NDX", "1e9", "2e13"]],
+            HEADER,
+            "row 2: korean_held_usd = 2e+13 is above the 1e+13 ($10T) limit",
+        ),
         (
             [["AAA", "3", "NDX", "5", ""], ["aaa", "2", "NDX", "5", ""]],
             HEADER,
@@ -149,3 +167,13 @@ def test_missing_and_unknown_format(tmp_path: Path) -> None:
     broken.write_bytes(b"not parquet")
     with pytest.raises(GaemiInputError, match="not a readable Parquet"):
         load_universe(broken)
+
+
+def test_inverse_leverages_stay_valid(tmp_path: Path) -> None:
+    rows = [
+        ["A", "-1", "NDX", "1e9", ""],
+        ["B", "-3", "NDX", "1e9", ""],
+        ["C", "-0.5", "X", "1", ""],
+    ]
+    u = load_universe(write(tmp_path, rows))
+    assert list(u.leverage) == [-1.0, -3.0, -0.5]

@@ -10,8 +10,10 @@ from gaemi.present.cli.common import (
     check_count,
     parse_money,
     parse_move,
+    parse_move_grid,
     parse_number,
     parse_positive_frac,
+    single,
 )
 
 
@@ -119,3 +121,54 @@ def test_help_version_and_bare_group_still_work(capsys: pytest.CaptureFixture[st
     assert capsys.readouterr().out.startswith("gaemi ")
     assert main([]) == 2  # no command: the help, as click's no_args_is_help does
     assert "Usage" in capsys.readouterr().out
+
+
+def test_money_above_the_limit_is_refused_by_name() -> None:
+    # audit: `--korean-aum 1e308` overflowed to inf in the engines ("letf.k_usd = np.float64(inf)")
+    for text in ("1e308", "2e15", "-2e15", "1001T"):
+        with pytest.raises(GaemiInputError) as err:
+            parse_money(text, "--korean-aum")
+        assert str(err.value) == (
+            f"--korean-aum = {text!r} is too large: amounts above 1e+15 are refused"
+        )
+    assert parse_money("1000T", "x") == 1e15
+    with pytest.raises(GaemiInputError, match="above 1e\\+13"):
+        parse_money("11T", "--fund", maximum=1e13)
+
+
+def test_move_above_1000_percent_is_refused() -> None:
+    # audit: `--move 1e308%` reached the engine as inf
+    assert parse_move("1000%") == 10.0
+    for text in ("1001%", "1e308%"):
+        with pytest.raises(GaemiInputError) as err:
+            parse_move(text, "--move")
+        assert str(err.value) == (
+            f"--move = {text!r} is above +1000% (a move is at most +1000% in a day)"
+        )
+    long = "1" * 300 + "%"
+    with pytest.raises(GaemiInputError) as err:
+        parse_move(long, "--move")
+    assert len(str(err.value)) < 120  # a 300-digit number is cut, not echoed
+
+
+def test_grid_size_is_bounded_and_named() -> None:
+    assert parse_move_grid("-5%:5%:0.0001%", "--moves") == pytest.approx((-0.05, 0.05, 1e-6))
+    with pytest.raises(GaemiInputError) as err:
+        parse_move_grid("-5%:5%:1e-308", "--moves")
+    assert str(err.value) == (
+        "--moves = '-5%:5%:1e-308' would give 1e+307 points; at most 100001 are allowed "
+        "(use a larger STEP)"
+    )
+
+
+def test_single_refuses_a_repeat() -> None:
+    assert single(None, "--move") is None
+    assert single(["-5%"], "--move") == "-5%"
+    with pytest.raises(GaemiInputError) as err:
+        single(["-5%", "-3%"], "--move")
+    assert str(err.value) == "--move is given twice (-5%, -3%); give it once"
+
+
+def test_grid_just_above_the_limit_names_the_count() -> None:
+    with pytest.raises(GaemiInputError, match=r"would give 100,002 points"):
+        parse_move_grid("0%:100.001%:0.001%", "--moves")

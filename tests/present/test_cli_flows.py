@@ -88,9 +88,9 @@ def test_scenario_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
         (["--move", "abc"], "move = 'abc' is not a move"),
         (["--move", "-150%"], "below -100%"),
         (["--underlying", "NOPE"], "underlying = 'NOPE' is not in the universe"),
-        (["--fund", "1:45e9"], "leverage = 1.0 is not a leveraged or inverse fund"),
-        (["--fund", "3:-45e9"], "aum_usd = -45000000000.0 must be a finite number >= 0"),
-        (["--korean-aum", "-1"], "korean_aum_usd = -1.0 must be a number >= 0"),
+        (["--fund", "1:45e9"], "fund leverage = '1' is not a leveraged or inverse fund"),
+        (["--fund", "3:-45e9"], "fund aum_usd = '-45e9' must be >= 0"),
+        (["--korean-aum", "-1"], "--korean-aum = '-1' must be >= 0"),
         (["--universe", "/nonexistent.csv"], "does not exist"),
         (["--by", "planet"], "by = 'planet' must be one of"),
         (["--moves=-5%:5%:0%"], "step"),
@@ -162,3 +162,134 @@ def test_top_needs_by_fund_and_picks_the_largest(capsys: pytest.CaptureFixture[s
     biggest = sorted((abs(float(str(r["flow_usd"]))) for r in every), reverse=True)[:2]
     top1 = [abs(float(str(r["flow_usd"]))) for r in recs if r["move_frac"] == 0.01]
     assert top1 == pytest.approx(biggest)
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        # audit: `--fund 3%:45e9` read leverage 0.03 and bought $26.2M on a -2% day
+        (
+            ["--fund", "3%:45e9", "--move", "-2%"],
+            "error: fund leverage = '3%' must be a multiple like 3 or -2, not a percent",
+        ),
+        (
+            ["--fund", "0.5:45e9", "--move", "-2%"],
+            (
+                "error: fund leverage = '0.5' is not a leveraged or inverse fund "
+                "(need L > 1 or L < 0, e.g. 3 or -2)"
+            ),
+        ),
+        (
+            ["--fund", "0:45e9", "--move", "-2%"],
+            (
+                "error: fund leverage = '0' is not a leveraged or inverse fund "
+                "(need L > 1 or L < 0, e.g. 3 or -2)"
+            ),
+        ),
+        (
+            ["--fund", "30:45e9", "--move", "-2%"],
+            "error: fund leverage = '30' is outside [-10, 10]",
+        ),
+        # audit: `--fund 3:1e308` printed -$infT (JSON null) with exit 0 and RuntimeWarnings
+        (
+            ["--fund", "3:1e308", "--move", "-2%"],
+            "error: fund aum_usd = '1e308' is too large: amounts above 1e+13 are refused",
+        ),
+        (
+            ["--korean-aum", "1e308", "--move", "-2%"],
+            "error: --korean-aum = '1e308' is too large: amounts above 1e+13 are refused",
+        ),
+        # audit: `--move 1e308%` echoed 300 digits, warned, then blamed `moves = np.float64(inf)`
+        (
+            ["--move", "1e308%"],
+            "error: --move = '1e308%' is above +1000% (a move is at most +1000% in a day)",
+        ),
+        # audit: `--moves=-5%:5%:1e-308` printed a ~300-digit point count
+        (
+            ["--moves=-5%:5%:1e-308"],
+            (
+                "error: --moves = '-5%:5%:1e-308' would give 1e+307 points; at most 100001 are "
+                "allowed (use a larger STEP)"
+            ),
+        ),
+        (
+            ["--moves=-5%:5%:5e-324"],
+            (
+                "error: --moves = '-5%:5%:5e-324' would give too many points; at most 100001 "
+                "are allowed (use a larger STEP)"
+            ),
+        ),
+        # audit: a repeated option silently kept the last value
+        (
+            ["--move", "-5%", "--move", "-3%"],
+            "error: --move is given twice (-5%, -3%); give it once",
+        ),
+        (
+            ["--moves=-5%:5%:1%", "--moves=-1%:1%:1%"],
+            "error: --moves is given twice (-5%:5%:1%, -1%:1%:1%); give it once",
+        ),
+        (
+            ["--korean-aum", "45e9", "--korean-aum", "50e9"],
+            "error: --korean-aum is given twice (45e9, 50e9); give it once",
+        ),
+    ],
+)
+def test_absurd_and_repeated_input_is_one_line(
+    capsys: pytest.CaptureFixture[str], args: list[str], line: str
+) -> None:
+    assert main(["flows", *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == line
+    assert not any("np.float64" in e or "Warning" in e for e in err)
+    assert all(len(e) < 200 for e in err)
+
+
+def test_inverse_fund_leverages_stay_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    recs = run_json(capsys, "flows", "--fund", "-3:10e9", "--fund", "-1:10e9", "--move", "-2%")
+    # closed form L(L-1)·A·r: -3x → 12·10e9·-0.02 = -2.4e9; -1x → 2·10e9·-0.02 = -0.4e9
+    assert [float(str(r["flow_usd"])) for r in recs] == pytest.approx([-2.8e9])
+
+
+def test_at_repeated_underlying_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    # audit: `--at NDX=-3% --at NDX=-5%` silently used -5%
+    assert main(["flows", "--at", "NDX=-3%", "--at", "ndx=-5%"]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "error: --at: ndx is given twice; give each underlying once"
+    )
+
+
+def test_at_underlying_left_out_by_filter_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    # audit: `--at TSLA=-10% -u NDX` said TSLA "is not in the universe"
+    assert main(["flows", "--at", "TSLA=-10%", "-u", "NDX"]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "error: --at TSLA: TSLA is in the universe but left out by --underlying NDX; "
+        "add it there or drop it from --at"
+    )
+    assert main(["flows", "--at", "NOPE=-10%", "-u", "NDX"]) == 2
+    assert "underlying = 'NOPE' is not in the universe" in capsys.readouterr().err
+
+
+def test_scenario_redemption_above_aum_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # audit: -$50B of TQQQ redemptions against its $39.35B AUM (universe.csv, 2026-06-01)
+    # gave a -$161.8B flow and a Korean flow above the Koreans' $3.4B holdings
+    sc = tmp_path / "s.yaml"
+    sc.write_text("creations_usd:\n  TQQQ: -50e9\n")
+    assert main(["flows", "--scenario", str(sc), "--move", "-2%"]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "error: creations for TQQQ = -$50.00B redeems more than the fund's AUM of $39.35B"
+    )
+
+
+def test_scenario_creation_on_filtered_out_fund_is_left_out_with_a_note(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # `-u NDX` with a SOXL creation said "SOXL is not in the universe"
+    sc = tmp_path / "s.yaml"
+    sc.write_text("creations_usd:\n  SOXL: -1e9\n")
+    assert main(["flows", "--scenario", str(sc), "-u", "NDX", "--move", "-2%", "-f", "json"]) == 0
+    out = capsys.readouterr()
+    assert "scenario creations for SOXL left out: not on --underlying NDX" in out.err
+    plain = run_json(capsys, "flows", "-u", "NDX", "--move", "-2%")
+    assert json.loads(out.out) == plain

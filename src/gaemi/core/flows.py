@@ -33,6 +33,10 @@ GROUPINGS: tuple[str, ...] = ("fund", "underlying", "group", "issuer", "holder",
 
 #: The largest move accepted anywhere: an underlying cannot fall more than 100 %.
 MIN_MOVE_FRAC = -1.0
+#: Largest move accepted: +1000 % in a day (above it a move is a typo; 1e306 overflows).
+MAX_MOVE_FRAC = 10.0
+#: Most moves a ladder may have.
+MAX_GRID_POINTS = 100_001
 
 
 def rebalance_multiplier(leverage: ArrayLike) -> FloatArray:
@@ -93,9 +97,11 @@ def validate_moves(moves: ArrayLike, name: str = "move_frac") -> FloatArray:
         raise GaemiInputError(f"{name}: expected a non-empty list of moves, got shape {arr.shape}")
     for v in arr:
         if not np.isfinite(v):
-            raise GaemiInputError(f"{name} = {v!r} must be a finite number")
+            raise GaemiInputError(f"{name} = {float(v)!r} must be a finite number")
         if v < MIN_MOVE_FRAC:
             raise GaemiInputError(f"{name} = {v:g} is below -100% (a price cannot go negative)")
+        if v > MAX_MOVE_FRAC:
+            raise GaemiInputError(f"{name} = {v:g} is above +{MAX_MOVE_FRAC:.0%}")
     return arr
 
 
@@ -318,15 +324,40 @@ def _creations(
             if not hit.any():
                 raise GaemiInputError(f"creations: ticker = {t!r} is not in the universe")
             if not np.isfinite(v):
-                raise GaemiInputError(f"creations for {t} = {v!r} must be a finite USD amount")
+                raise GaemiInputError(
+                    f"creations for {t} = {float(v)!r} must be a finite USD amount"
+                )
             out[hit] = v
+        _check_redemptions(universe, out)
         return out
     arr = np.asarray(creations_usd, dtype=np.float64)
     if arr.shape != (n,):
         raise GaemiInputError(f"creations_usd: expected {n} values, got shape {arr.shape}")
     if not np.isfinite(arr).all():
         raise GaemiInputError("creations_usd: every value must be a finite USD amount")
+    _check_redemptions(universe, arr)
     return arr
+
+
+def _usd_text(value: float) -> str:
+    """$39.30B, -$50.00B: an amount for an error message."""
+    sign = "-" if value < 0 else ""
+    v = abs(float(value))
+    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if v >= div:
+            return f"{sign}${v / div:.2f}{suffix}"
+    return f"{sign}${v:.0f}"
+
+
+def _check_redemptions(universe: Universe, creations: FloatArray) -> None:
+    """A fund cannot redeem more than it holds: −C > A is an input error."""
+    over = np.flatnonzero(-creations > universe.aum_usd)
+    if over.size:
+        i = int(over[0])
+        raise GaemiInputError(
+            f"creations for {universe.ticker[i]} = {_usd_text(creations[i])} redeems more "
+            f"than the fund's AUM of {_usd_text(universe.aum_usd[i])}"
+        )
 
 
 def ladder_moves(start: float, stop: float, step: float) -> FloatArray:
@@ -337,12 +368,26 @@ def ladder_moves(start: float, stop: float, step: float) -> FloatArray:
     """
     for name, v in (("start", start), ("stop", stop), ("step", step)):
         if not np.isfinite(v):
-            raise GaemiInputError(f"moves {name} = {v!r} must be a finite number")
+            raise GaemiInputError(f"moves {name} = {float(v)!r} must be a finite number")
     if step <= 0:
         raise GaemiInputError(f"moves step = {step:g} must be > 0")
+    for name, v in (("start", start), ("stop", stop)):
+        if not MIN_MOVE_FRAC <= v <= MAX_MOVE_FRAC:
+            raise GaemiInputError(f"moves {name} = {v:g} must be in [-100%, +1000%]")
+    points = abs(stop - start) / step + 1.0
+    if not points <= MAX_GRID_POINTS + 1e-6:
+        many = (
+            "too many points"
+            if not np.isfinite(points)
+            else f"{points:,.0f} points"
+            if points < 1e12
+            else f"{points:.3g} points"
+        )
+        raise GaemiInputError(
+            f"moves grid would have {many}; at most {MAX_GRID_POINTS} are allowed "
+            "(use a larger step)"
+        )
     n = int(np.floor(abs(stop - start) / step + 1e-9)) + 1
-    if n > 100_001:
-        raise GaemiInputError(f"moves grid has {n} points; at most 100001 are allowed")
     sign = 1.0 if stop >= start else -1.0
     grid = start + sign * step * np.arange(n)
     return validate_moves(np.round(grid, 12), name="moves")

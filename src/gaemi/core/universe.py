@@ -15,6 +15,20 @@ from numpy.typing import NDArray
 
 from gaemi.errors import GaemiInputError
 
+#: Largest fund AUM or Korean total accepted, USD ($10T, the web API's limit too): the
+#: largest fund in the world is under $1.5T, so anything above is a typo.
+MAX_AUM_USD = 1e13
+
+
+def is_fund_leverage(lev: float) -> bool:
+    """True for a leveraged (L > 1) or inverse (L < 0) fund's leverage.
+
+    0 ≤ L ≤ 1 is no such fund: L = 1 is a plain fund, 0 < L < 1 a de-levered one (and
+    ``3%`` read as 0.03 is a typo for 3) — its close flow L(L−1)·A·r has the wrong sign.
+    """
+    return bool(np.isfinite(lev)) and (lev < 0.0 or lev > 1.0)
+
+
 FloatArray = NDArray[np.float64]
 StrArray = NDArray[np.str_]
 UnderlyingKind = Literal["index", "single_stock", "commodity", "crypto", "rates"]
@@ -81,7 +95,8 @@ class Universe:
     ticker, name, issuer : array of str
         Identity of each fund. Tickers are unique.
     leverage : array of float
-        Signed daily leverage L (3, 2, -1, -3 …). L = 0 and L = 1 are not leveraged funds.
+        Signed daily leverage L (3, 2, -1, -3 …). 0 ≤ L ≤ 1 is not a leveraged or
+        inverse fund.
     underlying_id : array of str
         Short identifier of what the fund tracks (``"NDX"``, ``"SOX"``, ``"TSLA"``).
     underlying_kind, underlying_group : array of str
@@ -140,8 +155,11 @@ class Universe:
         for i, lev in enumerate(self.leverage):
             if not np.isfinite(lev):
                 raise bad(i, "leverage", float(lev), "must be a finite number")
-            if lev in (0.0, 1.0):
-                raise bad(i, "leverage", float(lev), "is not a leveraged or inverse fund")
+            if not is_fund_leverage(float(lev)):
+                raise GaemiInputError(
+                    f"{self.label}: fund {self.ticker[i]!s} leverage = {float(lev)!r} is not a "
+                    "leveraged or inverse fund (need L > 1 or L < 0)"
+                )
         for i, a in enumerate(self.aum_usd):
             if not np.isfinite(a) or a < 0:
                 raise bad(i, "aum_usd", float(a), "must be a finite number >= 0")
@@ -225,8 +243,10 @@ class Universe:
         known = self.korean_share.copy()
         upper = np.char.upper(self.ticker)
         for t, usd in holdings_usd.items():
-            if not np.isfinite(usd) or usd < 0:
-                raise GaemiInputError(f"korean holdings for {t}: {usd!r} must be >= 0 USD")
+            if not np.isfinite(usd) or not 0 <= usd <= MAX_AUM_USD:
+                raise GaemiInputError(
+                    f"korean holdings for {t}: {float(usd):g} USD must be in [0, {MAX_AUM_USD:g}]"
+                )
             hit = np.flatnonzero(upper == t.upper())
             if hit.size == 0:
                 raise GaemiInputError(f"ticker = {t!r} is not in the universe")
@@ -252,8 +272,10 @@ class Universe:
         their known Korean holdings (or to AUM if none is known), non-Korean assets kept.
         This is the research note's what-if ("$45B of Korean 3x AUM").
         """
-        if not np.isfinite(total_usd) or total_usd < 0:
-            raise GaemiInputError(f"korean_aum_usd = {total_usd!r} must be a number >= 0")
+        if not np.isfinite(total_usd) or not 0 <= total_usd <= MAX_AUM_USD:
+            raise GaemiInputError(
+                f"korean_aum_usd = {float(total_usd):g} USD must be in [0, {MAX_AUM_USD:g}] ($10T)"
+            )
         sel = np.abs(self.leverage) >= leverage_at_least
         if not sel.any():
             raise GaemiInputError(

@@ -10,6 +10,9 @@ Format::
       SOXL: 20e9
     creations_usd:                  # optional: net creations (-: redemptions), USD
       SOXL: -1e9
+
+Every amount is at most $10T in size; a redemption larger than the fund's AUM is refused
+when the scenario meets a universe (:func:`gaemi.core.flows.compute_flows`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gaemi.core.universe import Universe
+from gaemi.core.universe import MAX_AUM_USD, Universe
 from gaemi.errors import GaemiInputError
 
 FLOW_KEYS = frozenset(
@@ -37,6 +40,10 @@ def _amount(src: str, fieldname: str, value: Any, *, nonneg: bool) -> float:
         raise GaemiInputError(f"{src}: {fieldname} = {value!r} must be finite")
     if nonneg and out < 0:
         raise GaemiInputError(f"{src}: {fieldname} = {out:g} must be >= 0")
+    if abs(out) > MAX_AUM_USD:
+        raise GaemiInputError(
+            f"{src}: {fieldname} = {out:g} is above the {MAX_AUM_USD:g} ($10T) limit"
+        )
     return out
 
 

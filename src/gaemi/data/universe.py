@@ -6,7 +6,7 @@ number in a CSV, counting the header as line 1) and the field.
 
 Schema (one row per fund)
 -------------------------
-required  ``ticker``, ``leverage`` (signed, not 0 or 1), ``aum_usd`` (>= 0) and
+required  ``ticker``, ``leverage`` (signed: > 1 or < 0), ``aum_usd`` (0 to $10T) and
           ``underlying_id`` (or ``underlying``, used as the id when no id is given)
 optional  ``name``, ``issuer``, ``underlying``, ``underlying_kind``, ``underlying_group``,
           ``asset_class``, ``expense_ratio`` (decimal), ``aum_as_of``,
@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from gaemi.core.universe import FIELDS, NUMBER_FIELDS, Universe
+from gaemi.core.universe import FIELDS, MAX_AUM_USD, NUMBER_FIELDS, Universe, is_fund_leverage
 from gaemi.errors import GaemiInputError
 
 REQUIRED = ("ticker", "leverage", "aum_usd")
@@ -185,15 +185,20 @@ def universe_from_rows(
             )
         seen[ticker] = row
         lev = _number(source, row, "leverage", rec.get("leverage"), required=True)
-        if lev in (0.0, 1.0):
+        if not is_fund_leverage(lev):
             raise GaemiInputError(
-                f"{source} row {row}: leverage = {lev:g} is not a leveraged or inverse fund"
+                f"{source} row {row}: leverage = {lev:g} is not a leveraged or inverse fund "
+                "(need L > 1 or L < 0)"
             )
         if abs(lev) > 10:
             raise GaemiInputError(f"{source} row {row}: leverage = {lev:g} is outside [-10, 10]")
         aum = _number(source, row, "aum_usd", rec.get("aum_usd"), required=True)
         if aum < 0:
             raise GaemiInputError(f"{source} row {row}: aum_usd = {aum:g} must be >= 0")
+        if aum > MAX_AUM_USD:
+            raise GaemiInputError(
+                f"{source} row {row}: aum_usd = {aum:g} is above the {MAX_AUM_USD:g} ($10T) limit"
+            )
         er = _number(source, row, "expense_ratio", rec.get("expense_ratio"), required=False)
         if not math.isnan(er) and not 0 <= er < 0.2:
             raise GaemiInputError(
@@ -203,6 +208,11 @@ def universe_from_rows(
         held = _number(source, row, "korean_held_usd", rec.get("korean_held_usd"), required=False)
         if not math.isnan(held) and held < 0:
             raise GaemiInputError(f"{source} row {row}: korean_held_usd = {held:g} must be >= 0")
+        if not math.isnan(held) and held > MAX_AUM_USD:
+            raise GaemiInputError(
+                f"{source} row {row}: korean_held_usd = {held:g} is above the "
+                f"{MAX_AUM_USD:g} ($10T) limit"
+            )
         if math.isnan(share) and not math.isnan(held):
             if aum <= 0:
                 raise GaemiInputError(

@@ -45,6 +45,20 @@ _MONEY_SUFFIX = {
 }
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 
+#: Largest amount ``parse_money`` reads, in the stated currency (1e15: a thousand trillion;
+#: every market figure gaemi uses is far below it, so anything above is a typo and would
+#: only overflow the engines to inf).
+MAX_MONEY = 1e15
+#: Largest move ``parse_move`` reads: +1000 % (an underlying rising elevenfold in a day).
+MAX_MOVE_FRAC = 10.0
+#: Most points a ``START:STOP:STEP`` grid may have (the flow engine's own limit).
+MAX_GRID_POINTS = 100_001
+
+
+def readable(value: float) -> str:
+    """A number for an error message: ``1e+308``, ``-0.05``, ``4.5e+10`` — never a repr."""
+    return f"{float(value):.6g}"
+
 
 def _refuse_non_finite(text: str, name: str, strip: str = "%") -> None:
     """``nan``, ``inf``, ``-inf%`` … are numbers Python reads but no input may be: say so."""
@@ -123,7 +137,18 @@ def parse_move(text: str, name: str = "move") -> float:
         )
     if value < -1.0:
         raise GaemiInputError(f"{name} = {text!r} is below -100% (a price cannot go negative)")
+    if value > MAX_MOVE_FRAC:
+        raise GaemiInputError(
+            f"{name} = {_short(text)} is above +{MAX_MOVE_FRAC:.0%} (a move is at most "
+            f"+{MAX_MOVE_FRAC:.0%} in a day)"
+        )
     return value
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """The user's text quoted for an error, cut if absurdly long (a 300-digit number)."""
+    t = str(text)
+    return repr(t) if len(t) <= limit else repr(t[: limit - 1] + "…")
 
 
 def describe_move(text: str, value: float) -> str:
@@ -143,6 +168,19 @@ def parse_move_grid(text: str, name: str = "moves") -> tuple[float, float, float
     step = parse_move(step_text, f"{name} step")
     if step <= 0:
         raise GaemiInputError(f"{name} step = {parts[2]!r} must be > 0")
+    points = abs(stop - start) / step + 1.0
+    if not points <= MAX_GRID_POINTS + 1e-6:
+        many = (
+            "too many points"
+            if not math.isfinite(points)
+            else f"{points:,.0f} points"
+            if points < 1e12
+            else f"{points:.3g} points"
+        )
+        raise GaemiInputError(
+            f"{name} = {_short(text)} would give {many}; at most {MAX_GRID_POINTS} are "
+            "allowed (use a larger STEP)"
+        )
     return start, stop, step
 
 
@@ -157,8 +195,12 @@ def check_count(value: int | None, option: str, hint: str = "") -> int | None:
     return value
 
 
-def parse_money(text: str, name: str = "amount") -> float:
-    """Read an amount: ``45e9``, ``45B``, ``45bn``, ``$1.2T``, ``700M``, ``45_000_000_000``."""
+def parse_money(text: str, name: str = "amount", *, maximum: float = MAX_MONEY) -> float:
+    """Read an amount: ``45e9``, ``45B``, ``45bn``, ``$1.2T``, ``700M``, ``45_000_000_000``.
+
+    Amounts whose size exceeds ``maximum`` (default :data:`MAX_MONEY`, 1e15) are refused
+    with one line naming ``name`` and the text, so no overflow to inf reaches an engine.
+    """
     _refuse_non_finite(text, name, strip="$")
     s = str(text).strip().replace(",", "").replace("_", "").lstrip("$")
     m = re.fullmatch(rf"({_NUMBER})\s*([A-Za-z]*)", s)
@@ -166,8 +208,27 @@ def parse_money(text: str, name: str = "amount") -> float:
         raise GaemiInputError(f"{name} = {text!r} is not an amount (write 45e9 or 45B)")
     value = float(m.group(1)) * _MONEY_SUFFIX[m.group(2).lower()]
     if not math.isfinite(value):
-        raise GaemiInputError(f"{name} = {text!r} must be finite")
+        raise GaemiInputError(f"{name} = {_short(text)} must be finite")
+    if abs(value) > maximum:
+        raise GaemiInputError(
+            f"{name} = {_short(text)} is too large: amounts above {maximum:g} are refused"
+        )
     return value
+
+
+def single(values: list[Any] | None, option: str) -> Any:
+    """The one value of an option declared as a list so that a repeat can be seen.
+
+    Typer keeps the last of ``--move -5% --move -3%`` silently; declared as a list, the
+    command sees both and refuses: ``--move is given twice (-5%, -3%); give it once``.
+    """
+    if not values:
+        return None
+    if len(values) > 1:
+        shown = ", ".join(_short(str(v), 20).strip("'") for v in values)
+        times = "twice" if len(values) == 2 else f"{len(values)} times"
+        raise GaemiInputError(f"{option} is given {times} ({shown}); give it once")
+    return values[0]
 
 
 def note(message: str) -> None:

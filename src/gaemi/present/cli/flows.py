@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,7 +19,11 @@ from gaemi.present.cli.common import (
     parse_move,
     parse_move_grid,
     parse_number,
+    single,
 )
+
+if TYPE_CHECKING:
+    from gaemi.core.universe import Universe
 
 EPILOG = """
 Examples:
@@ -36,6 +40,12 @@ Examples:
 """
 
 
+#: Largest fund AUM or Korean total the command reads, USD ($10T; the universe loader's and
+#: the web API's limit too — gaemi.core.universe.MAX_AUM_USD, not imported to keep
+#: ``--help`` free of NumPy).
+MAX_AUM_USD = 1e13
+
+
 def parse_fund(text: str) -> tuple[float, float, str, float]:
     """``L:AUM[:UNDERLYING[:KOREAN_SHARE]]`` → (leverage, aum_usd, underlying, share)."""
     parts = text.split(":")
@@ -43,8 +53,22 @@ def parse_fund(text: str) -> tuple[float, float, str, float]:
         raise GaemiInputError(
             f"fund = {text!r} must be LEVERAGE:AUM[:UNDERLYING[:KOREAN_SHARE]], e.g. 3:45e9"
         )
-    lev = parse_number(parts[0], "fund leverage")
-    aum = parse_money(parts[1], "fund aum_usd")
+    lev_text = parts[0].strip()
+    if lev_text.endswith("%"):
+        raise GaemiInputError(
+            f"fund leverage = {lev_text!r} must be a multiple like 3 or -2, not a percent"
+        )
+    lev = parse_number(lev_text, "fund leverage")
+    if not (lev > 1 or lev < 0):
+        raise GaemiInputError(
+            f"fund leverage = {lev_text!r} is not a leveraged or inverse fund "
+            "(need L > 1 or L < 0, e.g. 3 or -2)"
+        )
+    if abs(lev) > 10:
+        raise GaemiInputError(f"fund leverage = {lev_text!r} is outside [-10, 10]")
+    aum = parse_money(parts[1], "fund aum_usd", maximum=MAX_AUM_USD)
+    if aum < 0:
+        raise GaemiInputError(f"fund aum_usd = {parts[1]!r} must be >= 0")
     uid = parts[2].strip().upper() if len(parts) > 2 and parts[2].strip() else "HYP"
     share = float("nan")
     if len(parts) == 4:
@@ -53,12 +77,19 @@ def parse_fund(text: str) -> tuple[float, float, str, float]:
 
 
 def flows(
-    move: Annotated[
-        str | None, typer.Option("--move", "-m", help="One move of every underlying: -5% or -0.05.")
+    move_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--move", "-m", metavar="MOVE", help="One move of every underlying: -5% or -0.05."
+        ),
     ] = None,
-    moves: Annotated[
-        str | None,
-        typer.Option("--moves", help="A ladder START:STOP:STEP, e.g. -10%:10%:1% (use --moves=…)."),
+    moves_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--moves",
+            metavar="START:STOP:STEP",
+            help="A ladder START:STOP:STEP, e.g. -10%:10%:1% (use --moves=…).",
+        ),
     ] = None,
     underlying: Annotated[
         list[str] | None,
@@ -83,18 +114,20 @@ def flows(
             "instead of the universe, e.g. 3:45e9; repeatable.",
         ),
     ] = None,
-    korean_aum: Annotated[
-        str | None,
+    korean_aum_given: Annotated[
+        list[str] | None,
         typer.Option(
             "--korean-aum",
+            metavar="USD",
             help="What-if: Korean holdings of the 3x funds total this "
             "(USD, e.g. 45e9), spread like today's Korean holdings.",
         ),
     ] = None,
-    scenario: Annotated[
-        Path | None,
+    scenario_given: Annotated[
+        list[Path] | None,
         typer.Option(
             "--scenario",
+            metavar="FILE",
             help="YAML what-if: korean_holdings_usd per ticker, "
             "korean_aum_usd, creations_usd per ticker.",
         ),
@@ -131,6 +164,10 @@ def flows(
     from gaemi.data.scenario import load_flow_scenario
     from gaemi.data.universe import load_default_universe, load_universe
 
+    move: str | None = single(move_given, "--move")
+    moves: str | None = single(moves_given, "--moves")
+    korean_aum: str | None = single(korean_aum_given, "--korean-aum")
+    scenario: Path | None = single(scenario_given, "--scenario")
     (group,) = parse_groupings([by])
     check_count(top, "--top", "leave it out to show every fund")
     if top is not None and group != "fund":
@@ -139,20 +176,23 @@ def flows(
         raise GaemiInputError("give only one of --move, --moves and --at")
     at_moves: dict[str, float] = {}
     for item in at or []:
-        name, sep, move_text = item.partition("=")
-        if not sep or not name.strip():
-            raise GaemiInputError(f"at = {item!r} must be UNDERLYING=MOVE, e.g. NDX=-3%")
-        at_moves[name.strip()] = parse_move(move_text, f"move of {name.strip()}")
-        note(describe_move(move_text, at_moves[name.strip()]) + f" for {name.strip()}")
+        raw, sep, move_text = item.partition("=")
+        name = raw.strip()
+        if not sep or not name:
+            raise GaemiInputError(f"--at = {item!r} must be UNDERLYING=MOVE, e.g. NDX=-3%")
+        if name.upper() in {k.upper() for k in at_moves}:
+            raise GaemiInputError(f"--at: {name} is given twice; give each underlying once")
+        at_moves[name] = parse_move(move_text, f"--at {name}")
+        note(describe_move(move_text, at_moves[name]) + f" for {name}")
     grid = None
     if at_moves:
         pass  # per-underlying moves: projected_close_flow below
     elif moves is not None:
-        grid = ladder_moves(*parse_move_grid(moves))
+        grid = ladder_moves(*parse_move_grid(moves, "--moves"))
         note(f"read --moves {moves} as {grid.size} moves from {grid[0]:+.4g} to {grid[-1]:+.4g}")
     else:
         text = move if move is not None else "1%"
-        value = parse_move(text)
+        value = parse_move(text, "--move")
         note(
             describe_move(text, value)
             + ("" if move is not None else " (default: per-1% sensitivity)")
@@ -180,9 +220,29 @@ def flows(
         u = sc.apply(u)
         creations = sc.creations_usd or None
     if korean_aum is not None:
-        u = u.with_korean_aum(parse_money(korean_aum, "korean-aum"))
+        k_usd = parse_money(korean_aum, "--korean-aum", maximum=MAX_AUM_USD)
+        if k_usd < 0:
+            raise GaemiInputError(f"--korean-aum = {korean_aum!r} must be >= 0")
+        u = u.with_korean_aum(k_usd)
     if underlying:
+        whole = u
         u = u.where_underlying(underlying)
+        only = ", ".join(underlying)
+        for name in at_moves:
+            if not _names_funds(u, name) and _names_funds(whole, name):
+                raise GaemiInputError(
+                    f"--at {name}: {name} is in the universe but left out by "
+                    f"--underlying {only}; add it there or drop it from --at"
+                )
+        if creations:
+            kept = {str(t).upper() for t in u.ticker}
+            dropped = sorted(t for t in creations if t.upper() not in kept)
+            if dropped:
+                note(
+                    f"scenario creations for {', '.join(dropped)} left out: not on "
+                    f"--underlying {only}"
+                )
+                creations = {t: v for t, v in creations.items() if t.upper() in kept} or None
     if grid is None:
         result = projected_close_flow(u, at_moves, creations)
     else:
@@ -225,6 +285,15 @@ def flows(
         title=f"Close rebalancing flow by {group} — {u.label}",
         caption=caption + (" · + = buying the underlying" if caption else ""),
     )
+
+
+def _names_funds(u: Universe, name: str) -> bool:
+    """True if ``name`` is an underlying id or group of some fund in universe ``u``."""
+    import numpy as np
+
+    ids = np.char.upper(u.underlying_id)
+    groups = np.char.upper(u.underlying_group)
+    return bool(((ids == name.upper()) | (groups == name.upper())).any())
 
 
 def register(app: typer.Typer) -> None:
