@@ -187,3 +187,93 @@ def test_progress_bar_path(capsys: pytest.CaptureFixture[str]) -> None:
         "summary",
     )
     assert s["paths"] == 60000
+
+
+# ------------------------------------------------ audit: repeats, leverage, erosion
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--ticker", "SOXL", "--ticker", "TQQQ"], "--ticker is given twice (SOXL, TQQQ)"),
+        (["--ticker", "SOXL", "--vol", "45%", "--vol", "50%"], "--vol is given twice (45%, 50%)"),
+        (["--ticker", "SOXL", "--months", "3", "--months", "6"], "--months is given twice"),
+        (["--ticker", "SOXL", "--days", "5", "--days", "9"], "--days is given twice (5, 9)"),
+        (["--ticker", "SOXL", "--model", "garch", "--model", "constant"], "--model is given"),
+        (["--ticker", "SOXL", "--paths", "100", "--paths", "200"], "--paths is given twice"),
+        (["--ticker", "SOXL", "--seed", "1", "--seed", "2"], "--seed is given twice (1, 2)"),
+        (["--ticker", "SOXL", "--drift", "0%", "--drift", "5%"], "--drift is given twice"),
+        (["--ticker", "SOXL", "--rate", "4%", "--rate", "0"], "--rate is given twice"),
+        (["--ticker", "SOXL", "--spread", "0", "--spread", "1%"], "--spread is given twice"),
+        (["--leverage", "3", "--leverage", "-3", "--vol", "45%"], "--leverage is given twice"),
+        (["--ticker", "SOXL", "--expense", "1%", "--expense", "0"], "--expense is given twice"),
+        (["--ticker", "SOXL", "--start", "last", "--start", "long_run"], "--start is given"),
+        (["--ticker", "SOXL", "--block-days", "5", "--block-days", "20"], "--block-days is"),
+        (["--ticker", "SOXL", "--view", "summary", "--view", "erosion"], "--view is given twice"),
+    ],
+)
+def test_repeated_single_valued_option_is_refused(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    # Typer used to keep the last value silently (--vol 45% --vol 50% ran at 50%).
+    rc = main(["decay", *args])
+    captured = capsys.readouterr()
+    assert rc == 2
+    assert captured.out == ""
+    (line,) = captured.err.strip().splitlines()
+    assert line.startswith(f"error: {message}")
+    assert line.endswith("; give it once")
+
+
+@pytest.mark.parametrize(
+    ("leverage", "message"),
+    [
+        # the rule of gaemi flows --fund and is_fund_leverage: L > 1 or L < 0, |L| <= 10
+        ("20", "--leverage = 20 is outside [-10, 10]"),
+        ("-10.5", "--leverage = -10.5 is outside [-10, 10]"),
+        ("0.5", "--leverage = 0.5 is not a leveraged or inverse fund"),
+        ("1", "--leverage = 1 is not a leveraged or inverse fund"),
+        ("0", "--leverage = 0 is not a leveraged or inverse fund"),
+        ("nan", "--leverage = nan must be a finite number"),
+    ],
+)
+@pytest.mark.parametrize("fund", [[], ["--ticker", "SOXL"]])
+def test_leverage_outside_the_fund_rule_is_refused(
+    capsys: pytest.CaptureFixture[str], leverage: str, message: str, fund: list[str]
+) -> None:
+    rc = main(["decay", *fund, "--leverage", leverage, "--vol", "45%", "--view", "erosion"])
+    captured = capsys.readouterr()
+    assert rc == 2
+    assert captured.out == ""
+    (line,) = captured.err.strip().splitlines()
+    assert line.startswith(f"error: {message}")
+
+
+@pytest.mark.parametrize("leverage", ["10", "-10", "1.5", "-0.5"])
+def test_leverage_within_the_rule_runs(capsys: pytest.CaptureFixture[str], leverage: str) -> None:
+    rows = run_json(capsys, "--leverage", leverage, "--vol", "45%", "--view", "erosion")
+    assert rows[0]["leverage"] == float(leverage)
+
+
+def test_erosion_view_answers_the_given_vol_and_months(capsys: pytest.CaptureFixture[str]) -> None:
+    # It used to print the default 6×4 grid whatever --vol/--months said.
+    (row,) = run_json(
+        capsys, "--ticker", "SOXL", "--view", "erosion", "--vol", "45%", "--months", "6"
+    )
+    assert (row["vol_annual"], row["months"]) == (0.45, 6.0)
+    # months as given, not rounded to whole trading days (2.5 months is not 52/21)
+    (row,) = run_json(
+        capsys, "--ticker", "SOXL", "--view", "erosion", "--vol", "45%", "--months", "2.5"
+    )
+    assert row["months"] == 2.5
+    # --days is read as days / 21 months
+    (row,) = run_json(
+        capsys, "--ticker", "SOXL", "--view", "erosion", "--vol", "30%", "--days", "42"
+    )
+    assert row["months"] == pytest.approx(2.0)
+    # only --vol: that vol over the grid's horizons; only --months: the grid's vols
+    rows = run_json(capsys, "--ticker", "SOXL", "--view", "erosion", "--vol", "45%")
+    assert [(r["vol_annual"], r["months"]) for r in rows] == [(0.45, m) for m in (1, 3, 6, 12)]
+    rows = run_json(capsys, "--ticker", "SOXL", "--view", "erosion", "--months", "6")
+    assert sorted(r["vol_annual"] for r in rows) == [0.2, 0.3, 0.45, 0.6, 0.8, 1.0]
+    assert {r["months"] for r in rows} == {6.0}
+    # nothing given: the 6×4 grid (the API's default too)
+    assert len(run_json(capsys, "--ticker", "SOXL", "--view", "erosion")) == 24

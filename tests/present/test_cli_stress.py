@@ -164,3 +164,81 @@ def test_intraday_path(capsys: pytest.CaptureFixture[str]) -> None:
     rc, _, err = run(capsys, "--shock", "-4%", "--intraday")
     assert rc == 2
     assert "give one --underlying" in err
+
+
+# ------------------------------------------------------------------ audit: repeats, limits, sign
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--shock", "-2%", "--shock", "-3%"], "--shock is given twice (-2%, -3%); give it once"),
+        (
+            ["--korean-aum", "45e9", "--korean-aum", "90e9"],
+            "--korean-aum is given twice (45e9, 90e9); give it once",
+        ),
+        (
+            ["--liquidity-scale", "0.5", "--liquidity-scale", "2"],
+            "--liquidity-scale is given twice (0.5, 2.0); give it once",
+        ),
+        (
+            ["--curve", "--shocks=-5%:-1%:1%", "--shocks=-9%:-1%:1%"],
+            "--shocks is given twice (-5%:-1%:1%, -9%:-1%:1%); give it once",
+        ),
+        (
+            ["--scenario", "a.yaml", "--scenario", "b.yaml"],
+            "--scenario is given twice (a.yaml, b.yaml); give it once",
+        ),
+        (
+            ["--intraday", "--half-life", "5", "--half-life", "10"],
+            "--half-life is given twice (5.0, 10.0); give it once",
+        ),
+        (
+            ["--intraday", "--anticipation", "0.1", "--anticipation", "0.3"],
+            "--anticipation is given twice (0.1, 0.3); give it once",
+        ),
+        (["--liquidity-scale", "nan"], "--liquidity-scale = nan must be a finite number"),
+        (["--intraday", "--half-life", "nan"], "--half-life = nan must be a number, not NaN"),
+    ],
+)
+def test_repeated_or_nan_single_valued_option_is_refused(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    # Typer used to keep the last value silently (--shock -2% --shock -3% ran at -3%).
+    rc, out, err = run(capsys, "-u", "NDX", *args)
+    assert rc == 2
+    assert out == ""
+    assert err.strip() == f"error: {message}"
+
+
+@pytest.mark.parametrize("amount", ["2e13", "2e15", "1e300", "-1", "10.5T"])
+def test_korean_aum_outside_its_range_is_one_message(
+    capsys: pytest.CaptureFixture[str], amount: str
+) -> None:
+    # 2e13 used to say "must be in [0, 1e+13]" and 2e15 "korean-aum … above 1e+15 are
+    # refused": one message now, naming the option and the $10T limit.
+    rc, _out, err = run(capsys, "--shock", "-2%", "-u", "NDX", "--korean-aum", amount)
+    assert rc == 2
+    assert err.strip() == (
+        f"error: --korean-aum = {amount!r} must be between 0 and $10T (1e+13 USD)"
+    )
+
+
+def test_korean_aum_at_the_limit_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, _out, err = run(capsys, "--shock", "-2%", "-u", "NDX", "--korean-aum", "10T", "-f", "json")
+    assert rc == 0, err
+
+
+def test_threshold_has_the_sign_of_the_shock(capsys: pytest.CaptureFixture[str]) -> None:
+    # docs/stress.md: NDX's leveraged funds fill the close at a 4.83 % move; a +2 % shock's
+    # threshold is +4.83 % (it used to print −4.83 % for a rise too).
+    got = {}
+    for shock in ("-2%", "+2%"):
+        rc, out, _ = run(capsys, "--shock", shock, "-u", "NDX", "--format", "json")
+        assert rc == 0
+        (row,) = json.loads(out)
+        got[shock] = row["threshold_move_frac"]
+        # the leveraged-fund pressure is final / threshold, 1 at the threshold: positive
+        assert row["letf_pressure_ratio"] == pytest.approx(
+            row["final_move_frac"] / row["threshold_move_frac"], rel=1e-6
+        )
+    assert got["-2%"] == pytest.approx(-0.0483, abs=5e-5)
+    assert got["+2%"] == pytest.approx(-got["-2%"], rel=1e-12)

@@ -394,12 +394,13 @@ def test_stress_single_matches_engine(client: Any, universe: Universe) -> None:
     assert liq["capacity_usd"] == pytest.approx(liq["adv_usd"] * liq["closing_share"])
     # Pressure = |LETF flow| / capacity; threshold move = capacity / K (per unit move).
     k = liq["letf_flow_per_pct_usd"] * 100
-    assert liq["pressure_threshold_move_frac"] == pytest.approx(liq["capacity_usd"] / k)
+    # signed like the shock analysed: this −5 % shock's threshold is a fall (docs/web.md)
+    assert liq["threshold_move_frac"] == pytest.approx(-liq["capacity_usd"] / k)
     # two pressures, named: the funds' own (1 at the threshold move) and every participant's
     cap = liq["capacity_usd"]
     assert r["letf_pressure_ratio"] == pytest.approx(abs(r["flows_usd"]["letf_rebalancing"]) / cap)
     assert r["letf_pressure_ratio"] == pytest.approx(
-        -r["final_move_frac"] / liq["pressure_threshold_move_frac"]
+        r["final_move_frac"] / liq["threshold_move_frac"]
     )
     assert r["total_pressure_ratio"] == pytest.approx(abs(r["total_flow_usd"]) / cap)
     assert r["total_pressure_ratio"] > r["letf_pressure_ratio"]
@@ -897,3 +898,96 @@ def test_docs_endpoint_table_names_only_accepted_parameters(client: Any) -> None
         for method, path in re.findall(r"`(GET|POST) (/api/[^`]*)`", cells[0]):
             missing = set(params) - accepted(method, path)
             assert not missing, f"{method} {path}: docs name {missing}"
+
+
+# ------------------------------------------------------------------ audit: one rule, one sign
+def test_stress_threshold_has_the_sign_of_the_shock_like_the_cli(
+    client: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from gaemi.present.cli import main
+
+    # The API's threshold used to be always positive while the CLI's was always negative
+    # (−0.0155 against +0.0155): both now carry the sign of the shock analysed.
+    for shock in (-0.02, 0.02):
+        body = ok(client.get("/api/stress", params={"underlying": "NDX", "shock_frac": shock}))
+        api = body["liquidity"]["threshold_move_frac"]
+        assert np.sign(api) == np.sign(shock)
+        assert main(["stress", "--shock", f"{shock:+.2%}", "-u", "NDX", "--format", "json"]) == 0
+        (row,) = json.loads(capsys.readouterr().out)
+        assert row["threshold_move_frac"] == pytest.approx(api, rel=1e-9)
+        # letf_pressure_ratio is 1 at the threshold: final / threshold is positive both ways
+        r = body["result"]
+        assert r["letf_pressure_ratio"] == pytest.approx(r["final_move_frac"] / api, rel=1e-6)
+    rise = ok(
+        client.get("/api/stress/curve", params={"shock_from_frac": 0.01, "shock_to_frac": 0.05})
+    )
+    assert rise["liquidity"]["threshold_move_frac"] > 0
+    fall = ok(client.get("/api/stress/curve"))  # default grid −20 % … 0
+    assert fall["liquidity"]["threshold_move_frac"] < 0
+    listed = client.get("/api/stress/underlyings").json()
+    assert all(x["threshold_move_frac"] is None or x["threshold_move_frac"] < 0 for x in listed)
+    assert all("pressure_threshold_move_frac" not in x for x in listed)
+
+
+@pytest.mark.parametrize("leverage", [0.5, 0, 1, 11, -10.5, 20])
+@pytest.mark.parametrize("path", ["/api/decay/erosion", "/api/decay/simulate"])
+def test_decay_leverage_rule_is_the_clis(client: Any, path: str, leverage: float) -> None:
+    # gaemi flows --fund's rule (is_fund_leverage, |L| <= 10): 0.5 used to answer +0.5x
+    r = client.get(path, params={"leverage": leverage, "vol_annual": 0.45})
+    assert r.status_code == 422, r.text
+    assert any(e["loc"][-1] == "leverage" for e in r.json()["detail"]), r.text
+
+
+@pytest.mark.parametrize("leverage", [0.5, 0, 1, 11, -10.5])
+def test_flows_fund_leverage_rule_is_the_clis(client: Any, leverage: float) -> None:
+    body = {"moves_frac": [0.01], "funds": [{"leverage": leverage, "aum_usd": 1e9}]}
+    r = client.post("/api/flows", json=body)
+    assert r.status_code == 422, r.text
+    assert any(e["loc"][-1] == "leverage" for e in r.json()["detail"]), r.text
+
+
+@pytest.mark.parametrize("leverage", [10, -10, 6, -7, 1.5])
+def test_leverages_the_cli_accepts_the_api_accepts(client: Any, leverage: float) -> None:
+    # [−5, 5] used to refuse what gaemi flows --fund takes (up to ±10)
+    body = {"moves_frac": [0.01], "funds": [{"leverage": leverage, "aum_usd": 1e9}]}
+    got = ok(client.post("/api/flows", json=body))
+    assert got["total_flow_usd"][0] == pytest.approx(leverage * (leverage - 1) * 1e9 * 0.01)
+    ero = ok(client.get("/api/decay/erosion", params={"leverage": leverage}))
+    assert ero["fund"]["leverage"] == leverage
+
+
+def test_cli_erosion_view_answers_the_apis_point(
+    client: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from gaemi.present.cli import main
+
+    # `gaemi decay --view erosion --vol 45% --months 6` used to print the default 6×4 grid
+    rc = main(
+        [
+            "decay",
+            "--ticker",
+            "SOXL",
+            "--view",
+            "erosion",
+            "--vol",
+            "45%",
+            "--months",
+            "6",
+            "--format",
+            "json",
+        ]
+    )
+    assert rc == 0
+    cli = json.loads(capsys.readouterr().out)
+    api = ok(
+        client.get("/api/decay/erosion", params={"ticker": "SOXL", "vol_annual": 0.45, "months": 6})
+    )["rows"]
+    assert len(cli) == len(api) == 1
+    assert cli[0]["loss_frac"] == pytest.approx(api[0]["loss_frac"], rel=1e-12)
+    assert cli[0]["drag_only_loss_frac"] == pytest.approx(api[0]["drag_only_loss_frac"], rel=1e-12)
+    # docs/decay.md: SOXL's flat half-year at 45 % costs 29.5 % with rate, spread and fee
+    assert api[0]["loss_frac"] == pytest.approx(0.295, abs=5e-4)

@@ -13,12 +13,12 @@ from gaemi.present.cli.common import (
     OutputFormat,
     check_count,
     emit,
-    finite_option,
     format_usd,
     note,
     parse_move,
     parse_positive_frac,
     progress_bar,
+    single,
 )
 
 if TYPE_CHECKING:
@@ -42,6 +42,11 @@ Examples:
 """
 
 MODELS = ("constant", "garch", "bootstrap")
+#: Largest |leverage| of a fund a user may give (``gaemi flows --fund``, the web API).
+MAX_FUND_LEVERAGE = 10.0
+#: The erosion view's grid when neither --vol nor a horizon is given.
+EROSION_VOLS = (0.2, 0.3, 0.45, 0.6, 0.8, 1.0)
+EROSION_MONTHS = (1.0, 3.0, 6.0, 12.0)
 VIEWS = ("percentiles", "summary", "erosion")
 #: Paths above which a progress bar is shown on stderr.
 PROGRESS_MIN_PATHS = 50_000
@@ -61,6 +66,34 @@ def horizon_days(months: float | None, days: int | None) -> int:
     return max(1, round(m * 21))
 
 
+def check_leverage(value: float, option: str = "--leverage") -> float:
+    """A leveraged (L > 1) or inverse (L < 0) fund's leverage with |L| <= 10.
+
+    The rule of every place a user gives a fund leverage (``gaemi flows --fund``,
+    ``gaemi.core.universe.is_fund_leverage``, the web API): 0 <= L <= 1 is no such fund.
+    """
+    if not math.isfinite(value):
+        raise GaemiInputError(f"{option} = {value!r} must be a finite number")
+    if not (value > 1.0 or value < 0.0):
+        raise GaemiInputError(
+            f"{option} = {value:g} is not a leveraged or inverse fund "
+            "(need L > 1 or L < 0, e.g. 3 or -2)"
+        )
+    if abs(value) > MAX_FUND_LEVERAGE:
+        raise GaemiInputError(
+            f"{option} = {value:g} is outside [-{MAX_FUND_LEVERAGE:g}, {MAX_FUND_LEVERAGE:g}]"
+        )
+    return value
+
+
+def one_float(values: list[float] | None, option: str) -> float | None:
+    """The one value of a float option declared as a list; NaN and inf refused as such."""
+    v: float | None = single(values, option)
+    if v is not None and not math.isfinite(v):
+        raise GaemiInputError(f"{option} = {v!r} must be a finite number")
+    return v
+
+
 def fund_terms(
     ticker: str | None,
     leverage: float | None,
@@ -76,6 +109,8 @@ def fund_terms(
     from gaemi.core.nav import FundTerms
     from gaemi.data.universe import load_default_universe
 
+    if leverage is not None:
+        check_leverage(leverage)
     if ticker is None:
         if leverage is None:
             raise GaemiInputError("give --ticker (a fund in the universe) or --leverage")
@@ -166,66 +201,111 @@ def build_model(
 
 
 def decay(
-    ticker: Annotated[
-        str | None,
-        typer.Option("--ticker", "-t", help="A fund in the default universe (SOXL, TQQQ …)."),
-    ] = None,
-    months: Annotated[
-        float | None,
+    ticker_given: Annotated[
+        list[str] | None,
         typer.Option(
-            "--months",
-            help="Horizon in months (21 trading days each); default 6.",
-            callback=finite_option,
+            "--ticker",
+            "-t",
+            metavar="TICKER",
+            help="A fund in the default universe (SOXL, TQQQ …).",
         ),
     ] = None,
-    days: Annotated[int | None, typer.Option("--days", help="Horizon in trading days.")] = None,
-    vol: Annotated[
-        str | None,
-        typer.Option("--vol", help="Constant annual vol of the underlying: 45% or 0.45."),
+    months_given: Annotated[
+        list[float] | None,
+        typer.Option(
+            "--months",
+            metavar="MONTHS",
+            help="Horizon in months (21 trading days each); default 6.",
+        ),
     ] = None,
-    model: Annotated[
-        str,
-        typer.Option("--model", help="constant | garch (GJR-GARCH-t) | bootstrap (real history)"),
-    ] = "constant",
-    paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths.")] = 20_000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same numbers).")] = 0,
-    drift: Annotated[
-        str | None,
+    days_given: Annotated[
+        list[int] | None,
+        typer.Option("--days", metavar="DAYS", help="Horizon in trading days."),
+    ] = None,
+    vol_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--vol", metavar="VOL", help="Constant annual vol of the underlying: 45% or 0.45."
+        ),
+    ] = None,
+    model_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model",
+            metavar="MODEL",
+            help="constant (default) | garch (GJR-GARCH-t) | bootstrap (real history)",
+        ),
+    ] = None,
+    paths_given: Annotated[
+        list[int] | None,
+        typer.Option("--paths", metavar="N", help="Monte Carlo paths (default 20000)."),
+    ] = None,
+    seed_given: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--seed", metavar="SEED", help="Random seed (same seed, same numbers; default 0)."
+        ),
+    ] = None,
+    drift_given: Annotated[
+        list[str] | None,
         typer.Option(
             "--drift",
+            metavar="RATE",
             help="Expected annual return of the underlying (default 0%; "
             "bootstrap default: history's own drift).",
         ),
     ] = None,
-    rate: Annotated[
-        str | None, typer.Option("--rate", help="Short rate, e.g. 4% (default: embedded ^IRX).")
-    ] = None,
-    spread: Annotated[
-        str | None,
+    rate_given: Annotated[
+        list[str] | None,
         typer.Option(
-            "--spread", help="Financing spread over the rate (default: embedded, fitted)."
+            "--rate", metavar="RATE", help="Short rate, e.g. 4% (default: embedded ^IRX)."
         ),
     ] = None,
-    leverage: Annotated[
-        float | None,
+    spread_given: Annotated[
+        list[str] | None,
         typer.Option(
-            "--leverage", help="Hypothetical fund leverage (or override).", callback=finite_option
+            "--spread",
+            metavar="RATE",
+            help="Financing spread over the rate (default: embedded, fitted).",
         ),
     ] = None,
-    expense: Annotated[
-        str | None, typer.Option("--expense", help="Expense ratio override, e.g. 0.95%.")
+    leverage_given: Annotated[
+        list[float] | None,
+        typer.Option(
+            "--leverage",
+            metavar="L",
+            help="Hypothetical fund leverage (or override): L > 1 or L < 0, |L| <= 10.",
+        ),
+    ] = None,
+    expense_given: Annotated[
+        list[str] | None,
+        typer.Option("--expense", metavar="RATIO", help="Expense ratio override, e.g. 0.95%."),
     ] = None,
     history: Annotated[
         list[Path] | None,
         typer.Option("--history", help="CSV Date,Close of the underlying for --model bootstrap."),
     ] = None,
-    start: Annotated[
-        str, typer.Option("--start", help="GARCH start variance: long_run | last (end of data).")
-    ] = "long_run",
-    block_days: Annotated[int, typer.Option("--block-days", help="Bootstrap block length.")] = 20,
-    view: Annotated[
-        str, typer.Option("--view", help="percentiles | summary | erosion (closed form, no MC).")
-    ] = "percentiles",
+    start_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--start",
+            metavar="START",
+            help="GARCH start variance: long_run (default) | last (end of data).",
+        ),
+    ] = None,
+    block_days_given: Annotated[
+        list[int] | None,
+        typer.Option("--block-days", metavar="DAYS", help="Bootstrap block length (default 20)."),
+    ] = None,
+    view_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--view",
+            metavar="VIEW",
+            help="percentiles (default) | summary | erosion (closed form, no MC; the given "
+            "--vol and horizon, else a grid).",
+        ),
+    ] = None,
     loss: Annotated[
         list[str] | None,
         typer.Option("--loss", help="Also report P(lose at least X), e.g. --loss 30%; repeatable."),
@@ -247,6 +327,24 @@ def decay(
     from gaemi.core.decay import DEFAULT_LOSSES, erosion_table, simulate_fund
     from gaemi.data.returns import load_vol_defaults
 
+    ticker: str | None = single(ticker_given, "--ticker")
+    months = one_float(months_given, "--months")
+    days: int | None = single(days_given, "--days")
+    vol: str | None = single(vol_given, "--vol")
+    model: str = single(model_given, "--model") or "constant"
+    paths_one: int | None = single(paths_given, "--paths")
+    paths = 20_000 if paths_one is None else paths_one
+    seed_one: int | None = single(seed_given, "--seed")
+    seed = 0 if seed_one is None else seed_one
+    drift: str | None = single(drift_given, "--drift")
+    rate: str | None = single(rate_given, "--rate")
+    spread: str | None = single(spread_given, "--spread")
+    leverage = one_float(leverage_given, "--leverage")
+    expense: str | None = single(expense_given, "--expense")
+    start: str = single(start_given, "--start") or "long_run"
+    block_one: int | None = single(block_days_given, "--block-days")
+    block_days = 20 if block_one is None else block_one
+    view: str = single(view_given, "--view") or "percentiles"
     if view not in VIEWS:
         raise GaemiInputError(f"view = {view!r} must be one of {', '.join(VIEWS)}")
     if paths < 1:
@@ -268,8 +366,15 @@ def decay(
         f"horizon {n_days} trading days"
     )
     if view == "erosion":
-        vols = sorted({0.2, 0.3, 0.45, 0.6, 0.8, 1.0} | ({vol_v} if vol_v is not None else set()))
-        months_grid = sorted({1.0, 3.0, 6.0, 12.0, n_days / 21.0})
+        # the given vol and horizon (as /api/decay/erosion answers them); the grid only for
+        # what was left out
+        vols = [vol_v] if vol_v is not None else list(EROSION_VOLS)
+        if months is not None:  # the months as given (not rounded to whole days)
+            months_grid = [months]
+        elif days is not None:
+            months_grid = [n_days / 21.0]
+        else:
+            months_grid = list(EROSION_MONTHS)
         tab = erosion_table(terms, vols, months_grid, rate_v)
         emit(
             tab.to_frame(),
@@ -341,4 +446,4 @@ def register(app: typer.Typer) -> None:
     app.command("decay", epilog=EPILOG)(decay)
 
 
-__all__ = ["build_model", "fund_terms", "horizon_days", "register"]
+__all__ = ["build_model", "check_leverage", "fund_terms", "horizon_days", "register"]

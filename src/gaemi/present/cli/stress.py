@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,13 +13,12 @@ from gaemi.present.cli.common import (
     OutputFormat,
     describe_move,
     emit,
-    finite_option,
     format_frac,
-    not_nan_option,
     note,
     parse_money,
     parse_move,
     parse_move_grid,
+    single,
 )
 
 if TYPE_CHECKING:
@@ -61,9 +61,33 @@ _SHORT = {
 
 _PRESSURE_CAPTION = (
     "+ = buying; letf_pressure = |leveraged funds' flow| / close capacity (the monitor's "
-    "close_pressure; 1 at threshold_move_frac); total_pressure = |all participants' "
-    "flow| / close capacity"
+    "close_pressure; 1 at threshold_move_frac, the close move in the shock's direction); "
+    "total_pressure = |all participants' flow| / close capacity"
 )
+
+#: Largest Korean total ``--korean-aum`` reads, USD ($10T: the universe's and the web API's
+#: limit, gaemi.core.universe.MAX_AUM_USD; not imported to keep ``--help`` free of NumPy).
+MAX_KOREAN_AUM_USD = 1e13
+
+
+def _one_float(values: list[float] | None, option: str, *, allow_inf: bool = False) -> float | None:
+    """The one value of a repeatable-declared float option; NaN (and inf) refused as such."""
+    v: float | None = single(values, option)
+    if v is not None and (math.isnan(v) or (math.isinf(v) and not allow_inf)):
+        what = "a number, not NaN" if allow_inf else "a finite number"
+        raise GaemiInputError(f"{option} = {v!r} must be {what}")
+    return v
+
+
+def korean_aum_usd(text: str) -> float:
+    """``--korean-aum``: an amount in [0, $10T]; one message for every value outside it."""
+    # no maximum here: the range check below words both ends (and any size) the same way
+    v = parse_money(text, "--korean-aum", maximum=math.inf)
+    if not 0.0 <= v <= MAX_KOREAN_AUM_USD:
+        raise GaemiInputError(
+            f"--korean-aum = {text!r} must be between 0 and $10T ({MAX_KOREAN_AUM_USD:g} USD)"
+        )
+    return v
 
 
 def _row(
@@ -98,7 +122,9 @@ def _row(
             # (what the threshold, the monitor's close_pressure and `gaemi history` use; it
             # is 1 exactly at threshold_move_frac) and every participant's flow together
             "letf_pressure_ratio": float(pressure_ratio(letf_flow, cap)),
-            "threshold_move_frac": -float(threshold_move_frac(k, cap)),
+            # signed like the shock analysed: a +2% shock fills the close at a + move
+            "threshold_move_frac": (-1.0 if shock <= 0 else 1.0)
+            * float(threshold_move_frac(k, cap)),
             "total_pressure_ratio": float(pressure_ratio(res.total_flow_usd[0], cap)),
             "critical_shock_frac": float(crit.shock_frac[0]),
             "runaway": bool(res.runaway[0]),
@@ -136,9 +162,14 @@ def _curve_frame(und: str, model: StressModel, grid: list[float]) -> tuple[pd.Da
 
 
 def stress(
-    shock: Annotated[
-        str | None,
-        typer.Option("--shock", "-s", help="The move into the close: -2% or -0.02 (default -2%)."),
+    shock_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--shock",
+            "-s",
+            metavar="MOVE",
+            help="The move into the close: -2% or -0.02 (default -2%).",
+        ),
     ] = None,
     underlying: Annotated[
         list[str] | None,
@@ -149,35 +180,45 @@ def stress(
             "underlying with liquidity in the scenario.",
         ),
     ] = None,
-    scenario: Annotated[
-        Path | None,
-        typer.Option("--scenario", help="Stress YAML; sections left out come from the default."),
+    scenario_given: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--scenario",
+            metavar="FILE",
+            help="Stress YAML; sections left out come from the default.",
+        ),
     ] = None,
-    korean_aum: Annotated[
-        str | None,
+    korean_aum_given: Annotated[
+        list[str] | None,
         typer.Option(
             "--korean-aum",
-            help="What-if: Korean holdings of the 3x funds total this (USD, e.g. 45e9).",
+            metavar="USD",
+            help="What-if: Korean holdings of the 3x funds total this (USD, e.g. 45e9; "
+            "at most $10T).",
         ),
     ] = None,
-    liquidity_scale: Annotated[
-        float,
+    liquidity_scale_given: Annotated[
+        list[float] | None,
         typer.Option(
             "--liquidity-scale",
-            help="Multiply every ADV (0.5 = half the liquidity).",
-            callback=finite_option,
+            metavar="SCALE",
+            help="Multiply every ADV (0.5 = half the liquidity; default 1).",
         ),
-    ] = 1.0,
+    ] = None,
     curve: Annotated[
         bool,
         typer.Option(
             "--curve", help="Final move against shock over a grid; marks the critical shock."
         ),
     ] = False,
-    shocks: Annotated[
-        str,
-        typer.Option("--shocks", help="Grid for --curve, START:STOP:STEP (use --shocks=…)."),
-    ] = "-10%:-0.5%:0.5%",
+    shocks_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--shocks",
+            metavar="START:STOP:STEP",
+            help="Grid for --curve, START:STOP:STEP (use --shocks=…; default -10%:-0.5%:0.5%).",
+        ),
+    ] = None,
     intraday: Annotated[
         bool,
         typer.Option(
@@ -186,22 +227,22 @@ def stress(
             "traded what when (MOC at 15:45, imbalance published 15:50 ET).",
         ),
     ] = False,
-    half_life: Annotated[
-        float,
+    half_life_given: Annotated[
+        list[float] | None,
         typer.Option(
             "--half-life",
-            help="With --intraday: impact half-life in minutes.",
-            callback=not_nan_option,
+            metavar="MINUTES",
+            help="With --intraday: impact half-life in minutes (default inf).",
         ),
-    ] = float("inf"),
-    anticipation: Annotated[
-        float,
+    ] = None,
+    anticipation_given: Annotated[
+        list[float] | None,
         typer.Option(
             "--anticipation",
-            help="With --intraday: share of the imbalance traded ahead (0-1).",
-            callback=finite_option,
+            metavar="SHARE",
+            help="With --intraday: share of the imbalance traded ahead (0-1; default 0).",
         ),
-    ] = 0.0,
+    ] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
 ) -> None:
     """Closing move after the feedback loop r = r₀ + I(Σ participants' flows(r)).
@@ -216,6 +257,16 @@ def stress(
     from gaemi.data.stress import build_stress_model, load_default_stress, load_stress_scenario
     from gaemi.data.universe import load_default_universe
 
+    shock: str | None = single(shock_given, "--shock")
+    scenario: Path | None = single(scenario_given, "--scenario")
+    korean_aum: str | None = single(korean_aum_given, "--korean-aum")
+    scale = _one_float(liquidity_scale_given, "--liquidity-scale")
+    liquidity_scale = 1.0 if scale is None else scale
+    shocks: str = single(shocks_given, "--shocks") or "-10%:-0.5%:0.5%"
+    hl = _one_float(half_life_given, "--half-life", allow_inf=True)
+    half_life = math.inf if hl is None else hl
+    ant = _one_float(anticipation_given, "--anticipation")
+    anticipation = 0.0 if ant is None else ant
     if curve and shock is not None:
         raise GaemiInputError("give either --shock or --curve (with --shocks=START:STOP:STEP)")
     if not (liquidity_scale > 0):
@@ -223,7 +274,7 @@ def stress(
     sc = load_stress_scenario(scenario) if scenario is not None else load_default_stress()
     u = load_default_universe()
     if korean_aum is not None:
-        u = u.with_korean_aum(parse_money(korean_aum, "korean-aum"))
+        u = u.with_korean_aum(korean_aum_usd(korean_aum))
     names = [x.upper() for x in underlying] if underlying else list(sc.underlyings)
     models = {n: build_stress_model(sc, u, n, adv_scale=liquidity_scale) for n in names}
     if curve:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from gaemi.errors import GaemiInputError
 
@@ -28,6 +28,34 @@ UsdAssets = Annotated[float, Field(ge=0.0, le=1e13, allow_inf_nan=False)]
 MoveFracJson = Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False, strict=True)]
 UsdAmountJson = Annotated[float, Field(ge=-1e13, le=1e13, allow_inf_nan=False, strict=True)]
 UsdAssetsJson = Annotated[float, Field(ge=0.0, le=1e13, allow_inf_nan=False, strict=True)]
+#: Largest |leverage| of a fund a request may give (``gaemi flows --fund`` and
+#: ``gaemi decay --leverage`` take the same).
+MAX_FUND_LEVERAGE = 10.0
+
+
+def _fund_leverage(value: float) -> float:
+    """A leveraged (L > 1) or inverse (L < 0) fund: ``gaemi.core.universe.is_fund_leverage``."""
+    if not (value > 1.0 or value < 0.0):
+        raise ValueError(
+            f"leverage = {value!r} is not a leveraged or inverse fund "
+            "(need L > 1 or L < 0, e.g. 3 or -2)"
+        )
+    return value
+
+
+#: A fund's signed daily leverage as a user gives it: L > 1 or L < 0, |L| <= 10 — the one
+#: rule of the CLI (flows --fund, decay --leverage) and every endpoint.
+FundLeverage = Annotated[
+    float,
+    Field(ge=-MAX_FUND_LEVERAGE, le=MAX_FUND_LEVERAGE, allow_inf_nan=False),
+    AfterValidator(_fund_leverage),
+]
+#: The same in a JSON body: strict, so ``true`` or ``"3"`` is refused rather than coerced.
+FundLeverageJson = Annotated[
+    float,
+    Field(ge=-MAX_FUND_LEVERAGE, le=MAX_FUND_LEVERAGE, allow_inf_nan=False, strict=True),
+    AfterValidator(_fund_leverage),
+]
 #: A fund ticker, an underlying id or group name.
 Name = Annotated[
     str, StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")

@@ -18,7 +18,13 @@ from pydantic import BaseModel, Field, model_validator
 
 from gaemi.errors import GaemiInputError
 from gaemi.present.web.deps import State
-from gaemi.present.web.models import ERROR_RESPONSES, Name, StrictModel, json_response
+from gaemi.present.web.models import (
+    ERROR_RESPONSES,
+    FundLeverage,
+    Name,
+    StrictModel,
+    json_response,
+)
 
 if TYPE_CHECKING:
     from gaemi.core.nav import FundTerms
@@ -45,10 +51,10 @@ def vol_defaults() -> Any:
 
 class _Fund(StrictModel):
     ticker: Name | None = Field(None, description="A fund of the served universe (SOXL, TQQQ).")
-    leverage: Annotated[float, Field(ge=-5.0, le=5.0, allow_inf_nan=False)] | None = Field(
+    leverage: FundLeverage | None = Field(
         None,
-        description="Signed leverage of a hypothetical fund; with ticker it must equal the "
-        "fund's own (a different one is a 422).",
+        description="Signed leverage of a hypothetical fund (L > 1 or L < 0, |L| ≤ 10); with "
+        "ticker it must equal the fund's own (a different one is a 422).",
     )
     expense_ratio: Annotated[float, Field(ge=0.0, lt=0.2, allow_inf_nan=False)] | None = None
     rate_annual: RateAnnual | None = Field(None, description="Short rate; default embedded.")

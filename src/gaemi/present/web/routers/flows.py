@@ -18,6 +18,7 @@ from gaemi.present.web.deps import State
 from gaemi.present.web.models import (
     ERROR_RESPONSES,
     MAX_MOVES,
+    FundLeverageJson,
     MoveFrac,
     MoveFracJson,
     Name,
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 router = APIRouter(prefix="/api/flows", tags=["flows"], responses=ERROR_RESPONSES)
 
 GroupBy = Literal["fund", "underlying", "group", "issuer", "holder", "total"]
-Leverage = Annotated[float, Field(ge=-5.0, le=5.0, allow_inf_nan=False, strict=True)]
 Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False, strict=True)]
 
 
@@ -85,7 +85,9 @@ class LadderQuery(_Common):
 class HypotheticalFund(StrictModel):
     """A what-if fund: signed leverage, assets, underlying, Korean share."""
 
-    leverage: Leverage = Field(description="Signed daily leverage (3, 2, −1, −3); not 0 or 1.")
+    leverage: FundLeverageJson = Field(
+        description="Signed daily leverage (3, 2, −1, −3): L > 1 or L < 0, |L| ≤ 10."
+    )
     aum_usd: UsdAssetsJson = Field(description="Start-of-day net assets, USD.")
     underlying_id: Name = "HYP"
     korean_share: Share | None = Field(None, description="Korean-held fraction, 0–1.")

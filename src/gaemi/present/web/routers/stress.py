@@ -88,10 +88,13 @@ class Liquidity(BaseModel):
     sigma_daily: float = Field(description="Daily volatility, fraction.")
     spx_beta: float
     letf_flow_per_pct_usd: float = Field(description="LETF rebalancing per 1 % move, USD.")
-    pressure_threshold_move_frac: float | None = Field(
+    threshold_move_frac: float | None = Field(
         None,
-        description="Size of the move at which the leveraged funds' flow alone equals the "
-        "close capacity (letf_pressure_ratio = 1).",
+        description="The close move at which the leveraged funds' flow alone equals the "
+        "close capacity (letf_pressure_ratio = 1), signed like the shock analysed: negative "
+        "for a fall (shock_frac <= 0, and in /api/stress/underlyings, which has no shock), "
+        "positive for a rise (a +2 % shock fills the close at +threshold). The CLI's "
+        "threshold_move_frac.",
     )
 
 
@@ -114,7 +117,7 @@ class StressPoint(BaseModel):
     flows_usd: dict[str, float] = Field(description="Each participant's flow, USD (+ buys).")
     letf_pressure_ratio: float = Field(
         description="|Leveraged funds' flow| / close capacity at the final move (1 at "
-        "liquidity.pressure_threshold_move_frac; the monitor's close_pressure)."
+        "|liquidity.threshold_move_frac|; the monitor's close_pressure)."
     )
     total_pressure_ratio: float = Field(
         description="|All participants' flow| (total_flow_usd) / close capacity at the final move."
@@ -148,7 +151,11 @@ def stress_underlyings_of(u: Universe) -> list[str]:
     return [uid for uid in default_scenario().underlyings if uid.upper() in ids]
 
 
-def _model(u: Universe, q: _StressCommon) -> tuple[StressModel, Liquidity, str]:
+def _model(
+    u: Universe, q: _StressCommon, direction: float = -1.0
+) -> tuple[StressModel, Liquidity, str]:
+    """The stress model and its liquidity; ``direction`` (−1 a fall, +1 a rise) signs the
+    threshold move like the shock analysed."""
     from gaemi.core.flows import rebalance_multiplier
     from gaemi.data.stress import build_stress_model
 
@@ -175,7 +182,7 @@ def _model(u: Universe, q: _StressCommon) -> tuple[StressModel, Liquidity, str]:
         sigma_daily=liq.sigma_daily,
         spx_beta=liq.spx_beta,
         letf_flow_per_pct_usd=k_pct,
-        pressure_threshold_move_frac=(cap / k_pct * 0.01) if k_pct > 0 else None,
+        threshold_move_frac=(direction * cap / k_pct * 0.01) if k_pct > 0 else None,
     )
     return model, info, sc.name
 
@@ -217,8 +224,8 @@ def _points(res: FeedbackResult, capacity_usd: float) -> list[StressPoint]:
 def _single(u: Universe, q: StressQuery) -> StressResponse:
     from gaemi.core.feedback import critical_shock, solve
 
-    model, info, name = _model(u, q)
     direction = -1.0 if q.shock_frac <= 0 else 1.0
+    model, info, name = _model(u, q, direction)
     res = solve(model, np.array([q.shock_frac]))
     return StressResponse(
         scenario=name,
@@ -232,10 +239,10 @@ def _curve(u: Universe, q: CurveQuery) -> CurveResponse:
     from gaemi.core.feedback import critical_shock, curve
     from gaemi.core.flows import ladder_moves
 
-    model, info, name = _model(u, q)
+    direction = -1.0 if min(q.shock_from_frac, q.shock_to_frac) < 0 else 1.0
+    model, info, name = _model(u, q, direction)
     shocks = ladder_moves(q.shock_from_frac, q.shock_to_frac, q.shock_step_frac)
     res = curve(model, shocks)
-    direction = -1.0 if min(q.shock_from_frac, q.shock_to_frac) < 0 else 1.0
     return CurveResponse(
         scenario=name,
         liquidity=info,

@@ -479,8 +479,9 @@
         `Critical shock ${pct(crit.shock_frac, 2)}: the close jumps from ` +
         `${pct(crit.move_before_frac, 2)} to ${pct(crit.move_after_frac, 2)}.`;
     else critText = "No jump (critical shock) within the searched range.";
-    // the leveraged funds' flow alone fills the close at ∓threshold (pressure_threshold_move_frac)
-    const thresholdSign = r.shock_frac > 0 ? 1 : -1;
+    // the leveraged funds' flow alone fills the close at threshold_move_frac, signed like the
+    // shock analysed: the single shock's answer, not the curve's (whose grid may differ)
+    const threshold = single.liquidity.threshold_move_frac;
     const text =
       `${liq.underlying}: a ${pct(r.shock_frac)} shock into the close ends at ` +
       `${pct(r.final_move_frac, 2)}` +
@@ -489,9 +490,7 @@
       `(${r.total_pressure_ratio.toFixed(2)}× the close's capacity of ` +
       `${money(liq.capacity_usd)}); leveraged ETFs alone trade ` +
       `${r.letf_pressure_ratio.toFixed(2)}× it` +
-      (finite(liq.pressure_threshold_move_frac)
-        ? ` (1× at a ${pct(thresholdSign * liq.pressure_threshold_move_frac, 2)} close).`
-        : ".") +
+      (finite(threshold) ? ` (1× at a ${pct(threshold, 2)} close).` : ".") +
       (r.runaway ? " The loop runs away to its limit." : "") +
       (r.cb_level > 0 ? ` Market-wide circuit breaker level ${r.cb_level} reached.` : "") +
       ` ${critText}`;
