@@ -423,7 +423,12 @@ def test_step_verdict_says_when_a_step_does_not_follow() -> None:
     r = simulate(model([eq, bond], [reb], [Shock("EQ", 0, -0.5)], 3, [st4]), deterministic=True)
     (v,) = step_verdicts(r)
     assert not v.follows
-    assert "trades the other way" in v.reason
+    # the reason says what happened (the fall leaves equities under weight: the fund
+    # buys them, amount > 0 = buying) and quotes the step's claim as the claim
+    assert "gpif buys " in v.reason
+    assert "+ = buying" in v.reason
+    assert 'the other way from the note\'s claim: "sells equities"' in v.reason
+    assert "(sells equities)" not in v.reason  # the claim no longer reads as what happened
 
 
 def test_bounds_clip_and_are_logged() -> None:

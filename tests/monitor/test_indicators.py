@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -99,6 +100,22 @@ def test_korean_fund_share_picks_largest_big_fund() -> None:
     ind = one("korean_fund_share", snap(), u=small)
     assert ind.value == pytest.approx(0.25)
     assert ind.level == 2
+
+
+def test_korean_fund_share_needs_aum_known_that_day() -> None:
+    # replay: the AUM (which decides "above $1B" and is shown) must be dated on or before
+    # the day, else the indicator is n/a like close pressure (no look-ahead)
+    u = Universe.hypothetical([3.0, 2.0], [5e9, 2e9], ["NDX", "TSLA"], [0.25, 0.6])
+    u = replace(u, aum_as_of=np.array(["2026-06-01", "2026-06-01"]))
+    ind = one("korean_fund_share", snap(), {"day": dt.date(2025, 4, 4)}, u=u)
+    assert ind.level is None
+    assert math.isnan(ind.value)
+    assert "not known that day" in ind.detail
+    assert one("korean_fund_share", snap(), {"day": dt.date(2026, 6, 1)}, u=u).level == 4
+    # a fund whose own AUM is dated after the day is left out of the "above $1B" pick
+    u = replace(u, aum_as_of=np.array(["2025-01-02", "2026-06-01"]))
+    ind = one("korean_fund_share", snap(), {"day": dt.date(2025, 4, 4)}, u=u)
+    assert ind.value == pytest.approx(0.25)
 
 
 def test_sideways_regime_only_when_flat() -> None:

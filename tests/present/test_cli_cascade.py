@@ -107,6 +107,17 @@ def test_explain_and_reverse(capsys: pytest.CaptureFixture[str]) -> None:
         (["--korean-aum", "1e308"], "--korean-aum = '1e308'"),
         (["--korean-aum", "2e13"], "--korean-aum = '2e13' must be between 0 and 1e+13"),
         (["--korean-aum", "-1e9"], "--korean-aum = '-1e9'"),
+        # audit: a repeated single-valued option silently kept the last value
+        (["--korean-aum", "1e9", "--korean-aum", "2e9"], "--korean-aum is given twice (1e9, 2e9)"),
+        (["--draws", "2", "--draws", "3"], "--draws is given twice"),
+        (["--seed", "1", "--seed", "2"], "--seed is given twice"),
+        (["--horizon", "5", "--horizon", "9"], "--horizon is given twice"),
+        (["--view", "steps", "--view", "bands"], "--view is given twice"),
+        (["--reverse", "KOSPI<=-10%", "--reverse", "USDKRW>=1600"], "--reverse is given twice"),
+        (["--feedback", "engine", "--feedback", "linear"], "--feedback is given twice"),
+        (["--scenario", "a.yaml", "--scenario", "b.yaml"], "--scenario is given twice"),
+        (["--format", "json", "-f", "csv"], "--format is given twice"),
+        (["--feedback", ""], "feedback = '' must be engine or linear"),
     ],
 )
 def test_bad_input_one_line(capsys: pytest.CaptureFixture[str], args: list[str], msg: str) -> None:
@@ -261,3 +272,24 @@ def test_a_korean_shock_alone_moves_only_kospi(capsys: pytest.CaptureFixture[str
     v = {r["step"]: r for r in run_json(capsys, "--view", "steps", "--shock", "KOSPI=-12%")}
     assert "collateral value fell to 84.40%" in str(v["6"]["reason"])
     assert {r["verdict"] for r in v.values()} == {"no"}
+
+
+def test_attribution_prints_percents_and_keeps_fractions_in_json(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # audit: the table printed the contribution as a raw fraction (-0.04469)
+    assert main(["cascade", "--view", "attribution"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if "ndx_spx" in line)
+    assert "-4.47%" in row  # ndx_spx on SPX after the default -5% (docs/cascade.md)
+    assert "-0.04" not in row
+    jgb = next(line for line in out.splitlines() if "ndx_jgb" in line)
+    assert " bp" in jgb  # a rate node's change is shown in bp, as in --view bands
+    recs = run_json(capsys, "--view", "attribution")
+    by = {(r["event"], r["target"]): r for r in recs}
+    spx = by[("ndx_spx", "SPX")]
+    assert spx["change_unit"] == "frac"
+    assert spx["change_contribution"] == pytest.approx(-0.0447, abs=5e-5)
+    assert spx["equity_loss_frac"] == pytest.approx(-float(spx["change_contribution"]))
+    assert by[("ndx_jgb", "JGB10Y")]["change_unit"] == "pp"
+    assert "contribution" not in recs[0]  # the unit-bearing key replaces the bare one

@@ -112,6 +112,28 @@ def test_stats_json(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
         assert r["ci_nw_low"] < r["coef"] < r["ci_nw_high"]
 
 
+def test_stats_honour_an_explicit_from(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # audit: --stats ignored --from (always since 2010); an explicit --from now sets the
+    # statistic's first day, and without --from it keeps its documented 2010 start
+    def first_dates(*args: str) -> set[str]:
+        rc, out, err = _run(
+            capsys, *args, "--stats", "--boot", "60", "--data-dir", str(folder), "-f", "json"
+        )
+        assert rc == 0, err
+        return {str(r["first_date"])[:10] for r in json.loads(out)}
+
+    assert first_dates("--from", "2025-06-02") == {"2025-06-02"}  # a Monday
+    early = first_dates("--from", "2025-01-02")
+    assert early == first_dates()  # the folder starts 2025-01-02, after the 2010 default
+    assert max(early) < "2025-06-02"
+
+
+def test_help_shows_the_boot_minimum(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["history", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "at least 50" in out
+
+
 def test_html_and_table(folder: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     page = tmp_path / "h.html"
     rc, out, err = _run(
@@ -158,6 +180,16 @@ def test_store_gives_the_same_numbers(
         (["--db", "/nonexistent/x.duckdb"], "does not exist"),
         (["--from", "2030-01-01"], "is after the last day"),
         (["--aum-basis", "shares"], "must be underlying or nav"),
+        # audit: "boot = 0 must be >= 50" did not name the option
+        (["--boot", "0"], "--boot = 0 must be >= 50"),
+        # audit: a repeated single-valued option silently kept the last value
+        (["--from", "2025-01-02", "--from", "2025-06-02"], "--from is given twice"),
+        (["--to", "2025-06-02", "--to", "2025-07-01"], "--to is given twice"),
+        (["--threshold", "5%", "--threshold", "3%"], "--threshold is given twice"),
+        (["--boot", "60", "--boot", "99"], "--boot is given twice"),
+        (["--seed", "1", "--seed", "2"], "--seed is given twice"),
+        (["--aum-basis", "nav", "--aum-basis", "underlying"], "--aum-basis is given twice"),
+        (["--format", "csv", "-f", "json"], "--format is given twice"),
     ],
 )
 def test_bad_input_one_line(

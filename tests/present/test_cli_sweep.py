@@ -160,6 +160,13 @@ def test_other_file_formats(
         (["--shocks=-2%", "--korean-aum", "lots"], "korean-aum"),
         (["--shocks=-2%:-1%"], "START:STOP:STEP"),
         (["--shocks=-2%,-2%"], "repeats"),
+        # audit: a repeated single-valued option silently kept the last value
+        (["--shocks=-5%", "--shocks=-3%"], "--shocks is given twice (-5%, -3%); give it once"),
+        (["--shocks=-2%", "--korean-aum", "1B", "--korean-aum", "2B"], "--korean-aum is given"),
+        (["--shocks=-2%", "--seed", "1", "--seed", "2"], "--seed is given twice"),
+        (["--engine", "decay", "--vol", "30%", "--vol", "40%"], "--vol is given twice"),
+        (["--engine", "decay", "-e", "feedback", "--shocks=-2%"], "--engine is given twice"),
+        (["--shocks=-2%", "-o", "a.csv", "--out", "b.csv"], "--out is given twice"),
         (["--shocks=-2%", "--liquidity-scale", "0"], "must be > 0"),
         (["--shocks=-2%", "-u", "XYZ", "--serial"], "XYZ"),
         (["--shocks=-2%", "--out", "x.xlsx", "--serial"], "suffix"),

@@ -78,6 +78,13 @@ def test_report_krw_terminal(capsys: pytest.CaptureFixture[str]) -> None:
         (["--format", "csv"], "'csv' is not one of"),
         (["--date", ""], "date = '' is not a YYYY-MM-DD date"),
         (["--move", "NDX=-3%", "--move", "NDX=-6%"], "move NDX is given twice"),
+        # audit: a repeated single-valued option silently kept the last value
+        (["--korean-aum", "1e9", "--korean-aum", "2e9"], "--korean-aum is given twice"),
+        (["--date", "2025-04-04", "--date", "2026-06-01"], "--date is given twice"),
+        (["--db", "a.duckdb", "--db", "b.duckdb"], "--db is given twice"),
+        (["--universe", "a.csv", "--universe", "b.csv"], "--universe is given twice"),
+        (["--html", "a.html", "--html", "b.html"], "--html is given twice"),
+        (["--format", "json", "-f", "table"], "--format is given twice"),
     ],
 )
 def test_report_bad_input(

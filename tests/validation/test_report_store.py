@@ -42,12 +42,14 @@ def test_report_for_a_past_day_from_the_store(
     flows = next(s for s in doc["sections"] if s["key"] == "flows")
     assert flows["summary"].startswith("Not known that day")
     assert "which is after 2025-04-04" in out.err
-    # nothing after the report date is used
-    assert all(
-        i["as_of"] is None or i["as_of"] <= "2025-04-04"
-        for i in doc["indicators"]
-        if i["indicator"] not in ("korean_fund_share",)
-    )
+    # nothing after the report date is used: the largest Korean share of a fund above
+    # $1B needs the AUM (2026-06-01), so it is n/a, and no 2026 AUM leaks into the reason
+    assert all(i["as_of"] is None or i["as_of"] <= "2025-04-04" for i in doc["indicators"])
+    share = inds["korean_fund_share"]
+    assert share["state"] == "n/a"
+    assert "not known that day" in share["detail"]
+    assert "TSLL" not in doc["reason"]
+    assert "AUM $" not in doc["reason"]
 
 
 def test_report_db_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

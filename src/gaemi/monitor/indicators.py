@@ -229,7 +229,12 @@ def ind_korean_leveraged_growth(
 def ind_korean_fund_share(
     spec: IndicatorSpec, m: MarketSnapshot, u: Universe, ctx: Context
 ) -> Indicator:
-    big = (u.aum_usd >= 1e9) & u.korean_known
+    # the AUM decides both the "above $1B" filter and the detail: a fund snapshot dated
+    # after the replay day is not known that day (no look-ahead), as for close pressure
+    why = _aum_after_day(u, ctx)
+    if why:
+        return _missing(spec, why)
+    big = (u.aum_usd >= 1e9) & u.korean_known & _aum_known_rows(u, ctx)
     if not big.any():
         return _missing(spec, "no fund above $1B with a known Korean share")
     idx = np.flatnonzero(big)
@@ -334,6 +339,14 @@ def _aum_after_day(u: Universe, ctx: Context) -> str | None:
     if dt.date.fromisoformat(dates[0]) > day:
         return f"fund AUM snapshot ({dates[0]}) is after {day}: not known that day"
     return None
+
+
+def _aum_known_rows(u: Universe, ctx: Context) -> np.ndarray:
+    """Funds whose AUM is dated on or before ``ctx['day']`` (every fund without a day)."""
+    day = ctx.get("day")
+    if day is None:
+        return np.ones(len(u.aum_as_of), dtype=bool)
+    return np.array([not d or dt.date.fromisoformat(d) <= day for d in u.aum_as_of.tolist()])
 
 
 def ind_close_pressure(

@@ -203,3 +203,32 @@ def display_bands(df: pd.DataFrame) -> pd.DataFrame:
         f"{float(b):,.10g} {u}" for b, u in zip(df["baseline"], df["baseline_unit"], strict=True)
     ]
     return out.drop(columns=["baseline_unit", "change_unit"])
+
+
+def attribution_frame(result: CascadeResult) -> pd.DataFrame:
+    """Each link's total contribution to each node's change, largest equity loss first.
+
+    ``change_contribution`` is in ``change_unit`` (the target's: ``frac``, a decimal
+    fraction for price nodes, or ``pp``, percentage points for rates), as in
+    :func:`bands_frame`; ``equity_loss_frac`` is the loss part on equity nodes (a fraction).
+    """
+    df = result.attribution_frame()
+    if df.empty:
+        return df
+    units = [result.model.node(t).change_unit for t in df["target"]]
+    out = df.rename(columns={"contribution": "change_contribution"}).assign(change_unit=units)
+    return out[["event", "target", "change_contribution", "change_unit", "equity_loss_frac"]]
+
+
+def display_attribution(df: pd.DataFrame) -> pd.DataFrame:
+    """:func:`attribution_frame` for the terminal: changes as % (price nodes) or bp (rates),
+    the equity loss as %."""
+    if df.empty:
+        return df
+    out = df.copy()
+    out["change_contribution"] = [
+        fmt_change("", u, float(v))
+        for v, u in zip(df["change_contribution"], df["change_unit"], strict=True)
+    ]
+    out["equity_loss_frac"] = [f"{float(v):.2%}" for v in df["equity_loss_frac"]]
+    return out.drop(columns=["change_unit"])

@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike
 
 from gaemi.core.contagion.engine import sample_parameters, simulate
 from gaemi.core.contagion.hooks import FeedbackFactory, amplification, feedback_factory
-from gaemi.core.contagion.model import CascadeModel, FloatArray, Step
+from gaemi.core.contagion.model import AMOUNT_KINDS, CascadeModel, Edge, FloatArray, Step
 from gaemi.core.contagion.result import CascadeResult, ParamKey
 from gaemi.errors import GaemiInputError
 
@@ -165,6 +165,23 @@ def _cycles(model: CascadeModel, g: FloatArray, limit: int = 200) -> list[Cycle]
 #: Edge kinds that are rules (they fire only past a threshold); the parts of a claim
 #: such as "stops trigger" or "the BoK hikes". A step whose move happened but one of whose
 #: rules did not fire follows only partly.
+def _other_way(edge: Edge, amount: float, claim: str, direction: str) -> str:
+    """What an edge did when it went against the step's claim, then the claim itself.
+
+    The amount of a trading edge is signed, + = buying (``engine``): "buys 17.13 JPY tn
+    of …", so the reason reads as what happened and the claim is quoted as the claim.
+    """
+    unit = f" {edge.amount_unit}" if edge.amount_unit else ""
+    if edge.kind in AMOUNT_KINDS:
+        verb = "buys" if amount > 0 else "sells"
+        what = f" of {edge.holding}" if edge.holding else ""
+        did = f"{edge.id} {verb} {abs(amount):.4g}{unit}{what} (amount {amount:+.4g}, + = buying)"
+    else:
+        did = f"{edge.id} goes {'up' if amount > 0 else 'down'}: amount {amount:+.4g}{unit}"
+    said = f'the note\'s claim: "{claim}"' if claim else f"the step's claim ({direction})"
+    return f"{did}, the other way from {said}"
+
+
 RULE_KINDS = frozenset({"threshold", "policy", "rebalance", "margin_call"})
 
 
@@ -272,9 +289,7 @@ def step_verdicts(result: CascadeResult) -> list[StepVerdict]:
                         happened.append(f"{x.edge} amount {s:+.4g}")
                     else:
                         ok = False
-                        problems.append(
-                            f"{x.edge} trades the other way: amount {s:+.4g} ({x.text})"
-                        )
+                        problems.append(_other_way(m.edge(x.edge), s, x.text, x.direction))
         fired_rules = [ev for ev in fired if kinds.get(ev) in RULE_KINDS]
         if ok and not happened:
             happened.append(f"{', '.join(fired)} fired")

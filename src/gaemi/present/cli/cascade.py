@@ -10,7 +10,9 @@ import typer
 
 from gaemi.errors import GaemiInputError
 from gaemi.present.cascade_tables import (
+    attribution_frame,
     bands_frame,
+    display_attribution,
     display_bands,
     display_events,
     event_table,
@@ -23,6 +25,7 @@ from gaemi.present.cli.common import (
     note,
     parse_move,
     parse_number,
+    single,
 )
 
 if TYPE_CHECKING:
@@ -187,9 +190,13 @@ def explain(model: CascadeModel, fmt: OutputFormat, fm: Any = None) -> None:
 
 
 def cascade(
-    scenario: Annotated[
-        Path | None,
-        typer.Option("--scenario", help="Cascade scenario YAML (default: the six-step chain)."),
+    scenario_given: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--scenario",
+            metavar="FILE",
+            help="Cascade scenario YAML (default: the six-step chain).",
+        ),
     ] = None,
     shock: Annotated[
         list[str] | None,
@@ -199,41 +206,61 @@ def cascade(
             "repeatable (one move per node and day); replaces the scenario's shocks.",
         ),
     ] = None,
-    draws: Annotated[
-        int, typer.Option("--draws", help="Monte Carlo draws over the parameter ranges.")
-    ] = 1,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same numbers).")] = 0,
-    horizon: Annotated[int | None, typer.Option("--horizon", help="Days to simulate.")] = None,
-    korean_aum: Annotated[
-        str | None,
+    draws_given: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--draws", metavar="N", help="Monte Carlo draws over the parameter ranges (1)."
+        ),
+    ] = None,
+    seed_given: Annotated[
+        list[int] | None,
+        typer.Option("--seed", metavar="SEED", help="Random seed (same seed, same numbers; 0)."),
+    ] = None,
+    horizon_given: Annotated[
+        list[int] | None,
+        typer.Option("--horizon", metavar="DAYS", help="Days to simulate (the scenario's)."),
+    ] = None,
+    korean_aum_given: Annotated[
+        list[str] | None,
         typer.Option(
             "--korean-aum",
+            metavar="USD",
             help="What-if: Korean 3x AUM on the close-feedback nodes totals this (USD, e.g. "
             "45e9; 0 to 1e13), spread like the scenario's own Korean AUM.",
         ),
     ] = None,
-    view: Annotated[
-        str | None,
+    view_given: Annotated[
+        list[str] | None,
         typer.Option(
-            "--view", help="events | steps | paths | bands | attribution | fuse | reverse"
+            "--view",
+            metavar="VIEW",
+            help="events | steps | paths | bands | attribution | fuse | reverse",
         ),
     ] = None,
-    reverse: Annotated[
-        str | None,
-        typer.Option("--reverse", help="Reverse stress to an outcome: USDKRW>=1600, KOSPI<=-10% …"),
+    reverse_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reverse",
+            metavar="OUTCOME",
+            help="Reverse stress to an outcome: USDKRW>=1600, KOSPI<=-10% …",
+        ),
     ] = None,
-    feedback: Annotated[
-        str,
+    feedback_given: Annotated[
+        list[str] | None,
         typer.Option(
             "--feedback",
+            metavar="engine|linear",
             help="Close feedback on NDX/SOX: engine (the close-liquidity solver of "
-            "`gaemi stress`) or linear (r0/(1-λK) from the scenario).",
+            "`gaemi stress`, the default) or linear (r0/(1-λK) from the scenario).",
         ),
-    ] = "engine",
+    ] = None,
     explain_: Annotated[
         bool, typer.Option("--explain", help="Print the graph, parameters and sources.")
     ] = False,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    fmt_given: Annotated[
+        list[OutputFormat] | None,
+        typer.Option("--format", "-f", metavar="table|json|csv", help="Output format (table)."),
+    ] = None,
 ) -> None:
     """Propagate a shock through the contagion graph day by day: event table, node paths,
     which link carried the most loss, the fuse, Monte Carlo bands and reverse stress.
@@ -254,6 +281,19 @@ def cascade(
     from gaemi.core.contagion.analysis import verdicts_frame
     from gaemi.data.cascade import load_cascade
 
+    # declared as lists so that a repeat is refused, not silently the last one (single())
+    scenario: Path | None = single(scenario_given, "--scenario")
+    draws_one: int | None = single(draws_given, "--draws")
+    draws = 1 if draws_one is None else draws_one
+    seed_one: int | None = single(seed_given, "--seed")
+    seed = 0 if seed_one is None else seed_one
+    horizon: int | None = single(horizon_given, "--horizon")
+    korean_aum: str | None = single(korean_aum_given, "--korean-aum")
+    view: str | None = single(view_given, "--view")
+    reverse: str | None = single(reverse_given, "--reverse")
+    feedback_one: str | None = single(feedback_given, "--feedback")
+    feedback = "engine" if feedback_one is None else feedback_one
+    fmt: OutputFormat = single(fmt_given, "--format") or OutputFormat.table
     if view is not None and view not in VIEWS:
         raise GaemiInputError(f"view = {view!r} must be one of {', '.join(VIEWS)}")
     if draws < 1 or draws > MAX_DRAWS:
@@ -380,7 +420,12 @@ def cascade(
         )
         return
     if view == "attribution":
-        emit((mc or central).attribution_frame(), fmt, title="Contribution of each link")
+        att = attribution_frame(mc or central)
+        emit(
+            display_attribution(att) if fmt == OutputFormat.table else att,
+            fmt,
+            title="Contribution of each link to each node's change at the horizon",
+        )
         return
     fuse = find_fuse(model, feedback_models=fm)
     if view == "fuse":

@@ -16,12 +16,21 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from gaemi.errors import GaemiInputError
-from gaemi.present.cli.common import OutputFormat, describe_move, note, parse_move
+from gaemi.present.cli.common import OutputFormat, describe_move, note, parse_move, single
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from gaemi.data.history import HistoryRun
+
+#: First day of the replay when --from is not given.
+DEFAULT_FROM = dt.date(2020, 1, 1)
+
+#: First day of the statistic when --from is not given (an explicit --from sets it).
+DEFAULT_STATS_FROM = dt.date(2010, 1, 1)
+
+#: Fewest bootstrap draws --boot accepts (the 95 % interval needs its 2.5 % tails).
+MIN_BOOT = 50
 
 EPILOG = """
 Examples:
@@ -67,6 +76,7 @@ def load_run(
     scenario: Path | None,
     n_boot: int,
     seed: int,
+    stats_since: dt.date = DEFAULT_STATS_FROM,
 ) -> HistoryRun:
     """Load the data (store or folder) and run the history, with progress bars."""
     from gaemi.data.history import load_folder, load_store, run_history, universe_for
@@ -106,55 +116,105 @@ def load_run(
             aum_basis=aum_basis,
             n_boot=n_boot,
             seed=seed,
+            stats_since=stats_since,
             progress=lambda what, i, n: bar.update(task2, completed=i, total=n, description=what),
         )
     return run
 
 
 def history(
-    start: Annotated[
-        str, typer.Option("--from", help="First day of the replay, YYYY-MM-DD.")
-    ] = "2020-01-01",
-    end: Annotated[
-        str | None, typer.Option("--to", help="Last day (default: the latest in the data).")
+    start_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--from",
+            metavar="YYYY-MM-DD",
+            help="First day of the replay (2020-01-01) and, when given, of the --stats statistic.",
+        ),
+    ] = None,
+    end_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--to",
+            metavar="YYYY-MM-DD",
+            help="Last day (default: the latest in the data).",
+        ),
     ] = None,
     events: Annotated[
         bool, typer.Option("--events", help="Print the event-study table instead of days.")
     ] = False,
     stats: Annotated[
         bool,
-        typer.Option("--stats", help="Print the next-day reversal statistic (since 2010)."),
-    ] = False,
-    threshold: Annotated[
-        str | None,
         typer.Option(
-            "--threshold", help="Also study every day with |NDX| or |SOX| move >= this (5%)."
+            "--stats",
+            help="Print the next-day reversal statistic, from --from when given, else "
+            "since 2010-01-01.",
+        ),
+    ] = False,
+    threshold_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--threshold",
+            metavar="MOVE",
+            help="Also study every day with |NDX| or |SOX| move >= this (5%).",
         ),
     ] = None,
-    db: Annotated[
-        Path | None,
-        typer.Option("--db", help="Store file (default: $GAEMI_DB or the user data directory)."),
+    db_given: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--db",
+            metavar="STORE",
+            help="Store file (default: $GAEMI_DB or the user data directory).",
+        ),
     ] = None,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option("--data-dir", help="A folder laid out like ../shared/data (instead of --db)."),
+    data_dir_given: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--data-dir",
+            metavar="FOLDER",
+            help="A folder laid out like ../shared/data (instead of --db).",
+        ),
     ] = None,
-    html: Annotated[
-        Path | None, typer.Option("--html", help="Also write a self-contained HTML page.")
+    html_given: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            help="Also write a self-contained HTML page.",
+        ),
     ] = None,
-    aum_basis: Annotated[
-        str,
+    aum_basis_given: Annotated[
+        list[str] | None,
         typer.Option(
             "--aum-basis",
-            help="AUM backwards by the underlying's level (underlying) or the fund's own "
-            "price, constant shares (nav).",
+            metavar="underlying|nav",
+            help="AUM backwards by the underlying's level (underlying, the default) or the "
+            "fund's own price, constant shares (nav).",
         ),
-    ] = "underlying",
-    scenario: Annotated[
-        Path | None, typer.Option("--scenario", help="Stress scenario YAML (liquidity, loop).")
     ] = None,
-    boot: Annotated[int, typer.Option("--boot", help="Bootstrap draws for the CI.")] = 999,
-    seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 20151,
+    scenario_given: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--scenario",
+            metavar="FILE",
+            help="Stress scenario YAML (liquidity, loop).",
+        ),
+    ] = None,
+    boot_given: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--boot",
+            metavar="N",
+            help="Bootstrap draws for the CI (999; at least 50).",
+        ),
+    ] = None,
+    seed_given: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--seed",
+            metavar="SEED",
+            help="Bootstrap seed (20151).",
+        ),
+    ] = None,
     status: Annotated[
         bool,
         typer.Option("--status/--no-status", help="Add the monitor's status to each event day."),
@@ -166,9 +226,15 @@ def history(
             help="Add the monitor's status to every day (about 50 ms a day: slow over years).",
         ),
     ] = False,
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table, json or csv")
-    ] = OutputFormat.table,
+    fmt_given: Annotated[
+        list[OutputFormat] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="table|json|csv",
+            help="table (the default), json or csv",
+        ),
+    ] = None,
 ) -> None:
     """Replay leveraged-ETF close flows over real history; event studies of stress days.
 
@@ -183,9 +249,25 @@ def history(
     from gaemi.data.history import events_summary
     from gaemi.present.cli.common import emit
 
-    d0 = _date(start, "from")
+    # declared as lists so that a repeat is refused, not silently the last one (single())
+    start: str | None = single(start_given, "--from")
+    end: str | None = single(end_given, "--to")
+    threshold: str | None = single(threshold_given, "--threshold")
+    db: Path | None = single(db_given, "--db")
+    data_dir: Path | None = single(data_dir_given, "--data-dir")
+    html: Path | None = single(html_given, "--html")
+    aum_basis_one: str | None = single(aum_basis_given, "--aum-basis")
+    aum_basis = "underlying" if aum_basis_one is None else aum_basis_one
+    scenario: Path | None = single(scenario_given, "--scenario")
+    boot_one: int | None = single(boot_given, "--boot")
+    boot = 999 if boot_one is None else boot_one
+    seed_one: int | None = single(seed_given, "--seed")
+    seed = 20151 if seed_one is None else seed_one
+    fmt: OutputFormat = single(fmt_given, "--format") or OutputFormat.table
+    d0 = _date(start, "from") or DEFAULT_FROM
     d1 = _date(end, "to")
-    assert d0 is not None
+    # the statistic starts at an explicit --from; without it, at its documented 2010 start
+    stats_since = d0 if start is not None else DEFAULT_STATS_FROM
     if d1 is not None and d1 < d0:
         raise GaemiInputError(f"to = {d1} is before from = {d0}")
     thr = None
@@ -194,8 +276,8 @@ def history(
         note(describe_move(threshold, thr) + " (threshold on |move|)")
         if not (0 < thr < 1):
             raise GaemiInputError(f"threshold = {threshold!r} must be between 0% and 100%")
-    if boot < 50:
-        raise GaemiInputError(f"boot = {boot} must be >= 50")
+    if boot < MIN_BOOT:
+        raise GaemiInputError(f"--boot = {boot} must be >= {MIN_BOOT} (bootstrap draws)")
     if db is not None and data_dir is not None:
         raise GaemiInputError("give --db or --data-dir, not both")
     run = load_run(
@@ -208,6 +290,7 @@ def history(
         scenario=scenario,
         n_boot=boot,
         seed=seed,
+        stats_since=stats_since,
     )
     ev = run.events
     if status and not ev.empty:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gaemi.errors import GaemiInputError
-from gaemi.present.cli.common import describe_move, note, parse_move
+from gaemi.present.cli.common import describe_move, note, parse_move, single
 
 if TYPE_CHECKING:
     from gaemi.core.universe import Universe
@@ -146,39 +146,50 @@ def report(
             "snapshot's latest daily move is used.",
         ),
     ] = None,
-    html: Annotated[Path, typer.Option("--html", help="Where to write the HTML report.")] = Path(
-        "gaemi-report.html"
-    ),
+    html_given: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--html", metavar="FILE", help="Where to write the HTML report (gaemi-report.html)."
+        ),
+    ] = None,
     no_html: Annotated[bool, typer.Option("--no-html", help="Do not write the HTML file.")] = False,
     krw: Annotated[bool, typer.Option("--krw", help="Show amounts in KRW (조/억 원).")] = False,
-    date: Annotated[
-        str | None,
+    date_given: Annotated[
+        list[str] | None,
         typer.Option(
             "--date",
+            metavar="YYYY-MM-DD",
             help="Report date YYYY-MM-DD (default: today); observations are aged against it.",
         ),
     ] = None,
-    universe: Annotated[
-        Path | None, typer.Option("--universe", help="Universe CSV/Parquet.")
+    universe_given: Annotated[
+        list[Path] | None,
+        typer.Option("--universe", metavar="FILE", help="Universe CSV/Parquet."),
     ] = None,
-    db: Annotated[
-        Path | None,
+    db_given: Annotated[
+        list[Path] | None,
         typer.Option(
             "--db",
+            metavar="STORE",
             help="Build the market state from this DuckDB store (`gaemi data import`) as of "
             "--date: prices up to that day only.",
         ),
     ] = None,
-    korean_aum: Annotated[
-        str | None,
-        typer.Option("--korean-aum", help="What-if: Korean 3x holdings total this (USD)."),
-    ] = None,
-    fmt: Annotated[
-        ReportFormat,
+    korean_aum_given: Annotated[
+        list[str] | None,
         typer.Option(
-            "--format", "-f", help="table (terminal summary) or json (amounts in USD, _usd keys)"
+            "--korean-aum", metavar="USD", help="What-if: Korean 3x holdings total this (USD)."
         ),
-    ] = ReportFormat.table,
+    ] = None,
+    fmt_given: Annotated[
+        list[ReportFormat] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="table|json",
+            help="table (terminal summary, the default) or json (amounts in USD, _usd keys)",
+        ),
+    ] = None,
 ) -> None:
     """The daily report: status, why, and what to watch (terminal + self-contained HTML).
 
@@ -191,6 +202,13 @@ def report(
     from gaemi.present.report.model import build_report
     from gaemi.present.report.render import render_html, render_terminal
 
+    # declared as lists so that a repeat is refused, not silently the last one (single())
+    html: Path = single(html_given, "--html") or Path("gaemi-report.html")
+    date: str | None = single(date_given, "--date")
+    universe: Path | None = single(universe_given, "--universe")
+    db: Path | None = single(db_given, "--db")
+    korean_aum: str | None = single(korean_aum_given, "--korean-aum")
+    fmt: ReportFormat = single(fmt_given, "--format") or ReportFormat.table
     day = parse_day(date)
     u, market = load_inputs(day, db, universe)
     if korean_aum is not None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gaemi.errors import GaemiInputError
-from gaemi.present.cli.common import OutputFormat, emit, note, parse_money, parse_move
+from gaemi.present.cli.common import OutputFormat, emit, note, parse_money, parse_move, single
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -140,64 +140,136 @@ def _write(df: pd.DataFrame, out: Path) -> None:
 
 
 def sweep(
-    engine: Annotated[
-        Engine, typer.Option("--engine", "-e", help="Engine to drive at every grid point.")
-    ] = Engine.feedback,
-    underlying: Annotated[
-        str | None,
-        typer.Option("--underlying", "-u", help="feedback: underlyings, e.g. NDX,SOX (NDX)."),
+    engine_given: Annotated[
+        list[Engine] | None,
+        typer.Option(
+            "--engine",
+            "-e",
+            metavar="feedback|decay",
+            help="Engine to drive at every grid point (feedback).",
+        ),
     ] = None,
-    korean_aum: Annotated[
-        str | None,
+    underlying_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--underlying",
+            "-u",
+            metavar="LIST",
+            help="feedback: underlyings, e.g. NDX,SOX (NDX).",
+        ),
+    ] = None,
+    korean_aum_given: Annotated[
+        list[str] | None,
         typer.Option(
             "--korean-aum",
+            metavar="VALUES",
             help="feedback: Korean 3x holdings, USD: 10B,45B or 0:150B:5B (default: as held).",
         ),
     ] = None,
-    liquidity_scale: Annotated[
-        str | None,
+    liquidity_scale_given: Annotated[
+        list[str] | None,
         typer.Option(
-            "--liquidity-scale", help="feedback: ADV multipliers, 0.25,0.5,1 or 0.25:1:0.25."
+            "--liquidity-scale",
+            metavar="VALUES",
+            help="feedback: ADV multipliers, 0.25,0.5,1 or 0.25:1:0.25.",
         ),
     ] = None,
-    impact_y: Annotated[
-        str | None,
-        typer.Option("--impact-y", help="feedback: square-root impact Y values (scenario's)."),
+    impact_y_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--impact-y",
+            metavar="VALUES",
+            help="feedback: square-root impact Y values (scenario's).",
+        ),
     ] = None,
-    shocks: Annotated[
-        str | None,
-        typer.Option("--shocks", help="feedback: moves into the close, -5%,-2% or -10%:-1%:1%."),
+    shocks_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--shocks",
+            metavar="VALUES",
+            help="feedback: moves into the close, -5%,-2% or -10%:-1%:1%.",
+        ),
     ] = None,
-    scenario: Annotated[
-        Path | None, typer.Option("--scenario", help="feedback: stress YAML (default built in).")
+    scenario_given: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--scenario",
+            metavar="FILE",
+            help="feedback: stress YAML (default built in).",
+        ),
     ] = None,
-    leverage: Annotated[
-        str | None, typer.Option("--leverage", help="decay: fund leverages, e.g. 3,-3 (3).")
+    leverage_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--leverage",
+            metavar="VALUES",
+            help="decay: fund leverages, e.g. 3,-3 (3).",
+        ),
     ] = None,
-    vol: Annotated[
-        str | None, typer.Option("--vol", help="decay: annual vols, 20%:80%:10% (required).")
+    vol_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--vol",
+            metavar="VALUES",
+            help="decay: annual vols, 20%:80%:10% (required).",
+        ),
     ] = None,
-    days: Annotated[
-        str | None, typer.Option("--days", help="decay: horizons in trading days (126).")
+    days_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--days",
+            metavar="VALUES",
+            help="decay: horizons in trading days (126).",
+        ),
     ] = None,
-    drift: Annotated[
-        str | None, typer.Option("--drift", help="decay: annual drifts of the underlying (0).")
+    drift_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--drift",
+            metavar="VALUES",
+            help="decay: annual drifts of the underlying (0).",
+        ),
     ] = None,
-    paths: Annotated[
-        int, typer.Option("--paths", help="decay: Monte Carlo paths per grid point.")
-    ] = 10_000,
-    seed: Annotated[int, typer.Option("--seed", help="Root seed; point i uses child i.")] = 0,
-    chunk: Annotated[
-        int | None,
-        typer.Option("--chunk", help="Grid points per task (feedback 4096, decay 8)."),
+    paths_given: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--paths",
+            metavar="N",
+            help="decay: Monte Carlo paths per grid point (10000).",
+        ),
     ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option("--scheduler", help="Address of a running Dask scheduler (tcp://host:8786)."),
+    seed_given: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--seed",
+            metavar="SEED",
+            help="Root seed; point i uses child i (0).",
+        ),
     ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option("--workers", "-w", help="Local Dask workers (default: the machine's cores)."),
+    chunk_given: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--chunk",
+            metavar="N",
+            help="Grid points per task (feedback 4096, decay 8).",
+        ),
+    ] = None,
+    scheduler_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Address of a running Dask scheduler (tcp://host:8786).",
+        ),
+    ] = None,
+    workers_given: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--workers",
+            "-w",
+            metavar="N",
+            help="Local Dask workers (default: the machine's cores).",
+        ),
     ] = None,
     threads: Annotated[
         bool,
@@ -206,11 +278,24 @@ def sweep(
     serial: Annotated[
         bool, typer.Option("--serial", help="No Dask: every chunk in this process.")
     ] = False,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", help="Write all rows to .parquet, .csv or .json."),
+    out_given: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FILE",
+            help="Write all rows to .parquet, .csv or .json.",
+        ),
     ] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    fmt_given: Annotated[
+        list[OutputFormat] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="table|json|csv",
+            help="Output format (table).",
+        ),
+    ] = None,
 ) -> None:
     """Run an engine over a parameter grid (Korean AUM x liquidity x impact Y x shock) on Dask.
 
@@ -225,6 +310,27 @@ def sweep(
     from gaemi.present.cli.common import progress_bar
     from gaemi.present.dist import check_spec, run_dask, run_serial
 
+    # declared as lists so that a repeat is refused, not silently the last one (single())
+    engine: Engine = single(engine_given, "--engine") or Engine.feedback
+    underlying: str | None = single(underlying_given, "--underlying")
+    korean_aum: str | None = single(korean_aum_given, "--korean-aum")
+    liquidity_scale: str | None = single(liquidity_scale_given, "--liquidity-scale")
+    impact_y: str | None = single(impact_y_given, "--impact-y")
+    shocks: str | None = single(shocks_given, "--shocks")
+    scenario: Path | None = single(scenario_given, "--scenario")
+    leverage: str | None = single(leverage_given, "--leverage")
+    vol: str | None = single(vol_given, "--vol")
+    days: str | None = single(days_given, "--days")
+    drift: str | None = single(drift_given, "--drift")
+    paths_one: int | None = single(paths_given, "--paths")
+    paths = 10_000 if paths_one is None else paths_one
+    seed_one: int | None = single(seed_given, "--seed")
+    seed = 0 if seed_one is None else seed_one
+    chunk: int | None = single(chunk_given, "--chunk")
+    scheduler: str | None = single(scheduler_given, "--scheduler")
+    workers: int | None = single(workers_given, "--workers")
+    out: Path | None = single(out_given, "--out")
+    fmt: OutputFormat = single(fmt_given, "--format") or OutputFormat.table
     opts = {
         "underlying": underlying,
         "korean-aum": korean_aum,
