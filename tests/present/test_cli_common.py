@@ -172,3 +172,28 @@ def test_single_refuses_a_repeat() -> None:
 def test_grid_just_above_the_limit_names_the_count() -> None:
     with pytest.raises(GaemiInputError, match=r"would give 100,002 points"):
         parse_move_grid("0%:100.001%:0.001%", "--moves")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["flows", "--move", "-5%", "--top", "0", "--by", "fund"],
+        ["stress", "--shock", "-2%", "-u", "MOON"],
+        ["cascade", "--shock", "NDX=-5%", "--draws", "0"],
+        ["crypto", "--shock", "BTC=-10%", "--depth-scale", "nan"],
+    ],
+)
+def test_read_notes_are_dropped_when_the_input_is_bad(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    # audit: "read -5% as percent …" was printed before the error: two lines on stderr
+    assert main(argv) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: ")
+
+
+def test_read_notes_still_shown_on_success(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["flows", "--move", "-5%", "--by", "total", "--format", "json"]) == 0
+    err = capsys.readouterr().err
+    assert "read -5% as percent: move_frac = -0.05 (-5.00%)" in err

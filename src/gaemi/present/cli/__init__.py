@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import typer
 
@@ -81,31 +82,41 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:  # pragma: no cover - depends on the installed Typer
         from click import exceptions as cx  # type: ignore[no-redef]
 
+    from gaemi.present.cli.common import drop_reads, flush_reads
+
     try:
         rv = app(args=argv, prog_name="gaemi", standalone_mode=False)
-    except GaemiInputError as exc:
+    except (GaemiInputError, cx.ClickException) as exc:
+        drop_reads()  # "read -5% as …" notes are not shown when the input was bad
+        return _input_error(exc, cx)
+    except SystemExit as exc:  # typer/click exit codes pass through
+        flush_reads()
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except typer.Abort:
+        print("Aborted!", file=sys.stderr)
+        return 1
+    flush_reads()
+    return rv if isinstance(rv, int) else 0
+
+
+def _input_error(exc: Exception, cx: Any) -> int:
+    """One line on stderr for bad input (ours or click's); the exit code."""
+    if isinstance(exc, GaemiInputError):
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except cx.NoArgsIsHelpError as exc:  # bare `gaemi`/`gaemi data`: show help
+    if isinstance(exc, cx.NoArgsIsHelpError):  # bare `gaemi`/`gaemi data`: show help
         exc.show()
-        return exc.exit_code
-    except cx.UsageError as exc:
+        return int(exc.exit_code)
+    if isinstance(exc, cx.UsageError):
         where = exc.ctx.command_path if exc.ctx is not None else "gaemi"
         print(
             f"error: {where}: {_one_line(exc.format_message())} (see {where} --help)",
             file=sys.stderr,
         )
-        return exc.exit_code
-    except cx.ClickException as exc:
-        print(f"error: {_one_line(exc.format_message())}", file=sys.stderr)
-        return exc.exit_code
-    except typer.Abort:
-        print("Aborted!", file=sys.stderr)
-        return 1
-    except SystemExit as exc:  # typer/click exit codes pass through
-        code = exc.code
-        return code if isinstance(code, int) else (0 if code is None else 1)
-    return rv if isinstance(rv, int) else 0
+        return int(exc.exit_code)
+    print(f"error: {_one_line(exc.format_message())}", file=sys.stderr)  # type: ignore[attr-defined]
+    return int(exc.exit_code)  # type: ignore[attr-defined]
 
 
 def run() -> None:  # pragma: no cover - console-script shim

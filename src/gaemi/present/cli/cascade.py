@@ -23,6 +23,7 @@ from gaemi.present.cli.common import (
     describe_move,
     emit,
     note,
+    note_read,
     parse_move,
     parse_number,
     single,
@@ -324,7 +325,7 @@ def cascade(
             seen[node, day] = s.strip()
         new = []
         for _, node, mv, day, text in parsed:
-            note(describe_move(text, mv) + f" for {node} on day {day}")
+            note_read(describe_move(text, mv) + f" for {node} on day {day}")
             new.append(Shock(node, day, mv, "command line"))
         from gaemi.core.contagion import CascadeModel
 

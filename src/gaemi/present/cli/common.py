@@ -231,9 +231,32 @@ def single(values: list[Any] | None, option: str) -> Any:
     return values[0]
 
 
+#: "read -5% as percent …" lines waiting for the command to get past its input checks:
+#: printed before the next note, table or progress bar (or when the command ends well),
+#: dropped if the input turns out bad, so that bad input stays one `error:` line.
+_PENDING_READS: list[str] = []
+
+
 def note(message: str) -> None:
     """A line for the human on stderr (stdout stays machine-readable)."""
+    flush_reads()
     print(message, file=sys.stderr)
+
+
+def note_read(message: str) -> None:
+    """How an input was read (``describe_move``): shown once the input checks pass."""
+    _PENDING_READS.append(message)
+
+
+def flush_reads() -> None:
+    """Print the pending :func:`note_read` lines (the input was good)."""
+    while _PENDING_READS:
+        print(_PENDING_READS.pop(0), file=sys.stderr)
+
+
+def drop_reads() -> None:
+    """Forget the pending :func:`note_read` lines (the command failed on its input)."""
+    _PENDING_READS.clear()
 
 
 def format_usd(value: float) -> str:
@@ -298,6 +321,7 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 def emit(df: pd.DataFrame, fmt: OutputFormat, *, title: str = "", caption: str = "") -> None:
     """Print a result frame as a Rich table, JSON records or CSV on stdout."""
+    flush_reads()
     if fmt == OutputFormat.json:
         json.dump(records(df), sys.stdout, indent=1, allow_nan=False)
         sys.stdout.write("\n")
@@ -322,6 +346,7 @@ def progress_bar(
     total: int, label: str, enabled: bool
 ) -> Iterator[Callable[[int, int], None] | None]:
     """A Rich progress bar on stderr, or None when the run is small."""
+    flush_reads()
     if not enabled:
         yield None
         return

@@ -15,6 +15,7 @@ from gaemi.present.cli.common import (
     finite_option,
     format_usd,
     note,
+    note_read,
     parse_move,
     records,
 )
@@ -147,7 +148,7 @@ def crypto(
         if name in shocks:
             raise GaemiInputError(f"shock {name} is given twice")
         shocks[name] = value
-        note("read shock " + how)
+        note_read("read shock " + how)
     if not (np.isfinite(depth_scale) and depth_scale > 0):
         raise GaemiInputError(f"depth-scale = {depth_scale!r} must be > 0")
     market = cfg.market(depth_scale=depth_scale)

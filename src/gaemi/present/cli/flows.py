@@ -15,6 +15,7 @@ from gaemi.present.cli.common import (
     emit,
     format_usd,
     note,
+    note_read,
     parse_money,
     parse_move,
     parse_move_grid,
@@ -183,17 +184,19 @@ def flows(
         if name.upper() in {k.upper() for k in at_moves}:
             raise GaemiInputError(f"--at: {name} is given twice; give each underlying once")
         at_moves[name] = parse_move(move_text, f"--at {name}")
-        note(describe_move(move_text, at_moves[name]) + f" for {name}")
+        note_read(describe_move(move_text, at_moves[name]) + f" for {name}")
     grid = None
     if at_moves:
         pass  # per-underlying moves: projected_close_flow below
     elif moves is not None:
         grid = ladder_moves(*parse_move_grid(moves, "--moves"))
-        note(f"read --moves {moves} as {grid.size} moves from {grid[0]:+.4g} to {grid[-1]:+.4g}")
+        note_read(
+            f"read --moves {moves} as {grid.size} moves from {grid[0]:+.4g} to {grid[-1]:+.4g}"
+        )
     else:
         text = move if move is not None else "1%"
         value = parse_move(text, "--move")
-        note(
+        note_read(
             describe_move(text, value)
             + ("" if move is not None else " (default: per-1% sensitivity)")
         )

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from gaemi.errors import GaemiInputError
-from gaemi.present.cli.common import OutputFormat, describe_move, note, parse_move, single
+from gaemi.present.cli.common import (
+    OutputFormat,
+    describe_move,
+    note,
+    note_read,
+    parse_move,
+    single,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -273,7 +280,7 @@ def history(
     thr = None
     if threshold is not None:
         thr = abs(parse_move(threshold, "threshold"))
-        note(describe_move(threshold, thr) + " (threshold on |move|)")
+        note_read(describe_move(threshold, thr) + " (threshold on |move|)")
         if not (0 < thr < 1):
             raise GaemiInputError(f"threshold = {threshold!r} must be between 0% and 100%")
     if boot < MIN_BOOT:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gaemi.errors import GaemiInputError
-from gaemi.present.cli.common import describe_move, note, parse_move, single
+from gaemi.present.cli.common import describe_move, note, note_read, parse_move, single
 
 if TYPE_CHECKING:
     from gaemi.core.universe import Universe
@@ -59,7 +59,7 @@ def parse_moves(items: list[str] | None) -> dict[str, float]:
             )
         given[name] = item
         out[name] = parse_move(text, f"move of {name}")
-        note(describe_move(text, out[name]) + f" for {name}")
+        note_read(describe_move(text, out[name]) + f" for {name}")
     return out
 
 

@@ -14,7 +14,7 @@ from gaemi.present.cli.common import (
     describe_move,
     emit,
     format_frac,
-    note,
+    note_read,
     parse_money,
     parse_move,
     parse_move_grid,
@@ -281,7 +281,9 @@ def stress(
         from gaemi.core.flows import ladder_moves
 
         grid = ladder_moves(*parse_move_grid(shocks, "shocks"))
-        note(f"read --shocks {shocks} as {grid.size} shocks from {grid[0]:+.4g} to {grid[-1]:+.4g}")
+        note_read(
+            f"read --shocks {shocks} as {grid.size} shocks from {grid[0]:+.4g} to {grid[-1]:+.4g}"
+        )
         frames, captions = [], []
         for n, m in models.items():
             df, cap = _curve_frame(n, m, [float(g) for g in grid])
@@ -305,7 +307,7 @@ def stress(
         if len(models) != 1:
             raise GaemiInputError("--intraday: give one --underlying")
         ((und, model),) = models.items()
-        note(describe_move(text, value))
+        note_read(describe_move(text, value))
         spec = IntradaySpec(half_life_min=half_life, anticipation_frac=anticipation)
         res = simulate_last_hour(model, value, spec)
         df = res.to_frame()
@@ -328,7 +330,7 @@ def stress(
         return
     if value <= -1.0:
         raise GaemiInputError(f"shock = {text!r} is at or below -100%")
-    note(describe_move(text, value) + ("" if shock is not None else " (default)"))
+    note_read(describe_move(text, value) + ("" if shock is not None else " (default)"))
     rows = [_row(n, m, sc, value, liquidity_scale) for n, m in models.items()]
     df = pd.DataFrame(rows)
     if fmt == OutputFormat.table:  # narrower headers on screen; JSON/CSV keep full names
