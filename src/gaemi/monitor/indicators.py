@@ -330,15 +330,20 @@ def _today_moves(
     return out
 
 
+def first_aum_date(u: Universe) -> dt.date | None:
+    """The earliest AUM date of the universe (None if no fund is dated): on a day before
+    it the universe's AUM was not yet known (the report's replay uses the same rule)."""
+    dates = sorted(set(u.aum_as_of.tolist()) - {""})
+    return dt.date.fromisoformat(dates[0]) if dates else None
+
+
 def _aum_after_day(u: Universe, ctx: Context) -> str | None:
     """Why AUM-based indicators are unavailable on ``ctx['day']`` (replay), else None."""
     day = ctx.get("day")
-    dates = sorted(set(u.aum_as_of.tolist()) - {""})
-    if day is None or not dates:
+    first = first_aum_date(u)
+    if day is None or first is None or first <= day:
         return None
-    if dt.date.fromisoformat(dates[0]) > day:
-        return f"fund AUM snapshot ({dates[0]}) is after {day}: not known that day"
-    return None
+    return f"fund AUM snapshot ({first}) is after {day}: not known that day"
 
 
 def _aum_known_rows(u: Universe, ctx: Context) -> np.ndarray:

@@ -17,7 +17,12 @@ import pandas as pd
 from gaemi.core.flows import compute_flows, ladder_moves, projected_close_flow
 from gaemi.core.universe import Universe
 from gaemi.data.market import DerivedHistory, MarketSnapshot
-from gaemi.monitor.indicators import Indicator, MonitorRules, compute_indicators
+from gaemi.monitor.indicators import (
+    Indicator,
+    MonitorRules,
+    compute_indicators,
+    first_aum_date,
+)
 from gaemi.monitor.replay import universe_known_on
 from gaemi.monitor.status import Status, composite_status
 from gaemi.present.cli.common import format_usd
@@ -137,9 +142,9 @@ def market_known_on(
 def universe_not_known(universe: Universe, day: dt.date) -> str | None:
     """Why the fund universe is not known on ``day`` (its earliest AUM date is after it),
     else None — the same rule as the AUM-based indicators."""
-    dates = sorted(set(universe.aum_as_of.tolist()) - {""})
-    if dates and dt.date.fromisoformat(dates[0]) > day:
-        return f"the fund AUM snapshot ({dates[0]}) is after {day}"
+    first = first_aum_date(universe)
+    if first is not None and first > day:
+        return f"the fund AUM snapshot ({first}) is after {day}"
     return None
 
 
