@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike
 
 from gaemi.core.universe import FloatArray, Universe
 from gaemi.errors import GaemiInputError
+from gaemi.limits import MAX_MOVE_FRAC
 
 if TYPE_CHECKING:  # pandas is imported lazily: `import gaemi.core` stays light
     import pandas as pd
@@ -33,8 +34,6 @@ GROUPINGS: tuple[str, ...] = ("fund", "underlying", "group", "issuer", "holder",
 
 #: The largest move accepted anywhere: an underlying cannot fall more than 100 %.
 MIN_MOVE_FRAC = -1.0
-#: Largest move accepted: +1000 % in a day (above it a move is a typo; 1e306 overflows).
-MAX_MOVE_FRAC = 10.0
 #: Most moves a ladder may have.
 MAX_GRID_POINTS = 100_001
 

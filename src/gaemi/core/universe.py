@@ -14,20 +14,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gaemi.errors import GaemiInputError
-
-#: Largest fund AUM or Korean total accepted, USD ($10T, the web API's limit too): the
-#: largest fund in the world is under $1.5T, so anything above is a typo.
-MAX_AUM_USD = 1e13
-
-
-def is_fund_leverage(lev: float) -> bool:
-    """True for a leveraged (L > 1) or inverse (L < 0) fund's leverage.
-
-    0 ≤ L ≤ 1 is no such fund: L = 1 is a plain fund, 0 < L < 1 a de-levered one (and
-    ``3%`` read as 0.03 is a typo for 3) — its close flow L(L−1)·A·r has the wrong sign.
-    """
-    return bool(np.isfinite(lev)) and (lev < 0.0 or lev > 1.0)
-
+from gaemi.limits import MAX_AUM_USD as MAX_AUM_USD
+from gaemi.limits import is_fund_leverage as is_fund_leverage
 
 FloatArray = NDArray[np.float64]
 StrArray = NDArray[np.str_]

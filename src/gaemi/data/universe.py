@@ -29,8 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from gaemi.core.universe import FIELDS, MAX_AUM_USD, NUMBER_FIELDS, Universe, is_fund_leverage
+from gaemi.core.universe import FIELDS, NUMBER_FIELDS, Universe
 from gaemi.errors import GaemiInputError
+from gaemi.limits import MAX_AUM_USD, MAX_FUND_LEVERAGE, is_fund_leverage
 
 REQUIRED = ("ticker", "leverage", "aum_usd")
 OPTIONAL = (
@@ -190,8 +191,11 @@ def universe_from_rows(
                 f"{source} row {row}: leverage = {lev:g} is not a leveraged or inverse fund "
                 "(need L > 1 or L < 0)"
             )
-        if abs(lev) > 10:
-            raise GaemiInputError(f"{source} row {row}: leverage = {lev:g} is outside [-10, 10]")
+        if abs(lev) > MAX_FUND_LEVERAGE:
+            raise GaemiInputError(
+                f"{source} row {row}: leverage = {lev:g} is outside "
+                f"[-{MAX_FUND_LEVERAGE:g}, {MAX_FUND_LEVERAGE:g}]"
+            )
         aum = _number(source, row, "aum_usd", rec.get("aum_usd"), required=True)
         if aum < 0:
             raise GaemiInputError(f"{source} row {row}: aum_usd = {aum:g} must be >= 0")

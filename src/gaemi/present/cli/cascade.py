@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from gaemi.errors import GaemiInputError
+from gaemi.limits import MAX_AUM_USD
 from gaemi.present.cascade_tables import (
     attribution_frame,
     bands_frame,
@@ -56,12 +57,6 @@ MAX_DRAWS = 100_000
 #: How a table cell shows a NaN (``gaemi.present.cli.common.emit``); captions say the same.
 NOT_REACHED = "—"
 
-#: Largest rise a --shock may give (+1000 %); a fall below −100 % is refused by parse_move.
-MAX_SHOCK_FRAC = 10.0
-
-#: Largest --korean-aum (USD): $10T, about 4× the whole KOSPI's market value (FACTS-scale
-#: bound; the research note's what-if is $45B). Beyond it the close engine overflows.
-MAX_KOREAN_AUM_USD = 10e12
 
 VIEWS = ("events", "steps", "paths", "bands", "attribution", "fuse", "reverse")
 
@@ -77,24 +72,19 @@ def parse_shock(text: str) -> tuple[str, float, int, str]:
         if not day_text.strip().isdigit():
             raise GaemiInputError(f"shock day = {day_text!r} must be a whole number >= 0")
         day = int(day_text)
-    move = parse_move(move_text, f"--shock {name.strip()}")
-    if move > MAX_SHOCK_FRAC:
-        raise GaemiInputError(
-            f"--shock {_clip(text.strip())}: move {_clip(move_text.strip())} must be between "
-            f"-100% and +{MAX_SHOCK_FRAC:.0%}"
-        )
+    move = parse_move(move_text, f"--shock {name.strip()}")  # within -100% … +1000%
     return name.strip().upper(), move, day, move_text
 
 
 def parse_korean_aum(text: str) -> float:
-    """``--korean-aum`` in USD (``45e9``, ``45B``), at most :data:`MAX_KOREAN_AUM_USD`."""
+    """``--korean-aum`` in USD (``45e9``, ``45B``), at most :data:`gaemi.limits.MAX_AUM_USD`."""
     from gaemi.present.cli.common import parse_money
 
     value = parse_money(text, "--korean-aum")
-    if not 0 <= value <= MAX_KOREAN_AUM_USD:
+    if not 0 <= value <= MAX_AUM_USD:
         raise GaemiInputError(
             f"--korean-aum = {_clip(text.strip())!r} must be between 0 and "
-            f"{MAX_KOREAN_AUM_USD:.0e} USD ($10T)"
+            f"{MAX_AUM_USD:.0e} USD ($10T)"
         )
     return value
 

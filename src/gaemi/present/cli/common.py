@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from gaemi.errors import GaemiInputError
+from gaemi.limits import MAX_MOVE_FRAC
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,8 +50,6 @@ _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 #: every market figure gaemi uses is far below it, so anything above is a typo and would
 #: only overflow the engines to inf).
 MAX_MONEY = 1e15
-#: Largest move ``parse_move`` reads: +1000 % (an underlying rising elevenfold in a day).
-MAX_MOVE_FRAC = 10.0
 #: Most points a ``START:STOP:STEP`` grid may have (the flow engine's own limit).
 MAX_GRID_POINTS = 100_001
 

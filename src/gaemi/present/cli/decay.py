@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gaemi.errors import GaemiInputError
+from gaemi.limits import MAX_FUND_LEVERAGE, is_fund_leverage
 from gaemi.present.cli.common import (
     OutputFormat,
     check_count,
@@ -42,8 +43,6 @@ Examples:
 """
 
 MODELS = ("constant", "garch", "bootstrap")
-#: Largest |leverage| of a fund a user may give (``gaemi flows --fund``, the web API).
-MAX_FUND_LEVERAGE = 10.0
 #: The erosion view's grid when neither --vol nor a horizon is given.
 EROSION_VOLS = (0.2, 0.3, 0.45, 0.6, 0.8, 1.0)
 EROSION_MONTHS = (1.0, 3.0, 6.0, 12.0)
@@ -74,7 +73,7 @@ def check_leverage(value: float, option: str = "--leverage") -> float:
     """
     if not math.isfinite(value):
         raise GaemiInputError(f"{option} = {value!r} must be a finite number")
-    if not (value > 1.0 or value < 0.0):
+    if not is_fund_leverage(value):
         raise GaemiInputError(
             f"{option} = {value:g} is not a leveraged or inverse fund "
             "(need L > 1 or L < 0, e.g. 3 or -2)"

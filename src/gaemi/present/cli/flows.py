@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gaemi.errors import GaemiInputError
+from gaemi.limits import MAX_AUM_USD, MAX_FUND_LEVERAGE, is_fund_leverage
 from gaemi.present.cli.common import (
     OutputFormat,
     check_count,
@@ -41,12 +42,6 @@ Examples:
 """
 
 
-#: Largest fund AUM or Korean total the command reads, USD ($10T; the universe loader's and
-#: the web API's limit too — gaemi.core.universe.MAX_AUM_USD, not imported to keep
-#: ``--help`` free of NumPy).
-MAX_AUM_USD = 1e13
-
-
 def parse_fund(text: str) -> tuple[float, float, str, float]:
     """``L:AUM[:UNDERLYING[:KOREAN_SHARE]]`` → (leverage, aum_usd, underlying, share)."""
     parts = text.split(":")
@@ -60,13 +55,16 @@ def parse_fund(text: str) -> tuple[float, float, str, float]:
             f"fund leverage = {lev_text!r} must be a multiple like 3 or -2, not a percent"
         )
     lev = parse_number(lev_text, "fund leverage")
-    if not (lev > 1 or lev < 0):
+    if not is_fund_leverage(lev):
         raise GaemiInputError(
             f"fund leverage = {lev_text!r} is not a leveraged or inverse fund "
             "(need L > 1 or L < 0, e.g. 3 or -2)"
         )
-    if abs(lev) > 10:
-        raise GaemiInputError(f"fund leverage = {lev_text!r} is outside [-10, 10]")
+    if abs(lev) > MAX_FUND_LEVERAGE:
+        raise GaemiInputError(
+            f"fund leverage = {lev_text!r} is outside "
+            f"[-{MAX_FUND_LEVERAGE:g}, {MAX_FUND_LEVERAGE:g}]"
+        )
     aum = parse_money(parts[1], "fund aum_usd", maximum=MAX_AUM_USD)
     if aum < 0:
         raise GaemiInputError(f"fund aum_usd = {parts[1]!r} must be >= 0")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gaemi.errors import GaemiInputError
+from gaemi.limits import MAX_AUM_USD
 from gaemi.present.cli.common import (
     OutputFormat,
     describe_move,
@@ -65,10 +66,6 @@ _PRESSURE_CAPTION = (
     "total_pressure = |all participants' flow| / close capacity"
 )
 
-#: Largest Korean total ``--korean-aum`` reads, USD ($10T: the universe's and the web API's
-#: limit, gaemi.core.universe.MAX_AUM_USD; not imported to keep ``--help`` free of NumPy).
-MAX_KOREAN_AUM_USD = 1e13
-
 
 def _one_float(values: list[float] | None, option: str, *, allow_inf: bool = False) -> float | None:
     """The one value of a repeatable-declared float option; NaN (and inf) refused as such."""
@@ -83,9 +80,9 @@ def korean_aum_usd(text: str) -> float:
     """``--korean-aum``: an amount in [0, $10T]; one message for every value outside it."""
     # no maximum here: the range check below words both ends (and any size) the same way
     v = parse_money(text, "--korean-aum", maximum=math.inf)
-    if not 0.0 <= v <= MAX_KOREAN_AUM_USD:
+    if not 0.0 <= v <= MAX_AUM_USD:
         raise GaemiInputError(
-            f"--korean-aum = {text!r} must be between 0 and $10T ({MAX_KOREAN_AUM_USD:g} USD)"
+            f"--korean-aum = {text!r} must be between 0 and $10T ({MAX_AUM_USD:g} USD)"
         )
     return v
 

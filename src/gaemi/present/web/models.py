@@ -15,27 +15,27 @@ from fastapi.responses import Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from gaemi.errors import GaemiInputError
+from gaemi.limits import MAX_AUM_USD, MAX_FUND_LEVERAGE, is_fund_leverage
 
 V = TypeVar("V")
 
 #: A move of an underlying as a decimal fraction (−0.05 = −5 %); a price cannot go negative.
 MoveFrac = Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)]
 #: An amount in USD, bounded to ±$10 trillion.
-UsdAmount = Annotated[float, Field(ge=-1e13, le=1e13, allow_inf_nan=False)]
+UsdAmount = Annotated[float, Field(ge=-MAX_AUM_USD, le=MAX_AUM_USD, allow_inf_nan=False)]
 #: A non-negative amount in USD up to $10 trillion.
-UsdAssets = Annotated[float, Field(ge=0.0, le=1e13, allow_inf_nan=False)]
+UsdAssets = Annotated[float, Field(ge=0.0, le=MAX_AUM_USD, allow_inf_nan=False)]
 #: The same in a JSON body: strict, so ``true`` or ``"0.1"`` is refused rather than coerced.
 MoveFracJson = Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False, strict=True)]
-UsdAmountJson = Annotated[float, Field(ge=-1e13, le=1e13, allow_inf_nan=False, strict=True)]
-UsdAssetsJson = Annotated[float, Field(ge=0.0, le=1e13, allow_inf_nan=False, strict=True)]
-#: Largest |leverage| of a fund a request may give (``gaemi flows --fund`` and
-#: ``gaemi decay --leverage`` take the same).
-MAX_FUND_LEVERAGE = 10.0
+UsdAmountJson = Annotated[
+    float, Field(ge=-MAX_AUM_USD, le=MAX_AUM_USD, allow_inf_nan=False, strict=True)
+]
+UsdAssetsJson = Annotated[float, Field(ge=0.0, le=MAX_AUM_USD, allow_inf_nan=False, strict=True)]
 
 
 def _fund_leverage(value: float) -> float:
-    """A leveraged (L > 1) or inverse (L < 0) fund: ``gaemi.core.universe.is_fund_leverage``."""
-    if not (value > 1.0 or value < 0.0):
+    """A leveraged (L > 1) or inverse (L < 0) fund: :func:`gaemi.limits.is_fund_leverage`."""
+    if not is_fund_leverage(value):
         raise ValueError(
             f"leverage = {value!r} is not a leveraged or inverse fund "
             "(need L > 1 or L < 0, e.g. 3 or -2)"
