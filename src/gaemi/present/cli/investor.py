@@ -278,10 +278,10 @@ def investor(
         block_days=20,
         vd=vd,
     )
-    driver, beta, corr = _fx_link(acct, fx_beta) if cur == "KRW" else (None, 0.0, 0.0)
+    driver, beta, corr, fx_src = _fx_link(acct, fx_beta) if cur == "KRW" else (None, 0.0, 0.0, "")
     if cur == "KRW":
         link = (
-            f", beta {beta:+.3f} to {driver}'s daily log return (corr {corr:+.2f})"
+            f", beta {beta:+.3f} to {driver}'s daily log return (corr {corr:+.2f}; {fx_src})"
             if driver
             else ", independent of the funds' underlyings"
         )
@@ -326,8 +326,9 @@ def investor(
 FX_DRIVERS = ("NDX", "SOX")
 
 
-def _fx_link(acct: Any, beta_opt: float | None) -> tuple[str | None, float, float]:
-    """Driver, beta and correlation of USD/KRW to the account's NDX or SOX exposure.
+def _fx_link(acct: Any, beta_opt: float | None) -> tuple[str | None, float, float, str]:
+    """Driver, beta, correlation of USD/KRW to the account's NDX or SOX exposure, and
+    where they come from.
 
     The driver is the NDX/SOX underlying holding the most of the account; beta and the
     correlation come from the embedded calibration (real history since 2000, each Korean
@@ -341,14 +342,18 @@ def _fx_link(acct: Any, beta_opt: float | None) -> tuple[str | None, float, floa
         if p.underlying_id in FX_DRIVERS:
             weights[p.underlying_id] = weights.get(p.underlying_id, 0.0) + p.weight
     if not weights or beta_opt == 0.0:
-        return None, 0.0, 0.0
+        return None, 0.0, 0.0, ""
     driver = max(weights, key=lambda k: weights[k])
     cal = load_default_calibration()
-    corr = cal.value(f"corr.USDKRW.{driver}")
+    c = cal.get(f"corr.USDKRW.{driver}")
     beta = cal.value(f"beta.USDKRW.{driver}") if beta_opt is None else float(beta_opt)
     if not (math.isfinite(beta) and abs(beta) < 5.0):
         raise GaemiInputError(f"fx-beta = {beta_opt!r} must be finite and within ±5")
-    return driver, beta, corr
+    src = (
+        f"{'beta given, ' if beta_opt is not None else ''}calibration.yaml: "
+        f"{c.n:,} days {c.start}..{c.end}"
+    )
+    return driver, beta, c.value, src
 
 
 def _fmt_value(key: str, value: Any, cur: str) -> str:
