@@ -220,3 +220,113 @@ def test_population_file_structure_errors(tmp_path: Path) -> None:
         load_population(_write(tmp_path, ""), cfg)
     with pytest.raises(GaemiInputError, match="does not exist"):
         load_population(tmp_path / "nope.csv", cfg)
+
+
+# ------------------------------------------------------------------ Coinalyze reader
+COINALYZE = "crypto-derivatives/coinalyze-btc-perp-2022-2024"
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_coinalyze_readers_make_tidy_frames(tmp_path: Path) -> None:
+    from gaemi.data.importers.coinalyze import read_funding, read_liquidations, read_open_interest
+
+    # rows out of date order, a blank cell, one market name repeated (two contracts)
+    oi = _write(
+        tmp_path / "oi.csv",
+        "t,BTC/USD - Kraken,BTC/USDT - Binance,BTC/USD - Kraken\n"
+        "2024-01-02,10,,3\n2024-01-01,5,100,2\n",
+    )
+    df = read_open_interest(oi)
+    assert list(df.columns) == ["date", "exchange", "market", "open_interest_usd"]
+    assert df["date"].is_monotonic_increasing
+    assert len(df) == 5  # six cells, one blank
+    assert set(df["market"]) == {"BTC/USD - Kraken", "BTC/USD - Kraken #2", "BTC/USDT - Binance"}
+    assert set(df["exchange"]) == {"Kraken", "Binance"}
+    day1 = df[df["date"] == "2024-01-01"].set_index("market")["open_interest_usd"]
+    assert day1["BTC/USDT - Binance"] == 100.0
+    fund = _write(tmp_path / "f.csv", "t,BTC/USDT - Binance\n2024-01-01,0.01\n2024-01-02,-0.03\n")
+    fr = read_funding(fund)
+    # the file is % per 8 h: 0.01 -> 1e-4 as a fraction
+    assert fr["funding_rate_frac"].tolist() == pytest.approx([1e-4, -3e-4])
+    liq = _write(
+        tmp_path / "l.csv",
+        "t,BTC/USDT - OKX_short,BTC/USDT - OKX_long\n2024-01-01,2.5,7.5\n2024-01-02,,\n",
+    )
+    lq = read_liquidations(liq)
+    assert lq.columns.tolist() == [
+        "date",
+        "exchange",
+        "market",
+        "liquidations_long_usd",
+        "liquidations_short_usd",
+    ]
+    assert len(lq) == 1  # the all-blank day is left out
+    assert (lq["liquidations_long_usd"].iloc[0], lq["liquidations_short_usd"].iloc[0]) == (7.5, 2.5)
+
+
+@pytest.mark.parametrize(
+    ("reader", "text", "message"),
+    [
+        ("oi", "date,X - A\n2024-01-01,1\n", "first column = 'date' must be 't'"),
+        ("oi", "t,X - A\n2024-13-01,1\n", "line 2: t = '2024-13-01' is not a date"),
+        ("oi", "t,X - A\n2024-01-01,-1\n", "line 2: X - A = '-1' must be >= 0"),
+        ("oi", "t,X - A\n2024-01-01,abc\n", "line 2: X - A = 'abc' is not a number"),
+        ("oi", "t,X - A\n2024-01-01,1\n2024-01-01,2\n", "line 3: t = 2024-01-01 repeats line 2"),
+        ("oi", "t,X - A\n2024-01-01,1,2\n", "line 2: 3 fields, the header has 2"),
+        ("oi", "t,X - A\n", "no rows after the header"),
+        ("fund", "t,X - A\n2024-01-01,12\n", "beyond ±10 %: not a funding rate"),
+        ("liq", "t,X - A_long\n2024-01-01,1\n", "column 'X - A_short' is missing"),
+        ("liq", "t,X - A\n2024-01-01,1\n", "column 'X - A' must end in _long or _short"),
+    ],
+)
+def test_coinalyze_bad_input_is_one_line(
+    tmp_path: Path, reader: str, text: str, message: str
+) -> None:
+    from gaemi.data.importers import coinalyze
+
+    fn = {
+        "oi": coinalyze.read_open_interest,
+        "fund": coinalyze.read_funding,
+        "liq": coinalyze.read_liquidations,
+    }[reader]
+    path = _write(tmp_path / "bad.csv", text)
+    with pytest.raises(GaemiInputError) as exc:
+        fn(path)
+    assert message in str(exc.value)
+    assert "\n" not in str(exc.value)
+
+
+def test_coinalyze_missing_file_is_named(tmp_path: Path) -> None:
+    from gaemi.data.importers.coinalyze import read_coinalyze_dir
+
+    with pytest.raises(GaemiInputError, match=r"liquidation_history\.csv.*does not exist"):
+        read_coinalyze_dir(tmp_path)
+
+
+def test_coinalyze_shared_files_match_facts(shared_data: Path) -> None:
+    from gaemi.data.importers.coinalyze import daily_totals
+
+    d = daily_totals(shared_data / COINALYZE).set_index("date")
+    # PROVENANCE.md: 2022-01-02 .. 2024-09-20, 993 days, rows not date-sorted
+    assert len(d) == 993
+    assert str(d.index.min().date()) == "2022-01-02"
+    assert str(d.index.max().date()) == "2024-09-20"
+    # FACTS.md (i).3: 2024-08-05 BTC-perp liquidations $329.1M, 67% long; OI $15.82B -> $12.85B
+    day = d.loc["2024-08-05"]
+    total = day["liquidations_long_usd"] + day["liquidations_short_usd"]
+    assert total == pytest.approx(329.1e6, rel=2e-3)
+    assert day["liquidations_long_usd"] / total == pytest.approx(0.67, abs=0.01)
+    assert d.loc["2024-08-04", "open_interest_usd"] == pytest.approx(15.82e9, rel=2e-3)
+    assert day["open_interest_usd"] == pytest.approx(12.85e9, rel=2e-3)
+    # FACTS.md (i).3: 2022-06-13 $258.0M, 72% long; funding the day before ~0 (0.000-0.005 %/8h)
+    day = d.loc["2022-06-13"]
+    total = day["liquidations_long_usd"] + day["liquidations_short_usd"]
+    assert total == pytest.approx(258.0e6, rel=2e-3)
+    assert day["liquidations_long_usd"] / total == pytest.approx(0.72, abs=0.01)
+    assert abs(d.loc["2022-06-12", "funding_rate_frac"]) < 6e-5
+    # 2024-03-04 funding 0.064-0.083 %/8h on the three big venues (FACTS.md (i).3)
+    assert 5e-4 < d.loc["2024-03-04", "funding_rate_frac"] < 9e-4
