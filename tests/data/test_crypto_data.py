@@ -226,7 +226,7 @@ def test_population_file_structure_errors(tmp_path: Path) -> None:
 COINALYZE = "crypto-derivatives/coinalyze-btc-perp-2022-2024"
 
 
-def _write(path: Path, text: str) -> Path:
+def _write_csv(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -248,7 +248,9 @@ def test_coinalyze_readers_make_tidy_frames(tmp_path: Path) -> None:
     assert set(df["exchange"]) == {"Kraken", "Binance"}
     day1 = df[df["date"] == "2024-01-01"].set_index("market")["open_interest_usd"]
     assert day1["BTC/USDT - Binance"] == 100.0
-    fund = _write(tmp_path / "f.csv", "t,BTC/USDT - Binance\n2024-01-01,0.01\n2024-01-02,-0.03\n")
+    fund = _write_csv(
+        tmp_path / "f.csv", "t,BTC/USDT - Binance\n2024-01-01,0.01\n2024-01-02,-0.03\n"
+    )
     fr = read_funding(fund)
     # the file is % per 8 h: 0.01 -> 1e-4 as a fraction
     assert fr["funding_rate_frac"].tolist() == pytest.approx([1e-4, -3e-4])
@@ -293,7 +295,7 @@ def test_coinalyze_bad_input_is_one_line(
         "fund": coinalyze.read_funding,
         "liq": coinalyze.read_liquidations,
     }[reader]
-    path = _write(tmp_path / "bad.csv", text)
+    path = _write_csv(tmp_path / "bad.csv", text)
     with pytest.raises(GaemiInputError) as exc:
         fn(path)
     assert message in str(exc.value)
