@@ -506,3 +506,205 @@ def test_funds_summary_counts_snapshots_and_holdings(store: Store) -> None:
     r = import_file(store, default_universe_path(), ImportOptions("funds"))
     assert f"{len(ref)} fund snapshots + {n_korean} holdings —" in r.summary()
     assert (len(ref), n_korean) == (77, 4)
+
+
+# ---------------------------------------------------------------- issuer NAV / universe
+NAV_HEADER = "date,nav,prior_nav,shares_outstanding_thousands,aum_usd\n"
+# the first two data lines of us-letf-nav-proshares/TQQQ.csv
+NAV_ROWS = (
+    "2026-10-01,78.6484,77.9601,485800,38207392720\n2026-09-30,77.9601,77.4405,483950,37728790395\n"
+)
+
+
+def test_issuer_nav_reader_real_files(shared_data: Path) -> None:
+    from gaemi.data.importers.issuer_nav import read_issuer_nav
+
+    # PROVENANCE.md of us-letf-nav-proshares: rows and range per file
+    expected = {
+        "TQQQ": (4187, "2010-02-09"),
+        "SQQQ": (4187, "2010-02-09"),
+        "QLD": (5104, "2006-06-19"),
+        "QID": (5089, "2006-07-11"),
+        "UPRO": (4346, "2009-06-23"),
+        "SPXU": (4346, "2009-06-23"),
+        "SSO": (5104, "2006-06-19"),
+        "SDS": (5089, "2006-07-11"),
+    }
+    for t, (rows, first) in expected.items():
+        df = read_issuer_nav(shared_data / "us-letf-nav-proshares" / f"{t}.csv")
+        assert len(df) == rows, t
+        assert (df["ticker"] == t).all()
+        assert str(df["date"].iloc[0].date()) == first
+        assert str(df["date"].iloc[-1].date()) == "2026-10-01"
+        assert df["date"].is_monotonic_increasing
+        assert df["date"].dtype == "datetime64[ns]"
+    # TQQQ.csv line 2: 2026-10-01,78.6484,77.9601,485800,38207392720 (shares in thousands)
+    last = read_issuer_nav(shared_data / "us-letf-nav-proshares" / "TQQQ.csv").iloc[-1]
+    assert (last["nav_usd"], last["prior_nav_usd"]) == (78.6484, 77.9601)
+    assert last["shares_outstanding"] == 485_800_000
+    assert last["aum_usd"] == 38_207_392_720
+
+
+def test_issuer_nav_reader_any_order_same_frame(tmp_path: Path) -> None:
+    from gaemi.data.importers.issuer_nav import read_issuer_nav
+
+    a = _text(tmp_path, "TQQQ.csv", NAV_HEADER + NAV_ROWS)
+    sub = tmp_path / "b"
+    sub.mkdir()
+    rows = NAV_ROWS.splitlines(keepends=True)
+    b = _text(sub, "TQQQ.csv", NAV_HEADER + rows[1] + rows[0])
+    da, db = read_issuer_nav(a), read_issuer_nav(b)
+    pd.testing.assert_frame_equal(da, db)
+    assert da.attrs["notes"] == ["TQQQ.csv: rows are newest-first (stored by date)"]
+    assert db.attrs["notes"] == []
+
+
+@pytest.mark.parametrize(
+    ("rows", "match"),
+    [
+        (
+            NAV_ROWS + NAV_ROWS.splitlines()[0] + "\n",
+            r"TQQQ.csv line 4: date 2026-10-01 duplicates line 2",
+        ),
+        ("2026-10-01,NaN,77.9601,485800,38207392720\n", r"line 2: nav = 'NaN' must be a finite"),
+        ("2026-10-01,,77.9601,485800,38207392720\n", r"line 2: nav is missing"),
+        ("2026-10-01,-78.6,77.9601,485800,38207392720\n", r"line 2: nav = -78.6 must be > 0"),
+        ("2026-10-01,0,77.9601,0,0\n", r"line 2: nav = 0 must be > 0"),
+        ("2026-10-01,78.6484,77.9601,38207392720,485800\n", r"line 2: aum_usd = 485800 differs"),
+        ("2026-10-01,78.6484,77.9601,485800\n", r"line 2: 4 fields, header has 5"),
+        ("2026-13-01,78.6484,77.9601,485800,38207392720\n", r"line 2: date = '2026-13-01'"),
+        ("2099-10-01,78.6484,77.9601,485800,38207392720\n", r"line 2: date = 2099-10-01 is in"),
+    ],
+)
+def test_issuer_nav_reader_refuses_bad_rows(tmp_path: Path, rows: str, match: str) -> None:
+    from gaemi.data.importers.issuer_nav import read_issuer_nav
+
+    with pytest.raises(GaemiInputError, match=match) as exc:
+        read_issuer_nav(_text(tmp_path, "TQQQ.csv", NAV_HEADER + rows))
+    assert "\n" not in str(exc.value)
+
+
+def test_issuer_nav_reader_refuses_wrong_layout(tmp_path: Path) -> None:
+    from gaemi.data.importers.issuer_nav import read_issuer_nav
+
+    with pytest.raises(GaemiInputError, match=r"line 1: column 'Open' is not an issuer NAV"):
+        read_issuer_nav(_text(tmp_path, "TQQQ.csv", GOOD))
+    with pytest.raises(GaemiInputError, match=r"required column 'aum_usd' is missing"):
+        read_issuer_nav(
+            _text(tmp_path, "X.csv", "date,nav,prior_nav,shares_outstanding_thousands\n")
+        )
+
+
+def test_universe_snapshot_reader_real_files(shared_data: Path) -> None:
+    from gaemi.data.importers.universe_snapshot import read_universe_snapshot
+
+    folder = shared_data / "us-letf-universe-2026"
+    # PROVENANCE.md of us-letf-universe-2026: funds and total AUM per snapshot
+    expected = {
+        "2026-02-05": (755, 160.0e9),
+        "2026-03-01": (743, 155.3e9),
+        "2026-04-01": (719, 137.2e9),
+        "2026-05-01": (721, 170.0e9),
+        "2026-06-01": (745, 216.9e9),
+    }
+    for day, (n, aum) in expected.items():
+        df = read_universe_snapshot(folder / f"leveraged_etf_data_{day}.csv")
+        assert len(df) == n, day
+        assert (df["as_of"] == pd.Timestamp(day)).all()
+        assert df["aum_usd"].sum() == pytest.approx(aum, abs=0.05e9)
+    by = df.set_index("ticker")
+    # 2026-06-01 file: TQQQ 3x long Nasdaq-100, SQQQ 3x short, SOXL 3x long NYSE Semi.
+    assert (by.loc["TQQQ", "leverage"], by.loc["TQQQ", "underlying"]) == (3.0, "NDX")
+    assert (by.loc["SQQQ", "leverage"], by.loc["SQQQ", "underlying"]) == (-3.0, "NDX")
+    assert (by.loc["SOXL", "leverage"], by.loc["SOXL", "underlying"]) == (3.0, "SOX")
+    assert by.loc["TSLL", "underlying"] == "TSLA"
+    # 'variable' and leverage without a direction: unknown, never guessed
+    var = df[df["leverage_text"] == "variable"]
+    assert len(var) == 45
+    assert var["leverage"].isna().all()
+    nodir = df[(df["direction"] == "") & (df["leverage_text"] != "")]
+    assert nodir["leverage"].isna().all()
+    assert len(nodir) > 0
+    # PROVENANCE: 'Σ L(L−1)·AUM per 1% move = $9.37B' counts the 42 funds with leverage text
+    # and no direction as long; with their sign left unknown it is lower
+    lev = df["leverage"].to_numpy(float)
+    k = np.nansum(lev * (lev - 1) * df["aum_usd"].to_numpy(float)) / 100
+    assert 9.0e9 < k < 9.37e9
+
+
+def _snapshot(
+    tmp: Path, rows: list[dict[str, str]], name: str = "leveraged_etf_data_2026-06-01.csv"
+) -> Path:
+    from gaemi.data.importers.universe_snapshot import LAYOUT
+
+    p = tmp / name
+    with p.open("w", newline="", encoding="utf-8-sig") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(LAYOUT))
+        w.writeheader()
+        for r in rows:
+            w.writerow({c: r.get(c, "") for c in LAYOUT})
+    return p
+
+
+SNAP_ROW = {
+    "ticker": "TQQQ",
+    "name": "ProShares UltraPro QQQ",
+    "underlying_asset": "Nasdaq-100 Index",
+    "underlying_ticker": "QQQ",
+    "leverage": "3x",
+    "direction": "long",
+    "fund_type": "Broad Market",
+    "aum": "39349000000",
+    "fund_family": "ProShares",
+    "updated_at": "2026-06-01T00:00:02.381+00:00",
+    "inception_date": "2010-02-09",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"leverage": "three"}, r"line 2: leverage = 'three' is not like 2x"),
+        ({"direction": "up"}, r"line 2: direction = 'up' must be long, short or blank"),
+        ({"aum": "-5"}, r"line 2: aum = '-5' must be finite and >= 0"),
+        ({"aum": "abc"}, r"line 2: aum = 'abc' is not a number"),
+        ({"updated_at": ""}, r"line 2: updated_at is missing"),
+        ({"ticker": ""}, r"line 2: ticker = '' is not a ticker"),
+    ],
+)
+def test_universe_snapshot_reader_refuses_bad_rows(
+    tmp_path: Path, change: dict[str, str], match: str
+) -> None:
+    from gaemi.data.importers.universe_snapshot import read_universe_snapshot
+
+    with pytest.raises(GaemiInputError, match=match) as exc:
+        read_universe_snapshot(_snapshot(tmp_path, [{**SNAP_ROW, **change}]))
+    assert "\n" not in str(exc.value)
+
+
+def test_universe_snapshot_reader_duplicates_and_layout(tmp_path: Path) -> None:
+    from gaemi.data.importers.universe_snapshot import read_universe_snapshot
+
+    with pytest.raises(GaemiInputError, match=r"line 3: ticker TQQQ duplicates line 2"):
+        read_universe_snapshot(_snapshot(tmp_path, [SNAP_ROW, SNAP_ROW]))
+    with pytest.raises(GaemiInputError, match=r"line 1: column 'Date' is not a universe-snapshot"):
+        read_universe_snapshot(_text(tmp_path, "u.csv", GOOD))
+    df = read_universe_snapshot(
+        _snapshot(
+            tmp_path,
+            [
+                {
+                    **SNAP_ROW,
+                    "leverage": "2x",
+                    "direction": "short",
+                    "ticker": "ZZZZ",
+                    "underlying_asset": "Some Free Text",
+                }
+            ],
+            "u.csv",
+        )
+    )
+    # no date in the file name: the updated_at day; free text unmapped -> None
+    assert df["as_of"].iloc[0] == pd.Timestamp("2026-06-01")
+    assert df["leverage"].iloc[0] == -2.0
+    assert df["underlying"].iloc[0] is None
