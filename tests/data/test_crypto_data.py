@@ -235,7 +235,7 @@ def test_coinalyze_readers_make_tidy_frames(tmp_path: Path) -> None:
     from gaemi.data.importers.coinalyze import read_funding, read_liquidations, read_open_interest
 
     # rows out of date order, a blank cell, one market name repeated (two contracts)
-    oi = _write(
+    oi = _write_csv(
         tmp_path / "oi.csv",
         "t,BTC/USD - Kraken,BTC/USDT - Binance,BTC/USD - Kraken\n"
         "2024-01-02,10,,3\n2024-01-01,5,100,2\n",
@@ -254,7 +254,7 @@ def test_coinalyze_readers_make_tidy_frames(tmp_path: Path) -> None:
     fr = read_funding(fund)
     # the file is % per 8 h: 0.01 -> 1e-4 as a fraction
     assert fr["funding_rate_frac"].tolist() == pytest.approx([1e-4, -3e-4])
-    liq = _write(
+    liq = _write_csv(
         tmp_path / "l.csv",
         "t,BTC/USDT - OKX_short,BTC/USDT - OKX_long\n2024-01-01,2.5,7.5\n2024-01-02,,\n",
     )
