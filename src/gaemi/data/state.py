@@ -44,6 +44,10 @@ class MarketState:
         Time-zone-aware time the state describes.
     sources : mapping
         Where each part came from (``"embedded default"``, ``"store PATH"``).
+    warnings : tuple of str
+        What the loader could not find or had to stand in for (a series missing from the
+        store, the embedded universe used for a store without fund snapshots); each
+        capability's result repeats them.
     """
 
     universe: Universe
@@ -51,6 +55,25 @@ class MarketState:
     calibration: Calibration
     as_of: dt.datetime
     sources: Mapping[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    #: series with observations after the day -> the first such date (left out of market)
+    later: Mapping[str, dt.date] = field(default_factory=dict)
+    #: the market before the day's filter: only to say *why* an indicator is n/a that day
+    #: (its next observation is later), never for a number
+    market_unfiltered: MarketSnapshot | None = None
+
+    @property
+    def day(self) -> dt.date:
+        """The calendar day the state describes (``as_of`` in UTC)."""
+        return self.as_of.astimezone(dt.UTC).date()
+
+    def with_universe(self, universe: Universe, source: str | None = None) -> MarketState:
+        """The same state with another fund universe (a what-if, a user's file)."""
+        from dataclasses import replace
+
+        srcs = dict(self.sources)
+        srcs["universe"] = source or universe.label
+        return replace(self, universe=universe, sources=srcs)
 
     def __post_init__(self) -> None:
         if self.as_of.tzinfo is None:
@@ -99,8 +122,6 @@ def market_state_from_store(store: Store, as_of: dt.datetime | None = None) -> M
     ``calibration`` table; if it is empty, an error says to run ``gaemi data calibrate``
     (the embedded default is not mixed in silently).
     """
-    from gaemi.data.calibration import Param
-
     t = as_of or _now()
     day = t.date().isoformat()
     universe = store.universe(day)
@@ -121,20 +142,11 @@ def market_state_from_store(store: Store, as_of: dt.datetime | None = None) -> M
     for sym, d, value, source in px:
         name = f"close.{sym}"
         series[name] = (Observation(name, float(value), "price", d, str(source)),)
-    cal_rows: list[Any] = store.con.execute(
-        "SELECT param, value, n, start_date::VARCHAR, end_date::VARCHAR, method "
-        "FROM calibration ORDER BY param"
-    ).fetchall()
-    if not cal_rows:
+    cal = store_calibration(store)
+    if cal is None:
         raise GaemiInputError(
             f"store {store.path.name} has no calibration: run `gaemi data calibrate` first"
         )
-    cal = Calibration(
-        tuple(
-            Param(str(k), float(v), int(n), str(a or ""), str(b or ""), str(m))
-            for k, v, n, a, b, m in cal_rows
-        )
-    )
     label = f"store {store.path.name}"
     return MarketState(
         universe=universe,
@@ -142,4 +154,22 @@ def market_state_from_store(store: Store, as_of: dt.datetime | None = None) -> M
         calibration=cal,
         as_of=t,
         sources={"universe": label, "market": label, "calibration": label},
+    )
+
+
+def store_calibration(store: Store) -> Calibration | None:
+    """The store's ``calibration`` table as a :class:`Calibration`; None when it is empty."""
+    from gaemi.data.calibration import Param
+
+    cal_rows: list[Any] = store.con.execute(
+        "SELECT param, value, n, start_date::VARCHAR, end_date::VARCHAR, method "
+        "FROM calibration ORDER BY param"
+    ).fetchall()
+    if not cal_rows:
+        return None
+    return Calibration(
+        tuple(
+            Param(str(k), float(v), int(n), str(a or ""), str(b or ""), str(m))
+            for k, v, n, a, b, m in cal_rows
+        )
     )

@@ -15,15 +15,25 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from gaemi.app.result import format_frac, format_usd, records
 from gaemi.errors import GaemiInputError
 from gaemi.limits import MAX_MOVE_FRAC
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from gaemi.data.state import MarketState
+
+__all__ = [  # re-exported from gaemi.app.result for the commands that import them from here
+    "format_frac",
+    "format_usd",
+    "records",
+]
 
 
 class OutputFormat(StrEnum):
@@ -32,6 +42,76 @@ class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+
+
+# ---------------------------------------------------------------- options shared by commands
+# Declared once; each is a list so that a repeat can be refused (:func:`single`). Use as
+# ``db: DbOption = None`` and read with ``single(db, "--db")`` or :func:`state_from_options`.
+#: ``--db STORE``: the market state from a DuckDB store, as of ``--date``.
+DbOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--db",
+        metavar="STORE",
+        help="Build the market state from this DuckDB store (`gaemi data import`) as of "
+        "--date: prices up to that day only.",
+    ),
+]
+#: ``--data-dir FOLDER``: the market state from a folder laid out like ../shared/data.
+DataDirOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--data-dir",
+        metavar="FOLDER",
+        help="Build the market state from a folder laid out like ../shared/data (instead of --db).",
+    ),
+]
+#: ``--date YYYY-MM-DD``: the day of the market state (nothing later is used).
+DateOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="The day (default: today, UTC); nothing dated after it is used.",
+    ),
+]
+#: ``--format table|json|csv``.
+FormatOption = Annotated[
+    list[OutputFormat] | None,
+    typer.Option("--format", "-f", metavar="table|json|csv", help="Output format (table)."),
+]
+#: ``--seed SEED``.
+SeedOption = Annotated[
+    list[int] | None,
+    typer.Option("--seed", metavar="SEED", help="Random seed (same seed, same numbers; 0)."),
+]
+#: ``--korean-aum USD``: a what-if total of Korean holdings of the 3x funds.
+KoreanAumOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--korean-aum",
+        metavar="USD",
+        help="What-if: Korean holdings of the 3x funds total this (USD, e.g. 45e9).",
+    ),
+]
+
+
+def state_from_options(
+    db: list[Path] | Path | None,
+    data_dir: list[Path] | Path | None = None,
+    date: list[str] | str | None = None,
+) -> MarketState:
+    """The market state for ``--db``/``--data-dir``/``--date`` (each given at most once);
+    the loader's warnings are printed as ``note:`` lines on stderr."""
+    from gaemi.app.state import load_state
+
+    one_db = single(db, "--db") if isinstance(db, list) else db
+    one_dir = single(data_dir, "--data-dir") if isinstance(data_dir, list) else data_dir
+    one_date = single(date, "--date") if isinstance(date, list) else date
+    state = load_state(db=one_db, data_dir=one_dir, as_of=one_date)
+    for w in state.warnings:
+        note(f"note: {w}")
+    return state
 
 
 _MONEY_SUFFIX = {
@@ -258,30 +338,6 @@ def drop_reads() -> None:
     _PENDING_READS.clear()
 
 
-def format_usd(value: float) -> str:
-    """$13.50B, -$2.70B, $540.0M, $12.3k."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    sign = "-" if value < 0 else ""
-    v = abs(value)
-    for div, suf, fmt in (
-        (1e12, "T", "{:.2f}"),
-        (1e9, "B", "{:.2f}"),
-        (1e6, "M", "{:.1f}"),
-        (1e3, "k", "{:.1f}"),
-    ):
-        if v >= div:
-            return f"{sign}${fmt.format(v / div)}{suf}"
-    return f"{sign}${v:.0f}"
-
-
-def format_frac(value: float) -> str:
-    """A fraction as a percent with sign: -0.05 -> -5.00%."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    return f"{value:+.2%}"
-
-
 def _cell(column: str, value: Any) -> str:
     if value is None:
         return "—"
@@ -301,21 +357,6 @@ def _cell(column: str, value: Any) -> str:
             return f"{value:+g}x"
         return f"{value:,.4g}"
     return str(value)
-
-
-def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON-ready dicts: NaN becomes null, NumPy scalars become Python ones."""
-    out = []
-    for rec in df.to_dict(orient="records"):
-        clean: dict[str, Any] = {}
-        for k, v in rec.items():
-            if hasattr(v, "item"):
-                v = v.item()
-            if isinstance(v, float) and not math.isfinite(v):
-                v = None
-            clean[str(k)] = v
-        out.append(clean)
-    return out
 
 
 def emit(df: pd.DataFrame, fmt: OutputFormat, *, title: str = "", caption: str = "") -> None:

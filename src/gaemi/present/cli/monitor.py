@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from gaemi.app.state import today_utc
 from gaemi.errors import GaemiInputError
 from gaemi.present.cli.common import finite_option, note
 
@@ -38,12 +39,12 @@ def evaluate(moves: dict[str, float], day: dt.date, db: Path | None = None) -> d
     from gaemi.monitor.indicators import compute_indicators, load_default_rules
     from gaemi.monitor.replay import universe_known_on
     from gaemi.monitor.status import composite_status
-    from gaemi.present.cli.report import load_inputs
+    from gaemi.present.cli.report import load_state_noted
 
     rules = load_default_rules()
-    universe, market = load_inputs(day, db, None)
+    state = load_state_noted(day, db, None)
     inds = compute_indicators(
-        market, universe_known_on(universe, day), rules, {"moves": moves, "day": day}
+        state.market, universe_known_on(state.universe, day), rules, {"moves": moves, "day": day}
     )
     st = composite_status(inds, rules)
     return {
@@ -166,7 +167,7 @@ def monitor(
                 prev = json.loads(state_file.read_text(encoding="utf-8"))
             except json.JSONDecodeError:
                 note(f"warning: state file {state_file} is not JSON; starting afresh")
-        cur = evaluate(moves, dt.date.today(), db)
+        cur = evaluate(moves, today_utc(), db)
         found = changes(prev, cur)
         with alerts.open("a", encoding="utf-8") as fh:
             for rec in found:

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from gaemi.app.state import parse_day
 from gaemi.errors import GaemiInputError
 from gaemi.present.cli.common import describe_move, note, note_read, parse_move, single
 
 if TYPE_CHECKING:
-    from gaemi.core.universe import Universe
-    from gaemi.data.market import MarketSnapshot
+    from gaemi.data.state import MarketState
 
 EPILOG = """
 Examples:
@@ -63,78 +63,14 @@ def parse_moves(items: list[str] | None) -> dict[str, float]:
     return out
 
 
-def parse_day(date: str | None) -> dt.date:
-    """``YYYY-MM-DD`` (default today when not given) as a date; anything else, the empty
-    string included, is a one-line error."""
-    try:
-        return dt.date.fromisoformat(date) if date is not None else dt.date.today()
-    except ValueError:
-        raise GaemiInputError(f"date = {date!r} is not a YYYY-MM-DD date") from None
+def load_state_noted(day: dt.date, db: Path | None, universe: Path | None) -> MarketState:
+    """:func:`gaemi.app.state.load_state` for a command: its warnings as notes on stderr."""
+    from gaemi.app.state import load_state
 
-
-def load_inputs(
-    day: dt.date, db: Path | None, universe: Path | None
-) -> tuple[Universe, MarketSnapshot]:
-    """The universe and market snapshot for ``day``: the embedded defaults, or a store.
-
-    With ``db`` the market is derived from the store's prices up to ``day`` (plus the
-    dated facts up to ``day``) and the universe is the store's latest fund snapshot on or
-    before ``day``; what the store lacks is said on stderr, never filled in silently.
-    Without ``db``, a ``day`` before every observation of the embedded snapshot (nothing
-    known that day) is a one-line error that points to ``--db``.
-    """
-    from gaemi.data.market import history_from_store, load_default_market, load_facts_market
-    from gaemi.data.store import open_store
-    from gaemi.data.universe import load_default_universe, load_universe
-
-    market = load_default_market()
-    store_universe = None
-    if db is not None:
-        if not db.is_file():
-            raise GaemiInputError(f"db = {str(db)!r} does not exist")
-        with open_store(db, read_only=True) as store:
-            hist, missing = history_from_store(store)
-            for m in missing:
-                note(f"note: {m}; its indicators are not available")
-            market = hist.snapshot_on(day, base=load_facts_market())
-            try:
-                store_universe = store.universe(day.isoformat())
-            except GaemiInputError as exc:
-                aum = _aum_dates(load_default_universe())
-                late = bool(aum) and aum[0] > day
-                note(
-                    f"note: {exc}; using the embedded fund universe (AUM as of "
-                    f"{', '.join(map(str, aum))})"
-                    + (
-                        f", which is after {day}: the sections that need it say it is "
-                        "not known that day"
-                        if late
-                        else ""
-                    )
-                )
-    if universe is not None:
-        u = load_universe(universe)
-    elif store_universe is not None:
-        u = store_universe
-    else:
-        u = load_default_universe()
-    if db is None:
-        first = min(
-            [p.as_of for pts in market.series.values() for p in pts] + _aum_dates(u),
-            default=None,
-        )
-        if first is not None and day < first:
-            raise GaemiInputError(
-                f"date = '{day}' is before every observation of the {market.label} (the "
-                f"first is {first}): nothing is known that day; replay a past day from your "
-                "own history with --db STORE (`gaemi data import`)"
-            )
-    return u, market
-
-
-def _aum_dates(u: Universe) -> list[dt.date]:
-    """The universe's AUM dates, oldest first."""
-    return sorted(dt.date.fromisoformat(d) for d in set(u.aum_as_of.tolist()) - {""})
+    state = load_state(db=db, as_of=day, universe=universe)
+    for w in state.warnings:
+        note(f"note: {w}")
+    return state
 
 
 def report(
@@ -210,9 +146,11 @@ def report(
     korean_aum: str | None = single(korean_aum_given, "--korean-aum")
     fmt: ReportFormat = single(fmt_given, "--format") or ReportFormat.table
     day = parse_day(date)
-    u, market = load_inputs(day, db, universe)
+    state = load_state_noted(day, db, universe)
+    u = state.universe
     if korean_aum is not None:
         u = u.with_korean_aum(parse_money(korean_aum, "korean-aum"))
+    market = state.market_unfiltered or state.market  # the report says why later points are n/a
     rep = build_report(u, market, load_default_rules(), report_date=day, moves=parse_moves(move))
     if fmt == ReportFormat.json:
         json.dump(rep.to_dict(), sys.stdout, indent=1, allow_nan=False, default=str)

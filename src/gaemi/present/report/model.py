@@ -14,9 +14,11 @@ from typing import Any
 
 import pandas as pd
 
+from gaemi.app.result import format_usd, records
+from gaemi.app.state import market_known_on
 from gaemi.core.flows import compute_flows, ladder_moves, projected_close_flow
 from gaemi.core.universe import Universe
-from gaemi.data.market import DerivedHistory, MarketSnapshot
+from gaemi.data.market import MarketSnapshot
 from gaemi.monitor.indicators import (
     Indicator,
     MonitorRules,
@@ -25,7 +27,6 @@ from gaemi.monitor.indicators import (
 )
 from gaemi.monitor.replay import universe_known_on
 from gaemi.monitor.status import Status, composite_status
-from gaemi.present.cli.common import format_usd
 
 #: Underlyings shown in the ladder (ids), in order.
 LADDER_UNDERLYINGS: tuple[str, ...] = ("NDX", "SOX", "SPX", "TSLA", "NVDA")
@@ -91,8 +92,6 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN → None)."""
-        from gaemi.present.cli.common import records
-
         return {
             "report_date": self.report_date.isoformat(),
             "status": self.status.status,
@@ -121,24 +120,6 @@ class Report:
 
 
 # ------------------------------------------------------------------- known on the report day
-def market_known_on(
-    market: MarketSnapshot, day: dt.date
-) -> tuple[MarketSnapshot, dict[str, dt.date]]:
-    """``market`` with only the points dated on or before ``day`` (no look-ahead), and the
-    series that had points after it → the first such date.
-
-    Uses :meth:`DerivedHistory.snapshot_on` (the replay's filter) with ``market`` as the
-    base; a series with no point on or before ``day`` is left out (not known that day).
-    """
-    known = DerivedHistory({}, {}, {}).snapshot_on(day, base=market)
-    later = {
-        name: min(p.as_of for p in pts if p.as_of > day)
-        for name, pts in market.series.items()
-        if any(p.as_of > day for p in pts)
-    }
-    return MarketSnapshot(known.series, label=market.label), later
-
-
 def universe_not_known(universe: Universe, day: dt.date) -> str | None:
     """Why the fund universe is not known on ``day`` (its earliest AUM date is after it),
     else None — the same rule as the AUM-based indicators."""

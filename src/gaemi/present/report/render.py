@@ -38,7 +38,7 @@ def money(value: float | None, *, krw_per_usd: float | None = None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if krw_per_usd is None:
-        from gaemi.present.cli.common import format_usd
+        from gaemi.app.result import format_usd
 
         return format_usd(float(value))
     return krw_units(float(value) * krw_per_usd)

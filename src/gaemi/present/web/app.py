@@ -53,8 +53,8 @@ def read_store(db: Path) -> tuple[list[dict[str, Any]], Universe | None]:
     it while the server runs (restart the server to serve the new data). The universe is
     ``None`` when the store has no fund snapshots.
     """
+    from gaemi.app.result import records
     from gaemi.data.store import Store
-    from gaemi.present.cli.common import records
 
     with Store(db, read_only=True) as store:
         status = records(store.status())
