@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gaemi.errors import GaemiInputError
-from gaemi.limits import MAX_FUND_LEVERAGE, is_fund_leverage
 from gaemi.present.cli.common import (
+    DataDirOption,
+    DateOption,
+    DbOption,
+    FormatOption,
     OutputFormat,
+    SeedOption,
     check_count,
     emit,
     format_usd,
@@ -20,12 +24,11 @@ from gaemi.present.cli.common import (
     parse_positive_frac,
     progress_bar,
     single,
+    state_from_options,
 )
 
 if TYPE_CHECKING:
-    from gaemi.core.nav import FundTerms
-    from gaemi.core.paths import ReturnModel
-    from gaemi.data.returns import VolDefaults
+    from gaemi.data.state import MarketState
 
 EPILOG = """
 Examples:
@@ -42,47 +45,9 @@ Examples:
   gaemi decay --leverage -3 --vol 60% --months 6 --view summary --format json
 """
 
-MODELS = ("constant", "garch", "bootstrap")
-#: The erosion view's grid when neither --vol nor a horizon is given.
-EROSION_VOLS = (0.2, 0.3, 0.45, 0.6, 0.8, 1.0)
-EROSION_MONTHS = (1.0, 3.0, 6.0, 12.0)
 VIEWS = ("percentiles", "summary", "erosion")
 #: Paths above which a progress bar is shown on stderr.
 PROGRESS_MIN_PATHS = 50_000
-
-
-def horizon_days(months: float | None, days: int | None) -> int:
-    """Trading days from ``--months`` (21 a month) or ``--days``; 0 or less is an error."""
-    if months is not None and days is not None:
-        raise GaemiInputError("give either --months or --days, not both")
-    if days is not None:
-        if days < 1:
-            raise GaemiInputError(f"days = {days} must be >= 1 (horizon 0 has no risk to measure)")
-        return int(days)
-    m = 6.0 if months is None else float(months)
-    if not math.isfinite(m) or m <= 0:
-        raise GaemiInputError(f"months = {months} must be > 0")
-    return max(1, round(m * 21))
-
-
-def check_leverage(value: float, option: str = "--leverage") -> float:
-    """A leveraged (L > 1) or inverse (L < 0) fund's leverage with |L| <= 10.
-
-    The rule of every place a user gives a fund leverage (``gaemi flows --fund``,
-    ``gaemi.core.universe.is_fund_leverage``, the web API): 0 <= L <= 1 is no such fund.
-    """
-    if not math.isfinite(value):
-        raise GaemiInputError(f"{option} = {value!r} must be a finite number")
-    if not is_fund_leverage(value):
-        raise GaemiInputError(
-            f"{option} = {value:g} is not a leveraged or inverse fund "
-            "(need L > 1 or L < 0, e.g. 3 or -2)"
-        )
-    if abs(value) > MAX_FUND_LEVERAGE:
-        raise GaemiInputError(
-            f"{option} = {value:g} is outside [-{MAX_FUND_LEVERAGE:g}, {MAX_FUND_LEVERAGE:g}]"
-        )
-    return value
 
 
 def one_float(values: list[float] | None, option: str) -> float | None:
@@ -91,112 +56,6 @@ def one_float(values: list[float] | None, option: str) -> float | None:
     if v is not None and not math.isfinite(v):
         raise GaemiInputError(f"{option} = {v!r} must be a finite number")
     return v
-
-
-def fund_terms(
-    ticker: str | None,
-    leverage: float | None,
-    expense_ratio: float | None,
-    spread: float,
-) -> tuple[FundTerms, str | None, float]:
-    """The fund: from the default universe by ticker, or hypothetical from ``--leverage``.
-
-    Returns (terms, underlying_id or None, aum_usd).
-    """
-    import numpy as np
-
-    from gaemi.core.nav import FundTerms
-    from gaemi.data.universe import load_default_universe
-
-    if leverage is not None:
-        check_leverage(leverage)
-    if ticker is None:
-        if leverage is None:
-            raise GaemiInputError("give --ticker (a fund in the universe) or --leverage")
-        return (
-            FundTerms(leverage, expense_ratio or 0.0, spread, f"{leverage:+g}x"),
-            None,
-            1.0,
-        )
-    u = load_default_universe().where_ticker([ticker])
-    lev = float(u.leverage[0]) if leverage is None else leverage
-    er = float(u.expense_ratio[0])
-    if expense_ratio is not None:
-        er = expense_ratio
-    if np.isnan(er):
-        raise GaemiInputError(f"{ticker}: expense ratio unknown in the universe; give --expense")
-    return (
-        FundTerms(lev, er, spread, str(u.ticker[0])),
-        str(u.underlying_id[0]),
-        float(u.aum_usd[0]),
-    )
-
-
-def build_model(
-    model: str,
-    underlying_ids: list[str],
-    *,
-    vol: float | None,
-    drift: float | None,
-    history: list[Path] | None,
-    start: str,
-    block_days: int,
-    vd: VolDefaults,
-) -> ReturnModel:
-    """A return model for one or more underlyings from the options."""
-    import numpy as np
-
-    from gaemi.core.paths import BlockBootstrap, ConstantVol, GjrGarchT
-    from gaemi.data.returns import history_file, joint_returns, shared_data_dir
-
-    if model not in MODELS:
-        raise GaemiInputError(f"model = {model!r} must be one of {', '.join(MODELS)}")
-    names = tuple(underlying_ids)
-    n = len(names)
-    corr = vd.corr_matrix(list(names)) if n > 1 else None
-    if model == "constant":
-        if vol is not None:
-            vols = [vol] * n
-        else:
-            vols = [vd.get(u).realised_vol_annual for u in names]
-            note(
-                "constant vol from the embedded history (since 2015): "
-                + ", ".join(f"{u} {v:.1%}" for u, v in zip(names, vols, strict=True))
-            )
-        return ConstantVol(vols, drift or 0.0, names, corr)
-    if vol is not None:
-        raise GaemiInputError(f"--vol sets a constant vol; it cannot be used with --model {model}")
-    if model == "garch":
-        params = tuple(vd.get(u).garch for u in names)
-        return GjrGarchT(params, corr, drift_annual=drift, start=start)
-    # bootstrap
-    files: dict[str, Path] = {}
-    if history:
-        if len(history) != n:
-            raise GaemiInputError(
-                f"--history: give one file per underlying ({n}: {', '.join(names)})"
-            )
-        files = dict(zip(names, history, strict=True))
-    else:
-        d = shared_data_dir()
-        if d is None:
-            raise GaemiInputError(
-                "bootstrap needs real history: give --history FILE (CSV Date,Close) per "
-                "underlying or set GAEMI_SHARED_DATA"
-            )
-        files = {u: history_file(vd.get(u).proxy, d) for u in names}
-    df = joint_returns({k: str(v) for k, v in files.items()})
-    note(
-        f"bootstrap history: {len(df)} common days {df.index[0].date()}..{df.index[-1].date()} "
-        f"from {', '.join(Path(str(f)).name for f in files.values())}"
-    )
-    return BlockBootstrap(
-        np.asarray(df.to_numpy(), dtype=float),
-        names,
-        block_days,
-        drift,
-        source=", ".join(Path(str(f)).stem for f in files.values()),
-    )
 
 
 def decay(
@@ -239,12 +98,7 @@ def decay(
         list[int] | None,
         typer.Option("--paths", metavar="N", help="Monte Carlo paths (default 20000)."),
     ] = None,
-    seed_given: Annotated[
-        list[int] | None,
-        typer.Option(
-            "--seed", metavar="SEED", help="Random seed (same seed, same numbers; default 0)."
-        ),
-    ] = None,
+    seed_given: SeedOption = None,
     drift_given: Annotated[
         list[str] | None,
         typer.Option(
@@ -312,7 +166,10 @@ def decay(
     workers: Annotated[
         int | None, typer.Option("--workers", help="Threads (results do not depend on it).")
     ] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    fmt_given: FormatOption = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    date: DateOption = None,
 ) -> None:
     """Volatility decay of a daily-reset fund: exact daily compounding next to the
     Avellaneda–Zhang closed form (S_T/S_0)^L·exp(−(L²−L)/2·∫σ²dt)·carry.
@@ -321,10 +178,8 @@ def decay(
     redemptions.
     """
     import numpy as np
-    import pandas as pd
 
-    from gaemi.core.decay import DEFAULT_LOSSES, erosion_table, simulate_fund
-    from gaemi.data.returns import load_vol_defaults
+    from gaemi.app import decay as app
 
     ticker: str | None = single(ticker_given, "--ticker")
     months = one_float(months_given, "--months")
@@ -344,100 +199,127 @@ def decay(
     block_one: int | None = single(block_days_given, "--block-days")
     block_days = 20 if block_one is None else block_one
     view: str = single(view_given, "--view") or "percentiles"
+    fmt: OutputFormat = single(fmt_given, "--format") or OutputFormat.table
     if view not in VIEWS:
         raise GaemiInputError(f"view = {view!r} must be one of {', '.join(VIEWS)}")
     if paths < 1:
         raise GaemiInputError(f"paths = {paths} must be >= 1")
     check_count(workers, "--workers")
-    n_days = horizon_days(months, days)
-    vd = load_vol_defaults()
-    rate_v = vd.rate_annual if rate is None else parse_move(rate, "rate")
-    spread_v = vd.spread_annual if spread is None else parse_move(spread, "spread")
+    n_days = app.horizon_days(months, days)
+    rate_v = None if rate is None else parse_move(rate, "rate")
+    spread_v = None if spread is None else parse_move(spread, "spread")
     er = None if expense is None else parse_positive_frac(expense, "expense")
     vol_v = None if vol is None else parse_positive_frac(vol, "vol")
     drift_v = None if drift is None else parse_move(drift, "drift")
+    if leverage is not None:
+        app.check_leverage(leverage, "--leverage")
     if vol_v is not None and model != "constant":
         raise GaemiInputError(f"--vol sets a constant vol; it cannot be used with --model {model}")
-    terms, uid, aum = fund_terms(ticker, leverage, er, spread_v)
+    if ticker is None and leverage is None:
+        raise GaemiInputError("give --ticker (a fund in the universe) or --leverage")
+    losses = []
+    for text in loss or []:
+        x = parse_positive_frac(text, "loss")
+        if not 0.0 < x <= 1.0:
+            raise GaemiInputError(f"loss = {text!r} must be between 0% and 100%")
+        losses.append(x)
+    state = state_from_options(db, data_dir, date)
+    f = app.fund(
+        state,
+        ticker,
+        leverage=leverage,
+        expense_ratio=er,
+        spread_annual=spread_v,
+        rate_annual=rate_v,
+    )
+    t = f.terms
     note(
-        f"{terms.ticker}: L={terms.leverage:+g}, expense {terms.expense_ratio:.2%}, "
-        f"rate {rate_v:.2%} ({'given' if rate else vd.rate_source}), spread {spread_v:.2%}; "
+        f"{t.ticker}: L={t.leverage:+g}, expense {t.expense_ratio:.2%}, "
+        f"rate {f.rate_annual:.2%} ({f.rate_source}), spread {t.spread_annual:.2%}; "
         f"horizon {n_days} trading days"
     )
     if view == "erosion":
         # the given vol and horizon (as /api/decay/erosion answers them); the grid only for
         # what was left out
-        vols = [vol_v] if vol_v is not None else list(EROSION_VOLS)
         if months is not None:  # the months as given (not rounded to whole days)
-            months_grid = [months]
+            months_grid: list[float] | None = [months]
         elif days is not None:
             months_grid = [n_days / 21.0]
         else:
-            months_grid = list(EROSION_MONTHS)
-        tab = erosion_table(terms, vols, months_grid, rate_v)
+            months_grid = None
+        ero = app.erosion(
+            state,
+            ticker,
+            leverage=leverage,
+            vols_annual=None if vol_v is None else [vol_v],
+            months=months_grid,
+            expense_ratio=er,
+            rate_annual=rate_v,
+            spread_annual=spread_v,
+        )
+        _warn(ero.warnings, state)
+        if ero.sideways is not None:
+            note(f"sideways: {ero.sideways.summary()}")
         emit(
-            tab.to_frame(),
+            ero.to_frame(),
             fmt,
-            title=f"Sideways-market erosion of {terms.ticker} (S_T = S_0, closed form)",
+            title=f"Sideways-market erosion of {t.ticker} (S_T = S_0, closed form)",
             caption="loss_frac includes rate, spread and fees; drag_only is (L²−L)/2·σ²T alone",
         )
         return
-    if uid is None and vol_v is None:
-        raise GaemiInputError("a hypothetical fund (--leverage without --ticker) needs --vol")
-    ret_model = build_model(
-        model,
-        [uid or "underlying"],
-        vol=vol_v,
-        drift=drift_v if (drift_v is not None or model == "bootstrap") else 0.0,
-        history=history,
-        start=start,
-        block_days=block_days,
-        vd=vd,
-    )
-    with progress_bar(paths, f"{terms.ticker} paths", paths >= PROGRESS_MIN_PATHS) as cb:
-        res = simulate_fund(
-            terms,
-            ret_model,
-            n_days,
-            paths,
-            seed,
+    with progress_bar(paths, f"{t.ticker} paths", paths >= PROGRESS_MIN_PATHS) as cb:
+        res = app.decay(
+            state,
+            ticker,
+            days=n_days,
+            leverage=leverage,
+            model=model,
+            vol_annual=vol_v,
+            drift_annual=drift_v,
             rate_annual=rate_v,
-            aum0_usd=aum,
+            spread_annual=spread_v,
+            expense_ratio=er,
+            paths=paths,
+            rng=seed,
+            history=history,
+            start=start,
+            block_days=block_days,
+            losses=losses,
             workers=workers,
             progress=cb,
         )
-    asked = []
-    for text in loss or []:
-        x = parse_positive_frac(text, "loss")
-        if not 0.0 < x <= 1.0:
-            raise GaemiInputError(f"loss = {text!r} must be between 0% and 100%")
-        asked.append(x)
-    s = res.summary([*DEFAULT_LOSSES, *asked])
-    extra = "; ".join(f"P(lose ≥{x:.0%}) {s[f'prob_loss_{x * 100:g}pct']:.1%}" for x in asked)
-    note(
-        f"model: {res.model_label}; {res.n_paths:,} paths, seed {seed}. Sideways erosion "
-        f"(closed form, σ={res.vol_annual:.1%}): {s['sideways_closed_form_loss_frac']:.1%}; "
-        f"median change {s['median_change_frac']:+.1%}; P(lose ≥50%) {s['prob_loss_50pct']:.1%}; "
-        f"closed form vs exact, median |gap| per path {s['closed_form_median_abs_err_frac']:.2%}"
-        + (f"; {extra}" if extra else "")
-    )
+    for n in res.notes:
+        note(n)
+    _warn(res.warnings, state)
+    s = res.summary_dict()
+    extra = "; ".join(f"P(lose ≥{x:.0%}) {s[f'prob_loss_{x * 100:g}pct']:.1%}" for x in losses)
+    note(res.summary() + (f"; {extra}" if extra else ""))
     if view == "summary":
-        emit(pd.DataFrame([s]), fmt, title=f"Decay of {terms.ticker} over {n_days} days")
+        emit(res.to_frame("summary"), fmt, title=f"Decay of {t.ticker} over {n_days} days")
         return
     df = res.to_frame()
-    if ticker is None:
-        df = df.drop(columns=["aum_usd"])
     cap = (
-        (f"AUM now {format_usd(aum)}; " if ticker is not None else "")
+        (f"AUM now {format_usd(f.aum_usd)}; " if f.aum_usd is not None else "")
         + "prob = percentile; closed form "
-        + ("exact for GBM" if res.analytic_quantiles is not None else "per path, realised ∫σ²dt")
+        + (
+            "exact for GBM"
+            if res.core.analytic_quantiles is not None
+            else "per path, realised ∫σ²dt"
+        )
     )
     emit(
         df.assign(prob=np.round(df["prob"], 4)),
         fmt,
-        title=f"{terms.ticker} after {n_days} trading days — {res.model_label}",
+        title=f"{t.ticker} after {n_days} trading days — {res.core.model_label}",
         caption=cap,
     )
+
+
+def _warn(warnings: tuple[str, ...], state: MarketState) -> None:
+    """The result's warnings the state's loader has not already printed."""
+    for w in warnings:
+        if w not in state.warnings:
+            note(f"warning: {w}")
 
 
 def register(app: typer.Typer) -> None:
@@ -445,4 +327,4 @@ def register(app: typer.Typer) -> None:
     app.command("decay", epilog=EPILOG)(decay)
 
 
-__all__ = ["build_model", "check_leverage", "fund_terms", "horizon_days", "register"]
+__all__ = ["register"]
