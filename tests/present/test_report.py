@@ -219,8 +219,8 @@ def test_report_date_before_every_observation(capsys: pytest.CaptureFixture[str]
 def test_report_default_date_unchanged_by_the_filter() -> None:
     import datetime as dt
 
+    from gaemi.app.state import market_known_on
     from gaemi.data.market import load_default_market
-    from gaemi.present.report.model import market_known_on
 
     market = load_default_market()
     last = max(p.as_of for pts in market.series.values() for p in pts)

@@ -133,9 +133,8 @@ def report(
     with the Korean share, and every engine's section, each number with its as-of date and
     source. Runs offline on the embedded default snapshot.
     """
-    from gaemi.monitor.indicators import load_default_rules
+    from gaemi.app.report import report as build
     from gaemi.present.cli.common import parse_money
-    from gaemi.present.report.model import build_report
     from gaemi.present.report.render import render_html, render_terminal
 
     # declared as lists so that a repeat is refused, not silently the last one (single())
@@ -147,11 +146,8 @@ def report(
     fmt: ReportFormat = single(fmt_given, "--format") or ReportFormat.table
     day = parse_day(date)
     state = load_state_noted(day, db, universe)
-    u = state.universe
-    if korean_aum is not None:
-        u = u.with_korean_aum(parse_money(korean_aum, "korean-aum"))
-    market = state.market_unfiltered or state.market  # the report says why later points are n/a
-    rep = build_report(u, market, load_default_rules(), report_date=day, moves=parse_moves(move))
+    aum = None if korean_aum is None else parse_money(korean_aum, "korean-aum")
+    rep = build(state, day=day, moves=parse_moves(move), korean_aum_usd=aum)
     if fmt == ReportFormat.json:
         json.dump(rep.to_dict(), sys.stdout, indent=1, allow_nan=False, default=str)
         sys.stdout.write("\n")

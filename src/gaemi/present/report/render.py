@@ -1,4 +1,4 @@
-"""Render a :class:`~gaemi.present.report.model.Report` to the terminal (Rich) or to one
+"""Render a :class:`~gaemi.app.report.Report` to the terminal (Rich) or to one
 self-contained HTML file (Plotly charts inline, no CDN, works offline from file://)."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from typing import Any
 
 import pandas as pd
 
+from gaemi.app.report import Report
 from gaemi.monitor.indicators import Indicator
-from gaemi.present.report.model import Report
 
 STATUS_COLOURS = {
     "LOW": "#2e7d32",

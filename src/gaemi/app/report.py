@@ -1,8 +1,8 @@
-"""Assemble the daily report: status, indicators, flows and every engine that has landed.
+"""The daily report as one result: status, indicators, flows and every engine's section.
 
-The report model is plain data (dicts of numbers with units, DataFrames) so that the
-terminal, HTML and JSON renderers show the same numbers. Every number carries its as-of
-date and source; observations older than the rules' staleness limit are flagged.
+:func:`report` builds it from a :class:`~gaemi.data.state.MarketState`. The model is plain
+data (numbers with units, DataFrames) so the terminal, HTML and JSON renderers show the same
+numbers; every number carries its as-of date and source, stale observations are flagged.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from gaemi.app.result import format_usd, records
-from gaemi.app.state import market_known_on
+from gaemi.app.result import Result, format_usd, records
+from gaemi.app.state import market_known_on, parse_day
 from gaemi.core.flows import compute_flows, ladder_moves, projected_close_flow
 from gaemi.core.universe import Universe
 from gaemi.data.market import MarketSnapshot
@@ -27,6 +27,9 @@ from gaemi.monitor.indicators import (
 )
 from gaemi.monitor.replay import universe_known_on
 from gaemi.monitor.status import Status, composite_status
+
+if TYPE_CHECKING:
+    from gaemi.data.state import MarketState
 
 #: Underlyings shown in the ladder (ids), in order.
 LADDER_UNDERLYINGS: tuple[str, ...] = ("NDX", "SOX", "SPX", "TSLA", "NVDA")
@@ -47,8 +50,8 @@ class Section:
 
 
 @dataclass(frozen=True)
-class Report:
-    """Everything the renderers need (frozen)."""
+class Report(Result):
+    """Everything the renderers need (frozen): the report's result."""
 
     report_date: dt.date
     status: Status
@@ -60,6 +63,22 @@ class Report:
     usdkrw_as_of: dt.date | None
     stale_after_days: int
     notes: tuple[str, ...] = ()
+    kind: str = field(default="report", init=False, repr=False)
+
+    def to_frame(self, view: str | None = None) -> pd.DataFrame:
+        """The indicators (default) or a section's table: ``view="flows.ladder"``."""
+        if view is None or view == "indicators":
+            return self.indicator_frame()
+        key, _, table = view.partition(".")
+        sec = self.section(key)
+        both = {**sec.tables, **sec.data}
+        if table not in both:
+            raise KeyError(f"view = {view!r}: section {key} has {', '.join(both)}")
+        return both[table]
+
+    def summary(self) -> str:
+        """The status and its reason."""
+        return f"{self.report_date}: {self.status.status} — {self.status.reason}"
 
     def section(self, key: str) -> Section:
         for s in self.sections:
@@ -116,6 +135,7 @@ class Report:
                 for s in self.sections
             ],
             "notes": list(self.notes),
+            "warnings": list(self.warnings),
         }
 
 
@@ -693,4 +713,53 @@ def build_report(
         fx.as_of if fx else None,
         rules.stale_after_days,
         tuple(notes),
+    )
+
+
+def report(
+    state: MarketState | None = None,
+    *,
+    day: str | dt.date | None = None,
+    moves: Mapping[str, float] | None = None,
+    korean_aum_usd: float | None = None,
+    rules: MonitorRules | None = None,
+) -> Report:
+    """The daily report on ``state``: status, why, and every engine's section.
+
+    Parameters
+    ----------
+    state : MarketState, optional
+        From :func:`gaemi.load_state` (default: the embedded default as of ``day``).
+    day : str or date, optional
+        The report day (default: the state's day). Nothing dated after it is used.
+    moves : mapping, optional
+        Today's moves so far as fractions, ``{"NDX": -0.031, "SOX": -0.04}``.
+    korean_aum_usd : float, optional
+        What-if: Korean holdings of the 3x funds total this (USD).
+    rules : MonitorRules, optional
+        Indicator thresholds (default: the embedded ``monitor_rules.yaml``).
+
+    Returns
+    -------
+    Report
+        ``summary()``, ``to_frame()`` (the indicators; ``"flows.ladder"`` … for a section),
+        ``to_dict()`` (the JSON of ``gaemi report --format json``).
+    """
+    from gaemi.app.state import load_state
+    from gaemi.monitor.indicators import load_default_rules
+
+    if state is None:
+        state = load_state(as_of=day)
+    report_day = parse_day(day, "day") if day is not None else state.day
+    u = state.universe
+    if korean_aum_usd is not None:
+        u = u.with_korean_aum(float(korean_aum_usd))
+    market = state.market_unfiltered or state.market  # says why later points are n/a
+    rep = build_report(
+        u, market, rules or load_default_rules(), report_date=report_day, moves=moves
+    )
+    return replace(
+        rep,
+        warnings=tuple(state.warnings),
+        sources=tuple(f"{k}: {v}" for k, v in state.sources.items()),
     )
