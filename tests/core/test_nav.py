@@ -91,3 +91,30 @@ def test_bad_terms_are_one_line_errors(kwargs: dict[str, float], match: str) -> 
     with pytest.raises(GaemiInputError, match=match) as exc:
         FundTerms(**kwargs)
     assert "\n" not in str(exc.value)
+
+
+def test_scheduled_returns_match_fund_returns_and_switch_leverage() -> None:
+    from gaemi.core.nav import (
+        FundTerms,
+        fit_spread,
+        fund_returns,
+        leverage_schedule,
+        scheduled_fund_returns,
+    )
+
+    r = np.array([0.01, -0.02, 0.03, -0.01])
+    terms = FundTerms(3.0, 0.0095, 0.004)
+    a = fund_returns(r, terms, 0.05, 1 / 252)
+    b = scheduled_fund_returns(r, 3.0, 0.0095, 0.004, 0.05, 1 / 252)
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-15)
+    lev = leverage_schedule(
+        np.array(["2024-03-29", "2024-04-01", "2024-04-02", "2024-04-03"], "datetime64[D]"),
+        [("2024-04-02", 2.0)],
+        1.5,
+    )
+    assert lev.tolist() == [1.5, 1.5, 2.0, 2.0]
+    c = scheduled_fund_returns(r, lev)
+    np.testing.assert_allclose(c, lev * r)
+    # fit_spread recovers the spread that generated a growth (round trip)
+    g = float(np.prod(1 + scheduled_fund_returns(r, 3.0, 0.0095, 0.012, 0.02, 1 / 252)))
+    assert fit_spread(r, g, 3.0, 0.0095, 0.02, 1 / 252) == pytest.approx(0.012, abs=1e-9)

@@ -634,3 +634,190 @@ def window_moves(
         v[okh] = c[tgt[okh]] / c[pos[okh]] - 1.0
         out[f"next_{h}"] = v
     return out
+
+
+# ----------------------------------------------------------------------------- AUM sources
+#: Codes of :func:`aum_from_anchors`'s ``source`` (names in :data:`AUM_SOURCES`).
+SRC_NOT_LISTED, SRC_REPORTED, SRC_SNAPSHOT, SRC_INTERPOLATED, SRC_CARRIED, SRC_EXTRAPOLATED = (
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+)
+AUM_SOURCES: tuple[str, ...] = (
+    "not_listed",
+    "reported",
+    "snapshot",
+    "interpolated",
+    "carried",
+    "extrapolated",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class SourcedAum:
+    """Net assets at each close with where each figure comes from (frozen).
+
+    ``aum_usd`` (n, T), USD (0 where not listed); ``source`` (n, T) int8 codes of
+    :data:`AUM_SOURCES`.
+    """
+
+    dates: DateArray
+    ticker: StrArray
+    aum_usd: FloatArray
+    source: NDArray[np.int8]
+
+    def start_of_day_source(self) -> NDArray[np.int8]:
+        """Source of A_{t−1}, the AUM a day's flow uses (not_listed on the first day)."""
+        out = np.zeros(self.source.shape, dtype=np.int8)
+        out[:, 1:] = self.source[:, :-1]
+        return out
+
+    def as_aum_path(self) -> AumPath:
+        """The same figures as an :class:`AumPath` (reported → observed, snapshot →
+        snapshot, interpolated/carried/extrapolated → estimated)."""
+        basis = np.full(self.source.shape, ESTIMATED, dtype=np.int8)
+        basis[self.source == SRC_REPORTED] = OBSERVED
+        basis[self.source == SRC_SNAPSHOT] = SNAPSHOT
+        basis[self.source == SRC_NOT_LISTED] = NOT_LISTED
+        return AumPath(self.dates, self.ticker, self.aum_usd, basis)
+
+
+def aum_from_anchors(
+    dates: ArrayLike,
+    nav: ArrayLike,
+    snapshot_aum_usd: ArrayLike,
+    reported_aum_usd: ArrayLike | None = None,
+    *,
+    far_scale: ArrayLike | None = None,
+    carry_days: int | None = None,
+    ticker: Sequence[str] | None = None,
+) -> SourcedAum:
+    """Each fund's AUM at each close from reported figures and dated snapshots.
+
+    Parameters
+    ----------
+    dates : array_like, shape (T,)
+    nav : array_like, shape (n, T)
+        The fund's own NAV or price (NaN where not listed).
+    snapshot_aum_usd : array_like, shape (n, T)
+        Dated AUM snapshots (e.g. monthly), NaN on every other day.
+    reported_aum_usd : array_like, shape (n, T), optional
+        The issuer's daily net assets where it publishes them (exact).
+    far_scale : array_like, shape (n, T), optional
+        A level path used beyond ``carry_days`` from the nearest anchor (e.g. the
+        underlying's level); without it the NAV carry continues.
+    carry_days : int, optional
+        Trading days over which an anchor's shares are carried along the NAV.
+    ticker : sequence of str, optional
+
+    Returns
+    -------
+    SourcedAum
+        Anchors are the reported days and the snapshots, each as shares S = A/NAV. On
+        an anchor day the figure is the anchor's (``reported`` or ``snapshot``); between
+        two anchors the shares are interpolated linearly in trading days and multiplied
+        by the day's NAV (``interpolated``); outside them the nearest anchor's shares
+        are carried along the fund's own NAV (``carried``: A_t = S·NAV_t — each day's
+        A_{t−1} updated by the fund's own return). Beyond ``carry_days`` from the
+        nearest anchor, with ``far_scale``, the carried AUM at the horizon is scaled by
+        ``far_scale`` (``extrapolated``).
+    """
+    d = _dates(dates)
+    p = np.atleast_2d(np.asarray(nav, dtype=np.float64))
+    n, t = p.shape
+    if t != d.size:
+        raise GaemiInputError(f"nav: {t} days but {d.size} dates")
+    snap = np.broadcast_to(np.asarray(snapshot_aum_usd, dtype=np.float64), (n, t))
+    rep = (
+        np.full((n, t), np.nan)
+        if reported_aum_usd is None
+        else np.broadcast_to(np.asarray(reported_aum_usd, dtype=np.float64), (n, t))
+    )
+    for name, arr in (("snapshot_aum_usd", snap), ("reported_aum_usd", rep)):
+        v = arr[np.isfinite(arr)]
+        if (v < 0).any():
+            raise GaemiInputError(f"{name}: every AUM must be >= 0")
+    if (p[np.isfinite(p)] <= 0).any():
+        raise GaemiInputError("nav: every price must be > 0 (NaN where not listed)")
+    if carry_days is not None and carry_days < 1:
+        raise GaemiInputError(f"carry_days = {carry_days} must be >= 1")
+    tick = np.asarray(ticker if ticker is not None else [f"fund{i + 1}" for i in range(n)], str)
+    if tick.shape != (n,):
+        raise GaemiInputError(f"ticker needs {n} values")
+    listed = np.isfinite(p)
+    is_rep = np.isfinite(rep) & listed
+    is_snap = np.isfinite(snap) & listed & ~is_rep
+    shares_anchor = np.full((n, t), np.nan)
+    safe_p = np.where(listed, p, 1.0)
+    shares_anchor[is_snap] = snap[is_snap] / safe_p[is_snap]
+    shares_anchor[is_rep] = rep[is_rep] / safe_p[is_rep]
+    scale = None if far_scale is None else np.broadcast_to(np.asarray(far_scale, float), (n, t))
+    aum = np.zeros((n, t))
+    src = np.zeros((n, t), dtype=np.int8)
+    idx = np.arange(t)
+    for i in range(n):
+        li = np.flatnonzero(listed[i])
+        anc = np.flatnonzero(np.isfinite(shares_anchor[i]))
+        if li.size == 0 or anc.size == 0:
+            continue
+        s_anc = shares_anchor[i, anc]
+        nxt = np.searchsorted(anc, idx, side="left")  # first anchor at or after t
+        has_next = nxt < anc.size
+        has_prev = nxt > 0
+        k_next = anc[np.minimum(nxt, anc.size - 1)]
+        k_prev = anc[np.maximum(nxt - 1, 0)]
+        s_next = s_anc[np.minimum(nxt, anc.size - 1)]
+        s_prev = s_anc[np.maximum(nxt - 1, 0)]
+        inside = has_next & has_prev
+        w = np.where(inside, (idx - k_prev) / np.maximum(k_next - k_prev, 1), 0.0)
+        outside = np.where(has_next, s_next, s_prev)
+        shares = np.where(inside, s_prev + w * (s_next - s_prev), outside)
+        code = np.where(inside, SRC_INTERPOLATED, SRC_CARRIED).astype(np.int8)
+        near = np.where(has_next, k_next, k_prev)
+        a = shares * np.where(listed[i], p[i], np.nan)
+        if scale is not None and carry_days is not None:
+            far = ~inside & (np.abs(idx - near) > carry_days)
+            edge = np.clip(np.where(idx < near, near - carry_days, near + carry_days), 0, t - 1)
+            sc = scale[i]
+            a_edge = shares * np.where(listed[i], p[i], np.nan)
+            a_edge = a_edge[edge]
+            ok = far & np.isfinite(a_edge) & np.isfinite(sc) & np.isfinite(sc[edge])
+            a = np.where(ok, a_edge * sc / np.where(ok, sc[edge], 1.0), a)
+            code = np.where(ok, SRC_EXTRAPOLATED, code).astype(np.int8)
+        code[anc] = np.where(is_rep[i, anc], SRC_REPORTED, SRC_SNAPSHOT)
+        a[anc] = s_anc * p[i, anc]
+        a[~listed[i]] = 0.0
+        code[~listed[i]] = SRC_NOT_LISTED
+        aum[i] = np.nan_to_num(a, nan=0.0)
+        src[i] = code
+    aum.flags.writeable = False
+    src.flags.writeable = False
+    return SourcedAum(d, tick, aum, src)
+
+
+def k_usd(leverage: ArrayLike, aum_prev_usd: ArrayLike) -> FloatArray:
+    """K = Σ L(L−1)·A_{t−1} over the funds (axis 0), USD per unit move."""
+    lev = np.asarray(leverage, dtype=np.float64).reshape(-1, 1)
+    a = np.atleast_2d(np.asarray(aum_prev_usd, dtype=np.float64))
+    return np.asarray(np.nansum(lev * (lev - 1.0) * a, axis=0), dtype=np.float64)
+
+
+def source_label(codes: ArrayLike, weights: ArrayLike) -> str:
+    """One label for a group of funds: the single source, or the sources by weight share,
+    e.g. ``reported`` or ``reported 96%+carried 4%`` (weights: e.g. each fund's L(L−1)·A)."""
+    c = np.asarray(codes).reshape(-1)
+    w = np.abs(np.asarray(weights, dtype=np.float64).reshape(-1))
+    keep = (c != SRC_NOT_LISTED) & np.isfinite(w) & (w > 0)
+    c, w = c[keep], w[keep]
+    if c.size == 0:
+        return "not_listed"
+    tot = w.sum()
+    shares = sorted(
+        ((float(w[c == k].sum()) / tot, AUM_SOURCES[int(k)]) for k in np.unique(c)), reverse=True
+    )
+    if len(shares) == 1:
+        return shares[0][1]
+    return "+".join(f"{name} {frac:.0%}" for frac, name in shares)

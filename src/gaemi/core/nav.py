@@ -7,6 +7,7 @@ fund returns and NAV paths, vectorised over any leading axes (paths, scenarios).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -184,3 +185,88 @@ def discount_to_money_market_yield(discount_annual: ArrayLike, days: int = 91) -
     """
     d = np.asarray(discount_annual, dtype=np.float64)
     return np.asarray(360.0 * d / (360.0 - d * days), dtype=np.float64)
+
+
+def scheduled_fund_returns(
+    underlying_returns: ArrayLike,
+    leverage: ArrayLike,
+    expense_ratio: float = 0.0,
+    spread_annual: float = 0.0,
+    rate_annual: ArrayLike = 0.0,
+    dt_years: ArrayLike = 1.0 / TRADING_DAYS,
+    fee_dt_years: ArrayLike | None = None,
+) -> FloatArray:
+    """Daily fund returns with a leverage that may change from day to day.
+
+    The same day as :func:`fund_returns` (carry (1−L)·ρ − n(L)·s − e), with ``leverage``
+    one value per day (or a scalar): a fund that changed its objective (UVXY 2x → 1.5x on
+    2018-02-28, TSLL and NVDL 1.5x → 2x, FACTS.md §(j)) resets on each day's leverage.
+    ``fee_dt_years`` as in :func:`fund_returns`. Floored at −100 %.
+    """
+    r = np.asarray(underlying_returns, dtype=np.float64)
+    lev = np.broadcast_to(np.asarray(leverage, dtype=np.float64), r.shape)
+    if not np.isfinite(lev).all():
+        raise GaemiInputError("leverage: every day needs a finite leverage")
+    rho = np.asarray(rate_annual, dtype=np.float64)
+    dt = np.asarray(dt_years, dtype=np.float64)
+    fin = np.maximum(lev - 1.0, 0.0) + np.maximum(-lev, 0.0)
+    carry_fin = ((1.0 - lev) * rho - fin * spread_annual) * dt
+    fee_dt = dt if fee_dt_years is None else np.asarray(fee_dt_years, dtype=np.float64)
+    out = lev * r + carry_fin - expense_ratio * fee_dt
+    return np.asarray(np.maximum(out, -1.0), dtype=np.float64)
+
+
+def leverage_schedule(
+    dates: ArrayLike, changes: Sequence[tuple[str, float]], default: float
+) -> FloatArray:
+    """Each day's leverage from dated changes ``[(first_day_iso, leverage), …]``.
+
+    Days before the first change take ``default`` (the launch leverage); a change applies
+    from its first day on (e.g. ``[("2024-04-02", 2.0)]`` with default 1.5 for TSLL).
+    """
+    d = np.asarray(dates).astype("datetime64[D]")
+    out = np.full(d.shape, float(default))
+    for first, lev in sorted(changes):
+        out[d >= np.datetime64(first, "D")] = float(lev)
+    return out
+
+
+def fit_spread(
+    underlying_returns: ArrayLike,
+    actual_growth: float,
+    leverage: ArrayLike,
+    expense_ratio: float,
+    rate_annual: ArrayLike = 0.0,
+    dt_years: ArrayLike = 1.0 / TRADING_DAYS,
+    fee_dt_years: ArrayLike | None = None,
+    bounds: tuple[float, float] = (-0.049, 0.19),
+) -> float:
+    """The financing spread s that makes the model's growth equal ``actual_growth``.
+
+    Bisection on ln(model growth) − ln(actual growth), which falls monotonically in s
+    (each unit of financed notional pays s). Raises if no s in ``bounds`` matches (e.g.
+    an unlevered schedule, which pays no spread).
+    """
+    if not (np.isfinite(actual_growth) and actual_growth > 0):
+        raise GaemiInputError(f"actual_growth = {actual_growth!r} must be > 0")
+    target = float(np.log(actual_growth))
+
+    def gap(s: float) -> float:
+        rf = scheduled_fund_returns(
+            underlying_returns, leverage, expense_ratio, s, rate_annual, dt_years, fee_dt_years
+        )
+        return float(np.sum(np.log1p(np.maximum(rf, -1.0 + 1e-12)))) - target
+
+    lo, hi = bounds
+    g_lo, g_hi = gap(lo), gap(hi)
+    if not (g_lo >= 0 >= g_hi):
+        raise GaemiInputError(
+            f"no financing spread in [{lo:.3f}, {hi:.3f}] matches the growth {actual_growth:.4g}"
+        )
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        if gap(mid) > 0:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
