@@ -6,6 +6,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -210,3 +211,111 @@ def test_real_folder(shared_data: Path) -> None:
     nb = r["net_buys_1w"]
     assert nb["as_of"].min() == pd.Timestamp("2026-03-08")
     assert (nb.ticker == "SOXL").sum() >= 50  # PROVENANCE.md: SOXL 53 weekly US rows
+
+
+# ---------------------------------------------------------------------- Korean share
+def _fund_folder(tmp: Path, *, nav: bool) -> tuple[Path, pd.Series]:
+    """A fund FUNDX: adjusted closes rising 1% a day; issuer AUM = price × 10M shares."""
+    days = pd.bdate_range("2024-01-01", "2024-03-29")
+    price = pd.Series(100.0 * 1.01 ** np.arange(len(days)), index=days)
+    (tmp / "us-adjclose-1993-2026").mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"Date": days.strftime("%Y-%m-%d"), "Close": price.to_numpy()}).to_csv(
+        tmp / "us-adjclose-1993-2026" / "FUNDX.csv", index=False
+    )
+    if nav:
+        (tmp / "us-letf-nav-proshares").mkdir(exist_ok=True)
+        shares_k = 10_000.0
+        pd.DataFrame(
+            {
+                "date": days.strftime("%Y-%m-%d"),
+                "nav": price.round(4).to_numpy(),
+                "prior_nav": price.shift(fill_value=100.0).round(4).to_numpy(),
+                "shares_outstanding_thousands": shares_k,
+                "aum_usd": (price.round(4) * shares_k * 1000).to_numpy(),
+            }
+        ).to_csv(tmp / "us-letf-nav-proshares" / "FUNDX.csv", index=False)
+    return tmp, price
+
+
+def test_korean_share_observed_carried_unknown(tmp_path: Path) -> None:
+    from gaemi.data.korean_share import korean_share_daily
+
+    root, price = _fund_folder(tmp_path, nav=True)
+    hold = pd.DataFrame(
+        {
+            "as_of": pd.to_datetime(["2024-01-08", "2024-01-15", "2024-01-29"]),
+            "ticker": "FUNDX",
+            "holdings_usd": [100e6, 110e6, 90e6],
+            "source": "test",
+        }
+    )
+    t = korean_share_daily(root, ["FUNDX"], start="2024-01-01", holdings=hold).set_index("date")
+    # before the first observation: unknown
+    assert math.isnan(t.loc["2024-01-05", "korean_held_usd"])
+    # observed day: the figure itself, share = holdings / issuer AUM (price × 10M shares)
+    assert t.loc["2024-01-08", "basis"] == "observed"
+    aum = round(price["2024-01-08"], 4) * 1e7
+    assert t.loc["2024-01-08", "korean_share"] == pytest.approx(100e6 / aum)
+    # carried by the fund's own return: 4 trading days at +1% a day
+    assert t.loc["2024-01-12", "basis"] == "estimated"
+    assert t.loc["2024-01-12", "korean_held_usd"] == pytest.approx(100e6 * 1.01**4)
+    assert t.loc["2024-01-12", "korean_as_of"] == pd.Timestamp("2024-01-08")
+    # 2024-01-15 + 8 days: carried to 01-22, unknown 01-23 .. 01-26 (no list that week)
+    assert t.loc["2024-01-22", "basis"] == "estimated"
+    assert math.isnan(t.loc["2024-01-23", "korean_held_usd"])
+    assert t.loc["2024-01-23", "basis"] == ""
+    assert t.loc["2024-01-29", "korean_held_usd"] == 90e6
+
+
+SNAP_HEAD = (
+    "ticker,name,underlying_asset,underlying_ticker,leverage,direction,created_at,fund_type,"
+    "price,avg_volume,aum,expense_ratio,fund_family,asset_class,updated_at,url,exchange,"
+    "inception_date,percent_change_from_prev_day,ytd_returns,options_enabled,"
+    "options_expiration_type\n"
+)
+
+
+def test_aum_from_snapshot_within_carry_limit(tmp_path: Path) -> None:
+    from gaemi.data.korean_share import MAX_AUM_CARRY_DAYS, fund_aum
+
+    root, price = _fund_folder(tmp_path, nav=False)
+    (root / "us-letf-universe-2026").mkdir()
+    stamp = "2024-02-15T19:43:26+00:00"
+    row = (
+        f"FUNDX,Fund X,Nasdaq-100 Index,,3x,long,{stamp},Index,1,1,500000000,0.9,Issuer,"
+        f"equity,{stamp},u,NYSE,2010-01-01,0,0,True,Weekly\n"
+    )
+    (root / "us-letf-universe-2026" / "leveraged_etf_data_2024-02-16.csv").write_text(
+        SNAP_HEAD + row, encoding="utf-8"
+    )
+    days = pd.DatetimeIndex(price.index)
+    a = fund_aum(root, "FUNDX", days)
+    k = days.get_loc(pd.Timestamp("2024-02-15"))
+    assert a["aum_usd"].iloc[k] == pytest.approx(500e6)
+    # constant shares along the price: 21 trading days later the AUM grew 1.01**21
+    assert a["aum_usd"].iloc[k + MAX_AUM_CARRY_DAYS] == pytest.approx(500e6 * 1.01**21)
+    assert "carried 21 trading days" in a["aum_source"].iloc[k + MAX_AUM_CARRY_DAYS]
+    assert math.isnan(a["aum_usd"].iloc[k + MAX_AUM_CARRY_DAYS + 1])
+    assert math.isnan(a["aum_usd"].iloc[k - MAX_AUM_CARRY_DAYS - 1])
+
+
+def test_real_shares(shared_data: Path) -> None:
+    from gaemi.data.korean_share import korean_share_daily
+
+    t = korean_share_daily(shared_data, ["TQQQ", "SOXL"], start="2024-07-01", end="2026-06-30")
+    t = t.set_index(["ticker", "date"])
+    # TQQQ 2024-08-05: KSD weekly custody / the issuer's net assets that day (both files)
+    w = ksd.read_custody_weekly(
+        shared_data / "korea-holdings-ksd/seohak-index/custody_weekly_clean.csv",
+        duplicates="drop",
+    )
+    held = w[(w.ticker == "TQQQ") & (w.as_of == "2024-08-05")]["holdings_usd"].item()
+    from gaemi.data.importers.issuer_nav import read_issuer_nav
+
+    nav = read_issuer_nav(shared_data / "us-letf-nav-proshares/TQQQ.csv").set_index("date")
+    row = t.loc[("TQQQ", pd.Timestamp("2024-08-05"))]
+    assert row["korean_share"] == pytest.approx(held / nav.loc["2024-08-05", "aum_usd"])
+    assert row["aum_source"].startswith("reported")
+    # SOXL in 2024 has no AUM within 21 trading days of a snapshot: share unknown
+    assert math.isnan(t.loc[("SOXL", pd.Timestamp("2024-08-05")), "korean_share"])
+    assert t.loc[("SOXL", pd.Timestamp("2024-08-05")), "korean_held_usd"] > 0
