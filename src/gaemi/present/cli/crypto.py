@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
+from gaemi.app.crypto import premium_signal
 from gaemi.errors import GaemiInputError
 from gaemi.present.cli.common import (
+    FormatOption,
     OutputFormat,
+    SeedOption,
     describe_move,
     emit,
     finite_option,
@@ -18,12 +21,10 @@ from gaemi.present.cli.common import (
     note_read,
     parse_move,
     records,
+    single,
 )
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from gaemi.core.crypto import KoreanLoss, KoreanSlice
+__all__ = ["format_krw", "parse_shock", "premium_signal", "register"]
 
 EPILOG = """
 Examples:
@@ -67,15 +68,6 @@ def format_krw(value: float) -> str:
     return f"{sign}₩{v:,.0f}"
 
 
-def premium_signal(premium: float, hot: float) -> str:
-    """How to read the kimchi premium: hot Korean demand, normal, or a discount."""
-    if premium >= hot:
-        return f"hot (>= {hot:.0%}: Korean demand running ahead of the world)"
-    if premium < 0:
-        return "discount (Korean selling or capital leaving)"
-    return "normal"
-
-
 def crypto(
     shock: Annotated[
         list[str] | None,
@@ -98,10 +90,7 @@ def crypto(
         Path | None,
         typer.Option("--config", help="Crypto config YAML (default: the calibrated one)."),
     ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option("--seed", help="Redraw the parametric population with this seed."),
-    ] = None,
+    seed_given: SeedOption = None,
     depth_scale: Annotated[
         float,
         typer.Option(
@@ -124,7 +113,7 @@ def crypto(
             "--kimchi-premium-after", help="Premium after the shock (default: unchanged)."
         ),
     ] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    fmt_given: FormatOption = None,
 ) -> None:
     """Liquidation cascade of leveraged perpetuals after a price shock, to its fixed point.
 
@@ -134,14 +123,12 @@ def crypto(
     Korean holder slice in KRW at the cascade's fixed point. Model and calibration:
     docs/crypto.md.
     """
-    import numpy as np
+    from gaemi.app.crypto import crypto_cascade
 
-    from gaemi.core.crypto import cascade, korean_slice_loss
-    from gaemi.data.crypto import load_crypto_config, load_population
-
+    seed: int | None = single(seed_given, "--seed")
+    fmt: OutputFormat = single(fmt_given, "--format") or OutputFormat.table
     if not shock:
         raise GaemiInputError("give at least one --shock ASSET=MOVE, e.g. BTC=-10%")
-    cfg = load_crypto_config(config)
     shocks: dict[str, float] = {}
     for text in shock:
         name, value, how = parse_shock(text)
@@ -149,74 +136,36 @@ def crypto(
             raise GaemiInputError(f"shock {name} is given twice")
         shocks[name] = value
         note_read("read shock " + how)
-    if not (np.isfinite(depth_scale) and depth_scale > 0):
-        raise GaemiInputError(f"depth-scale = {depth_scale!r} must be > 0")
-    market = cfg.market(depth_scale=depth_scale)
-    if population is not None and seed is not None:
-        raise GaemiInputError("--seed draws the parametric population; not with --population")
-    if population is not None:
-        pop = load_population(population, cfg)
-        n_uw = int(pop.underwater().sum())
-        note(
-            f"population: {len(pop):,} positions from {population.name}"
-            + (f"; {n_uw:,} already underwater (liquidated in round 0)" if n_uw else "")
-        )
-    else:
-        pop, dropped = cfg.population(seed=seed)
-        note(
-            f"population: {len(pop):,} positions drawn from {cfg.src} ({cfg.name}, seed "
-            f"{cfg.seed if seed is None else seed}; {dropped:,} drawn underwater and dropped)"
-        )
-    res = cascade(pop, market, shocks)
-    if not res.converged[0]:
-        note("warning: the cascade did not reach its fixed point within the round limit")
-
-    kp = cfg.korea_params
-    premium = (
-        parse_move(kimchi_premium, "kimchi-premium")
-        if kimchi_premium is not None
-        else float(kp["kimchi_premium_frac"].value)
-    )
+    premium = parse_move(kimchi_premium, "kimchi-premium") if kimchi_premium is not None else None
     after = (
         parse_move(kimchi_premium_after, "kimchi-premium-after")
         if kimchi_premium_after is not None
         else None
     )
-    if usdkrw is not None and not (np.isfinite(usdkrw) and usdkrw > 0):
-        raise GaemiInputError(f"usdkrw = {usdkrw!r} must be > 0")
-    ks = cfg.korean_slice(usdkrw=usdkrw, premium=premium)
-    fx_src = (
-        "given on the command line"
-        if usdkrw is not None
-        else f"{kp['usdkrw'].source}, as of {kp['usdkrw'].as_of or cfg.as_of}"
+    res = crypto_cascade(
+        None,
+        shocks,
+        depth_scale=depth_scale,
+        population=population,
+        config=config,
+        rng=seed,
+        usdkrw=usdkrw,
+        kimchi_premium_frac=premium,
+        kimchi_premium_after_frac=after,
     )
-    note(f"USD/KRW {ks.usdkrw:,.2f} ({fx_src})")
-    note(
-        f"kimchi premium {premium:+.2%} before"
-        + (f", {after:+.2%} after" if after is not None else " (unchanged after)")
-        + f": signal {premium_signal(premium, float(kp['premium_signal_hot_frac'].value))}"
-    )
-    loss = korean_slice_loss(ks, res.final_move_frac, premium_after_frac=after)
-
-    rounds_df = res.rounds_frame(0)
-    assets_df = res.to_frame(0)[
-        [
-            "asset",
-            "shock_move_frac",
-            "final_move_frac",
-            "liquidated_long_usd",
-            "liquidated_short_usd",
-            "liquidated_total_usd",
-            "forced_flow_usd",
-        ]
-    ]
-    korea_df = _korea_frame(cfg.asset_names, ks, loss)
-    total = float(res.total_usd()[0])
-    share = float(res.long_share()[0])
+    for n in res.notes:
+        note(n)
+    for w in res.warnings:
+        note(f"warning: {w}")
+    rounds_df = res.to_frame("rounds")
+    assets_df = res.to_frame("assets")
+    korea_df = res.to_frame("korea")
+    total = res.total_liquidated_usd
+    share = res.long_share_frac
     caption = (
         f"total {format_usd(total)} liquidated"
-        + (f", {share:.0%} longs" if total > 0 else "")
-        + f", {int(res.rounds[0])} rounds"
+        + (f", {share:.0%} longs" if share is not None else "")
+        + f", {res.rounds} rounds"
     )
     if fmt == OutputFormat.table:
         emit(rounds_df, fmt, title="Liquidations by round", caption=caption)
@@ -229,7 +178,7 @@ def crypto(
             shown,
             fmt,
             title="Korean holder slice (spot + exchange coin lending)",
-            caption=f"USD/KRW {ks.usdkrw:,.2f}; loss at the cascade's fixed point",
+            caption=f"USD/KRW {res.usdkrw:,.2f}; loss at the cascade's fixed point",
         )
         return
     frames = [
@@ -252,47 +201,6 @@ def crypto(
     frames[0] = frames[0].astype({"round": "Int64"})
     both = pd.concat(frames, ignore_index=True)
     emit(both[["section", *[c for c in both.columns if c != "section"]]], fmt)
-
-
-def _korean_rows(
-    names: tuple[str, ...], ks: KoreanSlice, loss: KoreanLoss
-) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    for i, a in enumerate(names):
-        rows.append(
-            {
-                "holder": f"spot {a}",
-                "holdings_krw": float(ks.holdings_krw[i]),
-                "krw_move_frac": float(loss.krw_move_frac[0, i]),
-                "pnl_krw": float(ks.holdings_krw[i] * loss.krw_move_frac[0, i]),
-                "liquidated_share": float("nan"),
-            }
-        )
-    rows.append(
-        {
-            "holder": "coin lending (exposure)",
-            "holdings_krw": float((ks.lending_equity_krw * ks.lending_leverage).sum()),
-            "krw_move_frac": float(loss.krw_move_frac[0] @ ks.lending_weights),
-            "pnl_krw": float(loss.lending_pnl_krw[0]),
-            "liquidated_share": float(loss.lending_liquidated_equity_share[0]),
-        }
-    )
-    rows.append(
-        {
-            "holder": "total",
-            "holdings_krw": float(ks.holdings_krw.sum()),  # lending exposure sits inside
-            "krw_move_frac": float("nan"),
-            "pnl_krw": float(loss.total_pnl_krw[0]),
-            "liquidated_share": float("nan"),
-        }
-    )
-    return rows
-
-
-def _korea_frame(names: tuple[str, ...], ks: KoreanSlice, loss: KoreanLoss) -> pd.DataFrame:
-    import pandas as pd
-
-    return pd.DataFrame(_korean_rows(names, ks, loss))
 
 
 def register(app: typer.Typer) -> None:

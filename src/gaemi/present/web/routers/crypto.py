@@ -8,13 +8,13 @@ holder slice's loss is in KRW.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from gaemi.app.crypto import default_setup
 from gaemi.present.web.deps import State
 from gaemi.present.web.models import (
     ERROR_RESPONSES,
@@ -24,9 +24,7 @@ from gaemi.present.web.models import (
     json_response,
 )
 
-if TYPE_CHECKING:
-    from gaemi.core.crypto import Population
-    from gaemi.data.crypto import CryptoConfig
+__all__ = ["default_setup", "router"]
 
 router = APIRouter(prefix="/api/crypto", tags=["crypto"], responses=ERROR_RESPONSES)
 
@@ -34,16 +32,6 @@ router = APIRouter(prefix="/api/crypto", tags=["crypto"], responses=ERROR_RESPON
 CryptoMove = Annotated[float, Field(ge=-0.99, le=2.0, allow_inf_nan=False)]
 CryptoMoveJson = Annotated[float, Field(ge=-0.99, le=2.0, allow_inf_nan=False, strict=True)]
 DepthScale = Annotated[float, Field(ge=0.05, le=20.0, allow_inf_nan=False)]
-
-
-@lru_cache(maxsize=1)
-def default_setup() -> tuple[CryptoConfig, Population, int]:
-    """The calibrated config and its default population (drawn once, seeded)."""
-    from gaemi.data.crypto import load_crypto_config
-
-    cfg = load_crypto_config(None)
-    pop, dropped = cfg.population(seed=None)
-    return cfg, pop, dropped
 
 
 class CryptoQuery(StrictModel):
@@ -80,31 +68,21 @@ class CryptoResponse(BaseModel):
 
 
 def _run(shocks: dict[str, float], depth_scale: float) -> CryptoResponse:
-    import numpy as np
+    from gaemi.app.crypto import crypto_cascade
 
-    from gaemi.core.crypto import cascade, korean_slice_loss
-    from gaemi.present.cli.common import records
-    from gaemi.present.cli.crypto import _korea_frame
-
-    cfg, pop, _ = default_setup()
-    market = cfg.market(depth_scale=depth_scale)
-    res = cascade(pop, market, fold_case(shocks, "shocks_frac_by_asset"))
-    ks = cfg.korean_slice(usdkrw=None, premium=float(cfg.korea_params["kimchi_premium_frac"].value))
-    loss = korean_slice_loss(ks, res.final_move_frac, premium_after_frac=None)
-    total = float(res.total_usd()[0])
-    share = float(res.long_share()[0])
-    assets = res.to_frame(0).drop(columns=["scenario", "rounds", "converged"])
+    res = crypto_cascade(None, fold_case(shocks, "shocks_frac_by_asset"), depth_scale=depth_scale)
+    d = res.to_dict()
     return CryptoResponse(
-        config=cfg.name,
-        population_positions=len(pop),
-        total_liquidated_usd=total,
-        long_share_frac=share if total > 0 and np.isfinite(share) else None,
-        rounds=int(res.rounds[0]),
-        converged=bool(res.converged[0]),
-        usdkrw=float(ks.usdkrw),
-        assets=records(assets),
-        rounds_table=records(res.rounds_frame(0)),
-        korea=records(_korea_frame(cfg.asset_names, ks, loss)),
+        config=d["config"],
+        population_positions=d["population_positions"],
+        total_liquidated_usd=d["total_liquidated_usd"],
+        long_share_frac=d["long_share_frac"],
+        rounds=d["rounds"],
+        converged=d["converged"],
+        usdkrw=d["usdkrw"],
+        assets=d["records"],
+        rounds_table=d["rounds_table"],
+        korea=d["korea"],
     )
 
 

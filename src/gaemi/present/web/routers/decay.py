@@ -8,15 +8,13 @@ and volatilities default to the embedded ``vol_params.yaml`` figures.
 
 from __future__ import annotations
 
-from functools import lru_cache
+import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import numpy as np
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, model_validator
 
-from gaemi.errors import GaemiInputError
 from gaemi.present.web.deps import State
 from gaemi.present.web.models import (
     ERROR_RESPONSES,
@@ -27,8 +25,8 @@ from gaemi.present.web.models import (
 )
 
 if TYPE_CHECKING:
-    from gaemi.core.nav import FundTerms
-    from gaemi.core.universe import Universe
+    from gaemi.data.state import MarketState
+    from gaemi.present.web.settings import WebState
 
 router = APIRouter(prefix="/api/decay", tags=["decay"], responses=ERROR_RESPONSES)
 
@@ -41,12 +39,13 @@ MAX_PATHS = 100_000
 MAX_PATH_DAYS = 15_000_000
 
 
-@lru_cache(maxsize=1)
-def vol_defaults() -> Any:
-    """The embedded volatility, rate and spread figures (read once)."""
-    from gaemi.data.returns import load_vol_defaults
+def market_state(web: WebState, day: dt.date | None) -> MarketState:
+    """The market state of a request: the served store (or the embedded default) and the
+    served universe, as of ``day`` (default today) — :func:`gaemi.app.state.load_state`,
+    the loader of every face."""
+    from gaemi.app.state import load_state
 
-    return load_vol_defaults()
+    return load_state(db=web.settings.db, as_of=day, universe=web.universe)
 
 
 class _Fund(StrictModel):
@@ -58,6 +57,9 @@ class _Fund(StrictModel):
     )
     expense_ratio: Annotated[float, Field(ge=0.0, lt=0.2, allow_inf_nan=False)] | None = None
     rate_annual: RateAnnual | None = Field(None, description="Short rate; default embedded.")
+    date: dt.date | None = Field(
+        None, description="Day of the market state (default today); nothing later is used."
+    )
 
     @model_validator(mode="after")
     def _one_fund(self) -> _Fund:
@@ -116,9 +118,29 @@ class FundOut(BaseModel):
     aum_usd: float | None
 
 
+class Sideways(BaseModel):
+    """The fund's flat half-year at the sideways-decay volatility (gaemi.app.decay rule)."""
+
+    months: float
+    vol_annual: float
+    vol_source: str = Field(description="60-day realised | one-year realised | given")
+    vol_as_of: str | None
+    vol_origin: str
+    vol_rule: str
+    loss_frac: float
+    drag_only_loss_frac: float
+    aum_lost_usd: float | None
+
+
 class ErosionResponse(BaseModel):
     fund: FundOut
     rows: list[ErosionRow]
+    sideways: Sideways | None = Field(
+        description="What a flat six months costs the fund at the sideways-decay "
+        "volatility (the number of gaemi decay and the report); null for a hypothetical fund."
+    )
+    warnings: list[str]
+    choices: list[dict[str, Any]]
 
 
 class Percentile(BaseModel):
@@ -136,6 +158,9 @@ class SimulateResponse(BaseModel):
     days: int
     seed: int
     vol_annual: float
+    vol: dict[str, Any] | None = Field(
+        description="The constant volatility used and why (vol_source, vol_as_of, vol_rule)."
+    )
     sideways_closed_form_loss_frac: float
     median_change_frac: float
     mean_change_frac: float
@@ -144,134 +169,84 @@ class SimulateResponse(BaseModel):
     )
     closed_form_median_abs_err_frac: float
     percentiles: list[Percentile]
+    warnings: list[str]
+    choices: list[dict[str, Any]]
 
 
-def _fund(u: Universe, q: _Fund) -> tuple[FundTerms, FundOut, float]:
-    from gaemi.core.nav import FundTerms
+def _erosion(web: WebState, q: ErosionQuery) -> ErosionResponse:
+    from gaemi.app.decay import erosion
 
-    vd = vol_defaults()
-    rate = vd.rate_annual if q.rate_annual is None else q.rate_annual
-    uid: str | None = None
-    aum: float | None = None
-    if q.ticker is not None:
-        f = u.where_ticker([q.ticker])
-        lev = float(f.leverage[0])
-        if q.leverage is not None and abs(q.leverage - lev) > 1e-9:
-            raise GaemiInputError(
-                f"ticker = {q.ticker!r} is a {lev:+g}x fund but leverage = {q.leverage:g}: "
-                "give the ticker alone, or leverage alone for a hypothetical fund"
-            )
-        er = float(f.expense_ratio[0]) if q.expense_ratio is None else q.expense_ratio
-        if np.isnan(er):
-            raise GaemiInputError(f"{q.ticker}: expense ratio unknown; give expense_ratio")
-        name, uid, aum = str(f.ticker[0]), str(f.underlying_id[0]), float(f.aum_usd[0])
-    else:
-        assert q.leverage is not None
-        lev, er, name = q.leverage, q.expense_ratio or 0.0, f"{q.leverage:+g}x"
-    terms = FundTerms(lev, er, vd.spread_annual, name)
-    out = FundOut(
-        ticker=name,
-        leverage=lev,
-        expense_ratio=er,
-        spread_annual=vd.spread_annual,
-        rate_annual=rate,
-        carry_annual=float(terms.carry_annual(rate)),
-        underlying_id=uid,
-        aum_usd=aum,
+    res = erosion(
+        market_state(web, q.date),
+        q.ticker,
+        leverage=q.leverage,
+        vols_annual=q.vol_annual,
+        months=q.months,
+        expense_ratio=q.expense_ratio,
+        rate_annual=q.rate_annual,
+        leverage_must_match=True,
     )
-    return terms, out, rate
+    d = res.to_dict()
+    side = d["sideways"]
+    return ErosionResponse(
+        fund=FundOut(**d["fund"]),
+        rows=[ErosionRow(**{k: r[k] for k in ErosionRow.model_fields}) for r in d["records"]],
+        sideways=None if side is None else Sideways(**{k: side[k] for k in Sideways.model_fields}),
+        warnings=d["warnings"],
+        choices=d["choices"],
+    )
 
 
-def _erosion(u: Universe, q: ErosionQuery) -> ErosionResponse:
-    from gaemi.core.decay import erosion_table
+def _simulate(web: WebState, q: SimulateQuery) -> SimulateResponse:
+    from gaemi.app.decay import decay
 
-    terms, fund, rate = _fund(u, q)
-    df = erosion_table(terms, q.vol_annual, q.months, rate).to_frame()
-    rows = [
-        ErosionRow(
-            vol_annual=float(r["vol_annual"]),
-            months=float(r["months"]),
-            loss_frac=float(r["loss_frac"]),
-            drag_only_loss_frac=float(r["drag_only_loss_frac"]),
-        )
-        for r in df.to_dict("records")
-    ]
-    return ErosionResponse(fund=fund, rows=rows)
-
-
-def _simulate(u: Universe, q: SimulateQuery) -> SimulateResponse:
-    from gaemi.core.decay import DEFAULT_LOSSES, simulate_fund
-    from gaemi.core.paths import ConstantVol, GjrGarchT, ReturnModel
-
-    terms, fund, rate = _fund(u, q)
-    uid = fund.underlying_id
-    vd = vol_defaults()
-    model: ReturnModel
-    if q.model == "constant":
-        if q.vol_annual is None:
-            if uid is None:
-                raise GaemiInputError(
-                    "a hypothetical fund (leverage without ticker) needs vol_annual"
-                )
-            vol = vd.get(uid).realised_vol_annual
-        else:
-            vol = q.vol_annual
-        model = ConstantVol([vol], q.drift_annual, (uid or "underlying",), None)
-    else:
-        if q.vol_annual is not None:
-            raise GaemiInputError("vol_annual sets a constant vol; it cannot be used with garch")
-        if uid is None:
-            raise GaemiInputError(
-                "model = 'garch' needs a ticker (fitted parameters per underlying)"
-            )
-        model = GjrGarchT((vd.get(uid).garch,), None, drift_annual=q.drift_annual)
-    n_days = max(1, round(q.months * 21))
-    res = simulate_fund(
-        terms,
-        model,
-        n_days,
-        q.paths,
-        q.seed,
-        rate_annual=rate,
-        aum0_usd=fund.aum_usd or 1.0,
+    res = decay(
+        market_state(web, q.date),
+        q.ticker,
+        months=q.months,
+        leverage=q.leverage,
+        model=q.model,
+        vol_annual=q.vol_annual,
+        drift_annual=q.drift_annual,
+        expense_ratio=q.expense_ratio,
+        rate_annual=q.rate_annual,
+        paths=q.paths,
+        rng=q.seed,
+        leverage_must_match=True,
         workers=1,
     )
-    s = res.summary()
-    pct = res.to_frame()
+    d = res.to_dict()
     return SimulateResponse(
-        fund=fund,
-        model=res.model_label,
-        paths=res.n_paths,
-        days=n_days,
+        fund=FundOut(**d["fund"]),
+        model=d["model"],
+        paths=d["paths"],
+        days=d["days"],
         seed=q.seed,
-        vol_annual=float(res.vol_annual),
-        sideways_closed_form_loss_frac=float(s["sideways_closed_form_loss_frac"]),
-        median_change_frac=float(s["median_change_frac"]),
-        mean_change_frac=float(s["mean_change_frac"]),
-        prob_loss_frac={f"{x:g}": res.prob_loss(x) for x in DEFAULT_LOSSES},
-        closed_form_median_abs_err_frac=float(s["closed_form_median_abs_err_frac"]),
+        vol_annual=d["vol_annual"],
+        vol=d["vol"],
+        sideways_closed_form_loss_frac=d["sideways_closed_form_loss_frac"],
+        median_change_frac=d["median_change_frac"],
+        mean_change_frac=d["mean_change_frac"],
+        prob_loss_frac=d["prob_loss_frac"],
+        closed_form_median_abs_err_frac=d["closed_form_median_abs_err_frac"],
         percentiles=[
-            Percentile(
-                prob=float(r["prob"]),
-                fund_change_frac=float(r["fund_change_frac"]),
-                closed_form_change_frac=float(r["closed_form_change_frac"]),
-                underlying_move_frac=float(r["underlying_move_frac"]),
-                aum_usd=float(r["aum_usd"]) if fund.aum_usd is not None else None,
-            )
-            for r in pct.to_dict("records")
+            Percentile(**{"aum_usd": None, **{k: r[k] for k in r if k in Percentile.model_fields}})
+            for r in d["records"]
         ],
+        warnings=d["warnings"],
+        choices=d["choices"],
     )
 
 
 @router.get("/erosion", response_model=ErosionResponse, summary="Sideways-market erosion")
 async def decay_erosion(q: Annotated[ErosionQuery, Query()], state: State) -> Response:
     """Closed-form loss of a flat market for each (volatility, horizon) pair."""
-    result = await state.compute(_erosion, state.universe, q)
+    result = await state.compute(_erosion, state, q)
     return json_response(result)
 
 
 @router.get("/simulate", response_model=SimulateResponse, summary="Monte Carlo of a fund's NAV")
 async def decay_simulate(q: Annotated[SimulateQuery, Query()], state: State) -> Response:
     """Percentiles of the fund's value after the horizon, next to the closed form; seeded."""
-    result = await state.compute(_simulate, state.universe, q)
+    result = await state.compute(_simulate, state, q)
     return json_response(result)

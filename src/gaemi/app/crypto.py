@@ -1,0 +1,339 @@
+"""A liquidation cascade in leveraged crypto perpetuals and the Korean holders' slice.
+
+One set-up for every face: the calibrated config (or a given one), the population (drawn
+or read from a positions file), the cascade to its fixed point
+(:func:`gaemi.core.crypto.cascade`) and the loss of the Korean slice in KRW.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gaemi.app.result import Choice, Result
+from gaemi.errors import GaemiInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gaemi.core.crypto import CascadeResult, KoreanLoss, KoreanSlice, Population
+    from gaemi.data.crypto import CryptoConfig
+    from gaemi.data.state import MarketState
+
+#: Views of :meth:`CryptoCascadeResult.to_frame`.
+VIEWS = ("assets", "rounds", "korea")
+#: Columns of the engine's per-asset frame that are the same for every asset of one run.
+RUN_COLUMNS = ("scenario", "rounds", "converged")
+REFERENCE = (
+    "docs/crypto.md: liquidation -> forced market order -> impact through each asset's "
+    "depth curve, round by round to the fixed point (calibrated on 10-11 Oct 2025)"
+)
+
+
+def premium_signal(premium_frac: float, hot_frac: float) -> str:
+    """How to read the kimchi premium: hot Korean demand, normal, or a discount."""
+    if premium_frac >= hot_frac:
+        return f"hot (>= {hot_frac:.0%}: Korean demand running ahead of the world)"
+    if premium_frac < 0:
+        return "discount (Korean selling or capital leaving)"
+    return "normal"
+
+
+@functools.lru_cache(maxsize=1)
+def default_setup() -> tuple[CryptoConfig, Population, int]:
+    """The calibrated config and its default population (drawn once, seeded)."""
+    from gaemi.data.crypto import load_crypto_config
+
+    cfg = load_crypto_config(None)
+    pop, dropped = cfg.population(seed=None)
+    return cfg, pop, dropped
+
+
+def korea_frame(names: tuple[str, ...], ks: KoreanSlice, loss: KoreanLoss) -> pd.DataFrame:
+    """The Korean slice by holder: spot per asset, coin lending (exposure), total."""
+    import pandas as pd
+
+    rows: list[dict[str, object]] = []
+    for i, a in enumerate(names):
+        rows.append(
+            {
+                "holder": f"spot {a}",
+                "holdings_krw": float(ks.holdings_krw[i]),
+                "krw_move_frac": float(loss.krw_move_frac[0, i]),
+                "pnl_krw": float(ks.holdings_krw[i] * loss.krw_move_frac[0, i]),
+                "liquidated_share": float("nan"),
+            }
+        )
+    rows.append(
+        {
+            "holder": "coin lending (exposure)",
+            "holdings_krw": float((ks.lending_equity_krw * ks.lending_leverage).sum()),
+            "krw_move_frac": float(loss.krw_move_frac[0] @ ks.lending_weights),
+            "pnl_krw": float(loss.lending_pnl_krw[0]),
+            "liquidated_share": float(loss.lending_liquidated_equity_share[0]),
+        }
+    )
+    rows.append(
+        {
+            "holder": "total",
+            "holdings_krw": float(ks.holdings_krw.sum()),  # lending exposure sits inside
+            "krw_move_frac": float("nan"),
+            "pnl_krw": float(loss.total_pnl_krw[0]),
+            "liquidated_share": float("nan"),
+        }
+    )
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CryptoCascadeResult(Result):
+    """The cascade after the shocks and the Korean slice's loss at its fixed point.
+
+    Attributes
+    ----------
+    config_name : str
+        The crypto config (population, books, Korea parameters).
+    population_positions : int
+        Positions in the population.
+    shocks_frac : dict
+        The moves given, by asset (fractions).
+    core : gaemi.core.crypto.CascadeResult
+        The engine's result.
+    korea : DataFrame
+        The Korean slice by holder (holdings_krw, krw_move_frac, pnl_krw).
+    usdkrw : float
+        KRW per USD of the Korean slice.
+    premium_frac, premium_after_frac : float, float or None
+        Kimchi premium before and after the shock.
+    signal : str
+        How to read the premium.
+    notes : tuple of str
+        The population and FX lines for a human.
+    """
+
+    config_name: str
+    population_positions: int
+    shocks_frac: Mapping[str, float]
+    core: CascadeResult
+    korea: pd.DataFrame
+    usdkrw: float
+    premium_frac: float
+    premium_after_frac: float | None
+    signal: str
+    notes: tuple[str, ...] = ()
+    kind: str = field(default="crypto_cascade", init=False, repr=False)
+
+    @property
+    def total_liquidated_usd(self) -> float:
+        return float(self.core.total_usd()[0])
+
+    @property
+    def long_share_frac(self) -> float | None:
+        """Fraction of liquidations that are longs (None when nothing was liquidated)."""
+        share = float(self.core.long_share()[0])
+        return share if self.total_liquidated_usd > 0 and math.isfinite(share) else None
+
+    @property
+    def rounds(self) -> int:
+        return int(self.core.rounds[0])
+
+    @property
+    def converged(self) -> bool:
+        return bool(self.core.converged[0])
+
+    def to_frame(self, view: str | None = None) -> pd.DataFrame:
+        """``assets`` (default: shock, low and final move, liquidations and their count,
+        forced flow),
+        ``rounds`` (liquidations per round; round 0 is what the shock touches) or
+        ``korea`` (the Korean slice in KRW)."""
+        if view in (None, "assets"):
+            df = self.core.to_frame(0)
+            return df.drop(columns=[c for c in RUN_COLUMNS if c in df.columns]).reset_index(
+                drop=True
+            )
+        if view == "rounds":
+            return self.core.rounds_frame(0)
+        if view == "korea":
+            return self.korea
+        raise GaemiInputError(f"view = {view!r} must be one of {', '.join(VIEWS)}")
+
+    def summary(self) -> str:
+        total = self.total_liquidated_usd
+        from gaemi.app.result import format_usd
+
+        share = self.long_share_frac
+        pnl = float(self.korea["pnl_krw"].iloc[-1])
+        return (
+            f"{format_usd(total)} liquidated"
+            + (f", {share:.0%} longs" if share is not None else "")
+            + f", {self.rounds} rounds"
+            + ("" if self.converged else " (no fixed point within the round limit)")
+            + f"; the Korean slice's P&L {pnl / 1e12:+.3f} trillion KRW at USD/KRW "
+            f"{self.usdkrw:,.2f}"
+        )
+
+    def extra_dict(self) -> dict[str, Any]:
+        from gaemi.app.result import records
+
+        return {
+            "config": self.config_name,
+            "population_positions": self.population_positions,
+            "shocks_frac": dict(self.shocks_frac),
+            "total_liquidated_usd": self.total_liquidated_usd,
+            "long_share_frac": self.long_share_frac,
+            "rounds": self.rounds,
+            "converged": self.converged,
+            "usdkrw": float(self.usdkrw),
+            "kimchi_premium_frac": self.premium_frac,
+            "kimchi_premium_after_frac": self.premium_after_frac,
+            "premium_signal": self.signal,
+            "rounds_table": records(self.to_frame("rounds")),
+            "korea": records(self.korea),
+        }
+
+
+def crypto_cascade(
+    state: MarketState | None = None,
+    shocks_frac: Mapping[str, float] | None = None,
+    *,
+    depth_scale: float = 1.0,
+    population: str | Path | None = None,
+    config: str | Path | None = None,
+    rng: int | None = None,
+    usdkrw: float | None = None,
+    kimchi_premium_frac: float | None = None,
+    kimchi_premium_after_frac: float | None = None,
+) -> CryptoCascadeResult:
+    """Liquidation cascade of leveraged perpetuals after price shocks, to its fixed point.
+
+    Each round: positions whose mark crosses their liquidation price are closed by market
+    orders; the forced flow moves each asset through its depth curve; the new moves
+    liquidate more. The Korean slice's KRW move per asset is
+    (1 + final_move)·(1 + premium_after)/(1 + premium) − 1.
+
+    Parameters
+    ----------
+    state : MarketState, optional
+        Accepted for a uniform signature; the crypto config carries its own dated market
+        (books, USD/KRW), so the state's levels are not mixed in.
+    shocks_frac : mapping of str to float
+        Moves by asset, fractions (``{"BTC": -0.10}``); assets not named follow BTC by beta.
+    depth_scale : float
+        Multiplies every order-book depth (> 0).
+    population : path, optional
+        Positions file (CSV/Parquet); default: the config's parametric population.
+    config : path, optional
+        Crypto config YAML; default the calibrated one.
+    rng : int, optional
+        Redraw the parametric population with this seed (default: the config's seed).
+    usdkrw : float, optional
+        KRW per USD for the Korean slice (default: the config's, dated).
+    kimchi_premium_frac, kimchi_premium_after_frac : float, optional
+        Premium before (default the config's) and after (default unchanged) the shock.
+
+    References
+    ----------
+    docs/crypto.md (model and calibration on the 10–11 Oct 2025 liquidations).
+    """
+    from gaemi.core.crypto import cascade, korean_slice_loss
+    from gaemi.data.crypto import load_crypto_config, load_population
+
+    if not shocks_frac:
+        raise GaemiInputError("give at least one shock, e.g. BTC=-10%")
+    if not (math.isfinite(depth_scale) and depth_scale > 0):
+        raise GaemiInputError(f"depth-scale = {depth_scale!r} must be > 0")
+    if population is not None and rng is not None:
+        raise GaemiInputError("--seed draws the parametric population; not with --population")
+    if usdkrw is not None and not (math.isfinite(usdkrw) and usdkrw > 0):
+        raise GaemiInputError(f"usdkrw = {usdkrw!r} must be > 0")
+    for name, mv in shocks_frac.items():
+        if not (math.isfinite(mv) and mv > -1.0):
+            raise GaemiInputError(f"shock {name} = {mv!r} must be above -100%")
+    notes: list[str] = []
+    warns: list[str] = []
+    if config is None and population is None and rng is None:
+        cfg, pop, dropped = default_setup()
+    else:
+        cfg = load_crypto_config(None if config is None else Path(config))
+        if population is not None:
+            pop = load_population(Path(population), cfg)
+            dropped = 0
+        else:
+            pop, dropped = cfg.population(seed=rng)
+    if population is not None:
+        n_uw = int(pop.underwater().sum())
+        notes.append(
+            f"population: {len(pop):,} positions from {Path(population).name}"
+            + (f"; {n_uw:,} already underwater (liquidated in round 0)" if n_uw else "")
+        )
+    else:
+        notes.append(
+            f"population: {len(pop):,} positions drawn from {cfg.src} ({cfg.name}, seed "
+            f"{cfg.seed if rng is None else rng}; {dropped:,} drawn underwater and dropped)"
+        )
+    market = cfg.market(depth_scale=depth_scale)
+    res = cascade(pop, market, dict(shocks_frac))
+    if not res.converged[0]:
+        warns.append("the cascade did not reach its fixed point within the round limit")
+    kp = cfg.korea_params
+    premium = (
+        float(kp["kimchi_premium_frac"].value)
+        if kimchi_premium_frac is None
+        else float(kimchi_premium_frac)
+    )
+    ks = cfg.korean_slice(usdkrw=usdkrw, premium=premium)
+    fx_src = (
+        "given"
+        if usdkrw is not None
+        else f"{kp['usdkrw'].source}, as of {kp['usdkrw'].as_of or cfg.as_of}"
+    )
+    notes.append(f"USD/KRW {ks.usdkrw:,.2f} ({fx_src})")
+    signal = premium_signal(premium, float(kp["premium_signal_hot_frac"].value))
+    notes.append(
+        f"kimchi premium {premium:+.2%} before"
+        + (
+            f", {kimchi_premium_after_frac:+.2%} after"
+            if kimchi_premium_after_frac is not None
+            else " (unchanged after)"
+        )
+        + f": signal {signal}"
+    )
+    loss = korean_slice_loss(ks, res.final_move_frac, premium_after_frac=kimchi_premium_after_frac)
+    choices = []
+    if usdkrw is None:
+        choices.append(Choice("usdkrw", float(ks.usdkrw), fx_src))
+    if kimchi_premium_frac is None:
+        choices.append(
+            Choice("kimchi_premium_frac", premium, str(kp["kimchi_premium_frac"].source))
+        )
+    sources = [f"crypto config: {cfg.name} ({cfg.src})", REFERENCE]
+    if state is not None:
+        sources.append("market state not used: the config carries its own dated market")
+    return CryptoCascadeResult(
+        config_name=cfg.name,
+        population_positions=len(pop),
+        shocks_frac=dict(shocks_frac),
+        core=res,
+        korea=korea_frame(cfg.asset_names, ks, loss),
+        usdkrw=float(ks.usdkrw),
+        premium_frac=premium,
+        premium_after_frac=kimchi_premium_after_frac,
+        signal=signal,
+        notes=tuple(notes),
+        warnings=tuple(warns),
+        choices=tuple(choices),
+        sources=tuple(sources),
+    )
+
+
+__all__ = [
+    "CryptoCascadeResult",
+    "crypto_cascade",
+    "default_setup",
+    "korea_frame",
+    "premium_signal",
+]
