@@ -25,7 +25,7 @@ from gaemi.data.universe import load_default_universe
 
 SHOCK = -0.02
 TARGET = -0.05
-CAP = 20e12  # search limit: $20T of Korean 3x AUM
+CAP = 10e12  # search limit: $10T of Korean 3x AUM (the universe's limit, gaemi.limits)
 
 
 def final_move(sc, u, und: str, korean: float | None, scale: float) -> float:  # type: ignore[no-untyped-def]

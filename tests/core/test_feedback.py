@@ -218,7 +218,13 @@ def test_flows_conserve(p: dict[str, float]) -> None:
     model = _m(p)
     res = solve(model, p["r0"])
     total = sum(v[0] for v in res.flow_usd.values())
-    assert res.absorbed_usd[0] == pytest.approx(-total, rel=1e-12, abs=1e-3)
+    assert res.total_flow_usd[0] == pytest.approx(total, rel=1e-12, abs=1e-3)
+    # filled + unfilled = wanted; liquidity providers absorb what was filled
+    assert res.filled_usd[0] + res.unfilled_usd[0] == pytest.approx(total, rel=1e-12, abs=1e-3)
+    assert res.absorbed_usd[0] == -res.filled_usd[0]
+    if not res.halted[0]:
+        assert res.unfilled_usd[0] == 0.0
+        assert res.absorbed_usd[0] == pytest.approx(-total, rel=1e-12, abs=1e-3)
     if not res.runaway[0] and p["r0"] != 0:
         implied = model.impact.impact_frac(np.array([total]))[0]
         assert implied == pytest.approx(res.extra_move_frac[0], abs=1e-12)
@@ -311,3 +317,181 @@ def test_implied_shock_inverts_the_loop() -> None:
     from gaemi.core.feedback import implied_shock_frac
 
     np.testing.assert_allclose(implied_shock_frac(model, res.final_move_frac), r0, atol=1e-12)
+
+
+# ------------------------------------------------ no phantom drift (issue 18 item 4)
+_PARTS = ("letf", "gamma", "stops", "margin", "panic")
+
+
+def _subset_model(
+    which: frozenset[str], d: dict[str, float], linear: bool
+) -> tuple[StressModel, float]:
+    """A model with the participants in ``which`` and its small-signal gain λ×·F'(0).
+
+    F'(0) = K + 100·G: the stops, margin calls (start ratios above maintenance) and
+    redemptions (threshold > 0) have no slope at a zero move. λ× is the impact's slope
+    below the crossover flow (the linear model's λ).
+    """
+    parts: list[object] = []
+    if "letf" in which:
+        parts.append(LetfRebalancing(a(d["k"])))
+    if "gamma" in which:
+        parts.append(DealerGamma(a(d["gamma"])))
+    if "stops" in which:
+        parts.append(
+            StopLossLadder(
+                np.array([[-0.03, -0.05, 0.04]]), a(d["stop"])[None, :].repeat(3, 1), a(0.005)
+            )
+        )
+    if "margin" in which:
+        parts.append(MarginSellers(a(d["margin"]), np.array([[1.6, 2.5]]), a(1.4), a(3.0), a(0.5)))
+    if "panic" in which:
+        parts.append(RetailRedemptions(a(3e10), a(3.0), a(d["panic"]), a(d["theta"])))
+    slope = ("letf" in which) * d["k"] + ("gamma" in which) * 100.0 * d["gamma"]
+    if linear:
+        lam = d["gain"] / max(slope, 1.0)
+        imp: object = LinearImpact(a(lam))
+    else:
+        imp = SquareRootImpact(a(0.7), a(0.015), a(d["v"]), a(d["qx"]))
+        lam = float(imp.small_flow_lambda[0])  # type: ignore[attr-defined]
+    return StressModel(tuple(parts), imp, spx_beta=a(1.155)), lam * slope  # type: ignore[arg-type]
+
+
+subsets = st.sets(st.sampled_from(_PARTS), min_size=1).map(frozenset)
+draws = st.fixed_dictionaries(
+    {
+        "k": st.floats(1e9, 1e12),
+        "gamma": st.floats(0, 1e10),
+        "stop": st.floats(0, 1e10),
+        "margin": st.floats(0, 5e10),
+        "panic": st.floats(0, 3),
+        "theta": st.floats(0.005, 0.1),
+        "v": st.floats(1e9, 5e11),
+        "qx": st.floats(1e9, 1e11),
+        "gain": st.floats(1e-6, 0.99),
+    }
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(which=subsets, d=draws, linear=st.booleans())
+def test_zero_shock_moves_nothing_for_every_participant_set(
+    which: frozenset[str], d: dict[str, float], linear: bool
+) -> None:
+    model, _ = _subset_model(which, d, linear)
+    res = solve(model, [0.0, -0.0])
+    np.testing.assert_array_equal(res.final_move_frac, 0.0)
+    for name, flow in res.flow_usd.items():
+        np.testing.assert_array_equal(flow, 0.0, err_msg=name)
+    np.testing.assert_array_equal(res.unfilled_usd, 0.0)
+    assert not res.halted.any()
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    which=subsets,
+    d=draws,
+    linear=st.booleans(),
+    size=st.floats(1e-12, 1e-7),
+    sign=st.sampled_from([-1.0, 1.0]),
+)
+def test_tiny_shock_closes_at_the_shock_times_the_small_signal_gain(
+    which: frozenset[str], d: dict[str, float], linear: bool, size: float, sign: float
+) -> None:
+    # Below the crossover flow the loop is linear: r = r₀ + λ×·F'(0)·r, so
+    # r = r₀/(1 − λ×F'(0)) (independent algebra). No phantom: r → 0 with r₀, the sign of
+    # r is the sign of r₀, and r is within 1 % of r₀ whenever λ×F'(0) <= 0.0099.
+    model, gain = _subset_model(which, d, linear)
+    if gain >= 1.0:
+        return  # unstable at zero (λK >= 1): runs away, tested elsewhere
+    r0 = sign * size
+    final = solve(model, r0).final_move_frac[0]
+    assert np.sign(final) == np.sign(r0)
+    assert final == pytest.approx(r0 / (1.0 - gain), rel=1e-9)
+    if gain <= 0.0099:
+        assert abs(final / r0 - 1.0) <= 0.01
+
+
+@settings(max_examples=60, deadline=None)
+@given(p=params)
+def test_the_sign_of_the_close_is_the_sign_of_the_shock(p: dict[str, float]) -> None:
+    res = solve(_m(p), p["r0"])
+    assert np.sign(res.final_move_frac[0]) == np.sign(p["r0"])
+
+
+def test_the_pure_square_root_law_sustains_a_move_of_its_own() -> None:
+    # Why the crossover exists: with Q× = 0 the loop from any shock, however small, reaches
+    # s₀ + (c²K + sqrt(c⁴K² + 4c²K·s₀))/2 >= c²K (the closed form above): K = $443B per unit
+    # and c from Y = 0.7, σ = 1.47 %, V = $150B (the default NDX) give c²K = 0.0315 %, the
+    # 315x of issue 18. With Q× = the close's capacity ($14.16B) the same shock closes at
+    # r₀/(1 − λ×K), λ× = c/sqrt(Q×).
+    k, v, cap = 4.43e11, 1.5e11, 14.16e9
+    pure = SquareRootImpact(a(0.7), a(0.0147), a(v))
+    c2k = float(pure.coefficient[0]) ** 2 * k
+    assert c2k == pytest.approx(3.13e-4, rel=0.01)
+    r0 = -1e-6
+    phantom = solve(StressModel((LetfRebalancing(a(k)),), pure), r0).final_move_frac[0]
+    assert phantom <= -c2k
+    cross = SquareRootImpact(a(0.7), a(0.0147), a(v), a(cap))
+    lam_k = float(cross.small_flow_lambda[0]) * k
+    fixed = solve(StressModel((LetfRebalancing(a(k)),), cross), r0).final_move_frac[0]
+    assert fixed == pytest.approx(r0 / (1 - lam_k), rel=1e-12)
+
+
+def test_default_ndx_tiny_shock_has_no_phantom() -> None:
+    # `gaemi stress --shock=-0.0001% -u NDX`: the close is the shock × the small-signal gain
+    # of the default scenario, 1/(1 − λ×·(K + 100·G)), not the 315x of the pure law
+    from gaemi.data.stress import build_stress_model, load_default_stress
+    from gaemi.data.universe import load_default_universe
+
+    model = build_stress_model(load_default_stress(), load_default_universe(), "NDX")
+    k = float(model.participants[0].k_usd[0])  # type: ignore[attr-defined]
+    g = float(model.participants[1].usd_per_pct[0])  # type: ignore[attr-defined]
+    lam = float(model.impact.small_flow_lambda[0])  # type: ignore[attr-defined]
+    res = solve(model, [-1e-6, 1e-6, 0.0])
+    gain = 1.0 / (1.0 - lam * (k + 100.0 * g))
+    np.testing.assert_allclose(res.final_move_frac, [-1e-6 * gain, 1e-6 * gain, 0.0], rtol=1e-9)
+    assert 1.0 < gain < 1.2
+
+
+# ------------------------------------------------ circuit-breaker halt (issue 18 item 4)
+def test_a_shock_beyond_the_breaker_halts_with_the_selling_unfilled() -> None:
+    # linear λK = 0.5, beta 1: the level-3 floor is −20 %. A −30 % shock halts trading before
+    # the close: the close is the halt level, the loop adds nothing, nothing is filled and
+    # the funds' K·(−20 %) stays unsold (not a '+10 % impact').
+    k = 3e11
+    model = StressModel((LetfRebalancing(a(k)),), LinearImpact(a(0.5 / k)), spx_beta=a(1.0))
+    res = solve(model, [-0.3, -0.11, -0.04])
+    np.testing.assert_array_equal(res.halted, [True, True, False])
+    assert res.final_move_frac[0] == pytest.approx(-0.2)
+    assert res.extra_move_frac[0] == 0.0
+    assert res.amplification[0] == pytest.approx(1.0)
+    assert res.filled_usd[0] == 0.0
+    assert res.unfilled_usd[0] == pytest.approx(-0.2 * k)
+    assert res.absorbed_usd[0] == 0.0
+    # −11 %: the loop's equilibrium (−22 %) lies beyond the floor; the selling that moved the
+    # price from −11 % to −20 % was filled, I⁻¹(−9 %) = −0.09·k/0.5, the rest is not
+    assert res.final_move_frac[1] == pytest.approx(-0.2)
+    assert res.extra_move_frac[1] == pytest.approx(-0.09)
+    assert res.filled_usd[1] == pytest.approx(-0.18 * k)
+    assert res.unfilled_usd[1] == pytest.approx(-0.02 * k)
+    # −4 %: an ordinary close, everything filled
+    assert res.final_move_frac[2] == pytest.approx(-0.08)
+    assert res.unfilled_usd[2] == 0.0
+    assert res.filled_usd[2] == pytest.approx(-0.08 * k)
+    df = res.to_frame()
+    assert list(df["halted"]) == [True, True, False]
+
+
+def test_no_halt_without_breakers_or_on_a_rise() -> None:
+    k = 3e11
+    model = StressModel((LetfRebalancing(a(k)),), LinearImpact(a(0.5 / k)), circuit_breakers=False)
+    res = solve(model, [-0.3, 0.3])
+    assert not res.halted.any()
+    np.testing.assert_array_equal(res.unfilled_usd, 0.0)
+
+
+def test_margin_accounts_already_under_maintenance_are_refused() -> None:
+    with pytest.raises(GaemiInputError, match="above maintenance_ratio") as exc:
+        MarginSellers(a(1e9), np.array([[1.3, 1.8]]), a(1.4), a(3.0), a(0.25))
+    assert "\n" not in str(exc.value)

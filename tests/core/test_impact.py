@@ -92,3 +92,54 @@ def test_bad_parameters_are_one_line_errors(kwargs: dict[str, list[float]], matc
     with pytest.raises(GaemiInputError, match=match) as exc:
         SquareRootImpact(**{k: np.array(v) for k, v in kwargs.items()})  # type: ignore[arg-type]
     assert "\n" not in str(exc.value)
+
+
+# ------------------------------------------------------- linear below the crossover flow Q×
+def _cross(qx: float, c: float = 2e-8) -> SquareRootImpact:
+    return SquareRootImpact(np.array([1.0]), np.array([c]), np.array([1.0]), np.array([qx]))
+
+
+def test_crossover_is_linear_below_and_the_law_above() -> None:
+    # |I| = c·Q/sqrt(Q×) below Q×, c·sqrt(Q) above (continuous at Q×): independent algebra
+    imp = _cross(1e10)
+    c = 2e-8
+    out = imp.impact_frac(np.array([-1e9, 1e10, 4e10, 0.0]))
+    np.testing.assert_allclose(out, [-c * 1e9 / 1e5, c * 1e5, c * 2e5, 0.0], rtol=1e-14, atol=0.0)
+    assert imp.small_flow_lambda[0] == pytest.approx(c / 1e5, rel=1e-15)
+    # Q× = 0 is the pure law
+    assert _cross(0.0).impact_frac(np.array([1e6]))[0] == pytest.approx(c * 1e3, rel=1e-15)
+
+
+@given(
+    q=st.floats(min_value=-1e12, max_value=1e12, allow_nan=False),
+    qx=st.floats(min_value=0.0, max_value=1e11),
+)
+def test_crossover_inverse_oddness_and_never_above_the_law(q: float, qx: float) -> None:
+    imp = _cross(qx)
+    pure = _cross(0.0)
+    r = imp.impact_frac(np.array([q]))
+    assert imp.impact_frac(np.array([-q]))[0] == pytest.approx(-r[0], abs=1e-300)
+    assert abs(r[0]) <= abs(pure.impact_frac(np.array([q]))[0]) * (1 + 1e-12)
+    assert imp.flow_for_move(r)[0] == pytest.approx(q, rel=1e-9, abs=1e-6)
+
+
+@given(
+    gamma=st.floats(min_value=0.0, max_value=1e12),
+    beta=st.floats(min_value=0.0, max_value=1e13),
+    qx=st.floats(min_value=1.0, max_value=1e11),
+)
+def test_crossover_piece_root_is_the_down_crossing(gamma: float, beta: float, qx: float) -> None:
+    # u = |I|(γ + β·u), the larger root: ψ(u) = |I|(γ+βu) − u is >= 0 just below it and
+    # < 0 just above (or no root: ψ stays >= 0, NaN)
+    imp = _cross(qx, c=2e-8)
+    u = float(imp.piece_root(np.array([gamma]), np.array([beta]))[0])
+
+    def psi(x: float) -> float:
+        return float(imp.impact_frac(np.array([gamma + beta * x]))[0]) - x
+
+    if np.isnan(u):
+        assert psi(1e3) >= 0  # runs away: the linear part has λ×β >= 1
+        return
+    assert u >= 0
+    assert psi(u) == pytest.approx(0.0, abs=1e-12 * max(1.0, u))
+    assert psi(u * (1 + 1e-6) + 1e-15) < 0

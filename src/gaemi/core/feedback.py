@@ -263,9 +263,22 @@ class FeedbackResult:
     flow_usd : dict participant → ndarray (n,)
         Each participant's flow at the final move, USD (+ buys).
     absorbed_usd : ndarray (n,)
-        What liquidity providers absorb: −Σ flows (the other side of every trade).
+        What liquidity providers absorbed: −(the filled flow). Equal to −Σ flows unless
+        trading halted.
     spx_beta : ndarray (n,)
         Beta used to translate the move into an S&P 500 move for the breaker flags.
+    halted : ndarray of bool (n,)
+        The level-3 circuit breaker halted trading for the day before the close: the move
+        reached −20 % of the S&P 500 × beta (by the shock itself or by the loop's selling).
+        The close is then the halt level, not an equilibrium, and part of the selling is
+        never filled (``unfilled_usd``).
+    filled_usd : ndarray (n,)
+        The participants' flow that traded (USD, + buys): all of Σ flows, or on a halt
+        only the flow whose impact carried the price from the shock to the halt level
+        (none when the shock alone reached it).
+    unfilled_usd : ndarray (n,)
+        Σ flows − filled: what the participants wanted to trade at the halt level and
+        could not (0 unless halted).
     """
 
     shock_frac: FloatArray
@@ -274,26 +287,42 @@ class FeedbackResult:
     flow_usd: dict[str, FloatArray]
     absorbed_usd: FloatArray
     spx_beta: FloatArray
+    halted: np.ndarray[Any, np.dtype[np.bool_]] = field(
+        default_factory=lambda: np.zeros(0, dtype=bool)
+    )
+    filled_usd: FloatArray = field(default_factory=lambda: np.zeros(0))
+    unfilled_usd: FloatArray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def effective_shock_frac(self) -> FloatArray:
+        """The shock as the market saw it: a shock beyond the halt level stops at it."""
+        if self.halted.shape != self.shock_frac.shape:
+            return self.shock_frac
+        out: FloatArray = np.where(
+            self.halted, np.maximum(self.shock_frac, self.final_move_frac), self.shock_frac
+        )
+        return out
 
     @property
     def extra_move_frac(self) -> FloatArray:
-        """Move added by the loop: r − r₀."""
-        out: FloatArray = self.final_move_frac - self.shock_frac
+        """Move added by the loop: r − r₀ (r₀ stopped at the halt level on a halt, so a
+        shock beyond the circuit breaker adds nothing instead of a 'positive impact')."""
+        out: FloatArray = self.final_move_frac - self.effective_shock_frac
         return out
 
     @property
     def amplification(self) -> FloatArray:
-        """r / r₀ (NaN for a zero shock)."""
+        """r / r₀ (r₀ as in :attr:`extra_move_frac`; NaN for a zero shock)."""
+        r0 = self.effective_shock_frac
         with np.errstate(divide="ignore", invalid="ignore"):
-            out: FloatArray = np.where(
-                self.shock_frac != 0, self.final_move_frac / self.shock_frac, np.nan
-            )
+            out: FloatArray = np.where(r0 != 0, self.final_move_frac / r0, np.nan)
         return out
 
     @property
     def total_flow_usd(self) -> FloatArray:
-        """Σ participants' flows at the final move, USD."""
-        return -self.absorbed_usd
+        """Σ participants' flows at the final move (what they wanted to trade), USD."""
+        out: FloatArray = np.sum(np.stack([*self.flow_usd.values(), 0.0 * self.shock_frac]), axis=0)
+        return out
 
     @property
     def spx_move_frac(self) -> FloatArray:
@@ -334,6 +363,9 @@ class FeedbackResult:
                 "spx_move_frac": self.spx_move_frac,
                 "cb_level": self.cb_level.astype(int),
                 "cb_halt": self.cb_halt,
+                "halted": self.halted,
+                "filled_usd": self.filled_usd,
+                "unfilled_usd": self.unfilled_usd,
             }
         )
         return df
@@ -382,7 +414,36 @@ def solve(
         flows[p.name] = np.broadcast_to(p.flow_usd(final[:, None])[:, 0], (n,)) + 0.0  # no -0.0
     total = np.sum(np.stack(list(flows.values())), axis=0)
     beta = np.broadcast_to(model.spx_beta, (n,)).copy()
-    return FeedbackResult(r0, final, run > 0, flows, -total, beta)
+    halted, filled = _halt(model, r0, final, total)
+    return FeedbackResult(
+        r0, final, run > 0, flows, -filled, beta, halted, filled, total - filled + 0.0
+    )
+
+
+def _halt(
+    model: StressModel, r0: FloatArray, final: FloatArray, total: FloatArray
+) -> tuple[np.ndarray[Any, np.dtype[np.bool_]], FloatArray]:
+    """Where the level-3 breaker halted trading, and the flow that was filled before it.
+
+    A fall that reaches the floor (−20 % × beta) halts trading for the day: the closing
+    auction never runs. What traded is the flow whose impact carried the price from the
+    shock to the floor, I⁻¹(floor − r₀), at most what the participants wanted; a shock at
+    or beyond the floor fills nothing.
+    """
+    n = final.shape[0]
+    if not model.circuit_breakers:
+        return np.zeros(n, dtype=bool), total.copy()
+    floor = np.broadcast_to(model.floor_frac, (n,))
+    halted = (r0 < 0) & (final <= floor + 1e-12)
+    if not halted.any():
+        return halted, total.copy()
+    r0e = np.where(halted, np.maximum(r0, final), r0)
+    pushed = model.impact.flow_for_move((final - r0e)[:, None])
+    pushed = np.broadcast_to(np.asarray(pushed, dtype=np.float64).reshape(-1), (n,))
+    # same sign as the wanted flow (selling), never more than it
+    part = np.maximum(np.minimum(-pushed, -total), 0.0)
+    filled: FloatArray = np.where(halted, -part, total) + 0.0
+    return halted, filled
 
 
 def implied_shock_frac(model: StressModel, final_move_frac: ArrayLike) -> FloatArray:

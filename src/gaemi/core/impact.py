@@ -11,6 +11,8 @@ Tóth, B., Lempérière, Y., Deremble, C., de Lataillade, J., Kockelkoren, J. & 
 J.-P. (2011). Anomalous price impact and the critical nature of liquidity in financial
 markets. Physical Review X 1, 021006 (Δp/p = Y·σ_d·sqrt(Q/V_d), Y of order 1).
 Kyle, A. S. (1985). Continuous auctions and insider trading. Econometrica 53(6).
+Bucci, F., Benzaquen, M., Lillo, F. & Bouchaud, J.-P. (2019). Crossover from linear to
+square-root market impact. Physical Review Letters 122, 108302.
 """
 
 from __future__ import annotations
@@ -85,7 +87,18 @@ def _take(param: FloatArray, index: int) -> FloatArray:
 
 @dataclass(frozen=True, eq=False)
 class SquareRootImpact:
-    """Square-root law Δp/p = sign(Q)·Y·σ_d·sqrt(|Q|/V_d) (Tóth et al. 2011).
+    """Square-root law Δp/p = sign(Q)·Y·σ_d·sqrt(|Q|/V_d) (Tóth et al. 2011), linear below Q×.
+
+    The pure law has an infinite slope at Q = 0: any flow that grows with the move (a
+    leveraged fund's K·r) then sustains a move of its own, c²K, however small the shock —
+    a 0.0001 % shock closed at 0.0315 % (NDX), 315×. Below a crossover flow Q× the impact
+    is linear instead (Bucci, Benzaquen, Lillo & Bouchaud 2019 measure such a crossover
+    from a linear to a square-root regime), continuous at Q×:
+
+        |I|(Q) = c·|Q|/sqrt(Q×)   for |Q| <= Q×,      c·sqrt(|Q|)   above,
+
+    i.e. |I| = min(λ×·|Q|, c·sqrt(|Q|)) with λ× = c/sqrt(Q×): increasing and concave, and
+    a small flow moves the price in proportion to its size. Q× = 0 is the pure law.
 
     Parameters
     ----------
@@ -95,11 +108,14 @@ class SquareRootImpact:
         Daily volatility σ_d of the underlying, a decimal (0.015 = 1.5 % a day).
     volume_usd : array_like
         Daily dollar volume V_d of the instruments that absorb the flow, USD (> 0).
+    linear_below_usd : array_like, default 0
+        The crossover flow Q× (USD, >= 0); 0 keeps the pure square-root law.
     """
 
     y: FloatArray
     sigma_daily: FloatArray
     volume_usd: FloatArray
+    linear_below_usd: FloatArray | float = 0.0
     kind: str = "sqrt"
 
     def __post_init__(self) -> None:
@@ -110,6 +126,11 @@ class SquareRootImpact:
         object.__setattr__(
             self, "volume_usd", scenario_param(self.volume_usd, "impact.volume_usd", positive=True)
         )
+        object.__setattr__(
+            self,
+            "linear_below_usd",
+            scenario_param(self.linear_below_usd, "impact.linear_below_usd"),
+        )
 
     @property
     def coefficient(self) -> FloatArray:
@@ -117,32 +138,74 @@ class SquareRootImpact:
         out: FloatArray = self.y * self.sigma_daily / np.sqrt(self.volume_usd)
         return out
 
+    @property
+    def small_flow_lambda(self) -> FloatArray:
+        """λ× = c/sqrt(Q×): the move per USD of a flow below Q× (inf for the pure law)."""
+        q = np.asarray(self.linear_below_usd)
+        with np.errstate(divide="ignore"):
+            out: FloatArray = np.where(q > 0, self.coefficient / np.sqrt(q), np.inf)
+        return out
+
     def _c(self, ndim: int) -> FloatArray:
         c = self.coefficient
         return col(c) if ndim == 2 else c
 
+    def _qx(self, ndim: int) -> FloatArray:
+        q: FloatArray = np.asarray(self.linear_below_usd)
+        return col(q) if ndim == 2 else q
+
     def impact_frac(self, flow_usd: ArrayLike) -> FloatArray:
         q = np.asarray(flow_usd, dtype=np.float64)
-        out: FloatArray = np.sign(q) * self._c(q.ndim) * np.sqrt(np.abs(q))
+        aq = np.abs(q)
+        c = self._c(q.ndim)
+        qx = self._qx(q.ndim)
+        root = np.sqrt(aq)
+        # below Q×: c·|Q|/sqrt(Q×) = c·sqrt(|Q|)·sqrt(|Q|/Q×) (no division by a zero Q×)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shrink = np.where(aq < qx, np.sqrt(aq / np.where(qx > 0, qx, 1.0)), 1.0)
+        out: FloatArray = np.sign(q) * c * root * shrink
         return out
 
     def flow_for_move(self, move_frac: ArrayLike) -> FloatArray:
         r = np.asarray(move_frac, dtype=np.float64)
-        out: FloatArray = np.sign(r) * (r / self._c(r.ndim)) ** 2
+        c = self._c(r.ndim)
+        qx = self._qx(r.ndim)
+        ar = np.abs(r)
+        edge = c * np.sqrt(qx)  # the move of the flow Q×
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lin = ar * np.sqrt(qx) / c
+        out: FloatArray = np.sign(r) * np.where(ar < edge, lin, (ar / c) ** 2)
         return out
 
     def piece_root(self, gamma_usd: FloatArray, beta_usd: FloatArray) -> FloatArray:
-        # u = c·sqrt(γ + β u)  ⇒  u² − c²β·u − c²γ = 0; the larger root is the down-crossing
+        # ψ(u) = |I|(γ + βu) − u = min(ψ_lin, ψ_sqrt), both concave: {ψ >= 0} is the
+        # intersection of their intervals, so the down-crossing is the smaller of the two.
+        # sqrt: u = c·sqrt(γ + β u)  ⇒  u² − c²β·u − c²γ = 0, the larger root
         c2 = self.coefficient**2
         b = c2 * beta_usd
         disc = b * b + 4.0 * c2 * gamma_usd
         root = np.sqrt(np.where(disc >= 0.0, disc, np.nan))
-        out: FloatArray = 0.5 * (b + root)
+        u_sqrt = 0.5 * (b + root)
+        # linear below Q×: u = λ×(γ + β u)  ⇒  u = λ×γ/(1 − λ×β); none where λ×β >= 1
+        lam = self.small_flow_lambda
+        qx = np.asarray(self.linear_below_usd)
+        with np.errstate(invalid="ignore", over="ignore"):
+            denom = 1.0 - lam * beta_usd
+            u_lin = np.where(
+                (qx > 0) & (denom > 0.0),
+                lam * gamma_usd / np.where(denom > 0.0, denom, 1.0),
+                np.inf,
+            )
+        u = np.fmin(np.nan_to_num(u_sqrt, nan=np.inf), u_lin)
+        out: FloatArray = np.where(np.isinf(u), np.nan, u)
         return out
 
     def take(self, index: int) -> SquareRootImpact:
         return SquareRootImpact(
-            _take(self.y, index), _take(self.sigma_daily, index), _take(self.volume_usd, index)
+            _take(self.y, index),
+            _take(self.sigma_daily, index),
+            _take(self.volume_usd, index),
+            _take(np.asarray(self.linear_below_usd), index),
         )
 
 

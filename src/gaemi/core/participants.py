@@ -255,6 +255,14 @@ class MarginSellers:
             raise GaemiInputError(
                 f"margin.start_ratios = {rho[rho <= 1.0][0]:g} must be > 1 (collateral/loan)"
             )
+        below = rho <= col(m)
+        if below.any():
+            # an account already under maintenance sells with no move at all: that sale
+            # is not caused by today's move, and would move a market given no shock
+            raise GaemiInputError(
+                f"margin.start_ratios = {np.broadcast_to(rho, below.shape)[below][0]:g} must be "
+                f"above maintenance_ratio = {np.broadcast_to(col(m), below.shape)[below][0]:g}"
+            )
         lev = scenario_param(self.exposure_leverage, "margin.exposure_leverage")
         if (lev < 1.0).any():
             raise GaemiInputError(f"margin.exposure_leverage = {lev[lev < 1][0]:g} must be >= 1")

@@ -427,7 +427,11 @@ def build_stress_model(
     volume = adv if scenario.volume_basis == "adv" else cap
     if volume <= 0:
         raise GaemiInputError(f"underlyings.{liq.name}: closing capacity is 0")
-    sqrt = SquareRootImpact(_a(scenario.y), _a(liq.sigma_daily), _a(volume))
+    # Below the close's capacity the square-root law gives way to the linear (Kyle) impact
+    # that matches it there (the scenario's 'linear' model): the pure law's infinite slope
+    # at zero flow let the loop sustain a move of its own, c²K, from any shock however
+    # small (NDX: a 0.0001 % shock closed at 0.0315 %). See core/impact.py.
+    sqrt = SquareRootImpact(_a(scenario.y), _a(liq.sigma_daily), _a(volume), _a(cap))
     impact: ImpactModel = sqrt
     if scenario.impact_model == "linear":
         # λ matches the square-root law at a flow equal to the close's capacity
