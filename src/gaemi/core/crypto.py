@@ -452,6 +452,116 @@ def generate_population(
     return concat_populations(parts), dropped
 
 
+def generate_path_population(
+    specs: Mapping[tuple[int, int], SideSpec],
+    maintenance_margin_frac: ArrayLike,
+    n_per_side: int,
+    rng: int | np.random.Generator | np.random.SeedSequence | None,
+    *,
+    path_low_frac: ArrayLike,
+    path_high_frac: ArrayLike,
+    entry_age_days: float,
+) -> tuple[Population, int]:
+    """Draw a population whose entries come from the recent price path (dated positioning).
+
+    Parameters
+    ----------
+    specs : mapping (asset index, side) → SideSpec
+        Notional and leverage per side; the ``entry_log_*`` fields are not used.
+    maintenance_margin_frac : array_like, shape (n_assets,)
+    n_per_side : int
+        Positions drawn per (asset, side) before survivorship.
+    rng : seed or Generator
+    path_low_frac, path_high_frac : array_like, shape (n_assets, K)
+        Each of the K days before now (oldest first, the last is yesterday): the day's low
+        and high over the current price (1.0 = the current price).
+    entry_age_days : float
+        Mean age of a position in days (> 0): the age is exponential, capped at K − 1.
+
+    Notes
+    -----
+    A position opened on day j enters uniformly between that day's low and high. It
+    survives to now only if no later day (nor the current price) touched its liquidation
+    price: a long needs ``P_liq`` below every later low, a short above every later high.
+    Dropped draws are counted; the survivors' sizes are scaled to the side's notional. After
+    a rally the ladder sits far below the price; after a sell-off the vulnerable longs are
+    already gone; after a flat month it is crowded near the price.
+    """
+    lo = np.atleast_2d(np.asarray(path_low_frac, dtype=np.float64))
+    hi = np.atleast_2d(np.asarray(path_high_frac, dtype=np.float64))
+    if lo.shape != hi.shape or lo.shape[1] < 1:
+        raise GaemiInputError(
+            f"path: low and high must have the same shape (n_assets, K >= 1), got "
+            f"{lo.shape} and {hi.shape}"
+        )
+    if not (np.isfinite(lo).all() and np.isfinite(hi).all() and (lo > 0).all()):
+        raise GaemiInputError("path: lows and highs must be finite and > 0")
+    if (hi < lo).any():
+        raise GaemiInputError("path: a day's high is below its low")
+    if not (np.isfinite(entry_age_days) and entry_age_days > 0):
+        raise GaemiInputError(f"entry_age_days = {entry_age_days!r} must be > 0")
+    if n_per_side < 1:
+        raise GaemiInputError(f"n_per_side = {n_per_side} must be >= 1")
+    K = lo.shape[1]
+    # min of the lows / max of the highs strictly after day j, and the current price (1)
+    later_low = np.minimum(np.minimum.accumulate(lo[:, ::-1], axis=1)[:, ::-1], 1.0)
+    later_low = np.concatenate([later_low[:, 1:], np.ones((lo.shape[0], 1))], axis=1)
+    later_high = np.maximum(np.maximum.accumulate(hi[:, ::-1], axis=1)[:, ::-1], 1.0)
+    later_high = np.concatenate([later_high[:, 1:], np.ones((hi.shape[0], 1))], axis=1)
+    gen = np.random.default_rng(rng)
+    mm_all = np.asarray(maintenance_margin_frac, dtype=np.float64)
+    parts: list[Population] = []
+    dropped = 0
+    for (a, side), sp in sorted(specs.items()):
+        if a >= lo.shape[0]:
+            raise GaemiInputError(f"path: no price path for asset {a}")
+        if sp.notional_usd < 0 or not np.isfinite(sp.notional_usd):
+            raise GaemiInputError(f"asset {a} side {side}: notional_usd must be >= 0")
+        if sp.notional_usd == 0:
+            continue
+        if not 0 < sp.leverage_min <= sp.leverage_median <= sp.leverage_max:
+            raise GaemiInputError(
+                f"asset {a} side {side}: need 0 < leverage_min <= leverage_median <= leverage_max"
+            )
+        mm_a = float(mm_all[a])
+        if mm_a * sp.leverage_max >= 1.0:
+            raise GaemiInputError(
+                f"asset {a}: maintenance margin {mm_a:g} x leverage_max "
+                f"{sp.leverage_max:g} must be < 1 (liquidation beyond the entry)"
+            )
+        lev = np.clip(
+            sp.leverage_median * np.exp(sp.leverage_log_sd * gen.standard_normal(n_per_side)),
+            sp.leverage_min,
+            sp.leverage_max,
+        )
+        age = np.minimum(np.floor(gen.exponential(entry_age_days, n_per_side)), K - 1)
+        day = (K - 1 - age).astype(np.int64)
+        entry = lo[a, day] + (hi[a, day] - lo[a, day]) * gen.random(n_per_side)
+        size = np.exp(sp.size_log_sd * gen.standard_normal(n_per_side))
+        liq = entry * (1.0 - side * (1.0 / lev - mm_a))
+        keep = liq < later_low[a, day] if side == LONG else liq > later_high[a, day]
+        dropped += int((~keep).sum())
+        if not keep.any():
+            raise GaemiInputError(
+                f"asset {a} side {side}: every position drawn from the path was liquidated "
+                "before now"
+            )
+        size = size[keep]
+        parts.append(
+            Population(
+                np.full(int(keep.sum()), a, dtype=np.int64),
+                np.full(int(keep.sum()), side, dtype=np.int64),
+                lev[keep],
+                entry[keep],
+                size * (sp.notional_usd / float(size.sum())),
+                np.full(int(keep.sum()), mm_a),
+            )
+        )
+    if not parts:
+        raise GaemiInputError("population: every side has zero notional")
+    return concat_populations(parts), dropped
+
+
 def concat_populations(parts: Sequence[Population]) -> Population:
     """Positions of several populations, in order."""
     return Population(
@@ -948,6 +1058,127 @@ def cascade_reference(
         round_long_usd=rec_l[:R],
         round_short_usd=rec_s[:R],
         underwater_usd=np.stack([uw_l, uw_s], axis=-1),
+    )
+
+
+# ------------------------------------------------------------------- inversion
+@dataclass(frozen=True, eq=False)
+class ShockInversion:
+    """The exogenous shock whose cascade reaches a given realised move.
+
+    Attributes
+    ----------
+    asset : str
+    target_move_frac : float
+        The realised move asked for (e.g. the day's low over the open).
+    shock_frac : float
+        Exogenous move before any liquidation that reproduces it.
+    realised_move_frac : float
+        What the cascade from ``shock_frac`` actually reaches (the lowest touched move for a
+        fall, the highest for a rise).
+    exact : bool
+        False when no shock reaches the target within ``tol``: the target lies inside a
+        jump of the map shock → realised move (a cliff), or the current price alone already
+        goes past it; ``shock_frac`` is then the nearest shock on the near side.
+    result : CascadeResult
+        The cascade from ``shock_frac`` (one scenario).
+    """
+
+    asset: str
+    target_move_frac: float
+    shock_frac: float
+    realised_move_frac: float
+    exact: bool
+    result: CascadeResult
+
+
+def invert_shock(
+    pop: Population,
+    market: Market,
+    realised_move_frac: float,
+    *,
+    asset: str = "BTC",
+    touched_low_frac: ArrayLike = 0.0,
+    touched_high_frac: ArrayLike = 0.0,
+    tol: float = 1e-4,
+    grid: int = 48,
+    passes: int = 4,
+    ladder: Ladder | None = None,
+) -> ShockInversion:
+    """Find the exogenous shock on ``asset`` whose cascade reaches ``realised_move_frac``.
+
+    The shock is the move *before* any liquidation; the realised move (the day's low, say)
+    is the cascade's output. A user who only knows the realised low asks this function
+    for the shock, then reads the liquidations off ``result`` — giving the realised low as
+    the shock would count the cascade twice.
+
+    Parameters
+    ----------
+    pop, market : Population, Market
+    realised_move_frac : float
+        Target realised move of ``asset`` (< 0: its lowest touched move; > 0: its highest).
+    asset : str
+        The shocked asset; the others follow by beta, as in :func:`cascade`.
+    touched_low_frac, touched_high_frac : array_like
+        Moves already touched (see :func:`cascade`).
+    tol : float
+        Accepted gap between the realised and the target move (fraction).
+    grid, passes : int
+        Each pass runs ``grid`` shocks in one vectorised cascade and narrows the bracket.
+
+    Notes
+    -----
+    The realised low is never above the shock (the shock itself is touched), so the answer
+    lies between 0 and the target. The search keeps the largest shock (closest to 0) whose
+    cascade stays at or above the target and the smallest that goes past it.
+    """
+    if not (np.isfinite(realised_move_frac) and realised_move_frac > -1.0):
+        raise GaemiInputError(
+            f"realised move = {realised_move_frac!r} must be a finite move above -100%"
+        )
+    if realised_move_frac == 0.0:
+        raise GaemiInputError("realised move = 0: nothing to invert (the shock is 0)")
+    i = market.index(asset)
+    lad = ladder if ladder is not None else Ladder.build(pop, len(market))
+    down = realised_move_frac < 0
+    target = float(np.log1p(realised_move_frac))
+
+    def reached(res: CascadeResult) -> FloatArray:
+        return np.asarray(res.low_log[:, i] if down else res.high_log[:, i])
+
+    def run(shocks_log: FloatArray) -> CascadeResult:
+        return cascade(
+            pop,
+            market,
+            {market.names[i]: np.expm1(shocks_log)},
+            touched_low_frac=touched_low_frac,
+            touched_high_frac=touched_high_frac,
+            record_rounds=False,
+            ladder=lad,
+        )
+
+    # near: shock whose cascade stays short of the target (or on it); far: goes past it
+    near, far = 0.0, target
+    for _ in range(passes):
+        s = np.linspace(near, far, grid)
+        z = reached(run(s))
+        past = z < target if down else z > target
+        if past[0]:  # even the near end goes past: the current price alone does
+            break
+        k = int(np.argmax(past)) if past.any() else grid - 1
+        near, far = float(s[max(k - 1, 0)]), float(s[k])
+        if not past.any():
+            near = far
+            break
+    res = run(np.array([near]))
+    got = float(reached(res)[0])
+    return ShockInversion(
+        asset=market.names[i],
+        target_move_frac=float(realised_move_frac),
+        shock_frac=float(np.expm1(near)),
+        realised_move_frac=float(np.expm1(got)),
+        exact=bool(abs(np.expm1(got) - realised_move_frac) <= tol),
+        result=res,
     )
 
 

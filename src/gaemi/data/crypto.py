@@ -18,8 +18,9 @@ optional  ``maintenance_margin_frac`` (default: the asset's), ``liquidation_pric
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -552,3 +553,707 @@ def load_population(path: str | Path, config: CryptoConfig) -> Population:
                     f"and maintenance margin ({liq_frac * price:.6g})"
                 )
     return Population(asset, side, lev, entry, size, mm)
+
+
+# ------------------------------------------------------------------ dated positioning
+#: Open interest outside this is not a market (USD, all coins): above the whole crypto
+#: market's value (~$4T at its 2025 peak) or below a single mid-size venue.
+OPEN_INTEREST_RANGE_USD = (1.0e8, 5.0e12)
+#: The calibrated default's all-coin open interest (FACTS.md f); depths scale from it.
+DEFAULT_OPEN_INTEREST_USD = 217.0e9
+
+
+@dataclass(frozen=True)
+class Positioning:
+    """Leveraged-derivatives positioning on a date: the dated input of the cascade.
+
+    Attributes
+    ----------
+    date : str
+        ISO date the positioning describes (the day before the shock).
+    open_interest_usd : float
+        All-coin open interest, USD, within :data:`OPEN_INTEREST_RANGE_USD`.
+    leveraged_frac_of_oi : float or None
+        Share of open interest held as leveraged directional positions a liquidation engine
+        can close (long + short); None keeps the config's.
+    long_share_frac : float or None
+        Long share of that leveraged notional, in (0, 1); None keeps the config's.
+    funding_rate_frac : float or None
+        Funding per 8 h before the date (fraction; 1e-4 = the 0.01 % baseline). Reported
+        with the positioning; the cascade does not use it.
+    long_leverage_median, short_leverage_median : float or None
+        Median leverage of each side (the leverage mix); None keeps the config's.
+    entry_age_days : float or None
+        Mean age of positions, days: with a price path, entries are drawn from it.
+    sources : dict
+        Field → where its value comes from; values that are assumptions say so.
+    """
+
+    date: str
+    open_interest_usd: float
+    leveraged_frac_of_oi: float | None = None
+    long_share_frac: float | None = None
+    funding_rate_frac: float | None = None
+    long_leverage_median: float | None = None
+    short_leverage_median: float | None = None
+    entry_age_days: float | None = None
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        lo, hi = OPEN_INTEREST_RANGE_USD
+        oi = self.open_interest_usd
+        if not (isinstance(oi, int | float) and math.isfinite(oi) and lo <= oi <= hi):
+            raise GaemiInputError(
+                f"open_interest_usd = {oi!r} must be between ${lo:.0e} and ${hi:.0e} "
+                "(all-coin open interest)"
+            )
+        checks: tuple[tuple[str, float | None, float, float], ...] = (
+            ("leveraged_frac_of_oi", self.leveraged_frac_of_oi, 0.0, 1.0),
+            ("long_share_frac", self.long_share_frac, 0.0, 1.0),
+            ("funding_rate_frac", self.funding_rate_frac, -0.1, 0.1),
+            ("long_leverage_median", self.long_leverage_median, 1.0, 125.0),
+            ("short_leverage_median", self.short_leverage_median, 1.0, 125.0),
+            ("entry_age_days", self.entry_age_days, 0.0, 365.0),
+        )
+        for name, v, a, b in checks:
+            if v is None:
+                continue
+            if not (math.isfinite(v) and a <= v <= b) or (
+                name in ("long_share_frac", "entry_age_days") and v in (a, b)
+            ):
+                raise GaemiInputError(
+                    f"positioning {self.date}: {name} = {v!r} is outside [{a:g}, {b:g}]"
+                )
+
+
+def _with_value(p: Param, value: float, source: str) -> Param:
+    """A copy of a parameter with a new value (its range widened to hold it) and source."""
+    lo, hi = p.range
+    return Param(value, source, (min(lo, value), max(hi, value)), p.as_of)
+
+
+def with_positioning(cfg: CryptoConfig, pos: Positioning) -> CryptoConfig:
+    """The config with a dated positioning in place of its own (depth scales with OI).
+
+    Book depth is proportional to open interest (the default's assumption), so the BTC depth
+    is multiplied by ``pos.open_interest_usd / cfg``'s open interest.
+    """
+    import dataclasses
+
+    params = dict(cfg.params)
+    src = f"positioning {pos.date}"
+    old_oi = cfg.v("open_interest_usd")
+    params["open_interest_usd"] = _with_value(
+        params["open_interest_usd"],
+        pos.open_interest_usd,
+        pos.sources.get("open_interest_usd", src),
+    )
+    kappa = (
+        cfg.v("long_frac_of_oi") + cfg.v("short_frac_of_oi")
+        if pos.leveraged_frac_of_oi is None
+        else pos.leveraged_frac_of_oi
+    )
+    share = (
+        cfg.v("long_frac_of_oi") / (cfg.v("long_frac_of_oi") + cfg.v("short_frac_of_oi"))
+        if pos.long_share_frac is None
+        else pos.long_share_frac
+    )
+    params["long_frac_of_oi"] = _with_value(params["long_frac_of_oi"], kappa * share, src)
+    params["short_frac_of_oi"] = _with_value(params["short_frac_of_oi"], kappa * (1 - share), src)
+    if pos.long_leverage_median is not None:
+        params["long.leverage_median"] = _with_value(
+            params["long.leverage_median"], pos.long_leverage_median, src
+        )
+    if pos.short_leverage_median is not None:
+        params["short.leverage_median"] = _with_value(
+            params["short.leverage_median"], pos.short_leverage_median, src
+        )
+    depth = cfg.v("btc_depth_usd_per_pct") * pos.open_interest_usd / old_oi
+    params["btc_depth_usd_per_pct"] = _with_value(
+        params["btc_depth_usd_per_pct"], depth, f"{src}: scaled with open interest"
+    )
+    return dataclasses.replace(
+        cfg, name=f"{cfg.name} with positioning of {pos.date}", as_of=pos.date, params=params
+    )
+
+
+# ------------------------------------------------------------------ event history
+BINANCE_DIR = "crypto-derivatives/binance-spot-daily"
+COINALYZE_DIR = "crypto-derivatives/coinalyze-btc-perp-2022-2024"
+EVENTS_RESOURCE = "crypto_events.yaml"
+#: Days of price path before an event from which entries are drawn.
+PATH_DAYS = 60
+
+
+def read_binance_daily(shared_dir: str | Path, coin: str) -> Any:
+    """Binance spot daily candles of ``coin`` (BTC or ETH), both shared files merged.
+
+    Returns a DataFrame indexed by UTC day with ``open, high, low, close`` (USD).
+    """
+    import pandas as pd
+
+    d = Path(shared_dir) / BINANCE_DIR
+    old = d / f"{coin}USDT_1d.csv"
+    new = d / f"{coin}USDT_1d_2024-2026.csv"
+    if not old.is_file():
+        raise GaemiInputError(f"price file {str(old)!r} does not exist")
+    a = pd.read_csv(old)
+    a.index = pd.to_datetime(a["timestamp"])
+    a = a[["open", "high", "low", "close"]]
+    if new.is_file():
+        b = pd.read_csv(new)
+        b.index = pd.to_datetime(b["open_time"].str[:10])
+        b = b[["open", "high", "low", "close"]]
+        a = pd.concat([a, b[~b.index.isin(a.index)]])
+    a = a.sort_index().astype(float)
+    if (a <= 0).any().any():
+        raise GaemiInputError(f"{old.name}: a price is <= 0")
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class EventPath:
+    """Observed prices of an event window per config asset, relative to the open before it.
+
+    ``path_low_frac``/``path_high_frac`` (A, K): the K days before the window (oldest
+    first). ``low_frac``/``high_frac``/``close_frac`` (A,): the window's lowest low, highest
+    high and last close. Assets other than BTC take ETH's path (the only altcoin with daily
+    candles for every event in ../shared/data; a proxy).
+    """
+
+    start: str
+    end: str
+    open_usd: dict[str, float]
+    low_frac: np.ndarray[Any, np.dtype[np.float64]]
+    high_frac: np.ndarray[Any, np.dtype[np.float64]]
+    close_frac: np.ndarray[Any, np.dtype[np.float64]]
+    path_low_frac: np.ndarray[Any, np.dtype[np.float64]]
+    path_high_frac: np.ndarray[Any, np.dtype[np.float64]]
+
+
+def event_path(
+    shared_dir: str | Path,
+    start: str,
+    end: str,
+    asset_names: tuple[str, ...],
+    *,
+    days: int = PATH_DAYS,
+    prices: dict[str, Any] | None = None,
+) -> EventPath:
+    """The price path of an event window from the Binance daily files."""
+    import pandas as pd
+
+    px = prices if prices is not None else {}
+    rows: dict[str, tuple[float, float, float, float, Any, Any]] = {}
+    for coin in ("BTC", "ETH"):
+        if coin not in px:
+            px[coin] = read_binance_daily(shared_dir, coin)
+        df = px[coin]
+        t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
+        if t0 not in df.index or t1 not in df.index:
+            raise GaemiInputError(f"event window {start}..{end}: no {coin} candle in the files")
+        i0 = int(df.index.get_loc(t0))
+        i1 = int(df.index.get_loc(t1))
+        if i0 < days:
+            raise GaemiInputError(f"event {start}: fewer than {days} {coin} days before it")
+        p0 = float(df["open"].iloc[i0])
+        win = df.iloc[i0 : i1 + 1]
+        hist = df.iloc[i0 - days : i0]
+        rows[coin] = (
+            p0,
+            float(win["low"].min()) / p0,
+            float(win["high"].max()) / p0,
+            float(win["close"].iloc[-1]) / p0,
+            hist["low"].to_numpy() / p0,
+            hist["high"].to_numpy() / p0,
+        )
+    pick = [rows["BTC"] if a.upper() == "BTC" else rows["ETH"] for a in asset_names]
+    return EventPath(
+        start=start,
+        end=end,
+        open_usd={"BTC": rows["BTC"][0], "ETH": rows["ETH"][0]},
+        low_frac=np.array([r[1] for r in pick]),
+        high_frac=np.array([r[2] for r in pick]),
+        close_frac=np.array([r[3] for r in pick]),
+        path_low_frac=np.array([r[4] for r in pick]),
+        path_high_frac=np.array([r[5] for r in pick]),
+    )
+
+
+@dataclass(frozen=True)
+class CryptoEvent:
+    """A liquidation event of FACTS.md (i): what was reported and the positioning before it."""
+
+    id: str
+    start: str
+    end: str
+    reported_total_usd: Param
+    reported_long_share: Param | None
+    btc_open_interest_usd: Param | None
+    btc_open_interest_assumption: bool
+    data: str  # "" or "coinalyze"
+
+
+@dataclass(frozen=True)
+class CryptoEvents:
+    """The event table and its global assumptions (``crypto_events.yaml``)."""
+
+    events: tuple[CryptoEvent, ...]
+    assumptions: dict[str, Param]
+
+
+def load_crypto_events(path: str | Path | None = None) -> CryptoEvents:
+    """Read and validate the event table (the embedded one when ``path`` is None)."""
+    from gaemi.data.yamlio import read_yaml
+
+    p = (
+        Path(str(resources.files("gaemi.data.defaults").joinpath(EVENTS_RESOURCE)))
+        if path is None
+        else Path(path)
+    )
+    src = p.name
+    top = _mapping(src, "the top level", read_yaml(p, "crypto events"))
+    _unknown(src, "", top, frozenset({"as_of", "source", "assumptions", "events"}))
+    am = _mapping(src, "assumptions", top.get("assumptions"))
+    need = ("btc_share_of_open_interest", "coinalyze_coverage", "long_share_of_leveraged_oi")
+    _unknown(src, "assumptions.", am, frozenset(need))
+    assumptions = {}
+    for k in need:
+        if k not in am:
+            raise GaemiInputError(f"{src}: assumptions.{k} is missing")
+        assumptions[k] = _param(src, f"assumptions.{k}", am[k])
+    raw = top.get("events")
+    if not isinstance(raw, list) or not raw:
+        raise GaemiInputError(f"{src}: events must be a non-empty list")
+    keys = frozenset(
+        {
+            "id",
+            "window",
+            "reported_total_usd",
+            "reported_long_share",
+            "btc_open_interest_usd",
+            "data",
+        }
+    )
+    out: list[CryptoEvent] = []
+    seen: set[str] = set()
+    for j, e in enumerate(raw):
+        ev = _mapping(src, f"events[{j}]", e)
+        _unknown(src, f"events[{j}].", ev, keys)
+        eid = str(ev.get("id", "")).strip()
+        where = f"events[{j}] ({eid})"
+        if not eid or eid in seen:
+            raise GaemiInputError(f"{src}: {where}: id must be present and unique")
+        seen.add(eid)
+        win = ev.get("window")
+        if not isinstance(win, list) or len(win) != 2:
+            raise GaemiInputError(f"{src}: {where}.window = {win!r} must be [start, end]")
+        try:
+            d0, d1 = (dt.date.fromisoformat(str(x)) for x in win)
+        except ValueError:
+            raise GaemiInputError(f"{src}: {where}.window = {win!r} must be ISO dates") from None
+        if d1 < d0:
+            raise GaemiInputError(f"{src}: {where}.window ends before it starts")
+        total = _param(src, f"{where}.reported_total_usd", ev.get("reported_total_usd"))
+        share = (
+            None
+            if ev.get("reported_long_share") is None
+            else _param(
+                src,
+                f"{where}.reported_long_share",
+                {**ev["reported_long_share"], "range": [0.0, 1.0]},
+            )
+        )
+        data = str(ev.get("data", "") or "")
+        if data not in ("", "coinalyze"):
+            raise GaemiInputError(f"{src}: {where}.data = {data!r} must be coinalyze or absent")
+        oi_raw = ev.get("btc_open_interest_usd")
+        if data == "" and oi_raw is None:
+            raise GaemiInputError(f"{src}: {where}: give btc_open_interest_usd or data: coinalyze")
+        oi = None
+        assumed = False
+        if oi_raw is not None:
+            om = dict(_mapping(src, f"{where}.btc_open_interest_usd", oi_raw))
+            assumed = bool(om.pop("assumption", False))
+            om.setdefault("range", list(OPEN_INTEREST_RANGE_USD))
+            oi = _param(src, f"{where}.btc_open_interest_usd", om)
+        out.append(
+            CryptoEvent(
+                id=eid,
+                start=d0.isoformat(),
+                end=d1.isoformat(),
+                reported_total_usd=total,
+                reported_long_share=share,
+                btc_open_interest_usd=oi,
+                btc_open_interest_assumption=assumed,
+                data=data,
+            )
+        )
+    return CryptoEvents(tuple(out), assumptions)
+
+
+def coinalyze_positioning(shared_dir: str | Path, day: str, events: CryptoEvents) -> Positioning:
+    """Positioning before ``day`` from the Coinalyze daily files (2022-01-03..2024-09-20).
+
+    Open interest: the previous UTC day's BTC-perp open interest (sum over markets) × the
+    coverage ratio to all BTC futures venues ÷ BTC's share of all-coin open interest (both
+    assumptions of ``crypto_events.yaml``, with their sources). Funding: the previous day's
+    open-interest-weighted funding per 8 h.
+    """
+    import pandas as pd
+
+    from gaemi.data.importers.coinalyze import daily_totals
+
+    folder = Path(shared_dir) / COINALYZE_DIR
+    tab = _coinalyze_cache.get(str(folder))
+    if tab is None:
+        tab = daily_totals(folder).set_index("date")
+        _coinalyze_cache[str(folder)] = tab
+    prev = pd.Timestamp(day) - pd.Timedelta(days=1)
+    if prev not in tab.index:
+        first, last = tab.index.min().date(), tab.index.max().date()
+        raise GaemiInputError(
+            f"date = {day}: the Coinalyze file covers {first}..{last} (the day before is "
+            "needed); give the open interest yourself"
+        )
+    perp_oi = float(np.asarray(tab["open_interest_usd"])[tab.index.get_loc(prev)])
+    funding = float(np.asarray(tab["funding_rate_frac"])[tab.index.get_loc(prev)])
+    cov = events.assumptions["coinalyze_coverage"]
+    share = events.assumptions["btc_share_of_open_interest"]
+    btc_oi = perp_oi * float(cov.value)
+    return Positioning(
+        date=day,
+        open_interest_usd=btc_oi / float(share.value),
+        funding_rate_frac=None if math.isnan(funding) else funding,
+        sources={
+            "open_interest_usd": (
+                f"Coinalyze BTC-perp OI on {prev.date()} ${perp_oi / 1e9:.2f}B"
+                f" x coverage {float(cov.value):g} (assumption: {cov.source.split(';')[0]}) / "
+                f"BTC share {float(share.value):g} (assumption)"
+            ),
+            "funding_rate_frac": f"Coinalyze, OI-weighted, {prev.date()}",
+        },
+    )
+
+
+_coinalyze_cache: dict[str, Any] = {}
+
+
+def event_positioning(
+    event: CryptoEvent, events: CryptoEvents, shared_dir: str | Path | None
+) -> Positioning:
+    """Positioning before an event: Coinalyze when flagged, else its FACTS.md figure."""
+    if event.data == "coinalyze":
+        if shared_dir is None:
+            raise GaemiInputError(f"event {event.id}: its positioning needs the Coinalyze files")
+        return coinalyze_positioning(shared_dir, event.start, events)
+    assert event.btc_open_interest_usd is not None  # checked when loading
+    share = events.assumptions["btc_share_of_open_interest"]
+    oi = event.btc_open_interest_usd
+    flag = "assumption: " if event.btc_open_interest_assumption else ""
+    return Positioning(
+        date=event.start,
+        open_interest_usd=float(oi.value) / float(share.value),
+        sources={
+            "open_interest_usd": (
+                f"BTC OI ${float(oi.value) / 1e9:.2f}B ({flag}{oi.source.strip()}) / BTC share "
+                f"{float(share.value):g} (assumption)"
+            )
+        },
+    )
+
+
+def positioning_for_date(
+    day: str | dt.date,
+    *,
+    shared_dir: str | Path | None = None,
+    events: CryptoEvents | None = None,
+) -> Positioning:
+    """Estimated positioning before ``day``: a FACTS.md event, else the Coinalyze files.
+
+    Raises a one-line :class:`GaemiInputError` when neither covers the date (then give the
+    open interest and the rest yourself, :class:`Positioning`).
+    """
+    d = day.isoformat() if isinstance(day, dt.date) else str(day)
+    try:
+        dt.date.fromisoformat(d)
+    except ValueError:
+        raise GaemiInputError(f"date = {d!r} is not an ISO date (YYYY-MM-DD)") from None
+    evs = events if events is not None else load_crypto_events()
+    for e in evs.events:
+        if e.start == d and e.data != "coinalyze":
+            return event_positioning(e, evs, shared_dir)
+    if shared_dir is not None and (Path(shared_dir) / COINALYZE_DIR).is_dir():
+        return coinalyze_positioning(shared_dir, d, evs)
+    raise GaemiInputError(
+        f"date = {d}: no positioning on file (FACTS.md events: "
+        f"{', '.join(e.id for e in evs.events if e.data != 'coinalyze')}; Coinalyze "
+        "2022-01-03..2024-09-20 needs the shared data folder); give the open interest yourself"
+    )
+
+
+# ------------------------------------------------------------------ event model
+#: Mean position ages tried by the calibration, days.
+ENTRY_AGE_GRID_DAYS = (3.0, 7.0, 15.0, 30.0)
+#: Crash-short notional per liquidated long dollar tried by the calibration.
+CRASH_SHORT_GRID = tuple(float(x) for x in np.round(np.arange(0.0, 3.0001, 0.01), 2))
+
+
+@dataclass(frozen=True)
+class EventUnits:
+    """Liquidations of one event per unit of positioning (the model is linear in them).
+
+    ``long_per_usd``: longs liquidated per dollar of leveraged long notional at the window's
+    extremes; ``short_per_usd``: standing shorts per dollar of short notional;
+    ``crash_short_per_usd``: shorts opened at the low and squeezed by the rebound to the
+    window's close, per dollar of such shorts.
+    """
+
+    long_per_usd: float
+    short_per_usd: float
+    crash_short_per_usd: float
+
+
+def event_units(cfg: CryptoConfig, path: EventPath, entry_age_days: float) -> EventUnits:
+    """Static ladder count at the observed extremes for unit notionals (seeded)."""
+    from gaemi.core.crypto import generate_path_population, liquidations_at_extremes
+
+    A = len(cfg.asset_names)
+    specs_all = cfg.side_specs(long_frac=1.0, short_frac=1.0)
+    oi = cfg.v("open_interest_usd")
+
+    def unit(side: int) -> dict[tuple[int, int], SideSpec]:
+        out = {}
+        for (a, s), sp in specs_all.items():
+            if s == side:
+                out[(a, s)] = SideSpec(
+                    notional_usd=sp.notional_usd / oi,
+                    leverage_median=sp.leverage_median,
+                    leverage_log_sd=sp.leverage_log_sd,
+                    leverage_min=sp.leverage_min,
+                    leverage_max=sp.leverage_max,
+                    entry_log_mean=0.0,
+                    entry_log_sd=0.0,
+                    size_log_sd=sp.size_log_sd,
+                )
+        return out
+
+    lo = np.log(path.low_frac)
+    hi = np.log(path.high_frac)
+    res = []
+    for k, side in enumerate((LONG, SHORT)):
+        pop, _ = generate_path_population(
+            unit(side),
+            cfg.maintenance_margin(),
+            cfg.n_per_side,
+            cfg.seed + k,
+            path_low_frac=path.path_low_frac,
+            path_high_frac=path.path_high_frac,
+            entry_age_days=entry_age_days,
+        )
+        nl, ns = liquidations_at_extremes(pop, A, lo, hi)
+        res.append(float(nl.sum()) if side == LONG else float(ns.sum()))
+    # crash shorts: entered around the low (log-sd 3 %), 10x median; rebound = close / low
+    cal = cfg.calibration
+    specs = {
+        (i, SHORT): SideSpec(
+            notional_usd=cfg.av(a, "oi_share"),
+            leverage_median=float(cal["crash_short_leverage_median"].value),
+            leverage_log_sd=float(cal["crash_short_leverage_log_sd"].value),
+            leverage_min=float(cfg.params["short.leverage_min"].value),
+            leverage_max=cfg.av(a, "leverage_max"),
+            entry_log_mean=0.0,
+            entry_log_sd=float(cal["crash_short_entry_log_sd"].value),
+            size_log_sd=float(cfg.params["short.size_log_sd"].value),
+        )
+        for i, a in enumerate(cfg.asset_names)
+    }
+    crash, _ = generate_population(specs, cfg.maintenance_margin(), cfg.n_per_side, cfg.seed + 2)
+    rebound = np.log(path.close_frac / path.low_frac)
+    _, ns = liquidations_at_extremes(crash, A, np.zeros(A), rebound)
+    return EventUnits(res[0], res[1], float(ns.sum()))
+
+
+@dataclass(frozen=True)
+class EventFit:
+    """Parameters fitted across events (the rest of the positioning is per event)."""
+
+    leveraged_frac_of_oi: float
+    crash_short_per_long_usd: float
+    entry_age_days: float
+    events: tuple[str, ...]
+
+
+def event_prediction(
+    units: EventUnits, open_interest_usd: float, long_share: float, fit: EventFit
+) -> tuple[float, float]:
+    """Model total (USD) and long share of one event."""
+    k = fit.leveraged_frac_of_oi * open_interest_usd
+    lng = k * long_share * units.long_per_usd
+    sht = k * (1 - long_share) * units.short_per_usd + fit.crash_short_per_long_usd * lng * (
+        units.crash_short_per_usd
+    )
+    tot = lng + sht
+    return tot, (lng / tot if tot > 0 else math.nan)
+
+
+def fit_events(
+    units: Mapping[tuple[str, float], EventUnits],
+    oi: Mapping[str, float],
+    events: Sequence[CryptoEvent],
+    long_share: float,
+) -> EventFit:
+    """Fit the leveraged fraction, the crash-short ratio and the entry age on ``events``.
+
+    For each entry age of :data:`ENTRY_AGE_GRID_DAYS`: the crash-short ratio minimises the
+    squared long-share error on the events with a reported split (the leveraged fraction
+    cancels in the share); the leveraged fraction is then the geometric mean ratio of
+    reported to modelled totals (least squares in logs). The entry age with the smallest
+    log-total error wins.
+    """
+    best: tuple[float, EventFit] | None = None
+    ids = tuple(e.id for e in events)
+    for age in ENTRY_AGE_GRID_DAYS:
+        c_best, c_err = 0.0, math.inf
+        shared = [e for e in events if e.reported_long_share is not None]
+        for c in CRASH_SHORT_GRID:
+            f = EventFit(1.0, c, age, ids)
+            err = 0.0
+            for e in shared:
+                assert e.reported_long_share is not None
+                _, sh = event_prediction(units[(e.id, age)], oi[e.id], long_share, f)
+                err += (sh - float(e.reported_long_share.value)) ** 2
+            if err < c_err - 1e-15:
+                c_best, c_err = c, err
+        f1 = EventFit(1.0, c_best, age, ids)
+        logs = [
+            math.log(float(e.reported_total_usd.value))
+            - math.log(event_prediction(units[(e.id, age)], oi[e.id], long_share, f1)[0])
+            for e in events
+        ]
+        kappa = math.exp(float(np.mean(logs)))
+        sse = float(np.sum((np.asarray(logs) - math.log(kappa)) ** 2))
+        fit = EventFit(kappa, c_best, age, ids)
+        if best is None or sse < best[0]:
+            best = (sse, fit)
+    assert best is not None
+    return best[1]
+
+
+#: Leave-one-event-out targets (issue 18): total within x1.5, long share within 10 points.
+LOO_TOTAL_FACTOR = 1.5
+LOO_LONG_SHARE_PP = 10.0
+
+
+def crypto_leave_one_out(
+    shared_dir: str | Path,
+    *,
+    config: CryptoConfig | None = None,
+    events: CryptoEvents | None = None,
+    implied_shock: bool = False,
+) -> Any:
+    """Leave-one-event-out validation of the crypto cascade on FACTS.md (i) events.
+
+    For each event: fit the leveraged fraction of open interest, the crash-short ratio and
+    the mean position age on the *other* events (:func:`fit_events`), then predict the
+    held-out event's total and long share from its own dated positioning (open interest
+    from FACTS.md or Coinalyze) and its observed price path (Binance daily candles).
+    Reported totals judge the model only on the held-out event.
+
+    Parameters
+    ----------
+    shared_dir : path
+        The ``../shared/data`` folder (Binance candles and Coinalyze files).
+    config : CryptoConfig, optional
+        Leverage mix, asset split and seeds (default: the shipped config).
+    events : CryptoEvents, optional
+        The event table (default: the shipped ``crypto_events.yaml``).
+    implied_shock : bool
+        Also find, with the held-out fit, the exogenous BTC shock whose cascade reaches the
+        event's observed BTC low (:func:`gaemi.core.crypto.invert_shock`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per event: ``event``, ``open_interest_usd``, ``open_interest_source``,
+        ``btc_low_move_frac``, ``reported_total_usd``, ``model_total_usd``,
+        ``total_ratio`` (model / reported), ``total_ok`` (within ×1.5),
+        ``reported_long_share``, ``model_long_share``, ``long_share_error_pp``,
+        ``long_share_ok`` (within 10 points; NaN/None without a reported split),
+        ``fit_leveraged_frac_of_oi``, ``fit_crash_short_per_long_usd``,
+        ``fit_entry_age_days``, ``fitted_on`` (the other events), and with
+        ``implied_shock`` ``implied_btc_shock_frac``.
+    """
+    import pandas as pd
+
+    cfg = config if config is not None else load_crypto_config()
+    evs = events if events is not None else load_crypto_events()
+    long_share = float(evs.assumptions["long_share_of_leveraged_oi"].value)
+    prices: dict[str, Any] = {}
+    paths: dict[str, EventPath] = {}
+    pos: dict[str, Positioning] = {}
+    units: dict[tuple[str, float], EventUnits] = {}
+    for e in evs.events:
+        paths[e.id] = event_path(shared_dir, e.start, e.end, cfg.asset_names, prices=prices)
+        pos[e.id] = event_positioning(e, evs, shared_dir)
+        for age in ENTRY_AGE_GRID_DAYS:
+            units[(e.id, age)] = event_units(cfg, paths[e.id], age)
+    oi = {k: p.open_interest_usd for k, p in pos.items()}
+    rows = []
+    for e in evs.events:
+        train = [x for x in evs.events if x.id != e.id]
+        fit = fit_events(units, oi, train, long_share)
+        tot, sh = event_prediction(units[(e.id, fit.entry_age_days)], oi[e.id], long_share, fit)
+        rep = float(e.reported_total_usd.value)
+        rep_sh = None if e.reported_long_share is None else float(e.reported_long_share.value)
+        row: dict[str, Any] = {
+            "event": e.id,
+            "open_interest_usd": oi[e.id],
+            "open_interest_source": pos[e.id].sources.get("open_interest_usd", ""),
+            "btc_low_move_frac": float(paths[e.id].low_frac[0] - 1.0),
+            "reported_total_usd": rep,
+            "model_total_usd": tot,
+            "total_ratio": tot / rep,
+            "total_ok": bool(1 / LOO_TOTAL_FACTOR <= tot / rep <= LOO_TOTAL_FACTOR),
+            "reported_long_share": rep_sh,
+            "model_long_share": sh,
+            "long_share_error_pp": None if rep_sh is None else 100 * (sh - rep_sh),
+            "long_share_ok": None
+            if rep_sh is None
+            else bool(abs(100 * (sh - rep_sh)) <= LOO_LONG_SHARE_PP),
+            "fit_leveraged_frac_of_oi": fit.leveraged_frac_of_oi,
+            "fit_crash_short_per_long_usd": fit.crash_short_per_long_usd,
+            "fit_entry_age_days": fit.entry_age_days,
+            "fitted_on": ",".join(fit.events),
+        }
+        if implied_shock:
+            row["implied_btc_shock_frac"] = _implied_shock(
+                cfg, pos[e.id], paths[e.id], fit, long_share
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _implied_shock(
+    cfg: CryptoConfig, pos: Positioning, path: EventPath, fit: EventFit, long_share: float
+) -> float:
+    """Exogenous BTC shock whose cascade reaches the event's BTC low (positioning of the fit)."""
+    import dataclasses
+
+    from gaemi.core.crypto import generate_path_population, invert_shock
+
+    p = dataclasses.replace(
+        pos, leveraged_frac_of_oi=fit.leveraged_frac_of_oi, long_share_frac=long_share
+    )
+    c = with_positioning(cfg, p)
+    pop, _ = generate_path_population(
+        c.side_specs(),
+        c.maintenance_margin(),
+        c.n_per_side,
+        c.seed,
+        path_low_frac=path.path_low_frac,
+        path_high_frac=path.path_high_frac,
+        entry_age_days=fit.entry_age_days,
+    )
+    inv = invert_shock(pop, c.market(), float(path.low_frac[0] - 1.0), asset=cfg.asset_names[0])
+    return inv.shock_frac
