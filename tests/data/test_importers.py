@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from gaemi.data.importers import (
+    SKIPPED_FILES,
     ImportOptions,
     import_file,
     import_files,
@@ -36,15 +37,7 @@ def store(tmp_path: Path) -> Store:
 # Every file under these folders must still be refused in one line (never read as prices);
 # the issue that teaches the importer a layout removes its entry here.
 NOT_YET_SUPPORTED = {
-    "us-letf-nav-proshares/": "issue 16 (issuer daily NAV / shares / AUM)",
-    "us-letf-universe-2026/": "issue 16 (full-universe monthly snapshots)",
     "korea-holdings-ksd/": "issue 17 (depository holdings and net buys)",
-    "crypto-derivatives/coinalyze-btc-perp-2022-2024/": "issue 18 (crypto positioning: "
-    "open interest, funding, liquidations)",
-    "crypto-derivatives/binance-spot-daily/BTCUSDT_1d_2024-2026": "issue 18 (Binance kline "
-    "layout: open_time/close_time)",
-    "crypto-derivatives/binance-spot-daily/ETHUSDT_1d_2024-2026": "issue 18 (Binance kline "
-    "layout: open_time/close_time)",
 }
 
 
@@ -74,9 +67,10 @@ def test_every_supported_shared_file_imports(shared_data: Path, tmp_path: Path) 
             assert r.inserted == r.rows, f
         seen += 1
     # README.md table: all csv files but jgbcm_all.csv (Shift-JIS era dates; the ISO copy
-    # is imported instead) and us_market_holidays.csv (a holiday list, not a series), and
-    # the layouts named in NOT_YET_SUPPORTED
-    assert seen == len(list(shared_data.rglob("*.csv"))) - 2 - len(refused)
+    # is imported instead), us_market_holidays.csv (a holiday list, not a series) and
+    # Coinalyze's two code lists (SKIPPED_FILES), and the layouts named in NOT_YET_SUPPORTED
+    assert len(SKIPPED_FILES) == 4
+    assert seen == len(list(shared_data.rglob("*.csv"))) - len(SKIPPED_FILES) - len(refused)
     # each not-yet-supported folder exists (else its entry is stale and must go)
     for pre in NOT_YET_SUPPORTED:
         assert any(r.startswith(pre) for r in refused), f"stale NOT_YET_SUPPORTED entry {pre}"
@@ -277,6 +271,17 @@ def _funds(tmp: Path, rows: list[list[str]], header: list[str] | None = None) ->
     return p
 
 
+# Binance klines (crypto-derivatives/binance-spot-daily/BTCUSDT_1d_2024-2026.csv layout)
+KLINES_HEADER = (
+    "open_time,open,high,low,close,volume,close_time,quote_asset_volume,number_of_trades\n"
+)
+NAV_HEADER = "date,nav,prior_nav,shares_outstanding_thousands,aum_usd\n"
+# the first two data lines of us-letf-nav-proshares/TQQQ.csv
+NAV_ROWS = (
+    "2026-10-01,78.6484,77.9601,485800,38207392720\n2026-09-30,77.9601,77.4405,483950,37728790395\n"
+)
+
+
 def _sparse(tmp: Path) -> Path:
     p = tmp / "huge.csv"
     with p.open("wb") as fh:
@@ -366,6 +371,63 @@ MALFORMED = {
         ),
     ),
     "unknown_kind": ("bogus", lambda t: _text(t, "A.csv", GOOD)),
+    # issuer daily NAV (us-letf-nav-proshares layout)
+    "nav_duplicate_date": (
+        "fund_nav",
+        lambda t: _text(t, "TQQQ.csv", NAV_HEADER + NAV_ROWS + NAV_ROWS.splitlines()[1] + "\n"),
+    ),
+    "nav_nan": (
+        "fund_nav",
+        lambda t: _text(t, "TQQQ.csv", NAV_HEADER + "2026-10-01,NaN,77.9601,485800,1\n"),
+    ),
+    "nav_negative": (
+        "fund_nav",
+        lambda t: _text(t, "TQQQ.csv", NAV_HEADER + "2026-10-01,-78.6484,77.9601,485800,1\n"),
+    ),
+    "nav_columns_swapped": (
+        "fund_nav",
+        lambda t: _text(
+            t, "TQQQ.csv", NAV_HEADER + "2026-10-01,78.6484,77.9601,38207392720,485800\n"
+        ),
+    ),
+    "nav_truncated": (
+        "fund_nav",
+        lambda t: _text(t, "TQQQ.csv", NAV_HEADER + NAV_ROWS + "2026-09-29,77.4"),
+    ),
+    "nav_wrong_layout": ("fund_nav", lambda t: _text(t, "TQQQ.csv", GOOD)),
+    "nav_header_only": ("fund_nav", lambda t: _text(t, "TQQQ.csv", NAV_HEADER)),
+    # full-universe snapshot (us-letf-universe-2026 layout)
+    "universe_bad_leverage": (
+        "universe",
+        lambda t: _snapshot(t, [{**SNAP_ROW, "leverage": "3 times"}]),
+    ),
+    "universe_duplicate_ticker": ("universe", lambda t: _snapshot(t, [SNAP_ROW, SNAP_ROW])),
+    "universe_negative_aum": ("universe", lambda t: _snapshot(t, [{**SNAP_ROW, "aum": "-1"}])),
+    "universe_wrong_layout": ("universe", lambda t: _text(t, "u.csv", NAV_HEADER + NAV_ROWS)),
+    # Coinalyze positioning and Binance klines
+    "derivatives_negative_oi": (
+        "derivatives",
+        lambda t: _text(t, "open_interest_history.csv", "t,BTC/USDT - Binance\n2024-08-05,-1\n"),
+    ),
+    "derivatives_duplicate_day": (
+        "derivatives",
+        lambda t: _text(
+            t, "open_interest_history.csv", "t,BTC/USDT - Binance\n2024-08-05,1\n2024-08-05,2\n"
+        ),
+    ),
+    "derivatives_unknown_file": (
+        "derivatives",
+        lambda t: _text(t, "positions.csv", "t,BTC/USDT - Binance\n2024-08-05,1\n"),
+    ),
+    "klines_bad_close": (
+        "prices",
+        lambda t: _text(
+            t,
+            "A.csv",
+            KLINES_HEADER
+            + "2024-03-17 00:00:00+00:00,1,2,0.5,x,10,2024-03-17 23:59:59.999000+00:00,1,1\n",
+        ),
+    ),
 }
 
 
@@ -509,13 +571,6 @@ def test_funds_summary_counts_snapshots_and_holdings(store: Store) -> None:
 
 
 # ---------------------------------------------------------------- issuer NAV / universe
-NAV_HEADER = "date,nav,prior_nav,shares_outstanding_thousands,aum_usd\n"
-# the first two data lines of us-letf-nav-proshares/TQQQ.csv
-NAV_ROWS = (
-    "2026-10-01,78.6484,77.9601,485800,38207392720\n2026-09-30,77.9601,77.4405,483950,37728790395\n"
-)
-
-
 def test_issuer_nav_reader_real_files(shared_data: Path) -> None:
     from gaemi.data.importers.issuer_nav import read_issuer_nav
 
@@ -708,3 +763,172 @@ def test_universe_snapshot_reader_duplicates_and_layout(tmp_path: Path) -> None:
     assert df["as_of"].iloc[0] == pd.Timestamp("2026-06-01")
     assert df["leverage"].iloc[0] == -2.0
     assert df["underlying"].iloc[0] is None
+
+
+# ---------------------------------------------------------------- new kinds in the store
+def _nav_values(store: Store) -> pd.DataFrame:
+    return store.fetch_df(
+        "SELECT ticker, date, nav_usd, prior_nav_usd, shares_outstanding, aum_usd, source "
+        "FROM fund_nav ORDER BY ticker, date"
+    )
+
+
+def test_nav_rows_in_either_order_give_the_same_store(shared_data: Path, tmp_path: Path) -> None:
+    """TQQQ.csv as published (newest-first) and reversed (oldest-first): one store."""
+    real = shared_data / "us-letf-nav-proshares" / "TQQQ.csv"
+    lines = real.read_text().splitlines(keepends=True)
+    rev_dir = tmp_path / "rev"
+    rev_dir.mkdir()
+    rev = _text(rev_dir, "TQQQ.csv", lines[0] + "".join(reversed(lines[1:])))
+    got = []
+    for i, f in enumerate((real, rev)):
+        with Store(tmp_path / f"{i}.duckdb") as s:
+            r = import_file(s, f, ImportOptions("fund_nav", source="issuer:TQQQ"))
+            assert (r.rows, r.inserted) == (4187, 4187)  # PROVENANCE.md: 4,187 rows
+            got.append(_nav_values(s))
+    pd.testing.assert_frame_equal(got[0], got[1])
+    assert got[0]["date"].is_monotonic_increasing
+
+
+def test_new_kinds_import_twice_changes_nothing(shared_data: Path, store: Store) -> None:
+    nav = sorted((shared_data / "us-letf-nav-proshares").glob("*.csv"))
+    snaps = sorted((shared_data / "us-letf-universe-2026").glob("*.csv"))
+    assert (len(nav), len(snaps)) == (8, 5)
+    first = import_files(store, nav, ImportOptions("fund_nav"))
+    import_files(store, snaps, ImportOptions("universe"))
+    # PROVENANCE.md rows: 4187+4187+5104+5089+4346+4346+5104+5089 NAV rows; 755+743+719+
+    # 721+745 funds in the five snapshots
+    assert sum(r.inserted for r in first) == 37_452
+    assert store.checksum()["fund_nav"][0] == 37_452
+    assert store.checksum()["universe_snapshots"][0] == 3_683
+    before = store.checksum()
+    again = import_files(store, [*nav], ImportOptions("fund_nav"))
+    again += import_files(store, [*snaps], ImportOptions("universe"))
+    assert sum(r.inserted + r.replaced for r in again) == 0
+    assert store.checksum() == before  # not even a log row
+    # the store's answers: TQQQ's last line; the snapshot in force on 2026-04-15
+    tq = store.fund_nav("TQQQ").iloc[-1]
+    assert (str(tq["date"]), tq["shares_outstanding"], tq["aum_usd"]) == (
+        "2026-10-01",
+        485_800_000,
+        38_207_392_720,
+    )
+    snap = store.universe_snapshot("2026-04-15")
+    assert len(snap) == 719
+    assert str(snap["as_of"].iloc[0]) == "2026-04-01"
+    soxl = snap.set_index("ticker").loc["SOXL"]
+    assert (soxl["leverage"], soxl["underlying_id"]) == (3.0, "SOX")
+    assert store.universe_snapshot("2026-01-01").empty  # before the first snapshot
+
+
+def test_new_kinds_batch_with_a_bad_file_writes_nothing(
+    shared_data: Path, store: Store, tmp_path: Path
+) -> None:
+    nav = sorted((shared_data / "us-letf-nav-proshares").glob("*.csv"))
+    bad = _text(tmp_path, "ZZZZ.csv", NAV_HEADER + NAV_ROWS + NAV_ROWS)
+    before = store.checksum()
+    with pytest.raises(GaemiInputError) as exc:
+        import_files(store, [*nav, bad], ImportOptions("fund_nav"))
+    msg = str(exc.value)
+    assert msg.startswith("ZZZZ.csv line 4: date 2026-10-01 duplicates line 2"), msg
+    assert "file 9 of 9; nothing was imported" in msg
+    assert "\n" not in msg
+    assert store.checksum() == before
+
+
+def test_coinalyze_and_klines_into_the_store(shared_data: Path, store: Store) -> None:
+    folder = shared_data / "crypto-derivatives" / "coinalyze-btc-perp-2022-2024"
+    for f in ("liquidation_history.csv", "open_interest_history.csv"):
+        import_file(store, folder / f, ImportOptions("derivatives"))
+    long = store.derivatives("liquidations_long_usd")
+    short = store.derivatives("liquidations_short_usd")
+    day = pd.Timestamp("2024-08-05").date()
+    lv = long.loc[long["date"] == day, "value"].sum()
+    sv = short.loc[short["date"] == day, "value"].sum()
+    # PROVENANCE.md of crypto-derivatives: 2024-08-05 BTC-perp liquidations $329M, 67% long
+    assert lv + sv == pytest.approx(329e6, rel=0.01)
+    assert lv / (lv + sv) == pytest.approx(0.67, abs=0.01)
+    oi = store.derivatives("open_interest_usd").groupby("date")["value"].sum()
+    # PROVENANCE.md: open interest -18.7% that day
+    d0 = pd.Timestamp("2024-08-04").date()
+    assert oi[day] / oi[d0] - 1 == pytest.approx(-0.187, abs=0.002)
+    k = shared_data / "crypto-derivatives" / "binance-spot-daily" / "BTCUSDT_1d_2024-2026.csv"
+    r = import_file(store, k, ImportOptions("prices"))
+    assert r.series == ("BTCUSDT",)
+    first = store.prices("BTCUSDT").iloc[0]
+    # file line 2: 2024-03-17 00:00:00+00:00,65300.64,68904.4,64533.0,68393.48,49742.21589,…
+    assert str(first["date"]) == "2024-03-17"
+    assert (first["open"], first["close"], first["volume"]) == (65300.64, 68393.48, 49742.21589)
+
+
+KILL_CHILD = """
+import sys
+from pathlib import Path
+from gaemi.data.store import Store
+from gaemi.data.importers import ImportOptions, import_files
+
+def progress(done, total):
+    if done == total // 2:
+        print("WRITING", flush=True)
+
+files = [Path(x) for x in sys.argv[3:]]
+with Store(sys.argv[1]) as s:
+    import_files(s, files, ImportOptions(kind=sys.argv[2]), progress=progress)
+print("DONE", flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_killed_new_kind_import_leaves_store_whole(shared_data: Path, tmp_path: Path) -> None:
+    """The eight NAV files as one batch, killed (SIGKILL) at random points of the write:
+    the store is as before or holds all 37,452 rows, never part of them."""
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    nav = [str(f) for f in sorted((shared_data / "us-letf-nav-proshares").glob("*.csv"))]
+    base = tmp_path / "base.duckdb"
+    with Store(base) as s:
+        import_file(s, default_universe_path(), ImportOptions("funds"))
+        before = s.checksum()
+    full = tmp_path / "full.duckdb"
+    shutil.copy(base, full)
+    t0 = time.perf_counter()
+    with Store(full) as s:
+        import_files(s, nav, ImportOptions("fund_nav"))
+        after = s.checksum()
+    write_s = time.perf_counter() - t0
+    assert after["fund_nav"][0] == 37_452
+    rng = np.random.default_rng(20261206)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    outcomes = {"unchanged": 0, "updated": 0}
+    for i in range(8):
+        db = tmp_path / f"k{i}.duckdb"
+        shutil.copy(base, db)
+        child = subprocess.Popen(
+            [sys.executable, "-c", KILL_CHILD, str(db), "fund_nav", *nav],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            text=True,
+        )
+        assert child.stdout is not None
+        line = child.stdout.readline()  # validation done, the write phase starts
+        time.sleep(float(rng.uniform(0.0, 0.5 * write_s)))
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        child.stdout.close()
+        assert line.strip() in ("WRITING", "")
+        with Store(db) as s:
+            got = s.checksum()
+        if got == before:
+            outcomes["unchanged"] += 1
+        else:
+            assert got["fund_nav"][0] == 37_452, f"partial import in run {i}: {got}"
+            assert got["imports"][0] == after["imports"][0]
+            outcomes["updated"] += 1
+    assert sum(outcomes.values()) == 8
+    print(f"kill test outcomes: {outcomes}, write phase {write_s:.2f} s")

@@ -132,6 +132,37 @@ def test_migration_from_v3_names_the_digest_algorithm(tmp_path: Path) -> None:
     assert new == "blake3:" + blake3(f.read_bytes()).hexdigest()  # independent one-shot
 
 
+def test_migration_from_v4_adds_the_new_kinds_and_keeps_rows(tmp_path: Path) -> None:
+    """v5 adds fund_nav, universe_snapshots and derivatives; the v4 rows stay as they were
+    and a migrated store takes the new kinds like a new one."""
+    import duckdb
+
+    db = tmp_path / "v4.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("".join(MIGRATIONS[v] for v in range(4)))  # a store at schema version 4
+    con.execute("INSERT INTO meta VALUES ('schema_version', '4')")
+    con.execute(
+        "INSERT INTO macro VALUES ('DEXKOUS', '2026-03-27', 1509.86, 'KRW per USD', "
+        "'file:fx-daily/DEXKOUS.csv', '2026-04-01 10:00Z')"
+    )
+    con.close()
+    nav = tmp_path / "TQQQ.csv"
+    # the first data line of ../shared/data/us-letf-nav-proshares/TQQQ.csv
+    nav.write_text(
+        "date,nav,prior_nav,shares_outstanding_thousands,aum_usd\n"
+        "2026-10-01,78.6484,77.9601,485800,38207392720\n"
+    )
+    with Store(db) as s:
+        assert s.schema_version() == SCHEMA_VERSION == 5
+        assert s.macro_series("DEXKOUS")["value"].tolist() == [1509.86]
+        for t in ("fund_nav", "universe_snapshots", "derivatives"):
+            assert s.fetch_df(f"SELECT * FROM {t}").empty
+        r = import_file(s, nav, ImportOptions(kind="fund_nav"))
+        assert r.inserted == 1
+        assert s.fund_nav("TQQQ")["shares_outstanding"].tolist() == [485_800_000.0]
+        assert set(s.status()["table"]) >= {"fund_nav", "universe_snapshots", "derivatives"}
+
+
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     db = tmp_path / "new.duckdb"
     with Store(db) as s:

@@ -5,7 +5,10 @@ a view joining the rows in ``price_rows`` to their ``provenance``),
 ``fund_snapshots`` (AUM, shares outstanding per fund and date), ``holdings`` (Korean
 holdings per fund and date), ``macro`` (macro series values), ``calibration`` (derived
 parameters with their sample), ``runs`` (engine runs: inputs, version, seed, results),
-``imports`` (what was imported from which file) and ``meta`` (the schema version).
+``imports`` (what was imported from which file), ``meta`` (the schema version) and, since
+v5, ``fund_nav`` (the issuer's daily NAV, shares and net assets per fund),
+``universe_snapshots`` (every leveraged/inverse fund per snapshot day) and ``derivatives``
+(crypto open interest, funding and liquidations per market and day).
 
 Every write is one transaction: a failed or killed import leaves the store as it was.
 Merges are idempotent: a row equal to the stored one changes nothing; a row that differs
@@ -38,7 +41,7 @@ if TYPE_CHECKING:
 #: Environment variable naming the store file.
 ENV_DB = "GAEMI_DB"
 #: Current schema version; :data:`MIGRATIONS` upgrades older stores step by step.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 OnConflict = Literal["error", "keep", "replace"]
 ON_CONFLICT: tuple[str, ...] = ("error", "keep", "replace")
 
@@ -87,6 +90,33 @@ TABLES: dict[str, TableSpec] = {
     ),
     "holdings": TableSpec("holdings", ("ticker", "as_of"), ("korean_held_usd", "korean_share")),
     "macro": TableSpec("macro", ("series_id", "date"), ("value", "unit")),
+    # v5: issuer daily NAV files, full-universe snapshots, crypto derivatives positioning
+    "fund_nav": TableSpec(
+        "fund_nav",
+        ("ticker", "date"),
+        ("nav_usd", "prior_nav_usd", "shares_outstanding", "aum_usd"),
+    ),
+    "universe_snapshots": TableSpec(
+        "universe_snapshots",
+        ("ticker", "as_of"),
+        (
+            "name",
+            "underlying_id",
+            "underlying_raw",
+            "underlying_ticker",
+            "leverage",
+            "leverage_text",
+            "direction",
+            "aum_usd",
+            "aum_as_of",
+            "issuer",
+            "inception_date",
+            "fund_type",
+        ),
+    ),
+    "derivatives": TableSpec(
+        "derivatives", ("metric", "market", "date"), ("exchange", "value", "unit")
+    ),
 }
 
 _V1 = """
@@ -154,8 +184,28 @@ ALTER TABLE imports RENAME COLUMN sha256 TO digest;
 UPDATE imports SET digest = 'sha256:' || digest WHERE digest IS NOT NULL AND digest <> '';
 """
 
+# New kinds (issues 16, 18): the issuer's daily NAV / shares / net assets per fund; the
+# whole leveraged-ETF universe per snapshot day (leverage NULL = variable or unknown, never
+# guessed; underlying_id NULL = not mapped to a gaemi id); crypto derivatives positioning
+# per market and day (metric: open_interest_usd, funding_rate_frac, liquidations_*_usd).
+_V5 = """
+CREATE TABLE fund_nav (
+    ticker VARCHAR NOT NULL, date DATE NOT NULL, nav_usd DOUBLE NOT NULL,
+    prior_nav_usd DOUBLE, shares_outstanding DOUBLE, aum_usd DOUBLE NOT NULL,
+    source VARCHAR NOT NULL, retrieved_at TIMESTAMPTZ NOT NULL);
+CREATE TABLE universe_snapshots (
+    ticker VARCHAR NOT NULL, as_of DATE NOT NULL, name VARCHAR, underlying_id VARCHAR,
+    underlying_raw VARCHAR, underlying_ticker VARCHAR, leverage DOUBLE, leverage_text VARCHAR,
+    direction VARCHAR, aum_usd DOUBLE, aum_as_of DATE, issuer VARCHAR, inception_date DATE,
+    fund_type VARCHAR, source VARCHAR NOT NULL, retrieved_at TIMESTAMPTZ NOT NULL);
+CREATE TABLE derivatives (
+    metric VARCHAR NOT NULL, market VARCHAR NOT NULL, date DATE NOT NULL, exchange VARCHAR,
+    value DOUBLE NOT NULL, unit VARCHAR,
+    source VARCHAR NOT NULL, retrieved_at TIMESTAMPTZ NOT NULL);
+"""
+
 #: ``MIGRATIONS[v]`` upgrades a store at version ``v`` to ``v + 1``.
-MIGRATIONS: dict[int, str] = {0: _V1, 1: _V2, 2: _V3, 3: _V4}
+MIGRATIONS: dict[int, str] = {0: _V1, 1: _V2, 2: _V3, 3: _V4, 4: _V5}
 
 
 def default_data_dir() -> Path:
@@ -471,6 +521,9 @@ class Store:
             ("fund_snapshots", "ticker", "as_of"),
             ("holdings", "ticker", "as_of"),
             ("macro", "series_id", "date"),
+            ("fund_nav", "ticker", "date"),
+            ("universe_snapshots", "ticker", "as_of"),
+            ("derivatives", "metric || ' ' || market", "date"),
         ):
             r = _first(
                 self.con.execute(
@@ -521,15 +574,34 @@ class Store:
                 "max(retrieved_at)::VARCHAR AS last_retrieved FROM macro "
                 "GROUP BY series_id ORDER BY series_id"
             )
-        elif kind in ("funds", "holdings"):
-            table = "fund_snapshots" if kind == "funds" else "holdings"
+        elif kind in ("funds", "holdings", "universe"):
+            table = {"funds": "fund_snapshots", "universe": "universe_snapshots"}.get(
+                kind, "holdings"
+            )
             sql = (
                 f"SELECT ticker, count(*) AS snapshots, min(as_of) AS first_as_of, "
                 f"max(as_of) AS last_as_of, string_agg(DISTINCT source, '; ') AS sources "
                 f"FROM {table} GROUP BY ticker ORDER BY ticker"
             )
+        elif kind == "fund_nav":
+            sql = (
+                "SELECT ticker, count(*) AS rows, min(date) AS first_date, "
+                "max(date) AS last_date, string_agg(DISTINCT source, '; ') AS sources, "
+                "max(retrieved_at)::VARCHAR AS last_retrieved FROM fund_nav "
+                "GROUP BY ticker ORDER BY ticker"
+            )
+        elif kind == "derivatives":
+            sql = (
+                "SELECT metric, market, any_value(unit) AS unit, count(*) AS rows, "
+                "min(date) AS first_date, max(date) AS last_date, "
+                "string_agg(DISTINCT source, '; ') AS sources FROM derivatives "
+                "GROUP BY metric, market ORDER BY metric, market"
+            )
         else:
-            raise GaemiInputError(f"kind = {kind!r} must be prices, funds, holdings or macro")
+            raise GaemiInputError(
+                f"kind = {kind!r} must be prices, funds, holdings, macro, fund_nav, universe "
+                "or derivatives"
+            )
         df = self.fetch_df(sql)
         for c in df.columns:
             if c.startswith(("first_", "last_")):
@@ -550,6 +622,35 @@ class Store:
         return self.fetch_df(
             "SELECT date, value, unit, source FROM macro WHERE series_id = ? ORDER BY date",
             [series_id],
+        )
+
+    def fund_nav(self, ticker: str) -> pd.DataFrame:
+        """The issuer's daily rows of one fund, oldest first: ``date, nav_usd,
+        prior_nav_usd, shares_outstanding`` (shares, units), ``aum_usd, source`` (empty
+        frame if unknown)."""
+        return self.fetch_df(
+            "SELECT date, nav_usd, prior_nav_usd, shares_outstanding, aum_usd, source "
+            "FROM fund_nav WHERE ticker = ? ORDER BY date",
+            [ticker],
+        )
+
+    def universe_snapshot(self, as_of: str | None = None) -> pd.DataFrame:
+        """The latest full-universe snapshot on or before ``as_of`` (every fund of that
+        snapshot day; ``leverage`` NaN where variable or unknown, ``underlying_id`` None
+        where unmapped); an empty frame if there is none."""
+        return self.fetch_df(
+            "SELECT * FROM universe_snapshots WHERE as_of = (SELECT max(as_of) FROM "
+            "universe_snapshots WHERE as_of <= CAST(? AS DATE)) ORDER BY ticker",
+            [as_of or "9999-12-31"],
+        )
+
+    def derivatives(self, metric: str) -> pd.DataFrame:
+        """One derivatives metric (``open_interest_usd``, ``funding_rate_frac``,
+        ``liquidations_long_usd``, ``liquidations_short_usd``) per market and day."""
+        return self.fetch_df(
+            "SELECT date, exchange, market, value, unit, source FROM derivatives "
+            "WHERE metric = ? ORDER BY date, market",
+            [metric],
         )
 
     def symbols(self) -> list[str]:

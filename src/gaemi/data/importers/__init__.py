@@ -44,8 +44,16 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from numpy.typing import NDArray
 
-Kind = Literal["prices", "funds", "holdings", "macro"]
-KINDS: tuple[str, ...] = ("prices", "funds", "holdings", "macro")
+Kind = Literal["prices", "funds", "holdings", "macro", "fund_nav", "universe", "derivatives"]
+KINDS: tuple[str, ...] = (
+    "prices",
+    "funds",
+    "holdings",
+    "macro",
+    "fund_nav",
+    "universe",
+    "derivatives",
+)
 #: Files larger than this are refused unless the caller raises the limit.
 DEFAULT_MAX_BYTES = 2 * 1024**3
 #: Oldest date accepted in any file.
@@ -58,7 +66,9 @@ def _norm(name: str) -> str:
     return re.sub(r"[\s._\"'\-]+", "", name.strip().lstrip("\ufeff")).lower()
 
 
-DATE_NAMES = frozenset({"date", "observationdate", "날짜", "일자", "timestamp", "datetime", "data"})
+DATE_NAMES = frozenset(
+    {"date", "observationdate", "날짜", "일자", "timestamp", "datetime", "data", "opentime"}
+)
 PRICE_COLUMNS: dict[str, str] = {
     "open": "open",
     "시가": "open",
@@ -88,6 +98,13 @@ IGNORED_COLUMNS = frozenset(
         "change",
         "변동%",
         "dayofweek",
+        # Binance klines: the day is open_time's UTC date; the rest is not stored
+        "closetime",
+        "quoteassetvolume",
+        "numberoftrades",
+        "takerbuybaseassetvolume",
+        "takerbuyquoteassetvolume",
+        "ignore",
     }
 )
 PRICE_VALUES = ("open", "high", "low", "close", "adj_close", "volume")
@@ -704,9 +721,10 @@ class _BackgroundHash:
 
 
 def symbol_from_filename(path: Path) -> str:
-    """``SOXS.csv`` → SOXS, ``IDX_NDX.csv`` → ^NDX, ``005930.KS_2000_2026.csv`` → 005930.KS."""
+    """``SOXS.csv`` → SOXS, ``IDX_NDX.csv`` → ^NDX, ``005930.KS_2000_2026.csv`` → 005930.KS,
+    ``BTCUSDT_1d.csv`` and ``BTCUSDT_1d_2024-2026.csv`` → BTCUSDT."""
     stem = re.sub(r"(_\d{4}){1,2}$", "", path.stem)
-    stem = re.sub(r"-1d$", "", stem)
+    stem = re.sub(r"[-_]1d([-_]\d{4}-\d{4})?$", "", stem, flags=re.IGNORECASE)
     if stem.upper().startswith("IDX_"):
         stem = "^" + stem[4:]
     return stem.upper()
@@ -1220,6 +1238,167 @@ def read_holdings(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Tabl
     return Table(name, header, {}, lines, line_word=word), _holdings_table(hold, datetime.now(UTC))
 
 
+def _date32(values: Any) -> pa.Array:
+    """datetime64 values (NaT = null) as an Arrow date32 array."""
+    import pyarrow as pa
+
+    d = np.asarray(values, dtype="datetime64[D]")
+    nat = np.isnat(d)
+    return pa.array(d, pa.date32(), mask=nat if nat.any() else None)
+
+
+def _csv_only(p: Path, name: str) -> None:
+    if p.suffix.lower() not in (".csv", ".txt"):
+        raise GaemiInputError(f"{name}: unknown format {p.suffix.lower()!r} (expected .csv)")
+
+
+def read_fund_nav(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]:
+    """An issuer daily-NAV file (:mod:`.issuer_nav`) as ``fund_nav`` rows."""
+    import pyarrow as pa
+
+    from gaemi.data.importers.issuer_nav import read_issuer_nav
+
+    p = Path(path)
+    _check_file(p, opts.max_bytes)
+    _csv_only(p, p.name)
+    df = read_issuer_nav(p, opts.symbol)
+    n = len(df)
+    source = opts.source or _source_label(p)
+    now = datetime.now(UTC)
+    arrow = pa.table(
+        {
+            "ticker": pa.array(df["ticker"].astype(str).tolist(), pa.string()),
+            "date": _date32(df["date"].to_numpy()),
+            **{
+                c: pa.array(df[c].to_numpy(float), pa.float64())
+                for c in ("nav_usd", "prior_nav_usd", "shares_outstanding", "aum_usd")
+            },
+            "source": pa.repeat(source, n),
+            "retrieved_at": pa.repeat(pa.scalar(now, pa.timestamp("us", tz="UTC")), n),
+        }
+    )
+    t = Table(p.name, list(df.columns), {}, df.attrs["lines"], notes=list(df.attrs["notes"]))
+    t.series = (str(df["ticker"].iloc[0]),)
+    return t, arrow
+
+
+def read_universe(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]:
+    """A full-universe snapshot (:mod:`.universe_snapshot`) as ``universe_snapshots`` rows."""
+    import pyarrow as pa
+
+    from gaemi.data.importers.universe_snapshot import read_universe_snapshot
+
+    p = Path(path)
+    _check_file(p, opts.max_bytes)
+    _csv_only(p, p.name)
+    df = read_universe_snapshot(p)
+    n = len(df)
+    source = opts.source or _source_label(p)
+    now = datetime.now(UTC)
+
+    def text(col: str) -> pa.Array:
+        return pa.array(df[col].astype(str).tolist(), pa.string())
+
+    arrow = pa.table(
+        {
+            "ticker": text("ticker"),
+            "as_of": _date32(df["as_of"].to_numpy()),
+            "name": text("name"),
+            "underlying_id": pa.array(
+                [u if isinstance(u, str) else None for u in df["underlying"]], pa.string()
+            ),
+            "underlying_raw": text("underlying_raw"),
+            "underlying_ticker": text("underlying_ticker"),
+            "leverage": pa.array(df["leverage"].to_numpy(float), pa.float64(), from_pandas=True),
+            "leverage_text": text("leverage_text"),
+            "direction": text("direction"),
+            "aum_usd": pa.array(df["aum_usd"].to_numpy(float), pa.float64(), from_pandas=True),
+            "aum_as_of": _date32(df["aum_as_of"].to_numpy()),
+            "issuer": text("issuer"),
+            "inception_date": _date32(df["inception_date"].to_numpy()),
+            "fund_type": text("fund_type"),
+            "source": pa.repeat(source, n),
+            "retrieved_at": pa.repeat(pa.scalar(now, pa.timestamp("us", tz="UTC")), n),
+        }
+    )
+    t = Table(p.name, list(df.columns), {}, df.attrs["lines"], notes=list(df.attrs["notes"]))
+    unmapped = int(df["underlying"].isna().sum())
+    unknown = int(df["leverage"].isna().sum())
+    t.notes.append(
+        f"{p.name}: {n} funds as of {df['as_of'].iloc[0].date()}; {unknown} with leverage "
+        f"variable or unknown (stored as NULL), {unmapped} with an unmapped underlying"
+    )
+    return t, arrow
+
+
+#: Coinalyze file name (part) -> (reader name, metrics with their unit).
+_DERIVATIVE_FILES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "liquidation": (
+        "read_liquidations",
+        (("liquidations_long_usd", "USD"), ("liquidations_short_usd", "USD")),
+    ),
+    "open_interest": ("read_open_interest", (("open_interest_usd", "USD"),)),
+    "funding": ("read_funding", (("funding_rate_frac", "fraction per 8 h"),)),
+}
+
+
+def read_derivatives(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]:
+    """A Coinalyze daily file (:mod:`.coinalyze`: liquidations, open interest or funding
+    per market) as ``derivatives`` rows ``metric, market, date, exchange, value, unit``;
+    the file's name says which (``liquidation_history.csv``, ``open_interest_history.csv``,
+    ``funding_rate_history.csv``)."""
+    import pyarrow as pa
+
+    from gaemi.data.importers import coinalyze
+
+    p = Path(path)
+    name = p.name
+    _check_file(p, opts.max_bytes)
+    _csv_only(p, name)
+    which = next((k for k in _DERIVATIVE_FILES if k in name.lower()), None)
+    if which is None:
+        raise GaemiInputError(
+            f"{name}: not a Coinalyze file name (expected liquidation_history.csv, "
+            "open_interest_history.csv or funding_rate_history.csv)"
+        )
+    reader, metrics = _DERIVATIVE_FILES[which]
+    df = getattr(coinalyze, reader)(p)
+    if df.empty:
+        raise GaemiInputError(f"{name}: no values (every cell is blank)")
+    days = df["date"].to_numpy(dtype="datetime64[D]")
+    limit = _today() + np.timedelta64(1, "D")
+    if days.max() > limit:
+        raise GaemiInputError(f"{name}: t = {days.max()} is in the future")
+    source = opts.source or _source_label(p)
+    now = datetime.now(UTC)
+    parts = []
+    for metric, unit in metrics:
+        v = df[metric].to_numpy(float)
+        ok = ~np.isnan(v)
+        k = int(ok.sum())
+        parts.append(
+            pa.table(
+                {
+                    "metric": pa.repeat(metric, k),
+                    "market": pa.array(df["market"].to_numpy(object)[ok].tolist(), pa.string()),
+                    "date": _date32(days[ok]),
+                    "exchange": pa.array(df["exchange"].to_numpy(object)[ok].tolist(), pa.string()),
+                    "value": pa.array(v[ok], pa.float64()),
+                    "unit": pa.repeat(unit, k),
+                    "source": pa.repeat(source, k),
+                    "retrieved_at": pa.repeat(pa.scalar(now, pa.timestamp("us", tz="UTC")), k),
+                }
+            )
+        )
+    arrow = pa.concat_tables(parts)
+    t = Table(name, ["t"], {}, np.arange(2, 2 + len(df), dtype=np.int64))
+    t.notes.append(
+        f"{name}: {df['date'].nunique()} days, {df['market'].nunique()} markets "
+        "(rows stored by date)"
+    )
+    return t, arrow
+
+
 # ---------------------------------------------------------------------- entry point
 def validate_file(path: str | Path, opts: ImportOptions) -> dict[str, pa.Table]:
     """Read and validate a file without touching any store; the tables it would write."""
@@ -1241,6 +1420,15 @@ def _validated(p: Path, opts: ImportOptions) -> tuple[Table, dict[str, pa.Table]
         if hold is not None:
             out["holdings"] = hold
         return t, out
+    if opts.kind == "fund_nav":
+        t, arrow = read_fund_nav(p, opts)
+        return t, {"fund_nav": arrow}
+    if opts.kind == "universe":
+        t, arrow = read_universe(p, opts)
+        return t, {"universe_snapshots": arrow}
+    if opts.kind == "derivatives":
+        t, arrow = read_derivatives(p, opts)
+        return t, {"derivatives": arrow}
     t, arrow = read_holdings(p, opts)
     return t, {"holdings": arrow}
 
@@ -1279,6 +1467,15 @@ def import_file(
     return prep.result(results)
 
 
+#: Store table -> (the column naming its series, its date column), for summaries.
+SERIES_KEYS: dict[str, tuple[str, str]] = {
+    "prices": ("symbol", "date"),
+    "macro": ("series_id", "date"),
+    "fund_nav": ("ticker", "date"),
+    "derivatives": ("metric", "date"),
+}
+
+
 @dataclass(eq=False)
 class PreparedImport:
     """A file read and validated, not yet written: the tables it would merge.
@@ -1303,8 +1500,7 @@ class PreparedImport:
 
         tables = self.tables
         first = tables[next(iter(tables))]
-        key = {"prices": "symbol", "macro": "series_id"}.get(next(iter(tables)), "ticker")
-        dcol = "as_of" if key == "ticker" else "date"
+        key, dcol = SERIES_KEYS.get(next(iter(tables)), ("ticker", "as_of"))
         series = self.table.series or tuple(sorted(pc.unique(first.column(key)).to_pylist()))
         mm = pc.min_max(first.column(dcol)).as_py()
         return ImportResult(
@@ -1466,11 +1662,26 @@ def write_imports(
     return [prep.result(r) for prep, r in zip(prepared, all_results, strict=True)]
 
 
+#: Files of ``../shared/data`` that are not series and are never imported.
+SKIPPED_FILES: dict[str, str] = {
+    "jgb-yields/jgbcm_all.csv": "Shift-JIS era dates (the ISO copy is imported)",
+    "us-ohlcv-2000-2022/us_market_holidays.csv": "a holiday list, not a series",
+    "crypto-derivatives/coinalyze-btc-perp-2022-2024/btc_perpetual_futures_usd.csv": (
+        "Coinalyze's market list (codes), not a series"
+    ),
+    "crypto-derivatives/coinalyze-btc-perp-2022-2024/supported_exchanges.csv": (
+        "Coinalyze's exchange codes, not a series"
+    ),
+}
+
+
 def iter_importable(root: Path) -> Iterator[tuple[Path, str, dict[str, Any]]]:
     """The files of ``../shared/data`` this importer supports, with kind and options.
 
     Used by tests and by ``scripts/`` to build a store from the real history. The
-    ``us-adjclose`` folder holds adjusted closes in a ``Close`` column.
+    ``us-adjclose`` folder holds adjusted closes in a ``Close`` column; the issuer NAV
+    files are ``fund_nav``, the universe snapshots ``universe``, the Coinalyze files
+    ``derivatives``; Binance klines (``open_time``/``close_time``) are prices.
     """
     macro_files = {
         "fx-daily/DEXKOUS.csv": {"unit": "KRW per USD"},
@@ -1491,8 +1702,14 @@ def iter_importable(root: Path) -> Iterator[tuple[Path, str, dict[str, Any]]]:
         rel = f.relative_to(root).as_posix()
         if rel in macro_files:
             yield f, "macro", dict(macro_files[rel])
-        elif rel in ("jgb-yields/jgbcm_all.csv", "us-ohlcv-2000-2022/us_market_holidays.csv"):
-            continue  # Shift-JIS era dates (use the ISO copy); a holiday list, not a series
+        elif rel in SKIPPED_FILES:
+            continue  # see SKIPPED_FILES
+        elif rel.startswith("us-letf-nav-proshares/"):
+            yield f, "fund_nav", {}
+        elif rel.startswith("us-letf-universe-2026/"):
+            yield f, "universe", {}
+        elif rel.startswith("crypto-derivatives/coinalyze-"):
+            yield f, "derivatives", {}
         elif rel.startswith("us-adjclose-1993-2026/"):
             yield f, "prices", {"close_is_adjusted": True}
         elif rel in price_symbols:

@@ -346,7 +346,7 @@ def read_universe_snapshot(path: str | Path) -> pd.DataFrame:
         df[c] = pd.to_datetime(df[c]).astype("datetime64[ns]")
     df["leverage"] = df["leverage"].astype(float)
     df["aum_usd"] = df["aum_usd"].astype(float)
-    df["underlying"] = df["underlying"].astype(object)
+    df["underlying"] = pd.Series(out["underlying"], dtype=object, index=df.index)
     df.attrs["lines"] = np.asarray(lines, dtype=np.int64)
     df.attrs["file"] = name
     df.attrs["notes"] = notes

@@ -22,6 +22,10 @@ Examples:
 
   gaemi data import universe.csv --kind funds --db ./gaemi.duckdb
 
+  gaemi data import ../shared/data/us-letf-nav-proshares/*.csv --kind fund_nav
+
+  gaemi data import ../shared/data/us-letf-universe-2026/*.csv --kind universe
+
   gaemi data check                     # quality findings for everything in the store
 
   gaemi data check FILE --kind prices  # check a file without importing it
@@ -41,7 +45,15 @@ DbOpt = Annotated[
     Path | None,
     typer.Option("--db", help="Store file (default: $GAEMI_DB or the user data directory)."),
 ]
-KindOpt = Annotated[str, typer.Option("--kind", "-k", help="prices | funds | holdings | macro")]
+KindOpt = Annotated[
+    str,
+    typer.Option(
+        "--kind",
+        "-k",
+        help="prices | funds | holdings | macro | fund_nav (issuer daily NAV) | universe "
+        "(full-universe snapshot) | derivatives (Coinalyze)",
+    ),
+]
 FmtOpt = Annotated[OutputFormat, typer.Option("--format", "-f")]
 
 
