@@ -21,8 +21,10 @@ from gaemi.core.crypto import (
     cascade_reference,
     depth_usd_per_pct,
     exogenous_log_moves,
+    generate_path_population,
     generate_population,
     impact_log_move,
+    invert_shock,
     korean_slice_loss,
     linked_log_move,
     liquidations_at_extremes,
@@ -408,3 +410,117 @@ def test_mixed_population_total_need_not_grow_with_the_shock() -> None:
     res = cascade(p, ONE, {"BTC": [-0.005, -0.02]})
     assert res.total_usd()[0] == pytest.approx(0.99 * 2e9 + 1.01 * 1e9)
     assert res.total_usd()[1] == pytest.approx(0.99 * 2e9)
+
+
+# ------------------------------------------------------------------ dated positioning
+def _spec(notional: float, lev: float, lev_sd: float = 0.0) -> SideSpec:
+    return SideSpec(notional, lev, lev_sd, 1.0, 125.0, 0.0, 0.0, 0.0)
+
+
+def test_path_population_flat_path_keeps_everything() -> None:
+    # a flat path (every low and high = the current price): entries are 1, nothing dropped
+    flat = np.ones((1, 30))
+    pop, dropped = generate_path_population(
+        {(0, LONG): _spec(5e9, 10.0, 0.5), (0, SHORT): _spec(2e9, 5.0, 0.5)},
+        [0.005],
+        2000,
+        7,
+        path_low_frac=flat,
+        path_high_frac=flat,
+        entry_age_days=5.0,
+    )
+    assert dropped == 0
+    np.testing.assert_allclose(pop.entry_frac, 1.0)
+    assert pop.notional_usd(1)[0, 0] == pytest.approx(5e9, rel=1e-12)
+    assert pop.notional_usd(1)[0, 1] == pytest.approx(2e9, rel=1e-12)
+
+
+def test_path_population_survivorship_along_the_path() -> None:
+    # 30 days at 1.0, then a day whose low is 0.85, then 9 days at 1.0 (yesterday last).
+    # A 10x long (mm 0) entered at 1.0 before the dip has P_liq 0.9 > 0.85: it was
+    # liquidated by the dip and must not be in today's population; one entered after it
+    # survives. Shorts: a 5x short entered at 1.0 has P_liq 1.2, nothing touched it.
+    low = np.ones((1, 40))
+    high = np.ones((1, 40))
+    low[0, 30] = 0.85
+    pop, dropped = generate_path_population(
+        {(0, LONG): _spec(1e9, 10.0), (0, SHORT): _spec(1e9, 5.0)},
+        [0.0],
+        5000,
+        3,
+        path_low_frac=low,
+        path_high_frac=high,
+        entry_age_days=10.0,
+    )
+    # P(age >= 10 days) = exp(-10/10): the longs entered on or before the dip day
+    n_old = dropped
+    assert n_old / 5000 == pytest.approx(math.exp(-1.0), abs=0.03)
+    # the dip day's own entries (age 9: P = e^-0.9 - e^-1) enter between 0.85 and 1 and survive
+    longs = pop.side == LONG
+    dip_day = (pop.entry_frac[longs] < 1.0).mean() * (5000 - dropped) / 5000
+    assert dip_day == pytest.approx(math.exp(-0.9) - math.exp(-1.0), abs=0.01)
+    assert (pop.liquidation_frac()[longs] <= 0.9 + 1e-12).all()
+    assert int((pop.side == SHORT).sum()) == 5000
+
+
+def test_path_population_bad_input() -> None:
+    with pytest.raises(GaemiInputError, match="entry_age_days"):
+        generate_path_population(
+            {(0, LONG): _spec(1.0, 10.0)},
+            [0.0],
+            10,
+            0,
+            path_low_frac=np.ones((1, 5)),
+            path_high_frac=np.ones((1, 5)),
+            entry_age_days=0.0,
+        )
+    with pytest.raises(GaemiInputError, match="high is below its low"):
+        generate_path_population(
+            {(0, LONG): _spec(1.0, 10.0)},
+            [0.0],
+            10,
+            0,
+            path_low_frac=np.ones((1, 5)),
+            path_high_frac=np.full((1, 5), 0.5),
+            entry_age_days=3.0,
+        )
+
+
+def test_invert_shock_closed_form() -> None:
+    # One 10x long, mm 0.5 %, $2B into a linear $1B-per-1 % book (test above): a shock s at
+    # or below -9.5 % ends at ln(1+s) - 0.0181. The realised low of s = -9.51 % inverts back
+    # to s; the double count: giving that realised low as the shock goes 1.81 % further.
+    p = Population.from_arrays([0], ["long"], 10.0, 1.0, 2e9, 0.005)
+    target = math.expm1(math.log(1 - 0.0951) - 0.0181)
+    inv = invert_shock(p, ONE, target)
+    assert inv.exact
+    assert inv.shock_frac == pytest.approx(-0.0951, abs=1e-6)
+    assert inv.realised_move_frac == pytest.approx(target, abs=1e-4)
+    assert float(inv.result.total_usd()[0]) == pytest.approx(2e9 * 0.905, rel=1e-12)
+    twice = cascade(p, ONE, {"BTC": target})
+    assert float(twice.low_log[0, 0]) == pytest.approx(math.log1p(target) - 0.0181, rel=1e-12)
+
+
+def test_invert_shock_reports_a_cliff() -> None:
+    # Same position: no shock ends between -9.5 % (nothing liquidated) and about -11.1 %
+    # (ln(0.905) - 0.0181): a realised -10 % lies in the jump, so the answer is not exact and
+    # is the near side, -9.5 %.
+    p = Population.from_arrays([0], ["long"], 10.0, 1.0, 2e9, 0.005)
+    inv = invert_shock(p, ONE, -0.10)
+    assert not inv.exact
+    assert inv.shock_frac == pytest.approx(-0.095, abs=1e-6)
+    assert inv.shock_frac > -0.10
+
+
+@given(seed=st.integers(0, 10_000), shock=st.floats(-0.2, -0.005))
+@settings(max_examples=25, deadline=None)
+def test_invert_shock_round_trip(seed: int, shock: float) -> None:
+    # Any shock's realised low inverts to a shock no bigger than the low, whose cascade
+    # reaches that low (up to the tolerance) unless the low sits in a jump.
+    pop = _pop(seed, 60, n_assets=1, sides=(LONG,))
+    m = Market.from_lists(["BTC"], [1.0], [3e8], 0.5, 0.1)
+    low = float(cascade(pop, m, {"BTC": shock}).low_move_frac[0, 0])
+    inv = invert_shock(pop, m, low)
+    assert inv.shock_frac >= low - 1e-12
+    if inv.exact:
+        assert inv.realised_move_frac == pytest.approx(low, abs=1e-4)
