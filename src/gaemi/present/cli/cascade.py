@@ -11,16 +11,19 @@ import typer
 from gaemi.errors import GaemiInputError
 from gaemi.limits import MAX_AUM_USD
 from gaemi.present.cascade_tables import (
-    attribution_frame,
-    bands_frame,
     display_attribution,
     display_bands,
     display_events,
-    event_table,
     shocks_text,
 )
 from gaemi.present.cli.common import (
+    DataDirOption,
+    DateOption,
+    DbOption,
+    FormatOption,
+    KoreanAumOption,
     OutputFormat,
+    SeedOption,
     describe_move,
     emit,
     note,
@@ -28,6 +31,7 @@ from gaemi.present.cli.common import (
     parse_move,
     parse_number,
     single,
+    state_from_options,
 )
 
 if TYPE_CHECKING:
@@ -203,23 +207,12 @@ def cascade(
             "--draws", metavar="N", help="Monte Carlo draws over the parameter ranges (1)."
         ),
     ] = None,
-    seed_given: Annotated[
-        list[int] | None,
-        typer.Option("--seed", metavar="SEED", help="Random seed (same seed, same numbers; 0)."),
-    ] = None,
+    seed_given: SeedOption = None,
     horizon_given: Annotated[
         list[int] | None,
         typer.Option("--horizon", metavar="DAYS", help="Days to simulate (the scenario's)."),
     ] = None,
-    korean_aum_given: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--korean-aum",
-            metavar="USD",
-            help="What-if: Korean 3x AUM on the close-feedback nodes totals this (USD, e.g. "
-            "45e9; 0 to 1e13), spread like the scenario's own Korean AUM.",
-        ),
-    ] = None,
+    korean_aum_given: KoreanAumOption = None,
     view_given: Annotated[
         list[str] | None,
         typer.Option(
@@ -248,10 +241,10 @@ def cascade(
     explain_: Annotated[
         bool, typer.Option("--explain", help="Print the graph, parameters and sources.")
     ] = False,
-    fmt_given: Annotated[
-        list[OutputFormat] | None,
-        typer.Option("--format", "-f", metavar="table|json|csv", help="Output format (table)."),
-    ] = None,
+    fmt_given: FormatOption = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    date: DateOption = None,
 ) -> None:
     """Propagate a shock through the contagion graph day by day: event table, node paths,
     which link carried the most loss, the fuse, Monte Carlo bands and reverse stress.
@@ -260,17 +253,8 @@ def cascade(
     over the parameter ranges (bands). Each step of the research note's chain is checked
     against the mechanics and the output says when it does not follow.
     """
-    from gaemi.core.contagion import (
-        Outcome,
-        Shock,
-        find_fuse,
-        reverse_stress,
-        simulate,
-        spectral_radius,
-        step_verdicts,
-    )
-    from gaemi.core.contagion.analysis import verdicts_frame
-    from gaemi.data.cascade import load_cascade
+    from gaemi.app import contagion as app
+    from gaemi.core.contagion import Outcome, find_fuse, reverse_stress, spectral_radius
 
     # declared as lists so that a repeat is refused, not silently the last one (single())
     scenario: Path | None = single(scenario_given, "--scenario")
@@ -295,52 +279,43 @@ def cascade(
     outcome = parse_outcome(reverse) if reverse is not None else None
     if feedback not in ("engine", "linear"):
         raise GaemiInputError(f"feedback = {feedback!r} must be engine or linear")
-    model = load_cascade(scenario)
-    if korean_aum is not None:
-        model = model.with_korean_aum(parse_korean_aum(korean_aum))
-    if horizon is not None:
-        if horizon < 1 or horizon > 2000:
-            raise GaemiInputError(f"horizon = {horizon} must be between 1 and 2000 days")
-        model = model.with_horizon(horizon)
+    aum_usd = parse_korean_aum(korean_aum) if korean_aum is not None else None
+    if horizon is not None and (horizon < 1 or horizon > 2000):
+        raise GaemiInputError(f"horizon = {horizon} must be between 1 and 2000 days")
+    base, _ = app.cascade_model(scenario=scenario, korean_aum_usd=aum_usd, horizon_days=horizon)
+    given: list[tuple[str, float, int]] | None = None
     if shock:
         parsed = [(s, *parse_shock(s)) for s in shock]
         seen: dict[tuple[str, int], str] = {}
         for s, node, _, day, _ in parsed:  # every shock is checked before any note
-            model.index(node)
+            base.index(node)
             if (node, day) in seen:  # the same node twice on one day: refuse, never add
                 raise GaemiInputError(
                     f"shock {node} is given twice for day {day} ({seen[node, day]}, {s.strip()}); "
                     "give one move per node and day (NODE=MOVE@DAY for later days)"
                 )
             seen[node, day] = s.strip()
-        new = []
+        given = []
         for _, node, mv, day, text in parsed:
             note_read(describe_move(text, mv) + f" for {node} on day {day}")
-            new.append(Shock(node, day, mv, "command line"))
-        from gaemi.core.contagion import CascadeModel
-
-        model = CascadeModel(
-            model.name,
-            model.nodes,
-            model.edges,
-            tuple(new),
-            model.horizon_days,
-            model.steps,
-            model.description,
-        )
+            given.append((node, mv, day))
     if outcome is not None:
-        model.index(outcome[0])
-    fm = None
-    if feedback == "engine":
-        from gaemi.data.cascade import engine_feedback_models
-
-        fm = engine_feedback_models(model)
-        if fm:
-            note(
-                "close feedback: the close-liquidity engine (gaemi stress) on "
-                + ", ".join(k.split(":", 1)[1] for k in fm)
-                + "; linear r0/(1-λK) on the other equity nodes"
-            )
+        base.index(outcome[0])
+    state = state_from_options(db, data_dir, date)
+    model, replaced = app.cascade_model(
+        scenario=scenario,
+        shocks=given,
+        korean_aum_usd=aum_usd,
+        horizon_days=horizon,
+        shock_source="command line (--shock)",
+    )
+    fm = app.feedback_models(model, feedback, state)
+    if fm:
+        note(
+            "close feedback: the close-liquidity engine (gaemi stress) on "
+            + ", ".join(sorted(app.engine_nodes(fm), key=list(model.node_ids).index))
+            + "; linear r0/(1-λK) on the other equity nodes"
+        )
     if explain_:
         explain(model, fmt, fm)
         return
@@ -356,9 +331,9 @@ def cascade(
             feedback_models=fm,
         )
         if rs.met_at_baseline:
-            base = model.node(node)
+            at = model.node(node)
             note(
-                f"{reverse} is already met at baseline ({node} {base.baseline:,.10g} {base.unit}"
+                f"{reverse} is already met at baseline ({node} {at.baseline:,.10g} {at.unit}"
                 + (", change 0" if measure == "change" else "")
                 + "): no shock needed"
             )
@@ -375,34 +350,31 @@ def cascade(
             ),
         )
         return
-    central = simulate(model, deterministic=True, feedback_models=fm)
-    verdicts = step_verdicts(central)
-    mc = None
-    if draws > 1:
-        from rich.progress import Progress
+    from rich.progress import Progress
 
-        with Progress(transient=True, console=_stderr_console()) as bar:
-            task = bar.add_task(f"Monte Carlo {draws} draws", total=model.horizon_days)
-            mc = simulate(
-                model,
-                draws,
-                rng=seed,
-                progress=lambda d, n: bar.update(task, completed=d),
-                feedback_models=fm,
-                log_events=False,  # the event table comes from the central run
-            )
-    ev = event_table(central, frozenset(k.split(":", 1)[1] for k in (fm or {})))
+    with Progress(transient=True, console=_stderr_console(), disable=draws <= 1) as bar:
+        task = bar.add_task(f"Monte Carlo {draws} draws", total=model.horizon_days)
+        res = app.run_cascade(
+            state,
+            model,
+            fm=fm,
+            shocks_replaced=replaced,
+            draws=draws,
+            rng=seed,
+            progress=lambda d, n: bar.update(task, completed=d),
+        )
+    ev = res.to_frame("events")
     if view in (None, "events") and fmt != OutputFormat.table:
         emit(ev, fmt)
         return
     if view == "steps":
-        emit(verdicts_frame(verdicts), fmt, title="Does each step follow from the mechanics?")
+        emit(res.to_frame("steps"), fmt, title="Does each step follow from the mechanics?")
         return
     if view == "paths":
-        emit((mc or central).paths_frame(), fmt, title="Node paths (mean and bands)")
+        emit(res.to_frame("paths"), fmt, title="Node paths (mean and bands)")
         return
     if view == "bands":
-        bands = bands_frame(mc or central)
+        bands = res.to_frame("bands")
         emit(
             display_bands(bands) if fmt == OutputFormat.table else bands,
             fmt,
@@ -411,7 +383,7 @@ def cascade(
         )
         return
     if view == "attribution":
-        att = attribution_frame(mc or central)
+        att = res.to_frame("attribution")
         emit(
             display_attribution(att) if fmt == OutputFormat.table else att,
             fmt,
@@ -442,7 +414,7 @@ def cascade(
         return
     # full table report
     emit(display_events(ev), fmt, title=event_table_title(model, scenario, bool(shock)))
-    steps = verdicts_frame(verdicts)[["step", "title", "claim", "verdict", "reason"]]
+    steps = res.to_frame("steps")[["step", "title", "claim", "verdict", "reason"]]
     emit(
         steps.rename(columns={"verdict": "follows"}),
         fmt,
@@ -451,7 +423,7 @@ def cascade(
     for st in model.steps:
         if st.note:
             note(f"step {st.id} note: {st.note}")
-    worst = central.most_loss_link()
+    worst = res.most_loss_link()
     if worst is not None:
         note(f"link that carried the most equity loss: {worst[0]} ({-worst[1]:+.2%} summed)")
     note(spectral_radius(model, fm).summary().split("\n")[0])
@@ -462,9 +434,9 @@ def cascade(
             "fuse: the full chain never fires, even at -99% shocks; steps that never fire: "
             + ", ".join(fuse.missing_at_max)
         )
-    if mc is not None:
+    if res.mc is not None:
         emit(
-            display_bands(bands_frame(mc)),
+            display_bands(res.bands()),
             fmt,
             title=f"Monte Carlo: change at day {model.horizon_days - 1} "
             f"({draws} draws, seed {seed})",

@@ -10,14 +10,12 @@ bands over the parameter ranges when ``draws`` > 1).
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from gaemi.errors import GaemiInputError
 from gaemi.present.web.deps import State
 from gaemi.present.web.models import (
     ERROR_RESPONSES,
@@ -32,6 +30,8 @@ from gaemi.present.web.models import (
 
 if TYPE_CHECKING:
     from gaemi.core.contagion import CascadeModel
+    from gaemi.data.state import MarketState
+    from gaemi.present.web.settings import WebState
 
 router = APIRouter(prefix="/api/cascade", tags=["cascade"], responses=ERROR_RESPONSES)
 
@@ -39,12 +39,12 @@ router = APIRouter(prefix="/api/cascade", tags=["cascade"], responses=ERROR_RESP
 MAX_DRAWS = 5_000
 
 
-@lru_cache(maxsize=1)
 def default_cascade() -> CascadeModel:
-    """The embedded six-step scenario (read once)."""
-    from gaemi.data.cascade import load_cascade
+    """The embedded six-step scenario (read once, by :mod:`gaemi.app.contagion`)."""
+    from gaemi.app.contagion import cascade_model
 
-    return load_cascade(None)
+    model, _ = cascade_model()
+    return model
 
 
 class _CascadeCommon(StrictModel):
@@ -125,90 +125,70 @@ class CascadeResponse(BaseModel):
     most_loss_link: str | None
 
 
-def _run(shocks: dict[str, float] | float | None, q: _CascadeCommon) -> CascadeResponse:
-    from gaemi.core.contagion import CascadeModel, Shock, simulate, step_verdicts
-    from gaemi.core.contagion.analysis import verdicts_frame
-    from gaemi.present.cascade_tables import bands_frame, event_table
-    from gaemi.present.cli.common import records
+def _run(
+    web: WebState, shocks: dict[str, float] | float | None, q: _CascadeCommon
+) -> CascadeResponse:
+    from gaemi.app.contagion import contagion
 
-    model = default_cascade()
-    if q.korean_aum_usd is not None:
-        model = model.with_korean_aum(q.korean_aum_usd)
-    if q.horizon_days is not None:
-        model = model.with_horizon(q.horizon_days)
-    if shocks is not None:
-        if isinstance(shocks, dict):
-            new = []
-            ids = {n.id.upper(): n.id for n in model.nodes}  # node ids are case-insensitive
-            fold_case(shocks, "shocks_frac_by_node")  # one shock per node, whatever the case
-            for node, mv in shocks.items():
-                key = ids.get(node.upper())
-                if key is None:
-                    raise GaemiInputError(
-                        f"shocks_frac_by_node: node = {node!r} is not in the scenario "
-                        f"(nodes: {', '.join(model.node_ids)})"
-                    )
-                new.append(Shock(key, 0, mv, "API request"))
-        else:
-            new = [Shock(s.node, s.day, shocks, "API request") for s in model.shocks]
-        model = CascadeModel(
-            # the default's name says "-5% NDX/SOX"; only its graph is used now
-            f"{model.name} — graph only; shocks from the request (shocks_frac)",
-            model.nodes,
-            model.edges,
-            tuple(new),
-            model.horizon_days,
-            model.steps,
-            model.description,
-        )
-    fm = None
-    if q.feedback == "engine":
-        from gaemi.data.cascade import engine_feedback_models
-
-        fm = engine_feedback_models(model)
-    central = simulate(model, deterministic=True, feedback_models=fm)
-    mc = simulate(model, q.draws, rng=q.seed, feedback_models=fm) if q.draws > 1 else None
-    ev = event_table(central, frozenset(k.split(":", 1)[1] for k in (fm or {})))
-    steps = records(verdicts_frame(step_verdicts(central)))
-    bands = records(bands_frame(mc or central))
-    worst = central.most_loss_link()
+    if isinstance(shocks, dict):
+        fold_case(shocks, "shocks_frac_by_node")  # one shock per node, whatever the case
+    res = contagion(
+        market_state(web, None),
+        shocks=shocks if isinstance(shocks, dict) else None,
+        shock_frac=shocks if isinstance(shocks, float) else None,
+        korean_aum_usd=q.korean_aum_usd,
+        horizon_days=q.horizon_days,
+        draws=q.draws,
+        rng=q.seed,
+        feedback=q.feedback,
+        shock_source="request (shocks_frac)",
+        field_name="shocks_frac_by_node",
+    )
+    d = res.to_dict()
     fields = Band.model_fields
     return CascadeResponse(
-        scenario=model.name,
-        shocks_frac={s.node: s.move for s in model.shocks},
-        horizon_days=model.horizon_days,
+        scenario=d["scenario"],
+        shocks_frac=d["shocks_frac"],
+        horizon_days=d["horizon_days"],
         draws=q.draws,
         seed=q.seed,
-        events=records(ev),
-        steps=[StepVerdict(**r) for r in steps],
+        events=d["records"],
+        steps=[StepVerdict(**r) for r in d["steps"]],
         bands=[
             Band(
                 unit="frac" if r["change_unit"] == "frac" else r["baseline_unit"],
                 **{k: v for k, v in r.items() if k in fields},
             )
-            for r in bands
+            for r in d["bands"]
         ],
-        most_loss_link=None if worst is None else str(worst[0]),
+        most_loss_link=d["most_loss_link"],
     )
 
 
-def _get(q: CascadeQuery) -> CascadeResponse:
-    return _run(q.shock_frac, q)
+def market_state(web: WebState, day: Any) -> MarketState:
+    """The served store (or embedded default) and universe as of ``day`` (today)."""
+    from gaemi.app.state import load_state
+
+    return load_state(db=web.settings.db, as_of=day, universe=web.universe)
 
 
-def _post(req: CascadeRequest) -> CascadeResponse:
-    return _run(dict(req.shocks_frac_by_node), req)
+def _get(web: WebState, q: CascadeQuery) -> CascadeResponse:
+    return _run(web, q.shock_frac, q)
+
+
+def _post(web: WebState, req: CascadeRequest) -> CascadeResponse:
+    return _run(web, dict(req.shocks_frac_by_node), req)
 
 
 @router.get("", response_model=CascadeResponse, summary="Cascade of the default scenario")
 async def cascade_get(q: Annotated[CascadeQuery, Query()], state: State) -> Response:
     """The six-step chain after the scenario's shocks (or ``shock_frac`` on each)."""
-    result = await state.compute(_get, q)
+    result = await state.compute(_get, state, q)
     return json_response(result)
 
 
 @router.post("", response_model=CascadeResponse, summary="Cascade after given shocks")
 async def cascade_post(req: CascadeRequest, state: State) -> Response:
     """The chain after day-0 moves of the named nodes (NDX, SOX, USDKRW, BTC …)."""
-    result = await state.compute(_post, req)
+    result = await state.compute(_post, state, req)
     return json_response(result)
