@@ -34,6 +34,7 @@ from gaemi.core.crypto import (
     KoreanSlice,
     Market,
     Population,
+    ShockInversion,
     SideSpec,
     generate_population,
 )
@@ -800,6 +801,8 @@ class CryptoEvents:
 
     events: tuple[CryptoEvent, ...]
     assumptions: dict[str, Param]
+    regime_split: str = ""
+    regime_source: str = ""
 
 
 def load_crypto_events(path: str | Path | None = None) -> CryptoEvents:
@@ -813,7 +816,18 @@ def load_crypto_events(path: str | Path | None = None) -> CryptoEvents:
     )
     src = p.name
     top = _mapping(src, "the top level", read_yaml(p, "crypto events"))
-    _unknown(src, "", top, frozenset({"as_of", "source", "assumptions", "events"}))
+    _unknown(
+        src, "", top, frozenset({"as_of", "source", "assumptions", "leverage_cap_cut", "events"})
+    )
+    cut = _mapping(src, "leverage_cap_cut", top.get("leverage_cap_cut", {"date": ""}))
+    split = str(cut.get("date", "") or "")
+    if split:
+        try:
+            dt.date.fromisoformat(split)
+        except ValueError:
+            raise GaemiInputError(
+                f"{src}: leverage_cap_cut.date = {split!r} is not an ISO date"
+            ) from None
     am = _mapping(src, "assumptions", top.get("assumptions"))
     need = ("btc_share_of_open_interest", "coinalyze_coverage", "long_share_of_leveraged_oi")
     _unknown(src, "assumptions.", am, frozenset(need))
@@ -889,7 +903,7 @@ def load_crypto_events(path: str | Path | None = None) -> CryptoEvents:
                 data=data,
             )
         )
-    return CryptoEvents(tuple(out), assumptions)
+    return CryptoEvents(tuple(out), assumptions, split, str(cut.get("source", "")))
 
 
 def coinalyze_positioning(shared_dir: str | Path, day: str, events: CryptoEvents) -> Positioning:
@@ -1076,19 +1090,43 @@ def event_units(cfg: CryptoConfig, path: EventPath, entry_age_days: float) -> Ev
 
 @dataclass(frozen=True)
 class EventFit:
-    """Parameters fitted across events (the rest of the positioning is per event)."""
+    """Parameters fitted across events (the rest of the positioning is per event).
+
+    ``leveraged_frac_of_oi`` is the fraction for every date unless
+    ``leveraged_frac_by_regime`` holds one for the date's leverage regime
+    (:func:`leverage_regime`).
+    """
 
     leveraged_frac_of_oi: float
     crash_short_per_long_usd: float
     entry_age_days: float
     events: tuple[str, ...]
+    leveraged_frac_by_regime: tuple[tuple[str, float], ...] = ()
+    regime_split: str = ""
+
+    def kappa(self, day: str | None) -> float:
+        """Leveraged fraction of open interest on ``day`` (its regime's, if fitted)."""
+        if day is None or not self.regime_split:
+            return self.leveraged_frac_of_oi
+        return dict(self.leveraged_frac_by_regime).get(
+            leverage_regime(day, self.regime_split), self.leveraged_frac_of_oi
+        )
+
+
+def leverage_regime(day: str, split: str) -> str:
+    """``"high-cap"`` before ``split`` (exchanges offered 100-125x), else ``"20x-cap"``."""
+    return "high-cap" if day < split else "20x-cap"
 
 
 def event_prediction(
-    units: EventUnits, open_interest_usd: float, long_share: float, fit: EventFit
+    units: EventUnits,
+    open_interest_usd: float,
+    long_share: float,
+    fit: EventFit,
+    day: str | None = None,
 ) -> tuple[float, float]:
-    """Model total (USD) and long share of one event."""
-    k = fit.leveraged_frac_of_oi * open_interest_usd
+    """Model total (USD) and long share of one event (``day`` picks the leverage regime)."""
+    k = fit.kappa(day) * open_interest_usd
     lng = k * long_share * units.long_per_usd
     sht = k * (1 - long_share) * units.short_per_usd + fit.crash_short_per_long_usd * lng * (
         units.crash_short_per_usd
@@ -1102,14 +1140,16 @@ def fit_events(
     oi: Mapping[str, float],
     events: Sequence[CryptoEvent],
     long_share: float,
+    regime_split: str = "",
 ) -> EventFit:
     """Fit the leveraged fraction, the crash-short ratio and the entry age on ``events``.
 
     For each entry age of :data:`ENTRY_AGE_GRID_DAYS`: the crash-short ratio minimises the
     squared long-share error on the events with a reported split (the leveraged fraction
     cancels in the share); the leveraged fraction is then the geometric mean ratio of
-    reported to modelled totals (least squares in logs). The entry age with the smallest
-    log-total error wins.
+    reported to modelled totals (least squares in logs) — one per leverage regime when
+    ``regime_split`` is given (a regime with no event takes the pooled value). The entry
+    age with the smallest log-total error wins.
     """
     best: tuple[float, EventFit] | None = None
     ids = tuple(e.id for e in events)
@@ -1126,14 +1166,30 @@ def fit_events(
             if err < c_err - 1e-15:
                 c_best, c_err = c, err
         f1 = EventFit(1.0, c_best, age, ids)
-        logs = [
-            math.log(float(e.reported_total_usd.value))
-            - math.log(event_prediction(units[(e.id, age)], oi[e.id], long_share, f1)[0])
-            for e in events
-        ]
-        kappa = math.exp(float(np.mean(logs)))
-        sse = float(np.sum((np.asarray(logs) - math.log(kappa)) ** 2))
-        fit = EventFit(kappa, c_best, age, ids)
+        logs = np.array(
+            [
+                math.log(float(e.reported_total_usd.value))
+                - math.log(event_prediction(units[(e.id, age)], oi[e.id], long_share, f1)[0])
+                for e in events
+            ]
+        )
+        pooled = float(np.mean(logs))
+        by_regime: dict[str, float] = {}
+        centre = np.full(len(events), pooled)
+        if regime_split:
+            reg = np.array([leverage_regime(e.start, regime_split) for e in events])
+            for r in sorted(set(reg.tolist())):
+                by_regime[r] = float(np.mean(logs[reg == r]))
+                centre[reg == r] = by_regime[r]
+        sse = float(np.sum((logs - centre) ** 2))
+        fit = EventFit(
+            math.exp(pooled),
+            c_best,
+            age,
+            ids,
+            tuple((r, math.exp(v)) for r, v in by_regime.items()),
+            regime_split,
+        )
         if best is None or sse < best[0]:
             best = (sse, fit)
     assert best is not None
@@ -1151,6 +1207,7 @@ def crypto_leave_one_out(
     config: CryptoConfig | None = None,
     events: CryptoEvents | None = None,
     implied_shock: bool = False,
+    regimes: bool = True,
 ) -> Any:
     """Leave-one-event-out validation of the crypto cascade on FACTS.md (i) events.
 
@@ -1168,6 +1225,9 @@ def crypto_leave_one_out(
         Leverage mix, asset split and seeds (default: the shipped config).
     events : CryptoEvents, optional
         The event table (default: the shipped ``crypto_events.yaml``).
+    regimes : bool
+        Fit the leveraged fraction separately before and after the exchanges' leverage-cap
+        cut (``leverage_cap_cut`` of the event table, 2021-07-19); False pools all events.
     implied_shock : bool
         Also find, with the held-out fit, the exogenous BTC shock whose cascade reaches the
         event's observed BTC low (:func:`gaemi.core.crypto.invert_shock`).
@@ -1181,8 +1241,9 @@ def crypto_leave_one_out(
         ``reported_long_share``, ``model_long_share``, ``long_share_error_pp``,
         ``long_share_ok`` (within 10 points; NaN/None without a reported split),
         ``fit_leveraged_frac_of_oi``, ``fit_crash_short_per_long_usd``,
-        ``fit_entry_age_days``, ``fitted_on`` (the other events), and with
-        ``implied_shock`` ``implied_btc_shock_frac``.
+        ``fit_entry_age_days``, ``leverage_regime``, ``fitted_on`` (the other events), and
+        with ``implied_shock`` ``implied_btc_shock_frac`` and ``implied_shock_exact`` (False:
+        the observed low lies in a jump of the cascade, the shock is its near side).
     """
     import pandas as pd
 
@@ -1202,8 +1263,10 @@ def crypto_leave_one_out(
     rows = []
     for e in evs.events:
         train = [x for x in evs.events if x.id != e.id]
-        fit = fit_events(units, oi, train, long_share)
-        tot, sh = event_prediction(units[(e.id, fit.entry_age_days)], oi[e.id], long_share, fit)
+        fit = fit_events(units, oi, train, long_share, evs.regime_split if regimes else "")
+        tot, sh = event_prediction(
+            units[(e.id, fit.entry_age_days)], oi[e.id], long_share, fit, e.start
+        )
         rep = float(e.reported_total_usd.value)
         rep_sh = None if e.reported_long_share is None else float(e.reported_long_share.value)
         row: dict[str, Any] = {
@@ -1221,29 +1284,32 @@ def crypto_leave_one_out(
             "long_share_ok": None
             if rep_sh is None
             else bool(abs(100 * (sh - rep_sh)) <= LOO_LONG_SHARE_PP),
-            "fit_leveraged_frac_of_oi": fit.leveraged_frac_of_oi,
+            "leverage_regime": leverage_regime(e.start, fit.regime_split)
+            if fit.regime_split
+            else "pooled",
+            "fit_leveraged_frac_of_oi": fit.kappa(e.start),
             "fit_crash_short_per_long_usd": fit.crash_short_per_long_usd,
             "fit_entry_age_days": fit.entry_age_days,
             "fitted_on": ",".join(fit.events),
         }
         if implied_shock:
-            row["implied_btc_shock_frac"] = _implied_shock(
-                cfg, pos[e.id], paths[e.id], fit, long_share
-            )
+            inv = _implied_shock(cfg, pos[e.id], paths[e.id], fit, long_share)
+            row["implied_btc_shock_frac"] = inv.shock_frac
+            row["implied_shock_exact"] = inv.exact
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def _implied_shock(
     cfg: CryptoConfig, pos: Positioning, path: EventPath, fit: EventFit, long_share: float
-) -> float:
+) -> ShockInversion:
     """Exogenous BTC shock whose cascade reaches the event's BTC low (positioning of the fit)."""
     import dataclasses
 
     from gaemi.core.crypto import generate_path_population, invert_shock
 
     p = dataclasses.replace(
-        pos, leveraged_frac_of_oi=fit.leveraged_frac_of_oi, long_share_frac=long_share
+        pos, leveraged_frac_of_oi=fit.kappa(pos.date), long_share_frac=long_share
     )
     c = with_positioning(cfg, p)
     pop, _ = generate_path_population(
@@ -1255,5 +1321,4 @@ def _implied_shock(
         path_high_frac=path.path_high_frac,
         entry_age_days=fit.entry_age_days,
     )
-    inv = invert_shock(pop, c.market(), float(path.low_frac[0] - 1.0), asset=cfg.asset_names[0])
-    return inv.shock_frac
+    return invert_shock(pop, c.market(), float(path.low_frac[0] - 1.0), asset=cfg.asset_names[0])
