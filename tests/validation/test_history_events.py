@@ -7,6 +7,7 @@ Writes ``test-artifacts/history_events.md`` (the event table of docs/history.md)
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -101,11 +102,24 @@ def test_aum_reconstruction_against_dated_figures(data: HistoryData) -> None:
     # FACTS.md section 0, AUM cross-checks [S]: TQQQ $18.29B (2023-09-28), $28.74B
     # (2024-12-20), $30.6B (~2025-10-31). The default (underlying-level) estimate is
     # within 10 % of each; constant shares (NAV) is far lower in 2023.
+    # The issuer's daily file (us-letf-nav-proshares/TQQQ.csv) now gives TQQQ's AUM: the
+    # replay uses it exactly (not estimated). The press figures [S] differ from the issuer's
+    # by −11 %, −10 % and −0.5 % (issuer $16.24B, $25.86B, $30.45B): within 15 %.
     u = load_default_universe()
     facts = {"2023-09-28": 18.29e9, "2024-12-20": 28.74e9, "2025-10-31": 30.6e9}
+    r = run_history(data, u, start=dt.date(2023, 1, 1), n_boot=50)
+    i = r.aum.ticker.tolist().index("TQQQ")
+    issuer = data.reported_aum["TQQQ"]
+    for day, want in facts.items():
+        k = int(np.searchsorted(r.aum.dates, np.datetime64(day)))
+        assert not r.aum.estimated[i, k]
+        assert r.aum.aum_usd[i, k] == issuer.loc[day]
+        assert abs(r.aum.aum_usd[i, k] / want - 1) < 0.15
+    # The older backward reconstruction (no issuer file, no dated snapshots) as before
+    legacy = replace(data, reported_aum={}, reported_nav={}, snapshots=None)
     errs = {}
     for basis in ("underlying", "nav"):
-        r = run_history(data, u, start=dt.date(2023, 1, 1), aum_basis=basis, n_boot=50)
+        r = run_history(legacy, u, start=dt.date(2023, 1, 1), aum_basis=basis, n_boot=50)
         i = r.aum.ticker.tolist().index("TQQQ")
         for day, want in facts.items():
             k = int(np.searchsorted(r.aum.dates, np.datetime64(day)))

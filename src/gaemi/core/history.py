@@ -252,6 +252,10 @@ class DailyReplay:
     n_funds: NDArray[np.int64]
     aum_estimated: BoolArray
     fund_flow_usd: FloatArray = field(repr=False)
+    #: (m, T) where each row's start-of-day AUM comes from (``reported``, ``interpolated``,
+    #: ``carried`` … or a mix by share of K, e.g. ``reported 96%+carried 4%``); None when
+    #: the AUM path has no sources (the older backward reconstruction).
+    aum_source: StrArray | None = field(default=None, repr=False)
 
     @property
     def flow_to_capacity(self) -> FloatArray:
@@ -281,6 +285,8 @@ class DailyReplay:
                 "aum_estimated": self.aum_estimated.ravel(),
             }
         )
+        if self.aum_source is not None:
+            df["aum_source"] = self.aum_source.ravel()
         return df.sort_values(["date", "underlying_id"], kind="stable").reset_index(drop=True)
 
 
@@ -358,8 +364,9 @@ def replay_flows(
     if ((fu < 0) | (fu >= m)).any():
         raise GaemiInputError(f"fund_underlying must index the {m} underlyings")
     cap = np.array(np.broadcast_to(np.asarray(capacity_usd, dtype=np.float64).T, (t, m)).T)
-    if not np.isfinite(cap).all() or (cap <= 0).any():
-        raise GaemiInputError("capacity_usd: every value must be a finite number > 0")
+    # NaN: no closing-liquidity figure for that underlying (its pressure is then NaN)
+    if np.isinf(cap).any() or (cap[np.isfinite(cap)] <= 0).any():
+        raise GaemiInputError("capacity_usd: every value must be a finite number > 0 (or NaN)")
     a0 = np.nan_to_num(aum.start_of_day_usd(), nan=0.0)
     est0 = aum.start_of_day_estimated()
     listed0 = a0 > 0
@@ -394,7 +401,12 @@ def replay_flows(
         if progress is not None:
             progress(j + 1, m)
     out_kor = np.where(kor_known & np.isfinite(r), out_kor, np.nan)
-    pr = np.where(np.isfinite(out_flow), pressure_ratio(np.nan_to_num(out_flow), cap), np.nan)
+    cap_ok = np.isfinite(cap)
+    pr = np.where(
+        np.isfinite(out_flow) & cap_ok,
+        pressure_ratio(np.nan_to_num(out_flow), np.where(cap_ok, cap, 1.0)),
+        np.nan,
+    )
     return DailyReplay(
         dates=d,
         underlying=names,
@@ -693,6 +705,7 @@ def aum_from_anchors(
     *,
     far_scale: ArrayLike | None = None,
     carry_days: int | None = None,
+    max_log_move: float | None = None,
     ticker: Sequence[str] | None = None,
 ) -> SourcedAum:
     """Each fund's AUM at each close from reported figures and dated snapshots.
@@ -711,6 +724,9 @@ def aum_from_anchors(
         underlying's level); without it the NAV carry continues.
     carry_days : int, optional
         Trading days over which an anchor's shares are carried along the NAV.
+    max_log_move : float, optional
+        Also stop the carry once the fund's NAV has moved more than this (|ln NAV_t /
+        NAV_anchor|) from the nearest anchor: constant shares fail when the price runs.
     ticker : sequence of str, optional
 
     Returns
@@ -722,8 +738,8 @@ def aum_from_anchors(
         by the day's NAV (``interpolated``); outside them the nearest anchor's shares
         are carried along the fund's own NAV (``carried``: A_t = S·NAV_t — each day's
         A_{t−1} updated by the fund's own return). Beyond ``carry_days`` from the
-        nearest anchor, with ``far_scale``, the carried AUM at the horizon is scaled by
-        ``far_scale`` (``extrapolated``).
+        nearest anchor (or past a NAV move of ``max_log_move``), with ``far_scale``, the
+        carried AUM at the horizon is scaled by ``far_scale`` (``extrapolated``).
     """
     d = _dates(dates)
     p = np.atleast_2d(np.asarray(nav, dtype=np.float64))
@@ -744,6 +760,8 @@ def aum_from_anchors(
         raise GaemiInputError("nav: every price must be > 0 (NaN where not listed)")
     if carry_days is not None and carry_days < 1:
         raise GaemiInputError(f"carry_days = {carry_days} must be >= 1")
+    if max_log_move is not None and not max_log_move > 0:
+        raise GaemiInputError(f"max_log_move = {max_log_move} must be > 0")
     tick = np.asarray(ticker if ticker is not None else [f"fund{i + 1}" for i in range(n)], str)
     if tick.shape != (n,):
         raise GaemiInputError(f"ticker needs {n} values")
@@ -776,16 +794,15 @@ def aum_from_anchors(
         outside = np.where(has_next, s_next, s_prev)
         shares = np.where(inside, s_prev + w * (s_next - s_prev), outside)
         code = np.where(inside, SRC_INTERPOLATED, SRC_CARRIED).astype(np.int8)
-        near = np.where(has_next, k_next, k_prev)
         a = shares * np.where(listed[i], p[i], np.nan)
-        if scale is not None and carry_days is not None:
-            far = ~inside & (np.abs(idx - near) > carry_days)
-            edge = np.clip(np.where(idx < near, near - carry_days, near + carry_days), 0, t - 1)
+        if scale is not None and (carry_days is not None or max_log_move is not None):
+            edge = _carry_edges(p[i], anc, carry_days, max_log_move)
+            far = ~inside & (edge >= 0)
+            e = np.maximum(edge, 0)
             sc = scale[i]
-            a_edge = shares * np.where(listed[i], p[i], np.nan)
-            a_edge = a_edge[edge]
-            ok = far & np.isfinite(a_edge) & np.isfinite(sc) & np.isfinite(sc[edge])
-            a = np.where(ok, a_edge * sc / np.where(ok, sc[edge], 1.0), a)
+            a_edge = (shares * np.where(listed[i], p[i], np.nan))[e]
+            ok = far & np.isfinite(a_edge) & np.isfinite(sc) & np.isfinite(sc[e])
+            a = np.where(ok, a_edge * sc / np.where(ok, sc[e], 1.0), a)
             code = np.where(ok, SRC_EXTRAPOLATED, code).astype(np.int8)
         code[anc] = np.where(is_rep[i, anc], SRC_REPORTED, SRC_SNAPSHOT)
         a[anc] = s_anc * p[i, anc]
@@ -796,6 +813,32 @@ def aum_from_anchors(
     aum.flags.writeable = False
     src.flags.writeable = False
     return SourcedAum(d, tick, aum, src)
+
+
+def _carry_edges(
+    nav: FloatArray, anc: NDArray[np.intp], carry_days: int | None, max_log_move: float | None
+) -> NDArray[np.intp]:
+    """For each day outside the anchors: the last day the NAV carry still holds (going
+    away from the nearest anchor), or −1 where the carry holds on the day itself."""
+    t = nav.size
+    out = np.full(t, -1, dtype=np.intp)
+    big = t + 1
+    h = big if carry_days is None else int(carry_days)
+    c = np.inf if max_log_move is None else float(max_log_move)
+    lo, hi = int(anc[0]), int(anc[-1])
+    for k, seg in ((hi, np.arange(hi + 1, t)), (lo, np.arange(lo - 1, -1, -1))):
+        if seg.size == 0:
+            continue
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dev = np.abs(np.log(nav[seg] / nav[k]))
+        dev = np.where(np.isfinite(dev), dev, 0.0)
+        stop = (np.abs(seg - k) > h) | (dev > c)
+        if not stop.any():
+            continue
+        first = int(np.argmax(stop))
+        edge = k if first == 0 else int(seg[first - 1])
+        out[seg[first:]] = edge
+    return out
 
 
 def k_usd(leverage: ArrayLike, aum_prev_usd: ArrayLike) -> FloatArray:
@@ -821,3 +864,44 @@ def source_label(codes: ArrayLike, weights: ArrayLike) -> str:
     if len(shares) == 1:
         return shares[0][1]
     return "+".join(f"{name} {frac:.0%}" for frac, name in shares)
+
+
+def source_labels(
+    fund_underlying: ArrayLike, leverage: ArrayLike, aum: SourcedAum, m: int
+) -> StrArray:
+    """:func:`source_label` of each underlying (row of ``fund_underlying``) on each day,
+    weighted by each fund's L(L−1)·A_{t−1} — what the day's K is made of."""
+    fu = np.asarray(fund_underlying).astype(np.intp)
+    lev = np.asarray(leverage, dtype=np.float64)
+    a0 = np.zeros(aum.aum_usd.shape)
+    a0[:, 1:] = aum.aum_usd[:, :-1]
+    w = np.abs(lev * (lev - 1.0))[:, None] * a0
+    src = aum.start_of_day_source()
+    t = int(aum.aum_usd.shape[-1])
+    n_src = len(AUM_SOURCES)
+    share = np.zeros((m, t, n_src))
+    for j in range(m):
+        sel = fu == j
+        for k in range(1, n_src):
+            share[j, :, k] = np.where(src[sel] == k, w[sel], 0.0).sum(axis=0)
+    tot = share.sum(axis=2, keepdims=True)
+    frac = np.divide(share, tot, out=np.zeros_like(share), where=tot > 0)
+    pct = np.rint(frac * 100).astype(np.int64)
+    out = np.empty((m, t), dtype=object)
+    cache: dict[bytes, str] = {}
+    for j in range(m):
+        for i in range(t):
+            key = pct[j, i].tobytes()
+            lab = cache.get(key)
+            if lab is None:
+                p = pct[j, i]
+                ks = [k for k in np.argsort(-p, kind="stable") if p[k] > 0]
+                if not ks:
+                    lab = "not_listed"
+                elif len(ks) == 1:
+                    lab = AUM_SOURCES[ks[0]]
+                else:
+                    lab = "+".join(f"{AUM_SOURCES[k]} {p[k]}%" for k in ks)
+                cache[key] = lab
+            out[j, i] = lab
+    return np.asarray(out, dtype=str)

@@ -98,10 +98,14 @@ STRESS_DAYS: tuple[str, ...] = (
     "2025-10-10",
 )
 
-#: Trading days an anchor's shares are carried along the NAV before the far rule applies
-#: (measured on the ProShares funds, docs/history.md: one year of NAV carry is closer to
-#: the reported AUM than scaling by the underlying; beyond two years neither is good).
+#: Trading days an anchor's shares are carried along the NAV before the far rule applies,
+#: and the largest NAV move |ln NAV_t/NAV_anchor| it is carried over. Chosen on the eight
+#: ProShares funds with only the five 2026 snapshot dates given, 2016–2025 (median |log
+#: error| of A: long 0.20, inverse 0.60 — against 0.23 / 0.77 for the days limit alone and
+#: 0.26 / 1.09 with a 0.1 move limit; docs/history.md). Constant shares fail once the
+#: price runs (SOXS's price fell ~10x from 2025-04 to 2026-02).
 CARRY_DAYS = 252
+CARRY_MAX_LOG_MOVE = 0.5
 
 
 # ----------------------------------------------------------------------------- loading
@@ -148,7 +152,12 @@ def load_snapshots(root: str | Path) -> pd.DataFrame:
     files = sorted(d.glob("leveraged_etf_data_*.csv")) if d.is_dir() else []
     if not files:
         return pd.DataFrame(columns=["ticker", "underlying", "leverage", "aum_usd", "aum_as_of"])
-    return pd.concat([read_universe_snapshot(f) for f in files], ignore_index=True)
+    frames = []
+    for f in files:
+        df = read_universe_snapshot(f)
+        df.attrs = {}  # per-file notes; pandas cannot merge them across files
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _series(df: pd.DataFrame, date_col: str, value_col: str) -> pd.Series:
@@ -291,6 +300,7 @@ def sourced_aum(
     fallback_aum: Mapping[str, tuple[str, float]] | None = None,
     far_scale: np.ndarray | None = None,
     carry_days: int = CARRY_DAYS,
+    max_log_move: float | None = CARRY_MAX_LOG_MOVE,
 ) -> SourcedAum:
     """Start-of-day AUM of ``tickers`` on ``days`` with each figure's source.
 
@@ -334,6 +344,7 @@ def sourced_aum(
         rep,
         far_scale=far_scale,
         carry_days=carry_days,
+        max_log_move=max_log_move,
         ticker=list(tickers),
     )
 

@@ -27,10 +27,12 @@ from gaemi.core.history import (
     AumPath,
     DailyReplay,
     Regression,
+    SourcedAum,
     loop_share_of_close,
     ols_hac,
     reconstruct_aum,
     replay_flows,
+    source_labels,
     window_moves,
 )
 from gaemi.core.participants import LetfRebalancing, MarginSellers, RetailRedemptions
@@ -57,7 +59,18 @@ SERIES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     "SAMSUNG": ("Samsung Electronics 005930.KS", (("prices", "005930.KS"),)),
     "SKHYNIX": ("SK Hynix 000660.KS", (("prices", "000660.KS"),)),
     "BTC": ("Bitcoin BTC-USD", (("prices", "BTC-USD"),)),
+    # further underlyings of the universe that have a price file in ../shared/data
+    "ETH": ("Ether ETH-USD", (("prices", "ETH-USD"),)),
+    "MU": ("Micron", (("prices", "MU"),)),
+    "AMD": ("AMD", (("prices", "AMD"),)),
+    "AVGO": ("Broadcom", (("prices", "AVGO"),)),
+    "TSM": ("TSMC ADR", (("prices", "TSM"),)),
+    "MSTR": ("Strategy (MicroStrategy)", (("prices", "MSTR"),)),
+    "UST20": ("20+ year Treasuries (TLT as proxy)", (("prices", "TLT"),)),
+    "MSCIKR": ("MSCI Korea (EWY as proxy)", (("prices", "EWY"),)),
 }
+#: Keys whose series trade on calendar days (sampled at the replay's sessions).
+CALENDAR_DAY_KEYS: frozenset[str] = frozenset({"BTC", "ETH"})
 #: Underlyings replayed (those with closing liquidity in the default stress scenario).
 REPLAY_UNDERLYINGS: tuple[str, ...] = ("NDX", "SOX", "SPX", "TSLA", "NVDA")
 #: Assets of the event table, in column order.
@@ -92,10 +105,14 @@ FOLDER_FILES: tuple[str, ...] = (
     "korea-equities/000660.KS_2000_2026.csv",
     "crypto/BTC-USD_2014_2022.csv",
     "crypto/BTC-USD_2020_2025.csv",
+    "crypto/ETH-USD_2014_2022.csv",
+    "crypto/ETH-USD_2020_2025.csv",
 )
 ADJCLOSE_DIR = "us-adjclose-1993-2026"
 #: A daily fund return beyond this factor (×5 or ÷5) is an unadjusted split, not a move.
 SPLIT_FACTOR = 5.0
+#: Trading days of NAV carry from the nearest dated AUM (gaemi.data.fund_history.CARRY_DAYS).
+CARRY_DAYS_NOTE = 252
 
 
 @dataclass(frozen=True)
@@ -107,18 +124,35 @@ class HistoryData:
     shares: dict[str, Any]
     sources: dict[str, str]
     notes: tuple[str, ...] = ()
+    #: the issuer's daily net assets by ticker (exact where given; issue 16)
+    reported_aum: dict[str, Any] = field(default_factory=dict)
+    #: the issuer's daily NAV by ticker (a fund's own path where it has no price file)
+    reported_nav: dict[str, Any] = field(default_factory=dict)
+    #: stacked dated universe snapshots (ticker, aum_usd, aum_as_of, inception_date …)
+    snapshots: Any = None
+
+    @property
+    def has_fund_data(self) -> bool:
+        """Whether reported AUM or dated snapshots are loaded (the sourced AUM path)."""
+        return bool(self.reported_aum) or (self.snapshots is not None and len(self.snapshots) > 0)
 
     def cut(self, end: dt.date) -> HistoryData:
         """The same data with everything after ``end`` removed (for no-look-ahead tests)."""
         import pandas as pd
 
         ts = pd.Timestamp(end)
+        snaps = self.snapshots
+        if snaps is not None and len(snaps):
+            snaps = snaps[pd.to_datetime(snaps["aum_as_of"]) <= ts]
         return HistoryData(
             {k: v[v.index <= ts] for k, v in self.closes.items()},
             {k: v[v.index <= ts] for k, v in self.fund_closes.items()},
             {k: v[v.index <= ts] for k, v in self.shares.items()},
             dict(self.sources),
             self.notes,
+            {k: v[v.index <= ts] for k, v in self.reported_aum.items()},
+            {k: v[v.index <= ts] for k, v in self.reported_nav.items()},
+            snaps,
         )
 
 
@@ -222,7 +256,32 @@ def load_folder(
     srcs = {
         k: v.replace("store history.duckdb", f"folder {p.name}") for k, v in data.sources.items()
     }
-    return replace(data, sources=srcs)
+    return add_fund_data(replace(data, sources=srcs), p)
+
+
+def add_fund_data(data: HistoryData, root: str | Path) -> HistoryData:
+    """``data`` with the issuer daily files and the dated universe snapshots of ``root``
+    (``us-letf-nav-proshares/``, ``us-letf-universe-2026/``; those present) — the
+    start-of-day AUM of each fund then comes from them (:func:`run_history`)."""
+    from gaemi.data import fund_history as fh
+
+    issuer = fh.load_issuer_funds(root)
+    snaps = fh.load_snapshots(root)
+    srcs = dict(data.sources)
+    if issuer:
+        srcs["reported_aum"] = (
+            f"issuer daily NAV and net assets: {fh.ISSUER_DIR}/ ({', '.join(issuer)})"
+        )
+    if len(snaps):
+        days = sorted({str(d)[:10] for d in snaps["as_of"]})
+        srcs["snapshots"] = f"universe snapshots {fh.UNIVERSE_DIR}/ ({', '.join(days)})"
+    return replace(
+        data,
+        sources=srcs,
+        reported_aum={t: df["aum_usd"] for t, df in issuer.items()},
+        reported_nav={t: df["nav_usd"] for t, df in issuer.items()},
+        snapshots=snaps if len(snaps) else None,
+    )
 
 
 # ----------------------------------------------------------------------------- the run
@@ -274,12 +333,78 @@ def _fix_splits(nav: np.ndarray, lev: float, r_u: np.ndarray) -> tuple[np.ndarra
     return out, int(bad.sum())
 
 
-def _moves(s: pd.Series | None, days: pd.DatetimeIndex) -> np.ndarray:
-    """Close-to-close move of each day in ``days`` (NaN where the series has no session)."""
+def _moves(s: pd.Series | None, days: pd.DatetimeIndex, key: str = "") -> np.ndarray:
+    """Close-to-close move of each day in ``days`` (NaN where the series has no session).
+
+    A calendar-day series (:data:`CALENDAR_DAY_KEYS`, e.g. BTC) is sampled at the
+    sessions of ``days`` first, so Monday's move runs from Friday's value."""
     if s is None:
         return np.full(len(days), np.nan)
+    if key in CALENDAR_DAY_KEYS:
+        lv = s.reindex(s.index.union(days)).ffill(limit=3).reindex(days)
+        lv[days > s.index[-1]] = np.nan
+        return np.asarray(lv.pct_change().to_numpy(float))
     r = s.pct_change()
     return np.asarray(r.reindex(days).to_numpy(float))
+
+
+def _fund_path(data: HistoryData, ticker: str, days: pd.DatetimeIndex) -> np.ndarray:
+    """The fund's own price on ``days`` (its price file, else the issuer's NAV, else NaN)."""
+    s = data.fund_closes.get(ticker)
+    if s is None:
+        s = data.reported_nav.get(ticker)
+    if s is None:
+        return np.full(len(days), np.nan)
+    return _to_days(s, days)
+
+
+def _first_known(data: HistoryData, ticker: str) -> Any:
+    """First day a fund without a price file is known to exist: its inception date in the
+    snapshots, else its first dated AUM (None if the snapshots do not list it)."""
+    import pandas as pd
+
+    sn = data.snapshots
+    if sn is None or not len(sn):
+        return None
+    rows = sn[sn["ticker"] == ticker]
+    if rows.empty:
+        return None
+    if "inception_date" in rows.columns:
+        inc = pd.to_datetime(rows["inception_date"]).dropna()
+        if len(inc):
+            return inc.min()
+    return pd.to_datetime(rows["aum_as_of"]).min()
+
+
+def _modelled_path(
+    move: np.ndarray, lev: float, days: pd.DatetimeIndex, data: HistoryData, ticker: str
+) -> np.ndarray:
+    """A fund's path without a price file: Π(1 + L·r) of its underlying from the first day
+    it is known to exist (:func:`_first_known`); NaN before."""
+    import pandas as pd
+
+    first = _first_known(data, ticker)
+    out = np.full(len(days), np.nan)
+    if first is None:
+        return out
+    on = (days >= pd.Timestamp(first)) & np.isfinite(move)
+    if not on.any():
+        return out
+    r = np.where(on, np.maximum(lev * np.nan_to_num(move), -0.99), 0.0)
+    path = np.cumprod(1.0 + r)
+    k = int(np.argmax(on))
+    out[k:] = path[k:] / path[k]
+    out[~np.isfinite(move) & (np.arange(len(days)) > k)] = np.nan
+    return _ffill_inside(out, k)
+
+
+def _ffill_inside(x: np.ndarray, start: int) -> np.ndarray:
+    """Carry the last value over NaN days after ``start`` (holidays of the underlying)."""
+    import pandas as pd
+
+    s = pd.Series(x)
+    s.iloc[start:] = s.iloc[start:].ffill()
+    return np.asarray(s.to_numpy(float))
 
 
 def run_history(
@@ -324,14 +449,25 @@ def run_history(
     first_needed = min(start, stats_since)
     all_days = ndx.index[ndx.index >= pd.Timestamp(first_needed) - pd.Timedelta(days=10)]
     # --- funds: on a replayed underlying, with a price history and a price at the snapshot
-    unds = [u for u in REPLAY_UNDERLYINGS if u in data.closes and u in scen.underlyings]
+    sourced = data.has_fund_data and aum_path is None
+    if sourced:  # every underlying of the universe with price data (issue 16)
+        in_universe = {str(u) for u in universe.underlying_id}
+        unds = [u for u in REPLAY_UNDERLYINGS if u in data.closes and u in in_universe]
+        unds += sorted(u for u in data.closes if u in in_universe and u not in unds)
+    else:
+        unds = [u for u in REPLAY_UNDERLYINGS if u in data.closes and u in scen.underlyings]
     und_set = set(unds)
     keep, excluded = [], []
+    modelled_nav: list[str] = []
     for i, t in enumerate(universe.ticker.tolist()):
         uid = str(universe.underlying_id[i])
         if uid not in und_set:
             continue
-        if t not in data.fund_closes:
+        if t not in data.fund_closes and t not in data.reported_nav:
+            if sourced and _first_known(data, t) is not None:
+                modelled_nav.append(t)
+                keep.append(i)
+                continue
             excluded.append(f"{t} ({uid}, ${universe.aum_usd[i] / 1e9:.2f}B): no price history")
             continue
         keep.append(i)
@@ -343,15 +479,47 @@ def run_history(
     tickers = sub.ticker.tolist()
     lev = sub.leverage
     und_idx = np.array([unds.index(str(u)) for u in sub.underlying_id])
-    moves_all = np.vstack([_moves(data.closes.get(u), hist_days) for u in unds])
-    nav = np.vstack([_to_days(data.fund_closes[t], hist_days) for t in tickers])
+    moves_all = np.vstack([_moves(data.closes.get(u), hist_days, u) for u in unds])
+    nav = np.vstack([_fund_path(data, t, hist_days) for t in tickers])
+    if modelled_nav:
+        for i, t in enumerate(tickers):
+            if t in modelled_nav:
+                nav[i] = _modelled_path(moves_all[und_idx[i]], float(lev[i]), hist_days, data, t)
+        notes.append(
+            f"{len(modelled_nav)} funds without a price file follow L x their underlying "
+            f"from their inception or first dated AUM: {', '.join(modelled_nav)}"
+        )
     n_split = 0
     for i in range(len(tickers)):
         nav[i], k = _fix_splits(nav[i], float(lev[i]), moves_all[und_idx[i]])
         if k:
             notes.append(f"{tickers[i]}: {k} split-like price jump(s) replaced by L x move")
         n_split += k
-    if aum_path is None:
+    sourced_aum = None
+    if sourced:
+        from gaemi.data import fund_history as fh
+
+        if aum_basis == "underlying":
+            far = np.vstack([_to_days(data.closes[unds[j]], hist_days) for j in und_idx])
+            far = np.where(np.isfinite(nav), far, np.nan)
+        elif aum_basis == "nav":
+            far = None
+        else:
+            raise GaemiInputError(f"aum basis = {aum_basis!r} must be underlying or nav")
+        fallback = {
+            t: (str(sub.aum_as_of[i]), float(sub.aum_usd[i])) for i, t in enumerate(tickers)
+        }
+        sourced_aum = fh.sourced_aum(
+            hist_days,
+            tickers,
+            nav,
+            snapshots=data.snapshots,
+            reported=data.reported_aum,
+            fallback_aum=fallback,
+            far_scale=far,
+        )
+        aum_full = sourced_aum.as_aum_path()
+    elif aum_path is None:
         snap_idx = np.empty(len(tickers), dtype=np.intp)
         drop: list[int] = []
         for i, t in enumerate(tickers):
@@ -423,6 +591,9 @@ def run_history(
         unds = [unds[j] for j in used]
         moves_all = moves_all[used]
         und_idx = np.array([remap[int(j)] for j in und_idx], dtype=np.intp)
+    if sourced_aum is not None:  # a fund with no AUM anywhere (no snapshot, no report)
+        none = np.flatnonzero(~(sourced_aum.source > 0).any(axis=1)).tolist()
+        excluded.extend(f"{tickers[i]} ({sub.underlying_id[i]}): no dated AUM" for i in none)
     # --- the replay window (plus the stats window)
     cut = (hist_days >= all_days[0]) & (hist_days <= pd.Timestamp(last))
     days = hist_days[cut]
@@ -436,21 +607,41 @@ def run_history(
         if ko and np.isfinite(sub.korean_share[i]):
             known = days >= pd.Timestamp(ko)
             korean[i, known] = sub.korean_share[i]
-    caps = np.array([scen.liquidity(u).capacity_usd for u in unds])
+    caps = np.array(
+        [scen.liquidity(u).capacity_usd if u in scen.underlyings else np.nan for u in unds]
+    )
     replay = replay_flows(
         days.to_numpy(), unds, moves, und_idx, lev, aum, caps, korean_share=korean
     )
-    # --- feedback loop's share of each close, with per-day sizes
+    if sourced_aum is not None:
+        src_cut = SourcedAum(
+            sourced_aum.dates[cut],
+            sourced_aum.ticker,
+            sourced_aum.aum_usd[:, cut],
+            sourced_aum.source[:, cut],
+        )
+        replay = replace(replay, aum_source=source_labels(und_idx, lev, src_cut, len(unds)))
+    # --- feedback loop's share of each close, with per-day sizes (underlyings with a
+    # closing-liquidity figure in the scenario; the others have none)
     extra = np.full(replay.flow_usd.shape, np.nan)
     for j, u in enumerate(unds):
-        extra[j] = loop_share_of_close(_daily_model(scen, sub, u, replay, korean, aum, j), moves[j])
+        if u in scen.underlyings:
+            model = _daily_model(scen, sub, u, replay, korean, aum, j)
+            extra[j] = loop_share_of_close(model, moves[j])
         if progress is not None:
             progress("feedback", j + 1, len(unds))
     replay = replace(replay, model_extra_move_frac=extra)
     sources = dict(data.sources)
     sources["liquidity"] = f"closing capacity per underlying from the stress scenario {scen.name!r}"
     sources["aum"] = (
-        "AUM backwards from the universe's dated snapshot, scaled by "
+        "start-of-day AUM: the issuer's reported net assets where they exist, else the "
+        "dated snapshots' shares interpolated between them and carried along the fund's "
+        f"own price for up to {CARRY_DAYS_NOTE} trading days or a 0.5 log move, beyond "
+        "that scaled by "
+        + ("the underlying's level" if aum_basis == "underlying" else "the fund's own price")
+        + " (column aum_source)"
+        if sourced
+        else "AUM backwards from the universe's dated snapshot, scaled by "
         + ("the underlying's level" if aum_basis == "underlying" else "the fund's own price")
         + " (estimated) unless shares outstanding are stored (observed)"
     )
@@ -538,6 +729,8 @@ def replay_window(replay: DailyReplay, start: dt.date) -> DailyReplay:
         "fund_flow_usd",
     ):
         kw[f] = getattr(replay, f)[:, k]
+    if replay.aum_source is not None:
+        kw["aum_source"] = replay.aum_source[:, k]
     return replace(replay, dates=replay.dates[k], **kw)
 
 

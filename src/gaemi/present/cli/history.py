@@ -307,9 +307,11 @@ def history(
         note(f"note: {n}")
     if run.excluded:
         note("excluded (no history): " + "; ".join(run.excluded))
+    if "aum" in run.sources:
+        note(run.sources["aum"])
     note(
-        "AUM before each fund's snapshot date is an estimate (aum_estimated = true); "
-        "liquidity is the stress scenario's, fixed over time"
+        "AUM not reported by the issuer is an estimate (aum_estimated = true); liquidity is "
+        "the stress scenario's, fixed over time (pressure only where it has a figure)"
     )
     if html is not None:
         html.write_text(render_history_html(run), encoding="utf-8")
@@ -452,12 +454,16 @@ def add_event_status(run: HistoryRun, ev: pd.DataFrame) -> pd.DataFrame:
 def _daily_summary(df: pd.DataFrame) -> pd.DataFrame:
     import numpy as np
 
-    df = df[np.isfinite(df["pressure_ratio"].to_numpy(float)) & (df["n_funds"] > 0)]
+    # every replayed underlying: those without a closing-liquidity figure (pressure NaN)
+    # are ranked by |flow| and listed after the others
+    df = df[(df["n_funds"] > 0) & np.isfinite(df["flow_usd"].to_numpy(float))]
+    rank = df["pressure_ratio"].fillna(-1.0 / (1.0 + df["flow_usd"].abs()))
     top = (
-        df.sort_values("pressure_ratio", ascending=False)
+        df.assign(_rank=rank)
+        .sort_values("_rank", ascending=False)
         .groupby("underlying_id", sort=False)
         .head(5)
-        .sort_values(["underlying_id", "pressure_ratio"], ascending=[True, False])
+        .sort_values(["underlying_id", "_rank"], ascending=[True, False])
     )
     cols = [
         "date",
@@ -470,6 +476,8 @@ def _daily_summary(df: pd.DataFrame) -> pd.DataFrame:
         "next_move_frac",
         "aum_estimated",
     ]
+    if "aum_source" in top.columns:
+        cols.append("aum_source")
     if "status" in top.columns:
         cols.append("status")
     return top[cols].reset_index(drop=True)
