@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -297,3 +298,38 @@ def test_underlying_without_a_usable_fund_is_left_out_and_said(
     assert rc == 0, err
     assert {r["underlying_id"] for r in json.loads(out)} == {"SOX"}
     assert "note: NDX: not replayed, none of its funds has a price history" in err
+
+
+def test_real_day_lists_every_underlying_with_its_aum_source(
+    shared_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 16 must-show: one day on ../shared/data lists every replayed underlying (each
+    # underlying of the universe with a price series, not five) with where its A_{t-1} is
+    # from; the ProShares funds' AUM is the issuer's (us-letf-nav-proshares/).
+    rc, out, err = _run(
+        capsys,
+        "--data-dir",
+        str(shared_data),
+        "--from",
+        "2025-04-09",
+        "--to",
+        "2025-04-09",
+        "-f",
+        "csv",
+        "--no-status",
+    )
+    assert rc == 0, err
+    df = pd.read_csv(io.StringIO(out))
+    assert (df["date"] == "2025-04-09").all()
+    listed = df[df["n_funds"] > 0]
+    assert {"NDX", "SOX", "SPX", "TSLA", "NVDA", "MU", "BTC", "MSTR"} <= set(
+        listed["underlying_id"]
+    )
+    assert listed["aum_source"].notna().all()
+    src = dict(zip(df["underlying_id"], df["aum_source"], strict=True))
+    assert src["NDX"].startswith("reported")  # TQQQ, SQQQ, QLD: the issuer's daily AUM
+    assert "reported" in src["SPX"]  # UPRO, SPXU, SSO
+    assert "reported" not in src["SOX"]  # Direxion: snapshots only
+    # the identity on the issuer funds: the NDX flow is K × move (FACTS.md e: NDX +12.0 %)
+    ndx = df.set_index("underlying_id").loc["NDX"]
+    assert ndx["flow_usd"] == pytest.approx(ndx["flow_per_pct_usd"] * 100 * ndx["move_frac"])
