@@ -332,3 +332,86 @@ def test_coinalyze_shared_files_match_facts(shared_data: Path) -> None:
     assert abs(d.loc["2022-06-12", "funding_rate_frac"]) < 6e-5
     # 2024-03-04 funding 0.064-0.083 %/8h on the three big venues (FACTS.md (i).3)
     assert 5e-4 < d.loc["2024-03-04", "funding_rate_frac"] < 9e-4
+
+
+# ------------------------------------------------------------------ dated positioning
+def test_open_interest_outside_2025_is_accepted_and_nonsense_refused() -> None:
+    from gaemi.data.crypto import Positioning
+
+    # 2020-03-12: BTC futures OI ~$4.25B (FACTS.md (i).4) - refused before issue 18
+    assert Positioning("2020-03-11", 10e9).open_interest_usd == 10e9
+    for bad in (5e7, 1e13, float("nan"), -1.0):
+        with pytest.raises(GaemiInputError, match=r"open_interest_usd = .* must be between"):
+            Positioning("2020-03-11", bad)
+    with pytest.raises(GaemiInputError, match=r"long_share_frac = 1\.0 is outside"):
+        Positioning("2020-03-11", 10e9, long_share_frac=1.0)
+    with pytest.raises(GaemiInputError, match=r"funding_rate_frac = 0\.5 is outside"):
+        Positioning("2020-03-11", 10e9, funding_rate_frac=0.5)
+
+
+def test_with_positioning_replaces_the_snapshot() -> None:
+    from gaemi.data.crypto import Positioning, with_positioning
+
+    cfg = load_crypto_config()
+    pos = Positioning(
+        "2024-08-04",
+        70e9,
+        leveraged_frac_of_oi=0.08,
+        long_share_frac=0.75,
+        long_leverage_median=6.0,
+        sources={"open_interest_usd": "test"},
+    )
+    c = with_positioning(cfg, pos)
+    assert c.as_of == "2024-08-04"
+    assert c.v("open_interest_usd") == 70e9
+    # long / short fractions of OI = leveraged fraction x (long share, 1 - long share)
+    assert c.v("long_frac_of_oi") == pytest.approx(0.06)
+    assert c.v("short_frac_of_oi") == pytest.approx(0.02)
+    assert float(c.params["long.leverage_median"].value) == 6.0
+    # depth proportional to open interest (the default's assumption)
+    assert c.v("btc_depth_usd_per_pct") == pytest.approx(
+        cfg.v("btc_depth_usd_per_pct") * 70e9 / 217e9
+    )
+    pop, _ = c.population()
+    assert pop.notional_usd(len(c.asset_names))[:, 0].sum() == pytest.approx(70e9 * 0.06)
+    # the shipped config is unchanged
+    assert cfg.v("open_interest_usd") == 217e9
+
+
+def test_event_table_loads_with_sources() -> None:
+    from gaemi.data.crypto import load_crypto_events
+
+    evs = load_crypto_events()
+    assert len(evs.events) >= 5
+    assert evs.regime_split == "2021-07-19"
+    for e in evs.events:
+        assert e.reported_total_usd.source.strip()
+        assert e.data == "coinalyze" or (
+            e.btc_open_interest_usd is not None and e.btc_open_interest_usd.source.strip()
+        )
+
+
+def test_positioning_for_date_without_the_shared_data() -> None:
+    from gaemi.data.crypto import positioning_for_date
+
+    # a FACTS.md event: BTC OI $70B (CoinDesk) / BTC share 0.42 (assumption)
+    pos = positioning_for_date("2025-10-10")
+    assert pos.open_interest_usd == pytest.approx(70e9 / 0.42)
+    assert "CoinDesk" in pos.sources["open_interest_usd"]
+    with pytest.raises(GaemiInputError, match="date = 2019-01-01: no positioning on file"):
+        positioning_for_date("2019-01-01")
+    with pytest.raises(GaemiInputError, match="is not an ISO date"):
+        positioning_for_date("10/10/2025")
+
+
+def test_positioning_from_coinalyze(shared_data: Path) -> None:
+    from gaemi.data.crypto import positioning_for_date
+
+    pos = positioning_for_date("2024-08-05", shared_dir=shared_data)
+    # FACTS.md (i).3: BTC-perp OI $15.82B the day before; x coverage 1.848 / BTC share 0.42
+    assert pos.open_interest_usd == pytest.approx(15.82e9 * 1.848 / 0.42, rel=2e-3)
+    assert pos.funding_rate_frac is not None
+    assert abs(pos.funding_rate_frac) < 1e-4
+    assert "assumption" in pos.sources["open_interest_usd"]
+    with pytest.raises(GaemiInputError, match=r"Coinalyze file covers 2022-01-02\.\.2024-09-20"):
+        positioning_for_date("2025-01-05", shared_dir=shared_data)
