@@ -10,12 +10,22 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gaemi.errors import GaemiInputError
-from gaemi.present.cli.common import OutputFormat, emit, note, parse_money, parse_move, single
+from gaemi.present.cli.common import (
+    DataDirOption,
+    DateOption,
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    SeedOption,
+    emit,
+    note,
+    parse_money,
+    parse_move,
+    single,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from gaemi.core.sweep import Axis
 
 EPILOG = """
 Examples:
@@ -93,21 +103,20 @@ def _positive(text: str, name: str) -> float:
     return v
 
 
-def _axes(engine: Engine, opts: dict[str, str | None]) -> list[Axis]:
-    from gaemi.core.sweep import Axis
-
-    axes: list[Axis] = []
+def _axes(engine: Engine, opts: dict[str, str | None]) -> dict[str, tuple[object, ...]]:
+    """The grid's axes from the options, in the order of the engine's axes."""
+    axes: dict[str, tuple[object, ...]] = {}
 
     def add(axis: str, flag: str, parse: Callable[[str, str], float]) -> None:
         text = opts.get(flag)
         if text is not None:
-            axes.append(Axis(axis, _values(text, flag, parse)))
+            axes[axis] = _values(text, flag, parse)
 
     if engine == Engine.feedback:
         und = opts.get("underlying")
         if und:
             names = tuple(dict.fromkeys(x.strip().upper() for x in und.split(",") if x.strip()))
-            axes.append(Axis("underlying", names))
+            axes["underlying"] = names
         add("korean_aum_usd", "korean-aum", parse_money)
         add("liquidity_scale", "liquidity-scale", _positive)
         add("impact_y", "impact-y", _positive)
@@ -238,14 +247,7 @@ def sweep(
             help="decay: Monte Carlo paths per grid point (10000).",
         ),
     ] = None,
-    seed_given: Annotated[
-        list[int] | None,
-        typer.Option(
-            "--seed",
-            metavar="SEED",
-            help="Root seed; point i uses child i (0).",
-        ),
-    ] = None,
+    seed_given: SeedOption = None,
     chunk_given: Annotated[
         list[int] | None,
         typer.Option(
@@ -287,15 +289,10 @@ def sweep(
             help="Write all rows to .parquet, .csv or .json.",
         ),
     ] = None,
-    fmt_given: Annotated[
-        list[OutputFormat] | None,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar="table|json|csv",
-            help="Output format (table).",
-        ),
-    ] = None,
+    fmt_given: FormatOption = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    date: DateOption = None,
 ) -> None:
     """Run an engine over a parameter grid (Korean AUM x liquidity x impact Y x shock) on Dask.
 
@@ -306,9 +303,9 @@ def sweep(
     """
     import os
 
-    from gaemi.core.sweep import SweepSpec
-    from gaemi.present.cli.common import progress_bar
-    from gaemi.present.dist import check_spec, run_dask, run_serial
+    from gaemi.app.sweep import run_serial, sweep_spec
+    from gaemi.present.cli.common import progress_bar, state_from_options
+    from gaemi.present.dist import run_dask
 
     # declared as lists so that a repeat is refused, not silently the last one (single())
     engine: Engine = single(engine_given, "--engine") or Engine.feedback
@@ -354,23 +351,20 @@ def sweep(
         raise GaemiInputError(f"--workers = {workers} must be >= 1")
     if out is not None and out.suffix.lower() not in (".parquet", ".csv", ".json"):
         raise GaemiInputError(f"--out {out}: suffix must be .parquet, .csv or .json")
-    options: list[tuple[str, object]] = []
-    if engine == Engine.feedback and scenario is not None:
-        options.append(("scenario", str(scenario)))
-    if engine == Engine.decay:
-        options.append(("paths", paths))
-    spec = SweepSpec(
-        engine.value,
-        tuple(_axes(engine, opts)),
-        tuple(options),
-        seed=seed,
-        chunk_points=chunk if chunk is not None else (4096 if engine == Engine.feedback else 8),
+    state = (
+        state_from_options(db, data_dir, date)
+        if engine == Engine.feedback and (db or data_dir or date)
+        else None
     )
-    check_spec(spec)
-    if engine == Engine.feedback:  # fail here, not on a worker, on a bad scenario/underlying
-        from gaemi.present.dist import evaluate_chunk
-
-        evaluate_chunk(spec, 0, 1)
+    spec = sweep_spec(
+        engine.value,
+        _axes(engine, opts),
+        scenario=None if scenario is None else str(scenario),
+        paths=paths,
+        rng=seed,
+        chunk_points=chunk,
+        state=state,
+    )
     n_workers = workers if workers is not None else max(1, min(8, os.cpu_count() or 1))
     where = (
         "this process"

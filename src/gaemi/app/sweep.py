@@ -1,0 +1,379 @@
+"""Parameter sweeps: a grid of named axes through an engine, one row per point.
+
+The grid check (:func:`check_spec`), the engines' chunk evaluators
+(:func:`evaluate_chunk`, a plain top-level function a Dask worker can run) and the serial
+runner live here, once; the Dask runner is a face (:mod:`gaemi.present.dist`). Every point
+draws from its own seed (:func:`gaemi.core.sweep.point_seeds`), so the numbers do not
+depend on the chunking or the worker count.
+
+Engines
+-------
+``feedback``
+    Axes (any subset; missing ones take the scenario's value): ``underlying`` (str),
+    ``korean_aum_usd`` (None keeps the universe's holdings), ``liquidity_scale``
+    (multiplies every ADV), ``impact_y`` (the square-root law's Y) and ``shock_frac``
+    (required). Options: ``scenario`` (a stress YAML path), ``universe`` (a Universe).
+    Deterministic.
+``decay``
+    Monte Carlo per point of a daily-reset fund's NAV under constant volatility. Axes:
+    ``leverage``, ``vol_annual``, ``horizon_days``, ``drift_annual``. Options ``paths``
+    (per point), ``expense_ratio`` (default 0, a hypothetical fund as in
+    :func:`gaemi.app.decay.fund`), ``spread_annual`` and ``rate_annual`` (default the
+    embedded ``vol_params.yaml`` figures, as :mod:`gaemi.app.decay`).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from gaemi.app.result import Result
+from gaemi.core.sweep import Axis, SweepSpec, point_seeds
+from gaemi.errors import GaemiInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gaemi.data.state import MarketState
+    from gaemi.data.stress import StressScenario
+
+Progress = Callable[[int, int], None]
+Runner = Callable[..., "pd.DataFrame"]
+
+#: Axes each engine understands.
+ENGINE_AXES: dict[str, tuple[str, ...]] = {
+    "feedback": ("underlying", "korean_aum_usd", "liquidity_scale", "impact_y", "shock_frac"),
+    "decay": ("leverage", "vol_annual", "horizon_days", "drift_annual"),
+}
+#: Probabilities of the NAV-ratio quantiles a decay point reports.
+DECAY_PROBS = (0.05, 0.5, 0.95)
+
+
+def check_spec(spec: SweepSpec) -> None:
+    """Refuse an unknown engine or axis, or a missing required axis, in one line."""
+    if spec.engine not in ENGINE_AXES:
+        raise GaemiInputError(f"engine = {spec.engine!r} must be one of {sorted(ENGINE_AXES)}")
+    known = ENGINE_AXES[spec.engine]
+    for a in spec.axes:
+        if a.name not in known:
+            raise GaemiInputError(
+                f"{spec.engine} sweep: unknown axis {a.name!r} (known: {', '.join(known)})"
+            )
+    names = {a.name for a in spec.axes}
+    if spec.engine == "feedback" and "shock_frac" not in names:
+        raise GaemiInputError("feedback sweep: the shock_frac axis is required")
+    if spec.engine == "decay":
+        if "vol_annual" not in names:
+            raise GaemiInputError("decay sweep: the vol_annual axis is required")
+        paths = spec.option("paths", 0)
+        if not (isinstance(paths, int) and paths >= 1):
+            raise GaemiInputError(f"decay sweep: paths = {paths!r} must be an integer >= 1")
+
+
+# ----------------------------------------------------------------------------- feedback
+@functools.lru_cache(maxsize=4)
+def _scenario(path: str | None) -> StressScenario:
+    from gaemi.data.stress import load_default_stress, load_stress_scenario
+
+    return load_stress_scenario(path) if path else load_default_stress()
+
+
+def _feedback_chunk(spec: SweepSpec, start: int, stop: int) -> pd.DataFrame:
+    import dataclasses
+
+    import pandas as pd
+
+    from gaemi.core.feedback import solve
+    from gaemi.data.stress import build_stress_model
+    from gaemi.data.universe import load_default_universe
+
+    sc = _scenario(spec.option("scenario"))
+    given = spec.option("universe")
+    base_universe = given if given is not None else load_default_universe()
+    pts = spec.points(start, stop)
+    n = stop - start
+    und = pts.get("underlying", np.full(n, str(spec.option("underlying", "NDX"))))
+    aum = pts.get("korean_aum_usd", np.full(n, np.nan))
+    liq = pts.get("liquidity_scale", np.ones(n))
+    y = pts.get("impact_y", np.full(n, float(sc.y)))
+    shock = np.asarray(pts["shock_frac"], dtype=np.float64)
+    cols: dict[str, np.ndarray[Any, Any]] = {
+        "final_move_frac": np.empty(n),
+        "extra_move_frac": np.empty(n),
+        "amplification": np.empty(n),
+        "total_flow_usd": np.empty(n),
+        "runaway": np.empty(n, dtype=bool),
+        "cb_level": np.empty(n, dtype=np.int64),
+    }
+    groups: dict[tuple[str, float, float, float], list[int]] = {}
+    for i in range(n):
+        groups.setdefault((str(und[i]), float(aum[i]), float(liq[i]), float(y[i])), []).append(i)
+    universes: dict[float, Any] = {}
+    for (u_name, a, lq, yy), idx in groups.items():
+        if a not in universes:
+            universes[a] = base_universe if math.isnan(a) else base_universe.with_korean_aum(a)
+        model = build_stress_model(
+            dataclasses.replace(sc, y=yy), universes[a], u_name, adv_scale=lq
+        )
+        sel = np.asarray(idx)
+        res = solve(model, shock[sel])
+        cols["final_move_frac"][sel] = res.final_move_frac
+        cols["extra_move_frac"][sel] = res.extra_move_frac
+        cols["amplification"][sel] = res.amplification
+        cols["total_flow_usd"][sel] = res.total_flow_usd
+        cols["runaway"][sel] = res.runaway
+        cols["cb_level"][sel] = res.cb_level
+    return pd.DataFrame({**pts, **cols})
+
+
+# ----------------------------------------------------------------------------- decay
+def _decay_chunk(spec: SweepSpec, start: int, stop: int) -> pd.DataFrame:
+    import pandas as pd
+
+    from gaemi.app.decay import vol_defaults
+    from gaemi.core.decay import simulate_fund
+    from gaemi.core.nav import FundTerms
+    from gaemi.core.paths import ConstantVol
+
+    vd = vol_defaults()
+    pts = spec.points(start, stop)
+    n = stop - start
+    lev = pts.get("leverage", np.full(n, 3.0))
+    vol = pts["vol_annual"]
+    days = pts.get("horizon_days", np.full(n, 126.0))
+    drift = pts.get("drift_annual", np.zeros(n))
+    paths = int(spec.option("paths"))
+    seeds = point_seeds(spec.seed, start, stop)
+    q = np.empty((n, len(DECAY_PROBS)))
+    mean = np.empty(n)
+    loss = np.empty(n)
+    for i in range(n):
+        d = float(days[i])
+        if d != round(d) or d < 1:
+            raise GaemiInputError(f"decay sweep: horizon_days = {d:g} must be a whole number >= 1")
+        terms = FundTerms(
+            float(lev[i]),
+            float(spec.option("expense_ratio", 0.0)),
+            float(spec.option("spread_annual", vd.spread_annual)),
+        )
+        res = simulate_fund(
+            terms,
+            ConstantVol(float(vol[i]), float(drift[i])),
+            int(d),
+            paths,
+            seeds[i],
+            rate_annual=float(spec.option("rate_annual", vd.rate_annual)),
+            workers=1,
+        )
+        q[i] = np.quantile(res.nav_ratio, DECAY_PROBS)
+        mean[i] = float(np.mean(res.nav_ratio))
+        loss[i] = res.prob_loss(0.5)
+    out = pd.DataFrame(pts)
+    for k, p in enumerate(DECAY_PROBS):
+        out[f"nav_ratio_p{round(100 * p):02d}"] = q[:, k]
+    out["nav_ratio_mean"] = mean
+    out["loss_half_prob"] = loss
+    out["paths"] = paths
+    return out
+
+
+_ENGINES: dict[str, Callable[[SweepSpec, int, int], pd.DataFrame]] = {
+    "feedback": _feedback_chunk,
+    "decay": _decay_chunk,
+}
+
+
+def evaluate_chunk(spec: SweepSpec, start: int, stop: int) -> pd.DataFrame:
+    """Points ``start:stop`` of the sweep through its engine (one row per point)."""
+    check_spec(spec)
+    return _ENGINES[spec.engine](spec, start, stop)
+
+
+def gather_parts(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    import pandas as pd
+
+    df = pd.concat(parts, ignore_index=True)
+    return df.sort_values("point", kind="stable").reset_index(drop=True)
+
+
+def run_serial(spec: SweepSpec, progress: Progress | None = None) -> pd.DataFrame:
+    """Every chunk in this process, in order."""
+    check_spec(spec)
+    parts, done = [], 0
+    for a, b in spec.chunks():
+        parts.append(evaluate_chunk(spec, a, b))
+        done += b - a
+        if progress is not None:
+            progress(done, spec.n_points)
+    return gather_parts(parts)
+
+
+# --------------------------------------------------------------------------- spec + result
+#: Default points per chunk of each engine.
+CHUNK_POINTS = {"feedback": 4096, "decay": 8}
+
+
+def sweep_spec(
+    engine: str = "feedback",
+    axes: Mapping[str, Sequence[Any]] | None = None,
+    *,
+    scenario: str | None = None,
+    paths: int = 10_000,
+    expense_ratio: float | None = None,
+    rng: int = 0,
+    chunk_points: int | None = None,
+    state: MarketState | None = None,
+) -> SweepSpec:
+    """A checked sweep: the axes in the given order, the engine's options, the seed.
+
+    The decay engine's rate and spread are the embedded ``vol_params.yaml`` figures (the
+    set-up of :func:`gaemi.app.decay.decay`); the feedback engine uses the state's fund
+    universe when a state is given. A feedback sweep evaluates its first point here, so a
+    bad scenario or underlying fails before any worker starts.
+    """
+    if engine not in ENGINE_AXES:
+        raise GaemiInputError(f"engine = {engine!r} must be one of {sorted(ENGINE_AXES)}")
+    if not (isinstance(rng, int) and rng >= 0):
+        raise GaemiInputError(f"seed = {rng!r} must be an integer >= 0")
+    ax = [Axis(k, tuple(v)) for k, v in (axes or {}).items()]
+    options: list[tuple[str, Any]] = []
+    if engine == "feedback":
+        if scenario is not None:
+            options.append(("scenario", str(scenario)))
+        if state is not None:
+            options.append(("universe", state.universe))
+    else:
+        from gaemi.app.decay import vol_defaults
+
+        if not (isinstance(paths, int) and paths >= 1):
+            raise GaemiInputError(f"paths = {paths!r} must be an integer >= 1")
+        vd = vol_defaults()
+        options += [
+            ("paths", paths),
+            ("expense_ratio", 0.0 if expense_ratio is None else float(expense_ratio)),
+            ("spread_annual", vd.spread_annual),
+            ("rate_annual", vd.rate_annual),
+        ]
+    spec = SweepSpec(
+        engine,
+        tuple(ax),
+        tuple(options),
+        seed=rng,
+        chunk_points=CHUNK_POINTS[engine] if chunk_points is None else chunk_points,
+    )
+    check_spec(spec)
+    if engine == "feedback":  # fail here, not on a worker, on a bad scenario/underlying
+        evaluate_chunk(spec, 0, 1)
+    return spec
+
+
+@dataclass(frozen=True, kw_only=True)
+class SweepResult(Result):
+    """One row per grid point: the axis values, then the engine's outputs.
+
+    Attributes
+    ----------
+    spec : SweepSpec
+        The grid, options, seed and chunking.
+    frame : DataFrame
+        The rows, in point order.
+    """
+
+    spec: SweepSpec
+    frame: pd.DataFrame
+    kind: str = field(default="sweep", init=False, repr=False)
+
+    def to_frame(self, view: str | None = None) -> pd.DataFrame:
+        """All rows (``point`` then the axes, then the outputs)."""
+        return self.frame
+
+    def summary(self) -> str:
+        shape = " x ".join(f"{a.name}[{len(a)}]" for a in self.spec.axes)
+        return (
+            f"sweep {self.spec.engine}: {shape} = {self.spec.n_points:,} points, "
+            f"seed {self.spec.seed}"
+        )
+
+    def extra_dict(self) -> dict[str, Any]:
+        return {
+            "engine": self.spec.engine,
+            "points": self.spec.n_points,
+            "seed": self.spec.seed,
+            "options": {k: v for k, v in self.spec.options if k != "universe"},
+        }
+
+
+def sweep(
+    state: MarketState | None = None,
+    engine: str = "feedback",
+    *,
+    axes: Mapping[str, Sequence[Any]] | None = None,
+    scenario: str | None = None,
+    paths: int = 10_000,
+    expense_ratio: float | None = None,
+    rng: int = 0,
+    chunk_points: int | None = None,
+    runner: Runner | None = None,
+    progress: Progress | None = None,
+) -> SweepResult:
+    """Run an engine over the product of ``axes`` (row-major, last axis fastest).
+
+    Parameters
+    ----------
+    state : MarketState, optional
+        Its fund universe feeds the feedback engine (default: the embedded one).
+    engine : {"feedback", "decay"}
+        ``feedback``: the close-liquidity fixed point r = r0 + I(Σ flows(r)) per point;
+        ``decay``: a Monte Carlo of a fund's NAV per point (quantiles of F_T/F_0).
+    axes : mapping of axis name to values
+        feedback: ``underlying``, ``korean_aum_usd``, ``liquidity_scale``, ``impact_y``,
+        ``shock_frac`` (required); decay: ``leverage``, ``vol_annual`` (required),
+        ``horizon_days``, ``drift_annual``.
+    rng : int
+        Root seed; point i draws from child i of ``SeedSequence(rng)``.
+    runner : callable(spec, progress=...) -> DataFrame, optional
+        Where the chunks run (default: this process, :func:`run_serial`; the CLI passes
+        :func:`gaemi.present.dist.run_dask`). The numbers do not depend on it.
+
+    References
+    ----------
+    Bouchaud et al. (2018), *Trades, Quotes and Prices*, ch. 12 (square-root impact);
+    Avellaneda & Zhang (2010) (decay).
+    """
+    spec = sweep_spec(
+        engine,
+        axes,
+        scenario=scenario,
+        paths=paths,
+        expense_ratio=expense_ratio,
+        rng=rng,
+        chunk_points=chunk_points,
+        state=state,
+    )
+    run = runner if runner is not None else run_serial
+    df = run(spec, progress=progress)
+    return SweepResult(
+        spec=spec,
+        frame=df,
+        sources=("stress scenario: " + (scenario or "embedded default"),)
+        if engine == "feedback"
+        else ("vol_params.yaml (rate, spread)",),
+    )
+
+
+__all__ = [
+    "DECAY_PROBS",
+    "ENGINE_AXES",
+    "SweepResult",
+    "check_spec",
+    "evaluate_chunk",
+    "gather_parts",
+    "run_serial",
+    "sweep",
+    "sweep_spec",
+]
