@@ -319,3 +319,82 @@ def test_real_shares(shared_data: Path) -> None:
     # SOXL in 2024 has no AUM within 21 trading days of a snapshot: share unknown
     assert math.isnan(t.loc[("SOXL", pd.Timestamp("2024-08-05")), "korean_share"])
     assert t.loc[("SOXL", pd.Timestamp("2024-08-05")), "korean_held_usd"] > 0
+
+
+# ---------------------------------------------------------------------- live adapter
+# Responses constructed from the layout PROVENANCE.md documents (no recorded response
+# exists): rows with RNUM, NATION_NM, ISIN, KOR_SECN_NM, SUM_FRSEC_AMT.
+HOLD_XML = f"""<vector result="1"><data vectorkey="0">
+<result><RNUM value="1"/><NATION_NM value="미국"/><ISIN value="{TSLA}"/>
+<KOR_SECN_NM value="TESLA INC"/><SUM_FRSEC_AMT value="24719600251"/></result>
+<result><RNUM value="2"/><NATION_NM value="미국"/><ISIN value="{TQQQ}"/>
+<KOR_SECN_NM value="PROSHARES ULTRAPRO QQQ"/><SUM_FRSEC_AMT value="3780806415"/></result>
+</data></vector>"""
+
+
+def test_live_request_and_parser() -> None:
+    import datetime as dt
+
+    from gaemi.data.live import ksd as live
+
+    assert live.TESTED_LIVE is False
+    headers, body = live.build_request(
+        live.SETTLEMENT, end=dt.date(2026, 3, 9), start=dt.date(2026, 3, 2), d_type="net_buy"
+    )
+    assert headers["submissionid"] == "submission_getImptFrcurStkSetlAmtList"
+    assert b'<D_TYPE value="4"/>' in body
+    assert b'<START_DT value="20260302"/>' in body
+    df = live.parse_response(HOLD_XML.encode(), live.HOLDINGS, as_of=dt.date(2026, 4, 21))
+    assert df["isin"].tolist() == [TSLA, TQQQ]
+    assert df["holdings_usd"].tolist() == [24719600251.0, 3780806415.0]
+    assert "untested" in df["source"].iloc[0]
+    # element-text variant and a settlement row
+    settle = (
+        f"<r><row><RNUM>1</RNUM><ISIN>{SOXL}</ISIN><SUM_FRSEC_BUY_AMT>1,493,437,711"
+        "</SUM_FRSEC_BUY_AMT><SUM_FRSEC_NET_BUY_AMT>-5</SUM_FRSEC_NET_BUY_AMT></row></r>"
+    )
+    s = live.parse_response(
+        settle.encode(), live.SETTLEMENT, as_of=dt.date(2026, 3, 9), period_days=8
+    )
+    assert s["buy_usd"].item() == 1493437711.0
+    assert s["net_buy_usd"].item() == -5.0
+
+
+@pytest.mark.parametrize(
+    ("payload", "needle"),
+    [
+        (b"<html>maintenance", "not XML"),
+        (b"<vector><error value='session expired'/></vector>", "answered an error: session"),
+        (b"<vector><data/></vector>", "no rows"),
+        (HOLD_XML.replace("24719600251", "-1").encode(), "SUM_FRSEC_AMT = -1 must be >= 0"),
+        (HOLD_XML.replace(TQQQ, TSLA).encode(), "appears twice"),
+        (HOLD_XML.replace(TQQQ, "US74347X8315").encode(), "is not a valid ISIN"),
+        (HOLD_XML.replace("3780806415", "n/a").encode(), "'n/a' is not a number"),
+    ],
+)
+def test_live_parser_refuses(payload: bytes, needle: str) -> None:
+    import datetime as dt
+
+    from gaemi.data.live import ksd as live
+
+    with pytest.raises(GaemiInputError) as exc:
+        live.parse_response(payload, live.HOLDINGS, as_of=dt.date(2026, 4, 21))
+    assert needle in str(exc.value)
+    assert "\n" not in str(exc.value)
+
+
+def test_live_fetch_retries_then_one_line() -> None:
+    import datetime as dt
+    import urllib.error
+
+    from gaemi.data.live import ksd as live
+
+    calls: list[object] = []
+
+    def down(req: object, timeout: float) -> object:
+        calls.append(req)
+        raise urllib.error.URLError("offline")
+
+    with pytest.raises(GaemiInputError, match=r"no answer after 3 tries \(offline\)"):
+        live.fetch(live.HOLDINGS, end=dt.date(2026, 4, 21), opener=down, sleep=lambda s: None)
+    assert len(calls) == 3
