@@ -1201,6 +1201,43 @@ LOO_TOTAL_FACTOR = 1.5
 LOO_LONG_SHARE_PP = 10.0
 
 
+def _event_inputs(
+    shared_dir: str | Path, cfg: CryptoConfig, evs: CryptoEvents
+) -> tuple[dict[str, EventPath], dict[str, Positioning], dict[tuple[str, float], EventUnits]]:
+    """Price paths, dated positionings and unit liquidations of every event."""
+    prices: dict[str, Any] = {}
+    paths: dict[str, EventPath] = {}
+    pos: dict[str, Positioning] = {}
+    units: dict[tuple[str, float], EventUnits] = {}
+    for e in evs.events:
+        paths[e.id] = event_path(shared_dir, e.start, e.end, cfg.asset_names, prices=prices)
+        pos[e.id] = event_positioning(e, evs, shared_dir)
+        for age in ENTRY_AGE_GRID_DAYS:
+            units[(e.id, age)] = event_units(cfg, paths[e.id], age)
+    return paths, pos, units
+
+
+def calibrate_crypto_events(
+    shared_dir: str | Path,
+    *,
+    config: CryptoConfig | None = None,
+    events: CryptoEvents | None = None,
+    regimes: bool = True,
+) -> EventFit:
+    """Fit the event parameters on EVERY event of the table (in sample; the shipped fit).
+
+    Use :func:`crypto_leave_one_out` to judge the model: this fit has seen every reported
+    total. ``EventFit.kappa(date)`` is the leveraged fraction to give a :class:`Positioning`
+    of that date.
+    """
+    cfg = config if config is not None else load_crypto_config()
+    evs = events if events is not None else load_crypto_events()
+    _, pos, units = _event_inputs(shared_dir, cfg, evs)
+    oi = {k: p.open_interest_usd for k, p in pos.items()}
+    long_share = float(evs.assumptions["long_share_of_leveraged_oi"].value)
+    return fit_events(units, oi, evs.events, long_share, evs.regime_split if regimes else "")
+
+
 def crypto_leave_one_out(
     shared_dir: str | Path,
     *,
@@ -1250,15 +1287,7 @@ def crypto_leave_one_out(
     cfg = config if config is not None else load_crypto_config()
     evs = events if events is not None else load_crypto_events()
     long_share = float(evs.assumptions["long_share_of_leveraged_oi"].value)
-    prices: dict[str, Any] = {}
-    paths: dict[str, EventPath] = {}
-    pos: dict[str, Positioning] = {}
-    units: dict[tuple[str, float], EventUnits] = {}
-    for e in evs.events:
-        paths[e.id] = event_path(shared_dir, e.start, e.end, cfg.asset_names, prices=prices)
-        pos[e.id] = event_positioning(e, evs, shared_dir)
-        for age in ENTRY_AGE_GRID_DAYS:
-            units[(e.id, age)] = event_units(cfg, paths[e.id], age)
+    paths, pos, units = _event_inputs(shared_dir, cfg, evs)
     oi = {k: p.open_interest_usd for k, p in pos.items()}
     rows = []
     for e in evs.events:
