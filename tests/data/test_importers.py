@@ -36,9 +36,7 @@ def store(tmp_path: Path) -> Store:
 # Layouts of ../shared/data that no importer reads yet, each with the issue that adds it.
 # Every file under these folders must still be refused in one line (never read as prices);
 # the issue that teaches the importer a layout removes its entry here.
-NOT_YET_SUPPORTED = {
-    "korea-holdings-ksd/": "issue 17 (depository holdings and net buys)",
-}
+NOT_YET_SUPPORTED: dict[str, str] = {}
 
 
 def _unsupported(rel: str) -> str | None:
@@ -67,9 +65,10 @@ def test_every_supported_shared_file_imports(shared_data: Path, tmp_path: Path) 
             assert r.inserted == r.rows, f
         seen += 1
     # README.md table: all csv files but jgbcm_all.csv (Shift-JIS era dates; the ISO copy
-    # is imported instead), us_market_holidays.csv (a holiday list, not a series) and
-    # Coinalyze's two code lists (SKIPPED_FILES), and the layouts named in NOT_YET_SUPPORTED
-    assert len(SKIPPED_FILES) == 4
+    # is imported instead), us_market_holidays.csv (a holiday list, not a series),
+    # Coinalyze's two code lists and the KSD folder's two ISIN/name maps (SKIPPED_FILES),
+    # and the layouts named in NOT_YET_SUPPORTED
+    assert len(SKIPPED_FILES) == 6
     assert seen == len(list(shared_data.rglob("*.csv"))) - len(SKIPPED_FILES) - len(refused)
     # each not-yet-supported folder exists (else its entry is stale and must go)
     for pre in NOT_YET_SUPPORTED:
@@ -282,6 +281,24 @@ NAV_ROWS = (
 )
 
 
+# korea-holdings-ksd/seohak-index/custody_weekly_clean.csv: header and line 48
+KSD_WEEKLY = "date,stock,isin,ticker,name_en,amount,price_stock\n"
+KSD_TQQQ = "2020-01-06,Stock,US74347X8314,TQQQ,PROSHARES ULTRAPRO QQQ ETF,46925149,11.26\n"
+
+
+def _ksd_net_buys_unknown_isin(tmp: Path) -> Path:
+    """A net-buy list whose ISIN (valid check digit) is not in the ticker_map.json beside it."""
+    (tmp / "ticker_map.json").write_text('{"US74347X8314": "TQQQ"}')
+    return _text(
+        tmp,
+        "1W_history.csv",
+        "date,period,country_filter,rank,country,isin,name,buy_amount,sell_amount,"
+        "net_buy_amount\n"
+        "2026-03-08,1W,미국,1,미국,US74347X8314,PROSHARES,10,4,6\n"
+        "2026-03-08,1W,미국,2,미국,US0970231058,BOEING,10,4,6\n",
+    )
+
+
 def _sparse(tmp: Path) -> Path:
     p = tmp / "huge.csv"
     with p.open("wb") as fh:
@@ -419,6 +436,28 @@ MALFORMED = {
         "derivatives",
         lambda t: _text(t, "positions.csv", "t,BTC/USDT - Binance\n2024-08-05,1\n"),
     ),
+    # Korea Securities Depository lists (korea-holdings-ksd layouts)
+    "ksd_negative_amount": (
+        "ksd",
+        lambda t: _text(
+            t, "custody_weekly_clean.csv", KSD_WEEKLY + KSD_TQQQ.replace(",46925149,", ",-5,")
+        ),
+    ),
+    "ksd_duplicate_date": (
+        "ksd",
+        lambda t: _text(
+            t, "custody_weekly_clean.csv", KSD_WEEKLY + KSD_TQQQ + KSD_TQQQ.replace("46925149", "1")
+        ),
+    ),
+    "ksd_bad_isin": (
+        "ksd",
+        lambda t: _text(
+            t, "custody_weekly_clean.csv", KSD_WEEKLY + KSD_TQQQ.replace("X8314", "X8315")
+        ),
+    ),
+    "ksd_unknown_isin": ("ksd", _ksd_net_buys_unknown_isin),
+    "ksd_wrong_layout": ("ksd", lambda t: _text(t, "custody_weekly_clean.csv", GOOD)),
+    "ksd_unknown_file": ("ksd", lambda t: _text(t, "holdings.csv", KSD_WEEKLY + KSD_TQQQ)),
     "klines_bad_close": (
         "prices",
         lambda t: _text(
@@ -932,3 +971,39 @@ def test_killed_new_kind_import_leaves_store_whole(shared_data: Path, tmp_path: 
             outcomes["updated"] += 1
     assert sum(outcomes.values()) == 8
     print(f"kill test outcomes: {outcomes}, write phase {write_s:.2f} s")
+
+
+def test_ksd_lists_into_the_store(shared_data: Path, store: Store) -> None:
+    """Every KSD list of korea-holdings-ksd/ in one batch (the shipped files' conflicting
+    pairs and stale weeks dropped as unknown and noted), then again: nothing changes."""
+    files = [f for f, k, _ in iter_importable(shared_data) if k == "ksd"]
+    assert len(files) == 11  # 13 csv files in the folder less its two maps (SKIPPED_FILES)
+    results = import_files(store, files, ImportOptions("ksd", duplicates="drop"))
+    rows = {r.file: r.rows for r in results}
+    # PROVENANCE.md: 15,085 weekly rows; less the 12 rows of the 6 conflicting pairs and the
+    # rows of 7 stale list dates (importers.ksd); 5,550 US rows per net-buy file (50 of
+    # them 2026-03-08 repeated); 50 rows in the 2026-04-21 top-50 list
+    assert rows["custody_weekly_clean.csv"] == 14_740
+    assert (rows["1W_history.csv"], rows["1M_history.csv"]) == (5550, 5550)
+    assert rows["custody_daily_top50_20260421.csv"] == 50
+    weekly = store.ksd_holdings("TQQQ", list_="weekly_top50")
+    # PROVENANCE.md: TQQQ in 313 weekly lists; 7 stale list dates are left unknown
+    assert 313 - 7 <= len(weekly) <= 313
+    assert weekly["holdings_usd"].iloc[0] == 46_925_149  # custody_weekly_clean.csv line 48
+    day = store.ksd_holdings("TQQQ", list_="daily_isin")
+    # PROVENANCE.md: TQQQ $4.55B on 2026-05-13
+    v = day.loc[day["as_of"].astype(str) == "2026-05-13", "holdings_usd"].iloc[0]
+    assert v == pytest.approx(4.55e9, rel=0.01)
+    before = store.checksum()
+    again = import_files(store, files, ImportOptions("ksd", duplicates="drop"))
+    assert sum(r.inserted + r.replaced for r in again) == 0
+    assert store.checksum() == before
+    # without duplicates="drop" the conflicting pairs are refused in one line
+    s2 = Store(store.path.parent / "refuse.duckdb")
+    try:
+        with pytest.raises(GaemiInputError, match=r"custody_weekly_clean.csv line 8548") as e:
+            import_file(s2, files[2], ImportOptions("ksd"))
+        assert "\n" not in str(e.value)
+        assert s2.checksum()["ksd_holdings"][0] == 0
+    finally:
+        s2.close()

@@ -133,8 +133,8 @@ def test_migration_from_v3_names_the_digest_algorithm(tmp_path: Path) -> None:
 
 
 def test_migration_from_v4_adds_the_new_kinds_and_keeps_rows(tmp_path: Path) -> None:
-    """v5 adds fund_nav, universe_snapshots and derivatives; the v4 rows stay as they were
-    and a migrated store takes the new kinds like a new one."""
+    """v5 adds fund_nav, universe_snapshots and derivatives, v6 ksd_holdings and ksd_flows;
+    the v4 rows stay as they were and a migrated store takes the new kinds like a new one."""
     import duckdb
 
     db = tmp_path / "v4.duckdb"
@@ -153,9 +153,9 @@ def test_migration_from_v4_adds_the_new_kinds_and_keeps_rows(tmp_path: Path) -> 
         "2026-10-01,78.6484,77.9601,485800,38207392720\n"
     )
     with Store(db) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 5
+        assert s.schema_version() == SCHEMA_VERSION == 6
         assert s.macro_series("DEXKOUS")["value"].tolist() == [1509.86]
-        for t in ("fund_nav", "universe_snapshots", "derivatives"):
+        for t in ("fund_nav", "universe_snapshots", "derivatives", "ksd_holdings", "ksd_flows"):
             assert s.fetch_df(f"SELECT * FROM {t}").empty
         r = import_file(s, nav, ImportOptions(kind="fund_nav"))
         assert r.inserted == 1

@@ -8,7 +8,8 @@ parameters with their sample), ``runs`` (engine runs: inputs, version, seed, res
 ``imports`` (what was imported from which file), ``meta`` (the schema version) and, since
 v5, ``fund_nav`` (the issuer's daily NAV, shares and net assets per fund),
 ``universe_snapshots`` (every leveraged/inverse fund per snapshot day) and ``derivatives``
-(crypto open interest, funding and liquidations per market and day).
+(crypto open interest, funding and liquidations per market and day); since v6
+``ksd_holdings`` and ``ksd_flows`` (the Korea Securities Depository's lists).
 
 Every write is one transaction: a failed or killed import leaves the store as it was.
 Merges are idempotent: a row equal to the stored one changes nothing; a row that differs
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 #: Environment variable naming the store file.
 ENV_DB = "GAEMI_DB"
 #: Current schema version; :data:`MIGRATIONS` upgrades older stores step by step.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 OnConflict = Literal["error", "keep", "replace"]
 ON_CONFLICT: tuple[str, ...] = ("error", "keep", "replace")
 
@@ -116,6 +117,15 @@ TABLES: dict[str, TableSpec] = {
     ),
     "derivatives": TableSpec(
         "derivatives", ("metric", "market", "date"), ("exchange", "value", "unit")
+    ),
+    # v6: the Korea Securities Depository's lists (issue 17)
+    "ksd_holdings": TableSpec(
+        "ksd_holdings", ("list", "isin", "as_of"), ("ticker", "name", "holdings_usd", "rank")
+    ),
+    "ksd_flows": TableSpec(
+        "ksd_flows",
+        ("list", "period", "isin", "as_of"),
+        ("ticker", "name", "rank", "buy_usd", "sell_usd", "net_buy_usd"),
     ),
 }
 
@@ -204,8 +214,26 @@ CREATE TABLE derivatives (
     source VARCHAR NOT NULL, retrieved_at TIMESTAMPTZ NOT NULL);
 """
 
+# The Korea Securities Depository's lists (issue 17), amounts in USD as KSD publishes them.
+# ``ksd_holdings``: custody per security and date; ``list`` = weekly_top50 (the weekly top
+# ~50), daily_isin (per-ISIN custody), daily_top50; holdings_usd NULL where the list
+# reports 0.0 (stale pre-split ISINs, scraper gaps: unknown, not zero). A security absent
+# from a top-50 list has no row (unknown). ``ksd_flows``: buys/sells per security over a
+# period ending (or, for ``month``, starting) on as_of; ``list`` = settlement_top50,
+# daily_isin, netbuy_top50_US; ``period`` = month, 7d, 30d.
+_V6 = """
+CREATE TABLE ksd_holdings (
+    list VARCHAR NOT NULL, isin VARCHAR NOT NULL, as_of DATE NOT NULL, ticker VARCHAR,
+    name VARCHAR, holdings_usd DOUBLE, rank DOUBLE,
+    source VARCHAR NOT NULL, retrieved_at TIMESTAMPTZ NOT NULL);
+CREATE TABLE ksd_flows (
+    list VARCHAR NOT NULL, period VARCHAR NOT NULL, isin VARCHAR NOT NULL, as_of DATE NOT NULL,
+    ticker VARCHAR, name VARCHAR, rank DOUBLE, buy_usd DOUBLE, sell_usd DOUBLE,
+    net_buy_usd DOUBLE, source VARCHAR NOT NULL, retrieved_at TIMESTAMPTZ NOT NULL);
+"""
+
 #: ``MIGRATIONS[v]`` upgrades a store at version ``v`` to ``v + 1``.
-MIGRATIONS: dict[int, str] = {0: _V1, 1: _V2, 2: _V3, 3: _V4, 4: _V5}
+MIGRATIONS: dict[int, str] = {0: _V1, 1: _V2, 2: _V3, 3: _V4, 4: _V5, 5: _V6}
 
 
 def default_data_dir() -> Path:
@@ -524,6 +552,8 @@ class Store:
             ("fund_nav", "ticker", "date"),
             ("universe_snapshots", "ticker", "as_of"),
             ("derivatives", "metric || ' ' || market", "date"),
+            ("ksd_holdings", "isin", "as_of"),
+            ("ksd_flows", "isin", "as_of"),
         ):
             r = _first(
                 self.con.execute(
@@ -590,6 +620,12 @@ class Store:
                 "max(retrieved_at)::VARCHAR AS last_retrieved FROM fund_nav "
                 "GROUP BY ticker ORDER BY ticker"
             )
+        elif kind in ("ksd_holdings", "ksd_flows"):
+            sql = (
+                f"SELECT ticker, list, count(*) AS rows, min(as_of) AS first_as_of, "
+                f"max(as_of) AS last_as_of, string_agg(DISTINCT source, '; ') AS sources "
+                f"FROM {kind} GROUP BY ticker, list ORDER BY ticker, list"
+            )
         elif kind == "derivatives":
             sql = (
                 "SELECT metric, market, any_value(unit) AS unit, count(*) AS rows, "
@@ -599,8 +635,8 @@ class Store:
             )
         else:
             raise GaemiInputError(
-                f"kind = {kind!r} must be prices, funds, holdings, macro, fund_nav, universe "
-                "or derivatives"
+                f"kind = {kind!r} must be prices, funds, holdings, macro, fund_nav, universe, "
+                "derivatives, ksd_holdings or ksd_flows"
             )
         df = self.fetch_df(sql)
         for c in df.columns:
@@ -651,6 +687,25 @@ class Store:
             "SELECT date, exchange, market, value, unit, source FROM derivatives "
             "WHERE metric = ? ORDER BY date, market",
             [metric],
+        )
+
+    def ksd_holdings(self, ticker: str | None = None, *, list_: str | None = None) -> pd.DataFrame:
+        """Korean custody (KSD) rows, oldest first: ``as_of, list, isin, ticker, name,
+        holdings_usd`` (NaN = reported 0.0, unknown), ``rank, source``; one ticker or all,
+        one list (``weekly_top50``, ``daily_isin``, ``daily_top50``) or all. A date on
+        which a security has no row is unknown, never zero."""
+        where, params = [], []
+        if ticker is not None:
+            where.append("ticker = ?")
+            params.append(ticker)
+        if list_ is not None:
+            where.append("list = ?")
+            params.append(list_)
+        cond = f" WHERE {' AND '.join(where)}" if where else ""
+        return self.fetch_df(
+            "SELECT as_of, list, isin, ticker, name, holdings_usd, rank, source "
+            f"FROM ksd_holdings{cond} ORDER BY as_of, list, isin",
+            params,
         )
 
     def symbols(self) -> list[str]:

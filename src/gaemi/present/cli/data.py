@@ -26,6 +26,8 @@ Examples:
 
   gaemi data import ../shared/data/us-letf-universe-2026/*.csv --kind universe
 
+  gaemi data import KSD/seohak-index/custody_weekly_clean.csv --kind ksd --duplicates drop
+
   gaemi data check                     # quality findings for everything in the store
 
   gaemi data check FILE --kind prices  # check a file without importing it
@@ -51,7 +53,7 @@ KindOpt = Annotated[
         "--kind",
         "-k",
         help="prices | funds | holdings | macro | fund_nav (issuer daily NAV) | universe "
-        "(full-universe snapshot) | derivatives (Coinalyze)",
+        "(full-universe snapshot) | derivatives (Coinalyze) | ksd (depository lists)",
     ),
 ]
 FmtOpt = Annotated[OutputFormat, typer.Option("--format", "-f")]
@@ -114,6 +116,14 @@ def import_cmd(
         ),
     ] = "error",
     max_size: Annotated[str, typer.Option("--max-size", help="Refuse larger files.")] = "2GB",
+    duplicates: Annotated[
+        str,
+        typer.Option(
+            "--duplicates",
+            help="KSD lists: two different rows for one security and date are refused "
+            "(refuse, default) or both dropped as unknown and noted (drop).",
+        ),
+    ] = "refuse",
     db: DbOpt = None,
 ) -> None:
     """Validate every file first, then write them all in ONE transaction (idempotent).
@@ -129,6 +139,8 @@ def import_cmd(
         raise GaemiInputError(
             f"--on-conflict = {on_conflict!r} must be one of error, keep, replace"
         )
+    if duplicates not in ("refuse", "drop"):
+        raise GaemiInputError(f"--duplicates = {duplicates!r} must be refuse or drop")
     if symbol and len(files) > 1:
         raise GaemiInputError("--symbol applies to one file; import files one at a time")
     opts = ImportOptions(
@@ -139,6 +151,7 @@ def import_cmd(
         close_is_adjusted=close_is_adjusted,
         on_conflict=on_conflict,  # type: ignore[arg-type]
         max_bytes=_parse_size(max_size),
+        duplicates=duplicates,  # type: ignore[arg-type]
     )
     label = f"import {files[0].name}" if len(files) == 1 else f"import {len(files)} files"
     n = len(files)
