@@ -86,3 +86,26 @@ def test_study_on_real_data(shared_data: Path) -> None:
     stress = s["stress_TQQQ"].set_index("stress_day")
     assert len(stress) >= 6
     assert np.isfinite(stress["creations_usd"]).all()
+
+
+def test_korean_close_flow_share_times_rebalance() -> None:
+    days = pd.bdate_range("2024-08-01", "2024-08-06")
+    nav = np.array([100.0, 100.0, 91.0, 91.0])
+    issuer = {"F": pd.DataFrame({"date": days, "nav_usd": nav, "aum_usd": nav * 10.0})}
+    share = pd.DataFrame(
+        {
+            "ticker": "F",
+            "date": days,
+            "korean_share": [0.2, 0.25, np.nan, 0.3],
+            "basis": ["observed", "estimated", "", "observed"],
+            "korean_as_of": days,
+        }
+    )
+    t = kf.korean_close_flow(share, issuer, {"F": 3.0}, ["2024-08-05", "2024-08-06"])
+    # 08-05: L(L−1)·A_{t−1}·r/L = 6·1000·(−0.09/3) = −180; share at 08-02 close 0.25
+    first = t.iloc[0]
+    assert first["rebalance_usd"] == pytest.approx(-180.0)
+    assert first["korean_usd"] == pytest.approx(-45.0)
+    assert first["unattributed_usd"] == 0.0
+    # 08-06: share at 08-05 unknown -> the whole flow (0 here, flat NAV) is unattributed
+    assert np.isnan(t.iloc[1]["korean_usd"])

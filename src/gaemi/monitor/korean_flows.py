@@ -397,11 +397,69 @@ STRESS_DAYS: tuple[str, ...] = (
 )
 
 
+def korean_close_flow(
+    share_table: pd.DataFrame,
+    issuer: dict[str, pd.DataFrame],
+    leverage: dict[str, float],
+    days: Sequence[str] = STRESS_DAYS,
+) -> pd.DataFrame:
+    """The Korean part of each fund's close rebalancing on the given days.
+
+    The rebalancing of a fund with leverage L on day t is L(L−1)·A_{t−1}·r_t (r_t = the
+    fund's NAV return / L, A from the issuer file); its Korean part is the Korean share at
+    the previous close (:func:`gaemi.data.korean_share.korean_share_daily`) times that; a
+    fund whose share is unknown that day is **unattributed** (its whole flow).
+
+    Returns
+    -------
+    DataFrame
+        ``day, ticker, rebalance_usd, korean_share, basis, korean_as_of, korean_usd,
+        unattributed_usd``.
+    """
+    import pandas as pd
+
+    tab = share_table.set_index(["ticker", "date"]).sort_index()
+    rows = []
+    for t, df in issuer.items():
+        n = df.set_index(pd.DatetimeIndex(pd.to_datetime(df["date"]))).sort_index()
+        lev = leverage[t]
+        for d in days:
+            day = pd.Timestamp(d)
+            if day not in n.index:
+                continue
+            i = int(n.index.searchsorted(day))
+            if i == 0:
+                continue
+            prev = n.index[i - 1]
+            r = (n["nav_usd"].iloc[i] / n["nav_usd"].iloc[i - 1] - 1) / lev
+            reb = lev * (lev - 1) * float(n["aum_usd"].iloc[i - 1]) * r
+            share = np.nan
+            basis, as_of = "", pd.NaT
+            if (t, prev) in tab.index:
+                row = tab.loc[(t, prev)]
+                share = float(row["korean_share"])
+                basis, as_of = str(row["basis"]), row["korean_as_of"]
+            known = np.isfinite(share)
+            rows.append(
+                {
+                    "day": day.date(),
+                    "ticker": t,
+                    "rebalance_usd": reb,
+                    "korean_share": share,
+                    "basis": basis,
+                    "korean_as_of": as_of,
+                    "korean_usd": share * reb if known else np.nan,
+                    "unattributed_usd": 0.0 if known else reb,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def study(root: str, funds: Sequence[str] = LONG_FUNDS + INVERSE_FUNDS) -> dict[str, pd.DataFrame]:
     """Every table of the Korean-behaviour study (docs/korea.md) from a data folder laid out
     like ``../shared/data``: ``weeks``, ``behaviour``, ``big_moves_long``,
     ``big_moves_inverse``, ``list_weeks``, ``list_presence``, ``stress_TQQQ``,
-    ``stress_SQQQ``."""
+    ``stress_SQQQ``, ``close_flow``."""
     from pathlib import Path
 
     from gaemi.data.importers import ksd
@@ -422,8 +480,16 @@ def study(root: str, funds: Sequence[str] = LONG_FUNDS + INVERSE_FUNDS) -> dict[
         "list_weeks": lw,
         "list_presence": list_presence_table(lw),
     }
-    for t, lev in (("TQQQ", 3.0), ("SQQQ", -3.0)):
+    issuer: dict[str, pd.DataFrame] = {}
+    levs = {"TQQQ": 3.0, "SQQQ": -3.0}
+    for t, lev in levs.items():
         f = r / "us-letf-nav-proshares" / f"{t}.csv"
         if f.is_file():
-            out[f"stress_{t}"] = stress_week_flows(weeks, read_issuer_nav(f), t, lev, STRESS_DAYS)
+            issuer[t] = read_issuer_nav(f)
+            out[f"stress_{t}"] = stress_week_flows(weeks, issuer[t], t, lev, STRESS_DAYS)
+    if issuer:
+        from gaemi.data.korean_share import korean_share_daily
+
+        shares = korean_share_daily(r, list(issuer))
+        out["close_flow"] = korean_close_flow(shares, issuer, levs)
     return out
