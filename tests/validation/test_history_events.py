@@ -198,7 +198,7 @@ def test_reversal_statistic_since_2010(run: HistoryRun, artifacts_dir: Path) -> 
 
 def _doc_rows(title: str) -> list[list[str]]:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "history.md").read_text()
-    part = doc.split(title, 1)[1]
+    part = doc.split(title, 1)[1].split("\n## ", 1)[0]  # this section only
     rows = [ln for ln in part.splitlines() if ln.startswith(("| 20", "| NDX", "| SOX"))]
     out = []
     for ln in rows:

@@ -959,3 +959,37 @@ def universe_for(store: Store | None) -> Universe:
         if int(n) > 0:
             return store.universe()
     return load_default_universe()
+
+
+def stress_day_totals(run: HistoryRun, days: Sequence[str] = NAMED_EVENTS) -> pd.DataFrame:
+    """On each day of ``days`` in the run: the modelled rebalancing flow of every replayed
+    underlying (USD), their total, the NDX+SOX+SPX part and the share of the total whose
+    A_{t−1} the issuer reported (the rest is estimated: see ``aum_source``)."""
+    import pandas as pd
+
+    rp = run.replay
+    und = rp.underlying.tolist()
+    rows: list[dict[str, Any]] = []
+    for d in days:
+        k = np.flatnonzero(rp.dates == np.datetime64(d, "D"))
+        if k.size == 0:
+            continue
+        j = int(k[0])
+        flows = {u: float(np.nan_to_num(rp.flow_usd[i, j])) for i, u in enumerate(und)}
+        rec: dict[str, Any] = {"date": d}
+        rec.update({f"{u.lower()}_flow_usd": v for u, v in flows.items()})
+        rec["total_flow_usd"] = sum(flows.values())
+        rec["ndx_sox_spx_flow_usd"] = sum(flows.get(u, 0.0) for u in ("NDX", "SOX", "SPX"))
+        rep = 0.0
+        if rp.aum_source is not None:
+            for i, u in enumerate(und):
+                lab = str(rp.aum_source[i, j])
+                if lab == "reported":
+                    rep += abs(flows[u])
+                elif "reported " in lab:
+                    pct = float(lab.split("reported ", 1)[1].split("%", 1)[0]) / 100.0
+                    rep += pct * abs(flows[u])
+        tot = sum(abs(v) for v in flows.values())
+        rec["reported_share_of_abs_flow"] = rep / tot if tot > 0 else float("nan")
+        rows.append(rec)
+    return pd.DataFrame(rows)
