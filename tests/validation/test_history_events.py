@@ -21,6 +21,7 @@ from gaemi.data.history import (
     events_summary,
     load_folder,
     run_history,
+    stress_day_totals,
 )
 from gaemi.data.universe import load_default_universe
 
@@ -243,3 +244,18 @@ def test_docs_tables_match_the_engine(run: HistoryRun) -> None:
         assert lo == pytest.approx(rec["ci_nw_low"], abs=6e-5)
         assert hi == pytest.approx(rec["ci_nw_high"], abs=6e-5)
         assert (r[6] == "yes") == bool(rec["significant_5pct"])
+
+
+def test_stress_day_totals_and_sources(run: HistoryRun) -> None:
+    # docs/history.md "Stress-day totals": every named day, the total is the sum of the
+    # replayed underlyings' flows, and most of |flow| rests on the issuer's reported AUM
+    # (NDX 99 % reported: TQQQ, SQQQ, QLD from us-letf-nav-proshares/)
+    t = stress_day_totals(run).set_index("date")
+    assert list(t.index) == list(NAMED_EVENTS)
+    parts = [
+        c for c in t.columns if c.endswith("_flow_usd") and not c.startswith(("total", "ndx_sox"))
+    ]
+    assert len(parts) >= 10  # every underlying with a price series, not five
+    np.testing.assert_allclose(t[parts].sum(axis=1), t["total_flow_usd"], rtol=1e-12)
+    assert (t["reported_share_of_abs_flow"] > 0.5).all()
+    assert t.loc["2025-04-09", "total_flow_usd"] > 0 > t.loc["2025-04-04", "total_flow_usd"]
