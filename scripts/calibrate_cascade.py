@@ -1,19 +1,33 @@
-"""Calibrate the contagion edges of the default cascade scenario from ../shared/data.
+"""Calibrate the contagion edges and residuals of the default cascade from ../shared/data.
 
-Writes ``src/gaemi/data/defaults/cascade_calibration.yaml``: one entry per edge beta
-(ordinary least squares of the target's daily change on the source's daily change,
-with the lag the scenario uses), its standard error, the sample, and a "stress" beta
-fitted on the large down days of the source only; plus the latest level of every
-series (the scenario baselines). The fit window ends on 2019-12-31 so that every
-large US tech drop since 2020 is out of sample (tests/validation/test_cascade_history.py).
+Writes two files in ``src/gaemi/data/defaults/``:
+
+``cascade_calibration.yaml``
+    One entry per edge: the betas of a distributed-lag regression (ordinary least
+    squares of the target's daily change on the source's change on the edge's lag and
+    the ``PROFILE`` sessions after it, jointly with the target's other parents), their
+    standard errors, the residual standard deviation, a "stress" beta fitted through the
+    origin on the source's large down days, and local projections (the target's
+    cumulative change h = 1, 5, 20 sessions after the source's move) as the check of
+    how much of a move persists, reverts or builds; plus the latest level of every
+    series (the scenario's baselines).
+``cascade_residuals.csv``
+    The residual paths ("other news") of every node on the ``RESIDUAL_DAYS`` days from
+    each stress day of the fit window (QQQ <= -4 % or SOXX <= -6 %, the rule of the
+    out-of-sample test): actual change minus what the fitted edges give from the
+    moves inside the block. The engine draws one event per Monte Carlo draw.
+
+All fits use the model's day calendar (gaemi.data.contagion_history.day_frame: the
+Asian session of day t has seen the US close of day t-1, not of day t) and end on
+2019-12-31, so every stress day since 2020 is out of sample
+(tests/validation/test_contagion_coverage.py).
 
 Usage::
 
     .venv/bin/python scripts/calibrate_cascade.py [--data ../shared/data] [--end 2019-12-31]
 
-The package never reads ../shared/data at run time; it reads the YAML this writes.
-Moves are decimal fractions (simple returns); rates and yields change in percentage
-points.
+The package never reads ../shared/data at run time; it reads the files this writes.
+Moves are decimal fractions (simple returns); JGB10Y changes in percentage points.
 """
 
 from __future__ import annotations
@@ -26,52 +40,31 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gaemi.data.contagion_history import FILES, day_frame, stress_days
+from gaemi.data.contagion_history import load_series as _load_series
+
 REPO = Path(__file__).resolve().parents[1]
-OUT = REPO / "src" / "gaemi" / "data" / "defaults" / "cascade_calibration.yaml"
+DEFAULTS = REPO / "src" / "gaemi" / "data" / "defaults"
+OUT = DEFAULTS / "cascade_calibration.yaml"
+RESIDUALS = DEFAULTS / "cascade_residuals.csv"
 START = "2004-01-01"
 END = "2019-12-31"
 #: A "large down day" of the source for the stress beta: at most this move.
 STRESS_MOVE = -0.025
-
-
-# ------------------------------------------------------------------ series
-def _close(path: Path, date_col: str, value_col: str) -> pd.Series:
-    df = pd.read_csv(path)
-    s = pd.Series(
-        pd.to_numeric(df[value_col], errors="coerce").to_numpy(),
-        index=pd.to_datetime(df[date_col]),
-        name=path.stem,
-    )
-    return s.dropna().sort_index().loc[lambda x: ~x.index.duplicated()]
+#: Sessions after the edge's lag over which a response is estimated (beta_1..beta_20):
+#: the issue's horizon (how much of a move persists, reverts or builds over 20 sessions).
+PROFILE = 20
+#: Days of residual path kept after each stress day.
+RESIDUAL_DAYS = 40
+#: Seed of the windows that fill a node's missing blocks (reproducible file).
+FILL_SEED = 20191231
+#: Horizons of the local projections (sessions).
+LP_HORIZONS = (1, 5, 20)
 
 
 def load_series(data: Path) -> dict[str, pd.Series]:
-    """Daily levels of every node the calibration uses, indexed by local trade date.
-
-    NDX is proxied by QQQ adjusted closes and SOX by SOXX (SOXX tracked PHLX SOX until
-    mid-2021, FACTS.md); USD/KRW is FRED DEXKOUS (noon buying rate in New York); Korean
-    stocks drop Yahoo's zero-volume stale rows (korea-equities/PROVENANCE.md).
-    """
-    out: dict[str, pd.Series] = {
-        "NDX": _close(data / "us-adjclose-1993-2026" / "QQQ.csv", "Date", "Close"),
-        "SOX": _close(data / "us-adjclose-1993-2026" / "SOXX.csv", "Date", "Close"),
-        "SPX": _close(data / "us-adjclose-1993-2026" / "SPY.csv", "Date", "Close"),
-        "VIX": _close(data / "vix-cboe" / "vix-daily.csv", "DATE", "CLOSE"),
-        "USDKRW": _close(data / "fx-daily" / "DEXKOUS.csv", "observation_date", "DEXKOUS"),
-        "KOSPI": _close(data / "kospi-kr-rates" / "kospi.csv", "date", "close"),
-        "JGB10Y": _close(data / "jgb-yields" / "jgbcm_all_iso.csv", "Date", "Y10"),
-    }
-    korea = (("SAMSUNG", "005930.KS_2000_2026.csv"), ("HYNIX", "000660.KS_2000_2026.csv"))
-    for node, fname in korea:
-        df = pd.read_csv(data / "korea-equities" / fname)
-        df = df[df["Volume"] > 0]
-        out[node] = pd.Series(
-            df["Close"].to_numpy(), index=pd.to_datetime(df["Date"]), name=node
-        ).sort_index()
-    btc_old = _close(data / "crypto" / "BTC-USD_2014_2022.csv", "Date", "Close")
-    out["BTC"] = btc_old
-    out["ALTS"] = _close(data / "crypto" / "XRP-USD_2014_2022.csv", "Date", "Close")
-    return out
+    """Daily levels of every node (gaemi.data.contagion_history.FILES)."""
+    return _load_series(data)
 
 
 def change(level: pd.Series, kind: str) -> pd.Series:
@@ -79,119 +72,295 @@ def change(level: pd.Series, kind: str) -> pd.Series:
     return level.pct_change() if kind == "relative" else level.diff()
 
 
-def next_session_change(target_change: pd.Series, us_dates: pd.DatetimeIndex) -> pd.Series:
-    """For each US date t, the target's change on its first session strictly after t.
-
-    An Asian market's session on the next calendar day follows the US close of day t
-    (US close 16:00 ET = 05:00/06:00 KST the next day), so a lag-1 edge from a US node
-    to an Asian node pairs US day t with the Asian session after it.
-    """
-    tc = target_change.dropna()
-    pos = tc.index.searchsorted(us_dates, side="right")
-    ok = pos < len(tc)
-    vals = np.full(len(us_dates), np.nan)
-    vals[ok] = tc.to_numpy()[pos[ok]]
-    return pd.Series(vals, index=us_dates)
-
-
-# ------------------------------------------------------------------ fitting
-@dataclass(frozen=True)
-class Fit:
-    beta: float
-    se: float
-    n: int
-    stress_beta: float
-    stress_n: int
-    resid_sd: float
-
-
-def ols(y: pd.Series, x: pd.Series) -> Fit:
-    """y = a + b·x + e by OLS; plus b on the days with x <= STRESS_MOVE."""
-    df = pd.concat({"y": y, "x": x}, axis=1).dropna()
-    X = np.column_stack([np.ones(len(df)), df["x"].to_numpy()])
-    yv = df["y"].to_numpy()
-    coef, *_ = np.linalg.lstsq(X, yv, rcond=None)
-    resid = yv - X @ coef
-    s2 = resid @ resid / (len(df) - 2)
-    cov = s2 * np.linalg.inv(X.T @ X)
-    stress = df[df["x"] <= STRESS_MOVE]
-    # stress beta through the origin: the big days are few and the intercept is noise
-    sx, sy = stress["x"], stress["y"]
-    sb = float((sx * sy).sum() / (sx**2).sum()) if len(stress) else np.nan
-    se = float(np.sqrt(cov[1, 1]))
-    return Fit(float(coef[1]), se, len(df), sb, len(stress), float(np.sqrt(s2)))
-
-
-def window(s: pd.Series, start: str, end: str) -> pd.Series:
+def window(s: pd.Series | pd.DataFrame, start: str, end: str) -> pd.Series | pd.DataFrame:
     return s.loc[(s.index >= pd.Timestamp(start)) & (s.index <= pd.Timestamp(end))]
 
 
-#: (entry, target, target change kind, source, lag in sessions)
-EDGES: tuple[tuple[str, str, str, str, int], ...] = (
-    ("vix_on_ndx", "VIX", "relative", "NDX", 0),
-    ("spx_on_ndx", "SPX", "relative", "NDX", 0),
-    ("kospi_on_ndx", "KOSPI", "relative", "NDX", 1),
-    ("usdkrw_on_ndx", "USDKRW", "relative", "NDX", 1),
-    ("samsung_on_sox", "SAMSUNG", "relative", "SOX", 1),
-    ("hynix_on_sox", "HYNIX", "relative", "SOX", 1),
-    ("jgb10y_on_ndx", "JGB10Y", "absolute", "NDX", 1),
-    ("btc_on_ndx", "BTC", "relative", "NDX", 0),
+# ------------------------------------------------------------------ the structure
+@dataclass(frozen=True)
+class Eq:
+    """One target's regression: its parents (source, lag, profile length, entry name)."""
+
+    target: str
+    parents: tuple[tuple[str, int, int, str], ...]
+    what: str
+    conditional: bool = False  # the entries are reverse (conditional) edges
+
+
+#: Forward (structural) equations, in the engine's day order, then the conditional ones.
+EQUATIONS: tuple[Eq, ...] = (
+    Eq("SOX", (("NDX", 0, PROFILE, "sox_on_ndx"),), "SOX on NDX, same session"),
+    Eq("SPX", (("NDX", 0, PROFILE, "spx_on_ndx"),), "SPX on NDX, same session"),
+    # VIX: no profile, its persistence is the node's mean reversion (vix_reversion):
+    # 0.98^19 = 0.68 of the day-0 response left after 20 sessions, the local
+    # projection's -2.62 / -4.31 = 0.61
+    Eq("VIX", (("NDX", 0, 0, "vix_on_ndx"),), "VIX relative change on NDX"),
+    Eq("SAMSUNG", (("SOX", 1, PROFILE, "samsung_on_sox"),), "Samsung on SOX, next session"),
+    Eq("HYNIX", (("SOX", 1, PROFILE, "hynix_on_sox"),), "SK hynix on SOX, next session"),
+    Eq(
+        "KOSPI",
+        (
+            ("NDX", 1, PROFILE, "kospi_on_ndx"),
+            ("SAMSUNG", 0, 0, "kospi_on_samsung"),
+            ("HYNIX", 0, 0, "kospi_on_hynix"),
+        ),
+        "KOSPI on NDX (next session) and Samsung, SK hynix (same session)",
+    ),
+    Eq(
+        "USDKRW",
+        (("NDX", 1, PROFILE, "usdkrw_on_ndx"), ("KOSPI", 0, 0, "usdkrw_on_kospi")),
+        "USD/KRW (noon NY) on NDX (previous US session) and KOSPI (same day)",
+    ),
+    Eq("JGB10Y", (("NDX", 1, PROFILE, "jgb10y_on_ndx"),), "JGB 10y (pp) on NDX, next session"),
+    Eq("BTC", (("NDX", 0, PROFILE, "btc_on_ndx"),), "BTC (UTC day) on NDX, same day"),
+    Eq("ALTS", (("BTC", 0, 0, "alts_on_btc"),), "XRP on BTC, same UTC day"),
+    Eq("NDX", (("SOX", 0, 0, "ndx_on_sox"),), "NDX on SOX (used when SOX is shocked)", True),
+    Eq(
+        "SAMSUNG",
+        (("KOSPI", 0, 0, "samsung_on_kospi"), ("SOX", 1, 0, "")),
+        "Samsung on KOSPI, same session, controlling for SOX (used when KOSPI is shocked)",
+        True,
+    ),
+    Eq(
+        "HYNIX",
+        (("KOSPI", 0, 0, "hynix_on_kospi"), ("SOX", 1, 0, "")),
+        "SK hynix on KOSPI, same session, controlling for SOX (used when KOSPI is shocked)",
+        True,
+    ),
 )
 
 
-def fit_edges(series: dict[str, pd.Series], start: str, end: str) -> dict[str, dict[str, object]]:
-    """Every edge beta on [start, end] (dates of the source, a US trading day)."""
+def _design(F: pd.DataFrame, eq: Eq) -> tuple[pd.DataFrame, list[tuple[str, str, int]]]:
+    """Regressors of an equation: (column, entry, k) for every parent lag."""
+    cols: dict[str, pd.Series] = {}
+    meta: list[tuple[str, str, int]] = []
+    for src, lag, prof, entry in eq.parents:
+        for k in range(prof + 1):
+            name = f"{src}_l{lag + k}"
+            cols[name] = F[src].shift(lag + k)
+            meta.append((name, entry, k))
+    return pd.DataFrame(cols), meta
+
+
+@dataclass(frozen=True)
+class Fit:
+    coef: dict[str, float]
+    se: dict[str, float]
+    n: int
+    resid_sd: float
+
+
+def ols(y: pd.Series, X: pd.DataFrame) -> Fit:
+    """y = a + X b + e by OLS (rows with a missing value dropped)."""
+    df = pd.concat([y.rename("_y"), X], axis=1).dropna()
+    A = np.column_stack([np.ones(len(df)), df[X.columns].to_numpy()])
+    yv = df["_y"].to_numpy()
+    coef, *_ = np.linalg.lstsq(A, yv, rcond=None)
+    resid = yv - A @ coef
+    s2 = float(resid @ resid / (len(df) - A.shape[1]))
+    cov = s2 * np.linalg.inv(A.T @ A)
+    names = list(X.columns)
+    return Fit(
+        {c: float(coef[j + 1]) for j, c in enumerate(names)},
+        {c: float(np.sqrt(cov[j + 1, j + 1])) for j, c in enumerate(names)},
+        len(df),
+        float(np.sqrt(s2)),
+    )
+
+
+def stress_beta(y: pd.Series, x: pd.Series) -> tuple[float, int]:
+    """Slope through the origin on the days the source fell at least ``STRESS_MOVE``."""
+    df = pd.concat({"y": y, "x": x}, axis=1).dropna()
+    st = df[df["x"] <= STRESS_MOVE]
+    if len(st) < 5:
+        return float("nan"), len(st)
+    return float((st["x"] * st["y"]).sum() / (st["x"] ** 2).sum()), len(st)
+
+
+def local_projection(F: pd.DataFrame, target: str, source: str, lag: int) -> dict[int, list[float]]:
+    """Cumulative change of the target over sessions lag .. lag+h-1 after the source's
+    move, on that move (controls: the source's and the target's previous change).
+    Overlapping windows: the standard errors are OLS ones and too small for h > 1."""
+    out: dict[int, list[float]] = {}
+    y0 = F[target]
+    for h in LP_HORIZONS:
+        cum = pd.concat([y0.shift(-(lag + j)) for j in range(h)], axis=1).sum(axis=1, min_count=h)
+        X = pd.DataFrame(
+            {"x": F[source], "x_prev": F[source].shift(1), "y_prev": y0.shift(1 - lag)}
+        )
+        f = ols(cum, X)
+        out[h] = [round(f.coef["x"], 4), round(f.se["x"], 4)]
+    return out
+
+
+def fit_edges(F: pd.DataFrame, start: str, end: str) -> dict[str, dict[str, object]]:
+    """Every edge's betas on [start, end] of the day calendar."""
+    W = window(F, start, end)
+    assert isinstance(W, pd.DataFrame)
     out: dict[str, dict[str, object]] = {}
-    for entry, target, kind, source, lag in EDGES:
-        x = window(change(series[source], "relative"), start, end).dropna()
-        tc = change(series[target], kind)
-        dates = pd.DatetimeIndex(x.index)
-        y = tc.reindex(dates) if lag == 0 else next_session_change(tc, dates)
-        f = ols(y, x)
-        out[entry] = _entry(f, f"{target} {kind} change on {source} move, lag {lag}", start, end)
-    # altcoins on bitcoin, same UTC day (XRP as the altcoin proxy; data from 2017)
-    x = window(change(series["BTC"], "relative"), max(start, "2017-01-01"), end).dropna()
-    y = change(series["ALTS"], "relative").reindex(x.index)
-    what = "XRP relative change on BTC move, lag 0"
-    out["alts_on_btc"] = _entry(ols(y, x), what, "2017-01-01", end)
-    # VIX mean reversion: Δlog VIX_t = a − κ·log VIX_{t−1}
+    for eq in EQUATIONS:
+        X, meta = _design(W, eq)
+        f = ols(W[eq.target], X)
+        for src, lag, _prof, entry in eq.parents:
+            if not entry:
+                continue
+            mine = [(c, k) for c, e, k in meta if e == entry]
+            beta = f.coef[mine[0][0]]
+            se = f.se[mine[0][0]]
+            sb, sn = stress_beta(W[eq.target], W[src].shift(lag))
+            if len(eq.parents) > 1:
+                sb, sn = float("nan"), 0  # a through-origin slope ignores the other parents
+            lo = min(beta - 2 * se, sb if np.isfinite(sb) else beta)
+            hi = max(beta + 2 * se, sb if np.isfinite(sb) else beta)
+            xs = W[src].dropna()
+            entry_doc: dict[str, object] = {
+                "value": round(beta, 5),
+                "se": round(se, 5),
+                "n": f.n,
+                "stress_value": round(sb, 5) if np.isfinite(sb) else None,
+                "stress_n": sn,
+                "resid_sd": round(f.resid_sd, 6),
+                "range": [round(lo, 5), round(hi, 5)],
+                "what": f"{eq.what}, lag {lag}"
+                + (f", beta_1..beta_{len(mine) - 1} on the next sessions" if len(mine) > 1 else ""),
+                "window": [
+                    max(start, str(xs.index[0].date())),
+                    min(end, str(xs.index[-1].date())),
+                ],
+            }
+            if len(mine) > 1:
+                entry_doc["profile"] = [round(f.coef[c], 5) for c, _ in mine[1:]]
+                entry_doc["profile_se"] = [round(f.se[c], 5) for c, _ in mine[1:]]
+            if not eq.conditional and src in ("NDX", "SOX"):
+                entry_doc["local_projection"] = local_projection(W, eq.target, src, lag)
+            if eq.conditional:
+                entry_doc["conditional"] = True
+            out[entry] = entry_doc
+    # VIX mean reversion: dlog VIX_t = a - kappa log VIX_{t-1}
+    return out
+
+
+def vix_reversion(series: dict[str, pd.Series], start: str, end: str) -> dict[str, object]:
     lv = np.log(window(series["VIX"], start, end))
-    d = lv.diff()
-    f = ols(d, lv.shift(1))
-    out["vix_reversion"] = {
-        "value": round(-f.beta, 5),
-        "se": round(f.se, 5),
+    assert isinstance(lv, pd.Series)
+    f = ols(lv.diff(), pd.DataFrame({"lvl": lv.shift(1)}))
+    return {
+        "value": round(-f.coef["lvl"], 5),
+        "se": round(f.se["lvl"], 5),
         "n": f.n,
         "what": "daily fraction of log VIX's deviation from its mean that decays "
         "(AR(1) on log VIX)",
         "window": [start, end],
     }
-    return out
 
 
-def _entry(f: Fit, what: str, start: str, end: str) -> dict[str, object]:
-    lo = min(f.beta - 2 * f.se, f.stress_beta if np.isfinite(f.stress_beta) else f.beta)
-    hi = max(f.beta + 2 * f.se, f.stress_beta if np.isfinite(f.stress_beta) else f.beta)
-    return {
-        "value": round(f.beta, 5),
-        "se": round(f.se, 5),
-        "n": f.n,
-        "stress_value": round(f.stress_beta, 5),
-        "stress_n": f.stress_n,
-        "resid_sd": round(f.resid_sd, 6),
-        "range": [round(lo, 5), round(hi, 5)],
-        "what": what,
-        "window": [start, end],
-    }
+def residual_blocks(
+    F: pd.DataFrame,
+    edges: dict[str, dict[str, object]],
+    events: list[pd.Timestamp],
+    end: str,
+    kappa: float,
+) -> pd.DataFrame:
+    """Residual paths after each stress day: actual change minus what the forward edges
+    give from the moves inside the block (moves before the stress day count as news);
+    VIX also minus its reversion towards the level before the stress day. A node with no
+    data in a block (BTC before 2014-09) takes a window of its own residuals from a
+    random day of the fit window (``fill_window``)."""
+    nodes = list(F.columns)
+    col = {n: j for j, n in enumerate(nodes)}
+    rows = []
+    F_end = F.loc[: pd.Timestamp(end)]
+    for ev in events:
+        s = int(F_end.index.searchsorted(ev))
+        res = block_residual(F_end, edges, kappa, s)
+        if res is None:
+            continue
+        rows.append((ev, res))
+    return _fill(rows, nodes, col, F_end, edges, kappa)
 
 
-def baselines(series: dict[str, pd.Series], data: Path) -> dict[str, dict[str, object]]:
+def block_residual(
+    F: pd.DataFrame, edges: dict[str, dict[str, object]], kappa: float, s: int
+) -> np.ndarray | None:
+    """Residual path of every node on the RESIDUAL_DAYS rows from row ``s``."""
+    nodes = list(F.columns)
+    col = {n: j for j, n in enumerate(nodes)}
+    blk = F.iloc[s : s + RESIDUAL_DAYS]
+    if len(blk) < RESIDUAL_DAYS:
+        return None
+    act = blk.to_numpy()
+    res = act.copy()
+    for eq in EQUATIONS:
+        if eq.conditional:
+            continue
+        j = col[eq.target]
+        for src, lag, prof, entry in eq.parents:
+            e = edges[entry]
+            prof_b: list[float] = list(e.get("profile") or [])  # type: ignore[call-overload]
+            betas = [float(e["value"]), *prof_b]  # type: ignore[arg-type]
+            for k, b in enumerate(betas[: prof + 1]):
+                off = lag + k
+                res[off:, j] -= b * np.nan_to_num(act[: len(act) - off, col[src]])
+    # VIX reversion towards its level before the stress day
+    v = col["VIX"]
+    lvl = np.cumprod(1.0 + act[:, v])  # level / pre-stress level after each day
+    res[1:, v] += kappa * np.log(lvl[:-1])
+    return res
+
+
+def fill_window(
+    F: pd.DataFrame,
+    edges: dict[str, dict[str, object]],
+    kappa: float,
+    node: str,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """A RESIDUAL_DAYS window of the node's residuals from a random row with data."""
+    j = list(F.columns).index(node)
+    ok = np.flatnonzero(F[node].notna().to_numpy())
+    for _ in range(1000):
+        s = int(rng.choice(ok[ok < len(F) - RESIDUAL_DAYS]))
+        r = block_residual(F, edges, kappa, s)
+        if r is not None and np.isfinite(r[:, j]).all():
+            return r[:, j]
+    return np.zeros(RESIDUAL_DAYS)
+
+
+def _fill(
+    rows: list[tuple[pd.Timestamp, np.ndarray]],
+    nodes: list[str],
+    col: dict[str, int],
+    F_end: pd.DataFrame,
+    edges: dict[str, dict[str, object]],
+    kappa: float,
+) -> pd.DataFrame:
+    # a node with no data in an event's block (BTC before 2014-09, XRP before 2017) takes
+    # a RESIDUAL_DAYS window of its own residuals from a random day of the fit window
+    # where it has data (seeded, so the file is reproducible)
+    rng = np.random.default_rng(FILL_SEED)
+    out: list[dict[str, object]] = []
+    for ev, r in rows:
+        r = r.copy()
+        for n in nodes:
+            j = col[n]
+            if not np.isfinite(r[1:, j]).all():
+                r[:, j] = fill_window(F_end, edges, kappa, n, rng)
+            r[0, j] = 0.0 if not np.isfinite(r[0, j]) else r[0, j]
+        out.extend(
+            {"event": ev.date().isoformat(), "day": tau, **{n: r[tau, col[n]] for n in nodes}}
+            for tau in range(RESIDUAL_DAYS)
+        )
+    return pd.DataFrame(out)
+
+
+def kospi_csv(data: Path) -> pd.Series:
+    """KOSPI closes of kospi-kr-rates/kospi.csv alone."""
+    df = pd.read_csv(data / "kospi-kr-rates" / "kospi.csv")
+    return pd.Series(df["close"].to_numpy(float), index=pd.to_datetime(df["date"])).sort_index()
+
+
+def baselines(series: dict[str, pd.Series]) -> dict[str, dict[str, object]]:
     """Latest level of every series with its date (the default scenario's baselines)."""
-    series = dict(series)
-    btc = pd.read_csv(data / "crypto" / "BTC-USD_2020_2025.csv", skiprows=[1, 2])
-    series["BTC"] = pd.Series(
-        pd.to_numeric(btc["Close"], errors="coerce").to_numpy(), index=pd.to_datetime(btc["Price"])
-    ).dropna()
     return {
         k: {"value": round(float(s.iloc[-1]), 4), "as_of": s.index[-1].date().isoformat()}
         for k, s in series.items()
@@ -199,34 +368,59 @@ def baselines(series: dict[str, pd.Series], data: Path) -> dict[str, dict[str, o
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     p.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     p.add_argument("--start", default=START)
     p.add_argument("--end", default=END)
     p.add_argument("--out", type=Path, default=OUT)
+    p.add_argument("--residuals", type=Path, default=RESIDUALS)
     args = p.parse_args(argv)
     import yaml
 
     series = load_series(args.data)
+    F = day_frame(series)
+    edges = fit_edges(F, args.start, args.end)
+    edges["vix_reversion"] = vix_reversion(series, args.start, args.end)
+    events = stress_days(series, args.start, args.end)
+    blocks = residual_blocks(F, edges, events, args.end, float(edges["vix_reversion"]["value"]))  # type: ignore[arg-type]
+    n_ev = blocks["event"].nunique()
     doc = {
         "generated_by": "scripts/calibrate_cascade.py",
         "generated_on": dt.date.today().isoformat(),
-        "data": "../shared/data (QQQ for NDX, SOXX for SOX, SPY for SPX, CBOE VIX, FRED "
-        "DEXKOUS, KOSPI close, MOF JGB 10y, Yahoo 005930.KS / 000660.KS, BTC/XRP USD)",
-        "method": "OLS of the target's daily change on the source's daily move; lag-1 edges "
-        "pair US day t with the next Asian session; range = [min(beta-2se, stress), "
-        f"max(beta+2se, stress)], stress = through-origin fit on source moves <= {STRESS_MOVE}",
-        "edges": fit_edges(series, args.start, args.end),
-        "baselines": baselines(series, args.data),
+        "data": "../shared/data: " + "; ".join(f"{k} {v}" for k, v in FILES.items()),
+        "method": "OLS on the model's day calendar (Asian session t has seen the US close "
+        f"of t-1) of the target's daily change on the source's change at the edge's lag "
+        f"and the {PROFILE} sessions after it (beta_1..beta_{PROFILE}), jointly with the "
+        "target's other parents; range = [min(beta-2se, stress), max(beta+2se, stress)], "
+        f"stress = through-origin fit on source moves <= {STRESS_MOVE} (single-parent "
+        "edges); local_projection = cumulative target change over h sessions on the "
+        "source move (h: [beta, se])",
+        "residuals": {
+            "file": args.residuals.name,
+            "events": int(n_ev),
+            "days": RESIDUAL_DAYS,
+            "rule": "fit-window days with QQQ <= -4% or SOXX <= -6% (close to close)",
+            "window": [args.start, args.end],
+        },
+        "edges": edges,
+        # KOSPI's baseline stays kospi.csv's last close: the 2026 extension is transcribed
+        "baselines": baselines({**series, "KOSPI": kospi_csv(args.data)}),
     }
     args.out.write_text(
         "# Generated by scripts/calibrate_cascade.py from ../shared/data; do not edit.\n"
         + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True),
         encoding="utf-8",
     )
-    for k, v in doc["edges"].items():
-        stress = v.get("stress_value")
-        print(f"{k:16s} {v['value']:+.4f} ± {v['se']:.4f}  stress {stress}  n={v['n']}")
+    with args.residuals.open("w", encoding="utf-8") as fh:
+        fh.write(
+            "# Generated by scripts/calibrate_cascade.py: residual daily changes (fraction; "
+            "JGB10Y in pp) on the days from each fit-window stress day; do not edit.\n"
+        )
+        blocks.to_csv(fh, index=False, float_format="%.6g", lineterminator="\n")
+    for k, v in edges.items():
+        lp = v.get("local_projection")
+        print(f"{k:18s} {v['value']:+.4f} ± {v['se']:.4f}  local projection {lp}")
+    print(f"residual blocks: {n_ev} events x {RESIDUAL_DAYS} days -> {args.residuals}")
     print(f"-> {args.out}")
     return 0
 

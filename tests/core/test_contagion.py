@@ -478,7 +478,12 @@ def test_vectorised_draws_equal_one_draw_at_a_time() -> None:
     assert mc.fired["kospi_margin"].any()
     assert mc.fired["vix_stops"].any()
     for i in range(12):
-        one = simulate(m, deterministic=True, params={k: v[i] for k, v in mc.params.items()})
+        one = simulate(
+            m,
+            deterministic=True,
+            params={k: v[i] for k, v in mc.params.items()},
+            residual_event=None if mc.residual_event is None else mc.residual_event[i],
+        )
         np.testing.assert_allclose(one.mean_path, mc.paths[:, :, i], rtol=1e-12, atol=0)
 
 

@@ -25,9 +25,9 @@ def body() -> dict[str, Any]:
 
 def test_bands_say_the_unit_of_their_changes(body: dict[str, Any]) -> None:
     bands = {b["node"]: b for b in body["bands"]}
-    # JGB 10y moves −1.43 bp = −0.0143 pp (docs/cascade.md); KOSPI −1.94% as a fraction
+    # JGB 10y moves −1.89 bp = −0.0189 pp by the horizon (docs/cascade.md); KOSPI as a fraction
     assert (bands["JGB10Y"]["change_unit"], bands["JGB10Y"]["baseline_unit"]) == ("pp", "percent")
-    assert bands["JGB10Y"]["change_mean"] == pytest.approx(-0.0143, abs=1e-4)
+    assert bands["JGB10Y"]["change_mean"] == pytest.approx(-0.0189, abs=1e-4)
     assert bands["KOSPI"]["change_unit"] == "frac"
     jgb = next(e for e in body["events"] if e["node"] == "JGB10Y")
     assert jgb["impact_unit"] == "pp"

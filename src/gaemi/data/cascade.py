@@ -35,6 +35,7 @@ from gaemi.core.contagion.model import (
     AMOUNT_KINDS,
     EDGE_KINDS,
     EDGE_PARAMS,
+    PROFILE_PARAMS,
     CascadeModel,
     Edge,
     Expectation,
@@ -60,6 +61,7 @@ TOP_KEYS = frozenset(
         "edges",
         "shocks",
         "steps",
+        "residuals",
     }
 )
 NODE_KEYS = frozenset(
@@ -93,6 +95,7 @@ EDGE_KEYS = frozenset(
         "step",
         "action",
         "holding",
+        "conditional",
         "source",
         "notes",
     }
@@ -229,7 +232,10 @@ class _Loader:
         kind = str(d.get("kind", ""))
         if kind not in EDGE_KINDS:
             raise GaemiInputError(f"{where}.kind = {kind!r} must be one of {', '.join(EDGE_KINDS)}")
-        _unknown(where, d, EDGE_KEYS | frozenset(EDGE_PARAMS[kind]))
+        allowed = EDGE_KEYS | frozenset(EDGE_PARAMS[kind])
+        if kind == "linear":
+            allowed |= frozenset(PROFILE_PARAMS)
+        _unknown(where, d, allowed)
         for key in ("from", "to"):
             if key not in d:
                 raise GaemiInputError(f"{where}: missing field {key!r}")
@@ -241,6 +247,8 @@ class _Loader:
                 f"{where}: every edge needs a source (where its numbers come from)"
             )
         params = {p: self.param(f"{where}.{p}", d[p], src) for p in EDGE_PARAMS[kind] if p in d}
+        if kind == "linear":
+            params.update(self.profile(where, d, src))
         effects: dict[str, Param] = {}
         if kind in AMOUNT_KINDS:
             eff = _map(f"{where}.effects", d.get("effects", {}))
@@ -265,7 +273,34 @@ class _Loader:
             action=str(d.get("action", f"{d['from']} → {', '.join(targets)}")),
             source_ref=src,
             holding=str(d.get("holding", "")),
+            conditional=bool(d.get("conditional", False)),
         )
+
+    def profile(self, where: str, d: Mapping[str, Any], src: str) -> dict[str, Param]:
+        """``beta_k`` of a linear edge: given ones, else the calibrated beta's profile
+        (value ± 2 standard errors, uniform)."""
+        given = {p: self.param(f"{where}.{p}", d[p], src) for p in PROFILE_PARAMS if p in d}
+        b = d.get("beta")
+        if given or not isinstance(b, Mapping) or "calibrated" not in b:
+            return given
+        entry = self.cal.get(str(b["calibrated"]), {})
+        prof = entry.get("profile") or []
+        ses = entry.get("profile_se") or [0.0] * len(prof)
+        if len(prof) > len(PROFILE_PARAMS) or len(ses) != len(prof):
+            raise GaemiInputError(f"{where}: calibrated profile needs <= 20 betas, each with se")
+        key = str(b["calibrated"])
+        out = {}
+        for k, (v, se) in enumerate(zip(prof, ses, strict=True), start=1):
+            v = _num(f"{where}.beta_{k} (calibration {key})", v)
+            se = abs(_num(f"{where}.beta_{k} se (calibration {key})", se))
+            out[f"beta_{k}"] = Param(
+                v,
+                v - 2 * se,
+                v + 2 * se,
+                "uniform" if se > 0 else "fixed",
+                f"calibration {key}: beta_{k}, {entry.get('window', '')}",
+            )
+        return out
 
     def shock(self, k: int, data: Any) -> Shock:
         where = f"shocks[{k}]"
@@ -313,23 +348,38 @@ class _Loader:
 
 
 def cascade_from_dict(
-    data: Any, src: str = "scenario", calibration: Mapping[str, Any] | None = None
+    data: Any,
+    src: str = "scenario",
+    calibration: Mapping[str, Any] | None = None,
+    residuals: Mapping[str, Any] | None = None,
 ) -> CascadeModel:
     """Validate a parsed scenario document (``calibration``: the ``edges`` mapping of a
-    calibration file, for ``calibrated:`` parameters)."""
+    calibration file, for ``calibrated:`` parameters; ``residuals``: node id → events x
+    days residual table, see :func:`load_residuals`)."""
     try:
-        return _build(data, src, calibration or {})
+        return _build(data, src, calibration or {}, residuals or {})
     except GaemiInputError as exc:
         msg = str(exc)
         raise GaemiInputError(msg if msg.startswith(f"{src}:") else f"{src}: {msg}") from None
 
 
-def _build(data: Any, src: str, calibration: Mapping[str, Any]) -> CascadeModel:
+def _build(
+    data: Any, src: str, calibration: Mapping[str, Any], residuals: Mapping[str, Any]
+) -> CascadeModel:
+    import dataclasses
+
     d = _map("top level", data)
     _unknown("top level", d, TOP_KEYS)
     ld = _Loader(src, calibration)
     nodes_raw = _map("nodes", d.get("nodes"))
     nodes = tuple(ld.node(str(k), v) for k, v in nodes_raw.items())
+    label = str(residuals.get("_source", "residuals"))
+    nodes = tuple(
+        dataclasses.replace(n, residual=residuals[n.id], residual_source=label)
+        if n.id in residuals
+        else n
+        for n in nodes
+    )
     edges_raw = d.get("edges", []) or []
     if not isinstance(edges_raw, list):
         raise GaemiInputError("edges: expected a list")
@@ -362,20 +412,55 @@ def load_calibration(path: Path) -> dict[str, Any]:
     return dict(doc["edges"])
 
 
+def load_residuals(path: Path) -> dict[str, Any]:
+    """The residual table written by scripts/calibrate_cascade.py (CSV: ``event, day``
+    then one column per node; ``#`` lines are comments) as node id → array
+    (events x days). ``_source`` names the file and its events."""
+    import csv
+
+    import numpy as np
+
+    rows: list[list[str]] = []
+    with path.open(encoding="utf-8") as fh:
+        reader = csv.reader(line for line in fh if not line.startswith("#"))
+        header = next(reader, None)
+        rows = [r for r in reader if r]
+    if not header or header[:2] != ["event", "day"] or len(header) < 3:
+        raise GaemiInputError(f"{path.name}: residual file needs columns event, day, NODE...")
+    events = list(dict.fromkeys(r[0] for r in rows))
+    days = max((int(r[1]) for r in rows), default=-1) + 1
+    if len(rows) != len(events) * days:
+        raise GaemiInputError(f"{path.name}: every event needs days 0..{days - 1}")
+    try:
+        vals = np.array([[float(x) for x in r[2:]] for r in rows], dtype=np.float64)
+    except ValueError as exc:
+        raise GaemiInputError(f"{path.name}: {exc}") from None
+    cube = vals.reshape(len(events), days, len(header) - 2)
+    out: dict[str, Any] = {n: cube[:, :, j].copy() for j, n in enumerate(header[2:])}
+    out["_source"] = f"{path.name}: {len(events)} stress days {events[0]}..{events[-1]}"
+    return out
+
+
+def _beside(p: Path, name: str, what: str) -> Path:
+    cp = p.parent / name
+    if not cp.is_file():
+        cp = DEFAULTS / name
+    if not cp.is_file():
+        raise GaemiInputError(f"{p.name}: {what} = {name!r} not found")
+    return cp
+
+
 def load_cascade(path: str | Path | None = None) -> CascadeModel:
     """Read and validate a cascade scenario (the default six-step chain when None)."""
     p = DEFAULT_SCENARIO if path is None else Path(path)
     data = read_yaml(p)
     cal: dict[str, Any] = {}
+    res: dict[str, Any] = {}
     if isinstance(data, Mapping) and data.get("calibration"):
-        name = str(data["calibration"])
-        cp = p.parent / name
-        if not cp.is_file():
-            cp = DEFAULTS / name
-        if not cp.is_file():
-            raise GaemiInputError(f"{p.name}: calibration = {name!r} not found")
-        cal = load_calibration(cp)
-    return cascade_from_dict(data, p.name, cal)
+        cal = load_calibration(_beside(p, str(data["calibration"]), "calibration"))
+    if isinstance(data, Mapping) and data.get("residuals"):
+        res = load_residuals(_beside(p, str(data["residuals"]), "residuals"))
+    return cascade_from_dict(data, p.name, cal, res)
 
 
 # ----------------------------------------------------------------------------- engine hook

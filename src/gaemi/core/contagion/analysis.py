@@ -80,8 +80,13 @@ def linear_matrices(
     idx = {nd.id: i for i, nd in enumerate(model.nodes)}
     A = np.zeros((model.max_lag + 1, n, n))
     for e in model.edges:
+        if e.conditional:
+            continue  # acts only on a shock day, in place of the forward edge
         if e.kind in ("linear", "saturation"):
             A[e.lag, idx[e.targets[0]], idx[e.source]] += e.params["beta"].value
+            for k in range(1, e.span - e.lag + 1):
+                if f"beta_{k}" in e.params:
+                    A[e.lag + k, idx[e.targets[0]], idx[e.source]] += e.params[f"beta_{k}"].value
     g = np.ones(n)
     P = sample_parameters(model, 1, deterministic=True)
     for i, nd in enumerate(model.nodes):
@@ -103,8 +108,10 @@ def spectral_radius(
     With G = diag(close gains at a −1 % move) and A₀ acyclic, c_t = Σ_l M_l c_{t−l} with
     M_l = (I − G A₀)⁻¹ G A_l; ρ is the largest |eigenvalue| of the companion matrix.
     Rule edges (threshold, policy, rebalance, margin call) have zero slope around the
-    baseline and are left out; mean reversion acts on levels, not changes, and is left out
-    (it only damps). A close feedback with no stable equilibrium gives ρ = ∞.
+    baseline and are left out, and so are conditional edges (they replace the forward
+    edge on a shock day); a ``beta_k`` profile enters at lag + k; mean reversion acts on
+    levels, not changes, and is left out (it only damps). A close feedback with no
+    stable equilibrium gives ρ = ∞.
     """
     A, g = linear_matrices(model, feedback_models)
     n = len(model.nodes)
@@ -131,6 +138,8 @@ def _cycles(model: CascadeModel, g: FloatArray, limit: int = 200) -> list[Cycle]
     idx = {nd.id: i for i, nd in enumerate(model.nodes)}
     adj: dict[int, list[tuple[int, str, int, float, bool]]] = {}
     for e in model.edges:
+        if e.conditional:
+            continue
         lin = e.kind in ("linear", "saturation")
         gain = e.params["beta"].value if lin else 0.0
         for t in e.targets:

@@ -1,14 +1,28 @@
 """Day stepping of a contagion graph, vectorised over Monte Carlo draws.
 
 Order inside day t (fixed, documented): nodes are updated in the model's day order
-(a topological order of the lag-0 edges; Asian session, then US, then round-the-clock).
-For each node: (1) the day's shocks and the impulses that edges scheduled for day t are
-summed, (2) mean reversion towards the baseline is added, (3) an equity node's
-close-feedback hook maps that pre-close move to the closing move (not called on a day
-when every draw's pre-close move is exactly 0: a hook maps 0 to 0), (4) the level is
-updated and clipped to the node's bounds, (5) every edge leaving the node is evaluated on
-the new level/change and schedules its contribution for day t + lag. Every rule that
-fires is logged with its amount and impact.
+(a topological order of the lag-0 edges; Asian session, then US, then round-the-clock;
+on a shock day, edges into a shocked node are dropped and conditional edges out of it
+added). For each node: (1) the impulses that edges scheduled for day t are summed and
+mean reversion towards the baseline is added — or, on a day the node is shocked, the
+shock replaces both (a shock is the node's whole move that session), (2) an equity
+node's close-feedback hook maps that pre-close move to the closing move (not called on a
+day when every draw's pre-close move is exactly 0: a hook maps 0 to 0), (3) in a Monte
+Carlo run, the node's measured residual for that day after the shock is added (see
+below), (4) the level is updated and clipped to the node's bounds, (5) every edge leaving
+the node is evaluated on the new level/change and schedules its contribution for day
+t + lag (and t + lag + k for a ``beta_k`` profile). Every rule that fires is logged with
+its amount and impact.
+
+Residuals ("other news"). A node with a ``residual`` table (events x days, measured by
+scripts/calibrate_cascade.py on the days after historical stress events, fit window only)
+gets, in each Monte Carlo draw, the row of one event drawn at random — the same event for
+every node, so the residuals keep their cross-correlation, fat tails and volatility
+clustering. Day 0 of the table is the first shock day t0; a node whose session comes
+before the earliest shocked node's session on t0 (Seoul before a New York shock) starts
+on day t0 + 1. A shocked node gets no residual on its shock day. Residuals move the
+node like any other change, so they pass along the edges; the central run
+(``deterministic``) has none.
 """
 
 from __future__ import annotations
@@ -26,7 +40,15 @@ from gaemi.core.contagion.hooks import (
     FeedbackFactory,
     feedback_factory,
 )
-from gaemi.core.contagion.model import BoolArray, CascadeModel, Edge, FloatArray, Node
+from gaemi.core.contagion.model import (
+    SESSION_RANK,
+    BoolArray,
+    CascadeModel,
+    Edge,
+    FloatArray,
+    Node,
+    shock_day_order,
+)
 from gaemi.core.contagion.result import CascadeResult, Event, ParamKey
 from gaemi.errors import GaemiInputError
 
@@ -69,6 +91,8 @@ def simulate(
     log_events: bool = True,
     progress: Callable[[int, int], None] | None = None,
     feedback_models: Mapping[str, FeedbackFactory] | None = None,
+    residuals: bool = True,
+    residual_event: ArrayLike | None = None,
 ) -> CascadeResult:
     """Run the cascade over ``model.horizon_days`` days for ``n_draws`` parameter draws.
 
@@ -93,6 +117,15 @@ def simulate(
     feedback_models : mapping, optional
         Close-feedback factories that replace the registered ones: keyed by model name,
         or ``node:ID`` for one node (e.g. the full close-liquidity engine on NDX).
+    residuals : bool
+        Draw the nodes' measured residuals (a random historical event per draw) in a
+        run that is not ``deterministic`` (default True). The bands then hold parameter
+        uncertainty plus the measured "other news"; False gives parameter uncertainty
+        only.
+    residual_event : array_like of int, optional
+        The historical event (row of the residual tables) of each draw, instead of
+        drawing them (replays a draw of an earlier run: ``result.residual_event``);
+        applied even when ``deterministic``.
 
     Returns
     -------
@@ -103,11 +136,25 @@ def simulate(
         sizes.add(np.atleast_1d(np.asarray(shock_scale)).size)
     for v in (params or {}).values():
         sizes.add(np.atleast_1d(np.asarray(v)).size)
+    if residual_event is not None:
+        sizes.add(np.atleast_1d(np.asarray(residual_event)).size)
     sizes.discard(1)
     if len(sizes) > 1:
         raise GaemiInputError(f"draw counts disagree: {sorted(sizes)}")
     D = sizes.pop() if sizes else 1
-    P = sample_parameters(model, D, rng, deterministic=deterministic)
+    gen = np.random.default_rng(rng)  # type: ignore[arg-type]
+    P = sample_parameters(model, D, gen, deterministic=deterministic)
+    n_events = {n.residual.shape[0] for n in model.nodes if n.residual is not None}
+    event: IntArray | None = None
+    if residual_event is not None:
+        if not n_events:
+            raise GaemiInputError("residual_event: the scenario has no residual tables")
+        event = np.broadcast_to(np.asarray(residual_event, dtype=np.int64), (D,)).copy()
+        top = next(iter(n_events))
+        if event.min() < 0 or event.max() >= top:
+            raise GaemiInputError(f"residual_event must lie in [0, {top - 1}]")
+    elif residuals and not deterministic and n_events:
+        event = gen.integers(0, n_events.pop(), D)
     for k, v in (params or {}).items():
         if k not in P:
             raise GaemiInputError(f"parameter {k[0]}.{k[1]} is not in the scenario")
@@ -117,9 +164,9 @@ def simulate(
         if shock_scale is None
         else np.broadcast_to(np.asarray(shock_scale, dtype=np.float64), (D,))
     )
-    return _Run(model, D, P, scale, quantiles, keep_paths, log_tol, log_events, feedback_models).go(
-        progress
-    )
+    run = _Run(model, D, P, scale, quantiles, keep_paths, log_tol, log_events, feedback_models)
+    run.event = event
+    return run.go(progress)
 
 
 class _Run:
@@ -164,6 +211,20 @@ class _Run:
         self.shocks: dict[tuple[int, int], list[float]] = {}
         for s in model.shocks:
             self.shocks.setdefault((self.idx[s.node], s.day), []).append(s.move)
+        # shocked nodes per day, and the day order on those days
+        self.pinned: dict[int, frozenset[str]] = {}
+        for i, t in self.shocks:
+            self.pinned[t] = self.pinned.get(t, frozenset()) | {model.nodes[i].id}
+        self.orders = {
+            t: shock_day_order(model.nodes, model.edges, ids) for t, ids in self.pinned.items()
+        }
+        self.t0 = min(self.pinned) if self.pinned else None
+        self.rank0 = (
+            min(SESSION_RANK[model.node(n).session] for n in self.pinned[self.t0])
+            if self.t0 is not None
+            else 0
+        )
+        self.event: IntArray | None = None
         self.window = max([e.window for e in model.edges if e.kind == "policy"], default=1)
         self.events: list[Event] = []
         self.fired: dict[str, BoolArray] = {k: np.zeros(D, dtype=bool) for k in model.event_names()}
@@ -173,6 +234,22 @@ class _Run:
 
     def p(self, owner: str, name: str) -> FloatArray:
         return self.P[(owner, name)]
+
+    def _residual(self, t: int, node: Node) -> FloatArray:
+        """The node's measured residual on day t of each draw's event (0 outside it)."""
+        assert node.residual is not None
+        assert self.event is not None
+        if self.t0 is None or t < self.t0:
+            return np.zeros(self.D)
+        tau = t - self.t0
+        if tau == 0 and SESSION_RANK[node.session] < self.rank0:
+            return np.zeros(self.D)  # its session on t0 came before the shock
+        if tau >= node.residual.shape[1]:
+            return np.zeros(self.D)
+        r: FloatArray = np.asarray(node.residual[self.event, tau], dtype=np.float64)
+        key = (f"residual:{node.id}", node.id)
+        self.contrib[key] = self.contrib.get(key, 0.0) + float(r.mean())
+        return r
 
     # -------------------------------------------------------------- logging
     def _note(
@@ -233,9 +310,10 @@ class _Run:
         lo_lvl, hi_lvl = level.copy(), level.copy()
         for t in range(H):
             slot = t % self.B
-            for i in self.m.order:
+            for i in self.orders.get(t, self.m.order):
                 node = self.m.nodes[i]
-                c = impulse[slot, i].copy()
+                shocked = (i, t) in self.shocks
+                c = np.zeros(D) if shocked else impulse[slot, i].copy()
                 for mv in self.shocks.get((i, t), []):
                     add = mv * self.scale
                     c += add
@@ -252,7 +330,7 @@ class _Run:
                         node.change_unit,
                         add,
                     )
-                if node.reversion is not None:
+                if node.reversion is not None and not shocked:
                     dev = (
                         np.log(level[i] / node.baseline)
                         if node.change == "relative"
@@ -286,6 +364,8 @@ class _Run:
                         extra,
                     )
                     c = out.move_frac
+                if self.event is not None and node.residual is not None and not shocked:
+                    c = c + self._residual(t, node)
                 if node.change == "relative":
                     new = level[i] * (1.0 + np.maximum(c, -0.99))
                 else:
@@ -341,6 +421,7 @@ class _Run:
             contribution=self.contrib,
             diagnostics=self.diag,
             params=self.P,
+            residual_event=self.event,
         )
 
     def _push(self, t: int, e: Edge, target: str, contrib: FloatArray, impulse: FloatArray) -> None:
@@ -389,9 +470,20 @@ class _Run:
         st = self.state.setdefault(e.id, {})
         tgt = e.targets[0]
         if e.kind in ("linear", "saturation"):
+            today = self.pinned.get(t, frozenset())
+            if e.conditional and (e.source not in today or tgt in today):
+                return  # the reverse of a two-way link: only from a shocked source
+            if e.lag == 0 and tgt in today:
+                return  # the shock is the target's whole move today
             beta = self.p(e.id, "beta")
             if e.kind == "linear":
                 contrib = beta * c
+                for k in range(1, e.span - e.lag + 1):
+                    if f"beta_{k}" in e.params and t + e.lag + k < self.H:
+                        later = self.p(e.id, f"beta_{k}") * c
+                        impulse[(t + e.lag + k) % self.B, self.idx[tgt]] += later
+                        key = (e.id, tgt)
+                        self.contrib[key] = self.contrib.get(key, 0.0) + float(later.mean())
             else:
                 cap = self.p(e.id, "cap")
                 contrib = cap * np.tanh(beta * c / cap)

@@ -42,6 +42,10 @@ EDGE_PARAMS: dict[str, tuple[str, ...]] = {
 }
 #: Kinds whose effect is an amount (USD, KRW …) times a coefficient per target node.
 AMOUNT_KINDS = frozenset({"rebalance", "margin_call"})
+#: A linear edge may spread its response over later sessions: ``beta_1`` … ``beta_20``
+#: (the source's change on day t moves the target by beta_k x change on day t + lag + k).
+MAX_PROFILE = 20
+PROFILE_PARAMS: tuple[str, ...] = tuple(f"beta_{k}" for k in range(1, MAX_PROFILE + 1))
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,9 @@ class Node:
     ``change`` says how a day's change is measured: ``relative`` (a decimal fraction of
     the level, e.g. an index return) or ``absolute`` (in the node's unit, e.g. percentage
     points for a rate). ``reversion`` is the daily fraction of the deviation from the
-    baseline that decays (log-deviation for relative nodes).
+    baseline that decays (log-deviation for relative nodes). ``residual`` holds the
+    node's measured "other news" after historical stress days (see
+    :func:`gaemi.core.contagion.engine.simulate`).
     """
 
     id: str
@@ -127,6 +133,11 @@ class Node:
     reversion: Param | None = None
     close_feedback: FeedbackSpec | None = None
     source: str = ""
+    #: Measured residual paths (n_events x n_days, the node's change unit) of the days
+    #: after historical stress events, one row per event; row k of every node is the
+    #: same event (a Monte Carlo draw takes one event for all nodes). None: no residual.
+    residual: FloatArray | None = field(default=None, compare=False, repr=False)
+    residual_source: str = ""
 
     @property
     def change_unit(self) -> str:
@@ -166,6 +177,10 @@ class Edge:
 
     ``holding`` names what a rebalance edge's ``weight`` is the weight of (e.g. "GPIF's
     foreign-equity sleeve"), for the diagnostics; the source node's id when empty.
+
+    A ``conditional`` edge (linear, lag 0) is the reverse direction of a two-way link
+    (SOX → NDX beside NDX → SOX): it acts only on a day its source is shocked and its
+    target is not, so that a shock given on either node reaches the other.
     """
 
     id: str
@@ -184,11 +199,22 @@ class Edge:
     action: str = ""
     source_ref: str = ""
     holding: str = ""
+    conditional: bool = False
+
+    @property
+    def span(self) -> int:
+        """The last day offset the edge reaches: lag plus its longest ``beta_k``."""
+        ks = [int(k[5:]) for k in self.params if k.startswith("beta_") and k[5:].isdigit()]
+        return self.lag + max(ks, default=0)
 
 
 @dataclass(frozen=True)
 class Shock:
-    """An initial move of a node on a day (before that day's close feedback)."""
+    """A node's move on a day (before that day's close feedback).
+
+    The shock is the node's whole move that session: what the links would have brought
+    the node that day is replaced by it (a realised or assumed move already contains
+    them). Several shocks of one node on one day add up."""
 
     node: str
     day: int
@@ -256,6 +282,12 @@ class CascadeModel:
         dup = sorted({i for i in eids if eids.count(i) > 1})
         if dup:
             raise GaemiInputError(f"edges: duplicate id {dup[0]!r}")
+        sizes = {n.residual.shape[0] for n in self.nodes if n.residual is not None}
+        if len(sizes) > 1:
+            raise GaemiInputError(
+                f"nodes: residual tables have different event counts {sorted(sizes)} "
+                "(row k of every node must be the same historical event)"
+            )
         by_id = {n.id: n for n in self.nodes}
         for e in self.edges:
             _check_edge(e, known, by_id)
@@ -304,7 +336,7 @@ class CascadeModel:
 
     @property
     def max_lag(self) -> int:
-        return max((e.lag for e in self.edges), default=0)
+        return max((e.span for e in self.edges), default=0)
 
     def event_names(self) -> list[str]:
         """Names events are logged under: edge ids, ``feedback:NODE``, ``shock:NODE``."""
@@ -414,6 +446,12 @@ def _check_node(n: Node) -> None:
         raise GaemiInputError(f"{where}: session = {n.session!r} must be asia, us or global")
     if n.reversion is not None and not 0 <= n.reversion.bounds[0] <= n.reversion.bounds[1] <= 1:
         raise GaemiInputError(f"{where}: reversion range {n.reversion.bounds} must lie in [0, 1]")
+    if n.residual is not None:
+        r = np.asarray(n.residual)
+        if r.ndim != 2 or r.shape[0] < 1 or r.shape[1] < 1:
+            raise GaemiInputError(f"{where}: residual must be a non-empty events x days table")
+        if not np.isfinite(r).all():
+            raise GaemiInputError(f"{where}: residual has a missing or infinite value")
 
 
 def _check_edge(e: Edge, known: set[str], by_id: Mapping[str, Node]) -> None:
@@ -432,6 +470,15 @@ def _check_edge(e: Edge, known: set[str], by_id: Mapping[str, Node]) -> None:
     missing = [p for p in EDGE_PARAMS[e.kind] if p not in e.params]
     if missing:
         raise GaemiInputError(f"{where}: {e.kind} edge needs parameter {missing[0]!r}")
+    extra = sorted(set(e.params) - set(EDGE_PARAMS[e.kind]))
+    if e.kind == "linear":
+        extra = [k for k in extra if k not in PROFILE_PARAMS]
+    if extra:
+        raise GaemiInputError(f"{where}: {e.kind} edge has no parameter {extra[0]!r}")
+    if e.conditional and (e.kind != "linear" or e.lag != 0 or e.span != 0):
+        raise GaemiInputError(
+            f"{where}: a conditional edge must be linear with lag 0 and no beta_k profile"
+        )
     if e.kind in AMOUNT_KINDS and set(e.effects) != set(e.targets):
         raise GaemiInputError(f"{where}: effects must name every target node")
     src = by_id[e.source]
@@ -473,6 +520,30 @@ def _check_edge(e: Edge, known: set[str], by_id: Mapping[str, Node]) -> None:
             raise GaemiInputError(f"{where}: ratio_lo must be below ratio_hi")
 
 
+def shock_day_order(
+    nodes: Sequence[Node], edges: Sequence[Edge], pinned: frozenset[str]
+) -> tuple[int, ...]:
+    """Order of node updates on a day when the nodes ``pinned`` are shocked: edges into
+    a shocked node carry nothing that day (the shock replaces them), and a conditional
+    edge acts when its source is shocked and its target is not.
+
+    Raises on a cycle left with no lag (one line naming the nodes).
+    """
+    used = []
+    for e in edges:
+        targets = tuple(t for t in e.targets if t not in pinned)
+        if not targets:
+            continue
+        if e.conditional:
+            if e.source not in pinned:
+                continue
+            e = replace(e, conditional=False, targets=targets)
+        else:
+            e = replace(e, targets=targets)
+        used.append(e)
+    return _day_order(nodes, used)
+
+
 def _day_order(nodes: Sequence[Node], edges: Sequence[Edge]) -> tuple[int, ...]:
     """Order of node updates inside a day: a topological order of the lag-0 edges,
     Asian session first, then US, then round-the-clock, declaration order on ties.
@@ -484,7 +555,7 @@ def _day_order(nodes: Sequence[Node], edges: Sequence[Edge]) -> tuple[int, ...]:
     succ: list[set[int]] = [set() for _ in range(n)]
     indeg = [0] * n
     for e in edges:
-        if e.lag != 0:
+        if e.lag != 0 or e.conditional:
             continue
         s = idx[e.source]
         for t in e.targets:

@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+from numpy.typing import NDArray
+
 from gaemi.core.contagion.model import BoolArray, CascadeModel, FloatArray, Node
 
 if TYPE_CHECKING:
@@ -55,6 +58,9 @@ class CascadeResult:
         Sum over days of the mean contribution to the target's daily change.
     diagnostics : mapping edge id → str
         Why a rule did or did not fire (extremes of what it watches).
+    residual_event : ndarray (n_draws,) of int or None
+        Which historical stress event's residuals each draw used (replay with
+        ``simulate(..., residual_event=...)``).
     """
 
     model: CascadeModel
@@ -71,6 +77,9 @@ class CascadeResult:
     contribution: Mapping[tuple[str, str], float]
     diagnostics: Mapping[str, str]
     params: Mapping[ParamKey, FloatArray] = field(repr=False)
+    #: The historical event (row of the nodes' residual tables) of each draw; None when
+    #: the run drew no residuals (a central run, or a scenario without residuals).
+    residual_event: NDArray[np.int64] | None = field(default=None, repr=False)
 
     def change(self, node_id: str, which: str = "final") -> FloatArray:
         """Per-draw change from the baseline: fraction (relative nodes) or units.
@@ -143,11 +152,12 @@ class CascadeResult:
         ).reset_index(drop=True)
 
     def most_loss_link(self) -> tuple[str, float] | None:
-        """The link (other than the initial shock) with the largest total equity loss."""
+        """The link (other than the initial shock and the measured residuals) with the
+        largest total equity loss."""
         best: tuple[str, float] | None = None
         totals: dict[str, float] = {}
         for (ev, tgt), v in self.contribution.items():
-            if ev.startswith("shock:") or not self.model.node(tgt).equity:
+            if ev.startswith(("shock:", "residual:")) or not self.model.node(tgt).equity:
                 continue
             totals[ev] = totals.get(ev, 0.0) + max(-v, 0.0)
         for ev, v in totals.items():
