@@ -87,27 +87,9 @@ class Report(Result):
         raise KeyError(key)
 
     def indicator_frame(self) -> pd.DataFrame:
-        rows = []
-        for i in self.indicators:
-            age = i.age_days(self.report_date)
-            rows.append(
-                {
-                    "indicator": i.id,
-                    "name": i.name,
-                    "state": i.state,
-                    "level": i.level,
-                    "value": i.value,
-                    "unit": i.unit,
-                    "detail": i.detail,
-                    "thresholds": list(i.thresholds),
-                    "as_of": i.as_of.isoformat() if i.as_of else None,
-                    "age_days": age,
-                    "stale": bool(age is not None and age > self.stale_after_days),
-                    "source": i.source,
-                    "rationale": i.rationale,
-                }
-            )
-        return pd.DataFrame(rows)
+        from gaemi.app.status import indicator_frame
+
+        return indicator_frame(self.indicators, self.report_date, self.stale_after_days)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN → None)."""
@@ -254,27 +236,24 @@ def stress_section(universe: Universe, scenario: Any) -> Section:
     """Closing capacity, the move where it fills, the feedback at −2%/−5% and the curve."""
     import numpy as np
 
+    from gaemi.app.stress import curve_direction, stress_setup
     from gaemi.core.feedback import critical_shock, curve
-    from gaemi.core.flows import concentrated_sensitivity
-    from gaemi.core.liquidity import threshold_move_frac
-    from gaemi.data.stress import build_stress_model
 
-    k = concentrated_sensitivity(universe)
+    present = set(universe.underlying_id.tolist())
     rows, curves = [], []
     for und in STRESS_UNDERLYINGS:
-        if und not in k:
+        if und not in present:
             continue
-        model = build_stress_model(scenario, universe, und)
-        liq = scenario.liquidity(und)
-        res = curve(model, np.asarray(STRESS_GRID))
-        crit = critical_shock(model, -1.0)
+        setup = stress_setup(None, und, scenario=scenario, universe=universe)
+        res = curve(setup.model, np.asarray(STRESS_GRID))
+        crit = critical_shock(setup.model, curve_direction(STRESS_GRID))
         at = dict(zip(STRESS_GRID, res.final_move_frac.tolist(), strict=True))
         rows.append(
             {
                 "underlying_id": und,
-                "letf_flow_per_pct_usd": k[und] * 0.01,
-                "closing_capacity_usd": liq.capacity_usd,
-                "close_full_at_move_frac": -float(threshold_move_frac(k[und], liq.capacity_usd)),
+                "letf_flow_per_pct_usd": setup.letf_flow_per_pct_usd,
+                "closing_capacity_usd": setup.capacity_usd,
+                "close_full_at_move_frac": setup.threshold_move_frac(-1.0),
                 "final_move_at_minus_2pct_frac": at[-0.02],
                 "final_move_at_minus_5pct_frac": at[-0.05],
                 "critical_shock_frac": float(crit.shock_frac[0]),
@@ -330,10 +309,10 @@ def cascade_section(
     (``--move``) the shock is exactly the given moves — an underlying not given is not
     shocked. The close feedback uses ``universe`` (default: the embedded one).
     """
+    from gaemi.app.contagion import event_table, fmt_amount
     from gaemi.core.contagion import Shock, find_fuse, simulate, step_verdicts
     from gaemi.core.contagion.analysis import verdicts_frame
     from gaemi.data.cascade import engine_feedback_models, load_cascade
-    from gaemi.present.cascade_tables import event_table, fmt_amount
 
     model = load_cascade()
     fixed = {s.node for s in model.shocks}

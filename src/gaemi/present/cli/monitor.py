@@ -36,23 +36,16 @@ Examples:
 
 def evaluate(moves: dict[str, float], day: dt.date, db: Path | None = None) -> dict[str, Any]:
     """Indicators and status as a JSON-ready dict (from the store when ``db`` is given)."""
-    from gaemi.monitor.indicators import compute_indicators, load_default_rules
-    from gaemi.monitor.replay import universe_known_on
-    from gaemi.monitor.status import composite_status
+    from gaemi.app.status import status
     from gaemi.present.cli.report import load_state_noted
 
-    rules = load_default_rules()
-    state = load_state_noted(day, db, None)
-    inds = compute_indicators(
-        state.market, universe_known_on(state.universe, day), rules, {"moves": moves, "day": day}
-    )
-    st = composite_status(inds, rules)
+    res = status(load_state_noted(day, db, None), moves=moves)
     return {
         "time_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "date": day.isoformat(),
-        "status": st.status,
-        "level": st.level,
-        "reason": st.reason,
+        "status": res.status.status,
+        "level": res.level,
+        "reason": res.status.reason,
         "indicators": {
             i.id: {
                 "state": i.state,
@@ -61,7 +54,7 @@ def evaluate(moves: dict[str, float], day: dt.date, db: Path | None = None) -> d
                 "as_of": i.as_of.isoformat() if i.as_of else None,
                 "source": i.source,
             }
-            for i in inds
+            for i in res.indicators
         },
     }
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Any
 
 import typer
 
 from gaemi.errors import GaemiInputError
 from gaemi.limits import MAX_AUM_USD
 from gaemi.present.cli.common import (
+    DataDirOption,
+    DateOption,
+    DbOption,
     OutputFormat,
     describe_move,
     emit,
@@ -20,13 +23,8 @@ from gaemi.present.cli.common import (
     parse_move,
     parse_move_grid,
     single,
+    state_from_options,
 )
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from gaemi.core.feedback import StressModel
-    from gaemi.data.stress import StressScenario
 
 EPILOG = """
 Examples:
@@ -85,77 +83,6 @@ def korean_aum_usd(text: str) -> float:
             f"--korean-aum = {text!r} must be between 0 and $10T ({MAX_AUM_USD:g} USD)"
         )
     return v
-
-
-def _row(
-    und: str, model: StressModel, scenario: StressScenario, shock: float, adv_scale: float
-) -> dict[str, object]:
-    from gaemi.core.feedback import critical_shock, solve
-    from gaemi.core.liquidity import pressure_ratio, threshold_move_frac
-    from gaemi.core.participants import LetfRebalancing
-
-    liq = scenario.liquidity(und)
-    cap = liq.capacity_usd * adv_scale
-    res = solve(model, shock)
-    crit = critical_shock(model, -1.0 if shock <= 0 else 1.0)
-    k = sum(float(p.k_usd[0]) for p in model.participants if isinstance(p, LetfRebalancing))
-    row: dict[str, object] = {
-        "underlying": und,
-        "shock_frac": shock,
-        "final_move_frac": float(res.final_move_frac[0]),
-        "extra_move_frac": float(res.extra_move_frac[0]),
-        "amplification": float(res.amplification[0]),
-    }
-    for name, flow in res.flow_usd.items():
-        row[f"{name}_flow_usd"] = float(flow[0])
-    letf_flow = (
-        float(res.flow_usd["letf_rebalancing"][0]) if "letf_rebalancing" in res.flow_usd else 0.0
-    )
-    row.update(
-        {
-            "total_flow_usd": float(res.total_flow_usd[0]),
-            "capacity_usd": cap,
-            # two pressures, never one ambiguous "pressure": the leveraged funds' own flow
-            # (what the threshold, the monitor's close_pressure and `gaemi history` use; it
-            # is 1 exactly at threshold_move_frac) and every participant's flow together
-            "letf_pressure_ratio": float(pressure_ratio(letf_flow, cap)),
-            # signed like the shock analysed: a +2% shock fills the close at a + move
-            "threshold_move_frac": (-1.0 if shock <= 0 else 1.0)
-            * float(threshold_move_frac(k, cap)),
-            "total_pressure_ratio": float(pressure_ratio(res.total_flow_usd[0], cap)),
-            "critical_shock_frac": float(crit.shock_frac[0]),
-            "runaway": bool(res.runaway[0]),
-            "cb_level": int(res.cb_level[0]),
-            "cb_halt": bool(res.cb_halt[0]),
-        }
-    )
-    return row
-
-
-def _curve_frame(und: str, model: StressModel, grid: list[float]) -> tuple[pd.DataFrame, str]:
-    import numpy as np
-
-    from gaemi.core.feedback import critical_shock, curve
-
-    res = curve(model, np.asarray(grid))
-    df = res.to_frame()
-    df.insert(0, "underlying", und)
-    direction = -1.0 if np.mean(grid) <= 0 else 1.0
-    crit = critical_shock(model, direction)
-    c = float(crit.shock_frac[0])
-    if crit.unstable[0]:
-        caption = f"{und}: unstable — any shock runs to the limit"
-    elif np.isnan(c):
-        caption = f"{und}: no jump before the breaker floor (no critical shock)"
-    else:
-        caption = (
-            f"{und}: critical shock {format_frac(c)} — the close jumps from "
-            f"{format_frac(float(crit.move_before_frac[0]))} to "
-            f"{format_frac(float(crit.move_after_frac[0]))}"
-        )
-    past = np.sign(direction) * (df["shock_frac"].to_numpy() - c) >= 0 if not np.isnan(c) else False
-    df["past_critical"] = past
-    return df, caption
 
 
 def stress(
@@ -240,6 +167,9 @@ def stress(
             help="With --intraday: share of the imbalance traded ahead (0-1; default 0).",
         ),
     ] = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    date: DateOption = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
 ) -> None:
     """Closing move after the feedback loop r = r₀ + I(Σ participants' flows(r)).
@@ -251,8 +181,8 @@ def stress(
     """
     import pandas as pd
 
-    from gaemi.data.stress import build_stress_model, load_default_stress, load_stress_scenario
-    from gaemi.data.universe import load_default_universe
+    from gaemi.app.stress import load_scenario, stress_curve, stress_setup
+    from gaemi.app.stress import stress as stress_one
 
     shock: str | None = single(shock_given, "--shock")
     scenario: Path | None = single(scenario_given, "--scenario")
@@ -268,12 +198,17 @@ def stress(
         raise GaemiInputError("give either --shock or --curve (with --shocks=START:STOP:STEP)")
     if not (liquidity_scale > 0):
         raise GaemiInputError(f"--liquidity-scale = {liquidity_scale!r} must be > 0")
-    sc = load_stress_scenario(scenario) if scenario is not None else load_default_stress()
-    u = load_default_universe()
-    if korean_aum is not None:
-        u = u.with_korean_aum(korean_aum_usd(korean_aum))
+    sc = load_scenario(scenario)
+    aum = korean_aum_usd(korean_aum) if korean_aum is not None else None
+    state = state_from_options(db, data_dir, date)
     names = [x.upper() for x in underlying] if underlying else list(sc.underlyings)
-    models = {n: build_stress_model(sc, u, n, adv_scale=liquidity_scale) for n in names}
+    kw: dict[str, Any] = {
+        "scenario": sc,
+        "korean_aum_usd": aum,
+        "liquidity_scale": liquidity_scale,
+    }
+    for n in names:  # every underlying checked before anything is printed
+        stress_setup(state, n, **kw)
     if curve:
         from gaemi.core.flows import ladder_moves
 
@@ -281,19 +216,15 @@ def stress(
         note_read(
             f"read --shocks {shocks} as {grid.size} shocks from {grid[0]:+.4g} to {grid[-1]:+.4g}"
         )
-        frames, captions = [], []
-        for n, m in models.items():
-            df, cap = _curve_frame(n, m, [float(g) for g in grid])
-            frames.append(df)
-            captions.append(cap)
-        out = pd.concat(frames, ignore_index=True)
+        results = [stress_curve(state, n, grid, **kw) for n in names]
+        out = pd.concat([r.to_frame() for r in results], ignore_index=True)
         if fmt == OutputFormat.table:
             out = out.drop(columns=["extra_move_frac", "runaway"]).rename(columns=_SHORT)
         emit(
             out,
             fmt,
             title=f"Close feedback curve — {sc.name}",
-            caption="; ".join(captions),
+            caption="; ".join(r.summary() for r in results),
         )
         return
     text = shock if shock is not None else "-2%"
@@ -301,12 +232,12 @@ def stress(
     if intraday:
         from gaemi.core.intraday import IntradaySpec, simulate_last_hour
 
-        if len(models) != 1:
+        if len(names) != 1:
             raise GaemiInputError("--intraday: give one --underlying")
-        ((und, model),) = models.items()
+        setup = stress_setup(state, names[0], **kw)
         note_read(describe_move(text, value))
         spec = IntradaySpec(half_life_min=half_life, anticipation_frac=anticipation)
-        res = simulate_last_hour(model, value, spec)
+        res = simulate_last_hour(setup.model, value, spec)
         df = res.to_frame()
         if fmt == OutputFormat.table:
             df = df.rename(
@@ -319,7 +250,7 @@ def stress(
         emit(
             df,
             fmt,
-            title=f"{und}: the last hour, shock {format_frac(value)} — {sc.name}",
+            title=f"{setup.underlying}: the last hour, shock {format_frac(value)} — {sc.name}",
             caption=f"close {format_frac(float(res.close_move_frac[0]))}; MOC imbalance "
             f"sent 15:45, published 15:50 ET; rows: every 5 min, minutes with trades, "
             "every minute from 15:45",
@@ -328,10 +259,9 @@ def stress(
     if value <= -1.0:
         raise GaemiInputError(f"shock = {text!r} is at or below -100%")
     note_read(describe_move(text, value) + ("" if shock is not None else " (default)"))
-    rows = [_row(n, m, sc, value, liquidity_scale) for n, m in models.items()]
-    df = pd.DataFrame(rows)
+    df = pd.concat([stress_one(state, n, value, **kw).to_frame() for n in names], ignore_index=True)
     if fmt == OutputFormat.table:  # narrower headers on screen; JSON/CSV keep full names
-        df = df.drop(columns=["extra_move_frac", "runaway"]).rename(columns=_SHORT)
+        df = df.drop(columns=["extra_move_frac", "runaway", "spx_move_frac"]).rename(columns=_SHORT)
     emit(
         df,
         fmt,

@@ -94,6 +94,12 @@ def create_app(
         universe = load_default_universe()
         why = " (the store has no fund snapshots)" if s.db is not None else ""
         universe_source = universe_source or f"embedded {default_universe_path().name}{why}"
+    from gaemi.app.state import load_state
+
+    # one market state for every endpoint, read once like the store: the same loader as
+    # `gaemi monitor --db` and every command (the status used to read the embedded
+    # snapshot even with --db)
+    market_state = load_state(db=s.db).with_universe(universe, universe_source)
     engines: list[str] = []
     app = FastAPI(
         title="gaemi",
@@ -113,6 +119,7 @@ def create_app(
         limiter=anyio.CapacityLimiter(s.max_concurrent_computations),
         engines=engines,
         store_status=store_status,
+        market_state=market_state,
     )
     for name in ROUTER_MODULES:
         module = importlib.import_module(f"gaemi.present.web.routers.{name}")

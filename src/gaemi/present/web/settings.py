@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import anyio
 
     from gaemi.core.universe import Universe
+    from gaemi.data.state import MarketState
 
 #: Host names that only reach this machine.
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
@@ -95,6 +96,15 @@ class WebState:
     limiter: anyio.CapacityLimiter
     engines: list[str] = field(default_factory=list)
     store_status: list[dict[str, Any]] | None = None
+    #: the market state every capability reads (gaemi.app.state.load_state; set by create_app)
+    market_state: MarketState | None = None
+
+    @property
+    def state(self) -> MarketState:
+        """:attr:`market_state`, which :func:`~gaemi.present.web.app.create_app` always sets."""
+        if self.market_state is None:  # pragma: no cover - create_app sets it
+            raise RuntimeError("WebState.market_state is not set (use create_app)")
+        return self.market_state
 
     async def compute(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` in a worker thread under this app's limiter and time bound."""

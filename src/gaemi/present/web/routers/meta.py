@@ -7,7 +7,7 @@ engine that is not installed is never shown.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, Query
@@ -17,15 +17,10 @@ from gaemi.errors import GaemiInputError
 from gaemi.present.web.deps import State
 from gaemi.present.web.models import ERROR_RESPONSES, MAX_MOVES, Name, StrictModel, clean
 
+if TYPE_CHECKING:
+    from gaemi.data.market import MarketSnapshot
+
 router = APIRouter(prefix="/api", tags=["meta"], responses=ERROR_RESPONSES)
-
-
-@lru_cache(maxsize=1)
-def default_market() -> Any:
-    """The embedded market snapshot (read once)."""
-    from gaemi.data.market import load_default_market
-
-    return load_default_market()
 
 
 class Health(BaseModel):
@@ -136,12 +131,12 @@ async def meta(state: State) -> Meta:
             compute_timeout_s=s.compute_timeout_s,
             max_moves=MAX_MOVES,
         ),
-        fx_default=_fx_default(),
+        fx_default=_fx_default(state.state.market),
     )
 
 
-def _fx_default() -> FxDefault | None:
-    m = default_market()
+def _fx_default(m: MarketSnapshot) -> FxDefault | None:
+    """The served state's latest USD/KRW (the store's with --db)."""
     if not m.has("usdkrw_level"):
         return None
     o = m.latest("usdkrw_level")

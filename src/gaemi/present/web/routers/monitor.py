@@ -1,13 +1,13 @@
 """Monitor endpoints: the composite risk status (LOW … CRITICAL) and every indicator.
 
-Indicators and rules come from :mod:`gaemi.monitor` on the embedded market snapshot;
+Indicators and rules come from :mod:`gaemi.app.status` on the served market state (the
+embedded snapshot, or the store of ``gaemi serve --db`` — the same as ``gaemi monitor --db``);
 each carries its value, thresholds, rationale, as-of date and age, so a stale figure is
 visible as stale.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -24,10 +24,10 @@ from gaemi.present.web.models import (
     clean,
     fold_case,
 )
-from gaemi.present.web.routers.meta import default_market
 
 if TYPE_CHECKING:
     from gaemi.core.universe import Universe
+    from gaemi.data.state import MarketState
 
 router = APIRouter(prefix="/api", tags=["monitor"], responses=ERROR_RESPONSES)
 
@@ -103,25 +103,19 @@ class StatusResponse(BaseModel):
     indicators: list[IndicatorOut]
 
 
-def _status(u: Universe, moves: dict[str, float]) -> StatusResponse:
-    from gaemi.monitor.indicators import compute_indicators
-    from gaemi.monitor.status import composite_status
+def _status(ms: MarketState, moves: dict[str, float]) -> StatusResponse:
+    from gaemi.app.status import status
 
-    rules = default_rules()
-    market = default_market()
-    inds = compute_indicators(market, u, rules, {"moves": moves})
-    st = composite_status(inds, rules)
-    today = dt.datetime.now(dt.UTC).date()
-    ages = [a for a in (i.age_days(today) for i in inds) if a is not None]
+    res = status(ms, moves=moves, rules=default_rules())
     return StatusResponse(
-        status=st.status,
-        level=st.level,
-        reason=st.reason,
-        rule=st.rule,
-        drivers=[i.id for i in st.drivers],
-        stale=bool(ages) and min(ages) > rules.stale_after_days,
-        stale_after_days=rules.stale_after_days,
-        market=market.label,
+        status=res.status.status,
+        level=res.level,
+        reason=res.status.reason,
+        rule=res.status.rule,
+        drivers=[i.id for i in res.status.drivers],
+        stale=res.stale,
+        stale_after_days=res.stale_after_days,
+        market=res.market_label,
         indicators=[
             IndicatorOut(
                 id=i.id,
@@ -134,22 +128,23 @@ def _status(u: Universe, moves: dict[str, float]) -> StatusResponse:
                 thresholds=list(i.thresholds),
                 rationale=i.rationale,
                 as_of=i.as_of.isoformat() if i.as_of else None,
-                age_days=i.age_days(today),
+                age_days=i.age_days(res.day),
                 source=i.source,
             )
-            for i in inds
+            for i in res.indicators
         ],
     )
 
 
 @router.get("/status", response_model=StatusResponse, summary="Composite risk status")
 async def status(state: State) -> StatusResponse:
-    """The status on the embedded snapshot, its reason and every indicator."""
-    return await state.compute(_status, state.universe, {})
+    """The status on the served market state (the store with --db), its reason and every
+    indicator."""
+    return await state.compute(_status, state.state, {})
 
 
 @router.post("/status", response_model=StatusResponse, summary="Status at today's moves")
 async def status_at(req: StatusRequest, state: State) -> StatusResponse:
     """The status with today's moves so far (e.g. ``{"NDX": -0.031}``)."""
     moves = status_moves(state.universe, dict(req.moves_frac_by_underlying))
-    return await state.compute(_status, state.universe, moves)
+    return await state.compute(_status, state.state, moves)

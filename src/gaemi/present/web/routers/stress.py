@@ -10,7 +10,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, model_validator
@@ -28,8 +27,10 @@ from gaemi.present.web.models import (
 )
 
 if TYPE_CHECKING:
-    from gaemi.core.feedback import CriticalShock, FeedbackResult, StressModel
+    from gaemi.app.stress import StressSetup
+    from gaemi.core.feedback import CriticalShock, FeedbackResult
     from gaemi.core.universe import Universe
+    from gaemi.data.state import MarketState
     from gaemi.data.stress import StressScenario
 
 router = APIRouter(prefix="/api/stress", tags=["stress"], responses=ERROR_RESPONSES)
@@ -145,46 +146,22 @@ class CurveResponse(BaseModel):
 def stress_underlyings_of(u: Universe) -> list[str]:
     """Underlyings the stress endpoints take: close liquidity in the scenario and funds on
     them in the served universe (the same list as ``/api/stress/underlyings``)."""
-    ids = set(np.char.upper(u.underlying_id).tolist()) | set(
-        np.char.upper(u.underlying_group).tolist()
-    )
-    return [uid for uid in default_scenario().underlyings if uid.upper() in ids]
+    from gaemi.app.stress import stress_underlyings
+
+    return stress_underlyings(u, default_scenario())
 
 
-def _model(
-    u: Universe, q: _StressCommon, direction: float = -1.0
-) -> tuple[StressModel, Liquidity, str]:
-    """The stress model and its liquidity; ``direction`` (−1 a fall, +1 a rise) signs the
-    threshold move like the shock analysed."""
-    from gaemi.core.flows import rebalance_multiplier
-    from gaemi.data.stress import build_stress_model
-
-    sc = default_scenario()
+def _check_underlying(u: Universe, underlying: str) -> None:
     accepted = stress_underlyings_of(u)
-    if q.underlying.upper() not in accepted:
+    if underlying.upper() not in accepted:
         raise GaemiInputError(
-            f"underlying = {q.underlying!r} has no close liquidity in the stress scenario "
+            f"underlying = {underlying!r} has no close liquidity in the stress scenario "
             f"(accepted: {', '.join(accepted)}; see /api/stress/underlyings)"
         )
-    if q.korean_aum_usd is not None:
-        u = u.with_korean_aum(q.korean_aum_usd)
-    model = build_stress_model(sc, u, q.underlying, adv_scale=q.liquidity_scale)
-    liq = sc.liquidity(q.underlying)
-    sel = u.where_underlying(q.underlying)
-    k_pct = float(np.sum(rebalance_multiplier(sel.leverage) * sel.aum_usd)) * 0.01
-    adv = liq.adv_usd * q.liquidity_scale
-    cap = adv * liq.closing_share
-    info = Liquidity(
-        underlying=liq.name,
-        adv_usd=adv,
-        closing_share=liq.closing_share,
-        capacity_usd=cap,
-        sigma_daily=liq.sigma_daily,
-        spx_beta=liq.spx_beta,
-        letf_flow_per_pct_usd=k_pct,
-        threshold_move_frac=(direction * cap / k_pct * 0.01) if k_pct > 0 else None,
-    )
-    return model, info, sc.name
+
+
+def _liquidity(setup: StressSetup, direction: float = -1.0) -> Liquidity:
+    return Liquidity(**setup.liquidity_dict(direction))
 
 
 def _critical(c: CriticalShock) -> Critical:
@@ -196,88 +173,97 @@ def _critical(c: CriticalShock) -> Critical:
     )
 
 
-def _points(res: FeedbackResult, capacity_usd: float) -> list[StressPoint]:
-    from gaemi.core.liquidity import pressure_ratio
+def _points(setup: StressSetup, res: FeedbackResult, direction: float) -> list[StressPoint]:
+    from gaemi.app.stress import point_frame
 
-    letf = res.flow_usd.get("letf_rebalancing", np.zeros_like(res.shock_frac))
-    letf_pressure = pressure_ratio(letf, capacity_usd)
-    total_pressure = pressure_ratio(res.total_flow_usd, capacity_usd)
+    df = point_frame(setup, res, direction)
+    flows = list(res.flow_usd)
     return [
         StressPoint(
-            shock_frac=float(res.shock_frac[i]),
-            final_move_frac=float(res.final_move_frac[i]),
-            extra_move_frac=float(res.extra_move_frac[i]),
-            amplification=clean(res.amplification[i]),
-            runaway=bool(res.runaway[i]),
-            total_flow_usd=float(res.total_flow_usd[i]),
-            flows_usd={k: float(v[i]) for k, v in res.flow_usd.items()},
-            letf_pressure_ratio=float(letf_pressure[i]),
-            total_pressure_ratio=float(total_pressure[i]),
-            spx_move_frac=float(res.spx_move_frac[i]),
-            cb_level=int(res.cb_level[i]),
-            cb_halt=bool(res.cb_halt[i]),
+            shock_frac=float(r["shock_frac"]),
+            final_move_frac=float(r["final_move_frac"]),
+            extra_move_frac=float(r["extra_move_frac"]),
+            amplification=clean(r["amplification"]),
+            runaway=bool(r["runaway"]),
+            total_flow_usd=float(r["total_flow_usd"]),
+            flows_usd={k: float(r[f"{k}_flow_usd"]) for k in flows},
+            letf_pressure_ratio=float(r["letf_pressure_ratio"]),
+            total_pressure_ratio=float(r["total_pressure_ratio"]),
+            spx_move_frac=float(r["spx_move_frac"]),
+            cb_level=int(r["cb_level"]),
+            cb_halt=bool(r["cb_halt"]),
         )
-        for i in range(res.shock_frac.size)
+        for r in df.to_dict(orient="records")
     ]
 
 
-def _single(u: Universe, q: StressQuery) -> StressResponse:
-    from gaemi.core.feedback import critical_shock, solve
+def _single(ms: MarketState, q: StressQuery) -> StressResponse:
+    from gaemi.app.stress import stress
 
-    direction = -1.0 if q.shock_frac <= 0 else 1.0
-    model, info, name = _model(u, q, direction)
-    res = solve(model, np.array([q.shock_frac]))
+    _check_underlying(ms.universe, q.underlying)
+    r = stress(
+        ms,
+        q.underlying,
+        q.shock_frac,
+        scenario=default_scenario(),
+        korean_aum_usd=q.korean_aum_usd,
+        liquidity_scale=q.liquidity_scale,
+    )
     return StressResponse(
-        scenario=name,
-        liquidity=info,
-        critical=_critical(critical_shock(model, direction)),
-        result=_points(res, info.capacity_usd)[0],
+        scenario=r.setup.scenario_name,
+        liquidity=_liquidity(r.setup, r.direction),
+        critical=_critical(r.critical),
+        result=_points(r.setup, r.result, r.direction)[0],
     )
 
 
-def _curve(u: Universe, q: CurveQuery) -> CurveResponse:
-    from gaemi.core.feedback import critical_shock, curve
+def _curve(ms: MarketState, q: CurveQuery) -> CurveResponse:
+    from gaemi.app.stress import stress_curve
     from gaemi.core.flows import ladder_moves
 
-    direction = -1.0 if min(q.shock_from_frac, q.shock_to_frac) < 0 else 1.0
-    model, info, name = _model(u, q, direction)
+    _check_underlying(ms.universe, q.underlying)
     shocks = ladder_moves(q.shock_from_frac, q.shock_to_frac, q.shock_step_frac)
-    res = curve(model, shocks)
-    return CurveResponse(
-        scenario=name,
-        liquidity=info,
-        critical=_critical(critical_shock(model, direction)),
-        points=_points(res, info.capacity_usd),
+    r = stress_curve(
+        ms,
+        q.underlying,
+        shocks,
+        scenario=default_scenario(),
+        korean_aum_usd=q.korean_aum_usd,
+        liquidity_scale=q.liquidity_scale,
     )
+    return CurveResponse(
+        scenario=r.setup.scenario_name,
+        liquidity=_liquidity(r.setup, r.direction),
+        critical=_critical(r.critical),
+        points=_points(r.setup, r.result, r.direction),
+    )
+
+
+def _underlyings(ms: MarketState) -> list[Liquidity]:
+    from gaemi.app.stress import stress_setup
+
+    return [
+        _liquidity(stress_setup(ms, uid, scenario=default_scenario()))
+        for uid in stress_underlyings_of(ms.universe)
+    ]
 
 
 # ---------------------------------------------------------------- endpoints
 @router.get("/underlyings", response_model=list[Liquidity], summary="Underlyings with liquidity")
 async def stress_underlyings(state: State) -> list[Liquidity]:
     """The underlyings the stress scenario has close liquidity for (and funds on)."""
-    out = []
-    for uid in default_scenario().underlyings:
-        try:
-            out.append(
-                _model(
-                    state.universe,
-                    _StressCommon(underlying=uid, korean_aum_usd=None, liquidity_scale=1.0),
-                )[1]
-            )
-        except GaemiInputError:  # no fund on this underlying in the served universe
-            continue
-    return out
+    return _underlyings(state.state)
 
 
 @router.get("", response_model=StressResponse, summary="Feedback loop for one shock")
 async def stress_single(q: Annotated[StressQuery, Query()], state: State) -> Response:
     """Closing move reached from ``shock_frac``, each participant's flow, breaker level."""
-    result = await state.compute(_single, state.universe, q)
+    result = await state.compute(_single, state.state, q)
     return json_response(result)
 
 
 @router.get("/curve", response_model=CurveResponse, summary="Feedback curve over shocks")
 async def stress_curve(q: Annotated[CurveQuery, Query()], state: State) -> Response:
     """Closing move against the shock (default −20 % … 0 by 0.5 %) and the critical shock."""
-    result = await state.compute(_curve, state.universe, q)
+    result = await state.compute(_curve, state.state, q)
     return json_response(result)

@@ -1,0 +1,142 @@
+"""The composite risk status (LOW … CRITICAL) and every indicator, on one market state.
+
+``gaemi monitor``, ``/api/status`` and the report's status all call :func:`status`, so
+with the same store they read the same figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gaemi.app.result import Result
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gaemi.data.state import MarketState
+    from gaemi.monitor.indicators import Indicator, MonitorRules
+    from gaemi.monitor.status import Status
+
+
+def indicator_frame(
+    indicators: Sequence[Indicator], day: dt.date, stale_after_days: int
+) -> pd.DataFrame:
+    """One row per indicator: state, level, value and unit, thresholds, as-of date,
+    ``age_days`` against ``day`` and ``stale`` (older than ``stale_after_days``), source."""
+    import pandas as pd
+
+    rows = []
+    for i in indicators:
+        age = i.age_days(day)
+        rows.append(
+            {
+                "indicator": i.id,
+                "name": i.name,
+                "state": i.state,
+                "level": i.level,
+                "value": i.value,
+                "unit": i.unit,
+                "detail": i.detail,
+                "thresholds": list(i.thresholds),
+                "as_of": i.as_of.isoformat() if i.as_of else None,
+                "age_days": age,
+                "stale": bool(age is not None and age > stale_after_days),
+                "source": i.source,
+                "rationale": i.rationale,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatusResult(Result):
+    """The status, its reason and every indicator with value, thresholds, as-of and source.
+
+    ``to_frame()``: one row per indicator (``age_days`` against :attr:`day`, ``stale`` when
+    older than the rules' limit). ``to_dict()`` adds ``status``, ``level``, ``reason``,
+    ``rule``, ``drivers``, ``stale`` (every figure is stale) and ``market``.
+    """
+
+    day: dt.date
+    status: Status
+    indicators: tuple[Indicator, ...]
+    stale_after_days: int
+    market_label: str
+    moves: Mapping[str, float] = field(default_factory=dict)
+    kind: str = field(default="status", init=False, repr=False)
+
+    @property
+    def level(self) -> int:
+        return int(self.status.level)
+
+    @property
+    def stale(self) -> bool:
+        """Every dated figure is older than the rules' staleness limit."""
+        ages = [a for a in (i.age_days(self.day) for i in self.indicators) if a is not None]
+        return bool(ages) and min(ages) > self.stale_after_days
+
+    def to_frame(self, view: str | None = None) -> pd.DataFrame:
+        return indicator_frame(self.indicators, self.day, self.stale_after_days)
+
+    def summary(self) -> str:
+        return f"{self.day}: {self.status.status} — {self.status.reason}"
+
+    def extra_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.day.isoformat(),
+            "status": self.status.status,
+            "level": self.level,
+            "reason": self.status.reason,
+            "rule": self.status.rule,
+            "drivers": [i.id for i in self.status.drivers],
+            "stale": self.stale,
+            "stale_after_days": self.stale_after_days,
+            "market": self.market_label,
+            "moves_frac": dict(self.moves),
+        }
+
+
+def status(
+    state: MarketState | None = None,
+    *,
+    moves: Mapping[str, float] | None = None,
+    rules: MonitorRules | None = None,
+) -> StatusResult:
+    """The composite status on ``state``: every indicator, then the rules' combination.
+
+    Parameters
+    ----------
+    state : MarketState, optional
+        From :func:`gaemi.load_state` (default: the embedded default, today).
+    moves : mapping, optional
+        Today's moves so far as fractions, ``{"NDX": -0.031}`` (NDX and SOX are read).
+    rules : MonitorRules, optional
+        Thresholds and the combination rule (default: ``monitor_rules.yaml``).
+
+    Returns
+    -------
+    StatusResult
+        ``status.status`` (LOW, GUARDED, ELEVATED, HIGH, CRITICAL), ``level`` (0–4),
+        ``indicators``; ``to_frame()``, ``to_dict()``, ``summary()``.
+    """
+    from gaemi.app.state import load_state
+    from gaemi.monitor.indicators import compute_indicators, load_default_rules
+    from gaemi.monitor.status import composite_status
+
+    st = state if state is not None else load_state()
+    r = rules or load_default_rules()
+    mv = dict(moves or {})
+    inds = tuple(compute_indicators(st.market, st.universe, r, {"moves": mv, "day": st.day}))
+    return StatusResult(
+        day=st.day,
+        status=composite_status(inds, r),
+        indicators=inds,
+        stale_after_days=r.stale_after_days,
+        market_label=st.market.label,
+        moves=mv,
+        warnings=tuple(st.warnings),
+        sources=tuple(f"{k}: {v}" for k, v in st.sources.items()),
+    )

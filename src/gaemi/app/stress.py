@@ -1,0 +1,460 @@
+"""Stress one underlying: the close feedback loop r = r₀ + I(Σ participants' flows(r)).
+
+One set-up (:func:`stress_setup`: the scenario's participants and liquidity sized from the
+state's fund universe) serves every face: ``gaemi stress``, ``/api/stress``, the report's
+stress section and the Dask sweeps. The pressure threshold is
+:func:`gaemi.core.liquidity.threshold_move_frac`; the direction of a curve's critical
+shock is chosen in one place (:func:`curve_direction`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gaemi.app.result import Choice, Result, format_frac
+from gaemi.errors import GaemiInputError
+from gaemi.limits import MAX_AUM_USD
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    from numpy.typing import ArrayLike
+
+    from gaemi.core.feedback import CriticalShock, FeedbackResult, StressModel
+    from gaemi.core.universe import Universe
+    from gaemi.data.state import MarketState
+    from gaemi.data.stress import StressScenario
+
+#: Default shock into the close (``gaemi stress`` without ``--shock``), fraction.
+DEFAULT_SHOCK_FRAC = -0.02
+
+
+def load_scenario(scenario: StressScenario | str | Path | None = None) -> StressScenario:
+    """A stress scenario: the given one, a YAML path (sections left out from the default),
+    or the embedded default."""
+    from gaemi.data.stress import StressScenario, load_default_stress, load_stress_scenario
+
+    if isinstance(scenario, StressScenario):
+        return scenario
+    if scenario is not None:
+        return load_stress_scenario(Path(scenario))
+    return load_default_stress()
+
+
+def stress_underlyings(universe: Universe, scenario: StressScenario | None = None) -> list[str]:
+    """Underlyings with close liquidity in the scenario and funds on them in ``universe``
+    (``state.universe``)."""
+    import numpy as np
+
+    sc = scenario or load_scenario()
+    u = universe
+    ids = set(np.char.upper(u.underlying_id).tolist()) | set(
+        np.char.upper(u.underlying_group).tolist()
+    )
+    return [uid for uid in sc.underlyings if uid.upper() in ids]
+
+
+def curve_direction(shocks_frac: ArrayLike) -> float:
+    """−1 (the critical shock is searched downward) when the grid holds a fall, else +1.
+
+    The one rule for every face (the CLI used the grid's mean, the web its minimum, the
+    report always −1: they disagreed for grids like −1 % … +10 %).
+    """
+    import numpy as np
+
+    g = np.asarray(shocks_frac, dtype=float)
+    return -1.0 if g.size and float(np.min(g)) < 0 else 1.0
+
+
+def shock_direction(shock_frac: float) -> float:
+    """−1 for a fall or no move, +1 for a rise (signs the threshold like the shock)."""
+    return -1.0 if shock_frac <= 0 else 1.0
+
+
+@dataclass(frozen=True, eq=False)
+class StressSetup:
+    """The feedback model of one underlying and its close liquidity (frozen).
+
+    Attributes
+    ----------
+    underlying : str
+        Underlying id (NDX, SOX …) as the scenario names it.
+    scenario_name : str
+        The stress scenario's name.
+    model : StressModel
+        Participants and impact, one scenario.
+    adv_usd, closing_share, capacity_usd : float
+        ADV after ``liquidity_scale`` (USD), the closing-auction share, and the close's
+        capacity = share × ADV (USD).
+    sigma_daily, spx_beta : float
+        Daily volatility (fraction) and beta to the S&P 500.
+    letf_k_usd : float
+        K = Σ L(L−1)·A of the funds on the underlying, USD per unit move (Cheng &
+        Madhavan 2009); the leveraged funds' flow at a move r is K·r.
+    """
+
+    underlying: str
+    scenario_name: str
+    model: StressModel
+    adv_usd: float
+    closing_share: float
+    capacity_usd: float
+    sigma_daily: float
+    spx_beta: float
+    letf_k_usd: float
+
+    @property
+    def letf_flow_per_pct_usd(self) -> float:
+        """The leveraged funds' rebalancing per 1 % move, USD (K × 0.01)."""
+        return self.letf_k_usd * 0.01
+
+    def threshold_move_frac(self, direction: float = -1.0) -> float:
+        """The close move at which the leveraged funds' flow alone equals the close's
+        capacity (capacity / K, :func:`gaemi.core.liquidity.threshold_move_frac`), signed
+        by ``direction``; inf when no fund is on the underlying."""
+        from gaemi.core.liquidity import threshold_move_frac
+
+        return math.copysign(1.0, direction) * float(
+            threshold_move_frac(self.letf_k_usd, self.capacity_usd)
+        )
+
+    def liquidity_dict(self, direction: float = -1.0) -> dict[str, Any]:
+        """The liquidity block of the JSON (unit-bearing keys)."""
+        t = self.threshold_move_frac(direction)
+        return {
+            "underlying": self.underlying,
+            "adv_usd": self.adv_usd,
+            "closing_share": self.closing_share,
+            "capacity_usd": self.capacity_usd,
+            "sigma_daily": self.sigma_daily,
+            "spx_beta": self.spx_beta,
+            "letf_flow_per_pct_usd": self.letf_flow_per_pct_usd,
+            "threshold_move_frac": t if math.isfinite(t) else None,
+        }
+
+
+def check_korean_aum_usd(value: float, name: str = "korean_aum_usd") -> float:
+    """A what-if total of Korean holdings: finite and in [0, $10T]."""
+    if not (math.isfinite(value) and 0.0 <= value <= MAX_AUM_USD):
+        raise GaemiInputError(
+            f"{name} = {value!r} must be between 0 and $10T ({MAX_AUM_USD:g} USD)"
+        )
+    return value
+
+
+def stress_setup(
+    state: MarketState | None,
+    underlying: str,
+    *,
+    scenario: StressScenario | str | Path | None = None,
+    korean_aum_usd: float | None = None,
+    liquidity_scale: float = 1.0,
+    impact_y: float | None = None,
+    universe: Universe | None = None,
+) -> StressSetup:
+    """The stress model of one underlying on the state's funds (the one definition).
+
+    Parameters
+    ----------
+    state : MarketState
+        Its fund universe sizes the leveraged funds' participant (None when ``universe``
+        is given).
+    underlying : str
+        Underlying id with liquidity in the scenario (NDX, SOX, SPX …), case-insensitive.
+    scenario : StressScenario or path, optional
+        Default: the embedded ``stress_default.yaml``.
+    korean_aum_usd : float, optional
+        What-if: Korean holdings of the 3x funds total this, USD (in [0, $10T]).
+    liquidity_scale : float
+        Multiplies the underlying's ADV (and so the close's capacity); > 0.
+    impact_y : float, optional
+        The square-root law's Y (Tóth et al. 2011); default the scenario's.
+    universe : Universe, optional
+        Use these funds instead of the state's (a sweep's what-if).
+    """
+    import numpy as np
+
+    from gaemi.core.flows import rebalance_multiplier
+    from gaemi.data.stress import build_stress_model
+
+    if not (math.isfinite(liquidity_scale) and liquidity_scale > 0):
+        raise GaemiInputError(f"liquidity_scale = {liquidity_scale!r} must be > 0")
+    sc = load_scenario(scenario)
+    if impact_y is not None:
+        sc = replace(sc, y=float(impact_y))
+    if universe is None and state is None:
+        raise GaemiInputError("stress_setup: give a state or a universe")
+    u = universe if universe is not None else state.universe  # type: ignore[union-attr]
+    if korean_aum_usd is not None:
+        u = u.with_korean_aum(check_korean_aum_usd(float(korean_aum_usd)))
+    liq = sc.liquidity(underlying)
+    model = build_stress_model(sc, u, underlying, adv_scale=liquidity_scale)
+    sel = u.where_underlying(underlying)
+    k = float(np.sum(rebalance_multiplier(sel.leverage) * sel.aum_usd))
+    adv = liq.adv_usd * liquidity_scale
+    return StressSetup(
+        underlying=liq.name,
+        scenario_name=sc.name,
+        model=model,
+        adv_usd=adv,
+        closing_share=liq.closing_share,
+        capacity_usd=adv * liq.closing_share,
+        sigma_daily=liq.sigma_daily,
+        spx_beta=liq.spx_beta,
+        letf_k_usd=k,
+    )
+
+
+def _critical_dict(c: CriticalShock) -> dict[str, Any]:
+    return {
+        "shock_frac": float(c.shock_frac[0]),
+        "move_before_frac": float(c.move_before_frac[0]),
+        "move_after_frac": float(c.move_after_frac[0]),
+        "unstable": bool(c.unstable[0]),
+    }
+
+
+def point_frame(setup: StressSetup, res: FeedbackResult, direction: float) -> pd.DataFrame:
+    """One row per shock: flows, pressures (leveraged funds' and everyone's), breakers."""
+    import numpy as np
+
+    from gaemi.core.liquidity import pressure_ratio
+
+    df = res.to_frame()
+    df.insert(0, "underlying", setup.underlying)
+    cap = setup.capacity_usd
+    letf = res.flow_usd.get("letf_rebalancing", np.zeros_like(res.shock_frac))
+    df["capacity_usd"] = cap
+    # two pressures, never one ambiguous "pressure": the leveraged funds' own flow (what the
+    # threshold, the monitor's close_pressure and `gaemi history` use; 1 exactly at
+    # threshold_move_frac) and every participant's flow together
+    df["letf_pressure_ratio"] = pressure_ratio(letf, cap)
+    df["threshold_move_frac"] = setup.threshold_move_frac(direction)
+    df["total_pressure_ratio"] = pressure_ratio(res.total_flow_usd, cap)
+    return df
+
+
+@dataclass(frozen=True, kw_only=True)
+class StressResult(Result):
+    """The close feedback loop for one shock on one underlying (frozen).
+
+    ``to_frame()``: one row (shock, final and extra move, amplification, each participant's
+    flow, total flow, capacity, the two pressure ratios, threshold move, critical shock,
+    breaker level). ``to_dict()`` adds the ``liquidity`` and ``critical`` blocks.
+    """
+
+    setup: StressSetup
+    shock_frac: float
+    result: FeedbackResult
+    critical: CriticalShock
+    kind: str = field(default="stress", init=False, repr=False)
+
+    @property
+    def direction(self) -> float:
+        return shock_direction(self.shock_frac)
+
+    @property
+    def final_move_frac(self) -> float:
+        return float(self.result.final_move_frac[0])
+
+    def to_frame(self, view: str | None = None) -> pd.DataFrame:
+        df = point_frame(self.setup, self.result, self.direction)
+        df["critical_shock_frac"] = float(self.critical.shock_frac[0])
+        flows = [c for c in df.columns if c.endswith("_flow_usd") and c != "total_flow_usd"]
+        cols = [
+            "underlying",
+            "shock_frac",
+            "final_move_frac",
+            "extra_move_frac",
+            "amplification",
+            *flows,
+            "total_flow_usd",
+            "capacity_usd",
+            "letf_pressure_ratio",
+            "threshold_move_frac",
+            "total_pressure_ratio",
+            "critical_shock_frac",
+            "runaway",
+            "cb_level",
+            "cb_halt",
+            "spx_move_frac",
+        ]
+        return df[cols]
+
+    def summary(self) -> str:
+        c = float(self.critical.shock_frac[0])
+        crit = "no critical shock" if math.isnan(c) else f"critical shock {format_frac(c)}"
+        return (
+            f"{self.setup.underlying}: a {format_frac(self.shock_frac)} shock closes at "
+            f"{format_frac(self.final_move_frac)} after the feedback loop "
+            f"({self.setup.scenario_name}); {crit}."
+        )
+
+    def extra_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.setup.scenario_name,
+            "underlying": self.setup.underlying,
+            "shock_frac": self.shock_frac,
+            "final_move_frac": self.final_move_frac,
+            "liquidity": self.setup.liquidity_dict(self.direction),
+            "critical": _critical_dict(self.critical),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class StressCurveResult(Result):
+    """The closing move over a grid of shocks on one underlying, and the critical shock."""
+
+    setup: StressSetup
+    result: FeedbackResult
+    critical: CriticalShock
+    direction: float
+    kind: str = field(default="stress_curve", init=False, repr=False)
+
+    def to_frame(self, view: str | None = None) -> pd.DataFrame:
+        """One row per shock (the engine's columns and ``past_critical``); ``view="points"``
+        adds the capacity, the two pressure ratios and the threshold move."""
+        import numpy as np
+
+        if view == "points":
+            df = point_frame(self.setup, self.result, self.direction)
+        else:
+            df = self.result.to_frame()
+            df.insert(0, "underlying", self.setup.underlying)
+        c = float(self.critical.shock_frac[0])
+        df["past_critical"] = (
+            np.sign(self.direction) * (df["shock_frac"].to_numpy() - c) >= 0
+            if not np.isnan(c)
+            else False
+        )
+        return df
+
+    def summary(self) -> str:
+        u = self.setup.underlying
+        c = float(self.critical.shock_frac[0])
+        if self.critical.unstable[0]:
+            return f"{u}: unstable — any shock runs to the limit"
+        if math.isnan(c):
+            return f"{u}: no jump before the breaker floor (no critical shock)"
+        return (
+            f"{u}: critical shock {format_frac(c)} — the close jumps from "
+            f"{format_frac(float(self.critical.move_before_frac[0]))} to "
+            f"{format_frac(float(self.critical.move_after_frac[0]))}"
+        )
+
+    def extra_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.setup.scenario_name,
+            "underlying": self.setup.underlying,
+            "liquidity": self.setup.liquidity_dict(self.direction),
+            "critical": _critical_dict(self.critical),
+        }
+
+
+def state_sources(state: MarketState) -> tuple[str, ...]:
+    """The state's sources as ``part: where`` lines (a result's ``sources``)."""
+    return tuple(f"{k}: {v}" for k, v in state.sources.items())
+
+
+def stress(
+    state: MarketState,
+    underlying: str,
+    shock_frac: float = DEFAULT_SHOCK_FRAC,
+    *,
+    scenario: StressScenario | str | Path | None = None,
+    korean_aum_usd: float | None = None,
+    liquidity_scale: float = 1.0,
+) -> StressResult:
+    """The closing move of ``underlying`` after the close feedback loop.
+
+    Solves r = r₀ + I(Σ_p flow_p(r)) for the shock r₀ (:func:`gaemi.core.feedback.solve`):
+    participants are leveraged-ETF rebalancing (ΔE = L(L−1)·A·r, Cheng & Madhavan 2009),
+    dealer short gamma, stop-loss ladders, margin calls and retail redemptions; impact is
+    the square-root law Δp/p = Y·σ_d·√(Q/V) (Tóth et al. 2011). Parameters and sources:
+    docs/stress.md.
+
+    Parameters
+    ----------
+    state : MarketState
+        From :func:`gaemi.load_state`.
+    underlying : str
+        ``"NDX"``, ``"SOX"``, ``"SPX"`` … (with liquidity in the scenario).
+    shock_frac : float
+        The move into the close, fraction (−0.03 = −3 %); > −1.
+    scenario, korean_aum_usd, liquidity_scale
+        See :func:`stress_setup`.
+
+    Returns
+    -------
+    StressResult
+        ``final_move_frac``, ``to_frame()`` (one row), ``to_dict()``, ``summary()``.
+    """
+    from gaemi.core.feedback import critical_shock, solve
+
+    if not (math.isfinite(shock_frac) and shock_frac > -1.0):
+        raise GaemiInputError(f"shock_frac = {shock_frac!r} must be a finite move above -100%")
+    setup = stress_setup(
+        state,
+        underlying,
+        scenario=scenario,
+        korean_aum_usd=korean_aum_usd,
+        liquidity_scale=liquidity_scale,
+    )
+    d = shock_direction(shock_frac)
+    return StressResult(
+        setup=setup,
+        shock_frac=float(shock_frac),
+        result=solve(setup.model, [float(shock_frac)]),
+        critical=critical_shock(setup.model, d),
+        warnings=tuple(state.warnings),
+        sources=state_sources(state),
+    )
+
+
+def stress_curve(
+    state: MarketState,
+    underlying: str,
+    shocks_frac: ArrayLike,
+    *,
+    scenario: StressScenario | str | Path | None = None,
+    korean_aum_usd: float | None = None,
+    liquidity_scale: float = 1.0,
+) -> StressCurveResult:
+    """The closing move over a grid of shocks and the critical shock (Gennotte–Leland).
+
+    The critical shock is searched in the direction :func:`curve_direction` gives (down
+    when the grid holds a fall); the result's ``choices`` say which.
+    """
+    import numpy as np
+
+    from gaemi.core.feedback import critical_shock, curve
+
+    grid: np.ndarray[Any, Any] = np.asarray(shocks_frac, dtype=float)
+    setup = stress_setup(
+        state,
+        underlying,
+        scenario=scenario,
+        korean_aum_usd=korean_aum_usd,
+        liquidity_scale=liquidity_scale,
+    )
+    d = curve_direction(grid)
+    return StressCurveResult(
+        setup=setup,
+        result=curve(setup.model, grid),
+        critical=critical_shock(setup.model, d),
+        direction=d,
+        choices=(
+            Choice(
+                "critical_direction",
+                d,
+                "the grid holds a fall: searched downward"
+                if d < 0
+                else "the grid holds no fall: searched upward",
+            ),
+        ),
+        warnings=tuple(state.warnings),
+        sources=state_sources(state),
+    )
