@@ -22,11 +22,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gaemi.core.feedback import implied_shock_frac, solve
-from gaemi.data.stress import build_stress_model, load_default_stress
-from gaemi.data.universe import load_default_universe
+from gaemi.app.validate import STRESS_DAYS, stress_history_table
 
-DAYS = ["2020-03-16", "2024-08-05", "2025-04-03", "2025-04-04", "2025-04-09", "2025-10-10"]
+DAYS = list(STRESS_DAYS)
 # FACTS.md (e): NDX close-to-close moves on those days (from ^NDX, [D])
 FACTS_NDX = {
     "2020-03-16": -0.1219,
@@ -40,55 +38,9 @@ FACTS_NDX = {
 FACTS_SOX = {"2025-10-10": -0.0633, "2025-04-09": 0.187}
 
 
-def _ohlc(shared: Path, ticker: str) -> pd.DataFrame:
-    frames = []
-    for folder in ("us-ohlcv-2000-2022", "us-ohlcv-2023-2026"):
-        f = shared / folder / f"{ticker}.csv"
-        if f.is_file():
-            df = pd.read_csv(f, parse_dates=["Date"]).set_index("Date")
-            frames.append(df[["High", "Low", "Close"]])
-    out = pd.concat(frames).sort_index()
-    return out[~out.index.duplicated(keep="last")]
-
-
-def _adj(shared: Path, ticker: str) -> pd.Series:
-    s = pd.read_csv(shared / "us-adjclose-1993-2026" / f"{ticker}.csv", parse_dates=["Date"])
-    return s.set_index("Date")["Close"].sort_index()
-
-
 def history_table(shared: Path) -> pd.DataFrame:
-    sc = load_default_stress()
-    u = load_default_universe()
-    rows = []
-    for und, proxy in (("NDX", "QQQ"), ("SOX", "SOXX")):
-        model = build_stress_model(sc, u, und)
-        adj = _adj(shared, proxy)
-        ret = adj.pct_change()
-        ohlc = _ohlc(shared, proxy)
-        for day in DAYS:
-            t = pd.Timestamp(day)
-            r = float(ret.loc[t])
-            r0 = float(implied_shock_frac(model, r)[0])
-            i = adj.index.get_loc(t)
-            nxt = float(ret.iloc[i + 1])
-            row = {"underlying": und, "date": day, "observed_move_frac": r}
-            row["implied_shock_frac"] = r0
-            row["model_extra_move_frac"] = r - r0
-            row["extra_share_of_move"] = (r - r0) / r
-            if t in ohlc.index:
-                h, lo, c = (float(ohlc.loc[t, k]) for k in ("High", "Low", "Close"))
-                prev_close = c / (1.0 + r)  # unadjusted previous close implied by the return
-                pre = prev_close * (1.0 + r0)
-                row["clv"] = (c - lo) / (h - lo)
-                row["implied_preclose_in_range"] = bool(lo - 1e-9 <= pre <= h + 1e-9)
-            else:
-                row["clv"] = np.nan
-                row["implied_preclose_in_range"] = None
-            row["next_day_move_frac"] = nxt
-            # forward check: the shock the model needs, fed back in, gives the close again
-            row["roundtrip_frac"] = float(solve(model, r0).final_move_frac[0])
-            rows.append(row)
-    return pd.DataFrame(rows)
+    """The scorecard's table (gaemi validate, check stress_history)."""
+    return stress_history_table(shared, tuple(DAYS))
 
 
 def markdown(df: pd.DataFrame) -> str:

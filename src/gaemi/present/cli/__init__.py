@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sweep",
     "data",
     "serve",
+    "validate",
 )
 
 app = typer.Typer(

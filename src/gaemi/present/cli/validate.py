@@ -1,0 +1,116 @@
+"""``gaemi validate``: the scorecard — every engine against history it was not fitted on."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gaemi.present.cli.common import single
+
+EPILOG = """
+Examples:
+
+  gaemi validate --data-dir ../shared/data         # every check (default: $GAEMI_SHARED_DATA)
+
+  gaemi validate --data-dir ../shared/data --format json > scorecard.json
+
+  gaemi validate --check feedback_laws             # the laws that need no data
+
+Exit code 0 when no scored line fails, 1 when one does, 2 on bad input.
+"""
+
+
+class ScoreFormat(StrEnum):
+    """How the scorecard is printed."""
+
+    table = "table"
+    json = "json"
+
+
+def _value(v: float | None, metric: str) -> str:
+    if v is None:
+        return "—"
+    if "USD" in metric or "sign differs" in metric:
+        return f"{v:,.4g}"
+    if v != 0 and (abs(v) < 1e-3 or abs(v) >= 100):
+        return f"{v:.3g}"
+    return f"{v:.4f}"
+
+
+def validate(
+    data_dir_given: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--data-dir",
+            metavar="FOLDER",
+            help="A folder laid out like ../shared/data (default: $GAEMI_SHARED_DATA, else "
+            "../shared/data). Checks whose folders are missing are skipped, saying which.",
+        ),
+    ] = None,
+    fmt_given: Annotated[
+        list[ScoreFormat] | None,
+        typer.Option("--format", help="table (default) or json."),
+    ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--check", metavar="ID", help="Run only this check (repeatable)."),
+    ] = None,
+) -> None:
+    """Run every engine against real history it was not fitted on: per check the test set
+    (dates never used in fitting), what was fitted and where, the metric, the stated
+    tolerance, the value and pass/fail. Engines not yet built say so."""
+    from gaemi.app.validate import validate as run
+
+    data_dir: Path | None = single(data_dir_given, "--data-dir")
+    fmt: ScoreFormat = single(fmt_given, "--format") or ScoreFormat.table
+    res = run(data_dir, only=tuple(only or ()))
+    if fmt == ScoreFormat.json:
+        json.dump(res.to_dict(), sys.stdout, indent=1, allow_nan=False)
+        sys.stdout.write("\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"gaemi validate — {res.data_dir or 'no data folder'}", show_lines=True)
+        for col, just in (
+            ("engine", "left"),
+            ("metric", "left"),
+            ("value", "right"),
+            ("tolerance", "right"),
+            ("result", "left"),
+            ("test set (never fitted)", "left"),
+            ("fitted on", "left"),
+        ):
+            table.add_column(col, justify=just)  # type: ignore[arg-type]
+        style = {"pass": "green", "fail": "bold red"}
+        for o in res.outcomes:
+            tol = "—" if o.value is None else f"{o.op} {_value(o.tolerance, o.metric)}"
+            status = o.status if o.value is not None else f"{o.status}: {o.note}"
+            table.add_row(
+                o.engine,
+                o.metric,
+                _value(o.value, o.metric),
+                tol,
+                f"[{style.get(o.status, 'yellow')}]{status}[/]",
+                o.test_set,
+                o.fitted_on,
+            )
+        Console(width=200).print(table)
+        typer.echo(res.summary())
+    for w in res.warnings:
+        typer.echo(f"note: {w}", err=True)
+    if not res.ok:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``validate`` to the app."""
+    app.command("validate", epilog=EPILOG)(validate)
+
+
+__all__: list[Any] = ["register", "validate"]
