@@ -213,6 +213,23 @@ def fund(
     return Fund(terms, str(u.underlying_id[0]), float(u.aum_usd[0]), rate, rate_src)
 
 
+def rate_warnings(state: MarketState, rate_source: str) -> tuple[str, ...]:
+    """A warning when the embedded rate and spread are dated after the state's day (the
+    state carries no dated short rate; the figure is used, and said)."""
+    if rate_source == "given":
+        return ()
+    vd = vol_defaults()
+    day = state_day(state)
+    if vd.as_of and dt.date.fromisoformat(vd.as_of) > day:
+        text = (
+            f"short rate {vd.rate_annual:.2%} and financing spread {vd.spread_annual:.2%} are "
+            f"vol_params.yaml's as of {vd.as_of}, after the state's day {day} (no dated rate "
+            "in the state)"
+        )
+        return (text,)
+    return ()
+
+
 # --------------------------------------------------------------------------- the rule
 @dataclass(frozen=True)
 class VolChoice:
@@ -460,7 +477,7 @@ def _sideways(
         vol=vol,
         loss_frac=loss,
         drag_only_loss_frac=_drag_only(f.terms.leverage, vol.vol_annual, years),
-        warnings=(*state_warnings(st), *warns),
+        warnings=(*state_warnings(st), *warns, *rate_warnings(st, f.rate_source)),
         choices=(vol.choice(f.underlying_id),) if vol.source != "given" else (),
         sources=(*state_sources(st), f"rate: {f.rate_source}", REFERENCE),
     )
@@ -558,7 +575,7 @@ def erosion(
         for r in df.to_dict("records")
     )
     side = None
-    warns: tuple[str, ...] = state_warnings(st)
+    warns: tuple[str, ...] = (*state_warnings(st), *rate_warnings(st, f.rate_source))
     choices: tuple[Choice, ...] = ()
     if f.underlying_id is not None and leverage in (None, f.terms.leverage):
         try:
@@ -863,7 +880,7 @@ def decay(
         seed=rng,
         losses=tuple(sorted({*DEFAULT_LOSSES, *losses})),
         notes=notes,
-        warnings=(*state_warnings(st), *vol_warns),
+        warnings=(*state_warnings(st), *vol_warns, *rate_warnings(st, f.rate_source)),
         choices=()
         if vol is None or vol.source == "given"
         else (vol.choice(f.underlying_id or ""),),

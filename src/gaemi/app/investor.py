@@ -322,6 +322,7 @@ def investor(
     from gaemi.app.decay import (
         fund,
         horizon_days,
+        rate_warnings,
         resolve_state,
         return_model,
         state_sources,
@@ -412,7 +413,12 @@ def investor(
         fx=fx,
         seed=rng,
         notes=(*notes, *([fx.text()] if fx is not None else [])),
-        warnings=(*state_warnings(st), *vol_warns, *fx_warns),
+        warnings=(
+            *state_warnings(st),
+            *vol_warns,
+            *fx_warns,
+            *rate_warnings(st, "vol_params.yaml"),
+        ),
         choices=tuple(made),
         sources=(*state_sources(st), "investor.yaml (margin rules)", "vol_params.yaml"),
     )

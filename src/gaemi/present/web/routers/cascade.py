@@ -10,6 +10,7 @@ bands over the parameter ranges when ``draws`` > 1).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -48,6 +49,11 @@ def default_cascade() -> CascadeModel:
 
 
 class _CascadeCommon(StrictModel):
+    date: dt.date | None = Field(
+        None,
+        description="Day of the market state whose fund universe feeds the close feedback "
+        "(default today); nothing later is used.",
+    )
     draws: Annotated[int, Field(ge=1, le=MAX_DRAWS)] = Field(
         1, description="1: the central run only; more: Monte Carlo over parameter ranges."
     )
@@ -133,7 +139,7 @@ def _run(
     if isinstance(shocks, dict):
         fold_case(shocks, "shocks_frac_by_node")  # one shock per node, whatever the case
     res = contagion(
-        market_state(web, None),
+        market_state(web, q.date),
         shocks=shocks if isinstance(shocks, dict) else None,
         shock_frac=shocks if isinstance(shocks, float) else None,
         korean_aum_usd=q.korean_aum_usd,
