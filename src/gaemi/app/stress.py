@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gaemi.app.flows import check_korean_aum_usd
 from gaemi.app.result import Choice, Result, format_frac
 from gaemi.errors import GaemiInputError
-from gaemi.limits import MAX_AUM_USD
 
 if TYPE_CHECKING:
     import numpy as np
@@ -134,15 +134,6 @@ class StressSetup:
             "letf_flow_per_pct_usd": self.letf_flow_per_pct_usd,
             "threshold_move_frac": t if math.isfinite(t) else None,
         }
-
-
-def check_korean_aum_usd(value: float, name: str = "korean_aum_usd") -> float:
-    """A what-if total of Korean holdings: finite and in [0, $10T]."""
-    if not (math.isfinite(value) and 0.0 <= value <= MAX_AUM_USD):
-        raise GaemiInputError(
-            f"{name} = {value!r} must be between 0 and $10T ({MAX_AUM_USD:g} USD)"
-        )
-    return value
 
 
 def stress_setup(

@@ -10,6 +10,9 @@ import typer
 from gaemi.errors import GaemiInputError
 from gaemi.limits import MAX_AUM_USD, MAX_FUND_LEVERAGE, is_fund_leverage
 from gaemi.present.cli.common import (
+    DataDirOption,
+    DateOption,
+    DbOption,
     OutputFormat,
     check_count,
     describe_move,
@@ -22,6 +25,7 @@ from gaemi.present.cli.common import (
     parse_move_grid,
     parse_number,
     single,
+    state_from_options,
 )
 
 if TYPE_CHECKING:
@@ -147,6 +151,9 @@ def flows(
             "default: every fund).",
         ),
     ] = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    date: DateOption = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
 ) -> None:
     """Close rebalancing flow ΔE = L(L−1)·A·r + L·C of leveraged/inverse funds, in USD.
@@ -154,14 +161,10 @@ def flows(
     Positive flow is buying the underlying. Korean flow is each fund's Korean share times
     its flow; funds with no Korean data are 'unattributed', never guessed.
     """
-    from gaemi.core.flows import (
-        compute_flows,
-        ladder_moves,
-        parse_groupings,
-        projected_close_flow,
-    )
+    from gaemi.app.flows import flows as compute
+    from gaemi.core.flows import ladder_moves, parse_groupings
     from gaemi.data.scenario import load_flow_scenario
-    from gaemi.data.universe import load_default_universe, load_universe
+    from gaemi.data.universe import load_universe
 
     move: str | None = single(move_given, "--move")
     moves: str | None = single(moves_given, "--moves")
@@ -214,17 +217,17 @@ def flows(
     elif universe is not None:
         u = load_universe(universe)
     else:
-        u = load_default_universe()
+        u = state_from_options(db, data_dir, date).universe
     creations = None
     if scenario is not None:
         sc = load_flow_scenario(scenario)
         u = sc.apply(u)
         creations = sc.creations_usd or None
+    k_usd = None
     if korean_aum is not None:
         k_usd = parse_money(korean_aum, "--korean-aum", maximum=MAX_AUM_USD)
         if k_usd < 0:
             raise GaemiInputError(f"--korean-aum = {korean_aum!r} must be >= 0")
-        u = u.with_korean_aum(k_usd)
     if underlying:
         whole = u
         u = u.where_underlying(underlying)
@@ -244,11 +247,17 @@ def flows(
                     f"--underlying {only}"
                 )
                 creations = {t: v for t, v in creations.items() if t.upper() in kept} or None
-    if grid is None:
-        result = projected_close_flow(u, at_moves, creations)
-    else:
-        result = compute_flows(u, grid, creations)
-    df = result.to_frame(group)
+    res = compute(
+        universe=whole if underlying else u,
+        moves_frac=grid,
+        at=at_moves if grid is None else None,
+        korean_aum_usd=k_usd,
+        creations_usd=creations,
+        underlying=underlying or None,
+        by=group,
+    )
+    result, u = res.result, res.universe
+    df = res.to_frame()
     if group == "fund":
         df = df[
             [

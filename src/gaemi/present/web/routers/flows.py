@@ -32,8 +32,8 @@ from gaemi.present.web.models import (
 )
 
 if TYPE_CHECKING:
-    from gaemi.core.flows import FlowResult
-    from gaemi.core.universe import Universe
+    from gaemi.app.flows import FlowsResult
+    from gaemi.data.state import MarketState
 
 router = APIRouter(prefix="/api/flows", tags=["flows"], responses=ERROR_RESPONSES)
 
@@ -176,59 +176,50 @@ class FlowResponse(BaseModel):
 
 
 # ---------------------------------------------------------------- computation
-def _prepare(u: Universe, korean_aum_usd: float | None, underlying: list[str]) -> Universe:
-    if korean_aum_usd is not None:
-        u = u.with_korean_aum(korean_aum_usd)
-    if underlying:
-        u = u.where_underlying(underlying)
-    return u
-
-
 #: Keys a flow row may carry (those of :class:`FlowRow`).
 ROW_KEYS = frozenset(FlowRow.model_fields)
 
 
-def _response(result: FlowResult, by: GroupBy) -> dict[str, Any]:
+def _response(res: FlowsResult) -> dict[str, Any]:
     """The :class:`FlowResponse` as JSON-ready data (built as dicts: this is the hot path;
     the schema tests check every answer against the model)."""
-    fast = grouped_records(result, by)
+    fast = grouped_records(res.result, res.by)
     records: list[dict[str, Any]] = (
         fast
         if fast is not None
-        else [{str(k): v for k, v in r.items()} for r in result.to_frame(by).to_dict("records")]
+        else [{str(k): v for k, v in r.items()} for r in res.to_frame().to_dict("records")]
     )
-    known = result.universe.korean_known
-    kor = np.where(known[:, None], np.nan_to_num(result.korean_flow_usd), 0.0).sum(axis=0)
-    unattributed = np.where(known[:, None], 0.0, result.flow_usd).sum(axis=0)
-    n_known = int(np.count_nonzero(known))
     return {
-        "by": by,
-        "universe": result.universe.label,
-        "n_funds": len(result.universe),
-        "moves_frac": [clean(m) for m in result.scenario_move_frac],
-        "total_flow_usd": [float(x) for x in result.total_usd()],
-        # No fund with Korean data: the Korean part is unknown (null), not zero.
-        "korean_flow_usd": [float(x) if n_known else None for x in kor],
-        "n_funds_korean_known": n_known,
-        "unattributed_flow_usd": [float(x) for x in unattributed],
+        "by": res.by,
+        **res.totals(),
         "rows": [{k: clean(v) for k, v in rec.items() if k in ROW_KEYS} for rec in records],
     }
 
 
-def _grid(u: Universe, q: FlowQuery | LadderQuery) -> dict[str, Any]:
-    from gaemi.core.flows import compute_flows, ladder_moves
+def _grid(ms: MarketState, q: FlowQuery | LadderQuery) -> dict[str, Any]:
+    from gaemi.app.flows import flows
+    from gaemi.core.flows import ladder_moves
 
     if isinstance(q, LadderQuery):
         moves = ladder_moves(q.move_from_frac, q.move_to_frac, q.move_step_frac)
     else:
         moves = np.array([q.move_frac])
-    return _response(compute_flows(_prepare(u, q.korean_aum_usd, q.underlying), moves), q.by)
+    return _response(
+        flows(
+            ms,
+            moves_frac=moves,
+            korean_aum_usd=q.korean_aum_usd,
+            underlying=q.underlying or None,
+            by=q.by,
+        )
+    )
 
 
-def _custom(u: Universe, req: FlowRequest) -> dict[str, Any]:
-    from gaemi.core.flows import compute_flows
+def _custom(ms: MarketState, req: FlowRequest) -> dict[str, Any]:
+    from gaemi.app.flows import flows
     from gaemi.core.universe import Universe as FundUniverse
 
+    u = None
     if req.funds is not None:
         f = req.funds
         u = FundUniverse.hypothetical(
@@ -240,20 +231,34 @@ def _custom(u: Universe, req: FlowRequest) -> dict[str, Any]:
     fold_case(req.creations_usd, "creations_usd")  # tickers are case-insensitive: once each
     if req.korean_holdings_usd:
         fold_case(req.korean_holdings_usd, "korean_holdings_usd")
-        u = u.with_korean_holdings(req.korean_holdings_usd)
-    u = _prepare(u, req.korean_aum_usd, req.underlying)
-    result = compute_flows(u, req.moves_frac, req.creations_usd or None)
-    return _response(result, req.by)
+    return _response(
+        flows(
+            ms,
+            universe=u,
+            moves_frac=req.moves_frac,
+            korean_holdings_usd=req.korean_holdings_usd or None,
+            korean_aum_usd=req.korean_aum_usd,
+            creations_usd=req.creations_usd or None,
+            underlying=req.underlying or None,
+            by=req.by,
+        )
+    )
 
 
-def _projected(u: Universe, req: ProjectedRequest) -> dict[str, Any]:
-    from gaemi.core.flows import projected_close_flow
+def _projected(ms: MarketState, req: ProjectedRequest) -> dict[str, Any]:
+    from gaemi.app.flows import flows
 
     fold_case(req.moves_frac_by_underlying, "moves_frac_by_underlying")
     fold_case(req.creations_usd, "creations_usd")  # tickers are case-insensitive: once each
-    u = _prepare(u, req.korean_aum_usd, [])
-    result = projected_close_flow(u, req.moves_frac_by_underlying, req.creations_usd or None)
-    return _response(result, req.by)
+    return _response(
+        flows(
+            ms,
+            at=req.moves_frac_by_underlying,
+            korean_aum_usd=req.korean_aum_usd,
+            creations_usd=req.creations_usd or None,
+            by=req.by,
+        )
+    )
 
 
 # ---------------------------------------------------------------- endpoints
@@ -264,7 +269,7 @@ def _projected(u: Universe, req: ProjectedRequest) -> dict[str, Any]:
 )
 async def flows_at_move(q: Annotated[FlowQuery, Query()], state: State) -> Response:
     """Required close trade when every underlying moves by ``move_frac``."""
-    result = await state.compute(_grid, state.universe, q)
+    result = await state.compute(_grid, state.state, q)
     return json_data_response(result)
 
 
@@ -275,14 +280,14 @@ async def flows_at_move(q: Annotated[FlowQuery, Query()], state: State) -> Respo
 )
 async def flows_ladder(q: Annotated[LadderQuery, Query()], state: State) -> Response:
     """The flow for each move of an inclusive grid (default −10 % … +10 % by 1 %)."""
-    result = await state.compute(_grid, state.universe, q)
+    result = await state.compute(_grid, state.state, q)
     return json_data_response(result)
 
 
 @router.post("", response_model=FlowResponse, summary="What-if flows")
 async def flows_what_if(req: FlowRequest, state: State) -> Response:
     """Own hypothetical funds or the universe with Korean holdings and creations set."""
-    result = await state.compute(_custom, state.universe, req)
+    result = await state.compute(_custom, state.state, req)
     return json_data_response(result)
 
 
@@ -293,5 +298,5 @@ async def flows_what_if(req: FlowRequest, state: State) -> Response:
 )
 async def flows_projected(req: ProjectedRequest, state: State) -> Response:
     """Intraday: the close flow implied by each underlying's move so far today."""
-    result = await state.compute(_projected, state.universe, req)
+    result = await state.compute(_projected, state.state, req)
     return json_data_response(result)
