@@ -600,3 +600,112 @@ def test_rate_nodes_change_in_percentage_points() -> None:
     by = {e.event: e for e in reversed(r.events)}  # the first event of each edge
     assert (by["pr"].impact, by["pr"].impact_unit) == (pytest.approx(-0.01), "pp")
     assert by["rp"].amount_unit == "pp"  # the driver of R → P is R's change, in pp
+
+
+# ------------------------------------------------------------------ issue 18: dynamics
+def test_a_shock_is_the_node_s_whole_move_that_session() -> None:
+    # B would get 2 x A's -1 = -2 from the link; the shock -0.5 on B replaces it that day
+    m = model(
+        [node("A"), node("B")],
+        [linear("ab", "A", "B", 2.0)],
+        [Shock("A", 0, -1.0), Shock("B", 0, -0.5), Shock("A", 1, -1.0)],
+        3,
+    )
+    r = simulate(m, deterministic=True)
+    b = m.index("B")
+    np.testing.assert_allclose(r.mean_path[b], [0.0, -0.5, -2.5, -2.5])  # day 1: link only
+    assert not any(e.event == "ab" and e.day == 0 for e in r.events)  # replaced, not logged
+
+
+def test_conditional_edge_acts_only_from_a_shocked_source() -> None:
+    # NDX -> SOX 1.2 (structural), SOX -> NDX 0.6 (conditional): a shock on either node
+    # reaches the other; both shocked: each keeps its own move
+    nodes = [node("NDX", "relative"), node("SOX", "relative")]
+    fwd = linear("ndx_sox", "NDX", "SOX", 1.2)
+    back = Edge("sox_ndx", "linear", "SOX", ("NDX",), 0, {"beta": Param(0.6)}, conditional=True)
+    for shocks, want in (
+        ([Shock("NDX", 0, -0.05)], (-0.05, -0.06)),
+        ([Shock("SOX", 0, -0.05)], (-0.03, -0.05)),
+        ([Shock("NDX", 0, -0.02), Shock("SOX", 0, -0.05)], (-0.02, -0.05)),
+    ):
+        r = simulate(model(nodes, [fwd, back], shocks, 2), deterministic=True)
+        assert float(r.change("NDX")[0]) == pytest.approx(want[0], abs=1e-15)
+        assert float(r.change("SOX")[0]) == pytest.approx(want[1], abs=1e-15)
+    # the reverse link never adds a same-day cycle, a plain one still is refused
+    with pytest.raises(GaemiInputError, match="cycle with no lag"):
+        model(nodes, [fwd, linear("sox_ndx", "SOX", "NDX", 0.6)], [], 2)
+    with pytest.raises(GaemiInputError, match="conditional edge must be linear with lag 0"):
+        model(
+            nodes,
+            [fwd, Edge("x", "linear", "SOX", ("NDX",), 1, {"beta": Param(0.6)}, conditional=True)],
+            [],
+            2,
+        )
+
+
+def test_beta_profile_spreads_the_response_over_later_sessions() -> None:
+    # closed form: B's change on day k = beta_k x A's change on day 0 (beta_0 = beta)
+    e = Edge(
+        "ab",
+        "linear",
+        "A",
+        ("B",),
+        1,
+        {"beta": Param(1.0), "beta_1": Param(0.5), "beta_2": Param(-0.25)},
+    )
+    m = model([node("A"), node("B")], [e], [Shock("A", 0, -1.0)], 5)
+    assert m.max_lag == 3
+    r = simulate(m, deterministic=True)
+    np.testing.assert_allclose(r.mean_path[m.index("B")], [0, 0, -1.0, -1.5, -1.25, -1.25])
+    with pytest.raises(GaemiInputError, match="has no parameter 'beta_x'"):
+        model(
+            [node("A"), node("B")],
+            [Edge("ab", "linear", "A", ("B",), 0, {"beta": Param(1.0), "beta_x": Param(1.0)})],
+            [],
+            2,
+        )
+
+
+def _with_residual(n: Node, table: list[list[float]]) -> Node:
+    from dataclasses import replace
+
+    return replace(n, residual=np.array(table, dtype=float))
+
+
+def test_residuals_are_drawn_by_event_and_start_after_the_shock() -> None:
+    # A (US) shocked on day 0; B (US) and K (Asia) carry residual tables of 2 events x 3
+    # days. B gets event row from day 0; K, whose session came before the US shock on
+    # day 0, from day 1; the central run and a zero shock draw nothing
+    nodes = [
+        node("K", session="asia"),
+        node("A"),
+        _with_residual(node("B"), [[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]]),
+    ]
+    nodes[0] = _with_residual(nodes[0], [[0.1, 0.2, 0.3], [1.0, 2.0, 3.0]])
+    m = model(nodes, [linear("ab", "A", "B", 1.0)], [Shock("A", 0, -1.0)], 4)
+    r = simulate(m, 2, residual_event=[0, 1], keep_paths=True)
+    assert r.paths is not None
+    b, k = m.index("B"), m.index("K")
+    # B: -1 (link) + cumulative residual 1, 2, 3 / 10, 20, 30; nothing after day 2
+    np.testing.assert_allclose(r.paths[b, :, 0], [0, 0.0, 2.0, 5.0, 5.0])
+    np.testing.assert_allclose(r.paths[b, :, 1], [0, 9.0, 29.0, 59.0, 59.0])
+    np.testing.assert_allclose(r.paths[k, :, 1], [0, 0.0, 2.0, 5.0, 5.0])  # rows 1, 2 only
+    assert list(r.residual_event) == [0, 1]  # type: ignore[arg-type]
+    assert float(simulate(m, deterministic=True).change("B")[0]) == -1.0  # central: link only
+    off = simulate(m.with_shocks([Shock("A", 0, 0.0)]), 50, rng=1)
+    assert not off.final_level[b].any()  # zero shock: nothing moves, no residual either
+    assert not simulate(m.with_shocks([]), 50, rng=1).final_level.any()
+    no_res = simulate(m, 50, rng=1, residuals=False)
+    np.testing.assert_allclose(no_res.change("B"), -1.0)
+
+
+def test_residual_tables_must_agree_on_their_events() -> None:
+    a = _with_residual(node("A"), [[1.0], [2.0]])
+    b = _with_residual(node("B"), [[1.0], [2.0], [3.0]])
+    with pytest.raises(GaemiInputError, match="different event counts"):
+        model([a, b], [], [], 2)
+    with pytest.raises(GaemiInputError, match="missing or infinite"):
+        model([_with_residual(node("A"), [[math.nan]])], [], [], 2)
+    m = model([a], [], [Shock("A", 0, 1.0)], 2)
+    with pytest.raises(GaemiInputError, match=r"residual_event must lie in \[0, 1\]"):
+        simulate(m, residual_event=[2])

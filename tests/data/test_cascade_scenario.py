@@ -213,3 +213,48 @@ def test_default_chain_is_monotone_in_the_shock() -> None:
         x = r.change(node, worse)
         step = np.diff(x)
         assert (step <= 1e-12).all() if worse == "min" else (step >= -1e-12).all(), node
+
+
+# ------------------------------------------------------------------ issue 18
+def test_calibrated_profiles_and_residuals_reach_the_default_model() -> None:
+    # every beta_k of a calibrated edge comes from cascade_calibration.yaml (value ± 2 se)
+    cal = load_calibration(DEFAULTS / "cascade_calibration.yaml")
+    m = load_cascade()
+    e = m.edge("ndx_kospi")
+    prof, ses = cal["kospi_on_ndx"]["profile"], cal["kospi_on_ndx"]["profile_se"]
+    assert len(prof) == 20
+    assert e.span == 1 + 20
+    for k in (1, 20):
+        p = e.params[f"beta_{k}"]
+        assert p.value == prof[k - 1]
+        assert p.bounds == pytest.approx(
+            (prof[k - 1] - 2 * ses[k - 1], prof[k - 1] + 2 * ses[k - 1])
+        )
+    assert "beta_1" not in m.edge("ndx_vix").params  # VIX persists through its reversion
+    assert m.edge("sox_ndx").conditional
+    assert m.edge("kospi_samsung").conditional
+    assert not m.edge("ndx_sox").conditional
+    # residual tables: one row per fit-window stress day, the same events for every node
+    with_res = [n for n in m.nodes if n.residual is not None]
+    assert {n.id for n in with_res} >= {"NDX", "SOX", "VIX", "KOSPI", "USDKRW", "BTC"}
+    assert {n.residual.shape for n in with_res if n.residual is not None} == {(31, 40)}
+    assert "31 stress days 2007-" in with_res[0].residual_source
+    assert cal["kospi_on_ndx"]["window"][1] <= "2019-12-31"
+
+
+def test_residual_file_errors_are_one_line(tmp_path: Path) -> None:
+    mini = MINI.replace("horizon_days: 3", "horizon_days: 3\nresiduals: r.csv")
+    p = write(tmp_path, mini)
+    with pytest.raises(GaemiInputError, match=r"residuals = 'r\.csv' not found"):
+        load_cascade(p)
+    write(tmp_path, "event,day,A\n2008-10-15,0,0.01\n2008-10-15,1,x\n", "r.csv")
+    with pytest.raises(GaemiInputError, match="could not convert string to float: 'x'"):
+        load_cascade(p)
+    write(tmp_path, "event,day,A\n2008-10-15,0,0.01\n2008-10-15,1,0.02\n2008-10-16,0,0\n", "r.csv")
+    with pytest.raises(GaemiInputError, match=r"every event needs days 0\.\.1"):
+        load_cascade(p)
+    write(tmp_path, "# c\nevent,day,A,Z\n2008-10-15,0,0.01,1\n2008-10-15,1,0.02,1\n", "r.csv")
+    m = load_cascade(p)  # columns of nodes the scenario lacks are ignored
+    assert m.node("A").residual is not None
+    assert m.node("A").residual.tolist() == [[0.01, 0.02]]  # type: ignore[union-attr]
+    assert m.node("B").residual is None

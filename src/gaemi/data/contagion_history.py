@@ -28,7 +28,7 @@ day t - 1, not of day t), then the US session t, then the crypto UTC day t (it c
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -228,6 +228,7 @@ def coverage_table(
     seed: int = 0,
     band: tuple[float, float] = (0.05, 0.95),
     shock_nodes: Sequence[str] = ("NDX", "SOX"),
+    residuals: bool = True,
 ) -> pd.DataFrame:
     """Shock the model with each day's realised moves and compare with what happened.
 
@@ -235,7 +236,8 @@ def coverage_table(
     day 0; the Monte Carlo (``draws``, ``seed``) gives the 90 % band of every node's
     change ``h`` sessions after the shock (a US or crypto node's session 1 is day 0, an
     Asian node's is day 1: Seoul has not seen day 0's US close); the central run
-    (every parameter at its central value) gives the point forecast.
+    (every parameter at its central value) gives the point forecast. ``residuals=False``
+    gives bands from parameter uncertainty alone (the method before issue 18).
 
     Returns
     -------
@@ -270,7 +272,15 @@ def coverage_table(
         usable = {k: v for k, v in levels.items() if np.isfinite(v)}
         m = model_for_day(model, usable).with_horizon(H).with_shocks(shocks)
         central = simulate(m, deterministic=True, log_events=False)
-        mc = simulate(m, draws, rng=seed, quantiles=q, log_events=False, keep_paths=False)
+        mc = simulate(
+            m,
+            draws,
+            rng=seed,
+            quantiles=q,
+            log_events=False,
+            keep_paths=False,
+            residuals=residuals,
+        )
         for nid in nodes:
             if not np.isfinite(levels[nid]):
                 continue
@@ -320,3 +330,51 @@ def coverage_summary(table: pd.DataFrame) -> pd.DataFrame:
     out["mae_ratio"] = out["mae_model"] / out["mae_zero"]
     out["coverage"] = out["coverage"].astype(float)
     return out
+
+
+#: First day of the out-of-sample test window (the fit window ends on 2019-12-31).
+TEST_START = "2020-01-01"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The contagion scorecard: test days, per-row table and per node/horizon summary."""
+
+    days: tuple[str, ...]
+    table: pd.DataFrame
+    summary: pd.DataFrame
+    files: Mapping[str, str]
+    fit_window: tuple[str, str]
+    draws: int
+    seed: int
+
+
+def contagion_coverage(
+    data_dir: str | Path,
+    model: CascadeModel | None = None,
+    *,
+    draws: int = 1000,
+    seed: int = 0,
+    start: str = TEST_START,
+) -> Coverage:
+    """Coverage of the default cascade's 90 % bands and its error against "no change" on
+    the stress days since ``start`` (QQQ <= -4 % or SOXX <= -6 %), read from
+    ``data_dir`` (../shared/data). The model is fitted on 2004-2019 only
+    (scripts/calibrate_cascade.py); every test day is after its fit window."""
+    from gaemi.data.cascade import DEFAULTS, load_calibration, load_cascade
+
+    m = model if model is not None else load_cascade()
+    cal = load_calibration(DEFAULTS / "cascade_calibration.yaml")
+    wins = [tuple(map(str, e["window"])) for e in cal.values() if "window" in e]
+    series = load_series(data_dir)
+    days = stress_days(series, start)
+    table = coverage_table(m, series, days, draws=draws, seed=seed)
+    return Coverage(
+        tuple(d.date().isoformat() for d in days),
+        table,
+        coverage_summary(table),
+        dict(FILES),
+        (min(w[0] for w in wins), max(w[1] for w in wins)),
+        draws,
+        seed,
+    )

@@ -20,7 +20,10 @@ gets, in each Monte Carlo draw, the row of one event drawn at random — the sam
 every node, so the residuals keep their cross-correlation, fat tails and volatility
 clustering. Day 0 of the table is the first shock day t0; a node whose session comes
 before the earliest shocked node's session on t0 (Seoul before a New York shock) starts
-on day t0 + 1. A shocked node gets no residual on its shock day. Residuals move the
+on day t0 + 1. A shocked node gets no residual on its shock day; with no shock, or a
+draw whose shocks on t0 are all exactly zero, nothing is drawn (nothing moves). The
+residuals are those of stress days (QQQ <= -4 % or SOXX <= -6 %), whatever the size of
+the shock given: for a small shock the bands are those of a stress day. Residuals move the
 node like any other change, so they pass along the edges; the central run
 (``deterministic``) has none.
 """
@@ -225,6 +228,13 @@ class _Run:
             else 0
         )
         self.event: IntArray | None = None
+        # a draw whose shocks on t0 are all exactly zero has no stress day: no residuals
+        self.stressed = np.zeros(D, dtype=bool)
+        if self.t0 is not None:
+            for (_, t), mvs in self.shocks.items():
+                if t == self.t0:
+                    for mv in mvs:
+                        self.stressed |= mv * scale != 0
         self.window = max([e.window for e in model.edges if e.kind == "policy"], default=1)
         self.events: list[Event] = []
         self.fired: dict[str, BoolArray] = {k: np.zeros(D, dtype=bool) for k in model.event_names()}
@@ -246,7 +256,9 @@ class _Run:
             return np.zeros(self.D)  # its session on t0 came before the shock
         if tau >= node.residual.shape[1]:
             return np.zeros(self.D)
-        r: FloatArray = np.asarray(node.residual[self.event, tau], dtype=np.float64)
+        r: FloatArray = np.where(
+            self.stressed, np.asarray(node.residual[self.event, tau], dtype=np.float64), 0.0
+        )
         key = (f"residual:{node.id}", node.id)
         self.contrib[key] = self.contrib.get(key, 0.0) + float(r.mean())
         return r
