@@ -326,8 +326,8 @@ def replay_flows(
         Each underlying's close-to-close move (NaN where it has none).
     fund_underlying : array_like of int, shape (n,)
         Row of ``underlying`` each fund tracks.
-    leverage : array_like, shape (n,)
-        Signed daily leverage.
+    leverage : array_like, shape (n,) or (n, T)
+        Signed daily leverage (per day where a fund changed it, FACTS.md §(j)).
     aum : AumPath
         The funds' AUM at each close, in the same fund order.
     capacity_usd : array_like, shape (m,) or (m, T)
@@ -359,8 +359,11 @@ def replay_flows(
     fu = np.asarray(fund_underlying).astype(np.intp)
     lev = np.asarray(leverage, dtype=np.float64)
     n = aum.aum_usd.shape[0]
-    if fu.shape != (n,) or lev.shape != (n,):
-        raise GaemiInputError(f"fund_underlying and leverage need {n} values (one per fund)")
+    if fu.shape != (n,) or lev.shape not in ((n,), (n, t)):
+        raise GaemiInputError(
+            f"fund_underlying needs {n} values and leverage {n} (or {n} x {t} by day)"
+        )
+    lev2 = lev[:, None] if lev.ndim == 1 else lev  # (n, 1) or (n, T): leverage by day
     if ((fu < 0) | (fu >= m)).any():
         raise GaemiInputError(f"fund_underlying must index the {m} underlyings")
     cap = np.array(np.broadcast_to(np.asarray(capacity_usd, dtype=np.float64).T, (t, m)).T)
@@ -376,9 +379,9 @@ def replay_flows(
         else np.broadcast_to(np.asarray(korean_share, dtype=np.float64), (n, t))
     )
     r_f = r[fu]  # (n, T): each fund's underlying move
-    fund_flow = np.where(np.isfinite(r_f), rebalance_flow_usd(lev[:, None], a0, r_f), np.nan)
+    fund_flow = np.where(np.isfinite(r_f), rebalance_flow_usd(lev2, a0, r_f), np.nan)
     kor_flow_f = share * fund_flow
-    mult = rebalance_multiplier(lev)[:, None] * a0
+    mult = rebalance_multiplier(lev2) * a0
     shape = (m, t)
     out_aum, out_k, out_flow, out_kor = (np.zeros(shape) for _ in range(4))
     n_funds = np.zeros(shape, dtype=np.int64)
@@ -873,9 +876,10 @@ def source_labels(
     weighted by each fund's L(L−1)·A_{t−1} — what the day's K is made of."""
     fu = np.asarray(fund_underlying).astype(np.intp)
     lev = np.asarray(leverage, dtype=np.float64)
+    lev2 = lev[:, None] if lev.ndim == 1 else lev
     a0 = np.zeros(aum.aum_usd.shape)
     a0[:, 1:] = aum.aum_usd[:, :-1]
-    w = np.abs(lev * (lev - 1.0))[:, None] * a0
+    w = np.abs(lev2 * (lev2 - 1.0)) * a0
     src = aum.start_of_day_source()
     t = int(aum.aum_usd.shape[-1])
     n_src = len(AUM_SOURCES)

@@ -376,8 +376,25 @@ def _first_known(data: HistoryData, ticker: str) -> Any:
     return pd.to_datetime(rows["aum_as_of"]).min()
 
 
+def _leverage_by_day(
+    tickers: Sequence[str], leverage: np.ndarray, days: pd.DatetimeIndex
+) -> np.ndarray:
+    """Each fund's leverage on each day: today's, except where FACTS.md §(j) dates a change
+    (:data:`gaemi.data.fund_history.LEVERAGE_CHANGES`, e.g. TSLL 1.5x before 2024-04-02)."""
+    from gaemi.core.nav import leverage_schedule
+    from gaemi.data.fund_history import LEVERAGE_CHANGES
+
+    out = np.repeat(np.asarray(leverage, float)[:, None], len(days), axis=1)
+    d = days.to_numpy().astype("datetime64[D]")
+    for i, t in enumerate(tickers):
+        if t in LEVERAGE_CHANGES:
+            base, changes = LEVERAGE_CHANGES[t]
+            out[i] = leverage_schedule(d, changes, base)
+    return out
+
+
 def _modelled_path(
-    move: np.ndarray, lev: float, days: pd.DatetimeIndex, data: HistoryData, ticker: str
+    move: np.ndarray, lev: Any, days: pd.DatetimeIndex, data: HistoryData, ticker: str
 ) -> np.ndarray:
     """A fund's path without a price file: Π(1 + L·r) of its underlying from the first day
     it is known to exist (:func:`_first_known`); NaN before."""
@@ -481,10 +498,11 @@ def run_history(
     und_idx = np.array([unds.index(str(u)) for u in sub.underlying_id])
     moves_all = np.vstack([_moves(data.closes.get(u), hist_days, u) for u in unds])
     nav = np.vstack([_fund_path(data, t, hist_days) for t in tickers])
-    if modelled_nav:
+    lev_full = _leverage_by_day(tickers, lev, hist_days) if sourced else None
+    if modelled_nav and lev_full is not None:
         for i, t in enumerate(tickers):
             if t in modelled_nav:
-                nav[i] = _modelled_path(moves_all[und_idx[i]], float(lev[i]), hist_days, data, t)
+                nav[i] = _modelled_path(moves_all[und_idx[i]], lev_full[i], hist_days, data, t)
         notes.append(
             f"{len(modelled_nav)} funds without a price file follow L x their underlying "
             f"from their inception or first dated AUM: {', '.join(modelled_nav)}"
@@ -610,8 +628,9 @@ def run_history(
     caps = np.array(
         [scen.liquidity(u).capacity_usd if u in scen.underlyings else np.nan for u in unds]
     )
+    lev_days = lev if lev_full is None else lev_full[:, cut]
     replay = replay_flows(
-        days.to_numpy(), unds, moves, und_idx, lev, aum, caps, korean_share=korean
+        days.to_numpy(), unds, moves, und_idx, lev_days, aum, caps, korean_share=korean
     )
     if sourced_aum is not None:
         src_cut = SourcedAum(
@@ -620,7 +639,8 @@ def run_history(
             sourced_aum.aum_usd[:, cut],
             sourced_aum.source[:, cut],
         )
-        replay = replace(replay, aum_source=source_labels(und_idx, lev, src_cut, len(unds)))
+        labels = source_labels(und_idx, lev_days, src_cut, len(unds))
+        replay = replace(replay, aum_source=labels)
     # --- feedback loop's share of each close, with per-day sizes (underlyings with a
     # closing-liquidity figure in the scenario; the others have none)
     extra = np.full(replay.flow_usd.shape, np.nan)
