@@ -1007,3 +1007,47 @@ def test_ksd_lists_into_the_store(shared_data: Path, store: Store) -> None:
         assert s2.checksum()["ksd_holdings"][0] == 0
     finally:
         s2.close()
+
+
+def test_one_reader_per_kind_and_the_old_names_still_import() -> None:
+    """Issue 15 item 5: one reader module per kind behind one protocol and one pipeline;
+    every name the 1,500-line module offered is still importable from the package."""
+    import gaemi.data.importers as imp
+    from gaemi.data.importers.pipeline import READERS
+
+    assert set(READERS) == set(imp.KINDS)
+    for name in [
+        "ImportOptions",
+        "ImportResult",
+        "Table",
+        "Layout",
+        "PreparedImport",
+        "KINDS",
+        "DEFAULT_MAX_BYTES",
+        "MIN_DATE",
+        "DATE_NAMES",
+        "PRICE_COLUMNS",
+        "IGNORED_COLUMNS",
+        "PRICE_VALUES",
+        "MACRO_VALUE_NAMES",
+        "FUND_EXTRA",
+        "HOLDING_COLUMNS",
+        "DIGEST",
+        "parse_date",
+        "parse_number",
+        "file_digest",
+        "symbol_from_filename",
+        "read_prices",
+        "read_macro",
+        "read_funds",
+        "read_holdings",
+        "validate_file",
+        "import_file",
+        "import_files",
+        "prepare_import",
+        "prepare_imports",
+        "write_imports",
+        "iter_importable",
+        "_validated",
+    ]:
+        assert hasattr(imp, name), name

@@ -25,10 +25,19 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gaemi.data.importers._base import (
+    ImportOptions,
+    Table,
+    _check_file,
+    _csv_only,
+    _date32,
+    _source_label,
+)
 from gaemi.errors import GaemiInputError
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
 #: Output columns of :func:`read_issuer_nav`, in order.
 COLUMNS = ("date", "ticker", "nav_usd", "prior_nav_usd", "shares_outstanding", "aum_usd")
@@ -238,3 +247,32 @@ def read_issuer_nav(path: str | Path, ticker: str | None = None) -> pd.DataFrame
     df.attrs["lines"] = np.asarray(lines, dtype=np.int64)[order]
     df.attrs["file"] = name
     return df
+
+
+# ---------------------------------------------------------------------- store adapter
+def read_fund_nav(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]:
+    """An issuer daily-NAV file (:mod:`.issuer_nav`) as ``fund_nav`` rows."""
+    import pyarrow as pa
+
+    p = Path(path)
+    _check_file(p, opts.max_bytes)
+    _csv_only(p, p.name)
+    df = read_issuer_nav(p, opts.symbol)
+    n = len(df)
+    source = opts.source or _source_label(p)
+    now = datetime.now(UTC)
+    arrow = pa.table(
+        {
+            "ticker": pa.array(df["ticker"].astype(str).tolist(), pa.string()),
+            "date": _date32(df["date"].to_numpy()),
+            **{
+                c: pa.array(df[c].to_numpy(float), pa.float64())
+                for c in ("nav_usd", "prior_nav_usd", "shares_outstanding", "aum_usd")
+            },
+            "source": pa.repeat(source, n),
+            "retrieved_at": pa.repeat(pa.scalar(now, pa.timestamp("us", tz="UTC")), n),
+        }
+    )
+    t = Table(p.name, list(df.columns), {}, df.attrs["lines"], notes=list(df.attrs["notes"]))
+    t.series = (str(df["ticker"].iloc[0]),)
+    return t, arrow

@@ -33,10 +33,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gaemi.data.importers._base import (
+    ImportOptions,
+    Table,
+    _check_file,
+    _csv_only,
+    _date32,
+    _source_label,
+)
 from gaemi.errors import GaemiInputError
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
 #: Output columns of :func:`read_universe_snapshot`, in order.
 COLUMNS = (
@@ -351,3 +360,51 @@ def read_universe_snapshot(path: str | Path) -> pd.DataFrame:
     df.attrs["file"] = name
     df.attrs["notes"] = notes
     return df[list(COLUMNS)]
+
+
+# ---------------------------------------------------------------------- store adapter
+def read_universe(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]:
+    """A full-universe snapshot (:mod:`.universe_snapshot`) as ``universe_snapshots`` rows."""
+    import pyarrow as pa
+
+    p = Path(path)
+    _check_file(p, opts.max_bytes)
+    _csv_only(p, p.name)
+    df = read_universe_snapshot(p)
+    n = len(df)
+    source = opts.source or _source_label(p)
+    now = datetime.now(UTC)
+
+    def text(col: str) -> pa.Array:
+        return pa.array(df[col].astype(str).tolist(), pa.string())
+
+    arrow = pa.table(
+        {
+            "ticker": text("ticker"),
+            "as_of": _date32(df["as_of"].to_numpy()),
+            "name": text("name"),
+            "underlying_id": pa.array(
+                [u if isinstance(u, str) else None for u in df["underlying"]], pa.string()
+            ),
+            "underlying_raw": text("underlying_raw"),
+            "underlying_ticker": text("underlying_ticker"),
+            "leverage": pa.array(df["leverage"].to_numpy(float), pa.float64(), from_pandas=True),
+            "leverage_text": text("leverage_text"),
+            "direction": text("direction"),
+            "aum_usd": pa.array(df["aum_usd"].to_numpy(float), pa.float64(), from_pandas=True),
+            "aum_as_of": _date32(df["aum_as_of"].to_numpy()),
+            "issuer": text("issuer"),
+            "inception_date": _date32(df["inception_date"].to_numpy()),
+            "fund_type": text("fund_type"),
+            "source": pa.repeat(source, n),
+            "retrieved_at": pa.repeat(pa.scalar(now, pa.timestamp("us", tz="UTC")), n),
+        }
+    )
+    t = Table(p.name, list(df.columns), {}, df.attrs["lines"], notes=list(df.attrs["notes"]))
+    unmapped = int(df["underlying"].isna().sum())
+    unknown = int(df["leverage"].isna().sum())
+    t.notes.append(
+        f"{p.name}: {n} funds as of {df['as_of'].iloc[0].date()}; {unknown} with leverage "
+        f"variable or unknown (stored as NULL), {unmapped} with an unmapped underlying"
+    )
+    return t, arrow
