@@ -265,3 +265,20 @@ def test_laws_sign_and_linearity(seed: int, scale: float, lev: float) -> None:
     assert (np.sign(f) == np.sign(moves[0, 1:])).all()
     np.testing.assert_allclose(rb.flow_usd[0], scale * ra.flow_usd[0], rtol=1e-12)
     np.testing.assert_allclose(rb.pressure_ratio[0], scale * ra.pressure_ratio[0], rtol=1e-12)
+
+
+def test_replay_with_leverage_by_day() -> None:
+    # A fund that went 1.5x -> 2x (TSLL, FACTS.md §(j)): the close trade is L(L-1)·A·r
+    # with each day's L — 0.75·A·r before, 2·A·r after (hand-computed).
+    from gaemi.core.history import AumPath, replay_flows
+
+    days = np.arange("2024-03-28", "2024-04-04", dtype="datetime64[D]")[:4]
+    aum = AumPath(days, np.array(["TSLL"]), np.full((1, 4), 100.0), np.full((1, 4), 3, np.int8))
+    r = np.array([[0.0, 0.10, -0.10, 0.10]])
+    lev = np.array([[1.5, 1.5, 2.0, 2.0]])
+    out = replay_flows(days, ["TSLA"], r, [0], lev, aum, [np.nan])
+    np.testing.assert_allclose(out.flow_usd[0, 1:], [0.75 * 100 * 0.10, 2 * 100 * -0.10, 20.0])
+    np.testing.assert_allclose(out.k_usd[0, 1:], [75.0, 200.0, 200.0])
+    assert np.isnan(out.pressure_ratio).all()  # no capacity figure: no pressure
+    const = replay_flows(days, ["TSLA"], r, [0], [2.0], aum, [1e9])
+    np.testing.assert_allclose(const.flow_usd[0, 2:], out.flow_usd[0, 2:])
