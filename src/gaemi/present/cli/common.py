@@ -8,6 +8,7 @@ code 2 and one line on stderr, never a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
@@ -99,16 +100,18 @@ KoreanAumOption = Annotated[
 def state_from_options(
     db: list[Path] | Path | None,
     data_dir: list[Path] | Path | None = None,
-    date: list[str] | str | None = None,
+    date: list[str] | str | dt.date | None = None,
+    *,
+    universe: Path | None = None,
 ) -> MarketState:
-    """The market state for ``--db``/``--data-dir``/``--date`` (each given at most once);
-    the loader's warnings are printed as ``note:`` lines on stderr."""
+    """The market state for ``--db``/``--data-dir``/``--date`` (each given at most once)
+    and ``--universe FILE``; the loader's warnings are printed as ``note:`` lines."""
     from gaemi.app.state import load_state
 
     one_db = single(db, "--db") if isinstance(db, list) else db
     one_dir = single(data_dir, "--data-dir") if isinstance(data_dir, list) else data_dir
     one_date = single(date, "--date") if isinstance(date, list) else date
-    state = load_state(db=one_db, data_dir=one_dir, as_of=one_date)
+    state = load_state(db=one_db, data_dir=one_dir, as_of=one_date, universe=universe)
     for w in state.warnings:
         note(f"note: {w}")
     return state

@@ -17,9 +17,9 @@ from typing import Annotated, Any
 
 import typer
 
-from gaemi.app.state import today_utc
+from gaemi.app.state import parse_day, today_utc
 from gaemi.errors import GaemiInputError
-from gaemi.present.cli.common import finite_option, note
+from gaemi.present.cli.common import DataDirOption, DateOption, finite_option, note, single
 
 EPILOG = """
 Examples:
@@ -34,12 +34,14 @@ Examples:
 """
 
 
-def evaluate(moves: dict[str, float], day: dt.date, db: Path | None = None) -> dict[str, Any]:
+def evaluate(
+    moves: dict[str, float], day: dt.date, db: Path | None = None, data_dir: Path | None = None
+) -> dict[str, Any]:
     """Indicators and status as a JSON-ready dict (from the store when ``db`` is given)."""
     from gaemi.app.status import status
-    from gaemi.present.cli.report import load_state_noted
+    from gaemi.present.cli.common import state_from_options
 
-    res = status(load_state_noted(day, db, None), moves=moves)
+    res = status(state_from_options(db, data_dir, day), moves=moves)
     return {
         "time_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "date": day.isoformat(),
@@ -132,14 +134,17 @@ def monitor(
         list[str] | None,
         typer.Option("--move", help="Today's move so far, NDX=-3.1% or SOX=-4%; repeatable."),
     ] = None,
-    db: Annotated[
-        Path | None,
+    db_given: Annotated[
+        list[Path] | None,
         typer.Option(
             "--db",
+            metavar="STORE",
             help="Recompute from this DuckDB store, re-read every run (imports and "
             "`gaemi data update` between runs are picked up).",
         ),
     ] = None,
+    data_dir_given: DataDirOption = None,
+    date_given: DateOption = None,
 ) -> None:
     """Recompute indicators and the composite status; print and record changes of state."""
     from gaemi.present.cli.report import parse_moves
@@ -151,6 +156,9 @@ def monitor(
     if webhook is not None and not webhook.startswith(("http://", "https://")):
         raise GaemiInputError(f"webhook = {webhook!r} must start with http:// or https://")
     moves = parse_moves(move)
+    db: Path | None = single(db_given, "--db")
+    data_dir: Path | None = single(data_dir_given, "--data-dir")
+    fixed_day = parse_day(single(date_given, "--date")) if date_given else None
     runs = 0
     cur: dict[str, Any] = {}
     while True:
@@ -160,7 +168,7 @@ def monitor(
                 prev = json.loads(state_file.read_text(encoding="utf-8"))
             except json.JSONDecodeError:
                 note(f"warning: state file {state_file} is not JSON; starting afresh")
-        cur = evaluate(moves, today_utc(), db)
+        cur = evaluate(moves, fixed_day or today_utc(), db, data_dir)
         found = changes(prev, cur)
         with alerts.open("a", encoding="utf-8") as fh:
             for rec in found:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from enum import StrEnum
@@ -11,12 +10,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gaemi.app.state import parse_day
 from gaemi.errors import GaemiInputError
-from gaemi.present.cli.common import describe_move, note, note_read, parse_move, single
+from gaemi.present.cli.common import (
+    DataDirOption,
+    DateOption,
+    DbOption,
+    describe_move,
+    note,
+    note_read,
+    parse_move,
+    single,
+    state_from_options,
+)
 
 if TYPE_CHECKING:
-    from gaemi.data.state import MarketState
+    pass
 
 EPILOG = """
 Examples:
@@ -63,16 +71,6 @@ def parse_moves(items: list[str] | None) -> dict[str, float]:
     return out
 
 
-def load_state_noted(day: dt.date, db: Path | None, universe: Path | None) -> MarketState:
-    """:func:`gaemi.app.state.load_state` for a command: its warnings as notes on stderr."""
-    from gaemi.app.state import load_state
-
-    state = load_state(db=db, as_of=day, universe=universe)
-    for w in state.warnings:
-        note(f"note: {w}")
-    return state
-
-
 def report(
     move: Annotated[
         list[str] | None,
@@ -90,27 +88,13 @@ def report(
     ] = None,
     no_html: Annotated[bool, typer.Option("--no-html", help="Do not write the HTML file.")] = False,
     krw: Annotated[bool, typer.Option("--krw", help="Show amounts in KRW (조/억 원).")] = False,
-    date_given: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--date",
-            metavar="YYYY-MM-DD",
-            help="Report date YYYY-MM-DD (default: today); observations are aged against it.",
-        ),
-    ] = None,
+    date_given: DateOption = None,
     universe_given: Annotated[
         list[Path] | None,
         typer.Option("--universe", metavar="FILE", help="Universe CSV/Parquet."),
     ] = None,
-    db_given: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--db",
-            metavar="STORE",
-            help="Build the market state from this DuckDB store (`gaemi data import`) as of "
-            "--date: prices up to that day only.",
-        ),
-    ] = None,
+    db_given: DbOption = None,
+    data_dir_given: DataDirOption = None,
     korean_aum_given: Annotated[
         list[str] | None,
         typer.Option(
@@ -139,13 +123,11 @@ def report(
 
     # declared as lists so that a repeat is refused, not silently the last one (single())
     html: Path = single(html_given, "--html") or Path("gaemi-report.html")
-    date: str | None = single(date_given, "--date")
     universe: Path | None = single(universe_given, "--universe")
-    db: Path | None = single(db_given, "--db")
     korean_aum: str | None = single(korean_aum_given, "--korean-aum")
     fmt: ReportFormat = single(fmt_given, "--format") or ReportFormat.table
-    day = parse_day(date)
-    state = load_state_noted(day, db, universe)
+    state = state_from_options(db_given, data_dir_given, date_given, universe=universe)
+    day = state.day
     aum = None if korean_aum is None else parse_money(korean_aum, "korean-aum")
     rep = build(state, day=day, moves=parse_moves(move), korean_aum_usd=aum)
     if fmt == ReportFormat.json:

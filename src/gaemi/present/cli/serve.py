@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 
 from gaemi.errors import GaemiInputError
-from gaemi.present.cli.common import finite_option, note
+from gaemi.present.cli.common import (
+    DataDirOption,
+    DateOption,
+    DbOption,
+    finite_option,
+    note,
+    single,
+    state_from_options,
+)
 
 EPILOG = """
 Examples:
@@ -28,14 +36,9 @@ def serve(
         str, typer.Option("--host", help="Address to bind; 127.0.0.1 keeps it on this machine.")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port (0 = any free port).")] = 8000,
-    db: Annotated[
-        Path | None,
-        typer.Option(
-            "--db",
-            help="DuckDB store to read (read-only, once at start): its fund snapshots and "
-            "as-of dates. Default: the embedded data.",
-        ),
-    ] = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    date: DateOption = None,
     timeout: Annotated[
         float,
         typer.Option(
@@ -47,7 +50,8 @@ def serve(
 ) -> None:
     """Serve the JSON API (OpenAPI at /api/docs) and the dashboard at http://HOST:PORT/.
 
-    Read-only: no endpoint writes anything. Bound to 127.0.0.1 by default; any other
+    The market state (--db, --data-dir, --date: the same as every command) is read once at
+    start. Read-only: no endpoint writes anything. Bound to 127.0.0.1 by default; any other
     address is reachable by anyone on the network and is warned about.
     """
     import uvicorn
@@ -62,18 +66,20 @@ def serve(
         raise GaemiInputError(f"--timeout = {timeout:g} must be in (0, 600] seconds")
     loopback = is_loopback(host)
     allowed = ("127.0.0.1", "localhost", "[::1]", "::1") if loopback else None
+    one_db: Path | None = single(db, "--db")
     settings = WebSettings(
-        host=host, port=port, db=db, compute_timeout_s=timeout, allowed_hosts=allowed
+        host=host, port=port, db=one_db, compute_timeout_s=timeout, allowed_hosts=allowed
     )
+    state = state_from_options(one_db, data_dir, date)
     if not loopback:
         note(
             f"warning: binding {host}: the API and dashboard are reachable from other machines "
             "and have no authentication; use --host 127.0.0.1 to keep them local"
         )
-    app = create_app(settings)
-    if db is not None:
+    app = create_app(settings, market_state=state)
+    if one_db is not None or data_dir:
         source = app.state.gaemi.universe_source
-        note(f"funds from {source}; the store is read once at start (restart to reload)")
+        note(f"funds from {source}; the data is read once at start (restart to reload)")
     shown = f"[{host}]" if ":" in host else host
     note(f"gaemi serving on http://{shown}:{port}/ (API docs at /api/docs); Ctrl-C stops")
     uvicorn.run(

@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from gaemi.core.universe import Universe
+from gaemi.data.state import MarketState
 from gaemi.errors import GaemiInputError
 from gaemi.present.web.limits import (
     BodySizeLimitMiddleware,
@@ -68,6 +69,7 @@ def create_app(
     *,
     universe: Universe | None = None,
     universe_source: str | None = None,
+    market_state: MarketState | None = None,
 ) -> FastAPI:
     """Build the app.
 
@@ -79,10 +81,17 @@ def create_app(
         The funds every endpoint uses; defaults to the embedded default snapshot.
     universe_source : str, optional
         Where ``universe`` came from, shown by ``/api/asof``.
+    market_state : MarketState, optional
+        The state every endpoint reads (``gaemi serve --db/--data-dir/--date``); default
+        :func:`gaemi.app.state.load_state` on ``settings.db``, today. Its funds are served
+        unless ``universe`` is given.
     """
     from gaemi import __version__
 
     s = settings or WebSettings()
+    if market_state is not None and universe is None:
+        universe = market_state.universe
+        universe_source = universe_source or market_state.sources.get("universe")
     store_status = None
     if s.db is not None:
         store_status, stored = read_store(s.db)
@@ -99,7 +108,7 @@ def create_app(
     # one market state for every endpoint, read once like the store: the same loader as
     # `gaemi monitor --db` and every command (the status used to read the embedded
     # snapshot even with --db)
-    market_state = load_state(db=s.db).with_universe(universe, universe_source)
+    market_state = (market_state or load_state(db=s.db)).with_universe(universe, universe_source)
     engines: list[str] = []
     app = FastAPI(
         title="gaemi",
