@@ -16,8 +16,8 @@ from gaemi.app.validate import REGISTRY, validate
 from gaemi.present.cli import main
 
 KEYS = {
-    "engine", "check", "metric", "value", "op", "tolerance", "status", "test_set",
-    "fitted_on", "note",
+    "engine", "check", "metric", "value", "op", "tolerance", "tolerance_high", "status",
+    "test_set", "fitted_on", "note",
 }  # fmt: skip
 
 
@@ -31,7 +31,13 @@ def _agrees(rec: dict[str, object]) -> bool:
     v, tol, op = rec["value"], rec["tolerance"], rec["op"]
     assert isinstance(v, float | int)
     assert isinstance(tol, float | int)
-    ok = v <= tol if op == "<=" else v >= tol
+    if op == "in":
+        hi = rec["tolerance_high"]
+        assert isinstance(hi, float | int)
+        ok = tol <= v <= hi
+    else:
+        assert rec["tolerance_high"] is None
+        ok = v <= tol if op == "<=" else v >= tol
     return ok == (rec["status"] == "pass")
 
 

@@ -35,7 +35,7 @@ class ScoreFormat(StrEnum):
 def _value(v: float | None, metric: str) -> str:
     if v is None:
         return "—"
-    if "USD" in metric or "sign differs" in metric:
+    if metric.endswith("USD") or "sign differs" in metric:
         return f"{v:,.4g}"
     if v != 0 and (abs(v) < 1e-3 or abs(v) >= 100):
         return f"{v:.3g}"
@@ -89,7 +89,12 @@ def validate(
             table.add_column(col, justify=just)  # type: ignore[arg-type]
         style = {"pass": "green", "fail": "bold red"}
         for o in res.outcomes:
-            tol = "—" if o.value is None else f"{o.op} {_value(o.tolerance, o.metric)}"
+            if o.value is None:
+                tol = "—"
+            elif o.op == "in":
+                tol = f"{_value(o.tolerance, o.metric)}–{_value(o.tolerance_high, o.metric)}"
+            else:
+                tol = f"{o.op} {_value(o.tolerance, o.metric)}"
             status = o.status if o.value is not None else f"{o.status}: {o.note}"
             table.add_row(
                 o.engine,
