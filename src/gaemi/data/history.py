@@ -217,7 +217,39 @@ def load_store(store: Store, tickers: Sequence[str]) -> HistoryData:
         shares[str(tick)] = pd.Series(
             g["shares_outstanding"].to_numpy(float), index=pd.DatetimeIndex(g["as_of"])
         )
-    return HistoryData(closes, funds, shares, sources, tuple(notes))
+    rep_aum, rep_nav, snaps = _store_fund_data(store)
+    if rep_aum:
+        sources["reported_aum"] = f"issuer daily NAV: store {store.path.name} fund_nav"
+    if snaps is not None:
+        sources["snapshots"] = f"universe snapshots: store {store.path.name} universe_snapshots"
+    return HistoryData(closes, funds, shares, sources, tuple(notes), rep_aum, rep_nav, snaps)
+
+
+def _store_fund_data(store: Store) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """The store's issuer daily rows (``fund_nav``) and dated universe snapshots
+    (``universe_snapshots``), when its schema has them (empty otherwise)."""
+    import duckdb
+    import pandas as pd
+
+    rep_aum: dict[str, Any] = {}
+    rep_nav: dict[str, Any] = {}
+    try:
+        nav = store.fetch_df("SELECT ticker, date, nav_usd, aum_usd FROM fund_nav ORDER BY date")
+        snaps = store.fetch_df(
+            "SELECT ticker, as_of, underlying_id AS underlying, leverage, aum_usd, aum_as_of, "
+            "inception_date FROM universe_snapshots WHERE aum_usd IS NOT NULL"
+        )
+    except duckdb.Error:  # an older store without the v5 tables
+        return rep_aum, rep_nav, None
+    for tick, g in nav.groupby("ticker"):
+        idx = pd.DatetimeIndex(pd.to_datetime(g["date"]))
+        rep_aum[str(tick)] = pd.Series(g["aum_usd"].to_numpy(float), index=idx)
+        rep_nav[str(tick)] = pd.Series(g["nav_usd"].to_numpy(float), index=idx)
+    if snaps.empty:
+        return rep_aum, rep_nav, None
+    for col in ("as_of", "aum_as_of", "inception_date"):
+        snaps[col] = pd.to_datetime(snaps[col])
+    return rep_aum, rep_nav, snaps
 
 
 def folder_files(root: Path) -> list[Path]:
