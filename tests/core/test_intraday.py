@@ -143,3 +143,24 @@ def test_vectorised_over_scenarios() -> None:
 def test_bad_spec(kwargs: dict[str, float], match: str) -> None:
     with pytest.raises(GaemiInputError, match=match):
         IntradaySpec(**kwargs)  # type: ignore[arg-type]
+
+
+def test_no_phantom_drift_minute_by_minute() -> None:
+    # issue 18: with the square-root law linear below Q× (the close's capacity, as the
+    # default scenario builds it) a zero shock moves nothing and a tiny one closes in
+    # proportion, with its sign, never beyond the static loop's small-signal gain
+    # 1/(1 − λ×·(K + 100·G)) (the intraday close is at most the static equilibrium).
+    k, g, v, qx = 293e9, 1.5e9, 150e9, 14.16e9
+    imp = SquareRootImpact(a(0.7), a(0.0147), a(v), a(qx))
+    model = StressModel((LetfRebalancing(a(k)), DealerGamma(a(g))), imp, spx_beta=a(1.155))
+    gain = 1.0 / (1.0 - float(imp.small_flow_lambda[0]) * (k + 100.0 * g))
+    res = simulate_last_hour(model, np.array([0.0, -1e-6, 1e-6]))
+    assert res.close_move_frac[0] == 0.0
+    ratio = res.close_move_frac[1:] / np.array([-1e-6, 1e-6])
+    assert (ratio >= 1.0).all()
+    assert (ratio <= gain * (1 + 1e-12)).all()
+    # the pure law (Q× = 0) carried the same tiny shock to ~c²K = 0.03 %, 300x
+    pure = StressModel(
+        (LetfRebalancing(a(k)), DealerGamma(a(g))), SquareRootImpact(a(0.7), a(0.0147), a(v))
+    )
+    assert abs(simulate_last_hour(pure, -1e-6).close_move_frac[0]) > 10e-6
