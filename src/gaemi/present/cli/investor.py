@@ -13,7 +13,9 @@ from gaemi.present.cli.common import (
     DataDirOption,
     DateOption,
     DbOption,
+    FormatOption,
     OutputFormat,
+    SeedOption,
     check_count,
     emit,
     finite_option,
@@ -23,6 +25,7 @@ from gaemi.present.cli.common import (
     parse_number,
     parse_positive_frac,
     progress_bar,
+    single,
     state_from_options,
 )
 
@@ -132,10 +135,10 @@ def investor(
         ),
     ] = None,
     paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths.")] = 20_000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    seed_given: SeedOption = None,
     view: Annotated[str, typer.Option("--view", help="summary | drawdown | text")] = "summary",
     workers: Annotated[int | None, typer.Option("--workers", help="Threads.")] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    fmt_given: FormatOption = None,
     db: DbOption = None,
     data_dir: DataDirOption = None,
     date: DateOption = None,
@@ -146,6 +149,9 @@ def investor(
     from gaemi.app.decay import horizon_days
     from gaemi.app.investor import investor as run
 
+    seed_one: int | None = single(seed_given, "--seed")
+    seed = 0 if seed_one is None else seed_one
+    fmt: OutputFormat = single(fmt_given, "--format") or OutputFormat.table
     if view not in VIEWS:
         raise GaemiInputError(f"view = {view!r} must be one of {', '.join(VIEWS)}")
     if paths < 1:
