@@ -159,7 +159,7 @@ def test_no_phantom_drift_minute_by_minute() -> None:
     ratio = res.close_move_frac[1:] / np.array([-1e-6, 1e-6])
     assert (ratio >= 1.0).all()
     assert (ratio <= gain * (1 + 1e-12)).all()
-    # the pure law (Q× = 0) carried the same tiny shock to ~c²K = 0.03 %, 300x
+    # the pure law (Q× = 0) carried the same tiny shock to −0.0185 % (185x) by the close
     pure = StressModel(
         (LetfRebalancing(a(k)), DealerGamma(a(g))), SquareRootImpact(a(0.7), a(0.0147), a(v))
     )
