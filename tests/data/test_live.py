@@ -10,6 +10,7 @@ FRED ``fredgraph.csv`` CSV (observation_date,SERIES with blanks), Upbit's
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -91,6 +92,10 @@ UPBIT = [
 
 class Handler(BaseHTTPRequestHandler):
     calls: ClassVar[dict[str, int]] = {}
+    #: issuer NAV files served under /ByFund/<TICKER>-historical_nav.csv (set by tests)
+    nav_files: ClassVar[dict[str, bytes]] = {}
+    #: tickers whose first request answers HTTP 503
+    nav_flaky: ClassVar[set[str]] = set()
 
     def log_message(self, *args: object) -> None:  # quiet
         pass
@@ -121,6 +126,14 @@ class Handler(BaseHTTPRequestHandler):
                 }
             }
             self._send(404 if q.get("strict") else 200, json.dumps(body).encode())
+        elif u.path.startswith("/ByFund/") and u.path.endswith("-historical_nav.csv"):
+            ticker = u.path[len("/ByFund/") : -len("-historical_nav.csv")]
+            if ticker in Handler.nav_flaky and n == 1:
+                self._send(503, b"", "text/plain")
+            elif ticker in Handler.nav_files:
+                self._send(200, Handler.nav_files[ticker], "text/csv")
+            else:
+                self._send(404, b"", "text/plain")
         elif u.path == "/graph/fredgraph.csv":
             self._send(200, FRED.encode(), "text/csv")
         elif u.path == "/v1/candles/days":
@@ -288,3 +301,130 @@ def test_fund_aum_refresh(tmp_path: Path) -> None:
         assert old.aum_usd[list(old.ticker).index("TQQQ")] == 39_349_000_000  # universe.csv
         again = list(refresh_fund_aum(s, tickers=["TQQQ"], now=now, info_fn=info))
         assert again == ["TQQQ: AUM up to date (as of 2026-11-21)"]
+
+
+# ---------------------------------------------------------------- issuer NAV files, live
+def _nav_store(tmp_path: Path, real: Path, upto: str) -> Store:
+    """A store holding the real issuer file's rows up to ``upto`` (the older part)."""
+    lines = real.read_text().splitlines(keepends=True)
+    older = [ln for ln in lines[1:] if ln[:10] <= upto]
+    part = tmp_path / real.name
+    part.write_text(lines[0] + "".join(older))
+    s = Store(tmp_path / "nav.duckdb")
+    import_file(s, part, ImportOptions("fund_nav"))
+    return s
+
+
+@pytest.fixture
+def nav_server(server: str, shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The real ../shared/data issuer files served as ProShares ByFund files on 127.0.0.1."""
+    folder = shared_data / "us-letf-nav-proshares"
+    Handler.nav_files = {f.stem: f.read_bytes() for f in folder.glob("*.csv")}
+    Handler.nav_flaky = set()
+    monkeypatch.setenv("GAEMI_PROSHARES_URL", f"{server}/ByFund")
+    return folder
+
+
+def test_issuer_nav_refresh_adds_only_new_days(nav_server: Path, tmp_path: Path) -> None:
+    from gaemi.data.importers.issuer_nav import read_issuer_nav
+    from gaemi.data.live.nav import refresh_fund_nav
+
+    real = nav_server / "TQQQ.csv"
+    s = _nav_store(tmp_path, real, "2026-09-01")
+    try:
+        now = datetime(2026, 10, 2, 12, tzinfo=UTC)  # last completed session: 2026-10-01
+        Handler.nav_flaky = {"TQQQ"}  # the first request answers 503: retried
+        (line,) = refresh_fund_nav(s, now=now, retries=2, timeout=5)
+        assert not isinstance(line, NotRefreshed), line
+        # TQQQ.csv: 21 rows after 2026-09-01 (Sep 2-30 less Labor Day, Oct 1); last AUM
+        # 38,207,392,720
+        assert line == "TQQQ: 21 new days (now to 2026-10-01; AUM 38.207B USD)"
+        got = s.fund_nav("TQQQ")
+        ref = read_issuer_nav(real)
+        assert len(got) == len(ref) == 4187  # PROVENANCE.md rows
+        assert got["nav_usd"].tolist() == ref["nav_usd"].tolist()
+        assert got["source"].iloc[-1] == f"issuer:{os.environ['GAEMI_PROSHARES_URL']}"
+        before = s.checksum()
+        again = list(refresh_fund_nav(s, now=now, retries=0))
+        assert again == ["TQQQ: NAV up to date (last 2026-10-01)"]
+        assert s.checksum() == before
+    finally:
+        s.close()
+
+
+def test_issuer_nav_stale_file_is_flagged(nav_server: Path, tmp_path: Path) -> None:
+    from gaemi.data.live.nav import refresh_fund_nav
+
+    s = _nav_store(tmp_path, nav_server / "SQQQ.csv", "2026-09-30")
+    try:
+        # on 2026-11-21 (Saturday) the last session is Friday 2026-11-20; the file ends
+        # 2026-10-01: the new day is stored and the fund is flagged stale (exit 1)
+        (line,) = refresh_fund_nav(s, now=datetime(2026, 11, 21, 12, tzinfo=UTC), retries=0)
+        assert isinstance(line, NotRefreshed)
+        # NYSE sessions 2026-10-02..2026-11-20: 36 (Oct 22 + Nov 14; no holiday before
+        # Thanksgiving 2026-11-26)
+        assert line == (
+            "SQQQ: 1 new days; the issuer file ends 2026-10-01, 36 NYSE sessions before "
+            "the last completed session 2026-11-20 (stale)"
+        )
+        assert str(s.fund_nav("SQQQ")["date"].iloc[-1]) == "2026-10-01"
+    finally:
+        s.close()
+
+
+def test_issuer_nav_restated_or_bad_or_missing_writes_nothing(
+    nav_server: Path, tmp_path: Path
+) -> None:
+    from gaemi.data.live.nav import refresh_fund_nav
+
+    real = nav_server / "UPRO.csv"
+    s = _nav_store(tmp_path, real, "2026-09-01")
+    now = datetime(2026, 10, 2, 12, tzinfo=UTC)
+    try:
+        before = s.checksum()
+        # a split restates the whole history: NAV x2, shares /2 (AUM unchanged)
+        lines = real.read_text().splitlines()
+        split = [lines[0]]
+        for ln in lines[1:]:
+            d, nav, prior, sh, aum = ln.split(",")
+            split.append(f"{d},{float(nav) * 2!r},{float(prior) * 2!r},{float(sh) / 2!r},{aum}")
+        Handler.nav_files["UPRO"] = ("\n".join(split) + "\n").encode()
+        (line,) = refresh_fund_nav(s, now=now, retries=0)
+        assert isinstance(line, NotRefreshed)
+        # every stored day: UPRO.csv has 4,346 rows, 21 of them after 2026-09-01
+        assert line.startswith("UPRO: the issuer restated 4325 stored days (first: 2009-06-23")
+        assert s.checksum() == before
+        # an answer that is not an issuer NAV file: the import's one-line error
+        Handler.nav_files["UPRO"] = b"<html>maintenance</html>"
+        (line,) = refresh_fund_nav(s, now=now, retries=0)
+        assert isinstance(line, NotRefreshed)
+        assert "is not an issuer NAV column" in line
+        assert line.endswith("stored NAV ends 2026-09-01 (31 days old)")
+        # the issuer does not have the file
+        del Handler.nav_files["UPRO"]
+        (line,) = refresh_fund_nav(s, now=now, retries=0)
+        assert isinstance(line, NotRefreshed)
+        assert "answered HTTP 404" in line
+        assert s.checksum() == before
+    finally:
+        s.close()
+
+
+def test_data_update_funds_cli_reads_the_issuer_files(
+    nav_server: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gaemi.data.live.update import expected_last
+    from gaemi.present.cli import main
+
+    s = _nav_store(tmp_path, nav_server / "QLD.csv", "2026-09-25")
+    s.close()
+    rc = main(["data", "update", "--funds", "--retries", "0", "--db", str(tmp_path / "nav.duckdb")])
+    out = capsys.readouterr().out
+    with Store(tmp_path / "nav.duckdb") as s2:
+        assert str(s2.fund_nav("QLD")["date"].iloc[-1]) == "2026-10-01"
+    # the served file ends 2026-10-01: stale (exit 1, said on its line) once a later NYSE
+    # session has closed, which depends on today's date
+    stale = expected_last("QLD", datetime.now(UTC)) > date(2026, 10, 1)
+    assert rc == (1 if stale else 0), out
+    assert ("(stale)" in out) == stale
+    assert "QLD: 4 new days" in out  # QLD.csv rows after 2026-09-25: 09-28..10-01

@@ -321,7 +321,13 @@ def update_cmd(
         int, typer.Option("--retries", help="Retries per request (backoff 0.5 s, doubling).")
     ] = 3,
     funds: Annotated[
-        bool, typer.Option("--funds", help="Also refresh fund AUM (yfinance, `live` extra).")
+        bool,
+        typer.Option(
+            "--funds",
+            help="Also refresh funds: the issuer daily-NAV files of the funds with NAV history "
+            "(ProShares ByFund, base URL $GAEMI_PROSHARES_URL) and fund AUM (yfinance, "
+            "`live` extra).",
+        ),
     ] = False,
     db: DbOpt = None,
 ) -> None:
@@ -333,6 +339,7 @@ def update_cmd(
     does not exist (nothing is created just to say it is empty).
     """
     from gaemi.data.live.funds import refresh_fund_aum
+    from gaemi.data.live.nav import refresh_fund_nav
     from gaemi.data.live.update import NotRefreshed, update_store
     from gaemi.data.store import Store, resolve_db_path
 
@@ -349,6 +356,9 @@ def update_cmd(
             failed += isinstance(line, NotRefreshed)
             typer.echo(line)
         if funds:
+            for line in refresh_fund_nav(store, timeout=timeout, retries=retries):
+                failed += isinstance(line, NotRefreshed)
+                typer.echo(line)
             for line in refresh_fund_aum(store):
                 failed += isinstance(line, NotRefreshed)
                 typer.echo(line)
