@@ -595,10 +595,17 @@
     const div = $("decay-chart");
     await Plotly.react(div, traces, layout, { displaylogo: false, responsive: true });
     const f = d.fund;
-    const at = d.rows.find((r) => Math.abs(r.vol_annual - 0.45) < 1e-9 && r.months === 6);
+    // the sideways answer at the one volatility rule of gaemi.app.decay (the number of
+    // `gaemi decay` and the report), with where the volatility comes from
+    const sw = d.sideways;
+    const at = sw || d.rows.find((r) => Math.abs(r.vol_annual - 0.45) < 1e-9 && r.months === 6);
+    const volText = sw
+      ? `its ${sw.vol_source} volatility of ${(sw.vol_annual * 100).toFixed(1)}%` +
+        (sw.vol_as_of ? ` (as of ${sw.vol_as_of})` : "")
+      : "45% volatility";
     const text = at
       ? `${f.ticker} (${f.leverage > 0 ? "+" : ""}${f.leverage}x): if the underlying ends six ` +
-        `months where it started at 45% volatility, the fund loses ` +
+        `months where it started, at ${volText}, the fund loses ` +
         `${(at.loss_frac * 100).toFixed(1)}% (${(at.drag_only_loss_frac * 100).toFixed(1)}% ` +
         `from volatility alone, the rest financing at ${(f.rate_annual * 100).toFixed(2)}% ` +
         `plus spread and fees).`
