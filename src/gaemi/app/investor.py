@@ -20,7 +20,7 @@ from gaemi.errors import GaemiInputError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from gaemi.core.investor import InvestorResult
+    from gaemi.core.investor import InvestorResult, MarginRules
     from gaemi.data.state import MarketState
 
 #: Underlyings with a calibrated USD/KRW response (calibration ``beta/corr.USDKRW.*``).
@@ -208,6 +208,33 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return records(df)
 
 
+def margin_rules(
+    *,
+    maintenance_ratio: float | None = None,
+    grace_days: int | None = None,
+    loan_rate_annual: float | None = None,
+    forced_sale_discount: float | None = None,
+) -> MarginRules:
+    """The broker's rules: each one given, else ``investor.yaml`` (Korean practice:
+    maintenance 140 %, two closes to top up, the loan rate and forced-sale discount
+    with their sources)."""
+    from gaemi.core.investor import MarginRules
+    from gaemi.data.returns import load_investor_defaults
+
+    idef = load_investor_defaults()
+    return MarginRules(
+        maintenance_ratio=idef.maintenance_ratio
+        if maintenance_ratio is None
+        else maintenance_ratio,
+        grace_days=idef.grace_days if grace_days is None else grace_days,
+        loan_rate_annual=idef.loan_rate_annual if loan_rate_annual is None else loan_rate_annual,
+        forced_sale_discount=idef.forced_sale_discount
+        if forced_sale_discount is None
+        else forced_sale_discount,
+        cure_on_recovery=idef.cure_on_recovery,
+    )
+
+
 def fx_link(
     state: MarketState,
     underlying_weights: Sequence[tuple[str, float]],
@@ -329,7 +356,7 @@ def investor(
         state_warnings,
         vol_defaults,
     )
-    from gaemi.core.investor import Account, MarginRules, Position, simulate_account
+    from gaemi.core.investor import Account, Position, simulate_account
     from gaemi.data.returns import load_investor_defaults
 
     st = resolve_state(state)
@@ -345,14 +372,10 @@ def investor(
     n_days = horizon_days(months, days)
     vd = vol_defaults()
     idef = load_investor_defaults()
-    rules = MarginRules(
-        maintenance_ratio=idef.maintenance_ratio
-        if maintenance_ratio is None
-        else maintenance_ratio,
-        grace_days=idef.grace_days if grace_days is None else grace_days,
-        loan_rate_annual=idef.loan_rate_annual if loan_rate_annual is None else loan_rate_annual,
-        forced_sale_discount=idef.forced_sale_discount,
-        cure_on_recovery=idef.cure_on_recovery,
+    rules = margin_rules(
+        maintenance_ratio=maintenance_ratio,
+        grace_days=grace_days,
+        loan_rate_annual=loan_rate_annual,
     )
     pos = []
     for tic, weight in positions:
@@ -431,5 +454,6 @@ __all__ = [
     "format_money",
     "fx_link",
     "investor",
+    "margin_rules",
     "plain_summary",
 ]
