@@ -832,6 +832,10 @@ def forward_comparison(
         rng=rng,
     )
     warns.extend(f"forward simulation: {x}" for x in res.warnings)
+    warns.append(
+        f"forward simulation: {res.core.model_label}, {res.core.n_paths:,} paths, fitted on "
+        "the state's calibration, not only on what was known on the first day"
+    )
     core = res.core
     realised_end = rep_growth * capital if deposits else rep_end
     if deposits:
