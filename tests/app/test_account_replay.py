@@ -209,3 +209,44 @@ def test_bad_input_one_line(shared_data: Path, kwargs: dict[str, object], field:
     msg = str(e.value)
     assert field in msg
     assert "\n" not in msg
+
+
+def test_forward_percentile_beside_the_replay(shared_data: Path) -> None:
+    res = replay_account(
+        None,
+        140e6,
+        [("SOXL", 1.0)],
+        start="2024-07-01",
+        end="2025-06-30",
+        data_dir=shared_data,
+        margin=0.5,
+        forward_paths=300,
+        rng=3,
+    )
+    fwd = res.to_frame("forward").set_index("measure")
+    end = fwd.loc["end_value"]
+    assert end["realised"] == pytest.approx(res.daily["equity_krw"].iloc[-1])
+    assert 0.0 <= end["realised_percentile"] <= 1.0
+    assert end["sim_p05"] <= end["sim_p50"] <= end["sim_p95"]
+    assert 0.0 <= fwd.loc["forced_sale", "sim_prob"] <= 1.0
+    assert any("not only on what was known" in w for w in res.warnings)
+    assert res.to_dict()["end_value_percentile_in_forward_sim"] == end["realised_percentile"]
+
+
+def test_soxs_split_defect_repaired(shared_data: Path) -> None:
+    """On 2026-05-26 SOXX rose 6.10 % (file): a −3x fund falls ~18 %, not the file's −95 %."""
+    res = replay_account(
+        None,
+        1e4,
+        [("SOXS", 1.0)],
+        start="2026-05-20",
+        end="2026-05-29",
+        data_dir=shared_data,
+        currency="USD",
+    )
+    eq = res.daily.set_index("date")["equity_usd"]
+    move = eq["2026-05-26"] / eq["2026-05-22"] - 1.0
+    soxx = _read(shared_data / "us-adjclose-1993-2026/SOXX.csv", "Date", "Close")
+    want = -3.0 * (soxx["2026-05-26"] / soxx["2026-05-22"] - 1.0)
+    assert move == pytest.approx(want, abs=0.02)
+    assert any("SOXS" in w for w in res.warnings)
