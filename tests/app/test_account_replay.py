@@ -226,7 +226,7 @@ def test_forward_percentile_beside_the_replay(shared_data: Path) -> None:
     fwd = res.to_frame("forward").set_index("measure")
     end = fwd.loc["end_value"]
     assert end["realised"] == pytest.approx(res.daily["equity_krw"].iloc[-1])
-    assert 0.0 <= end["realised_percentile"] <= 1.0
+    assert 0.0 <= float(end["realised_percentile"]) <= 1.0
     assert end["sim_p05"] <= end["sim_p50"] <= end["sim_p95"]
     assert 0.0 <= fwd.loc["forced_sale", "sim_prob"] <= 1.0
     assert any("not only on what was known" in w for w in res.warnings)
