@@ -522,11 +522,10 @@ def replay_account(
     """
     import pandas as pd
 
+    from gaemi.app.investor import margin_rules
     from gaemi.app.state import parse_day
     from gaemi.core.account import Strategy
     from gaemi.core.account import replay_account as replay_kernel
-    from gaemi.core.investor import MarginRules
-    from gaemi.data.returns import load_investor_defaults
 
     root = _root(data_dir)
     cur = str(currency).strip().upper()
@@ -548,17 +547,11 @@ def replay_account(
     strat = Strategy(
         deposit=deposit, stop_loss_frac=stop_loss_frac, target=target, top_up_max=top_up_max
     )
-    idef = load_investor_defaults()
-    rules = MarginRules(
-        maintenance_ratio=idef.maintenance_ratio
-        if maintenance_ratio is None
-        else maintenance_ratio,
-        grace_days=idef.grace_days if grace_days is None else grace_days,
-        loan_rate_annual=idef.loan_rate_annual if loan_rate_annual is None else loan_rate_annual,
-        forced_sale_discount=idef.forced_sale_discount
-        if forced_sale_discount is None
-        else forced_sale_discount,
-        cure_on_recovery=idef.cure_on_recovery,
+    rules = margin_rules(
+        maintenance_ratio=maintenance_ratio,
+        grace_days=grace_days,
+        loan_rate_annual=loan_rate_annual,
+        forced_sale_discount=forced_sale_discount,
     )
     warnings: list[str] = []
     closes: dict[str, pd.Series] = {}
