@@ -306,3 +306,21 @@ def test_decay_sweep_uses_the_decay_set_up(capsys: pytest.CaptureFixture[str]) -
     assert float(df["nav_ratio_p50"].iloc[0]) - 1 == pytest.approx(
         flat["median_change_frac"], rel=2e-5
     )
+
+
+def test_reverse_stress_and_fuse_agree(capsys: pytest.CaptureFixture[str]) -> None:
+    # gaemi cascade --reverse / --view fuse (no HTTP endpoint) and the Python results
+    from gaemi.app.contagion import fuse, reverse
+
+    py = reverse(None, ("USDKRW", "level", ">=", 1600.0)).to_frame()
+    cli = pd.DataFrame(cli_json(capsys, "cascade", "--reverse", "USDKRW>=1600", "-f", "json"))
+    np.testing.assert_allclose(cli["korean_aum_usd"], py["korean_aum_usd"], rtol=1e-12)
+    np.testing.assert_allclose(cli["shock_scale"].astype(float), py["shock_scale"], rtol=1e-12)
+    fz = fuse(None).to_frame()
+    cli_f = pd.DataFrame(cli_json(capsys, "cascade", "--view", "fuse", "-f", "json"))
+    assert list(cli_f["step"]) == list(fz["step"])
+    np.testing.assert_allclose(
+        cli_f["first_fires_at_shock_scale"].astype(float),
+        fz["first_fires_at_shock_scale"],
+        rtol=1e-12,
+    )

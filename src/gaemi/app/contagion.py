@@ -506,10 +506,196 @@ def run_cascade(
     )
 
 
+# --------------------------------------------------------------------------- reverse, fuse
+@dataclass(frozen=True, kw_only=True)
+class ReverseStressResult(Result):
+    """Per Korean-AUM level, the smallest multiple of the shocks that reaches an outcome.
+
+    Attributes
+    ----------
+    model : CascadeModel
+    core : gaemi.core.contagion.ReverseStress
+        ``min_scale`` per level (NaN: not reached even at −99 % shocks; 0: met at baseline).
+    """
+
+    model: CascadeModel
+    core: Any
+    kind: str = field(default="contagion_reverse", init=False, repr=False)
+
+    @property
+    def met_at_baseline(self) -> bool:
+        return bool(self.core.met_at_baseline)
+
+    def to_frame(self, view: str | None = None) -> pd.DataFrame:
+        """``korean_aum_usd, shock_scale, <node>_shock_frac …, outcome``."""
+        out: pd.DataFrame = self.core.to_frame()
+        return out
+
+    def summary(self) -> str:
+        o = self.core.outcome
+        if self.met_at_baseline:
+            return f"{o.describe()} is already met at baseline: no shock needed"
+        return (
+            f"smallest multiple of {dict(self.core.shocks)} reaching {o.describe()}, per "
+            f"Korean AUM (today's {self.core.base_korean_aum_usd / 1e9:.1f}B USD)"
+        )
+
+    def extra_dict(self) -> dict[str, Any]:
+        return {
+            "outcome": self.core.outcome.describe(),
+            "shocks_frac": dict(self.core.shocks),
+            "base_korean_aum_usd": float(self.core.base_korean_aum_usd),
+            "met_at_baseline": self.met_at_baseline,
+        }
+
+
+def reverse(
+    state: MarketState | None = None,
+    outcome: tuple[str, str, str, float] = ("USDKRW", "level", ">=", 1600.0),
+    *,
+    scenario: str | Path | None = None,
+    shocks: Sequence[tuple[str, float, int]] | Mapping[str, float] | None = None,
+    korean_aum_usd: float | None = None,
+    horizon_days: int | None = None,
+    feedback: Feedback | str = "engine",
+) -> ReverseStressResult:
+    """Reverse stress: the smallest multiple s of the shocks with which ``outcome`` is
+    reached on some day of the horizon, for Korean AUM at 0.25 … 8 × today's.
+
+    Parameters
+    ----------
+    outcome : (node, measure, op, value)
+        ``measure`` is ``"level"`` (in the node's unit) or ``"change"`` (a fraction for
+        price nodes, pp for rates); ``op`` is ``">="`` or ``"<="``.
+        E.g. ``("USDKRW", "level", ">=", 1600)``, ``("KOSPI", "change", "<=", -0.10)``.
+
+    References
+    ----------
+    docs/cascade.md (reverse stress by bisection on the shock multiple).
+    """
+    from gaemi.app.decay import resolve_state
+
+    st = resolve_state(state)
+    model, _ = cascade_model(
+        scenario=scenario, shocks=shocks, korean_aum_usd=korean_aum_usd, horizon_days=horizon_days
+    )
+    return reverse_of(st, model, feedback_models(model, feedback, st), outcome)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FuseResult(Result):
+    """The smallest multiple of the shocks at which each step of the chain fires."""
+
+    model: CascadeModel
+    core: Any
+    kind: str = field(default="contagion_fuse", init=False, repr=False)
+
+    def to_frame(self, view: str | None = None) -> pd.DataFrame:
+        """``step, first_fires_at_shock_scale, <node>_shock_frac …``."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [
+                {
+                    "step": k,
+                    "first_fires_at_shock_scale": v,
+                    **{
+                        f"{n}_shock_frac": m * v
+                        for n, m in ((s.node, s.move) for s in self.model.shocks)
+                    },
+                }
+                for k, v in self.core.step_scale.items()
+            ]
+        )
+
+    def summary(self) -> str:
+        if self.core.reached:
+            return (
+                f"the full chain fires at {self.core.scale:.3g} x the shocks: "
+                f"{dict(self.core.shocks)}"
+            )
+        return (
+            "the full chain never fires, even at -99% shocks; steps that never fire: "
+            + ", ".join(self.core.missing_at_max)
+        )
+
+    def extra_dict(self) -> dict[str, Any]:
+        return {
+            "reached": bool(self.core.reached),
+            "scale": float(self.core.scale),
+            "shocks_frac": dict(self.core.shocks),
+        }
+
+
+def fuse(
+    state: MarketState | None = None,
+    *,
+    scenario: str | Path | None = None,
+    shocks: Sequence[tuple[str, float, int]] | Mapping[str, float] | None = None,
+    korean_aum_usd: float | None = None,
+    horizon_days: int | None = None,
+    feedback: Feedback | str = "engine",
+) -> FuseResult:
+    """The fuse: the smallest multiple of the shocks at which each step of the chain
+    (and the whole chain) first fires, by bisection on the central run."""
+    from gaemi.app.decay import resolve_state
+
+    st = resolve_state(state)
+    model, _ = cascade_model(
+        scenario=scenario, shocks=shocks, korean_aum_usd=korean_aum_usd, horizon_days=horizon_days
+    )
+    fm = feedback_models(model, feedback, st)
+    return fuse_of(st, model, fm)
+
+
+def fuse_of(state: MarketState, model: CascadeModel, fm: Mapping[str, Any] | None) -> FuseResult:
+    """:func:`fuse` of a model built by :func:`cascade_model` (no rebuild)."""
+    from gaemi.app.decay import state_sources, state_warnings
+    from gaemi.core.contagion import find_fuse
+
+    return FuseResult(
+        model=model,
+        core=find_fuse(model, feedback_models=fm),
+        warnings=state_warnings(state),
+        sources=(*state_sources(state), f"scenario: {model.name}", REFERENCE),
+    )
+
+
+def reverse_of(
+    state: MarketState,
+    model: CascadeModel,
+    fm: Mapping[str, Any] | None,
+    outcome: tuple[str, str, str, float],
+) -> ReverseStressResult:
+    """:func:`reverse` of a model built by :func:`cascade_model` (no rebuild)."""
+    from gaemi.app.decay import state_sources, state_warnings
+    from gaemi.core.contagion import Outcome, reverse_stress
+
+    node, measure, op, value = outcome
+    if measure not in ("level", "change") or op not in (">=", "<="):
+        raise GaemiInputError(
+            f"outcome = {outcome!r}: measure must be level or change, op >= or <="
+        )
+    model.index(node)
+    rs = reverse_stress(
+        model,
+        Outcome(node.upper(), measure, op, float(value)),  # type: ignore[arg-type]
+        feedback_models=fm,
+    )
+    return ReverseStressResult(
+        model=model,
+        core=rs,
+        warnings=state_warnings(state),
+        sources=(*state_sources(state), f"scenario: {model.name}", REFERENCE),
+    )
+
+
 __all__ = [
     "ENGINE_SOURCE",
     "VIEWS",
     "ContagionResult",
+    "FuseResult",
+    "ReverseStressResult",
     "attribution_frame",
     "bands_frame",
     "cascade_model",
@@ -519,6 +705,10 @@ __all__ = [
     "feedback_models",
     "fmt_amount",
     "fmt_change",
+    "fuse",
+    "fuse_of",
+    "reverse",
+    "reverse_of",
     "run_cascade",
     "shocks_text",
 ]

@@ -254,7 +254,7 @@ def cascade(
     against the mechanics and the output says when it does not follow.
     """
     from gaemi.app import contagion as app
-    from gaemi.core.contagion import Outcome, find_fuse, reverse_stress, spectral_radius
+    from gaemi.core.contagion import spectral_radius
 
     # declared as lists so that a repeat is refused, not silently the last one (single())
     scenario: Path | None = single(scenario_given, "--scenario")
@@ -323,14 +323,10 @@ def cascade(
         if reverse is None:
             raise GaemiInputError("view reverse needs --reverse NODE>=VALUE")
         assert outcome is not None
-        node, measure, op, value = outcome
-        model.index(node)
-        rs = reverse_stress(
-            model,
-            Outcome(node, measure, op, value),  # type: ignore[arg-type]
-            feedback_models=fm,
-        )
-        if rs.met_at_baseline:
+        node, measure, _op, _value = outcome
+        rev = app.reverse_of(state, model, fm, outcome)
+        rs = rev.core
+        if rev.met_at_baseline:
             at = model.node(node)
             note(
                 f"{reverse} is already met at baseline ({node} {at.baseline:,.10g} {at.unit}"
@@ -338,7 +334,7 @@ def cascade(
                 + "): no shock needed"
             )
         emit(
-            rs.to_frame(),
+            rev.to_frame(),
             fmt,
             title=f"Reverse stress: smallest shock reaching {reverse} per Korean AUM",
             caption=f"shock_scale multiplies the scenario shocks {dict(rs.shocks)}; "
@@ -390,24 +386,10 @@ def cascade(
             title="Contribution of each link to each node's change at the horizon",
         )
         return
-    fuse = find_fuse(model, feedback_models=fm)
+    fuse = app.fuse_of(state, model, fm)
     if view == "fuse":
-        import pandas as pd
-
         emit(
-            pd.DataFrame(
-                [
-                    {
-                        "step": k,
-                        "first_fires_at_shock_scale": v,
-                        **{
-                            f"{n}_shock_frac": m * v
-                            for n, m in ((s.node, s.move) for s in model.shocks)
-                        },
-                    }
-                    for k, v in fuse.step_scale.items()
-                ]
-            ),
+            fuse.to_frame(),
             fmt,
             title="Fuse: the smallest multiple of the shocks at which each step fires",
         )
@@ -427,13 +409,7 @@ def cascade(
     if worst is not None:
         note(f"link that carried the most equity loss: {worst[0]} ({-worst[1]:+.2%} summed)")
     note(spectral_radius(model, fm).summary().split("\n")[0])
-    if fuse.reached:
-        note(f"fuse: the full chain fires at {fuse.scale:.3g} x the shocks: {dict(fuse.shocks)}")
-    else:
-        note(
-            "fuse: the full chain never fires, even at -99% shocks; steps that never fire: "
-            + ", ".join(fuse.missing_at_max)
-        )
+    note(f"fuse: {fuse.summary()}")
     if res.mc is not None:
         emit(
             display_bands(res.bands()),
