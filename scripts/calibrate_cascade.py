@@ -148,6 +148,8 @@ class Fit:
     se: dict[str, float]
     n: int
     resid_sd: float
+    start: str = ""
+    end: str = ""
 
 
 def ols(y: pd.Series, X: pd.DataFrame) -> Fit:
@@ -165,6 +167,8 @@ def ols(y: pd.Series, X: pd.DataFrame) -> Fit:
         {c: float(np.sqrt(cov[j + 1, j + 1])) for j, c in enumerate(names)},
         len(df),
         float(np.sqrt(s2)),
+        str(df.index[0].date()),
+        str(df.index[-1].date()),
     )
 
 
@@ -212,7 +216,6 @@ def fit_edges(F: pd.DataFrame, start: str, end: str) -> dict[str, dict[str, obje
                 sb, sn = float("nan"), 0  # a through-origin slope ignores the other parents
             lo = min(beta - 2 * se, sb if np.isfinite(sb) else beta)
             hi = max(beta + 2 * se, sb if np.isfinite(sb) else beta)
-            xs = W[src].dropna()
             entry_doc: dict[str, object] = {
                 "value": round(beta, 5),
                 "se": round(se, 5),
@@ -223,10 +226,7 @@ def fit_edges(F: pd.DataFrame, start: str, end: str) -> dict[str, dict[str, obje
                 "range": [round(lo, 5), round(hi, 5)],
                 "what": f"{eq.what}, lag {lag}"
                 + (f", beta_1..beta_{len(mine) - 1} on the next sessions" if len(mine) > 1 else ""),
-                "window": [
-                    max(start, str(xs.index[0].date())),
-                    min(end, str(xs.index[-1].date())),
-                ],
+                "window": [f.start, f.end],
             }
             if len(mine) > 1:
                 entry_doc["profile"] = [round(f.coef[c], 5) for c, _ in mine[1:]]

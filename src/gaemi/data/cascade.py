@@ -298,7 +298,7 @@ class _Loader:
                 v - 2 * se,
                 v + 2 * se,
                 "uniform" if se > 0 else "fixed",
-                f"calibration {key}: beta_{k}, {entry.get('window', '')}",
+                f"calibration {key}: {entry.get('what', '')}, {entry.get('window', '')}",
             )
         return out
 
