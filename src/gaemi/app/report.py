@@ -483,26 +483,37 @@ DECAY_TICKERS: tuple[str, ...] = ("TQQQ", "SOXL", "SOXS", "SQQQ", "TSLL", "NVDL"
 
 
 def decay_section(
-    universe: Universe, market: MarketSnapshot, day: dt.date | None = None
+    universe: Universe,
+    market: MarketSnapshot,
+    day: dt.date | None = None,
+    state: MarketState | None = None,
 ) -> Section:
-    """Sideways-market erosion of the big funds at their underlying's recent volatility.
+    """Sideways-market erosion of the big funds, at the one sideways-decay volatility.
 
-    The volatility is the snapshot's 60-day realised vol where it has one (NDX, SOX: the
-    same number the monitor's sideways indicator uses), else the embedded recent vol of
-    ``vol_params.yaml``; the ``vol_source`` column says which. That fallback is used only
-    if it is dated on or before ``day``; otherwise the fund is left out and named.
+    Each fund's answer is :func:`gaemi.app.decay.sideways_decay`'s (the same as ``gaemi
+    decay`` and the dashboard): the state's 60-day realised vol of the underlying, else
+    the one-year realised vol of ``vol_params.yaml`` if dated on or before ``day`` (the
+    ``vol_source`` column says which); a fund with no volatility known that day is left
+    out and named.
 
     1 − exp(−(L²−L)/2·σ²·T + carry·T) for a flat underlying (Avellaneda & Zhang 2010), with
     each fund's expense ratio and the embedded short rate and financing spread.
     """
-    import numpy as np
+    from dataclasses import replace as dc_replace
 
-    from gaemi.core.decay import sideways_erosion
-    from gaemi.core.nav import FundTerms
-    from gaemi.data.returns import load_vol_defaults
+    from gaemi.app.decay import _sideways, fund, vol_defaults
+    from gaemi.data.state import MarketState as State
+    from gaemi.errors import GaemiInputError
 
-    vd = load_vol_defaults()
-    fallback_ok = day is None or not vd.as_of or dt.date.fromisoformat(vd.as_of) <= day
+    vd = vol_defaults()
+    when = day or (state.day if state is not None else dt.datetime.now(dt.UTC).date())
+    t0 = dt.datetime.combine(when, dt.time(), dt.UTC)
+    if state is None:
+        from gaemi.data.calibration import load_default_calibration
+
+        st = State(universe, market, load_default_calibration(), t0)
+    else:
+        st = dc_replace(state, universe=universe, market=market, as_of=t0)
     rows = []
     unknown_vol: list[str] = []
     tickers = universe.ticker.tolist()
@@ -513,31 +524,26 @@ def decay_section(
         uid = str(universe.underlying_id[i])
         if uid not in vd.underlyings:
             continue
-        key = f"{uid.lower()}_vol_60d"
-        if market.has(key):
-            o = market.latest(key)
-            sigma, vol_src = o.value, f"60-day realised, {o.as_of}"
-        elif fallback_ok:
-            sigma, vol_src = vd.underlyings[uid].recent_vol_annual, f"recent, {vd.as_of}"
-        else:
+        er = float(universe.expense_ratio[i])
+        f = fund(st, t, expense_ratio=0.0 if er != er else None)
+        try:
+            res = {m: _sideways(st, f, float(m), None) for m in (3, 6)}
+        except GaemiInputError:  # no volatility known on the day
             unknown_vol.append(t)
             continue
-        er = float(universe.expense_ratio[i])
-        terms = FundTerms(
-            float(universe.leverage[i]), 0.0 if np.isnan(er) else er, vd.spread_annual, t
-        )
+        v = res[6].vol
+        when_vol = f", {v.as_of}" if v.as_of is not None else ""
         row: dict[str, object] = {
             "ticker": t,
             "leverage": float(universe.leverage[i]),
             "underlying_id": uid,
-            "vol_frac": sigma,
-            "vol_source": vol_src,
+            "vol_frac": v.vol_annual,
+            "vol_source": f"{v.source}{when_vol}",
             "aum_usd": float(universe.aum_usd[i]),
+            "loss_3m_flat_frac": res[3].loss_frac,
+            "loss_6m_flat_frac": res[6].loss_frac,
+            "aum_lost_6m_flat_usd": -res[6].loss_frac * float(universe.aum_usd[i]),
         }
-        for months in (3, 6):
-            loss = float(sideways_erosion(terms, sigma, months / 12.0, vd.rate_annual))
-            row[f"loss_{months}m_flat_frac"] = loss
-        row["aum_lost_6m_flat_usd"] = -row["loss_6m_flat_frac"] * row["aum_usd"]  # type: ignore[operator]
         rows.append(row)
     df = pd.DataFrame(rows)
     worst = df.sort_values("loss_6m_flat_frac", ascending=False).iloc[0] if len(df) else None
@@ -566,8 +572,9 @@ def decay_section(
         {"erosion": df},
         (
             (
-                "vol: the snapshot's 60-day realised vol (market_derived.yaml) for NDX and SOX, "
-                f"else vol_params.yaml recent vol as of {vd.as_of} (scripts/build_vol_params.py)"
+                "vol: the one sideways-decay rule (gaemi.app.decay.sideways_vol): the state's "
+                "60-day realised vol for NDX and SOX, else vol_params.yaml one-year realised "
+                f"vol as of {vd.as_of} (scripts/build_vol_params.py)"
             ),
             (
                 f"short rate {vd.rate_annual:.2%} ({vd.rate_source}); financing spread "
@@ -595,8 +602,10 @@ def build_report(
     *,
     report_date: dt.date,
     moves: Mapping[str, float] | None = None,
+    state: MarketState | None = None,
 ) -> Report:
-    """Compute every available section for ``report_date``.
+    """Compute every available section for ``report_date`` (``state``: the market state
+    the inputs came from, for its calibration and sources).
 
     Nothing dated after ``report_date`` is used (no look-ahead): market points after it
     are dropped (their indicators read n/a, "not known that day"), Korean shares
@@ -646,7 +655,7 @@ def build_report(
             today_flow_section(known, moves, market),
             stress_section(known, scenario),
             cascade_section(moves, known),
-            decay_section(known, market, report_date),
+            decay_section(known, market, report_date, state),
         ]
     else:
         sections = [
@@ -735,7 +744,7 @@ def report(
         u = u.with_korean_aum(float(korean_aum_usd))
     market = state.market_unfiltered or state.market  # says why later points are n/a
     rep = build_report(
-        u, market, rules or load_default_rules(), report_date=report_day, moves=moves
+        u, market, rules or load_default_rules(), report_date=report_day, moves=moves, state=state
     )
     return replace(
         rep,
