@@ -90,7 +90,7 @@ def test_scenario_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
         (["--underlying", "NOPE"], "underlying = 'NOPE' is not in the universe"),
         (["--fund", "1:45e9"], "fund leverage = '1' is not a leveraged or inverse fund"),
         (["--fund", "3:-45e9"], "fund aum_usd = '-45e9' must be >= 0"),
-        (["--korean-aum", "-1"], "--korean-aum = '-1' must be >= 0"),
+        (["--korean-aum", "-1"], "--korean-aum = '-1' must be between 0 and $10T"),
         (["--universe", "/nonexistent.csv"], "does not exist"),
         (["--by", "planet"], "by = 'planet' must be one of"),
         (["--moves=-5%:5%:0%"], "step"),
@@ -197,7 +197,8 @@ def test_top_needs_by_fund_and_picks_the_largest(capsys: pytest.CaptureFixture[s
         ),
         (
             ["--korean-aum", "1e308", "--move", "-2%"],
-            "error: --korean-aum = '1e308' is too large: amounts above 1e+13 are refused",
+            # one wording for --korean-aum in every command (cli/common.parse_korean_aum)
+            "error: --korean-aum = '1e308' must be between 0 and $10T (1e+13 USD)",
         ),
         # audit: `--move 1e308%` echoed 300 digits, warned, then blamed `moves = np.float64(inf)`
         (

@@ -298,6 +298,19 @@ def parse_money(text: str, name: str = "amount", *, maximum: float = MAX_MONEY) 
     return value
 
 
+def parse_korean_aum(text: str, option: str = "--korean-aum") -> float:
+    """``--korean-aum``: an amount in [0, $10T]; one message for every value outside it."""
+    from gaemi.limits import MAX_AUM_USD
+
+    # no maximum in parse_money: the range check below words both ends (and any size) alike
+    v = parse_money(text, option, maximum=math.inf)
+    if not 0.0 <= v <= MAX_AUM_USD:
+        raise GaemiInputError(
+            f"{option} = {text!r} must be between 0 and $10T ({MAX_AUM_USD:g} USD)"
+        )
+    return v
+
+
 def single(values: list[Any] | None, option: str) -> Any:
     """The one value of an option declared as a list so that a repeat can be seen.
 

@@ -13,6 +13,8 @@ from gaemi.present.cli.common import (
     DataDirOption,
     DateOption,
     DbOption,
+    FormatOption,
+    KoreanAumOption,
     OutputFormat,
     check_count,
     describe_move,
@@ -20,6 +22,7 @@ from gaemi.present.cli.common import (
     format_usd,
     note,
     note_read,
+    parse_korean_aum,
     parse_money,
     parse_move,
     parse_move_grid,
@@ -117,15 +120,7 @@ def flows(
             "instead of the universe, e.g. 3:45e9; repeatable.",
         ),
     ] = None,
-    korean_aum_given: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--korean-aum",
-            metavar="USD",
-            help="What-if: Korean holdings of the 3x funds total this "
-            "(USD, e.g. 45e9), spread like today's Korean holdings.",
-        ),
-    ] = None,
+    korean_aum_given: KoreanAumOption = None,
     scenario_given: Annotated[
         list[Path] | None,
         typer.Option(
@@ -154,7 +149,7 @@ def flows(
     db: DbOption = None,
     data_dir: DataDirOption = None,
     date: DateOption = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    fmt_given: FormatOption = None,
 ) -> None:
     """Close rebalancing flow ΔE = L(L−1)·A·r + L·C of leveraged/inverse funds, in USD.
 
@@ -167,6 +162,7 @@ def flows(
     from gaemi.data.universe import load_universe
 
     move: str | None = single(move_given, "--move")
+    fmt: OutputFormat = single(fmt_given, "--format") or OutputFormat.table
     moves: str | None = single(moves_given, "--moves")
     korean_aum: str | None = single(korean_aum_given, "--korean-aum")
     scenario: Path | None = single(scenario_given, "--scenario")
@@ -223,11 +219,7 @@ def flows(
         sc = load_flow_scenario(scenario)
         u = sc.apply(u)
         creations = sc.creations_usd or None
-    k_usd = None
-    if korean_aum is not None:
-        k_usd = parse_money(korean_aum, "--korean-aum", maximum=MAX_AUM_USD)
-        if k_usd < 0:
-            raise GaemiInputError(f"--korean-aum = {korean_aum!r} must be >= 0")
+    k_usd = parse_korean_aum(korean_aum) if korean_aum is not None else None
     if underlying:
         whole = u
         u = u.where_underlying(underlying)

@@ -15,6 +15,7 @@ from gaemi.present.cli.common import (
     DataDirOption,
     DateOption,
     DbOption,
+    KoreanAumOption,
     describe_move,
     note,
     note_read,
@@ -95,12 +96,7 @@ def report(
     ] = None,
     db_given: DbOption = None,
     data_dir_given: DataDirOption = None,
-    korean_aum_given: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--korean-aum", metavar="USD", help="What-if: Korean 3x holdings total this (USD)."
-        ),
-    ] = None,
+    korean_aum_given: KoreanAumOption = None,
     fmt_given: Annotated[
         list[ReportFormat] | None,
         typer.Option(
@@ -118,7 +114,7 @@ def report(
     source. Runs offline on the embedded default snapshot.
     """
     from gaemi.app.report import report as build
-    from gaemi.present.cli.common import parse_money
+    from gaemi.present.cli.common import parse_korean_aum
     from gaemi.present.report.render import render_html, render_terminal
 
     # declared as lists so that a repeat is refused, not silently the last one (single())
@@ -128,7 +124,7 @@ def report(
     fmt: ReportFormat = single(fmt_given, "--format") or ReportFormat.table
     state = state_from_options(db_given, data_dir_given, date_given, universe=universe)
     day = state.day
-    aum = None if korean_aum is None else parse_money(korean_aum, "korean-aum")
+    aum = None if korean_aum is None else parse_korean_aum(korean_aum)
     rep = build(state, day=day, moves=parse_moves(move), korean_aum_usd=aum)
     if fmt == ReportFormat.json:
         json.dump(rep.to_dict(), sys.stdout, indent=1, allow_nan=False, default=str)

@@ -9,17 +9,18 @@ from typing import Annotated, Any
 import typer
 
 from gaemi.errors import GaemiInputError
-from gaemi.limits import MAX_AUM_USD
 from gaemi.present.cli.common import (
     DataDirOption,
     DateOption,
     DbOption,
+    FormatOption,
+    KoreanAumOption,
     OutputFormat,
     describe_move,
     emit,
     format_frac,
     note_read,
-    parse_money,
+    parse_korean_aum,
     parse_move,
     parse_move_grid,
     single,
@@ -74,17 +75,6 @@ def _one_float(values: list[float] | None, option: str, *, allow_inf: bool = Fal
     return v
 
 
-def korean_aum_usd(text: str) -> float:
-    """``--korean-aum``: an amount in [0, $10T]; one message for every value outside it."""
-    # no maximum here: the range check below words both ends (and any size) the same way
-    v = parse_money(text, "--korean-aum", maximum=math.inf)
-    if not 0.0 <= v <= MAX_AUM_USD:
-        raise GaemiInputError(
-            f"--korean-aum = {text!r} must be between 0 and $10T ({MAX_AUM_USD:g} USD)"
-        )
-    return v
-
-
 def stress(
     shock_given: Annotated[
         list[str] | None,
@@ -112,15 +102,7 @@ def stress(
             help="Stress YAML; sections left out come from the default.",
         ),
     ] = None,
-    korean_aum_given: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--korean-aum",
-            metavar="USD",
-            help="What-if: Korean holdings of the 3x funds total this (USD, e.g. 45e9; "
-            "at most $10T).",
-        ),
-    ] = None,
+    korean_aum_given: KoreanAumOption = None,
     liquidity_scale_given: Annotated[
         list[float] | None,
         typer.Option(
@@ -170,7 +152,7 @@ def stress(
     db: DbOption = None,
     data_dir: DataDirOption = None,
     date: DateOption = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    fmt_given: FormatOption = None,
 ) -> None:
     """Closing move after the feedback loop r = r₀ + I(Σ participants' flows(r)).
 
@@ -185,6 +167,7 @@ def stress(
     from gaemi.app.stress import stress as stress_one
 
     shock: str | None = single(shock_given, "--shock")
+    fmt: OutputFormat = single(fmt_given, "--format") or OutputFormat.table
     scenario: Path | None = single(scenario_given, "--scenario")
     korean_aum: str | None = single(korean_aum_given, "--korean-aum")
     scale = _one_float(liquidity_scale_given, "--liquidity-scale")
@@ -199,7 +182,7 @@ def stress(
     if not (liquidity_scale > 0):
         raise GaemiInputError(f"--liquidity-scale = {liquidity_scale!r} must be > 0")
     sc = load_scenario(scenario)
-    aum = korean_aum_usd(korean_aum) if korean_aum is not None else None
+    aum = parse_korean_aum(korean_aum) if korean_aum is not None else None
     state = state_from_options(db, data_dir, date)
     names = [x.upper() for x in underlying] if underlying else list(sc.underlyings)
     kw: dict[str, Any] = {
