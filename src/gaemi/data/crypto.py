@@ -429,7 +429,10 @@ def load_crypto_config(path: str | Path | None = None) -> CryptoConfig:
 
 # ------------------------------------------------------------------ population files
 def _rows(p: Path) -> list[tuple[int, dict[str, str]]]:
-    """(line number, row) pairs; Parquet rows are numbered from 1."""
+    """(line number, row) pairs; Parquet rows are numbered from 1.
+
+    CSV: UTF-8 with or without a byte-order mark; other encodings are refused in one line
+    (:func:`~gaemi.data.yamlio.decode_text`)."""
     if p.suffix.lower() in (".parquet", ".pq"):
         import pandas as pd
 
@@ -440,26 +443,58 @@ def _rows(p: Path) -> list[tuple[int, dict[str, str]]]:
         return [
             (i + 1, {str(k): v for k, v in r.items()}) for i, r in enumerate(df.to_dict("records"))
         ]
-    with p.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
+    import io
+
+    from gaemi.data.yamlio import decode_text
+
+    text = decode_text(p.read_bytes(), p.name)
+    if "\x00" in text:
+        raise GaemiInputError(f"{p.name}: the file holds NUL bytes (binary, not a CSV)")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
         if reader.fieldnames is None:
             raise GaemiInputError(f"{p.name}: the file is empty")
-        return [(i + 2, dict(r)) for i, r in enumerate(reader)]
+        reader.fieldnames = [f.strip() for f in reader.fieldnames]
+        out: list[tuple[int, dict[str, str]]] = []
+        for r in reader:
+            line = reader.line_num
+            if None in r:
+                raise GaemiInputError(
+                    f"{p.name} line {line}: more fields than the header's {len(reader.fieldnames)}"
+                )
+            out.append((line, dict(r)))
+    except csv.Error as exc:
+        line = reader.line_num
+        raise GaemiInputError(f"{p.name} line {line}: not readable CSV ({exc})") from None
+    return out
 
 
 def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
 
 
-def load_population(path: str | Path, config: CryptoConfig) -> Population:
+#: Bounds of a population row (sanity limits, not market facts): leverage up to 1000x (the
+#: highest any venue offers is ~1001x; Binance caps at 125x), one position at most the
+#: upper end of :data:`OPEN_INTEREST_RANGE_USD`, an entry within 1/1000 to 1000x today.
+POP_MAX_LEVERAGE = 1000.0
+POP_MAX_SIZE_USD = 5.0e12
+POP_ENTRY_FRAC_RANGE = (1e-3, 1e3)
+
+
+def load_population(
+    path: str | Path, config: CryptoConfig, *, max_bytes: int | None = None
+) -> Population:
     """Read a population file (CSV or Parquet), validating every row.
 
     Errors name the file, the line (CSV, header = line 1) or row (Parquet) and the field,
-    e.g. ``pop.csv line 4: leverage = 0 must be > 0``.
+    e.g. ``pop.csv line 4: leverage = 0 must be > 0``. The file is refused before reading
+    when above ``max_bytes`` (default 256 MiB, or ``$GAEMI_MAX_INPUT_MB``); values beyond
+    :data:`POP_MAX_LEVERAGE`, :data:`POP_MAX_SIZE_USD` or :data:`POP_ENTRY_FRAC_RANGE` are
+    refused (they would overflow the cascade's sums).
     """
-    p = Path(path)
-    if not p.is_file():
-        raise GaemiInputError(f"population file {str(p)!r} does not exist")
+    from gaemi.data.yamlio import check_input_file
+
+    p = check_input_file(path, "population file", max_bytes=max_bytes)
     rows = _rows(p)
     if not rows:
         raise GaemiInputError(f"{p.name}: no positions")
@@ -504,9 +539,18 @@ def load_population(path: str | Path, config: CryptoConfig) -> Population:
         lev[j] = num("leverage")
         if lev[j] <= 0:
             raise GaemiInputError(f"{where}: leverage = {lev[j]:g} must be > 0")
+        if lev[j] > POP_MAX_LEVERAGE:
+            raise GaemiInputError(
+                f"{where}: leverage = {lev[j]:g} is above the {POP_MAX_LEVERAGE:g}x limit"
+            )
         size[j] = num("size_usd")
         if size[j] < 0:
             raise GaemiInputError(f"{where}: size_usd = {size[j]:g} must be >= 0")
+        if size[j] > POP_MAX_SIZE_USD:
+            raise GaemiInputError(
+                f"{where}: size_usd = {size[j]:g} is above the {POP_MAX_SIZE_USD:g} limit "
+                "(the largest open interest accepted)"
+            )
         name = config.asset_names[asset[j]]
         if not _blank(r.get("entry_frac")):
             entry[j] = num("entry_frac")
@@ -519,15 +563,24 @@ def load_population(path: str | Path, config: CryptoConfig) -> Population:
                     "(or give entry_frac)"
                 )
             entry[j] = num("entry_price_usd") / price
+        entry_col = "entry_frac" if not _blank(r.get("entry_frac")) else "entry_price_usd"
         if entry[j] <= 0:
-            raise GaemiInputError(f"{where}: entry price must be > 0")
+            raise GaemiInputError(
+                f"{where}: {entry_col} = {r.get(entry_col)!r} must be > 0 (entry price)"
+            )
+        lo, hi = POP_ENTRY_FRAC_RANGE
+        if not lo <= entry[j] <= hi:
+            raise GaemiInputError(
+                f"{where}: {entry_col} = {r.get(entry_col)!r} puts the entry at {entry[j]:.3g}x "
+                f"today's price, outside [{lo:g}, {hi:g}]"
+            )
         mm[j] = (
             float(mm_default[asset[j]])
             if _blank(r.get("maintenance_margin_frac"))
             else num("maintenance_margin_frac")
         )
-        if mm[j] < 0:
-            raise GaemiInputError(f"{where}: maintenance_margin_frac = {mm[j]:g} must be >= 0")
+        if not 0 <= mm[j] < 1:
+            raise GaemiInputError(f"{where}: maintenance_margin_frac = {mm[j]:g} must be in [0, 1)")
         liq_frac = entry[j] * (1.0 - side[j] * (1.0 / lev[j] - mm[j]))
         if mm[j] * lev[j] >= 1.0:
             kind = "above" if side[j] == LONG else "below"

@@ -11,6 +11,13 @@ Checks on a price series (dates ascending):
                        (holidays of the exchange's calendar are not gaps)
 ``off_calendar``       rows on days that are not sessions of the exchange
 
+Refusals (raise, nothing is stored): :func:`refuse_bad_prices` — a price that is zero,
+negative, infinite or above :data:`MAX_PRICE` is a :class:`~gaemi.errors.GaemiInputError`
+naming the row, the column and the value, unless the caller passes the explicit
+``allow_nonpositive=True`` (a series that is really quoted at or below zero, e.g. a
+spread or the 2020 WTI future; documented in docs/data.md). Importers call it on every
+price column before anything is written.
+
 Checks on a macro series: ``isolated_zero`` (a 0 between non-zero neighbours, e.g. the KR
 10y yield on 2010-09-28) and ``nonpositive_price`` is not applied (rates can be ≤ 0).
 Checks on a file: ``order`` (newest-first or not in order), ``duplicate_date`` and any
@@ -19,6 +26,7 @@ validation error (reported, the file is not imported).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +48,64 @@ if TYPE_CHECKING:
 SPLIT_RATIO = 2.5
 #: At most this many example dates in a finding.
 EXAMPLES = 5
+#: Largest price accepted (any currency): far above any quoted security (Berkshire A is
+#: below $1M, the dearest KRX share below 10M KRW); 1e308 is a corrupt row, not a price.
+MAX_PRICE = 1e12
+#: The price columns :func:`refuse_bad_prices` checks, in order.
+PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
+
+
+def refuse_bad_prices(
+    name: str,
+    columns: Mapping[str, NDArray[np.float64]],
+    *,
+    where: Callable[[int], str] | None = None,
+    allow_nonpositive: bool = False,
+) -> None:
+    """Refuse the first price that is <= 0, infinite or above :data:`MAX_PRICE`.
+
+    NaN is a blank (a column the row does not have) and passes.
+
+    Parameters
+    ----------
+    name : str
+        File (or series) name used when ``where`` is not given.
+    columns : mapping
+        Column name → float array of prices (all of one length).
+    where : callable, optional
+        Row index → location text, e.g. ``"prices.csv line 7"`` (an importer's
+        ``Table.where``); default ``"NAME row i+1"``.
+    allow_nonpositive : bool
+        Accept zero and negative prices (the explicit flag for series that can be <= 0);
+        infinities and values above the limit are refused regardless.
+
+    Raises
+    ------
+    GaemiInputError
+        ``"prices.csv line 7: close = -3 must be > 0 (a price)"``.
+    """
+    loc = where if where is not None else (lambda i: f"{name} row {i + 1}")
+    first: tuple[int, str, float, str] | None = None
+    for col, values in columns.items():
+        v = np.asarray(values, dtype=float)
+        with np.errstate(invalid="ignore"):
+            bad = np.isinf(v) | (v > MAX_PRICE)
+            if not allow_nonpositive:
+                bad |= v <= 0
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            x = float(v[i])
+            if not np.isfinite(x):
+                why = "must be finite"
+            elif x > MAX_PRICE:
+                why = f"is above the {MAX_PRICE:g} limit of a price"
+            else:
+                why = "must be > 0 (a price)"
+            if first is None or i < first[0]:
+                first = (i, col, x, why)
+    if first is not None:
+        i, col, x, why = first
+        raise GaemiInputError(f"{loc(i)}: {col} = {x:g} {why}")
 
 
 @dataclass(frozen=True)
@@ -287,7 +353,7 @@ def check_price_frame(symbol: str, df: pd.DataFrame) -> list[Finding]:
 
 def check_file(path: str | Path, opts: ImportOptions) -> list[Finding]:
     """Validate a file (without importing it) and run the series checks on its rows."""
-    from gaemi.data.importers import _validated
+    from gaemi.data.importers.pipeline import _validated
 
     p = Path(path)
     try:

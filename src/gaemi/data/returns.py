@@ -28,39 +28,55 @@ VOL_PARAMS_RESOURCE = "vol_params.yaml"
 ADJCLOSE_DIR = "us-adjclose-1993-2026"
 
 
-def read_close_series(path: str | Path) -> pd.Series:
+def read_close_series(path: str | Path, *, max_bytes: int | None = None) -> pd.Series:
     """A ``Date,Close`` (or ``Adj Close``) CSV as a date-sorted Series of positive closes.
+
+    A blank close (or FRED's ``.``) is a missing day and skipped; any other close that is
+    not a finite positive number is refused with its line. The file is checked before
+    reading (size limit ``max_bytes``, default 256 MiB or ``$GAEMI_MAX_INPUT_MB``) and must
+    be UTF-8 (with or without a byte-order mark).
 
     Raises
     ------
     GaemiInputError
-        If the file is missing, has no date or close column, or holds a non-positive close.
+        If the file is missing, too large, not UTF-8, has no date or close column, or holds
+        a close that is not a number, not finite or <= 0.
     """
+    import io
+
     import pandas as pd
 
-    p = Path(path)
-    if not p.is_file():
-        raise GaemiInputError(f"history file {str(p)!r} does not exist")
+    from gaemi.data.yamlio import check_input_file, decode_text
+
+    p = check_input_file(path, "history file", max_bytes=max_bytes)
+    text = decode_text(p.read_bytes(), p.name)
     try:
-        df = pd.read_csv(p)
-    except (ValueError, pd.errors.ParserError) as exc:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise GaemiInputError(f"{p.name}: not a readable CSV ({exc.__class__.__name__})") from None
     cols = {c.lower().strip(): c for c in df.columns}
     date_col = cols.get("date") or cols.get("observation_date")
     close_col = cols.get("adj close") or cols.get("close") or cols.get("adj_close")
     if date_col is None or close_col is None:
         raise GaemiInputError(f"{p.name}: needs a Date column and a Close column")
-    dates = pd.to_datetime(df[date_col].astype(str).str[:10], errors="coerce")
-    close = pd.to_numeric(df[close_col], errors="coerce")
+    dates = pd.to_datetime(df[date_col].astype(str).str[:10], errors="coerce", format="%Y-%m-%d")
+    raw = df[close_col].astype(str).str.strip()
+    close = pd.to_numeric(raw, errors="coerce")
     bad_date = dates.isna()
     if bad_date.any():
         line = int(np.flatnonzero(bad_date.to_numpy())[0]) + 2
         raise GaemiInputError(f"{p.name} line {line}: Date = {df[date_col].iloc[line - 2]!r}")
-    s = pd.Series(close.to_numpy(), index=pd.DatetimeIndex(dates), name=p.stem).dropna()
+    blank = raw.isin(["", "."])
+    values = close.to_numpy(dtype=float)
+    bad = ~blank.to_numpy() & ~(np.isfinite(values) & (np.nan_to_num(values) > 0))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        why = "is <= 0" if np.isfinite(values[i]) else "is not a finite number"
+        raise GaemiInputError(
+            f"{p.name} line {i + 2}: {close_col} = {raw.iloc[i]!r} {why} (a close must be > 0)"
+        )
+    s = pd.Series(values, index=pd.DatetimeIndex(dates), name=p.stem).dropna()
     s = s[~s.index.duplicated(keep="last")].sort_index()
-    if (s <= 0).any():
-        first = s.index[(s <= 0).to_numpy()][0].date()
-        raise GaemiInputError(f"{p.name}: close on {first} is <= 0")
     if len(s) < 2:
         raise GaemiInputError(f"{p.name}: fewer than two closes")
     return s

@@ -21,6 +21,7 @@ The Korean share of a fund is ``korean_share`` where the source states it, other
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import math
 from collections.abc import Iterable, Iterator
 from importlib import resources
@@ -32,6 +33,11 @@ import numpy as np
 from gaemi.core.universe import FIELDS, NUMBER_FIELDS, Universe
 from gaemi.errors import GaemiInputError
 from gaemi.limits import MAX_AUM_USD, MAX_FUND_LEVERAGE, is_fund_leverage
+
+#: The dates of a row (ISO ``YYYY-MM-DD``; a date after today is refused).
+DATE_FIELDS = ("aum_as_of", "korean_as_of")
+#: Earliest date accepted in them (before the first leveraged ETF, 2006).
+MIN_AS_OF = dt.date(1990, 1, 1)
 
 REQUIRED = ("ticker", "leverage", "aum_usd")
 OPTIONAL = (
@@ -67,18 +73,27 @@ def load_default_universe() -> Universe:
     return load_universe(default_universe_path(), label="default universe")
 
 
-def load_universe(path: str | Path, *, label: str | None = None) -> Universe:
+def load_universe(
+    path: str | Path, *, label: str | None = None, max_bytes: int | None = None
+) -> Universe:
     """Read and validate a universe file (``.csv`` or ``.parquet``).
+
+    Parameters
+    ----------
+    max_bytes : int, optional
+        Size limit checked before reading (default 256 MiB, or ``$GAEMI_MAX_INPUT_MB``).
 
     Raises
     ------
     GaemiInputError
-        On a missing file, an unknown or missing column, or any invalid row.
+        On a missing file, a file above the size limit, text that is not UTF-8 (a UTF-8
+        byte-order mark is accepted), an unknown or missing column, or any invalid row
+        (including an ``aum_as_of``/``korean_as_of`` that is not a date or is after today).
     """
-    p = Path(path)
+    from gaemi.data.yamlio import check_input_file
+
+    p = check_input_file(path, "universe file", max_bytes=max_bytes)
     name = label or p.name
-    if not p.is_file():
-        raise GaemiInputError(f"universe file {str(p)!r} does not exist")
     suffix = p.suffix.lower()
     if suffix == ".csv":
         header, rows = _read_csv(p)
@@ -92,19 +107,30 @@ def load_universe(path: str | Path, *, label: str | None = None) -> Universe:
 
 
 def _read_csv(p: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise GaemiInputError(f"universe file {p.name}: not UTF-8 text ({exc.reason})") from exc
+    from gaemi.data.yamlio import decode_text
+
+    text = decode_text(p.read_bytes(), p.name)
+    if "\x00" in text:
+        raise GaemiInputError(f"{p.name}: the file holds NUL bytes (binary, not a CSV)")
     lines = text.splitlines()
     reader = csv.reader(lines)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         raise GaemiInputError(f"universe file {p.name}: empty file (no header)") from None
+    except csv.Error as exc:
+        raise GaemiInputError(f"{p.name} line 1: not a readable CSV header ({exc})") from None
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
-        for lineno, values in enumerate(reader, start=2):
+        lineno = 1
+        while True:
+            lineno += 1
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise GaemiInputError(f"{p.name} line {lineno}: not readable CSV ({exc})") from None
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(header):
@@ -146,6 +172,41 @@ def _number(src: str, row: int, field: str, value: Any, *, required: bool) -> fl
     return out
 
 
+def _as_of(src: str, row: int, field: str, value: Any) -> str:
+    """An optional date field as ``YYYY-MM-DD`` (``""`` when blank); not after today."""
+    if isinstance(value, dt.datetime):
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        text = _text(value)
+        if not text:
+            return ""
+        try:
+            if len(text) != 10:
+                raise ValueError(text)
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            raise GaemiInputError(
+                f"{src} row {row}: {field} = {text!r} is not a YYYY-MM-DD date"
+            ) from None
+    today = _today()
+    if day > today:
+        raise GaemiInputError(
+            f"{src} row {row}: {field} = {day.isoformat()} is after today ({today.isoformat()})"
+        )
+    if day < MIN_AS_OF:
+        raise GaemiInputError(
+            f"{src} row {row}: {field} = {day.isoformat()} is before {MIN_AS_OF.isoformat()}"
+        )
+    return day.isoformat()
+
+
+def _today() -> dt.date:
+    """Today's date (UTC) plus one day's grace for time zones ahead of UTC."""
+    return dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -185,6 +246,7 @@ def universe_from_rows(
                 f"{source} row {row}: ticker = {ticker!r} duplicates row {seen[ticker]}"
             )
         seen[ticker] = row
+        dates = {f: _as_of(source, row, f, rec.get(f)) for f in DATE_FIELDS}
         lev = _number(source, row, "leverage", rec.get("leverage"), required=True)
         if not is_fund_leverage(lev):
             raise GaemiInputError(
@@ -223,7 +285,7 @@ def universe_from_rows(
                     f"{source} row {row}: korean_held_usd = {held:g} with aum_usd = 0"
                 )
             share = held / aum
-            k_date, a_date = _text(rec.get("korean_as_of")), _text(rec.get("aum_as_of"))
+            k_date, a_date = dates["korean_as_of"], dates["aum_as_of"]
             if share > 1 and k_date and a_date and k_date != a_date:
                 # holdings and AUM of different dates (FACTS.md's TSLT: $327M Korean-held on
                 # 2025-01-21, AUM $283M on 2026-06-01 after the fund shrank): the holding is
@@ -254,9 +316,9 @@ def universe_from_rows(
         cols["underlying_group"].append(_text(rec.get("underlying_group")) or uid.upper())
         cols["expense_ratio"].append(er)
         cols["aum_usd"].append(aum)
-        cols["aum_as_of"].append(_text(rec.get("aum_as_of")))
+        cols["aum_as_of"].append(dates["aum_as_of"])
         cols["korean_share"].append(share)
-        cols["korean_as_of"].append(_text(rec.get("korean_as_of")))
+        cols["korean_as_of"].append(dates["korean_as_of"])
         cols["source_aum"].append(_text(rec.get("source_aum")))
         cols["source_korean"].append(_text(rec.get("source_korean")))
     if not cols["ticker"]:
