@@ -165,6 +165,14 @@ def load_state(
 
         u = load_default_universe()
         sources["universe"] = "embedded default"
+    if db is None and data_dir is None and universe is None:
+        aum = aum_dates(u)
+        if aum and aum[0] > day:
+            warnings.append(
+                f"the embedded fund universe's AUM ({', '.join(map(str, aum))}) is after "
+                f"{day}: not known that day (the report's sections that need it say so; "
+                "flows and stress use it as a what-if)"
+            )
     if db is None and data_dir is None:
         first = min(
             [p.as_of for pts in market.series.values() for p in pts] + aum_dates(u),
@@ -234,7 +242,8 @@ def _from_store(
             f"{text}; using the embedded fund universe (AUM as of "
             f"{', '.join(map(str, aum))})"
             + (
-                f", which is after {day}: the sections that need it say it is not known that day"
+                f", which is after {day}: not known that day (the report's sections that need "
+                "it say so; flows and stress use it as a what-if)"
                 if late
                 else ""
             )
