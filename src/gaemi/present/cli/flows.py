@@ -46,6 +46,8 @@ Examples:
   gaemi flows --move -3% --underlying NDX --by fund --format json
 
   gaemi flows --at NDX=-3.1% --at SOX=-4.5%      # intraday: projected close flow now
+
+  gaemi flows --move -5% --db gaemi.duckdb --date 2025-04-04   # a store's funds that day
 """
 
 

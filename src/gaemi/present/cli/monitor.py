@@ -31,6 +31,8 @@ Examples:
   gaemi monitor --once --move NDX=-5.2%
 
   gaemi monitor --every 600 --db gaemi.duckdb    # after `gaemi data update` in cron
+
+  gaemi monitor --once --date 2026-07-01         # the status as it stood that day
 """
 
 

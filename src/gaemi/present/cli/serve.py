@@ -25,7 +25,9 @@ Examples:
 
   gaemi serve --port 8765              # another port
 
-  gaemi serve --db ~/gaemi.duckdb      # serve the funds and dates of a store
+  gaemi serve --db ~/gaemi.duckdb      # serve the market state of a store
+
+  gaemi serve --data-dir ../shared/data --date 2025-04-04   # a past day, nothing later
 
   gaemi serve --host 0.0.0.0           # reachable from the network: warns, no auth
 """
