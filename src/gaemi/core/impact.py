@@ -142,7 +142,7 @@ class SquareRootImpact:
     def small_flow_lambda(self) -> FloatArray:
         """λ× = c/sqrt(Q×): the move per USD of a flow below Q× (inf for the pure law)."""
         q = np.asarray(self.linear_below_usd)
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):
             out: FloatArray = np.where(q > 0, self.coefficient / np.sqrt(q), np.inf)
         return out
 
@@ -161,7 +161,7 @@ class SquareRootImpact:
         qx = self._qx(q.ndim)
         root = np.sqrt(aq)
         # below Q×: c·|Q|/sqrt(Q×) = c·sqrt(|Q|)·sqrt(|Q|/Q×) (no division by a zero Q×)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             shrink = np.where(aq < qx, np.sqrt(aq / np.where(qx > 0, qx, 1.0)), 1.0)
         out: FloatArray = np.sign(q) * c * root * shrink
         return out
@@ -172,7 +172,7 @@ class SquareRootImpact:
         qx = self._qx(r.ndim)
         ar = np.abs(r)
         edge = c * np.sqrt(qx)  # the move of the flow Q×
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             lin = ar * np.sqrt(qx) / c
         out: FloatArray = np.sign(r) * np.where(ar < edge, lin, (ar / c) ** 2)
         return out
