@@ -33,7 +33,8 @@ def read_close_series(path: str | Path, *, max_bytes: int | None = None) -> pd.S
 
     A blank close (or FRED's ``.``) is a missing day and skipped; any other close that is
     not a finite positive number is refused with its line. The file is checked before
-    reading (size limit ``max_bytes``, default 256 MiB or ``$GAEMI_MAX_INPUT_MB``) and must
+    reading (size limit ``max_bytes``, default 256 MiB or ``$GAEMI_MAX_INPUT_MB``; a close
+    above :data:`gaemi.data.quality.MAX_PRICE` is refused too) and must
     be UTF-8 (with or without a byte-order mark).
 
     Raises
@@ -46,6 +47,7 @@ def read_close_series(path: str | Path, *, max_bytes: int | None = None) -> pd.S
 
     import pandas as pd
 
+    from gaemi.data.quality import MAX_PRICE
     from gaemi.data.yamlio import check_input_file, decode_text
 
     p = check_input_file(path, "history file", max_bytes=max_bytes)
@@ -65,13 +67,21 @@ def read_close_series(path: str | Path, *, max_bytes: int | None = None) -> pd.S
     bad_date = dates.isna()
     if bad_date.any():
         line = int(np.flatnonzero(bad_date.to_numpy())[0]) + 2
-        raise GaemiInputError(f"{p.name} line {line}: Date = {df[date_col].iloc[line - 2]!r}")
+        raise GaemiInputError(
+            f"{p.name} line {line}: Date = {df[date_col].iloc[line - 2]!r} is not a YYYY-MM-DD date"
+        )
     blank = raw.isin(["", "."])
     values = close.to_numpy(dtype=float)
-    bad = ~blank.to_numpy() & ~(np.isfinite(values) & (np.nan_to_num(values) > 0))
+    ok = np.isfinite(values) & (np.nan_to_num(values) > 0) & (np.nan_to_num(values) <= MAX_PRICE)
+    bad = ~blank.to_numpy() & ~ok
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        why = "is <= 0" if np.isfinite(values[i]) else "is not a finite number"
+        if not np.isfinite(values[i]):
+            why = "is not a finite number"
+        elif values[i] > MAX_PRICE:
+            why = f"is above the {MAX_PRICE:g} limit"
+        else:
+            why = "is <= 0"
         raise GaemiInputError(
             f"{p.name} line {i + 2}: {close_col} = {raw.iloc[i]!r} {why} (a close must be > 0)"
         )

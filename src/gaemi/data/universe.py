@@ -149,8 +149,9 @@ def _read_parquet(p: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any
         table = pq.read_table(p)
     except Exception as exc:  # pyarrow raises several types for a corrupt file
         raise GaemiInputError(
-            f"universe file {p.name}: not a readable Parquet file ({exc})"
-        ) from exc
+            f"universe file {p.name}: not a readable Parquet file "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+        ) from None
     header = list(table.column_names)
     records = table.to_pylist()
     return header, ((i + 1, rec) for i, rec in enumerate(records))
