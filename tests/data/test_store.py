@@ -359,3 +359,24 @@ def test_kill_during_import_leaves_store_whole(tmp_path: Path) -> None:
             outcomes["updated"] += 1
     assert sum(outcomes.values()) == 20
     print(f"kill test outcomes: {outcomes}, write phase {write_s:.2f} s")
+
+
+def test_list_series_of_the_new_kinds(tmp_path: Path) -> None:
+    """`gaemi data list --kind fund_nav|universe|derivatives|ksd` lists what was imported."""
+    nav = tmp_path / "TQQQ.csv"
+    # the first two data lines of ../shared/data/us-letf-nav-proshares/TQQQ.csv
+    nav.write_text(
+        "date,nav,prior_nav,shares_outstanding_thousands,aum_usd\n"
+        "2026-10-01,78.6484,77.9601,485800,38207392720\n"
+        "2026-09-30,77.9601,77.4405,483950,37728790395\n"
+    )
+    with Store(tmp_path / "s.duckdb") as s:
+        import_file(s, nav, ImportOptions(kind="fund_nav"))
+        df = s.list_series("fund_nav")
+        assert df[["ticker", "rows", "first_date", "last_date"]].values.tolist() == [
+            ["TQQQ", 2, "2026-09-30", "2026-10-01"]
+        ]
+        for kind in ("universe", "derivatives", "ksd", "ksd_flows"):
+            assert s.list_series(kind).empty
+        with pytest.raises(GaemiInputError, match="must be prices, funds"):
+            s.list_series("bogus")

@@ -620,11 +620,12 @@ class Store:
                 "max(retrieved_at)::VARCHAR AS last_retrieved FROM fund_nav "
                 "GROUP BY ticker ORDER BY ticker"
             )
-        elif kind in ("ksd_holdings", "ksd_flows"):
+        elif kind in ("ksd", "ksd_holdings", "ksd_flows"):
+            table = "ksd_flows" if kind == "ksd_flows" else "ksd_holdings"
             sql = (
                 f"SELECT ticker, list, count(*) AS rows, min(as_of) AS first_as_of, "
                 f"max(as_of) AS last_as_of, string_agg(DISTINCT source, '; ') AS sources "
-                f"FROM {kind} GROUP BY ticker, list ORDER BY ticker, list"
+                f"FROM {table} GROUP BY ticker, list ORDER BY ticker, list"
             )
         elif kind == "derivatives":
             sql = (
