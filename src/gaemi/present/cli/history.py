@@ -285,6 +285,8 @@ def history(
             raise GaemiInputError(f"threshold = {threshold!r} must be between 0% and 100%")
     if boot < MIN_BOOT:
         raise GaemiInputError(f"--boot = {boot} must be >= {MIN_BOOT} (bootstrap draws)")
+    if not 0 <= seed < 2**63:
+        raise GaemiInputError(f"--seed = {seed} must be an integer >= 0")
     if db is not None and data_dir is not None:
         raise GaemiInputError("give --db or --data-dir, not both")
     run = load_run(
