@@ -919,8 +919,9 @@ print("DONE", flush=True)
 
 @pytest.mark.slow
 def test_killed_new_kind_import_leaves_store_whole(shared_data: Path, tmp_path: Path) -> None:
-    """The eight NAV files as one batch, killed (SIGKILL) at random points of the write:
-    the store is as before or holds all 37,452 rows, never part of them."""
+    """The eight NAV files, then the five universe snapshots, each as one batch killed
+    (SIGKILL) at random points of the write: the store is as before or holds the whole
+    batch (37,452 NAV rows; 3,683 fund rows), never part of it."""
     import os
     import shutil
     import signal
@@ -928,49 +929,78 @@ def test_killed_new_kind_import_leaves_store_whole(shared_data: Path, tmp_path: 
     import sys
     import time
 
-    nav = [str(f) for f in sorted((shared_data / "us-letf-nav-proshares").glob("*.csv"))]
+    batches = (
+        ("fund_nav", "us-letf-nav-proshares", "fund_nav", 37_452),
+        ("universe", "us-letf-universe-2026", "universe_snapshots", 3_683),
+    )
     base = tmp_path / "base.duckdb"
     with Store(base) as s:
         import_file(s, default_universe_path(), ImportOptions("funds"))
         before = s.checksum()
-    full = tmp_path / "full.duckdb"
-    shutil.copy(base, full)
-    t0 = time.perf_counter()
-    with Store(full) as s:
-        import_files(s, nav, ImportOptions("fund_nav"))
-        after = s.checksum()
-    write_s = time.perf_counter() - t0
-    assert after["fund_nav"][0] == 37_452
     rng = np.random.default_rng(20261206)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
     outcomes = {"unchanged": 0, "updated": 0}
-    for i in range(8):
-        db = tmp_path / f"k{i}.duckdb"
-        shutil.copy(base, db)
-        child = subprocess.Popen(
-            [sys.executable, "-c", KILL_CHILD, str(db), "fund_nav", *nav],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-            text=True,
-        )
-        assert child.stdout is not None
-        line = child.stdout.readline()  # validation done, the write phase starts
-        time.sleep(float(rng.uniform(0.0, 0.5 * write_s)))
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        child.stdout.close()
-        assert line.strip() in ("WRITING", "")
-        with Store(db) as s:
-            got = s.checksum()
-        if got == before:
-            outcomes["unchanged"] += 1
-        else:
-            assert got["fund_nav"][0] == 37_452, f"partial import in run {i}: {got}"
-            assert got["imports"][0] == after["imports"][0]
-            outcomes["updated"] += 1
-    assert sum(outcomes.values()) == 8
-    print(f"kill test outcomes: {outcomes}, write phase {write_s:.2f} s")
+    for kind, folder, table, rows in batches:
+        files = [str(f) for f in sorted((shared_data / folder).glob("*.csv"))]
+        full = tmp_path / f"full-{kind}.duckdb"
+        shutil.copy(base, full)
+        t0 = time.perf_counter()
+        with Store(full) as s:
+            import_files(s, files, ImportOptions(kind))
+            after = s.checksum()
+        write_s = time.perf_counter() - t0
+        assert after[table][0] == rows
+        for i in range(5):
+            db = tmp_path / f"k-{kind}-{i}.duckdb"
+            shutil.copy(base, db)
+            child = subprocess.Popen(
+                [sys.executable, "-c", KILL_CHILD, str(db), kind, *files],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=env,
+                text=True,
+            )
+            assert child.stdout is not None
+            line = child.stdout.readline()  # validation done, the write phase starts
+            time.sleep(float(rng.uniform(0.0, 0.5 * write_s)))
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+            child.stdout.close()
+            assert line.strip() in ("WRITING", "")
+            with Store(db) as s:
+                got = s.checksum()
+            if got == before:
+                outcomes["unchanged"] += 1
+            else:
+                assert got[table][0] == rows, f"partial {kind} import in run {i}: {got}"
+                assert got["imports"][0] == after["imports"][0]
+                outcomes["updated"] += 1
+    assert sum(outcomes.values()) == 10
+    print(f"kill test outcomes: {outcomes}")
+
+
+def test_a_snapshot_that_disagrees_with_the_stored_one_is_refused(
+    shared_data: Path, store: Store, tmp_path: Path
+) -> None:
+    """The same snapshot day imported again with one fund's AUM changed: a conflict, one
+    line naming the fund, nothing written (unless --on-conflict keep/replace)."""
+    real = shared_data / "us-letf-universe-2026" / "leveraged_etf_data_2026-06-01.csv"
+    import_file(store, real, ImportOptions("universe"))
+    before = store.checksum()
+    text = real.read_text(encoding="utf-8-sig")
+    # 2026-06-01 file: TQQQ aum 39349000000
+    assert ",39349000000," in text
+    changed = tmp_path / real.name
+    changed.write_text(text.replace(",39349000000,", ",39349000001,"), encoding="utf-8-sig")
+    with pytest.raises(GaemiInputError) as exc:
+        import_file(store, changed, ImportOptions("universe"))
+    msg = str(exc.value)
+    assert msg.startswith(
+        "leveraged_etf_data_2026-06-01.csv: 1 rows differ from the stored universe_snapshots "
+        "(first: TQQQ 2026-06-01: aum_usd 39349000001.0 vs stored 39349000000.0"
+    ), msg
+    assert "\n" not in msg
+    assert store.checksum() == before
 
 
 def test_ksd_lists_into_the_store(shared_data: Path, store: Store) -> None:
