@@ -1081,3 +1081,30 @@ def test_one_reader_per_kind_and_the_old_names_still_import() -> None:
         "_validated",
     ]:
         assert hasattr(imp, name), name
+
+
+def test_issuer_nav_reader_reads_the_issuers_own_column_names(tmp_path: Path) -> None:
+    """The live file's header (Date, ProShares Name, Ticker, NAV, Prior NAV, NAV Change (%),
+    NAV Change ($), Shares Outstanding (000), Assets Under Management — the layout as
+    documented for accounts.profunds.com/etfdata/ByFund/<TICKER>-historical_nav.csv) with
+    the two data lines of us-letf-nav-proshares/TQQQ.csv gives the archive's frame."""
+    from gaemi.data.importers.issuer_nav import read_issuer_nav
+
+    header = (
+        "Date,ProShares Name,Ticker,NAV,Prior NAV,NAV Change (%),NAV Change ($),"
+        "Shares Outstanding (000),Assets Under Management\n"
+    )
+    rows = (
+        '10/01/2026,"ProShares UltraPro QQQ",TQQQ,78.6484,77.9601,0.88,0.6883,485800,'
+        '"$38,207,392,720"\n'
+        '09/30/2026,"ProShares UltraPro QQQ",TQQQ,77.9601,77.4405,0.67,0.5196,483950,'
+        '"$37,728,790,395"\n'
+    )
+    sub = tmp_path / "issuer"
+    sub.mkdir()
+    own = read_issuer_nav(_text(sub, "TQQQ-historical_nav.csv", header + rows))
+    archive = read_issuer_nav(_text(tmp_path, "TQQQ.csv", NAV_HEADER + NAV_ROWS))
+    pd.testing.assert_frame_equal(own, archive)
+    bad = rows.replace(",TQQQ,77.9601", ",SQQQ,77.9601")
+    with pytest.raises(GaemiInputError, match=r"line 3: ticker = 'SQQQ' differs from 'TQQQ'"):
+        read_issuer_nav(_text(sub, "X.csv", header + bad))

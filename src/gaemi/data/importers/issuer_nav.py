@@ -6,6 +6,11 @@ as kept in ``../shared/data/us-letf-nav-proshares/``::
     date,nav,prior_nav,shares_outstanding_thousands,aum_usd
     2026-10-01,78.6484,77.9601,485800,38207392720
 
+The issuer's own column names are read too (``Date, ProShares Name, Ticker, NAV, Prior
+NAV, NAV Change (%), NAV Change ($), Shares Outstanding (000), Assets Under Management``;
+the name and the two NAV changes are derived or descriptive and not stored; ``$`` and
+thousands separators in numbers are accepted).
+
 Rows come newest-first in the source; any order is accepted and the result is ascending.
 The share count is in **thousands** in the file and in units here. Every row is checked:
 a date (ISO ``YYYY-MM-DD`` or US ``MM/DD/YYYY``), not in the future, not repeated; NAV and
@@ -55,6 +60,9 @@ _ALIASES: dict[str, str] = {
     "ticker": "ticker",
 }
 _REQUIRED = ("date", "nav", "prior_nav", "shares_thousands", "aum_usd")
+#: Columns of the issuer's own file that are recognised and not stored (the fund's name;
+#: the NAV change in % and $, derived from nav and prior_nav).
+_IGNORED = frozenset({"prosharesname", "fundname", "name", "navchange"})
 _MIN_DATE = date(1800, 1, 1)
 #: Half of the issuer's share-count rounding (0.01 thousand shares), in shares.
 _SHARE_ROUNDING = 5.0
@@ -155,7 +163,7 @@ def read_issuer_nav(path: str | Path, ticker: str | None = None) -> pd.DataFrame
     fields: list[str | None] = []
     for h in header:
         f = _ALIASES.get(_norm(h))
-        if f is None and _norm(h):
+        if f is None and _norm(h) and _norm(h) not in _IGNORED:
             raise GaemiInputError(
                 f"{name} line 1: column {h.strip()!r} is not an issuer NAV column "
                 "(expected date,nav,prior_nav,shares_outstanding_thousands,aum_usd)"

@@ -15,8 +15,9 @@ out loud (a :class:`~gaemi.data.live.update.NotRefreshed` line, exit code 1) whe
   days it has are stored, and the line gives how many sessions it is behind).
 
 The base URL is ``$GAEMI_PROSHARES_URL`` or :data:`PROSHARES_URL`; the tests serve the real
-files of ``../shared/data/us-letf-nav-proshares/`` from 127.0.0.1. The default host has
-not been reached from this project's test environment (no network there).
+files of ``../shared/data/us-letf-nav-proshares/`` from 127.0.0.1 (the reader also takes
+the issuer's own column names). The default host has not been reached from this project's
+test environment (no network there): no recorded live answer exists.
 """
 
 from __future__ import annotations
