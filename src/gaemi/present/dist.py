@@ -89,7 +89,7 @@ def run_dask(
             processes=processes,
             protocol="tcp://",  # also for thread workers: tasks go through pickling
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: 8787 may be taken by another cluster
             silence_logs=logging.ERROR,
         )
         client = dd.Client(cluster)
