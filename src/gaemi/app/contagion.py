@@ -8,6 +8,7 @@ tables every face shows: the note-style event table, the step verdicts, the band
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -286,16 +287,12 @@ def cascade_model(
     return dataclasses.replace(model.with_shocks(new), name=name), True
 
 
+@functools.lru_cache(maxsize=1)
 def _default_cascade() -> CascadeModel:
-    global _DEFAULT
-    if _DEFAULT is None:
-        from gaemi.data.cascade import load_cascade
+    """The embedded six-step scenario (read once; models are frozen)."""
+    from gaemi.data.cascade import load_cascade
 
-        _DEFAULT = load_cascade(None)
-    return _DEFAULT
-
-
-_DEFAULT: CascadeModel | None = None
+    return load_cascade(None)
 
 
 def feedback_models(

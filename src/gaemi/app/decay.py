@@ -8,6 +8,7 @@ volatility it used, from where and as of which day.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -77,21 +78,12 @@ def state_day(state: MarketState) -> dt.date:
     return state.as_of.date()
 
 
+@functools.lru_cache(maxsize=1)
 def vol_defaults() -> VolDefaults:
     """The embedded volatility, rate and spread figures (``vol_params.yaml``, read once)."""
-    return _vol_defaults()
-
-
-def _vol_defaults() -> VolDefaults:
     from gaemi.data.returns import load_vol_defaults
 
-    global _VD
-    if _VD is None:
-        _VD = load_vol_defaults()
-    return _VD
-
-
-_VD: VolDefaults | None = None
+    return load_vol_defaults()
 
 
 def horizon_days(months: float | None = None, days: int | None = None) -> int:
