@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+import functools
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
 from gaemi.present.web.settings import WebState
+
+if TYPE_CHECKING:
+    from gaemi.data.state import MarketState
 
 
 async def get_state(request: Request) -> WebState:
@@ -19,3 +24,20 @@ async def get_state(request: Request) -> WebState:
 
 
 State = Annotated[WebState, Depends(get_state)]
+
+
+def market_state(web: WebState, day: dt.date | None = None) -> MarketState:
+    """The market state of a request: the served store (or the embedded default) with the
+    served universe, as of ``day`` (default today, UTC) — :func:`gaemi.app.state.load_state`,
+    the loader of every face. Read once per app and day (the store is read-only while
+    served)."""
+    from gaemi.app.state import today_utc
+
+    return _state_on(web, day or today_utc())
+
+
+@functools.lru_cache(maxsize=16)
+def _state_on(web: WebState, day: dt.date) -> MarketState:
+    from gaemi.app.state import load_state
+
+    return load_state(db=web.settings.db, as_of=day, universe=web.universe)

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from gaemi.present.web.deps import State
+from gaemi.present.web.deps import State, market_state
 from gaemi.present.web.models import (
     ERROR_RESPONSES,
     MoveFrac,
@@ -31,7 +31,6 @@ from gaemi.present.web.models import (
 
 if TYPE_CHECKING:
     from gaemi.core.contagion import CascadeModel
-    from gaemi.data.state import MarketState
     from gaemi.present.web.settings import WebState
 
 router = APIRouter(prefix="/api/cascade", tags=["cascade"], responses=ERROR_RESPONSES)
@@ -169,13 +168,6 @@ def _run(
         ],
         most_loss_link=d["most_loss_link"],
     )
-
-
-def market_state(web: WebState, day: Any) -> MarketState:
-    """The served store (or embedded default) and universe as of ``day`` (today)."""
-    from gaemi.app.state import load_state
-
-    return load_state(db=web.settings.db, as_of=day, universe=web.universe)
 
 
 def _get(web: WebState, q: CascadeQuery) -> CascadeResponse:

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, model_validator
 
-from gaemi.present.web.deps import State
+from gaemi.present.web.deps import State, market_state
 from gaemi.present.web.models import (
     ERROR_RESPONSES,
     FundLeverage,
@@ -25,7 +25,6 @@ from gaemi.present.web.models import (
 )
 
 if TYPE_CHECKING:
-    from gaemi.data.state import MarketState
     from gaemi.present.web.settings import WebState
 
 router = APIRouter(prefix="/api/decay", tags=["decay"], responses=ERROR_RESPONSES)
@@ -37,15 +36,6 @@ RateAnnual = Annotated[float, Field(ge=-0.05, le=0.5, allow_inf_nan=False)]
 MAX_PATHS = 100_000
 #: Most simulated path-days (paths × trading days) per request: about a second of work.
 MAX_PATH_DAYS = 15_000_000
-
-
-def market_state(web: WebState, day: dt.date | None) -> MarketState:
-    """The market state of a request: the served store (or the embedded default) and the
-    served universe, as of ``day`` (default today) — :func:`gaemi.app.state.load_state`,
-    the loader of every face."""
-    from gaemi.app.state import load_state
-
-    return load_state(db=web.settings.db, as_of=day, universe=web.universe)
 
 
 class _Fund(StrictModel):
