@@ -258,3 +258,56 @@ def test_residual_file_errors_are_one_line(tmp_path: Path) -> None:
     assert m.node("A").residual is not None
     assert m.node("A").residual.tolist() == [[0.01, 0.02]]  # type: ignore[union-attr]
     assert m.node("B").residual is None
+
+
+def test_day_calendar_puts_seoul_before_new_york() -> None:
+    # US days Mon 2024-08-05, Tue 08-06; Seoul trades Mon and Tue before New York opens:
+    # Tuesday's KOSPI row is the Seoul session of Tuesday (it has seen Monday's US close),
+    # BTC's Tuesday row is its UTC day Tuesday (after the US close); a US holiday folds
+    # the Seoul sessions since the last US day into the next US row
+    import pandas as pd
+
+    from gaemi.data.contagion_history import _base_and_path, day_frame, stress_days
+
+    us = pd.Series(
+        [100.0, 90.0, 99.0, 99.0],
+        index=pd.to_datetime(["2024-08-02", "2024-08-05", "2024-08-06", "2024-08-08"]),
+    )
+    kospi = pd.Series(
+        [10.0, 9.0, 9.9, 9.9, 9.0],
+        index=pd.to_datetime(
+            ["2024-08-02", "2024-08-05", "2024-08-06", "2024-08-07", "2024-08-08"]
+        ),
+    )
+    f = day_frame({"NDX": us, "SOX": us, "KOSPI": kospi})
+    assert f.loc["2024-08-05", "NDX"] == pytest.approx(-0.10)
+    assert f.loc["2024-08-05", "KOSPI"] == pytest.approx(-0.10)  # Seoul Mon, before NY Mon
+    assert f.loc["2024-08-08", "KOSPI"] == pytest.approx(9.0 / 9.9 - 1)  # Wed + Thu sessions
+    assert [str(d.date()) for d in stress_days({"NDX": us, "SOX": us}, "2024-01-01")] == [
+        "2024-08-05"
+    ]
+    d = pd.Timestamp("2024-08-05")
+    days = pd.DatetimeIndex(us.index)
+    # Asian node: base = Seoul close on the shock date, session 1 = the next Seoul day
+    assert _base_and_path(kospi, d, True, days, (1, 2)) == (9.0, [9.9, 9.9])
+    # US node: base = the previous close, session 1 = the shock day itself
+    assert _base_and_path(us, d, False, days, (1, 2)) == (100.0, [90.0, 99.0])
+
+
+def test_profile_and_conditional_edges_from_yaml(tmp_path: Path) -> None:
+    text = MINI.replace(
+        "  - {id: ab, kind: linear, from: A, to: B, lag: 1, beta: 0.5, source: test}",
+        "  - {id: ab, kind: linear, from: A, to: B, lag: 1, beta: 0.5, beta_2: -0.25, source: t}\n"
+        "  - {id: ba, kind: linear, from: B, to: A, lag: 0, conditional: true, beta: 2,"
+        " source: t}",
+    )
+    m = load_cascade(write(tmp_path, text))
+    assert m.edge("ab").params["beta_2"].value == -0.25
+    assert m.edge("ab").span == 3
+    assert m.edge("ba").conditional
+    bad = text.replace("beta_2: -0.25", "beta_21: -0.25")
+    with pytest.raises(GaemiInputError, match="unknown field 'beta_21'"):
+        load_cascade(write(tmp_path, bad))
+    bad = text.replace("lag: 0, conditional: true", "lag: 1, conditional: true")
+    with pytest.raises(GaemiInputError, match="conditional edge must be linear with lag 0"):
+        load_cascade(write(tmp_path, bad))
