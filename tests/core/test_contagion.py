@@ -709,3 +709,15 @@ def test_residual_tables_must_agree_on_their_events() -> None:
     m = model([a], [], [Shock("A", 0, 1.0)], 2)
     with pytest.raises(GaemiInputError, match=r"residual_event must lie in \[0, 1\]"):
         simulate(m, residual_event=[2])
+
+
+def test_an_asian_first_shock_starts_the_residuals_one_column_later() -> None:
+    # the tables start on a US stress day: column 0 holds the US stress move itself; a
+    # Korean-session shock on day 0 is the session after such a day, column 1, for the
+    # US node the same day too (never the stress day's own move)
+    k = node("K", session="asia")
+    u = _with_residual(node("U"), [[-8.0, 1.0, 2.0]])
+    m = model([k, u], [], [Shock("K", 0, -1.0)], 3)
+    r = simulate(m, 1, residual_event=[0], keep_paths=True)
+    assert r.paths is not None
+    np.testing.assert_allclose(r.paths[m.index("U"), :, 0], [0.0, 1.0, 3.0, 3.0])

@@ -18,9 +18,12 @@ Residuals ("other news"). A node with a ``residual`` table (events x days, measu
 scripts/calibrate_cascade.py on the days after historical stress events, fit window only)
 gets, in each Monte Carlo draw, the row of one event drawn at random — the same event for
 every node, so the residuals keep their cross-correlation, fat tails and volatility
-clustering. Day 0 of the table is the first shock day t0; a node whose session comes
-before the earliest shocked node's session on t0 (Seoul before a New York shock) starts
-on day t0 + 1. A shocked node gets no residual on its shock day; with no shock, or a
+clustering. The tables start on a US stress day (column 0: the Asian session before it
+and the US stress day). Column 0 is the first shock day t0 when that shock is in New York
+(or later); a node whose session comes before the earliest shocked node's session on t0
+(Seoul before a New York shock) starts on day t0 + 1. When the first shock is in the
+Asian session, t0 is column 1 for every node (the session after a stress day). A
+shocked node gets no residual on its shock day; with no shock, or a
 draw whose shocks on t0 are all exactly zero, nothing is drawn (nothing moves). The
 residuals are those of stress days (QQQ <= -4 % or SOXX <= -6 %), whatever the size of
 the shock given: for a small shock the bands are those of a stress day. Residuals move the
@@ -254,6 +257,11 @@ class _Run:
         tau = t - self.t0
         if tau == 0 and SESSION_RANK[node.session] < self.rank0:
             return np.zeros(self.D)  # its session on t0 came before the shock
+        if self.rank0 == 0:
+            # the first shock is in the Asian session: the tables start on a US stress day
+            # (row 0: the Asian session before it, the US stress day itself), so the shocked
+            # Asian session is their row 1, and so is that day's US session
+            tau += 1
         if tau >= node.residual.shape[1]:
             return np.zeros(self.D)
         r: FloatArray = np.where(
