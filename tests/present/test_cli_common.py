@@ -197,3 +197,36 @@ def test_read_notes_still_shown_on_success(capsys: pytest.CaptureFixture[str]) -
     assert main(["flows", "--move", "-5%", "--by", "total", "--format", "json"]) == 0
     err = capsys.readouterr().err
     assert "read -5% as percent: move_frac = -0.05 (-5.00%)" in err
+
+
+#: Commands whose market state comes from --db/--data-dir/--date (declared once in
+#: cli/common: DbOption, DataDirOption, DateOption; read by state_from_options).
+STATE_COMMANDS = (
+    ["flows", "--move", "-5%"],
+    ["stress", "--shock", "-2%", "-u", "NDX"],
+    ["report", "--no-html"],
+    ["monitor", "--once"],
+    ["serve", "--port", "0"],
+)
+
+
+@pytest.mark.parametrize("cmd", STATE_COMMANDS, ids=lambda c: c[0])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--date", "2025-13-01"], "error: date = '2025-13-01' is not a YYYY-MM-DD date"),
+        (["--db", "/nonexistent/g.duckdb"], "error: db = '/nonexistent/g.duckdb' does not exist"),
+        (["--db", "a.duckdb", "--data-dir", "d"], "error: give --db or --data-dir, not both"),
+        (["--date", "2025-01-02", "--date", "2025-01-03"], "error: --date is given twice"),
+        (["--data-dir", "/nonexistent/d"], "error: data-dir '/nonexistent/d' is not a folder"),
+    ],
+    ids=["bad-date", "no-store", "both", "twice", "no-folder"],
+)
+def test_state_options_mean_the_same_everywhere(
+    capsys: pytest.CaptureFixture[str], cmd: list[str], extra: list[str], message: str
+) -> None:
+    """--db, --data-dir and --date are one option each, with one meaning and one error."""
+    assert main([*cmd, *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith(message), err
