@@ -33,6 +33,9 @@ def market_state(web: WebState, day: dt.date | None = None) -> MarketState:
     served)."""
     from gaemi.app.state import today_utc
 
+    served = web.market_state  # what `gaemi serve --db/--data-dir/--date` loaded at start
+    if served is not None and (day is None or day == served.day):
+        return served
     return _state_on(web, day or today_utc())
 
 
