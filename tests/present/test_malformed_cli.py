@@ -114,13 +114,11 @@ CASES = [
         "report --html dir",
         ("report", "--html", "{d}"),
         r"--html.*directory",
-        xfail=H1A.format("report"),
     ),
     CliCase(
         "monitor --alerts dir",
         ("monitor", "--once", "--alerts", "{d}"),
         r"--alerts.*directory",
-        xfail=H1A.format("monitor"),
     ),
     CliCase(
         "sweep --out missing folder",
@@ -257,7 +255,6 @@ CASES = [
         "stress liquidity-scale 1e-300",
         ("stress", "--shock", "-3%", "--liquidity-scale", "1e-300"),
         r"--liquidity-scale.*1e-300",
-        xfail=H1A.format("stress"),
     ),
     CliCase(
         "decay bootstrap history Latin-1",

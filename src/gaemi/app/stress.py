@@ -30,6 +30,21 @@ if TYPE_CHECKING:
 
 #: Default shock into the close (``gaemi stress`` without ``--shock``), fraction.
 DEFAULT_SHOCK_FRAC = -0.02
+#: The multiples of the scenario's ADV a stress accepts (the HTTP API's bounds, now every
+#: face's): 1/20 of today's liquidity to 20 times it. Outside, the square-root impact of a
+#: near-empty close is numerically meaningless (1e-300 used to run and print a table).
+LIQUIDITY_SCALE_MIN = 0.05
+LIQUIDITY_SCALE_MAX = 20.0
+
+
+def check_liquidity_scale(value: float, name: str = "liquidity_scale") -> float:
+    """A multiple of the scenario's ADV in [0.05, 20]; else one line naming ``name``."""
+    if not (math.isfinite(value) and LIQUIDITY_SCALE_MIN <= value <= LIQUIDITY_SCALE_MAX):
+        raise GaemiInputError(
+            f"{name} = {value:g} must be in [{LIQUIDITY_SCALE_MIN:g}, {LIQUIDITY_SCALE_MAX:g}] "
+            "(a multiple of the scenario's ADV)"
+        )
+    return float(value)
 
 
 def load_scenario(scenario: StressScenario | str | Path | None = None) -> StressScenario:
@@ -171,8 +186,7 @@ def stress_setup(
     from gaemi.core.flows import rebalance_multiplier
     from gaemi.data.stress import build_stress_model
 
-    if not (math.isfinite(liquidity_scale) and liquidity_scale > 0):
-        raise GaemiInputError(f"liquidity_scale = {liquidity_scale!r} must be > 0")
+    check_liquidity_scale(liquidity_scale)
     sc = load_scenario(scenario)
     if impact_y is not None:
         sc = replace(sc, y=float(impact_y))

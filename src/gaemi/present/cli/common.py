@@ -311,6 +311,18 @@ def parse_korean_aum(text: str, option: str = "--korean-aum") -> float:
     return v
 
 
+def writable_file(path: Path, option: str) -> Path:
+    """An output file option: refused in one line when it is a folder or its folder is
+    missing (checked before any work, so nothing is computed or half-written)."""
+    if path.is_dir():
+        raise GaemiInputError(f"{option} = {str(path)!r} is a directory: give a file name")
+    if not path.parent.is_dir():
+        raise GaemiInputError(
+            f"{option} = {str(path)!r}: folder {str(path.parent)!r} does not exist"
+        )
+    return path
+
+
 def single(values: list[Any] | None, option: str) -> Any:
     """The one value of an option declared as a list so that a repeat can be seen.
 

@@ -19,7 +19,14 @@ import typer
 
 from gaemi.app.state import parse_day, today_utc
 from gaemi.errors import GaemiInputError
-from gaemi.present.cli.common import DataDirOption, DateOption, finite_option, note, single
+from gaemi.present.cli.common import (
+    DataDirOption,
+    DateOption,
+    finite_option,
+    note,
+    single,
+    writable_file,
+)
 
 EPILOG = """
 Examples:
@@ -157,6 +164,8 @@ def monitor(
         raise GaemiInputError(f"max-runs = {max_runs} must be >= 0")
     if webhook is not None and not webhook.startswith(("http://", "https://")):
         raise GaemiInputError(f"webhook = {webhook!r} must start with http:// or https://")
+    writable_file(alerts, "--alerts")
+    writable_file(state_file, "--state-file")
     moves = parse_moves(move)
     db: Path | None = single(db_given, "--db")
     data_dir: Path | None = single(data_dir_given, "--data-dir")

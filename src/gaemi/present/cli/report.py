@@ -22,6 +22,7 @@ from gaemi.present.cli.common import (
     parse_move,
     single,
     state_from_options,
+    writable_file,
 )
 
 if TYPE_CHECKING:
@@ -119,6 +120,8 @@ def report(
 
     # declared as lists so that a repeat is refused, not silently the last one (single())
     html: Path = single(html_given, "--html") or Path("gaemi-report.html")
+    if not no_html:
+        writable_file(html, "--html")
     universe: Path | None = single(universe_given, "--universe")
     korean_aum: str | None = single(korean_aum_given, "--korean-aum")
     fmt: ReportFormat = single(fmt_given, "--format") or ReportFormat.table

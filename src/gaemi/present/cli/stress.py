@@ -163,7 +163,7 @@ def stress(
     """
     import pandas as pd
 
-    from gaemi.app.stress import load_scenario, stress_curve, stress_setup
+    from gaemi.app.stress import check_liquidity_scale, load_scenario, stress_curve, stress_setup
     from gaemi.app.stress import stress as stress_one
 
     shock: str | None = single(shock_given, "--shock")
@@ -179,8 +179,7 @@ def stress(
     anticipation = 0.0 if ant is None else ant
     if curve and shock is not None:
         raise GaemiInputError("give either --shock or --curve (with --shocks=START:STOP:STEP)")
-    if not (liquidity_scale > 0):
-        raise GaemiInputError(f"--liquidity-scale = {liquidity_scale!r} must be > 0")
+    check_liquidity_scale(liquidity_scale, "--liquidity-scale")
     sc = load_scenario(scenario)
     aum = parse_korean_aum(korean_aum) if korean_aum is not None else None
     state = state_from_options(db, data_dir, date)
