@@ -25,7 +25,6 @@ import pytest
 from gaemi.present.cli import main
 
 H1A = "issue 21: {} face owned elsewhere this session (H1a)"
-H1B = "issue 21: {} face owned elsewhere this session (H1b)"
 
 U_HEADER = "ticker,leverage,underlying_id,aum_usd,aum_as_of,korean_share"
 P_HEADER = "asset,side,leverage,size_usd,entry_frac"
@@ -60,25 +59,21 @@ CASES = [
         "crypto seed",
         ("crypto", "--shock", "BTC=-10%", "--seed", "-1"),
         "seed.*-1",
-        xfail=H1B.format("crypto"),
     ),
     CliCase(
         "cascade seed",
         ("cascade", "--draws", "10", "--seed", "-1"),
         "seed.*-1",
-        xfail=H1B.format("cascade"),
     ),
     CliCase(
         "decay seed",
         ("decay", "--ticker", "SOXL", "--seed", "-1"),
         "seed.*-1",
-        xfail=H1B.format("decay"),
     ),
     CliCase(
         "investor seed",
         ("investor", "--capital", "1e7", "--position", "SOXL=1", "--paths", "100", "--seed", "-1"),
         "seed.*-1",
-        xfail=H1B.format("investor"),
     ),
     CliCase(
         "history --stats seed",
@@ -92,21 +87,18 @@ CASES = [
         "decay paths",
         ("decay", "--ticker", "SOXL", "--paths", BIG),
         r"paths.*GiB",
-        xfail=H1B.format("decay"),
         subprocess=True,
     ),
     CliCase(
         "investor paths",
         ("investor", "--capital", "1e7", "--position", "SOXL=1", "--paths", BIG),
         r"paths.*GiB",
-        xfail=H1B.format("investor"),
         subprocess=True,
     ),
     CliCase(
         "sweep decay paths",
         ("sweep", "--engine", "decay", "--vol", "30%", "--paths", BIG),
         r"paths.*GiB",
-        xfail=H1B.format("sweep"),
         subprocess=True,
     ),
     # ---------------------------------------------------------------- output paths
@@ -124,7 +116,6 @@ CASES = [
         "sweep --out missing folder",
         ("sweep", SHOCK, "--out", "{d}/nonexistent/x.csv"),
         r"--out.*nonexistent",
-        xfail=H1B.format("sweep"),
     ),
     CliCase("sweep --out dir", ("sweep", SHOCK, "--out", "{d}"), r"--out .*suffix"),
     # ---------------------------------------------------------------- universe files
@@ -261,14 +252,12 @@ CASES = [
         ("decay", "--ticker", "SOXL", "--model", "bootstrap", "--history", "{d}/h.csv"),
         r"h.csv line 2: byte 0xe9 is not UTF-8",
         files={"h.csv": b"Date,Close\n2020-01-02,1\xe9\n"},
-        xfail=H1B.format("decay"),
     ),
     CliCase(
         "decay bootstrap history text close",
         ("decay", "--ticker", "SOXL", "--model", "bootstrap", "--history", "{d}/h.csv"),
         r"h.csv line 3: Close = 'abc'",
         files={"h.csv": b"Date,Close\n2020-01-02,1\n2020-01-03,abc\n"},
-        xfail=H1B.format("decay"),
     ),
 ]
 

@@ -480,9 +480,10 @@ def run_cascade(
 ) -> ContagionResult:
     """Run a model built by :func:`cascade_model` with the feedback of
     :func:`feedback_models`: the central run and, with ``draws`` > 1, the Monte Carlo."""
-    from gaemi.app.decay import state_sources, state_warnings
+    from gaemi.app.decay import check_seed, state_sources, state_warnings
     from gaemi.core.contagion import simulate
 
+    check_seed(rng)
     central = simulate(model, deterministic=True, feedback_models=fm)
     mc = (
         simulate(model, draws, rng=rng, feedback_models=fm, log_events=False, progress=progress)

@@ -246,6 +246,8 @@ def crypto_cascade(
         raise GaemiInputError("give at least one shock, e.g. BTC=-10%")
     if not (math.isfinite(depth_scale) and depth_scale > 0):
         raise GaemiInputError(f"depth-scale = {depth_scale!r} must be > 0")
+    if rng is not None and (isinstance(rng, bool) or not isinstance(rng, int) or rng < 0):
+        raise GaemiInputError(f"seed = {rng!r} must be an integer >= 0")
     if population is not None and rng is not None:
         raise GaemiInputError("--seed draws the parametric population; not with --population")
     if usdkrw is not None and not (math.isfinite(usdkrw) and usdkrw > 0):

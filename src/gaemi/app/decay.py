@@ -106,6 +106,35 @@ def horizon_days(months: float | None = None, days: int | None = None) -> int:
     return max(1, round(m * DAYS_PER_MONTH))
 
 
+#: Most memory the per-path results of one Monte Carlo may take (checked before any work).
+MAX_PATH_RESULT_BYTES = 4 * 1024**3
+#: Per-path bytes a fund run keeps (NAV, underlying and closed-form ratios, float64) and
+#: about as much again for the percentiles.
+DECAY_BYTES_PER_PATH = 48
+
+
+def check_seed(rng: Any, name: str = "seed") -> Any:
+    """An integer seed must be >= 0 (NumPy's SeedSequence refuses negatives with a
+    traceback); SeedSequence and Generator pass through."""
+    if isinstance(rng, bool):
+        raise GaemiInputError(f"{name} = {rng!r} must be an integer >= 0")
+    if hasattr(rng, "__index__") and int(rng) < 0:  # a Python or NumPy integer
+        raise GaemiInputError(f"{name} = {int(rng)} must be an integer >= 0")
+    return rng
+
+
+def check_paths_memory(paths: int, bytes_per_path: int, name: str = "paths") -> int:
+    """Refuse, before any work, a path count whose per-path results alone would not fit:
+    ``paths × bytes_per_path`` above :data:`MAX_PATH_RESULT_BYTES` (4 GiB)."""
+    need = int(paths) * int(bytes_per_path)
+    if need > MAX_PATH_RESULT_BYTES:
+        raise GaemiInputError(
+            f"{name} = {paths} needs about {need / 1024**3:,.1f} GiB for the per-path "
+            f"results (limit {MAX_PATH_RESULT_BYTES / 1024**3:.0f} GiB): use fewer paths"
+        )
+    return paths
+
+
 def check_leverage(value: float, option: str = "leverage") -> float:
     """A leveraged (L > 1) or inverse (L < 0) fund's leverage with |L| <= 10
     (:func:`gaemi.limits.is_fund_leverage`); anything else is refused in one line."""
@@ -820,6 +849,8 @@ def decay(
         raise GaemiInputError(f"model = {model!r} must be one of {', '.join(MODELS)}")
     if paths < 1:
         raise GaemiInputError(f"paths = {paths} must be >= 1")
+    check_paths_memory(paths, DECAY_BYTES_PER_PATH)
+    check_seed(rng)
     for x in losses:
         if not 0.0 < x <= 1.0:
             raise GaemiInputError(f"loss = {x:g} must be between 0% and 100%")
@@ -891,6 +922,8 @@ __all__ = [
     "SidewaysDecayResult",
     "VolChoice",
     "check_leverage",
+    "check_paths_memory",
+    "check_seed",
     "decay",
     "erosion",
     "fund",

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 #: Underlyings with a calibrated USD/KRW response (calibration ``beta/corr.USDKRW.*``).
 FX_DRIVERS = ("NDX", "SOX")
+#: Per-path bytes of an account run: its results (equity, low, drawdown: float64; call,
+#: sale, target, ruin flags; first call day) and the day's working state per path.
+INVESTOR_BYTES_PER_PATH = 160
 #: Views of :meth:`AccountRiskResult.to_frame`.
 VIEWS = ("summary", "drawdown")
 
@@ -347,6 +350,8 @@ def investor(
     (1993) for the GJR-GARCH-t return model.
     """
     from gaemi.app.decay import (
+        check_paths_memory,
+        check_seed,
         fund,
         horizon_days,
         rate_warnings,
@@ -359,9 +364,11 @@ def investor(
     from gaemi.core.investor import Account, Position, simulate_account
     from gaemi.data.returns import load_investor_defaults
 
-    st = resolve_state(state)
     if paths < 1:
         raise GaemiInputError(f"paths = {paths} must be >= 1")
+    check_paths_memory(paths, INVESTOR_BYTES_PER_PATH)
+    check_seed(rng)
+    st = resolve_state(state)
     cur = str(currency).strip().upper()
     if cur not in ("KRW", "USD"):
         raise GaemiInputError(f"currency = {currency!r} must be KRW or USD")

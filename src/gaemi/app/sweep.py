@@ -252,6 +252,9 @@ def sweep_spec(
 
         if not (isinstance(paths, int) and paths >= 1):
             raise GaemiInputError(f"paths = {paths!r} must be an integer >= 1")
+        from gaemi.app.decay import DECAY_BYTES_PER_PATH, check_paths_memory
+
+        check_paths_memory(paths, DECAY_BYTES_PER_PATH)  # one point at a time per worker
         vd = vol_defaults()
         options += [
             ("paths", paths),

@@ -276,6 +276,9 @@ def cascade(
             f"draws = {draws} must be between 1 and {MAX_DRAWS} "
             "(one run holds every draw in memory)"
         )
+    from gaemi.app.decay import check_seed
+
+    check_seed(seed, "--seed")
     outcome = parse_outcome(reverse) if reverse is not None else None
     if feedback not in ("engine", "linear"):
         raise GaemiInputError(f"feedback = {feedback!r} must be engine or linear")

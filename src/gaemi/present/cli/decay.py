@@ -223,6 +223,9 @@ def decay(
         if not 0.0 < x <= 1.0:
             raise GaemiInputError(f"loss = {text!r} must be between 0% and 100%")
         losses.append(x)
+    app.check_seed(seed, "--seed")
+    if view != "erosion":
+        app.check_paths_memory(paths, app.DECAY_BYTES_PER_PATH, "--paths")
     state = state_from_options(db, data_dir, date)
     f = app.fund(
         state,
@@ -233,7 +236,7 @@ def decay(
         rate_annual=rate_v,
     )
     t = f.terms
-    note(
+    fund_note = (
         f"{t.ticker}: L={t.leverage:+g}, expense {t.expense_ratio:.2%}, "
         f"rate {f.rate_annual:.2%} ({f.rate_source}), spread {t.spread_annual:.2%}; "
         f"horizon {n_days} trading days"
@@ -257,6 +260,7 @@ def decay(
             rate_annual=rate_v,
             spread_annual=spread_v,
         )
+        note(fund_note)
         _warn(ero.warnings, state)
         if ero.sideways is not None:
             note(f"sideways: {ero.sideways.summary()}")
@@ -288,6 +292,7 @@ def decay(
             workers=workers,
             progress=cb,
         )
+    note(fund_note)  # after the run: a bad --history is then one error line
     for n in res.notes:
         note(n)
     _warn(res.warnings, state)

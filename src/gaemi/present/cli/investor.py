@@ -146,7 +146,8 @@ def investor(
     """Monte Carlo of one account: probabilities of a margin call, a forced sale, losing
     50% and 90%, and reaching a target before ruin; drawdown distribution.
     """
-    from gaemi.app.decay import horizon_days
+    from gaemi.app.decay import check_paths_memory, check_seed, horizon_days
+    from gaemi.app.investor import INVESTOR_BYTES_PER_PATH
     from gaemi.app.investor import investor as run
 
     seed_one: int | None = single(seed_given, "--seed")
@@ -172,6 +173,8 @@ def investor(
     target_v = None if target is None else parse_money(target, "target")
     vol_v = None if vol is None else parse_positive_frac(vol, "vol")
     drift_v = None if drift is None else parse_move(drift, "drift")
+    check_seed(seed, "--seed")
+    check_paths_memory(paths, INVESTOR_BYTES_PER_PATH, "--paths")
     state = state_from_options(db, data_dir, date)
     with progress_bar(paths, "accounts", paths >= PROGRESS_MIN_PATHS) as cb:
         res = run(

@@ -304,7 +304,7 @@ def sweep(
     import os
 
     from gaemi.app.sweep import run_serial, sweep_spec
-    from gaemi.present.cli.common import progress_bar, state_from_options
+    from gaemi.present.cli.common import progress_bar, state_from_options, writable_file
     from gaemi.present.dist import run_dask
 
     # declared as lists so that a repeat is refused, not silently the last one (single())
@@ -351,6 +351,8 @@ def sweep(
         raise GaemiInputError(f"--workers = {workers} must be >= 1")
     if out is not None and out.suffix.lower() not in (".parquet", ".csv", ".json"):
         raise GaemiInputError(f"--out {out}: suffix must be .parquet, .csv or .json")
+    if out is not None:
+        writable_file(out, "--out")  # before any work: nothing computed for nowhere
     state = (
         state_from_options(db, data_dir, date)
         if engine == Engine.feedback and (db or data_dir or date)
