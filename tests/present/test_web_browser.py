@@ -292,3 +292,64 @@ def test_dashboard_reports_api_errors(page: Any, server: str) -> None:
     pg.wait_for_selector("#error-banner:not([hidden])")
     assert "KRW per USD = 5" in pg.text_content("#error-banner")
     assert pg.errors == [], pg.errors
+
+
+def overflow_px(pg: Any) -> int:
+    """How far the page is wider than its viewport (0 = no horizontal scrolling)."""
+    return int(
+        pg.evaluate(
+            "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+            " - document.documentElement.clientWidth"
+        )
+    )
+
+
+def wide_elements(pg: Any) -> list[str]:
+    """Elements whose right edge passes the viewport (to name the culprit on failure)."""
+    return list(
+        pg.evaluate(
+            "Array.from(document.querySelectorAll('body *'))"
+            ".filter(e => e.getBoundingClientRect().right"
+            " > document.documentElement.clientWidth + 1)"
+            ".slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className"
+            " + ' ' + Math.round(e.getBoundingClientRect().right))"
+        )
+    )
+
+
+def test_dashboard_fits_a_phone(page: Any, server: str, artifacts_dir: Path) -> None:
+    # Issue 19: the dashboard was 656 px wide on a 390 px phone. At 390×844 (an iPhone 12-15
+    # viewport) every section renders and nothing scrolls sideways; at 1280 neither.
+    pg = page
+    for width, height, name in (
+        (1280, 1100, "dashboard-wide.png"),
+        (390, 844, "dashboard-390.png"),
+    ):
+        pg.set_viewport_size({"width": width, "height": height})
+        pg.goto(server + "/")
+        wait_renders(pg, 0)
+        for section in ("#stress-section", "#cascade-section", "#decay-section", "#crypto-section"):
+            pg.wait_for_selector(f"{section}:not([hidden])", timeout=20_000)
+        pg.wait_for_timeout(500)  # Plotly's responsive resize runs after the first draw
+        pg.screenshot(path=str(artifacts_dir / name), full_page=True)
+        assert overflow_px(pg) <= 0, (width, overflow_px(pg), wide_elements(pg))
+    assert pg.errors == [], pg.errors
+    assert pg.foreign == [], f"the page fetched from elsewhere: {pg.foreign}"
+
+
+def test_api_docs_render_offline(page: Any, server: str, artifacts_dir: Path) -> None:
+    # /api/docs is Swagger UI from the fastapi-offline package (web extra): the page loads
+    # nothing from a CDN (pg.foreign) and lists the endpoints of /api/openapi.json.
+    pg = page
+    paths = api(server, "/api/openapi.json")["paths"]
+    pg.goto(server + "/api/docs")
+    pg.wait_for_selector(".opblock-summary-path", timeout=20_000)
+    shown = set(
+        pg.eval_on_selector_all(
+            ".opblock-summary-path", "els => els.map(e => e.getAttribute('data-path'))"
+        )
+    )
+    assert shown == set(paths), sorted(set(paths) ^ shown)
+    pg.screenshot(path=str(artifacts_dir / "api-docs.png"))
+    assert pg.foreign == [], f"the docs page fetched from elsewhere: {pg.foreign}"
+    assert pg.errors == [], pg.errors

@@ -14,7 +14,7 @@ from typing import Any
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from gaemi.core.universe import Universe
@@ -45,6 +45,18 @@ def plotly_js_path() -> Path:
     if not path.is_file():
         raise GaemiInputError(f"plotly bundle {path} is missing: reinstall plotly (extra web)")
     return path
+
+
+def swagger_ui_dir() -> Path | None:
+    """Swagger UI 5 (``swagger-ui-bundle.js``, ``swagger-ui.css``) from the installed
+    ``fastapi-offline`` package (web extra), so ``/api/docs`` renders without internet;
+    ``None`` when the package is missing (the page then says how to install it)."""
+    try:
+        import fastapi_offline
+    except ImportError:
+        return None
+    path = Path(fastapi_offline.__file__).parent / "static"
+    return path if (path / "swagger-ui-bundle.js").is_file() else None
 
 
 def read_store(db: Path) -> tuple[list[dict[str, Any]], Universe | None]:
@@ -117,7 +129,7 @@ def create_app(
         "held by Korean retail investors.",
         description="Moves are decimal fractions (−0.05 = −5 %); money is USD unless the "
         "field says `_krw`; flows are signed (+ = buying the underlying). Read-only.",
-        docs_url="/api/docs",
+        docs_url=None,  # served below from local assets (FastAPI's default loads a CDN)
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -165,6 +177,20 @@ def create_app(
         )
 
     app.mount("/static", StaticFiles(directory=static), name="static")
+
+    swagger = swagger_ui_dir()
+    if swagger is not None:
+        app.mount("/vendor/swagger", StaticFiles(directory=swagger), name="swagger")
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        if swagger is None:
+            return HTMLResponse(
+                "<!doctype html><title>gaemi API</title><p>The interactive API page needs "
+                "<code>pip install 'gaemi[web]'</code> (fastapi-offline). The schema is at "
+                '<a href="/api/openapi.json">/api/openapi.json</a>.</p>'
+            )
+        return HTMLResponse((static / "api-docs.html").read_text(encoding="utf-8"))
 
     # Outermost last: size limit first, then host check, headers, compression.
     app.add_middleware(StaticGZipMiddleware, minimum_size=1024)
