@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gaemi.errors import GaemiInputError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from gaemi.core.universe import Universe
     from gaemi.data.calibration import Calibration
     from gaemi.data.market import DerivedHistory, MarketSnapshot
@@ -30,6 +33,18 @@ FOLDER_FILES: tuple[str, ...] = (
     "vix-cboe/vix-daily.csv",
     "fx-daily/DEXKOUS.csv",
 )
+#: Fund files of a folder the state also reads when present: the issuer's daily NAV and
+#: net assets, the dated universe snapshots, the depository's custody lists (issue 17),
+#: and the closes of the funds (to carry a custody figure or a snapshot by the fund's own
+#: return). Globs relative to the folder.
+FOLDER_FUND_GLOBS: tuple[str, ...] = (
+    "us-letf-nav-proshares/*.csv",
+    "us-letf-universe-2026/leveraged_etf_data_*.csv",
+    "korea-holdings-ksd/seohak-index/custody_weekly_clean.csv",
+    "korea-holdings-ksd/seohak-index/daily-snapshots/custody_daily_*.csv",
+)
+#: The directory of the funds' adjusted closes (only the universe's tickers are read).
+FOLDER_FUND_PRICES = "us-adjclose-1993-2026"
 
 
 def today_utc() -> dt.date:
@@ -128,12 +143,18 @@ def load_state(
     sources: dict[str, str] = {}
     store_universe: Universe | None = None
     calibration: Calibration | None = None
+    korean: Any = None
     if db is not None:
         path = Path(db)
         if not path.is_file():
             raise GaemiInputError(f"db = {str(db)!r} does not exist")
         with open_store(path, read_only=True) as store:
             market, store_universe, calibration = _from_store(store, day, warnings)
+            if universe is None:
+                store_universe, korean = dated_universe(
+                    store, store_universe, day, warnings, label=f"store {path.name}"
+                )
+                _drop_fallback_warning(warnings, korean)
         label = f"store {path.name}"
     elif data_dir is not None:
         root = Path(data_dir)
@@ -144,6 +165,11 @@ def load_state(
             market, store_universe, calibration = _from_store(
                 store, day, warnings, label=f"folder {root.name}"
             )
+            if universe is None:
+                store_universe, korean = dated_universe(
+                    store, store_universe, day, warnings, label=f"folder {root.name}"
+                )
+                _drop_fallback_warning(warnings, korean)
         label = f"folder {root.name}"
     else:
         market = load_default_market()
@@ -159,7 +185,13 @@ def load_state(
         sources["universe"] = universe.label
     elif store_universe is not None:
         u = store_universe
-        sources["universe"] = f"{label} (fund_snapshots)"
+        sources["universe"] = (
+            f"{label} (AUM: issuer NAV / universe snapshots on or before the day; Korean "
+            "shares: KSD custody; fund list: "
+            f"{'embedded default' if korean.based_on_embedded else 'fund_snapshots'})"
+            if korean is not None
+            else f"{label} (fund_snapshots)"
+        )
     else:
         from gaemi.data.universe import load_default_universe
 
@@ -212,6 +244,8 @@ def load_state(
         warnings=tuple(warnings),
         later=later,
         market_unfiltered=market if later else None,
+        korean_shares=None if korean is None else korean.shares,
+        korean_holdings=None if korean is None else korean.holdings,
     )
 
 
@@ -266,8 +300,10 @@ def _folder_store(root: Path, tmp: Path) -> Store:
     if not root.is_dir():
         raise GaemiInputError(f"data-dir {str(root)!r} is not a folder")
     wanted = {root / rel for rel in FOLDER_FILES}
+    market_files = {f for f in wanted if f.is_file()}
+    wanted |= folder_fund_files(root)
     todo = [(f, k, o) for f, k, o in iter_importable(root) if f in wanted]
-    if not todo:
+    if not any(f in market_files for f, _, _ in todo):
         raise GaemiInputError(
             f"data-dir {str(root)!r} has none of {', '.join(FOLDER_FILES)} (lay it out like "
             "../shared/data)"
@@ -280,3 +316,192 @@ def _folder_store(root: Path, tmp: Path) -> Store:
         store.close()
         raise
     return store
+
+
+def _drop_fallback_warning(warnings: list[str], korean: KoreanData | None) -> None:
+    """With dated fund data the embedded list is used only for its funds, each with an AUM
+    known on the day: the "embedded AUM is a what-if" warning no longer applies."""
+    if korean is None or not korean.based_on_embedded:
+        return
+    kept = [w for w in warnings if "no fund snapshots on or before" not in w]
+    note = (
+        "fund list: the embedded universe's funds (no fund snapshots), each with its AUM "
+        "on or before the day from the issuer NAV or a universe snapshot"
+    )
+    warnings[:] = [*kept, note]
+
+
+def folder_fund_files(root: Path) -> set[Path]:
+    """The fund files of a folder the state reads (:data:`FOLDER_FUND_GLOBS`, and the
+    closes of the embedded universe's funds in :data:`FOLDER_FUND_PRICES`)."""
+    from gaemi.data.universe import load_default_universe
+
+    out: set[Path] = set()
+    for pattern in FOLDER_FUND_GLOBS:
+        out.update(root.glob(pattern))
+    prices = root / FOLDER_FUND_PRICES
+    for t in load_default_universe().ticker.tolist():
+        f = prices / f"{t}.csv"
+        if f.is_file():
+            out.add(f)
+    return out
+
+
+@dataclass(frozen=True)
+class KoreanData:
+    """The depository-based figures of a state (see :func:`dated_universe`)."""
+
+    #: one row per fund of the universe: ticker, korean_share, korean_held_usd,
+    #: korean_as_of, basis (observed | estimated | ""), source_korean, aum_usd,
+    #: aum_as_of, aum_source
+    shares: pd.DataFrame
+    #: every custody figure on or before the day of the universe's funds: as_of, ticker,
+    #: holdings_usd, source (absent = unknown)
+    holdings: pd.DataFrame
+    based_on_embedded: bool
+
+
+def _has_rows(store: Store, table: str) -> bool:
+    import duckdb
+
+    try:
+        row = store.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
+    except duckdb.Error:  # an older store without the table
+        return False
+    return bool(row and row[0])
+
+
+def dated_universe(
+    store: Store,
+    base: Universe | None,
+    day: dt.date,
+    warnings: list[str],
+    *,
+    label: str,
+) -> tuple[Universe | None, KoreanData | None]:
+    """The fund universe on ``day`` from the store's dated fund data, none after the day.
+
+    When the store holds the issuer's daily NAV (``fund_nav``), universe snapshots
+    (``universe_snapshots``) or depository custody (``ksd_holdings``), each fund of
+    ``base`` (the store's fund snapshots, else the embedded list) gets:
+
+    * AUM: the issuer's reported net assets of the last day on or before ``day``, or a
+      snapshot dated on or before it carried by the fund's return (at most
+      :data:`gaemi.data.korean_share.MAX_AUM_CARRY_DAYS` trading days); else the base
+      figure if it is dated on or before the day; else the fund is left out (its AUM is
+      not known that day) and a warning names it.
+    * Korean share: :func:`gaemi.data.korean_share.shares_on_day` — custody observed, or
+      carried by the fund's return at most 8 days (``estimated``), over that AUM; else
+      unknown (NaN: its flow is unattributed). Press figures are not mixed in.
+
+    Returns the base unchanged and None when the store has none of these tables.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from gaemi.data import korean_share as ks
+    from gaemi.data.universe import load_default_universe
+
+    if not any(_has_rows(store, t) for t in ("fund_nav", "universe_snapshots", "ksd_holdings")):
+        return base, None
+    based_on_embedded = base is None
+    u = base if base is not None else load_default_universe()
+    tickers = [str(t) for t in u.ticker]
+    d = pd.Timestamp(day)
+    hold = ks.korean_holdings(store, tickers) if _has_rows(store, "ksd_holdings") else None
+    if hold is None:
+        hold = pd.DataFrame(columns=["as_of", "ticker", "holdings_usd", "source"])
+    hold = hold[pd.to_datetime(hold["as_of"]) <= d].reset_index(drop=True)
+    rows: dict[str, Any] = {
+        str(rec["ticker"]): rec
+        for rec in ks.shares_on_day(store, day, tickers, holdings=hold).to_dict("records")
+    }
+    n = len(u)
+    aum = u.aum_usd.copy()
+    aum_as_of = u.aum_as_of.astype(object).copy()
+    src_aum = u.source_aum.astype(object).copy()
+    share = np.full(n, np.nan)
+    k_as_of = np.full(n, "", dtype=object)
+    src_k = np.full(n, "", dtype=object)
+    keep = np.ones(n, dtype=bool)
+    detail = []
+    lag = pd.Timedelta(days=ks.SHARE_ROW_MAX_LAG_DAYS)
+    for i, t in enumerate(tickers):
+        cand: list[tuple[pd.Timestamp, float, str]] = []
+        r = rows.get(t)
+        row_ok = r is not None and pd.Timestamp(r["date"]) >= d - lag
+        if r is not None and np.isfinite(r["aum_usd"]):
+            cand.append((pd.Timestamp(r["date"]), float(r["aum_usd"]), str(r["aum_source"])))
+        nav, nav_label = ks._nav_aum(store, t)
+        if nav is not None:
+            nav = nav[(nav.index <= d) & (nav > 0)]
+            if len(nav):
+                cand.append((nav.index[-1], float(nav.iloc[-1]), nav_label))
+        base_day = pd.Timestamp(u.aum_as_of[i]) if u.aum_as_of[i] else None
+        if base_day is not None and base_day <= d:
+            cand.append((base_day, float(u.aum_usd[i]), str(u.source_aum[i])))
+        held = np.nan
+        basis = ""
+        if row_ok and r is not None and np.isfinite(r["korean_share"]):
+            # the share's own AUM, so that share × AUM is the custody figure
+            aum[i], aum_as_of[i] = float(r["aum_usd"]), pd.Timestamp(r["date"]).date().isoformat()
+            src_aum[i] = str(r["aum_source"])
+            share[i] = min(1.0, float(r["korean_share"]))
+            k_day = pd.Timestamp(r["korean_as_of"]).date()
+            k_as_of[i] = k_day.isoformat()
+            basis = str(r["basis"])
+            held = float(r["korean_held_usd"])
+            src_k[i] = f"{r['source_korean']} ({basis} {k_day}; AUM {r['aum_source']})"
+        elif cand:
+            when, value, srcname = max(cand, key=lambda c: c[0])
+            aum[i], aum_as_of[i], src_aum[i] = value, when.date().isoformat(), srcname
+        else:
+            keep[i] = False
+        detail.append(
+            {
+                "ticker": t,
+                "korean_share": share[i],
+                "korean_held_usd": held,
+                "korean_as_of": k_as_of[i],
+                "basis": basis,
+                "source_korean": src_k[i],
+                "aum_usd": aum[i],
+                "aum_as_of": aum_as_of[i],
+                "aum_source": src_aum[i],
+            }
+        )
+    if not keep.all():
+        gone = [t for t, k in zip(tickers, keep, strict=True) if not k]
+        warnings.append(
+            f"{label}: {len(gone)} of {n} funds left out on {day}: no AUM known on or before "
+            f"that day (no issuer NAV, no snapshot within "
+            f"{ks.MAX_AUM_CARRY_DAYS} trading days): {', '.join(gone[:12])}"
+            + (" …" if len(gone) > 12 else "")
+        )
+    if not keep.any():
+        raise GaemiInputError(
+            f"{label}: no fund has an AUM known on or before {day} (fund_nav, "
+            "universe_snapshots and fund_snapshots all start later)"
+        )
+    n_known = int(np.isfinite(share[keep]).sum())
+    last = pd.to_datetime(hold["as_of"]).max() if len(hold) else None
+    warnings.append(
+        f"{label}: Korean shares from the depository (KSD custody / AUM on the day) for "
+        f"{n_known} of {int(keep.sum())} funds on {day}"
+        + (f" (last custody list on or before it: {last.date()})" if last is not None else "")
+        + "; the others are unknown and their flow unattributed"
+    )
+    from dataclasses import replace
+
+    out = replace(
+        u,
+        aum_usd=aum,
+        aum_as_of=np.asarray(aum_as_of, dtype=str),
+        source_aum=np.asarray(src_aum, dtype=str),
+        korean_share=share,
+        korean_as_of=np.asarray(k_as_of, dtype=str),
+        source_korean=np.asarray(src_k, dtype=str),
+        label=f"{label} funds on {day}",
+    ).select(keep)
+    shares = pd.DataFrame(detail)[keep].reset_index(drop=True)
+    return out, KoreanData(shares, hold, based_on_embedded)

@@ -36,6 +36,8 @@ from gaemi.errors import GaemiInputError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from gaemi.data.store import Store
+
 KSD_DIR = "korea-holdings-ksd"
 ADJCLOSE_DIR = "us-adjclose-1993-2026"
 ISSUER_DIR = "us-letf-nav-proshares"
@@ -53,43 +55,81 @@ MAX_AUM_CARRY_DAYS = 21
 SPLIT_RATIO = 4.0
 
 
-def _root(root: str | Path) -> Path:
-    p = Path(root)
+def _root(root: str | Path | Store) -> Path:
+    if _is_store(root):
+        raise GaemiInputError("a folder is needed here, not a store")
+    p = Path(root)  # type: ignore[arg-type]
     if not p.is_dir():
         raise GaemiInputError(f"data-dir {str(p)!r} is not a folder")
     return p
 
 
-def fund_price(root: str | Path, ticker: str) -> pd.Series:
-    """The fund's adjusted close (``us-adjclose-1993-2026/<TICKER>.csv``), unadjusted
-    split days repaired (a one-day ratio above :data:`SPLIT_RATIO` rescales the past)."""
+def _is_store(source: object) -> bool:
+    from gaemi.data.store import Store
+
+    return isinstance(source, Store)
+
+
+def repair_splits(s: pd.Series) -> pd.Series:
+    """Positive finite closes, one per day, oldest first, with unadjusted split days
+    repaired (a one-day ratio above :data:`SPLIT_RATIO` rescales the earlier prices)."""
     import pandas as pd
 
-    f = _root(root) / ADJCLOSE_DIR / f"{ticker}.csv"
-    if not f.is_file():
-        raise GaemiInputError(f"ticker = {ticker!r}: no price file {f.name} in {ADJCLOSE_DIR}")
-    df = pd.read_csv(f)
-    if list(df.columns[:2]) != ["Date", "Close"]:
-        raise GaemiInputError(f"{f.name}: expected columns Date,Close")
-    s = pd.Series(
-        df["Close"].to_numpy(float), index=pd.DatetimeIndex(pd.to_datetime(df["Date"]))
-    ).sort_index()
+    s = s.sort_index()
     s = s[np.isfinite(s.to_numpy()) & (s.to_numpy() > 0)]
     s = s[~s.index.duplicated(keep="last")]
     ratio = (s / s.shift()).to_numpy()
     v = s.to_numpy().copy()
     for k in np.flatnonzero((ratio > SPLIT_RATIO) | (ratio < 1 / SPLIT_RATIO)):
         v[:k] *= ratio[k]
-    return pd.Series(v, index=s.index, name=ticker)
+    return pd.Series(v, index=s.index, name=s.name)
 
 
-def korean_holdings(root: str | Path, tickers: Sequence[str] | None = None) -> pd.DataFrame:
+def fund_price(root: str | Path | Store, ticker: str) -> pd.Series:
+    """The fund's adjusted close (``us-adjclose-1993-2026/<TICKER>.csv``, or the store's
+    ``prices`` of the ticker), unadjusted split days repaired (a one-day ratio above
+    :data:`SPLIT_RATIO` rescales the past)."""
+    import pandas as pd
+
+    if _is_store(root):
+        px = root.prices(ticker)  # type: ignore[union-attr]
+        if px.empty:
+            raise GaemiInputError(f"ticker = {ticker!r}: no prices in the store")
+        col = "adj_close" if "adj_close" in px and px["adj_close"].notna().any() else "close"
+        return repair_splits(
+            pd.Series(
+                px[col].to_numpy(float),
+                index=pd.DatetimeIndex(pd.to_datetime(px["date"])),
+                name=ticker,
+            )
+        )
+    f = _root(root) / ADJCLOSE_DIR / f"{ticker}.csv"
+    if not f.is_file():
+        raise GaemiInputError(f"ticker = {ticker!r}: no price file {f.name} in {ADJCLOSE_DIR}")
+    df = pd.read_csv(f)
+    if list(df.columns[:2]) != ["Date", "Close"]:
+        raise GaemiInputError(f"{f.name}: expected columns Date,Close")
+    return repair_splits(
+        pd.Series(
+            df["Close"].to_numpy(float),
+            index=pd.DatetimeIndex(pd.to_datetime(df["Date"])),
+            name=ticker,
+        )
+    )
+
+
+def korean_holdings(root: str | Path | Store, tickers: Sequence[str] | None = None) -> pd.DataFrame:
     """Every dated KSD custody figure of the funds: ``as_of, ticker, holdings_usd, source``.
 
     The weekly top-50 list (2020-01 .. 2026-01), the 2026-04-21 top-50 list and the
-    2026-05-11..13 per-ISIN snapshots (a reported 0.0 is unknown and left out).
+    2026-05-11..13 per-ISIN snapshots (a reported 0.0 is unknown and left out). From a
+    store: its ``ksd_holdings`` table (``gaemi data import --kind ksd``), the ISINs of a
+    fund summed per date and list, the weekly list first when lists share a date.
     """
     import pandas as pd
+
+    if _is_store(root):
+        return _store_holdings(root, tickers)  # type: ignore[arg-type]
 
     from gaemi.data.importers import ksd
 
@@ -105,40 +145,101 @@ def korean_holdings(root: str | Path, tickers: Sequence[str] | None = None) -> p
     return out.reset_index(drop=True)
 
 
-def fund_aum(root: str | Path, ticker: str, days: pd.DatetimeIndex) -> pd.DataFrame:
-    """AUM on ``days`` (the fund's trading days): ``aum_usd`` (NaN where unknown),
-    ``aum_source`` (``reported``, ``snapshot``, ``interpolated``, ``carried N d`` or "")."""
+def _store_holdings(store: Store, tickers: Sequence[str] | None) -> pd.DataFrame:
     import pandas as pd
 
-    from gaemi.core.history import AUM_SOURCES, SRC_CARRIED, aum_from_anchors
+    cols = ["as_of", "ticker", "holdings_usd", "source"]
+    df = store.ksd_holdings()
+    df = df[df["ticker"].notna() & df["holdings_usd"].notna()]
+    if tickers is not None:
+        df = df[df["ticker"].isin(list(tickers))]
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    df = df.assign(as_of=pd.to_datetime(df["as_of"]), _w=(df["list"] != "weekly_top50"))
+    g = df.groupby(["ticker", "as_of", "list", "_w"], as_index=False).agg(
+        holdings_usd=("holdings_usd", "sum"), source=("source", "first")
+    )
+    g = g.sort_values(["ticker", "as_of", "_w"]).drop_duplicates(["ticker", "as_of"])
+    return g[cols].reset_index(drop=True)
 
-    rt = _root(root)
-    out = pd.DataFrame(index=days, data={"aum_usd": np.nan, "aum_source": ""})
-    nav_file = rt / ISSUER_DIR / f"{ticker}.csv"
-    if nav_file.is_file():
-        from gaemi.data.importers.issuer_nav import read_issuer_nav
 
-        nav = read_issuer_nav(nav_file, ticker=ticker).set_index("date")["aum_usd"]
-        a = nav.reindex(days)
-        ok = a.notna() & (a > 0)
-        out.loc[ok, "aum_usd"] = a[ok]
-        out.loc[ok, "aum_source"] = "reported (issuer NAV file)"
+def _nav_aum(root: str | Path | Store, ticker: str) -> tuple[pd.Series | None, str]:
+    """The issuer's daily net assets of the fund (date-indexed) and their label."""
+    import pandas as pd
+
+    if _is_store(root):
+        nav = root.fund_nav(ticker)  # type: ignore[union-attr]
+        if nav.empty:
+            return None, ""
+        s = pd.Series(
+            nav["aum_usd"].to_numpy(float), index=pd.DatetimeIndex(pd.to_datetime(nav["date"]))
+        )
+        return s, "reported (issuer NAV, store fund_nav)"
+    nav_file = _root(root) / ISSUER_DIR / f"{ticker}.csv"
+    if not nav_file.is_file():
+        return None, ""
+    from gaemi.data.importers.issuer_nav import read_issuer_nav
+
+    s = read_issuer_nav(nav_file, ticker=ticker).set_index("date")["aum_usd"]
+    return s, "reported (issuer NAV file)"
+
+
+def _snapshot_anchors(root: str | Path | Store, ticker: str) -> list[tuple[pd.Timestamp, float]]:
+    """(aum_as_of, aum_usd) of the fund in every universe snapshot that lists it."""
+    import pandas as pd
+
+    out: list[tuple[pd.Timestamp, float]] = []
+    if _is_store(root):
+        df = root.fetch_df(  # type: ignore[union-attr]
+            "SELECT aum_as_of, aum_usd FROM universe_snapshots WHERE ticker = ? "
+            "AND aum_usd IS NOT NULL ORDER BY as_of",
+            [ticker],
+        )
+        for d, a in zip(df["aum_as_of"], df["aum_usd"], strict=True):
+            if pd.notna(d) and np.isfinite(a):
+                out.append((pd.Timestamp(d), float(a)))
         return out
-    snaps_dir = rt / UNIVERSE_DIR
+    snaps_dir = _root(root) / UNIVERSE_DIR
     if not snaps_dir.is_dir():
         return out
     from gaemi.data.importers.universe_snapshot import read_universe_snapshot
 
-    price = fund_price(rt, ticker).reindex(days)
-    snap = np.full(len(days), np.nan)
     for f in sorted(snaps_dir.glob("leveraged_etf_data_*.csv")):
         s = read_universe_snapshot(f)
         row = s[s["ticker"] == ticker]
         if row.empty or not np.isfinite(row["aum_usd"].iloc[0]):
             continue
-        k = int(days.searchsorted(pd.Timestamp(row["aum_as_of"].iloc[0]), side="right")) - 1
+        out.append((pd.Timestamp(row["aum_as_of"].iloc[0]), float(row["aum_usd"].iloc[0])))
+    return out
+
+
+def fund_aum(root: str | Path | Store, ticker: str, days: pd.DatetimeIndex) -> pd.DataFrame:
+    """AUM on ``days`` (the fund's trading days): ``aum_usd`` (NaN where unknown),
+    ``aum_source`` (``reported``, ``snapshot``, ``interpolated``, ``carried N d`` or "").
+
+    A snapshot dated after the last of ``days`` is not used (no look-ahead when ``days``
+    ends on a replay day)."""
+    import pandas as pd
+
+    from gaemi.core.history import AUM_SOURCES, SRC_CARRIED, aum_from_anchors
+
+    out = pd.DataFrame(index=days, data={"aum_usd": np.nan, "aum_source": ""})
+    nav, nav_label = _nav_aum(root, ticker)
+    if nav is not None:
+        a = nav.reindex(days)
+        ok = a.notna() & (a > 0)
+        out.loc[ok, "aum_usd"] = a[ok]
+        out.loc[ok, "aum_source"] = nav_label
+        return out
+    anchors = [(d, a) for d, a in _snapshot_anchors(root, ticker) if len(days) and d <= days[-1]]
+    if not anchors:
+        return out
+    price = fund_price(root, ticker).reindex(days)
+    snap = np.full(len(days), np.nan)
+    for d, value in anchors:
+        k = int(days.searchsorted(d, side="right")) - 1
         if k >= 0 and np.isfinite(price.iloc[k]):
-            snap[k] = float(row["aum_usd"].iloc[0])
+            snap[k] = value
     if not np.isfinite(snap).any():
         return out
     res = aum_from_anchors(
@@ -159,7 +260,7 @@ def fund_aum(root: str | Path, ticker: str, days: pd.DatetimeIndex) -> pd.DataFr
 
 
 def korean_share_daily(
-    root: str | Path,
+    root: str | Path | Store,
     tickers: Sequence[str] = STUDY_FUNDS,
     *,
     start: str | dt.date = "2020-01-01",
@@ -176,8 +277,10 @@ def korean_share_daily(
     """
     import pandas as pd
 
-    rt = _root(root)
+    rt = root if _is_store(root) else _root(root)
     hold = holdings if holdings is not None else korean_holdings(rt, tickers)
+    if end is not None:  # an observation after the last day is not known then
+        hold = hold[pd.to_datetime(hold["as_of"]) <= pd.Timestamp(end)]
     frames = []
     for t in tickers:
         price = fund_price(rt, t)
@@ -243,3 +346,58 @@ def share_on(table: pd.DataFrame, day: str | dt.date) -> pd.DataFrame:
     d = pd.Timestamp(day)
     sub = table[table["date"] <= d]
     return sub.sort_values("date").groupby("ticker", sort=True).tail(1).reset_index(drop=True)
+
+
+#: Calendar days a per-day share row may lag the day it describes (the custody carry).
+SHARE_ROW_MAX_LAG_DAYS = MAX_GAP_DAYS
+
+
+def has_price(root: str | Path | Store, ticker: str) -> bool:
+    """True if the folder or store has the fund's closes (needed to carry figures)."""
+    if _is_store(root):
+        rows = root.con.execute(  # type: ignore[union-attr]
+            "SELECT count(*) FROM prices WHERE symbol = ?", [ticker]
+        ).fetchall()
+        return bool(rows[0][0])
+    return (_root(root) / ADJCLOSE_DIR / f"{ticker}.csv").is_file()
+
+
+def shares_on_day(
+    root: str | Path | Store,
+    day: str | dt.date,
+    tickers: Sequence[str],
+    *,
+    holdings: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Each fund's Korean share on ``day`` from data dated on or before it only.
+
+    The row of :func:`korean_share_daily` on the last trading day on or before ``day``
+    (holdings observed or carried at most :data:`MAX_GAP_DAYS` days, AUM reported or
+    carried from a snapshot dated on or before the day), for the ``tickers`` that have
+    closes; ``row_date`` is the trading day the row describes. Funds without closes or
+    rows are left out (unknown).
+    """
+    import pandas as pd
+
+    d = pd.Timestamp(day)
+    usable = [t for t in dict.fromkeys(tickers) if has_price(root, t)]
+    cols = [
+        "date",
+        "ticker",
+        "korean_held_usd",
+        "basis",
+        "korean_as_of",
+        "source_korean",
+        "aum_usd",
+        "aum_source",
+        "korean_share",
+    ]
+    if not usable:
+        return pd.DataFrame(columns=cols)
+    hold = holdings if holdings is not None else korean_holdings(root, usable)
+    start = d - pd.Timedelta(days=3 * 31)  # covers the 8-day and 21-trading-day carries
+    try:
+        table = korean_share_daily(root, usable, start=start, end=d, holdings=hold)
+    except GaemiInputError:
+        return pd.DataFrame(columns=cols)
+    return share_on(table, d)

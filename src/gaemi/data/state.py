@@ -61,6 +61,14 @@ class MarketState:
     #: the market before the day's filter: only to say *why* an indicator is n/a that day
     #: (its next observation is later), never for a number
     market_unfiltered: MarketSnapshot | None = None
+    #: depository-based Korean shares per fund on the day (a store or folder with KSD
+    #: custody; gaemi.app.state.dated_universe): ticker, korean_share, korean_held_usd,
+    #: korean_as_of, basis, source_korean, aum_usd, aum_as_of, aum_source. None: the
+    #: universe's own (press) figures
+    korean_shares: pd.DataFrame | None = None
+    #: every KSD custody figure on or before the day of the universe's funds (as_of,
+    #: ticker, holdings_usd, source); None without depository data
+    korean_holdings: pd.DataFrame | None = None
 
     @property
     def day(self) -> dt.date:
