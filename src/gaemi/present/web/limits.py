@@ -1,13 +1,19 @@
 """Request limits: body size (413), computation time (503), security headers.
 
-Heavy computations run in a worker thread under a capacity limiter and a deadline, so a
-slow request answers with a clear 503 instead of holding the server.
+Heavy computations run in their own thread under a capacity limiter and a deadline, so a
+slow request answers with a clear 503 instead of holding the server; past the deadline the
+computation is cancelled (stopped in its thread) and keeps its place in the limit until it
+has really stopped.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import ctypes
+import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -36,24 +42,151 @@ class ComputeTimeoutError(RuntimeError):
     """A computation ran past the app's ``compute_timeout_s``."""
 
 
+class ComputeCancelled(BaseException):
+    """Raised inside a computation's thread when its request gave up (the deadline).
+
+    A ``BaseException`` so that the computation's own ``except Exception`` blocks do not
+    swallow it: the stack unwinds and its arrays are freed.
+    """
+
+
+#: Seconds between two cancel signals to a computation that has not stopped yet.
+CANCEL_RESEND_S = 0.05
+
+_count_lock = threading.Lock()
+_running = 0
+
+
+def running_computations() -> int:
+    """Computation threads of this process that have not finished yet (cancelled ones
+    included until they really stop)."""
+    return _running
+
+
+def _set_async_exc(ident: int, exc: type[BaseException] | None) -> int:
+    """Raise ``exc`` in thread ``ident`` at its next Python bytecode (``None`` clears a
+    pending one); the number of threads modified."""
+    return int(
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(ident), ctypes.py_object(exc) if exc is not None else None
+        )
+    )
+
+
+class _Job:
+    """One computation in its own thread, cancellable, holding a limiter token until the
+    thread really ends (so the limit counts abandoned work too)."""
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        loop: asyncio.AbstractEventLoop,
+        limiter: anyio.CapacityLimiter,
+    ) -> None:
+        self.fn, self.args, self.loop, self.limiter = fn, args, loop, limiter
+        self.lock = threading.Lock()
+        self.active = False
+        self.cancel_sent = False
+        self.ident: int | None = None
+        self.outcome: tuple[bool, Any] = (False, ComputeCancelled())
+        self.done: asyncio.Future[None] = loop.create_future()
+
+    def start(self) -> None:
+        global _running
+        with _count_lock:
+            _running += 1
+        threading.Thread(target=self._main, name="gaemi-compute", daemon=True).start()
+
+    def _main(self) -> None:
+        global _running
+        try:
+            try:
+                with self.lock:
+                    self.ident = threading.get_ident()
+                    self.active = not self.cancel_sent
+                if self.active:
+                    try:
+                        self.outcome = (True, self.fn(*self.args))
+                    except BaseException as exc:  # handed to the request (or dropped)
+                        self.outcome = (False, exc)
+                    finally:
+                        with self.lock:
+                            self.active = False
+                            _set_async_exc(self.ident, None)  # a cancel not yet delivered
+            except ComputeCancelled:  # delivered between the call and the lock above
+                self.active = False
+                self.outcome = (False, ComputeCancelled())
+        finally:
+            self.fn = self.args = None  # type: ignore[assignment]
+            with _count_lock:
+                _running -= 1
+            with contextlib.suppress(RuntimeError):  # the event loop closed (server stopped)
+                self.loop.call_soon_threadsafe(self._finish)
+
+    def _finish(self) -> None:  # on the event loop
+        self.limiter.release_on_behalf_of(self)
+        if not self.done.done():
+            self.done.set_result(None)
+
+    def cancel(self) -> None:
+        """Stop the computation: raise :class:`ComputeCancelled` in its thread, again every
+        :data:`CANCEL_RESEND_S` until it has ended (an exception raised while the thread
+        runs a ``__del__`` is swallowed by Python, so one is not always enough)."""
+        with self.lock:
+            self.cancel_sent = True
+            if self.active and self.ident is not None:
+                _set_async_exc(self.ident, ComputeCancelled)
+        if not self.done.done():
+            self.loop.call_later(CANCEL_RESEND_S, self.cancel)
+
+
 async def run_bounded(
     fn: Callable[..., T], *args: Any, limiter: anyio.CapacityLimiter, timeout_s: float
 ) -> T:
-    """Run ``fn(*args)`` in a worker thread; raise :class:`ComputeTimeoutError` past the deadline.
+    """Run ``fn(*args)`` in its own thread under ``limiter``; past ``timeout_s`` (waiting
+    for a free slot included) raise :class:`ComputeTimeoutError` and cancel the work.
 
-    The thread cannot be killed, but the request returns at the deadline and the limiter
-    keeps the number of running computations bounded.
+    Cancelling raises :class:`ComputeCancelled` inside the thread at its next Python
+    bytecode (``PyThreadState_SetAsyncExc``): the loops of the engines (cascade days and
+    draws, decay days, crypto rounds) stop within one step and their arrays are freed.
+    The limiter token is released only when the thread has really ended, so the limit
+    bounds the computations running, abandoned ones included. A request cancelled for
+    another reason (the server stopping) cancels its computation too.
     """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    job = _Job(fn, args, loop, limiter)
     try:
         with anyio.fail_after(timeout_s):
-            return await anyio.to_thread.run_sync(
-                fn, *args, limiter=limiter, abandon_on_cancel=True
-            )
+            await limiter.acquire_on_behalf_of(job)
     except TimeoutError:
-        raise ComputeTimeoutError(
-            f"the computation took longer than {timeout_s:g} s; ask for less work "
-            "(fewer moves, paths or draws)"
-        ) from None
+        raise _timeout_error(timeout_s) from None
+    try:
+        job.start()
+    except BaseException:
+        limiter.release_on_behalf_of(job)
+        raise
+    try:
+        with anyio.fail_after(max(0.0, deadline - loop.time())):
+            await asyncio.shield(job.done)
+    except TimeoutError:
+        job.cancel()
+        raise _timeout_error(timeout_s) from None
+    except BaseException:
+        job.cancel()
+        raise
+    ok, value = job.outcome
+    if ok:
+        return cast(T, value)
+    raise value
+
+
+def _timeout_error(timeout_s: float) -> ComputeTimeoutError:
+    return ComputeTimeoutError(
+        f"the computation took longer than {timeout_s:g} s; ask for less work "
+        "(fewer moves, paths or draws)"
+    )
 
 
 def _json_error(status: int, detail: str) -> tuple[Message, Message]:
@@ -221,3 +354,68 @@ class StaticGZipMiddleware:
             await self.gzip(scope, receive, send)
         else:
             await self.app(scope, receive, send)
+
+
+def read_timeout_protocol(timeout_s: float) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol with a read timeout: each request's line, headers and body
+    must arrive within ``timeout_s`` of its first byte (or of the connection opening).
+
+    uvicorn alone has no such bound: its keep-alive timer stops at the first byte, so a
+    client sending one byte every few seconds (or nothing after connecting) held a
+    connection forever. Past the bound the client gets 408 (while the request is still
+    being read) and the connection is closed.
+    """
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class ReadTimeoutH11Protocol(H11Protocol):
+        read_timeout_s = timeout_s
+        _read_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def _arm(self) -> None:
+            if self._read_timer is None:
+                self._read_timer = self.loop.call_later(self.read_timeout_s, self._read_timeout)
+
+        def _disarm(self) -> None:
+            if self._read_timer is not None:
+                self._read_timer.cancel()
+                self._read_timer = None
+
+        def data_received(self, data: bytes) -> None:
+            if self.conn.their_state in (h11.IDLE, h11.SEND_BODY):
+                self._arm()  # a request is being read: from its first byte
+            super().data_received(data)
+            if self.conn.their_state not in (h11.IDLE, h11.SEND_BODY):
+                self._disarm()  # read completely (or the connection is done)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _read_timeout(self) -> None:
+            self._read_timer = None
+            if self.transport.is_closing():
+                return
+            if self.conn.their_state not in (h11.IDLE, h11.SEND_BODY):
+                return
+            if self.conn.our_state is h11.IDLE:  # no answer started: say why
+                body = f'{{"detail":"request not received within {self.read_timeout_s:g} s"}}'
+                self.transport.write(
+                    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n"
+                    + f"content-length: {len(body)}\r\nconnection: close\r\n\r\n".encode()
+                    + body.encode()
+                )
+            if self.cycle is not None and not self.cycle.response_complete:
+                self.cycle.disconnected = True
+                self.cycle.message_event.set()
+            self.transport.close()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._disarm()  # the keep-alive timer now bounds the idle connection
+
+    return ReadTimeoutH11Protocol

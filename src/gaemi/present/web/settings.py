@@ -56,6 +56,14 @@ class WebSettings:
     allowed_hosts : tuple of str, optional
         Accepted ``Host`` headers (guards a loopback server against DNS rebinding);
         ``None`` accepts any.
+    request_read_timeout_s : float
+        A request's line, headers and body must arrive within this many seconds of its
+        first byte (or of the connection opening): a slow client is answered 408 and
+        closed instead of holding a connection (see :meth:`uvicorn_kwargs`).
+    keep_alive_timeout_s : int
+        An idle keep-alive connection is closed after this many seconds.
+    max_header_bytes : int
+        Largest request line plus headers; larger ones are refused (h11's limit).
     """
 
     host: str = "127.0.0.1"
@@ -65,6 +73,9 @@ class WebSettings:
     compute_timeout_s: float = 10.0
     max_concurrent_computations: int = 4
     allowed_hosts: tuple[str, ...] | None = None
+    request_read_timeout_s: float = 10.0
+    keep_alive_timeout_s: int = 30
+    max_header_bytes: int = 16 * 1024
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -79,6 +90,33 @@ class WebSettings:
             raise GaemiInputError(
                 f"max_concurrent_computations = {self.max_concurrent_computations} must be >= 1"
             )
+
+        if not 0 < self.request_read_timeout_s <= 600:
+            raise GaemiInputError(
+                f"request_read_timeout_s = {self.request_read_timeout_s} must be in (0, 600] "
+                "seconds"
+            )
+        if not 1 <= self.keep_alive_timeout_s <= 600:
+            raise GaemiInputError(
+                f"keep_alive_timeout_s = {self.keep_alive_timeout_s} must be in 1..600 seconds"
+            )
+        if not 1024 <= self.max_header_bytes <= 1024 * 1024:
+            raise GaemiInputError(
+                f"max_header_bytes = {self.max_header_bytes} must be in 1024..1048576"
+            )
+
+    def uvicorn_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of ``uvicorn.run``/``uvicorn.Config`` for these settings: the
+        HTTP protocol with the request read timeout, the keep-alive timeout and the header
+        size limit (``gaemi serve`` passes them: ``uvicorn.run(app, host=…, port=…,
+        **settings.uvicorn_kwargs())``)."""
+        from gaemi.present.web.limits import read_timeout_protocol
+
+        return {
+            "http": read_timeout_protocol(self.request_read_timeout_s),
+            "timeout_keep_alive": self.keep_alive_timeout_s,
+            "h11_max_incomplete_event_size": self.max_header_bytes,
+        }
 
     @property
     def loopback(self) -> bool:

@@ -26,6 +26,10 @@ router = APIRouter(prefix="/api", tags=["meta"], responses=ERROR_RESPONSES)
 class Health(BaseModel):
     status: str
     version: str
+    computations_running: int = Field(
+        description="Computation threads not yet finished, cancelled ones included until "
+        "they have stopped (at most the concurrency limit)."
+    )
 
 
 class FxDefault(BaseModel):
@@ -111,8 +115,9 @@ class Clock(BaseModel):
 @router.get("/health", response_model=Health, summary="Liveness")
 async def health() -> Health:
     from gaemi import __version__
+    from gaemi.present.web.limits import running_computations
 
-    return Health(status="ok", version=__version__)
+    return Health(status="ok", version=__version__, computations_running=running_computations())
 
 
 @router.get("/meta", response_model=Meta, summary="What this server offers")
