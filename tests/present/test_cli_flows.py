@@ -35,10 +35,28 @@ def test_move_read_as_percent_or_fraction(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_korean_fund_share(capsys: pytest.CaptureFixture[str]) -> None:
-    recs = run_json(capsys, "flows", "--fund", "3:45e9:NDX:100%", "--move", "-2%", "--by", "holder")
-    by = {r["holder"]: r["flow_usd"] for r in recs}
-    assert by["korean"] == pytest.approx(-5.4e9)  # 6 × 45e9 × 0.02, all Korean
-    assert by["unattributed"] == pytest.approx(0.0)
+    recs = run_json(
+        capsys,
+        "flows",
+        "--fund",
+        "3:45e9:NDX:100%",
+        "--fund",
+        "3:10e9:NDX",
+        "--move",
+        "-2%",
+        "--by",
+        "holder",
+    )
+    by = {r["ticker"]: r for r in recs}
+    assert by["HYP1"]["korean_flow_usd"] == pytest.approx(-5.4e9)  # 6 × 45e9 × 0.02
+    assert by["HYP1"]["other_flow_usd"] == pytest.approx(0.0)
+    assert by["HYP1"]["basis"] == "given"  # a share without a date: your own
+    # no Korean share: wholly unattributed (6 × 10e9 × 0.02), never 0 % Korean
+    assert by["HYP2"]["korean_flow_usd"] is None
+    assert by["HYP2"]["unattributed_flow_usd"] == pytest.approx(-1.2e9)
+    assert by["total"]["korean_flow_usd"] == pytest.approx(-5.4e9)
+    assert by["total"]["unattributed_flow_usd"] == pytest.approx(-1.2e9)
+    assert by["total"]["flow_usd"] == pytest.approx(-6.6e9)
 
 
 def test_default_by_underlying_has_korean_share(capsys: pytest.CaptureFixture[str]) -> None:

@@ -51,6 +51,9 @@ class FlowsResult(Result):
 
     result: FlowResult
     by: GroupBy = "underlying"
+    #: each fund's Korean share before any what-if, with its date, basis and source
+    #: (:func:`korean_detail`); the ``by_holder`` view reads it
+    korean: pd.DataFrame | None = None
     kind: str = field(default="flows", init=False, repr=False)
 
     @property
@@ -58,6 +61,12 @@ class FlowsResult(Result):
         return self.result.universe
 
     def to_frame(self, view: str | None = None) -> pd.DataFrame:
+        """Rows of ``view`` (default :attr:`by`): a grouping of
+        :meth:`gaemi.core.flows.FlowResult.to_frame`, or ``by_holder`` — every fund's
+        flow split into Korean / other / unattributed with its share's date, basis and
+        source, then one ``total`` row per move (:func:`holder_frame`)."""
+        if view == "by_holder":
+            return holder_frame(self.result, self.korean)
         return self.result.to_frame(view or self.by)  # type: ignore[arg-type]
 
     def totals(self) -> dict[str, Any]:
@@ -67,6 +76,7 @@ class FlowsResult(Result):
         r = self.result
         known = r.universe.korean_known
         kor = np.where(known[:, None], np.nan_to_num(r.korean_flow_usd), 0.0).sum(axis=0)
+        other = np.where(known[:, None], r.flow_usd - np.nan_to_num(r.korean_flow_usd), 0.0)
         unattributed = np.where(known[:, None], 0.0, r.flow_usd).sum(axis=0)
         n_known = int(np.count_nonzero(known))
         return {
@@ -77,6 +87,8 @@ class FlowsResult(Result):
             # no fund with Korean data: the Korean part is unknown (null), not zero
             "korean_flow_usd": [float(x) if n_known else None for x in kor],
             "n_funds_korean_known": n_known,
+            # the rest of the funds whose Korean share is known: (1 − share) × flow
+            "other_flow_usd": [float(x) if n_known else None for x in other.sum(axis=0)],
             "unattributed_flow_usd": [float(x) for x in unattributed],
         }
 
@@ -91,6 +103,151 @@ class FlowsResult(Result):
         ]
         shown = "; ".join(parts[:4]) + (f"; … ({len(parts)} moves)" if len(parts) > 4 else "")
         return f"Close rebalancing flow of {t['n_funds']} funds (+ = buying): {shown}"
+
+
+#: Columns of :func:`korean_detail` (one row per fund).
+KOREAN_DETAIL_COLUMNS: tuple[str, ...] = (
+    "ticker",
+    "korean_share",
+    "korean_as_of",
+    "basis",
+    "source_korean",
+    "aum_as_of",
+)
+
+
+def korean_detail(universe: Universe) -> pd.DataFrame:
+    """Each fund's Korean share as the universe states it, with date, basis and source.
+
+    ``basis``: ``observed`` when the share and the AUM are of the same day,
+    ``estimated`` when a share of one day is applied to the AUM of another (the
+    embedded press figures: a share of 2024-08 … 2026-01 on the AUM of 2026-06-01),
+    ``given`` for a share without a date (your own funds), ``unknown`` when NaN.
+    """
+    import numpy as np
+    import pandas as pd
+
+    basis = []
+    for share, k_day, a_day in zip(
+        universe.korean_share, universe.korean_as_of, universe.aum_as_of, strict=True
+    ):
+        if np.isnan(share):
+            basis.append("unknown")
+        elif not k_day:
+            basis.append("given")
+        else:
+            basis.append("observed" if k_day == a_day else "estimated")
+    return pd.DataFrame(
+        {
+            "ticker": universe.ticker.astype(str),
+            "korean_share": universe.korean_share,
+            "korean_as_of": universe.korean_as_of.astype(str),
+            "basis": basis,
+            "source_korean": universe.source_korean.astype(str),
+            "aum_as_of": universe.aum_as_of.astype(str),
+        }
+    )
+
+
+def state_korean_detail(state: MarketState) -> pd.DataFrame:
+    """:func:`korean_detail` of the state: its depository figures when it has them
+    (``state.korean_shares``: basis observed/estimated per the custody carry), else the
+    universe's own (press) figures."""
+    ks = getattr(state, "korean_shares", None)
+    if ks is None:
+        return korean_detail(state.universe)
+    out = ks.copy()
+    out["basis"] = out["basis"].where(out["basis"].astype(str) != "", "unknown")
+    frame: pd.DataFrame = out[list(KOREAN_DETAIL_COLUMNS)].reset_index(drop=True)
+    return frame
+
+
+def holder_frame(result: FlowResult, korean: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every fund's flow split by holder, then a ``total`` row per move.
+
+    Korean = share × flow, other = (1 − share) × flow for a fund whose Korean share is
+    known; the whole flow of a fund whose share is unknown is ``unattributed`` (never 0 %
+    Korean). ``korean_as_of``, ``basis`` and ``source_korean`` come from ``korean``
+    (:func:`korean_detail`); a share that differs from it was set by a what-if
+    (``basis = what-if``).
+    """
+    import numpy as np
+    import pandas as pd
+
+    u = result.universe
+    detail = korean if korean is not None else korean_detail(u)
+    by_t = {str(r["ticker"]): r for r in detail.to_dict("records")}
+    n, m = result.flow_usd.shape
+    k_as_of, basis, source = [], [], []
+    for t, share in zip(u.ticker.astype(str), u.korean_share, strict=True):
+        d = by_t.get(t)
+        same = d is not None and (
+            (np.isnan(share) and np.isnan(float(d["korean_share"])))
+            or abs(float(share) - float(d["korean_share"])) <= 1e-12
+        )
+        if np.isnan(share):
+            k_as_of.append("")
+            basis.append("unknown")
+            source.append("")
+        elif same and d is not None:
+            k_as_of.append(str(d["korean_as_of"]))
+            basis.append(str(d["basis"]))
+            source.append(str(d["source_korean"]))
+        else:
+            k_as_of.append("")
+            basis.append("what-if")
+            source.append("what-if (Korean holdings set by the request)")
+    known = u.korean_known
+    rows = []
+    for j in range(m):
+        flow = result.flow_usd[:, j]
+        kor = np.where(known, u.korean_share * flow, np.nan)
+        other = np.where(known, flow - np.nan_to_num(kor), np.nan)
+        unat = np.where(known, 0.0, flow)
+        move = result.move_frac[:, j]
+        rows.append(
+            pd.DataFrame(
+                {
+                    "move_frac": move,
+                    "ticker": u.ticker.astype(str),
+                    "underlying_id": u.underlying_id.astype(str),
+                    "aum_usd": u.aum_usd,
+                    "aum_as_of": u.aum_as_of.astype(str),
+                    "flow_usd": flow,
+                    "korean_share": u.korean_share,
+                    "korean_as_of": k_as_of,
+                    "basis": basis,
+                    "source_korean": source,
+                    "korean_flow_usd": kor,
+                    "other_flow_usd": other,
+                    "unattributed_flow_usd": unat,
+                }
+            )
+        )
+        n_known = int(known.sum())
+        total_move = float(result.scenario_move_frac[j])
+        rows.append(
+            pd.DataFrame(
+                [
+                    {
+                        "move_frac": total_move,
+                        "ticker": "total",
+                        "underlying_id": "",
+                        "aum_usd": float(u.aum_usd.sum()),
+                        "aum_as_of": "",
+                        "flow_usd": float(flow.sum()),
+                        "korean_share": np.nan,
+                        "korean_as_of": "",
+                        "basis": f"{n_known} of {n} funds with a known Korean share",
+                        "source_korean": "",
+                        "korean_flow_usd": float(np.nansum(kor)) if n_known else np.nan,
+                        "other_flow_usd": float(np.nansum(other)) if n_known else np.nan,
+                        "unattributed_flow_usd": float(unat.sum()),
+                    }
+                ]
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
 
 
 def check_korean_aum_usd(value: float, name: str = "korean_aum_usd") -> float:
@@ -114,6 +271,7 @@ def flows(
     underlying: str | Sequence[str] | None = None,
     universe: Universe | None = None,
     by: GroupBy = "underlying",
+    korean: pd.DataFrame | None = None,
 ) -> FlowsResult:
     """What the leveraged and inverse funds must trade at the close.
 
@@ -142,6 +300,10 @@ def flows(
         Your own funds instead of the state's (``Universe.hypothetical``).
     by : str
         Default grouping of :meth:`FlowsResult.to_frame`.
+    korean : DataFrame, optional
+        Each fund's Korean share with date, basis and source before any what-if
+        (:func:`korean_detail`); default: the state's (:func:`state_korean_detail`: the
+        depository's when the state has it) or the universe's.
 
     Returns
     -------
@@ -156,10 +318,13 @@ def flows(
         raise GaemiInputError("give only one of move_frac, moves_frac and at")
     if universe is not None:
         u = universe
+        detail = korean if korean is not None else korean_detail(u)
     else:
         from gaemi.app.state import load_state
 
-        u = (state if state is not None else load_state()).universe
+        st = state if state is not None else load_state()
+        u = st.universe
+        detail = korean if korean is not None else state_korean_detail(st)
     if korean_holdings_usd:
         u = u.with_korean_holdings(dict(korean_holdings_usd))
     if korean_aum_usd is not None:
@@ -181,4 +346,4 @@ def flows(
     if universe is None and state is not None:
         warnings = tuple(state.warnings)
         sources = (*sources, *(f"{k}: {v}" for k, v in state.sources.items()))
-    return FlowsResult(result=result, by=by, warnings=warnings, sources=sources)
+    return FlowsResult(result=result, by=by, korean=detail, warnings=warnings, sources=sources)

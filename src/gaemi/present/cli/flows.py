@@ -32,6 +32,7 @@ from gaemi.present.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from gaemi.app.flows import FlowsResult
     from gaemi.core.universe import Universe
 
 EPILOG = """
@@ -48,6 +49,10 @@ Examples:
   gaemi flows --at NDX=-3.1% --at SOX=-4.5%      # intraday: projected close flow now
 
   gaemi flows --move -5% --db gaemi.duckdb --date 2025-04-04   # a store's funds that day
+
+  gaemi flows --move -5% --by holder          # Korean / other / unattributed per fund
+
+  gaemi flows --move -5% --by holder --data-dir ../shared/data --date 2025-04-04
 """
 
 
@@ -159,6 +164,7 @@ def flows(
     its flow; funds with no Korean data are 'unattributed', never guessed.
     """
     from gaemi.app.flows import flows as compute
+    from gaemi.app.flows import korean_detail, state_korean_detail
     from gaemi.core.flows import ladder_moves, parse_groupings
     from gaemi.data.scenario import load_flow_scenario
     from gaemi.data.universe import load_universe
@@ -215,7 +221,11 @@ def flows(
     elif universe is not None:
         u = load_universe(universe)
     else:
-        u = state_from_options(db, data_dir, date).universe
+        state = state_from_options(db, data_dir, date)
+        u = state.universe
+        detail = state_korean_detail(state)
+    if fund or universe is not None:
+        detail = korean_detail(u)
     creations = None
     if scenario is not None:
         sc = load_flow_scenario(scenario)
@@ -249,8 +259,12 @@ def flows(
         creations_usd=creations,
         underlying=underlying or None,
         by=group,
+        korean=detail,
     )
     result, u = res.result, res.universe
+    if group == "holder":
+        _emit_by_holder(res, fmt)
+        return
     df = res.to_frame()
     if group == "fund":
         df = df[
@@ -289,6 +303,45 @@ def flows(
         title=f"Close rebalancing flow by {group} — {u.label}",
         caption=caption + (" · + = buying the underlying" if caption else ""),
     )
+
+
+def _emit_by_holder(res: FlowsResult, fmt: OutputFormat) -> None:
+    """``--by holder``: every fund's flow split by holder, then a total row per move."""
+    df = res.to_frame("by_holder")
+    t = res.totals()
+    parts = []
+    for j, mv in enumerate(t["moves_frac"][:4]):
+        kor, oth = t["korean_flow_usd"][j], t["other_flow_usd"][j]
+        parts.append(
+            (f"{mv:+.1%}: " if mv is not None else "")
+            + f"Korean {format_usd(kor) if kor is not None else 'unknown'}"
+            + f" · other {format_usd(oth) if oth is not None else 'unknown'}"
+            + f" · unattributed {format_usd(t['unattributed_flow_usd'][j])}"
+        )
+    caption = "; ".join(parts) + (
+        f" ({t['n_funds_korean_known']} of {t['n_funds']} funds with a known Korean share; "
+        "unknown share = unattributed, never 0% Korean) · + = buying"
+    )
+    if fmt == OutputFormat.table:
+        srcs: dict[str, list[str]] = {}
+        for tick, src in zip(df["ticker"], df["source_korean"], strict=True):
+            if src and tick not in srcs.get(src, []):
+                srcs.setdefault(src, []).append(str(tick))
+        caption += "".join(f"\nsource of {', '.join(ts)}: {src}" for src, ts in srcs.items())
+        df = df.assign(korean_share=df["korean_share"].map(lambda x: "" if x != x else f"{x:.1%}"))[
+            [
+                "move_frac",
+                "ticker",
+                "flow_usd",
+                "korean_share",
+                "korean_as_of",
+                "basis",
+                "korean_flow_usd",
+                "other_flow_usd",
+                "unattributed_flow_usd",
+            ]
+        ]
+    emit(df, fmt, title=f"Close rebalancing flow by holder — {res.universe.label}", caption=caption)
 
 
 def _names_funds(u: Universe, name: str) -> bool:

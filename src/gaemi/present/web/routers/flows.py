@@ -113,6 +113,12 @@ class FlowRequest(StrictModel):
     )
     underlying: list[Name] = Field(default_factory=list, max_length=20)
     by: GroupBy = "underlying"
+    by_holder: bool = Field(
+        False,
+        description="Also answer by_holder: every fund's flow split into Korean / other / "
+        "unattributed with its Korean share's date, basis (observed/estimated) and source "
+        "(the served state's: the depository's on a past day with serve --data-dir/--db).",
+    )
 
 
 class ProjectedRequest(StrictModel):
@@ -153,6 +159,25 @@ class FlowRow(BaseModel):
     korean_coverage_frac: float | None = None
 
 
+class HolderRow(BaseModel):
+    """One fund (or the ``total`` of a move) split by holder: Korean = share × flow,
+    other = (1 − share) × flow; a fund with an unknown share is wholly unattributed."""
+
+    move_frac: float | None = None
+    ticker: str
+    underlying_id: str
+    aum_usd: float | None = None
+    aum_as_of: str
+    flow_usd: float | None = None
+    korean_share: float | None = None
+    korean_as_of: str
+    basis: str = Field(description="observed | estimated | given | what-if | unknown")
+    source_korean: str
+    korean_flow_usd: float | None = None
+    other_flow_usd: float | None = None
+    unattributed_flow_usd: float | None = None
+
+
 class FlowResponse(BaseModel):
     """Rows of the chosen grouping, and totals per move."""
 
@@ -169,10 +194,17 @@ class FlowResponse(BaseModel):
     n_funds_korean_known: int = Field(
         description="Funds whose Korean share is known: those korean_flow_usd sums over."
     )
+    other_flow_usd: list[float | None] = Field(
+        description="(1 − Korean share) × flow of the funds whose Korean share is known, "
+        "per scenario, USD; null when no fund has one."
+    )
     unattributed_flow_usd: list[float] = Field(
         description="Flow of funds with no Korean data, per scenario, USD."
     )
     rows: list[FlowRow]
+    by_holder: list[HolderRow] | None = Field(
+        None, description="With by_holder: every fund split by holder, then the totals."
+    )
 
 
 # ---------------------------------------------------------------- computation
@@ -180,7 +212,7 @@ class FlowResponse(BaseModel):
 ROW_KEYS = frozenset(FlowRow.model_fields)
 
 
-def _response(res: FlowsResult) -> dict[str, Any]:
+def _response(res: FlowsResult, *, by_holder: bool = False) -> dict[str, Any]:
     """The :class:`FlowResponse` as JSON-ready data (built as dicts: this is the hot path;
     the schema tests check every answer against the model)."""
     fast = grouped_records(res.result, res.by)
@@ -189,11 +221,16 @@ def _response(res: FlowsResult) -> dict[str, Any]:
         if fast is not None
         else [{str(k): v for k, v in r.items()} for r in res.to_frame().to_dict("records")]
     )
-    return {
+    out = {
         "by": res.by,
         **res.totals(),
         "rows": [{k: clean(v) for k, v in rec.items() if k in ROW_KEYS} for rec in records],
     }
+    if by_holder:
+        from gaemi.app.result import records as json_records
+
+        out["by_holder"] = json_records(res.to_frame("by_holder"))
+    return out
 
 
 def _grid(ms: MarketState, q: FlowQuery | LadderQuery) -> dict[str, Any]:
@@ -241,7 +278,8 @@ def _custom(ms: MarketState, req: FlowRequest) -> dict[str, Any]:
             creations_usd=req.creations_usd or None,
             underlying=req.underlying or None,
             by=req.by,
-        )
+        ),
+        by_holder=req.by_holder,
     )
 
 
