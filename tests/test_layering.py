@@ -97,6 +97,7 @@ CLI_LAUNCHES = {
     "gaemi.present.web.app",
     "gaemi.present.web.settings",
     "gaemi.present.report.render",
+    "gaemi.present.report.replay_html",  # gaemi investor --replay --html (H13)
     "gaemi.present.dist",
 }
 #: Files still importing another face while issue 15 moves them (owner: H1b). Each entry

@@ -44,6 +44,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "decay": ("gaemi.app.decay", "decay"),
     "sideways_decay": ("gaemi.app.decay", "sideways_decay"),
     "investor": ("gaemi.app.investor", "investor"),
+    "replay_account": ("gaemi.app.account", "replay_account"),
     "crypto_cascade": ("gaemi.app.crypto", "crypto_cascade"),
     "contagion": ("gaemi.app.contagion", "contagion"),
     "sweep": ("gaemi.app.sweep", "sweep"),
@@ -60,6 +61,7 @@ __all__ = [
     "flows",
     "investor",
     "load_state",
+    "replay_account",
     "report",
     "sideways_decay",
     "status",
@@ -69,6 +71,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from gaemi.app.account import replay_account
     from gaemi.app.contagion import contagion
     from gaemi.app.crypto import crypto_cascade
     from gaemi.app.decay import decay, sideways_decay

@@ -21,6 +21,7 @@ PUBLIC = {
     "flows",
     "investor",
     "load_state",
+    "replay_account",
     "report",
     "sideways_decay",
     "status",

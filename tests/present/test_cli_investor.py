@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from gaemi.present.cli import main
@@ -155,7 +158,7 @@ def test_help_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
     cmds = [
         shlex.split(line.split("#")[0])[1:]
         for line in (raw.strip() for raw in text.splitlines())
-        if line.startswith("gaemi ")
+        if line.startswith("gaemi ") and "--replay" not in line  # replays: test below
     ]
     assert len(cmds) >= 4
     for argv in cmds:
@@ -192,3 +195,189 @@ def test_nan_and_counts_named(
     rc, _, err = run(capsys, "--capital", "1e6", *args, "--paths", "10")
     assert rc == 2
     assert err.strip().splitlines() == [line]
+
+
+# ----------------------------------------------------------------------------- --replay
+def _reference() -> Any:
+    """The independent plain-csv calculation of tests/app/test_account_replay.py (loaded by
+    path: the test folders are not packages)."""
+    import importlib.util
+
+    path = Path(__file__).parents[1] / "app" / "test_account_replay.py"
+    spec = importlib.util.spec_from_file_location("_account_replay_reference", path)
+    assert spec is not None
+    assert spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+SEED = ["--replay", "--from", "2024-07-01", "--capital", "140M", "--position", "SOXL=1"]
+
+
+def test_replay_seed_account_matches_the_plain_loop(
+    capsys: pytest.CaptureFixture[str], shared_data: Path
+) -> None:
+    # The seed: ₩140M all-in SOXL with a 50% margin loan from 2024-07-01. Reference: the
+    # plain csv loop of tests/app/test_account_replay.py over ../shared/data (same broker:
+    # 140 %, D+2 deadline, sale at the D+3 open, 8 %/yr calendar-day interest, no discount).
+    ref = _reference()
+    days, equity, first_call, first_sale = ref.reference_soxl_margin(shared_data, "2024-07-01")
+    rc, out, err = run(
+        capsys,
+        *SEED,
+        "--margin",
+        "0.5",
+        "--maintenance",
+        "140%",
+        "--grace-days",
+        "2",
+        "--loan-rate",
+        "8%",
+        "--sale-discount",
+        "0",
+        "--to",
+        days[-1],
+        "--data-dir",
+        str(shared_data),
+        "--format",
+        "json",
+    )
+    assert rc == 0, err
+    d = json.loads(out)
+    assert (first_call, first_sale) == ("2024-09-06", "2025-01-30")  # what the loop finds
+    assert d["first_margin_call"] == first_call
+    assert d["first_forced_sale"] == first_sale
+    n = len(equity)
+    assert [r["date"] for r in d["records"][:n]] == days[:n]
+    got = np.array([r["equity_krw"] for r in d["records"][:n]])
+    np.testing.assert_allclose(got, equity, rtol=1e-9, atol=1.0)
+    ev = {(e["date"], e["event"]) for e in d["events"]}
+    assert (first_call, "margin_call") in ev
+    assert (first_sale, "forced_sale") in ev
+    assert d["kind"] == "replay"
+    assert d["currency"] == "KRW"
+
+
+def test_replay_table_and_html(
+    capsys: pytest.CaptureFixture[str], shared_data: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "replay.html"
+    rc, out, err = run(
+        capsys, *SEED, "--margin", "0.5", "--data-dir", str(shared_data), "--html", str(page)
+    )
+    assert rc == 0, err
+    assert "first on 2024-09-06" in out
+    assert "first on 2025-01-30" in out
+    assert "forced_sale" in out
+    assert "2025-01-30" in out
+    assert f"wrote {page}" in err
+    text = page.read_text(encoding="utf-8")
+    assert "Plotly" in text
+    assert 'src="http' not in text
+    assert text.count("replay-chart-") >= 3  # equity, drawdown, collateral ratio
+
+
+def test_replay_csv_is_the_daily_frame(
+    capsys: pytest.CaptureFixture[str], shared_data: Path
+) -> None:
+    rc, out, err = run(
+        capsys, *SEED, "--to", "2024-07-31", "--data-dir", str(shared_data), "--format", "csv"
+    )
+    assert rc == 0, err
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("date,equity_krw,equity_usd")
+    # July 2024 has 22 NYSE sessions (the 4th closed): the first of July through the 31st
+    assert len(lines) - 1 == 22
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["--from", "1990-01-02", "-p", "SOXL=1"],
+            (
+                "error: from = '1990-01-02' is before SOXL's first close 2010-03-11 (backfill "
+                "extends a fund from its index)"
+            ),
+        ),
+        (
+            ["--from", "2005-01-03", "-p", "TSLA=1", "--backfill"],
+            (
+                "error: positions: 'TSLA' has no history before 2010-06-29 and is not a fund in "
+                "the universe (no index to backfill from since 2005-01-03)"
+            ),
+        ),
+        (
+            ["--from", "2024-07-01", "-p", "NOPE=1"],
+            "error: positions: 'NOPE' has no us-adjclose-1993-2026/NOPE.csv in data_dir",
+        ),
+        (
+            ["--from", "2024-07-01", "-p", "SOXL=0.5", "-p", "TQQQ=0.4"],
+            "error: weights sum to 0.9; they must sum to 1",
+        ),
+        (
+            ["--from", "2024-07-01", "-p", "SOXL=1", "--deposit", "-1M"],
+            "error: deposit = -1000000.0 must be >= 0",
+        ),
+        (
+            ["--from", "2024-07-01", "-p", "SOXL=1", "--months", "3"],
+            (
+                "error: --months = 3.0 does not apply to --replay (the replay runs from --from to "
+                "--to)"
+            ),
+        ),
+        (
+            ["--from", "2024-07-01", "-p", "SOXL=1", "--rebalance", "weekly"],
+            "error: rebalance = 'weekly' must be one of none, monthly, quarterly",
+        ),
+        (["-p", "SOXL=1"], "error: --from is missing: --replay needs a first day, e.g. 2024-07-01"),
+    ],
+)
+def test_replay_bad_input_one_line(
+    capsys: pytest.CaptureFixture[str],
+    shared_data: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    line: str,
+) -> None:
+    # the price folder from $GAEMI_SHARED_DATA: the state is the embedded one (no notes)
+    monkeypatch.setenv("GAEMI_SHARED_DATA", str(shared_data))
+    rc, out, err = run(capsys, "--replay", "--capital", "140M", *args)
+    assert rc == 2
+    assert out == ""
+    assert err.strip().splitlines() == [line]
+
+
+def test_replay_options_need_replay(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, _out, err = run(capsys, "--capital", "1M", "-p", "SOXL=1", "--deposit", "1M")
+    assert rc == 2
+    assert err.strip().splitlines() == ["error: --deposit = '1M' needs --replay"]
+
+
+def test_replay_help_examples_run(
+    capsys: pytest.CaptureFixture[str],
+    shared_data: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The --replay examples of `gaemi investor --help`, with ../shared/data where it is here
+    # and a smaller forward simulation.
+    import shlex
+
+    from gaemi.present.cli.investor import EPILOG
+
+    monkeypatch.chdir(tmp_path)  # --html writes here
+    text = EPILOG.replace("\\\n", " ")
+    cmds = [
+        shlex.split(line.replace("../shared/data", str(shared_data)))[1:]
+        for line in (raw.strip() for raw in text.splitlines())
+        if line.startswith("gaemi ") and "--replay" in line
+    ]
+    assert len(cmds) == 3
+    for argv in cmds:
+        argv = ["300" if a == "4000" else a for a in argv]
+        rc = main(argv)
+        err = capsys.readouterr().err
+        assert rc == 0, (argv, err)
+    assert (tmp_path / "tqqq.html").is_file()

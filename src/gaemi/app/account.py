@@ -396,6 +396,36 @@ class AccountReplayResult(Result):
             "end_value_percentile_in_forward_sim": pct,
         }
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the summary scalars, ``records`` (daily, dates as YYYY-MM-DD),
+        ``events`` and ``forward`` (lists of dicts; NaN/inf as null), ``backfilled``."""
+        from gaemi.app.result import records
+
+        def dated(df: pd.DataFrame) -> list[dict[str, Any]]:
+            if df.empty:
+                return []
+            out = df.copy()
+            if "date" in out.columns:
+                out["date"] = out["date"].dt.strftime("%Y-%m-%d")
+            return records(out)
+
+        d = super().to_dict()
+        d["records"] = dated(self.daily)
+        d["events"] = dated(self.events)
+        d["forward"] = dated(self.forward) if self.forward is not None else []
+        d["backfilled"] = [
+            {
+                "ticker": b.ticker,
+                "index_proxy": b.proxy,
+                "leverage": b.leverage,
+                "expense_ratio": b.expense_ratio,
+                "spread_annual": b.spread_annual,
+                "first_real": b.first_real.isoformat(),
+            }
+            for b in self.backfilled
+        ]
+        return d
+
     def summary(self) -> str:
         """Plain sentences: what happened to the account."""
         from gaemi.app.investor import format_money
@@ -519,6 +549,11 @@ def replay_account(
         Extend a fund with no price on ``start`` from its index (marked synthetic).
     forward_paths : int
         Paths of the forward simulation started on the first day (0: none).
+    rng : int or Generator
+        Seed of the forward simulation.
+    progress : callable, optional
+        ``progress(done, total)`` with total = trading days + ``forward_paths``: the
+        replay reports every 250 days, then the forward simulation its paths.
     """
     import pandas as pd
 
@@ -645,8 +680,14 @@ def replay_account(
         if rebalance == "none"
         else _period_starts(days, 1 if rebalance == "monthly" else 3)
     )
+    total_steps = len(days) + forward_paths
+    day_progress = None
     if progress is not None:
-        progress(0, len(days))
+        cb = progress
+
+        def day_progress(done: int, _n: int) -> None:
+            cb(done, total_steps)
+
     rep = replay_kernel(
         close_arr,
         fx_arr,
@@ -659,9 +700,8 @@ def replay_account(
         deposit_days=deposit_days,
         rebalance_days=reb_days,
         strategy=strat,
+        progress=day_progress,
     )
-    if progress is not None:
-        progress(len(days), len(days))
     krw = cur == "KRW"
     to_krw = fx_arr if not krw else np.ones(len(days))
     to_usd = 1.0 / fx_arr if krw else np.ones(len(days))
@@ -743,8 +783,13 @@ def replay_account(
             deposits=deposit > 0 or rebalance != "none",
             paths=forward_paths,
             rng=rng,
+            progress=None
+            if progress is None
+            else (lambda done, _t: progress(len(days) + done, total_steps)),
         )
         warnings.extend(fwarns)
+    if progress is not None:
+        progress(total_steps, total_steps)
     sources = (
         f"{ADJCLOSE_DIR}/ (adjusted closes)",
         f"{' / '.join(OHLC_DIRS)} (open/close ratio for sales at the open)",
@@ -793,6 +838,7 @@ def forward_comparison(
     deposits: bool,
     paths: int,
     rng: Any,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """The realised outcome's percentile in :func:`gaemi.app.investor.investor`'s forward
     simulation of the same account over the same number of trading days.
@@ -823,8 +869,10 @@ def forward_comparison(
         usdkrw=usdkrw,
         paths=paths,
         rng=rng,
+        progress=progress,
     )
-    warns.extend(f"forward simulation: {x}" for x in res.warnings)
+    known = () if state is None else state.warnings  # said once, by the state
+    warns.extend(f"forward simulation: {x}" for x in res.warnings if x not in known)
     warns.append(
         f"forward simulation: {res.core.model_label}, {res.core.n_paths:,} paths, fitted on "
         "the state's calibration, not only on what was known on the first day"

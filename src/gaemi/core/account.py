@@ -33,6 +33,7 @@ Amounts are in the account's currency (KRW or USD); prices in USD; ``fx`` is KRW
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -183,6 +184,8 @@ def replay_account(
     deposit_days: BoolArray | None = None,
     rebalance_days: BoolArray | None = None,
     strategy: Strategy | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    progress_every: int = 250,
 ) -> Replay:
     """Replay one account over given daily closes (see the module's conventions).
 
@@ -208,6 +211,8 @@ def replay_account(
         Closes at which ``strategy.deposit`` is added / holdings are reset to the weights.
     strategy : Strategy
         Deposits, stop-loss, target, top-up.
+    progress : callable, optional
+        ``progress(days_done, n_days)`` every ``progress_every`` days and at the end.
     """
     close = np.asarray(close_usd, dtype=np.float64)
     if close.ndim == 1:
@@ -257,7 +262,10 @@ def replay_account(
     def value(px: FloatArray, t: int) -> float:
         return float(np.dot(shares, px)) * float(fxa[t])
 
+    every = max(1, int(progress_every))
     for t in range(n_days):
+        if progress is not None and t % every == 0:
+            progress(t, n_days)
         if t > 0 and not frozen:
             # ---- open: forced sale of a call past its deadline, or a stop-loss
             if call_days > g or pending_stop:
@@ -358,6 +366,8 @@ def replay_account(
         out_unit[t] = unit_value
         out_ratio[t] = coll / loan if loan > 0 else np.inf
         out_shares[t] = shares
+    if progress is not None:
+        progress(n_days, n_days)
     peak = np.maximum.accumulate(np.maximum(out_unit, 1e-300))
     dd = 1.0 - out_unit / peak
     return Replay(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,6 +28,7 @@ from gaemi.present.cli.common import (
     progress_bar,
     single,
     state_from_options,
+    writable_file,
 )
 
 #: Paths above which a progress bar is shown on stderr.
@@ -45,6 +47,18 @@ Examples:
   gaemi investor --capital 13000 --currency USD --position SOXL=1 --days 3 --vol 80%
 
   gaemi investor --capital 140e6 --position SOXL=1 --margin 0.5 --view text
+
+Replay on real history (prices and USD/KRW of --data-dir; default $GAEMI_SHARED_DATA or
+../shared/data):
+
+  gaemi investor --replay --from 2024-07-01 --capital 140M --position SOXL=1 --margin 0.5 \\
+      --data-dir ../shared/data
+
+  gaemi investor --replay --from 2020-01-02 --capital 10M --position TQQQ=1 --deposit 1M \\
+      --data-dir ../shared/data --html tqqq.html
+
+  gaemi investor --replay --from 2020-01-02 --capital 100M -p TSLL=0.5 -p NVDL=0.5 \\
+      --backfill --compare-paths 4000 --format json --data-dir ../shared/data
 """
 
 VIEWS = ("summary", "drawdown", "text")
@@ -142,10 +156,164 @@ def investor(
     db: DbOption = None,
     data_dir: DataDirOption = None,
     date: DateOption = None,
+    replay: Annotated[
+        bool,
+        typer.Option(
+            "--replay",
+            help="Replay the account on real prices and USD/KRW from --from (no simulation).",
+            rich_help_panel="Replay on real history",
+        ),
+    ] = False,
+    from_: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="YYYY-MM-DD",
+            help="Replay: first day (bought at its close).",
+            rich_help_panel="Replay on real history",
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            metavar="YYYY-MM-DD",
+            help="Replay: last day (default: the last day every price is known).",
+            rich_help_panel="Replay on real history",
+        ),
+    ] = None,
+    deposit: Annotated[
+        str | None,
+        typer.Option(
+            "--deposit",
+            help="Replay: money added on the first trading day of each month (적립식).",
+            rich_help_panel="Replay on real history",
+        ),
+    ] = None,
+    rebalance: Annotated[
+        str,
+        typer.Option(
+            "--rebalance",
+            help="Replay: none | monthly | quarterly (back to the weights).",
+            rich_help_panel="Replay on real history",
+        ),
+    ] = "none",
+    stop_loss: Annotated[
+        str | None,
+        typer.Option(
+            "--stop-loss",
+            help="Replay: sell everything at the next open after losing this much (30%).",
+            rich_help_panel="Replay on real history",
+        ),
+    ] = None,
+    top_up: Annotated[
+        str | None,
+        typer.Option(
+            "--top-up",
+            help="Replay: money added per margin call on its deadline to cure it.",
+            rich_help_panel="Replay on real history",
+        ),
+    ] = None,
+    sale_discount: Annotated[
+        str | None,
+        typer.Option(
+            "--sale-discount",
+            help="Replay: price cut of a forced sale below the open (default investor.yaml).",
+            rich_help_panel="Replay on real history",
+        ),
+    ] = None,
+    backfill: Annotated[
+        bool,
+        typer.Option(
+            "--backfill",
+            help="Replay: extend a fund before it existed from its index (marked synthetic).",
+            rich_help_panel="Replay on real history",
+        ),
+    ] = False,
+    compare_paths: Annotated[
+        int,
+        typer.Option(
+            "--compare-paths",
+            help="Replay: paths of the forward simulation from the first day (0: none).",
+            rich_help_panel="Replay on real history",
+        ),
+    ] = 0,
+    html_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            help="Replay: also write a self-contained HTML page with the charts.",
+            rich_help_panel="Replay on real history",
+        ),
+    ] = None,
 ) -> None:
     """Monte Carlo of one account: probabilities of a margin call, a forced sale, losing
-    50% and 90%, and reaching a target before ruin; drawdown distribution.
+    50% and 90%, and reaching a target before ruin; drawdown distribution. With --replay:
+    the same account on real history (margin calls, forced sales, equity in KRW and USD).
     """
+    replay_given: dict[str, Any] = {
+        "--from": from_,
+        "--to": to,
+        "--deposit": deposit,
+        "--rebalance": None if rebalance == "none" else rebalance,
+        "--stop-loss": stop_loss,
+        "--top-up": top_up,
+        "--sale-discount": sale_discount,
+        "--backfill": backfill or None,
+        "--compare-paths": compare_paths or None,
+        "--html": html_out,
+    }
+    if replay:
+        sim_only: dict[str, Any] = {
+            "--months": months,
+            "--days": days,
+            "--vol": vol,
+            "--drift": drift,
+            "--history": history or None,
+            "--fx": fx,
+            "--fx-vol": fx_vol,
+            "--fx-beta": fx_beta,
+            "--workers": workers,
+            "--model": None if model == "garch" else model,
+            "--view": None if view == "summary" else view,
+            "--paths": None if paths == 20_000 else paths,
+        }
+        for opt, v in sim_only.items():
+            if v is not None:
+                hint = " (the replay runs from --from to --to)"
+                if opt == "--paths":
+                    hint = " (use --compare-paths for the forward simulation)"
+                raise GaemiInputError(f"{opt} = {v!r} does not apply to --replay{hint}")
+        _replay(
+            capital=capital,
+            position=position,
+            currency=currency,
+            margin=margin,
+            maintenance=maintenance,
+            grace_days=grace_days,
+            loan_rate=loan_rate,
+            target=target,
+            from_=from_,
+            to=to,
+            deposit=deposit,
+            rebalance=rebalance,
+            stop_loss=stop_loss,
+            top_up=top_up,
+            sale_discount=sale_discount,
+            backfill=backfill,
+            compare_paths=compare_paths,
+            html_out=html_out,
+            seed_given=seed_given,
+            fmt_given=fmt_given,
+            db=db,
+            data_dir=data_dir,
+            date=date,
+        )
+        return
+    for opt, v in replay_given.items():
+        if v is not None:
+            raise GaemiInputError(f"{opt} = {v!r} needs --replay")
     from gaemi.app.decay import check_paths_memory, check_seed, horizon_days
     from gaemi.app.investor import INVESTOR_BYTES_PER_PATH
     from gaemi.app.investor import investor as run
@@ -221,6 +389,158 @@ def investor(
         emit(pd.DataFrame(rows), fmt, title="Account risk")
         return
     emit(res.to_frame(), fmt)
+
+
+#: Replays whose trading days + forward paths reach this show a progress bar on stderr.
+REPLAY_PROGRESS_MIN_STEPS = 2_500
+
+
+def _replay(
+    *,
+    capital: str,
+    position: list[str],
+    currency: str,
+    margin: float,
+    maintenance: str | None,
+    grace_days: int | None,
+    loan_rate: str | None,
+    target: str | None,
+    from_: str | None,
+    to: str | None,
+    deposit: str | None,
+    rebalance: str,
+    stop_loss: str | None,
+    top_up: str | None,
+    sale_discount: str | None,
+    backfill: bool,
+    compare_paths: int,
+    html_out: Path | None,
+    seed_given: list[int] | None,
+    fmt_given: list[OutputFormat] | None,
+    db: list[Path] | None,
+    data_dir: list[Path] | None,
+    date: list[str] | None,
+) -> None:
+    """``gaemi investor --replay``: thin over :func:`gaemi.app.account.replay_account`."""
+    import json
+    import sys
+
+    import numpy as np
+
+    from gaemi.app.account import replay_account
+    from gaemi.app.decay import check_seed
+    from gaemi.app.state import parse_day
+    from gaemi.app.validate import default_data_dir
+
+    if from_ is None:
+        raise GaemiInputError("--from is missing: --replay needs a first day, e.g. 2024-07-01")
+    fmt: OutputFormat = single(fmt_given, "--format") or OutputFormat.table
+    seed_one: int | None = single(seed_given, "--seed")
+    seed = 0 if seed_one is None else seed_one
+    check_seed(seed, "--seed")
+    if compare_paths < 0:
+        raise GaemiInputError(f"compare-paths = {compare_paths} must be >= 0")
+    if compare_paths:
+        from gaemi.app.decay import check_paths_memory
+        from gaemi.app.investor import INVESTOR_BYTES_PER_PATH
+
+        check_paths_memory(compare_paths, INVESTOR_BYTES_PER_PATH, "--compare-paths")
+    cap = parse_money(capital, "capital")
+    pos = parse_positions(position)
+    d0 = parse_day(from_, "from")
+    d1 = None if to is None else parse_day(to, "to")
+    maint = None if maintenance is None else parse_ratio(maintenance, "maintenance")
+    loan_r = None if loan_rate is None else parse_positive_frac(loan_rate, "loan-rate")
+    target_v = None if target is None else parse_money(target, "target")
+    dep = 0.0 if deposit is None else parse_money(deposit, "deposit")
+    stop_v = None if stop_loss is None else parse_positive_frac(stop_loss, "stop-loss")
+    top_v = 0.0 if top_up is None else parse_money(top_up, "top-up")
+    disc = None if sale_discount is None else parse_positive_frac(sale_discount, "sale-discount")
+    if html_out is not None:
+        writable_file(html_out, "--html")
+    one_dir: Path | None = single(data_dir, "--data-dir")
+    prices = one_dir if one_dir is not None else default_data_dir()
+    if prices is None:
+        raise GaemiInputError(
+            "data-dir = None: --replay needs real prices; pass --data-dir ../shared/data "
+            "(or set GAEMI_SHARED_DATA)"
+        )
+    state = state_from_options(db, data_dir, date)
+    end_guess = d1 or dt.date.today()
+    est_days = int(np.busday_count(d0, max(end_guess, d0))) + 1
+    steps = est_days + compare_paths
+    # a terminal only: Rich's transient bar leaves a blank line on a pipe
+    show = steps >= REPLAY_PROGRESS_MIN_STEPS and sys.stderr.isatty()
+    with progress_bar(steps, "replay", show) as cb:
+        scaled = None
+        if cb is not None:
+            bar = cb
+
+            def scaled(done: int, total: int) -> None:
+                bar(round(done / max(total, 1) * steps), steps)
+
+        res = replay_account(
+            state,
+            cap,
+            pos,
+            start=d0,
+            end=d1,
+            data_dir=prices,
+            currency=currency,
+            margin=margin,
+            maintenance_ratio=maint,
+            grace_days=grace_days,
+            loan_rate_annual=loan_r,
+            forced_sale_discount=disc,
+            deposit=dep,
+            rebalance=rebalance,
+            stop_loss_frac=stop_v,
+            target=target_v,
+            top_up_max=top_v,
+            backfill=backfill,
+            forward_paths=compare_paths,
+            rng=seed,
+            progress=scaled,
+        )
+    for w in res.warnings:
+        if w not in state.warnings:
+            note(f"warning: {w}")
+    if html_out is not None:
+        from gaemi.present.report.replay_html import render_replay_html
+
+        html_out.write_text(render_replay_html(res), encoding="utf-8")
+        note(f"wrote {html_out}")
+    if fmt == OutputFormat.json:
+        json.dump(res.to_dict(), sys.stdout, indent=1, allow_nan=False, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return
+    if fmt == OutputFormat.csv:
+        emit(res.to_frame("daily"), fmt)
+        return
+    print(res.summary())
+    emit(_events_table(res), fmt, title="Margin calls, top-ups, forced sales")
+    if res.forward is not None and not res.forward.empty:
+        emit(res.forward, fmt, title="Realised outcome in the forward simulation")
+
+
+def _events_table(res: Any) -> Any:
+    """The events with money in the account's currency and USD, for the terminal."""
+    import pandas as pd
+
+    from gaemi.app.investor import format_money
+
+    ev = res.to_frame("events")
+    c = res.currency
+    if ev.empty:
+        return pd.DataFrame({"event": ["no margin call, sale, ruin or graduation"]})
+    out = ev[["date", "event"]].copy()
+    out["date"] = out["date"].dt.strftime("%Y-%m-%d")
+    out["amount"] = [format_money(float(v), c) for v in ev[f"amount_{c.lower()}"]]
+    if c != "USD":
+        out["amount_usd"] = [format_money(float(v), "USD") for v in ev["amount_usd"]]
+    out["at"] = ev["price_basis"]
+    out["detail"] = ev["detail"] + ev["synthetic"].map({True: " (synthetic)", False: ""})
+    return out
 
 
 def _fmt_value(key: str, value: Any, cur: str) -> str:
