@@ -8,8 +8,9 @@ numbers; every number carries its as-of date and source, stale observations are 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -199,8 +200,11 @@ def today_flow_section(
     """Projected close flow at today's (or the snapshot's latest) moves."""
     used: dict[str, float] = {}
     src = []
+    present = set(universe.underlying_id.tolist())
     for label, series in (("NDX", "ndx_move_1d"), ("SOX", "sox_move_1d")):
-        if label in moves:
+        if label not in present:
+            src.append(f"{label}: no fund on it in the universe (not projected)")
+        elif label in moves:
             used[label] = moves[label]
             src.append(f"{label} move: user input")
         elif market.has(series):
@@ -326,7 +330,15 @@ def cascade_section(
                 if k in nodes and v != 0
             ),
         )
-    fm = engine_feedback_models(model, universe=universe)
+    from gaemi.data.stress import load_default_stress
+
+    sc = load_default_stress()
+    no_funds: list[str] = []
+    if universe is not None:  # the engine only where the universe has funds (a past day)
+        present = {str(x).upper() for x in universe.underlying_id.tolist()}
+        no_funds = sorted(k for k in sc.underlyings if k.upper() not in present)
+        sc = replace(sc, underlyings={k: v for k, v in sc.underlyings.items() if k not in no_funds})
+    fm = engine_feedback_models(model, universe=universe, stress=sc)
     central = simulate(model, deterministic=True, feedback_models=fm)
     ev = event_table(central, frozenset(k.split(":", 1)[1] for k in (fm or {})))
     cols = [
@@ -405,6 +417,16 @@ def cascade_section(
                 "scripts/calibrate_cascade.py) — every row names its parameters and source"
             ),
             "close feedback on NDX/SOX: the liquidity engine (gaemi stress); docs/cascade.md",
+            *(
+                [
+                    (
+                        f"no fund known on {', '.join(no_funds)} that day: their close feedback "
+                        "is the cascade scenario's linear hook, not the engine"
+                    )
+                ]
+                if no_funds
+                else []
+            ),
         ),
     )
 
@@ -412,22 +434,75 @@ def cascade_section(
 CRYPTO_SHOCKS: tuple[float, ...] = (-0.02, -0.04, -0.06, -0.08, -0.10)
 
 
-def crypto_section(market: MarketSnapshot, day: dt.date | None = None) -> Section:
+def positioning_before(day: dt.date, data_dir: str | Path | None = None) -> tuple[Any, str] | None:
+    """The latest dated crypto positioning before ``day`` (a FACTS.md event's open
+    interest, or the Coinalyze files for 2022-01 .. 2024-09 with ``data_dir``) and what it
+    is; None when nothing on file is dated before the day."""
+    from gaemi.data.crypto import (
+        COINALYZE_DIR,
+        coinalyze_positioning,
+        event_positioning,
+        load_crypto_events,
+    )
+    from gaemi.errors import GaemiInputError
+
+    evs = load_crypto_events()
+    prev = (day - dt.timedelta(days=1)).isoformat()
+    if data_dir is not None and (Path(data_dir) / COINALYZE_DIR).is_dir():
+        try:
+            return coinalyze_positioning(data_dir, prev, evs), "Coinalyze BTC perpetuals"
+        except GaemiInputError:
+            pass  # outside the Coinalyze files: the latest event instead
+    before = [
+        e
+        for e in evs.events
+        if e.start < day.isoformat() and (e.data != "coinalyze" or data_dir is not None)
+    ]
+    if not before:
+        return None
+    e = max(before, key=lambda x: x.start)
+    return event_positioning(e, evs, data_dir), f"the {e.id} liquidation event (FACTS.md §i)"
+
+
+def crypto_section(
+    market: MarketSnapshot, day: dt.date | None = None, data_dir: str | Path | None = None
+) -> Section:
     """Liquidation cascades after BTC shocks on the calibrated population; Korea's loss.
 
-    Not known before the population's calibration day (``as_of`` of the crypto config)."""
+    Before the population's calibration day (``as_of`` of the crypto config) the
+    positioning is the latest one dated before ``day`` (:func:`positioning_before`,
+    open interest scaled into the population and the depth); the population's shape and
+    the depth per dollar of open interest stay the calibration's (said in the sources)."""
     import numpy as np
 
     from gaemi.core.crypto import cascade, korean_slice_loss
-    from gaemi.data.crypto import load_crypto_config
+    from gaemi.data.crypto import load_crypto_config, with_positioning
 
     cfg = load_crypto_config()
+    past_note: list[str] = []
     if day is not None and cfg.as_of and dt.date.fromisoformat(cfg.as_of) > day:
-        return not_known_section(
-            "crypto",
-            SECTION_TITLES["crypto"],
-            f"the leveraged crypto population is calibrated to {cfg.as_of}, after {day}",
-        )
+        found = positioning_before(day, data_dir)
+        if found is None:
+            return not_known_section(
+                "crypto",
+                SECTION_TITLES["crypto"],
+                f"the leveraged crypto population is calibrated to {cfg.as_of}, after {day}, "
+                "and no positioning on file is dated before the day",
+            )
+        pos, what = found
+        calibrated = cfg.as_of
+        cfg = with_positioning(cfg, pos)
+        past_note = [
+            (
+                f"positioning of {pos.date} ({what}; the latest dated before {day}): open "
+                f"interest ${pos.open_interest_usd / 1e9:.0f}B — " + "; ".join(pos.sources.values())
+            ),
+            (
+                f"model structure (leverage mix, entry ages, depth per $ of open interest) "
+                f"from the {calibrated} calibration: a model choice dated after {day}, not a "
+                "figure of that day (docs/crypto.md)"
+            ),
+        ]
     pop, _ = cfg.population()
     shocks = np.asarray(CRYPTO_SHOCKS)
     res = cascade(pop, cfg.market(), {"BTC": shocks})
@@ -468,6 +543,7 @@ def crypto_section(market: MarketSnapshot, day: dt.date | None = None) -> Sectio
                 f"population and depth: {cfg.src} ({cfg.name}); calibrated to 10-11 Oct 2025 "
                 "(≈$19B liquidated, ≈87% longs; FACTS.md f) — docs/crypto.md"
             ),
+            *past_note,
             f"Korean holdings: {kp['holdings_krw'].source.strip()}",
             (
                 f"USD/KRW {ks.usdkrw:,.2f} on {fx.as_of}: {fx.source}"
@@ -595,6 +671,349 @@ def decay_section(
     )
 
 
+# ------------------------------------------------------------- a past day from a data folder
+#: Calendar days a KSD custody figure is carried to the report day by the fund's return
+#: (gaemi.data.korean_share.MAX_GAP_DAYS: the weekly lists are 6–8 days apart).
+KOREAN_CARRY_DAYS = 8
+
+
+@dataclass(frozen=True)
+class DayFunds:
+    """The funds as known at the start of a past day, from a ../shared/data-like folder.
+
+    ``universe`` holds the funds whose start-of-day AUM (the previous close's) is known
+    from data dated before the day; ``table`` lists every fund of the universe given with
+    its ``aum_source`` (or why it is left out). Nothing dated on or after the day is read.
+    """
+
+    day: dt.date
+    universe: Universe
+    table: pd.DataFrame
+    sources: tuple[str, ...]
+
+    @property
+    def left_out(self) -> list[str]:
+        """Tickers left out (AUM or listing not known that day)."""
+        return self.table.loc[self.table["aum_usd"].isna(), "ticker"].tolist()
+
+
+def _leverage_on(ticker: str, leverage: float, day: dt.date) -> float:
+    """The fund's leverage on ``day``: FACTS.md §(j) dated changes, else today's."""
+    from gaemi.data.fund_history import LEVERAGE_CHANGES
+
+    if ticker not in LEVERAGE_CHANGES:
+        return leverage
+    base, changes = LEVERAGE_CHANGES[ticker]
+    out = base
+    for first, lev in changes:
+        if dt.date.fromisoformat(first) <= day:
+            out = lev
+    return out
+
+
+def _custody_before(root: Path, tickers: Sequence[str], ts: pd.Timestamp) -> pd.DataFrame:
+    """KSD custody of ``tickers`` dated before ``ts``: the weekly top-50 list and the
+    per-ISIN daily files (``as_of, ticker, holdings_usd, source``; empty without them)."""
+    from gaemi.data import korean_share as ks
+    from gaemi.data.importers import ksd
+
+    d = root / ks.KSD_DIR / "seohak-index"
+    parts = []
+    weekly = d / "custody_weekly_clean.csv"
+    if weekly.is_file():
+        w = ksd.read_custody_weekly(weekly, duplicates="drop")
+        parts.append(ksd.holdings_by_ticker(w[w["as_of"] < ts], tickers))
+    daily = sorted((d / "daily-snapshots").glob("custody_daily_*.csv"))
+    daily += sorted(d.glob("custody_daily_top50_*.csv"))
+    imap = None
+    for f in daily:
+        if "top50" in f.name and imap is None:
+            imap = ksd.isin_to_ticker(
+                ksd.read_isin_map(
+                    d / "ticker_universe.csv",
+                    root / ks.KSD_DIR / "seibro-net-buys" / "ticker_map.json",
+                )
+            )
+        c = ksd.read_custody_daily(f, isin_map=imap if "top50" in f.name else None)
+        if len(c) and (c["as_of"] < ts).any():
+            parts.append(ksd.holdings_by_ticker(c[c["as_of"] < ts], tickers))
+    cols = ["as_of", "ticker", "holdings_usd", "source"]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(parts, ignore_index=True)[cols]
+    out = out[out["holdings_usd"].notna()]
+    return out.sort_values(["ticker", "as_of"]).reset_index(drop=True)
+
+
+def universe_on(universe: Universe, data_dir: str | Path, day: dt.date) -> DayFunds:
+    """Each fund's start-of-day AUM on ``day`` from data dated before it (no look-ahead).
+
+    For every fund of ``universe`` (its tickers, underlyings and expense ratios; the
+    leverage of that day, FACTS.md §(j)):
+
+    * ``reported`` — the issuer's net assets at the previous close
+      (``us-letf-nav-proshares/``, the eight ProShares funds);
+    * ``carried`` — else the latest universe snapshot (``us-letf-universe-2026/``) whose
+      AUM date is before the day, as shares S = A/P carried along the fund's own adjusted
+      close to the previous close, within the replay's carry limits (252 trading days and
+      a 0.5 log move, :data:`gaemi.data.fund_history.CARRY_DAYS`);
+    * otherwise unknown: the fund is left out of the day's universe and listed, never
+      filled from a figure dated later.
+
+    The Korean share is the latest KSD custody figure dated before the day (at most
+    :data:`KOREAN_CARRY_DAYS` old, carried by the fund's own return) over that AUM.
+    """
+    import numpy as np
+
+    from gaemi.data import fund_history as fh
+    from gaemi.data import korean_share as ks
+    from gaemi.errors import GaemiInputError
+
+    root = Path(data_dir)
+    ts = pd.Timestamp(day)
+    tickers = universe.ticker.tolist()
+    issuer = fh.load_issuer_funds(root)
+    snaps = fh.load_snapshots(root)
+    snaps = snaps[pd.to_datetime(snaps["aum_as_of"]) < ts] if len(snaps) else snaps
+    hold = _custody_before(root, tickers, ts)
+    rows: list[dict[str, Any]] = []
+    for i, t in enumerate(tickers):
+        row: dict[str, Any] = {
+            "ticker": t,
+            "underlying_id": str(universe.underlying_id[i]),
+            "leverage": _leverage_on(t, float(universe.leverage[i]), day),
+            "aum_usd": np.nan,
+            "aum_as_of": "",
+            "aum_source": "",
+            "korean_held_usd": np.nan,
+            "korean_share": np.nan,
+            "korean_as_of": "",
+            "source_korean": "",
+        }
+        rows.append(row)
+        px: pd.Series | None
+        try:
+            px = ks.fund_price(root, t)
+        except GaemiInputError:
+            px = issuer[t]["nav_usd"] if t in issuer else None
+        if px is None:
+            row["aum_source"] = "left out: no price file"
+            continue
+        px = px[px.index < ts]
+        if px.empty:
+            row["aum_source"] = f"left out: not listed before {day}"
+            continue
+        prev, p_prev = px.index[-1], float(px.iloc[-1])
+        row["aum_as_of"] = prev.date().isoformat()
+        rep = issuer[t]["aum_usd"] if t in issuer else None
+        rep = rep[rep.index < ts] if rep is not None else None
+        if rep is not None and len(rep) and rep.index[-1] == prev:
+            row["aum_usd"] = float(rep.iloc[-1])
+            row["aum_source"] = f"reported (issuer net assets {prev.date()})"
+        else:
+            sn = (
+                snaps[(snaps["ticker"] == t) & np.isfinite(snaps["aum_usd"])]
+                if len(snaps)
+                else snaps
+            )
+            if len(sn):
+                last = sn.sort_values("aum_as_of").iloc[-1]
+                a_day = pd.Timestamp(last["aum_as_of"])
+                on = px[px.index <= a_day]
+                if len(on):
+                    n_days = int((px.index > on.index[-1]).sum())
+                    move = abs(float(np.log(p_prev / float(on.iloc[-1]))))
+                    if n_days <= fh.CARRY_DAYS and move <= fh.CARRY_MAX_LOG_MOVE:
+                        row["aum_usd"] = float(last["aum_usd"]) * p_prev / float(on.iloc[-1])
+                        row["aum_source"] = (
+                            f"snapshot {a_day.date()}"
+                            if n_days == 0
+                            else f"carried {n_days} trading days from the {a_day.date()} "
+                            "snapshot (shares × own close)"
+                        )
+                    else:
+                        row["aum_source"] = (
+                            f"left out: the {a_day.date()} snapshot is {n_days} trading days "
+                            f"and a {move:.2f} log move away (carry limits "
+                            f"{fh.CARRY_DAYS} d, {fh.CARRY_MAX_LOG_MOVE})"
+                        )
+            if not row["aum_source"]:
+                row["aum_source"] = f"left out: no AUM dated before {day}"
+        h = hold[hold["ticker"] == t]
+        if len(h) and np.isfinite(row["aum_usd"]):
+            obs = h.sort_values("as_of").iloc[-1]
+            o_day = pd.Timestamp(obs["as_of"])
+            at = px[px.index <= o_day]
+            if (ts - o_day).days <= KOREAN_CARRY_DAYS and len(at):
+                held = float(obs["holdings_usd"]) * p_prev / float(at.iloc[-1])
+                share = held / row["aum_usd"]
+                if 0 <= share <= 1:
+                    row["korean_held_usd"] = held
+                    row["korean_share"] = share
+                    row["korean_as_of"] = o_day.date().isoformat()
+                    row["source_korean"] = (
+                        f"KSD custody {o_day.date()} ({obs['source']}), carried by the "
+                        f"fund's return to {prev.date()}"
+                    )
+    table = pd.DataFrame(rows)
+    known = table["aum_usd"].notna().to_numpy()
+    sub = universe.select(known)
+    k = table[known]
+    u = replace(
+        sub,
+        leverage=k["leverage"].to_numpy(float),
+        aum_usd=k["aum_usd"].to_numpy(float),
+        aum_as_of=k["aum_as_of"].to_numpy(str),
+        korean_share=k["korean_share"].to_numpy(float),
+        korean_as_of=k["korean_as_of"].to_numpy(str),
+        source_aum=k["aum_source"].to_numpy(str),
+        source_korean=k["source_korean"].to_numpy(str),
+        label=f"{universe.label}: start-of-day AUM on {day} from folder {root.name}",
+    )
+    sources = (
+        (
+            f"fund AUM on {day}: {fh.ISSUER_DIR}/ issuer net assets at the previous close "
+            f"({', '.join(sorted(set(issuer) & set(k['ticker'])))}), else {fh.UNIVERSE_DIR}/ "
+            "snapshots dated before the day carried along the fund's own close; "
+            f"{int((~known).sum())} of {len(table)} funds left out (AUM not known that day)"
+        ),
+        f"Korean shares: {ks.KSD_DIR}/ custody dated before {day} over that AUM",
+    )
+    return DayFunds(day, u, table, sources)
+
+
+def funds_section(day_funds: DayFunds) -> Section:
+    """The funds' start-of-day AUM on a past day with each figure's source."""
+    t = day_funds.table
+    known = t[t["aum_usd"].notna()]
+    cols = [
+        "ticker",
+        "underlying_id",
+        "leverage",
+        "aum_usd",
+        "aum_as_of",
+        "aum_source",
+        "korean_share",
+        "korean_as_of",
+    ]
+    by_src = known["aum_source"].str.split(" ").str[0].value_counts()
+    summary = (
+        f"{len(known)} of {len(t)} funds have an AUM known at the start of {day_funds.day} "
+        f"(${known['aum_usd'].sum() / 1e9:.1f}B; "
+        + ", ".join(f"{n} {k}" for k, n in by_src.items())
+        + "); the other "
+        f"{len(t) - len(known)} are left out of every section (no AUM dated before the day: "
+        "never filled from a later figure)."
+    )
+    return Section(
+        "funds",
+        "Funds known that day",
+        summary,
+        {"known": known[cols].reset_index(drop=True)},
+        day_funds.sources,
+        {"all_funds": t.reset_index(drop=True)},
+    )
+
+
+#: Trading days of replay shown before the report day (the day itself is the last row).
+REPLAY_DAYS_BEFORE = 4
+
+
+def replay_section(
+    data_dir: str | Path,
+    day: dt.date,
+    universe: Universe,
+    all_underlyings: Sequence[str] = (),
+) -> Section:
+    """The history replay of the report day: every replayed underlying's close flow with
+    the source of its A_{t−1} (``aum_source``), from the folder's data cut at the day.
+
+    :func:`gaemi.data.history.run_history` on :meth:`HistoryData.cut` (nothing after
+    ``day``: prices, issuer AUM, snapshots) with ``universe`` (the day's funds,
+    :func:`universe_on`); the next session's move is therefore unknown (NaN).
+    """
+    from gaemi.data.history import load_folder, run_history
+    from gaemi.errors import GaemiInputError
+
+    title = "History replay of the day"
+    data = load_folder(data_dir, universe.ticker.tolist()).cut(day)
+    start = day - dt.timedelta(days=REPLAY_DAYS_BEFORE * 7 // 5 + 3)
+    try:
+        run = run_history(data, universe, start=start, end=day, stats_since=start, n_boot=50)
+    except GaemiInputError as exc:
+        return Section("replay", title, f"No replay on {day}: {exc}")
+    df = run.daily_frame()
+    df["date"] = pd.to_datetime(df["date"]).dt.date.astype(str)
+    days = sorted(set(df["date"]))
+    last = days[-1]
+    today = df[df["date"] == last].copy()
+    cols = [
+        "underlying_id",
+        "move_frac",
+        "n_funds",
+        "aum_usd",
+        "flow_per_pct_usd",
+        "flow_usd",
+        "korean_flow_usd",
+        "pressure_ratio",
+        "model_extra_move_frac",
+        "aum_source",
+    ]
+    today = today[[c for c in cols if c in today.columns]]
+    today = today.sort_values("flow_usd", key=lambda s: -s.abs(), kind="stable")
+    # every underlying of the universe with a price series: those with no fund known that
+    # day are listed with why (never replayed from a later AUM)
+    from gaemi.data.history import SERIES
+
+    missing = [
+        {"underlying_id": uid, "aum_source": f"not known that day: no fund AUM dated before {day}"}
+        for uid in sorted(set(all_underlyings) - set(today["underlying_id"]))
+        if uid in SERIES
+    ]
+    if missing:
+        today = pd.concat([today, pd.DataFrame(missing)], ignore_index=True)
+    recent = df[df["date"].isin(days[-(REPLAY_DAYS_BEFORE + 1) :])][
+        ["date", "underlying_id", "move_frac", "flow_usd", "aum_source"]
+    ]
+    total = float(today["flow_usd"].sum(skipna=True))
+    big = today.dropna(subset=["flow_usd"]).head(3)
+    when = "" if last == day.isoformat() else f" (the last session on or before it, {last})"
+    n_rep = int(today["flow_usd"].notna().sum())
+    summary = (
+        f"On {last}{when} the replay of {n_rep} underlyings with a fund known that day "
+        f"gives a close flow of {format_usd(total)}: "
+        + ", ".join(
+            f"{r.underlying_id} {format_usd(float(r.flow_usd))} at {float(r.move_frac):+.2%} "
+            f"(A from {r.aum_source})"
+            for r in big.itertuples(index=False)
+        )
+        + ". Only data dated on or before the day is read; the next session is not known."
+        + (
+            f" Not replayed (no fund AUM known that day): "
+            f"{', '.join(m['underlying_id'] for m in missing)}."
+            if missing
+            else ""
+        )
+    )
+    return Section(
+        "replay",
+        title,
+        summary,
+        {"day": today.reset_index(drop=True)},
+        (
+            (
+                "ΔE = L(L−1)·A_{t−1}·r per fund, summed per underlying (gaemi history; "
+                "docs/history.md)"
+            ),
+            run.sources.get("aum", ""),
+            *(f"left out: {e}" for e in run.excluded[:8]),
+            *run.notes[:4],
+        ),
+        {"recent": recent.reset_index(drop=True)},
+    )
+
+
 def build_report(
     universe: Universe,
     market: MarketSnapshot,
@@ -603,9 +1022,15 @@ def build_report(
     report_date: dt.date,
     moves: Mapping[str, float] | None = None,
     state: MarketState | None = None,
+    data_dir: str | Path | None = None,
+    day_funds: DayFunds | None = None,
 ) -> Report:
     """Compute every available section for ``report_date`` (``state``: the market state
     the inputs came from, for its calibration and sources).
+
+    ``data_dir`` (a ../shared/data-like folder) adds the history replay of the day and
+    the Korean money section; ``day_funds`` (:func:`universe_on`) is the table of the
+    funds' AUM on a past day, shown as its own section.
 
     Nothing dated after ``report_date`` is used (no look-ahead): market points after it
     are dropped (their indicators read n/a, "not known that day"), Korean shares
@@ -662,7 +1087,14 @@ def build_report(
             not_known_section(k, SECTION_TITLES[k], why_universe)
             for k in ("flows", "today", "stress", "cascade", "decay")
         ]
-    sections.append(crypto_section(market, report_date))
+    sections.append(crypto_section(market, report_date, data_dir))
+    if day_funds is not None:
+        sections.insert(0, funds_section(day_funds))
+    if data_dir is not None:
+        und = sorted(
+            set(day_funds.table["underlying_id"] if day_funds else known.underlying_id.tolist())
+        )
+        sections.append(replay_section(data_dir, report_date, known, und))
     fx = market.latest("usdkrw_level") if market.has("usdkrw_level") else None
     notes = []
     if later:
@@ -704,6 +1136,16 @@ def build_report(
     )
 
 
+def _base_universe(state: MarketState) -> Universe:
+    """The fund list a past day's universe is rebuilt from: a user's universe file as
+    given, else the embedded default (its tickers, underlyings and fees)."""
+    if str(state.sources.get("universe", "")).startswith("file "):
+        return state.universe
+    from gaemi.data.universe import load_default_universe
+
+    return load_default_universe()
+
+
 def report(
     state: MarketState | None = None,
     *,
@@ -711,6 +1153,7 @@ def report(
     moves: Mapping[str, float] | None = None,
     korean_aum_usd: float | None = None,
     rules: MonitorRules | None = None,
+    data_dir: str | Path | None = None,
 ) -> Report:
     """The daily report on ``state``: status, why, and every engine's section.
 
@@ -726,6 +1169,11 @@ def report(
         What-if: Korean holdings of the 3x funds total this (USD).
     rules : MonitorRules, optional
         Indicator thresholds (default: the embedded ``monitor_rules.yaml``).
+    data_dir : path, optional
+        The folder ``state`` was loaded from (``--data-dir``): adds the history replay of
+        the day and the Korean money section; on a day before the universe's AUM date,
+        every fund's AUM on that day comes from the folder's data dated before it
+        (:func:`universe_on`) instead of "not known that day".
 
     Returns
     -------
@@ -740,14 +1188,37 @@ def report(
         state = load_state(as_of=day)
     report_day = parse_day(day, "day") if day is not None else state.day
     u = state.universe
+    day_funds = None
+    warnings = list(state.warnings)
+    if data_dir is not None and (
+        universe_not_known(u, report_day) is not None
+        or universe_not_known(_base_universe(state), report_day) is not None
+    ):
+        # the fund list's AUM is dated after the day: each fund's start-of-day AUM (the
+        # previous close's) from the folder's data dated before the day
+        day_funds = universe_on(_base_universe(state), data_dir, report_day)
+        u = day_funds.universe
+        warnings = [w for w in warnings if "not known that day" not in w]
+        warnings.append(
+            f"fund AUM on {report_day} from {Path(data_dir).name}/ data dated before the day: "
+            f"{len(u)} funds known, {len(day_funds.left_out)} left out "
+            f"({', '.join(day_funds.left_out[:8])}{' …' if len(day_funds.left_out) > 8 else ''})"
+        )
     if korean_aum_usd is not None:
         u = u.with_korean_aum(float(korean_aum_usd))
     market = state.market_unfiltered or state.market  # says why later points are n/a
     rep = build_report(
-        u, market, rules or load_default_rules(), report_date=report_day, moves=moves, state=state
+        u,
+        market,
+        rules or load_default_rules(),
+        report_date=report_day,
+        moves=moves,
+        state=state if day_funds is None else state.with_universe(u),
+        data_dir=data_dir,
+        day_funds=day_funds,
     )
     return replace(
         rep,
-        warnings=tuple(state.warnings),
+        warnings=tuple(warnings),
         sources=tuple(f"{k}: {v}" for k, v in state.sources.items()),
     )

@@ -40,6 +40,8 @@ Examples:
   gaemi report --format json > status.json
 
   gaemi report --db gaemi.duckdb --date 2025-04-04   # a past day from your store
+
+  gaemi report --data-dir ../shared/data --date 2025-04-04   # every section, that day's AUM
 """
 
 
@@ -128,7 +130,8 @@ def report(
     state = state_from_options(db_given, data_dir_given, date_given, universe=universe)
     day = state.day
     aum = None if korean_aum is None else parse_korean_aum(korean_aum)
-    rep = build(state, day=day, moves=parse_moves(move), korean_aum_usd=aum)
+    data_dir = single(data_dir_given, "--data-dir")
+    rep = build(state, day=day, moves=parse_moves(move), korean_aum_usd=aum, data_dir=data_dir)
     if fmt == ReportFormat.json:
         json.dump(rep.to_dict(), sys.stdout, indent=1, allow_nan=False, default=str)
         sys.stdout.write("\n")
