@@ -7,7 +7,10 @@ the flows endpoints (one move, the ladder) and the stress endpoints (one shock, 
 curve) with random sliders, as the dashboard does. Targets (issue 9): p50 of the flows
 endpoint under 20 ms and of the stress curve under 200 ms, zero errors, and no memory
 growth of the server across the run. ``small``: 10 clients for 4 s; ``large``: 50
-clients for 20 s.
+clients for 20 s; ``long`` (the issue's must-show, ``python -m benchmarks.bench_web
+--config long``): 50 clients for 2 min. The mix adds the status, meta, cascade, decay and
+crypto endpoints; before the load, cached ``GET /api/status`` throughput (target ≥ 500
+answers a second, issue 21).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ import numpy as np
 CONFIGS: dict[str, dict[str, float]] = {
     "small": {"clients": 10, "duration_s": 4.0, "interval_s": 0.25},
     "large": {"clients": 50, "duration_s": 20.0, "interval_s": 0.5},
+    # the issue's must-show: python -m benchmarks.bench_web --config long
+    "long": {"clients": 50, "duration_s": 120.0, "interval_s": 0.5},
 }
 TARGET_P50_S = {"flows": 0.020, "stress_curve": 0.200}
 SEED = 20261122
@@ -38,25 +43,24 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+#: The server process: ``create_app`` with uvicorn and the settings of ``gaemi serve``
+#: (:meth:`WebSettings.uvicorn_kwargs`: read timeout, keep-alive, header limit); it ends
+#: itself after ``life`` seconds should this process die first.
+SERVER = (
+    "import os, threading; threading.Timer({life}, os._exit, (3,)).start()\n"
+    "import uvicorn\n"
+    "from gaemi.present.web.app import create_app\n"
+    "from gaemi.present.web.settings import WebSettings\n"
+    "s = WebSettings(port={port})\n"
+    "uvicorn.run(create_app(s), host='127.0.0.1', port={port}, log_level='warning', "
+    "access_log=False, **s.uvicorn_kwargs())\n"
+)
+
+
 @contextlib.contextmanager
-def _server() -> Iterator[tuple[str, int]]:
+def _server(life_s: float = 600.0) -> Iterator[tuple[str, int]]:
     port = _free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "gaemi.present.web.app:create_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-        "--timeout-keep-alive",
-        "30",
-    ]
+    cmd = [sys.executable, "-c", SERVER.format(life=life_s, port=port)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -111,13 +115,85 @@ def _request(kind: str, rng: np.random.Generator) -> tuple[str, dict[str, Any]]:
             "move_step_frac": 0.01,
             "by": "holder",
         }
+    if kind == "status":
+        return "/api/status", {}
+    if kind == "meta":
+        return "/api/meta", {}
+    if kind == "cascade":
+        return "/api/cascade", {"shock_frac": min(move, -0.001), "korean_aum_usd": kaum}
+    if kind == "decay":
+        return "/api/decay/erosion", {"ticker": "TQQQ", "vol_annual": float(rng.uniform(0.1, 1))}
+    if kind == "crypto":
+        return "/api/crypto", {"shock_frac": min(move, -0.001)}
     liq = float(rng.uniform(0.25, 4.0))
     if kind == "stress":
         return "/api/stress", {"shock_frac": min(move, -0.001), "liquidity_scale": liq}
     return "/api/stress/curve", {"korean_aum_usd": kaum, "liquidity_scale": liq}
 
 
-KINDS = ("flows", "ladder", "stress", "stress_curve")
+KINDS = (
+    "flows",
+    "ladder",
+    "stress",
+    "stress_curve",
+    "status",
+    "meta",
+    "cascade",
+    "decay",
+    "crypto",
+)
+#: Target of the cached status (issue 21): at least this many answers a second.
+TARGET_STATUS_RPS = 500.0
+
+
+def status_throughput(base: str, connections: int = 4, duration_s: float = 5.0) -> dict[str, Any]:
+    """Cached ``GET /api/status`` answers per second over ``connections`` keep-alive
+    connections (raw sockets in threads: the client costs far less than httpx)."""
+    import threading
+
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    request = f"GET /api/status HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+    counts = [0] * connections
+    errors: list[str] = []
+    t_end = time.perf_counter() + duration_s
+
+    def client(i: int) -> None:
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            buf = b""
+            while time.perf_counter() < t_end:
+                sock.sendall(request)
+                while b"\r\n\r\n" not in buf:
+                    buf += sock.recv(65536)
+                head, _, buf = buf.partition(b"\r\n\r\n")
+                length = next(
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                )
+                while len(buf) < length:
+                    buf += sock.recv(65536)
+                buf = buf[length:]
+                if not head.startswith(b"HTTP/1.1 200"):
+                    errors.append(head.split(b"\r\n", 1)[0].decode())
+                counts[i] += 1
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    rps = sum(counts) / wall
+    return {
+        "connections": connections,
+        "duration_s": wall,
+        "requests": sum(counts),
+        "errors": len(errors),
+        "rps": rps,
+        "target_rps": TARGET_STATUS_RPS,
+        "met": bool(rps >= TARGET_STATUS_RPS and not errors),
+    }
 
 
 def _check(base: str) -> None:
@@ -191,8 +267,10 @@ def _pct(v: list[float]) -> dict[str, float]:
 
 def run(config: str = "small") -> dict[str, Any]:
     cfg = CONFIGS[config]
-    with _server() as (base, pid):
+    with _server(life_s=cfg["duration_s"] + 300) as (base, pid):
         _check(base)
+        # the status is computed once per served state, then answered from memory
+        status = status_throughput(base, duration_s=2.0 if config == "small" else 5.0)
         warm = {**cfg, "duration_s": min(2.0, cfg["duration_s"]), "clients": 4}
         asyncio.run(_load(base, warm))  # warm-up: imports, caches, first allocations
         rss_start = _rss_mib(pid)
@@ -234,4 +312,26 @@ def run(config: str = "small") -> dict[str, Any]:
         "rss_growth_second_half_mib": rss_end - rss_mid,
         "memory_stable": bool(rss_end - rss_mid < max(5.0, 0.05 * rss_mid)),
         "load_cpu_count": os.cpu_count(),
+        "status_cached": status,
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.bench_web [--config small|large|long]`` → results JSON."""
+    import argparse
+
+    from benchmarks._common import write_result
+
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--config", default="small", choices=sorted(CONFIGS))
+    args = p.parse_args(argv)
+    result = run(args.config)
+    out = write_result(f"web-{args.config}", {"config": args.config, **result})
+    print(f"web [{args.config}] -> {out}")
+    keys = ("requests", "errors", "throughput_rps", "server_rss_mib", "status_cached")
+    print({k: result[k] for k in keys})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

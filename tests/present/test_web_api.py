@@ -991,3 +991,53 @@ def test_cli_erosion_view_answers_the_apis_point(
     assert cli[0]["drag_only_loss_frac"] == pytest.approx(api[0]["drag_only_loss_frac"], rel=1e-12)
     # docs/decay.md: SOXL's flat half-year at 45 % costs 29.5 % with rate, spread and fee
     assert api[0]["loss_frac"] == pytest.approx(0.295, abs=5e-4)
+
+
+def test_state_only_answers_cached_per_state() -> None:
+    """/api/status, /api/meta, /api/asof and the default cascade are computed once per
+    served state: the second answer comes from memory, byte for byte the first; a request
+    with parameters (POST /api/status with a move) is computed, and another app (another
+    state version) has its own cache."""
+    app = create_app()
+    web = app.state.gaemi
+    with _test_client(app) as c:
+        for path in ("/api/status", "/api/meta", "/api/asof", "/api/cascade"):
+            first, second = c.get(path), c.get(path)
+            assert first.status_code == second.status_code == 200, path
+            assert first.content == second.content, path
+        cache = web.response_cache
+        assert (cache.misses, cache.hits, len(cache)) == (4, 4, 4)
+        moved = c.post("/api/status", json={"moves_frac_by_underlying": {"NDX": -0.2}})
+        assert moved.status_code == 200
+        assert "x-gaemi-cache" not in moved.headers
+        assert len(cache) == 4
+        # a cascade with a parameter is not kept (their number is unbounded)
+        assert c.get("/api/cascade", params={"shock_frac": -0.06}).status_code == 200
+        assert len(cache) == 4
+        other = create_app().state.gaemi
+        assert other.state_version != web.state_version
+        assert len(other.response_cache) == 0
+
+
+def test_timeout_cancels_and_frees_the_limit() -> None:
+    """A computation past the bound answers 503 and is stopped in its thread: the limiter
+    token comes back within 2 s (it used to be released at the 503 while the thread went
+    on), so the next request runs."""
+    import time
+
+    from gaemi.present.web.limits import running_computations
+
+    # 5,000 draws over 250 days take about 2.6 s alone here; a 2-draw run well under 0.1 s
+    app = create_app(WebSettings(compute_timeout_s=1.0, max_concurrent_computations=1))
+    web = app.state.gaemi
+    with _test_client(app) as c:
+        assert c.get("/api/cascade", params={"draws": 2}).status_code == 200  # warm-up
+        r = c.get("/api/cascade", params={"draws": 5000, "horizon_days": 250})
+        assert r.status_code == 503
+        assert r.headers["retry-after"] == "5"
+        deadline = time.monotonic() + 2.0
+        while web.limiter.borrowed_tokens and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert web.limiter.borrowed_tokens == 0
+        assert running_computations() == 0
+        assert c.get("/api/cascade", params={"draws": 2}).status_code == 200

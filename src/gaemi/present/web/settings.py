@@ -6,8 +6,10 @@ holds what every request reads but never changes: the fund universe and the limi
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -18,6 +20,7 @@ T = TypeVar("T")
 
 if TYPE_CHECKING:
     import anyio
+    from fastapi.responses import Response
 
     from gaemi.core.universe import Universe
     from gaemi.data.state import MarketState
@@ -124,6 +127,71 @@ class WebSettings:
         return is_loopback(self.host)
 
 
+class ResponseCache:
+    """A bounded LRU of ready answers (body bytes, media type) with one computation per
+    key in flight.
+
+    Parameters
+    ----------
+    max_entries : int
+        Answers kept; the least recently used goes first.
+    max_bytes : int
+        Total body bytes kept.
+    """
+
+    def __init__(self, max_entries: int = 512, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self._items: OrderedDict[Hashable, tuple[bytes, str]] = OrderedDict()
+        self._bytes = 0
+        self._pending: dict[Hashable, asyncio.Future[tuple[bytes, str]]] = {}
+        self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    async def get(
+        self, key: Hashable, make: Callable[[], Awaitable[tuple[bytes, str]]]
+    ) -> tuple[bytes, str]:
+        """The cached value of ``key``, or ``await make()`` stored under it."""
+        hit = self._items.get(key)
+        if hit is not None:
+            self._items.move_to_end(key)
+            self.hits += 1
+            return hit
+        pending = self._pending.get(key)
+        if pending is not None:
+            self.hits += 1
+            return await asyncio.shield(pending)
+        self.misses += 1
+        fut: asyncio.Future[tuple[bytes, str]] = asyncio.get_running_loop().create_future()
+        self._pending[key] = fut
+        try:
+            value = await make()
+        except asyncio.CancelledError:
+            fut.cancel()
+            raise
+        except BaseException as exc:
+            fut.set_exception(exc)
+            fut.exception()  # retrieved: waiters re-raise it, nobody else has to
+            raise
+        else:
+            fut.set_result(value)
+            self._put(key, value)
+            return value
+        finally:
+            self._pending.pop(key, None)
+
+    def _put(self, key: Hashable, value: tuple[bytes, str]) -> None:
+        size = len(value[0])
+        if size > self.max_bytes:
+            return
+        self._items[key] = value
+        self._bytes += size
+        while len(self._items) > self.max_entries or self._bytes > self.max_bytes:
+            _, (old, _) = self._items.popitem(last=False)
+            self._bytes -= len(old)
+
+
 @dataclass(frozen=True, eq=False)
 class WebState:
     """What every request reads: the settings, the universe and the compute limiter."""
@@ -136,6 +204,26 @@ class WebState:
     store_status: list[dict[str, Any]] | None = None
     #: the market state every capability reads (gaemi.app.state.load_state; set by create_app)
     market_state: MarketState | None = None
+    #: answers that depend only on the state and the request (see :meth:`cached`)
+    response_cache: ResponseCache = field(default_factory=lambda: ResponseCache())
+
+    @property
+    def state_version(self) -> Hashable:
+        """What identifies the served market state: cached answers are kept per version
+        (the state is read once at start, so one version per app unless it is replaced)."""
+        ms = self.market_state
+        return (id(ms), getattr(ms, "version", None), getattr(ms, "day", None))
+
+    async def cached(
+        self, key: Hashable, make: Callable[[], Awaitable[tuple[bytes, str]]]
+    ) -> Response:
+        """The answer for ``key`` under the current :attr:`state_version`: made once by
+        ``make`` (body bytes and media type), then served from memory. Concurrent first
+        requests of one key wait for the same computation; a failure is not cached."""
+        from fastapi.responses import Response
+
+        body, media_type = await self.response_cache.get((self.state_version, key), make)
+        return Response(body, media_type=media_type, headers={"x-gaemi-cache": "state"})
 
     @property
     def state(self) -> MarketState:

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from gaemi.app.crypto import default_setup
-from gaemi.present.web.deps import State
+from gaemi.present.web.deps import State, request_key, state_cached
 from gaemi.present.web.models import (
     ERROR_RESPONSES,
     Name,
@@ -97,6 +97,8 @@ def _post(req: CryptoRequest) -> CryptoResponse:
 @router.get("", response_model=CryptoResponse, summary="Liquidation cascade after one shock")
 async def crypto_get(q: Annotated[CryptoQuery, Query()], state: State) -> Response:
     """Liquidations by round and asset, and the Korean slice's loss in KRW."""
+    if (key := request_key("crypto", q)) is not None:
+        return await state_cached(state, key, _get, q)
     result = await state.compute(_get, q)
     return json_response(result)
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, model_validator
 
-from gaemi.present.web.deps import State, market_state
+from gaemi.present.web.deps import State, market_state, request_key, state_cached
 from gaemi.present.web.models import (
     ERROR_RESPONSES,
     FundLeverage,
@@ -231,6 +231,8 @@ def _simulate(web: WebState, q: SimulateQuery) -> SimulateResponse:
 @router.get("/erosion", response_model=ErosionResponse, summary="Sideways-market erosion")
 async def decay_erosion(q: Annotated[ErosionQuery, Query()], state: State) -> Response:
     """Closed-form loss of a flat market for each (volatility, horizon) pair."""
+    if (key := request_key("decay_erosion", q)) is not None:
+        return await state_cached(state, key, _erosion, state, q)
     result = await state.compute(_erosion, state, q)
     return json_response(result)
 
@@ -238,5 +240,7 @@ async def decay_erosion(q: Annotated[ErosionQuery, Query()], state: State) -> Re
 @router.get("/simulate", response_model=SimulateResponse, summary="Monte Carlo of a fund's NAV")
 async def decay_simulate(q: Annotated[SimulateQuery, Query()], state: State) -> Response:
     """Percentiles of the fund's value after the horizon, next to the closed form; seeded."""
+    if (key := request_key("decay_simulate", q)) is not None:
+        return await state_cached(state, key, _simulate, state, q)
     result = await state.compute(_simulate, state, q)
     return json_response(result)

@@ -11,14 +11,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from gaemi.errors import GaemiInputError
-from gaemi.present.web.deps import State
+from gaemi.present.web.deps import State, state_cached
 from gaemi.present.web.models import ERROR_RESPONSES, MAX_MOVES, Name, StrictModel, clean
 
 if TYPE_CHECKING:
     from gaemi.data.market import MarketSnapshot
+    from gaemi.present.web.settings import WebState
 
 router = APIRouter(prefix="/api", tags=["meta"], responses=ERROR_RESPONSES)
 
@@ -121,7 +123,12 @@ async def health() -> Health:
 
 
 @router.get("/meta", response_model=Meta, summary="What this server offers")
-async def meta(state: State) -> Meta:
+async def meta(state: State) -> Response:
+    """Version, mounted engines, limits, the default KRW rate (cached per served state)."""
+    return await state_cached(state, "meta", _meta, state, bounded=False)
+
+
+def _meta(state: WebState) -> Meta:
     from gaemi import __version__
 
     s = state.settings
@@ -154,8 +161,12 @@ def _dates(values: np.ndarray) -> tuple[str | None, str | None]:
 
 
 @router.get("/asof", response_model=AsOf, summary="Data as-of dates")
-async def asof(state: State) -> AsOf:
+async def asof(state: State) -> Response:
     """The dates of the fund figures (and of each store table when serving a store)."""
+    return await state_cached(state, "asof", _asof, state, bounded=False)
+
+
+def _asof(state: WebState) -> AsOf:
     u = state.universe
     a0, a1 = _dates(u.aum_as_of)
     k0, k1 = _dates(u.korean_as_of)
@@ -176,8 +187,13 @@ async def asof(state: State) -> AsOf:
 
 
 @router.get("/universe", response_model=list[Fund], summary="The funds")
-async def universe(q: Annotated[UniverseQuery, Query()], state: State) -> list[Fund]:
+async def universe(q: Annotated[UniverseQuery, Query()], state: State) -> Response:
     """Every fund with its leverage, assets, Korean share and sources."""
+    key = ("universe", tuple(q.underlying))
+    return await state_cached(state, key, _universe, state, q, bounded=False)
+
+
+def _universe(state: WebState, q: UniverseQuery) -> list[Fund]:
     u = state.universe.where_underlying(q.underlying) if q.underlying else state.universe
     cols = u.columns()
     out = []

@@ -12,10 +12,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from gaemi.errors import GaemiInputError
-from gaemi.present.web.deps import State
+from gaemi.present.web.deps import State, state_cached
 from gaemi.present.web.models import (
     ERROR_RESPONSES,
     MoveFracJson,
@@ -137,10 +138,10 @@ def _status(ms: MarketState, moves: dict[str, float]) -> StatusResponse:
 
 
 @router.get("/status", response_model=StatusResponse, summary="Composite risk status")
-async def status(state: State) -> StatusResponse:
+async def status(state: State) -> Response:
     """The status on the served market state (the store with --db), its reason and every
-    indicator."""
-    return await state.compute(_status, state.state, {})
+    indicator (computed once per served state, then answered from memory)."""
+    return await state_cached(state, "status", _status, state.state, {})
 
 
 @router.post("/status", response_model=StatusResponse, summary="Status at today's moves")

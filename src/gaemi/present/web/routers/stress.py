@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, model_validator
 
 from gaemi.errors import GaemiInputError
-from gaemi.present.web.deps import State
+from gaemi.present.web.deps import State, request_key, state_cached
 from gaemi.present.web.models import (
     ERROR_RESPONSES,
     MAX_MOVES,
@@ -250,14 +250,16 @@ def _underlyings(ms: MarketState) -> list[Liquidity]:
 
 # ---------------------------------------------------------------- endpoints
 @router.get("/underlyings", response_model=list[Liquidity], summary="Underlyings with liquidity")
-async def stress_underlyings(state: State) -> list[Liquidity]:
+async def stress_underlyings(state: State) -> Response:
     """The underlyings the stress scenario has close liquidity for (and funds on)."""
-    return _underlyings(state.state)
+    return await state_cached(state, "stress_underlyings", _underlyings, state.state)
 
 
 @router.get("", response_model=StressResponse, summary="Feedback loop for one shock")
 async def stress_single(q: Annotated[StressQuery, Query()], state: State) -> Response:
     """Closing move reached from ``shock_frac``, each participant's flow, breaker level."""
+    if (key := request_key("stress", q)) is not None:
+        return await state_cached(state, key, _single, state.state, q)
     result = await state.compute(_single, state.state, q)
     return json_response(result)
 
@@ -265,5 +267,7 @@ async def stress_single(q: Annotated[StressQuery, Query()], state: State) -> Res
 @router.get("/curve", response_model=CurveResponse, summary="Feedback curve over shocks")
 async def stress_curve(q: Annotated[CurveQuery, Query()], state: State) -> Response:
     """Closing move against the shock (default −20 % … 0 by 0.5 %) and the critical shock."""
+    if (key := request_key("stress_curve", q)) is not None:
+        return await state_cached(state, key, _curve, state.state, q)
     result = await state.compute(_curve, state.state, q)
     return json_response(result)
