@@ -99,3 +99,54 @@ def test_bad_input_is_one_line(make: object, message: str) -> None:
     with pytest.raises(GaemiInputError, match=message) as info:
         make()  # type: ignore[operator]
     assert "\n" not in str(info.value)
+
+
+# ------------------------------------------------------------------ vectorised == per point
+def test_vectorised_feedback_sweep_equals_the_per_point_path() -> None:
+    """Issue 21: one n-scenario solve per (underlying, Korean AUM) gives, to 1e-12, the
+    rows of one scalar model and one solve per point (the path the sweep used to take;
+    reference: :func:`gaemi.app.sweep.feedback_points_reference`)."""
+    from gaemi.app.sweep import evaluate_chunk, feedback_points_reference, sweep_spec
+
+    s = sweep_spec(
+        "feedback",
+        {
+            "underlying": ["NDX", "SOX"],
+            "korean_aum_usd": [0.0, 45e9, 150e9],
+            "liquidity_scale": [0.1, 0.4, 1.0],
+            "impact_y": [0.5, 0.9, 1.4],
+            "shock_frac": [-0.15, -0.08, -0.04, -0.01, 0.02],
+        },
+        chunk_points=101,  # chunks that cut parameter sets in two
+    )
+    ref = feedback_points_reference(s, 0, s.n_points)
+    got = np.concatenate([evaluate_chunk(s, a, b).to_numpy() for a, b in s.chunks()])
+    import pandas as pd
+
+    got_df = pd.DataFrame(got, columns=ref.columns).astype(ref.dtypes.to_dict())
+    for c in ("final_move_frac", "extra_move_frac", "total_flow_usd", "amplification"):
+        np.testing.assert_allclose(got_df[c], ref[c], rtol=1e-12, atol=1e-12, err_msg=c)
+    assert (got_df["runaway"] == ref["runaway"]).all()
+    assert (got_df["cb_level"] == ref["cb_level"]).all()
+    # the grid reaches both regimes, so the comparison is not only of quiet points
+    assert ref["cb_level"].nunique() >= 2
+    assert (ref["final_move_frac"] < ref["shock_frac"] - 1e-6).any()
+
+
+def test_one_parameter_set_is_one_solve_per_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cost follows the points: 5,000 shocks on one parameter set are one model build
+    and one vectorised solve (the old path built a model per point)."""
+    import gaemi.core.feedback as fb
+    from gaemi.app.sweep import evaluate_chunk, sweep_spec
+
+    s = sweep_spec("feedback", {"shock_frac": list(np.linspace(-0.1, -0.0001, 5000))})
+    calls: list[int] = []
+    real = fb.solve
+
+    def counting(model: fb.StressModel, shock: object, **kw: object) -> fb.FeedbackResult:
+        calls.append(np.size(shock))
+        return real(model, shock, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fb, "solve", counting)
+    evaluate_chunk(s, 0, s.n_points)
+    assert calls == [5000]

@@ -197,3 +197,45 @@ def test_unreachable_scheduler_is_one_line(capsys: pytest.CaptureFixture[str]) -
     rc, _, err = run(capsys, "--shocks=-2%", "--scheduler", "tcp://127.0.0.1:9")
     assert rc == 2
     assert "cannot connect" in err.splitlines()[-1]
+
+
+def test_rows_are_streamed_and_a_failed_sweep_leaves_no_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 21: rows go to --out chunk by chunk; a sweep that fails half-way leaves no
+    file (nor its hidden temporary) rather than half the rows."""
+    import gaemi.app.sweep as app_sweep
+
+    f = tmp_path / "grid.csv"
+    rc, _, err = run(capsys, "--shocks=-9%:-1%:1%", "--chunk", "2", "--serial", "-o", str(f))
+    assert rc == 0, err
+    streamed = pd.read_csv(f)
+    assert streamed["point"].tolist() == list(range(9))  # in point order, header once
+    # the same rows as gathered in one frame (reference: run_serial)
+    spec = SweepSpec("feedback", (Axis("shock_frac", tuple(streamed["shock_frac"])),))
+    pd.testing.assert_frame_equal(streamed, run_serial(spec), check_exact=False, rtol=1e-15)
+    seen: list[int] = []
+    real = app_sweep._ENGINES["feedback"]
+
+    def failing(spec: SweepSpec, a: int, b: int) -> pd.DataFrame:
+        seen.append(a)
+        if a >= 4:
+            raise MemoryError("simulated failure in the third chunk")
+        return real(spec, a, b)
+
+    monkeypatch.setitem(app_sweep._ENGINES, "feedback", failing)
+    g = tmp_path / "half.parquet"
+    with pytest.raises(MemoryError):
+        main(["sweep", "--shocks=-9%:-1%:1%", "--chunk", "2", "--serial", "-o", str(g)])
+    assert 4 in seen  # it did fail after writing the first chunks
+    assert not g.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["grid.csv"]
+
+
+def test_csv_on_stdout_is_streamed_with_one_header(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = run(capsys, "--shocks=-9%:-1%:1%", "--chunk", "4", "--serial", "-f", "csv")
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("point,shock_frac,")
+    assert len(lines) == 10
+    assert sum(line.startswith("point,") for line in lines) == 1

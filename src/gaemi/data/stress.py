@@ -413,25 +413,37 @@ def build_stress_model(
     universe: Universe,
     underlying: str,
     *,
-    adv_scale: float = 1.0,
+    adv_scale: float | FloatArray = 1.0,
+    y: float | FloatArray | None = None,
 ) -> StressModel:
     """The feedback model of one underlying: participants sized from the universe and
-    the scenario, impact from its liquidity. ``adv_scale`` multiplies the ADV (what-if)."""
-    if not (math.isfinite(adv_scale) and adv_scale > 0):
-        raise GaemiInputError(f"adv_scale = {adv_scale!r} must be > 0")
+    the scenario, impact from its liquidity. ``adv_scale`` multiplies the ADV (what-if).
+
+    ``adv_scale`` and ``y`` (the square-root law's Y, default the scenario's) may be
+    arrays of n values: the model then has n scenarios (what a parameter sweep solves
+    in one vectorised call); scalars give the one-scenario model.
+    """
+    scale = np.asarray(adv_scale, dtype=np.float64).reshape(-1)
+    bad = ~(np.isfinite(scale) & (scale > 0))
+    if bad.any():
+        raise GaemiInputError(f"adv_scale = {float(scale[bad][0])!r} must be > 0")
+    yy = _a(scenario.y if y is None else y)
+    bad = ~(np.isfinite(yy) & (yy > 0))
+    if bad.any():
+        raise GaemiInputError(f"impact y = {float(yy[bad][0])!r} must be > 0")
     liq = scenario.liquidity(underlying)
-    adv = liq.adv_usd * adv_scale
-    if adv <= 0:
+    if not liq.adv_usd > 0:
         raise GaemiInputError(f"underlyings.{liq.name}.adv_usd = 0: the close has no liquidity")
+    adv = liq.adv_usd * scale
     cap = adv * liq.closing_share
     volume = adv if scenario.volume_basis == "adv" else cap
-    if volume <= 0:
+    if (volume <= 0).any():
         raise GaemiInputError(f"underlyings.{liq.name}: closing capacity is 0")
     # Below the close's capacity the square-root law gives way to the linear (Kyle) impact
     # that matches it there (the scenario's 'linear' model): the pure law's infinite slope
     # at zero flow let the loop sustain a move of its own, c²K, from any shock however
     # small (NDX: a 0.0001 % shock closed at 0.0315 %). See core/impact.py.
-    sqrt = SquareRootImpact(_a(scenario.y), _a(liq.sigma_daily), _a(volume), _a(cap))
+    sqrt = SquareRootImpact(yy, _a(liq.sigma_daily), volume, cap)
     impact: ImpactModel = sqrt
     if scenario.impact_model == "linear":
         # λ matches the square-root law at a flow equal to the close's capacity
@@ -447,7 +459,11 @@ def build_stress_model(
     if "stop_loss" in pp:
         s = pp["stop_loss"]
         parts.append(
-            StopLossLadder(_a(s["levels_frac"]), _a(s["sizes_adv_frac"]) * adv, _a(s["width_frac"]))
+            StopLossLadder(
+                _a(s["levels_frac"]),
+                _a(s["sizes_adv_frac"])[None, :] * adv[:, None],
+                _a(s["width_frac"]),
+            )
         )
     if "margin_calls" in pp:
         m = pp["margin_calls"]

@@ -25,7 +25,7 @@ Engines
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 # The grid check, the engines' chunk evaluators and the serial runner live in the
@@ -36,6 +36,7 @@ from gaemi.app.sweep import (
     check_spec,
     evaluate_chunk,
     gather_parts,
+    iter_serial,
     run_serial,
 )
 from gaemi.core.sweep import SweepSpec
@@ -47,7 +48,16 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int], None]
 
-__all__ = ["DECAY_PROBS", "ENGINE_AXES", "check_spec", "evaluate_chunk", "run_dask", "run_serial"]
+__all__ = [
+    "DECAY_PROBS",
+    "ENGINE_AXES",
+    "check_spec",
+    "evaluate_chunk",
+    "iter_dask",
+    "iter_serial",
+    "run_dask",
+    "run_serial",
+]
 
 
 def run_dask(
@@ -58,7 +68,38 @@ def run_dask(
     processes: bool = True,
     progress: Progress | None = None,
 ) -> pd.DataFrame:
-    """Every chunk as a Dask task; results gathered in point order.
+    """Every chunk as a Dask task; results gathered in point order (see :func:`iter_dask`)."""
+    return gather_parts(
+        list(
+            iter_dask(
+                spec,
+                scheduler=scheduler,
+                workers=workers,
+                processes=processes,
+                progress=progress,
+            )
+        )
+    )
+
+
+def iter_dask(
+    spec: SweepSpec,
+    *,
+    scheduler: str | None = None,
+    workers: int = 2,
+    processes: bool = True,
+    progress: Progress | None = None,
+    in_flight: int | None = None,
+    help_here: bool = True,
+) -> Iterator[pd.DataFrame]:
+    """Every chunk as a Dask task, yielded in point order as soon as it can be.
+
+    At most ``in_flight`` chunks (default 2 per worker) are on the workers and a few more
+    held here, so a caller that writes each chunk as it comes keeps memory flat in the
+    grid size. With ``help_here`` (default) this process, otherwise idle while it waits,
+    solves the next chunk itself whenever the chunk due next is not back yet (during the
+    workers' start-up, typically): a local cluster is then never slower than ``--serial``
+    by more than its start-up. Where a chunk runs does not change its numbers.
 
     Parameters
     ----------
@@ -69,6 +110,8 @@ def run_dask(
     processes : bool
         Local workers as processes (parallel NumPy and Python) or threads of this one.
     """
+    import pandas as pd
+
     check_spec(spec)
     if workers < 1:
         raise GaemiInputError(f"workers = {workers} must be >= 1")
@@ -83,15 +126,21 @@ def run_dask(
     dd: Any = distributed  # untyped library: keep mypy's no-untyped-call quiet in one place
     cluster = None
     if scheduler is None:
-        cluster = dd.LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=processes,
-            protocol="tcp://",  # also for thread workers: tasks go through pickling
-            host="127.0.0.1",
-            dashboard_address=":0",  # any free port: 8787 may be taken by another cluster
-            silence_logs=logging.ERROR,
-        )
+        import dask
+
+        # Dask's default MALLOC_TRIM_THRESHOLD_ for worker processes turns off glibc's
+        # dynamic mmap threshold, so every temporary array of a chunk is a fresh mmap and
+        # page-faulted anew: the feedback kernel ran 5x slower in a worker than here.
+        with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+            cluster = dd.LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=processes,
+                protocol="tcp://",  # also for thread workers: tasks go through pickling
+                host="127.0.0.1",
+                dashboard_address=":0",  # any free port: 8787 may be taken by another cluster
+                silence_logs=logging.ERROR,
+            )
         client = dd.Client(cluster)
     else:
         try:
@@ -100,19 +149,47 @@ def run_dask(
             raise GaemiInputError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
     try:
         chunks = spec.chunks()
+        window = max(2, in_flight if in_flight is not None else 2 * workers)
+        ahead = window + 2  # chunks solved or in flight ahead of the next one yielded
         token = uuid.uuid4().hex[:12]  # keys unique per sweep on a shared cluster
-        futures = [
-            client.submit(evaluate_chunk, spec, a, b, key=f"gaemi-sweep-{token}-{a}-{b}")
-            for a, b in chunks
-        ]
-        size = {f.key: b - a for f, (a, b) in zip(futures, chunks, strict=True)}
-        parts, done = [], 0
-        for fut in dd.as_completed(futures):
-            parts.append(fut.result())
-            done += size[fut.key]
+        slots: dict[int, Any] = {}  # chunk -> Future (on a worker) or DataFrame (here)
+        n_futures = next_submit = next_yield = done = 0
+        while next_yield < len(chunks):
+            while (
+                next_submit < len(chunks)
+                and n_futures < window
+                and next_submit - next_yield < ahead
+            ):
+                a, b = chunks[next_submit]
+                slots[next_submit] = client.submit(
+                    evaluate_chunk, spec, a, b, key=f"gaemi-sweep-{token}-{a}-{b}"
+                )
+                n_futures += 1
+                next_submit += 1
+            head = slots[next_yield]
+            is_future = not isinstance(head, pd.DataFrame)
+            if (
+                help_here
+                and is_future
+                and not head.done()
+                and next_submit < len(chunks)
+                and next_submit - next_yield < ahead
+            ):
+                # the workers are busy (or still starting): solve the next chunk here
+                # rather than wait idle; the numbers do not depend on where a chunk runs
+                a, b = chunks[next_submit]
+                slots[next_submit] = evaluate_chunk(spec, a, b)
+                next_submit += 1
+                continue
+            part = head.result() if is_future else head
+            n_futures -= int(is_future)
+            del slots[next_yield]
+            a, b = chunks[next_yield]
+            next_yield += 1
+            done += b - a
             if progress is not None:
                 progress(done, spec.n_points)
-        return gather_parts(parts)
+            yield part
     finally:
         client.close()
         if cluster is not None:

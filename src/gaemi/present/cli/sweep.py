@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -132,20 +132,78 @@ def _axes(engine: Engine, opts: dict[str, str | None]) -> dict[str, tuple[object
     return axes
 
 
-def _write(df: pd.DataFrame, out: Path) -> None:
-    suffix = out.suffix.lower()
-    if suffix == ".parquet":
-        df.to_parquet(out, index=False)
-    elif suffix == ".csv":
-        df.to_csv(out, index=False, lineterminator="\n")
-    elif suffix == ".json":
-        import json
+class _RowWriter:
+    """Rows to ``--out`` chunk by chunk as they are produced (memory flat in the grid).
 
-        from gaemi.present.cli.common import records
+    The rows go to a hidden temporary file beside ``out`` that replaces it only when the
+    sweep has finished: a failed or interrupted sweep leaves no half-written file.
+    """
 
-        out.write_text(json.dumps(records(df), indent=1, allow_nan=False) + "\n")
-    else:
-        raise GaemiInputError(f"--out {out}: suffix must be .parquet, .csv or .json")
+    def __init__(self, out: Path) -> None:
+        import os
+        import tempfile
+
+        self.out = out
+        self.suffix = out.suffix.lower()
+        if self.suffix not in (".parquet", ".csv", ".json"):
+            raise GaemiInputError(f"--out {out}: suffix must be .parquet, .csv or .json")
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+        os.close(fd)
+        self.tmp = Path(tmp)
+        self.rows = 0
+        self.columns = 0
+        self._fh: Any = None
+        self._pq: Any = None
+
+    def write(self, df: pd.DataFrame) -> None:
+        first = self.rows == 0 and self._fh is None and self._pq is None
+        if self.suffix == ".parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(df, preserve_index=False)
+            if self._pq is None:
+                self._pq = pq.ParquetWriter(self.tmp, table.schema)
+            self._pq.write_table(table)
+        elif self.suffix == ".csv":
+            if self._fh is None:
+                self._fh = self.tmp.open("w", encoding="utf-8", newline="")
+            df.to_csv(self._fh, index=False, header=first, lineterminator="\n")
+        else:
+            import json
+
+            from gaemi.present.cli.common import records
+
+            if self._fh is None:
+                self._fh = self.tmp.open("w", encoding="utf-8")
+                self._fh.write("[")
+            for rec in records(df):
+                self._fh.write(
+                    ("\n" if self.rows == 0 else ",\n") + json.dumps(rec, allow_nan=False)
+                )
+                self.rows += 1
+            self.columns = df.shape[1]
+            return
+        self.rows += len(df)
+        self.columns = df.shape[1]
+
+    def finish(self) -> None:
+        import os
+
+        if self.suffix == ".json" and self._fh is not None:
+            self._fh.write("\n]\n")
+        if self._fh is not None:
+            self._fh.close()
+        if self._pq is not None:
+            self._pq.close()
+        os.replace(self.tmp, self.out)
+
+    def abort(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+        if self._pq is not None:
+            self._pq.close()
+        self.tmp.unlink(missing_ok=True)
 
 
 def sweep(
@@ -303,9 +361,9 @@ def sweep(
     """
     import os
 
-    from gaemi.app.sweep import run_serial, sweep_spec
+    from gaemi.app.sweep import gather_parts, iter_serial, sweep_spec
     from gaemi.present.cli.common import progress_bar, state_from_options, writable_file
-    from gaemi.present.dist import run_dask
+    from gaemi.present.dist import iter_dask
 
     # declared as lists so that a repeat is refused, not silently the last one (single())
     engine: Engine = single(engine_given, "--engine") or Engine.feedback
@@ -380,20 +438,47 @@ def sweep(
         f"{n_chunks} chunk{'s' if n_chunks != 1 else ''} on {where}, seed {seed}"
     )
     with progress_bar(spec.n_points, "grid points", True) as cb:
-        if serial:
-            df = run_serial(spec, progress=cb)
-        else:
-            df = run_dask(
+        parts = (
+            iter_serial(spec, progress=cb)
+            if serial
+            else iter_dask(
                 spec, scheduler=scheduler, workers=n_workers, processes=not threads, progress=cb
             )
+        )
+        if out is not None:
+            writer = _RowWriter(out)
+            try:
+                for part in parts:
+                    writer.write(part)
+            except BaseException:
+                writer.abort()
+                raise
+            writer.finish()
+        elif fmt == OutputFormat.csv:
+            import sys
+
+            for k, part in enumerate(parts):  # streamed: memory flat in the grid size
+                part.to_csv(sys.stdout, index=False, header=k == 0, lineterminator="\n")
+            return
+        elif fmt == OutputFormat.table:
+            import pandas as pd
+
+            head: list[pd.DataFrame] = []
+            total = kept = 0
+            for part in parts:  # only the rows the table shows are kept
+                total += len(part)
+                if kept < TABLE_MAX_ROWS:
+                    head.append(part.head(TABLE_MAX_ROWS - kept))
+                    kept += len(head[-1])
+            df = pd.concat(head, ignore_index=True)
+        else:
+            df = gather_parts(list(parts))
     if out is not None:
-        _write(df, out)
-        note(f"wrote {len(df):,} rows x {df.shape[1]} columns to {out}")
+        note(f"wrote {writer.rows:,} rows x {writer.columns} columns to {out}")
         return
     caption = ""
-    if fmt == OutputFormat.table and len(df) > TABLE_MAX_ROWS:
-        caption = f"first {TABLE_MAX_ROWS} of {len(df):,} rows; --out FILE or --format csv for all"
-        df = df.head(TABLE_MAX_ROWS)
+    if fmt == OutputFormat.table and total > TABLE_MAX_ROWS:
+        caption = f"first {TABLE_MAX_ROWS} of {total:,} rows; --out FILE or --format csv for all"
     emit(df, fmt, title=f"Sweep — {engine.value}", caption=caption)
 
 
