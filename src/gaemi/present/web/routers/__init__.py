@@ -11,4 +11,5 @@ ROUTER_MODULES: tuple[str, ...] = (
     "cascade",
     "crypto",
     "monitor",
+    "investor",
 )
