@@ -236,3 +236,93 @@ def test_critical_proximity_without_a_jump_is_low() -> None:
     )
     assert ind.level is not None
     assert ind.value >= 0.0
+
+
+# ------------------------------------------------ the depository's Korean figures (17.4)
+def _holdings() -> object:
+    import pandas as pd
+
+    # three lists: 01-05 (A, B), 02-02 (A only), 03-09 (A, B, C)
+    return pd.DataFrame(
+        {
+            "as_of": pd.to_datetime(
+                ["2026-01-05", "2026-01-05", "2026-02-02", "2026-03-09", "2026-03-09", "2026-03-09"]
+            ),
+            "ticker": ["A", "B", "A", "A", "B", "C"],
+            "holdings_usd": [1e9, 2e9, 1.5e9, 2e9, 2.5e9, 9e9],
+            "source": "test",
+        }
+    )
+
+
+def test_korean_growth_from_the_depository_same_funds() -> None:
+    # later list 03-09; the last list >= 60 days before it: 01-05 (63 days). Same funds on
+    # both dates: A and B (C is not listed on 01-05: unknown, not zero) → 3e9 → 4.5e9;
+    # growth per 60 days = 1.5^(60/63) (compound, as growth_per_days)
+    ind = one("korean_leveraged_growth", snap(), {"korean_holdings": _holdings()})
+    assert ind.value == pytest.approx(1.5 ** (60 / 63))
+    assert ind.as_of == dt.date(2026, 3, 9)
+    assert ind.source.startswith("KSD depository")
+    assert "A, B:" in ind.detail
+    assert ind.level == 3  # 1.47 reaches 1.05, 1.10 and 1.25 (HIGH), not 2.0
+
+
+def test_korean_growth_depository_needs_two_dates() -> None:
+    h = _holdings()
+    one_day = h[h["as_of"] == h["as_of"].max()]  # type: ignore[index]
+    ind = one("korean_leveraged_growth", snap(), {"korean_holdings": one_day})
+    assert ind.level is None
+    assert "fewer than two" in ind.detail
+
+
+def test_korean_fund_share_from_the_depository() -> None:
+    import pandas as pd
+
+    ks = pd.DataFrame(
+        {
+            "ticker": ["BIG", "HUGE", "SMALL"],
+            "korean_share": [0.25, np.nan, 0.6],
+            "korean_held_usd": [1.25e9, np.nan, 0.3e9],
+            "korean_as_of": ["2026-05-11", "", "2026-05-13"],
+            "basis": ["estimated", "", "observed"],
+            "source_korean": ["ksd file", "", "ksd file"],
+            "aum_usd": [5e9, 9e9, 0.5e9],
+            "aum_as_of": ["2026-05-13"] * 3,
+            "aum_source": ["reported"] * 3,
+        }
+    )
+    # SMALL is below $1B, HUGE's share unknown → BIG's 25% (ELEVATED), dated by its custody
+    ind = one("korean_fund_share", snap(), {"korean_shares": ks})
+    assert ind.value == pytest.approx(0.25)
+    assert ind.level == 2
+    assert ind.as_of == dt.date(2026, 5, 11)
+    assert "KSD depository" in ind.source
+    # without the depository the press figures are used and the source says so
+    assert one("korean_fund_share", snap()).source.startswith("press figure")
+    none = one("korean_fund_share", snap(), {"korean_shares": ks.iloc[1:2]})
+    assert none.level is None
+
+
+def test_status_uses_the_depository_when_the_state_has_it(shared_data: object) -> None:
+    """On 2026-05-13 from ../shared/data: the largest depository share of a fund above $1B
+    (TSLL: custody of that day over its AUM carried from the 2026-05-01 snapshot) and the
+    custody growth of the same funds 2026-01-12 → 2026-05-13, not the press figures."""
+    from gaemi.app.state import load_state
+    from gaemi.app.status import status
+
+    st = load_state(data_dir=shared_data, as_of="2026-05-13")  # type: ignore[arg-type]
+    by = {i.id: i for i in status(st).indicators}
+    ks = st.korean_shares
+    assert ks is not None
+    big = ks[(ks["aum_usd"] >= 1e9) & ks["korean_share"].notna()]
+    top = big.loc[big["korean_share"].idxmax()]
+    share = by["korean_fund_share"]
+    assert share.value == pytest.approx(float(top["korean_share"]))
+    assert share.source.startswith("KSD depository")
+    assert share.as_of <= dt.date(2026, 5, 13)  # type: ignore[operator]
+    growth = by["korean_leveraged_growth"]
+    assert growth.source.startswith("KSD depository")
+    assert growth.as_of == dt.date(2026, 5, 13)
+    # the embedded default keeps the press figures and says so
+    press = {i.id: i for i in status(load_state()).indicators}
+    assert press["korean_leveraged_growth"].source.startswith("press figures")

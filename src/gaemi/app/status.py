@@ -129,7 +129,13 @@ def status(
     st = state if state is not None else load_state()
     r = rules or load_default_rules()
     mv = dict(moves or {})
-    inds = tuple(compute_indicators(st.market, st.universe, r, {"moves": mv, "day": st.day}))
+    ctx: dict[str, Any] = {"moves": mv, "day": st.day}
+    # the depository's figures when the state has them (a store or folder with KSD
+    # custody): the Korean-holdings indicators use them instead of the press quotes
+    if getattr(st, "korean_holdings", None) is not None:
+        ctx["korean_holdings"] = st.korean_holdings
+        ctx["korean_shares"] = st.korean_shares
+    inds = tuple(compute_indicators(st.market, st.universe, r, ctx))
     return StatusResult(
         day=st.day,
         status=composite_status(inds, r),

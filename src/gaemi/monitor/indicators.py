@@ -211,9 +211,63 @@ def ind_index_move(key: str, series: str, label: str) -> Callable[..., Indicator
     return compute
 
 
+#: The depository's median two-month growth of Korean leveraged custody, 2020-01 ..
+#: 2026-01 (weekly top-50 sum; docs/korea.md section 5): the reference beside the x2 line.
+MEASURED_MEDIAN_GROWTH_60D = 1.10
+
+
+def depository_growth(holdings: Any, days: float = 60.0) -> tuple[float, str, dt.date, str] | None:
+    """Growth per ``days`` of the depository's Korean custody of the same funds at two dates.
+
+    ``holdings``: ``as_of, ticker, holdings_usd, source`` (every custody figure of the
+    leveraged funds on or before the day, :attr:`MarketState.korean_holdings`). The later
+    date is the last list; the earlier the last list at least ``days`` before it (else
+    the first list). Only funds listed on both dates are summed (a fund absent from a
+    top-50 list is unknown, not zero). Returns (growth, detail, later date, source) or
+    None when fewer than two dates or no fund on both.
+    """
+    import pandas as pd
+
+    if holdings is None or len(holdings) == 0:
+        return None
+    h = holdings.assign(as_of=pd.to_datetime(holdings["as_of"]))
+    h = h[h["holdings_usd"].notna()]
+    dates = sorted(h["as_of"].unique())
+    if len(dates) < 2:
+        return None
+    b = pd.Timestamp(dates[-1])
+    earlier = [pd.Timestamp(d) for d in dates if pd.Timestamp(d) <= b - pd.Timedelta(days=days)]
+    a = earlier[-1] if earlier else pd.Timestamp(dates[0])
+    ha = h[h["as_of"] == a].groupby("ticker")["holdings_usd"].sum()
+    hb = h[h["as_of"] == b].groupby("ticker")["holdings_usd"].sum()
+    both = sorted(set(ha.index) & set(hb.index))
+    if not both or ha[both].sum() <= 0:
+        return None
+    sa, sb = float(ha[both].sum()), float(hb[both].sum())
+    span = (b - a).days
+    g = (sb / sa) ** (days / span)
+    shown = ", ".join(both[:6]) + (f" and {len(both) - 6} more" if len(both) > 6 else "")
+    detail = (
+        f"KSD custody of {shown}: ${sa / 1e9:.2f}B ({a.date()}) → ${sb / 1e9:.2f}B "
+        f"({b.date()}): x{sb / sa:.2f} in {span} days, x{g:.2f} per 60 days (measured "
+        f"median 2020–2026: x{MEASURED_MEDIAN_GROWTH_60D:.2f})"
+    )
+    srcs = sorted(set(h[h["as_of"].isin([a, b]) & h["ticker"].isin(both)]["source"].astype(str)))
+    source = "KSD depository custody (same funds at both dates): " + "; ".join(srcs)
+    return g, detail, b.date(), source
+
+
 def ind_korean_leveraged_growth(
     spec: IndicatorSpec, m: MarketSnapshot, u: Universe, ctx: Context
 ) -> Indicator:
+    if ctx.get("korean_holdings") is not None:
+        found = depository_growth(ctx["korean_holdings"])
+        if found is None:
+            return _missing(
+                spec, "fewer than two depository custody lists of the funds on or before the day"
+            )
+        g, detail, b_day, source = found
+        return _make(spec, g, "multiple_per_60d", detail, None, source, b_day)
     name = "korea_overseas_leveraged_krw"
     if not m.has(name) or len(m.history(name)) < 2:
         return _missing(spec, "fewer than two dated Korean leveraged-holdings points")
@@ -223,12 +277,37 @@ def ind_korean_leveraged_growth(
         f"₩{a.value / 1e12:.1f}tn ({a.as_of}) → ₩{b.value / 1e12:.1f}tn ({b.as_of}): "
         f"x{b.value / a.value:.0f}, x{g:.2f} per 60 days"
     )
-    return _make(spec, g, "multiple_per_60d", detail, b, f"{a.source}; {b.source}")
+    return _make(spec, g, "multiple_per_60d", detail, b, f"press figures: {a.source}; {b.source}")
 
 
 def ind_korean_fund_share(
     spec: IndicatorSpec, m: MarketSnapshot, u: Universe, ctx: Context
 ) -> Indicator:
+    ks = ctx.get("korean_shares")
+    if ks is not None:  # the depository: custody / AUM on the day, both on or before it
+        ok = ks[(ks["aum_usd"] >= 1e9) & ks["korean_share"].notna()]
+        if ok.empty:
+            return _missing(
+                spec,
+                "no fund above $1B with a depository Korean share on the day (custody "
+                "observed or carried at most 8 days, AUM known that day)",
+            )
+        r = ok.loc[ok["korean_share"].idxmax()]
+        share = float(r["korean_share"])
+        detail = (
+            f"{r['ticker']} {share:.1%} Korean-held: KSD custody "
+            f"${float(r['korean_held_usd']) / 1e9:.2f}B ({r['basis']} {r['korean_as_of']}) / "
+            f"AUM ${float(r['aum_usd']) / 1e9:.1f}B ({r['aum_as_of']})"
+        )
+        return _make(
+            spec,
+            share,
+            "frac",
+            detail,
+            None,
+            f"KSD depository: {r['source_korean']}",
+            dt.date.fromisoformat(str(r["korean_as_of"])),
+        )
     # the AUM decides both the "above $1B" filter and the detail: a fund snapshot dated
     # after the replay day is not known that day (no look-ahead), as for close pressure
     why = _aum_after_day(u, ctx)
@@ -242,7 +321,7 @@ def ind_korean_fund_share(
     share = float(u.korean_share[i])
     asof = dt.date.fromisoformat(u.korean_as_of[i]) if u.korean_as_of[i] else None
     detail = f"{u.ticker[i]} {share:.0%} Korean-held (AUM ${u.aum_usd[i] / 1e9:.1f}B)"
-    return _make(spec, share, "frac", detail, None, str(u.source_korean[i]), asof)
+    return _make(spec, share, "frac", detail, None, f"press figure: {u.source_korean[i]}", asof)
 
 
 def ind_sideways_decay(
