@@ -520,7 +520,8 @@ def emit(df: pd.DataFrame, fmt: OutputFormat, *, title: str = "", caption: str =
             t_headers = [headers[0], *(r[0] for r in rows)]
             t_rows = [[h, *(r[j] for r in rows)] for j, h in enumerate(headers) if j > 0]
             _n, t_min, t_wraps = _column_widths(t_headers, t_rows)
-            if _table_width(t_min) <= width and not any(t_wraps):
+            unique = len({r[0] for r in rows}) == len(rows)  # they become the headers
+            if unique and _table_width(t_min) <= width and not any(t_wraps):
                 _emit_table(
                     console,
                     t_headers,
