@@ -43,6 +43,33 @@ Examples:
 """
 
 
+#: Korea Standard Time (UTC+9, no daylight saving): shown beside UTC for Korean readers.
+KST = dt.timezone(dt.timedelta(hours=9), "KST")
+
+
+def status_text(
+    status: str, newest: dt.date | None, age: int | None, stale: bool, limit: int | None
+) -> str:
+    """The status with its age, e.g. ``HIGH (data as of 2026-03-27, 1 day old)`` or
+    ``HIGH — stale: newest market data 125 days old (as of 2026-08-03; limit 7 days)``."""
+    if newest is None or age is None:
+        return f"{status} (no dated data)"
+    days = f"{age} day{'' if age == 1 else 's'} old"
+    if age < 0:
+        return f"{status} (data as of {newest.isoformat()}, after the day asked)"
+    if stale:
+        lim = f"; limit {limit} days" if limit is not None else ""
+        return f"{status} — stale: newest market data {days} (as of {newest.isoformat()}{lim})"
+    return f"{status} (data as of {newest.isoformat()}, {days})"
+
+
+def clock(time_utc: str) -> str:
+    """``2026-12-06 15:33:12 UTC (12-07 00:33 KST)`` from an ISO UTC time."""
+    t = dt.datetime.fromisoformat(time_utc)
+    k = t.astimezone(KST)
+    return f"{t:%Y-%m-%d %H:%M:%S} UTC ({k:%m-%d %H:%M} KST)"
+
+
 def evaluate(
     moves: dict[str, float], day: dt.date, db: Path | None = None, data_dir: Path | None = None
 ) -> dict[str, Any]:
@@ -51,12 +78,24 @@ def evaluate(
     from gaemi.present.cli.common import state_from_options
 
     res = status(state_from_options(db, data_dir, day), moves=moves)
+    now = dt.datetime.now(dt.UTC)
+    dated = [i.as_of for i in res.indicators if i.as_of is not None]
+    newest = max(dated) if dated else None
+    age = (day - newest).days if newest is not None else None
+    stale = bool(getattr(res, "stale", False))
+    limit = getattr(res, "stale_after_days", None)
     return {
-        "time_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "time_utc": now.isoformat(timespec="seconds"),
+        "time_kst": now.astimezone(KST).isoformat(timespec="seconds"),
         "date": day.isoformat(),
         "status": res.status.status,
         "level": res.level,
         "reason": res.status.reason,
+        "as_of": newest.isoformat() if newest is not None else None,
+        "age_days": age,
+        "stale": stale,
+        "stale_after_days": limit,
+        "status_text": status_text(res.status.status, newest, age, stale, limit),
         "indicators": {
             i.id: {
                 "state": i.state,
@@ -186,13 +225,15 @@ def monitor(
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
         for rec in found:
             typer.echo(
-                f"{rec['time_utc']} {rec['kind']} "
+                f"{clock(rec['time_utc'])} {rec['kind']} "
                 f"{rec.get('indicator', '')} {rec['from']} -> {rec['to']}".replace("  ", " ")
             )
             if webhook:
                 post_webhook(webhook, rec)
         if not found:
-            typer.echo(f"{cur['time_utc']} no change: {cur['status']}")
+            typer.echo(f"{clock(cur['time_utc'])} no change: {cur['status_text']}")
+        else:
+            typer.echo(f"{clock(cur['time_utc'])} status: {cur['status_text']}")
         tmp = state_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(cur, ensure_ascii=False, indent=1), encoding="utf-8")
         tmp.replace(state_file)  # atomic: a killed run never leaves half a state file

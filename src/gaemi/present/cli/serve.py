@@ -33,6 +33,12 @@ Examples:
 """
 
 
+def missing_extra(exc: ImportError) -> str:
+    """The one line for a missing optional dependency of ``gaemi serve``."""
+    name = (exc.name or "").split(".")[0] or "a web package"
+    return f"gaemi serve needs the web extra ({name} is not installed): pip install 'gaemi[web]'"
+
+
 def serve(
     host: Annotated[
         str, typer.Option("--host", help="Address to bind; 127.0.0.1 keeps it on this machine.")
@@ -56,10 +62,13 @@ def serve(
     start. Read-only: no endpoint writes anything. Bound to 127.0.0.1 by default; any other
     address is reachable by anyone on the network and is warned about.
     """
-    import uvicorn
+    try:
+        import uvicorn
 
-    from gaemi.present.web.app import create_app
-    from gaemi.present.web.settings import WebSettings, is_loopback
+        from gaemi.present.web.app import create_app
+        from gaemi.present.web.settings import WebSettings, is_loopback
+    except ImportError as exc:  # plain `pip install gaemi`: one line, exit 2, no traceback
+        raise GaemiInputError(missing_extra(exc)) from None
 
     # Checked here too so the error names the option typed, not WebSettings' field.
     if not 0 <= port <= 65535:
