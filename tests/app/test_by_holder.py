@@ -172,3 +172,30 @@ def test_what_if_share_is_marked(past_state: Any) -> None:
     assert rows.loc["SQQQ", "basis"] == "what-if"
     assert rows.loc["TQQQ", "basis"] == "estimated"
     assert np.isfinite(rows.loc["SQQQ", "korean_share"])
+
+
+def test_stress_day_korean_close_flow(shared_data: Path) -> None:
+    """2024-08-05: TQQQ's replayed close flow = 6·A(08-02, issuer file)·r(QQQ, 08-05)
+    (Cheng & Madhavan 2009), its Korean part = the Korean share at the 08-02 close from
+    gaemi.data.korean_share.korean_share_daily over the whole files (H7's table)."""
+    from gaemi.app.flows import stress_day_korean_flows
+    from gaemi.data.korean_share import korean_share_daily
+
+    t = stress_day_korean_flows(shared_data, ["2024-08-05"]).set_index("ticker")
+    nav = pd.read_csv(shared_data / "us-letf-nav-proshares/TQQQ.csv", index_col="date")
+    qqq = pd.read_csv(shared_data / "us-adjclose-1993-2026/QQQ.csv", index_col="Date")["Close"]
+    r = qqq.loc["2024-08-05"] / qqq.loc["2024-08-02"] - 1
+    flow = 6 * float(nav.loc["2024-08-02", "aum_usd"]) * r
+    tab = korean_share_daily(shared_data, ["TQQQ"], start="2024-07-01", end="2024-08-31")
+    share = float(tab.set_index("date").loc["2024-08-02", "korean_share"])
+    assert t.loc["TQQQ", "flow_usd"] == pytest.approx(flow, rel=1e-9)
+    assert t.loc["TQQQ", "korean_share"] == pytest.approx(share, rel=1e-9)
+    assert t.loc["TQQQ", "korean_flow_usd"] == pytest.approx(share * flow, rel=1e-9)
+    # the day's total: Korean + other + unattributed = the flow of every fund known that day
+    tot = t.loc["total"]
+    funds = t.drop(index="total")
+    assert tot["flow_usd"] == pytest.approx(funds["flow_usd"].sum())
+    assert tot["korean_flow_usd"] + tot["other_flow_usd"] + tot[
+        "unattributed_flow_usd"
+    ] == pytest.approx(tot["flow_usd"])
+    assert (funds["aum_as_of"] <= "2024-08-04").all()  # the previous close, none after

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from gaemi.app.result import Result, format_usd
@@ -347,3 +348,72 @@ def flows(
         warnings = tuple(state.warnings)
         sources = (*sources, *(f"{k}: {v}" for k, v in state.sources.items()))
     return FlowsResult(result=result, by=by, korean=detail, warnings=warnings, sources=sources)
+
+
+#: Stress days 2020–2026 of the Korean close-flow table (docs/korea.md; the issue-16 days
+#: and the August/September 2024 sell-offs, as gaemi.monitor.korean_flows.STRESS_DAYS).
+STRESS_DAYS: tuple[str, ...] = (
+    "2020-03-16",
+    "2022-09-13",
+    "2024-08-05",
+    "2024-09-03",
+    "2025-04-03",
+    "2025-04-04",
+    "2025-04-09",
+    "2025-10-10",
+)
+#: The adjusted-close proxy of each underlying's day move (us-adjclose-1993-2026/).
+MOVE_PROXIES: dict[str, str] = {
+    "NDX": "QQQ",
+    "SPX": "SPY",
+    "SOX": "SOXX",
+    "TSLA": "TSLA",
+    "NVDA": "NVDA",
+}
+
+
+def stress_day_korean_flows(
+    data_dir: str | Path, days: Sequence[str] = STRESS_DAYS
+) -> pd.DataFrame:
+    """The Korean part of the replayed close flow on stress days, by fund.
+
+    For each day D: the state of the previous calendar day from ``data_dir``
+    (:func:`gaemi.app.state.load_state`: AUM and Korean share at the previous close, none
+    after it), each underlying's move on D from its adjusted-close proxy
+    (:data:`MOVE_PROXIES`), the close flow ΔE = L(L−1)·A·r of every fund known that day,
+    split by holder (:func:`holder_frame`; unknown share → unattributed).
+
+    Returns
+    -------
+    DataFrame
+        ``day`` plus the columns of the ``by_holder`` view (one ``total`` row per day).
+    """
+    import datetime as dt
+
+    import pandas as pd
+
+    from gaemi.app.state import load_state
+    from gaemi.data.korean_share import fund_price
+
+    out = []
+    for d in days:
+        day = dt.date.fromisoformat(d)
+        state = load_state(data_dir=data_dir, as_of=day - dt.timedelta(days=1))
+        moves: dict[str, float] = {}
+        for uid in sorted(set(state.universe.underlying_id.tolist())):
+            proxy = MOVE_PROXIES.get(uid)
+            if proxy is None:
+                continue
+            px = fund_price(data_dir, proxy)
+            px = px[px.index <= pd.Timestamp(day)]
+            if len(px) < 2 or px.index[-1] != pd.Timestamp(day):
+                continue
+            moves[uid] = float(px.iloc[-1] / px.iloc[-2] - 1.0)
+        if not moves:
+            continue
+        u = state.universe.where_underlying(sorted(moves))
+        res = flows(state, universe=u, at=moves, korean=state_korean_detail(state))
+        frame = res.to_frame("by_holder")
+        frame.insert(0, "day", d)
+        out.append(frame)
+    return pd.concat(out, ignore_index=True)
