@@ -31,15 +31,16 @@ from gaemi.present.cli.common import (
 EPILOG = """
 Examples:
 
-  gaemi monitor --once                 # exit 0 LOW, 11 GUARDED … 14 CRITICAL (cron)
+  gaemi monitor --once  # exit 0 LOW, 11 GUARDED … 14 CRITICAL (cron)
 
   gaemi monitor --every 300 --alerts alerts.jsonl --webhook http://127.0.0.1:9000/hook
 
   gaemi monitor --once --move NDX=-5.2%
 
-  gaemi monitor --every 600 --db gaemi.duckdb    # after `gaemi data update` in cron
+  # after `gaemi data update` in cron
+  gaemi monitor --every 600 --db gaemi.duckdb
 
-  gaemi monitor --once --date 2026-07-01         # the status as it stood that day
+  gaemi monitor --once --date 2026-07-01  # the status as it stood that day
 """
 
 

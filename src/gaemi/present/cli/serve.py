@@ -21,15 +21,16 @@ from gaemi.present.cli.common import (
 EPILOG = """
 Examples:
 
-  gaemi serve                          # http://127.0.0.1:8000 (this machine only)
+  gaemi serve  # http://127.0.0.1:8000 (this machine only)
 
-  gaemi serve --port 8765              # another port
+  gaemi serve --port 8765  # another port
 
-  gaemi serve --db ~/gaemi.duckdb      # serve the market state of a store
+  gaemi serve --db ~/gaemi.duckdb  # serve the market state of a store
 
-  gaemi serve --data-dir ../shared/data --date 2025-04-04   # a past day, nothing later
+  # a past day, nothing later
+  gaemi serve --data-dir ../shared/data --date 2025-04-04
 
-  gaemi serve --host 0.0.0.0           # reachable from the network: warns, no auth
+  gaemi serve --host 0.0.0.0  # reachable from the network: warns, no auth
 """
 
 

@@ -30,15 +30,17 @@ from gaemi.present.cli.common import (
 EPILOG = """
 Examples:
 
-  gaemi stress --shock -2%                         # every underlying of the default scenario
+  gaemi stress --shock -2%  # every underlying of the default scenario
 
   gaemi stress --shock -2% --underlying NDX --korean-aum 45e9
 
-  gaemi stress --underlying SOX --curve            # final move against shock, critical shock
+  # final move against shock, critical shock
+  gaemi stress --underlying SOX --curve
 
   gaemi stress --shock -3% --liquidity-scale 0.25 --format json
 
-  gaemi stress --shock -2% --scenario my_stress.yaml   # override any default parameter
+  # override any default parameter
+  gaemi stress --shock -2% --scenario my_stress.yaml
 """
 
 
