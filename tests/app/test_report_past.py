@@ -126,6 +126,9 @@ def test_nothing_after_the_day_is_used(rep: Any, cut_folder: Path) -> None:
         ("stress", "stress"),
         ("decay", "erosion"),
         ("replay", "day"),
+        ("korea", "latest"),
+        ("korea", "claims"),
+        ("crypto", "cascade"),
     ):
         a = rep.section(key).tables[table].reset_index(drop=True)
         b = cut.section(key).tables[table].reset_index(drop=True)
@@ -135,3 +138,36 @@ def test_nothing_after_the_day_is_used(rep: Any, cut_folder: Path) -> None:
             a[num].to_numpy(float), b[num].to_numpy(float), rtol=1e-9, err_msg=f"{key}.{table}"
         )
     assert rep.status.status == cut.status.status
+
+
+def test_korean_money_section(rep: Any, shared_data: Path) -> None:
+    """The Korean share beside its inputs, and the note's claims beside the custody sum."""
+    from gaemi.data.importers import ksd
+
+    sec = rep.section("korea")
+    latest = sec.tables["latest"].set_index("ticker")
+    known = rep.section("funds").tables["known"].set_index("ticker")
+    # TQQQ: the custody list of 2025-03-31 carried by TQQQ's return / the same AUM as the
+    # funds section (the issuer's 2025-04-03 net assets)
+    assert latest.loc["TQQQ", "korean_share_frac"] == pytest.approx(
+        known.loc["TQQQ", "korean_share"], rel=1e-9
+    )
+    assert latest.loc["TQQQ", "korean_as_of"].startswith("2025-03-31")
+    hist = sec.data["share_history"]
+    assert (pd.to_datetime(hist["date"]) < pd.Timestamp(DAY)).all()
+    assert {"TQQQ", "SQQQ"} <= set(hist["ticker"])
+    assert hist["korean_share_frac"].between(0, 1).all()
+    # claim 1: the measured figure is the sum of the 2025-03-31 weekly list over the
+    # leveraged funds, read here with the reader directly
+    w = ksd.read_custody_weekly(
+        shared_data / "korea-holdings-ksd/seohak-index/custody_weekly_clean.csv",
+        duplicates="drop",
+    )
+    claims = sec.tables["claims"]
+    assert len(claims) == 4
+    c = claims.iloc[0]
+    assert "2025-03-31" in c["measured_text"]
+    wk = w[w["as_of"] == pd.Timestamp("2025-03-31")]
+    tqqq = float(wk.loc[wk["ticker"] == "TQQQ", "holdings_usd"].sum())
+    assert tqqq < c["measured"] < c["claimed"]  # the sum holds TQQQ and is under $43.1B
+    assert claims.iloc[2]["measured"] < 2.0  # no doubling per month in the median

@@ -233,7 +233,10 @@ def today_flow_section(
 
 
 STRESS_UNDERLYINGS: tuple[str, ...] = ("NDX", "SOX")
-STRESS_GRID = tuple(round(-0.005 * i, 4) for i in range(21))  # 0 … −10%
+#: 0 … −10% by 0.5%, then to −30% by 2.5% (where the level-3 breaker halts the day)
+STRESS_GRID = tuple(round(-0.005 * i, 4) for i in range(21)) + tuple(
+    round(-0.10 - 0.025 * i, 4) for i in range(1, 9)
+)
 
 
 def stress_section(universe: Universe, scenario: Any) -> Section:
@@ -252,6 +255,18 @@ def stress_section(universe: Universe, scenario: Any) -> Section:
         res = curve(setup.model, np.asarray(STRESS_GRID))
         crit = critical_shock(setup.model, curve_direction(STRESS_GRID))
         at = dict(zip(STRESS_GRID, res.final_move_frac.tolist(), strict=True))
+        n = len(STRESS_GRID)
+        halted = np.asarray(res.halted, bool) if res.halted.shape == (n,) else np.zeros(n, bool)
+        unfilled = (
+            np.asarray(res.unfilled_usd, float) if res.unfilled_usd.shape == (n,) else np.zeros(n)
+        )
+        filled = (
+            np.asarray(res.filled_usd, float)
+            if res.filled_usd.shape == (n,)
+            else np.asarray(res.total_flow_usd, float)
+        )
+        k2, k5 = STRESS_GRID.index(-0.02), STRESS_GRID.index(-0.05)
+        first_halt = [g for g, h in zip(STRESS_GRID, halted, strict=True) if h]
         rows.append(
             {
                 "underlying_id": und,
@@ -259,7 +274,11 @@ def stress_section(universe: Universe, scenario: Any) -> Section:
                 "closing_capacity_usd": setup.capacity_usd,
                 "close_full_at_move_frac": setup.threshold_move_frac(-1.0),
                 "final_move_at_minus_2pct_frac": at[-0.02],
+                "halted_at_minus_2pct": bool(halted[k2]),
                 "final_move_at_minus_5pct_frac": at[-0.05],
+                "halted_at_minus_5pct": bool(halted[k5]),
+                "unfilled_at_minus_5pct_usd": float(unfilled[k5]),
+                "halt_from_shock_frac": max(first_halt) if first_halt else float("nan"),
                 "critical_shock_frac": float(crit.shock_frac[0]),
             }
         )
@@ -269,6 +288,9 @@ def stress_section(universe: Universe, scenario: Any) -> Section:
                     "underlying_id": und,
                     "shock_frac": list(STRESS_GRID),
                     "final_move_frac": res.final_move_frac,
+                    "halted": halted,
+                    "filled_usd": filled,
+                    "unfilled_usd": unfilled,
                 }
             )
         )
@@ -280,11 +302,29 @@ def stress_section(universe: Universe, scenario: Any) -> Section:
             if np.isnan(r["critical_shock_frac"])
             else f"critical shock {r['critical_shock_frac']:+.1%}"
         )
+
+        def end(pct: str, r: dict[str, Any] = r) -> str:
+            move = r[f"final_move_at_minus_{pct}pct_frac"]
+            if r[f"halted_at_minus_{pct}pct"]:  # a halt, not an impact
+                return f"−{pct}% halts trading (level-3 breaker) at {move:+.2%}"
+            return f"−{pct}% ends at {move:+.2%}"
+
+        halt = r["halt_from_shock_frac"]
+        halt_text = (
+            ""
+            if np.isnan(halt)
+            else f"; from {halt:+.1%} the level-3 breaker halts the day before the close "
+            "(the close is the halt level; the rest of the selling is unfilled)"
+        )
         parts.append(
             f"{r['underlying_id']}: the leveraged funds' flow alone fills the close at "
-            f"{r['close_full_at_move_frac']:+.1%}; "
-            f"−2% ends at {r['final_move_at_minus_2pct_frac']:+.2%}, −5% at "
-            f"{r['final_move_at_minus_5pct_frac']:+.2%}; {crit_text}"
+            f"{r['close_full_at_move_frac']:+.1%}; {end('2')}, {end('5')}"
+            + (
+                f" with {format_usd(r['unfilled_at_minus_5pct_usd'])} of selling unfilled"
+                if r["halted_at_minus_5pct"]
+                else ""
+            )
+            + f"; {crit_text}{halt_text}"
         )
     return Section(
         "stress",
@@ -1014,6 +1054,251 @@ def replay_section(
     )
 
 
+#: The research note's claims about Korean money (issue 17 item 4; docs/korea.md §5): what
+#: it says, the claimed figure and its unit. The measured side is computed below.
+NOTE_CLAIMS: tuple[tuple[str, str, float, str], ...] = (
+    ("aum_43b", '"$43.1 billion AUM" of Korean leveraged money', 43.1e9, "usd"),
+    ("korean_aum_45b", '"$45B Korean AUM" (the sell-amount arithmetic)', 45e9, "usd"),
+    ("doubling_monthly", '"doubling monthly"', 2.0, "ratio per month"),
+    (
+        "surge_18x",
+        '"18-fold surge" of US-listed Korea-focused leveraged ETFs in 2026',
+        18.0,
+        "ratio",
+    ),
+)
+KOREA_FUNDS: tuple[str, ...] = ("TQQQ", "SOXL", "TSLL", "NVDL", "SQQQ", "SOXS")
+
+
+def korean_share_series(data_dir: str | Path, day: dt.date) -> pd.DataFrame:
+    """Korean share of :data:`KOREA_FUNDS` per trading day up to ``day`` from
+    :func:`gaemi.data.korean_share.korean_share_daily`, with nothing dated on or after the
+    day: custody lists dated before it, and a snapshot-based AUM only up to the last
+    snapshot dated before it (a later snapshot would enter its interpolation)."""
+    from gaemi.data import fund_history as fh
+    from gaemi.data import korean_share as ks
+
+    root = Path(data_dir)
+    ts = pd.Timestamp(day)
+    hold = _custody_before(root, KOREA_FUNDS, ts)
+    end = (ts - pd.Timedelta(days=1)).date()
+    t = ks.korean_share_daily(root, KOREA_FUNDS, end=end, holdings=hold)
+    snaps = fh.load_snapshots(root)
+    before = pd.to_datetime(snaps["aum_as_of"]) < ts if len(snaps) else None
+    last_snap = pd.to_datetime(snaps["aum_as_of"][before]).max() if before is not None else None
+    est = ~t["aum_source"].astype(str).str.startswith("reported")
+    bad = est if last_snap is None or pd.isna(last_snap) else est & (t["date"] > last_snap)
+    t.loc[bad, ["aum_usd", "korean_share"]] = float("nan")
+    t.loc[bad, "aum_source"] = ""
+    return t
+
+
+def _leveraged_custody(hold: pd.DataFrame, tickers: set[str]) -> pd.Series:
+    """Σ custody of the leveraged/inverse funds per list date (weekly top-50 lists)."""
+    h = hold[hold["ticker"].isin(tickers) & hold["source"].astype(str).str.contains("weekly")]
+    return h.groupby("as_of")["holdings_usd"].sum().sort_index()
+
+
+def _ratio_over(s: pd.Series, days: int) -> pd.Series:
+    """s_t / s_{t−days} with the list nearest ``days`` calendar days earlier (±4 days)."""
+    idx = s.index
+    out = {}
+    for d in idx:
+        target = d - pd.Timedelta(days=days)
+        k = idx.searchsorted(target)
+        cands = [j for j in (k - 1, k) if 0 <= j < len(idx)]
+        if not cands:
+            continue
+        j = min(cands, key=lambda j: abs((idx[j] - target).days))
+        if abs((idx[j] - target).days) <= 4 and s.iloc[j] > 0:
+            out[d] = float(s.loc[d] / s.iloc[j])
+    return pd.Series(out, dtype=float)
+
+
+def claims_checked(data_dir: str | Path, day: dt.date, universe: Universe) -> pd.DataFrame:
+    """The research note's four figures beside the depository series known on ``day``.
+
+    Each measured number is computed here from the folder (custody dated before the day,
+    fund prices and AUM up to the previous close); the reconciling definitions are those
+    of docs/korea.md §5.
+    """
+    import numpy as np
+
+    from gaemi.data import fund_history as fh
+    from gaemi.data import korean_share as ks
+
+    root = Path(data_dir)
+    ts = pd.Timestamp(day)
+    lev = {str(t) for t, L in zip(universe.ticker, universe.leverage, strict=True) if abs(L) > 1}
+    lev |= set(fh.ISSUER_FUNDS)
+    hold = _custody_before(root, sorted(lev), ts)
+    sums = _leveraged_custody(hold, lev)
+    rows: list[dict[str, Any]] = []
+    last_day = sums.index[-1] if len(sums) else None
+    last_sum = float(sums.iloc[-1]) if len(sums) else float("nan")
+    names = (
+        hold[(hold["as_of"] == last_day) & hold["ticker"].isin(lev)]
+        .sort_values("holdings_usd", ascending=False)["ticker"]
+        .tolist()
+        if last_day is not None
+        else []
+    )
+    aum = dict(zip(universe.ticker.tolist(), universe.aum_usd.tolist(), strict=True))
+    big2 = [t for t in ("TQQQ", "SOXL") if t in aum]
+    big2_aum = float(sum(aum[t] for t in big2)) if big2 else float("nan")
+    when = f"{last_day.date()}" if last_day is not None else "—"
+    for key, text, claimed, unit in NOTE_CLAIMS[:2]:
+        rows.append(
+            {
+                "claim": text,
+                "claimed": claimed,
+                "unit": unit,
+                "measured": last_sum,
+                "measured_text": (
+                    f"Korean custody of US leveraged/inverse funds {format_usd(last_sum)} on "
+                    f"{when} (weekly top 50: {', '.join(names[:7])}) = "
+                    f"{last_sum / claimed:.0%} of the claim"
+                ),
+                "could_reconcile": (
+                    (
+                        f"the funds' total AUM, not the Korean part: "
+                        f"{' + '.join(big2)} {format_usd(big2_aum)} at the start of {day}; or "
+                        "every overseas ETF Koreans hold, 1x included"
+                    )
+                    if key == "aum_43b"
+                    else (
+                        "EPFR/Goldman's ~$45B is the AUM of Korea-related leveraged ETFs, "
+                        "domestic (KRX, not in KSD's foreign custody) plus overseas-listed "
+                        "(FACTS.md §(l).5) — not Korean holdings of SOXL/TQQQ"
+                    )
+                ),
+            }
+        )
+    one = _ratio_over(sums, 30)
+    two = _ratio_over(sums, 61)
+    key, text, claimed, unit = NOTE_CLAIMS[2]
+    med1 = float(one.median()) if len(one) else float("nan")
+    rows.append(
+        {
+            "claim": text,
+            "claimed": claimed,
+            "unit": unit,
+            "measured": med1,
+            "measured_text": (
+                f"Korean leveraged custody (weekly top-50 sum) grew by a median ×{med1:.2f} a "
+                f"month, ×{float(two.median()):.2f} per two months ({len(two)} windows "
+                f"{sums.index[0].date()} → {when}); ×2 or more in a month "
+                f"{float((one >= 2).mean()):.0%} of the time, max ×{float(one.max()):.2f}"
+                if len(one) and len(two)
+                else "no two lists a month apart before the day"
+            ),
+            "could_reconcile": (
+                "the funds' prices and total AUM, not Korean buying: a 3x fund's price can "
+                "double in two months while its share count falls"
+            ),
+        }
+    )
+    key, text, claimed, unit = NOTE_CLAIMS[3]
+    try:
+        koru = ks.fund_price(root, "KORU")
+        koru = koru[koru.index < ts]
+    except Exception:
+        koru = pd.Series(dtype=float)
+    y0 = koru[koru.index < pd.Timestamp(f"{day.year}-01-01")]
+    px = float(koru.iloc[-1] / y0.iloc[-1]) if len(koru) and len(y0) else float("nan")
+    snaps = fh.load_snapshots(root)
+    k = snaps[(snaps["ticker"] == "KORU") & (pd.to_datetime(snaps["aum_as_of"]) < ts)]
+    k = k[pd.to_datetime(k["aum_as_of"]).dt.year == day.year].sort_values("aum_as_of")
+    aum_ratio = float(k["aum_usd"].iloc[-1] / k["aum_usd"].iloc[0]) if len(k) >= 2 else float("nan")
+    rows.append(
+        {
+            "claim": text,
+            "claimed": claimed,
+            "unit": unit,
+            "measured": aum_ratio if np.isfinite(aum_ratio) else px,
+            "measured_text": (
+                f"KORU (the Korea fund of the universe): price ×{px:.1f} in {day.year} to the "
+                f"close before {day}"
+                + (
+                    f"; AUM {format_usd(float(k['aum_usd'].iloc[0]))} "
+                    f"({str(k['aum_as_of'].iloc[0])[:10]}) → "
+                    f"{format_usd(float(k['aum_usd'].iloc[-1]))} "
+                    f"({str(k['aum_as_of'].iloc[-1])[:10]}), ×{aum_ratio:.1f}"
+                    if np.isfinite(aum_ratio)
+                    else f"; no two {day.year} AUM snapshots before the day"
+                )
+            ),
+            "could_reconcile": (
+                "a later peak, new Korea single-stock funds or Korea-listed products (none in "
+                "these files); it is about a Korea-focused fund, not Korean money"
+            ),
+        }
+    )
+    return pd.DataFrame(rows)
+
+
+def korea_section(data_dir: str | Path, day: dt.date, universe: Universe) -> Section:
+    """Korean money, measured (issue 17): the Korean share of the six funds over time from
+    the depository, and the research note's claims beside the measured series."""
+    t = korean_share_series(data_dir, day)
+    obs = t[(t["basis"] == "observed") & t["korean_share"].notna()]
+    chart = obs[["date", "ticker", "korean_share", "korean_held_usd", "aum_usd", "aum_source"]]
+    chart = chart.rename(columns={"korean_share": "korean_share_frac"}).reset_index(drop=True)
+    chart["date"] = pd.to_datetime(chart["date"]).dt.date.astype(str)
+    last = t[t["korean_share"].notna()].sort_values("date").groupby("ticker").tail(1)
+    by_fund: dict[str, dict[Any, Any]] = {
+        str(r["ticker"]): dict(r) for r in last.to_dict("records")
+    }
+    recs = []
+    for f in KOREA_FUNDS:
+        r = by_fund.get(f)
+        recs.append(
+            {
+                "ticker": f,
+                "korean_share_frac": float(r["korean_share"]) if r else float("nan"),
+                "korean_held_usd": float(r["korean_held_usd"]) if r else float("nan"),
+                "korean_as_of": (
+                    f"{str(r['korean_as_of'])[:10]} ({r['basis']})" if r else "unknown"
+                ),
+                "aum_source": str(r["aum_source"]) if r else "",
+            }
+        )
+    now = pd.DataFrame(recs)
+    claims = claims_checked(data_dir, day, universe)
+    parts = [
+        f"{r['ticker']} {r['korean_share_frac']:.1%} ({r['korean_as_of']})"
+        for r in recs
+        if r["korean_share_frac"] == r["korean_share_frac"]
+    ]
+    c0 = claims.iloc[0]
+    summary = (
+        "Korean share of the fund (KSD custody / the fund's AUM, the latest known before "
+        f"{day}): "
+        + (", ".join(parts) if parts else "none known")
+        + f'. The note\'s "$43.1B" against {format_usd(float(c0["measured"]))} of Korean '
+        "custody in US leveraged funds (the claims table says what could reconcile them)."
+    )
+    return Section(
+        "korea",
+        "Korean money, measured (depository)",
+        summary,
+        {"latest": now, "claims": claims},
+        (
+            (
+                "KSD (SEIBro) custody of Korean investors, ../shared/data/korea-holdings-ksd "
+                "(weekly top 50 2020-01 → 2026-01, per-ISIN 2026-05); docs/korea.md"
+            ),
+            (
+                "AUM: issuer net assets (TQQQ, SQQQ) or 2026 universe snapshots carried ≤ 21 "
+                "trading days (gaemi.data.korean_share); unknown elsewhere — SOXL/TSLL/NVDL "
+                "before 2026, SOXS throughout"
+            ),
+            "claims: the research note (issue 17); reconciling definitions: docs/korea.md §5",
+        ),
+        {"share_history": chart},
+    )
+
+
 def build_report(
     universe: Universe,
     market: MarketSnapshot,
@@ -1095,6 +1380,7 @@ def build_report(
             set(day_funds.table["underlying_id"] if day_funds else known.underlying_id.tolist())
         )
         sections.append(replay_section(data_dir, report_date, known, und))
+        sections.append(korea_section(data_dir, report_date, known))
     fx = market.latest("usdkrw_level") if market.has("usdkrw_level") else None
     notes = []
     if later:

@@ -275,6 +275,17 @@ def _curve_figure(report: Report) -> Any:
                 name=f"{uid} closing move",
             )
         )
+    if "halted" in c.columns and c["halted"].astype(bool).any():
+        h = c[c["halted"].astype(bool)]
+        fig.add_trace(
+            go.Scatter(
+                x=h["shock_frac"] * 100,
+                y=h["final_move_frac"] * 100,
+                mode="markers",
+                marker={"symbol": "x", "size": 10, "color": "#c62828"},
+                name="halted (level-3 breaker): the close is the halt level",
+            )
+        )
     lo = float(c["shock_frac"].min()) * 100
     fig.add_trace(
         go.Scatter(
@@ -304,6 +315,33 @@ def _curve_figure(report: Report) -> Any:
     return fig
 
 
+def _korea_figure(report: Report) -> Any:
+    """Korean share of each fund over time (the depository's weekly observations)."""
+    import plotly.graph_objects as go
+
+    h = report.section("korea").data["share_history"]
+    fig = go.Figure()
+    for t, g in h.groupby("ticker", sort=False):
+        fig.add_trace(
+            go.Scatter(
+                x=g["date"],
+                y=g["korean_share_frac"] * 100,
+                mode="lines+markers",
+                marker={"size": 4},
+                name=str(t),
+            )
+        )
+    fig.update_layout(
+        title="Korean share of the fund (KSD custody / fund AUM, weekly)",
+        xaxis_title="date",
+        yaxis_title="Korean share (%)",
+        template="plotly_white",
+        height=400,
+        margin={"t": 50, "b": 40},
+    )
+    return fig
+
+
 def figures(report: Report, fx: float | None) -> list[tuple[str, Any]]:
     """(section key, figure) pairs for the HTML report."""
     out = []
@@ -312,6 +350,8 @@ def figures(report: Report, fx: float | None) -> list[tuple[str, Any]]:
         out += [("flows", _ladder_figure(report, fx)), ("flows", _sensitivity_figure(report, fx))]
     if "stress" in keys and len(keys["stress"].data.get("curve", ())):
         out.append(("stress", _curve_figure(report)))
+    if "korea" in keys and len(keys["korea"].data.get("share_history", ())):
+        out.append(("korea", _korea_figure(report)))
     return out
 
 
