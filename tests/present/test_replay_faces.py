@@ -200,3 +200,86 @@ def test_html_page_margin_account_marks_events(shared_data: Path, tmp_path: Path
     page = render_replay_html(res)
     assert "2025-01-30" in page
     assert "<html lang='en'>" in page
+
+
+@pytest.mark.browser
+def test_dashboard_section_and_html_page_in_chromium(
+    shared_data: Path,
+    chromium_launch: dict[str, Any],
+    artifacts_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The dashboard's replay section fills from the API on load (the seed account), and the
+    # --html page opens from file:// with its charts, both wide (1280 px) and on a phone
+    # (390 px); screenshots in test-artifacts/replay-*.png.
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+    from playwright.sync_api import sync_playwright
+
+    from gaemi.app.account import replay_account
+    from gaemi.present.report.replay_html import render_replay_html
+    from gaemi.present.web.app import create_app
+    from gaemi.present.web.settings import WebSettings
+
+    monkeypatch.setenv("GAEMI_SHARED_DATA", str(shared_data))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    srv = uvicorn.Server(
+        uvicorn.Config(create_app(WebSettings(port=port)), port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    page_file = tmp_path / "replay.html"
+    res = replay_account(
+        None, 140e6, [("SOXL", 1.0)], start="2024-07-01", data_dir=shared_data, margin=0.5
+    )
+    page_file.write_text(render_replay_html(res), encoding="utf-8")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(**chromium_launch)
+            for width in (1280, 390):
+                pg = browser.new_page(viewport={"width": width, "height": 900})
+                errors: list[str] = []
+
+                def on_console(m: Any, errs: list[str] = errors) -> None:
+                    if m.type == "error":
+                        errs.append(m.text)
+
+                def on_error(e: Any, errs: list[str] = errors) -> None:
+                    errs.append(str(e))
+
+                pg.on("console", on_console)
+                pg.on("pageerror", on_error)
+                pg.goto(f"http://127.0.0.1:{port}/")
+                pg.wait_for_selector("#replay-events tbody tr", timeout=60_000)
+                summary = pg.locator("#replay-summary").text_content() or ""
+                assert "first on 2024-09-06" in summary
+                assert "first on 2025-01-30" in summary
+                assert pg.locator("#replay-chart .main-svg").count() >= 1
+                rows = pg.locator("#replay-events tbody tr").all_text_contents()
+                assert any("2025-01-30" in r and "forced sale" in r for r in rows)
+                # the section fits the phone: no sideways scroll of the page
+                assert pg.evaluate("document.documentElement.scrollWidth") <= width
+                pg.locator("#replay-section").screenshot(
+                    path=str(artifacts_dir / f"replay-dashboard-{width}.png")
+                )
+                pg.goto(page_file.as_uri())
+                pg.wait_for_selector("#replay-chart-0 .main-svg")
+                assert pg.locator(".main-svg").count() >= 3
+                assert pg.evaluate("document.documentElement.scrollWidth") <= width
+                pg.screenshot(path=str(artifacts_dir / f"replay-html-{width}.png"), full_page=True)
+                assert errors == []
+                pg.close()
+            browser.close()
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
