@@ -144,7 +144,7 @@ def test_one_parameter_set_is_one_solve_per_chunk(monkeypatch: pytest.MonkeyPatc
     real = fb.solve
 
     def counting(model: fb.StressModel, shock: object, **kw: object) -> fb.FeedbackResult:
-        calls.append(np.size(shock))
+        calls.append(np.size(shock))  # type: ignore[arg-type]
         return real(model, shock, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(fb, "solve", counting)

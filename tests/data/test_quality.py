@@ -26,7 +26,9 @@ def defect_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
             ("korea-equities/005930.KS_2000_2026.csv", "prices", {}),
             ("korea-equities/000660.KS_2000_2026.csv", "prices", {}),
             ("kospi-kr-rates/kr10y_yield.csv", "macro", {"symbol": "KR10Y"}),
-            ("crypto/SHIB-USD_2014_2022.csv", "prices", {}),
+            # its zero prices are refused at import; stored here under the explicit flag
+            # so that the quality check's own finding on them is tested
+            ("crypto/SHIB-USD_2014_2022.csv", "prices", {"allow_nonpositive_prices": True}),
             ("us-adjclose-1993-2026/SOXL.csv", "prices", {"close_is_adjusted": True}),
         ):
             import_file(s, shared_data / rel, ImportOptions(kind, **kw))

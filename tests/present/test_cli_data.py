@@ -242,3 +242,119 @@ def test_funds_import_counts_snapshots_and_holdings(
     assert rc == 0, err
     # the embedded universe.csv: 77 funds, 4 with Korean holdings (TQQQ, SOXL, TSLL, TSLT)
     assert ": 77 fund snapshots + 4 holdings — 81 new" in out
+
+
+# ------------------------------------------------------------------ issue 21: no silent data
+GOOD_PRICES = "Date,Close\n2024-01-02,10\n2024-01-03,11\n"
+
+
+def _not_duckdb(kind: str, d: Path) -> Path:
+    """An existing file that is not a DuckDB store (what `--db` was given by mistake)."""
+    if kind == "csv":
+        p = d / "prices.csv"
+        p.write_text(GOOD_PRICES)
+    elif kind == "parquet":
+        import pandas as pd
+
+        p = d / "prices.parquet"
+        pd.DataFrame({"Date": ["2024-01-02"], "Close": [10.0]}).to_parquet(p)
+    elif kind == "empty":
+        p = d / "empty.duckdb"
+        p.write_bytes(b"")
+    elif kind == "text":
+        p = d / "notes.duckdb"
+        p.write_text("not a database at all\n")
+    else:
+        p = d / "folder.duckdb"
+        p.mkdir()
+    return p
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet", "empty", "text", "folder"])
+def test_db_that_is_not_a_duckdb_file_is_one_line_and_untouched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    """Audit: `--db prices.csv` reported "4124 new" and wrote nothing (DuckDB opened the
+    CSV as something else). Now: exit 2, one stderr line, the file byte for byte as it was."""
+    src = tmp_path / "ABC.csv"
+    src.write_text(GOOD_PRICES)
+    db = _not_duckdb(kind, tmp_path)
+    before = db.read_bytes() if db.is_file() else None
+    listing = sorted(p.name for p in tmp_path.iterdir())
+    rc, out, err = run(capsys, "data", "import", str(src), "--db", str(db))
+    assert rc == 2
+    assert out == ""
+    why = "is a folder, not a DuckDB file" if kind == "folder" else "is not a DuckDB database"
+    assert (
+        err
+        == f"error: store {str(db)!r} {why}"
+        + ("" if kind == "folder" else " (give a .duckdb file or a new path; nothing was written)")
+        + "\n"
+    )
+    assert (db.read_bytes() if db.is_file() else None) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == listing  # no .wal, no new file
+    # the readers refuse it too (status opens read-only)
+    rc, out, err = run(capsys, "data", "status", "--db", str(db))
+    assert rc == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "DuckDB" in err
+
+
+BAD_PRICES = [
+    ("Close", "-3", "close = -3 must be > 0 (a price)"),
+    ("Close", "0", "close = 0 must be > 0 (a price)"),
+    ("Close", "1e308", "close = 1e+308 is above the 1e+12 limit of a price"),
+    ("Open", "-0.5", "open = -0.5 must be > 0 (a price)"),
+    ("High", "0", "high = 0 must be > 0 (a price)"),
+    ("Low", "1e300", "low = 1e+300 is above the 1e+12 limit of a price"),
+    ("Adj Close", "-1", "adj_close = -1 must be > 0 (a price)"),
+]
+
+
+@pytest.mark.parametrize(("col", "value", "message"), BAD_PRICES)
+def test_bad_price_is_refused_in_one_line_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], col: str, value: str, message: str
+) -> None:
+    header = ["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"]
+    good = ["2024-01-02", "10", "11", "9", "10", "10", "100"]
+    bad = ["2024-01-03", "10", "11", "9", "10", "10", "100"]
+    bad[header.index(col)] = value
+    f = tmp_path / "ABC.csv"
+    f.write_text("\n".join(",".join(r) for r in (header, good, bad)) + "\n")
+    db = tmp_path / "s.duckdb"
+    rc, out, err = run(capsys, "data", "import", str(f), "--db", str(db))
+    assert rc == 2
+    assert out == ""
+    assert err == f"error: ABC.csv line 3: {message}\n"
+    assert not db.exists()  # the store is not even created
+
+
+def test_nonpositive_prices_only_under_the_documented_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # WTI crude front-month futures settled at -37.63 USD on 2020-04-20 (NYMEX; the rare
+    # legitimate negative price the flag exists for)
+    f = tmp_path / "CL.csv"
+    f.write_text("Date,Close\n2020-04-17,18.27\n2020-04-20,-37.63\n2020-04-21,10.01\n")
+    db = tmp_path / "s.duckdb"
+    rc, _, err = run(capsys, "data", "import", str(f), "--db", str(db))
+    assert (rc, err) == (2, "error: CL.csv line 3: close = -37.63 must be > 0 (a price)\n")
+    rc, out, err = run(
+        capsys, "data", "import", str(f), "--db", str(db), "--allow-nonpositive-prices"
+    )
+    assert rc == 0, err
+    assert "3 rows — 3 new" in out
+    from gaemi.data.store import Store
+
+    with Store(db, read_only=True) as s:
+        assert s.prices("CL")["close"].tolist() == [18.27, -37.63, 10.01]
+    # infinities stay refused under the flag
+    g = tmp_path / "CL2.csv"
+    g.write_text("Date,Close\n2020-04-22,inf\n")
+    rc, _, err = run(
+        capsys, "data", "import", str(g), "--db", str(db), "--allow-nonpositive-prices"
+    )
+    assert rc == 2
+    assert err.count("\n") == 1
+    assert "close = inf must be finite" in err

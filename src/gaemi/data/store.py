@@ -41,6 +41,12 @@ if TYPE_CHECKING:
 
 #: Environment variable naming the store file.
 ENV_DB = "GAEMI_DB"
+#: Environment variable: seconds to wait for another process's lock on the store.
+ENV_LOCK_TIMEOUT = "GAEMI_DB_LOCK_TIMEOUT"
+#: Default wait for the lock, seconds (an import of the shipped data takes a few seconds).
+DEFAULT_LOCK_TIMEOUT_S = 30.0
+#: The bytes at offset 8 of every DuckDB database file.
+DUCKDB_MAGIC = b"DUCK"
 #: Current schema version; :data:`MIGRATIONS` upgrades older stores step by step.
 SCHEMA_VERSION = 6
 OnConflict = Literal["error", "keep", "replace"]
@@ -257,6 +263,74 @@ def resolve_db_path(db: str | Path | None = None) -> Path:
     return default_data_dir() / "gaemi.duckdb"
 
 
+def lock_timeout_s(value: float | str | None = None) -> float:
+    """The wait for the store's lock: ``value``, else ``$GAEMI_DB_LOCK_TIMEOUT``, else 30 s."""
+    raw: float | str = value if value is not None else os.environ.get(ENV_LOCK_TIMEOUT, "")
+    if isinstance(raw, str) and not raw.strip():
+        return DEFAULT_LOCK_TIMEOUT_S
+    try:
+        out = float(raw)
+    except ValueError:
+        raise GaemiInputError(
+            f"{ENV_LOCK_TIMEOUT} = {raw!r} must be a number of seconds >= 0"
+        ) from None
+    if not (out >= 0 and out < 1e6):
+        raise GaemiInputError(f"{ENV_LOCK_TIMEOUT} = {raw!r} must be a number of seconds >= 0")
+    return out
+
+
+def check_store_file(path: Path) -> None:
+    """Refuse a path that exists but is not a DuckDB database (a CSV, a Parquet file, a
+    folder …): DuckDB would open some of those as something else and the import would
+    report rows it never wrote. A new path is fine (the store is created)."""
+    if path.is_dir():
+        raise GaemiInputError(f"store {str(path)!r} is a folder, not a DuckDB file")
+    if not path.exists():
+        return
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(12)
+    except OSError as exc:
+        raise GaemiInputError(f"store {str(path)!r}: cannot read ({exc.strerror})") from None
+    if head[8:12] != DUCKDB_MAGIC:
+        raise GaemiInputError(
+            f"store {str(path)!r} is not a DuckDB database (give a .duckdb file or a new "
+            "path; nothing was written)"
+        )
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "could not set lock" in text or "conflicting lock" in text
+
+
+def _connect(path: Path, read_only: bool, timeout_s: float) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect``, waiting for another process's lock up to ``timeout_s`` seconds
+    (retries with a growing, jittered pause), then one clear line."""
+    import random
+    import time
+
+    import duckdb
+
+    deadline = time.monotonic() + timeout_s
+    pause = 0.02
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            if not _is_lock_error(exc):
+                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise GaemiInputError(f"store {str(path)!r}: cannot open ({first})") from exc
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise GaemiInputError(
+                    f"store {str(path)!r} is in use by another process: waited "
+                    f"{timeout_s:g} s for its lock ({ENV_LOCK_TIMEOUT} sets the wait)"
+                ) from None
+            time.sleep(min(left, pause * (0.5 + random.random())))
+            pause = min(pause * 1.6, 0.5)
+
+
 @dataclass(frozen=True)
 class MergeResult:
     """What one merge into a table did (row counts)."""
@@ -280,28 +354,31 @@ class Store:
     ----------
     path : path-like or None
         The database file (see :func:`resolve_db_path`); created with its parent folder
-        unless ``read_only``.
+        unless ``read_only``. An existing file that is not a DuckDB database is refused.
     read_only : bool
         Open without write access (several readers may share the file).
+    lock_timeout : float, optional
+        Seconds to wait while another process holds the store's lock (a writer excludes
+        everyone, readers exclude writers); default ``$GAEMI_DB_LOCK_TIMEOUT`` or 30 s.
     """
 
-    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
-        import duckdb
-
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        read_only: bool = False,
+        lock_timeout: float | None = None,
+    ) -> None:
         self.path = resolve_db_path(path)
+        wait_s = lock_timeout_s(lock_timeout)
+        check_store_file(self.path)
         if read_only and not self.path.is_file():
             raise GaemiInputError(
                 f"store {str(self.path)!r} does not exist (import data with `gaemi data import`)"
             )
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.con: duckdb.DuckDBPyConnection = duckdb.connect(
-                str(self.path), read_only=read_only
-            )
-        except duckdb.Error as exc:
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise GaemiInputError(f"store {str(self.path)!r}: cannot open ({first})") from exc
+        self.con: duckdb.DuckDBPyConnection = _connect(self.path, read_only, wait_s)
         self.read_only = read_only
         if read_only:
             v = self.schema_version()
@@ -829,9 +906,11 @@ class Store:
         return out
 
 
-def open_store(db: str | Path | None = None, *, read_only: bool = False) -> Store:
+def open_store(
+    db: str | Path | None = None, *, read_only: bool = False, lock_timeout: float | None = None
+) -> Store:
     """Open (and migrate) the store; a one-line error if it cannot be opened."""
-    return Store(db, read_only=read_only)
+    return Store(db, read_only=read_only, lock_timeout=lock_timeout)
 
 
 ProgressFn = Callable[[int, int], None]

@@ -173,6 +173,11 @@ class ImportOptions:
     #: KSD lists: two different rows for one security and date are refused (default) or
     #: both dropped as unknown and noted (``drop``: what the shipped files need).
     duplicates: Literal["refuse", "drop"] = "refuse"
+    #: Accept prices <= 0 (``--allow-nonpositive-prices``): only for series that really
+    #: trade at or below zero (WTI crude futures settled at -37.63 USD on 2020-04-20).
+    #: Infinite prices and prices above :data:`gaemi.data.quality.MAX_PRICE` are refused
+    #: regardless.
+    allow_nonpositive_prices: bool = False
 
 
 def _source_label(p: Path) -> str:

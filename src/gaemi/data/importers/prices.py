@@ -165,6 +165,16 @@ def read_prices(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]
     _check_finite(table, main if main in mapping.values() else "close", vals[main], required=True)
     for c in PRICE_VALUES:
         _check_finite(table, c, vals[c], required=False)
+    # no silent data: a price <= 0 (unless the documented flag), infinite or absurd (1e308)
+    # is a bad row, named in one line, and nothing is written
+    from gaemi.data.quality import PRICE_COLUMNS, refuse_bad_prices
+
+    refuse_bad_prices(
+        name,
+        {c: vals[c] for c in PRICE_COLUMNS if c in vals},
+        where=table.where,
+        allow_nonpositive=opts.allow_nonpositive_prices,
+    )
     neg_vol = vals["volume"] < 0
     if neg_vol.any():
         i = int(np.flatnonzero(neg_vol)[0])

@@ -20,6 +20,16 @@ SKIPPED_FILES: dict[str, str] = {
         "ISIN -> ticker map (read by the KSD lists that need it)"
     ),
     "korea-holdings-ksd/seohak-index/ticker_korean_map.csv": "ticker -> Korean name map",
+    "crypto/SHIB-USD_2014_2022.csv": (
+        "258 zero prices, rounding of tiny prices (its PROVENANCE.md: avoid); a price <= 0 "
+        "is refused at import"
+    ),
+}
+#: Price files whose values may be <= 0 for real: imported with
+#: ``allow_nonpositive_prices`` (a yield index is not a price).
+NONPOSITIVE_OK: dict[str, str] = {
+    "us-adjclose-1993-2026/IDX_IRX.csv": "13-week T-bill yield in %, zero or negative in "
+    "2008/2015/2020 (its PROVENANCE.md)",
 }
 
 
@@ -62,7 +72,10 @@ def iter_importable(root: Path) -> Iterator[tuple[Path, str, dict[str, Any]]]:
             # the shipped files hold conflicting pairs (see importers.ksd): dropped, noted
             yield f, "ksd", {"duplicates": "drop"}
         elif rel.startswith("us-adjclose-1993-2026/"):
-            yield f, "prices", {"close_is_adjusted": True}
+            opts: dict[str, Any] = {"close_is_adjusted": True}
+            if rel in NONPOSITIVE_OK:
+                opts["allow_nonpositive_prices"] = True  # see NONPOSITIVE_OK
+            yield f, "prices", opts
         elif rel in price_symbols:
             yield f, "prices", {"symbol": price_symbols[rel]}
         else:

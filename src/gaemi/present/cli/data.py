@@ -124,6 +124,14 @@ def import_cmd(
             "(refuse, default) or both dropped as unknown and noted (drop).",
         ),
     ] = "refuse",
+    allow_nonpositive_prices: Annotated[
+        bool,
+        typer.Option(
+            "--allow-nonpositive-prices",
+            help="prices: accept prices <= 0 (only for series that trade there, e.g. WTI "
+            "futures on 2020-04-20); refused by default.",
+        ),
+    ] = False,
     db: DbOpt = None,
 ) -> None:
     """Validate every file first, then write them all in ONE transaction (idempotent).
@@ -133,8 +141,9 @@ def import_cmd(
     one-line error names the file.
     """
     from gaemi.data.importers import ImportOptions, prepare_imports, write_imports
-    from gaemi.data.store import ON_CONFLICT, Store
+    from gaemi.data.store import ON_CONFLICT, Store, check_store_file, resolve_db_path
 
+    check_store_file(resolve_db_path(db))  # a CSV/Parquet given as --db: before any work
     if on_conflict not in ON_CONFLICT:
         raise GaemiInputError(
             f"--on-conflict = {on_conflict!r} must be one of error, keep, replace"
@@ -152,6 +161,7 @@ def import_cmd(
         on_conflict=on_conflict,  # type: ignore[arg-type]
         max_bytes=_parse_size(max_size),
         duplicates=duplicates,  # type: ignore[arg-type]
+        allow_nonpositive_prices=allow_nonpositive_prices,
     )
     label = f"import {files[0].name}" if len(files) == 1 else f"import {len(files)} files"
     n = len(files)
