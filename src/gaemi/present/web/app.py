@@ -20,7 +20,9 @@ from fastapi.staticfiles import StaticFiles
 from gaemi.core.universe import Universe
 from gaemi.data.state import MarketState
 from gaemi.errors import GaemiInputError
+from gaemi.present.web.deps import install_openapi_ids
 from gaemi.present.web.limits import (
+    AllowHeaderMiddleware,
     BodySizeLimitMiddleware,
     ComputeTimeoutError,
     HostCheckMiddleware,
@@ -147,6 +149,7 @@ def create_app(
         app.include_router(module.router)
         if name != "meta":
             engines.append(name)
+    install_openapi_ids(app)  # known tickers/underlyings/nodes/assets as schema enums
 
     @app.exception_handler(GaemiInputError)
     async def _input_error(request: Request, exc: GaemiInputError) -> JSONResponse:
@@ -195,6 +198,7 @@ def create_app(
     # Outermost last: size limit first, then host check, headers, compression.
     app.add_middleware(StaticGZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(AllowHeaderMiddleware)  # 405: every method of the path
     if s.allowed_hosts is not None:
         app.add_middleware(HostCheckMiddleware, allowed_hosts=tuple(s.allowed_hosts))
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=s.max_body_bytes)

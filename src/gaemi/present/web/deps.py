@@ -8,7 +8,7 @@ import functools
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -80,3 +80,103 @@ def request_key(name: str, q: BaseModel) -> Hashable | None:
     """A cache key for a request model when it asks for the defaults (no field given),
     else ``None``: parameterised answers are not kept (their number is unbounded)."""
     return (name,) if not q.model_fields_set else None
+
+
+def known_ids(web: WebState) -> dict[str, list[str]]:
+    """The ids each kind of name accepts on this server (canonical case; the API also
+    takes them in any case): what the OpenAPI schema lists as enums."""
+    from gaemi.app.crypto import default_setup
+    from gaemi.monitor.indicators import MOVE_UNDERLYINGS
+    from gaemi.present.web.routers.cascade import default_cascade
+    from gaemi.present.web.routers.stress import stress_underlyings_of
+
+    u = web.universe
+    underlyings = sorted(set(u.underlying_id.tolist()) | set(u.underlying_group.tolist()))
+    return {
+        "underlying": [x for x in underlyings if x],
+        "ticker": sorted(set(u.ticker.tolist())),
+        "stress_underlying": list(stress_underlyings_of(u)),
+        "asset": list(default_setup()[0].asset_names),
+        "node": list(default_cascade().node_ids),
+        "status_underlying": list(MOVE_UNDERLYINGS),
+    }
+
+
+#: (path, method, query parameter) → kind of id (a key of :func:`known_ids`).
+QUERY_IDS: dict[tuple[str, str, str], str] = {
+    ("/api/universe", "get", "underlying"): "underlying",
+    ("/api/flows", "get", "underlying"): "underlying",
+    ("/api/flows/ladder", "get", "underlying"): "underlying",
+    ("/api/stress", "get", "underlying"): "stress_underlying",
+    ("/api/stress/curve", "get", "underlying"): "stress_underlying",
+    ("/api/decay/erosion", "get", "ticker"): "ticker",
+    ("/api/decay/simulate", "get", "ticker"): "ticker",
+    ("/api/crypto", "get", "asset"): "asset",
+}
+#: (request model, field) → kind of id of the mapping's keys.
+BODY_IDS: dict[tuple[str, str], str] = {
+    ("StatusRequest", "moves_frac_by_underlying"): "status_underlying",
+    ("CascadeRequest", "shocks_frac_by_node"): "node",
+    ("CryptoRequest", "shocks_frac_by_asset"): "asset",
+    ("ProjectedRequest", "moves_frac_by_underlying"): "underlying",
+    ("ProjectedRequest", "creations_usd"): "ticker",
+    ("FlowRequest", "korean_holdings_usd"): "ticker",
+    ("FlowRequest", "creations_usd"): "ticker",
+}
+
+
+def _with_enum(schema: dict[str, Any], ids: list[str]) -> None:
+    """Restrict the string schema (or the string branch of an ``anyOf``, or the items of
+    an array) to ``ids``."""
+    if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+        _with_enum(schema["items"], ids)
+    elif schema.get("type") == "string":
+        for k in ("pattern", "minLength", "maxLength"):
+            schema.pop(k, None)
+        schema["enum"] = list(ids)
+    for branch in schema.get("anyOf", []):
+        _with_enum(branch, ids)
+
+
+def _keys_enum(schema: dict[str, Any], ids: list[str]) -> None:
+    """A mapping whose keys must be ``ids``: ``properties`` per id, nothing else."""
+    value = next(iter(schema.pop("patternProperties", {}).values()), None)
+    if value is None:
+        value = schema.get("additionalProperties")
+    if not isinstance(value, dict):
+        return
+    schema.pop("propertyNames", None)
+    schema["properties"] = {i: dict(value) for i in ids}
+    schema["additionalProperties"] = False
+    if "maxProperties" in schema:
+        schema["maxProperties"] = min(schema["maxProperties"], len(ids))
+
+
+def install_openapi_ids(app: FastAPI) -> None:
+    """Make the app's OpenAPI schema list the ids this server knows (tickers, underlyings,
+    scenario nodes, crypto assets) as enums, for query parameters and for the keys of the
+    mappings in JSON bodies: the schema then states exactly what is accepted (any other
+    id is a 422 naming it). Ids are listed in canonical case; the API takes any case."""
+    base = app.openapi
+    done: list[dict[str, Any]] = []
+
+    def openapi() -> dict[str, Any]:
+        if done:
+            return done[0]
+        schema = base()
+        ids = known_ids(app.state.gaemi)
+        for path, ops in schema.get("paths", {}).items():
+            for method, op in ops.items():
+                for p in op.get("parameters", []):
+                    kind = QUERY_IDS.get((path, method, p.get("name", "")))
+                    if kind is not None and p.get("in") == "query":
+                        _with_enum(p["schema"], ids[kind])
+        comps = schema.get("components", {}).get("schemas", {})
+        for (model, field_name), kind in BODY_IDS.items():
+            prop = comps.get(model, {}).get("properties", {}).get(field_name)
+            if isinstance(prop, dict):
+                _keys_enum(prop, ids[kind])
+        done.append(schema)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import re
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
@@ -419,3 +420,46 @@ def read_timeout_protocol(timeout_s: float) -> type[asyncio.Protocol]:
             self._disarm()  # the keep-alive timer now bounds the idle connection
 
     return ReadTimeoutH11Protocol
+
+
+class AllowHeaderMiddleware:
+    """On a 405, an ``Allow`` header listing every method the path answers.
+
+    Starlette answers 405 from the first route whose path matches, so a path with a GET
+    and a POST route (``/api/status``, ``/api/flows``, ``/api/cascade``, ``/api/crypto``)
+    said ``Allow: GET`` although POST works too. The methods come from the OpenAPI
+    schema of ``scope["app"]`` (the application this middleware wraps), read once; paths
+    outside the schema keep Starlette's header.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._paths: list[tuple[re.Pattern[str], list[str]]] | None = None
+
+    def _allowed(self, scope: Scope) -> list[str]:
+        if self._paths is None:
+            from starlette.routing import compile_path
+
+            schema = scope["app"].openapi() if hasattr(scope.get("app"), "openapi") else {}
+            self._paths = [
+                (compile_path(path)[0], sorted(m.upper() for m in ops))
+                for path, ops in schema.get("paths", {}).items()
+            ]
+        path = scope.get("path", "")
+        return next((methods for rx, methods in self._paths if rx.match(path)), [])
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_allow(msg: Message) -> None:
+            if msg["type"] == "http.response.start" and msg.get("status") == 405:
+                allowed = self._allowed(scope)
+                if allowed:
+                    headers = [(k, v) for k, v in msg.get("headers", []) if k.lower() != b"allow"]
+                    headers.append((b"allow", ", ".join(allowed).encode()))
+                    msg = {**msg, "headers": headers}
+            await send(msg)
+
+        await self.app(scope, receive, with_allow)
