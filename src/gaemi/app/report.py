@@ -950,7 +950,11 @@ def funds_section(day_funds: DayFunds) -> Section:
         "funds",
         "Funds known that day",
         summary,
-        {"known": known[cols].reset_index(drop=True)},
+        {
+            "known": known[cols]
+            .rename(columns={"korean_share": "korean_share_frac"})
+            .reset_index(drop=True)
+        },
         day_funds.sources,
         {"all_funds": t.reset_index(drop=True)},
     )
@@ -1129,8 +1133,11 @@ def claims_checked(data_dir: str | Path, day: dt.date, universe: Universe) -> pd
 
     root = Path(data_dir)
     ts = pd.Timestamp(day)
-    lev = {str(t) for t, L in zip(universe.ticker, universe.leverage, strict=True) if abs(L) > 1}
-    lev |= set(fh.ISSUER_FUNDS)
+    from gaemi.data.universe import load_default_universe
+
+    lev = set(fh.ISSUER_FUNDS)
+    for u in (load_default_universe(), universe):  # the fund list, and the day's funds
+        lev |= {str(t) for t, L in zip(u.ticker, u.leverage, strict=True) if abs(L) > 1}
     hold = _custody_before(root, sorted(lev), ts)
     sums = _leveraged_custody(hold, lev)
     rows: list[dict[str, Any]] = []
@@ -1257,9 +1264,7 @@ def korea_section(data_dir: str | Path, day: dt.date, universe: Universe) -> Sec
                 "ticker": f,
                 "korean_share_frac": float(r["korean_share"]) if r else float("nan"),
                 "korean_held_usd": float(r["korean_held_usd"]) if r else float("nan"),
-                "korean_as_of": (
-                    f"{str(r['korean_as_of'])[:10]} ({r['basis']})" if r else "unknown"
-                ),
+                "korean_as_of": (f"{str(r['korean_as_of'])[:10]} {r['basis']}" if r else "unknown"),
                 "aum_source": str(r["aum_source"]) if r else "",
             }
         )
@@ -1282,7 +1287,7 @@ def korea_section(data_dir: str | Path, day: dt.date, universe: Universe) -> Sec
         "korea",
         "Korean money, measured (depository)",
         summary,
-        {"latest": now, "claims": claims},
+        {"latest": now, "claims": claims[["claim", "measured_text", "could_reconcile"]]},
         (
             (
                 "KSD (SEIBro) custody of Korean investors, ../shared/data/korea-holdings-ksd "
@@ -1295,7 +1300,7 @@ def korea_section(data_dir: str | Path, day: dt.date, universe: Universe) -> Sec
             ),
             "claims: the research note (issue 17); reconciling definitions: docs/korea.md §5",
         ),
-        {"share_history": chart},
+        {"share_history": chart, "claims_values": claims[["claim", "claimed", "unit", "measured"]]},
     )
 
 

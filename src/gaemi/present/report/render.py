@@ -322,6 +322,13 @@ def _korea_figure(report: Report) -> Any:
     h = report.section("korea").data["share_history"]
     fig = go.Figure()
     for t, g in h.groupby("ticker", sort=False):
+        # a gap of more than 3 weeks is unknown (out of the top 50): break the line there
+        d = pd.to_datetime(g["date"])
+        gap = d.diff().dt.days.fillna(0).to_numpy() > 21
+        if gap.any():
+            breaks = g[gap].assign(korean_share_frac=float("nan"))
+            breaks["date"] = (d[gap] - pd.Timedelta(days=1)).dt.date.astype(str).to_numpy()
+            g = pd.concat([g, breaks]).sort_values("date", kind="stable")
         fig.add_trace(
             go.Scatter(
                 x=g["date"],
@@ -369,7 +376,8 @@ th,td{border-bottom:1px solid #eee;padding:4px 8px;text-align:left;vertical-alig
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 caption{text-align:left;font-weight:600;padding:4px 0}.tbl{overflow-x:auto}
 .state{font-weight:700;color:#fff;border-radius:3px;padding:1px 6px;white-space:nowrap}
-.src{color:#555;font-size:12px}.note{background:#fff8e1;border-left:4px solid #f9a825;
+.src{color:#555;font-size:12px;overflow-wrap:anywhere}
+section p{overflow-wrap:anywhere}.note{background:#fff8e1;border-left:4px solid #f9a825;
 padding:8px 12px;margin:12px 0}.stale{color:#b71c1c;font-weight:600}
 """
 
@@ -408,12 +416,13 @@ def render_html(report: Report, *, krw: bool = False) -> str:
             "</td></tr>"
         )
     parts.append(
-        "<section id='indicators'><h2>Indicators and triggers</h2><table><thead><tr>"
+        "<section id='indicators'><h2>Indicators and triggers</h2>"
+        "<div class='tbl'><table><thead><tr>"
         "<th scope='col'>state</th><th scope='col'>indicator</th><th scope='col'>value</th>"
         "<th scope='col'>thresholds (GUARDED…CRITICAL)</th><th scope='col'>as of</th>"
         "<th scope='col'>source and rationale</th></tr></thead><tbody>"
         + "".join(rows)
-        + "</tbody></table></section>"
+        + "</tbody></table></div></section>"
     )
     figs = figures(report, fx)
     for s in report.sections:
