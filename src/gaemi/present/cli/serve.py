@@ -94,8 +94,15 @@ def serve(
         note(f"funds from {source}; the data is read once at start (restart to reload)")
     shown = f"[{host}]" if ":" in host else host
     note(f"gaemi serving on http://{shown}:{port}/ (API docs at /api/docs); Ctrl-C stops")
+    # the slow-client limits (request read timeout, keep-alive, header size) come from
+    # WebSettings, the one place that defines them for every way the app is served
     uvicorn.run(
-        app, host=host, port=port, log_level="warning", access_log=False, timeout_keep_alive=30
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        **settings.uvicorn_kwargs(),
     )
 
 
