@@ -79,8 +79,16 @@ def serve(
     loopback = is_loopback(host)
     allowed = ("127.0.0.1", "localhost", "[::1]", "::1") if loopback else None
     one_db: Path | None = single(db, "--db")
+    one_dir: Path | None = (
+        single(data_dir, "--data-dir") if isinstance(data_dir, list) else data_dir
+    )
     settings = WebSettings(
-        host=host, port=port, db=one_db, compute_timeout_s=timeout, allowed_hosts=allowed
+        host=host,
+        port=port,
+        db=one_db,
+        data_dir=one_dir,  # the account replay reads its price history there
+        compute_timeout_s=timeout,
+        allowed_hosts=allowed,
     )
     state = state_from_options(one_db, data_dir, date)
     if not loopback:

@@ -50,6 +50,9 @@ class WebSettings:
         Where ``gaemi serve`` binds (loopback by default).
     db : Path, optional
         A DuckDB store to read (read-only); ``None`` uses the embedded default data.
+    data_dir : Path, optional
+        A folder laid out like ../shared/data (``gaemi serve --data-dir``); the account
+        replay reads its daily prices and USD/KRW there.
     max_body_bytes : int
         Largest request body accepted; larger bodies get 413.
     compute_timeout_s : float
@@ -72,6 +75,7 @@ class WebSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     db: Path | None = None
+    data_dir: Path | None = None
     max_body_bytes: int = 64 * 1024
     compute_timeout_s: float = 10.0
     max_concurrent_computations: int = 4
