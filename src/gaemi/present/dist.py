@@ -124,27 +124,46 @@ def iter_dask(
     import logging
 
     dd: Any = distributed  # untyped library: keep mypy's no-untyped-call quiet in one place
-    cluster = None
-    if scheduler is None:
+    box: dict[str, Any] = {}
+
+    def start_local() -> None:
         import dask
 
-        # Dask's default MALLOC_TRIM_THRESHOLD_ for worker processes turns off glibc's
-        # dynamic mmap threshold, so every temporary array of a chunk is a fresh mmap and
-        # page-faulted anew: the feedback kernel ran 5x slower in a worker than here.
-        with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
-            cluster = dd.LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=processes,
-                protocol="tcp://",  # also for thread workers: tasks go through pickling
-                host="127.0.0.1",
-                dashboard_address=":0",  # any free port: 8787 may be taken by another cluster
-                silence_logs=logging.ERROR,
-            )
-        client = dd.Client(cluster)
+        try:
+            # Dask's default MALLOC_TRIM_THRESHOLD_ for worker processes turns off glibc's
+            # dynamic mmap threshold, so every temporary array of a chunk is a fresh mmap
+            # and page-faulted anew: the feedback kernel ran 5x slower in a worker.
+            with dask.config.set(
+                {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+            ):
+                box["cluster"] = dd.LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=processes,
+                    protocol="tcp://",  # also for thread workers: tasks go through pickling
+                    host="127.0.0.1",
+                    dashboard_address=":0",  # any free port: 8787 may be taken
+                    silence_logs=logging.ERROR,
+                )
+            client = dd.Client(box["cluster"])
+            box["client"] = client
+            # warm the workers (imports, the scenario and universe caches) before they
+            # count as ready: until then this process keeps solving chunks itself
+            client.run(evaluate_chunk, spec, 0, 1)
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    starter = None
+    if scheduler is None:
+        import threading
+
+        # the cluster starts in the background while this process solves the first
+        # chunks itself (the start-up costs seconds; small grids are done before it ends)
+        starter = threading.Thread(target=start_local, name="gaemi-dask-start", daemon=True)
+        starter.start()
     else:
         try:
-            client = dd.Client(scheduler, timeout="5s")
+            box["client"] = dd.Client(scheduler, timeout="5s")
         except OSError as exc:
             raise GaemiInputError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
     try:
@@ -154,6 +173,19 @@ def iter_dask(
         token = uuid.uuid4().hex[:12]  # keys unique per sweep on a shared cluster
         slots: dict[int, Any] = {}  # chunk -> Future (on a worker) or DataFrame (here)
         n_futures = next_submit = next_yield = done = 0
+        while help_here and next_yield < len(chunks) and starter is not None and starter.is_alive():
+            a, b = chunks[next_yield]  # no cluster yet: solve here, in order
+            part = evaluate_chunk(spec, a, b)
+            next_yield = next_submit = next_yield + 1
+            done += b - a
+            if progress is not None:
+                progress(done, spec.n_points)
+            yield part
+        if starter is not None:
+            starter.join()
+            if "error" in box:
+                raise box["error"]
+        client = box["client"]
         while next_yield < len(chunks):
             while (
                 next_submit < len(chunks)
@@ -191,6 +223,9 @@ def iter_dask(
                 progress(done, spec.n_points)
             yield part
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        if starter is not None:
+            starter.join()
+        if "client" in box:
+            box["client"].close()
+        if "cluster" in box:
+            box["cluster"].close()
