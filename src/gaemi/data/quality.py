@@ -353,9 +353,14 @@ def check_price_frame(symbol: str, df: pd.DataFrame) -> list[Finding]:
 
 def check_file(path: str | Path, opts: ImportOptions) -> list[Finding]:
     """Validate a file (without importing it) and run the series checks on its rows."""
+    import dataclasses
+
     from gaemi.data.importers.pipeline import _validated
 
     p = Path(path)
+    # prices <= 0 are refused by an import but reported here with the other findings
+    # (nonpositive_price: how many rows, which dates), so the file is read under the flag
+    opts = dataclasses.replace(opts, allow_nonpositive_prices=True)
     try:
         table, tables = _validated(p, opts)
     except GaemiInputError as exc:
