@@ -327,7 +327,8 @@ def _content(db: Path) -> str:
             "FROM prices ORDER BY symbol, date"
         )
         imports = s.fetch_df("SELECT * FROM imports")
-    keep = ["kind", "file", "sha256", "rows", "inserted", "replaced", "unchanged", "kept"]
+    # every column but the run's own id and time
+    keep = [c for c in imports.columns if c not in ("import_id", "imported_at")]
     log = imports[keep].sort_values(keep).to_csv(index=False)
     return hashlib.sha256((prices.to_csv(index=False) + log).encode()).hexdigest()
 
