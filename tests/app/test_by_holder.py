@@ -133,8 +133,8 @@ def test_past_day_cli_api_python_agree(
 
 
 def test_past_day_share_is_the_depository_figure(shared_data: Path, past_state: Any) -> None:
-    """TQQQ on 2025-04-04: KSD custody of 2025-03-31 × P(04-04)/P(03-31) / issuer AUM of
-    04-04, computed here from the raw files."""
+    """TQQQ on 2025-04-04: KSD custody of 2025-03-31 × P(04-03)/P(03-31) / issuer AUM of
+    04-03 (the start-of-day AUM A_{t-1} of the flow identity), from the raw files."""
     rows = {
         r["ticker"]: r
         for r in gaemi.flows(past_state, move_frac=MOVE).to_frame("by_holder").to_dict("records")
@@ -147,8 +147,8 @@ def test_past_day_share_is_the_depository_figure(shared_data: Path, past_state: 
     assert len(h) == 1
     px = pd.read_csv(shared_data / "us-adjclose-1993-2026/TQQQ.csv", index_col="Date")["Close"]
     nav = pd.read_csv(shared_data / "us-letf-nav-proshares/TQQQ.csv", index_col="date")
-    aum = float(nav.loc[PAST, "aum_usd"])
-    held = float(h.iloc[0]) * px.loc["2025-04-04"] / px.loc["2025-03-31"]
+    aum = float(nav.loc["2025-04-03", "aum_usd"])  # the previous close
+    held = float(h.iloc[0]) * px.loc["2025-04-03"] / px.loc["2025-03-31"]
     t = rows["TQQQ"]
     assert t["aum_usd"] == pytest.approx(aum, rel=1e-9)
     assert t["korean_share"] == pytest.approx(held / aum, rel=1e-9)

@@ -306,7 +306,8 @@ def test_korean_fund_share_from_the_depository() -> None:
 def test_status_uses_the_depository_when_the_state_has_it(shared_data: object) -> None:
     """On 2026-05-13 from ../shared/data: the largest depository share of a fund above $1B
     (TSLL: custody of that day over its AUM carried from the 2026-05-01 snapshot) and the
-    custody growth of the same funds 2026-01-12 → 2026-05-13, not the press figures."""
+    custody growth of the same funds 2026-01-12 → 2026-05-12 (the state is the start of the
+    day: the list dated 05-13 is not known yet), not the press figures."""
     from gaemi.app.state import load_state
     from gaemi.app.status import status
 
@@ -322,7 +323,7 @@ def test_status_uses_the_depository_when_the_state_has_it(shared_data: object) -
     assert share.as_of <= dt.date(2026, 5, 13)  # type: ignore[operator]
     growth = by["korean_leveraged_growth"]
     assert growth.source.startswith("KSD depository")
-    assert growth.as_of == dt.date(2026, 5, 13)
+    assert growth.as_of == dt.date(2026, 5, 12)  # the previous close's custody list
     # the embedded default keeps the press figures and says so
     press = {i.id: i for i in status(load_state()).indicators}
     assert press["korean_leveraged_growth"].source.startswith("press figures")

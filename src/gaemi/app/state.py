@@ -385,8 +385,10 @@ def dated_universe(
     (``universe_snapshots``) or depository custody (``ksd_holdings``), each fund of
     ``base`` (the store's fund snapshots, else the embedded list) gets:
 
-    * AUM: the issuer's reported net assets of the last day on or before ``day``, or a
-      snapshot dated on or before it carried by the fund's return (at most
+    * AUM at the start of ``day`` — what the close-flow identity ΔE = L(L−1)·A_{t−1}·r
+      needs, and what a user knows during that day: the issuer's reported net assets of
+      the last trading day before ``day`` (the previous close), or a snapshot dated on or
+      before that previous close carried by the fund's return (at most
       :data:`gaemi.data.korean_share.MAX_AUM_CARRY_DAYS` trading days); else the base
       figure if it is dated on or before the day; else the fund is left out (its AUM is
       not known that day) and a warning names it.
@@ -407,14 +409,17 @@ def dated_universe(
     based_on_embedded = base is None
     u = base if base is not None else load_default_universe()
     tickers = [str(t) for t in u.ticker]
-    d = pd.Timestamp(day)
+    # the previous close: the last business day before the day (a holiday there just means
+    # the latest figure on or before it is used); the same start-of-day rule as the
+    # report's universe_on and the history replay's A_{t-1}
+    d = pd.Timestamp(day) - pd.offsets.BDay(1)
     hold = ks.korean_holdings(store, tickers) if _has_rows(store, "ksd_holdings") else None
     if hold is None:
         hold = pd.DataFrame(columns=["as_of", "ticker", "holdings_usd", "source"])
     hold = hold[pd.to_datetime(hold["as_of"]) <= d].reset_index(drop=True)
     rows: dict[str, Any] = {
         str(rec["ticker"]): rec
-        for rec in ks.shares_on_day(store, day, tickers, holdings=hold).to_dict("records")
+        for rec in ks.shares_on_day(store, d.date(), tickers, holdings=hold).to_dict("records")
     }
     n = len(u)
     aum = u.aum_usd.copy()
@@ -438,7 +443,9 @@ def dated_universe(
             if len(nav):
                 cand.append((nav.index[-1], float(nav.iloc[-1]), nav_label))
         base_day = pd.Timestamp(u.aum_as_of[i]) if u.aum_as_of[i] else None
-        if base_day is not None and base_day <= d:
+        if base_day is not None and base_day <= pd.Timestamp(
+            day
+        ):  # a snapshot dated the day is known at its start
             cand.append((base_day, float(u.aum_usd[i]), str(u.source_aum[i])))
         held = np.nan
         basis = ""
