@@ -379,6 +379,8 @@ caption{text-align:left;font-weight:600;padding:4px 0}.tbl{overflow-x:auto}
 .src{color:#555;font-size:12px;overflow-wrap:anywhere}
 section p{overflow-wrap:anywhere}.note{background:#fff8e1;border-left:4px solid #f9a825;
 padding:8px 12px;margin:12px 0}.stale{color:#b71c1c;font-weight:600}
+@media (max-width:700px){header{padding:14px 12px}main{padding:4px 8px 30px 8px}
+section{padding:10px 10px}.tbl table{min-width:960px}}
 """
 
 
