@@ -45,6 +45,23 @@ Amount = Annotated[float, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=Fal
 class ReplayRequest(StrictModel):
     """The account and strategy (the options of ``gaemi investor --replay``)."""
 
+    #: One valid small replay (SOXL only, one quarter of 2024, which ../shared/data
+    #: covers): the OpenAPI example schemathesis' explicit-examples phase sends, so the
+    #: operation reaches a 2xx (issue 21); generated bodies rarely hit history dates.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "start": "2024-07-01",
+                    "end": "2024-09-30",
+                    "capital": 10_000_000.0,
+                    "currency": "KRW",
+                    "positions": {"SOXL": 1.0},
+                }
+            ]
+        }
+    )
+
     start: dt.date = Field(description="First day (bought at its close), YYYY-MM-DD.")
     end: dt.date | None = Field(None, description="Last day (default: the data's last).")
     capital: Amount = Field(description="Own money at the start, in currency (> 0).")
