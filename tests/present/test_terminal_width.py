@@ -3,8 +3,10 @@ example that prints a table has no table line wider than the terminal, no header
 ``…`` and no two identical headers in one table.
 
 The examples are those of ``test_help_examples.py`` (every command's own, run on the
-embedded data) minus the ones printing JSON/CSV or writing HTML; ``cli.common.emit`` is
-what makes them fit (transposed or one record per block when the columns do not fit).
+embedded data) minus the ones printing JSON/CSV or writing HTML; ``present.console.
+print_table`` (used by ``cli.common.emit``, ``gaemi validate`` and the report's terminal
+output) is what makes them fit (transposed or one record per block when the columns do
+not fit).
 """
 
 from __future__ import annotations
@@ -19,12 +21,6 @@ from test_help_examples import examples  # tests/present is on sys.path (rootdir
 from gaemi.present.cli import main
 from gaemi.present.cli.common import format_krw, format_number
 
-#: Faces whose table is drawn outside ``cli.common.emit``, at a fixed width, by files
-#: other helpers own this session (issue 19 lists them; see the lead's issue note).
-FIXED_WIDTH = {
-    "gaemi report": "present/report/render.py prints at Console(width=120)",
-    "gaemi validate": "present/cli/validate.py prints at Console(width=200)",
-}
 #: Characters that only a table draws (prose lines soft-wrap in the terminal and are not
 #: checked for width; Rich wraps titles and captions itself).
 BOX = set("┃│━─┏┓┗┛┡┩┼╇╈╋└┘┌┐├┤┬┴")
@@ -41,15 +37,6 @@ DEFAULTS = [
 TABLE_EXAMPLES = DEFAULTS + [
     c for c in examples() if not any(x in c for x in ("--format json", "--format csv", "--html"))
 ]
-
-
-def params() -> list[object]:
-    out: list[object] = []
-    for cmd in TABLE_EXAMPLES:
-        why = next((w for k, w in FIXED_WIDTH.items() if cmd.startswith(k)), None)
-        marks = [pytest.mark.xfail(reason=why, strict=False)] if why else []
-        out.append(pytest.param(cmd, marks=marks, id=cmd))
-    return out
 
 
 def header_cells(out: str) -> list[list[str]]:
@@ -71,7 +58,7 @@ def header_cells(out: str) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("columns", [80, 100])
-@pytest.mark.parametrize("cmd", params())
+@pytest.mark.parametrize("cmd", TABLE_EXAMPLES)
 def test_table_fits_terminal(
     cmd: str,
     columns: int,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -73,21 +74,21 @@ def validate(
         json.dump(res.to_dict(), sys.stdout, indent=1, allow_nan=False)
         sys.stdout.write("\n")
     else:
-        from rich.console import Console
-        from rich.table import Table
+        from rich.text import Text
 
-        table = Table(title=f"gaemi validate — {res.data_dir or 'no data folder'}", show_lines=True)
-        for col, just in (
-            ("engine", "left"),
-            ("metric", "left"),
-            ("value", "right"),
-            ("tolerance", "right"),
-            ("result", "left"),
-            ("test set (never fitted)", "left"),
-            ("fitted on", "left"),
-        ):
-            table.add_column(col, justify=just)  # type: ignore[arg-type]
+        from gaemi.present.console import make_console, print_table
+
+        headers = [
+            "engine",
+            "metric",
+            "value",
+            "tolerance",
+            "result",
+            "test set (never fitted)",
+            "fitted on",
+        ]
         style = {"pass": "green", "fail": "bold red"}
+        rows: list[list[str | Text]] = []
         for o in res.outcomes:
             if o.value is None:
                 tol = "—"
@@ -96,16 +97,28 @@ def validate(
             else:
                 tol = f"{o.op} {_value(o.tolerance, o.metric)}"
             status = o.status if o.value is not None else f"{o.status}: {o.note}"
-            table.add_row(
-                o.engine,
-                o.metric,
-                _value(o.value, o.metric),
-                tol,
-                f"[{style.get(o.status, 'yellow')}]{status}[/]",
-                o.test_set,
-                o.fitted_on,
+            rows.append(
+                [
+                    o.engine,
+                    o.metric,
+                    _value(o.value, o.metric),
+                    tol,
+                    Text(status, style=style.get(o.status, "yellow")),
+                    o.test_set,
+                    o.fitted_on,
+                ]
             )
-        Console(width=200).print(table)
+        # fits the terminal (COLUMNS); a pipe or file gets 200 columns as before. Every
+        # field is shown: a scorecard too wide for the screen prints one check per block.
+        print_table(
+            make_console(pipe_width=200),
+            headers,
+            rows,
+            numeric=[False, False, True, True, False, False, False],
+            title=f"gaemi validate — {res.data_dir or 'no data folder'}",
+            show_lines=True,
+            block_rows=math.inf,
+        )
         typer.echo(res.summary())
     for w in res.warnings:
         typer.echo(f"note: {w}", err=True)

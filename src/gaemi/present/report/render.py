@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from gaemi.app.report import Report
 from gaemi.monitor.indicators import Indicator
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 STATUS_COLOURS = {
     "LOW": "#2e7d32",
@@ -118,13 +121,16 @@ def krw_line(report: Report) -> str:
 
 # ----------------------------------------------------------------------------- terminal
 def render_terminal(report: Report, *, krw: bool = False) -> None:
-    """Print the summary with Rich."""
-    from rich.console import Console
+    """Print the summary with Rich, fitted to the terminal (``COLUMNS``): a table too
+    wide for it prints transposed or one record per block
+    (:func:`gaemi.present.console.print_table`); a pipe or file gets 120 columns."""
     from rich.panel import Panel
-    from rich.table import Table
+    from rich.text import Text
+
+    from gaemi.present.console import make_console, print_table
 
     fx = report.usdkrw if krw else None
-    con = Console(width=120)
+    con = make_console(pipe_width=120)
     colour = RICH_COLOURS[report.status.status]
     con.print(
         Panel(
@@ -137,23 +143,35 @@ def render_terminal(report: Report, *, krw: bool = False) -> None:
         con.print(f"[bold]{krw_line(report)}[/]")
     for n in report.notes:
         con.print(f"[yellow]note:[/] {n}")
-    t = Table(title="Indicators", show_lines=False)
-    for c in ("state", "indicator", "detail", "as of", "source"):
-        t.add_column(c, overflow="fold")
+    rows: list[list[str | Text]] = []
     for i in report.indicators:
-        state = f"[{RICH_COLOURS[i.state]}]{i.state}[/]"
         asof = (
             "—"
             if i.as_of is None
             else i.as_of.isoformat() + (" (stale)" if _stale(report, i) else "")
         )
-        t.add_row(state, i.name, i.detail, asof, _short(i.source))
-    con.print(t)
+        rows.append([Text(i.state, style=RICH_COLOURS[i.state]), i.name, i.detail, asof, i.source])
+    # every field shown: one indicator per block when the columns do not fit
+    print_table(
+        con,
+        ["state", "indicator", "detail", "as of", "source"],
+        rows,
+        title="Indicators",
+        block_rows=math.inf,
+    )
     for s in report.sections:
         con.print(f"\n[bold]{s.title}[/]: {s.summary}")
         for name, frame in s.tables.items():
             long_text = [c for c in TERMINAL_HIDDEN if c in frame.columns]
-            con.print(_rich_table(frame.drop(columns=long_text), f"{s.title} — {name}", fx))
+            headers, cells, numeric = _terminal_cells(frame.drop(columns=long_text), fx)
+            print_table(
+                con,
+                headers,
+                cells,
+                numeric=numeric,
+                title=f"{s.title} — {name}",
+                block_rows=math.inf,
+            )
             if long_text:
                 con.print(f"  [dim]{', '.join(long_text)} of each row: in the HTML and JSON[/]")
         for src in s.sources:
@@ -165,22 +183,17 @@ def _stale(report: Report, ind: Indicator) -> bool:
     return age is not None and age > report.stale_after_days
 
 
-def _short(s: str, n: int = 60) -> str:
-    return s if len(s) <= n else s[: n - 1] + "…"
-
-
-def _rich_table(df: pd.DataFrame, title: str, fx: float | None) -> Any:
-    from rich.table import Table
-
-    t = Table(title=title)
+def _terminal_cells(
+    df: pd.DataFrame, fx: float | None
+) -> tuple[list[str], list[list[str | Text]], list[bool]]:
+    """(headers, formatted cells, numeric columns) of a section table for the terminal."""
     df = _convert(df, fx)
-    for c in df.columns:
-        t.add_column(
-            str(c), justify="right" if df[c].dtype.kind in "fiu" else "left", overflow="fold"
-        )
-    for row in df.itertuples(index=False):
-        t.add_row(*(cell(str(c), v, fx) for c, v in zip(df.columns, row, strict=True)))
-    return t
+    headers = [str(c) for c in df.columns]
+    cells: list[list[str | Text]] = [
+        [cell(h, v, fx) for h, v in zip(headers, row, strict=True)]
+        for row in df.itertuples(index=False)
+    ]
+    return headers, cells, [df[c].dtype.kind in "fiu" for c in df.columns]
 
 
 # ----------------------------------------------------------------------------- HTML

@@ -1,0 +1,254 @@
+"""Terminal output shared by the faces that print tables (the command line and the
+report): the console width to fit, a table that adapts to it, and the number formatters.
+
+Face-neutral: it imports no face, so ``gaemi.present.cli`` and ``gaemi.present.report``
+both use it (``tests/test_layering.py``). The table never cuts a header or a cell to
+``…`` nor wraps mid-figure: when the columns do not fit, it is printed transposed (fields
+as rows) or one record per block, or, for a long table, with the leading columns that fit.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+    Cell = str | Text
+
+__all__ = [
+    "BLOCK_ROWS",
+    "NBSP",
+    "WRAP_TEXT_OVER",
+    "column_widths",
+    "format_krw",
+    "format_number",
+    "make_console",
+    "print_table",
+    "table_width",
+    "terminal_width",
+]
+
+#: Non-breaking space: joins a figure and its unit so a cell never wraps between them.
+NBSP = "\u00a0"
+
+
+def format_krw(value: float | None) -> str:
+    """Korean won, the house style of every face: ``₩22.15조``, ``-₩1,514억``, ``₩3,500만``,
+    ``₩1,234`` (1조 = 10¹², 1억 = 10⁸, 1만 = 10⁴; "—" for a missing value).
+
+    One token without spaces, so a table cell never wraps inside it (the report's
+    ``-22조 1,514억 원`` split over two lines at 80 columns).
+    """
+    if value is None or not math.isfinite(float(value)):
+        return "—"
+    v = float(value)
+    sign = "-" if v < 0 else ""
+    a = abs(v)
+    if a >= 1e12:
+        return f"{sign}₩{a / 1e12:,.2f}조"
+    if a >= 1e8:
+        return f"{sign}₩{a / 1e8:,.0f}억"
+    if a >= 1e4:
+        return f"{sign}₩{a / 1e4:,.0f}만"
+    return f"{sign}₩{a:,.0f}"
+
+
+def format_number(value: float) -> str:
+    """A plain number for a table, never in scientific notation for amounts:
+    ``-1,184,000`` (not ``-1.184e+06``), ``12.35``, ``0.1235``; very small magnitudes
+    (below 10⁻⁴) keep four significant digits (``3.2e-07``)."""
+    v = float(value)
+    if not math.isfinite(v):
+        return "—" if math.isnan(v) else ("∞" if v > 0 else "-∞")
+    a = abs(v)
+    if a == 0 or a >= 1e4:
+        return f"{v:,.0f}"
+    if a < 1e-4:
+        return f"{v:.4g}"
+    decimals = max(0, 3 - math.floor(math.log10(a)))  # four significant digits
+    return f"{v:,.{decimals}f}"
+
+
+#: A text column whose longest cell is longer than this wraps (at words) instead of
+#: widening the table; every other cell and every header stays on one line, uncut.
+WRAP_TEXT_OVER = 40
+#: With columns that do not fit, tables of at most this many rows are printed one record
+#: per block (every field shown); longer tables keep the columns that fit, with a note.
+BLOCK_ROWS = 12
+
+
+def terminal_width(n_columns: int = 0, *, pipe_width: int | None = None) -> int:
+    """Columns to fit: the terminal's width (or ``COLUMNS`` when set). Output to a pipe or
+    a file with no ``COLUMNS`` has no width to fit: it gets ``pipe_width`` when given, else
+    ``24 × n_columns`` within [100, 200], so scripts reading it see every column on one
+    line as before."""
+    from rich.console import Console
+
+    console = Console()
+    if console.is_terminal or os.environ.get("COLUMNS", "").strip():
+        return int(console.width)
+    if pipe_width is not None:
+        return pipe_width
+    return max(100, min(200, 24 * n_columns))
+
+
+def make_console(*, pipe_width: int) -> Console:
+    """A Rich console on stdout as wide as :func:`terminal_width` (``pipe_width`` when
+    the output is a pipe or a file and ``COLUMNS`` is not set)."""
+    from rich.console import Console
+
+    return Console(width=terminal_width(pipe_width=pipe_width))
+
+
+def _plain(c: Cell) -> str:
+    return c if isinstance(c, str) else c.plain
+
+
+def column_widths(
+    headers: list[str], rows: list[list[Cell]]
+) -> tuple[list[int], list[int], list[bool]]:
+    """(natural, minimum, wraps) width of each column, in terminal cells."""
+    from rich.cells import cell_len
+
+    natural: list[int] = []
+    minimum: list[int] = []
+    wraps: list[bool] = []
+    for j, h in enumerate(headers):
+        cells = [_plain(r[j]) for r in rows]
+        longest = max((cell_len(c) for c in cells), default=0)
+        nat = max(cell_len(h), longest)
+        wrap = longest > WRAP_TEXT_OVER and any(" " in c for c in cells)
+        if wrap:
+            word = max((cell_len(w) for c in cells for w in c.split()), default=0)
+            mn = max(cell_len(h), min(word, WRAP_TEXT_OVER), 16)
+        else:
+            mn = nat
+        natural.append(nat)
+        minimum.append(mn)
+        wraps.append(wrap)
+    return natural, minimum, wraps
+
+
+def table_width(widths: list[int]) -> int:
+    """Width of a Rich table with the default box: 3 cells per column (padding, border)
+    plus the closing border."""
+    return sum(w + 3 for w in widths) + 1
+
+
+def print_table(
+    console: Console,
+    headers: list[str],
+    rows: list[list[Cell]],
+    *,
+    numeric: list[bool] | None = None,
+    title: str = "",
+    caption: str = "",
+    show_lines: bool = False,
+    block_rows: float = BLOCK_ROWS,
+) -> list[str]:
+    """Print formatted cells (strings, or Rich ``Text`` for a styled cell) as a table that
+    fits ``console.width``; returns the headers of the columns left out (empty when all
+    are shown).
+
+    When the columns do not fit, a table of at most ``block_rows`` rows is printed
+    transposed (fields as rows, records as columns) when that fits, else one record per
+    block (``field  value`` lines); a longer one keeps the leading columns that fit (the
+    caller names the others). ``block_rows=math.inf`` always shows every field.
+    """
+    width = int(console.width)
+    numeric = numeric if numeric is not None else [False] * len(headers)
+    _natural, minimum, wraps = column_widths(headers, rows)
+    keep = list(range(len(headers)))
+    if table_width(minimum) > width and len(headers) > 1:
+        if 0 < len(rows) <= block_rows:
+            # fields as rows, records as columns (the stress table of 6 underlyings × 17
+            # fields fits 100 columns this way); else one record per block
+            t_headers = [headers[0], *(_plain(r[0]) for r in rows)]
+            t_rows = [[h, *(r[j] for r in rows)] for j, h in enumerate(headers) if j > 0]
+            _n, t_min, t_wraps = column_widths(t_headers, t_rows)
+            unique = len({_plain(r[0]) for r in rows}) == len(rows)  # they become the headers
+            if unique and table_width(t_min) <= width and not any(t_wraps):
+                _print_grid(
+                    console,
+                    t_headers,
+                    t_rows,
+                    numeric=[False] + [True] * len(rows),
+                    wraps=t_wraps,
+                    minimum=t_min,
+                    title=title,
+                    caption=caption,
+                    show_lines=show_lines,
+                )
+                return []
+            _print_blocks(console, headers, rows, title=title, caption=caption)
+            return []
+        keep = [0]
+        for j in range(1, len(headers)):
+            if table_width([minimum[k] for k in [*keep, j]]) <= width:
+                keep.append(j)
+    _print_grid(
+        console,
+        [headers[j] for j in keep],
+        [[r[j] for j in keep] for r in rows],
+        numeric=[numeric[j] for j in keep],
+        wraps=[wraps[j] for j in keep],
+        minimum=[minimum[j] for j in keep],
+        title=title,
+        caption=caption,
+        show_lines=show_lines,
+    )
+    return [h for j, h in enumerate(headers) if j not in keep]
+
+
+def _print_grid(
+    console: Console,
+    headers: list[str],
+    rows: list[list[Cell]],
+    *,
+    numeric: list[bool],
+    wraps: list[bool],
+    minimum: list[int],
+    title: str,
+    caption: str,
+    show_lines: bool = False,
+) -> None:
+    from rich.table import Table
+
+    table = Table(title=title or None, caption=caption or None, show_lines=show_lines)
+    for h, num, wrap, mn in zip(headers, numeric, wraps, minimum, strict=True):
+        table.add_column(
+            h,
+            justify="right" if num else "left",
+            no_wrap=not wrap,
+            min_width=mn,
+            overflow="fold",
+        )
+    for r in rows:
+        table.add_row(*r)
+    console.print(table)
+
+
+def _print_blocks(
+    console: Console, headers: list[str], rows: list[list[Cell]], *, title: str, caption: str
+) -> None:
+    """One record per block: the first field as the block's heading, then ``field  value``."""
+    from rich.table import Table
+    from rich.text import Text
+
+    if title:
+        console.print(Text(title, style="bold"), justify="center")
+    key_w = max(len(h) for h in headers[1:])
+    for r in rows:
+        console.print(Text(f"{headers[0]}: {_plain(r[0])}", style="bold"))
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True, min_width=key_w)
+        grid.add_column(overflow="fold")
+        for h, v in zip(headers[1:], r[1:], strict=True):
+            grid.add_row("  " + h, v)
+        console.print(grid)
+    if caption:
+        console.print(Text(caption, style="dim"))
