@@ -262,6 +262,415 @@ CASES = [
 ]
 
 
+# ---------------------------------------------------------------- issue 21, second pass
+# (HB): dates, moves, amounts, enums, replay options, state files, output paths. Each
+# row is (name, args separated by spaces, expected regex[, files]); "{shared}" rows need
+# ../shared/data.
+STATE_REFUSED = r"--state-file = '.*s\.\w+' is not a state written by gaemi monitor"
+REPLAY = "investor --replay --capital 1e7 --data-dir {shared}"
+SOXL_Q3 = "--position SOXL=1 --from 2024-07-01"
+MORE: list[tuple[str, str, str] | tuple[str, str, str, dict[str, bytes]]] = [
+    # dates: malformed or impossible
+    ("flows --date month 13", "flows --date 2026-13-01", "date = '2026-13-01' is not a YYYY"),
+    ("flows --date Feb 30", "flows --date 2025-02-30", "date = '2025-02-30' is not a YYYY"),
+    ("flows --date word", "flows --date yesterday", "date = 'yesterday' is not a YYYY"),
+    ("flows --date 1800", "flows --date 1800-01-01", "date = '1800-01-01' is before every"),
+    ("monitor --date Feb 30", "monitor --once --date 2026-02-30", "date = '2026-02-30'"),
+    ("cascade --date word", "cascade --date notadate", "date = 'notadate' is not a YYYY"),
+    ("stress --date Feb 29", "stress --shock -3% --date 2025-02-29", "date = '2025-02-29'"),
+    (
+        "investor --date slashes",
+        "investor --capital 1e7 --position SOXL=1 --date 2026/01/01",
+        "date = '2026/01/01' is not a YYYY",
+    ),
+    ("report --date Feb 30", "report --date 2026-02-30", "date = '2026-02-30' is not a YYYY"),
+    # --move / --moves / --shock strings
+    ("flows --move word", "flows --move abc", r"--move = 'abc' is not a move"),
+    ("flows --move %%", "flows --move 5%%", r"--move = '5%%' is not a move"),
+    ("flows --move -150%", "flows --move -150%", r"--move = '-150%' is below -100%"),
+    ("flows --move nan", "flows --move nan", r"--move = 'nan' must be a finite number"),
+    ("flows --move inf", "flows --move inf", r"--move = 'inf' must be a finite number"),
+    ("flows --move 1e308", "flows --move 1e308", r"--move = '1e308' is ambiguous"),
+    ("flows --moves list", "flows --moves 1,x,2", r"--moves = '1,x,2' must be START:STOP:STEP"),
+    ("flows --at no move", "flows --at 2099-01-01", r"--at = '2099-01-01' must be UNDERLYING="),
+    ("flows --fund word", "flows --fund NOPE", r"fund = 'NOPE' must be LEVERAGE:AUM"),
+    ("flows --underlying unknown", "flows --underlying NOPE", r"underlying = 'NOPE' is not in"),
+    ("stress --shock word", "stress --shock abc", r"shock = 'abc' is not a move"),
+    ("stress --shock -150%", "stress --shock -150%", r"shock = '-150%' is below -100%"),
+    ("stress --shock nan", "stress --shock nan", r"shock = 'nan' must be a finite number"),
+    ("stress --shock 5x", "stress --shock 5x", r"shock = '5x' is not a move"),
+    ("crypto --shock no move", "crypto --shock BTC", r"shock = 'BTC' must be ASSET=MOVE"),
+    ("crypto --shock unknown asset", "crypto --shock DOGE=-10%", r"asset = 'DOGE' is not in"),
+    ("crypto --shock word", "crypto --shock BTC=abc", r"shock BTC = 'abc' is not a move"),
+    ("crypto --shock -200%", "crypto --shock BTC=-200%", r"shock BTC = '-200%' is below -100%"),
+    ("crypto --shock no asset", "crypto --shock =-10%", r"shock = '=-10%' names no asset"),
+    ("monitor --move word", "monitor --once --move abc", r"move = 'abc' must be NDX=MOVE"),
+    # cascade
+    ("cascade --shock unknown node", "cascade --shock NOPE=-10%", r"node = 'NOPE' is not in"),
+    ("cascade --shock word", "cascade --shock SOX=abc", r"--shock SOX = 'abc' is not a move"),
+    ("cascade --shock no move", "cascade --shock SOX", r"shock = 'SOX' must be NODE=MOVE"),
+    ("cascade --shock day -1", "cascade --shock SOX=-10%@-1", r"shock day = '-1' must be"),
+    ("cascade --shock day word", "cascade --shock SOX=-10%@abc", r"shock day = 'abc' must be"),
+    ("cascade --draws -5", "cascade --draws -5", r"draws = -5 must be between 1 and 100000"),
+    ("cascade --draws word", "cascade --draws abc", r"'--draws'.*valid integer"),
+    ("cascade --horizon 0", "cascade --horizon 0", r"horizon = 0 must be between 1 and 2000"),
+    ("cascade --horizon -3", "cascade --horizon -3", r"horizon = -3 must be between"),
+    ("cascade --view unknown", "cascade --view nope", r"view = 'nope' must be one of"),
+    ("cascade --feedback unknown", "cascade --feedback nope", r"feedback = 'nope' must be"),
+    ("cascade --reverse word", "cascade --reverse abc", r"reverse = 'abc' must be NODE>=VALUE"),
+    ("cascade scenario missing", "cascade --scenario {d}/none.yaml", r"scenario file .*none.yaml"),
+    # --korean-aum forms
+    ("flows --korean-aum -5B", "flows --korean-aum -5B", r"--korean-aum = '-5B' must be between"),
+    ("flows --korean-aum word", "flows --korean-aum abc", r"--korean-aum = 'abc' is not an amount"),
+    ("flows --korean-aum 1e308", "flows --korean-aum 1e308", r"--korean-aum = '1e308' must be"),
+    ("flows --korean-aum 5Q", "flows --korean-aum 5Q", r"--korean-aum = '5Q' is not an amount"),
+    (
+        "flows --korean-aum nan",
+        "flows --korean-aum nan",
+        r"--korean-aum = 'nan' must be a finite number",
+    ),
+    ("cascade --korean-aum -1B", "cascade --korean-aum -1B", r"--korean-aum = '-1B' must be"),
+    ("stress --korean-aum -1B", "stress --shock -3% --korean-aum -1B", r"--korean-aum = '-1B'"),
+    # enums and counts
+    ("flows --by unknown", "flows --by colour", r"by = 'colour' must be one of fund, underlying"),
+    ("flows --by missing value", "flows --by", r"Option '--by' requires an argument"),
+    ("flows --top -1", "flows --top -1", r"--top = -1 must be >= 1"),
+    ("flows --top word", "flows --top x", r"'--top'.*valid integer"),
+    ("monitor --every 0", "monitor --every 0", r"every = 0 must be > 0 seconds"),
+    ("monitor --every -5", "monitor --every -5", r"every = -5 must be > 0 seconds"),
+    ("monitor --every word", "monitor --every abc", r"'--every'.*valid number"),
+    ("monitor --max-runs -1", "monitor --max-runs -1", r"max-runs = -1 must be >= 0"),
+    ("monitor --webhook no scheme", "monitor --once --webhook notaurl", r"webhook = 'notaurl'"),
+    ("monitor --webhook ftp", "monitor --once --webhook ftp://x", r"webhook = 'ftp://x' must"),
+    # monitor --state-file: a file gaemi did not write is refused, never overwritten
+    (
+        "state-file CSV",
+        "monitor --once --state-file {d}/s.csv",
+        STATE_REFUSED,
+        {"s.csv": b"a,b\n1,2\n"},
+    ),
+    (
+        "state-file broken JSON",
+        "monitor --once --state-file {d}/s.json",
+        STATE_REFUSED,
+        {"s.json": b"{not json"},
+    ),
+    (
+        "state-file JSON list",
+        "monitor --once --state-file {d}/s.json",
+        STATE_REFUSED,
+        {"s.json": b"[1, 2, 3]"},
+    ),
+    (
+        "state-file other object",
+        "monitor --once --state-file {d}/s.json",
+        STATE_REFUSED,
+        {"s.json": b'{"a": 1}'},
+    ),
+    (
+        "state-file null",
+        "monitor --once --state-file {d}/s.json",
+        STATE_REFUSED,
+        {"s.json": b"null"},
+    ),
+    ("state-file empty", "monitor --once --state-file {d}/s.json", STATE_REFUSED, {"s.json": b""}),
+    (
+        "state-file UTF-16",
+        "monitor --once --state-file {d}/s.json",
+        STATE_REFUSED,
+        {"s.json": '{"status": "LOW", "indicators": {}}'.encode("utf-16")},
+    ),
+    (
+        "state-file missing folder",
+        "monitor --once --state-file {d}/missing/s.json",
+        r"--state-file = .*folder .*missing' does not exist",
+    ),
+    # output paths
+    (
+        "report --html missing folder",
+        "report --html {d}/missing/r.html",
+        r"--html = .*folder .*missing' does not exist",
+    ),
+    (
+        "history --html dir",
+        "history --html {d} --data-dir {shared}",
+        r"--html = '.*' is a directory",
+    ),
+    (
+        "history --html missing folder",
+        "history --html {d}/missing/x.html --data-dir {shared}",
+        r"--html = .*missing' does not exist",
+    ),
+    ("replay --html dir", f"{REPLAY} {SOXL_Q3} --html {{d}}", r"--html = '.*' is a directory"),
+    ("sweep --out xlsx", f"sweep {SHOCK} --out {{d}}/x.xlsx", r"--out .*x.xlsx: suffix must be"),
+    # sweep grids
+    ("sweep --shocks step 0", "sweep --shocks=-10%:-1%:0%", r"--shocks step = '0%' must be > 0"),
+    ("sweep --shocks word", "sweep --shocks=abc", r"shocks = 'abc' is not a move"),
+    (
+        "sweep --korean-aum step -1B",
+        f"sweep {SHOCK} --korean-aum 0:10B:-1B",
+        r"--korean-aum step = '-1B'",
+    ),
+    (
+        "sweep --korean-aum words",
+        f"sweep {SHOCK} --korean-aum x:y:z",
+        r"korean-aum = 'x' is not an amount",
+    ),
+    (
+        "sweep --liquidity-scale 0",
+        f"sweep {SHOCK} --liquidity-scale 0:1:0.1",
+        r"--liquidity-scale: '0' must be > 0",
+    ),
+    ("sweep --impact-y -1", f"sweep {SHOCK} --impact-y -1", r"--impact-y: '-1' must be > 0"),
+    (
+        "sweep --engine unknown",
+        f"sweep {SHOCK} --engine nope",
+        r"'nope' is not one of 'feedback', 'decay'",
+    ),
+    ("sweep --workers -1", f"sweep {SHOCK} --workers -1", r"--workers = -1 must be >= 1"),
+    # decay / crypto / report / stress inputs
+    ("decay unknown ticker", "decay --ticker NOPE", r"ticker = 'NOPE' is not in the universe"),
+    ("decay --vol -1", "decay --ticker SOXL --vol -1", r"vol = '-1' must be >= 0"),
+    ("decay --days 0", "decay --ticker SOXL --days 0", r"days = 0 must be >= 1"),
+    ("decay --model unknown", "decay --ticker SOXL --model nope", r"model = 'nope' must be one of"),
+    ("decay --paths -5", "decay --ticker SOXL --paths -5", r"paths = -5 must be >= 1"),
+    ("decay --leverage 0", "decay --leverage 0", r"--leverage = 0 is not a leveraged"),
+    (
+        "crypto population missing",
+        "crypto --shock BTC=-10% --population {d}/none.csv",
+        r"population file .*none.csv' does not exist",
+    ),
+    (
+        "crypto config missing",
+        "crypto --shock BTC=-10% --config {d}/none.yaml",
+        r"crypto config .*none.yaml' does not exist",
+    ),
+    (
+        "report universe missing",
+        "report --universe {d}/none.csv",
+        r"universe file .*none.csv' does not exist",
+    ),
+    (
+        "stress scenario missing",
+        "stress --shock -3% --scenario {d}/none.yaml",
+        r"scenario file .*none.yaml' does not exist",
+    ),
+    # investor (Monte Carlo) options
+    (
+        "investor --margin -1",
+        "investor --capital 1e7 --position SOXL=1 --margin -1",
+        r"margin = -1.0 must be in \[0, 20\]",
+    ),
+    (
+        "investor --maintenance 0.5",
+        "investor --capital 1e7 --position SOXL=1 --maintenance 0.5",
+        r"maintenance_ratio = 0.5 must be > 1.0",
+    ),
+    (
+        "investor --grace-days -1",
+        "investor --capital 1e7 --position SOXL=1 --grace-days -1",
+        r"grace_days = -1 must be >= 0",
+    ),
+    (
+        "investor --loan-rate 5",
+        "investor --capital 1e7 --position SOXL=1 --loan-rate 5",
+        r"loan_rate_annual = 5.0 must be in",
+    ),
+    (
+        "investor --target -5",
+        "investor --capital 1e7 --position SOXL=1 --target -5",
+        r"target = -5.0 must be above",
+    ),
+    (
+        "investor --months 0",
+        "investor --capital 1e7 --position SOXL=1 --months 0",
+        r"months = 0.0 must be > 0",
+    ),
+    (
+        "investor --days -3",
+        "investor --capital 1e7 --position SOXL=1 --days -3",
+        r"days = -3 must be >= 1",
+    ),
+    (
+        "investor --model unknown",
+        "investor --capital 1e7 --position SOXL=1 --model magic",
+        r"model = 'magic' must be one of",
+    ),
+    (
+        "investor --vol -20%",
+        "investor --capital 1e7 --position SOXL=1 --vol -20%",
+        r"vol = '-20%' must be >= 0",
+    ),
+    (
+        "investor --vol word",
+        "investor --capital 1e7 --position SOXL=1 --vol abc",
+        r"vol = 'abc' is not a number",
+    ),
+    (
+        "investor --currency EUR",
+        "investor --capital 1e7 --position SOXL=1 --currency EUR",
+        r"currency = 'EUR' must be KRW or USD",
+    ),
+    (
+        "investor --fx-vol -1",
+        "investor --capital 1e7 --position SOXL=1 --fx-vol -1",
+        r"fx-vol = '-1' must be >= 0",
+    ),
+    (
+        "investor --workers 0",
+        "investor --capital 1e7 --position SOXL=1 --workers 0",
+        r"--workers = 0 must be >= 1",
+    ),
+    (
+        "investor --view unknown",
+        "investor --capital 1e7 --position SOXL=1 --view nope",
+        r"view = 'nope' must be one of",
+    ),
+    (
+        "investor --paths 0",
+        "investor --capital 1e7 --position SOXL=1 --paths 0",
+        r"paths = 0 must be >= 1",
+    ),
+    (
+        "investor --capital word",
+        "investor --capital abc --position SOXL=1",
+        r"capital = 'abc' is not an amount",
+    ),
+    (
+        "investor --position no weight",
+        "investor --capital 1e7 --position SOXL",
+        r"position = 'SOXL' must be TICKER=WEIGHT",
+    ),
+    # investor --replay (real prices: no note line before the error)
+    (
+        "replay weight word",
+        f"{REPLAY} --position SOXL=abc --from 2024-07-01",
+        r"position SOXL weight = 'abc' is not a number",
+    ),
+    (
+        "replay weights sum 0.5",
+        f"{REPLAY} --position SOXL=0.5 --from 2024-07-01",
+        r"weights sum to 0.5; they must sum to 1",
+    ),
+    (
+        "replay weight -1",
+        f"{REPLAY} --position SOXL=-1 --from 2024-07-01",
+        r"weight of SOXL = .*-1.* must be > 0",
+    ),
+    (
+        "replay unknown ticker",
+        f"{REPLAY} --position NOPE=1 --from 2024-07-01",
+        r"positions: 'NOPE' has no .*NOPE.csv",
+    ),
+    (
+        "replay from before data",
+        f"{REPLAY} --position SOXL=1 --from 1990-01-01",
+        r"from = '1990-01-01' is before SOXL's first close 2010-03-11",
+    ),
+    (
+        "replay from after data",
+        f"{REPLAY} --position SOXL=1 --from 2099-01-01",
+        r"from = '2099-01-01' leaves no trading days",
+    ),
+    (
+        "replay from impossible",
+        f"{REPLAY} --position SOXL=1 --from 2024-13-01",
+        r"from = '2024-13-01' is not a YYYY-MM-DD date",
+    ),
+    ("replay from missing", f"{REPLAY} --position SOXL=1", r"--from is missing"),
+    (
+        "replay to before from",
+        f"{REPLAY} {SOXL_Q3} --to 2024-01-01",
+        r"to = '2024-01-01' must be after from = '2024-07-01'",
+    ),
+    ("replay deposit -5", f"{REPLAY} {SOXL_Q3} --deposit -5", r"deposit = -5.0 must be >= 0"),
+    (
+        "replay rebalance weekly",
+        f"{REPLAY} {SOXL_Q3} --rebalance weekly",
+        r"rebalance = 'weekly' must be one of",
+    ),
+    (
+        "replay stop-loss 2",
+        f"{REPLAY} {SOXL_Q3} --stop-loss 2",
+        r"stop_loss_frac = 2.0 must be in \(0, 1\)",
+    ),
+    ("replay top-up -1", f"{REPLAY} {SOXL_Q3} --top-up -1", r"top_up_max = -1.0 must be >= 0"),
+    (
+        "replay sale-discount 1.5",
+        f"{REPLAY} {SOXL_Q3} --sale-discount 1.5",
+        r"forced_sale_discount = 1.5 must be in",
+    ),
+    (
+        "replay capital -1",
+        f"investor --replay --capital -1 {SOXL_Q3} --data-dir {{shared}}",
+        r"capital = -1.0 must be > 0",
+    ),
+    (
+        "replay compare-paths -5",
+        f"{REPLAY} {SOXL_Q3} --compare-paths -5",
+        r"compare-paths = -5 must be >= 0",
+    ),
+    # history options
+    (
+        "history --from after --to",
+        "history --from 2024-06-01 --to 2024-01-01 --data-dir {shared}",
+        r"to = 2024-01-01 is before from = 2024-06-01",
+    ),
+    (
+        "history --from month 13",
+        "history --from 2024-13-01 --data-dir {shared}",
+        r"from = '2024-13-01' is not a YYYY",
+    ),
+    (
+        "history --to Feb 30",
+        "history --to 2024-02-30 --data-dir {shared}",
+        r"to = '2024-02-30' is not a YYYY",
+    ),
+    (
+        "history --from after data",
+        "history --from 2030-01-01 --data-dir {shared}",
+        r"from = 2030-01-01 is after the last day",
+    ),
+    (
+        "history --threshold word",
+        "history --threshold abc --data-dir {shared}",
+        r"threshold = 'abc' is not a move",
+    ),
+    (
+        "history --boot -1",
+        "history --boot -1 --stats --data-dir {shared}",
+        r"--boot = -1 must be >= 50",
+    ),
+    (
+        "history --data-dir missing",
+        "history --data-dir {d}/nope",
+        r"data-dir '.*nope' is not a folder",
+    ),
+    (
+        "history --aum-basis unknown",
+        "history --aum-basis weird --data-dir {shared}",
+        r"aum basis = 'weird' must be",
+    ),
+    (
+        "history scenario missing",
+        "history --scenario {d}/none.yaml --data-dir {shared}",
+        r"scenario file .*none.yaml",
+    ),
+]
+for row in MORE:
+    name, argline, expect = row[0], row[1], row[2]
+    files = row[3] if len(row) > 3 else {}  # type: ignore[misc]
+    CASES.append(
+        CliCase(
+            name,
+            tuple(argline.split(" ")),
+            expect,
+            files=files,  # type: ignore[arg-type]
+            shared="{shared}" in argline,
+        )
+    )
+
+
 def _params() -> list[object]:
     out: list[object] = []
     for c in CASES:
@@ -357,8 +766,34 @@ def test_report_and_flows_refuse_the_same_universe_alike(
     assert not (tmp_path / "gaemi-report.html").exists()
 
 
+#: Issue 21's malformed-input corpus, case counts per file (the note quotes them):
+#:   tests/present/test_malformed_cli.py   168  (this file: 36 first pass + 132 second)
+#:   tests/data/test_malformed_corpus.py   172  (library loaders, GaemiInputError)
+#:   tests/data/test_importers.py           58  (test_malformed_input_one_line_error_…)
+#:   tests/present/test_cli_data.py         12  (gaemi data …)
+#:   total                                 410  (>= 300 asked)
+CORPUS_CLI_CASES = 168
+CORPUS_LIBRARY_CASES = 172
+CORPUS_TOTAL = 410
+
+
 def test_corpus_counts() -> None:
     by_command: dict[str, int] = {}
     for c in CASES:
         by_command[c.args[0]] = by_command.get(c.args[0], 0) + 1
-    assert len(CASES) >= 30, by_command
+    assert len(CASES) == CORPUS_CLI_CASES, by_command
+    assert len({c.name for c in CASES}) == len(CASES)  # ids are unique
+    import importlib.util
+
+    path = Path(__file__).parents[1] / "data" / "test_malformed_corpus.py"
+    spec = importlib.util.spec_from_file_location("_gaemi_malformed_corpus", path)
+    assert spec is not None
+    assert spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # its dataclass looks its module up while defined
+    try:
+        spec.loader.exec_module(mod)
+    finally:
+        del sys.modules[spec.name]
+    assert len(mod.CASES) == CORPUS_LIBRARY_CASES
+    assert CORPUS_TOTAL == CORPUS_CLI_CASES + CORPUS_LIBRARY_CASES + 58 + 12 >= 300

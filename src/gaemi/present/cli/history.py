@@ -23,6 +23,7 @@ from gaemi.present.cli.common import (
     note_read,
     parse_move,
     single,
+    writable_file,
 )
 
 if TYPE_CHECKING:
@@ -263,6 +264,8 @@ def history(
     db: Path | None = single(db_given, "--db")
     data_dir: Path | None = single(data_dir_given, "--data-dir")
     html: Path | None = single(html_given, "--html")
+    if html is not None:  # before any work (issue 21: a folder was a traceback at the end)
+        writable_file(html, "--html")
     aum_basis_one: str | None = single(aum_basis_given, "--aum-basis")
     aum_basis = "underlying" if aum_basis_one is None else aum_basis_one
     scenario: Path | None = single(scenario_given, "--scenario")

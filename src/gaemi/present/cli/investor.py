@@ -465,7 +465,15 @@ def _replay(
             "data-dir = None: --replay needs real prices; pass --data-dir ../shared/data "
             "(or set GAEMI_SHARED_DATA)"
         )
-    state = state_from_options(db, data_dir, date)
+    from gaemi.app.state import load_state
+
+    # the state's notes are printed after the replay ran: a refused account (weights,
+    # tickers, dates before the data) is then the one stderr line (issue 21)
+    state = load_state(
+        db=single(db, "--db"),
+        data_dir=one_dir,
+        as_of=single(date, "--date") if date else None,
+    )
     end_guess = d1 or dt.date.today()
     est_days = int(np.busday_count(d0, max(end_guess, d0))) + 1
     steps = est_days + compare_paths
@@ -502,6 +510,8 @@ def _replay(
             rng=seed,
             progress=scaled,
         )
+    for w in state.warnings:
+        note(f"note: {w}")
     for w in res.warnings:
         if w not in state.warnings:
             note(f"warning: {w}")

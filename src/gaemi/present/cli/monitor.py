@@ -110,6 +110,32 @@ def evaluate(
     }
 
 
+def read_state(state_file: Path) -> dict[str, Any] | None:
+    """The previous run's state (``None`` when the file does not exist yet).
+
+    A file that is not a state this command wrote (not UTF-8 JSON, or not an object with
+    ``status`` and ``indicators``) is a one-line error: it is never overwritten (issue 21:
+    ``--state-file some.csv`` used to replace the CSV with JSON; ``[1, 2]`` crashed).
+    """
+    if not state_file.is_file():
+        return None
+    try:
+        prev = json.loads(state_file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        prev = None
+    if (
+        not isinstance(prev, dict)
+        or not isinstance(prev.get("indicators"), dict)
+        or "status" not in prev
+    ):
+        raise GaemiInputError(
+            f"--state-file = {str(state_file)!r} is not a state written by gaemi monitor "
+            "(not a JSON object with status and indicators); it is left as it is: give "
+            "another file name or remove it"
+        )
+    return prev
+
+
 def changes(prev: dict[str, Any] | None, cur: dict[str, Any]) -> list[dict[str, Any]]:
     """Alert records for every change of state since ``prev`` (all, on the first run)."""
     out: list[dict[str, Any]] = []
@@ -210,15 +236,11 @@ def monitor(
     db: Path | None = single(db_given, "--db")
     data_dir: Path | None = single(data_dir_given, "--data-dir")
     fixed_day = parse_day(single(date_given, "--date")) if date_given else None
+    read_state(state_file)  # a file gaemi did not write: refused before any work
     runs = 0
     cur: dict[str, Any] = {}
     while True:
-        prev = None
-        if state_file.is_file():
-            try:
-                prev = json.loads(state_file.read_text(encoding="utf-8"))
-            except json.JSONDecodeError:
-                note(f"warning: state file {state_file} is not JSON; starting afresh")
+        prev = read_state(state_file)
         cur = evaluate(moves, fixed_day or today_utc(), db, data_dir)
         found = changes(prev, cur)
         with alerts.open("a", encoding="utf-8") as fh:
