@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -190,6 +190,14 @@ def print_table(
         for j in range(1, len(headers)):
             if table_width([minimum[k] for k in [*keep, j]]) <= width:
                 keep.append(j)
+    elif 0 < len(rows) <= block_rows and not _fits(
+        console,
+        _grid(headers, rows, numeric=numeric, wraps=wraps, minimum=minimum),
+    ):
+        # the estimate fits but Rich's own measure does not (a long unbroken word in a
+        # wrapping column): one record per block rather than a cropped table
+        _print_blocks(console, headers, rows, title=title, caption=caption)
+        return []
     _print_grid(
         console,
         [headers[j] for j in keep],
@@ -216,6 +224,31 @@ def _print_grid(
     caption: str,
     show_lines: bool = False,
 ) -> None:
+    console.print(
+        _grid(
+            headers,
+            rows,
+            numeric=numeric,
+            wraps=wraps,
+            minimum=minimum,
+            title=title,
+            caption=caption,
+            show_lines=show_lines,
+        )
+    )
+
+
+def _grid(
+    headers: list[str],
+    rows: list[list[Cell]],
+    *,
+    numeric: list[bool],
+    wraps: list[bool],
+    minimum: list[int],
+    title: str = "",
+    caption: str = "",
+    show_lines: bool = False,
+) -> Any:
     from rich.table import Table
 
     table = Table(title=title or None, caption=caption or None, show_lines=show_lines)
@@ -229,7 +262,24 @@ def _print_grid(
         )
     for r in rows:
         table.add_row(*r)
-    console.print(table)
+    return table
+
+
+def _fits(console: Console, table: Any) -> bool:
+    """Whether the table as Rich lays it out fits the console width: rendered uncropped
+    on a scratch console of the same width. It catches what :func:`column_widths` cannot
+    (a URL or path longer than the wrap limit is one word for Rich); a table wider than
+    the console would be cropped on print, losing text."""
+    import io
+
+    from rich.cells import cell_len
+    from rich.console import Console as RichConsole
+
+    width = int(console.width)
+    scratch = RichConsole(file=io.StringIO(), width=width, color_system=None)
+    scratch.print(table, crop=False)
+    text = scratch.file.getvalue()  # type: ignore[attr-defined]
+    return max((cell_len(line) for line in text.splitlines()), default=0) <= width
 
 
 def _print_blocks(
