@@ -50,6 +50,29 @@ IGNORED_COLUMNS = frozenset(
 )
 
 
+def csv_text_reader(path: str | Path) -> tuple[str, Any]:
+    """Open a small text CSV whole: ``(file name, csv.reader)``, refusing in one line a
+    missing file, an empty file, NUL bytes and text that is not UTF-8 (a BOM is fine).
+    Used by the per-kind readers that check every row themselves (issuer NAV, universe
+    snapshots)."""
+    p = Path(path)
+    name = p.name
+    if not p.is_file():
+        raise GaemiInputError(f"file {str(p)!r} does not exist or is not a file")
+    raw = p.read_bytes()
+    if not raw.strip():
+        raise GaemiInputError(f"{name}: empty file")
+    if b"\x00" in raw:
+        raise GaemiInputError(f"{name}: not a text CSV file (NUL byte)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise GaemiInputError(
+            f"{name}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    return name, csv.reader(io.StringIO(text, newline=""))
+
+
 def _decode_head(path: Path, name: str, n: int = 1 << 16) -> str:
     with path.open("rb") as fh:
         raw = fh.read(n)

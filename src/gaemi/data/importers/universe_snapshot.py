@@ -25,7 +25,6 @@ What is read, and how:
 from __future__ import annotations
 
 import csv
-import io
 import math
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -41,6 +40,7 @@ from gaemi.data.importers._base import (
     _date32,
     _source_label,
 )
+from gaemi.data.importers._text import csv_text_reader
 from gaemi.errors import GaemiInputError
 
 if TYPE_CHECKING:
@@ -243,21 +243,7 @@ def read_universe_snapshot(path: str | Path) -> pd.DataFrame:
     import pandas as pd
 
     p = Path(path)
-    name = p.name
-    if not p.is_file():
-        raise GaemiInputError(f"file {str(p)!r} does not exist or is not a file")
-    raw = p.read_bytes()
-    if not raw.strip():
-        raise GaemiInputError(f"{name}: empty file")
-    if b"\x00" in raw:
-        raise GaemiInputError(f"{name}: not a text CSV file (NUL byte)")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise GaemiInputError(
-            f"{name}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    name, reader = csv_text_reader(p)
     try:
         header = [h.strip() for h in next(reader)]
     except (StopIteration, csv.Error):
