@@ -7,10 +7,13 @@ are imported inside the commands so ``gaemi --help`` stays fast.
 from __future__ import annotations
 
 import importlib
+import inspect
+import os
 import sys
 from typing import Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from gaemi.errors import GaemiInputError
 
@@ -62,8 +65,210 @@ def _root(
     """gaemi: leveraged-ETF close flows, feedback stress, contagion and monitoring."""
 
 
+def reflow(text: str) -> str:
+    """Help text with each prose paragraph on one line, so the terminal wraps it at its own
+    width (a docstring's line breaks showed as hard breaks mid-sentence at any width).
+
+    Paragraphs are separated by blank lines; a paragraph whose lines are indented, or start
+    like a list item (``-``, ``*``, ``•``) or with Click's ``\\b`` no-rewrap marker, is
+    left as it is.
+    """
+    out = []
+    for para in inspect.cleandoc(text).split("\n\n"):
+        lines = para.split("\n")
+        listy = any(ln[:1] in (" ", "-", "*", "•", "\b") for ln in lines)
+        out.append(para if listy else " ".join(ln.strip() for ln in lines))
+    return "\n\n".join(out)
+
+
+#: An example's command, split from its trailing ``  # comment``.
+_COMMENT = "  #"
+
+
+def _example_lines(epilog: str) -> list[tuple[int, str, str]]:
+    """The epilog as (indent, kind, text) lines: kind ``cmd`` for a ``gaemi …`` command (a
+    shell ``\\`` continuation joined into one line), ``text`` for prose (the lines of a
+    paragraph joined), ``blank``."""
+    raw = inspect.cleandoc(epilog).split("\n")
+    out: list[tuple[int, str, str]] = []
+    i = 0
+    while i < len(raw):
+        line = raw[i]
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if not stripped:
+            out.append((0, "blank", ""))
+        elif stripped.startswith(("gaemi ", "# ")):
+            parts = [stripped]
+            while parts[-1].split(_COMMENT)[0].rstrip().endswith("\\") and i + 1 < len(raw):
+                cmd, sep, comment = parts[-1].partition(_COMMENT)
+                parts[-1] = cmd.rstrip()[:-1].rstrip() + (f"{sep}{comment}" if sep else "")
+                i += 1
+                parts.append(raw[i].strip())
+            # a comment on a continued line belongs to the whole command
+            cmds, comments = [], []
+            for p in parts:
+                cmd, sep, comment = p.partition(_COMMENT)
+                cmds.append(cmd.strip())
+                if sep:
+                    comments.append(comment.strip())
+            if len(parts) == 1:
+                text = stripped  # as written (aligned comments keep their column)
+            else:
+                text = " ".join(c for c in cmds if c)
+                if comments:
+                    text += "  # " + "; ".join(comments)
+            out.append((indent, "cmd", text))
+        elif out and out[-1][1] == "text" and out[-1][0] == indent:
+            out[-1] = (indent, "text", f"{out[-1][2]} {stripped}")
+        else:
+            out.append((indent, "text", stripped))
+        i += 1
+    return out
+
+
+def _wrap_command(cmd: str, width: int, indent: int) -> list[str]:
+    """A shell command wrapped at spaces to ``width`` cells: every line but the last ends
+    with `` \\`` (copy-pastable) and the continuation lines are indented 4 more."""
+    from rich.cells import cell_len
+
+    words: list[str] = []
+    for token in cmd.split():
+        if (
+            words
+            and words[-1].startswith("-")
+            and " " not in words[-1]
+            and not token.startswith("-")
+        ):
+            words[-1] += f" {token}"  # an option stays on the line of its value
+        else:
+            words.append(token)
+    lines: list[str] = []
+    current = " " * indent
+    for word in words:
+        first = current.strip() == ""
+        candidate = current + word if first else f"{current} {word}"
+        if not first and cell_len(candidate) + 2 > width:
+            lines.append(current + " \\")
+            current = " " * (indent + 4) + word
+        else:
+            current = candidate
+    lines.append(current)
+    return lines
+
+
+def render_epilog(epilog: str, width: int) -> list[str]:
+    """The Examples section of a command's help as plain lines no wider than ``width``:
+    an example stays on one line when it fits; its ``# comment`` moves to the line above
+    when the two do not fit side by side; a command still too wide is wrapped with a
+    `` \\`` continuation under itself; prose wraps under its own first line."""
+    import textwrap
+
+    from rich.cells import cell_len
+
+    out: list[str] = []
+    for indent, kind, text in _example_lines(epilog):
+        pad = " " * indent
+        if kind == "blank":
+            out.append("")
+        elif kind == "text":
+            out.extend(
+                textwrap.wrap(
+                    text,
+                    width=max(20, width),
+                    initial_indent=pad,
+                    subsequent_indent=pad,
+                    break_long_words=False,
+                    break_on_hyphens=False,
+                )
+            )
+        elif cell_len(pad + text) <= width:
+            out.append(pad + text)
+        else:
+            cmd, sep, comment = text.partition(_COMMENT)
+            cmd = cmd.rstrip()
+            packed = f"{pad}{cmd}  # {comment.strip()}"  # without the aligning spaces
+            if sep and cell_len(packed) <= width:
+                out.append(packed)
+                continue
+            if sep:
+                out.extend(
+                    textwrap.wrap(
+                        "# " + comment.strip(),
+                        width=max(20, width),
+                        initial_indent=pad,
+                        subsequent_indent=pad + "# ",
+                        break_long_words=False,
+                    )
+                )
+            out.extend(_wrap_command(cmd, width, indent))
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def _print_epilog(epilog: str) -> None:
+    """Print the Examples section the way Typer pads the rest of the help (one column
+    each side), at the width Typer's Rich console uses."""
+    from rich.console import Console
+    from rich.text import Text
+
+    env_width = os.environ.get("TERMINAL_WIDTH", "").strip()
+    console = Console(width=int(env_width) if env_width.isdigit() else None, highlight=False)
+    console.print()
+    for line in render_epilog(epilog, int(console.width) - 2):
+        console.print(Text(" " + line if line else ""), soft_wrap=False, overflow="fold")
+    console.print()
+
+
+class _HelpCommand(TyperCommand):
+    """A command whose --help prints its examples through :func:`render_epilog` (Typer
+    wraps an example at the terminal edge back to column 1)."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        epilog, self.epilog = self.epilog, None
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self.epilog = epilog
+        if epilog:
+            _print_epilog(epilog)
+
+
+class _HelpGroup(TyperGroup):
+    """A command group (``gaemi data``) with the same examples section."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        epilog, self.epilog = self.epilog, None
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self.epilog = epilog
+        if epilog:
+            _print_epilog(epilog)
+
+
+def _tidy_help(typer_app: typer.Typer) -> None:
+    """Every command of ``typer_app`` (and of its groups): help text reflowed, examples
+    printed by :func:`render_epilog`."""
+    for info in typer_app.registered_commands:
+        doc = info.help or inspect.getdoc(info.callback) or ""
+        if doc:
+            info.help = reflow(doc)
+        if info.cls is None or info.cls is TyperCommand:
+            info.cls = _HelpCommand
+    for group in typer_app.registered_groups:
+        group.cls = _HelpGroup
+        sub = group.typer_instance
+        if sub is not None:
+            if isinstance(sub.info.help, str):
+                sub.info.help = reflow(sub.info.help)
+            _tidy_help(sub)
+
+
 for _mod in COMMAND_MODULES:
     importlib.import_module(f"gaemi.present.cli.{_mod}").register(app)
+_tidy_help(app)
 
 
 def _one_line(text: str) -> str:

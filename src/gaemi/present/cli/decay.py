@@ -37,7 +37,7 @@ Examples:
 
   gaemi decay --ticker TQQQ --months 3 --model garch --paths 100000 --seed 7
 
-  gaemi decay --ticker SOXL --months 6 --model bootstrap \
+  gaemi decay --ticker SOXL --months 6 --model bootstrap \\
       --history ../shared/data/us-adjclose-1993-2026/SOXX.csv
 
   gaemi decay --ticker SOXL --view erosion             # closed-form grid of vol × horizon
