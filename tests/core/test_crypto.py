@@ -524,3 +524,65 @@ def test_invert_shock_round_trip(seed: int, shock: float) -> None:
     assert inv.shock_frac >= low - 1e-12
     if inv.exact:
         assert inv.realised_move_frac == pytest.approx(low, abs=1e-4)
+
+
+# ------------------------------------------------------------ measured liquidation law
+def test_liquidation_law_recovers_known_coefficients() -> None:
+    from gaemi.core.crypto import fit_liquidation_law
+
+    # synthetic days whose rates are exact linear combinations of the four terms: least
+    # squares must return the generating coefficients (an independent closed form)
+    rng = np.random.default_rng(0)
+    d, u = rng.uniform(0, 0.2, 200), rng.uniform(0, 0.2, 200)
+    r, w = rng.uniform(0, 0.5, 200), -rng.uniform(0, 0.5, 200)
+    cl, cs = (0.09, 0.02, 0.4, -0.07), (0.06, 0.025, 0.15, -0.02)
+    yl = cl[0] * d + cl[1] * u + cl[2] * d * d + cl[3] * d * r
+    ys = cs[0] * u + cs[1] * d + cs[2] * u * u + cs[3] * u * w
+    law = fit_liquidation_law(d, u, r, w, yl, ys)
+    assert law.long_coef == pytest.approx(cl, abs=1e-10)
+    assert law.short_coef == pytest.approx(cs, abs=1e-10)
+    assert law.n_days == 200
+    # no move, no liquidation (no intercept); the rates are clipped to [0, 1]
+    lo, sh = law.rates(0.0, 0.0, 0.3, -0.2)
+    assert float(lo) == 0.0
+    assert float(sh) == 0.0
+    lo, _ = law.rates(5.0, 0.0, 0.0, 0.0)
+    assert float(lo) == 1.0
+
+
+def test_liquidation_law_refuses_too_few_days() -> None:
+    from gaemi.core.crypto import fit_liquidation_law
+
+    with pytest.raises(GaemiInputError, match="need >= 8 days"):
+        fit_liquidation_law([0.1] * 3, [0.0] * 3, [0.0] * 3, [0.0] * 3, [0.01] * 3, [0.0] * 3)
+    nan = [float("nan")] * 10
+    with pytest.raises(GaemiInputError, match="fewer than 8 days with finite data"):
+        fit_liquidation_law(nan, nan, nan, nan, nan, nan)
+
+
+def test_time_weighted_log_mean_closed_form() -> None:
+    from gaemi.core.crypto import time_weighted_log_mean
+
+    v, t = [0.0, 1.0, 3.0], [2020.0, 2021.0, 2023.0]
+    # infinite half-life: the plain mean
+    assert time_weighted_log_mean(v, t, 2030.0, math.inf) == pytest.approx(4.0 / 3.0)
+    # half-life 1 year at 2021: weights 1/2, 1, 1/4
+    want = (0.5 * 0.0 + 1.0 * 1.0 + 0.25 * 3.0) / 1.75
+    assert time_weighted_log_mean(v, t, 2021.0, 1.0) == pytest.approx(want)
+    with pytest.raises(GaemiInputError, match="no event to calibrate on"):
+        time_weighted_log_mean([], [], 2021.0, 1.0)
+    with pytest.raises(GaemiInputError, match="half_life_years = 0"):
+        time_weighted_log_mean(v, t, 2021.0, 0)
+
+
+def test_choose_half_life_by_inner_leave_one_out() -> None:
+    from gaemi.core.crypto import choose_half_life
+
+    # a constant: every half-life predicts it exactly; the tie goes to the longest
+    assert choose_half_life([1.0] * 5, [2020, 2021, 2022, 2023, 2024]) == math.inf
+    # two eras far apart, each internally constant: the shortest half-life of the grid
+    # predicts each held-out point from its own era
+    v = [0.0, 0.0, 0.0, 2.0, 2.0, 2.0]
+    t = [2020.0, 2020.2, 2020.4, 2025.0, 2025.2, 2025.4]
+    assert choose_half_life(v, t) == 0.25
+    assert choose_half_life([1.0], [2020.0]) == math.inf

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from pathlib import Path
 from typing import Any
 
@@ -415,3 +416,48 @@ def test_positioning_from_coinalyze(shared_data: Path) -> None:
     assert "assumption" in pos.sources["open_interest_usd"]
     with pytest.raises(GaemiInputError, match=r"Coinalyze file covers 2022-01-02\.\.2024-09-20"):
         positioning_for_date("2025-01-05", shared_dir=shared_data)
+
+
+# ------------------------------------------------------- measured liquidation density
+def test_coinalyze_day_features_are_facts_md(shared_data: Path) -> None:
+    from gaemi.data.crypto import coinalyze_day_features
+
+    f = coinalyze_day_features(shared_data)
+    day = f.loc["2024-08-05"]
+    # FACTS.md (i).3: BTC-perp OI $15.82B on 2024-08-04, liquidations $329.1M, 67 % long
+    assert day["oi_prev_usd"] == pytest.approx(15.82e9, rel=2e-3)
+    total = (day["long_rate"] + day["short_rate"]) * day["oi_prev_usd"]
+    assert total == pytest.approx(329.1e6, rel=2e-3)
+    assert day["long_rate"] / (day["long_rate"] + day["short_rate"]) == pytest.approx(
+        0.67, abs=0.01
+    )
+    # FACTS.md (i).2: Binance BTC 2024-08-05 high 58,306 (the open, ~58.1k) -> low 49,000
+    assert day["down"] == pytest.approx(-math.log(49000.0 / 58116.0), abs=0.01)
+    assert day["runup"] >= 0 >= day["drawdown"]
+
+
+def test_event_law_never_sees_an_event_day(shared_data: Path) -> None:
+    from gaemi.data.crypto import (
+        DENSITY_EXCLUDED_DAYS,
+        coinalyze_day_features,
+        fit_event_law,
+        load_crypto_events,
+    )
+
+    law, desc = fit_event_law(shared_data)
+    n_all = len(coinalyze_day_features(shared_data))
+    # every FACTS.md (i) event day in the Coinalyze window is excluded, with a day either side
+    coinalyze_events = {e.start for e in load_crypto_events().events if e.data == "coinalyze"}
+    assert coinalyze_events <= set(DENSITY_EXCLUDED_DAYS)
+    assert law.n_days <= n_all - len(DENSITY_EXCLUDED_DAYS)
+    assert "left out" in desc
+    # more fall, more long liquidations; more rise, more short ones (measured, not imposed)
+    lo1, sh1 = law.rates(0.05, 0.01, 0.1, -0.05)
+    lo2, _ = law.rates(0.10, 0.01, 0.1, -0.05)
+    assert lo2 > lo1 > 0
+    _, sh3 = law.rates(0.05, 0.05, 0.1, -0.05)
+    assert sh3 > sh1 > 0
+    # a refit with one more excluded day differs: the exclusion is applied
+    law2, _ = fit_event_law(shared_data, exclude_days=(*DENSITY_EXCLUDED_DAYS, "2023-08-17"))
+    assert law2.n_days == law.n_days - 3
+    assert law2.long_coef != law.long_coef

@@ -2,16 +2,21 @@
 
 Judging data: the reported all-coin 24 h liquidation totals and long shares of FACTS.md
 section (i) (``src/gaemi/data/defaults/crypto_events.yaml``). They are used in a
-leave-one-event-out sense only: for each event the leveraged fraction of open interest
-(per leverage regime), the crash-short ratio and the mean position age are fitted on the
-OTHER events, and the held-out event is predicted from its own dated positioning (open
-interest from FACTS.md (i).4 or the Coinalyze file) and its observed price path (Binance
-daily candles in ../shared/data). The held-out figure never enters its own fit.
+leave-one-event-out sense only. The model (``model="density"``): a liquidation law (daily
+long / short liquidations over the open interest before, as a function of the day's fall,
+rise and the 30-day run-up / drawdown before it) fitted on the measured Coinalyze BTC-perp
+days 2022-2024 with every FACTS.md event day (±1) left out; the scale from that law to the
+reported all-coin total and the long-share offset are fitted on the OTHER events, and the
+held-out event is predicted from its own dated open interest (FACTS.md (i).4 or Coinalyze)
+and its observed price range (Binance daily candles). The held-out figure never enters its
+own fit.
 
 Issue 18's target: on each held-out event, the total within x1.5 of the reported figure and
-the long share within 10 points. MEASURED (2026-12, this code): totals within x1.5 on 7 of
-11 events, long share within 10 points on 5 of 8. The target is NOT met; the assertions
-below pin what was measured so that a regression fails, and the failing events are named.
+the long share within 10 points. MEASURED (2026-12-06, this code): totals within x1.5 on 6 of
+11 events, long share within 10 points on 4 of 8 (no regime split: the earlier ladder model
+reached 7/11 and 5/8 only with a leverage-regime split chosen after seeing the data, 2/11 and
+3/8 without). The target is NOT met; the assertions below pin what was measured so that a
+regression fails, and the failing events are named.
 Results land in test-artifacts/crypto_leave_one_out.json.
 """
 
@@ -68,15 +73,23 @@ def test_leave_one_out_measured(table: Any, artifacts_dir: Path) -> None:
             indent=1,
         )
     )
-    # Measured: 7/11 totals within x1.5, 5/8 long shares within 10 pp (issue target: all).
-    assert int(ok_total.sum()) >= 7
-    assert int(ok_share.sum()) >= 5
-    # The misses measured (not hidden): totals 2020-03-12 x0.53, 2021-05-19 x1.74,
-    # 2024-08-05 x3.34, 2025-10-10 x0.27: every held-out total within [x0.2, x4] of the report.
-    assert ratio.min() > 0.2
-    assert ratio.max() < 4.0
-    # long shares: 2021-04-18 -13.9, 2022-06-13 +33.0, 2022-11-08 +17.8 points
-    assert np.abs(err).max() < 35.0
+    # Measured: 6/11 totals within x1.5, 4/8 long shares within 10 pp (issue target: all).
+    assert int(ok_total.sum()) >= 6
+    assert int(ok_share.sum()) >= 4
+    # The misses measured (not hidden): totals 2021-04-18 x0.15, 2022-11-08 x1.65,
+    # 2024-08-05 x3.2, 2024-12-05 x1.9, 2025-10-10 x0.24: every total within [x0.14, x3.5].
+    assert ratio.min() > 0.14
+    assert ratio.max() < 3.5
+    # long shares: 2021-04-18 -10.7, 2022-06-13 +24.5, 2022-11-08 +15.3, 2024-12-05 -15.5
+    assert np.abs(err).max() < 26.0
+
+
+def test_the_law_is_fitted_on_measured_days_only(table: Any) -> None:
+    # the liquidation law comes from Coinalyze days with every event day left out, the
+    # same for every fold; the scale differs by fold (fitted on the other events)
+    assert table["law_fitted_on"].nunique() == 1
+    assert "left out" in table["law_fitted_on"].iloc[0]
+    assert table["fit_scale"].nunique() > 1
 
 
 def test_old_failure_modes_are_gone(table: Any) -> None:

@@ -628,7 +628,10 @@ def _crypto_loo(data_dir: Path) -> list[Outcome]:
         return [_unavailable(c, "not available", NOT_YET)]
     df = crypto_leave_one_out(data_dir)
     events = ", ".join(str(e) for e in df["event"])
-    fit = "leveraged share of OI, crash-short ratio, entry age: on the other events each time"
+    fit = (
+        "liquidation law: " + str(df["law_fitted_on"].iloc[0]) + "; scale to the all-coin "
+        "total and long-share offset: on the other events each time"
+    )
     out = [
         scored("crypto", "crypto_loo", test_set=f"{len(df)} held-out events: {events}",
                fitted_on=fit,
@@ -645,6 +648,27 @@ def _crypto_loo(data_dir: Path) -> list[Outcome]:
             value=float(split["long_share_ok"].astype(bool).mean()), op=">=", tolerance=1.0,
             note="issue 18: on each held-out event",
         ))  # fmt: skip
+    # the per-event table: one line per held-out event and figure
+    for r in df.to_dict(orient="records"):
+        eid, oi = str(r["event"]), float(r["open_interest_usd"])
+        note = (
+            f"model ${r['model_total_usd'] / 1e9:.2f}B vs reported "
+            f"${r['reported_total_usd'] / 1e9:.2f}B; OI ${oi / 1e9:.0f}B; BTC low "
+            f"{r['btc_low_move_frac']:+.1%}, exogenous shock {r['implied_btc_shock_frac']:+.1%}"
+        )
+        out.append(scored(
+            "crypto", "crypto_loo", test_set=f"held-out event {eid}", fitted_on=fit,
+            metric=f"{eid}: model / reported 24 h total", value=float(r["total_ratio"]),
+            op="in", tolerance=1 / 1.5, tolerance_high=1.5, note=note,
+        ))  # fmt: skip
+        if r["long_share_ok"] is not None and r["reported_long_share"] is not None:
+            out.append(scored(
+                "crypto", "crypto_loo", test_set=f"held-out event {eid}", fitted_on=fit,
+                metric=f"{eid}: |model − reported long share|, points",
+                value=abs(float(r["long_share_error_pp"])), op="<=", tolerance=10.0,
+                note=(f"model {r['model_long_share']:.0%} vs reported "
+                      f"{r['reported_long_share']:.0%}"),
+            ))  # fmt: skip
     return out
 
 

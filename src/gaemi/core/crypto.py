@@ -1295,3 +1295,134 @@ def korean_slice_loss(
         lending_pnl_krw=np.asarray(pnl.sum(axis=1)),
         lending_liquidated_equity_share=np.asarray(share),
     )
+
+
+# ------------------------------------------------------------ measured liquidation law
+#: Regressors of the long side: the day's fall, its rise, the fall squared (convexity) and
+#: the fall times the run-up before the day (after a rally the long ladder sits lower).
+LAW_LONG_TERMS = ("down", "up", "down^2", "down*runup")
+#: Regressors of the short side, mirrored: the rise, the fall, the rise squared and the
+#: rise times the drawdown before the day (``drawdown`` <= 0: after a sell-off the short
+#: ladder sits higher).
+LAW_SHORT_TERMS = ("up", "down", "up^2", "up*drawdown")
+
+
+def law_design(
+    down_log: ArrayLike, up_log: ArrayLike, runup_log: ArrayLike, drawdown_log: ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Design matrices (…, 4) of the long and short liquidation law (:data:`LAW_LONG_TERMS`).
+
+    ``down_log = −ln(low/open) >= 0``, ``up_log = ln(high/open) >= 0``, ``runup_log =
+    ln(open / lowest low of the 30 days before) >= 0``, ``drawdown_log = ln(open / highest
+    high of the 30 days before) <= 0``.
+    """
+    d = np.asarray(down_log, dtype=np.float64)
+    u = np.asarray(up_log, dtype=np.float64)
+    r = np.asarray(runup_log, dtype=np.float64)
+    w = np.asarray(drawdown_log, dtype=np.float64)
+    return (
+        np.stack(np.broadcast_arrays(d, u, d * d, d * r), axis=-1),
+        np.stack(np.broadcast_arrays(u, d, u * u, u * w), axis=-1),
+    )
+
+
+@dataclass(frozen=True)
+class LiquidationLaw:
+    """Liquidations of a day as fractions of the open interest before it, from its range.
+
+    ``long_coef``/``short_coef`` multiply :func:`law_design`'s columns; the rate is clipped
+    to [0, 1] (a side cannot lose more than its open interest). ``n_days``: days fitted on.
+    """
+
+    long_coef: tuple[float, ...]
+    short_coef: tuple[float, ...]
+    n_days: int
+
+    def rates(
+        self,
+        down_log: ArrayLike,
+        up_log: ArrayLike,
+        runup_log: ArrayLike,
+        drawdown_log: ArrayLike,
+    ) -> tuple[FloatArray, FloatArray]:
+        """Long and short liquidations per dollar of open interest (each in [0, 1])."""
+        xl, xs = law_design(down_log, up_log, runup_log, drawdown_log)
+        lo = np.clip(xl @ np.asarray(self.long_coef), 0.0, 1.0)
+        sh = np.clip(xs @ np.asarray(self.short_coef), 0.0, 1.0)
+        return np.asarray(lo), np.asarray(sh)
+
+
+def fit_liquidation_law(
+    down_log: ArrayLike,
+    up_log: ArrayLike,
+    runup_log: ArrayLike,
+    drawdown_log: ArrayLike,
+    long_rate: ArrayLike,
+    short_rate: ArrayLike,
+) -> LiquidationLaw:
+    """Least squares (no intercept: no move, no liquidation) of daily liquidation rates.
+
+    Parameters
+    ----------
+    down_log, up_log, runup_log, drawdown_log : array_like, shape (n,)
+        Day features (see :func:`law_design`).
+    long_rate, short_rate : array_like, shape (n,)
+        Measured long and short liquidations of the day over the open interest before it.
+    """
+    xl, xs = law_design(down_log, up_log, runup_log, drawdown_log)
+    yl = np.asarray(long_rate, dtype=np.float64)
+    ys = np.asarray(short_rate, dtype=np.float64)
+    n = yl.shape[0]
+    if xl.ndim != 2 or n < 2 * xl.shape[1] or ys.shape != yl.shape:
+        raise GaemiInputError(f"liquidation law: need >= {2 * 4} days of matching data, got {n}")
+    ok = np.isfinite(xl).all(axis=1) & np.isfinite(xs).all(axis=1)
+    ok &= np.isfinite(yl) & np.isfinite(ys)
+    if int(ok.sum()) < 2 * xl.shape[1]:
+        raise GaemiInputError("liquidation law: fewer than 8 days with finite data")
+    cl = np.linalg.lstsq(xl[ok], yl[ok], rcond=None)[0]
+    cs = np.linalg.lstsq(xs[ok], ys[ok], rcond=None)[0]
+    return LiquidationLaw(tuple(float(v) for v in cl), tuple(float(v) for v in cs), int(ok.sum()))
+
+
+#: Half-lives (years) the scale's time weighting chooses from by inner leave-one-out.
+SCALE_HALF_LIFE_GRID_YEARS = (0.25, 0.5, 1.0, 2.0, float("inf"))
+
+
+def time_weighted_log_mean(
+    log_values: ArrayLike, years: ArrayLike, at_year: float, half_life_years: float
+) -> float:
+    """Mean of ``log_values`` weighted by ``0.5 ** (|years − at_year| / half_life_years)``."""
+    v = np.asarray(log_values, dtype=np.float64)
+    t = np.asarray(years, dtype=np.float64)
+    if v.size == 0:
+        raise GaemiInputError("scale: no event to calibrate on")
+    if not half_life_years > 0:
+        raise GaemiInputError(f"half_life_years = {half_life_years!r} must be > 0")
+    w = (
+        np.ones_like(v)
+        if np.isinf(half_life_years)
+        else 0.5 ** (np.abs(t - at_year) / half_life_years)
+    )
+    return float(np.sum(w * v) / np.sum(w))
+
+
+def choose_half_life(
+    log_values: ArrayLike,
+    years: ArrayLike,
+    grid: Sequence[float] = SCALE_HALF_LIFE_GRID_YEARS,
+) -> float:
+    """Half-life of :data:`SCALE_HALF_LIFE_GRID_YEARS` with the smallest inner leave-one-out
+    squared error of :func:`time_weighted_log_mean` on the given points (ties: the longer)."""
+    v = np.asarray(log_values, dtype=np.float64)
+    t = np.asarray(years, dtype=np.float64)
+    if v.size < 2:
+        return float("inf")
+    best, best_err = float("inf"), np.inf
+    for h in sorted(grid, reverse=True):
+        err = 0.0
+        for k in range(v.size):
+            keep = np.arange(v.size) != k
+            err += (v[k] - time_weighted_log_mean(v[keep], t[keep], float(t[k]), h)) ** 2
+        if err < best_err - 1e-12:
+            best, best_err = float(h), err
+    return best

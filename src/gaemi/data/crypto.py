@@ -32,6 +32,7 @@ from gaemi.core.crypto import (
     LONG,
     SHORT,
     KoreanSlice,
+    LiquidationLaw,
     Market,
     Population,
     ShockInversion,
@@ -39,6 +40,8 @@ from gaemi.core.crypto import (
     generate_population,
 )
 from gaemi.errors import GaemiInputError
+
+FloatVec = np.ndarray[Any, np.dtype[np.float64]]
 
 DEFAULT_RESOURCE = "crypto_default.yaml"
 TOP_KEYS = frozenset(
@@ -1298,8 +1301,23 @@ def crypto_leave_one_out(
     events: CryptoEvents | None = None,
     implied_shock: bool = False,
     regimes: bool = True,
+    model: str = "density",
 ) -> Any:
     """Leave-one-event-out validation of the crypto cascade on FACTS.md (i) events.
+
+    ``model="density"`` (the default, issue 18.3): the measured liquidation law
+    (:func:`fit_event_law`, fitted on the Coinalyze BTC-perp days, event days left out)
+    gives each event's long and short liquidations from its dated open interest and its
+    observed price range and the 30-day run-up / drawdown before it; two numbers are fitted
+    on the OTHER events: the scale from the law's BTC-perp-measured liquidations to the
+    reported all-coin total (a time-weighted geometric mean, half-life chosen by an inner
+    leave-one-out among the other events) and a logit offset of the long share (all-coin
+    against BTC-perp). Columns as below plus ``law_total_usd``, ``law_long_share``,
+    ``fit_scale``, ``fit_half_life_years``, ``fit_long_share_offset_logit``,
+    ``law_fitted_on``, ``funding_prev_frac``, ``btc_high_move_frac``, ``btc_runup_30d_log``,
+    ``btc_drawdown_30d_log``; ``implied_btc_shock_frac`` is always given (the observed low
+    less the price impact of the modelled BTC long liquidations). ``model="ladder"``: the
+    earlier population-ladder model below (``regimes`` and ``implied_shock`` apply to it).
 
     For each event: fit the leveraged fraction of open interest, the crash-short ratio and
     the mean position age on the *other* events (:func:`fit_events`), then predict the
@@ -1339,6 +1357,10 @@ def crypto_leave_one_out(
 
     cfg = config if config is not None else load_crypto_config()
     evs = events if events is not None else load_crypto_events()
+    if model == "density":
+        return _density_leave_one_out(shared_dir, cfg, evs, DENSITY_EXCLUDED_DAYS)
+    if model != "ladder":
+        raise GaemiInputError(f"model = {model!r} must be density or ladder")
     long_share = float(evs.assumptions["long_share_of_leveraged_oi"].value)
     paths, pos, units = _event_inputs(shared_dir, cfg, evs)
     oi = {k: p.open_interest_usd for k, p in pos.items()}
@@ -1404,3 +1426,233 @@ def _implied_shock(
         entry_age_days=fit.entry_age_days,
     )
     return invert_shock(pop, c.market(), float(path.low_frac[0] - 1.0), asset=cfg.asset_names[0])
+
+
+# ------------------------------------------------------- measured liquidation density
+#: FACTS.md (i).1/(i).3 days inside the Coinalyze file: they (and the day either side)
+#: never enter the liquidation law, so no reported event day is fitted on.
+DENSITY_EXCLUDED_DAYS = (
+    "2022-05-09",
+    "2022-05-11",
+    "2022-05-12",
+    "2022-06-13",
+    "2022-11-08",
+    "2022-11-09",
+    "2024-03-05",
+    "2024-08-05",
+)
+DENSITY_EXCLUDE_PAD_DAYS = 1
+#: Days before a day over which its run-up and drawdown are measured.
+RUNUP_DAYS = 30
+
+
+def coinalyze_day_features(shared_dir: str | Path) -> Any:
+    """One row per Coinalyze day: BTC-perp liquidation rates and the BTC day's range.
+
+    Columns: ``oi_prev_usd`` (the previous day's BTC-perp open interest), ``long_rate`` and
+    ``short_rate`` (the day's long / short liquidations over ``oi_prev_usd``), ``down``
+    (−ln low/open), ``up`` (ln high/open), ``runup`` (ln open / lowest low of the
+    :data:`RUNUP_DAYS` days before), ``drawdown`` (ln open / highest high of those days),
+    ``funding_prev_frac`` (the previous day's OI-weighted funding per 8 h). Prices: Binance
+    spot daily (UTC).
+    """
+    import pandas as pd
+
+    from gaemi.data.importers.coinalyze import daily_totals
+
+    folder = Path(shared_dir) / COINALYZE_DIR
+    tab = _coinalyze_cache.get(str(folder))
+    if tab is None:
+        tab = daily_totals(folder).set_index("date")
+        _coinalyze_cache[str(folder)] = tab
+    px = read_binance_daily(shared_dir, "BTC")
+    runup = np.log(px["open"] / px["low"].rolling(RUNUP_DAYS).min().shift(1))
+    drawdown = np.log(px["open"] / px["high"].rolling(RUNUP_DAYS).max().shift(1))
+    oi_prev = tab["open_interest_usd"].shift(1)
+    # the previous row is the previous day only where the file has no gap
+    gap = pd.Series(tab.index, index=tab.index).diff() != pd.Timedelta(days=1)
+    oi_prev[gap] = np.nan
+    out = pd.DataFrame(
+        {
+            "oi_prev_usd": oi_prev,
+            "long_rate": tab["liquidations_long_usd"] / oi_prev,
+            "short_rate": tab["liquidations_short_usd"] / oi_prev,
+            "funding_prev_frac": tab["funding_rate_frac"].shift(1),
+        }
+    ).join(
+        pd.DataFrame(
+            {
+                "down": -np.log(px["low"] / px["open"]),
+                "up": np.log(px["high"] / px["open"]),
+                "runup": runup,
+                "drawdown": drawdown,
+            }
+        ),
+        how="inner",
+    )
+    return out.dropna(subset=["oi_prev_usd", "down", "runup"])
+
+
+def fit_event_law(
+    shared_dir: str | Path, *, exclude_days: Sequence[str] = DENSITY_EXCLUDED_DAYS
+) -> tuple[LiquidationLaw, str]:
+    """The liquidation law fitted on the Coinalyze days (measured BTC-perp liquidations).
+
+    Returns the law and a one-line description of what it was fitted on. Each day of
+    ``exclude_days`` and :data:`DENSITY_EXCLUDE_PAD_DAYS` either side is left out; no
+    reported (FACTS.md) total enters the fit.
+    """
+    import pandas as pd
+
+    from gaemi.core.crypto import fit_liquidation_law
+
+    f = coinalyze_day_features(shared_dir)
+    keep = np.ones(len(f), dtype=bool)
+    pad = pd.Timedelta(days=DENSITY_EXCLUDE_PAD_DAYS)
+    for d in exclude_days:
+        t = pd.Timestamp(d)
+        keep &= ~((f.index >= t - pad) & (f.index <= t + pad))
+    g = f[keep]
+    law = fit_liquidation_law(
+        g["down"], g["up"], g["runup"], g["drawdown"], g["long_rate"], g["short_rate"]
+    )
+    first, last = g.index.min().date(), g.index.max().date()
+    desc = (
+        f"Coinalyze BTC-perp daily liquidations / OI of the day before, {first}..{last}, "
+        f"{law.n_days} days ({len(f) - len(g)} event days ±{DENSITY_EXCLUDE_PAD_DAYS} left out)"
+    )
+    return law, desc
+
+
+def path_runup_drawdown(path: EventPath) -> tuple[FloatVec, FloatVec]:
+    """Per asset: ln(open / lowest low) and ln(open / highest high) of the last 30 days."""
+    lo = np.asarray(path.path_low_frac)[:, -RUNUP_DAYS:]
+    hi = np.asarray(path.path_high_frac)[:, -RUNUP_DAYS:]
+    return -np.log(lo.min(axis=1)), -np.log(hi.max(axis=1))
+
+
+def event_law_liquidations(
+    law: LiquidationLaw, cfg: CryptoConfig, path: EventPath, open_interest_usd: float
+) -> tuple[float, float, float]:
+    """Law liquidations of an event window (USD): long, short, and BTC longs.
+
+    Each config asset holds ``oi_share`` of the open interest and moves by its path (BTC's
+    or, for every other asset, ETH's: the only altcoin with Binance candles for every event).
+    A window of several days counts as one range (lowest low, highest high).
+    """
+    share = np.array([cfg.av(a, "oi_share") for a in cfg.asset_names])
+    oi = open_interest_usd * share / share.sum()
+    runup, drawdown = path_runup_drawdown(path)
+    lr, sr = law.rates(-np.log(path.low_frac), np.log(path.high_frac), runup, drawdown)
+    return float(oi @ lr), float(oi @ sr), float(oi[0] * lr[0])
+
+
+def _logit(p: float) -> float:
+    q = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(q / (1 - q))
+
+
+@dataclass(frozen=True)
+class _LawEvent:
+    """One event's law inputs and outputs (internal to the leave-one-out)."""
+
+    e: CryptoEvent
+    path: EventPath
+    pos: Positioning
+    law_usd: float
+    law_share: float
+    btc_long: float
+    year: float
+    log_scale: float
+
+
+def _density_leave_one_out(
+    shared_dir: str | Path, cfg: CryptoConfig, evs: CryptoEvents, law_days: Sequence[str]
+) -> Any:
+    """Leave-one-event-out of the measured-density model (see :func:`crypto_leave_one_out`)."""
+    import pandas as pd
+
+    from gaemi.core.crypto import choose_half_life, impact_log_move, time_weighted_log_mean
+
+    law, law_src = fit_event_law(shared_dir, exclude_days=law_days)
+    prices: dict[str, Any] = {}
+    recs: list[_LawEvent] = []
+    for e in evs.events:
+        path = event_path(shared_dir, e.start, e.end, cfg.asset_names, prices=prices)
+        pos = event_positioning(e, evs, shared_dir)
+        lng, sht, btc_long = event_law_liquidations(law, cfg, path, pos.open_interest_usd)
+        d = dt.date.fromisoformat(e.start)
+        recs.append(
+            _LawEvent(
+                e=e,
+                path=path,
+                pos=pos,
+                law_usd=lng + sht,
+                law_share=lng / (lng + sht),
+                btc_long=btc_long,
+                year=d.year + (d.timetuple().tm_yday - 0.5) / 365.25,
+                log_scale=math.log(float(e.reported_total_usd.value) / (lng + sht)),
+            )
+        )
+    rows = []
+    for i, r in enumerate(recs):
+        e = r.e
+        train = [x for j, x in enumerate(recs) if j != i]
+        lv = np.array([x.log_scale for x in train])
+        yr = np.array([x.year for x in train])
+        h = choose_half_life(lv, yr)
+        scale = math.exp(time_weighted_log_mean(lv, yr, r.year, h))
+        gaps = [
+            _logit(float(x.e.reported_long_share.value)) - _logit(x.law_share)
+            for x in train
+            if x.e.reported_long_share is not None
+        ]
+        offset = float(np.mean(gaps)) if gaps else 0.0
+        tot = scale * r.law_usd
+        sh = 1.0 / (1.0 + math.exp(-(_logit(r.law_share) + offset)))
+        rep = float(e.reported_total_usd.value)
+        rep_sh = None if e.reported_long_share is None else float(e.reported_long_share.value)
+        path = r.path
+        # the exogenous BTC move: the observed low less the impact of the BTC longs' forced
+        # selling (book depth scaled with the dated open interest)
+        market = with_positioning(cfg, r.pos).market()
+        impact = float(
+            impact_log_move(market, np.array([-scale * r.btc_long] + [0.0] * (len(market) - 1)))[0]
+        )
+        low_log = float(np.log(path.low_frac[0]))
+        # a crash's exogenous move is a fall: when the modelled impact exceeds the low (thin
+        # book or too large a total), the shock is capped at 0 and flagged not exact
+        shock_log = min(low_log - impact, 0.0)
+        runup, drawdown = path_runup_drawdown(path)
+        rows.append(
+            {
+                "event": e.id,
+                "open_interest_usd": r.pos.open_interest_usd,
+                "open_interest_source": r.pos.sources.get("open_interest_usd", ""),
+                "funding_prev_frac": r.pos.funding_rate_frac,
+                "btc_low_move_frac": float(path.low_frac[0] - 1.0),
+                "btc_high_move_frac": float(path.high_frac[0] - 1.0),
+                "btc_runup_30d_log": float(runup[0]),
+                "btc_drawdown_30d_log": float(drawdown[0]),
+                "law_total_usd": r.law_usd,
+                "reported_total_usd": rep,
+                "model_total_usd": tot,
+                "total_ratio": tot / rep,
+                "total_ok": bool(1 / LOO_TOTAL_FACTOR <= tot / rep <= LOO_TOTAL_FACTOR),
+                "reported_long_share": rep_sh,
+                "law_long_share": r.law_share,
+                "model_long_share": sh,
+                "long_share_error_pp": None if rep_sh is None else 100 * (sh - rep_sh),
+                "long_share_ok": None
+                if rep_sh is None
+                else bool(abs(100 * (sh - rep_sh)) <= LOO_LONG_SHARE_PP),
+                "fit_scale": scale,
+                "fit_half_life_years": h,
+                "fit_long_share_offset_logit": offset,
+                "law_fitted_on": law_src,
+                "fitted_on": ",".join(x.e.id for x in train),
+                "implied_btc_shock_frac": float(np.expm1(shock_log)),
+                "implied_shock_exact": bool(low_log - impact < 0.0),
+            }
+        )
+    return pd.DataFrame(rows)
