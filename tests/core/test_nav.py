@@ -118,3 +118,24 @@ def test_scheduled_returns_match_fund_returns_and_switch_leverage() -> None:
     # fit_spread recovers the spread that generated a growth (round trip)
     g = float(np.prod(1 + scheduled_fund_returns(r, 3.0, 0.0095, 0.012, 0.02, 1 / 252)))
     assert fit_spread(r, g, 3.0, 0.0095, 0.02, 1 / 252) == pytest.approx(0.012, abs=1e-9)
+
+
+def test_turnover_cost_charges_the_rebalancing_trade() -> None:
+    from gaemi.core.nav import fit_spread, scheduled_fund_returns
+
+    # Reference: a 3x fund trades L(L−1)·r·NAV = 6·r·NAV at the close (the flow identity);
+    # a cost k on that notional takes k·6·|r| off the day's return, on either sign of r.
+    r = np.array([0.01, -0.02, 0.03, -0.01])
+    base = scheduled_fund_returns(r, 3.0, 0.0095, 0.004, 0.05, 1 / 252)
+    k = 0.001
+    with_cost = scheduled_fund_returns(r, 3.0, 0.0095, 0.004, 0.05, 1 / 252, turnover_cost=k)
+    np.testing.assert_allclose(base - with_cost, k * 6.0 * np.abs(r), rtol=1e-12)
+    # -3x: L(L−1) = 12, the inverse fund trades twice as much per unit move
+    inv = scheduled_fund_returns(r, -3.0, turnover_cost=k) - scheduled_fund_returns(r, -3.0)
+    np.testing.assert_allclose(inv, -k * 12.0 * np.abs(r), rtol=1e-12)
+    # fit_spread(parameter="turnover") recovers the cost that generated a growth
+    g = float(np.prod(1 + scheduled_fund_returns(r, 3.0, 0.0095, 0.0, 0.02, turnover_cost=k)))
+    fitted = fit_spread(r, g, 3.0, 0.0095, 0.02, parameter="turnover")
+    assert fitted == pytest.approx(k, abs=1e-9)
+    with pytest.raises(GaemiInputError, match="parameter"):
+        fit_spread(r, g, 3.0, 0.0095, parameter="vol")

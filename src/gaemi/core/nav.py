@@ -195,13 +195,17 @@ def scheduled_fund_returns(
     rate_annual: ArrayLike = 0.0,
     dt_years: ArrayLike = 1.0 / TRADING_DAYS,
     fee_dt_years: ArrayLike | None = None,
+    *,
+    turnover_cost: float = 0.0,
 ) -> FloatArray:
     """Daily fund returns with a leverage that may change from day to day.
 
     The same day as :func:`fund_returns` (carry (1−L)·ρ − n(L)·s − e), with ``leverage``
     one value per day (or a scalar): a fund that changed its objective (UVXY 2x → 1.5x on
     2018-02-28, TSLL and NVDL 1.5x → 2x, FACTS.md §(j)) resets on each day's leverage.
-    ``fee_dt_years`` as in :func:`fund_returns`. Floored at −100 %.
+    ``fee_dt_years`` as in :func:`fund_returns`. ``turnover_cost``: the cost of the
+    day's rebalancing trade, a fraction of its notional |L(L−1)·r|·NAV (0: none), paid
+    the same day. Floored at −100 %.
     """
     r = np.asarray(underlying_returns, dtype=np.float64)
     lev = np.broadcast_to(np.asarray(leverage, dtype=np.float64), r.shape)
@@ -213,6 +217,8 @@ def scheduled_fund_returns(
     carry_fin = ((1.0 - lev) * rho - fin * spread_annual) * dt
     fee_dt = dt if fee_dt_years is None else np.asarray(fee_dt_years, dtype=np.float64)
     out = lev * r + carry_fin - expense_ratio * fee_dt
+    if turnover_cost:
+        out = out - turnover_cost * np.abs(lev * (lev - 1.0) * r)
     return np.asarray(np.maximum(out, -1.0), dtype=np.float64)
 
 
@@ -240,20 +246,34 @@ def fit_spread(
     dt_years: ArrayLike = 1.0 / TRADING_DAYS,
     fee_dt_years: ArrayLike | None = None,
     bounds: tuple[float, float] = (-0.049, 0.19),
+    *,
+    parameter: str = "spread",
 ) -> float:
     """The financing spread s that makes the model's growth equal ``actual_growth``.
 
     Bisection on ln(model growth) − ln(actual growth), which falls monotonically in s
     (each unit of financed notional pays s). Raises if no s in ``bounds`` matches (e.g.
-    an unlevered schedule, which pays no spread).
+    an unlevered schedule, which pays no spread). ``parameter="turnover"`` fits the
+    rebalancing cost of :func:`scheduled_fund_returns` instead (spread 0), with the same
+    bisection (it too lowers growth monotonically).
     """
+    if parameter not in ("spread", "turnover"):
+        raise GaemiInputError(f"parameter = {parameter!r} must be 'spread' or 'turnover'")
     if not (np.isfinite(actual_growth) and actual_growth > 0):
         raise GaemiInputError(f"actual_growth = {actual_growth!r} must be > 0")
     target = float(np.log(actual_growth))
 
     def gap(s: float) -> float:
+        sp, tc = (s, 0.0) if parameter == "spread" else (0.0, s)
         rf = scheduled_fund_returns(
-            underlying_returns, leverage, expense_ratio, s, rate_annual, dt_years, fee_dt_years
+            underlying_returns,
+            leverage,
+            expense_ratio,
+            sp,
+            rate_annual,
+            dt_years,
+            fee_dt_years,
+            turnover_cost=tc,
         )
         return float(np.sum(np.log1p(np.maximum(rf, -1.0 + 1e-12)))) - target
 

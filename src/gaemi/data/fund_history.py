@@ -22,8 +22,9 @@ monthly 2026 snapshots of the whole US leveraged universe), plus the index level
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -499,17 +500,196 @@ def stress_day_creations(
 
 
 # ----------------------------------------------------------------------------- NAV engine
+#: Files whose closes give a fund's distributions exactly (all under ``root``): Yahoo
+#: layouts with both the raw (split-adjusted) close and the adjusted close, and the one
+#: with a ``Dividends`` column. ``korea-equities/<T>_*.csv`` holds a raw close only; it
+#: is paired with ``us-adjclose-1993-2026/<T>.csv``.
+RAW_ADJ_DIRS: tuple[str, ...] = ("us-ohlcv-2000-2022", "us-ohlcv-2023-2026")
+DIVIDEND_DIR = "us-letf-ohlcv-2024-2026"
+RAW_CLOSE_DIR = "korea-equities"
+#: Smallest adjusted/raw step read as a distribution (the files' own rounding of early,
+#: small split-adjusted prices moves the ratio by up to ~5e-5; TQQQ's smallest payout,
+#: 2014-06-25, is 1.7e-4 of the price).
+RATIO_STEP_MIN = 1e-4
+
+
+@dataclass(frozen=True)
+class Distributions:
+    """A fund's cash distributions as a fraction of the previous close, with coverage.
+
+    ``yield_frac``: D/C_{t−1} on each ex-date; ``source``: where each came from
+    (``exact: …`` from a file, ``quarterly from adj close vs NAV`` where no exact file
+    covers the days); ``known_to``: the last day the series is complete (None when
+    nothing is known: the NAV cannot be put on a total-return basis).
+    """
+
+    ticker: str
+    yield_frac: pd.Series
+    source: pd.Series
+    known_to: pd.Timestamp | None
+    note: str
+
+
+def _steps_from_ratio(raw: pd.Series, adj: pd.Series) -> pd.Series:
+    """D/C_{t−1} on each day where adjusted/raw steps up (Yahoo's adjusted close scales
+    every close before an ex-date by 1 − D/C_{t−1})."""
+    ratio = (adj / raw).dropna()
+    ratio = ratio[np.isfinite(ratio.to_numpy()) & (ratio.to_numpy() > 0)]
+    step = np.log(ratio).diff().iloc[1:]
+    step = step[step > RATIO_STEP_MIN]
+    return pd_series(-np.expm1(-step.to_numpy(float)), step.index)
+
+
+def _yahoo_frame(f: Path) -> pd.DataFrame:
+    import pandas as pd
+
+    df = pd.read_csv(f)
+    if "Date" not in df.columns or "Close" not in df.columns:
+        raise GaemiInputError(f"{f}: expected columns Date,Close")
+    idx = pd.DatetimeIndex(pd.to_datetime(df["Date"].astype(str).str[:10]))
+    df = df.set_index(idx).sort_index()
+    return df[~df.index.duplicated(keep="last")]
+
+
+def _exact_distributions(root: Path, ticker: str) -> list[tuple[pd.Series, Any, Any, str]]:
+    """(yield_frac, first day, last day, source) of every exact source present."""
+    out: list[tuple[pd.Series, Any, Any, str]] = []
+    f = root / DIVIDEND_DIR / f"{ticker}.csv"
+    if f.is_file():
+        df = _yahoo_frame(f)
+        if "Dividends" in df.columns:
+            c = df["Close"].astype(float)
+            y = (df["Dividends"].astype(float) / c.shift(1)).iloc[1:]
+            out.append((y[y > 0], df.index[0], df.index[-1], f"exact: {DIVIDEND_DIR} Dividends"))
+    for d in RAW_ADJ_DIRS:
+        f = root / d / f"{ticker}.csv"
+        if f.is_file():
+            df = _yahoo_frame(f)
+            if "Adj Close" in df.columns:
+                y = _steps_from_ratio(df["Close"].astype(float), df["Adj Close"].astype(float))
+                out.append((y, df.index[0], df.index[-1], f"exact: {d} Adj Close/Close"))
+    adj = adj_close(root, ticker)
+    for f in sorted((root / RAW_CLOSE_DIR).glob(f"{ticker}_*.csv")):
+        if adj is None:
+            break
+        raw = _yahoo_frame(f)["Close"].astype(float)
+        both = raw.index.intersection(adj.index)
+        if len(both) > 2:
+            y = _steps_from_ratio(raw.loc[both], adj.loc[both])
+            out.append((y, both[0], both[-1], f"exact: {ADJCLOSE_DIR} / {RAW_CLOSE_DIR} raw close"))
+    return out
+
+
+def fund_distributions(
+    data_dir: str | Path,
+    ticker: str,
+    nav_usd: pd.Series | None = None,
+    *,
+    use_exact: bool = True,
+) -> Distributions:
+    """The cash distributions of ``ticker`` from the files of ``data_dir``.
+
+    The issuer's NAV file is the per-share NAV: it drops on each ex-date by the cash paid
+    out. ProShares funds distribute their net income (T-bill interest on the collateral
+    less fees) quarterly, so the payouts scale with the short rate: TQQQ 1.8 % of NAV in
+    2023, SQQQ ~9 % a year in 2023–2024. A NAV engine models the fund's total return, so
+    its growth is compared with NAV × Π(1 + D/NAV) (:func:`nav_total_return`).
+
+    Exact ex-dates and amounts come from every file that has them
+    (:data:`DIVIDEND_DIR`'s ``Dividends`` column; the adjusted/raw close ratio of
+    :data:`RAW_ADJ_DIRS` and of :data:`RAW_CLOSE_DIR` paired with the adjusted close).
+    Days that no such file covers but the adjusted close does get, when ``nav_usd`` is
+    given, one figure per calendar quarter: the step of ln(adjusted close / NAV) between
+    the quarter ends (median of the last five days at each end, to damp the
+    premium/discount), booked on the quarter's last day — accurate to the premium noise
+    (a few bp), the ex-date itself approximate. ``use_exact=False`` uses the quarterly
+    figures alone (to check them against the exact files).
+    """
+    import pandas as pd
+
+    root = _root(data_dir)
+    exact = _exact_distributions(root, ticker) if use_exact else []
+    ys: dict[pd.Timestamp, float] = {}
+    src: dict[pd.Timestamp, str] = {}
+    covered: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+    for y, a, b, label in exact:  # the Dividends column first: it wins on shared dates
+        covered.append((pd.Timestamp(a), pd.Timestamp(b)))
+        for t, v in zip(pd.DatetimeIndex(y.index), y.to_numpy(float), strict=True):
+            if t not in ys:
+                ys[pd.Timestamp(t)] = float(v)
+                src[pd.Timestamp(t)] = label
+    adj = adj_close(root, ticker)
+    known_to: pd.Timestamp | None = max((b for _, b in covered), default=None)
+    notes = sorted({lab for *_, lab in exact})
+    if adj is not None and nav_usd is not None and len(nav_usd):
+        logr = (np.log(adj) - np.log(nav_usd)).dropna()
+        if len(logr) > 10:
+            days = logr.index
+            inside = np.zeros(len(days), dtype=bool)
+            for a, b in covered:
+                inside |= (days >= a) & (days <= b)
+            med = logr.rolling(5, min_periods=1).median()
+            q_end = days.to_series().groupby(days.to_period("Q")).max()
+            bounds = sorted(set(q_end.to_numpy()) | {days[0], days[-1]})
+            filled = 0
+            for t0, t1 in itertools.pairwise(bounds):
+                span = (days > t0) & (days <= t1)
+                gap = days[span & ~inside]  # the days no exact file covers
+                if not len(gap):
+                    continue
+                i0 = int(days.get_loc(gap[0]))
+                t0, t1 = days[max(i0 - 1, 0)], gap[-1]
+                v = float(np.expm1(med.loc[t1] - med.loc[t0]))
+                ys[pd.Timestamp(t1)] = ys.get(pd.Timestamp(t1), 0.0) + v
+                src[pd.Timestamp(t1)] = "quarterly from adj close vs NAV"
+                filled += 1
+            if filled:
+                notes.append(f"quarterly from adj close vs NAV ({filled} quarters)")
+            known_to = days[-1] if known_to is None else max(known_to, days[-1])
+    idx = pd.DatetimeIndex(sorted(ys))
+    yield_s = pd.Series([ys[t] for t in idx], index=idx, dtype=float)
+    src_s = pd.Series([src[t] for t in idx], index=idx, dtype=object)
+    note = "; ".join(notes) if notes else "no distribution data (raw NAV only)"
+    return Distributions(ticker, yield_s, src_s, known_to, note)
+
+
+def nav_total_return(nav_usd: pd.Series, dist: Distributions) -> pd.Series:
+    """NAV with each distribution reinvested: NAV_t · Π_{ex ≤ t}(1 + D/NAV_{ex−1}),
+    up to ``dist.known_to`` (the raw NAV when nothing is known)."""
+    if dist.known_to is None:
+        return nav_usd
+    nav = nav_usd[nav_usd.index <= dist.known_to]
+    f = (1.0 + dist.yield_frac).reindex(nav.index).fillna(1.0).cumprod()
+    out: pd.Series = nav * f
+    return out
+
+
 @dataclass(frozen=True)
 class NavSeries:
     """What one fund's NAV test compares: the fund's series, the driving index, terms."""
 
     ticker: str
-    fund: pd.Series  # reported NAV (or market close where no NAV exists)
+    fund: pd.Series  # reported NAV with distributions (or the adjusted market close)
     index: pd.Series
     leverage: np.ndarray  # per day of ``fund``'s index
     expense_ratio: float
     compared_with: str
     index_name: str
+    fund_price: pd.Series | None = None  # the reported per-share NAV, no distributions
+    distributions: str = ""
+
+
+def _with_fund(ns: NavSeries, fund: pd.Series) -> NavSeries:
+    """``ns`` compared with another series of the same fund (leverage carried over)."""
+    lev = pd_series(ns.leverage, ns.fund.index).reindex(fund.index).ffill().bfill()
+    return replace(ns, fund=fund, leverage=lev.to_numpy(float))
+
+
+def pd_series(values: Any, index: Any) -> pd.Series:
+    """A pandas Series (pandas imported lazily, as everywhere in this module)."""
+    import pandas as pd
+
+    return pd.Series(values, index=index)
 
 
 def _expense_ratio(ticker: str) -> float:
@@ -525,8 +705,10 @@ def _expense_ratio(ticker: str) -> float:
 def nav_inputs(data_dir: str | Path) -> list[NavSeries]:
     """Every fund with data the NAV engine can be tested on.
 
-    The eight issuer funds against their reported NAV, driven by the total-return index
-    they track (XNDX, SPXTR); and funds with only market closes (``us-adjclose``) driven
+    The eight issuer funds against their reported NAV with the distributions added back
+    (:func:`nav_total_return`; the raw NAV kept as ``fund_price``), driven by the
+    total-return index they track (XNDX, SPXTR); and funds with only market closes
+    (``us-adjclose``, Yahoo's adjusted close: distributions already reinvested) driven
     by their underlying's adjusted close: TSLL (TSLA) and NVDL (NVDA) with their leverage
     history (FACTS.md §(j)), SOXL/SOXS (SOXX, since 2021-09-01 when both track the ICE
     index), SPXL/SPXS (SPXTR).
@@ -538,7 +720,9 @@ def nav_inputs(data_dir: str | Path) -> list[NavSeries]:
     for tk, df in load_issuer_funds(data_dir).items():
         f = ISSUER_FUNDS[tk]
         if f.index in levels:
-            s = df["nav_usd"]
+            raw = df["nav_usd"]
+            dist = fund_distributions(data_dir, tk, raw)
+            s = nav_total_return(raw, dist)
             out.append(
                 NavSeries(
                     tk,
@@ -546,8 +730,12 @@ def nav_inputs(data_dir: str | Path) -> list[NavSeries]:
                     levels[f.index],
                     np.full(len(s), f.leverage),
                     _expense_ratio(tk),
-                    "reported NAV",
+                    "reported NAV + distributions"
+                    if dist.known_to is not None
+                    else "reported NAV (distributions unknown)",
                     f.index,
+                    fund_price=raw,
+                    distributions=dist.note,
                 )
             )
     others = (
@@ -601,25 +789,40 @@ def _aligned(
 
 
 def _model_growth_log(
-    ns: NavSeries, rate: pd.Series, start: pd.Timestamp, end: pd.Timestamp, spread: float
+    ns: NavSeries,
+    rate: pd.Series,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    spread: float,
+    parameter: str = "spread",
 ) -> tuple[np.ndarray, np.ndarray, pd.DatetimeIndex]:
-    """Daily log growth of the model and of the fund over (start, end]."""
+    """Daily log growth of the model and of the fund over (start, end]. ``spread`` is
+    the financing spread, or with ``parameter="turnover"`` the rebalancing cost."""
     r, lev, rho, days, fund, idx = _aligned(ns, rate, start, end)
-    rf = scheduled_fund_returns(r, lev, ns.expense_ratio, spread, rho, days / 360.0, days / 365.0)
+    sp, tc = (spread, 0.0) if parameter == "spread" else (0.0, spread)
+    rf = scheduled_fund_returns(
+        r, lev, ns.expense_ratio, sp, rho, days / 360.0, days / 365.0, turnover_cost=tc
+    )
     return np.log1p(np.maximum(rf, -1 + 1e-12)), fund, idx
 
 
-def _fit(ns: NavSeries, rate: pd.Series, a: pd.Timestamp, b: pd.Timestamp) -> float:
+def _fit(
+    ns: NavSeries, rate: pd.Series, a: pd.Timestamp, b: pd.Timestamp, parameter: str = "spread"
+) -> float:
     r, lev, rho, days, fund, _ = _aligned(ns, rate, a, b)
     growth = float(np.exp(fund.sum()))
-    return fit_spread(r, growth, lev, ns.expense_ratio, rho, days / 360.0, days / 365.0)
+    return fit_spread(
+        r, growth, lev, ns.expense_ratio, rho, days / 360.0, days / 365.0, parameter=parameter
+    )
 
 
-def _err(ns: NavSeries, rate: pd.Series, a: Any, b: Any, s: float) -> tuple[float, float, int]:
+def _err(
+    ns: NavSeries, rate: pd.Series, a: Any, b: Any, s: float, parameter: str = "spread"
+) -> tuple[float, float, int]:
     """(model growth / fund growth − 1, median |daily log error|, days) over (a, b]."""
     import pandas as pd
 
-    m, f, _ = _model_growth_log(ns, rate, pd.Timestamp(a), pd.Timestamp(b), s)
+    m, f, _ = _model_growth_log(ns, rate, pd.Timestamp(a), pd.Timestamp(b), s, parameter)
     return float(np.expm1(m.sum() - f.sum())), float(np.median(np.abs(m - f))), int(m.size)
 
 
@@ -642,7 +845,12 @@ def nav_tracking_table(data_dir: str | Path) -> pd.DataFrame:
     day both series share — the model's growth over the fund's (``full_err``), the same
     over the last five years (``five_year_err``), the median |daily log error|, and the
     walk-forward error (each calendar year with the spread fitted on the four years
-    before it, or all earlier years when fewer exist; ``walk_forward_err``).
+    before it, or all earlier years when fewer exist; ``walk_forward_err``). The issuer
+    funds are compared with their NAV plus distributions (:func:`nav_total_return`; the
+    source in ``distributions``); ``full_err_price_nav`` is the same fit and test on the
+    per-share NAV alone, which counts each payout as a loss. ``turnover_cost_fitted`` /
+    ``full_err_turnover``: the one-parameter alternative, a cost on the day's rebalancing
+    trade |L(L−1)·r|·NAV instead of the spread, fitted on the same window.
     """
     import pandas as pd
 
@@ -660,6 +868,18 @@ def nav_tracking_table(data_dir: str | Path) -> pd.DataFrame:
         five0 = max(b, last - pd.DateOffset(years=5))
         five, _, _ = _err(ns, rate, five0, last, s)
         wf = _walk_forward(ns, rate, b, last)
+        try:  # the one-parameter alternative: a cost on the rebalancing trade, no spread
+            k = _fit(ns, rate, a, b, "turnover")
+            k_err = _err(ns, rate, b, last, k, "turnover")[0]
+        except GaemiInputError:
+            k = k_err = float("nan")
+        raw_err = raw_spread = float("nan")
+        if ns.fund_price is not None and ns.compared_with.endswith("+ distributions"):
+            # the same fit and test on the per-share NAV without its distributions (the
+            # comparison of the first issue-16 session): what the payouts change
+            raw = _with_fund(ns, ns.fund_price)
+            raw_spread = _fit(raw, rate, a, b)
+            raw_err = _err(raw, rate, b, last, raw_spread)[0]
         rows.append(
             {
                 "ticker": ns.ticker,
@@ -676,6 +896,11 @@ def nav_tracking_table(data_dir: str | Path) -> pd.DataFrame:
                 "five_year_err": five,
                 "median_abs_daily_err": med,
                 "walk_forward_err": wf,
+                "distributions": ns.distributions,
+                "turnover_cost_fitted": k,
+                "full_err_turnover": k_err,
+                "spread_fitted_price_nav": raw_spread,
+                "full_err_price_nav": raw_err,
             }
         )
     return pd.DataFrame(rows)
@@ -705,44 +930,84 @@ def _walk_forward(ns: NavSeries, rate: pd.Series, first: Any, last: Any) -> floa
     return float(np.expm1(total))
 
 
-def tqqq_must_show(data_dir: str | Path) -> dict[str, Any]:
-    """TQQQ 2015-01-05 → 2024-12-31 driven by the Nasdaq-100 total-return index (XNDX),
-    against the reported NAV, with the spread fitted on 2011–2014 only; and the
-    year-by-year cost beyond rate and fee the NAV implies (spread 0)."""
+def _yearly_residual(ns: NavSeries, rate: pd.Series, first: int, last: int) -> dict[str, float]:
+    """Per calendar year, model log growth at spread 0 minus the fund's: the carry the
+    fund paid beyond the short rate on (L−1)·NAV and the fee (a constant spread s on
+    (L−1)·NAV reads (L−1)·s)."""
     import pandas as pd
 
-    rate = tbill_rate(data_dir)
-    ns = next(n for n in nav_inputs(data_dir) if n.ticker == "TQQQ")
-    s = _fit(ns, rate, pd.Timestamp("2010-12-31"), pd.Timestamp("2014-12-31"))
-    err, med, n = _err(ns, rate, "2015-01-05", "2024-12-31", s)
-    err0, _, _ = _err(ns, rate, "2015-01-05", "2024-12-31", 0.0)
-    growth = float(ns.fund.loc["2024-12-31"] / ns.fund.loc["2015-01-05"])
-    implied: dict[str, float] = {}
-    for y in range(2011, 2026):
+    out: dict[str, float] = {}
+    for y in range(first, last + 1):
         try:
             m, f, _ = _model_growth_log(
                 ns, rate, pd.Timestamp(f"{y - 1}-12-31"), pd.Timestamp(f"{y}-12-31"), 0.0
             )
         except GaemiInputError:
             continue
-        implied[str(y)] = float(m.sum() - f.sum())
-    mean_rate = {
-        str(y): float(rate.loc[str(y)].mean()) for y in range(2011, 2026) if str(y) in implied
-    }
-    wf = _walk_forward(ns, rate, pd.Timestamp("2014-12-31"), pd.Timestamp("2024-12-31"))
-    return {
-        "window": "2015-01-05..2024-12-31",
+        out[str(y)] = float(m.sum() - f.sum())
+    return out
+
+
+def tqqq_must_show(data_dir: str | Path) -> dict[str, Any]:
+    """TQQQ 2015-01-05 → 2024-12-31 driven by the Nasdaq-100 total-return index (XNDX),
+    against the reported NAV with its distributions added back, the spread fitted on
+    2011–2014 only; the same against the per-share NAV alone (``*_price_nav``) and
+    driven by the price index (``err_price_index``, NDX without dividends); and the
+    year-by-year carry beyond rate and fee the NAV implies (spread 0), with the
+    distributions per year.
+    """
+    import pandas as pd
+
+    rate = tbill_rate(data_dir)
+    ns = next(n for n in nav_inputs(data_dir) if n.ticker == "TQQQ")
+    a, b = pd.Timestamp("2010-12-31"), pd.Timestamp("2014-12-31")
+    w0, w1 = "2015-01-05", "2024-12-31"
+    s = _fit(ns, rate, a, b)
+    err, med, n = _err(ns, rate, w0, w1, s)
+    err0, _, _ = _err(ns, rate, w0, w1, 0.0)
+    growth = float(ns.fund.loc[w1] / ns.fund.loc[w0])
+    wf = _walk_forward(ns, rate, b, pd.Timestamp(w1))
+    k = _fit(ns, rate, a, b, "turnover")
+    out: dict[str, Any] = {
+        "window": f"{w0}..{w1}",
         "index": "XNDX (Nasdaq-100 total return)",
-        "reported_nav_growth": growth,
+        "compared_with": ns.compared_with,
+        "distributions": ns.distributions,
+        "nav_total_return_growth": growth,
         "spread_fitted_2011_2014": s,
         "err_fitted_2011_2014": err,
         "err_spread_zero": err0,
         "median_abs_daily_err": med,
         "days": n,
         "walk_forward_err": wf,
-        "implied_cost_by_year": implied,
-        "mean_tbill_discount_by_year": mean_rate,
+        "turnover_cost_fitted_2011_2014": k,
+        "err_turnover_2011_2014": _err(ns, rate, w0, w1, k, "turnover")[0],
+        "implied_cost_by_year": _yearly_residual(ns, rate, 2011, 2025),
     }
+    if ns.fund_price is not None:
+        raw = _with_fund(ns, ns.fund_price)
+        s_raw = _fit(raw, rate, a, b)
+        out["reported_nav_growth"] = float(raw.fund.loc[w1] / raw.fund.loc[w0])
+        out["spread_fitted_2011_2014_price_nav"] = s_raw
+        out["err_fitted_2011_2014_price_nav"] = _err(raw, rate, w0, w1, s_raw)[0]
+        out["walk_forward_err_price_nav"] = _walk_forward(raw, rate, b, pd.Timestamp(w1))
+        out["implied_cost_by_year_price_nav"] = _yearly_residual(raw, rate, 2011, 2025)
+        paid = fund_distributions(data_dir, "TQQQ", raw.fund).yield_frac
+        years = pd.DatetimeIndex(paid.index).year
+        out["distributions_by_year"] = {
+            str(y): float(np.prod(1.0 + paid.to_numpy()[years == y]) - 1.0)
+            for y in range(2011, 2026)
+        }
+    levels = index_levels(data_dir)
+    if "NDX" in levels:
+        px = replace(ns, index=levels["NDX"], index_name="NDX")
+        s_px = _fit(px, rate, a, b)
+        out["spread_fitted_2011_2014_price_index"] = s_px
+        out["err_price_index"] = _err(px, rate, w0, w1, s_px)[0]
+    out["mean_tbill_discount_by_year"] = {
+        str(y): float(rate.loc[str(y)].mean()) for y in range(2011, 2026)
+    }
+    return out
 
 
 def first_day(s: pd.Series) -> dt.date:
