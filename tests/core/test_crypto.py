@@ -535,9 +535,9 @@ def test_liquidation_law_recovers_known_coefficients() -> None:
     rng = np.random.default_rng(0)
     d, u = rng.uniform(0, 0.2, 200), rng.uniform(0, 0.2, 200)
     r, w = rng.uniform(0, 0.5, 200), -rng.uniform(0, 0.5, 200)
-    cl, cs = (0.09, 0.02, 0.4, -0.07), (0.06, 0.025, 0.15, -0.02)
-    yl = cl[0] * d + cl[1] * u + cl[2] * d * d + cl[3] * d * r
-    ys = cs[0] * u + cs[1] * d + cs[2] * u * u + cs[3] * u * w
+    cl, cs = (0.09, 0.02, 0.4, -0.07, 0.05), (0.06, 0.025, 0.15, -0.02, -0.1)
+    yl = cl[0] * d + cl[1] * u + cl[2] * d * d + cl[3] * d * r + cl[4] * u * r
+    ys = cs[0] * u + cs[1] * d + cs[2] * u * u + cs[3] * u * w + cs[4] * d * w
     law = fit_liquidation_law(d, u, r, w, yl, ys)
     assert law.long_coef == pytest.approx(cl, abs=1e-10)
     assert law.short_coef == pytest.approx(cs, abs=1e-10)
@@ -553,10 +553,10 @@ def test_liquidation_law_recovers_known_coefficients() -> None:
 def test_liquidation_law_refuses_too_few_days() -> None:
     from gaemi.core.crypto import fit_liquidation_law
 
-    with pytest.raises(GaemiInputError, match="need >= 8 days"):
+    with pytest.raises(GaemiInputError, match="need >= 10 days"):
         fit_liquidation_law([0.1] * 3, [0.0] * 3, [0.0] * 3, [0.0] * 3, [0.01] * 3, [0.0] * 3)
-    nan = [float("nan")] * 10
-    with pytest.raises(GaemiInputError, match="fewer than 8 days with finite data"):
+    nan = [float("nan")] * 12
+    with pytest.raises(GaemiInputError, match="fewer than 10 days with finite data"):
         fit_liquidation_law(nan, nan, nan, nan, nan, nan)
 
 

@@ -4,15 +4,15 @@ Judging data: the reported all-coin 24 h liquidation totals and long shares of F
 section (i) (``src/gaemi/data/defaults/crypto_events.yaml``). They are used in a
 leave-one-event-out sense only. The model (``model="density"``): a liquidation law (daily
 long / short liquidations over the open interest before, as a function of the day's fall,
-rise and the 30-day run-up / drawdown before it) fitted on the measured Coinalyze BTC-perp
-days 2022-2024 with every FACTS.md event day (±1) left out; the scale from that law to the
-reported all-coin total and the long-share offset are fitted on the OTHER events, and the
-held-out event is predicted from its own dated open interest (FACTS.md (i).4 or Coinalyze)
-and its observed price range (Binance daily candles). The held-out figure never enters its
-own fit.
+rise and the 30-day run-up / drawdown before it: the crowding of each side) fitted on the
+measured Coinalyze BTC-perp days 2022-2024 with every FACTS.md event day (±1) left out; the
+scale from that law to the reported all-coin total and the long-share offset are fitted on
+the OTHER events, and the held-out event is predicted from its own dated open interest
+(FACTS.md (i).4 or Coinalyze) and its observed price range (Binance daily candles). The
+held-out figure never enters its own fit.
 
 Issue 18's target: on each held-out event, the total within x1.5 of the reported figure and
-the long share within 10 points. MEASURED (2026-12-06, this code): totals within x1.5 on 6 of
+the long share within 10 points. MEASURED (2026-12-06, this code): totals within x1.5 on 5 of
 11 events, long share within 10 points on 4 of 8 (no regime split: the earlier ladder model
 reached 7/11 and 5/8 only with a leverage-regime split chosen after seeing the data, 2/11 and
 3/8 without). The target is NOT met; the assertions below pin what was measured so that a
@@ -73,15 +73,16 @@ def test_leave_one_out_measured(table: Any, artifacts_dir: Path) -> None:
             indent=1,
         )
     )
-    # Measured: 6/11 totals within x1.5, 4/8 long shares within 10 pp (issue target: all).
-    assert int(ok_total.sum()) >= 6
+    # Measured: 5/11 totals within x1.5, 4/8 long shares within 10 pp (issue target: all).
+    assert int(ok_total.sum()) >= 5
     assert int(ok_share.sum()) >= 4
-    # The misses measured (not hidden): totals 2021-04-18 x0.15, 2022-11-08 x1.65,
-    # 2024-08-05 x3.2, 2024-12-05 x1.9, 2025-10-10 x0.24: every total within [x0.14, x3.5].
+    # The misses measured (not hidden): totals 2021-04-18 x0.15, 2022-06-13 x1.61,
+    # 2022-11-08 x1.63, 2024-08-05 x3.49, 2024-12-05 x1.92, 2025-10-10 x0.24: every total
+    # within [x0.14, x3.6] of the report.
     assert ratio.min() > 0.14
-    assert ratio.max() < 3.5
-    # long shares: 2021-04-18 -10.7, 2022-06-13 +24.5, 2022-11-08 +15.3, 2024-12-05 -15.5
-    assert np.abs(err).max() < 26.0
+    assert ratio.max() < 3.6
+    # long shares: 2021-04-18 -10.3, 2022-06-13 +15.9, 2022-11-08 +17.3, 2024-12-05 -13.2
+    assert np.abs(err).max() < 18.0
 
 
 def test_the_law_is_fitted_on_measured_days_only(table: Any) -> None:
@@ -94,10 +95,10 @@ def test_the_law_is_fitted_on_measured_days_only(table: Any) -> None:
 
 def test_old_failure_modes_are_gone(table: Any) -> None:
     # Issue 18: shocked to the real lows every event liquidated $17-21B, 100 % longs.
-    # Now the totals follow the dated positioning (x70 between the smallest and largest)
-    # and no event is all longs.
+    # Now the totals follow the dated positioning and the move (measured: x7.8 between the
+    # smallest and the largest) and no event is all longs.
     model = table["model_total_usd"].to_numpy()
-    assert model.max() / model.min() > 10
+    assert model.max() / model.min() > 5
     assert (table["model_long_share"] < 0.99).all()
 
 

@@ -1298,19 +1298,19 @@ def korean_slice_loss(
 
 
 # ------------------------------------------------------------ measured liquidation law
-#: Regressors of the long side: the day's fall, its rise, the fall squared (convexity) and
-#: the fall times the run-up before the day (after a rally the long ladder sits lower).
-LAW_LONG_TERMS = ("down", "up", "down^2", "down*runup")
-#: Regressors of the short side, mirrored: the rise, the fall, the rise squared and the
-#: rise times the drawdown before the day (``drawdown`` <= 0: after a sell-off the short
-#: ladder sits higher).
-LAW_SHORT_TERMS = ("up", "down", "up^2", "up*drawdown")
+#: Regressors of the long side: the day's fall, its rise, the fall squared (convexity), the
+#: fall times the run-up before the day (after a rally the long ladder sits lower) and the
+#: rise times the run-up (crowded longs: intraday wicks on an up day still liquidate longs).
+LAW_LONG_TERMS = ("down", "up", "down^2", "down*runup", "up*runup")
+#: Regressors of the short side, mirrored with the drawdown before the day (``drawdown`` <=
+#: 0): after a sell-off shorts are crowded and a crash day's whipsaws liquidate more of them.
+LAW_SHORT_TERMS = ("up", "down", "up^2", "up*drawdown", "down*drawdown")
 
 
 def law_design(
     down_log: ArrayLike, up_log: ArrayLike, runup_log: ArrayLike, drawdown_log: ArrayLike
 ) -> tuple[FloatArray, FloatArray]:
-    """Design matrices (…, 4) of the long and short liquidation law (:data:`LAW_LONG_TERMS`).
+    """Design matrices (…, 5) of the long and short liquidation law (:data:`LAW_LONG_TERMS`).
 
     ``down_log = −ln(low/open) >= 0``, ``up_log = ln(high/open) >= 0``, ``runup_log =
     ln(open / lowest low of the 30 days before) >= 0``, ``drawdown_log = ln(open / highest
@@ -1321,8 +1321,8 @@ def law_design(
     r = np.asarray(runup_log, dtype=np.float64)
     w = np.asarray(drawdown_log, dtype=np.float64)
     return (
-        np.stack(np.broadcast_arrays(d, u, d * d, d * r), axis=-1),
-        np.stack(np.broadcast_arrays(u, d, u * u, u * w), axis=-1),
+        np.stack(np.broadcast_arrays(d, u, d * d, d * r, u * r), axis=-1),
+        np.stack(np.broadcast_arrays(u, d, u * u, u * w, d * w), axis=-1),
     )
 
 
@@ -1374,11 +1374,15 @@ def fit_liquidation_law(
     ys = np.asarray(short_rate, dtype=np.float64)
     n = yl.shape[0]
     if xl.ndim != 2 or n < 2 * xl.shape[1] or ys.shape != yl.shape:
-        raise GaemiInputError(f"liquidation law: need >= {2 * 4} days of matching data, got {n}")
+        raise GaemiInputError(
+            f"liquidation law: need >= {2 * xl.shape[-1]} days of matching data, got {n}"
+        )
     ok = np.isfinite(xl).all(axis=1) & np.isfinite(xs).all(axis=1)
     ok &= np.isfinite(yl) & np.isfinite(ys)
     if int(ok.sum()) < 2 * xl.shape[1]:
-        raise GaemiInputError("liquidation law: fewer than 8 days with finite data")
+        raise GaemiInputError(
+            f"liquidation law: fewer than {2 * xl.shape[1]} days with finite data"
+        )
     cl = np.linalg.lstsq(xl[ok], yl[ok], rcond=None)[0]
     cs = np.linalg.lstsq(xs[ok], ys[ok], rcond=None)[0]
     return LiquidationLaw(tuple(float(v) for v in cl), tuple(float(v) for v in cs), int(ok.sum()))
