@@ -33,3 +33,21 @@ def test_json_ready() -> None:
     json.dumps(d, allow_nan=False)
     assert d["points"] == 2
     assert len(d["records"]) == 2
+
+
+def test_chunks_for_local_workers() -> None:
+    from gaemi.app.sweep import CHUNK_POINTS, CHUNKS_PER_WORKER, chunk_for_workers
+
+    # 100,000 shocks on 2 workers: ceil(100000 / (4 * 2)) = 12,500 points, 8 chunks
+    assert chunk_for_workers("feedback", 100_000, 2) == 12_500
+    # the 919,100-point grid gives more than 4 chunks per worker at the default size
+    assert chunk_for_workers("feedback", 919_100, 2) == CHUNK_POINTS["feedback"]
+    assert chunk_for_workers("decay", 9, 2) == 2  # ceil(9 / 8)
+    assert chunk_for_workers("feedback", 1, 8) == 1
+    for n in (1, 7, 1000, 100_000, 919_100):
+        for w in (1, 2, 3, 8):
+            c = chunk_for_workers("feedback", n, w)
+            n_chunks = -(-n // c)
+            assert n_chunks >= min(n, CHUNKS_PER_WORKER * w) or c == CHUNK_POINTS["feedback"]
+    with pytest.raises(GaemiInputError, match="workers = 0"):
+        chunk_for_workers("feedback", 10, 0)

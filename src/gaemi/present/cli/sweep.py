@@ -333,7 +333,13 @@ def sweep(
     ] = None,
     threads: Annotated[
         bool,
-        typer.Option("--threads", help="Local workers as threads of this process, not processes."),
+        typer.Option("--threads", help="Local workers as threads of this process (the default)."),
+    ] = False,
+    processes: Annotated[
+        bool,
+        typer.Option(
+            "--processes", help="Local workers as processes (a LocalCluster; slower to start)."
+        ),
     ] = False,
     serial: Annotated[
         bool, typer.Option("--serial", help="No Dask: every chunk in this process.")
@@ -355,13 +361,15 @@ def sweep(
     """Run an engine over a parameter grid (Korean AUM x liquidity x impact Y x shock) on Dask.
 
     The grid is the product of the given axes, cut into chunks; each chunk is a Dask task
-    (a local cluster on 127.0.0.1 by default). Every grid point draws from its own seed
-    (child i of SeedSequence(seed)), so the numbers do not depend on the number of
-    workers or the chunk size. Results: one row per grid point, to --out or stdout.
+    (threads of this process by default; --processes or --scheduler for more). Every
+    grid point draws from its own seed (child i of SeedSequence(seed)), so the numbers
+    do not depend on the number of workers or the chunk size. Results: one row per grid
+    point, to --out or stdout.
     """
+    import math
     import os
 
-    from gaemi.app.sweep import gather_parts, iter_serial, sweep_spec
+    from gaemi.app.sweep import chunk_for_workers, gather_parts, iter_serial, sweep_spec
     from gaemi.present.cli.common import progress_bar, state_from_options, writable_file
     from gaemi.present.dist import iter_dask
 
@@ -407,6 +415,11 @@ def sweep(
         raise GaemiInputError("--scheduler runs on that cluster: drop --serial/--workers")
     if workers is not None and workers < 1:
         raise GaemiInputError(f"--workers = {workers} must be >= 1")
+    if threads and processes:
+        raise GaemiInputError("--threads and --processes: give one of them")
+    if (threads or processes) and (serial or scheduler is not None):
+        flag = "--threads" if threads else "--processes"
+        raise GaemiInputError(f"{flag} is for local Dask workers: drop --serial/--scheduler")
     if out is not None and out.suffix.lower() not in (".parquet", ".csv", ".json"):
         raise GaemiInputError(f"--out {out}: suffix must be .parquet, .csv or .json")
     if out is not None:
@@ -416,20 +429,29 @@ def sweep(
         if engine == Engine.feedback and (db or data_dir or date)
         else None
     )
+    axes = _axes(engine, opts)
+    n_workers = workers if workers is not None else max(1, min(8, os.cpu_count() or 1))
+    if chunk is None and not serial and scheduler is None:
+        # enough chunks for every local worker to stay busy to the end (same numbers)
+        chunk = chunk_for_workers(engine.value, math.prod(len(v) for v in axes.values()), n_workers)
     spec = sweep_spec(
         engine.value,
-        _axes(engine, opts),
+        axes,
         scenario=None if scenario is None else str(scenario),
         paths=paths,
         rng=seed,
         chunk_points=chunk,
         state=state,
     )
-    n_workers = workers if workers is not None else max(1, min(8, os.cpu_count() or 1))
+    kind = "processes" if processes else "threads"
     where = (
         "this process"
         if serial
-        else (f"Dask scheduler {scheduler}" if scheduler else f"local Dask, {n_workers} workers")
+        else (
+            f"Dask scheduler {scheduler}"
+            if scheduler
+            else f"local Dask, {n_workers} workers ({kind})"
+        )
     )
     shape = " x ".join(f"{a.name}[{len(a)}]" for a in spec.axes)
     n_chunks = len(spec.chunks())
@@ -442,7 +464,7 @@ def sweep(
             iter_serial(spec, progress=cb)
             if serial
             else iter_dask(
-                spec, scheduler=scheduler, workers=n_workers, processes=not threads, progress=cb
+                spec, scheduler=scheduler, workers=n_workers, processes=processes, progress=cb
             )
         )
         if out is not None:
