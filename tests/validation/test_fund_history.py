@@ -167,3 +167,18 @@ def test_stress_day_creations_beside_rebalancing(report: dict[str, Any]) -> None
     for d in ("2025-04-03", "2025-04-04"):
         assert ndx.loc[d, "net_creations_usd"] > 0
         assert ndx.loc[d, "offset_two_days_frac"] > 0.5
+
+
+def test_leverage_history_is_replayed(shared_data: Path) -> None:
+    # FACTS.md §(j): TSLL first 2x day 2024-04-02, NVDL 2024-01-22 (after the 01-19 close);
+    # the NAV table's model resets on each day's leverage (1.5 before, 2 from then on).
+    series = {n.ticker: n for n in fh.nav_inputs(shared_data)}
+    for tk, last15, first2 in (
+        ("TSLL", "2024-04-01", "2024-04-02"),
+        ("NVDL", "2024-01-19", "2024-01-22"),
+    ):
+        lev = pd.Series(series[tk].leverage, index=series[tk].fund.index)
+        assert lev.loc[last15] == 1.5
+        assert lev.loc[first2] == 2.0
+        assert set(lev.unique()) == {1.5, 2.0}
+        assert (lev.loc[:last15] == 1.5).all()

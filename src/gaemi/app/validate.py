@@ -354,12 +354,12 @@ def _nav_per_fund(data_dir: Path) -> list[Outcome]:
     """The NAV engine per fund, spread fitted before the test window (issue 16)."""
     from gaemi.data.fund_history import nav_tracking_table
 
-    df = nav_tracking_table(data_dir)
+    df = nav_tracking_table(data_dir, extras=False)
     out = []
     for rec in df.to_dict(orient="records"):
         if not isinstance(rec.get("test"), str):
             continue
-        nav_file = rec["compared_with"] == "reported NAV"
+        nav_file = str(rec["compared_with"]).startswith("reported NAV")
         tol = 2e-4 if nav_file else 2e-3
         note = (
             "2 bp against the reported NAV (tests/validation/test_fund_history.py)"
@@ -383,18 +383,26 @@ def _nav_tqqq_goal(data_dir: Path) -> list[Outcome]:
     from gaemi.data.fund_history import tqqq_must_show
 
     t = tqqq_must_show(data_dir)
-    ts = f"TQQQ reported NAV {t['window']} ({t['days']} days), driven by {t['index']}"
+    ts = f"TQQQ {t['compared_with']} {t['window']} ({t['days']} days), driven by {t['index']}"
     return [
         scored("nav", "nav_tqqq_goal", test_set=ts,
                fitted_on=f"financing spread on 2011–2014 ({t['spread_fitted_2011_2014']:+.2%})",
                metric="TQQQ: |10-year growth error|", value=abs(t["err_fitted_2011_2014"]),
                op="<=", tolerance=0.02,
-               note="issue 4/16 goal (2%); the cost beyond rate and fee grew after 2020 "
-               "(docs/history.md), which no 2011–2014 fit sees"),
+               note="issue 4/16 goal (2%); against the per-share NAV (payouts counted as "
+               f"losses) {t.get('err_fitted_2011_2014_price_nav', float('nan')):+.1%}; the "
+               "carry beyond rate and fee rose from ~1.0%/yr (2011–14) to ~1.5–2%/yr "
+               "(docs/decay.md 6b), which no 2011–2014 fit sees"),
+        scored("nav", "nav_tqqq_goal", test_set=ts,
+               fitted_on="rebalancing cost on 2011–2014 "
+               f"({t['turnover_cost_fitted_2011_2014']:.2%} of |L(L−1)·r|·NAV), no spread",
+               metric="TQQQ: |10-year growth error|, rebalancing-cost model",
+               value=abs(t["err_turnover_2011_2014"]), op="<=", tolerance=0.02,
+               note="issue 4/16 goal (2%); the one-parameter alternative to the spread"),
         scored("nav", "nav_tqqq_goal", test_set=ts,
                fitted_on="each year's spread on the four years before it (walk-forward)",
                metric="TQQQ: |10-year growth error|, walk-forward",
-               value=abs(t["walk_forward_err"]), op="<=", tolerance=0.06,
+               value=abs(t["walk_forward_err"]), op="<=", tolerance=0.03,
                note="tolerance of tests/validation/test_fund_history.py"),
     ]  # fmt: skip
 

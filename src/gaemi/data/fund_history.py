@@ -835,7 +835,7 @@ def _train_window(ns: NavSeries) -> tuple[pd.Timestamp, pd.Timestamp]:
     return first, first + pd.DateOffset(years=1)
 
 
-def nav_tracking_table(data_dir: str | Path) -> pd.DataFrame:
+def nav_tracking_table(data_dir: str | Path, *, extras: bool = True) -> pd.DataFrame:
     """The NAV engine against every fund with data, fitted in sample, tested out of it.
 
     Per fund: the training window (2011–2014 for funds listed by then, else the first
@@ -850,7 +850,8 @@ def nav_tracking_table(data_dir: str | Path) -> pd.DataFrame:
     source in ``distributions``); ``full_err_price_nav`` is the same fit and test on the
     per-share NAV alone, which counts each payout as a loss. ``turnover_cost_fitted`` /
     ``full_err_turnover``: the one-parameter alternative, a cost on the day's rebalancing
-    trade |L(L−1)·r|·NAV instead of the spread, fitted on the same window.
+    trade |L(L−1)·r|·NAV instead of the spread, fitted on the same window
+    (``extras=False`` leaves these four columns NaN, for speed).
     """
     import pandas as pd
 
@@ -868,13 +869,14 @@ def nav_tracking_table(data_dir: str | Path) -> pd.DataFrame:
         five0 = max(b, last - pd.DateOffset(years=5))
         five, _, _ = _err(ns, rate, five0, last, s)
         wf = _walk_forward(ns, rate, b, last)
-        try:  # the one-parameter alternative: a cost on the rebalancing trade, no spread
-            k = _fit(ns, rate, a, b, "turnover")
-            k_err = _err(ns, rate, b, last, k, "turnover")[0]
-        except GaemiInputError:
-            k = k_err = float("nan")
-        raw_err = raw_spread = float("nan")
-        if ns.fund_price is not None and ns.compared_with.endswith("+ distributions"):
+        k = k_err = raw_err = raw_spread = float("nan")
+        if extras:  # the one-parameter alternative: a cost on the rebalancing trade
+            try:
+                k = _fit(ns, rate, a, b, "turnover")
+                k_err = _err(ns, rate, b, last, k, "turnover")[0]
+            except GaemiInputError:
+                k = k_err = float("nan")
+        if extras and ns.fund_price is not None and ns.compared_with.endswith("+ distributions"):
             # the same fit and test on the per-share NAV without its distributions (the
             # comparison of the first issue-16 session): what the payouts change
             raw = _with_fund(ns, ns.fund_price)
