@@ -182,3 +182,36 @@ def test_leverage_history_is_replayed(shared_data: Path) -> None:
         assert lev.loc[first2] == 2.0
         assert set(lev.unique()) == {1.5, 2.0}
         assert (lev.loc[:last15] == 1.5).all()
+
+
+def test_financing_spread_rose_for_every_long_fund(shared_data: Path) -> None:
+    # Why no 2011–2014 fit reaches TQQQ's 2 % goal: per unit of financed notional (L−1),
+    # the carry beyond rate and fee rose by about the same amount in all four long
+    # ProShares funds (2x and 3x, Nasdaq-100 and S&P 500) from 2011–2014 to 2022–2024
+    # (measured +0.32 to +0.47 points a year, from 0.46–0.53 %), although UPRO stayed a
+    # fifth of TQQQ's size: a market-wide change, neither the fund's size nor the rate.
+    df = fh.financing_cost_by_year(shared_data)
+    assert not set(df["ticker"]) & {"QID", "SDS"}  # no payout data: left out
+
+    def mean(tk: str, a: int, b: int, col: str = "per_notional_frac") -> float:
+        x = df[(df["ticker"] == tk) & (df["year"] >= a) & (df["year"] <= b)]
+        return float(x[col].mean())
+
+    late = {}
+    for tk in ("TQQQ", "UPRO", "QLD", "SSO"):
+        early = mean(tk, 2011, 2014)
+        late[tk] = mean(tk, 2022, 2024)
+        assert 0.003 < early < 0.007, tk
+        assert 0.002 < late[tk] - early < 0.006, tk
+    assert max(late.values()) - min(late.values()) < 0.0025
+    assert mean("UPRO", 2022, 2024, "mean_aum_usd") < mean("TQQQ", 2022, 2024, "mean_aum_usd") / 4
+
+
+def test_size_dependent_spread_does_not_reach_the_goal(shared_data: Path) -> None:
+    # The alternative "the spread grows with the fund's size", fitted on 2011–2014 (a + b·ln
+    # AUM from the four training years), overshoots 2015–2024: measured TQQQ −6.1 %,
+    # UPRO −6.2 % (docs/decay.md 6b). Bounds: the measured values ± a margin.
+    out = fh.aum_spread_check(shared_data)
+    for tk in ("TQQQ", "UPRO"):
+        assert out[tk]["slope_per_ln_aum"] > 0, tk
+        assert -0.10 < out[tk]["err"] < -0.03, tk

@@ -950,6 +950,77 @@ def _yearly_residual(ns: NavSeries, rate: pd.Series, first: int, last: int) -> d
     return out
 
 
+def financing_cost_by_year(
+    data_dir: str | Path, first: int = 2011, last: int = 2025
+) -> pd.DataFrame:
+    """Per issuer fund and calendar year, the carry beyond rate and fee that its NAV
+    (with distributions) implies: :func:`_yearly_residual` (log, per year), the same per
+    unit of financed notional n(L) = L−1 (long) or |L| (inverse) — the spread a constant
+    per-notional model would need that year — with the fund's mean AUM and the mean
+    13-week bill. Funds without distribution data are left out (their per-share NAV
+    reads each payout as a cost)."""
+    import pandas as pd
+
+    rate = tbill_rate(data_dir)
+    frames = load_issuer_funds(data_dir)
+    rows: list[dict[str, Any]] = []
+    for ns in nav_inputs(data_dir):
+        if ns.ticker not in frames or not ns.compared_with.endswith("+ distributions"):
+            continue
+        lev = float(ns.leverage[0])
+        n_fin = max(lev - 1.0, 0.0) + max(-lev, 0.0)
+        aum = frames[ns.ticker]["aum_usd"]
+        for y, cost in _yearly_residual(ns, rate, first, last).items():
+            rows.append(
+                {
+                    "ticker": ns.ticker,
+                    "leverage": lev,
+                    "year": int(y),
+                    "carry_frac": cost,
+                    "per_notional_frac": cost / n_fin,
+                    "mean_aum_usd": float(aum.loc[y].mean()),
+                    "mean_tbill_discount": float(rate.loc[y].mean()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def aum_spread_check(
+    data_dir: str | Path,
+    tickers: Sequence[str] = ("TQQQ", "UPRO"),
+    train: tuple[int, int] = (2011, 2014),
+    test: tuple[str, str] = ("2015-01-05", "2024-12-31"),
+) -> dict[str, dict[str, float]]:
+    """A size-dependent carry, fitted on ``train`` and tested on ``test``: the yearly
+    carry beyond rate and fee (:func:`_yearly_residual`) regressed on the year's mean
+    ln AUM over the training years, then charged daily as a + b·ln A_{t−1} (the issuer's
+    reported AUM). Per fund: slope b (per unit ln AUM), intercept a, test growth error."""
+    import pandas as pd
+
+    rate = tbill_rate(data_dir)
+    frames = load_issuer_funds(data_dir, tickers)
+    out: dict[str, dict[str, float]] = {}
+    for ns in nav_inputs(data_dir):
+        if ns.ticker not in tickers or ns.ticker not in frames:
+            continue
+        aum = frames[ns.ticker]["aum_usd"]
+        cost = _yearly_residual(ns, rate, train[0], train[1])
+        years = [int(y) for y in cost]
+        x = np.array([float(np.log(aum.loc[str(y)]).mean()) for y in years])
+        b1, b0 = np.polyfit(x, np.array([cost[str(y)] for y in years]), 1)
+        r, lev, rho, days, fund, idx = _aligned(
+            ns, rate, pd.Timestamp(test[0]), pd.Timestamp(test[1])
+        )
+        a_prev = aum.shift(1).reindex(idx).ffill().to_numpy(float)
+        rf = (
+            scheduled_fund_returns(r, lev, ns.expense_ratio, 0.0, rho, days / 360.0, days / 365.0)
+            - (b0 + b1 * np.log(a_prev)) * days / 365.0
+        )
+        err = float(np.expm1(np.log1p(np.maximum(rf, -1 + 1e-12)).sum() - fund.sum()))
+        out[ns.ticker] = {"slope_per_ln_aum": float(b1), "intercept": float(b0), "err": err}
+    return out
+
+
 def tqqq_must_show(data_dir: str | Path) -> dict[str, Any]:
     """TQQQ 2015-01-05 → 2024-12-31 driven by the Nasdaq-100 total-return index (XNDX),
     against the reported NAV with its distributions added back, the spread fitted on
