@@ -20,6 +20,7 @@ from test_help_examples import examples  # tests/present is on sys.path (rootdir
 
 from gaemi.present.cli import main
 from gaemi.present.cli.common import format_krw, format_number
+from gaemi.present.console import format_money
 
 #: Characters that only a table draws (prose lines soft-wrap in the terminal and are not
 #: checked for width; Rich wraps titles and captions itself).
@@ -31,11 +32,39 @@ DEFAULTS = [
     "gaemi stress",
     "gaemi flows",
     "gaemi cascade",
+    "gaemi cascade --view steps",
+    "gaemi cascade --view paths",
+    "gaemi cascade --view bands --draws 500",
+    "gaemi cascade --view attribution",
+    "gaemi cascade --view fuse",
+    "gaemi decay --ticker TQQQ",
     "gaemi decay --ticker TQQQ --view summary",
+    "gaemi investor --capital 140M --position SOXL=1 --paths 2000",
+    # the drawdown view printed -1.184e+06 (issue 19)
+    "gaemi investor --capital 140M --position SOXL=1 --paths 2000 --view drawdown",
     "gaemi crypto --shock BTC=-10%",
+    "gaemi monitor --once",
+    "gaemi report",
+    "gaemi data clock",
 ]
 TABLE_EXAMPLES = DEFAULTS + [
     c for c in examples() if not any(x in c for x in ("--format json", "--format csv", "--html"))
+]
+
+
+#: Default views that need the real history (``{data}`` = ../shared/data) or a store
+#: (``{db}``: SOXX, SOXL and USD/KRW imported from it): run at 80 and 100 columns.
+DATA_VIEWS = [
+    "gaemi history --from 2024-07-01 --to 2024-09-30 --data-dir {data}",
+    "gaemi history --from 2024-01-01 --events --data-dir {data}",
+    "gaemi history --from 2024-01-01 --stats --data-dir {data}",
+    "gaemi report --data-dir {data} --date 2025-04-04",
+    "gaemi validate --data-dir {data}",
+    "gaemi investor --replay --from 2024-07-01 --capital 140M -p SOXL=1 --data-dir {data}",
+    "gaemi data list --db {db}",
+    "gaemi data status --db {db}",
+    "gaemi data check --db {db}",
+    "gaemi data calibrate --db {db}",
 ]
 
 
@@ -58,7 +87,7 @@ def header_cells(out: str) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("columns", [80, 100, 120])
-@pytest.mark.parametrize("cmd", TABLE_EXAMPLES)
+@pytest.mark.parametrize("cmd", list(dict.fromkeys(TABLE_EXAMPLES)))
 def test_table_fits_terminal(
     cmd: str,
     columns: int,
@@ -71,6 +100,49 @@ def test_table_fits_terminal(
     rc = main(shlex.split(cmd)[1:])
     out, err = capsys.readouterr()
     assert rc in ((0, 11, 12, 13, 14) if "monitor" in cmd else (0,)), err
+    check_fits(out, columns)
+
+
+@pytest.fixture(scope="module")
+def store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with two price series and one macro series of ../shared/data."""
+    db = tmp_path_factory.mktemp("store") / "gaemi.duckdb"
+    prices = [shared_data / "us-adjclose-1993-2026" / f"{s}.csv" for s in ("SOXX", "SOXL")]
+    args = ["data", "import", *map(str, prices), "--kind", "prices", "--db", str(db)]
+    assert main(args) == 0
+    fx = shared_data / "fx-daily" / "DEXKOUS.csv"
+    macro = ["--kind", "macro", "--unit", "KRW per USD", "--db", str(db)]
+    assert main(["data", "import", str(fx), *macro]) == 0
+    return db
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+@pytest.mark.parametrize("cmd", DATA_VIEWS)
+def test_data_view_fits_terminal(
+    cmd: str,
+    columns: int,
+    shared_data: Path,
+    store: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The views that need the real history or a store: history (flows, --events,
+    --stats), the report of a past day with every section, validate, the investor
+    replay and the store's list/status/check/calibrate."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", str(columns))
+    capsys.readouterr()
+    rc = main(shlex.split(cmd.format(data=shared_data, db=store))[1:])
+    out, err = capsys.readouterr()
+    # validate exits 1 when a scored line fails: the layout is still checked
+    assert rc in ((0, 1) if "validate" in cmd else (0,)), err
+    check_fits(out, columns)
+
+
+def check_fits(out: str, columns: int) -> None:
+    """No table line wider than ``columns``, none cropped, nothing cut to ``…``, no two
+    identical headers in one table."""
     wide = [ln for ln in out.splitlines() if cell_len(ln) > columns and BOX & set(ln)]
     assert not wide, f"{len(wide)} lines wider than {columns}: {wide[0]!r}"
     # a table wider than the console is cropped by Rich (text lost) while every line still
@@ -91,6 +163,12 @@ def test_format_krw_house_style() -> None:
     assert format_krw(1.514e11) == "₩1,514억"
     assert format_krw(3.5e7) == "₩3,500만"
     assert format_krw(1234.0) == "₩1,234"
+    # at least three significant figures: ₩140,000,000 was "₩1억" (a 29% rounding)
+    assert format_krw(1.4e8) == "₩1.40억"
+    assert format_krw(4.5e9) == "₩45.0억"
+    assert format_krw(150_000.0) == "₩150,000"
+    assert format_money(1.4e8, "KRW") == "₩1.40억"
+    assert format_money(13_000.0, "USD") == "$13.0k"
     assert format_krw(float("nan")) == "—"
     assert all(" " not in format_krw(v) for v in (-2.2151e13, 1.514e11, 3.5e7, 12.0))
 
@@ -102,3 +180,20 @@ def test_format_number_has_no_scientific_notation_for_amounts() -> None:
     assert format_number(0.123456) == "0.1235"
     assert format_number(3.2e-7) == "3.2e-07"
     assert "e" not in format_number(4.5e10)
+
+
+def test_one_money_formatter_in_the_cli() -> None:
+    """Every command-line face formats won through ``present.console`` (issue 19: Korean
+    won was written four ways); no CLI module keeps its own 조/억/만 formatter."""
+    import re
+
+    import gaemi.present.cli as cli
+
+    own = []
+    for path in Path(cli.__file__).parent.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"def (format_krw|format_money|_krw|_won)\b", text) or re.search(
+            r"/ ?1e(4|8|12)[^\n]*(조|억|만)", text
+        ):
+            own.append(path.name)
+    assert not own, f"own won formatter in {own}"

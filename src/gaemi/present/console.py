@@ -25,7 +25,9 @@ __all__ = [
     "WRAP_TEXT_OVER",
     "column_widths",
     "format_krw",
+    "format_money",
     "format_number",
+    "format_usd",
     "make_console",
     "print_table",
     "table_width",
@@ -37,10 +39,12 @@ NBSP = "\u00a0"
 
 
 def format_krw(value: float | None) -> str:
-    """Korean won, the house style of every face: ``₩22.15조``, ``-₩1,514억``, ``₩3,500만``,
-    ``₩1,234`` (1조 = 10¹², 1억 = 10⁸, 1만 = 10⁴; "—" for a missing value).
+    """Korean won, the house style of every face: ``₩22.15조``, ``-₩1,514억``, ``₩1.40억``,
+    ``₩3,500만``, ``₩150,000`` (1조 = 10¹², 1억 = 10⁸, 1만 = 10⁴; "—" for a missing value).
 
-    One token without spaces, so a table cell never wraps inside it (the report's
+    At least three significant figures (``₩1.40억``, ``₩45.0억``, ``₩450억``: a whole
+    number of 억 showed 140,000,000 won as ``₩1억``); below 100만 the full figure. One
+    token without spaces, so a table cell never wraps inside it (the report's
     ``-22조 1,514억 원`` split over two lines at 80 columns).
     """
     if value is None or not math.isfinite(float(value)):
@@ -51,10 +55,31 @@ def format_krw(value: float | None) -> str:
     if a >= 1e12:
         return f"{sign}₩{a / 1e12:,.2f}조"
     if a >= 1e8:
-        return f"{sign}₩{a / 1e8:,.0f}억"
-    if a >= 1e4:
+        n = a / 1e8
+        decimals = 2 if n < 10 else (1 if n < 100 else 0)
+        return f"{sign}₩{n:,.{decimals}f}억"
+    if a >= 1e6:
         return f"{sign}₩{a / 1e4:,.0f}만"
     return f"{sign}₩{a:,.0f}"
+
+
+def format_usd(value: float | None) -> str:
+    """US dollars, the house style of every face: ``$13.50B``, ``-$2.70B``, ``$540.0M``,
+    ``$12.3k`` ("—" for a missing value); :func:`gaemi.app.result.format_usd`."""
+    from gaemi.app.result import format_usd as _usd
+
+    return _usd(value)
+
+
+def format_money(value: float | None, currency: str) -> str:
+    """An amount in its currency: :func:`format_krw` for ``KRW``, :func:`format_usd`
+    for ``USD``."""
+    cur = currency.upper()
+    if cur == "KRW":
+        return format_krw(value)
+    if cur == "USD":
+        return format_usd(value)
+    raise ValueError(f"currency = {currency!r} must be KRW or USD")
 
 
 def format_number(value: float) -> str:

@@ -19,10 +19,13 @@ from gaemi.present.cli.common import (
     format_usd,
     note,
     note_read,
+    parse_money,
     parse_move,
+    parse_positive_frac,
     records,
     single,
 )
+from gaemi.present.console import format_krw  # the one won formatter of every face
 
 __all__ = ["format_krw", "parse_shock", "premium_signal", "register"]
 
@@ -38,6 +41,10 @@ Examples:
   gaemi crypto --shock BTC=-8% --shock ALT=-25% --format json
 
   gaemi crypto --shock ETH=+5% --population my_positions.csv
+
+  gaemi crypto --shock BTC=-10% --date 2024-08-05 --data-dir ../shared/data   # dated OI
+
+  gaemi crypto --shock BTC=-10% --open-interest 70B --leveraged-share 5% --long-share 80%
 """
 
 
@@ -55,17 +62,12 @@ def parse_shock(text: str) -> tuple[str, float, str]:
     return name, value, f"{name}: " + describe_move(move, value)
 
 
-def format_krw(value: float) -> str:
-    """₩ with 조 (1e12) / 억 (1e8) units: -₩1.23조, ₩450억."""
-    if value != value:  # NaN
-        return "—"
-    sign = "-" if value < 0 else ""
-    v = abs(value)
-    if v >= 1e12:
-        return f"{sign}₩{v / 1e12:,.2f}조"
-    if v >= 1e8:
-        return f"{sign}₩{v / 1e8:,.0f}억"
-    return f"{sign}₩{v:,.0f}"
+def _share(text: str, option: str) -> float:
+    """A share in [0, 1] from ``8%`` or ``0.08``; one line naming the option otherwise."""
+    v = parse_positive_frac(text, option)
+    if v > 1:
+        raise GaemiInputError(f"{option} = {text!r} must be at most 100%")
+    return v
 
 
 def crypto(
@@ -113,6 +115,51 @@ def crypto(
             "--kimchi-premium-after", help="Premium after the shock (default: unchanged)."
         ),
     ] = None,
+    date_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--date",
+            metavar="YYYY-MM-DD",
+            help="Positioning before this day: a FACTS.md (i) event's open interest, or the "
+            "Coinalyze BTC-perp open interest and funding of the day before (2022-01-03.."
+            "2024-09-20, with --data-dir).",
+        ),
+    ] = None,
+    data_dir_given: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--data-dir",
+            metavar="FOLDER",
+            help="A folder laid out like ../shared/data: the Coinalyze files for --date.",
+        ),
+    ] = None,
+    open_interest: Annotated[
+        str | None,
+        typer.Option(
+            "--open-interest",
+            metavar="USD",
+            help="All-coin open interest, e.g. 70B ($0.1B-$5T); book depth scales with it.",
+        ),
+    ] = None,
+    leveraged_share: Annotated[
+        str | None,
+        typer.Option(
+            "--leveraged-share",
+            help="Share of open interest in liquidatable leveraged positions, e.g. 8% "
+            "(default: the config's 16%).",
+        ),
+    ] = None,
+    long_share: Annotated[
+        str | None,
+        typer.Option("--long-share", help="Long share of those positions, e.g. 75% (default 69%)."),
+    ] = None,
+    funding: Annotated[
+        str | None,
+        typer.Option(
+            "--funding",
+            help="Funding per 8 h before the day, e.g. 0.01% (reported, not used by the cascade).",
+        ),
+    ] = None,
     fmt_given: FormatOption = None,
 ) -> None:
     """Liquidation cascade of leveraged perpetuals after a price shock, to its fixed point.
@@ -142,9 +189,21 @@ def crypto(
         if kimchi_premium_after is not None
         else None
     )
+    day: str | None = single(date_given, "--date")
+    data_dir: Path | None = single(data_dir_given, "--data-dir")
+    oi = parse_money(open_interest, "--open-interest") if open_interest is not None else None
+    lev = _share(leveraged_share, "--leveraged-share") if leveraged_share is not None else None
+    lng = _share(long_share, "--long-share") if long_share is not None else None
+    fund = parse_move(funding, "--funding") if funding is not None else None
     res = crypto_cascade(
         None,
         shocks,
+        date=day,
+        data_dir=data_dir,
+        open_interest_usd=oi,
+        leveraged_frac_of_oi=lev,
+        long_share_frac=lng,
+        funding_rate_frac=fund,
         depth_scale=depth_scale,
         population=population,
         config=config,
@@ -170,12 +229,8 @@ def crypto(
     if fmt == OutputFormat.table:
         emit(rounds_df, fmt, title="Liquidations by round", caption=caption)
         emit(assets_df, fmt, title="Moves and liquidations by asset (+ flow = buying)")
-        shown = korea_df.assign(
-            holdings_krw=[format_krw(v) for v in korea_df["holdings_krw"]],
-            pnl_krw=[format_krw(v) for v in korea_df["pnl_krw"]],
-        )
-        emit(
-            shown,
+        emit(  # the *_krw columns print through console.format_krw (``₩1.23조``)
+            korea_df,
             fmt,
             title="Korean holder slice (spot + exchange coin lending)",
             caption=f"USD/KRW {res.usdkrw:,.2f}; loss at the cascade's fixed point",

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import typer
 
-from gaemi.app.investor import format_money
 from gaemi.errors import GaemiInputError
 from gaemi.present.cli.common import (
     DataDirOption,
@@ -30,6 +29,7 @@ from gaemi.present.cli.common import (
     state_from_options,
     writable_file,
 )
+from gaemi.present.console import format_money, format_number  # one formatter, every face
 
 #: Paths above which a progress bar is shown on stderr.
 PROGRESS_MIN_PATHS = 50_000
@@ -537,8 +537,6 @@ def _events_table(res: Any) -> Any:
     """The events with money in the account's currency and USD, for the terminal."""
     import pandas as pd
 
-    from gaemi.app.investor import format_money
-
     ev = res.to_frame("events")
     c = res.currency
     if ev.empty:
@@ -561,7 +559,7 @@ def _fmt_value(key: str, value: Any, cur: str) -> str:
             return f"{value:.1%}"
         if key.endswith(("_krw", "_usd")):
             return format_money(value, cur)
-        return f"{value:,.4g}"
+        return format_number(value)  # never 1.184e+06
     return str(value)
 
 
