@@ -109,3 +109,63 @@ def test_k_and_label() -> None:
     assert source_label([SRC_REPORTED, SRC_CARRIED], [96.0, 4.0]) == "reported 96%+carried 4%"
     assert source_label([SRC_REPORTED], [1.0]) == "reported"
     assert source_label([SRC_NOT_LISTED], [1.0]) == "not_listed"
+
+
+# ------------------------------------------------------------ class β in the engines
+from gaemi.core.creations import (  # noqa: E402
+    class_creations_beta,
+    close_flow_multiplier,
+    fit_class_beta,
+    fund_class,
+)
+
+
+def test_fund_class_by_sign_and_size() -> None:
+    got = fund_class([3, 2, 1.5, 1.25, -3, -2, -1, 1, 0.5, 4]).tolist()
+    assert got == [
+        "long_3x",
+        "long_2x",
+        "long_2x",
+        "long_2x",
+        "inverse_3x",
+        "inverse_2x",
+        "inverse_2x",
+        "",
+        "",
+        "long_3x",
+    ]
+
+
+def test_class_beta_maps_each_fund_and_leaves_unclassed_at_zero() -> None:
+    beta = class_creations_beta([3, -3, 2, 1], {"long_3x": -0.36, "inverse_3x": 0.63})
+    np.testing.assert_array_equal(beta, [-0.36, 0.63, 0.0, 0.0])
+    with pytest.raises(GaemiInputError, match="long_3x"):
+        class_creations_beta([3], {"long_3x": float("nan")})
+
+
+def test_close_flow_multiplier_is_rebalancing_plus_creations() -> None:
+    # L(L−1) + L·β by hand: 3·2 + 3·(−0.36) = 4.92; −3·−4 + (−3)·0.63 = 10.11
+    np.testing.assert_allclose(close_flow_multiplier([3, -3], [-0.36, 0.63]), [4.92, 10.11])
+    np.testing.assert_allclose(close_flow_multiplier([3, 2]), [6.0, 2.0])
+
+
+def test_fit_class_beta_recovers_a_known_slope() -> None:
+    # two funds, C_i,t = (a + β·x_t)·A_i,t−1 + noise with x_t the AUM-weighted move: the
+    # aggregate regression must give back β (0.002 intercept, β = −0.4)
+    rng = np.random.default_rng(7)
+    n = 2000
+    a = np.vstack([rng.uniform(1e9, 2e9, n), rng.uniform(3e8, 6e8, n)])
+    r = np.vstack([rng.normal(0, 0.015, n), rng.normal(0, 0.012, n)])
+    x = (a * r).sum(axis=0) / a.sum(axis=0)
+    c = (0.002 - 0.4 * x) * a + rng.normal(0, 1e6, a.shape)
+    fit = fit_class_beta(c, a, r)
+    assert fit.beta == pytest.approx(-0.4, abs=0.01)
+    assert fit.ci[0] < -0.4 < fit.ci[1]
+    assert fit.intercept == pytest.approx(0.002, abs=2e-4)
+    assert fit.n_obs == n
+    # a fund absent on a day (NaN) is left out of that day's sums, not the whole day
+    c2 = c.copy()
+    c2[1, :100] = np.nan
+    assert fit_class_beta(c2, a, r).n_obs == n
+    with pytest.raises(GaemiInputError, match="differ"):
+        fit_class_beta(c[:, :10], a, r)

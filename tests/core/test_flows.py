@@ -214,3 +214,40 @@ def test_redemptions_above_aum_are_refused() -> None:
     # redeeming the whole fund is allowed: L·C = 3 × -10e9 at a flat close
     r = compute_flows(_toy(), [0.0], {"A": -10e9})
     assert r.flow_usd[0, 0] == pytest.approx(-30e9)
+
+
+# ------------------------------------------------------------ creations that respond to r
+def test_creations_beta_enters_as_l_times_beta_a_r() -> None:
+    from gaemi.core.flows import compute_flows, concentrated_sensitivity, projected_close_flow
+    from gaemi.core.universe import Universe
+
+    u = Universe.hypothetical([3.0, -3.0, 2.0], [40e9, 10e9, 5e9], ["NDX", "NDX", "SPX"])
+    beta = np.array([-0.36, 0.63, 0.0])
+    moves = [-0.05, 0.02]
+    res = compute_flows(u, moves, creations_beta=beta)
+    lev, a = np.array([3.0, -3.0, 2.0]), np.array([40e9, 10e9, 5e9])
+    for j, r in enumerate(moves):
+        # ΔE = A·r·(L(L−1) + L·β), by hand
+        want = a * r * (lev * (lev - 1) + lev * beta)
+        np.testing.assert_allclose(res.flow_usd[:, j], want, rtol=1e-12)
+        np.testing.assert_allclose(res.total_creations_usd()[:, j], beta * a * r, rtol=1e-12)
+    np.testing.assert_allclose(
+        res.sensitivity_usd_per_pct(), a * 0.01 * (lev * (lev - 1) + lev * beta), rtol=1e-12
+    )
+    frame = res.to_frame("fund")
+    np.testing.assert_allclose(
+        frame["creations_usd"].to_numpy(), np.r_[beta * a * -0.05, beta * a * 0.02]
+    )
+    # no β: the identity alone, and the given creations add L·C on top of β
+    np.testing.assert_allclose(
+        compute_flows(u, moves).flow_usd[:, 0], a * -0.05 * lev * (lev - 1), rtol=1e-12
+    )
+    both = projected_close_flow(u, {"NDX": -0.05}, [1e8, 0.0, 0.0], creations_beta=beta)
+    want0 = 40e9 * -0.05 * (6 + 3 * -0.36) + 3 * 1e8
+    assert both.flow_usd[0, 0] == pytest.approx(want0, rel=1e-12)
+    assert both.flow_usd[2, 0] == 0.0  # SPX not named: no move, no flow
+    k = concentrated_sensitivity(u, beta)
+    assert k["NDX"] == pytest.approx(40e9 * (6 - 1.08) + 10e9 * (12 - 1.89), rel=1e-12)
+    assert concentrated_sensitivity(u)["NDX"] == pytest.approx(40e9 * 6 + 10e9 * 12)
+    with pytest.raises(GaemiInputError, match="creations_beta"):
+        compute_flows(u, moves, creations_beta=[0.0, np.nan, 0.0])

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from gaemi.app.result import Result, format_usd
+from gaemi.app.result import Choice, Result, format_usd
 from gaemi.errors import GaemiInputError
 from gaemi.limits import MAX_AUM_USD
 
@@ -29,6 +29,69 @@ if TYPE_CHECKING:
 GroupBy = Literal["fund", "underlying", "group", "issuer", "holder", "total"]
 #: The default move: per-1 % sensitivity.
 DEFAULT_MOVE_FRAC = 0.01
+#: The default creations model: none (the identity ΔE = L(L−1)·A·r alone). Why not the
+#: measured β: the identity is exact, while β is a statistical average fitted on eight
+#: ProShares index funds only and applied by class to every other fund (single-stock
+#: funds included); the report, sweeps, replays and validation compute the identity, and
+#: published flow estimates judge the identity — one default keeps the faces in agreement.
+#: The choice is recorded with the measured figures either way, so every face says what
+#: the data say (dip-buying offsets part of the rebalancing of 3x funds).
+DEFAULT_CREATIONS = "none"
+#: Largest |β| accepted for ``creations=<value>`` (fraction of AUM per unit move).
+MAX_CREATIONS_BETA = 5.0
+CREATIONS_MODES: tuple[str, ...] = ("measured", "none")
+
+
+def parse_creations(value: str | float | None) -> str | float:
+    """``measured``, ``none`` or a β (fraction of AUM created per unit move, in [−5, 5])."""
+    if value is None:
+        return DEFAULT_CREATIONS
+    if isinstance(value, str):
+        v = value.strip().lower()
+        if v in CREATIONS_MODES:
+            return v
+        try:
+            num = float(v)
+        except ValueError:
+            num = math.nan
+    else:
+        num = float(value)
+    if not (math.isfinite(num) and abs(num) <= MAX_CREATIONS_BETA):
+        raise GaemiInputError(
+            f"creations = {value!r} must be 'measured', 'none' or a number in "
+            f"[-{MAX_CREATIONS_BETA:g}, {MAX_CREATIONS_BETA:g}] (fraction of AUM per unit move)"
+        )
+    return num
+
+
+def creations_beta(universe: Universe, creations: str | float | None) -> tuple[Any, Choice]:
+    """β per fund (None for ``none``) and the :class:`Choice` that says which and why.
+
+    ``measured``: each fund's class β (:func:`gaemi.core.creations.class_creations_beta`)
+    from the embedded ``creations_beta.csv`` (ProShares issuer data, training window in
+    the choice); a number: that β for every fund; ``none``: no move-driven creations.
+    """
+    from gaemi.core.creations import class_creations_beta
+    from gaemi.data.universe import load_creation_betas
+
+    mode = parse_creations(creations)
+    betas = load_creation_betas()
+    said = betas.describe()
+    if mode == "none":
+        why = (
+            "default: the rebalancing identity alone, C = 0"
+            if creations is None
+            else "user input: C = 0"
+        )
+        return None, Choice("creations", "none", f"{why}; the data say: {said}")
+    if mode == "measured":
+        beta = class_creations_beta(universe.leverage, betas.beta_by_class)
+        return beta, Choice("creations", "measured", f"C = β·A·r by fund class; {said}")
+    import numpy as np
+
+    return np.full(len(universe), float(mode)), Choice(
+        "creations", float(mode), f"user input: C = {float(mode):g}·A·r for every fund"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -273,6 +336,7 @@ def flows(
     universe: Universe | None = None,
     by: GroupBy = "underlying",
     korean: pd.DataFrame | None = None,
+    creations: str | float | None = None,
 ) -> FlowsResult:
     """What the leveraged and inverse funds must trade at the close.
 
@@ -305,6 +369,10 @@ def flows(
         Each fund's Korean share with date, basis and source before any what-if
         (:func:`korean_detail`); default: the state's (:func:`state_korean_detail`: the
         depository's when the state has it) or the universe's.
+    creations : {"none", "measured"} or float, optional
+        Creations that respond to the move, C = β·A·r on top of ``creations_usd``:
+        ``measured`` (β per fund class from the issuer data), a β for every fund, or
+        ``none`` (default, :data:`DEFAULT_CREATIONS`). The result's ``choices`` say which.
 
     Returns
     -------
@@ -332,22 +400,30 @@ def flows(
         u = u.with_korean_aum(check_korean_aum_usd(float(korean_aum_usd)))
     if underlying:
         u = u.where_underlying([underlying] if isinstance(underlying, str) else list(underlying))
-    creations = dict(creations_usd) if creations_usd else None
+    fixed = dict(creations_usd) if creations_usd else None
+    beta, choice = creations_beta(u, creations)
     if at is not None:
-        result = projected_close_flow(u, dict(at), creations)
+        result = projected_close_flow(u, dict(at), fixed, creations_beta=beta)
     else:
         if moves_frac is not None:
             grid = np.asarray(moves_frac, dtype=float).ravel()
         else:
             m = DEFAULT_MOVE_FRAC if move_frac is None else float(move_frac)
             grid = ladder_moves(m, m, 1.0)
-        result = compute_flows(u, grid, creations)
+        result = compute_flows(u, grid, fixed, creations_beta=beta)
     warnings: tuple[str, ...] = ()
     sources: tuple[str, ...] = ("ΔE = L(L−1)·A·r + L·C (Cheng & Madhavan 2009)",)
     if universe is None and state is not None:
         warnings = tuple(state.warnings)
         sources = (*sources, *(f"{k}: {v}" for k, v in state.sources.items()))
-    return FlowsResult(result=result, by=by, korean=detail, warnings=warnings, sources=sources)
+    return FlowsResult(
+        result=result,
+        by=by,
+        korean=detail,
+        warnings=warnings,
+        sources=sources,
+        choices=(choice,),
+    )
 
 
 #: Stress days 2020–2026 of the Korean close-flow table (docs/korea.md; the issue-16 days

@@ -17,7 +17,7 @@ index falls, and L·C_t then offsets part of the selling the rebalancing require
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,3 +154,102 @@ def offset_frac(rebalance_usd: ArrayLike, creation_trade_usd: ArrayLike) -> Floa
     out = np.full(np.broadcast(reb, cre).shape, np.nan)
     np.divide(-cre, reb, out=out, where=np.isfinite(reb) & (reb != 0))
     return out
+
+
+# ----------------------------------------------------------------------- fund classes
+#: Fund classes of the measured creation coefficient, by signed leverage L: long 3x
+#: (L >= 2.5), long 2x (1 < L < 2.5), inverse 3x (L <= −2.5), inverse 1–2x (−2.5 < L < 0).
+#: Each is fitted on the issuer funds of that leverage (TQQQ+UPRO, QLD+SSO, SQQQ+SPXU,
+#: QID+SDS); a fund of another leverage takes the class of its sign and size.
+FUND_CLASSES: tuple[str, ...] = ("long_3x", "long_2x", "inverse_3x", "inverse_2x")
+
+
+def fund_class(leverage: ArrayLike) -> np.ndarray:
+    """The creation class of each signed leverage ('' for 0 ≤ L ≤ 1: no class).
+
+    >>> fund_class([3, 2, 1.5, -3, -1, 1]).tolist()
+    ['long_3x', 'long_2x', 'long_2x', 'inverse_3x', 'inverse_2x', '']
+    """
+    lev = np.asarray(leverage, dtype=np.float64)
+    out = np.full(lev.shape, "", dtype="<U10")
+    out[lev >= 2.5] = "long_3x"
+    out[(lev > 1.0) & (lev < 2.5)] = "long_2x"
+    out[lev <= -2.5] = "inverse_3x"
+    out[(lev < 0.0) & (lev > -2.5)] = "inverse_2x"
+    return out
+
+
+def class_creations_beta(leverage: ArrayLike, beta_by_class: Mapping[str, float]) -> FloatArray:
+    """Per fund, the creation coefficient β of its class (0 where the class has none).
+
+    β is the fraction of the fund's start-of-day assets created per unit move of the
+    underlying the same day: C_t = β·A_{t−1}·r_t.
+    """
+    cls = fund_class(leverage)
+    out = np.zeros(cls.shape)
+    for name, beta in beta_by_class.items():
+        if not np.isfinite(beta):
+            raise GaemiInputError(f"creations beta of {name} = {beta!r} must be finite")
+        out[cls == name] = float(beta)
+    return out
+
+
+def close_flow_multiplier(leverage: ArrayLike, creations_beta: ArrayLike = 0.0) -> FloatArray:
+    """L(L−1) + L·β: close trade per dollar of AUM per unit move, creations included.
+
+    With C = β·A·r the whole close trade ΔE = L(L−1)·A·r + L·C is A·r·(L(L−1) + L·β).
+    3x with β = −0.36 → 6 − 1.08 = 4.92.
+    """
+    lev = np.asarray(leverage, dtype=np.float64)
+    return np.asarray(
+        lev * (lev - 1.0) + lev * np.asarray(creations_beta, dtype=np.float64), dtype=np.float64
+    )
+
+
+@dataclass(frozen=True)
+class ClassBeta:
+    """A fund class's creation coefficient fitted on a training window (frozen).
+
+    ``beta`` is the same-day slope of Σ C_t / Σ A_{t−1} on the AUM-weighted move of the
+    class's funds (fraction of assets per unit move), ``ci`` its Newey–West 95 % interval,
+    ``intercept`` the mean daily creations unrelated to the move (not used by the flows:
+    it is the class's drift, not a response to a shock).
+    """
+
+    beta: float
+    ci: tuple[float, float]
+    intercept: float
+    n_obs: int
+    r2: float
+
+
+def fit_class_beta(
+    creations_usd: ArrayLike, aum_prev_usd: ArrayLike, move_frac: ArrayLike
+) -> ClassBeta:
+    """β of one class from its funds' daily panel (funds × days, aligned, NaN = absent).
+
+    Aggregates the class each day — y_t = Σ_i C_i,t / Σ_i A_i,t−1 and the AUM-weighted
+    move x_t = Σ_i A_i,t−1·r_i,t / Σ_i A_i,t−1 over the funds present — then fits
+    y_t = a + β·x_t by OLS with Newey–West errors (:func:`ols_hac`). So L·β·Σ A·r is the
+    class's expected creation trade on a day whose moves are r.
+    """
+    c = np.atleast_2d(np.asarray(creations_usd, dtype=np.float64))
+    a = np.atleast_2d(np.asarray(aum_prev_usd, dtype=np.float64))
+    r = np.atleast_2d(np.asarray(move_frac, dtype=np.float64))
+    if not (c.shape == a.shape == r.shape):
+        raise GaemiInputError(f"creations {c.shape}, aum {a.shape}, moves {r.shape} differ")
+    ok = np.isfinite(c) & np.isfinite(a) & np.isfinite(r) & (a > 0)
+    a_sum = np.where(ok, a, 0.0).sum(axis=0)
+    has = a_sum > 0
+    y = np.full(a_sum.shape, np.nan)
+    x = np.full(a_sum.shape, np.nan)
+    y[has] = np.where(ok, c, 0.0).sum(axis=0)[has] / a_sum[has]
+    x[has] = np.where(ok, a * r, 0.0).sum(axis=0)[has] / a_sum[has]
+    reg = ols_hac(y, {"move_lag0": x}, n_boot=199, rng=20151)
+    return ClassBeta(
+        beta=float(reg.coef[1]),
+        ci=reg.ci_nw(1),
+        intercept=float(reg.coef[0]),
+        n_obs=reg.n_obs,
+        r2=float(reg.r2),
+    )

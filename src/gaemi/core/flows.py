@@ -53,8 +53,14 @@ def rebalance_flow_usd(
     aum_usd: ArrayLike,
     move_frac: ArrayLike,
     creations_usd: ArrayLike = 0.0,
+    *,
+    creations_beta: ArrayLike = 0.0,
 ) -> FloatArray:
     """Required close trade of the underlying, ΔE = L(L−1)·A·r + L·C, in USD.
+
+    C is the given creations plus the part that responds to the move, β·A·r (β the
+    fund's creation coefficient, :mod:`gaemi.core.creations`), so with β the trade is
+    A·r·(L(L−1) + L·β) + L·C_given.
 
     All arguments broadcast against each other (NumPy rules), so a column of funds
     against a row of moves gives the whole ladder in one call.
@@ -69,6 +75,9 @@ def rebalance_flow_usd(
         Underlying's move r over the day as a decimal fraction (−0.05 = −5 %).
     creations_usd : array_like, default 0
         Net creations C during the day, USD (negative for redemptions).
+    creations_beta : array_like, default 0
+        Creations per unit move as a fraction of A (C = β·A·r on top of ``creations_usd``);
+        negative on a long fund is dip-buying, which offsets part of the rebalancing.
 
     Returns
     -------
@@ -84,7 +93,8 @@ def rebalance_flow_usd(
     """
     lev = np.asarray(leverage, dtype=np.float64)
     r = np.asarray(move_frac, dtype=np.float64)
-    return rebalance_multiplier(lev) * np.asarray(aum_usd, dtype=np.float64) * r + lev * np.asarray(
+    mult = rebalance_multiplier(lev) + lev * np.asarray(creations_beta, dtype=np.float64)
+    return mult * np.asarray(aum_usd, dtype=np.float64) * r + lev * np.asarray(
         creations_usd, dtype=np.float64
     )
 
@@ -120,6 +130,9 @@ class FlowResult:
         Required trade of the underlying, USD (+ buys).
     scenario_move_frac : ndarray, shape (n_scenarios,)
         The scenario's headline move (NaN when moves differ by underlying).
+    creations_beta : ndarray, shape (n_funds,), optional
+        Each fund's creation coefficient β (C = β·A·r on top of ``creations_usd``);
+        None means 0 for every fund.
     """
 
     universe: Universe
@@ -127,6 +140,22 @@ class FlowResult:
     creations_usd: FloatArray
     flow_usd: FloatArray
     scenario_move_frac: FloatArray
+    creations_beta: FloatArray | None = None
+
+    @property
+    def beta(self) -> FloatArray:
+        """β per fund (zeros when none was given)."""
+        if self.creations_beta is None:
+            return np.zeros(len(self.universe))
+        return self.creations_beta
+
+    def total_creations_usd(self) -> FloatArray:
+        """Net creations per fund and scenario, USD: the given C plus β·A·r."""
+        out: FloatArray = (
+            self.creations_usd[:, None]
+            + (self.beta * self.universe.aum_usd)[:, None] * self.move_frac
+        )
+        return out
 
     @property
     def korean_flow_usd(self) -> FloatArray:
@@ -139,8 +168,9 @@ class FlowResult:
         return total
 
     def sensitivity_usd_per_pct(self) -> FloatArray:
-        """Per-fund flow for a 1 % move of its underlying: L(L−1)·A·0.01, USD."""
-        return rebalance_multiplier(self.universe.leverage) * self.universe.aum_usd * 0.01
+        """Per-fund flow for a 1 % move of its underlying: (L(L−1) + L·β)·A·0.01, USD."""
+        lev = self.universe.leverage
+        return (rebalance_multiplier(lev) + lev * self.beta) * self.universe.aum_usd * 0.01
 
     # ---------------------------------------------------------------- frames
     def to_frame(self, by: GroupBy = "fund") -> pd.DataFrame:
@@ -171,7 +201,7 @@ class FlowResult:
                 "underlying_id": u.underlying_id[fund],
                 "underlying_group": u.underlying_group[fund],
                 "aum_usd": u.aum_usd[fund],
-                "creations_usd": self.creations_usd[fund],
+                "creations_usd": self.total_creations_usd().T.ravel(),
                 "korean_share": u.korean_share[fund],
                 "flow_usd": self.flow_usd.T.ravel(),
                 "korean_flow_usd": self.korean_flow_usd.T.ravel(),
@@ -248,6 +278,8 @@ def compute_flows(
     universe: Universe,
     moves: ArrayLike,
     creations_usd: Mapping[str, float] | ArrayLike | None = None,
+    *,
+    creations_beta: ArrayLike | None = None,
 ) -> FlowResult:
     """Close flows of every fund for a grid of moves applied to every underlying.
 
@@ -260,6 +292,8 @@ def compute_flows(
         the same fraction (the "ladder").
     creations_usd : mapping ticker → USD, or array, optional
         Net creations per fund (negative for redemptions), USD.
+    creations_beta : array, shape (n_funds,), optional
+        Creations that respond to the move, C = β·A·r per fund (default none).
 
     Returns
     -------
@@ -267,17 +301,24 @@ def compute_flows(
     """
     r = validate_moves(moves)
     c = _creations(universe, creations_usd)
+    beta = _beta(universe, creations_beta)
     move = np.broadcast_to(r[None, :], (len(universe), r.size)).astype(np.float64)
     flow = rebalance_flow_usd(
-        universe.leverage[:, None], universe.aum_usd[:, None], move, c[:, None]
+        universe.leverage[:, None],
+        universe.aum_usd[:, None],
+        move,
+        c[:, None],
+        creations_beta=(0.0 if beta is None else beta[:, None]),
     )
-    return FlowResult(universe, move, c, flow, r)
+    return FlowResult(universe, move, c, flow, r, beta)
 
 
 def projected_close_flow(
     universe: Universe,
     move_by_underlying: Mapping[str, float],
     creations_usd: Mapping[str, float] | ArrayLike | None = None,
+    *,
+    creations_beta: ArrayLike | None = None,
 ) -> FlowResult:
     """Close flow implied by each underlying's move so far today (one scenario).
 
@@ -305,8 +346,21 @@ def projected_close_flow(
             named_by[i] = name
         move[hit] = r
     c = _creations(universe, creations_usd)
-    flow = rebalance_flow_usd(universe.leverage, universe.aum_usd, move, c)
-    return FlowResult(universe, move[:, None], c, flow[:, None], np.array([np.nan]))
+    beta = _beta(universe, creations_beta)
+    flow = rebalance_flow_usd(
+        universe.leverage, universe.aum_usd, move, c, creations_beta=0.0 if beta is None else beta
+    )
+    return FlowResult(universe, move[:, None], c, flow[:, None], np.array([np.nan]), beta)
+
+
+def _beta(universe: Universe, creations_beta: ArrayLike | None) -> FloatArray | None:
+    """β per fund as a float array (None stays None: no move-driven creations)."""
+    if creations_beta is None:
+        return None
+    arr = np.broadcast_to(np.asarray(creations_beta, dtype=np.float64), (len(universe),))
+    if not np.isfinite(arr).all():
+        raise GaemiInputError("creations_beta: every value must be a finite number")
+    return arr.astype(np.float64)
 
 
 def _creations(
@@ -392,9 +446,15 @@ def ladder_moves(start: float, stop: float, step: float) -> FloatArray:
     return validate_moves(np.round(grid, 12), name="moves")
 
 
-def concentrated_sensitivity(universe: Universe) -> dict[str, float]:
-    """K_u = Σ L(L−1)·A per underlying id, USD per unit move (divide by 100 for 1 %)."""
-    k = rebalance_multiplier(universe.leverage) * universe.aum_usd
+def concentrated_sensitivity(
+    universe: Universe, creations_beta: ArrayLike | None = None
+) -> dict[str, float]:
+    """K_u = Σ (L(L−1) + L·β)·A per underlying id, USD per unit move (divide by 100 for
+    1 %); β = 0 (the rebalancing alone) unless ``creations_beta`` is given."""
+    lev = universe.leverage
+    given = _beta(universe, creations_beta)
+    beta = np.zeros(len(universe)) if given is None else given
+    k = (rebalance_multiplier(lev) + lev * beta) * universe.aum_usd
     out: dict[str, float] = {}
     for uid, val in zip(universe.underlying_id.tolist(), k.tolist(), strict=True):
         out[uid] = out.get(uid, 0.0) + val

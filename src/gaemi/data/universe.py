@@ -24,6 +24,7 @@ import csv
 import datetime as dt
 import math
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -329,3 +330,78 @@ def universe_from_rows(
         for k, v in cols.items()
     }
     return Universe(**arrays, label=label)
+
+
+# --------------------------------------------------------------------- creations β
+CREATIONS_BETA_RESOURCE = "creations_beta.csv"
+
+
+@dataclass(frozen=True)
+class CreationBetas:
+    """The measured creation coefficient of each fund class (frozen).
+
+    ``beta_by_class`` maps a class of :data:`gaemi.core.creations.FUND_CLASSES` to β,
+    the fraction of start-of-day assets created per unit same-day move of the underlying
+    (C = β·A·r); ``ci_by_class`` its Newey–West 95 % interval; ``train`` the fit's window
+    (first, last day); ``source`` where the figures come from.
+    """
+
+    beta_by_class: dict[str, float]
+    ci_by_class: dict[str, tuple[float, float]]
+    train: tuple[str, str]
+    source: str
+
+    def describe(self) -> str:
+        """One line: each class's β with its CI, the window and the source."""
+        parts = [
+            f"{c} {b:+.3f} [{self.ci_by_class[c][0]:+.3f}, {self.ci_by_class[c][1]:+.3f}]"
+            for c, b in self.beta_by_class.items()
+        ]
+        return (
+            f"measured same-day creations per unit move, fitted {self.train[0]}..{self.train[1]}: "
+            + "; ".join(parts)
+            + f" ({self.source})"
+        )
+
+
+def load_creation_betas(path: str | Path | None = None) -> CreationBetas:
+    """The embedded creation coefficients (``defaults/creations_beta.csv``, written by
+    ``scripts/build_creation_betas.py`` from the ProShares issuer data)."""
+    from gaemi.core.creations import FUND_CLASSES
+
+    p = (
+        Path(str(resources.files("gaemi.data.defaults").joinpath(CREATIONS_BETA_RESOURCE)))
+        if path is None
+        else Path(path)
+    )
+    src = p.name
+    try:
+        with open(p, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    except OSError as e:
+        raise GaemiInputError(f"creations beta file {src}: cannot be read ({e.strerror})") from e
+    beta: dict[str, float] = {}
+    ci: dict[str, tuple[float, float]] = {}
+    windows: set[tuple[str, str]] = set()
+    source = ""
+    for i, row in enumerate(rows, start=2):
+        cls = (row.get("fund_class") or "").strip()
+        if cls not in FUND_CLASSES:
+            raise GaemiInputError(f"{src} row {i}: fund_class = {cls!r} is not a known class")
+        vals = []
+        for f in ("beta_frac_per_move", "ci_low", "ci_high"):
+            try:
+                v = float(row.get(f) or "nan")
+            except ValueError:
+                v = float("nan")
+            if not math.isfinite(v):
+                raise GaemiInputError(f"{src} row {i}: {f} = {row.get(f)!r} is not a number")
+            vals.append(v)
+        beta[cls], ci[cls] = vals[0], (vals[1], vals[2])
+        windows.add((row.get("train_first", ""), row.get("train_last", "")))
+        source = row.get("source", "") or source
+    if not beta:
+        raise GaemiInputError(f"creations beta file {src}: no rows")
+    first = min(w[0] for w in windows)
+    last = max(w[1] for w in windows)
+    return CreationBetas(beta, ci, (first, last), f"{src}: {source}")

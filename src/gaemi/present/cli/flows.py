@@ -153,6 +153,15 @@ def flows(
             "default: every fund).",
         ),
     ] = None,
+    creations_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--creations",
+            metavar="MODE",
+            help="Creations that respond to the move, C = β·A·r: measured (β per fund "
+            "class from the issuer data), none (default) or a β for every fund.",
+        ),
+    ] = None,
     db: DbOption = None,
     data_dir: DataDirOption = None,
     date: DateOption = None,
@@ -174,6 +183,7 @@ def flows(
     moves: str | None = single(moves_given, "--moves")
     korean_aum: str | None = single(korean_aum_given, "--korean-aum")
     scenario: Path | None = single(scenario_given, "--scenario")
+    creations_mode: str | None = single(creations_given, "--creations")
     (group,) = parse_groupings([by])
     check_count(top, "--top", "leave it out to show every fund")
     if top is not None and group != "fund":
@@ -260,7 +270,10 @@ def flows(
         underlying=underlying or None,
         by=group,
         korean=detail,
+        creations=creations_mode,
     )
+    if creations_mode is not None:
+        note(f"creations: {res.choice('creations').value} — {res.choice('creations').why}")
     result, u = res.result, res.universe
     if group == "holder":
         _emit_by_holder(res, fmt)

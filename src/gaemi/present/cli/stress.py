@@ -19,6 +19,7 @@ from gaemi.present.cli.common import (
     describe_move,
     emit,
     format_frac,
+    note,
     note_read,
     parse_korean_aum,
     parse_move,
@@ -151,6 +152,15 @@ def stress(
             help="With --intraday: share of the imbalance traded ahead (0-1; default 0).",
         ),
     ] = None,
+    creations_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--creations",
+            metavar="MODE",
+            help="Creations that respond to the move, C = β·A·r: measured (β per fund "
+            "class from the issuer data; replaces the panic rule), none (default) or a β.",
+        ),
+    ] = None,
     db: DbOption = None,
     data_dir: DataDirOption = None,
     date: DateOption = None,
@@ -190,9 +200,12 @@ def stress(
         "scenario": sc,
         "korean_aum_usd": aum,
         "liquidity_scale": liquidity_scale,
+        "creations": single(creations_given, "--creations"),
     }
-    for n in names:  # every underlying checked before anything is printed
-        stress_setup(state, n, **kw)
+    # every underlying checked before anything is printed
+    setups = [stress_setup(state, n, **kw) for n in names]
+    if kw["creations"] is not None and setups and setups[0].creations is not None:
+        note(f"creations: {setups[0].creations.value} — {setups[0].creations.why}")
     if curve:
         from gaemi.core.flows import ladder_moves
 

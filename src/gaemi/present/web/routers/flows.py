@@ -38,6 +38,14 @@ if TYPE_CHECKING:
 router = APIRouter(prefix="/api/flows", tags=["flows"], responses=ERROR_RESPONSES)
 
 GroupBy = Literal["fund", "underlying", "group", "issuer", "holder", "total"]
+#: Creations that respond to the move, C = β·A·r (gaemi.app.flows.creations_beta).
+CreationsJson = (
+    Literal["measured", "none"] | Annotated[float, Field(ge=-5, le=5, allow_inf_nan=False)]
+)
+_CREATIONS_DOC = (
+    "Creations that respond to the move, C = β·A·r: 'measured' (β per fund class from the "
+    "issuer data), 'none' (default) or a β for every fund; the choice is in `choices`."
+)
 Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False, strict=True)]
 
 
@@ -113,6 +121,7 @@ class FlowRequest(StrictModel):
     )
     underlying: list[Name] = Field(default_factory=list, max_length=20)
     by: GroupBy = "underlying"
+    creations: CreationsJson | None = Field(None, description=_CREATIONS_DOC)
     by_holder: bool = Field(
         False,
         description="Also answer by_holder: every fund's flow split into Korean / other / "
@@ -133,6 +142,7 @@ class ProjectedRequest(StrictModel):
     korean_aum_usd: UsdAssetsJson | None = None
     creations_usd: dict[Name, UsdAmountJson] = Field(default_factory=dict, max_length=200)
     by: GroupBy = "underlying"
+    creations: CreationsJson | None = Field(None, description=_CREATIONS_DOC)
 
 
 # ---------------------------------------------------------------- response models
@@ -205,6 +215,10 @@ class FlowResponse(BaseModel):
     by_holder: list[HolderRow] | None = Field(
         None, description="With by_holder: every fund split by holder, then the totals."
     )
+    choices: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Judgement values used and why (name, value, why): the creations model.",
+    )
 
 
 # ---------------------------------------------------------------- computation
@@ -225,6 +239,7 @@ def _response(res: FlowsResult, *, by_holder: bool = False) -> dict[str, Any]:
         "by": res.by,
         **res.totals(),
         "rows": [{k: clean(v) for k, v in rec.items() if k in ROW_KEYS} for rec in records],
+        "choices": [c.to_dict() for c in res.choices],
     }
     if by_holder:
         from gaemi.app.result import records as json_records
@@ -278,6 +293,7 @@ def _custom(ms: MarketState, req: FlowRequest) -> dict[str, Any]:
             creations_usd=req.creations_usd or None,
             underlying=req.underlying or None,
             by=req.by,
+            creations=req.creations,
         ),
         by_holder=req.by_holder,
     )
@@ -295,6 +311,7 @@ def _projected(ms: MarketState, req: ProjectedRequest) -> dict[str, Any]:
             korean_aum_usd=req.korean_aum_usd,
             creations_usd=req.creations_usd or None,
             by=req.by,
+            creations=req.creations,
         )
     )
 
