@@ -90,6 +90,17 @@ UPBIT = [
 ]
 
 
+def _bad_chart(close_19: float) -> dict[str, object]:
+    chart = json.loads(json.dumps(CHART))
+    chart["chart"]["result"][0]["indicators"]["quote"][0]["close"][1] = close_19
+    return dict(chart)
+
+
+#: charts whose 2026-11-19 close is not a price (json.dumps writes inf as Infinity, which
+#: Python's json reads back: a source answering so must still be refused)
+BAD_CHARTS = {"BADP": _bad_chart(-1.0), "BADPINF": _bad_chart(float("inf"))}
+
+
 class Handler(BaseHTTPRequestHandler):
     calls: ClassVar[dict[str, int]] = {}
     #: issuer NAV files served under /ByFund/<TICKER>-historical_nav.csv (set by tests)
@@ -115,6 +126,8 @@ class Handler(BaseHTTPRequestHandler):
         n = Handler.calls[u.path] = Handler.calls.get(u.path, 0) + 1
         if u.path.startswith("/v8/finance/chart/SOXL"):
             self._send(200, json.dumps(CHART).encode())
+        elif u.path.startswith("/v8/finance/chart/BADP"):  # SOXL's chart, one bad close
+            self._send(200, json.dumps(BAD_CHARTS[u.path.rsplit("/", 1)[-1]]).encode())
         elif u.path.startswith("/v8/finance/chart/NOPE"):
             body = {
                 "chart": {
@@ -268,6 +281,30 @@ def test_update_offline_reports_age(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert line.endswith("stored data ends 2026-08-03 (110 days old)")
 
 
+@pytest.mark.parametrize(
+    ("symbol", "why"),
+    [("BADP", "close = -1 must be > 0 (a price)"), ("BADPINF", "close = inf must be finite")],
+)
+def test_update_refuses_a_bad_live_price_and_writes_nothing(
+    local_sources: str, tmp_path: Path, symbol: str, why: str
+) -> None:
+    """Issue 21: a live price <= 0 or non-finite is refused as the importers refuse it
+    (one line, nothing of the series written), not stored."""
+    hist = tmp_path / f"{symbol}.csv"
+    hist.write_text("Date,Close\n2026-11-17,29.5\n")
+    with Store(tmp_path / "s.duckdb") as s:
+        import_file(s, hist, ImportOptions("prices"))
+        before = s.checksum()
+        (line,) = update_store(s, now=datetime(2026, 11, 21, 12, tzinfo=UTC), retries=0)
+        assert s.checksum() == before
+        assert s.prices(symbol)["close"].tolist() == [29.5]
+    assert isinstance(line, NotRefreshed)  # `gaemi data update` exits 1
+    assert line == (
+        f"{symbol}: yahoo:chart 2026-11-19: {why}; nothing written, "
+        "stored data ends 2026-11-17 (4 days old)"
+    )
+
+
 def test_fund_aum_refresh(tmp_path: Path) -> None:
     from gaemi.data.live.funds import aum_from_info, refresh_fund_aum
     from gaemi.data.universe import default_universe_path
@@ -411,11 +448,18 @@ def test_issuer_nav_restated_or_bad_or_missing_writes_nothing(
 
 
 def test_data_update_funds_cli_reads_the_issuer_files(
-    nav_server: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    nav_server: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    import gaemi.data.live.funds as live_funds
     from gaemi.data.live.update import expected_last
     from gaemi.present.cli import main
 
+    # --funds needs the `live` extra (yfinance); this store holds no fund snapshots, so
+    # yfinance is never called: stand in for an installed one
+    monkeypatch.setattr(live_funds, "require_yfinance", lambda: None)
     s = _nav_store(tmp_path, nav_server / "QLD.csv", "2026-09-25")
     s.close()
     rc = main(["data", "update", "--funds", "--retries", "0", "--db", str(tmp_path / "nav.duckdb")])
@@ -428,3 +472,32 @@ def test_data_update_funds_cli_reads_the_issuer_files(
     assert rc == (1 if stale else 0), out
     assert ("(stale)" in out) == stale
     assert "QLD: 4 new days" in out  # QLD.csv rows after 2026-09-25: 09-28..10-01
+
+
+def test_fund_aum_without_yfinance_is_one_line_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 21: without the `live` extra, `gaemi data update --funds` printed yfinance's
+    install hint once per fund (77 lines); now one error line, exit 2, nothing fetched."""
+    import sys
+
+    from gaemi.data.live.funds import NEEDS_YFINANCE, refresh_fund_aum
+    from gaemi.data.universe import default_universe_path
+    from gaemi.errors import GaemiInputError
+    from gaemi.present.cli import main
+
+    monkeypatch.setitem(sys.modules, "yfinance", None)  # `import yfinance` fails
+    monkeypatch.setenv("GAEMI_YAHOO_URL", f"http://127.0.0.1:{closed_port()}")
+    db = tmp_path / "f.duckdb"
+    with Store(db) as s:
+        import_file(s, default_universe_path(), ImportOptions("funds"))
+        before = s.checksum()
+        with pytest.raises(GaemiInputError, match=r"pip install 'gaemi\[live\]'"):
+            list(refresh_fund_aum(s))
+        assert s.checksum() == before
+    capsys.readouterr()
+    rc = main(["data", "update", "--funds", "--retries", "0", "--db", str(db)])
+    out, err = capsys.readouterr()
+    assert rc == 2
+    assert out == ""  # not even the price lines: refused before any work
+    assert err == f"error: {NEEDS_YFINANCE}\n"

@@ -656,6 +656,58 @@ MORE: list[tuple[str, str, str] | tuple[str, str, str, dict[str, bytes]]] = [
         "history --scenario {d}/none.yaml --data-dir {shared}",
         r"scenario file .*none.yaml",
     ),
+    # issue 21, third pass: a range whose START is above its STOP (the step is > 0), in
+    # every range option of the feedback and decay sweeps; a replay weight in plain digits
+    (
+        "sweep --shocks start above stop",
+        "sweep --shocks=-1%:-10%:1%",
+        r"^error: --shocks = '-1%:-10%:1%': START -1% is above STOP -10%; ranges go up",
+    ),
+    (
+        "sweep --korean-aum start above stop",
+        f"sweep {SHOCK} --korean-aum 10B:1B:1B",
+        r"--korean-aum = '10B:1B:1B': START 10B is above STOP 1B",
+    ),
+    (
+        "sweep --liquidity-scale start above stop",
+        f"sweep {SHOCK} --liquidity-scale 1:0.1:0.1",
+        r"--liquidity-scale = '1:0.1:0.1': START 1 is above STOP 0.1",
+    ),
+    (
+        "sweep --impact-y start above stop",
+        f"sweep {SHOCK} --impact-y 1.4:0.5:0.1",
+        r"--impact-y = '1.4:0.5:0.1': START 1.4 is above STOP 0.5",
+    ),
+    (
+        "sweep decay --vol start above stop",
+        "sweep --engine decay --vol 80%:20%:10%",
+        r"--vol = '80%:20%:10%': START 80% is above STOP 20%",
+    ),
+    (
+        "sweep decay --leverage start above stop",
+        "sweep --engine decay --vol 30% --leverage 3:-3:1",
+        r"--leverage = '3:-3:1': START 3 is above STOP -3",
+    ),
+    (
+        "sweep decay --days start above stop",
+        "sweep --engine decay --vol 30% --days 252:63:63",
+        r"--days = '252:63:63': START 252 is above STOP 63",
+    ),
+    (
+        "sweep decay --drift start above stop",
+        "sweep --engine decay --vol 30% --drift 10%:-10%:5%",
+        r"--drift = '10%:-10%:5%': START 10% is above STOP -10%",
+    ),
+    (
+        "sweep --threads and --processes",
+        f"sweep {SHOCK} --threads --processes",
+        r"^error: --threads and --processes: give one of them$",
+    ),
+    (
+        "replay weight -0.25 in plain digits",
+        f"{REPLAY} --position SOXL=-0.25,TQQQ=1.25 --from 2024-07-01",
+        r"^error: weight of SOXL = -0\.25 must be > 0$",
+    ),
 ]
 for row in MORE:
     name, argline, expect = row[0], row[1], row[2]
@@ -767,14 +819,15 @@ def test_report_and_flows_refuse_the_same_universe_alike(
 
 
 #: Issue 21's malformed-input corpus, case counts per file (the note quotes them):
-#:   tests/present/test_malformed_cli.py   168  (this file: 36 first pass + 132 second)
+#:   tests/present/test_malformed_cli.py   178  (this file: 36 first pass + 132 second
+#:                                              + 10 third)
 #:   tests/data/test_malformed_corpus.py   172  (library loaders, GaemiInputError)
 #:   tests/data/test_importers.py           58  (test_malformed_input_one_line_error_…)
 #:   tests/present/test_cli_data.py         12  (gaemi data …)
-#:   total                                 410  (>= 300 asked)
-CORPUS_CLI_CASES = 168
+#:   total                                 420  (>= 300 asked)
+CORPUS_CLI_CASES = 178
 CORPUS_LIBRARY_CASES = 172
-CORPUS_TOTAL = 410
+CORPUS_TOTAL = 420
 
 
 def test_corpus_counts() -> None:

@@ -479,7 +479,7 @@ def _positions(positions: Sequence[tuple[str, float]]) -> tuple[tuple[str, ...],
     w = np.array([float(x) for _, x in positions])
     for t, x in zip(tickers, w, strict=True):
         if not (math.isfinite(x) and x > 0):
-            raise GaemiInputError(f"weight of {t} = {x!r} must be > 0")
+            raise GaemiInputError(f"weight of {t} = {float(x):g} must be > 0")
     if len(set(tickers)) != len(tickers):
         raise GaemiInputError(f"positions: a ticker appears twice in {list(tickers)}")
     if abs(float(w.sum()) - 1.0) > 1e-6:

@@ -304,31 +304,55 @@ def _is_lock_error(exc: BaseException) -> bool:
     return "could not set lock" in text or "conflicting lock" in text
 
 
-def _connect(path: Path, read_only: bool, timeout_s: float) -> duckdb.DuckDBPyConnection:
+#: Longest pause between two tries for the lock, seconds: a reader (a quick, shared
+#: open) retries often so that it gets in between writers; a writer less often.
+LOCK_PAUSE_MAX_S = {True: 0.05, False: 0.25}
+#: First pause, seconds, and its growth per try (each pause is jittered by x0.5-1.5).
+LOCK_PAUSE_START_S = 0.01
+LOCK_PAUSE_GROWTH = 1.5
+#: After this process had to wait for the lock, for this long a writer first steps aside
+#: for :data:`LOCK_YIELD_S` before it tries, so that a writer looping on the store (an
+#: importer, a monitor) leaves the other waiters a gap instead of re-taking the lock at once.
+LOCK_CONTENDED_S = 5.0
+LOCK_YIELD_S = (0.02, 0.06)
+_contended_until = [0.0]  # monotonic time (this process)
+
+
+def _connect(
+    path: Path, read_only: bool, timeout_s: float
+) -> tuple[duckdb.DuckDBPyConnection, float]:
     """``duckdb.connect``, waiting for another process's lock up to ``timeout_s`` seconds
-    (retries with a growing, jittered pause), then one clear line."""
+    (retries with a growing, jittered pause, capped lower for readers; a writer that has
+    seen the lock contended lately steps aside briefly first), then one clear line.
+    Returns the connection and the seconds spent waiting."""
     import random
     import time
 
     import duckdb
 
-    deadline = time.monotonic() + timeout_s
-    pause = 0.02
+    start = time.monotonic()
+    deadline = start + timeout_s
+    if not read_only and start < _contended_until[0] and timeout_s > 0:
+        time.sleep(random.uniform(*LOCK_YIELD_S))
+    pause = LOCK_PAUSE_START_S
+    cap = LOCK_PAUSE_MAX_S[read_only]
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only), time.monotonic() - start
         except duckdb.Error as exc:
             if not _is_lock_error(exc):
                 first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 raise GaemiInputError(f"store {str(path)!r}: cannot open ({first})") from exc
-            left = deadline - time.monotonic()
+            now = time.monotonic()
+            _contended_until[0] = now + LOCK_CONTENDED_S
+            left = deadline - now
             if left <= 0:
                 raise GaemiInputError(
                     f"store {str(path)!r} is in use by another process: waited "
                     f"{timeout_s:g} s for its lock ({ENV_LOCK_TIMEOUT} sets the wait)"
                 ) from None
             time.sleep(min(left, pause * (0.5 + random.random())))
-            pause = min(pause * 1.6, 0.5)
+            pause = min(pause * LOCK_PAUSE_GROWTH, cap)
 
 
 @dataclass(frozen=True)
@@ -360,6 +384,11 @@ class Store:
     lock_timeout : float, optional
         Seconds to wait while another process holds the store's lock (a writer excludes
         everyone, readers exclude writers); default ``$GAEMI_DB_LOCK_TIMEOUT`` or 30 s.
+
+    Attributes
+    ----------
+    lock_wait_s : float
+        Seconds this open spent waiting for another process's lock (0 when free).
     """
 
     def __init__(
@@ -378,7 +407,8 @@ class Store:
             )
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con: duckdb.DuckDBPyConnection = _connect(self.path, read_only, wait_s)
+        self.con: duckdb.DuckDBPyConnection
+        self.con, self.lock_wait_s = _connect(self.path, read_only, wait_s)
         self.read_only = read_only
         if read_only:
             v = self.schema_version()

@@ -15,11 +15,24 @@ from typing import TYPE_CHECKING, Any
 
 from gaemi.data.live.http import LiveSourceError
 from gaemi.data.live.update import NotRefreshed
+from gaemi.errors import GaemiInputError
 
 if TYPE_CHECKING:
     from gaemi.data.store import Store
 
 InfoFn = Callable[[str], Mapping[str, Any]]
+
+
+#: The one line a fund AUM refresh without the ``live`` extra ends with.
+NEEDS_YFINANCE = "fund AUM refresh needs yfinance: pip install 'gaemi[live]'"
+
+
+def require_yfinance() -> None:
+    """Refuse in one line, before any fund is tried, when yfinance is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("yfinance") is None:
+        raise GaemiInputError(NEEDS_YFINANCE)
 
 
 def yfinance_info(ticker: str) -> Mapping[str, Any]:
@@ -67,8 +80,16 @@ def refresh_fund_aum(
     max_age_days: int = 1,
     info_fn: InfoFn = yfinance_info,
 ) -> Iterator[str]:
-    """Add today's AUM snapshot for funds whose latest one is stale; one line per fund."""
+    """Add today's AUM snapshot for funds whose latest one is stale; one line per fund.
+
+    With the default ``info_fn`` (yfinance) and yfinance not installed, refuses in one
+    :class:`~gaemi.errors.GaemiInputError` line before the first fund (not one
+    "not installed" line per fund).
+    """
     import pyarrow as pa
+
+    if info_fn is yfinance_info:
+        require_yfinance()
 
     t = now or datetime.now(UTC)
     today = t.astimezone(UTC).date()

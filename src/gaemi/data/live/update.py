@@ -6,7 +6,10 @@ exchange (yesterday in UTC for crypto); a macro series when its last date is mor
 (one transaction per series), so a refresh never rewrites history. A series that cannot
 be refreshed is reported with the age of what the store holds — stale data is said out
 loud, never mixed silently with fresh data — and its line is a :class:`NotRefreshed`, so
-the CLI can exit non-zero (``gaemi data update`` exits 1) for cron to notice.
+the CLI can exit non-zero (``gaemi data update`` exits 1) for cron to notice. New prices
+pass the importers' check (:func:`gaemi.data.quality.refuse_bad_prices`): a source's price
+that is <= 0, infinite or absurd refuses that series' refresh in one line, nothing of it
+written.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from gaemi.data.live.http import LiveSourceError
+from gaemi.errors import GaemiInputError
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -56,6 +60,20 @@ def _merge_new(store: Store, table: str, data: pa.Table, after: date) -> int:
     new = data.filter(pc.greater(data.column("date"), pa.scalar(after, pa.date32())))
     if new.num_rows == 0:
         return 0
+    if table == "prices":  # the importers' check: a price <= 0, infinite or absurd is refused
+        from gaemi.data.quality import PRICE_COLUMNS, refuse_bad_prices
+
+        dates = new.column("date").to_pylist()
+        sources = new.column("source").to_pylist()
+        refuse_bad_prices(
+            "live prices",
+            {
+                c: new.column(c).to_numpy(zero_copy_only=False)
+                for c in PRICE_COLUMNS
+                if c in new.column_names
+            },
+            where=lambda i: f"{sources[i]} {dates[i]}",
+        )
     with store.transaction():
         r = store.merge(table, new, on_conflict="error", label=f"live {table}")
     return r.inserted
@@ -101,6 +119,12 @@ def update_store(
             except LiveSourceError as exc:
                 yield NotRefreshed(
                     f"{name}: {exc}; stored data ends {last} ({(today - last).days} days old)"
+                )
+                continue
+            except GaemiInputError as exc:  # a bad price: refused, nothing of it written
+                yield NotRefreshed(
+                    f"{name}: {exc}; nothing written, stored data ends {last} "
+                    f"({(today - last).days} days old)"
                 )
                 continue
             yield f"{name}: {n} new rows (now to {max(last, _max_date(data, last))})"

@@ -348,13 +348,15 @@ def update_cmd(
     not in the store — so cron can notice; 2 on bad input, including a store file that
     does not exist (nothing is created just to say it is empty).
     """
-    from gaemi.data.live.funds import refresh_fund_aum
+    from gaemi.data.live.funds import refresh_fund_aum, require_yfinance
     from gaemi.data.live.nav import refresh_fund_nav
     from gaemi.data.live.update import NotRefreshed, update_store
     from gaemi.data.store import Store, resolve_db_path
 
     if not 0 <= retries <= 10:
         raise GaemiInputError(f"--retries = {retries} must be in [0, 10]")
+    if funds:
+        require_yfinance()  # one line before any work, not one per fund
     path = resolve_db_path(db)
     if not path.is_file():
         raise GaemiInputError(

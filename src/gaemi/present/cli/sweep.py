@@ -72,10 +72,15 @@ def _values(text: str, name: str, parse: Callable[[str, str], float]) -> tuple[f
         step = parse(parts[2].lstrip("+"), name)
         if not step > 0:
             raise GaemiInputError(f"--{name} step = {parts[2]!r} must be > 0")
-        n = math.floor(abs(hi - lo) / step + 1e-9) + 1
+        if lo > hi:  # the step is > 0: the range goes up from START to STOP
+            raise GaemiInputError(
+                f"--{name} = {text!r}: START {parts[0]} is above STOP {parts[1]}; "
+                f"ranges go up (e.g. {parts[1]}:{parts[0]}:{parts[2]})"
+            )
+        n = math.floor((hi - lo) / step + 1e-9) + 1
         if n > MAX_AXIS:
             raise GaemiInputError(f"--{name} = {text!r} has {n:,} values; at most {MAX_AXIS:,}")
-        grid = lo + math.copysign(step, hi - lo) * np.arange(n)
+        grid = lo + step * np.arange(n)
         # 12 significant digits: -10%:-1%:1% gives exactly -0.1, -0.09, ..., -0.01
         digits = 12 - math.floor(math.log10(max(abs(lo), abs(hi), step)))
         vals = [float(v) for v in np.round(grid, digits)]
