@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,3 +31,109 @@ def test_bad_input() -> None:
         crypto_cascade(None, {})
     with pytest.raises(GaemiInputError, match="depth-scale"):
         crypto_cascade(None, {"BTC": -0.1}, depth_scale=0.0)
+
+
+# ------------------------------------------------------------------ dated positioning
+def test_dated_positioning_replaces_the_snapshot() -> None:
+    from gaemi.data.crypto import load_crypto_config
+
+    base = crypto_cascade(None, {"BTC": -0.10})
+    # FACTS.md (i).4: BTC OI ~$70B before 2025-10-10 (CoinDesk) / BTC share 0.42
+    r = crypto_cascade(None, {"BTC": -0.10}, date="2025-10-10")
+    assert "open interest $166.7B" in r.notes[0]
+    assert "CoinDesk" in r.notes[0]
+    choice = {c.name: c for c in r.choices}["open_interest_usd"]
+    assert choice.value == pytest.approx(70e9 / 0.42)
+    # the same leveraged share and long share on less open interest (and books scaled
+    # with it: the config's assumption) liquidate less than the $217B snapshot
+    assert r.total_liquidated_usd < base.total_liquidated_usd
+    # given values replace the date's; half the leveraged share of the same OI, with the
+    # same long share, liquidates less (monotone in the notional at risk)
+    cfg = load_crypto_config()
+    kappa = cfg.v("long_frac_of_oi") + cfg.v("short_frac_of_oi")
+    half = crypto_cascade(None, {"BTC": -0.10}, date="2025-10-10", leveraged_frac_of_oi=kappa / 2)
+    assert half.total_liquidated_usd < r.total_liquidated_usd
+    # funding is reported, not used: the same run with funding given is identical
+    f = crypto_cascade(None, {"BTC": -0.10}, date="2025-10-10", funding_rate_frac=4e-4)
+    assert f.total_liquidated_usd == r.total_liquidated_usd
+    assert "funding +0.0400% per 8 h" in f.notes[0]
+
+
+def test_positioning_from_the_coinalyze_files(shared_data: Path) -> None:
+    r = crypto_cascade(None, {"BTC": -0.10}, date="2024-08-05", data_dir=shared_data)
+    # FACTS.md (i).3: BTC-perp OI $15.82B on 2024-08-04 x coverage 1.848 / BTC share 0.42
+    oi = {c.name: c for c in r.choices}["open_interest_usd"].value
+    assert oi == pytest.approx(15.82e9 * 1.848 / 0.42, rel=2e-3)
+    assert "Coinalyze" in r.notes[0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"open_interest_usd": 1e3}, r"open_interest_usd = 1000\.0 must be between"),
+        ({"long_share_frac": 1.5}, r"long_share_frac = 1\.5 is outside"),
+        ({"leveraged_frac_of_oi": -0.1}, r"leveraged_frac_of_oi = -0\.1 must be > 0"),
+        ({"leveraged_frac_of_oi": 0.0}, r"leveraged_frac_of_oi = 0\.0 must be > 0"),
+        ({"funding_rate_frac": 0.5}, r"funding_rate_frac = 0\.5 is outside"),
+        ({"date": "2019-01-01"}, "date = 2019-01-01: no positioning on file"),
+        ({"date": "10/10/2025"}, "is not an ISO date"),
+        ({"data_dir": "."}, "give the date too"),
+        ({"date": "2025-10-10", "population": "x.csv"}, "not with a population file"),
+    ],
+)
+def test_bad_positioning_one_line(kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(GaemiInputError, match=match) as e:
+        crypto_cascade(None, {"BTC": -0.1}, **kwargs)
+    assert "\n" not in str(e.value)
+
+
+def test_positioning_agrees_cli_python_api(
+    capsys: pytest.CaptureFixture[str], shared_data: Path
+) -> None:
+    import warnings
+
+    from gaemi.present.cli import main
+    from gaemi.present.web.app import create_app
+    from gaemi.present.web.settings import WebSettings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    kw: dict[str, Any] = {
+        "date": "2024-08-05",
+        "data_dir": shared_data,
+        "leveraged_frac_of_oi": 0.08,
+        "long_share_frac": 0.75,
+        "funding_rate_frac": 1e-4,
+    }
+    py = crypto_cascade(None, {"BTC": -0.10}, **kw)
+    capsys.readouterr()
+    rc = main(
+        ["crypto", "--shock", "BTC=-10%", "--date", "2024-08-05", "--data-dir",
+         str(shared_data), "--leveraged-share", "8%", "--long-share", "75%",
+         "--funding", "0.01%", "-f", "json"]
+    )  # fmt: skip
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    cli = json.loads(out)
+    with TestClient(create_app(WebSettings(data_dir=shared_data))) as client:
+        resp = client.get(
+            "/api/crypto",
+            params={"asset": "BTC", "shock_frac": -0.10, "date": "2024-08-05",
+                    "leveraged_frac_of_oi": 0.08, "long_share_frac": 0.75,
+                    "funding_rate_frac": 1e-4},
+        )  # fmt: skip
+        assert resp.status_code == 200, resp.text
+        api = resp.json()
+        bad = client.get("/api/crypto", params={"open_interest_usd": 1e3})
+        assert bad.status_code == 422
+        assert "open_interest_usd = 1000.0 must be between" in bad.text
+    cli_total = sum(r["liquidated_total_usd"] for r in cli if r["section"] == "rounds")
+    assert cli_total == pytest.approx(py.total_liquidated_usd, rel=1e-9)
+    assert api["total_liquidated_usd"] == pytest.approx(py.total_liquidated_usd, rel=1e-12)
+    api_assets = {r["asset"]: r for r in api["assets"]}
+    for a, row in py.to_frame("assets").set_index("asset").iterrows():
+        assert api_assets[str(a)]["final_move_frac"] == pytest.approx(
+            row["final_move_frac"], rel=1e-12
+        )

@@ -149,3 +149,39 @@ def test_helpers() -> None:
     assert premium_signal(0.08, 0.05).startswith("hot")
     assert premium_signal(-0.0028, 0.05).startswith("discount")
     assert premium_signal(0.02, 0.05) == "normal"
+
+
+# ------------------------------------------------------------------ dated positioning
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["--open-interest", "abc"], "--open-interest = 'abc' is not an amount"),
+        (["--open-interest", "1e3"], "open_interest_usd = 1000.0 must be between"),
+        (["--leveraged-share", "150%"], "--leveraged-share = '150%' must be at most 100%"),
+        (["--long-share", "-5%"], "--long-share = '-5%' must be >= 0"),
+        (["--funding", "50%"], "funding_rate_frac = 0.5 is outside"),
+        (["--date", "2019-01-01"], "date = 2019-01-01: no positioning on file"),
+        (["--date", "2025-10-10", "--date", "2025-10-11"], "--date is given twice"),
+        (["--data-dir", "."], "give the date too"),
+    ],
+)
+def test_bad_positioning_flags_one_line(
+    capsys: pytest.CaptureFixture[str], args: list[str], match: str
+) -> None:
+    assert main(["crypto", "--shock", "BTC=-10%", *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("error: ")
+    assert match in err[-1]
+    assert not any("Traceback" in line for line in err)
+
+
+def test_open_interest_flag_scales_the_run(capsys: pytest.CaptureFixture[str]) -> None:
+    # The same leveraged and long shares on a third of the open interest (books scaled with
+    # it, the config's assumption) liquidate less; the flag is read as $70B
+    full = run_json(capsys, "--shock", "BTC=-10%")
+    small = run_json(capsys, "--shock", "BTC=-10%", "--open-interest", "70B")
+    tot = [
+        sum(float(str(r["liquidated_total_usd"])) for r in section(x, "rounds"))
+        for x in (full, small)
+    ]
+    assert 0 < tot[1] < tot[0]

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from gaemi.core.crypto import CascadeResult, KoreanLoss, KoreanSlice, Population
-    from gaemi.data.crypto import CryptoConfig
+    from gaemi.data.crypto import CryptoConfig, Positioning
     from gaemi.data.state import MarketState
 
 #: Views of :meth:`CryptoCascadeResult.to_frame`.
@@ -207,6 +207,12 @@ def crypto_cascade(
     usdkrw: float | None = None,
     kimchi_premium_frac: float | None = None,
     kimchi_premium_after_frac: float | None = None,
+    date: str | None = None,
+    open_interest_usd: float | None = None,
+    leveraged_frac_of_oi: float | None = None,
+    long_share_frac: float | None = None,
+    funding_rate_frac: float | None = None,
+    data_dir: str | Path | None = None,
 ) -> CryptoCascadeResult:
     """Liquidation cascade of leveraged perpetuals after price shocks, to its fixed point.
 
@@ -234,13 +240,30 @@ def crypto_cascade(
         KRW per USD for the Korean slice (default: the config's, dated).
     kimchi_premium_frac, kimchi_premium_after_frac : float, optional
         Premium before (default the config's) and after (default unchanged) the shock.
+    date : str, optional
+        ISO day: the market positioning before it replaces the config's snapshot
+        (:func:`gaemi.data.crypto.positioning_for_date`: a FACTS.md (i) event's open
+        interest, or the Coinalyze BTC-perp open interest and funding of the day before,
+        2022-01-03..2024-09-20, which needs ``data_dir``).
+    open_interest_usd : float, optional
+        All-coin open interest, USD ($0.1B-$5T); overrides the date's. Book depth scales
+        with it (the config's assumption).
+    leveraged_frac_of_oi, long_share_frac : float, optional
+        Share of open interest held as liquidatable leveraged positions, and the long share
+        of it (default: the config's, 0.16 and 0.69 from the Oct-2025 calibration).
+    funding_rate_frac : float, optional
+        Funding per 8 h before the date (1e-4 = the 0.01 % baseline); reported with the
+        positioning, not used by the cascade (on the measured Coinalyze days it does not
+        change liquidations per move: docs/crypto.md section 3).
+    data_dir : path, optional
+        A folder laid out like ../shared/data (the Coinalyze files) for ``date``.
 
     References
     ----------
     docs/crypto.md (model and calibration on the 10–11 Oct 2025 liquidations).
     """
     from gaemi.core.crypto import cascade, korean_slice_loss
-    from gaemi.data.crypto import load_crypto_config, load_population
+    from gaemi.data.crypto import load_crypto_config, load_population, with_positioning
 
     if not shocks_frac:
         raise GaemiInputError("give at least one shock, e.g. BTC=-10%")
@@ -257,10 +280,57 @@ def crypto_cascade(
             raise GaemiInputError(f"shock {name} = {mv!r} must be above -100%")
     notes: list[str] = []
     warns: list[str] = []
-    if config is None and population is None and rng is None:
+    positioned = any(
+        v is not None
+        for v in (date, open_interest_usd, leveraged_frac_of_oi, long_share_frac, funding_rate_frac)
+    )
+    if positioned and population is not None:
+        raise GaemiInputError(
+            "a dated positioning (date, open interest, leveraged share, long share, funding) "
+            "draws the parametric population; not with a population file"
+        )
+    if data_dir is not None and date is None:
+        raise GaemiInputError("data_dir is read for the positioning of a date: give the date too")
+    pos_choices: list[Choice] = []
+    if config is None and population is None and rng is None and not positioned:
         cfg, pop, dropped = default_setup()
     else:
         cfg = load_crypto_config(None if config is None else Path(config))
+        if positioned:
+            pos = dated_positioning(
+                cfg,
+                date=date,
+                open_interest_usd=open_interest_usd,
+                leveraged_frac_of_oi=leveraged_frac_of_oi,
+                long_share_frac=long_share_frac,
+                funding_rate_frac=funding_rate_frac,
+                data_dir=data_dir,
+            )
+            cfg = with_positioning(cfg, pos)
+            kappa = cfg.v("long_frac_of_oi") + cfg.v("short_frac_of_oi")
+            notes.append(
+                f"positioning of {pos.date}: open interest ${pos.open_interest_usd / 1e9:,.1f}B "
+                f"({pos.sources.get('open_interest_usd', 'given')}); leveraged share of OI "
+                f"{kappa:.3f}, long share {cfg.v('long_frac_of_oi') / kappa:.0%}"
+                + (
+                    f"; funding {pos.funding_rate_frac:+.4%} per 8 h "
+                    f"({pos.sources.get('funding_rate_frac', 'given')}; not used by the cascade)"
+                    if pos.funding_rate_frac is not None
+                    else ""
+                )
+            )
+            pos_choices = [
+                Choice(
+                    "open_interest_usd",
+                    pos.open_interest_usd,
+                    pos.sources.get("open_interest_usd", "given"),
+                ),
+                Choice("leveraged_frac_of_oi", kappa, "given" if leveraged_frac_of_oi is not None
+                       else "the config's (Oct-2025 calibration)"),
+                Choice("long_share_frac", cfg.v("long_frac_of_oi") / kappa,
+                       "given" if long_share_frac is not None
+                       else "the config's (Oct-2025 calibration)"),
+            ]  # fmt: skip
         if population is not None:
             pop = load_population(Path(population), cfg)
             dropped = 0
@@ -305,7 +375,7 @@ def crypto_cascade(
         + f": signal {signal}"
     )
     loss = korean_slice_loss(ks, res.final_move_frac, premium_after_frac=kimchi_premium_after_frac)
-    choices = []
+    choices = list(pos_choices)
     if usdkrw is None:
         choices.append(Choice("usdkrw", float(ks.usdkrw), fx_src))
     if kimchi_premium_frac is None:
@@ -332,9 +402,60 @@ def crypto_cascade(
     )
 
 
+def dated_positioning(
+    cfg: CryptoConfig,
+    *,
+    date: str | None = None,
+    open_interest_usd: float | None = None,
+    leveraged_frac_of_oi: float | None = None,
+    long_share_frac: float | None = None,
+    funding_rate_frac: float | None = None,
+    data_dir: str | Path | None = None,
+) -> Positioning:
+    """The positioning a run uses: the date's (when given), then what was given over it.
+
+    Every value is checked by :class:`gaemi.data.crypto.Positioning` (one-line errors
+    naming the field and the value).
+    """
+    import dataclasses
+
+    from gaemi.data.crypto import Positioning, positioning_for_date
+
+    if leveraged_frac_of_oi is not None and not leveraged_frac_of_oi > 0:
+        raise GaemiInputError(
+            f"leveraged_frac_of_oi = {leveraged_frac_of_oi!r} must be > 0 (with no leveraged "
+            "position nothing can be liquidated)"
+        )
+
+    if date is not None:
+        pos = positioning_for_date(date, shared_dir=data_dir)
+    else:
+        oi = cfg.v("open_interest_usd") if open_interest_usd is None else open_interest_usd
+        src = (
+            "given"
+            if open_interest_usd is not None
+            else f"the config's ({cfg.params['open_interest_usd'].source})"
+        )
+        pos = Positioning("given", float(oi), sources={"open_interest_usd": src})
+    over: dict[str, Any] = {}
+    srcs = dict(pos.sources)
+    if open_interest_usd is not None:
+        over["open_interest_usd"] = float(open_interest_usd)
+        srcs["open_interest_usd"] = "given"
+    if funding_rate_frac is not None:
+        over["funding_rate_frac"] = float(funding_rate_frac)
+        srcs["funding_rate_frac"] = "given"
+    if leveraged_frac_of_oi is not None:
+        over["leveraged_frac_of_oi"] = float(leveraged_frac_of_oi)
+    if long_share_frac is not None:
+        over["long_share_frac"] = float(long_share_frac)
+    return dataclasses.replace(pos, **over, sources=srcs)
+
+
 __all__ = [
     "CryptoCascadeResult",
     "crypto_cascade",
+    "dated_positioning",
     "default_setup",
     "korea_frame",
     "premium_signal",

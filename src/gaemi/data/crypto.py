@@ -678,8 +678,11 @@ class Positioning:
             if not (math.isfinite(v) and a <= v <= b) or (
                 name in ("long_share_frac", "entry_age_days") and v in (a, b)
             ):
+                lo_b, hi_b = (
+                    ("(", ")") if name in ("long_share_frac", "entry_age_days") else ("[", "]")
+                )
                 raise GaemiInputError(
-                    f"positioning {self.date}: {name} = {v!r} is outside [{a:g}, {b:g}]"
+                    f"positioning {self.date}: {name} = {v!r} is outside {lo_b}{a:g}, {b:g}{hi_b}"
                 )
 
 

@@ -8,6 +8,8 @@ holder slice's loss is in KRW.
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -34,13 +36,47 @@ CryptoMoveJson = Annotated[float, Field(ge=-0.99, le=2.0, allow_inf_nan=False, s
 DepthScale = Annotated[float, Field(ge=0.05, le=20.0, allow_inf_nan=False)]
 
 
-class CryptoQuery(StrictModel):
+class PositioningFields(StrictModel):
+    """A dated positioning in place of the config's Oct-2025 snapshot (all optional)."""
+
+    date: dt.date | None = Field(
+        None,
+        description="Positioning before this day: a FACTS.md (i) event's open interest, or "
+        "the Coinalyze BTC-perp open interest and funding of the day before (2022-01-03.."
+        "2024-09-20, when the server has --data-dir).",
+    )
+    open_interest_usd: Annotated[float, Field(allow_inf_nan=False)] | None = Field(
+        None, description="All-coin open interest, USD ($0.1B-$5T); overrides the date's."
+    )
+    leveraged_frac_of_oi: Annotated[float, Field(allow_inf_nan=False)] | None = Field(
+        None, description="Share of open interest in liquidatable leveraged positions."
+    )
+    long_share_frac: Annotated[float, Field(allow_inf_nan=False)] | None = Field(
+        None, description="Long share of those positions."
+    )
+    funding_rate_frac: Annotated[float, Field(allow_inf_nan=False)] | None = Field(
+        None, description="Funding per 8 h (reported with the positioning, not used)."
+    )
+
+    def positioning(self, data_dir: Path | None) -> dict[str, Any]:
+        """Keyword arguments of :func:`gaemi.app.crypto.crypto_cascade`."""
+        return {
+            "date": None if self.date is None else self.date.isoformat(),
+            "data_dir": data_dir if self.date is not None else None,
+            "open_interest_usd": self.open_interest_usd,
+            "leveraged_frac_of_oi": self.leveraged_frac_of_oi,
+            "long_share_frac": self.long_share_frac,
+            "funding_rate_frac": self.funding_rate_frac,
+        }
+
+
+class CryptoQuery(PositioningFields):
     asset: Name = Field("BTC", description="Asset shocked; the others follow BTC by beta.")
     shock_frac: CryptoMove = Field(-0.10, description="Its move, fraction.")
     depth_scale: DepthScale = Field(1.0, description="Multiple of every order-book depth.")
 
 
-class CryptoRequest(StrictModel):
+class CryptoRequest(PositioningFields):
     shocks_frac_by_asset: dict[Name, CryptoMoveJson] = Field(
         min_length=1, max_length=10, description='Moves by asset, e.g. {"BTC": -0.1}.'
     )
@@ -67,10 +103,17 @@ class CryptoResponse(BaseModel):
     )
 
 
-def _run(shocks: dict[str, float], depth_scale: float) -> CryptoResponse:
+def _run(
+    shocks: dict[str, float], depth_scale: float, positioning: dict[str, Any] | None = None
+) -> CryptoResponse:
     from gaemi.app.crypto import crypto_cascade
 
-    res = crypto_cascade(None, fold_case(shocks, "shocks_frac_by_asset"), depth_scale=depth_scale)
+    res = crypto_cascade(
+        None,
+        fold_case(shocks, "shocks_frac_by_asset"),
+        depth_scale=depth_scale,
+        **(positioning or {}),
+    )
     d = res.to_dict()
     return CryptoResponse(
         config=d["config"],
@@ -86,12 +129,12 @@ def _run(shocks: dict[str, float], depth_scale: float) -> CryptoResponse:
     )
 
 
-def _get(q: CryptoQuery) -> CryptoResponse:
-    return _run({q.asset: q.shock_frac}, q.depth_scale)
+def _get(q: CryptoQuery, data_dir: Path | None = None) -> CryptoResponse:
+    return _run({q.asset: q.shock_frac}, q.depth_scale, q.positioning(data_dir))
 
 
-def _post(req: CryptoRequest) -> CryptoResponse:
-    return _run(dict(req.shocks_frac_by_asset), req.depth_scale)
+def _post(req: CryptoRequest, data_dir: Path | None = None) -> CryptoResponse:
+    return _run(dict(req.shocks_frac_by_asset), req.depth_scale, req.positioning(data_dir))
 
 
 @router.get("", response_model=CryptoResponse, summary="Liquidation cascade after one shock")
@@ -99,12 +142,12 @@ async def crypto_get(q: Annotated[CryptoQuery, Query()], state: State) -> Respon
     """Liquidations by round and asset, and the Korean slice's loss in KRW."""
     if (key := request_key("crypto", q)) is not None:
         return await state_cached(state, key, _get, q)
-    result = await state.compute(_get, q)
+    result = await state.compute(_get, q, state.settings.data_dir)
     return json_response(result)
 
 
 @router.post("", response_model=CryptoResponse, summary="Liquidation cascade after shocks")
 async def crypto_post(req: CryptoRequest, state: State) -> Response:
     """The cascade after moves of several assets (BTC, ETH, SOL, ALT)."""
-    result = await state.compute(_post, req)
+    result = await state.compute(_post, req, state.settings.data_dir)
     return json_response(result)
