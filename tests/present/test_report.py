@@ -9,22 +9,149 @@ from pathlib import Path
 import pytest
 
 from gaemi.present.cli import main
-from gaemi.present.report.render import krw_units
 
 
 @pytest.mark.parametrize(
-    ("krw", "text"),
-    # 1조 = 10^12 won, 1억 = 10^8 won.
+    ("col", "value", "fx", "text"),
     [
-        (19.4e12, "19조 4,000억 원"),
-        (33.7e12, "33조 7,000억 원"),
-        (77.6e9, "776억 원"),
-        (-2e12, "-2조 원"),
-        (5e7, "50,000,000 원"),
+        # money: $ with B/M (gaemi.app.result.format_usd), ₩ with 조/억 (format_krw), the
+        # one rule of every face — not the old "22조 1,514억 원" nor "-2.497e+10"
+        ("flow_usd", -2.497e10, None, "-$24.97B"),
+        ("flow_usd", -5.97e7, None, "-$59.7M"),
+        ("flow_usd", 1e9, 1500.0, "₩1.50조"),  # 1e9 USD × 1500 KRW/USD = 1.5e12 = 1.5조
+        ("korean_loss_krw", -2.2151e13, None, "-₩22.15조"),
+        ("korean_held_krw", 1.514e11, None, "₩1,514억"),
+        # moves carry a sign, shares do not; whole percents stay whole
+        ("move_frac", -0.05, None, "-5%"),
+        ("move_frac", 0.0, None, "0%"),
+        ("move_frac", 0.013270549, None, "+1.33%"),
+        ("btc_final_move_frac", -0.14159, None, "-14.16%"),
+        ("korean_share_frac", 0.43, None, "43%"),
+        ("korean_share", 0.1178076, None, "11.8%"),
+        ("loss_6m_flat_frac", 0.13539, None, "13.5%"),
+        # plain amounts: digits, never scientific notation
+        ("claimed", 43_100_000_000.0, None, "43,100,000,000"),
+        ("n_funds", 3.0, None, "3"),
+        ("leverage", -3.0, None, "-3×"),
+        ("pressure_ratio", 0.667445, None, "0.67×"),
+        ("halted", False, None, "no"),
+        ("flow_usd", float("nan"), None, "—"),
     ],
 )
-def test_krw_units(krw: float, text: str) -> None:
-    assert krw_units(krw) == text
+def test_report_cell_formats(col: str, value: float, fx: float | None, text: str) -> None:
+    from gaemi.present.report.render import cell
+
+    assert cell(col, value, fx) == text
+
+
+@pytest.mark.parametrize(
+    ("col", "fx", "label"),
+    [
+        ("ndx_flow_usd", None, "NDX flow at close ($)"),
+        ("sox_korean_flow_usd", None, "SOX Korean-held flow at close ($)"),
+        ("sox_korean_flow_krw", 1500.0, "SOX Korean-held flow at close (₩)"),  # --krw
+        ("move_frac", None, "Move (%)"),
+        ("korean_share_frac", None, "Korean share (%)"),
+        ("korean_loss_krw", None, "Korean holders' loss (₩)"),
+        ("aum_usd", 1500.0, "AUM (₩)"),
+        ("some_new_share_frac", None, "Some new share (%)"),  # a column not in LABELS
+    ],
+)
+def test_report_column_labels(col: str, fx: float | None, label: str) -> None:
+    from gaemi.present.report.render import column_label
+
+    assert column_label(col, fx) == label
+
+
+def _headers_and_cells(page: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """The table headers, and each cell as (its column's label, its text)."""
+    import html as html_lib
+
+    heads = [html_lib.unescape(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", page)]
+    cells = [
+        (html_lib.unescape(lab), html_lib.unescape(c))
+        for lab, c in re.findall(r"<td[^>]*data-label='([^']*)'[^>]*>(.*?)</td>", page, re.S)
+    ]
+    return heads, cells
+
+
+@pytest.mark.parametrize("krw", [False, True], ids=["usd", "krw"])
+def test_report_html_reads_as_a_person_reads(
+    krw: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 19 item 3: human headers with units, formatted numbers, money on one line,
+    a chart in every engine section; the JSON keeps its machine names."""
+    out = tmp_path / "r.html"
+    args = ["report", "--format", "json", "--html", str(out)] + (["--krw"] if krw else [])
+    assert main(args) == 0
+    doc = json.loads(capsys.readouterr().out)
+    page = out.read_text(encoding="utf-8")
+    heads, cells = _headers_and_cells(page)
+    assert heads
+    snake = [h for h in heads if re.search(r"[a-z]_[a-z]", h)]
+    assert snake == [], snake  # no machine name as a header
+    assert not [h for h in heads if re.search(r"\bfrac\b", h)]
+    # no -2.497e+10: amounts in digits; a model parameter far below 1 (impact per USD,
+    # 1.7e-11) keeps its exponent, the amounts among the parameters do not
+    sci = [(lab, c) for lab, c in cells if re.search(r"\d[eE][+-]\d", c)]
+    assert [(lab, c) for lab, c in sci if lab != "Parameters"] == []
+    assert not [c for _, c in sci if re.search(r"_(usd|krw|frac) ?= ?[-\d.]+e", c)]
+    # one KRW style: ₩22.15조, never the report's old "22조 1,514억 원"
+    assert not [c for _, c in cells if "원" in c or re.search(r"조 \d", c)]
+    won = [c for lab, c in cells if ("조" in c or "억" in c) and lab not in ("Value", "Source")]
+    assert all(c.lstrip("-").startswith("₩") for c in won), won[:5]
+    if krw:
+        assert won  # amounts converted
+        assert any("(₩)" in h for h in heads)
+    else:
+        assert any(h.endswith("($)") for h in heads)
+    # money cells never wrap: every $ or ₩ cell is numeric (td.num: white-space nowrap)
+    money_tds = re.findall(r"<td class='([^']*)'[^>]*>-?[$₩][\d.,]+[BMk조억만]?</td>", page)
+    assert money_tds
+    assert all(c == "num" for c in money_tds)
+    assert "td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}" in page
+    # a chart in every engine section that has numbers
+    for s in doc["sections"]:
+        body = page.split(f"<section id='sec-{s['key']}'", 1)[1].split("</section>", 1)[0]
+        if s["tables"]:
+            assert "plotly-graph-div" in body, s["key"]
+    assert "chart-cascade-" in page
+    assert "Contagion paths" in page  # paths with bands
+    assert "Decay: the fund" in page
+    assert "Crypto liquidation cascade" in page
+    # JSON: the machine names and USD, unchanged by --krw and by the HTML headers
+    flows = next(s for s in doc["sections"] if s["key"] == "flows")
+    assert "ndx_flow_usd" in flows["tables"]["ladder"][0]
+    assert doc["currency"] == "USD"
+
+
+def test_report_charts_run_the_report_scenario() -> None:
+    """The charts' engine runs (gaemi.present.report.engines) use the report's inputs:
+    the decay curves at 3 and 6 months are the table's numbers (the same closed form,
+    Avellaneda & Zhang 2010, via gaemi.app.decay.erosion instead of the report's
+    sideways rule), and the contagion Monte Carlo follows --move."""
+    from gaemi.app.report import report
+    from gaemi.app.state import load_state
+    from gaemi.present.report.engines import engine_charts
+
+    st = load_state()
+    for moves in ({}, {"NDX": -0.031}):
+        rep = report(st, moves=moves)
+        eng = engine_charts(st, rep, moves=moves)
+        curves = eng.frames["decay.curves"]
+        table = rep.section("decay").tables["erosion"].set_index("ticker")
+        for m in (3, 6):
+            at = curves[curves["months"] == m].set_index("ticker")["loss_frac"]
+            assert at.to_dict() == pytest.approx(table[f"loss_{m}m_flat_frac"].to_dict(), rel=1e-12)
+        paths = eng.frames["cascade.paths"]
+        ndx = paths[paths["node"] == "NDX"].sort_values("day")
+        day0 = float(ndx["level"].iloc[1] / ndx["level"].iloc[0] - 1)
+        ev = rep.section("cascade").tables["events"]
+        central = float(ev[(ev["day"] == 0) & (ev["node"] == "NDX")]["impact"].sum())
+        # Monte Carlo mean against the central run of the same shock: within 0.5 pp
+        # (−3.1% given: −3.4% both; the fixed −5% scenario: −5.4% both)
+        assert day0 == pytest.approx(central, abs=0.005)
+        assert {"level_q05", "level_q95"} <= set(paths.columns)
 
 
 def test_report_json_and_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -118,7 +118,7 @@ def report(
     """
     from gaemi.app.report import report as build
     from gaemi.present.cli.common import parse_korean_aum
-    from gaemi.present.report.render import render_html, render_terminal
+    from gaemi.present.report.render import engine_charts, render_html, render_terminal
 
     # declared as lists so that a repeat is refused, not silently the last one (single())
     html: Path = single(html_given, "--html") or Path("gaemi-report.html")
@@ -131,14 +131,16 @@ def report(
     day = state.day
     aum = None if korean_aum is None else parse_korean_aum(korean_aum)
     data_dir = single(data_dir_given, "--data-dir")
-    rep = build(state, day=day, moves=parse_moves(move), korean_aum_usd=aum, data_dir=data_dir)
+    moves = parse_moves(move)
+    rep = build(state, day=day, moves=moves, korean_aum_usd=aum, data_dir=data_dir)
     if fmt == ReportFormat.json:
         json.dump(rep.to_dict(), sys.stdout, indent=1, allow_nan=False, default=str)
         sys.stdout.write("\n")
     else:
         render_terminal(rep, krw=krw)
     if not no_html:
-        html.write_text(render_html(rep, krw=krw), encoding="utf-8")
+        engines = engine_charts(state, rep, moves=moves, korean_aum_usd=aum, data_dir=data_dir)
+        html.write_text(render_html(rep, krw=krw, engines=engines), encoding="utf-8")
         note(f"wrote {html} ({html.stat().st_size / 1e6:.1f} MB, self-contained)")
 
 

@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import html
 import math
+import numbers
+import re
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from gaemi.app.report import Report
 from gaemi.monitor.indicators import Indicator
+from gaemi.present.console import format_krw, format_number
+from gaemi.present.report.charts import money_scale, wrap_title
 
 if TYPE_CHECKING:
     from rich.text import Text
+
+    from gaemi.present.report.engines import EngineCharts
 
 STATUS_COLOURS = {
     "LOW": "#2e7d32",
@@ -37,49 +44,156 @@ RICH_COLOURS = {
 
 # ----------------------------------------------------------------------------- units
 def money(value: float | None, *, krw_per_usd: float | None = None) -> str:
-    """USD as $1.23B, or KRW in 조/억 when ``krw_per_usd`` is given."""
+    """USD as ``$1.23B``, or KRW as ``₩1.86조`` when ``krw_per_usd`` is given (the one
+    house style of :func:`gaemi.present.console.format_krw`)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if krw_per_usd is None:
         from gaemi.app.result import format_usd
 
         return format_usd(float(value))
-    return krw_units(float(value) * krw_per_usd)
+    return format_krw(float(value) * krw_per_usd)
 
 
-def krw_units(krw: float) -> str:
-    """₩ in Korean large-number units: 1조 = 10¹², 1억 = 10⁸ (e.g. 19조 4,000억 원)."""
-    sign = "-" if krw < 0 else ""
-    v = abs(krw)
-    jo = int(v // 1e12)
-    eok = round((v - jo * 1e12) / 1e8)
-    if eok == 10_000:
-        jo, eok = jo + 1, 0
-    if jo and eok:
-        return f"{sign}{jo:,}조 {eok:,}억 원"
-    if jo:
-        return f"{sign}{jo:,}조 원"
-    if eok:
-        return f"{sign}{eok:,}억 원"
-    return f"{sign}{v:,.0f} 원"
+#: ``*_frac`` columns that are moves (signed); other fractions are shares (unsigned).
+_MOVE_WORDS = ("move", "shock", "change")
+#: Fractions stored without the ``_frac`` suffix.
+_FRAC_COLUMNS = frozenset({"korean_share"})
+#: Multiples (ratios shown with ×).
+_TIMES_COLUMNS = frozenset({"leverage", "pressure_ratio"})
+
+
+def _pct(v: float, *, signed: bool) -> str:
+    """A fraction as a percent: two decimals for moves (``+1.33%``), one for shares;
+    whole percents stay whole (``-5%``)."""
+    whole = abs(v * 100 - round(v * 100)) < 1e-9
+    if v == 0:
+        return "0%"
+    if signed:
+        return f"{v:+.0%}" if whole else f"{v:+.2%}"
+    return f"{v:.0%}" if whole else f"{v:.1%}"
 
 
 def cell(col: str, v: Any, krw: float | None) -> str:
+    """One table value as a person reads it, by its column's unit suffix: money in
+    ``$``/``₩`` with B/M or 조/억, moves as signed percents, shares as percents, no
+    scientific notation (:func:`gaemi.present.console.format_number`)."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
-    if isinstance(v, float):
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
+    if isinstance(v, numbers.Real):
+        x = float(v)
         if col.endswith("_usd"):
-            return money(v, krw_per_usd=krw)
+            return money(x, krw_per_usd=krw)
         if col.endswith("_krw"):
-            return krw_units(v)
-        if col == "move_frac":
-            return f"{v:+.0%}" if abs(v * 100 - round(v * 100)) < 1e-9 else f"{v:+.2%}"
-        if col.endswith("_frac") and ("move" in col or "shock" in col):
-            return f"{v:+.2%}"
-        if col.endswith("_frac"):
-            return f"{v:.1%}"
-        return f"{v:,.4g}"
+            return format_krw(x)
+        if col.endswith("_frac") or col in _FRAC_COLUMNS:
+            return _pct(x, signed=any(w in col for w in _MOVE_WORDS))
+        if col in _TIMES_COLUMNS:
+            return f"{x:g}×" if col == "leverage" else f"{x:,.2f}×"
+        if isinstance(v, int) or x.is_integer():
+            return f"{x:,.0f}"
+        return format_number(x)
     return str(v)
+
+
+#: Human column headers of the report's tables (the unit goes in brackets; ``{cur}`` is
+#: $ or ₩). JSON keeps the machine names.
+LABELS: dict[str, str] = {
+    "move_frac": "Move (%)",
+    "underlying_group": "Underlying",
+    "underlying_id": "Underlying",
+    "underlying": "Underlying",
+    "n_funds": "Funds",
+    "aum_usd": "AUM ({cur})",
+    "korean_aum_usd": "Korean-held AUM ({cur})",
+    "flow_per_pct_usd": "Flow per 1% move ({cur})",
+    "korean_flow_per_pct_usd": "Korean-held flow per 1% ({cur})",
+    "korean_coverage_frac": "Korean share known for (% of AUM)",
+    "flow_usd": "Flow at close ({cur})",
+    "korean_flow_usd": "Korean-held flow at close ({cur})",
+    "letf_flow_per_pct_usd": "Leveraged-fund flow per 1% ({cur})",
+    "closing_capacity_usd": "Closing capacity ({cur})",
+    "close_full_at_move_frac": "Close full at a move of (%)",
+    "final_move_at_minus_2pct_frac": "Close after a −2% shock (%)",
+    "halted_at_minus_2pct": "Halted at −2%",
+    "final_move_at_minus_5pct_frac": "Close after a −5% shock (%)",
+    "halted_at_minus_5pct": "Halted at −5%",
+    "unfilled_at_minus_5pct_usd": "Unfilled at −5% ({cur})",
+    "halt_from_shock_frac": "Halt from a shock of (%)",
+    "critical_shock_frac": "Critical shock (%)",
+    "shock_frac": "Shock (%)",
+    "final_move_frac": "Closing move (%)",
+    "halted": "Halted",
+    "filled_usd": "Filled ({cur})",
+    "unfilled_usd": "Unfilled ({cur})",
+    "step": "Step",
+    "day": "Day",
+    "action": "Action",
+    "node": "Node",
+    "amount_text": "Amount",
+    "impact_text": "Impact",
+    "parameters": "Parameters",
+    "source": "Source",
+    "title": "Step of the chain",
+    "verdict": "Follows",
+    "follows": "Follows",
+    "reason": "Why",
+    "ticker": "Fund",
+    "leverage": "Leverage (×)",
+    "vol_frac": "Volatility (% a year)",
+    "vol_source": "Volatility from",
+    "loss_3m_flat_frac": "Loss, 3 months flat (%)",
+    "loss_6m_flat_frac": "Loss, 6 months flat (%)",
+    "aum_lost_6m_flat_usd": "AUM lost, 6 months flat ({cur})",
+    "btc_shock_frac": "BTC shock (%)",
+    "liquidated_usd": "Liquidated ({cur})",
+    "long_share_frac": "Longs (% of liquidated)",
+    "btc_final_move_frac": "BTC final move (%)",
+    "alt_final_move_frac": "Altcoins final move (%)",
+    "korean_loss_krw": "Korean holders' loss (₩)",
+    "korean_loss_usd": "Korean holders' loss ({cur})",
+    "aum_as_of": "AUM as of",
+    "aum_source": "AUM source",
+    "korean_share_frac": "Korean share (%)",
+    "korean_share": "Korean share (%)",
+    "korean_held_usd": "Korean-held ({cur})",
+    "korean_held_krw": "Korean-held (₩)",
+    "korean_as_of": "Korean share as of",
+    "source_korean": "Korean share source",
+    "pressure_ratio": "Flow / closing capacity (×)",
+    "model_extra_move_frac": "Extra move from the flow (%)",
+    "date": "Date",
+    "claim": "Claim",
+    "measured_text": "Measured",
+    "could_reconcile": "What could reconcile it",
+}
+_UNIT_WORDS = {"usd": "{cur}", "krw": "₩", "frac": "%"}
+
+
+def column_label(col: str, krw: float | None = None) -> str:
+    """The human header of a table column, with its unit: ``ndx_flow_usd`` →
+    ``NDX flow at close ($)``; with ``krw`` (a USD/KRW rate) money is in ₩.
+
+    A column converted to won (``*_krw`` renamed from ``*_usd`` by :func:`krw_columns`)
+    takes its USD label in ₩."""
+    cur = "₩" if krw else "$"
+    key = col
+    if krw and col.endswith("_krw") and col not in LABELS:
+        key = col[:-4] + "_usd"
+    if key in LABELS:
+        return LABELS[key].format(cur=cur)
+    m = re.fullmatch(r"([a-z0-9]+?)(_korean)?_flow_(usd|krw)", key)
+    if m:
+        who = " Korean-held" if m.group(2) else ""
+        return f"{m.group(1).upper()}{who} flow at close ({cur})"
+    words = key.split("_")
+    unit = _UNIT_WORDS.get(words[-1])
+    if unit is not None:
+        words = words[:-1]
+    text = " ".join(words).capitalize()
+    return f"{text} ({unit.format(cur=cur)})" if unit else text
 
 
 def krw_columns(df: pd.DataFrame, fx: float | None) -> pd.DataFrame:
@@ -114,7 +228,8 @@ def krw_line(report: Report) -> str:
         return f"--krw: no USD/KRW rate is known on {report.report_date}; amounts stay in USD."
     return (
         f"Amounts in KRW at ₩{report.usdkrw:,.1f}/USD (as of {report.usdkrw_as_of}): "
-        "table columns ending _krw are in 조/억 원; the sentences and indicator details "
+        "table columns ending _krw are in ₩ (1조 = 10¹², 1억 = 10⁸); the sentences and "
+        "indicator details "
         "stay in USD."
     )
 
@@ -197,22 +312,120 @@ def _terminal_cells(
 
 
 # ----------------------------------------------------------------------------- HTML
-def _html_table(df: pd.DataFrame, fx: float | None, caption: str = "") -> str:
-    df = _convert(df, fx)
-    head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in df.columns)
+#: Legends go under the plot: on a phone a legend on the right leaves no room to the plot.
+LEGEND_BELOW = {"orientation": "h", "y": -0.22, "yanchor": "top"}
+#: Columns of a section table left out of the HTML (shown another way there; every one
+#: stays in the JSON): the cascade's raw amount/impact (the ``*_text`` columns show them
+#: with their unit) and ``follows`` (the verdict says it).
+HTML_HIDDEN: dict[str, tuple[str, ...]] = {
+    "events": ("amount", "amount_unit", "impact", "impact_unit"),
+    "steps": ("follows",),
+}
+#: Long-text columns: smaller type, wrapped anywhere (a URL or a parameter string).
+_LONG_TEXT = frozenset(
+    {"parameters", "source", "aum_source", "source_korean", "vol_source", "reason", "claim",
+     "measured_text", "could_reconcile"}
+)  # fmt: skip
+
+
+#: Text columns that hold one formatted figure (right-aligned, never wrapped).
+_NUMBER_TEXT = frozenset({"amount_text", "impact_text"})
+#: Columns whose long values fold into a <details> (the cascade's parameter lists).
+_FOLDED = frozenset({"parameters"})
+FOLD_OVER = 90
+
+
+def _params_text(text: str) -> str:
+    """A cascade parameter list (``korean_aum_usd=3.4e+09; beta=0.8``) with its amounts
+    as a person reads them (``korean_aum_usd = $3.40B``); other values unchanged."""
+
+    def one(part: str) -> str:
+        key, sep, val = part.partition("=")
+        try:
+            x = float(val)
+        except ValueError:
+            return part
+        k = key.strip()
+        if not sep or not math.isfinite(x):
+            return part
+        if k.endswith(("_usd", "_krw", "_frac")):
+            return f"{k} = {cell(k, x, None)}"
+        if abs(x) >= 1e4:
+            return f"{k} = {format_number(x)}"
+        return part
+
+    return "; ".join(one(p) for p in text.split("; "))
+
+
+def _html_table(
+    df: pd.DataFrame, fx: float | None, caption: str = "", *, hide: tuple[str, ...] = ()
+) -> str:
+    """A section table as HTML: human headers with units (:func:`column_label`), values
+    formatted by :func:`cell`, money and numbers on one line (``nowrap``). On a narrow
+    screen a table of more than three columns shows one record per card (CSS)."""
+    df = _convert(df.drop(columns=[c for c in hide if c in df.columns]), fx)
+    cols = [str(c) for c in df.columns]
+    labels = [column_label(c, fx) for c in cols]
+    numeric = [df[c].dtype.kind in "fiu" for c in df.columns]
+    # on a phone: one card per record when the table has text besides its first column;
+    # a table of numbers stays a grid that scrolls inside its box (first column sticky)
+    stack = len(cols) > 3 and not all(numeric[1:])
+    head = "".join(
+        f"<th scope='col' class='{'num' if n else ''}'>{html.escape(lab)}</th>"
+        for lab, n in zip(labels, numeric, strict=True)
+    )
     body = []
     for row in df.itertuples(index=False):
-        tds = "".join(
-            f"<td class='{'num' if isinstance(v, float | int) else ''}'>"
-            f"{html.escape(cell(str(c), v, fx))}</td>"
-            for c, v in zip(df.columns, row, strict=True)
-        )
-        body.append(f"<tr>{tds}</tr>")
+        tds = []
+        for c, lab, n, v in zip(cols, labels, numeric, row, strict=True):
+            cls = "num" if n or isinstance(v, numbers.Real) or c in _NUMBER_TEXT else ""
+            if c in _LONG_TEXT:
+                cls = "long"
+            text = html.escape(_params_text(str(v)) if c in _FOLDED else cell(c, v, fx))
+            if c in _FOLDED and len(text) > FOLD_OVER:
+                text = f"<details><summary>{text[: FOLD_OVER - 20]}…</summary>{text}</details>"
+            tds.append(f"<td class='{cls}' data-label='{html.escape(lab, quote=True)}'>{text}</td>")
+        body.append(f"<tr>{''.join(tds)}</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    kind = "stack" if stack else "grid"
     return (
-        f"<div class='tbl'><table>{cap}<thead><tr>{head}</tr></thead>"
+        f"<div class='tbl'><table class='{kind}'>{cap}<thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
+
+
+#: Human captions of the section tables (the JSON keeps the names).
+TABLE_CAPTIONS: dict[str, str] = {
+    "ladder": "Flow at the close by move of the underlying",
+    "sensitivity": "Flow per +1% move, by underlying",
+    "flow": "Projected close flow",
+    "stress": "Closing liquidity and the feedback loop, by underlying",
+    "events": "What fires, step by step (central run)",
+    "steps": "Does each step of the research note's chain follow?",
+    "erosion": "Sideways decay of the big funds",
+    "cascade": "Liquidations by BTC shock",
+    "known": "Funds known that day",
+    "all_funds": "Every fund of the list",
+    "day": "The day, replayed",
+    "recent": "Recent sessions, replayed",
+    "latest": "Latest Korean share per fund",
+    "claims": "Published claims against the depository's figures",
+}
+
+
+def _threshold(t: float, unit: str) -> str:
+    """One indicator threshold in the indicator's unit."""
+    if unit.startswith("frac"):
+        return _pct(t, signed=False)
+    if unit == "usd":
+        return money(t)
+    if unit == "krw_per_usd":
+        return f"₩{t:,.0f}"
+    if unit == "rate_change":
+        return f"{t * 1e4:,.0f} bp"
+    if unit in ("ratio", "multiple_per_60d"):
+        return f"{t:g}×"
+    return format_number(t)
 
 
 def _ladder_figure(report: Report, fx: float | None) -> Any:
@@ -220,8 +433,7 @@ def _ladder_figure(report: Report, fx: float | None) -> Any:
 
     ladder = report.section("flows").tables["ladder"]
     fig = go.Figure()
-    scale = (fx or 1.0) / (1e12 if fx else 1e9)
-    unit = "조 원" if fx else "USD bn"
+    scale, unit = money_scale(fx)
     x = ladder["move_frac"] * 100
     for col in ladder.columns[1:]:
         uid = col.split("_")[0].upper()
@@ -236,12 +448,14 @@ def _ladder_figure(report: Report, fx: float | None) -> Any:
             )
         )
     fig.update_layout(
-        title="Close rebalancing flow by underlying (+ = buying)",
+        title=wrap_title("Close rebalancing flow by underlying (+ = buying)"),
         xaxis_title="underlying move (%)",
         yaxis_title=f"flow ({unit})",
         template="plotly_white",
         height=420,
-        margin={"t": 50, "b": 40},
+        margin={"t": 70, "b": 40, "l": 60, "r": 20},
+        legend=LEGEND_BELOW,
+        autosize=True,
     )
     return fig
 
@@ -250,8 +464,7 @@ def _sensitivity_figure(report: Report, fx: float | None) -> Any:
     import plotly.graph_objects as go
 
     s = report.section("flows").tables["sensitivity"]
-    scale = (fx or 1.0) / (1e12 if fx else 1e9)
-    unit = "조 원" if fx else "USD bn"
+    scale, unit = money_scale(fx)
     fig = go.Figure(
         [
             go.Bar(x=s["underlying_group"], y=s["flow_per_pct_usd"] * scale, name="all holders"),
@@ -263,12 +476,14 @@ def _sensitivity_figure(report: Report, fx: float | None) -> Any:
         ]
     )
     fig.update_layout(
-        title="Flow per +1% move, by group",
+        title=wrap_title("Flow per +1% move, by group"),
         barmode="overlay",
         yaxis_title=f"flow per 1% ({unit})",
         template="plotly_white",
         height=380,
-        margin={"t": 50, "b": 40},
+        margin={"t": 70, "b": 40, "l": 60, "r": 20},
+        legend=LEGEND_BELOW,
+        autosize=True,
     )
     return fig
 
@@ -318,12 +533,14 @@ def _curve_figure(report: Report) -> Any:
                 annotation_text=f"{r['underlying_id']} critical shock",
             )
     fig.update_layout(
-        title="Feedback curve: shock into the close → closing move",
+        title=wrap_title("Feedback curve: shock into the close → closing move"),
         xaxis_title="shock (%)",
         yaxis_title="closing move (%)",
         template="plotly_white",
         height=400,
-        margin={"t": 50, "b": 40},
+        margin={"t": 70, "b": 40, "l": 60, "r": 20},
+        legend=LEGEND_BELOW,
+        autosize=True,
     )
     return fig
 
@@ -352,53 +569,122 @@ def _korea_figure(report: Report) -> Any:
             )
         )
     fig.update_layout(
-        title="Korean share of the fund (KSD custody / fund AUM, weekly)",
+        title=wrap_title("Korean share of the fund (KSD custody / fund AUM, weekly)"),
         xaxis_title="date",
         yaxis_title="Korean share (%)",
         template="plotly_white",
         height=400,
-        margin={"t": 50, "b": 40},
+        margin={"t": 70, "b": 40, "l": 60, "r": 20},
+        legend=LEGEND_BELOW,
+        autosize=True,
     )
     return fig
 
 
-def figures(report: Report, fx: float | None) -> list[tuple[str, Any]]:
-    """(section key, figure) pairs for the HTML report."""
-    out = []
-    keys = {s.key: s for s in report.sections}
-    if "flows" in keys and "ladder" in keys["flows"].tables:
-        out += [("flows", _ladder_figure(report, fx)), ("flows", _sensitivity_figure(report, fx))]
-    if "stress" in keys and len(keys["stress"].data.get("curve", ())):
-        out.append(("stress", _curve_figure(report)))
-    if "korea" in keys and len(keys["korea"].data.get("share_history", ())):
-        out.append(("korea", _korea_figure(report)))
+def figures(
+    report: Report, fx: float | None, engines: EngineCharts | None = None
+) -> list[tuple[str, Any]]:
+    """(section key, figure) pairs for the HTML report: every section with numbers gets
+    at least one chart. ``engines`` (:func:`gaemi.present.report.engines.engine_charts`)
+    adds the contagion paths with their bands and the decay curves; without it the
+    contagion chart is the central run's summed impact and the decay chart joins the
+    table's 3- and 6-month points."""
+    from gaemi.present.report import charts
+
+    frames = engines.frames if engines is not None else {}
+    out: list[tuple[str, Any]] = []
+    for s in report.sections:
+        t = s.tables
+        if s.key == "flows" and "ladder" in t:
+            out += [(s.key, _ladder_figure(report, fx)), (s.key, _sensitivity_figure(report, fx))]
+        elif s.key == "today" and len(t.get("flow", ())):
+            out.append((s.key, charts.flow_bars_figure(t["flow"], krw_per_usd=fx)))
+        elif s.key == "stress" and len(s.data.get("curve", ())):
+            out.append((s.key, _curve_figure(report)))
+        elif s.key == "cascade" and len(t.get("events", ())):
+            if "cascade.paths" in frames:
+                fig = charts.contagion_paths_figure(
+                    frames["cascade.paths"], draws=engines.draws if engines else None
+                )
+            else:
+                fig = charts.cascade_impact_figure(t["events"])
+            out.append((s.key, fig))
+        elif s.key == "decay" and len(t.get("erosion", ())):
+            curves = frames.get("decay.curves")
+            if curves is None:
+                e = t["erosion"]
+                curves = pd.concat(
+                    [e.assign(months=m, loss_frac=e[f"loss_{m}m_flat_frac"]) for m in (3, 6)]
+                ).rename(columns={"vol_frac": "vol_annual"})
+            out.append((s.key, charts.decay_curves_figure(curves)))
+        elif s.key == "crypto" and len(t.get("cascade", ())):
+            out.append((s.key, charts.crypto_cascade_figure(t["cascade"], krw_per_usd=fx)))
+        elif s.key == "funds" and len(t.get("known", ())):
+            out.append((s.key, charts.funds_figure(t["known"], krw_per_usd=fx)))
+        elif s.key == "replay" and len(t.get("recent", ())):
+            out.append((s.key, charts.recent_flows_figure(t["recent"], krw_per_usd=fx)))
+        elif s.key == "replay" and len(t.get("day", ())):
+            out.append((s.key, charts.flow_bars_figure(t["day"], krw_per_usd=fx)))
+        elif s.key == "korea" and len(s.data.get("share_history", ())):
+            out.append((s.key, _korea_figure(report)))
     return out
 
 
 CSS = """
+*{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans KR',sans-serif;
 margin:0;color:#1a1a1a;background:#fafafa}
 header{padding:18px 28px;color:#fff}
-header h1{margin:0 0 6px 0;font-size:22px} header p{margin:0;font-size:15px;line-height:1.4}
+header h1{margin:0 0 6px 0;font-size:22px;overflow-wrap:anywhere}
+header p{margin:0;font-size:15px;line-height:1.4;overflow-wrap:anywhere}
 main{padding:8px 28px 40px 28px;max-width:1200px}
 section{background:#fff;border:1px solid #e0e0e0;border-radius:6px;padding:14px 18px;
-margin:16px 0}
+margin:16px 0;min-width:0}
 h2{font-size:18px;margin:4px 0 8px 0}
 table{border-collapse:collapse;font-size:13px;margin:8px 0;width:100%}
 th,td{border-bottom:1px solid #eee;padding:4px 8px;text-align:left;vertical-align:top}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-caption{text-align:left;font-weight:600;padding:4px 0}.tbl{overflow-x:auto}
+th{font-weight:600;background:#f5f5f5}th.num{text-align:right}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.long{font-size:12px;color:#444;overflow-wrap:anywhere;min-width:12em}
+caption{text-align:left;font-weight:600;padding:4px 0}.tbl{overflow-x:auto;max-width:100%}
 .state{font-weight:700;color:#fff;border-radius:3px;padding:1px 6px;white-space:nowrap}
 .src{color:#555;font-size:12px;overflow-wrap:anywhere}
 section p{overflow-wrap:anywhere}.note{background:#fff8e1;border-left:4px solid #f9a825;
-padding:8px 12px;margin:12px 0}.stale{color:#b71c1c;font-weight:600}
-@media (max-width:700px){header{padding:14px 12px}main{padding:4px 8px 30px 8px}
-section{padding:10px 10px}.tbl table{min-width:960px}}
+padding:8px 12px;margin:12px 0;overflow-wrap:anywhere}.stale{color:#b71c1c;font-weight:600}
+.chart{width:100%;min-width:0;margin:6px 0}
+@media (max-width:700px){header{padding:14px 12px}header h1{font-size:18px}
+main{padding:4px 8px 30px 8px}section{padding:10px 10px}
+table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
+table.stack caption{display:block}table.stack thead{display:none}
+table.stack tr{border-bottom:2px solid #ddd;padding:4px 0}
+table.stack td{display:flex;justify-content:space-between;gap:12px;border:none;
+padding:2px 4px;text-align:right;min-width:0}
+table.stack td::before{content:attr(data-label);font-weight:600;color:#555;text-align:left;
+flex:0 1 45%;white-space:normal}
+table.stack td.long{display:block;text-align:left}
+table.stack td.long::before{display:block}
+table.grid th:first-child,table.grid td:first-child{position:sticky;left:0;background:#fff}
+table.grid th:first-child{background:#f5f5f5}}
+details summary{cursor:pointer;color:#1565c0}
 """
 
 
-def render_html(report: Report, *, krw: bool = False) -> str:
-    """One self-contained HTML document (Plotly JS inlined once)."""
+def engine_charts(state: Any, report: Report, **kw: Any) -> EngineCharts:
+    """:func:`gaemi.present.report.engines.engine_charts` (the engine runs of the charts),
+    here so that the command line imports only the renderer it launches."""
+    from gaemi.present.report.engines import engine_charts as run
+
+    return run(state, report, **kw)
+
+
+def render_html(report: Report, *, krw: bool = False, engines: EngineCharts | None = None) -> str:
+    """One self-contained HTML document (Plotly JS inlined once, no request leaves the
+    file): the status with its age, the indicators, and every section with its chart(s)
+    and tables (human headers with units; JSON keeps the machine names).
+
+    ``engines``: the contagion paths and decay curves run for the charts
+    (:func:`gaemi.present.report.engines.engine_charts`; without it those two charts are
+    drawn from the section tables)."""
     from plotly.offline import get_plotlyjs
 
     fx = report.usdkrw if krw else None
@@ -417,58 +703,78 @@ def render_html(report: Report, *, krw: bool = False) -> str:
     ]
     parts.extend(f"<div class='note' role='note'>{html.escape(n)}</div>" for n in report.notes)
     # indicators
+    heads = ["State", "Indicator", "Value", "Thresholds (GUARDED → CRITICAL)", "As of",
+             "Source and rationale"]  # fmt: skip
     rows = []
     for i in report.indicators:
         c = STATUS_COLOURS[i.state]
         asof = "—" if i.as_of is None else f"{i.as_of} ({i.age_days(report.report_date)} d old)"
-        th = ", ".join(f"{t:g}" for t in i.thresholds)
+        th = ", ".join(_threshold(t, i.unit) for t in i.thresholds)
+        lab = [html.escape(h, quote=True) for h in heads]
         rows.append(
-            f"<tr><td><span class='state' style='background:{c}'>{i.state}</span></td>"
-            f"<td>{html.escape(i.name)}</td><td>{html.escape(i.detail)}</td>"
-            f"<td>{html.escape(th)}</td>"
-            f"<td class='{'stale' if _stale(report, i) else ''}'>{html.escape(asof)}</td>"
-            f"<td class='src'>{html.escape(i.source)}<br><em>{html.escape(i.rationale)}</em>"
-            "</td></tr>"
+            f"<tr><td data-label='{lab[0]}'><span class='state' style='background:{c}'>"
+            f"{i.state}</span></td>"
+            f"<td data-label='{lab[1]}'>{html.escape(i.name)}</td>"
+            f"<td data-label='{lab[2]}'>{html.escape(i.detail)}</td>"
+            f"<td data-label='{lab[3]}'>{html.escape(th)}</td>"
+            f"<td data-label='{lab[4]}' class='{'stale' if _stale(report, i) else ''}'>"
+            f"{html.escape(asof)}</td>"
+            f"<td data-label='{lab[5]}' class='long'>{html.escape(i.source)}<br>"
+            f"<em>{html.escape(i.rationale)}</em></td></tr>"
         )
     parts.append(
         "<section id='indicators'><h2>Indicators and triggers</h2>"
-        "<div class='tbl'><table><thead><tr>"
-        "<th scope='col'>state</th><th scope='col'>indicator</th><th scope='col'>value</th>"
-        "<th scope='col'>thresholds (GUARDED…CRITICAL)</th><th scope='col'>as of</th>"
-        "<th scope='col'>source and rationale</th></tr></thead><tbody>"
+        "<div class='tbl'><table class='stack'><thead><tr>"
+        + "".join(f"<th scope='col'>{html.escape(h)}</th>" for h in heads)
+        + "</tr></thead><tbody>"
         + "".join(rows)
         + "</tbody></table></div></section>"
     )
-    figs = figures(report, fx)
+    figs = figures(report, fx, engines)
+    n = 0
     for s in report.sections:
         parts.append(
-            f"<section id='sec-{s.key}'><h2>{html.escape(s.title)}</h2>"
+            f"<section id='sec-{s.key}' class='engine'><h2>{html.escape(s.title)}</h2>"
             f"<p>{html.escape(s.summary)}</p>"
         )
         for key, fig in figs:
             if key == s.key:
                 parts.append(
-                    fig.to_html(
-                        full_html=False, include_plotlyjs=False, config={"displaylogo": False}
+                    "<div class='chart'>"
+                    + fig.to_html(
+                        full_html=False,
+                        include_plotlyjs=False,
+                        config={"displaylogo": False, "responsive": True},
+                        div_id=f"chart-{s.key}-{n}",
+                        default_width="100%",
                     )
+                    + "</div>"
                 )
+                n += 1
         for name, frame in s.tables.items():
-            parts.append(_html_table(frame, fx, name))
+            parts.append(
+                _html_table(
+                    frame, fx, TABLE_CAPTIONS.get(name, name), hide=HTML_HIDDEN.get(name, ())
+                )
+            )
         if s.sources:
             parts.append(
                 "<p class='src'>Sources: " + "; ".join(html.escape(x) for x in s.sources) + "</p>"
             )
         parts.append("</section>")
     fxline = (
-        f"Amounts in KRW at ₩{report.usdkrw:,.1f}/USD (as of {report.usdkrw_as_of}). "
+        f"Amounts in KRW at ₩{report.usdkrw:,.1f}/USD (as of {report.usdkrw_as_of}): "
+        "₩ in 조 (10¹²) and 억 (10⁸). "
         if fx
-        else (krw_line(report) + " " if krw else "Amounts in USD. ")
+        else (krw_line(report) + " " if krw else "Amounts in USD ($B = 10⁹, $M = 10⁶). ")
     )
     parts.append(
         f"<section id='about'><h2>Data</h2><p class='src'>{html.escape(fxline)}"
         f"Universe: {html.escape(report.universe_label)}. Market: "
-        f"{html.escape(report.market_label)}. Moves are decimal fractions shown as %; "
-        "flows are signed (+ = buying the underlying).</p></section>"
+        f"{html.escape(report.market_label)}. Moves are signed percents; "
+        "flows are signed (+ = buying the underlying). The JSON output "
+        "(--format json) has every table with its machine names and units "
+        "(_usd, _frac).</p></section>"
     )
     parts.append("</main></body></html>")
     return "".join(parts)
