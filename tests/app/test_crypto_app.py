@@ -65,6 +65,15 @@ def test_positioning_from_the_coinalyze_files(shared_data: Path) -> None:
     oi = {c.name: c for c in r.choices}["open_interest_usd"].value
     assert oi == pytest.approx(15.82e9 * 1.848 / 0.42, rel=2e-3)
     assert "Coinalyze" in r.notes[0]
+    # with the data folder the leveraged share comes from the measured liquidation law
+    kappa = {c.name: c for c in r.choices}["leveraged_frac_of_oi"]
+    assert "measured liquidation law" in kappa.why
+    assert 0 < kappa.value < 0.16  # below the Oct-2025 snapshot's 0.16 (2024-08-05: ~0.05)
+    given = crypto_cascade(
+        None, {"BTC": -0.10}, date="2024-08-05", data_dir=shared_data, leveraged_frac_of_oi=0.2
+    )
+    assert {c.name: c for c in given.choices}["leveraged_frac_of_oi"].why == "given"
+    assert given.total_liquidated_usd > r.total_liquidated_usd
 
 
 @pytest.mark.parametrize(
@@ -103,7 +112,6 @@ def test_positioning_agrees_cli_python_api(
     kw: dict[str, Any] = {
         "date": "2024-08-05",
         "data_dir": shared_data,
-        "leveraged_frac_of_oi": 0.08,
         "long_share_frac": 0.75,
         "funding_rate_frac": 1e-4,
     }
@@ -111,7 +119,7 @@ def test_positioning_agrees_cli_python_api(
     capsys.readouterr()
     rc = main(
         ["crypto", "--shock", "BTC=-10%", "--date", "2024-08-05", "--data-dir",
-         str(shared_data), "--leveraged-share", "8%", "--long-share", "75%",
+         str(shared_data), "--long-share", "75%",
          "--funding", "0.01%", "-f", "json"]
     )  # fmt: skip
     out, err = capsys.readouterr()
@@ -121,8 +129,7 @@ def test_positioning_agrees_cli_python_api(
         resp = client.get(
             "/api/crypto",
             params={"asset": "BTC", "shock_frac": -0.10, "date": "2024-08-05",
-                    "leveraged_frac_of_oi": 0.08, "long_share_frac": 0.75,
-                    "funding_rate_frac": 1e-4},
+                    "long_share_frac": 0.75, "funding_rate_frac": 1e-4},
         )  # fmt: skip
         assert resp.status_code == 200, resp.text
         api = resp.json()

@@ -461,3 +461,38 @@ def test_event_law_never_sees_an_event_day(shared_data: Path) -> None:
     law2, _ = fit_event_law(shared_data, exclude_days=(*DENSITY_EXCLUDED_DAYS, "2023-08-17"))
     assert law2.n_days == law.n_days - 3
     assert law2.long_coef != law.long_coef
+
+
+def test_law_leveraged_share_matches_the_law_at_the_reference_move(shared_data: Path) -> None:
+    from gaemi.core.crypto import liquidations_at_extremes
+    from gaemi.data.crypto import (
+        event_path,
+        fit_event_law,
+        law_leveraged_share,
+        path_runup_drawdown,
+        positioning_for_date,
+        with_positioning,
+    )
+
+    cfg = load_crypto_config()
+    pos = positioning_for_date("2024-08-05", shared_dir=shared_data)
+    kappa, src = law_leveraged_share(shared_data, cfg, pos)
+    assert 0 < kappa < 1
+    assert "measured liquidation law" in src
+    # the defining property, recomputed independently: the population with that leveraged
+    # share liquidates, read statically at BTC -10 % (others by beta), what the law gives
+    import dataclasses
+
+    c = with_positioning(cfg, dataclasses.replace(pos, leveraged_frac_of_oi=kappa))
+    beta = np.array([c.av(a, "beta_to_btc") for a in c.asset_names])
+    down = -math.log(0.9) * beta
+    pop, _ = c.population()
+    nl, ns = liquidations_at_extremes(pop, len(beta), -down, np.zeros_like(down))
+    law, _ = fit_event_law(shared_data)
+    ru, dd = path_runup_drawdown(event_path(shared_data, "2024-08-05", "2024-08-05", c.asset_names))
+    lr, sr = law.rates(down, np.zeros_like(down), ru, dd)
+    share = np.array([c.av(a, "oi_share") for a in c.asset_names])
+    target = float((pos.open_interest_usd * share / share.sum()) @ (lr + sr))
+    assert float(nl.sum() + ns.sum()) == pytest.approx(target, rel=1e-9)
+    with pytest.raises(GaemiInputError, match="must be a fall"):
+        law_leveraged_share(shared_data, cfg, pos, reference_move_frac=0.1)

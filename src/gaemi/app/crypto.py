@@ -250,7 +250,10 @@ def crypto_cascade(
         with it (the config's assumption).
     leveraged_frac_of_oi, long_share_frac : float, optional
         Share of open interest held as liquidatable leveraged positions, and the long share
-        of it (default: the config's, 0.16 and 0.69 from the Oct-2025 calibration).
+        of it (default: the config's, 0.16 and 0.69 from the Oct-2025 calibration). With
+        ``date`` and ``data_dir`` the leveraged share defaults to the one that makes the
+        population liquidate, at a realised BTC −10 %, what the measured liquidation law
+        gives for that date (:func:`gaemi.data.crypto.law_leveraged_share`).
     funding_rate_frac : float, optional
         Funding per 8 h before the date (1e-4 = the 0.01 % baseline); reported with the
         positioning, not used by the cascade (on the measured Coinalyze days it does not
@@ -306,12 +309,24 @@ def crypto_cascade(
                 funding_rate_frac=funding_rate_frac,
                 data_dir=data_dir,
             )
+            kappa_src = (
+                "given"
+                if leveraged_frac_of_oi is not None
+                else "the config's (Oct-2025 calibration)"
+            )
+            if date is not None and data_dir is not None and leveraged_frac_of_oi is None:
+                import dataclasses
+
+                from gaemi.data.crypto import law_leveraged_share
+
+                k_law, kappa_src = law_leveraged_share(data_dir, cfg, pos)
+                pos = dataclasses.replace(pos, leveraged_frac_of_oi=k_law)
             cfg = with_positioning(cfg, pos)
             kappa = cfg.v("long_frac_of_oi") + cfg.v("short_frac_of_oi")
             notes.append(
                 f"positioning of {pos.date}: open interest ${pos.open_interest_usd / 1e9:,.1f}B "
                 f"({pos.sources.get('open_interest_usd', 'given')}); leveraged share of OI "
-                f"{kappa:.3f}, long share {cfg.v('long_frac_of_oi') / kappa:.0%}"
+                f"{kappa:.3f} ({kappa_src}), long share {cfg.v('long_frac_of_oi') / kappa:.0%}"
                 + (
                     f"; funding {pos.funding_rate_frac:+.4%} per 8 h "
                     f"({pos.sources.get('funding_rate_frac', 'given')}; not used by the cascade)"
@@ -325,8 +340,7 @@ def crypto_cascade(
                     pos.open_interest_usd,
                     pos.sources.get("open_interest_usd", "given"),
                 ),
-                Choice("leveraged_frac_of_oi", kappa, "given" if leveraged_frac_of_oi is not None
-                       else "the config's (Oct-2025 calibration)"),
+                Choice("leveraged_frac_of_oi", kappa, kappa_src),
                 Choice("long_share_frac", cfg.v("long_frac_of_oi") / kappa,
                        "given" if long_share_frac is not None
                        else "the config's (Oct-2025 calibration)"),

@@ -1659,3 +1659,63 @@ def _density_leave_one_out(
             }
         )
     return pd.DataFrame(rows)
+
+
+#: Realised BTC fall (the other assets by their beta) at which a dated population is
+#: matched to the measured liquidation law (:func:`law_leveraged_share`).
+LAW_REFERENCE_MOVE = -0.10
+_law_cache: dict[str, tuple[LiquidationLaw, str]] = {}
+
+
+def law_leveraged_share(
+    shared_dir: str | Path,
+    cfg: CryptoConfig,
+    pos: Positioning,
+    *,
+    reference_move_frac: float = LAW_REFERENCE_MOVE,
+) -> tuple[float, str]:
+    """The leveraged share of open interest that makes a dated population agree with the law.
+
+    The config's population with the positioning ``pos`` (its open interest, long share and
+    leverage mix) is read statically at a realised BTC fall of ``reference_move_frac`` (the
+    other assets by their ``beta_to_btc``); its leveraged share is scaled so that what it
+    liquidates there equals the measured law (:func:`fit_event_law`: Coinalyze BTC-perp
+    days, no reported total) for the date's open interest and the 30-day run-up / drawdown
+    before ``pos.date`` (Binance daily candles). Returns the share and a one-line source.
+    """
+    from gaemi.core.crypto import liquidations_at_extremes
+
+    if not -1.0 < reference_move_frac < 0.0:
+        raise GaemiInputError(f"reference move = {reference_move_frac!r} must be a fall")
+    key = str(Path(shared_dir).resolve())
+    if key not in _law_cache:
+        _law_cache[key] = fit_event_law(shared_dir)
+    law, desc = _law_cache[key]
+    path = event_path(shared_dir, pos.date, pos.date, cfg.asset_names)
+    runup, drawdown = path_runup_drawdown(path)
+    c = with_positioning(cfg, pos)
+    beta = np.array([c.av(a, "beta_to_btc") for a in c.asset_names])
+    down = -math.log1p(reference_move_frac) * beta
+    share = np.array([c.av(a, "oi_share") for a in c.asset_names])
+    oi = pos.open_interest_usd * share / share.sum()
+    lr, sr = law.rates(down, np.zeros_like(down), runup, drawdown)
+    target = float(oi @ (lr + sr))
+    pop, _ = c.population()
+    nl, ns = liquidations_at_extremes(pop, len(c.asset_names), -down, np.zeros_like(down))
+    got = float(nl.sum() + ns.sum())
+    kappa_now = c.v("long_frac_of_oi") + c.v("short_frac_of_oi")
+    if got <= 0:
+        raise GaemiInputError(
+            f"date = {pos.date}: the population liquidates nothing at BTC "
+            f"{reference_move_frac:+.0%}; give the leveraged share yourself"
+        )
+    kappa = kappa_now * target / got
+    if not 0 < kappa <= 1:
+        raise GaemiInputError(
+            f"date = {pos.date}: the law asks for a leveraged share of {kappa:.3g} of open "
+            "interest (outside (0, 1]); give it yourself"
+        )
+    return kappa, (
+        f"measured liquidation law at a realised BTC {reference_move_frac:+.0%} "
+        f"(${target / 1e9:.2f}B on this OI and 30-day path; {desc})"
+    )
