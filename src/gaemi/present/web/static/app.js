@@ -359,6 +359,70 @@
       `${kor} (${(u.korean_known_aum_frac * 100).toFixed(0)}% of AUM has Korean data).`;
   }
 
+  // Plotly's `responsive` follows window resizes only. A card that changes width without one
+  // (a scrollbar appearing, a section shown, the grid re-flowing, the first layout settling)
+  // left its chart at the old width, wider than the card (the flow ladder's x axis cut at
+  // +10% in a 390 px screenshot). A ResizeObserver redraws a chart at its card's width.
+  const fitObserver =
+    typeof ResizeObserver === "undefined"
+      ? null
+      : new ResizeObserver((entries) => {
+          for (const e of entries) fitChart(e.target);
+        });
+
+  function fitChart(div) {
+    if (typeof Plotly === "undefined" || !div._fullLayout) return;
+    const w = div.clientWidth;
+    if (w > 0 && Math.abs(div._fullLayout.width - w) >= 1) Plotly.Plots.resize(div);
+  }
+
+  // An axis title longer than its axis breaks onto a second line (at 390 px the stress and
+  // decay titles ran past the card: "closing move after the feedback loo").
+  function wrapTitle(text, maxChars) {
+    if (!text || text.length <= maxChars) return text;
+    const lines = [];
+    let cur = "";
+    for (const w of text.split(" ")) {
+      if (cur && (cur + " " + w).length > maxChars) {
+        lines.push(cur);
+        cur = w;
+      } else {
+        cur = cur ? `${cur} ${w}` : w;
+      }
+    }
+    lines.push(cur);
+    return lines.join("<br>");
+  }
+
+  function fitLayout(layout, width) {
+    const out = { ...layout, autosize: true };
+    // the plot area: the card less the margins, tick labels and (for y) the legend below
+    const axes = { xaxis: width - 100, yaxis: (layout.height || 380) - 170 };
+    for (const [key, px] of Object.entries(axes)) {
+      const ax = layout[key];
+      if (!ax) continue;
+      const text = ax.title && ax.title.text;
+      const title = text ? { ...ax.title, text: wrapTitle(text, Math.max(12, Math.floor(px / 7))) } : ax.title;
+      out[key] = { ...ax, automargin: true, ...(title ? { title } : {}) };
+    }
+    if (layout.legend && layout.legend.orientation === "h") {
+      // below the x axis title (one more step per extra title line), whatever its rows
+      const xTitle = out.xaxis && out.xaxis.title && out.xaxis.title.text;
+      const extra = xTitle ? xTitle.split("<br>").length - 1 : 0;
+      out.legend = { ...layout.legend, yanchor: "top", y: layout.legend.y - 0.06 - 0.08 * extra };
+    }
+    return out;
+  }
+
+  async function drawChart(div, traces, layout) {
+    await Plotly.react(div, traces, fitLayout(layout, div.clientWidth || 700), {
+      displaylogo: false,
+      responsive: true,
+    });
+    fitChart(div);
+    if (fitObserver) fitObserver.observe(div);
+  }
+
   async function renderLadderChart() {
     const r = state.ladder;
     if (!r || typeof Plotly === "undefined") return;
@@ -387,7 +451,7 @@
     const m = moveFrac() * 100;
     const layout = {
       barmode: "relative",
-      margin: { l: 70, r: 20, t: 10, b: 50 },
+      margin: { l: 70, r: 20, t: 24, b: 50 }, // room for the chosen move's label on top
       height: 380,
       xaxis: { title: { text: "move of every underlying, %" }, zeroline: true, ticksuffix: "%" },
       yaxis: { title: { text: scale.title }, zeroline: true },
@@ -416,7 +480,7 @@
       ],
     };
     const div = $("ladder-chart");
-    await Plotly.react(div, traces, layout, { displaylogo: false, responsive: true });
+    await drawChart(div, traces, layout);
     div.setAttribute(
       "aria-label",
       `Flow ladder chart: close flow by holder for moves ${pct(LADDER.from, 0)} to ` +
@@ -469,7 +533,7 @@
       legend: { orientation: "h", y: -0.25 },
     };
     const div = $("stress-chart");
-    await Plotly.react(div, traces, layout, { displaylogo: false, responsive: true });
+    await drawChart(div, traces, layout);
     const r = single.result;
     const crit = curve.critical;
     let critText;
@@ -523,7 +587,7 @@
       yaxis: { autorange: "reversed" },
     };
     const div = $("cascade-chart");
-    await Plotly.react(div, [trace], layout, { displaylogo: false, responsive: true });
+    await drawChart(div, [trace], layout);
     const tbody = $("cascade-steps").querySelector("tbody");
     const frag = document.createDocumentFragment();
     for (const st of c.steps) {
@@ -593,7 +657,7 @@
       legend: { orientation: "h", y: -0.25 },
     };
     const div = $("decay-chart");
-    await Plotly.react(div, traces, layout, { displaylogo: false, responsive: true });
+    await drawChart(div, traces, layout);
     const f = d.fund;
     // the sideways answer at the one volatility rule of gaemi.app.decay (the number of
     // `gaemi decay` and the report), with where the volatility comes from
@@ -655,7 +719,7 @@
       legend: { orientation: "h", y: -0.2 },
     };
     const div = $("crypto-chart");
-    await Plotly.react(div, traces, layout, { displaylogo: false, responsive: true });
+    await drawChart(div, traces, layout);
     // KRW figures convert back to USD at the crypto config's own rate (c.usdkrw).
     const krwMoney = (krw) =>
       state.currency === "KRW" ? formatKrw(krw) : formatUsd(krw / c.usdkrw);

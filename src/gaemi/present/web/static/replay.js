@@ -5,6 +5,23 @@
 
 (() => {
   const $ = (id) => document.getElementById(id);
+  // A chart follows its card's width, not only the window's (as app.js's drawChart): Plotly's
+  // `responsive` misses a card that changes width without a window resize.
+  const fitObserver =
+    typeof ResizeObserver === "undefined"
+      ? null
+      : new ResizeObserver((entries) => {
+          for (const e of entries) {
+            const div = e.target;
+            const w = div.clientWidth;
+            if (div._fullLayout && w > 0 && Math.abs(div._fullLayout.width - w) >= 1) {
+              Plotly.Plots.resize(div);
+            }
+          }
+        });
+  function observeFit(div) {
+    if (fitObserver) fitObserver.observe(div);
+  }
   //: How each event is drawn: label, marker symbol, colour (as the --html page).
   const EVENTS = {
     margin_call: ["margin call", "triangle-down", "#ef6c00"],
@@ -171,6 +188,8 @@
         showlegend: false,
         shapes,
       }, base);
+      observeFit($("replay-chart"));
+      observeFit($("replay-dd-chart"));
     }
     const lines = d.summary.split("\n").map((l) => l.replace(/^- /, ""));
     $("replay-summary").textContent = lines.join(" ");
