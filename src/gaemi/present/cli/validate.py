@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gaemi.present.cli.common import single
+from gaemi.present.cli.common import note, single, writable_file
 
 EPILOG = """
 Examples:
@@ -22,6 +22,8 @@ Examples:
 
   gaemi validate --check feedback_laws             # the laws that need no data
 
+  gaemi validate --data-dir ../shared/data --html scorecard.html   # a page to share
+
 Exit code 0 when no scored line fails, 1 when one does, 2 on bad input.
 """
 
@@ -31,6 +33,7 @@ class ScoreFormat(StrEnum):
 
     table = "table"
     json = "json"
+    html = "html"
 
 
 def _value(v: float | None, metric: str) -> str:
@@ -55,7 +58,19 @@ def validate(
     ] = None,
     fmt_given: Annotated[
         list[ScoreFormat] | None,
-        typer.Option("--format", help="table (default) or json."),
+        typer.Option(
+            "--format",
+            metavar="table|json|html",
+            help="table (default), json, or html (one self-contained page on stdout).",
+        ),
+    ] = None,
+    html_given: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            help="Also write the scorecard as one self-contained HTML page to FILE.",
+        ),
     ] = None,
     only: Annotated[
         list[str] | None,
@@ -69,8 +84,21 @@ def validate(
 
     data_dir: Path | None = single(data_dir_given, "--data-dir")
     fmt: ScoreFormat = single(fmt_given, "--format") or ScoreFormat.table
+    html_file: Path | None = single(html_given, "--html")
+    if html_file is not None:
+        writable_file(html_file, "--html")
     res = run(data_dir, only=tuple(only or ()))
-    if fmt == ScoreFormat.json:
+    if fmt == ScoreFormat.html or html_file is not None:
+        from gaemi.present.report.render import render_scorecard_html
+
+        page = render_scorecard_html(res)
+        if html_file is not None:
+            html_file.write_text(page, encoding="utf-8")
+            note(f"wrote {html_file} ({html_file.stat().st_size / 1e3:.0f} kB, self-contained)")
+    if fmt == ScoreFormat.html:
+        sys.stdout.write(page)
+        sys.stdout.write("\n")
+    elif fmt == ScoreFormat.json:
         json.dump(res.to_dict(), sys.stdout, indent=1, allow_nan=False)
         sys.stdout.write("\n")
     else:

@@ -669,6 +669,14 @@ details summary{cursor:pointer;color:#1565c0}
 """
 
 
+def render_scorecard_html(res: Any) -> str:
+    """:func:`gaemi.present.report.scorecard.render_scorecard_html` (``gaemi validate
+    --html``), here so that the command line imports only the renderer it launches."""
+    from gaemi.present.report.scorecard import render_scorecard_html as render
+
+    return str(render(res))
+
+
 def engine_charts(state: Any, report: Report, **kw: Any) -> EngineCharts:
     """:func:`gaemi.present.report.engines.engine_charts` (the engine runs of the charts),
     here so that the command line imports only the renderer it launches."""
