@@ -586,3 +586,25 @@ def test_choose_half_life_by_inner_leave_one_out() -> None:
     t = [2020.0, 2020.2, 2020.4, 2025.0, 2025.2, 2025.4]
     assert choose_half_life(v, t) == 0.25
     assert choose_half_life([1.0], [2020.0]) == math.inf
+
+
+def test_location_estimators_and_their_inner_choice() -> None:
+    from gaemi.core.crypto import (
+        choose_estimator,
+        describe_estimator,
+        location_estimate,
+    )
+
+    v, t = [0.0, 0.1, 0.2, 5.0], [2020.0, 2021.0, 2022.0, 2023.0]
+    assert location_estimate("median", v, t, 2024.0) == pytest.approx(0.15)
+    assert location_estimate(math.inf, v, t, 2024.0) == pytest.approx(5.3 / 4)
+    with pytest.raises(GaemiInputError, match="must be 'median' or a half-life"):
+        location_estimate("mode", v, t, 2024.0)
+    # many equal points and one far outlier: the median predicts every held-out point of
+    # the cluster exactly, each mean is pulled by the outlier, so the inner choice is it
+    w = [1.0, 1.0, 1.0, 1.0, 1.0, 9.0]
+    assert choose_estimator(w, [2020, 2021, 2022, 2023, 2024, 2025]) == "median"
+    # a constant: every candidate is exact; the tie goes to the first (the plain mean)
+    assert choose_estimator([2.0] * 4, [2020, 2021, 2022, 2023]) == math.inf
+    assert describe_estimator(math.inf) == "mean"
+    assert describe_estimator(2.0) == "mean weighted by half-life 2 y"

@@ -7,12 +7,13 @@ long / short liquidations over the open interest before, as a function of the da
 rise and the 30-day run-up / drawdown before it: the crowding of each side) fitted on the
 measured Coinalyze BTC-perp days 2022-2024 with every FACTS.md event day (±1) left out; the
 scale from that law to the reported all-coin total and the long-share offset are fitted on
-the OTHER events, and the held-out event is predicted from its own dated open interest
-(FACTS.md (i).4 or Coinalyze) and its observed price range (Binance daily candles). The
-held-out figure never enters its own fit.
+the OTHER events (median or time-weighted mean, chosen by an inner leave-one-out), and the
+held-out event is predicted from its own dated open interest (FACTS.md (i).4 or Coinalyze)
+and its observed price range (Binance daily candles). The held-out figure never enters its
+own fit.
 
 Issue 18's target: on each held-out event, the total within x1.5 of the reported figure and
-the long share within 10 points. MEASURED (2026-12-06, this code): totals within x1.5 on 5 of
+the long share within 10 points. MEASURED (2026-12-06, this code): totals within x1.5 on 7 of
 11 events, long share within 10 points on 4 of 8 (no regime split: the earlier ladder model
 reached 7/11 and 5/8 only with a leverage-regime split chosen after seeing the data, 2/11 and
 3/8 without). The target is NOT met; the assertions below pin what was measured so that a
@@ -73,16 +74,15 @@ def test_leave_one_out_measured(table: Any, artifacts_dir: Path) -> None:
             indent=1,
         )
     )
-    # Measured: 5/11 totals within x1.5, 4/8 long shares within 10 pp (issue target: all).
-    assert int(ok_total.sum()) >= 5
+    # Measured: 7/11 totals within x1.5, 4/8 long shares within 10 pp (issue target: all).
+    assert int(ok_total.sum()) >= 7
     assert int(ok_share.sum()) >= 4
-    # The misses measured (not hidden): totals 2021-04-18 x0.15, 2022-06-13 x1.61,
-    # 2022-11-08 x1.63, 2024-08-05 x3.49, 2024-12-05 x1.92, 2025-10-10 x0.24: every total
-    # within [x0.14, x3.6] of the report.
+    # The misses measured (not hidden): totals 2021-04-18 x0.15, 2024-08-05 x2.91,
+    # 2024-12-05 x1.69, 2025-10-10 x0.24: every total within [x0.14, x3] of the report.
     assert ratio.min() > 0.14
-    assert ratio.max() < 3.6
-    # long shares: 2021-04-18 -10.3, 2022-06-13 +15.9, 2022-11-08 +17.3, 2024-12-05 -13.2
-    assert np.abs(err).max() < 18.0
+    assert ratio.max() < 3.0
+    # long shares: 2021-04-18 -10.3, 2022-06-13 +18.3, 2022-11-08 +18.2, 2024-12-05 -13.2
+    assert np.abs(err).max() < 19.0
 
 
 def test_the_law_is_fitted_on_measured_days_only(table: Any) -> None:

@@ -1430,3 +1430,56 @@ def choose_half_life(
         if err < best_err - 1e-12:
             best, best_err = float(h), err
     return best
+
+
+#: Location estimators the leave-one-out chooses from (inner leave-one-out): the plain
+#: mean, time-weighted means with these half-lives (years), and the median (robust to one
+#: or two events whose reports are far off the rest). In order of preference on ties.
+LOCATION_ESTIMATORS: tuple[float | str, ...] = (float("inf"), 2.0, 1.0, 0.5, 0.25, "median")
+
+
+def location_estimate(
+    kind: float | str, values: ArrayLike, years: ArrayLike, at_year: float
+) -> float:
+    """``"median"`` of ``values``, or their time-weighted mean with half-life ``kind`` years."""
+    v = np.asarray(values, dtype=np.float64)
+    if v.size == 0:
+        raise GaemiInputError("scale: no event to calibrate on")
+    if kind == "median":
+        return float(np.median(v))
+    if isinstance(kind, str):
+        raise GaemiInputError(f"estimator = {kind!r} must be 'median' or a half-life in years")
+    return time_weighted_log_mean(v, years, at_year, float(kind))
+
+
+def choose_estimator(
+    values: ArrayLike,
+    years: ArrayLike,
+    candidates: Sequence[float | str] = LOCATION_ESTIMATORS,
+) -> float | str:
+    """The candidate of :func:`location_estimate` with the smallest inner leave-one-out
+    squared error on the given points (ties: the earlier candidate)."""
+    v = np.asarray(values, dtype=np.float64)
+    t = np.asarray(years, dtype=np.float64)
+    if not candidates:
+        raise GaemiInputError("estimator: no candidate")
+    if v.size < 2:
+        return candidates[0]
+    best, best_err = candidates[0], np.inf
+    for kind in candidates:
+        err = 0.0
+        for k in range(v.size):
+            keep = np.arange(v.size) != k
+            err += (v[k] - location_estimate(kind, v[keep], t[keep], float(t[k]))) ** 2
+        if err < best_err - 1e-12:
+            best, best_err = kind, err
+    return best
+
+
+def describe_estimator(kind: float | str) -> str:
+    """``median``, ``mean`` or ``mean weighted by half-life 2 y``."""
+    if kind == "median":
+        return "median"
+    if isinstance(kind, float) and np.isinf(kind):
+        return "mean"
+    return f"mean weighted by half-life {kind:g} y"

@@ -1313,10 +1313,12 @@ def crypto_leave_one_out(
     gives each event's long and short liquidations from its dated open interest and its
     observed price range and the 30-day run-up / drawdown before it; two numbers are fitted
     on the OTHER events: the scale from the law's BTC-perp-measured liquidations to the
-    reported all-coin total (a time-weighted geometric mean, half-life chosen by an inner
-    leave-one-out among the other events) and a logit offset of the long share (all-coin
-    against BTC-perp). Columns as below plus ``law_total_usd``, ``law_long_share``,
-    ``fit_scale``, ``fit_half_life_years``, ``fit_long_share_offset_logit``,
+    reported all-coin total (in logs: the median or a time-weighted mean, whichever an inner
+    leave-one-out among the other events predicts best, :func:`gaemi.core.crypto.choose_estimator`)
+    and a logit offset of the long share (all-coin against BTC-perp; mean or median, chosen
+    the same way). Columns as below plus ``law_total_usd``, ``law_long_share``,
+    ``fit_scale``, ``fit_scale_estimator``, ``fit_half_life_years`` (NaN for the median),
+    ``fit_long_share_offset_logit``, ``fit_long_share_estimator``,
     ``law_fitted_on``, ``funding_prev_frac``, ``btc_high_move_frac``, ``btc_runup_30d_log``,
     ``btc_drawdown_30d_log``; ``implied_btc_shock_frac`` is always given (the observed low
     less the price impact of the modelled BTC long liquidations). ``model="ladder"``: the
@@ -1575,7 +1577,12 @@ def _density_leave_one_out(
     """Leave-one-event-out of the measured-density model (see :func:`crypto_leave_one_out`)."""
     import pandas as pd
 
-    from gaemi.core.crypto import choose_half_life, impact_log_move, time_weighted_log_mean
+    from gaemi.core.crypto import (
+        choose_estimator,
+        describe_estimator,
+        impact_log_move,
+        location_estimate,
+    )
 
     law, law_src = fit_event_law(shared_dir, exclude_days=law_days)
     prices: dict[str, Any] = {}
@@ -1603,14 +1610,21 @@ def _density_leave_one_out(
         train = [x for j, x in enumerate(recs) if j != i]
         lv = np.array([x.log_scale for x in train])
         yr = np.array([x.year for x in train])
-        h = choose_half_life(lv, yr)
-        scale = math.exp(time_weighted_log_mean(lv, yr, r.year, h))
-        gaps = [
-            _logit(float(x.e.reported_long_share.value)) - _logit(x.law_share)
-            for x in train
-            if x.e.reported_long_share is not None
-        ]
-        offset = float(np.mean(gaps)) if gaps else 0.0
+        kind = choose_estimator(lv, yr)
+        scale = math.exp(location_estimate(kind, lv, yr, r.year))
+        gaps = np.array(
+            [
+                _logit(float(x.e.reported_long_share.value)) - _logit(x.law_share)
+                for x in train
+                if x.e.reported_long_share is not None
+            ]
+        )
+        if gaps.size:
+            gy = np.zeros(gaps.size)
+            okind = choose_estimator(gaps, gy, (float("inf"), "median"))
+            offset = location_estimate(okind, gaps, gy, 0.0)
+        else:
+            okind, offset = float("inf"), 0.0
         tot = scale * r.law_usd
         sh = 1.0 / (1.0 + math.exp(-(_logit(r.law_share) + offset)))
         rep = float(e.reported_total_usd.value)
@@ -1650,8 +1664,10 @@ def _density_leave_one_out(
                 if rep_sh is None
                 else bool(abs(100 * (sh - rep_sh)) <= LOO_LONG_SHARE_PP),
                 "fit_scale": scale,
-                "fit_half_life_years": h,
+                "fit_scale_estimator": describe_estimator(kind),
+                "fit_half_life_years": float("nan") if kind == "median" else float(kind),
                 "fit_long_share_offset_logit": offset,
+                "fit_long_share_estimator": describe_estimator(okind),
                 "law_fitted_on": law_src,
                 "fitted_on": ",".join(x.e.id for x in train),
                 "implied_btc_shock_frac": float(np.expm1(shock_log)),
