@@ -32,13 +32,28 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """``gaemi serve``'s app on a free loopback port, in a thread that stops on teardown."""
+    yield from serve_app()
+
+
+@pytest.fixture(scope="module")
+def server_beyond() -> Iterator[str]:
+    """``gaemi serve --date 2030-01-01``: a day past every embedded figure."""
+    from gaemi.app.state import load_state
+
+    yield from serve_app(load_state(as_of="2030-01-01"))
+
+
+def serve_app(market_state: Any = None) -> Iterator[str]:
     import uvicorn
 
     from gaemi.present.web.app import create_app
     from gaemi.present.web.settings import WebSettings
 
     port = free_port()
-    app = create_app(WebSettings(port=port, allowed_hosts=("127.0.0.1", "localhost")))
+    app = create_app(
+        WebSettings(port=port, allowed_hosts=("127.0.0.1", "localhost")),
+        market_state=market_state,
+    )
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -410,4 +425,34 @@ def test_dashboard_charts_fit_their_cards(
         path=str(artifacts_dir / f"dashboard-ladder-{width}.png")
     )
     assert charts_too_wide(pg) == []
+    assert pg.errors == [], pg.errors
+
+
+@pytest.mark.parametrize("case", ["embedded", "beyond"])
+def test_dashboard_status_reads_stale_with_its_age(
+    page: Any, server: str, server_beyond: str, case: str, artifacts_dir: Path
+) -> None:
+    # Issue 19 item 4: the headline status carries the age of its newest input and reads
+    # stale past the rules' limit, in the words of `gaemi monitor` (tests/present/
+    # test_stale_faces.py for the terminal, JSON and HTML): on the embedded snapshot served
+    # today and on `gaemi serve --date 2030-01-01`. The age is the served day minus the
+    # newest indicator as-of date of /api/status.
+    import datetime as dt
+
+    base = server if case == "embedded" else server_beyond
+    body = api(base, "/api/status")
+    dated = [i for i in body["indicators"] if i["as_of"]]
+    newest = max(i["as_of"] for i in dated)
+    day = dt.date(2030, 1, 1) if case == "beyond" else dt.datetime.now(dt.UTC).date()
+    age = (day - dt.date.fromisoformat(newest)).days
+    assert body["stale"] is True
+    assert age > body["stale_after_days"]
+    pg = page
+    pg.goto(base + "/")
+    pg.wait_for_selector("#status-banner:not([hidden])", timeout=20_000)
+    text = " ".join(pg.text_content("#status-banner").split())
+    assert text.startswith(f"Status: {body['status']} — stale: newest market data {age} days"), text
+    assert f"(as of {newest}; limit {body['stale_after_days']} days)" in text, text
+    assert pg.get_attribute("#status-banner", "data-stale") == "true"
+    pg.locator("#status-banner").screenshot(path=str(artifacts_dir / f"status-{case}.png"))
     assert pg.errors == [], pg.errors

@@ -236,15 +236,25 @@
     const s = await fetchJson("/api/status");
     const el = $("status-banner");
     el.replaceChildren();
+    // The status carries its age, in the words of `gaemi monitor` (issue 19): the newest
+    // dated input and how old it is on the served day; past the rules' limit it reads stale.
+    const dated = s.indicators.filter((i) => i.as_of && Number.isFinite(i.age_days));
+    const newest = dated.reduce((a, i) => (a === null || i.as_of > a.as_of ? i : a), null);
     const strong = document.createElement("strong");
     strong.textContent = `Status: ${s.status}`;
     el.appendChild(strong);
-    el.appendChild(document.createTextNode(` — ${s.reason.replace(/^[A-Z]+: /, "")}`));
-    if (s.stale) {
-      const em = document.createElement("em");
-      em.textContent = ` (embedded snapshot: every figure is older than ${s.stale_after_days} days)`;
-      el.appendChild(em);
+    if (newest) {
+      const days = (n) => `${n} day${n === 1 ? "" : "s"}`;
+      const age = document.createElement(s.stale ? "em" : "span");
+      age.className = "status-age";
+      age.textContent = s.stale
+        ? ` — stale: newest market data ${days(newest.age_days)} old (as of ${newest.as_of}; ` +
+          `limit ${days(s.stale_after_days)})`
+        : ` (data as of ${newest.as_of}, ${days(newest.age_days)} old)`;
+      el.appendChild(age);
     }
+    el.appendChild(document.createTextNode(` — ${s.reason.replace(/^[A-Z]+: /, "")}`));
+    el.dataset.stale = String(Boolean(s.stale));
     el.dataset.level = String(s.level);
     el.hidden = false;
   }
