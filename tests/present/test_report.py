@@ -389,3 +389,22 @@ def test_report_help_lists_only_working_formats(capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     assert "table|json" in out.replace(" ", "")
     assert "csv" not in out
+
+
+@pytest.mark.parametrize(
+    ("utc", "text"),
+    [
+        # EST = UTC−5 in December, EDT = UTC−4 in July; KST = UTC+9 all year (no DST)
+        ((2026, 12, 6, 17, 34), "written 2026-12-06 12:34 ET · 2026-12-07 02:34 KST (17:34 UTC)"),
+        ((2026, 7, 1, 17, 0), "written 2026-07-01 13:00 ET · 2026-07-02 02:00 KST (17:00 UTC)"),
+    ],
+)
+def test_report_says_when_in_et_kst_and_utc(utc: tuple[int, ...], text: str) -> None:
+    import datetime as dt
+
+    from gaemi.app.report import report
+    from gaemi.present.report.render import render_html, written_line
+
+    now = dt.datetime(*utc, tzinfo=dt.UTC)
+    assert written_line(now).startswith(text)
+    assert text in render_html(report(), now=now)

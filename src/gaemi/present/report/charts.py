@@ -290,6 +290,7 @@ def flow_bars_figure(
     import plotly.graph_objects as go
 
     mult, unit = money_scale(krw_per_usd)
+    flow = flow[flow["flow_usd"].notna() & flow["move_frac"].notna()]  # no fund or no move
     x = [f"{u} {m:+.2%}" for u, m in zip(flow["underlying_id"], flow["move_frac"], strict=True)]
     fig = go.Figure([go.Bar(x=x, y=flow["flow_usd"] * mult, name="all holders")])
     if "korean_flow_usd" in flow and flow["korean_flow_usd"].notna().any():

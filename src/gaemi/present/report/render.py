@@ -3,6 +3,7 @@ self-contained HTML file (Plotly charts inline, no CDN, works offline from file:
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import math
 import numbers
@@ -333,6 +334,8 @@ _NUMBER_TEXT = frozenset({"amount_text", "impact_text"})
 #: Columns whose long values fold into a <details> (the cascade's parameter lists).
 _FOLDED = frozenset({"parameters"})
 FOLD_OVER = 90
+#: A table longer than this many rows is folded (a <details> the reader opens).
+FOLD_ROWS = 25
 
 
 def _params_text(text: str) -> str:
@@ -388,10 +391,14 @@ def _html_table(
         body.append(f"<tr>{''.join(tds)}</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     kind = "stack" if stack else "grid"
-    return (
+    table = (
         f"<div class='tbl'><table class='{kind}'>{cap}<thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
+    if len(df) > FOLD_ROWS:  # a long list opens on demand (77 funds are 77 cards on a phone)
+        what = html.escape(caption or "table")
+        return f"<details class='rows'><summary>{what}: {len(df)} rows</summary>{table}</details>"
+    return table
 
 
 #: Human captions of the section tables (the JSON keeps the names).
@@ -621,10 +628,14 @@ def figures(
             out.append((s.key, charts.crypto_cascade_figure(t["cascade"], krw_per_usd=fx)))
         elif s.key == "funds" and len(t.get("known", ())):
             out.append((s.key, charts.funds_figure(t["known"], krw_per_usd=fx)))
-        elif s.key == "replay" and len(t.get("recent", ())):
-            out.append((s.key, charts.recent_flows_figure(t["recent"], krw_per_usd=fx)))
-        elif s.key == "replay" and len(t.get("day", ())):
-            out.append((s.key, charts.flow_bars_figure(t["day"], krw_per_usd=fx)))
+        elif s.key == "replay":
+            day = t.get("day")
+            if day is not None and "flow_usd" in day and day["flow_usd"].notna().any():
+                title = f"{report.report_date} replayed: close flow by underlying (+ = buying)"
+                out.append((s.key, charts.flow_bars_figure(day, krw_per_usd=fx, title=title)))
+            recent = {**s.data, **t}.get("recent")
+            if recent is not None and len(recent):
+                out.append((s.key, charts.recent_flows_figure(recent, krw_per_usd=fx)))
         elif s.key == "korea" and len(s.data.get("share_history", ())):
             out.append((s.key, _korea_figure(report)))
     return out
@@ -666,6 +677,8 @@ table.stack td.long::before{display:block}
 table.grid th:first-child,table.grid td:first-child{position:sticky;left:0;background:#fff}
 table.grid th:first-child{background:#f5f5f5}}
 details summary{cursor:pointer;color:#1565c0}
+header p.when{font-size:13px;opacity:.9;margin-top:4px}
+details.rows{margin:8px 0}details.rows>summary{font-weight:600;font-size:14px}
 """
 
 
@@ -685,14 +698,34 @@ def engine_charts(state: Any, report: Report, **kw: Any) -> EngineCharts:
     return run(state, report, **kw)
 
 
-def render_html(report: Report, *, krw: bool = False, engines: EngineCharts | None = None) -> str:
+def written_line(now: dt.datetime | None = None) -> str:
+    """When the report was written, in New York and Seoul time, and UTC:
+    ``written 2026-12-06 12:34 ET · 2026-12-07 02:34 KST (17:34 UTC)``."""
+    from gaemi.data.calendar import ET, KST
+
+    t = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    et, kst = t.astimezone(ET), t.astimezone(KST)
+    return (
+        f"written {et:%Y-%m-%d %H:%M} ET · {kst:%Y-%m-%d %H:%M} KST ({t:%H:%M} UTC); "
+        "dates below are market days"
+    )
+
+
+def render_html(
+    report: Report,
+    *,
+    krw: bool = False,
+    engines: EngineCharts | None = None,
+    now: dt.datetime | None = None,
+) -> str:
     """One self-contained HTML document (Plotly JS inlined once, no request leaves the
     file): the status with its age, the indicators, and every section with its chart(s)
     and tables (human headers with units; JSON keeps the machine names).
 
     ``engines``: the contagion paths and decay curves run for the charts
     (:func:`gaemi.present.report.engines.engine_charts`; without it those two charts are
-    drawn from the section tables)."""
+    drawn from the section tables). ``now``: when it is written (default: the clock),
+    shown in ET, KST and UTC."""
     from plotly.offline import get_plotlyjs
 
     fx = report.usdkrw if krw else None
@@ -707,7 +740,8 @@ def render_html(report: Report, *, krw: bool = False, engines: EngineCharts | No
             f"<h1 id='status'>gaemi risk status {report.report_date}: "
             f"{html.escape(report.status.status)}</h1>"
         ),
-        f"<p id='reason'>{html.escape(report.status.reason)}</p></header><main>",
+        f"<p id='reason'>{html.escape(report.status.reason)}</p>",
+        f"<p id='written' class='when'>{html.escape(written_line(now))}</p></header><main>",
     ]
     parts.extend(f"<div class='note' role='note'>{html.escape(n)}</div>" for n in report.notes)
     # indicators
