@@ -102,6 +102,9 @@ def test_report_html_reads_as_a_person_reads(
     assert all(c.lstrip("-").startswith("₩") for c in won), won[:5]
     if krw:
         assert won  # amounts converted
+        # the cascade's amounts too (its amount_text is written by the app in USD)
+        assert any(lab == "Amount" and "₩" in c for lab, c in cells)
+        assert not [c for lab, c in cells if lab == "Amount" and "$" in c]
         assert any("(₩)" in h for h in heads)
     else:
         assert any(h.endswith("($)") for h in heads)

@@ -420,6 +420,19 @@ TABLE_CAPTIONS: dict[str, str] = {
 }
 
 
+def _text_amounts_in_krw(df: pd.DataFrame, fx: float | None) -> pd.DataFrame:
+    """With ``--krw``: a formatted amount column (the cascade's ``amount_text``) whose unit
+    column says ``usd`` is rewritten in ₩ from its raw value, like every other amount."""
+    if not fx or not {"amount", "amount_unit", "amount_text"} <= set(df.columns):
+        return df
+    usd = df["amount_unit"] == "usd"
+    if not usd.any():
+        return df
+    out = df.copy()
+    out.loc[usd, "amount_text"] = [money(float(v), krw_per_usd=fx) for v in df.loc[usd, "amount"]]
+    return out
+
+
 def _threshold(t: float, unit: str) -> str:
     """One indicator threshold in the indicator's unit."""
     if unit.startswith("frac"):
@@ -794,6 +807,7 @@ def render_html(
                 )
                 n += 1
         for name, frame in s.tables.items():
+            frame = _text_amounts_in_krw(frame, fx)
             parts.append(
                 _html_table(
                     frame, fx, TABLE_CAPTIONS.get(name, name), hide=HTML_HIDDEN.get(name, ())
