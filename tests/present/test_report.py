@@ -380,8 +380,9 @@ def test_report_krw_labels_columns_and_rate(capsys: pytest.CaptureFixture[str]) 
     out = capsys.readouterr().out
     assert out.count("Amounts in KRW at ₩1,509.9/USD (as of 2026-03-27)") == 1
     flat = re.sub(r"[\s│┃]", "", out)
-    assert "korean_flow_krw" in flat
-    assert "korean_flow_usd" not in flat  # no USD header over won amounts
+    assert "Korean-heldflowatclose(₩)" in flat  # the human header, in won
+    assert "Korean-heldflowatclose($)" not in flat  # no USD header over won amounts
+    assert "korean_flow" not in flat  # no machine name
     assert main(["report", "--format", "json", "--no-html", "--krw"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["currency"] == "USD"  # JSON stays USD with _usd keys

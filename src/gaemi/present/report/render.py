@@ -138,7 +138,7 @@ LABELS: dict[str, str] = {
     "parameters": "Parameters",
     "source": "Source",
     "title": "Step of the chain",
-    "verdict": "Follows",
+    "verdict": "Verdict",
     "follows": "Follows",
     "reason": "Why",
     "ticker": "Fund",
@@ -289,7 +289,8 @@ def render_terminal(report: Report, *, krw: bool = False) -> None:
                 block_rows=math.inf,
             )
             if long_text:
-                con.print(f"  [dim]{', '.join(long_text)} of each row: in the HTML and JSON[/]")
+                shown = ", ".join(column_label(c, fx) for c in long_text)
+                con.print(f"  [dim]{shown} of each row: in the HTML and JSON[/]")
         for src in s.sources:
             con.print(f"  [dim]source: {src}[/]")
 
@@ -304,11 +305,13 @@ def _terminal_cells(
 ) -> tuple[list[str], list[list[str | Text]], list[bool]]:
     """(headers, formatted cells, numeric columns) of a section table for the terminal."""
     df = _convert(df, fx)
-    headers = [str(c) for c in df.columns]
+    names = [str(c) for c in df.columns]
     cells: list[list[str | Text]] = [
-        [cell(h, v, fx) for h, v in zip(headers, row, strict=True)]
+        [cell(h, v, fx) for h, v in zip(names, row, strict=True)]
         for row in df.itertuples(index=False)
     ]
+    # the HTML's human headers with their units ("Flow at close ($)", "Move (%)")
+    headers = [column_label(h, fx) for h in names]
     return headers, cells, [df[c].dtype.kind in "fiu" for c in df.columns]
 
 
