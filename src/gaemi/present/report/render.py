@@ -375,7 +375,8 @@ def _html_table(
     numeric = [df[c].dtype.kind in "fiu" for c in df.columns]
     # on a phone: one card per record when the table has text besides its first column;
     # a table of numbers stays a grid that scrolls inside its box (first column sticky)
-    stack = len(cols) > 3 and not all(numeric[1:])
+    wordy = len(cols) > 3 or any(c in _LONG_TEXT for c in cols)
+    stack = wordy and not all(numeric[1:])
     head = "".join(
         f"<th scope='col' class='{'num' if n else ''}'>{html.escape(lab)}</th>"
         for lab, n in zip(labels, numeric, strict=True)
