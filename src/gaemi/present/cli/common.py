@@ -360,6 +360,36 @@ def single(values: list[Any] | None, option: str) -> Any:
 _PENDING_READS: list[str] = []
 
 
+def print_text(text: str) -> None:
+    """Sentences for a person on stdout, wrapped at words to the terminal's width in
+    terminal cells (a Korean syllable takes two; a ``- `` bullet's continuation lines sit
+    under its text); to a pipe or a file with no ``COLUMNS`` the lines are printed as they
+    are (no width to fit)."""
+    import os
+
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    if not (Console().is_terminal or os.environ.get("COLUMNS", "").strip()):
+        print(text)
+        return
+    width = terminal_width()
+    for line in text.splitlines():
+        body = line.lstrip()
+        lead = line[: len(line) - len(body)]
+        hang = lead + ("  " if body.startswith(("- ", "• ", "* ")) else "")
+        current = lead
+        for word in body.split(" "):
+            fresh = current.strip() == ""
+            candidate = current + word if fresh else f"{current} {word}"
+            if not fresh and cell_len(candidate) > width:
+                print(current)
+                current = hang + word
+            else:
+                current = candidate
+        print(current)
+
+
 def note(message: str) -> None:
     """A line for the human on stderr (stdout stays machine-readable)."""
     flush_reads()

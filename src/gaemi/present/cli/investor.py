@@ -24,6 +24,7 @@ from gaemi.present.cli.common import (
     parse_move,
     parse_number,
     parse_positive_frac,
+    print_text,
     progress_bar,
     single,
     state_from_options,
@@ -374,7 +375,7 @@ def investor(
         if w not in state.warnings:
             note(f"warning: {w}")
     if view == "text":
-        print(res.summary())
+        print_text(res.summary())
         return
     if fmt == OutputFormat.table:
         note(res.summary())
@@ -527,7 +528,7 @@ def _replay(
     if fmt == OutputFormat.csv:
         emit(res.to_frame("daily"), fmt)
         return
-    print(res.summary())
+    print_text(res.summary())
     emit(_events_table(res), fmt, title="Margin calls, top-ups, forced sales")
     if res.forward is not None and not res.forward.empty:
         emit(res.forward, fmt, title="Realised outcome in the forward simulation")
