@@ -34,6 +34,7 @@ from gaemi.present.cli import main
         ("n_funds", 3.0, None, "3"),
         ("leverage", -3.0, None, "-3×"),
         ("pressure_ratio", 0.667445, None, "0.67×"),
+        ("ndx_pressure_ratio", 0.3406, None, "0.34×"),
         ("halted", False, None, "no"),
         ("flow_usd", float("nan"), None, "—"),
     ],
@@ -55,6 +56,10 @@ def test_report_cell_formats(col: str, value: float, fx: float | None, text: str
         ("korean_loss_krw", None, "Korean holders' loss (₩)"),
         ("aum_usd", 1500.0, "AUM (₩)"),
         ("some_new_share_frac", None, "Some new share (%)"),  # a column not in LABELS
+        # the history page's event study (same table helper): markets as written
+        ("ndx_d0_move_frac", None, "NDX day-0 move (%)"),
+        ("usdkrw_next1_move_frac", None, "USD/KRW next-session move (%)"),
+        ("sox_pressure_ratio", None, "SOX pressure ratio (×)"),
     ],
 )
 def test_report_column_labels(col: str, fx: float | None, label: str) -> None:

@@ -91,7 +91,7 @@ def cell(col: str, v: Any, krw: float | None) -> str:
             return format_krw(x)
         if col.endswith("_frac") or col in _FRAC_COLUMNS:
             return _pct(x, signed=any(w in col for w in _MOVE_WORDS))
-        if col in _TIMES_COLUMNS:
+        if col in _TIMES_COLUMNS or col.endswith("_ratio"):
             return f"{x:g}×" if col == "leverage" else f"{x:,.2f}×"
         if isinstance(v, int) or x.is_integer():
             return f"{x:,.0f}"
@@ -171,6 +171,20 @@ LABELS: dict[str, str] = {
     "could_reconcile": "What could reconcile it",
 }
 _UNIT_WORDS = {"usd": "{cur}", "krw": "₩", "frac": "%"}
+#: How a word of a machine name reads (market names as written, abbreviations spelled).
+_WORDS = {
+    **{k: k.upper() for k in ("ndx", "sox", "spx", "vix", "kospi", "btc", "eth", "qqq", "soxx")},
+    **{k: k.upper() for k in ("tqqq", "soxl", "tsla", "nvda", "aum", "etf", "oi")},
+    "usdkrw": "USD/KRW",
+    "samsung": "Samsung",
+    "skhynix": "SK hynix",
+    "hynix": "SK hynix",
+    "alt": "altcoins",
+    "d0": "day-0",
+    "next1": "next-session",
+    "pct": "%",
+    "n": "number of",
+}
 
 
 def column_label(col: str, krw: float | None = None) -> str:
@@ -193,7 +207,11 @@ def column_label(col: str, krw: float | None = None) -> str:
     unit = _UNIT_WORDS.get(words[-1])
     if unit is not None:
         words = words[:-1]
-    text = " ".join(words).capitalize()
+    elif words[-1] == "ratio":
+        unit = "×"
+    words = [_WORDS.get(w, w) for w in words]
+    text = " ".join(words)
+    text = text[:1].upper() + text[1:]
     return f"{text} ({unit.format(cur=cur)})" if unit else text
 
 
