@@ -249,6 +249,35 @@ CLAIMS: list[Claim] = [
         "`benchmarks/results/web-large.json` (`small`: 10 clients for",
         (NOT_RESULT + "the load test's configuration (benchmarks/bench_web.py CONFIGS)",),
     ),
+    # --- docs/monitor.md: the thresholds table -------------------------------------------
+    *(
+        Claim("docs/monitor.md", f"| {ids} |", ("here::test_monitor_critical_thresholds",), figs)
+        for ids, figs in (
+            ("ndx_move, sox_move", ("5%",)),
+            ("korean_fund_share", ("50%",)),
+            ("sideways_decay", ("40%",)),
+            ("usdkrw_level, usdkrw_speed", ("5%",)),
+            ("margin_loan_growth", ("30%",)),
+            ("vix_level, vix_jump", ("+50%",)),
+            ("korea_single_stock_2x", ("$10B",)),
+            ("crypto_altcoin_share, kimchi_premium", ("90%", "8%")),
+        )
+    ),
+    Claim(
+        "docs/monitor.md",
+        "| korean_fund_share | largest Korean share of a fund above $1B",
+        ("here::test_monitor_critical_thresholds",),
+        ("$1B",),
+    ),
+    Claim(
+        "docs/monitor.md",
+        "| sideways_decay | 1 − exp(−3σ²·0.5) when the 60-day return is within ±10%",
+        (NOT_RESULT + "the indicator's definition (a 3x fund, a flat-market band)",),
+        ("10%", "3x"),
+    ),
+    Claim(
+        "docs/monitor.md", "Korea-linked 2x single-stock", (NOT_RESULT + "fund leverage",), ("2x",)
+    ),
 ]
 
 #: Documents whose figures are not all mapped yet, with who finishes them.
@@ -542,3 +571,35 @@ def test_readme_past_day_moves(shared_data: Path) -> None:
         close = frame.set_index("Date")["Close"]
         move = float(close.loc["2025-04-04"] / close[close.index < "2025-04-04"].iloc[-1] - 1)
         assert f"{sym} {_pct(move, 1)}" in text, (sym, move)
+
+
+def test_monitor_critical_thresholds() -> None:
+    # docs/monitor.md's "CRITICAL at" column is the last threshold of each indicator in
+    # monitor_rules.yaml (what the monitor uses), and korean_fund_share's $1B floor is the
+    # indicator's own AUM filter
+    from gaemi.monitor.indicators import load_default_rules
+
+    specs = load_default_rules().specs
+    doc = (ROOT / "docs" / "monitor.md").read_text(encoding="utf-8")
+    lines = [ln.replace("\\|", "¦") for ln in doc.splitlines()]  # an escaped | in a cell
+    rows = [[c.strip() for c in ln.strip().strip("|").split("|")] for ln in lines]
+    table = {r[0]: r[2] for r in rows if len(r) == 4 and r[0] and r[0].split(",")[0] in specs}
+    assert len(table) >= 12
+
+    def shown(ind: str, v: float) -> str:
+        if ind == "usdkrw_level" or ind.endswith(("pressure", "proximity")) or ind == "vix_level":
+            return f"{v:,.1f}".removesuffix(".0") if v >= 100 or v == 40 else f"{v:.1f}"
+        if ind == "korean_leveraged_growth":
+            return f"×{v:.1f}"
+        if ind == "korea_single_stock_2x":
+            return f"${v / 1e9:.0f}B"
+        if ind == "bok_hike":
+            return f"+{v * 1e4:.0f} bp"
+        return f"{'+' if ind == 'vix_jump' else ''}{v * 100:.0f}%"
+
+    for ids, col in table.items():
+        values = [shown(i.strip(), specs[i.strip()].thresholds[-1]) for i in ids.split(",")]
+        want = "; ".join(dict.fromkeys(values))  # one figure when both share it
+        assert col == want, (ids, col, want)
+    src = (ROOT / "src" / "gaemi" / "monitor" / "indicators.py").read_text(encoding="utf-8")
+    assert '(ks["aum_usd"] >= 1e9)' in src  # korean_fund_share: funds above $1B
