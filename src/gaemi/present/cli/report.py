@@ -35,7 +35,7 @@ Examples:
 
   gaemi report --move NDX=-3.1% --move SOX=-4% --html today.html
 
-  gaemi report --krw                          # amounts in 조/억 원
+  gaemi report --krw                          # amounts in ₩ (조/억)
 
   gaemi report --format json > status.json
 
@@ -91,7 +91,7 @@ def report(
         ),
     ] = None,
     no_html: Annotated[bool, typer.Option("--no-html", help="Do not write the HTML file.")] = False,
-    krw: Annotated[bool, typer.Option("--krw", help="Show amounts in KRW (조/억 원).")] = False,
+    krw: Annotated[bool, typer.Option("--krw", help="Show amounts in KRW (₩, in 조/억).")] = False,
     date_given: DateOption = None,
     universe_given: Annotated[
         list[Path] | None,

@@ -247,9 +247,8 @@ def krw_line(report: Report) -> str:
         return f"--krw: no USD/KRW rate is known on {report.report_date}; amounts stay in USD."
     return (
         f"Amounts in KRW at ₩{report.usdkrw:,.1f}/USD (as of {report.usdkrw_as_of}): "
-        "table columns ending _krw are in ₩ (1조 = 10¹², 1억 = 10⁸); the sentences and "
-        "indicator details "
-        "stay in USD."
+        "table columns marked (₩) are in won (1조 = 10¹², 1억 = 10⁸); the sentences and "
+        "indicator details stay in USD."
     )
 
 
