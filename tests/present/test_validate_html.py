@@ -7,6 +7,7 @@ import html as html_lib
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,3 +106,39 @@ def test_validate_html_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "--html" in err
     assert "does not exist" in err
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.browser
+def test_validate_html_fits_wide_and_phone(
+    chromium_launch: dict[str, Any],
+    tmp_path: Path,
+    artifacts_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The scorecard page at 1400 px and 390×844: no sideways page scroll, no request."""
+    from playwright.sync_api import sync_playwright
+
+    empty = tmp_path / "data"
+    empty.mkdir()
+    out = tmp_path / "scorecard.html"
+    assert main(["validate", "--data-dir", str(empty), *FAST, "--html", str(out)]) == 0
+    capsys.readouterr()
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(**chromium_launch)
+        try:
+            for name, vp in (("wide", (1400, 900)), ("phone", (390, 844))):
+                page = browser.new_page(viewport={"width": vp[0], "height": vp[1]})
+                page.on("request", lambda r: requests.append(r.url))
+                page.goto(out.as_uri())
+                widths = page.evaluate(
+                    "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+                )
+                n_rows = page.locator("tbody tr").count()
+                page.screenshot(path=str(artifacts_dir / f"validate-{name}.png"), full_page=True)
+                page.close()
+                assert widths[0] <= widths[1], f"{name}: page overflows: {widths}"
+                assert n_rows >= 2
+        finally:
+            browser.close()
+    assert all(u.startswith("file:") for u in requests), requests
