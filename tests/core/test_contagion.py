@@ -721,3 +721,37 @@ def test_an_asian_first_shock_starts_the_residuals_one_column_later() -> None:
     r = simulate(m, 1, residual_event=[0], keep_paths=True)
     assert r.paths is not None
     np.testing.assert_allclose(r.paths[m.index("U"), :, 0], [0.0, 1.0, 3.0, 3.0])
+
+
+def test_standardised_residuals_scale_with_the_vol_and_the_session() -> None:
+    # issue 18: a table of standardised residuals (units of the node's pre-shock daily
+    # vol) is multiplied by residual_vol x residual_scale x the session's multiplier.
+    # B (US) is in its session 1 on the shock day (column 0); K (Asia) traded before the
+    # US shock, so its session 1 is day 1 (column 1). Hand computation below.
+    from dataclasses import replace
+
+    b = replace(
+        _with_residual(node("B"), [[1.0, 2.0, 3.0]]),
+        residual_vol=0.5,
+        residual_scale=2.0,
+        residual_scale_sessions=(1.0, 3.0),
+    )
+    k = replace(
+        _with_residual(node("K", session="asia"), [[0.1, 0.2, 0.3]]),
+        residual_vol=1.0,
+        residual_scale_sessions=(10.0, 1.0),
+    )
+    m = model([k, node("A"), b], [linear("ab", "A", "B", 1.0)], [Shock("A", 0, -1.0)], 4)
+    r = simulate(m, 1, residual_event=[0], keep_paths=True)
+    assert r.paths is not None
+    # B: day 0 -1 (link) + 1 x 0.5 x 2 x 1 = 0; day 1 + 2 x 1 x 3 = 6; day 2 + 3 x 1 x 3 = 9
+    np.testing.assert_allclose(r.paths[m.index("B"), :, 0], [0.0, 0.0, 6.0, 15.0, 15.0])
+    # K: day 1 = session 1: 0.2 x 10 = 2; day 2 = session 2: 0.3 x 1
+    np.testing.assert_allclose(r.paths[m.index("K"), :, 0], [0.0, 0.0, 2.0, 2.3, 2.3])
+    # a zero shock still draws nothing
+    off = simulate(m.with_shocks([Shock("A", 0, 0.0)]), 20, rng=1)
+    assert not off.final_level.any()
+    with pytest.raises(GaemiInputError, match=r"residual_vol = 0\.0 must be > 0"):
+        model([replace(b, residual_vol=0.0)], [], [], 2)
+    with pytest.raises(GaemiInputError, match="residual_scale_sessions"):
+        model([replace(b, residual_scale_sessions=(1.0, -1.0))], [], [], 2)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
-from gaemi.data.cascade import DEFAULTS, load_calibration, load_cascade
+from gaemi.data.cascade import DEFAULTS, load_calibration, load_cascade, read_yaml
 from gaemi.errors import GaemiInputError
 
 MINI = """
@@ -234,12 +235,42 @@ def test_calibrated_profiles_and_residuals_reach_the_default_model() -> None:
     assert m.edge("sox_ndx").conditional
     assert m.edge("kospi_samsung").conditional
     assert not m.edge("ndx_sox").conditional
-    # residual tables: one row per fit-window stress day, the same events for every node
+    # residual tables: one row per fit-window library day (QQQ <= -2.5 % or SOXX <=
+    # -3.75 %, 2004-2019: 145 days), the same events for every node, standardised: each
+    # node runs at the realised vol and the session multipliers of the calibration file
     with_res = [n for n in m.nodes if n.residual is not None]
     assert {n.id for n in with_res} >= {"NDX", "SOX", "VIX", "KOSPI", "USDKRW", "BTC"}
-    assert {n.residual.shape for n in with_res if n.residual is not None} == {(31, 40)}
-    assert "31 stress days 2007-" in with_res[0].residual_source
+    assert {n.residual.shape for n in with_res if n.residual is not None} == {(145, 40)}
+    assert "145 days 2004-" in with_res[0].residual_source
+    assert with_res[0].residual_source.endswith("2019-08-23")
     assert cal["kospi_on_ndx"]["window"][1] <= "2019-12-31"
+    doc = read_yaml(DEFAULTS / "cascade_calibration.yaml")["residual_scaling"]["nodes"]
+    for n in with_res:
+        assert n.residual_vol == doc[n.id]["vol"] > 0, n.id
+        assert n.residual_scale == doc[n.id]["scale"], n.id
+        assert n.residual_scale_sessions == tuple(doc[n.id]["scale_sessions"]), n.id
+        assert len(n.residual_scale_sessions) == 6  # session 1, 2-5 (x4), 6 on
+    # a standardised residual is in units of the pre-shock vol: its spread is O(1)
+    # (the raw ones were ~0.01 for KOSPI); fat tails: beyond 3 sd far more often than a
+    # normal's 0.27 %
+    z = m.node("KOSPI").residual
+    assert z is not None
+    assert 0.5 < float(np.std(z[:, 1:])) < 3.0
+    assert float(np.mean(np.abs(z[:, 1:] / np.std(z[:, 1:])) > 3)) > 0.005
+
+
+def test_residual_scaling_errors_are_one_line(tmp_path: Path) -> None:
+    from gaemi.data.cascade import load_residual_scaling
+
+    p = tmp_path / "c.yaml"
+    p.write_text("edges: {}\nresidual_scaling: {nodes: {A: {vol: x, scale: 1}}}\n")
+    with pytest.raises(GaemiInputError, match=r"residual_scaling\.nodes\.A needs numbers"):
+        load_residual_scaling(p)
+    p.write_text("edges: {}\nresidual_scaling: {nodes: [1]}\n")
+    with pytest.raises(GaemiInputError, match="residual_scaling needs a 'nodes' mapping"):
+        load_residual_scaling(p)
+    p.write_text("edges: {}\n")
+    assert load_residual_scaling(p) == {}
 
 
 def test_residual_file_errors_are_one_line(tmp_path: Path) -> None:
@@ -311,3 +342,23 @@ def test_profile_and_conditional_edges_from_yaml(tmp_path: Path) -> None:
     bad = text.replace("lag: 0, conditional: true", "lag: 1, conditional: true")
     with pytest.raises(GaemiInputError, match="conditional edge must be linear with lag 0"):
         load_cascade(write(tmp_path, bad))
+
+
+def test_pre_shock_vol_sees_only_the_sessions_before_the_shock() -> None:
+    # the residuals of a test day run at the realised vol of the 20 rows before it: a
+    # change on or after the shock row does not move it (no look-ahead); sample standard
+    # deviation (ddof 1) by hand; the floor holds a flat stretch up; < 10 values -> NaN
+    import pandas as pd
+
+    from gaemi.data.contagion_history import pre_shock_vol
+
+    x = np.array([0.01, -0.01] * 15 + [0.5, -0.5, 0.3])
+    f = pd.DataFrame({"A": x, "B": np.zeros(x.size)})
+    v = pre_shock_vol(f, 30, {"B": 0.002})
+    assert v["A"] == pytest.approx(np.std(x[10:30], ddof=1))
+    assert v["A"] == pytest.approx(0.01 * np.sqrt(20 / 19))
+    assert v["B"] == 0.002
+    g = f.copy()
+    g.loc[30:, "A"] = 9.0
+    assert pre_shock_vol(g, 30)["A"] == v["A"]
+    assert np.isnan(pre_shock_vol(f, 5)["A"])

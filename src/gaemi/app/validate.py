@@ -726,6 +726,23 @@ def _contagion(data_dir: Path) -> list[Outcome]:
             value=float(one[node]["mae_ratio"]), op="<=", tolerance=1.0,
             note="issue 18: the model beats 'no change' at 1 session",
         ))  # fmt: skip
+    from gaemi.data.cascade import load_cascade
+    from gaemi.data.contagion_history import korean_session_check, load_series
+    from gaemi.errors import GaemiInputError
+
+    try:  # the Korean session of 2026-03-04 shocked on Samsung and SK hynix
+        k = korean_session_check(load_series(data_dir), load_cascade(), seed=CONTAGION_SEED)
+    except GaemiInputError:
+        return out  # the data has no 2026-03-04 Korean session
+    out.append(scored(
+        "contagion", "contagion_coverage",
+        test_set=f"Korean session {k.day}: Samsung and SK hynix shocked with their "
+        "realised moves, after the realised US session", fitted_on=fit,
+        metric=f"{k.node} {k.actual:+.2%} inside the 90% band "
+        f"[{k.lo:+.2%}, {k.hi:+.2%}] (1 = inside)",
+        value=float(k.inside), op=">=", tolerance=1.0,
+        note="issue 18: a Korean-session shock reaches KOSPI; 2000 draws",
+    ))  # fmt: skip
     return out
 
 

@@ -374,8 +374,16 @@ def _build(
     nodes_raw = _map("nodes", d.get("nodes"))
     nodes = tuple(ld.node(str(k), v) for k, v in nodes_raw.items())
     label = str(residuals.get("_source", "residuals"))
+    scaling: Mapping[str, tuple[float, float, tuple[float, ...]]] = residuals.get("_scaling") or {}
     nodes = tuple(
-        dataclasses.replace(n, residual=residuals[n.id], residual_source=label)
+        dataclasses.replace(
+            n,
+            residual=residuals[n.id],
+            residual_source=label,
+            residual_vol=scaling[n.id][0] if n.id in scaling else None,
+            residual_scale=scaling[n.id][1] if n.id in scaling else 1.0,
+            residual_scale_sessions=scaling[n.id][2] if n.id in scaling else (),
+        )
         if n.id in residuals
         else n
         for n in nodes
@@ -412,6 +420,30 @@ def load_calibration(path: Path) -> dict[str, Any]:
     return dict(doc["edges"])
 
 
+def load_residual_scaling(path: Path) -> dict[str, tuple[float, float, tuple[float, ...]]]:
+    """Node id → (realised daily volatility at the scenario's date, width multiplier,
+    multipliers by session after the shock) of the ``residual_scaling`` entry of a
+    calibration file (empty when it has none: its residuals are then in change units).
+    See scripts/calibrate_cascade.py."""
+    doc = read_yaml(path)
+    sc = doc.get("residual_scaling") if isinstance(doc, Mapping) else None
+    if not sc:
+        return {}
+    nodes = sc.get("nodes") if isinstance(sc, Mapping) else None
+    if not isinstance(nodes, Mapping):
+        raise GaemiInputError(f"{path.name}: residual_scaling needs a 'nodes' mapping")
+    out: dict[str, tuple[float, float, tuple[float, ...]]] = {}
+    for nid, v in nodes.items():
+        try:
+            ses = tuple(float(x) for x in v.get("scale_sessions", []) or [])
+            out[str(nid)] = (float(v["vol"]), float(v["scale"]), ses)
+        except (KeyError, TypeError, ValueError):
+            raise GaemiInputError(
+                f"{path.name}: residual_scaling.nodes.{nid} needs numbers 'vol' and 'scale'"
+            ) from None
+    return out
+
+
 def load_residuals(path: Path) -> dict[str, Any]:
     """The residual table written by scripts/calibrate_cascade.py (CSV: ``event, day``
     then one column per node; ``#`` lines are comments) as node id → array
@@ -437,7 +469,8 @@ def load_residuals(path: Path) -> dict[str, Any]:
         raise GaemiInputError(f"{path.name}: {exc}") from None
     cube = vals.reshape(len(events), days, len(header) - 2)
     out: dict[str, Any] = {n: cube[:, :, j].copy() for j, n in enumerate(header[2:])}
-    out["_source"] = f"{path.name}: {len(events)} stress days {events[0]}..{events[-1]}"
+    out["_source"] = f"{path.name}: {len(events)} days {events[0]}..{events[-1]}"
+    out["_events"] = events
     return out
 
 
@@ -456,10 +489,15 @@ def load_cascade(path: str | Path | None = None) -> CascadeModel:
     data = read_yaml(p)
     cal: dict[str, Any] = {}
     res: dict[str, Any] = {}
+    scaling: dict[str, tuple[float, float, tuple[float, ...]]] = {}
     if isinstance(data, Mapping) and data.get("calibration"):
-        cal = load_calibration(_beside(p, str(data["calibration"]), "calibration"))
+        cal_path = _beside(p, str(data["calibration"]), "calibration")
+        cal = load_calibration(cal_path)
+        scaling = load_residual_scaling(cal_path)
     if isinstance(data, Mapping) and data.get("residuals"):
         res = load_residuals(_beside(p, str(data["residuals"]), "residuals"))
+        if scaling:
+            res["_scaling"] = scaling
     return cascade_from_dict(data, p.name, cal, res)
 
 

@@ -40,7 +40,7 @@ from gaemi.errors import GaemiInputError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from gaemi.core.contagion.model import CascadeModel
+    from gaemi.core.contagion.model import CascadeModel, Node
 
 #: Files read, by node (relative to the data folder) - named in every output.
 FILES: dict[str, str] = {
@@ -205,13 +205,66 @@ def _base_and_path(
     return base, path
 
 
-def model_for_day(model: CascadeModel, levels: Mapping[str, float]) -> CascadeModel:
+#: Sessions of realised volatility before a shock that scale the residuals (the regime
+#: measure known at the shock; scripts/calibrate_cascade.py standardises by the same).
+VOL_WINDOW = 20
+#: Fewest finite changes among those sessions for a volatility (else the floor).
+VOL_MIN_OBS = 10
+
+
+def pre_shock_vol(
+    frame: pd.DataFrame,
+    row: int,
+    floor: Mapping[str, float] | None = None,
+    window: int = VOL_WINDOW,
+) -> dict[str, float]:
+    """Every node's realised daily volatility (sample standard deviation of its changes
+    on the day calendar, :func:`day_frame`) over the ``window`` rows before ``row`` —
+    what is known when the shock of row ``row`` happens. At least ``floor[node]`` (a
+    stale or flat stretch would make it ~0); NaN with fewer than VOL_MIN_OBS changes
+    and no floor."""
+    flo = floor or {}
+    blk = frame.iloc[max(0, row - window) : row]
+    out: dict[str, float] = {}
+    for node in frame.columns:
+        x = blk[node].to_numpy(dtype=float)
+        x = x[np.isfinite(x)]
+        v = float(np.std(x, ddof=1)) if x.size >= VOL_MIN_OBS else np.nan
+        f = float(flo.get(node, np.nan))
+        out[node] = max(v, f) if np.isfinite(v) and np.isfinite(f) else (v if np.isfinite(v) else f)
+    return out
+
+
+def vol_floors() -> dict[str, float]:
+    """The volatility floors of the default calibration (``residual_scaling.nodes.*.floor``
+    of cascade_calibration.yaml); empty when it has none."""
+    from gaemi.data.cascade import DEFAULTS, read_yaml
+
+    doc = read_yaml(DEFAULTS / "cascade_calibration.yaml")
+    sc = doc.get("residual_scaling") if isinstance(doc, Mapping) else None
+    nodes = sc.get("nodes", {}) if isinstance(sc, Mapping) else {}
+    return {str(k): float(v["floor"]) for k, v in nodes.items() if "floor" in v}
+
+
+def model_for_day(
+    model: CascadeModel,
+    levels: Mapping[str, float],
+    vols: Mapping[str, float] | None = None,
+) -> CascadeModel:
     """The model with its close feedback off (a realised close already contains it) and
-    the baselines set to the given levels (nodes outside ``levels`` keep theirs)."""
+    the baselines set to the given levels (nodes outside ``levels`` keep theirs); with
+    ``vols`` (:func:`pre_shock_vol`), a node with standardised residuals is run at that
+    realised volatility (nodes outside ``vols`` or with a NaN keep theirs)."""
     from gaemi.core.contagion.model import CascadeModel as Model
 
+    v = {k: float(x) for k, x in (vols or {}).items() if np.isfinite(x) and x > 0}
     nodes = tuple(
-        replace(n, close_feedback=None, baseline=float(levels.get(n.id, n.baseline)))
+        replace(
+            n,
+            close_feedback=None,
+            baseline=float(levels.get(n.id, n.baseline)),
+            residual_vol=v.get(n.id, n.residual_vol) if n.residual_vol is not None else None,
+        )
         for n in model.nodes
     )
     # the narrative steps are dropped: they name feedback events that no longer exist
@@ -230,6 +283,7 @@ def coverage_table(
     band: tuple[float, float] = (0.05, 0.95),
     shock_nodes: Sequence[str] = ("NDX", "SOX"),
     residuals: bool = True,
+    floor: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Shock the model with each day's realised moves and compare with what happened.
 
@@ -238,7 +292,10 @@ def coverage_table(
     change ``h`` sessions after the shock (a US or crypto node's session 1 is day 0, an
     Asian node's is day 1: Seoul has not seen day 0's US close); the central run
     (every parameter at its central value) gives the point forecast. ``residuals=False``
-    gives bands from parameter uncertainty alone (the method before issue 18).
+    gives bands from parameter uncertainty alone (the method before issue 18). A node
+    with standardised residuals is run at its realised volatility of the VOL_WINDOW
+    sessions before ``d`` (:func:`pre_shock_vol`, floors ``floor`` or those of the
+    default calibration): known at the shock, nothing after it.
 
     Returns
     -------
@@ -255,6 +312,9 @@ def coverage_table(
     H = max(horizons) + 1
     rows: list[dict[str, Any]] = []
     q = (band[0], 0.5, band[1])
+    scaled = any(n.residual_vol is not None for n in model.nodes)
+    frame = day_frame(series) if scaled else None
+    floors = vol_floors() if scaled and floor is None else (floor or {})
     for d in days:
         levels: dict[str, float] = {}
         actual: dict[str, list[float]] = {}
@@ -271,7 +331,10 @@ def coverage_table(
             mv = actual[n][0] / levels[n] - 1.0 if n not in ABSOLUTE else actual[n][0] - levels[n]
             shocks.append(Shock(n, 0, float(mv), f"realised {d.date()}"))
         usable = {k: v for k, v in levels.items() if np.isfinite(v)}
-        m = model_for_day(model, usable).with_horizon(H).with_shocks(shocks)
+        vols = None
+        if frame is not None:
+            vols = pre_shock_vol(frame, int(frame.index.searchsorted(d)), floors)
+        m = model_for_day(model, usable, vols).with_horizon(H).with_shocks(shocks)
         central = simulate(m, deterministic=True, log_events=False)
         mc = simulate(
             m,
@@ -381,6 +444,24 @@ def contagion_coverage(
     )
 
 
+def _with_scale(n: Node, scale: float | Sequence[float] | None) -> Node:
+    if scale is None:
+        return n
+    if isinstance(scale, int | float):
+        return replace(n, residual_scale=float(scale))
+    return replace(n, residual_scale=1.0, residual_scale_sessions=tuple(map(float, scale)))
+
+
+def episodes(days: Sequence[pd.Timestamp], us_days: pd.DatetimeIndex, gap_days: int) -> list[int]:
+    """Episode number of each (sorted) day: a new episode when more than ``gap_days`` US
+    sessions separate two consecutive days."""
+    pos = [int(us_days.searchsorted(e)) for e in days]
+    out = [0] if pos else []
+    for a, b in itertools.pairwise(pos):
+        out.append(out[-1] + int(b - a > gap_days))
+    return out
+
+
 def episode_coverage(
     model: CascadeModel,
     series: Mapping[str, pd.Series],
@@ -388,41 +469,134 @@ def episode_coverage(
     gap_days: int = 40,
     draws: int = 500,
     seed: int = 0,
+    events: Sequence[str] | None = None,
+    days: Sequence[pd.Timestamp] | None = None,
+    nodes: Sequence[str] = COVERAGE_NODES,
+    scales: Mapping[str, float | Sequence[float]] | None = None,
+    floor: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
-    """Leave-one-episode-out coverage on the fit window itself.
+    """Leave-one-episode-out (block) coverage on the fit window itself.
 
-    The residual events of the model (rows of its residual tables, read from
-    ``residual_source``'s dates through :func:`stress_days` on 2004-2019) are grouped into
-    episodes (a new episode when more than ``gap_days`` US sessions separate two events);
-    each episode's days are scored with the residual paths of the other episodes only.
-    Returns the per-row table of :func:`coverage_table`, with an ``episode`` column.
+    ``days`` (default: the stress days of 2004-2019, :func:`stress_days`) are grouped
+    into episodes (a new episode when more than ``gap_days`` US sessions separate two
+    days); each episode's days are scored (:func:`coverage_table`) with the residual
+    rows of the model whose event date (``events``, one ISO date per row; default: the
+    2004-2019 stress days) lies more than ``gap_days`` sessions from every day of the
+    episode — no residual path of the held-out episode, nor of its neighbourhood, is
+    used to score it. ``scales``: node id → residual_scale to run with, or a sequence:
+    its residual_scale_sessions (with residual_scale 1) — the cross-validation of
+    scripts/calibrate_cascade.py. Returns the per-row table of
+    :func:`coverage_table`, with an ``episode`` column.
     """
     import pandas as pd
 
     from gaemi.core.contagion.model import CascadeModel as Model
 
-    events = stress_days(series, "2004-01-01", "2019-12-31")
+    test = list(days) if days is not None else stress_days(series, "2004-01-01", "2019-12-31")
+    ev = (
+        [pd.Timestamp(e) for e in events]
+        if events is not None
+        else stress_days(series, "2004-01-01", "2019-12-31")
+    )
     n_rows = {n.residual.shape[0] for n in model.nodes if n.residual is not None}
-    if n_rows != {len(events)}:
+    if n_rows != {len(ev)}:
         raise GaemiInputError(
             f"episode_coverage: the model's residual tables have {sorted(n_rows)} events, "
-            f"the fit window has {len(events)} stress days"
+            f"events has {len(ev)} dates"
         )
-    days = pd.DatetimeIndex(series["NDX"].index)
-    pos = [int(days.searchsorted(e)) for e in events]
-    episode = [0]
-    for a, b in itertools.pairwise(pos):
-        episode.append(episode[-1] + int(b - a > gap_days))
+    us_days = pd.DatetimeIndex(series["NDX"].index)
+    episode = episodes(test, us_days, gap_days)
+    ev_pos = np.array([int(us_days.searchsorted(e)) for e in ev])
+    sc = dict(scales or {})
     out = []
     for ep in sorted(set(episode)):
-        keep = [k for k, e in enumerate(episode) if e != ep]
-        nodes = tuple(
-            replace(n, residual=n.residual[keep]) if n.residual is not None else n
+        mine = [test[k] for k, e in enumerate(episode) if e == ep]
+        lo = int(us_days.searchsorted(mine[0])) - gap_days
+        hi = int(us_days.searchsorted(mine[-1])) + gap_days
+        keep = np.flatnonzero((ev_pos < lo) | (ev_pos > hi))
+        new_nodes = tuple(
+            _with_scale(replace(n, residual=n.residual[keep]), sc.get(n.id))
+            if n.residual is not None
+            else n
             for n in model.nodes
         )
-        m = Model(model.name, nodes, model.edges, model.shocks, model.horizon_days, (), "")
-        mine = [events[k] for k, e in enumerate(episode) if e == ep]
-        t = coverage_table(m, series, mine, draws=draws, seed=seed)
+        m = Model(model.name, new_nodes, model.edges, model.shocks, model.horizon_days, (), "")
+        t = coverage_table(m, series, mine, nodes=nodes, draws=draws, seed=seed, floor=floor)
         t["episode"] = ep
         out.append(t)
     return pd.concat(out, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    """A Korean-session day scored: the band of ``node`` when ``shocked`` are given their
+    realised moves on that session (after the previous US session's realised NDX and SOX
+    moves), against what ``node`` did."""
+
+    day: str
+    node: str
+    shocked: tuple[str, ...]
+    actual: float
+    lo: float
+    hi: float
+    central: float
+
+    @property
+    def inside(self) -> bool:
+        return self.lo <= self.actual <= self.hi
+
+
+def korean_session_check(
+    series: Mapping[str, pd.Series],
+    model: CascadeModel,
+    day: str = "2026-03-04",
+    *,
+    node: str = "KOSPI",
+    shocked: Sequence[str] = ("SAMSUNG", "HYNIX"),
+    draws: int = 2000,
+    seed: int = 0,
+    band: tuple[float, float] = (0.05, 0.95),
+) -> SessionCheck:
+    """Shock the Korean session of ``day`` on ``shocked`` (their realised close-to-close
+    moves) after the previous US session (day 0: its realised NDX and SOX moves; the
+    Korean session is day 1) and return ``node``'s band on that session. Baselines are
+    the levels before the US session; the residuals run at the realised volatility of
+    the 20 sessions before it (:func:`pre_shock_vol`) — nothing after the shock."""
+    import pandas as pd
+
+    from gaemi.core.contagion import Shock, simulate
+
+    d1 = pd.Timestamp(day)
+    us = series["NDX"].index
+    d0 = pd.Timestamp(us[us < d1][-1])
+
+    def move(n: str, d: pd.Timestamp) -> float:
+        s = series[n].dropna()
+        if d not in s.index:
+            raise GaemiInputError(f"day = {d.date()}: no {n} close in the data")
+        i = int(s.index.get_loc(d))  # type: ignore[arg-type]
+        return float(s.iloc[i] / s.iloc[i - 1] - 1.0)
+
+    levels = {n: float(series[n].dropna().loc[:d0].iloc[-1]) for n in ASIAN if n in series}
+    for n in ("NDX", "SOX", "SPX", "VIX", "BTC", "ALTS"):
+        s = series[n].dropna()
+        levels[n] = float(s.loc[s.index < d0].iloc[-1])
+    frame = day_frame(series)
+    vols = pre_shock_vol(frame, int(frame.index.searchsorted(d0)), vol_floors())
+    base = model_for_day(model, levels, vols).with_horizon(3)
+    shocks = [Shock("NDX", 0, move("NDX", d0)), Shock("SOX", 0, move("SOX", d0))]
+    shocks += [Shock(n, 1, move(n, d1)) for n in shocked]
+    m = base.with_shocks(shocks)
+    r = simulate(m, draws, rng=seed, quantiles=(band[0], 0.5, band[1]), log_events=False)
+    c = simulate(m, deterministic=True, log_events=False)
+    i = m.index(node)
+    b = m.nodes[i].baseline
+    return SessionCheck(
+        d1.date().isoformat(),
+        node,
+        tuple(shocked),
+        move(node, d1),
+        float(r.band_path[0, i, 2] / b - 1),
+        float(r.band_path[2, i, 2] / b - 1),
+        float(c.mean_path[i, 2] / b - 1),
+    )

@@ -255,8 +255,10 @@ class _Run:
         if self.t0 is None or t < self.t0:
             return np.zeros(self.D)
         tau = t - self.t0
-        if tau == 0 and SESSION_RANK[node.session] < self.rank0:
+        before = SESSION_RANK[node.session] < self.rank0
+        if tau == 0 and before:
             return np.zeros(self.D)  # its session on t0 came before the shock
+        session = tau + (0 if before else 1)  # the node's k-th session after the shock
         if self.rank0 == 0:
             # the first shock is in the Asian session: the tables start on a US stress day
             # (row 0: the Asian session before it, the US stress day itself), so the shocked
@@ -264,8 +266,14 @@ class _Run:
             tau += 1
         if tau >= node.residual.shape[1]:
             return np.zeros(self.D)
+        mult = node.residual_scale * (1.0 if node.residual_vol is None else node.residual_vol)
+        by_session = node.residual_scale_sessions
+        if by_session:
+            mult *= by_session[min(session, len(by_session)) - 1]
         r: FloatArray = np.where(
-            self.stressed, np.asarray(node.residual[self.event, tau], dtype=np.float64), 0.0
+            self.stressed,
+            mult * np.asarray(node.residual[self.event, tau], dtype=np.float64),
+            0.0,
         )
         key = (f"residual:{node.id}", node.id)
         self.contrib[key] = self.contrib.get(key, 0.0) + float(r.mean())

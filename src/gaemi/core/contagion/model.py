@@ -138,6 +138,19 @@ class Node:
     #: same event (a Monte Carlo draw takes one event for all nodes). None: no residual.
     residual: FloatArray | None = field(default=None, compare=False, repr=False)
     residual_source: str = ""
+    #: When set, ``residual`` holds standardised residuals (each event's path divided by
+    #: the node's realised daily volatility before that event) and a draw's residual is
+    #: ``residual * residual_vol * residual_scale``: ``residual_vol`` is the node's
+    #: realised daily volatility (change units per session) known at the shock — the
+    #: regime the scenario is run in. None: ``residual`` is in change units as it is.
+    residual_vol: float | None = None
+    #: Width multiplier of the residuals, chosen by block cross-validation inside the fit
+    #: window (scripts/calibrate_cascade.py); 1 = the measured residuals as they are.
+    residual_scale: float = 1.0
+    #: Further multipliers by session after the shock: entry k-1 for the node's k-th
+    #: session with a residual (its first session after the shock is 1), the last entry
+    #: for every later session; empty = 1 throughout.
+    residual_scale_sessions: tuple[float, ...] = ()
 
     @property
     def change_unit(self) -> str:
@@ -452,6 +465,14 @@ def _check_node(n: Node) -> None:
             raise GaemiInputError(f"{where}: residual must be a non-empty events x days table")
         if not np.isfinite(r).all():
             raise GaemiInputError(f"{where}: residual has a missing or infinite value")
+    if n.residual_vol is not None and not (math.isfinite(n.residual_vol) and n.residual_vol > 0):
+        raise GaemiInputError(f"{where}: residual_vol = {n.residual_vol!r} must be > 0")
+    if not (math.isfinite(n.residual_scale) and n.residual_scale >= 0):
+        raise GaemiInputError(f"{where}: residual_scale = {n.residual_scale!r} must be >= 0")
+    if not all(math.isfinite(x) and x >= 0 for x in n.residual_scale_sessions):
+        raise GaemiInputError(
+            f"{where}: residual_scale_sessions = {n.residual_scale_sessions!r} must be >= 0"
+        )
 
 
 def _check_edge(e: Edge, known: set[str], by_id: Mapping[str, Node]) -> None:
