@@ -24,11 +24,16 @@ and the US stress day). Column 0 is the first shock day t0 when that shock is in
 (Seoul before a New York shock) starts on day t0 + 1. When the first shock is in the
 Asian session, t0 is column 1 for every node (the session after a stress day). A
 shocked node gets no residual on its shock day; with no shock, or a
-draw whose shocks on t0 are all exactly zero, nothing is drawn (nothing moves). The
-residuals are those of stress days (QQQ <= -4 % or SOXX <= -6 %), whatever the size of
-the shock given: for a small shock the bands are those of a stress day. Residuals move the
-node like any other change, so they pass along the edges; the central run
-(``deterministic``) has none.
+draw whose shocks on t0 are all exactly zero, nothing is drawn (nothing moves). A node
+with ``residual_vol`` holds standardised residuals (each event's path divided by the
+node's realised volatility before that event): its draw is the table's value times
+``residual_vol`` (the node's realised volatility before this shock) times
+``residual_scale`` times ``residual_scale_sessions[k - 1]`` on the node's k-th session
+after the shock (its first session with a residual is 1; the last entry repeats). The
+default residuals are those of large down days (QQQ <= -2.5 % or SOXX <= -3.75 %),
+whatever the size of the shock given: for a small shock the bands are those of such a
+day. Residuals move the node like any other change, so they pass along the edges; the
+central run (``deterministic``) has none.
 """
 
 from __future__ import annotations
