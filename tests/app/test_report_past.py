@@ -173,3 +173,17 @@ def test_korean_money_section(rep: Any, shared_data: Path) -> None:
     # the sum holds TQQQ and more leveraged funds (SOXL, TSLL …) and is under $43.1B
     assert tqqq * 2 < c["measured"] < c["claimed"]
     assert claims.iloc[2]["measured"] < 2.0  # no doubling per month in the median
+
+
+def test_a_day_after_the_data_replays_nothing_and_says_why(shared_data: Path) -> None:
+    """A report day past the folder's last NDX close (the default, today, on a folder
+    that ends earlier) used to raise IndexError inside the replay; now the replay section
+    says which day the prices end on and every other section still computes."""
+    from gaemi.data.history import load_folder
+
+    last = load_folder(shared_data, ["TQQQ"]).closes["NDX"].index[-1].date()
+    day = last + dt.timedelta(days=30)
+    rep = _report(shared_data, day)
+    replay = [s for s in rep.sections if s.key == "replay"]
+    assert len(replay) == 1
+    assert f"after the last day of the NDX prices ({last})" in replay[0].summary

@@ -497,6 +497,10 @@ def run_history(
         raise GaemiInputError(f"from = {start} is after the last day of the history ({last})")
     first_needed = min(start, stats_since)
     all_days = ndx.index[ndx.index >= pd.Timestamp(first_needed) - pd.Timedelta(days=10)]
+    if all_days.empty:  # an end past the data: no day of the window has prices
+        raise GaemiInputError(
+            f"from = {start} is after the last day of the NDX prices ({ndx.index[-1].date()})"
+        )
     # --- funds: on a replayed underlying, with a price history and a price at the snapshot
     sourced = data.has_fund_data and aum_path is None
     if sourced:  # every underlying of the universe with price data (issue 16)
