@@ -115,9 +115,20 @@ def test_default_calibration_values() -> None:
     assert 2 < cal.value("tail_df.NDX") < 10  # fat tails, finite variance
 
 
+def _n_universe_rows() -> int:
+    """Data rows of the embedded universe.csv, counted with csv (scripts/build_universe.py
+    writes every fund of the 2026-06-01 snapshot with a known daily leverage)."""
+    import csv
+
+    from gaemi.data.universe import default_universe_path
+
+    with default_universe_path().open(encoding="utf-8", newline="") as fh:
+        return sum(1 for _ in csv.DictReader(fh))
+
+
 def test_market_state_default_and_from_store(synthetic: Store) -> None:
     st = default_market_state(dt.datetime(2026, 8, 4, tzinfo=dt.UTC))
-    assert len(st.universe) == 77  # universe.csv, FACTS.md section 0
+    assert len(st.universe) == _n_universe_rows()
     assert st.calibration.value("beta.SOX.NDX") > 1
     assert not st.staleness().empty
     with pytest.raises(GaemiInputError, match="no fund snapshots"):
@@ -131,6 +142,6 @@ def test_market_state_default_and_from_store(synthetic: Store) -> None:
     st = market_state_from_store(synthetic, dt.datetime(2026, 8, 4, tzinfo=dt.UTC))
     assert st.calibration.value("beta.KRN.DRV") == pytest.approx(0.5, abs=1e-9)
     assert st.market.has("close.DRV")
-    assert len(st.universe) == 77
+    assert len(st.universe) == _n_universe_rows()
     with pytest.raises(GaemiInputError, match="no time zone"):
         default_market_state(dt.datetime(2026, 8, 4))

@@ -601,13 +601,20 @@ def test_source_of_a_bare_file_name_names_its_folder(
 
 
 def test_funds_summary_counts_snapshots_and_holdings(store: Store) -> None:
-    """The embedded universe.csv: 77 funds, 4 of them with Korean holdings (counted in the
-    file: TQQQ, SOXL, TSLL and TSLT carry korean_held_usd or korean_share)."""
+    """The embedded universe.csv: every fund a row, 4 of them with Korean holdings (counted in
+    the file: TQQQ, SOXL, TSLL and TSLT carry korean_held_usd or korean_share)."""
+    import csv
+
+    with default_universe_path().open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    n_rows = len(rows)
+    n_held = sum(1 for r in rows if r["korean_held_usd"] or r["korean_share"])
     ref = load_default_universe()
     n_korean = int(np.isfinite(ref.korean_share).sum())
     r = import_file(store, default_universe_path(), ImportOptions("funds"))
     assert f"{len(ref)} fund snapshots + {n_korean} holdings —" in r.summary()
-    assert (len(ref), n_korean) == (77, 4)
+    assert (len(ref), n_korean) == (n_rows, n_held)
+    assert n_held == 4
 
 
 # ---------------------------------------------------------------- issuer NAV / universe

@@ -23,10 +23,21 @@ def write(tmp_path: Path, rows: list[list[str]], header: list[str] = HEADER) -> 
     return p
 
 
+def _curated_rows() -> dict[str, dict[str, str]]:
+    """The curated 77-fund file (../shared/facts/universe.csv as embedded before issue 16)."""
+    p = default_universe_path().with_name("universe_curated.csv")
+    with p.open(encoding="utf-8", newline="") as fh:
+        return {r["ticker"]: r for r in csv.DictReader(fh)}
+
+
 def test_default_snapshot_matches_facts() -> None:
     u = load_default_universe()
-    # ../shared/facts/FACTS.md section 0: universe.csv has 77 rows.
-    assert len(u) == 77
+    curated = _curated_rows()
+    # ../shared/facts/FACTS.md section 0: the curated file has 77 rows; the embedded
+    # default holds them all plus the rest of the 2026-06-01 snapshot
+    assert len(curated) == 77
+    assert set(curated) <= set(u.ticker.tolist())
+    assert len(set(u.ticker.tolist())) == len(u)
     i = list(u.ticker).index("TQQQ")
     # universe.csv: TQQQ 3x NDX, $39.349B AUM on 2026-06-01, Koreans $3.4B on 2026-01-15.
     assert u.leverage[i] == 3
@@ -177,3 +188,112 @@ def test_inverse_leverages_stay_valid(tmp_path: Path) -> None:
     ]
     u = load_universe(write(tmp_path, rows))
     assert list(u.leverage) == [-1.0, -3.0, -0.5]
+
+
+# ------------------------------------------------------ the whole universe (issue 16 item 3)
+def test_whole_universe_keeps_curated_rows_and_lists_what_it_leaves_out() -> None:
+    from gaemi.data.universe import load_excluded_funds
+    from gaemi.limits import is_fund_leverage
+
+    u = load_default_universe()
+    with default_universe_path().open(encoding="utf-8", newline="") as fh:
+        rows = {r["ticker"]: r for r in csv.DictReader(fh)}
+    for tk, r in _curated_rows().items():
+        assert rows[tk] == r, tk  # Korean shares, ids, sources and notes as curated
+    assert all(is_fund_leverage(float(v)) for v in u.leverage)  # no 1x, no 0 <= L <= 1
+    assert all(u.underlying_id)  # every fund mapped to an id
+    assert all(u.source_aum)
+    excluded = load_excluded_funds()
+    reasons = {r["reason"].split(" (")[0] for r in excluded}
+    assert reasons <= {
+        "leverage variable",
+        "leverage unknown",
+        "leverage 1x",
+        "AUM unknown",
+        "not daily reset",
+        "underlying not mapped",
+    }
+    assert "leverage variable" in reasons
+    assert not {r["ticker"] for r in excluded} & set(u.ticker.tolist())
+    assert all(r["source"] for r in excluded)
+
+
+def test_leverage_with_validity_dates() -> None:
+    from gaemi.data.universe import leverage_on
+
+    # FACTS.md (j): TSLL 1.5x until 2024-04-01, 2x from 2024-04-02; NVDL 2x from 2024-01-22;
+    # UVXY 2x -> 1.5x on 2018-02-28; Direxion ERY -3x -> -2x after the 2020-03-31 close
+    assert leverage_on("TSLL", "2024-04-01", 2.0) == 1.5
+    assert leverage_on("TSLL", "2024-04-02", 2.0) == 2.0
+    assert leverage_on("NVDL", "2024-01-19", 2.0) == 1.5
+    assert leverage_on("NVDL", "2024-01-22", 2.0) == 2.0
+    assert leverage_on("UVXY", "2018-02-27", 1.5) == 2.0
+    assert leverage_on("ERY", "2020-03-31", -2.0) == -3.0
+    assert leverage_on("TQQQ", "2015-01-02", 3.0) == 3.0  # no change: today's
+
+
+def _raw_snapshot(shared: Path, day: str) -> dict[str, dict[str, str]]:
+    p = shared / "us-letf-universe-2026" / f"leveraged_etf_data_{day}.csv"
+    with p.open(encoding="utf-8-sig", newline="") as fh:
+        return {r["ticker"].strip().upper(): r for r in csv.DictReader(fh)}
+
+
+def _signed(r: dict[str, str]) -> float:
+    text = r["leverage"].strip().lower().rstrip("x")
+    sign = {"long": 1.0, "short": -1.0}.get(r["direction"].strip().lower(), float("nan"))
+    try:
+        return sign * float(text)
+    except ValueError:
+        return float("nan")
+
+
+def test_whole_universe_against_the_raw_snapshot(shared_data: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from gaemi.data.universe import load_excluded_funds
+
+    u = load_default_universe()
+    raw = _raw_snapshot(shared_data, "2026-06-01")
+    excluded = {r["ticker"] for r in load_excluded_funds()}
+    # every fund of the snapshot is either in the universe or listed as excluded
+    assert set(raw) == set(u.ticker.tolist()) | excluded
+    # funds read with csv here, leverage from text + direction: variable/blank never in
+    for tk, r in raw.items():
+        lev = _signed(r)
+        if not np.isfinite(lev) or lev == 1.0:
+            assert tk in excluded, tk
+    # K = Σ L(L−1)·A over the included funds, from the raw rows (PROVENANCE: $9.37B per 1 %
+    # over every parseable row; the unmapped and no-AUM rows are left out here)
+    mine = {t: i for i, t in enumerate(u.ticker.tolist())}
+    k_raw = sum(
+        _signed(raw[t]) * (_signed(raw[t]) - 1) * float(raw[t]["aum"]) for t in mine if t in raw
+    )
+    k_u = float(np.sum(u.leverage * (u.leverage - 1) * u.aum_usd))
+    assert k_u == pytest.approx(k_raw, rel=1e-9)
+    assert 0.9 * 9.37e11 < k_u <= 9.37e11 * 1.0001
+    # the embedded derived files are what the script writes from the folder today
+    script = Path(__file__).resolve().parents[2] / "scripts" / "build_universe.py"
+    subprocess.run(
+        [sys.executable, str(script), str(shared_data), "--out-dir", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    for name in ("universe.csv", "universe_excluded.csv", "universe_aum_history.csv"):
+        built = (tmp_path / name).read_text(encoding="utf-8")
+        assert built == default_universe_path().with_name(name).read_text(encoding="utf-8"), name
+
+
+def test_a_past_day_takes_the_dated_snapshot_aum(shared_data: Path) -> None:
+    import datetime as dt
+
+    from gaemi.app.state import load_state
+
+    state = load_state(as_of="2026-03-15")
+    u = state.universe
+    raw = _raw_snapshot(shared_data, "2026-03-01")  # the latest snapshot before the day
+    assert len(u) < len(load_default_universe())  # funds launched later are left out
+    for tk, a, as_of in zip(u.ticker.tolist(), u.aum_usd, u.aum_as_of.tolist(), strict=True):
+        assert a == pytest.approx(float(raw[tk]["aum"]), rel=1e-12), tk
+        assert dt.date.fromisoformat(as_of) <= dt.date(2026, 3, 15)
+    assert "dated snapshot" in state.sources["universe"]

@@ -220,9 +220,17 @@ def test_close_pressure_by_hand() -> None:
     ind = INDICATORS["close_pressure"](
         RULES.specs["close_pressure"], snap(), u, {"moves": {"NDX": -0.04}}
     )
-    # K_NDX from universe.csv (TQQQ 3x, QLD 2x, SQQQ −3x, PSQ −1x); capacity = ADV × closing
-    # share from stress_default.yaml (9.44% of notional: NYSE Q2 2024, FACTS.md b).
-    k = 6 * 39.349e9 + 2 * 14.3761e9 + 12 * 2.2748e9 + 2 * 0.639995e9
+    # K_NDX from universe.csv (TQQQ 3x, QLD 2x, SQQQ −3x, PSQ −1x, QID −2x, XQQI 1.5x);
+    # capacity = ADV × closing share from stress_default.yaml (9.44% of notional: NYSE Q2
+    # 2024, FACTS.md b).
+    k = (
+        6 * 39.349e9
+        + 2 * 14.3761e9
+        + 12 * 2.2748e9
+        + 2 * 0.639995e9
+        + 6 * 0.244839e9
+        + 0.75 * 0.182533e9
+    )
     liq = load_default_stress().liquidity("NDX")
     expected = k * 0.04 / (liq.adv_usd * liq.closing_share)
     assert ind.value == pytest.approx(expected, rel=1e-9)

@@ -240,8 +240,13 @@ def test_funds_import_counts_snapshots_and_holdings(
         capsys, "data", "import", str(default_universe_path()), "-k", "funds", "--db", db
     )
     assert rc == 0, err
-    # the embedded universe.csv: 77 funds, 4 with Korean holdings (TQQQ, SOXL, TSLL, TSLT)
-    assert ": 77 fund snapshots + 4 holdings — 81 new" in out
+    # the embedded universe.csv: one snapshot per row (counted with csv), 4 with Korean
+    # holdings (TQQQ, SOXL, TSLL, TSLT)
+    import csv
+
+    with default_universe_path().open(encoding="utf-8", newline="") as fh:
+        n = sum(1 for _ in csv.DictReader(fh))
+    assert f": {n} fund snapshots + 4 holdings — {n + 4} new" in out
 
 
 # ------------------------------------------------------------------ issue 21: no silent data

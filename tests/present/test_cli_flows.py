@@ -62,8 +62,16 @@ def test_korean_fund_share(capsys: pytest.CaptureFixture[str]) -> None:
 def test_default_by_underlying_has_korean_share(capsys: pytest.CaptureFixture[str]) -> None:
     recs = run_json(capsys, "flows", "--move", "1%", "--by", "underlying")
     ndx = next(r for r in recs if r["underlying_id"] == "NDX")
-    # universe.csv: TQQQ 3x $39.349B, QLD 2x $14.3761B, SQQQ −3x $2.2748B, PSQ −1x $0.64B
-    k = 6 * 39.349e9 + 2 * 14.3761e9 + 12 * 2.2748e9 + 2 * 0.639995e9
+    # universe.csv: TQQQ 3x $39.349B, QLD 2x $14.3761B, SQQQ −3x $2.2748B, PSQ −1x $0.64B,
+    # QID −2x $0.244839B, XQQI 1.5x $0.182533B (2026-06-01 snapshot)
+    k = (
+        6 * 39.349e9
+        + 2 * 14.3761e9
+        + 12 * 2.2748e9
+        + 2 * 0.639995e9
+        + 6 * 0.244839e9
+        + 0.75 * 0.182533e9
+    )
     assert ndx["flow_per_pct_usd"] == pytest.approx(k * 0.01, rel=1e-9)
     # Korean: $3.4B of TQQQ (KSD via Herald, 2026-01-15) → 6 × 3.4e9 × 1%.
     assert ndx["korean_flow_usd"] == pytest.approx(6 * 3.4e9 * 0.01, rel=1e-9)

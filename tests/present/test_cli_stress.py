@@ -51,17 +51,19 @@ def test_letf_pressure_is_the_one_the_threshold_uses(capsys: pytest.CaptureFixtu
     assert r["letf_pressure_ratio"] == pytest.approx(want, rel=1e-9)
     assert r["letf_pressure_ratio"] == pytest.approx(0.75, abs=0.01)
     assert r["total_pressure_ratio"] == pytest.approx(0.99, abs=0.01)
-    # the default scenario at -5% (docs/stress.md table): NDX 1.12 funds-only, 1.75 total
+    # the default scenario at -5% (docs/stress.md table): NDX 1.13 funds-only, 1.76 total
     rc, out, _ = run(capsys, "--shock", "-5%", "-u", "NDX", "--format", "json")
     (r,) = json.loads(out)
-    assert r["letf_pressure_ratio"] == pytest.approx(1.12, abs=0.005)
+    want = r["final_move_frac"] / r["threshold_move_frac"]
+    assert r["letf_pressure_ratio"] == pytest.approx(want, rel=1e-9)
+    assert r["letf_pressure_ratio"] == pytest.approx(1.13, abs=0.005)  # docs/stress.md
     # total pressure = |Σ participants' flows| / capacity; the panic-redemption rule is off
     # in the default scenario (stress_default.yaml: elasticity 0, the issuer data show
     # inflows into 3x long funds on falls beyond 3 %), so its flow is 0
     assert r["retail_redemptions_flow_usd"] == 0.0
     flows = sum(v for k, v in r.items() if k.endswith("_flow_usd") and k != "total_flow_usd")
     assert r["total_pressure_ratio"] == pytest.approx(abs(flows) / r["capacity_usd"], rel=1e-9)
-    assert r["total_pressure_ratio"] == pytest.approx(1.75, abs=0.005)
+    assert r["total_pressure_ratio"] == pytest.approx(1.76, abs=0.005)  # docs/stress.md
 
 
 def test_table_names_both_pressures(capsys: pytest.CaptureFixture[str]) -> None:
@@ -234,8 +236,8 @@ def test_korean_aum_at_the_limit_runs(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_threshold_has_the_sign_of_the_shock(capsys: pytest.CaptureFixture[str]) -> None:
-    # docs/stress.md: NDX's leveraged funds fill the close at a 4.83 % move; a +2 % shock's
-    # threshold is +4.83 % (it used to print −4.83 % for a rise too).
+    # docs/stress.md: NDX's leveraged funds fill the close at a 4.80 % move; a +2 % shock's
+    # threshold is +4.80 % (it used to print −4.80 % for a rise too).
     got = {}
     for shock in ("-2%", "+2%"):
         rc, out, _ = run(capsys, "--shock", shock, "-u", "NDX", "--format", "json")
@@ -246,5 +248,16 @@ def test_threshold_has_the_sign_of_the_shock(capsys: pytest.CaptureFixture[str])
         assert row["letf_pressure_ratio"] == pytest.approx(
             row["final_move_frac"] / row["threshold_move_frac"], rel=1e-6
         )
-    assert got["-2%"] == pytest.approx(-0.0483, abs=5e-5)
+    # threshold = capacity / K, K = Σ L(L−1)·A of the NDX funds of universe.csv, capacity =
+    # ADV × closing share of stress_default.yaml
+    import numpy as np
+
+    from gaemi.data.stress import load_default_stress
+    from gaemi.data.universe import load_default_universe
+
+    sel = load_default_universe().where_underlying("NDX")
+    k = float(np.sum(sel.leverage * (sel.leverage - 1) * sel.aum_usd))
+    liq = load_default_stress().liquidity("NDX")
+    assert got["-2%"] == pytest.approx(-liq.adv_usd * liq.closing_share / k, rel=1e-9)
+    assert got["-2%"] == pytest.approx(-0.0480, abs=5e-5)  # docs/stress.md
     assert got["+2%"] == pytest.approx(-got["-2%"], rel=1e-12)

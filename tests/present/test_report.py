@@ -162,6 +162,17 @@ def test_report_charts_run_the_report_scenario() -> None:
         assert {"level_q05", "level_q95"} <= set(paths.columns)
 
 
+#: K = Σ L(L−1)·A of the NDX funds of universe.csv (2026-06-01 AUM), by hand
+_K_NDX = (
+    6 * 39.349e9
+    + 2 * 14.3761e9
+    + 12 * 2.2748e9
+    + 2 * 0.639995e9
+    + 6 * 0.244839e9
+    + 0.75 * 0.182533e9
+)
+
+
 def test_report_json_and_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "r.html"
     rc = main(["report", "--format", "json", "--html", str(out), "--date", "2026-11-22"])
@@ -175,8 +186,9 @@ def test_report_json_and_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]
             assert ind["source"]
     flows = next(s for s in doc["sections"] if s["key"] == "flows")
     row = next(r for r in flows["tables"]["ladder"] if r["move_frac"] == pytest.approx(-0.05))
-    # NDX funds in universe.csv: K = 6·39.349e9 + 2·14.3761e9 + 12·2.2748e9 + 2·0.639995e9
-    k = 6 * 39.349e9 + 2 * 14.3761e9 + 12 * 2.2748e9 + 2 * 0.639995e9
+    # NDX funds in universe.csv (TQQQ 3x, QLD 2x, SQQQ −3x, PSQ −1x, QID −2x, XQQI 1.5x):
+    # K = 6·39.349e9 + 2·14.3761e9 + 12·2.2748e9 + 2·0.639995e9 + 6·0.244839e9 + 0.75·0.182533e9
+    k = _K_NDX
     assert row["ndx_flow_usd"] == pytest.approx(-0.05 * k, rel=1e-9)
     assert flows["sources"]
     html = out.read_text()
@@ -263,7 +275,7 @@ def test_stress_section(capsys: pytest.CaptureFixture[str]) -> None:
     sec = next(s for s in doc["sections"] if s["key"] == "stress")
     ndx = next(r for r in sec["tables"]["stress"] if r["underlying_id"] == "NDX")
     # the close is full where K·|r| = ADV × closing share (stress_default.yaml; FACTS.md b)
-    k = 6 * 39.349e9 + 2 * 14.3761e9 + 12 * 2.2748e9 + 2 * 0.639995e9
+    k = _K_NDX
     liq = load_default_stress().liquidity("NDX")
     assert ndx["close_full_at_move_frac"] == pytest.approx(-liq.adv_usd * liq.closing_share / k)
     # the feedback loop only deepens a drop: −2% ends at or below −2%

@@ -193,10 +193,10 @@ def load_state(
             else f"{label} (fund_snapshots)"
         )
     else:
-        from gaemi.data.universe import load_default_universe
+        from gaemi.data.universe import default_universe_on, load_default_universe
 
-        u = load_default_universe()
-        sources["universe"] = "embedded default"
+        u, dated = default_universe_on(load_default_universe(), day)
+        sources["universe"] = "embedded default" + (f" ({dated})" if dated else "")
     if db is None and data_dir is None and universe is None:
         aum = aum_dates(u)
         if aum and aum[0] > day:

@@ -70,7 +70,9 @@ def default_universe_path() -> Path:
 
 
 def load_default_universe() -> Universe:
-    """The embedded default snapshot (77 funds, AUM as of 2026-06-01; see FACTS.md)."""
+    """The embedded default: every fund of the 2026-06-01 snapshot with a known leverage
+    (not 1x) and a mapped underlying, the curated funds' Korean shares and sources kept
+    (``scripts/build_universe.py``; the left-out funds: :func:`load_excluded_funds`)."""
     return load_universe(default_universe_path(), label="default universe")
 
 
@@ -405,3 +407,88 @@ def load_creation_betas(path: str | Path | None = None) -> CreationBetas:
     first = min(w[0] for w in windows)
     last = max(w[1] for w in windows)
     return CreationBetas(beta, ci, (first, last), f"{src}: {source}")
+
+
+# ------------------------------------------------------- the whole-universe companions
+EXCLUDED_RESOURCE = "universe_excluded.csv"
+AUM_HISTORY_RESOURCE = "universe_aum_history.csv"
+LEVERAGE_HISTORY_RESOURCE = "leverage_history.csv"
+
+
+def _default_rows(resource: str) -> list[dict[str, str]]:
+    p = Path(str(resources.files("gaemi.data.defaults").joinpath(resource)))
+    with open(p, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def load_excluded_funds() -> list[dict[str, str]]:
+    """Funds of the 2026-06-01 snapshot left out of the embedded universe, with the reason
+    (``leverage variable``, ``leverage unknown``, ``leverage 1x``, ``AUM unknown``,
+    ``not daily reset``, ``underlying not mapped``): listed, never guessed
+    (``scripts/build_universe.py``)."""
+    return _default_rows(EXCLUDED_RESOURCE)
+
+
+def load_aum_history() -> dict[str, list[tuple[str, float, str]]]:
+    """Dated AUM of each embedded fund in the five 2026 monthly snapshots:
+    ticker → [(aum_as_of, aum_usd, source), …] oldest first."""
+    out: dict[str, list[tuple[str, float, str]]] = {}
+    for r in _default_rows(AUM_HISTORY_RESOURCE):
+        out.setdefault(r["ticker"], []).append((r["aum_as_of"], float(r["aum_usd"]), r["source"]))
+    for v in out.values():
+        v.sort()
+    return out
+
+
+def load_leverage_history() -> dict[str, list[tuple[float, str, str]]]:
+    """Leverage with validity dates where it changed (FACTS.md §(j)):
+    ticker → [(leverage, valid_from, valid_to), …] ('' = open end)."""
+    out: dict[str, list[tuple[float, str, str]]] = {}
+    for r in _default_rows(LEVERAGE_HISTORY_RESOURCE):
+        out.setdefault(r["ticker"], []).append(
+            (float(r["leverage"]), r["valid_from"], r["valid_to"])
+        )
+    return out
+
+
+def leverage_on(ticker: str, day: dt.date | str, today: float) -> float:
+    """The fund's leverage on ``day``: its dated leverage where it changed, else ``today``."""
+    d = str(day)
+    for lev, first, last in load_leverage_history().get(ticker.upper(), []):
+        if (not first or first <= d) and (not last or d <= last):
+            return lev
+    return today
+
+
+def default_universe_on(universe: Universe, day: dt.date) -> tuple[Universe, str | None]:
+    """The embedded universe with each fund's AUM from the latest dated snapshot on or
+    before ``day`` (:func:`load_aum_history`) and its leverage of that day
+    (:func:`leverage_on`); funds with no snapshot by then are left out. Days on or after
+    the universe's own AUM date, or before every snapshot, return it unchanged (None).
+    """
+    from dataclasses import replace
+
+    dates = sorted(set(universe.aum_as_of.tolist()) - {""})
+    iso = day.isoformat()
+    hist = load_aum_history()
+    first = min((v[0][0] for v in hist.values() if v), default=None)
+    if not dates or iso >= dates[0] or first is None or iso < first:
+        return universe, None
+    keep = np.zeros(len(universe), dtype=bool)
+    aum = universe.aum_usd.copy()
+    as_of = universe.aum_as_of.copy()
+    src = universe.source_aum.copy()
+    lev = universe.leverage.copy()
+    for i, tk in enumerate(universe.ticker.tolist()):
+        known = [h for h in hist.get(tk, []) if h[0] <= iso]
+        if known:
+            keep[i] = True
+            as_of[i], aum[i], src[i] = known[-1]
+            lev[i] = leverage_on(tk, day, float(lev[i]))
+    u = replace(universe, aum_usd=aum, aum_as_of=as_of, source_aum=src, leverage=lev)
+    out = u.select(keep)
+    used = sorted(set(out.aum_as_of.tolist()))
+    return out, (
+        f"embedded universe on {iso}: AUM of {len(out)} funds from the dated snapshot(s) "
+        f"{', '.join(used)} ({len(universe) - len(out)} funds not listed by then)"
+    )

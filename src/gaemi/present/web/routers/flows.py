@@ -40,7 +40,8 @@ router = APIRouter(prefix="/api/flows", tags=["flows"], responses=ERROR_RESPONSE
 GroupBy = Literal["fund", "underlying", "group", "issuer", "holder", "total"]
 #: Creations that respond to the move, C = β·A·r (gaemi.app.flows.creations_beta).
 CreationsJson = (
-    Literal["measured", "none"] | Annotated[float, Field(ge=-5, le=5, allow_inf_nan=False)]
+    Literal["measured", "none"]
+    | Annotated[float, Field(ge=-5, le=5, allow_inf_nan=False, strict=True)]
 )
 _CREATIONS_DOC = (
     "Creations that respond to the move, C = β·A·r: 'measured' (β per fund class from the "
@@ -124,6 +125,7 @@ class FlowRequest(StrictModel):
     creations: CreationsJson | None = Field(None, description=_CREATIONS_DOC)
     by_holder: bool = Field(
         False,
+        strict=True,
         description="Also answer by_holder: every fund's flow split into Korean / other / "
         "unattributed with its Korean share's date, basis (observed/estimated) and source "
         "(the served state's: the depository's on a past day with serve --data-dir/--db).",
