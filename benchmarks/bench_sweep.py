@@ -131,6 +131,11 @@ def run(config: str) -> dict[str, Any]:
             "grid_dask_peak_rss_mib": dask_rss,
             "grid_dask_over_serial_best": dask_s / grid_s,
             "grid_dask_over_serial_median": med_dask / med_grid,
+            # each 2-worker run over the serial run just before it (the same load)
+            "grid_dask_over_serial_pairs": [t / g for g, t in zip(grid, dask, strict=True)],
+            "grid_dask_over_serial_pairs_median": statistics.median(
+                t / g for g, t in zip(grid, dask, strict=True)
+            ),
             "grid_dask_2_processes_s": min(proc),
             "grid_dask_2_processes_runs_s": proc,
             "grid_dask_rows_identical": identical,
