@@ -13,6 +13,11 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+# Money and percents in text follow the one rule of gaemi.units (re-exported here: the
+# application layer's summaries and the faces import them from this module).
+from gaemi.units import format_frac as format_frac
+from gaemi.units import format_usd as format_usd
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -125,27 +130,3 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
             clean[str(k)] = v
         out.append(clean)
     return out
-
-
-def format_usd(value: float | None) -> str:
-    """$13.50B, -$2.70B, $540.0M, $12.3k ("—" for a missing value)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    sign = "-" if value < 0 else ""
-    v = abs(value)
-    for div, suf, fmt in (
-        (1e12, "T", "{:.2f}"),
-        (1e9, "B", "{:.2f}"),
-        (1e6, "M", "{:.1f}"),
-        (1e3, "k", "{:.1f}"),
-    ):
-        if v >= div:
-            return f"{sign}${fmt.format(v / div)}{suf}"
-    return f"{sign}${v:.0f}"
-
-
-def format_frac(value: float | None) -> str:
-    """A fraction as a percent with sign: -0.05 -> -5.00%."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    return f"{value:+.2%}"

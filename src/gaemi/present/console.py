@@ -1,5 +1,6 @@
 """Terminal output shared by the faces that print tables (the command line and the
-report): the console width to fit, a table that adapts to it, and the number formatters.
+report): the console width to fit, a table that adapts to it, and the number formatters
+(from :mod:`gaemi.units`, the rule every face and text shares).
 
 Face-neutral: it imports no face, so ``gaemi.present.cli`` and ``gaemi.present.report``
 both use it (``tests/test_layering.py``). The table never cuts a header or a cell to
@@ -9,9 +10,12 @@ as rows) or one record per block, or, for a long table, with the leading columns
 
 from __future__ import annotations
 
-import math
 import os
 from typing import TYPE_CHECKING, Any
+
+# The one money/number rule lives at the bottom of the package (the monitor and the
+# application layer write text with it too); re-exported here under the same names.
+from gaemi.units import format_krw, format_money, format_number, format_usd
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -36,66 +40,6 @@ __all__ = [
 
 #: Non-breaking space: joins a figure and its unit so a cell never wraps between them.
 NBSP = "\u00a0"
-
-
-def format_krw(value: float | None) -> str:
-    """Korean won, the house style of every face: ``₩22.15조``, ``-₩1,514억``, ``₩1.40억``,
-    ``₩3,500만``, ``₩150,000`` (1조 = 10¹², 1억 = 10⁸, 1만 = 10⁴; "—" for a missing value).
-
-    At least three significant figures (``₩1.40억``, ``₩45.0억``, ``₩450억``: a whole
-    number of 억 showed 140,000,000 won as ``₩1억``); below 100만 the full figure. One
-    token without spaces, so a table cell never wraps inside it (the report's
-    ``-22조 1,514억 원`` split over two lines at 80 columns).
-    """
-    if value is None or not math.isfinite(float(value)):
-        return "—"
-    v = float(value)
-    sign = "-" if v < 0 else ""
-    a = abs(v)
-    if a >= 1e12:
-        return f"{sign}₩{a / 1e12:,.2f}조"
-    if a >= 1e8:
-        n = a / 1e8
-        decimals = 2 if n < 10 else (1 if n < 100 else 0)
-        return f"{sign}₩{n:,.{decimals}f}억"
-    if a >= 1e6:
-        return f"{sign}₩{a / 1e4:,.0f}만"
-    return f"{sign}₩{a:,.0f}"
-
-
-def format_usd(value: float | None) -> str:
-    """US dollars, the house style of every face: ``$13.50B``, ``-$2.70B``, ``$540.0M``,
-    ``$12.3k`` ("—" for a missing value); :func:`gaemi.app.result.format_usd`."""
-    from gaemi.app.result import format_usd as _usd
-
-    return _usd(value)
-
-
-def format_money(value: float | None, currency: str) -> str:
-    """An amount in its currency: :func:`format_krw` for ``KRW``, :func:`format_usd`
-    for ``USD``."""
-    cur = currency.upper()
-    if cur == "KRW":
-        return format_krw(value)
-    if cur == "USD":
-        return format_usd(value)
-    raise ValueError(f"currency = {currency!r} must be KRW or USD")
-
-
-def format_number(value: float) -> str:
-    """A plain number for a table, never in scientific notation for amounts:
-    ``-1,184,000`` (not ``-1.184e+06``), ``12.35``, ``0.1235``; very small magnitudes
-    (below 10⁻⁴) keep four significant digits (``3.2e-07``)."""
-    v = float(value)
-    if not math.isfinite(v):
-        return "—" if math.isnan(v) else ("∞" if v > 0 else "-∞")
-    a = abs(v)
-    if a == 0 or a >= 1e4:
-        return f"{v:,.0f}"
-    if a < 1e-4:
-        return f"{v:.4g}"
-    decimals = max(0, 3 - math.floor(math.log10(a)))  # four significant digits
-    return f"{v:,.{decimals}f}"
 
 
 #: A text column whose longest cell is longer than this wraps (at words) instead of
