@@ -110,6 +110,8 @@ def unmapped(doc: str, *, timings_only: bool = False) -> list[str]:
 # ------------------------------------------------------------------------------ registry
 T_README = "tests/test_readme.py::test_readme_command"
 NOT_RESULT = "not a result: "
+T_VALIDATE_TABLE = "tests/docs/test_validate_doc.py::test_scorecard_table_is_the_engines"
+T_VALIDATE_FAILS = "tests/docs/test_validate_doc.py::test_what_fails_figures_are_the_engines"
 
 CLAIMS: list[Claim] = [
     # --- README.md -----------------------------------------------------------------------
@@ -249,6 +251,41 @@ CLAIMS: list[Claim] = [
         "`benchmarks/results/web-large.json` (`small`: 10 clients for",
         (NOT_RESULT + "the load test's configuration (benchmarks/bench_web.py CONFIGS)",),
     ),
+    # --- docs/validate.md: the scorecard regenerated from the engine ----------------------
+    *(Claim("docs/validate.md", a, (T_VALIDATE_TABLE,)) for a in ("| **pass** |", "| **fail** |")),
+    *(
+        Claim("docs/validate.md", a, (T_VALIDATE_FAILS,))
+        for a in (
+            "* **TQQQ 10-year growth, spread fitted on 2011–2014:",
+            "loss, the error was",
+            "a year in 2011–2014 to about",
+            "the rebalancing-cost model misses by",
+            "The walk-forward fit passes (",
+            "cells are inside 80–95 %; of the misses",
+            "2026-03-04, KOSPI",
+        )
+    ),
+    Claim(
+        "docs/validate.md",
+        "wide* (coverage above 95 %",
+        (NOT_RESULT + "the tolerance's upper end (issue 18: 80–95 %)",),
+    ),
+    Claim(
+        "docs/validate.md",
+        "| `nav_recipe` | nav | the NAV engine with issue 4's fixed 0.40 % spread",
+        (NOT_RESULT + "the recipe's fixed input (issue 4)",),
+    ),
+    Claim("docs/validate.md", "| `nav_tqqq_goal` | nav |", (T_VALIDATE_FAILS,)),
+    Claim(
+        "docs/validate.md",
+        "| `feedback_laws` | stress | no phantom drift",
+        (NOT_RESULT + "the input shock of the law",),
+    ),
+    Claim(
+        "docs/validate.md",
+        "| `contagion_coverage` | contagion |",
+        (NOT_RESULT + "the stress-day definition, the band's level and the tolerance (issue 18)",),
+    ),
     # --- docs/monitor.md: the thresholds table -------------------------------------------
     *(
         Claim("docs/monitor.md", f"| {ids} |", ("here::test_monitor_critical_thresholds",), figs)
@@ -292,7 +329,6 @@ PENDING: dict[str, str] = {
     "docs/monitor.md": "issue 19: not mapped yet",
     "docs/replay.md": "issue 19: not mapped yet",
     "docs/stress.md": "issue 19: timings mapped, other figures not yet",
-    "docs/validate.md": "issue 19: timings mapped, other figures not yet",
     "docs/web.md": "issue 19: timings mapped, other figures not yet",
     "docs/CONTRIBUTING.md": "issue 19: timings mapped, other figures not yet",
 }
@@ -526,9 +562,13 @@ def test_readme_status() -> None:
     assert lvl is not None
     assert speed is not None
     assert f"USD/KRW at {lvl.group(1)} ({speed.group(1)} in 20 days, FRED, {lvl.group(2)})" in text
-    m = re.search(r"₩([\d.]+)tn on (\S+) .*: ([+-]\d+%)", ind["margin_loan_growth"].detail)
+    # the detail writes won by gaemi.units (₩33.70조), the README to one decimal (₩33.7tn)
+    m = re.search(r"₩([\d.]+)조 on (\S+) .*: ([+-]\d+%)", ind["margin_loan_growth"].detail)
     assert m is not None
-    assert f"margin loans {m.group(3)} in two months to a record ₩{m.group(1)}tn" in text
+    said = re.search(r"margin loans ([+-]\d+%) in two months to a record ₩([\d.]+)tn", text)
+    assert said is not None
+    assert said.group(1) == m.group(3)
+    assert said.group(2) == f"{float(m.group(1)):.1f}"
     assert f"(KOFIA, {m.group(2)})" in text
     share = re.match(r"(\w+) (\d+%) Korean-held", ind["korean_fund_share"].detail)
     assert share is not None
