@@ -111,6 +111,9 @@ def unmapped(doc: str, *, timings_only: bool = False) -> list[str]:
 T_README = "tests/test_readme.py::test_readme_command"
 NOT_RESULT = "not a result: "
 T_VALIDATE_TABLE = "tests/docs/test_validate_doc.py::test_scorecard_table_is_the_engines"
+T_MONITOR_TABLE = "tests/docs/test_monitor_doc.py::test_replay_table_is_the_monitors"
+T_MONITOR_PROSE = "tests/docs/test_monitor_doc.py::test_replay_prose_is_the_monitors"
+T_DATA = "tests/docs/test_data_doc.py::test_"
 T_VALIDATE_FAILS = "tests/docs/test_validate_doc.py::test_what_fails_figures_are_the_engines"
 
 CLAIMS: list[Claim] = [
@@ -251,6 +254,47 @@ CLAIMS: list[Claim] = [
         "`benchmarks/results/web-large.json` (`small`: 10 clients for",
         (NOT_RESULT + "the load test's configuration (benchmarks/bench_web.py CONFIGS)",),
     ),
+    # --- docs/data.md and CONTRIBUTING: recomputed in tests/docs/test_data_doc.py ----------
+    Claim(
+        "docs/data.md",
+        "| `split_jump` | prices | a one-day price ratio",
+        (T_DATA + "input_limits_are_the_codes",),
+    ),
+    Claim(
+        "docs/data.md",
+        "| Universe values | NaN/inf anywhere",
+        (T_DATA + "input_limits_are_the_codes",),
+    ),
+    Claim(
+        "docs/data.md",
+        "| Population values | NaN/inf, `leverage` above",
+        (T_DATA + "input_limits_are_the_codes",),
+    ),
+    Claim("docs/data.md", "more than `--drop` (3 %)", (T_DATA + "calibrate_drop_option_default",)),
+    *(
+        Claim("docs/data.md", a, (T_DATA + "drop_responses_are_the_embedded_calibration",))
+        for a in (
+            "data); a test re-derives it and compares. From it, on NDX (QQQ) days down more",
+            "(1999–2026): KOSPI moves",
+            "0.31), USD/KRW",
+            "(n = 264), VIX",
+        )
+    ),
+    Claim(
+        "docs/data.md",
+        "CSV (115 MB; validation included",
+        (T_DATA + "import_benchmark_file_and_chunks",),
+    ),
+    Claim(
+        "docs/data.md",
+        "chunks of 1 MB; DuckDB inserts",
+        (T_DATA + "import_benchmark_file_and_chunks",),
+    ),
+    Claim(
+        "docs/CONTRIBUTING.md",
+        "~1 MB chunks (docs/data.md",
+        (T_DATA + "import_benchmark_file_and_chunks",),
+    ),
     # --- docs/validate.md: the scorecard regenerated from the engine ----------------------
     *(Claim("docs/validate.md", a, (T_VALIDATE_TABLE,)) for a in ("| **pass** |", "| **fail** |")),
     *(
@@ -315,6 +359,30 @@ CLAIMS: list[Claim] = [
     Claim(
         "docs/monitor.md", "Korea-linked 2x single-stock", (NOT_RESULT + "fund leverage",), ("2x",)
     ),
+    # --- docs/monitor.md: the replay table, recomputed from the replay -------------------
+    *(
+        Claim("docs/monitor.md", a, (T_MONITOR_TABLE,))
+        for a in ("| CRITICAL | ", "| HIGH | ", "| ELEVATED | ", "| GUARDED | ", "| LOW | ")
+    ),
+    Claim("docs/monitor.md", "| all days | ", (T_MONITOR_TABLE,)),
+    *(
+        Claim("docs/monitor.md", a, (T_MONITOR_PROSE,))
+        for a in (
+            "when SOXX moved",
+            "dispersed next week (std",
+            "standard errors (",
+        )
+    ),
+    Claim(
+        "docs/monitor.md",
+        'share of a fund above $1B — the AUM decides "above $1B"',
+        ("here::test_monitor_critical_thresholds",),
+    ),
+    Claim(
+        "docs/monitor.md",
+        "(margin loans, holdings, single-stock 2x)",
+        (NOT_RESULT + "fund leverage",),
+    ),
 ]
 
 #: Documents whose figures are not all mapped yet, with who finishes them.
@@ -323,14 +391,11 @@ PENDING: dict[str, str] = {
     "docs/crypto.md": "owned by the crypto engineer",
     "docs/decay.md": "owned by the decay engineer",
     "docs/scale.md": "owned by the scale engineer",
-    "docs/data.md": "issue 19: timings mapped, other figures not yet",
     "docs/history.md": "issue 19: timings mapped, other figures not yet",
     "docs/korea.md": "issue 19: timings mapped, other figures not yet",
-    "docs/monitor.md": "issue 19: not mapped yet",
     "docs/replay.md": "issue 19: not mapped yet",
     "docs/stress.md": "issue 19: timings mapped, other figures not yet",
     "docs/web.md": "issue 19: timings mapped, other figures not yet",
-    "docs/CONTRIBUTING.md": "issue 19: timings mapped, other figures not yet",
 }
 #: Documents whose timings are not all mapped yet (owned by other engineers).
 PENDING_TIMINGS = {

@@ -89,6 +89,9 @@ def test_growth_per_60_days_by_hand() -> None:
     ind = one("margin_loan_growth", snap(a, b))
     assert ind.value == pytest.approx(expected)
     assert ind.level == 3  # 0.2243 reaches 0.20 (HIGH) but not 0.30
+    # won in the house style of gaemi.units (issue 19; it was "₩33.7tn"): 33.7e12 / 1e12 =
+    # 33.70조, 27.62e12 / 1e12 = 27.62조; +22.43% rounds to +22%
+    assert ind.detail == "₩33.70조 on 2026-03-05 (₩27.62조 on 2026-01-05): +22% per 60 days"
 
 
 def test_korean_fund_share_picks_largest_big_fund() -> None:

@@ -17,6 +17,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from gaemi.app.result import Choice, Result
 from gaemi.errors import GaemiInputError
 
+# Summary texts write money by the one rule of every face (``₩1.40억``, ``$13.0k``; it was
+# ``₩140,000,000 (₩1.40억)`` here); re-exported as ``gaemi.app.investor.format_money``.
+from gaemi.units import format_money
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -30,29 +34,6 @@ FX_DRIVERS = ("NDX", "SOX")
 INVESTOR_BYTES_PER_PATH = 160
 #: Views of :meth:`AccountRiskResult.to_frame`.
 VIEWS = ("summary", "drawdown")
-
-
-def format_money(value: float | None, currency: str) -> str:
-    """₩1.40억 / ₩2.3조 for KRW (with the full figure), $13.0k for USD."""
-    if value is None or not math.isfinite(value):
-        return "—"
-    sign = "-" if value < 0 else ""
-    v = abs(value)
-    if currency == "KRW":
-        if v >= 1e12:
-            short = f"{v / 1e12:.2f}조"
-        elif v >= 1e8:
-            short = f"{v / 1e8:.2f}억"
-        elif v >= 1e4:
-            short = f"{v / 1e4:,.0f}만"
-        else:
-            short = f"{v:,.0f}"
-        return f"{sign}₩{v:,.0f} ({sign}{short})"
-    if v >= 1e6:
-        return f"{sign}${v / 1e6:.2f}M"
-    if v >= 1e3:
-        return f"{sign}${v / 1e3:.1f}k"
-    return f"{sign}${v:,.0f}"
 
 
 def _pct(p: float) -> str:

@@ -22,6 +22,7 @@ from gaemi.core.decay import closed_form_value
 from gaemi.core.universe import Universe
 from gaemi.data.market import MarketSnapshot, Observation
 from gaemi.errors import GaemiInputError
+from gaemi.units import format_krw, format_usd
 
 LEVELS: tuple[str, ...] = ("LOW", "GUARDED", "ELEVATED", "HIGH", "CRITICAL")
 
@@ -248,7 +249,7 @@ def depository_growth(holdings: Any, days: float = 60.0) -> tuple[float, str, dt
     g = (sb / sa) ** (days / span)
     shown = ", ".join(both[:6]) + (f" and {len(both) - 6} more" if len(both) > 6 else "")
     detail = (
-        f"KSD custody of {shown}: ${sa / 1e9:.2f}B ({a.date()}) → ${sb / 1e9:.2f}B "
+        f"KSD custody of {shown}: {format_usd(sa)} ({a.date()}) → {format_usd(sb)} "
         f"({b.date()}): x{sb / sa:.2f} in {span} days, x{g:.2f} per 60 days (measured "
         f"median 2020–2026: x{MEASURED_MEDIAN_GROWTH_60D:.2f})"
     )
@@ -274,7 +275,7 @@ def ind_korean_leveraged_growth(
     a, b = m.history(name)[-2:]
     g = growth_per_days(a, b)
     detail = (
-        f"₩{a.value / 1e12:.1f}tn ({a.as_of}) → ₩{b.value / 1e12:.1f}tn ({b.as_of}): "
+        f"{format_krw(a.value)} ({a.as_of}) → {format_krw(b.value)} ({b.as_of}): "
         f"x{b.value / a.value:.0f}, x{g:.2f} per 60 days"
     )
     return _make(spec, g, "multiple_per_60d", detail, b, f"press figures: {a.source}; {b.source}")
@@ -296,8 +297,8 @@ def ind_korean_fund_share(
         share = float(r["korean_share"])
         detail = (
             f"{r['ticker']} {share:.1%} Korean-held: KSD custody "
-            f"${float(r['korean_held_usd']) / 1e9:.2f}B ({r['basis']} {r['korean_as_of']}) / "
-            f"AUM ${float(r['aum_usd']) / 1e9:.1f}B ({r['aum_as_of']})"
+            f"{format_usd(float(r['korean_held_usd']))} ({r['basis']} {r['korean_as_of']}) / "
+            f"AUM {format_usd(float(r['aum_usd']))} ({r['aum_as_of']})"
         )
         return _make(
             spec,
@@ -320,7 +321,7 @@ def ind_korean_fund_share(
     i = int(idx[np.argmax(u.korean_share[idx])])
     share = float(u.korean_share[i])
     asof = dt.date.fromisoformat(u.korean_as_of[i]) if u.korean_as_of[i] else None
-    detail = f"{u.ticker[i]} {share:.0%} Korean-held (AUM ${u.aum_usd[i] / 1e9:.1f}B)"
+    detail = f"{u.ticker[i]} {share:.0%} Korean-held (AUM {format_usd(float(u.aum_usd[i]))})"
     return _make(spec, share, "frac", detail, None, f"press figure: {u.source_korean[i]}", asof)
 
 
@@ -383,7 +384,7 @@ def ind_margin_growth(
     a, b = m.history(name)[-2:]
     g = growth_per_days(a, b) - 1.0
     detail = (
-        f"₩{b.value / 1e12:.1f}tn on {b.as_of} (₩{a.value / 1e12:.2f}tn on {a.as_of}): "
+        f"{format_krw(b.value)} on {b.as_of} ({format_krw(a.value)} on {a.as_of}): "
         f"{g:+.0%} per 60 days"
     )
     return _make(spec, g, "frac_per_60d", detail, b, f"{a.source}; {b.source}")
@@ -455,8 +456,8 @@ def ind_close_pressure(
         ratio = float(pressure_ratio(flow, cap))
         full_at = float(threshold_move_frac(k[label], cap))
         detail = (
-            f"{label} {move:+.2%}: LETF close flow ${abs(flow) / 1e9:.1f}B vs closing "
-            f"capacity ${cap / 1e9:.1f}B (leveraged-fund pressure {ratio:.2f}); their flow "
+            f"{label} {move:+.2%}: LETF close flow {format_usd(abs(flow))} vs closing "
+            f"capacity {format_usd(cap)} (leveraged-fund pressure {ratio:.2f}); their flow "
             f"alone fills the close at a ±{full_at:.1%} move"
         )
         source = f"{src}; capacity: stress_default.yaml ({scenario.source})"
@@ -526,7 +527,7 @@ INDICATORS: dict[str, Callable[..., Indicator]] = {
         "korea_single_stock_2x_aum_usd",
         "usd",
         lambda o: (
-            f"SK hynix 2x (CSOP) ${o.value / 1e9:.2f}B on {o.as_of}; KRX ±2x listed 2026-05-27"
+            f"SK hynix 2x (CSOP) {format_usd(o.value)} on {o.as_of}; KRX ±2x listed 2026-05-27"
         ),
     ),
     "crypto_altcoin_share": _latest_ind(
