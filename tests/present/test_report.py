@@ -175,10 +175,13 @@ _K_NDX = (
 
 def test_report_json_and_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "r.html"
-    rc = main(["report", "--format", "json", "--html", str(out), "--date", "2026-11-22"])
+    # the embedded snapshot's newest market day (a day asked after every observation by
+    # more than 7 days has no status: test_stale_faces.py)
+    rc = main(["report", "--format", "json", "--html", str(out), "--date", "2026-08-03"])
     assert rc == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["status"] in ("LOW", "GUARDED", "ELEVATED", "HIGH", "CRITICAL")
+    assert doc["status_text"] == f"{doc['status']} (data as of 2026-08-03, 0 days old)"
     assert doc["reason"].startswith(doc["status"] + ":")
     for ind in doc["indicators"]:
         if ind["level"] is not None:  # no number without its as-of date and source
@@ -299,6 +302,14 @@ def test_crypto_section(capsys: pytest.CaptureFixture[str]) -> None:
         assert r["btc_final_move_frac"] <= r["btc_shock_frac"]  # the cascade only deepens it
         assert r["korean_loss_krw"] < 0
     assert any("KoFIU" in s for s in sec["sources"])
+    # the sentence's won amount in the one style (gaemi.units.format_krw: ₩22.15조, never
+    # "₩22.2tn"): the -4% row's loss, from the same table
+    from gaemi.units import format_krw
+
+    row4 = min(rows, key=lambda r: abs(r["btc_shock_frac"] + 0.04))
+    assert f"Korean holders lose about {format_krw(-row4['korean_loss_krw'])}." in sec["summary"]
+    assert "조" in sec["summary"]
+    assert "tn" not in sec["summary"]
 
 
 def test_cascade_section_traceable(capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,8 +4,8 @@ figure is months old) and with ``--date`` beyond the data (2030-01-01).
 
 The expected age is the day asked minus the newest dated indicator input, computed here
 from :func:`gaemi.app.status.status` on the same state; each face must state that figure.
-Report faces whose headline does not yet carry it are marked ``xfail(strict=True)``: the
-report (``present/report``) belongs to another change; the mark fails once it is fixed.
+The report's headline carries it too: today's report on old data reads stale, a day
+asked past every observation reads "no status: ..." (JSON ``status`` "n/a").
 """
 
 from __future__ import annotations
@@ -118,20 +118,119 @@ def test_report_faces_state_the_age_of_the_data(
         assert f"older than {limit} days (newest {age} days)" in flat, face
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 19 item 4: the report's headline status reads HIGH with the age only in "
-    "a separate note (present/report, another change)",
-)
-@pytest.mark.parametrize("date", CASES, ids=["embedded", "beyond"])
-def test_report_headline_status_reads_stale(
-    date: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: Any
+def panel(terminal: str) -> str:
+    """The words of the terminal report's status panel (its first box)."""
+    return " ".join(terminal.split("╰", 1)[0].replace("│", " ").split())
+
+
+def html_top(html_words: str) -> str:
+    """The HTML report's header: everything before the first note."""
+    return " ".join(html_words.split("Every observation", 1)[0].split())
+
+
+def test_report_headline_today_reads_stale_with_its_age(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: Any
 ) -> None:
-    _newest, age, _limit = expected(date)
-    faces = report_faces(date, tmp_path, capsys, monkeypatch)
-    headline = faces["terminal"].split("╰", 1)[0].replace("│", " ")  # the status panel
-    assert f"stale: newest market data {age} days old" in " ".join(headline.split())
-    status = json.loads(faces["json"])["status"]
-    assert "stale" in json.dumps(status) or "stale" in json.loads(faces["json"]), status
-    top = faces["html"].split("Every observation", 1)[0]
-    assert f"stale: newest market data {age} days old" in top
+    """The embedded snapshot read today (no --date): the status is given, flagged stale,
+    in the monitor's words (the same function, gaemi.app.status.status_text)."""
+    from gaemi.present.cli.monitor import status_text as monitor_text
+
+    newest, age, limit = expected(None)
+    faces = report_faces(None, tmp_path, capsys, monkeypatch)
+    doc = json.loads(faces["json"])
+    assert doc["status"] in ("LOW", "GUARDED", "ELEVATED", "HIGH", "CRITICAL")
+    want = (
+        f"{doc['status']} — stale: newest market data {age} days old "
+        f"(as of {newest}; limit {limit} days)"
+    )
+    assert monitor_text(doc["status"], newest, age, True, limit) == want
+    assert want in panel(faces["terminal"])
+    assert want in html_top(faces["html"])
+    assert doc["status_text"] == want
+    assert (doc["status_stale"], doc["status_age_days"], doc["status_as_of"]) == (
+        True,
+        age,
+        newest.isoformat(),
+    )
+    assert (doc["status_past_data"], doc["stale_after_days"]) == (False, limit)
+
+
+def test_report_day_past_the_data_has_no_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: Any
+) -> None:
+    """--date 2030-01-01: the headline says how far past the data the day is, instead of
+    a status (exit code 0, checked by report_text); JSON status is "n/a", level 0."""
+    newest, age, limit = expected(BEYOND)
+    faces = report_faces(BEYOND, tmp_path, capsys, monkeypatch)
+    want = (
+        f"no status: {BEYOND} is {age:,} days after the newest market data "
+        f"({newest}; limit {limit} days)"
+    )
+    top = panel(faces["terminal"])
+    assert want in top
+    for word in ("LOW", "GUARDED", "ELEVATED", "HIGH", "CRITICAL"):
+        assert word not in top, top  # no status, not even in the reason
+    assert want in html_top(faces["html"])
+    doc = json.loads(faces["json"])
+    assert (doc["status"], doc["status_level"], doc["status_text"]) == ("n/a", 0, want)
+    assert (doc["status_stale"], doc["status_past_data"]) == (True, True)
+    assert (doc["status_age_days"], doc["status_as_of"]) == (age, newest.isoformat())
+
+
+def test_report_on_a_day_the_data_covers_is_not_stale() -> None:
+    """The newest day of the embedded snapshot, asked with day=: its own inputs are 0
+    days old, so the status stands, not stale (the same rule and words as the monitor)."""
+    from gaemi.app.report import report
+
+    newest, _age, _limit = expected(None)
+    rep = report(day=newest)
+    doc = rep.to_dict()
+    assert doc["status"] != "n/a"
+    assert doc["status_text"] == f"{doc['status']} (data as of {newest}, 0 days old)"
+    assert (doc["status_stale"], doc["status_past_data"], doc["status_age_days"]) == (
+        False,
+        False,
+        0,
+    )
+
+
+def test_report_on_a_gap_inside_the_data_keeps_its_status_flagged_stale() -> None:
+    """2026-07-31, inside the embedded snapshot (it has points up to 2026-08-03) but the
+    series known that day end earlier (the one-day moves are dated 2026-08-03 only): the
+    status is given, flagged stale — only a day after every observation has none."""
+    from gaemi.app.report import report
+    from gaemi.app.state import load_state
+
+    day = dt.date(2026, 7, 31)
+    newest, _age, _limit = expected(None)
+    assert newest > day  # the snapshot has data after the day
+    rep = report(load_state(), day=day)
+    age = rep.data_age
+    assert age.stale
+    assert age.newest is not None
+    assert age.newest < day
+    assert not rep.past_data
+    assert rep.status.status != "n/a"
+    assert f"— stale: newest market data {age.age_days} days old" in rep.headline
+
+
+def test_report_on_the_shared_data_read_today_is_stale(shared_data: Path) -> None:
+    """``gaemi report --data-dir ../shared/data`` without --date (today is past the
+    folder's data): the status is given with its age, flagged stale; the same folder
+    with a day asked past it has no status."""
+    from gaemi.app.report import report
+    from gaemi.app.state import load_state
+
+    state = load_state(data_dir=shared_data)
+    today = report(state)
+    age = today.data_age
+    assert age.newest is not None
+    assert age.age_days == (state.day - age.newest).days
+    if not age.stale:
+        pytest.skip(f"the shared data is fresh today (newest {age.newest})")
+    assert today.status.status != "n/a"
+    assert today.headline.startswith(f"{today.status.status} — stale: newest market data")
+    later = age.newest + dt.timedelta(days=age.limit_days + 1)
+    past = report(load_state(data_dir=shared_data, as_of=later), day=later)
+    assert past.status.status == "n/a"
+    assert past.headline.startswith(f"no status: {later} is {age.limit_days + 1} days after")

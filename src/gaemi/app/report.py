@@ -17,6 +17,7 @@ import pandas as pd
 
 from gaemi.app.result import Result, format_usd, records
 from gaemi.app.state import market_known_on, parse_day
+from gaemi.app.status import DataAge, data_age, past_data_text, status_text
 from gaemi.core.flows import compute_flows, ladder_moves, projected_close_flow
 from gaemi.core.universe import Universe
 from gaemi.data.market import MarketSnapshot
@@ -28,6 +29,7 @@ from gaemi.monitor.indicators import (
 )
 from gaemi.monitor.replay import universe_known_on
 from gaemi.monitor.status import Status, composite_status
+from gaemi.units import format_krw
 
 if TYPE_CHECKING:
     from gaemi.data.state import MarketState
@@ -64,7 +66,28 @@ class Report(Result):
     usdkrw_as_of: dt.date | None
     stale_after_days: int
     notes: tuple[str, ...] = ()
+    #: the day was asked for (``--date``, ``day=``) and lies after every market
+    #: observation by more than the staleness limit: no status (``status`` is ``n/a``)
+    past_data: bool = False
     kind: str = field(default="report", init=False, repr=False)
+
+    @property
+    def data_age(self) -> DataAge:
+        """The newest dated indicator input and its age on the report day (the monitor's
+        rule: :func:`gaemi.app.status.data_age`)."""
+        return data_age(self.indicators, self.report_date, self.stale_after_days)
+
+    @property
+    def headline(self) -> str:
+        """The status with its age, as every face shows it: ``HIGH (data as of 2026-08-03,
+        1 day old)``, ``HIGH — stale: newest market data 125 days old (as of 2026-08-03;
+        limit 7 days)`` (today's report on old data), or for a day asked past the data
+        ``no status: 2030-01-01 is 1,247 days after the newest market data (2026-08-03;
+        limit 7 days)``."""
+        age = self.data_age
+        if self.past_data:
+            return past_data_text(age)
+        return status_text(self.status.status, age.newest, age.age_days, age.stale, age.limit_days)
 
     def to_frame(self, view: str | None = None) -> pd.DataFrame:
         """The indicators (default) or a section's table: ``view="flows.ladder"``."""
@@ -93,11 +116,28 @@ class Report(Result):
         return indicator_frame(self.indicators, self.report_date, self.stale_after_days)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (NaN → None)."""
+        """JSON-ready dict (NaN → None).
+
+        The status stays machine-readable: ``status`` is one of LOW, GUARDED, ELEVATED,
+        HIGH, CRITICAL, or ``n/a`` when there is none (nothing known on the day, or a day
+        asked past the data: ``status_past_data``), ``status_level`` 0–4 (0 for ``n/a``).
+        Its age: ``status_as_of`` (the newest dated indicator input, ISO date or null),
+        ``status_age_days`` (report day minus it), ``status_stale`` (older than
+        ``stale_after_days``, the monitor's limit; a stale status is still given for
+        today's report, flagged) and ``status_text`` (the headline the terminal and HTML
+        show).
+        """
+        age = self.data_age
         return {
             "report_date": self.report_date.isoformat(),
             "status": self.status.status,
             "status_level": self.status.level,
+            "status_text": self.headline,
+            "status_as_of": age.newest.isoformat() if age.newest is not None else None,
+            "status_age_days": age.age_days,
+            "status_stale": age.stale,
+            "status_past_data": self.past_data,
+            "stale_after_days": self.stale_after_days,
             "reason": self.status.reason,
             "universe": self.universe_label,
             "market": self.market_label,
@@ -571,7 +611,7 @@ def crypto_section(
         f"${row4['liquidated_usd'] / 1e9:.1f}B of liquidations "
         f"({row4['long_share_frac']:.0%} longs); BTC ends {row4['btc_final_move_frac']:+.1%}, "
         f"altcoins {row4['alt_final_move_frac']:+.1%}; Korean holders lose about "
-        f"₩{-row4['korean_loss_krw'] / 1e12:.1f}tn."
+        f"{format_krw(-row4['korean_loss_krw'])}."
     )
     return Section(
         "crypto",
@@ -1314,9 +1354,16 @@ def build_report(
     state: MarketState | None = None,
     data_dir: str | Path | None = None,
     day_funds: DayFunds | None = None,
+    day_asked: bool = False,
 ) -> Report:
     """Compute every available section for ``report_date`` (``state``: the market state
     the inputs came from, for its calibration and sources).
+
+    ``day_asked``: the day was asked for, not today's by default; if it lies after every
+    observation of ``market`` and its newest indicator input is older than the rules'
+    staleness limit, the status is ``n/a`` ("no status: ... days after the newest market
+    data"), the sections are still shown. A day inside the data whose inputs are old (a
+    gap in the series) keeps its status, flagged stale.
 
     ``data_dir`` (a ../shared/data-like folder) adds the history replay of the day and
     the Korean money section; ``day_funds`` (:func:`universe_on`) is the table of the
@@ -1361,6 +1408,18 @@ def build_report(
             0,
             f"n/a: nothing in the snapshot is known on {report_date} (every indicator is n/a)",
             "nothing_known",
+            (),
+        )
+    age = data_age(indicators, report_date, rules.stale_after_days)
+    past_data = day_asked and age.stale and not later
+    if past_data:
+        status = Status(
+            "n/a",
+            0,
+            f"No status for {report_date}: the indicators have nothing from that day. Ask for "
+            f"a day the data covers (on or before {age.newest}) or import newer data "
+            "(`gaemi data import`).",
+            "past_the_data",
             (),
         )
     why_universe = universe_not_known(known, report_date)
@@ -1409,8 +1468,8 @@ def build_report(
     if ages and min(ages) > rules.stale_after_days:
         notes.append(
             f"Every observation is older than {rules.stale_after_days} days "
-            f"(newest {min(ages)} days): this is the "
-            "embedded snapshot, not today's market. Import fresh data with "
+            f"(newest {min(ages)} days): the data ends on {age.newest}, this is not the "
+            f"market of {report_date}. Import fresh data with "
             "`gaemi data import` or pass today's moves with --move NDX=-3%."
         )
     return Report(
@@ -1424,6 +1483,7 @@ def build_report(
         fx.as_of if fx else None,
         rules.stale_after_days,
         tuple(notes),
+        past_data,
     )
 
 
@@ -1445,6 +1505,7 @@ def report(
     korean_aum_usd: float | None = None,
     rules: MonitorRules | None = None,
     data_dir: str | Path | None = None,
+    day_asked: bool | None = None,
 ) -> Report:
     """The daily report on ``state``: status, why, and every engine's section.
 
@@ -1465,6 +1526,13 @@ def report(
         the day and the Korean money section; on a day before the universe's AUM date,
         every fund's AUM on that day comes from the folder's data dated before it
         (:func:`universe_on`) instead of "not known that day".
+    day_asked : bool, optional
+        The report day was asked for (default: when ``day`` is given). Today's report
+        on old data reads ``HIGH — stale: newest market data 125 days old (...)``; a day
+        asked after every market observation, by more than the monitor's staleness limit
+        (``monitor_rules.yaml`` ``stale_after_days``, 7 days), has no status: ``status``
+        ``n/a``, the headline ``no status: 2030-01-01 is 1,247 days after the newest
+        market data (2026-08-03; limit 7 days)``.
 
     Returns
     -------
@@ -1507,6 +1575,7 @@ def report(
         state=state if day_funds is None else state.with_universe(u),
         data_dir=data_dir,
         day_funds=day_funds,
+        day_asked=day is not None if day_asked is None else day_asked,
     )
     return replace(
         rep,

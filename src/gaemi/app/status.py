@@ -21,6 +21,72 @@ if TYPE_CHECKING:
     from gaemi.monitor.status import Status
 
 
+@dataclass(frozen=True)
+class DataAge:
+    """How old the newest dated input of a status is on the day it is read for.
+
+    The one staleness rule of the monitor, ``/api/status``, the dashboard and the report:
+    the status is stale when its newest dated indicator input is more than the rules'
+    ``stale_after_days`` (``monitor_rules.yaml``, 7 days) before the day.
+
+    Attributes
+    ----------
+    day : date
+        The day the status is read for.
+    newest : date or None
+        The newest as-of date among the indicators (None: no dated input).
+    age_days : int or None
+        ``day - newest`` in days (negative: data dated after the day).
+    limit_days : int
+        The staleness limit (the rules' ``stale_after_days``).
+    """
+
+    day: dt.date
+    newest: dt.date | None
+    age_days: int | None
+    limit_days: int
+
+    @property
+    def stale(self) -> bool:
+        """The newest dated input is older than the limit."""
+        return self.age_days is not None and self.age_days > self.limit_days
+
+
+def data_age(indicators: Sequence[Indicator], day: dt.date, stale_after_days: int) -> DataAge:
+    """The newest dated indicator input and its age on ``day`` (see :class:`DataAge`)."""
+    dated = [i.as_of for i in indicators if i.as_of is not None]
+    newest = max(dated) if dated else None
+    age = (day - newest).days if newest is not None else None
+    return DataAge(day, newest, age, int(stale_after_days))
+
+
+def status_text(
+    status: str, newest: dt.date | None, age: int | None, stale: bool, limit: int | None
+) -> str:
+    """The status with its age, the one wording of every face: e.g.
+    ``HIGH (data as of 2026-03-27, 1 day old)`` or
+    ``HIGH — stale: newest market data 125 days old (as of 2026-08-03; limit 7 days)``."""
+    if newest is None or age is None:
+        return f"{status} (no dated data)"
+    days = f"{age} day{'' if age == 1 else 's'} old"
+    if age < 0:
+        return f"{status} (data as of {newest.isoformat()}, after the day asked)"
+    if stale:
+        lim = f"; limit {limit} days" if limit is not None else ""
+        return f"{status} — stale: newest market data {days} (as of {newest.isoformat()}{lim})"
+    return f"{status} (data as of {newest.isoformat()}, {days})"
+
+
+def past_data_text(age: DataAge) -> str:
+    """The headline in place of a status for a day asked past the data, e.g.
+    ``no status: 2030-01-01 is 1,247 days after the newest market data (2026-08-03; limit
+    7 days)``."""
+    return (
+        f"no status: {age.day.isoformat()} is {age.age_days:,} days after the newest market "
+        f"data ({age.newest}; limit {age.limit_days} days)"
+    )
+
+
 def indicator_frame(
     indicators: Sequence[Indicator], day: dt.date, stale_after_days: int
 ) -> pd.DataFrame:
@@ -74,9 +140,8 @@ class StatusResult(Result):
 
     @property
     def stale(self) -> bool:
-        """Every dated figure is older than the rules' staleness limit."""
-        ages = [a for a in (i.age_days(self.day) for i in self.indicators) if a is not None]
-        return bool(ages) and min(ages) > self.stale_after_days
+        """Every dated figure is older than the rules' staleness limit (:func:`data_age`)."""
+        return data_age(self.indicators, self.day, self.stale_after_days).stale
 
     def to_frame(self, view: str | None = None) -> pd.DataFrame:
         return indicator_frame(self.indicators, self.day, self.stale_after_days)

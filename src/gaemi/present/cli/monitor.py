@@ -52,16 +52,11 @@ def status_text(
     status: str, newest: dt.date | None, age: int | None, stale: bool, limit: int | None
 ) -> str:
     """The status with its age, e.g. ``HIGH (data as of 2026-03-27, 1 day old)`` or
-    ``HIGH — stale: newest market data 125 days old (as of 2026-08-03; limit 7 days)``."""
-    if newest is None or age is None:
-        return f"{status} (no dated data)"
-    days = f"{age} day{'' if age == 1 else 's'} old"
-    if age < 0:
-        return f"{status} (data as of {newest.isoformat()}, after the day asked)"
-    if stale:
-        lim = f"; limit {limit} days" if limit is not None else ""
-        return f"{status} — stale: newest market data {days} (as of {newest.isoformat()}{lim})"
-    return f"{status} (data as of {newest.isoformat()}, {days})"
+    ``HIGH — stale: newest market data 125 days old (as of 2026-08-03; limit 7 days)``
+    (the one wording, shared with the report: :func:`gaemi.app.status.status_text`)."""
+    from gaemi.app.status import status_text as text
+
+    return text(status, newest, age, stale, limit)
 
 
 def clock(time_utc: str) -> str:

@@ -114,7 +114,9 @@ def report(
 
     Composite status with its reason, indicators with thresholds, the rebalancing ladder
     with the Korean share, and every engine's section, each number with its as-of date and
-    source. Runs offline on the embedded default snapshot.
+    source. Runs offline on the embedded default snapshot. The headline status carries
+    the date and age of its newest input; older than the monitor's limit (7 days) it
+    reads stale, and a --date past the data gives no status (exit code 0).
     """
     from gaemi.app.report import report as build
     from gaemi.present.cli.common import parse_korean_aum
@@ -132,7 +134,16 @@ def report(
     aum = None if korean_aum is None else parse_korean_aum(korean_aum)
     data_dir = single(data_dir_given, "--data-dir")
     moves = parse_moves(move)
-    rep = build(state, day=day, moves=moves, korean_aum_usd=aum, data_dir=data_dir)
+    # --date asked past the newest data: no status, said in the headline (today's report
+    # on old data keeps its status, flagged stale)
+    rep = build(
+        state,
+        day=day,
+        moves=moves,
+        korean_aum_usd=aum,
+        data_dir=data_dir,
+        day_asked=date_given is not None,
+    )
     if fmt == ReportFormat.json:
         json.dump(rep.to_dict(), sys.stdout, indent=1, allow_nan=False, default=str)
         sys.stdout.write("\n")

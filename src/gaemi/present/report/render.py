@@ -257,6 +257,7 @@ def render_terminal(report: Report, *, krw: bool = False) -> None:
     """Print the summary with Rich, fitted to the terminal (``COLUMNS``): a table too
     wide for it prints transposed or one record per block
     (:func:`gaemi.present.console.print_table`); a pipe or file gets 120 columns."""
+    from rich.markup import escape
     from rich.panel import Panel
     from rich.text import Text
 
@@ -267,7 +268,7 @@ def render_terminal(report: Report, *, krw: bool = False) -> None:
     colour = RICH_COLOURS[report.status.status]
     con.print(
         Panel(
-            f"[{colour}]{report.status.status}[/]  {report.status.reason}",
+            f"[{colour}]{escape(report.headline)}[/]\n{escape(report.status.reason)}",
             title=f"gaemi — {report.report_date}",
             expand=True,
         )
@@ -764,15 +765,16 @@ def render_html(
 
     fx = report.usdkrw if krw else None
     colour = STATUS_COLOURS[report.status.status]
+    title_status = "no status" if report.past_data else report.status.status
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>gaemi report {report.report_date} — {report.status.status}</title>",
+        f"<title>gaemi report {report.report_date} — {html.escape(title_status)}</title>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<style>{CSS}</style><script>{get_plotlyjs()}</script></head><body>",
         f"<header style='background:{colour}' role='banner'>",
         (
             f"<h1 id='status'>gaemi risk status {report.report_date}: "
-            f"{html.escape(report.status.status)}</h1>"
+            f"{html.escape(report.headline)}</h1>"
         ),
         f"<p id='reason'>{html.escape(report.status.reason)}</p>",
         f"<p id='written' class='when'>{html.escape(written_line(now))}</p></header><main>",
