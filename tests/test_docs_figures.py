@@ -114,6 +114,7 @@ T_VALIDATE_TABLE = "tests/docs/test_validate_doc.py::test_scorecard_table_is_the
 T_MONITOR_TABLE = "tests/docs/test_monitor_doc.py::test_replay_table_is_the_monitors"
 T_MONITOR_PROSE = "tests/docs/test_monitor_doc.py::test_replay_prose_is_the_monitors"
 T_DATA = "tests/docs/test_data_doc.py::test_"
+T_WEB = "tests/docs/test_web_doc.py::test_"
 T_VALIDATE_FAILS = "tests/docs/test_validate_doc.py::test_what_fails_figures_are_the_engines"
 
 CLAIMS: list[Claim] = [
@@ -295,6 +296,45 @@ CLAIMS: list[Claim] = [
         "~1 MB chunks (docs/data.md",
         (T_DATA + "import_benchmark_file_and_chunks",),
     ),
+    # --- docs/web.md -----------------------------------------------------------------------
+    Claim(
+        "docs/web.md", "USD up to $10T, at most 401 moves", (T_WEB + "money_bound_is_the_limit",)
+    ),
+    Claim("docs/web.md", "(−0.05 = −5 %), money is USD", (NOT_RESULT + "a unit's definition",)),
+    Claim(
+        "docs/web.md",
+        "# → total_flow_usd [-13.5e9, -2.7e9]: the research note's $45B 3x ladder",
+        ("tests/present/test_web_api.py::test_research_ladder_what_if",),
+        ("$45B",),
+    ),
+    Claim(
+        "docs/web.md",
+        "the research note's $45B 3x ladder",
+        (NOT_RESULT + "fund leverage",),
+        ("3x",),
+    ),
+    Claim("docs/web.md", "Korean holdings of the 3x funds", (NOT_RESULT + "fund leverage",)),
+    Claim("docs/web.md", "underlying (−20 % … +20 %)", (T_WEB + "dashboard_ranges_are_the_pages",)),
+    Claim(
+        "docs/web.md",
+        "at every move from −20 % to +20 %",
+        (T_WEB + "dashboard_ranges_are_the_pages",),
+    ),
+    Claim(
+        "docs/web.md",
+        "market costs over 1–12 months at",
+        (T_WEB + "dashboard_ranges_are_the_pages",),
+    ),
+    Claim(
+        "docs/web.md",
+        "fees), and the six-month, 45 % case",
+        (T_WEB + "dashboard_ranges_are_the_pages",),
+    ),
+    Claim(
+        "docs/web.md",
+        "every endpoint against its engine (the $45B ladder",
+        ("tests/present/test_web_api.py::test_research_ladder_what_if",),
+    ),
     # --- docs/validate.md: the scorecard regenerated from the engine ----------------------
     *(Claim("docs/validate.md", a, (T_VALIDATE_TABLE,)) for a in ("| **pass** |", "| **fail** |")),
     *(
@@ -395,7 +435,6 @@ PENDING: dict[str, str] = {
     "docs/korea.md": "issue 19: timings mapped, other figures not yet",
     "docs/replay.md": "issue 19: not mapped yet",
     "docs/stress.md": "issue 19: timings mapped, other figures not yet",
-    "docs/web.md": "issue 19: timings mapped, other figures not yet",
 }
 #: Documents whose timings are not all mapped yet (owned by other engineers).
 PENDING_TIMINGS = {
