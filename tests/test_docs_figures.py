@@ -115,6 +115,7 @@ T_MONITOR_TABLE = "tests/docs/test_monitor_doc.py::test_replay_table_is_the_moni
 T_MONITOR_PROSE = "tests/docs/test_monitor_doc.py::test_replay_prose_is_the_monitors"
 T_DATA = "tests/docs/test_data_doc.py::test_"
 T_WEB = "tests/docs/test_web_doc.py::test_"
+T_REPLAY = "tests/docs/test_replay_doc.py::test_"
 T_VALIDATE_FAILS = "tests/docs/test_validate_doc.py::test_what_fails_figures_are_the_engines"
 
 CLAIMS: list[Claim] = [
@@ -335,6 +336,66 @@ CLAIMS: list[Claim] = [
         "every endpoint against its engine (the $45B ladder",
         ("tests/present/test_web_api.py::test_research_ladder_what_if",),
     ),
+    # --- docs/replay.md: tables and prose regenerated in tests/docs/test_replay_doc.py -----
+    Claim(
+        "docs/replay.md", "*what would my ₩1.40억 of SOXL", (NOT_RESULT + "the example's inputs",)
+    ),
+    Claim(
+        "docs/replay.md",
+        "rebuilds the seed's account — ₩1.40억 own",
+        (NOT_RESULT + "the seed account's inputs",),
+    ),
+    *(
+        Claim("docs/replay.md", a, (T_REPLAY + "checked_paragraph_is_the_engines",))
+        for a in (
+            "is a **margin call** (140 %, FACTS.md (d))",
+            "(8 %/yr default: a judgement",
+            "Ruin: equity ≤ 10 % of the money put in",
+            "the first margin call is **2024-09-06** (ratio",
+            "is ruined (down 90 %) on",
+            "sells everything: it ends owing",
+        )
+    ),
+    Claim("docs/replay.md", "is a **margin call** (140 %, FACTS.md (d))", ("FACTS",)),
+    Claim(
+        "docs/replay.md",
+        "spread 0.40 % from vol_params.yaml",
+        (T_REPLAY + "backfill_table_is_the_engines",),
+    ),
+    Claim(
+        "docs/replay.md",
+        "their dated 1.5x → 2x changes",
+        (NOT_RESULT + "fund leverage (FACTS.md (j))",),
+    ),
+    *(
+        Claim("docs/replay.md", f"| {f} | ", (T_REPLAY + "backfill_table_is_the_engines",))
+        for f in ("TQQQ", "SOXL", "TSLL", "NVDL")
+    ),
+    Claim(
+        "docs/replay.md",
+        "0.40 % spread is low for single-stock swaps",
+        (T_REPLAY + "backfill_table_is_the_engines",),
+    ),
+    *(
+        Claim("docs/replay.md", a, (T_REPLAY + "forward_table_is_the_engines",))
+        for a in (
+            "| ₩1.40억 SOXL, ",
+            "| ₩1.00억 TSLL + NVDL",
+            "| ₩1,000만 TQQQ",
+            "| $100k TQQQ (USD)",
+        )
+    ),
+    *(
+        Claim("docs/replay.md", a, (T_REPLAY + "forward_reading_is_the_engines",))
+        for a in (
+            "the unlevered accounts ended above 99 %",
+            "its median end for ₩1.40억 SOXL is",
+            "₩337만) while the 2020–2026",
+            "The margin accounts sit low (",
+            "P(forced sale) of",
+            "(ratio never below 140 %",
+        )
+    ),
     # --- docs/validate.md: the scorecard regenerated from the engine ----------------------
     *(Claim("docs/validate.md", a, (T_VALIDATE_TABLE,)) for a in ("| **pass** |", "| **fail** |")),
     *(
@@ -433,7 +494,6 @@ PENDING: dict[str, str] = {
     "docs/scale.md": "owned by the scale engineer",
     "docs/history.md": "issue 19: timings mapped, other figures not yet",
     "docs/korea.md": "issue 19: timings mapped, other figures not yet",
-    "docs/replay.md": "issue 19: not mapped yet",
     "docs/stress.md": "issue 19: timings mapped, other figures not yet",
 }
 #: Documents whose timings are not all mapped yet (owned by other engineers).
