@@ -145,6 +145,24 @@ def test_imported_modules_sees_function_level_imports(tmp_path: Path) -> None:
     assert "gaemi.present.cli.common" in imported_modules(f)
 
 
+#: Modules under every layer (any layer may import them): the error type, the input
+#: limits and the money/number rule of text (``gaemi.units``). Standard library only.
+BOTTOM = {"errors.py", "limits.py", "units.py"}
+
+
+def test_bottom_modules_import_only_the_standard_library() -> None:
+    """Every top-level module of ``gaemi`` is a layer or a bottom module (``__init__``
+    aside), and a bottom module imports no layer nor third-party library."""
+    tops = {p.name for p in SRC.iterdir() if p.suffix == ".py" or p.is_dir()}
+    tops -= {"__init__.py", "__pycache__"}
+    assert tops == BOTTOM | set(LAYER_ORDER), tops ^ (BOTTOM | set(LAYER_ORDER))
+    allowed = {"gaemi." + b.removesuffix(".py") for b in BOTTOM}
+    for name in sorted(BOTTOM):
+        for mod in imported_modules(SRC / name):
+            top = mod.split(".")[0]
+            assert mod in allowed or top in sys.stdlib_module_names, f"{name} imports {mod}"
+
+
 def test_core_imports_no_edge_libraries() -> None:
     for path in (SRC / "core").rglob("*.py"):
         for mod in imported_modules(path):

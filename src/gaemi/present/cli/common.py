@@ -21,18 +21,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gaemi.app.result import format_frac, format_usd, records
+from gaemi.app.result import records
 from gaemi.errors import GaemiInputError
 from gaemi.limits import MAX_MOVE_FRAC
 from gaemi.present.console import (
     BLOCK_ROWS,
     NBSP,
     WRAP_TEXT_OVER,
-    format_krw,
-    format_number,
     print_table,
     terminal_width,
 )
+from gaemi.units import format_frac, format_krw, format_number, format_usd
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,7 +39,7 @@ if TYPE_CHECKING:
 
     from gaemi.data.state import MarketState
 
-__all__ = [  # re-exported (gaemi.app.result, gaemi.present.console) for the commands
+__all__ = [  # re-exported (gaemi.units, app.result, present.console) for the commands
     "BLOCK_ROWS",
     "NBSP",
     "WRAP_TEXT_OVER",
