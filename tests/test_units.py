@@ -120,3 +120,13 @@ def test_every_face_uses_the_same_functions() -> None:
     assert investor.format_money is units.format_money
     assert common.format_krw is units.format_krw
     assert common.format_usd is units.format_usd
+
+
+def test_signed_amounts_carry_their_sign() -> None:
+    # a flow or a P&L: + for a gain, - for a loss, none when it rounds to zero
+    assert units.format_usd(1.24e9, signed=True) == "+$1.24B"  # 1.24e9 / 1e9 = 1.24 B
+    assert units.format_usd(-1.24e9, signed=True) == "-$1.24B"
+    assert units.format_usd(1e-3, signed=True) == "$0"  # $0.001 rounds to $0
+    assert units.format_krw(1.234e12, signed=True) == "+₩1.23조"  # 1.234 조 at 2 decimals
+    assert units.format_money(-5e11, "KRW", signed=True) == "-₩5,000억"  # 5e11 / 1e8
+    assert units.format_usd(1.24e9) == "$1.24B"  # unsigned by default

@@ -51,8 +51,13 @@ def _finite(value: object) -> float | None:
 
 
 def _signed(sign: str, body: str) -> str:
-    """``-`` before the body unless it rounded to zero (never ``-$0`` or ``-₩0``)."""
+    """``sign`` (``-`` or ``+``) before the body unless it rounded to zero (never ``-$0``,
+    ``+₩0``)."""
     return f"{sign}{body}" if sign and any(c in "123456789" for c in body) else body
+
+
+def _sign(v: float, signed: bool) -> str:
+    return "-" if v < 0 else ("+" if signed and v > 0 else "")
 
 
 def _krw_decimals(n: float) -> int:
@@ -60,9 +65,10 @@ def _krw_decimals(n: float) -> int:
     return 2 if n < 10 else (1 if n < 100 else 0)
 
 
-def format_krw(value: float | None) -> str:
+def format_krw(value: float | None, *, signed: bool = False) -> str:
     """Korean won, the house style of every face: ``₩22.15조``, ``-₩1,514억``, ``₩1.40억``,
-    ``₩3,500만``, ``₩150,000`` ("—" for a missing or non-finite value).
+    ``₩3,500만``, ``₩150,000`` ("—" for a missing or non-finite value); ``signed=True``
+    writes a flow or a P&L with its sign either way (``+₩1.23조``).
 
     At least 10¹² won in 조 with two decimals; at least 10⁸ in 억 with at least three
     significant figures (``₩1.40억``, ``₩45.0억``, ``₩450억``: a whole number of 억 showed
@@ -74,7 +80,7 @@ def format_krw(value: float | None) -> str:
     v = _finite(value)
     if v is None:
         return "—"
-    sign = "-" if v < 0 else ""
+    sign = _sign(v, signed)
     a = abs(v)
     if a >= 1e12 or round(a / 1e8) >= 10_000:  # 9,999.5억 and up round to 1.00조
         return _signed(sign, f"₩{a / 1e12:,.2f}조")
@@ -89,9 +95,10 @@ def format_krw(value: float | None) -> str:
     return _signed(sign, f"₩{a:,.0f}")
 
 
-def format_usd(value: float | None) -> str:
+def format_usd(value: float | None, *, signed: bool = False) -> str:
     """US dollars, the house style of every face: ``$1.25T``, ``$13.50B``, ``-$2.70B``,
-    ``$540.0M``, ``$12.3k``, ``$950`` ("—" for a missing or non-finite value).
+    ``$540.0M``, ``$12.3k``, ``$950`` ("—" for a missing or non-finite value);
+    ``signed=True`` writes a flow with its sign either way (``+$1.24B``).
 
     T and B with two decimals, M and k with one; a figure that rounds up to the next unit
     is written in it (999,960 is ``$1.0M``, not ``$1000.0k``).
@@ -99,7 +106,7 @@ def format_usd(value: float | None) -> str:
     v = _finite(value)
     if v is None:
         return "—"
-    sign = "-" if v < 0 else ""
+    sign = _sign(v, signed)
     a = abs(v)
     for i, (size, suffix, decimals) in enumerate(USD_UNITS):
         n = round(a / size, decimals)
@@ -113,14 +120,14 @@ def format_usd(value: float | None) -> str:
     return _signed(sign, f"${a:,.0f}")
 
 
-def format_money(value: float | None, currency: str) -> str:
+def format_money(value: float | None, currency: str, *, signed: bool = False) -> str:
     """An amount in its currency: :func:`format_krw` for ``KRW``, :func:`format_usd`
     for ``USD`` (either case); any other code is a ``ValueError``."""
     cur = currency.upper()
     if cur == "KRW":
-        return format_krw(value)
+        return format_krw(value, signed=signed)
     if cur == "USD":
-        return format_usd(value)
+        return format_usd(value, signed=signed)
     raise ValueError(f"currency = {currency!r} must be KRW or USD")
 
 

@@ -40,7 +40,7 @@ def test_dated_positioning_replaces_the_snapshot() -> None:
     base = crypto_cascade(None, {"BTC": -0.10})
     # FACTS.md (i).4: BTC OI ~$70B before 2025-10-10 (CoinDesk) / BTC share 0.42
     r = crypto_cascade(None, {"BTC": -0.10}, date="2025-10-10")
-    assert "open interest $166.7B" in r.notes[0]
+    assert "open interest $166.67B" in r.notes[0]  # 70e9 / 0.42 = 166.67e9 (gaemi.units)
     assert "CoinDesk" in r.notes[0]
     choice = {c.name: c for c in r.choices}["open_interest_usd"]
     assert choice.value == pytest.approx(70e9 / 0.42)

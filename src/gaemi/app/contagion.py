@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from gaemi.app.result import Result
 from gaemi.errors import GaemiInputError
 from gaemi.limits import MAX_AUM_USD
+from gaemi.units import format_usd
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -535,7 +536,7 @@ class ReverseStressResult(Result):
             return f"{o.describe()} is already met at baseline: no shock needed"
         return (
             f"smallest multiple of {dict(self.core.shocks)} reaching {o.describe()}, per "
-            f"Korean AUM (today's {self.core.base_korean_aum_usd / 1e9:.1f}B USD)"
+            f"Korean AUM (today's {format_usd(self.core.base_korean_aum_usd)})"
         )
 
     def extra_dict(self) -> dict[str, Any]:

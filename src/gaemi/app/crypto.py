@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from gaemi.app.result import Choice, Result
 from gaemi.errors import GaemiInputError
+from gaemi.units import format_usd
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -163,7 +164,7 @@ class CryptoCascadeResult(Result):
 
     def summary(self) -> str:
         total = self.total_liquidated_usd
-        from gaemi.app.result import format_usd
+        from gaemi.units import format_krw
 
         share = self.long_share_frac
         pnl = float(self.korea["pnl_krw"].iloc[-1])
@@ -172,7 +173,7 @@ class CryptoCascadeResult(Result):
             + (f", {share:.0%} longs" if share is not None else "")
             + f", {self.rounds} rounds"
             + ("" if self.converged else " (no fixed point within the round limit)")
-            + f"; the Korean slice's P&L {pnl / 1e12:+.3f} trillion KRW at USD/KRW "
+            + f"; the Korean slice's P&L {format_krw(pnl, signed=True)} at USD/KRW "
             f"{self.usdkrw:,.2f}"
         )
 
@@ -324,7 +325,7 @@ def crypto_cascade(
             cfg = with_positioning(cfg, pos)
             kappa = cfg.v("long_frac_of_oi") + cfg.v("short_frac_of_oi")
             notes.append(
-                f"positioning of {pos.date}: open interest ${pos.open_interest_usd / 1e9:,.1f}B "
+                f"positioning of {pos.date}: open interest {format_usd(pos.open_interest_usd)} "
                 f"({pos.sources.get('open_interest_usd', 'given')}); leveraged share of OI "
                 f"{kappa:.3f} ({kappa_src}), long share {cfg.v('long_frac_of_oi') / kappa:.0%}"
                 + (

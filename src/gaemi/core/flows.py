@@ -25,6 +25,7 @@ from numpy.typing import ArrayLike
 from gaemi.core.universe import FloatArray, Universe
 from gaemi.errors import GaemiInputError
 from gaemi.limits import MAX_MOVE_FRAC
+from gaemi.units import format_usd
 
 if TYPE_CHECKING:  # pandas is imported lazily: `import gaemi.core` stays light
     import pandas as pd
@@ -392,24 +393,14 @@ def _creations(
     return arr
 
 
-def _usd_text(value: float) -> str:
-    """$39.30B, -$50.00B: an amount for an error message."""
-    sign = "-" if value < 0 else ""
-    v = abs(float(value))
-    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if v >= div:
-            return f"{sign}${v / div:.2f}{suffix}"
-    return f"{sign}${v:.0f}"
-
-
 def _check_redemptions(universe: Universe, creations: FloatArray) -> None:
     """A fund cannot redeem more than it holds: −C > A is an input error."""
     over = np.flatnonzero(-creations > universe.aum_usd)
     if over.size:
         i = int(over[0])
         raise GaemiInputError(
-            f"creations for {universe.ticker[i]} = {_usd_text(creations[i])} redeems more "
-            f"than the fund's AUM of {_usd_text(universe.aum_usd[i])}"
+            f"creations for {universe.ticker[i]} = {format_usd(float(creations[i]))} redeems more "
+            f"than the fund's AUM of {format_usd(float(universe.aum_usd[i]))}"
         )
 
 

@@ -40,6 +40,7 @@ from gaemi.core.crypto import (
     generate_population,
 )
 from gaemi.errors import GaemiInputError
+from gaemi.units import format_usd
 
 FloatVec = np.ndarray[Any, np.dtype[np.float64]]
 
@@ -1000,7 +1001,7 @@ def coinalyze_positioning(shared_dir: str | Path, day: str, events: CryptoEvents
         funding_rate_frac=None if math.isnan(funding) else funding,
         sources={
             "open_interest_usd": (
-                f"Coinalyze BTC-perp OI on {prev.date()} ${perp_oi / 1e9:.2f}B"
+                f"Coinalyze BTC-perp OI on {prev.date()} {format_usd(perp_oi)}"
                 f" x coverage {float(cov.value):g} (assumption: {cov.source.split(';')[0]}) / "
                 f"BTC share {float(share.value):g} (assumption)"
             ),
@@ -1029,7 +1030,7 @@ def event_positioning(
         open_interest_usd=float(oi.value) / float(share.value),
         sources={
             "open_interest_usd": (
-                f"BTC OI ${float(oi.value) / 1e9:.2f}B ({flag}{oi.source.strip()}) / BTC share "
+                f"BTC OI {format_usd(float(oi.value))} ({flag}{oi.source.strip()}) / BTC share "
                 f"{float(share.value):g} (assumption)"
             )
         },
@@ -1733,5 +1734,5 @@ def law_leveraged_share(
         )
     return kappa, (
         f"measured liquidation law at a realised BTC {reference_move_frac:+.0%} "
-        f"(${target / 1e9:.2f}B on this OI and 30-day path; {desc})"
+        f"({format_usd(target)} on this OI and 30-day path; {desc})"
     )

@@ -40,6 +40,7 @@ from gaemi.core.universe import Universe
 from gaemi.data.store import Store
 from gaemi.data.stress import StressScenario, build_stress_model, load_default_stress
 from gaemi.errors import GaemiInputError
+from gaemi.units import format_usd
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -521,7 +522,8 @@ def run_history(
                 modelled_nav.append(t)
                 keep.append(i)
                 continue
-            excluded.append(f"{t} ({uid}, ${universe.aum_usd[i] / 1e9:.2f}B): no price history")
+            aum_text = format_usd(float(universe.aum_usd[i]))
+            excluded.append(f"{t} ({uid}, {aum_text}): no price history")
             continue
         keep.append(i)
     if not keep:

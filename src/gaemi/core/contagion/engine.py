@@ -713,7 +713,9 @@ def close_flow_label(node_id: str, out: CloseOutcome) -> str:
     The linear hook's flow is leveraged-fund rebalancing only; the close-liquidity engine's
     is every participant of ``gaemi stress`` (funds, dealer gamma, stops, margin sellers,
     redemptions), so its amount is larger than the funds' own rebalancing at that move."""
-    kor = f"Korean-held {float(out.korean_flow_usd.mean()) / 1e9:+.2f}B USD"
+    from gaemi.units import format_usd
+
+    kor = f"Korean-held {format_usd(float(out.korean_flow_usd.mean()), signed=True)}"
     if not out.participants:
         return f"leveraged-fund close rebalancing on {node_id} ({kor})"
     who = ", ".join(_PARTICIPANT_WORDS.get(p, p.replace("_", " ")) for p in out.participants)

@@ -33,6 +33,7 @@ from gaemi.present.cli.common import (
     single,
     state_from_options,
 )
+from gaemi.units import format_usd
 
 if TYPE_CHECKING:
     from gaemi.core.contagion import CascadeModel
@@ -341,7 +342,7 @@ def cascade(
             fmt,
             title=f"Reverse stress: smallest shock reaching {reverse} per Korean AUM",
             caption=f"shock_scale multiplies the scenario shocks {dict(rs.shocks)}; "
-            f"today's Korean AUM in the scenario {rs.base_korean_aum_usd / 1e9:.1f}B USD; "
+            f"today's Korean AUM in the scenario {format_usd(rs.base_korean_aum_usd)}; "
             + (
                 "0 = already met at baseline, no shock needed"
                 if rs.met_at_baseline
