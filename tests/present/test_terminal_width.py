@@ -195,7 +195,6 @@ OWN_MONEY = [
 #: Files still writing money by hand, each with who routes it through ``gaemi.units``.
 OWN_MONEY_PENDING = {
     "app/report.py": "issue 19: the report text's engineer (₩…tn, $…B)",
-    "app/validate.py": "its notes are docs/validate.md's scorecard lines (docs owner)",
     "data/live/funds.py": "a loader's progress line (AUM 38.207B USD, tests/data/test_live.py)",
     "data/live/nav.py": "a loader's progress line (AUM 38.207B USD, tests/data/test_live.py)",
     "present/report/charts.py": "a chart axis scaled to 조 (a unit of the axis, not a text)",

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from gaemi.app.result import Result
+from gaemi.units import format_usd
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -660,8 +661,8 @@ def _crypto_loo(data_dir: Path) -> list[Outcome]:
     for r in df.to_dict(orient="records"):
         eid, oi = str(r["event"]), float(r["open_interest_usd"])
         note = (
-            f"model ${r['model_total_usd'] / 1e9:.2f}B vs reported "
-            f"${r['reported_total_usd'] / 1e9:.2f}B; OI ${oi / 1e9:.0f}B; BTC low "
+            f"model {format_usd(r['model_total_usd'])} vs reported "
+            f"{format_usd(r['reported_total_usd'])}; OI {format_usd(oi)}; BTC low "
             f"{r['btc_low_move_frac']:+.1%}, exogenous shock {r['implied_btc_shock_frac']:+.1%}"
         )
         out.append(scored(
