@@ -212,6 +212,7 @@ def test_report_on_a_gap_inside_the_data_keeps_its_status_flagged_stale() -> Non
     assert not rep.past_data
     assert rep.status.status != "n/a"
     assert f"— stale: newest market data {age.age_days} days old" in rep.headline
+    assert rep.summary().startswith(f"{day}: {rep.headline}. ")  # the Python face too
 
 
 def test_report_on_the_shared_data_read_today_is_stale(shared_data: Path) -> None:

@@ -101,8 +101,8 @@ class Report(Result):
         return both[table]
 
     def summary(self) -> str:
-        """The status and its reason."""
-        return f"{self.report_date}: {self.status.status} — {self.status.reason}"
+        """The headline (the status with its age, :attr:`headline`) and the reason."""
+        return f"{self.report_date}: {self.headline}. {self.status.reason}"
 
     def section(self, key: str) -> Section:
         for s in self.sections:
