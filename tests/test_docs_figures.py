@@ -116,6 +116,7 @@ T_MONITOR_PROSE = "tests/docs/test_monitor_doc.py::test_replay_prose_is_the_moni
 T_DATA = "tests/docs/test_data_doc.py::test_"
 T_WEB = "tests/docs/test_web_doc.py::test_"
 T_REPLAY = "tests/docs/test_replay_doc.py::test_"
+T_STRESS = "tests/docs/test_stress_doc.py::test_"
 T_VALIDATE_FAILS = "tests/docs/test_validate_doc.py::test_what_fails_figures_are_the_engines"
 
 CLAIMS: list[Claim] = [
@@ -396,6 +397,201 @@ CLAIMS: list[Claim] = [
             "(ratio never below 140 %",
         )
     ),
+    # --- docs/stress.md: tables regenerated in tests/docs/test_stress_doc.py ---------------
+    *(
+        Claim(
+            "docs/stress.md",
+            f"| `{prefix}",
+            (
+                T_STRESS + "parameter_table_is_the_scenario_file",
+                T_STRESS + "derived_parameters_from_shared_data",
+            ),
+        )
+        for prefix in (
+            "circuit_breakers`",
+            "underlyings.",
+            "participants.dealer",
+            "participants.stop_loss",
+            "participants.margin_calls",
+            "participants.retail_redemptions.threshold",
+        )
+    ),
+    *(
+        Claim("docs/stress.md", f"| {u} | $", (T_STRESS + "default_close_table_is_the_engines",))
+        for u in ("NDX", "SOX", "SPX", "TSLA", "NVDA")
+    ),
+    *(
+        Claim(
+            "docs/stress.md", f"| {u} | {b} |", (T_STRESS + "research_note_tables_are_the_scripts",)
+        )
+        for u in ("NDX", "SOX")
+        for b in ("adv", "close")
+    ),
+    *(
+        Claim("docs/stress.md", a, (T_STRESS + "research_note_tables_are_the_scripts",))
+        for a in (
+            "plausible Korean AUM turns −2 % into −5 %",
+            "known Korean 3x holdings today and the note's $45B what-if",
+            "−2.31 %). The note's cliff appears only",
+            "needs about $482B of Korean 3x AUM on NDX",
+        )
+    ),
+    *(
+        Claim("docs/stress.md", f"| {u} | 20", (T_STRESS + "history_table_is_the_engines",))
+        for u in ("NDX", "SOX")
+    ),
+    Claim(
+        "docs/stress.md",
+        "(QQQ $26.7B, SOXX+SMH $3.6B [D])",
+        (T_STRESS + "derived_parameters_from_shared_data",),
+        ("$26.7B", "$3.6B"),
+    ),
+    *(
+        Claim("docs/stress.md", a, (T_STRESS + "model_section_figures_are_the_engines",))
+        for a in (
+            "passes 1 before the threshold move (NDX −2 % with $45B",
+            "leveraged-fund pressure 0.75, total 0.99, threshold",
+            "signed like the shock being analysed: −4.80 %",
+            "+4.80 % under `--shock +2%`",
+            "1 % of the shock: that would need",
+            "c²·F′(0) = −0.0314 %",
+            "−0.0001 % → −0.000111 % for NDX",
+            "($1B moving NDX",
+            "source. Flows above Q×",
+            "as before, so −5 % still closes at",
+            "stop-loss clusters (each fills linearly over a",
+        )
+    ),
+    *(
+        Claim("docs/stress.md", a, (T_STRESS + "halt_figures_are_the_engines",))
+        for a in ("halted at −23.10 %", "SOX −30 %: the floor is", "−31.24 %; the loop carries")
+    ),
+    Claim(
+        "docs/stress.md",
+        "`amplification` 1, measured from the halt level). NDX −30 %",
+        (NOT_RESULT + "the example's input shock",),
+    ),
+    Claim(
+        "docs/stress.md",
+        "level-3 circuit breaker (−20 % of the",
+        (NOT_RESULT + "the market-wide circuit-breaker rule (NYSE Rule 7.12, FACTS), an input",),
+    ),
+    Claim(
+        "docs/stress.md", "S&P 500 × the underlying's beta", (NOT_RESULT + "the S&P 500's name",)
+    ),
+    Claim(
+        "docs/stress.md",
+        "Level 1–2 (−7 %/−13 %)",
+        (NOT_RESULT + "the circuit-breaker rule, an input",),
+    ),
+    Claim(
+        "docs/stress.md",
+        "reads an amount between 0 and $10T",
+        (T_STRESS + "scenario_inputs_quoted_in_the_text",),
+    ),
+    Claim(
+        "docs/stress.md",
+        "| underlying | capacity | LETF flow per 1 %",
+        (NOT_RESULT + "the table's column headings",),
+    ),
+    Claim(
+        "docs/stress.md",
+        "Both pressures are at the −5 % shock's",
+        (NOT_RESULT + "the input shock",),
+    ),
+    Claim(
+        "docs/stress.md",
+        "The NDX and SOX thresholds near 5 %",
+        (T_STRESS + "default_close_table_is_the_engines",),
+    ),
+    *(
+        Claim("docs/stress.md", a, (T_STRESS + "scenario_inputs_quoted_in_the_text",))
+        for a in ("the judgement ADVs ($150B", "the thresholds are 0.9 %", "its stop clusters (")
+    ),
+    *(
+        Claim("docs/stress.md", a, (T_STRESS + "gennotte_leland_jump_figures",))
+        for a in (
+            "A single stop cluster at −4 %",
+            "about 40 % of ADV (NDX)",
+            "(−2.8 % NDX, −2.1 % SOX",
+        )
+    ),
+    *(
+        Claim(
+            "docs/stress.md",
+            a,
+            (NOT_RESULT + "the research note's question and the tables' inputs",),
+        )
+        for a in (
+            "## The research note's question:",
+            "(bisection on the total Korean 3x AUM",
+            "Required total Korean 3x AUM for -2% to close at -5%",
+            "Closing move after a -2% shock",
+            "| underlying | impact volume | ADV | today |",
+            "with close-volume impact, −2 % → −5 %",
+        )
+    ),
+    *(
+        Claim("docs/stress.md", a, (T_STRESS + "history_prose_is_the_tables",))
+        for a in (
+            "of the day's move to the close loop (",
+            "(−6.2 % NDX on 04-04)",
+            "next day gave back",
+        )
+    ),
+    Claim(
+        "docs/stress.md",
+        "within 1 % of it whenever λ×F′(0) ≤ 0.0099",
+        (
+            "tests/core/test_feedback.py::test_tiny_shock_closes_at_the_shock_times_the_small_signal_gain",
+        ),
+    ),
+    Claim(
+        "docs/stress.md",
+        "pinned as the reason (its close ≥ c²K",
+        ("tests/core/test_feedback.py::test_the_pure_square_root_law_sustains_a_move_of_its_own",),
+    ),
+    *(
+        Claim(
+            "docs/stress.md",
+            a,
+            (
+                "tests/core/test_feedback.py::test_a_shock_beyond_the_breaker_halts_with_the_selling_unfilled",
+            ),
+        )
+        for a in ("* Halts: a −30 % shock with linear", "K·20 % unfilled; a −11 % shock")
+    ),
+    Claim(
+        "docs/stress.md",
+        "maintenance ratio ≤ 100 %, a −150 % shock",
+        (
+            "tests/core/test_feedback.py::test_bad_shock_is_an_input_error",
+            "tests/data/test_stress_scenario.py::test_bad_files_one_line",
+        ),
+    ),
+    Claim(
+        "docs/stress.md",
+        "in [−8 %, +4 %]); correctness first",
+        (NOT_RESULT + "the benchmark's input range",),
+    ),
+    Claim(
+        "docs/stress.md",
+        "| speed-up vs `brentq` / vs reference",
+        (
+            "benchmarks/bench_feedback.py:speedup_vs_brentq",
+            "benchmarks/bench_feedback.py:speedup_vs_reference",
+        ),
+    ),
+    Claim(
+        "docs/stress.md",
+        "the search stops at the breaker floor",
+        (NOT_RESULT + "the search's limits",),
+    ),
+    Claim(
+        "docs/stress.md",
+        '"a 2 % drop becomes a 5 % crash"',
+        (NOT_RESULT + "the research note's words, quoted",),
+    ),
     # --- docs/validate.md: the scorecard regenerated from the engine ----------------------
     *(Claim("docs/validate.md", a, (T_VALIDATE_TABLE,)) for a in ("| **pass** |", "| **fail** |")),
     *(
@@ -494,7 +690,10 @@ PENDING: dict[str, str] = {
     "docs/scale.md": "owned by the scale engineer",
     "docs/history.md": "issue 19: timings mapped, other figures not yet",
     "docs/korea.md": "issue 19: timings mapped, other figures not yet",
-    "docs/stress.md": "issue 19: timings mapped, other figures not yet",
+    "docs/stress.md": (
+        "issue 19: all but the retail_redemptions.elasticity row, whose [D] issuer-flow figures "
+        "(TQQQ +2.2 % of assets on 85 % of the down days, ~$1.3B of SOXL) no test re-derives"
+    ),
 }
 #: Documents whose timings are not all mapped yet (owned by other engineers).
 PENDING_TIMINGS = {
