@@ -117,6 +117,7 @@ T_DATA = "tests/docs/test_data_doc.py::test_"
 T_WEB = "tests/docs/test_web_doc.py::test_"
 T_REPLAY = "tests/docs/test_replay_doc.py::test_"
 T_STRESS = "tests/docs/test_stress_doc.py::test_"
+T_HISTORY = "tests/docs/test_history_doc.py::test_"
 T_VALIDATE_FAILS = "tests/docs/test_validate_doc.py::test_what_fails_figures_are_the_engines"
 
 CLAIMS: list[Claim] = [
@@ -592,6 +593,89 @@ CLAIMS: list[Claim] = [
         '"a 2 % drop becomes a 5 % crash"',
         (NOT_RESULT + "the research note's words, quoted",),
     ),
+    # --- docs/history.md: tables regenerated in tests/docs/test_history_doc.py --------------
+    *(
+        Claim("docs/history.md", a, (T_HISTORY + "event_table_is_the_engines",))
+        for a in ("| yes/yes |", "| no/no |")
+    ),
+    *(
+        Claim(
+            "docs/history.md", f"| {d} |", (T_HISTORY + "stress_day_totals_table_is_the_engines",)
+        )
+        for d in (
+            "2018-02-05 | −1.16",
+            "2020-03-12 | −4.55",
+            "2020-03-16 | −5.54",
+            "2022-09-13 | −8.27",
+            "2024-08-05 | −4.82",
+            "2025-04-03 | −9.03",
+            "2025-04-04 | −9.65",
+            "2025-04-09 | +18.04",
+            "2025-10-10 | −8.24",
+        )
+    ),
+    *(
+        Claim("docs/history.md", a, (T_HISTORY + "event_prose_is_the_tables",))
+        for a in (
+            "the default scenario's closing capacity ($14.2B NDX",
+            "the required flow on these days was $",
+            "$0.6–7.1B on SOX, between",
+            "SOXL's share (dated 2024-08-02) puts",
+            "2025-04-09's reversal (",
+            "and rebounded +",
+            "BTC's next day is not tied to the US day in sign (",
+            "2020-03-12, −2.1 % after 2025-10-10",
+        )
+    ),
+    *(
+        Claim(
+            "docs/history.md",
+            a,
+            ("tests/validation/test_history_events.py::test_real_moves_match_facts",),
+        )
+        for a in (
+            "Checked against FACTS.md (e) in the test: NDX",
+            "2020-03-16 / 2025-04-09 / 2025-04-04 / 2025-10-10 (QQQ within",
+            "−15.23 %, −6.33 %, +18.7 %; VIX",
+            "−8.8 %, Samsung −10.3 %",
+            "+1.1 % (2020-03-16). The full table",
+            "already fallen 8.8 % that day",
+        )
+    ),
+    *(
+        Claim("docs/history.md", a, (T_HISTORY + "statistic_table_is_the_engines",))
+        for a in (
+            "goes with a −0.94 % next-day move",
+            "−0.47 % to −1.41 %)",
+            "flow coefficient is +0.11 %",
+        )
+    ),
+    *(
+        Claim("docs/history.md", a, (T_HISTORY + "stress_day_totals_prose",))
+        for a in ("against equities: +$2.63B", "−$0.20B at 1.5x")
+    ),
+    Claim(
+        "docs/history.md", "`--threshold 5%` (also every day", (NOT_RESULT + "an option's input",)
+    ),
+    Claim(
+        "docs/history.md",
+        "the 198 with variable/unknown leverage, 1x",
+        (NOT_RESULT + "fund leverage",),
+    ),
+    *(
+        Claim("docs/history.md", a, (NOT_RESULT + "the confidence level of an interval",))
+        for a in ("seed 20151), 95 % intervals", "| sample | specification | coef | 95 % CI")
+    ),
+    *(
+        Claim("docs/history.md", a, (NOT_RESULT + "fund leverage",))
+        for a in (
+            "Money flows *into* the 3x long funds",
+            "*out of* the 3x inverse funds",
+            "The 2x long funds show no",
+            "count −3×. Not yet done",
+            "per fund class (3x long, 3x inverse, 2x)",
+        )
+    ),
     # --- docs/validate.md: the scorecard regenerated from the engine ----------------------
     *(Claim("docs/validate.md", a, (T_VALIDATE_TABLE,)) for a in ("| **pass** |", "| **fail** |")),
     *(
@@ -688,7 +772,10 @@ PENDING: dict[str, str] = {
     "docs/crypto.md": "owned by the crypto engineer",
     "docs/decay.md": "owned by the decay engineer",
     "docs/scale.md": "owned by the scale engineer",
-    "docs/history.md": "issue 19: timings mapped, other figures not yet",
+    "docs/history.md": (
+        "issue 19: the event, statistic and stress-day tables are checked; the AUM-reconstruction "
+        "and creations sections and the sign-frequency figures are not yet"
+    ),
     "docs/korea.md": "issue 19: timings mapped, other figures not yet",
     "docs/stress.md": (
         "issue 19: all but the retail_redemptions.elasticity row, whose [D] issuer-flow figures "
