@@ -118,6 +118,7 @@ T_WEB = "tests/docs/test_web_doc.py::test_"
 T_REPLAY = "tests/docs/test_replay_doc.py::test_"
 T_STRESS = "tests/docs/test_stress_doc.py::test_"
 T_HISTORY = "tests/docs/test_history_doc.py::test_"
+T_FUNDH = "tests/docs/test_fund_history_doc.py::test_"
 T_VALIDATE_FAILS = "tests/docs/test_validate_doc.py::test_what_fails_figures_are_the_engines"
 
 CLAIMS: list[Claim] = [
@@ -676,6 +677,43 @@ CLAIMS: list[Claim] = [
             "per fund class (3x long, 3x inverse, 2x)",
         )
     ),
+    *(
+        Claim("docs/history.md", f"| {d} | {u} |", (T_FUNDH + "creations_tables_are_the_scripts",))
+        for d in (
+            "2020-03-16",
+            "2022-09-13",
+            "2025-04-03",
+            "2025-04-04",
+            "2025-04-09",
+            "2025-10-10",
+        )
+        for u in ("NDX", "SPX")
+    ),
+    *(
+        Claim("docs/history.md", a, (T_FUNDH + "creations_tables_are_the_scripts",))
+        for a in (
+            "they hardly mattered (±",
+            "creations *added* to the buying (SPX:",
+            "sign (2025-10-10 NDX:",
+            "TQQQ 6 − 3·",
+            "(−21 %) — with the interval",
+        )
+    ),
+    *(
+        Claim("docs/history.md", a, (T_FUNDH + "aum_check_is_the_scripts",))
+        for a in (
+            "| interpolated shares × own NAV (the replay's) |",
+            "| plain carry of the month-start shares",
+        )
+    ),
+    *(
+        Claim("docs/history.md", a, (NOT_RESULT + "the interval level and the coefficient's unit",))
+        for a in (
+            "three days before (OLS, Newey–West 95 %",
+            "−0.38 means a −1 % day brings",
+            "| fund | same day | day −1 | day −2 | day −3 | sum (95 % CI)",
+        )
+    ),
     # --- docs/validate.md: the scorecard regenerated from the engine ----------------------
     *(Claim("docs/validate.md", a, (T_VALIDATE_TABLE,)) for a in ("| **pass** |", "| **fail** |")),
     *(
@@ -773,8 +811,9 @@ PENDING: dict[str, str] = {
     "docs/decay.md": "owned by the decay engineer",
     "docs/scale.md": "owned by the scale engineer",
     "docs/history.md": (
-        "issue 19: the event, statistic and stress-day tables are checked; the AUM-reconstruction "
-        "and creations sections and the sign-frequency figures are not yet"
+        "issue 19: 19 figures left: the far-rule example (SOXS $21B), the reported shares "
+        "(NDX 99 %, SPX 54-62 %), snapshot-vs-issuer AUM (1.8/7.1/10.2 %), press vs issuer "
+        "TQQQ AUM, and the sign frequencies (49 %, 51-52 %): no test computes them yet"
     ),
     "docs/korea.md": "issue 19: timings mapped, other figures not yet",
     "docs/stress.md": (
