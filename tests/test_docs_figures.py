@@ -119,6 +119,7 @@ T_REPLAY = "tests/docs/test_replay_doc.py::test_"
 T_STRESS = "tests/docs/test_stress_doc.py::test_"
 T_HISTORY = "tests/docs/test_history_doc.py::test_"
 T_FUNDH = "tests/docs/test_fund_history_doc.py::test_"
+T_KOREA = "tests/docs/test_korea_doc.py::test_"
 T_VALIDATE_FAILS = "tests/docs/test_validate_doc.py::test_what_fails_figures_are_the_engines"
 
 CLAIMS: list[Claim] = [
@@ -714,6 +715,46 @@ CLAIMS: list[Claim] = [
             "| fund | same day | day −1 | day −2 | day −3 | sum (95 % CI)",
         )
     ),
+    # --- docs/korea.md: tables regenerated in tests/docs/test_korea_doc.py -----------------
+    *(
+        Claim("docs/korea.md", f"| {d} | $", (T_KOREA + "share_table_is_the_engines",))
+        for d in (
+            "2020-12-31",
+            "2021-12-31",
+            "2022-12-31",
+            "2023-12-31",
+            "2024-08-05",
+            "2024-12-31",
+            "2025-06-30",
+            "2025-12-31",
+            "2026-01-12",
+            "2026-04-21",
+            "2026-05-13",
+        )  # fmt: skip
+    ),
+    *(
+        Claim("docs/korea.md", a, (T_KOREA + "share_ranges_per_year",))
+        for a in ("TQQQ 0.7–2.4% (2020)", "(2024), 5.6–13.2% (2025)", "TSLL 34.8–41.4%, NVDL")
+    ),
+    *(
+        Claim("docs/korea.md", f"| {p} ", (T_KOREA + "press_table_is_the_check",))
+        for p in (
+            "TQQQ 2024-08-02",
+            "SOXL 2024-08-02",
+            "TQQQ 2024-11-04",
+            "TSLL 2025-01-21",
+            "TSLL 2025-02-26",
+        )
+    ),
+    Claim(
+        "docs/korea.md", "The TQQQ 2024-11-04 figure is", (T_KOREA + "press_table_is_the_check",)
+    ),
+    Claim(
+        "docs/korea.md",
+        "within 10% of it (about the 80th percentile",
+        ("tests/validation/test_ksd_press.py::test_press_within_widened_weekly_range",),
+        ("10%",),
+    ),
     # --- docs/validate.md: the scorecard regenerated from the engine ----------------------
     *(Claim("docs/validate.md", a, (T_VALIDATE_TABLE,)) for a in ("| **pass** |", "| **fail** |")),
     *(
@@ -815,7 +856,10 @@ PENDING: dict[str, str] = {
         "(NDX 99 %, SPX 54-62 %), snapshot-vs-issuer AUM (1.8/7.1/10.2 %), press vs issuer "
         "TQQQ AUM, and the sign frequencies (49 %, 51-52 %): no test computes them yet"
     ),
-    "docs/korea.md": "issue 19: timings mapped, other figures not yet",
+    "docs/korea.md": (
+        "issue 19: the share table, its yearly ranges and the press table are checked; "
+        "sections 1 and 4-7 (behaviour regressions, the note's figures, live lists) are not yet"
+    ),
     "docs/stress.md": (
         "issue 19: all but the retail_redemptions.elasticity row, whose [D] issuer-flow figures "
         "(TQQQ +2.2 % of assets on 85 % of the down days, ~$1.3B of SOXL) no test re-derives"
