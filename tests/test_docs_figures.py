@@ -730,7 +730,7 @@ CLAIMS: list[Claim] = [
             "2026-01-12",
             "2026-04-21",
             "2026-05-13",
-        )  # fmt: skip
+        )
     ),
     *(
         Claim("docs/korea.md", a, (T_KOREA + "share_ranges_per_year",))
