@@ -120,7 +120,19 @@ T_STRESS = "tests/docs/test_stress_doc.py::test_"
 T_HISTORY = "tests/docs/test_history_doc.py::test_"
 T_FUNDH = "tests/docs/test_fund_history_doc.py::test_"
 T_KOREA = "tests/docs/test_korea_doc.py::test_"
+T_KSTUDY = "tests/docs/test_korea_study_doc.py::test_"
 T_VALIDATE_FAILS = "tests/docs/test_validate_doc.py::test_what_fails_figures_are_the_engines"
+
+
+def _table_claims(doc: str, start: str, end: str, ref: str) -> list[Claim]:
+    """One claim per table row ("| 20…") between the markers ``start`` and ``end`` of ``doc``
+    (each row's own text is its anchor), all reproduced by the test ``ref`` that regenerates
+    that table."""
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    part = text.split(start, 1)[1].split(end, 1)[0] if start in text else ""
+    rows = [ln.strip() for ln in part.splitlines() if ln.startswith("| 20")]
+    return [Claim(doc, ln, (ref,)) for ln in rows if FIGURE.search(ln)]
+
 
 CLAIMS: list[Claim] = [
     # --- README.md -----------------------------------------------------------------------
@@ -755,6 +767,50 @@ CLAIMS: list[Claim] = [
         ("tests/validation/test_ksd_press.py::test_press_within_widened_weekly_range",),
         ("10%",),
     ),
+    *(
+        Claim("docs/korea.md", a, (T_KSTUDY + "behaviour_tables_are_the_study",))
+        for a in ("| all weeks | ", "| fund fell > 15% ", "| fund rose > 15% ")
+    ),
+    *(
+        Claim(
+            "docs/korea.md", f"| {f} | 25 | ", (T_KSTUDY + "list_and_stress_tables_are_the_study",)
+        )
+        for f in ("TQQQ", "SOXL", "TSLL", "NVDL", "SQQQ", "SOXS", "KORU")
+    ),
+    *(
+        Claim("docs/korea.md", f"| {w} |", (T_KSTUDY + "list_and_stress_tables_are_the_study",))
+        for w in (
+            "2020-03-09 → 2020-03-16",
+            "2022-09-12 → 2022-09-19",
+            "2024-07-29 → 2024-08-05",
+            "2024-09-02 → 2024-09-09",
+            "2025-03-31 → 2025-04-07",
+            "2025-04-07 → 2025-04-14",
+            "2025-10-06 → 2025-10-13",
+        )
+    ),
+    *_table_claims(
+        "docs/korea.md",
+        "**The Korean part of the replayed close flow**",
+        "**Through the flows engine",
+        T_KSTUDY + "list_and_stress_tables_are_the_study",
+    ),
+    *_table_claims(
+        "docs/korea.md",
+        "**Through the flows engine",
+        "\n## ",
+        T_KSTUDY + "flows_engine_table",
+    ),
+    *(
+        Claim("docs/korea.md", a, (T_KSTUDY + "flows_engine_table",))
+        for a in (
+            "On the stress days of 2022–2025 the Korean part is",
+            "these 8 funds (−$",
+            "2020-03-16, when Koreans held",
+            "(Korean share 9–11%, in the weekly top 50",
+        )
+    ),
+    Claim("docs/korea.md", "(−$457M vs −$456M on", (T_KSTUDY + "engine_and_study_agree_on_tqqq",)),
     # --- docs/validate.md: the scorecard regenerated from the engine ----------------------
     *(Claim("docs/validate.md", a, (T_VALIDATE_TABLE,)) for a in ("| **pass** |", "| **fail** |")),
     *(
