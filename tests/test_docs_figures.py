@@ -811,6 +811,31 @@ CLAIMS: list[Claim] = [
         )
     ),
     Claim("docs/korea.md", "(−$457M vs −$456M on", (T_KSTUDY + "engine_and_study_agree_on_tqqq",)),
+    *(
+        Claim("docs/korea.md", a, (T_KSTUDY + "behaviour_prose_is_the_study",))
+        for a in (
+            "(median |.| 4.1%, p80 9.7%, p90 14.3% for the long funds)",
+            "week in which their fund fell more than 15% they add",
+            "(95% CI 7.5–15.3%, n = 65",
+            "3.3% out (CI 2.1–4.5%, n = 93)",
+            "about 1% of TQQQ's rebalancing sale alone",
+            "2025-04-03/04: +$94M against",
+            "Korean-held TQQQ (−$456M on 2024-08-05",
+            "−$812M on 2025-04-03) is several times",
+            "week (+$79M, +$94M)",
+        )
+    ),
+    *(
+        Claim(
+            "docs/korea.md", a, (NOT_RESULT + "the confidence level or the table's column heads",)
+        )
+        for a in (
+            "after; OLS slope with HC1 95% CI:",
+            "| fund | move | n | slope | 95% CI |",
+            "| weeks | n | mean net buying / holdings | 95% CI |",
+            "| fund | weeks | in top 50 |",
+        )
+    ),
     # --- docs/validate.md: the scorecard regenerated from the engine ----------------------
     *(Claim("docs/validate.md", a, (T_VALIDATE_TABLE,)) for a in ("| **pass** |", "| **fail** |")),
     *(
@@ -913,8 +938,8 @@ PENDING: dict[str, str] = {
         "TQQQ AUM, and the sign frequencies (49 %, 51-52 %): no test computes them yet"
     ),
     "docs/korea.md": (
-        "issue 19: the share table, its yearly ranges and the press table are checked; "
-        "sections 1 and 4-7 (behaviour regressions, the note's figures, live lists) are not yet"
+        "issue 19: sections 2-4 checked (tables and text); section 1 (reading the files), "
+        "the AUM-carry errors, the per-fund stress-week table and sections 5-7 are not yet"
     ),
     "docs/stress.md": (
         "issue 19: all but the retail_redemptions.elasticity row, whose [D] issuer-flow figures "

@@ -240,3 +240,43 @@ def test_engine_and_study_agree_on_tqqq(engine: pd.DataFrame, s: dict[str, pd.Da
     c = c[(c["day"].astype(str) == "2024-08-05") & (c["ticker"] == "TQQQ")]
     got_e, got_c = float(e["korean_flow_usd"].iloc[0]), float(c["korean_usd"].iloc[0])
     assert f"(−${abs(got_e) / 1e6:.0f}M vs −${abs(got_c) / 1e6:.0f}M on" in _flat()
+
+
+@pytest.mark.slow
+def test_behaviour_prose_is_the_study(s: dict[str, pd.DataFrame]) -> None:
+    text = _flat()
+    big = s["big_moves_long"].set_index("weeks")
+    fell, rose = (
+        big.loc["fund fell > 15% the week before"],
+        big.loc["fund rose > 15% the week before"],
+    )
+    assert (
+        f"they add {fell.mean_net_buy_frac * 100:.1f}% of their holdings the next week (95% CI "
+        f"{fell.ci_low * 100:.1f}–{fell.ci_high * 100:.1f}%, n = {int(fell.n)}, "
+        f"${fell.net_buy_usd_total / 1e9:.1f}B in total)"
+    ) in text
+    assert (
+        f"they take {abs(rose.mean_net_buy_frac) * 100:.1f}% out (CI {abs(rose.ci_high) * 100:.1f}–"
+        f"{abs(rose.ci_low) * 100:.1f}%, n = {int(rose.n)})"
+    ) in text
+    # the weekly net buying of the long funds: median |.|, p80, p90
+    from gaemi.monitor.korean_flows import LONG_FUNDS
+
+    w = s["weeks"]
+    a = w[w["ticker"].isin(LONG_FUNDS)]["net_buy_frac"].abs().dropna()
+    assert (
+        f"(median |.| {a.median() * 100:.1f}%, p80 {a.quantile(0.8) * 100:.1f}%, "
+        f"p90 {a.quantile(0.9) * 100:.1f}% for the long funds)"
+    ) in text
+    # "about 1% of TQQQ's rebalancing sale": the TQQQ stress weeks
+    tq = s["stress_TQQQ"].set_index(s["stress_TQQQ"]["stress_day"].astype(str))
+    for day, label in (("2024-08-05", "2024-08-05 week"), ("2025-04-03", "2025-04-03/04")):
+        k, reb = tq.loc[day, "korean_net_buy_usd"], tq.loc[day, "rebalance_usd"]
+        assert f"{label}: +${k / 1e6:.0f}M against −${abs(reb) / 1e9:.1f}B" in text
+        assert 0.005 <= k / abs(reb) <= 0.015  # "about 1%"
+    c = s["close_flow"]
+    c = c[c["ticker"] == "TQQQ"].set_index(c[c["ticker"] == "TQQQ"]["day"].astype(str))
+    k1, k2 = (c.loc[d, "korean_usd"] / 1e6 for d in ("2024-08-05", "2025-04-03"))
+    n1, n2 = (tq.loc[d, "korean_net_buy_usd"] / 1e6 for d in ("2024-08-05", "2025-04-03"))
+    assert f"(−${abs(k1):.0f}M on 2024-08-05, −${abs(k2):.0f}M on 2025-04-03)" in text
+    assert f"week (+${n1:.0f}M, +${n2:.0f}M)" in text
