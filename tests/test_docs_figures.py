@@ -836,6 +836,19 @@ CLAIMS: list[Claim] = [
             "| fund | weeks | in top 50 |",
         )
     ),
+    *_table_claims(
+        "docs/korea.md",
+        "Korean net buying per fund in the custody week",
+        "In every falling stress week",
+        T_KSTUDY + "per_fund_stress_week_table",
+    ),
+    Claim(
+        "docs/korea.md",
+        "within 10% of it (about the 80th percentile",
+        (T_KSTUDY + "behaviour_prose_is_the_study",),
+        ("9.7%",),
+    ),
+    Claim("docs/korea.md", "press shares (TSLL 47.56% of a $4.8B NAV on 2025-01-21", ("FACTS",)),
     # --- docs/validate.md: the scorecard regenerated from the engine ----------------------
     *(Claim("docs/validate.md", a, (T_VALIDATE_TABLE,)) for a in ("| **pass** |", "| **fail** |")),
     *(

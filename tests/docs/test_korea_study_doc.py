@@ -280,3 +280,36 @@ def test_behaviour_prose_is_the_study(s: dict[str, pd.DataFrame]) -> None:
     n1, n2 = (tq.loc[d, "korean_net_buy_usd"] / 1e6 for d in ("2024-08-05", "2025-04-03"))
     assert f"(−${abs(k1):.0f}M on 2024-08-05, −${abs(k2):.0f}M on 2025-04-03)" in text
     assert f"week (+${n1:.0f}M, +${n2:.0f}M)" in text
+
+
+@pytest.mark.slow
+def test_per_fund_stress_week_table(s: dict[str, pd.DataFrame]) -> None:
+    # each stress day placed in the custody week (a, b] that contains it, as
+    # gaemi.monitor.korean_flows.stress_week_flows does; 2025-04-03 and -04 share a week
+    from gaemi.monitor.korean_flows import INVERSE_FUNDS, LONG_FUNDS
+
+    w = s["weeks"].copy()
+    w["week_start"], w["week_end"] = pd.to_datetime(w["week_start"]), pd.to_datetime(w["week_end"])
+    funds = (*LONG_FUNDS, *INVERSE_FUNDS)
+    days = {
+        "2020-03-16": "2020-03-16", "2022-09-13": "2022-09-13", "2024-08-05": "2024-08-05",
+        "2024-09-03": "2024-09-03", "2025-04-03/04": "2025-04-03", "2025-04-09": "2025-04-09",
+        "2025-10-10": "2025-10-10",
+    }  # fmt: skip
+    want = []
+    for label, day in days.items():
+        d = pd.Timestamp(day)
+        cells, total = [label], 0.0
+        for f in funds:
+            hit = w[(w["ticker"] == f) & (w["week_start"] < d) & (w["week_end"] >= d)]
+            if hit.empty:
+                cells.append("–")
+                continue
+            r = hit.iloc[0]
+            total += r["net_buy_usd"]
+            cells.append(f"{r['net_buy_usd'] / 1e6:+.0f} ({r['fund_return_frac'] * 100:+.0f}%)")
+        cells.append(f"{total / 1e6:+.0f}")
+        want.append(_row(cells))
+    part = _section4().split("Korean net buying per fund in the custody week", 1)[1]
+    part = part.split("In every falling stress week", 1)[0]
+    assert _lines(part, ("| 20",)) == want
