@@ -41,28 +41,60 @@ def date_args(date: str | None) -> list[str]:
     return ["--date", date] if date else []
 
 
-@pytest.mark.parametrize("date", CASES, ids=["embedded", "beyond"])
-def test_terminal_monitor_status_is_stale_with_its_age(
-    date: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    newest, age, limit = expected(date)
-    assert age > limit  # both cases are past the documented limit
+def run_monitor(date: str | None, tmp_path: Path) -> tuple[int, str, dict[str, Any], str]:
+    """``gaemi monitor --once`` (exit code, last printed line, the state file's JSON, the
+    alerts file's text) on the embedded snapshot, today or on ``date``."""
+    import contextlib
+    import io
+
     state = tmp_path / "state.json"
-    args = ["monitor", "--once", "--alerts", str(tmp_path / "a.jsonl"), "--state-file", str(state)]
-    rc = main([*args, *date_args(date)])
-    out = capsys.readouterr().out
+    alerts = tmp_path / "a.jsonl"
+    args = ["monitor", "--once", "--alerts", str(alerts), "--state-file", str(state)]
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        rc = main([*args, *date_args(date)])
+    saved = json.loads(state.read_text(encoding="utf-8"))
+    text = alerts.read_text(encoding="utf-8") if alerts.exists() else ""
+    return rc, buf.getvalue().strip().splitlines()[-1], saved, text
+
+
+def test_terminal_monitor_status_today_is_stale_with_its_age(tmp_path: Path) -> None:
+    """The embedded snapshot read today: the status is given, flagged stale with its age."""
+    newest, age, limit = expected(None)
+    assert age > limit  # the snapshot is past the documented limit today
+    rc, last, saved, _alerts = run_monitor(None, tmp_path)
     assert rc in (0, 11, 12, 13, 14)
-    last = out.strip().splitlines()[-1]
     assert (
         f"— stale: newest market data {age} days old (as of {newest}; limit {limit} days)" in last
     ), last
     # the state file (JSON, what a script reads) says the same
-    saved = json.loads(state.read_text(encoding="utf-8"))
     assert (saved["stale"], saved["age_days"], saved["as_of"]) == (True, age, newest.isoformat())
+    assert (saved["status_past_data"], saved["status_age_days"]) == (False, age)
 
 
-@pytest.mark.parametrize("date", CASES, ids=["embedded", "beyond"])
-def test_json_api_status_is_stale_with_its_age(date: str | None) -> None:
+def test_terminal_monitor_day_past_the_data_has_no_status(tmp_path: Path) -> None:
+    """``gaemi monitor --once --date 2030-01-01``: "no status: ..." instead of a stale
+    status, JSON status n/a, exit code 10 (documented: not LOW's 0, not an alert's 11-14)
+    and no alert record."""
+    newest, age, limit = expected(BEYOND)
+    rc, last, saved, alerts = run_monitor(BEYOND, tmp_path)
+    want = (
+        f"no status: {BEYOND} is {age:,} days after the newest market data "
+        f"({newest}; limit {limit} days)"
+    )
+    assert last.endswith(want), last
+    for word in ("LOW", "GUARDED", "ELEVATED", "HIGH", "CRITICAL"):
+        assert word not in last, last
+    assert rc == 10
+    assert alerts == ""
+    assert (saved["status"], saved["level"], saved["status_text"]) == ("n/a", 0, want)
+    assert (saved["status_past_data"], saved["status_stale"]) == (True, True)
+    assert (saved["status_age_days"], saved["status_as_of"]) == (age, newest.isoformat())
+
+
+def api_status(date: str | None) -> dict[str, Any]:
+    """``/api/status`` of the app serving the embedded snapshot today or on ``date`` (what
+    ``gaemi serve --date`` builds)."""
     import warnings
 
     pytest.importorskip("fastapi")
@@ -73,15 +105,47 @@ def test_json_api_status_is_stale_with_its_age(date: str | None) -> None:
     from gaemi.app.state import load_state
     from gaemi.present.web.app import create_app
 
-    newest, age, limit = expected(date)
     app = create_app(market_state=load_state(as_of=date))
     with TestClient(app) as client:
-        body = client.get("/api/status").json()
+        body: dict[str, Any] = client.get("/api/status").json()
+    return body
+
+
+@pytest.mark.parametrize("date", CASES, ids=["embedded", "beyond"])
+def test_json_api_status_is_stale_with_its_age(date: str | None) -> None:
+    newest, age, limit = expected(date)
+    body = api_status(date)
     assert body["stale"] is True
     assert body["stale_after_days"] == limit
     dated = [i for i in body["indicators"] if i["as_of"]]
     assert max(i["as_of"] for i in dated) == newest.isoformat()
     assert min(i["age_days"] for i in dated) == age
+    assert (body["status_as_of"], body["status_age_days"]) == (newest.isoformat(), age)
+    if date is None:  # today: the status is given, flagged stale
+        assert body["status"] != "n/a"
+        assert body["status_past_data"] is False
+        assert " — stale: newest market data" in body["status_text"]
+    else:  # a served day past the data: no status
+        assert (body["status"], body["level"], body["status_past_data"]) == ("n/a", 0, True)
+        assert body["status_text"].startswith(f"no status: {date} is {age:,} days after")
+
+
+@pytest.mark.parametrize("date", CASES, ids=["embedded", "beyond"])
+def test_monitor_api_and_report_agree_on_the_status(
+    date: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: Any
+) -> None:
+    """One answer per question: ``gaemi monitor`` (its state file), ``/api/status`` and
+    ``gaemi report --format json`` carry the same status, headline, age and no-status flag
+    (all from gaemi.app.status), today and with --date 2030-01-01."""
+    keys = ("status", "status_text", "status_age_days", "status_past_data", "status_as_of")
+    _rc, _last, mon, _alerts = run_monitor(date, tmp_path)
+    api = api_status(date)
+    monkeypatch.chdir(tmp_path)
+    rep = json.loads(report_text([*date_args(date), "--format", "json"], capsys))
+    faces = {"monitor": mon, "api": api, "report": rep}
+    got = {face: tuple(doc[k] for k in keys) for face, doc in faces.items()}
+    assert got["monitor"] == got["api"] == got["report"], got
+    assert (mon["status"] == "n/a") is (date is not None)  # the two cases differ
 
 
 def report_text(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:

@@ -27,7 +27,7 @@ def test_clock_shows_kst_nine_hours_ahead() -> None:
     assert clock("2026-12-06T15:33:12+00:00") == "2026-12-06 15:33:12 UTC (12-07 00:33 KST)"
 
 
-def test_monitor_date_past_the_data_reads_stale(
+def test_monitor_date_past_the_data_has_no_status(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     state = tmp_path / "state.json"
@@ -44,13 +44,16 @@ def test_monitor_date_past_the_data_reads_stale(
         ]
     )
     out = capsys.readouterr().out
-    assert rc in (0, 11, 12, 13, 14)
+    # a --date past every observation by more than the limit: no status (exit 10, n/a),
+    # the rule of gaemi.app.status.is_past_data shared with the report (test_stale_faces.py)
+    assert rc == 10
     saved = json.loads(state.read_text(encoding="utf-8"))
     # the age is the day asked minus the newest dated indicator input, in days
     newest = dt.date.fromisoformat(saved["as_of"])
     assert saved["age_days"] == (dt.date(2030, 1, 1) - newest).days > saved["stale_after_days"]
     assert saved["stale"] is True
+    assert (saved["status"], saved["status_past_data"]) == ("n/a", True)
     last = out.strip().splitlines()[-1]
-    assert f"stale: newest market data {saved['age_days']} days old" in last
+    assert f"no status: 2030-01-01 is {saved['age_days']:,} days after" in last
     assert "UTC (" in last
     assert "KST)" in last

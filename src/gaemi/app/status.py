@@ -87,6 +87,55 @@ def past_data_text(age: DataAge) -> str:
     )
 
 
+def is_past_data(age: DataAge, *, day_asked: bool, later: bool) -> bool:
+    """The one "no status" rule of every face (report, monitor, ``/api/status``, dashboard).
+
+    A day asked for explicitly (``--date``, ``gaemi serve --date``, ``day=``), lying after
+    every market observation (``later``: no series has a point after the day) with its
+    newest dated indicator input older than the staleness limit, has no status. Today's
+    status on old data is still given, flagged stale; a gap inside the data keeps its status.
+    """
+    return bool(day_asked and age.stale and not later)
+
+
+def past_data_status(age: DataAge) -> Status:
+    """The ``n/a`` status (level 0, rule ``past_the_data``) given in place of a status for a
+    day asked past the data (:func:`is_past_data`)."""
+    from gaemi.monitor.status import Status
+
+    return Status(
+        "n/a",
+        0,
+        f"No status for {age.day}: the indicators have nothing from that day. Ask for "
+        f"a day the data covers (on or before {age.newest}) or import newer data "
+        "(`gaemi data import`).",
+        "past_the_data",
+        (),
+    )
+
+
+def status_fields(status: Status, age: DataAge, past_data: bool) -> dict[str, Any]:
+    """The status and its age under the JSON keys every face uses: ``status``,
+    ``status_level``, ``status_text`` (the headline: :func:`status_text` or, past the data,
+    :func:`past_data_text`), ``status_as_of``, ``status_age_days``, ``status_stale``,
+    ``status_past_data``, ``stale_after_days``."""
+    text = (
+        past_data_text(age)
+        if past_data
+        else status_text(status.status, age.newest, age.age_days, age.stale, age.limit_days)
+    )
+    return {
+        "status": status.status,
+        "status_level": int(status.level),
+        "status_text": text,
+        "status_as_of": age.newest.isoformat() if age.newest is not None else None,
+        "status_age_days": age.age_days,
+        "status_stale": age.stale,
+        "status_past_data": bool(past_data),
+        "stale_after_days": age.limit_days,
+    }
+
+
 def indicator_frame(
     indicators: Sequence[Indicator], day: dt.date, stale_after_days: int
 ) -> pd.DataFrame:
@@ -132,6 +181,9 @@ class StatusResult(Result):
     stale_after_days: int
     market_label: str
     moves: Mapping[str, float] = field(default_factory=dict)
+    #: the day was asked past every observation by more than the limit
+    #: (:func:`is_past_data`): ``status`` is ``n/a`` (:func:`past_data_status`)
+    past_data: bool = False
     kind: str = field(default="status", init=False, repr=False)
 
     @property
@@ -141,7 +193,21 @@ class StatusResult(Result):
     @property
     def stale(self) -> bool:
         """Every dated figure is older than the rules' staleness limit (:func:`data_age`)."""
-        return data_age(self.indicators, self.day, self.stale_after_days).stale
+        return self.data_age.stale
+
+    @property
+    def data_age(self) -> DataAge:
+        """The newest dated indicator input and its age on :attr:`day`."""
+        return data_age(self.indicators, self.day, self.stale_after_days)
+
+    @property
+    def headline(self) -> str:
+        """The status with its age (``HIGH — stale: ...``) or ``no status: ...``."""
+        return str(self.status_fields()["status_text"])
+
+    def status_fields(self) -> dict[str, Any]:
+        """The status keys every face's JSON carries (:func:`status_fields`)."""
+        return status_fields(self.status, self.data_age, self.past_data)
 
     def to_frame(self, view: str | None = None) -> pd.DataFrame:
         return indicator_frame(self.indicators, self.day, self.stale_after_days)
@@ -161,6 +227,7 @@ class StatusResult(Result):
             "stale_after_days": self.stale_after_days,
             "market": self.market_label,
             "moves_frac": dict(self.moves),
+            **self.status_fields(),
         }
 
 
@@ -169,6 +236,7 @@ def status(
     *,
     moves: Mapping[str, float] | None = None,
     rules: MonitorRules | None = None,
+    day_asked: bool = False,
 ) -> StatusResult:
     """The composite status on ``state``: every indicator, then the rules' combination.
 
@@ -180,6 +248,10 @@ def status(
         Today's moves so far as fractions, ``{"NDX": -0.031}`` (NDX and SOX are read).
     rules : MonitorRules, optional
         Thresholds and the combination rule (default: ``monitor_rules.yaml``).
+    day_asked : bool, optional
+        The state's day was asked for (``--date``), not today by default: a day after
+        every market observation by more than the staleness limit then has no status
+        (``n/a``, :func:`is_past_data`), as in the report.
 
     Returns
     -------
@@ -201,9 +273,12 @@ def status(
         ctx["korean_holdings"] = st.korean_holdings
         ctx["korean_shares"] = st.korean_shares
     inds = tuple(compute_indicators(st.market, st.universe, r, ctx))
+    age = data_age(inds, st.day, r.stale_after_days)
+    past = is_past_data(age, day_asked=day_asked, later=bool(getattr(st, "later", None)))
     return StatusResult(
         day=st.day,
-        status=composite_status(inds, r),
+        status=past_data_status(age) if past else composite_status(inds, r),
+        past_data=past,
         indicators=inds,
         stale_after_days=r.stale_after_days,
         market_label=st.market.label,

@@ -4,7 +4,10 @@ Each run computes every indicator and the composite status, compares them with t
 run's (kept in a small JSON state file), prints what changed, appends one JSON line per
 change to the alerts file and, when asked, POSTs the same JSON to a webhook. With
 ``--once`` the exit code tells the status for use in cron: 0 LOW, 11 GUARDED, 12 ELEVATED,
-13 HIGH, 14 CRITICAL (2 stays the code for bad input).
+13 HIGH, 14 CRITICAL, 10 no status (``n/a``: a ``--date`` past every observation by more
+than the staleness limit, or nothing known that day; such a run writes no alert), 2 stays
+the code for bad input. The status line carries its age and the same keys as the report's
+JSON (:func:`gaemi.app.status.status_fields`).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from gaemi.present.cli.common import (
 EPILOG = """
 Examples:
 
-  gaemi monitor --once  # exit 0 LOW, 11 GUARDED … 14 CRITICAL (cron)
+  gaemi monitor --once  # exit 0 LOW, 11 GUARDED … 14 CRITICAL, 10 no status (cron)
 
   gaemi monitor --every 300 --alerts alerts.jsonl --webhook http://127.0.0.1:9000/hook
 
@@ -66,20 +69,40 @@ def clock(time_utc: str) -> str:
     return f"{t:%Y-%m-%d %H:%M:%S} UTC ({k:%m-%d %H:%M} KST)"
 
 
+#: ``--once`` exit code of a run without a status (``n/a``): not 0 (LOW), not an alert
+NO_STATUS_EXIT = 10
+
+
+def exit_code(status: str, level: int) -> int:
+    """0 LOW, 11 GUARDED … 14 CRITICAL, :data:`NO_STATUS_EXIT` (10) for ``n/a``."""
+    if status == "n/a":
+        return NO_STATUS_EXIT
+    return 0 if level == 0 else 10 + level
+
+
 def evaluate(
-    moves: dict[str, float], day: dt.date, db: Path | None = None, data_dir: Path | None = None
+    moves: dict[str, float],
+    day: dt.date,
+    db: Path | None = None,
+    data_dir: Path | None = None,
+    *,
+    day_asked: bool = False,
 ) -> dict[str, Any]:
-    """Indicators and status as a JSON-ready dict (from the store when ``db`` is given)."""
+    """Indicators and status as a JSON-ready dict (from the store when ``db`` is given).
+
+    ``day_asked``: ``day`` came from ``--date``; past every observation by more than the
+    staleness limit it has no status (:func:`gaemi.app.status.is_past_data`). The status
+    keys (``status_text``, ``status_as_of``, ``status_age_days``, ``status_stale``,
+    ``status_past_data``, ``stale_after_days``) are those of ``gaemi report --format json``
+    and ``/api/status``, computed by :func:`gaemi.app.status.status_fields`.
+    """
     from gaemi.app.status import status
     from gaemi.present.cli.common import state_from_options
 
-    res = status(state_from_options(db, data_dir, day), moves=moves)
+    res = status(state_from_options(db, data_dir, day), moves=moves, day_asked=day_asked)
     now = dt.datetime.now(dt.UTC)
-    dated = [i.as_of for i in res.indicators if i.as_of is not None]
-    newest = max(dated) if dated else None
-    age = (day - newest).days if newest is not None else None
-    stale = bool(getattr(res, "stale", False))
-    limit = getattr(res, "stale_after_days", None)
+    fields = res.status_fields()
+    age = res.data_age
     return {
         "time_utc": now.isoformat(timespec="seconds"),
         "time_kst": now.astimezone(KST).isoformat(timespec="seconds"),
@@ -87,11 +110,10 @@ def evaluate(
         "status": res.status.status,
         "level": res.level,
         "reason": res.status.reason,
-        "as_of": newest.isoformat() if newest is not None else None,
-        "age_days": age,
-        "stale": stale,
-        "stale_after_days": limit,
-        "status_text": status_text(res.status.status, newest, age, stale, limit),
+        "as_of": fields["status_as_of"],
+        "age_days": age.age_days,
+        "stale": res.stale,
+        **fields,
         "indicators": {
             i.id: {
                 "state": i.state,
@@ -132,8 +154,13 @@ def read_state(state_file: Path) -> dict[str, Any] | None:
 
 
 def changes(prev: dict[str, Any] | None, cur: dict[str, Any]) -> list[dict[str, Any]]:
-    """Alert records for every change of state since ``prev`` (all, on the first run)."""
+    """Alert records for every change of state since ``prev`` (all, on the first run).
+
+    A run without a status for a day past the data (``status_past_data``) raises none.
+    """
     out: list[dict[str, Any]] = []
+    if cur.get("status_past_data"):
+        return out
     if prev is None or prev.get("status") != cur["status"]:
         out.append(
             {
@@ -185,7 +212,9 @@ def monitor(
     once: Annotated[
         bool,
         typer.Option(
-            "--once", help="Run once; exit 0 LOW, 11 GUARDED, 12 ELEVATED, 13 HIGH, 14 CRITICAL."
+            "--once",
+            help="Run once; exit 0 LOW, 11 GUARDED, 12 ELEVATED, 13 HIGH, 14 CRITICAL, "
+            "10 no status (a --date past the data).",
         ),
     ] = False,
     every: Annotated[
@@ -236,7 +265,9 @@ def monitor(
     cur: dict[str, Any] = {}
     while True:
         prev = read_state(state_file)
-        cur = evaluate(moves, fixed_day or today_utc(), db, data_dir)
+        cur = evaluate(
+            moves, fixed_day or today_utc(), db, data_dir, day_asked=fixed_day is not None
+        )
         found = changes(prev, cur)
         with alerts.open("a", encoding="utf-8") as fh:
             for rec in found:
@@ -248,7 +279,9 @@ def monitor(
             )
             if webhook:
                 post_webhook(webhook, rec)
-        if not found:
+        if cur["status_past_data"]:
+            typer.echo(f"{clock(cur['time_utc'])} {cur['status_text']}")
+        elif not found:
             typer.echo(f"{clock(cur['time_utc'])} no change: {cur['status_text']}")
         else:
             typer.echo(f"{clock(cur['time_utc'])} status: {cur['status_text']}")
@@ -259,8 +292,7 @@ def monitor(
         if once or (max_runs and runs >= max_runs):
             break
         time.sleep(every)
-    level = int(cur["level"])
-    raise typer.Exit((0 if level == 0 else 10 + level) if once else 0)
+    raise typer.Exit(exit_code(str(cur["status"]), int(cur["level"])) if once else 0)
 
 
 def register(app: typer.Typer) -> None:

@@ -93,21 +93,56 @@ class IndicatorOut(BaseModel):
 
 
 class StatusResponse(BaseModel):
-    status: str = Field(description="LOW, GUARDED, ELEVATED, HIGH or CRITICAL.")
+    status: str = Field(
+        description="LOW, GUARDED, ELEVATED, HIGH or CRITICAL; n/a when there is none (a "
+        "served day past every observation by more than stale_after_days: status_past_data)."
+    )
     level: int
     reason: str
     rule: str
     drivers: list[str] = Field(description="Ids of the indicators that drive the status.")
     stale: bool = Field(description="Every figure is older than the rules' staleness limit.")
     stale_after_days: int
+    status_level: int = Field(description="0-4 (0 for n/a), as in gaemi report --format json.")
+    status_text: str = Field(
+        description="The headline with its age, the words of gaemi monitor and gaemi report: "
+        "'HIGH (data as of 2026-08-03, 1 day old)', 'HIGH — stale: newest market data 125 "
+        "days old (as of 2026-08-03; limit 7 days)' or 'no status: 2030-01-01 is 1,247 days "
+        "after the newest market data (2026-08-03; limit 7 days)'."
+    )
+    status_as_of: str | None = Field(description="The newest dated indicator input (ISO).")
+    status_age_days: int | None = Field(description="The served day minus status_as_of.")
+    status_stale: bool = Field(description="status_age_days > stale_after_days.")
+    status_past_data: bool = Field(
+        description="The served day (gaemi serve --date) is past every observation by more "
+        "than stale_after_days: no status (n/a)."
+    )
     market: str
     indicators: list[IndicatorOut]
 
 
+def day_asked(ms: MarketState) -> bool:
+    """The served state's day was asked for (``gaemi serve --date``), not read today.
+
+    :func:`gaemi.app.state.load_state` stamps a state loaded for a given day at midnight
+    UTC of that day and today's with the time it was loaded; a server started without
+    ``--date`` and still running after midnight keeps "today" (its status is flagged
+    stale, never replaced by "no status").
+    """
+    import datetime as dt
+
+    t = ms.as_of.astimezone(dt.UTC) if ms.as_of.tzinfo else ms.as_of
+    return t.time() == dt.time() and t.date() == ms.day
+
+
 def _status(ms: MarketState, moves: dict[str, float]) -> StatusResponse:
+    """The status on the served state; a served day asked for (:func:`day_asked`) past
+    every observation by more than the limit has no status, as in ``gaemi monitor --date``
+    and ``gaemi report --date`` (:func:`gaemi.app.status.is_past_data`)."""
     from gaemi.app.status import status
 
-    res = status(ms, moves=moves, rules=default_rules())
+    res = status(ms, moves=moves, rules=default_rules(), day_asked=day_asked(ms))
+    fields = res.status_fields()
     return StatusResponse(
         status=res.status.status,
         level=res.level,
@@ -116,6 +151,12 @@ def _status(ms: MarketState, moves: dict[str, float]) -> StatusResponse:
         drivers=[i.id for i in res.status.drivers],
         stale=res.stale,
         stale_after_days=res.stale_after_days,
+        status_level=fields["status_level"],
+        status_text=fields["status_text"],
+        status_as_of=fields["status_as_of"],
+        status_age_days=fields["status_age_days"],
+        status_stale=fields["status_stale"],
+        status_past_data=fields["status_past_data"],
         market=res.market_label,
         indicators=[
             IndicatorOut(

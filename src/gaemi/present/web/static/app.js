@@ -241,9 +241,15 @@
     const dated = s.indicators.filter((i) => i.as_of && Number.isFinite(i.age_days));
     const newest = dated.reduce((a, i) => (a === null || i.as_of > a.as_of ? i : a), null);
     const strong = document.createElement("strong");
-    strong.textContent = `Status: ${s.status}`;
     el.appendChild(strong);
-    if (newest) {
+    if (s.status_past_data) {
+      // a served day (`gaemi serve --date`) past every observation by more than the limit:
+      // no status, the API's headline (`no status: 2030-01-01 is 1,247 days after …`)
+      strong.textContent = `Status: ${s.status_text}`;
+    } else {
+      strong.textContent = `Status: ${s.status}`;
+    }
+    if (newest && !s.status_past_data) {
       const days = (n) => `${n} day${n === 1 ? "" : "s"}`;
       const age = document.createElement(s.stale ? "em" : "span");
       age.className = "status-age";
@@ -253,7 +259,10 @@
         : ` (data as of ${newest.as_of}, ${days(newest.age_days)} old)`;
       el.appendChild(age);
     }
-    el.appendChild(document.createTextNode(` — ${s.reason.replace(/^[A-Z]+: /, "")}`));
+    if (!s.status_past_data) {
+      el.appendChild(document.createTextNode(` — ${s.reason.replace(/^[A-Z]+: /, "")}`));
+    }
+    el.dataset.pastData = String(Boolean(s.status_past_data));
     el.dataset.stale = String(Boolean(s.stale));
     el.dataset.level = String(s.level);
     el.hidden = false;
