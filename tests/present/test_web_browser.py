@@ -451,8 +451,16 @@ def test_dashboard_status_reads_stale_with_its_age(
     pg.goto(base + "/")
     pg.wait_for_selector("#status-banner:not([hidden])", timeout=20_000)
     text = " ".join(pg.text_content("#status-banner").split())
-    assert text.startswith(f"Status: {body['status']} — stale: newest market data {age} days"), text
-    assert f"(as of {newest}; limit {body['stale_after_days']} days)" in text, text
+    if case == "beyond":  # a served day past the data: no status (gaemi.app.status rule)
+        assert text == body["status_text"], text
+        assert text.startswith(f"no status: 2030-01-01 is {age:,} days after"), text
+        assert pg.get_attribute("#status-banner", "data-level") == "n/a"  # no LOW green
+        assert f"({newest}; limit {body['stale_after_days']} days)" in text, text
+    else:
+        assert text.startswith(
+            f"Status: {body['status']} — stale: newest market data {age} days"
+        ), text
+        assert f"(as of {newest}; limit {body['stale_after_days']} days)" in text, text
     assert pg.get_attribute("#status-banner", "data-stale") == "true"
     pg.locator("#status-banner").screenshot(path=str(artifacts_dir / f"status-{case}.png"))
     assert pg.errors == [], pg.errors

@@ -245,7 +245,7 @@
     if (s.status_past_data) {
       // a served day (`gaemi serve --date`) past every observation by more than the limit:
       // no status, the API's headline (`no status: 2030-01-01 is 1,247 days after …`)
-      strong.textContent = `Status: ${s.status_text}`;
+      strong.textContent = s.status_text;
     } else {
       strong.textContent = `Status: ${s.status}`;
     }
@@ -264,7 +264,8 @@
     }
     el.dataset.pastData = String(Boolean(s.status_past_data));
     el.dataset.stale = String(Boolean(s.stale));
-    el.dataset.level = String(s.level);
+    // no status: no level colour (neither LOW's green nor an alert's)
+    el.dataset.level = s.status_past_data ? "n/a" : String(s.level);
     el.hidden = false;
   }
 
