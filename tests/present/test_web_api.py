@@ -1041,3 +1041,21 @@ def test_timeout_cancels_and_frees_the_limit() -> None:
         assert web.limiter.borrowed_tokens == 0
         assert running_computations() == 0
         assert c.get("/api/cascade", params={"draws": 2}).status_code == 200
+
+
+def test_status_day_asked_only_for_a_served_date() -> None:
+    """/api/status treats the served day as asked for (so past the data it has no status,
+    like gaemi monitor --date) only when load_state was given that day (stamped at midnight
+    UTC); a server started without --date keeps "today", flagged stale, even after midnight."""
+    import datetime as dt
+    from dataclasses import replace
+
+    from gaemi.app.state import load_state
+    from gaemi.present.web.routers.monitor import day_asked
+
+    asked = load_state(as_of="2030-01-01")
+    assert day_asked(asked)
+    today = load_state()
+    assert not day_asked(today) or today.as_of.time() == dt.time()  # loaded at 00:00:00.0
+    yesterday = replace(today, as_of=dt.datetime(2029, 12, 31, 15, 4, tzinfo=dt.UTC))
+    assert not day_asked(yesterday)
