@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gaemi.present.cli.common import note, single, writable_file
+from gaemi.present.cli.common import note, print_text, single, writable_file
 
 EPILOG = """
 Examples:
@@ -147,7 +147,8 @@ def validate(
             show_lines=True,
             block_rows=math.inf,
         )
-        typer.echo(res.summary())
+        # the counts line names the data folder: wrapped at words to the terminal's width
+        print_text(res.summary())
     for w in res.warnings:
         typer.echo(f"note: {w}", err=True)
     if not res.ok:
