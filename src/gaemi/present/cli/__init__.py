@@ -221,31 +221,31 @@ def _print_epilog(epilog: str) -> None:
     console.print()
 
 
+def _help_then_examples(cmd: Any, base: Any, ctx: Any, formatter: Any) -> None:
+    """``base``'s help of ``cmd`` without its epilog, then the epilog through
+    :func:`_print_epilog` (one body for commands and groups)."""
+    epilog, cmd.epilog = cmd.epilog, None
+    try:
+        base.format_help(cmd, ctx, formatter)
+    finally:
+        cmd.epilog = epilog
+    if epilog:
+        _print_epilog(epilog)
+
+
 class _HelpCommand(TyperCommand):
     """A command whose --help prints its examples through :func:`render_epilog` (Typer
     wraps an example at the terminal edge back to column 1)."""
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        epilog, self.epilog = self.epilog, None
-        try:
-            super().format_help(ctx, formatter)
-        finally:
-            self.epilog = epilog
-        if epilog:
-            _print_epilog(epilog)
+        _help_then_examples(self, TyperCommand, ctx, formatter)
 
 
 class _HelpGroup(TyperGroup):
     """A command group (``gaemi data``) with the same examples section."""
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        epilog, self.epilog = self.epilog, None
-        try:
-            super().format_help(ctx, formatter)
-        finally:
-            self.epilog = epilog
-        if epilog:
-            _print_epilog(epilog)
+        _help_then_examples(self, TyperGroup, ctx, formatter)
 
 
 def _tidy_help(typer_app: typer.Typer) -> None:
