@@ -32,8 +32,9 @@ lint: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 
-test: $(DEV_STAMP)
-	$(BIN)/pytest -q
+test: $(DEV_STAMP)           ## the suite on every core (pytest-xdist, at most 4 workers), then the schema tests
+	$(BIN)/pytest -q -n auto --maxprocesses 4 --dist worksteal --ignore tests/present/test_web_schema.py
+	$(BIN)/pytest -q -p no:xdist tests/present/test_web_schema.py
 
 bench: $(DEV_STAMP)          ## benchmarks write JSON into benchmarks/results/
 	$(BIN)/python -m benchmarks.run

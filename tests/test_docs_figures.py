@@ -939,30 +939,36 @@ CLAIMS: list[Claim] = [
     ),
 ]
 
-#: Documents whose figures are not all mapped yet, with who finishes them.
-PENDING: dict[str, str] = {
-    "docs/cascade.md": "owned by the contagion engineer",
-    "docs/crypto.md": "owned by the crypto engineer",
-    "docs/decay.md": "owned by the decay engineer",
-    "docs/scale.md": "owned by the scale engineer",
-    "docs/history.md": (
-        "issue 19: 19 figures left: the far-rule example (SOXS $21B), the reported shares "
-        "(NDX 99 %, SPX 54-62 %), snapshot-vs-issuer AUM (1.8/7.1/10.2 %), press vs issuer "
-        "TQQQ AUM, and the sign frequencies (49 %, 51-52 %): no test computes them yet"
-    ),
-    "docs/korea.md": (
-        "issue 19: sections 2-4 checked (tables and text); section 1 (reading the files), "
-        "the AUM-carry errors, the per-fund stress-week table and sections 5-7 are not yet"
-    ),
-    "docs/stress.md": (
-        "issue 19: all but the retail_redemptions.elasticity row, whose [D] issuer-flow figures "
-        "(TQQQ +2.2 % of assets on 85 % of the down days, ~$1.3B of SOXL) no test re-derives"
-    ),
-}
-#: Documents whose timings are not all mapped yet (owned by other engineers).
-PENDING_TIMINGS = {
-    d: PENDING[d] for d in ("docs/cascade.md", "docs/crypto.md", "docs/decay.md", "docs/scale.md")
-}
+
+def _per_doc_registries() -> tuple[list[Claim], dict[str, str], dict[str, str]]:
+    """Claims kept beside a document's own tests: every ``tests/docs/claims_*.py`` defines
+    ``DOC`` (the document), ``CLAIMS`` — ``(anchor, by)`` or ``(anchor, by, figs)`` tuples
+    with the meaning of :class:`Claim` — and, while the document is not fully mapped,
+    ``PENDING`` (what is left and why), with ``PENDING_TIMINGS = True`` when some of its
+    timings are among what is left."""
+    import importlib.util
+
+    claims: list[Claim] = []
+    pending: dict[str, str] = {}
+    pending_timings: dict[str, str] = {}
+    for path in sorted((ROOT / "tests" / "docs").glob("claims_*.py")):
+        spec = importlib.util.spec_from_file_location(f"_gaemi_{path.stem}", path)
+        assert spec is not None
+        assert spec.loader is not None
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        for entry in mod.CLAIMS:
+            anchor, by, *figs = entry
+            claims.append(Claim(mod.DOC, anchor, tuple(by), tuple(figs[0]) if figs else ()))
+        if getattr(mod, "PENDING", None):
+            pending[mod.DOC] = mod.PENDING
+            if getattr(mod, "PENDING_TIMINGS", False):
+                pending_timings[mod.DOC] = mod.PENDING
+    return claims, pending, pending_timings
+
+
+_MORE, PENDING, PENDING_TIMINGS = _per_doc_registries()
+CLAIMS += _MORE
 
 
 # ------------------------------------------------------------------------------ checks

@@ -163,8 +163,11 @@ def test_reverse_already_met_at_baseline_says_no_shock_needed(
     assert {r["outcome"] for r in recs} == {"met at baseline (no shock needed)"}
 
 
-def test_reverse_caption_matches_the_not_reached_cell(capsys: pytest.CaptureFixture[str]) -> None:
+def test_reverse_caption_matches_the_not_reached_cell(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # audit: the footnote said "NaN = not reached" while the table showed "—"
+    monkeypatch.setenv("COLUMNS", "120")  # the table layout (at 80 it is one block per row)
     # KOSPI -10% is reached since issue 18 (SOX -> Samsung/SK hynix -> KOSPI); -30% is not
     assert main(["cascade", "--reverse", "KOSPI<=-30%"]) == 0
     out = capsys.readouterr().out

@@ -9,6 +9,7 @@ of its path in ``Allow``.
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import pytest
@@ -18,6 +19,15 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 from gaemi.present.web.app import create_app  # noqa: E402
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # under pytest-xdist schemathesis' generated items run the first operation only (seen
+    # with schemathesis 4 / xdist 3.8: /api/health alone): ``make test`` runs this file in
+    # a plain process after the parallel part, so it is never weakened silently
+    pytest.skip(
+        "run without pytest-xdist (make test runs this file in its own process)",
+        allow_module_level=True,
+    )
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
