@@ -10,11 +10,21 @@ from __future__ import annotations
 
 DOC = "docs/history.md"
 
-CLAIMS: list[tuple[str, tuple[str, ...]] | tuple[str, tuple[str, ...], tuple[str, ...]]] = []
+T = "tests/docs/test_history_doc.py::test_"
 
-#: What is not mapped yet (the document's figure test is a strict xfail until it is).
-PENDING = (
-    "issue 19: 19 figures left: the far-rule example (SOXS $21B), the reported shares (NDX "
-    "99 %, SPX 54-62 %), snapshot-vs-issuer AUM (1.8/7.1/10.2 %), press vs issuer TQQQ AUM,"
-    " and the sign frequencies (49 %, 51-52 %): no test computes them yet"
-)
+CLAIMS: list[tuple[str, tuple[str, ...]] | tuple[str, tuple[str, ...], tuple[str, ...]]] = [
+    ("so a one-year carry put $21B in SOXS", (T + "aum_sources_against_the_issuer",)),
+    ("2026 AUM is $1–2B); the move stop gives", (T + "aum_sources_against_the_issuer",)),
+    ("snapshot days: median |difference|", (T + "aum_sources_against_the_issuer",)),
+    # TQQQ's press AUM (FACTS.md §0) against the issuer's file on the same day
+    ("against the issuer's file for TQQQ: $18.29B vs", ("FACTS",), ("$18.29B",)),
+    ("(2024-12-20, −10 %), $30.6B vs", ("FACTS",), ("$28.74B", "$30.6B")),
+    (
+        "(2024-12-20, −10 %), $30.6B vs",
+        (T + "aum_sources_against_the_issuer",),
+        ("$16.24B", "−11 %", "$25.86B", "−10 %", "$30.45B"),
+    ),
+    ("the NDX row is 99–100 % reported, SPX", (T + "reported_shares_are_the_replays",)),
+    ("(NDX 99–100 % reported) and the", (T + "reported_shares_are_the_replays",)),
+    ("49.6 % (NDX) and 49.8 % (SOX) of all days", (T + "sign_frequency_is_the_replays",)),
+]

@@ -209,18 +209,24 @@ def test_statistic_table_is_the_engines(run: Any) -> None:
     assert f"{n:,} days per proxy" in text
 
 
-def _totals(data: Any) -> Any:
-    from gaemi.data.history import run_history, stress_day_totals
+@pytest.fixture(scope="module")
+def run2018(data: Any) -> Any:
+    from gaemi.data.history import run_history
     from gaemi.data.universe import load_default_universe
 
     # "run from 2018 with --data-dir ../shared/data" (the bootstrap plays no part here)
-    run = run_history(data, load_default_universe(), start=dt.date(2018, 1, 1), n_boot=19)
-    return stress_day_totals(run)
+    return run_history(data, load_default_universe(), start=dt.date(2018, 1, 1), n_boot=19)
+
+
+def _totals(run2018: Any) -> Any:
+    from gaemi.data.history import stress_day_totals
+
+    return stress_day_totals(run2018)
 
 
 @pytest.mark.slow
-def test_stress_day_totals_table_is_the_engines(data: Any) -> None:
-    t = _totals(data)
+def test_stress_day_totals_table_is_the_engines(run2018: Any) -> None:
+    t = _totals(run2018)
     main = ["ndx", "sox", "spx", "tsla", "nvda"]
 
     def b(v: float) -> str:
@@ -241,11 +247,121 @@ def test_stress_day_totals_table_is_the_engines(data: Any) -> None:
 
 
 @pytest.mark.slow
-def test_stress_day_totals_prose(data: Any) -> None:
-    t = _totals(data).set_index("date")
+def test_stress_day_totals_prose(run2018: Any) -> None:
+    t = _totals(run2018).set_index("date")
     text = _flat()
     ust = t.loc["2020-03-16", "ust20_flow_usd"]
     assert f"against equities: {usd_b(ust)} on 2020-03-16)" in text
     tsla = t.loc["2022-09-13", "tsla_flow_usd"]
     # FACTS.md (j): TSLL was 1.5x before 2024-04-02; L(L−1) = 0.75 against 2 at 2x
     assert f"TSLA on 2022-09-13 is {usd_b(tsla)} at 1.5x (L(L−1) = 0.75;" in text
+
+
+def _reported_pct(label: str) -> float:
+    """The issuer-reported part of a replay ``aum_source`` label ("reported" = 100,
+    "reported 99%+carried 1%" = 99, anything else 0)."""
+    if label == "reported":
+        return 100.0
+    if label.startswith("reported "):
+        return float(label.split("reported ", 1)[1].split("%", 1)[0])
+    return 0.0
+
+
+def _reported_range(run: Any, underlying: str, days: Any) -> str:
+    rp = run.replay
+    i = rp.underlying.tolist().index(underlying)
+    got = [
+        _reported_pct(str(rp.aum_source[i, int(np.flatnonzero(rp.dates == np.datetime64(d))[0])]))
+        for d in days
+    ]
+    lo, hi = min(got), max(got)
+    return f"{lo:.0f} %" if lo == hi else f"{lo:.0f}–{hi:.0f} %"
+
+
+@pytest.mark.slow
+def test_reported_shares_are_the_replays(run: Any, run2018: Any) -> None:
+    # the aum_source labels of the replay (reported = the issuer's daily AUM, FACTS-free):
+    # the totals table's days (run from 2018) and the named days of the event study (2010)
+    text = _flat()
+    days = _totals(run2018)["date"].tolist()
+    ndx, spx = (_reported_range(run2018, u, days) for u in ("NDX", "SPX"))
+    assert f"the NDX row is {ndx} reported, SPX {spx}." in text
+    ev = run.events["date"].astype(str).tolist()
+    assert f"(NDX {_reported_range(run, 'NDX', ev)} reported)" in text
+
+
+@pytest.mark.slow
+def test_sign_frequency_is_the_replays(run: Any) -> None:
+    # a reversal: the next session's move has the sign opposite to the day's (days where
+    # both are non-zero, from 2010 as the statistic); pressure = |flow| / closing capacity
+    rp = run.replay
+    k = rp.dates >= np.datetime64("2010-01-01")
+    out = {}
+    for u in ("NDX", "SOX"):
+        j = rp.underlying.tolist().index(u)
+        x, y, p = rp.move_frac[j, k], rp.next_move_frac[j, k], rp.pressure_ratio[j, k]
+        ok = np.isfinite(x) & np.isfinite(y) & (x != 0) & (y != 0)
+        rev = np.sign(x) != np.sign(y)
+        out[u] = (rev[ok].mean() * 100, rev[ok & (p > 0.3)].mean() * 100)
+    (na, nh), (sa, sh) = out["NDX"], out["SOX"]
+    assert (
+        f"the next session moves against the day on {na:.1f} % (NDX) and {sa:.1f} % (SOX) of "
+        f"all days, and on {nh:.1f} % and {sh:.1f} % of the days with pressure > 0.3."
+    ) in _flat()
+
+
+def test_aum_sources_against_the_issuer(shared_data: Path) -> None:
+    # the issuer's daily files (us-letf-nav-proshares) against the monthly snapshots
+    # (us-letf-universe-2026) and the press figures of FACTS.md §0; the far rule on SOXS
+    import pandas as pd
+
+    from gaemi.data import fund_history as fh
+
+    text = _flat()
+    iss = fh.load_issuer_funds(shared_data)
+    snaps = fh.load_snapshots(shared_data)
+    s = snaps[snaps["ticker"].isin(list(iss))]
+    diff = []
+    for tk, when, a in zip(s["ticker"], s["aum_as_of"], s["aum_usd"], strict=True):
+        df = iss[tk]
+        k = int(df.index.searchsorted(pd.Timestamp(when), side="right")) - 1
+        diff.append(abs(a / df["aum_usd"].iloc[k] - 1) * 100)
+    d = np.array(diff)
+    assert f"same eight funds on the {d.size} snapshot days" in text
+    assert (
+        f"median |difference| {np.median(d):.1f} %, 90th percentile {np.percentile(d, 90):.1f} %"
+        f", worst {d.max():.1f} %"
+    ) in text
+    # press figures (FACTS.md §0: etfreplay.com, fool.com) against the issuer's AUM that day
+    tq = iss["TQQQ"]["aum_usd"]
+    press = {"2023-09-28": "18.29", "2024-12-20": "28.74", "2025-10-31": "30.6"}
+    parts = []
+    for day, p in press.items():
+        own = float(tq.loc[day]) / 1e9
+        err = (own / float(p) - 1) * 100
+        tail = f", {_m(f'{err:.0f}')} %" if abs(err) >= 0.5 else ""
+        parts.append(f"${p}B vs ${own:.2f}B ({day}{tail})")
+    assert ("for TQQQ: " + ", ".join(parts)) in text
+    # the far rule: SOXS with only its 2026 snapshots, carried along its own price with the
+    # underlying's level (SOXX) beyond; without and with the 0.5 log-move stop
+    nav, lvl = fh.adj_close(shared_data, "SOXS"), fh.adj_close(shared_data, "SOXX")
+    assert nav is not None
+    assert lvl is not None
+    days = pd.DatetimeIndex(nav.index[nav.index >= "2016-01-01"])
+    soxs = snaps[snaps["ticker"] == "SOXS"]
+    n = nav.reindex(days).to_numpy(float)[None]
+    far = lvl.reindex(days).ffill().to_numpy(float)[None]
+    k = int(days.searchsorted(pd.Timestamp("2025-04-08")))
+    assert days[k] == pd.Timestamp("2025-04-08")
+    carry, stop = (
+        fh.sourced_aum(days, ["SOXS"], n, snapshots=soxs, far_scale=far, max_log_move=m).aum_usd[
+            0, k
+        ]
+        / 1e9
+        for m in (None, fh.CARRY_MAX_LOG_MOVE)
+    )
+    lo, hi = soxs["aum_usd"].min() / 1e9, soxs["aum_usd"].max() / 1e9
+    assert (
+        f"a one-year carry put ${carry:.0f}B in SOXS on 2025-04-08 (its 2026 AUM is "
+        f"${lo:.0f}–{hi:.0f}B); the move stop gives ${stop:.2f}B"
+    ) in text
