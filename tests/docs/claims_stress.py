@@ -10,10 +10,16 @@ from __future__ import annotations
 
 DOC = "docs/stress.md"
 
-CLAIMS: list[tuple[str, tuple[str, ...]] | tuple[str, tuple[str, ...], tuple[str, ...]]] = []
+T = "tests/docs/test_stress_doc.py::test_"
+_ROW = "| `participants.retail_redemptions.elasticity` |"
 
-#: What is not mapped yet (the document's figure test is a strict xfail until it is).
-PENDING = (
-    "issue 19: all but the retail_redemptions.elasticity row, whose [D] issuer-flow figures"
-    " (TQQQ +2.2 % of assets on 85 % of the down days, ~$1.3B of SOXL) no test re-derives"
-)
+CLAIMS: list[tuple[str, tuple[str, ...]] | tuple[str, tuple[str, ...], tuple[str, ...]]] = [
+    (_ROW, ("not a result: the unit of the elasticity, an example (0.5% per 1%)",), ("0.5%", "1%")),
+    (
+        _ROW,
+        ("not a result: the day selection (index fell > 3%) and the funds' leverage",),
+        ("3%", "3x"),
+    ),
+    (_ROW, (T + "redemption_row_issuer_figures",), ("+2.2%", "85%")),
+    (_ROW, ("FACTS",), ("$1.3B",)),
+]

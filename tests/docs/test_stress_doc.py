@@ -99,7 +99,9 @@ def _ohlcv_2025(path: Path) -> pd.DataFrame:
     df = pd.read_csv(path)
     df["Date"] = pd.to_datetime(df["Date"].astype(str).str[:10])
     df = df.set_index("Date").sort_index()
-    return df[df["Volume"] > 0].loc["2025"]
+    out = df[df["Volume"] > 0].loc["2025"]
+    assert isinstance(out, pd.DataFrame)
+    return out
 
 
 def _adj(shared: Path, ticker: str) -> pd.Series:
@@ -145,6 +147,34 @@ def test_derived_parameters_from_shared_data(shared_data: Path) -> None:
     assert f"SOXX + SMH ${b['SOXX'] + b['SMH']:.1f}B/day in 2025 [D]" in text
     assert f"SPY alone ${b['SPY']:.1f}B/day in 2025 [D]" in text
     assert f"(QQQ ${b['QQQ']:.1f}B, SOXX+SMH ${b['SOXX'] + b['SMH']:.1f}B [D])" in text
+
+
+def test_redemption_row_issuer_figures(shared_data: Path) -> None:
+    # [D] of participants.retail_redemptions.elasticity: the 3x long ProShares funds'
+    # net creations C_t/A_{t-1} (issuer files, us-letf-nav-proshares) on the 2011-2024
+    # days their total-return index fell more than 3 % (index-levels XNDX / SPXTR)
+    from gaemi.core.creations import creations_frac, net_creations_usd
+    from gaemi.data import fund_history as fh
+
+    frames = fh.load_issuer_funds(shared_data, ["TQQQ", "UPRO"])
+    levels = fh.index_levels(shared_data)
+    got = {}
+    for tk, df in frames.items():
+        days = pd.DatetimeIndex(df.index)
+        c = net_creations_usd(df["shares"].to_numpy(), df["nav_usd"].to_numpy())
+        cf = creations_frac(c, df["aum_usd"].to_numpy())
+        lv = levels[fh.ISSUER_FUNDS[tk].index].reindex(days)
+        r = (lv / lv.shift(1) - 1).to_numpy()
+        span = (days >= pd.Timestamp("2011-01-01")) & (days <= pd.Timestamp("2024-12-31"))
+        k = span & (r < -0.03) & np.isfinite(cf)
+        assert k.sum() > 30, tk
+        got[tk] = (float(cf[k].mean()) * 100, float((cf[k] > 0).mean()) * 100)
+    row = next(ln for ln in _text().splitlines() if "retail_redemptions.elasticity" in ln)
+    (tq, tq_pos), (up, _) = got["TQQQ"], got["UPRO"]
+    assert (
+        f"(TQQQ {tq:+.1f}% of assets on average, {tq_pos:.0f}% of those days; UPRO {up:+.1f}%)"
+        in row
+    )
 
 
 # ------------------------------------------------------------ what the default gives
