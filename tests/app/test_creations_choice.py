@@ -17,6 +17,17 @@ from gaemi.data.universe import load_creation_betas
 from gaemi.errors import GaemiInputError
 
 
+def _fall_betas() -> dict[str, float]:
+    """The class β ``measured`` uses on a fall: β_down when the table's model is
+    direction-dependent (scripts/build_creation_betas.py chose it out of sample), else β."""
+    from gaemi.data.fund_history import load_directional_creation_betas
+
+    d = load_directional_creation_betas()
+    if d is not None and d.model == "direction":
+        return d.beta_down_by_class
+    return load_creation_betas().beta_by_class
+
+
 def test_default_is_none_and_says_what_the_data_say() -> None:
     assert DEFAULT_CREATIONS == "none"
     res = flows(move_frac=-0.05)
@@ -36,7 +47,7 @@ def test_measured_is_the_class_beta_of_the_embedded_table() -> None:
     betas = load_creation_betas()
     res = flows(move_frac=-0.05, creations="measured")
     u = res.universe
-    beta = np.array([betas.beta_by_class.get(str(c), 0.0) for c in fund_class(u.leverage)])
+    beta = np.array([_fall_betas().get(str(c), 0.0) for c in fund_class(u.leverage)])
     # ΔE = A·r·(L(L−1) + L·β), β of each fund's class (computed here, not by the engine)
     want = float(np.sum(u.aum_usd * -0.05 * (u.leverage * (u.leverage - 1) + u.leverage * beta)))
     assert res.totals()["total_flow_usd"][0] == pytest.approx(want, rel=1e-12)
@@ -66,8 +77,7 @@ def test_stress_with_measured_creations_scales_k_and_drops_the_panic_rule() -> N
     base = stress_setup(st, "NDX")
     meas = stress_setup(st, "NDX", creations="measured")
     sel = st.universe.where_underlying("NDX")
-    betas = load_creation_betas()
-    beta = np.array([betas.beta_by_class.get(str(c), 0.0) for c in fund_class(sel.leverage)])
+    beta = np.array([_fall_betas().get(str(c), 0.0) for c in fund_class(sel.leverage)])
     lev = sel.leverage
     assert meas.letf_k_usd == pytest.approx(
         float(np.sum((lev * (lev - 1) + lev * beta) * sel.aum_usd)), rel=1e-12

@@ -8,6 +8,10 @@
   summed by hand with the refitted β.
 * Out of sample (2025, after the window): the modelled creation trade has the sign of the
   real one on the falls of 2025-04-03/04, i.e. it offsets the rebalancing as the data do.
+* The direction-dependent β (β_down on falls, β_up on rises, same window): the embedded
+  values are the refit, and ``model`` (what ``measured`` uses) is the one whose modelled
+  share of the rebalancing offset is nearer the real same-day share on the 2025 days —
+  computed here by hand from the issuer files, per day with the eight funds pooled.
 """
 
 from __future__ import annotations
@@ -33,10 +37,9 @@ CLASSES = {
 }
 
 
-def _refit(root: Path) -> dict[str, float]:
-    """β per class by plain pandas + least squares (not gaemi.core.creations): per day,
-    y = Σ ΔS·NAV / Σ A_{t−1}, x = Σ A_{t−1}·r / Σ A_{t−1} over the class's funds, then
-    y = a + β·x over the training days."""
+def _class_days(root: Path) -> dict[str, pd.DataFrame]:
+    """Per class, per day: Σ ΔS·NAV, Σ A_{t−1}, Σ A_{t−1}·r over the class's funds (plain
+    pandas, not gaemi.core.creations)."""
     frames = load_issuer_funds(root)
     levels = index_levels(root)
     out = {}
@@ -51,18 +54,36 @@ def _refit(root: Path) -> dict[str, float]:
             parts.append(pd.DataFrame({"c": c, "a": a_prev, "ar": a_prev * r, "r": r}))
         both = pd.concat(parts, keys=tks, names=["fund", "date"]).dropna()
         both = both[(both["a"] > 0)]
-        day = both.groupby(level="date")[["c", "a", "ar"]].sum()
+        out[cls] = both.groupby(level="date")[["c", "a", "ar"]].sum()
+    return out
+
+
+def _refit(root: Path) -> dict[str, tuple[float, float, float]]:
+    """(β, β_down, β_up) per class by least squares over the training days: per day
+    y = Σ ΔS·NAV / Σ A_{t−1}, x = Σ A_{t−1}·r / Σ A_{t−1}; y = a + β·x and
+    y = a + β_down·min(x, 0) + β_up·max(x, 0)."""
+    out = {}
+    for cls, day in _class_days(root).items():
         day = day[(day.index >= TRAIN[0]) & (day.index <= TRAIN[1])]
         y = (day["c"] / day["a"]).to_numpy()
         x = (day["ar"] / day["a"]).to_numpy()
-        coef, *_ = np.linalg.lstsq(np.column_stack([np.ones_like(x), x]), y, rcond=None)
-        out[cls] = float(coef[1])
+        one = np.ones_like(x)
+        coef, *_ = np.linalg.lstsq(np.column_stack([one, x]), y, rcond=None)
+        two, *_ = np.linalg.lstsq(
+            np.column_stack([one, np.minimum(x, 0), np.maximum(x, 0)]), y, rcond=None
+        )
+        out[cls] = (float(coef[1]), float(two[1]), float(two[2]))
     return out
 
 
 @pytest.fixture(scope="module")
-def refit(shared_data: Path) -> dict[str, float]:
+def refit3(shared_data: Path) -> dict[str, tuple[float, float, float]]:
     return _refit(shared_data)
+
+
+@pytest.fixture(scope="module")
+def refit(refit3: dict[str, tuple[float, float, float]]) -> dict[str, float]:
+    return {cls: v[0] for cls, v in refit3.items()}
 
 
 def test_embedded_betas_are_the_refit_on_a_window_before_the_judged_days(
@@ -83,10 +104,16 @@ def test_embedded_betas_are_the_refit_on_a_window_before_the_judged_days(
 
 
 def test_measured_flow_on_2025_04_04_is_the_formula_with_the_fitted_beta(
-    shared_data: Path, refit: dict[str, float]
+    shared_data: Path, refit3: dict[str, tuple[float, float, float]]
 ) -> None:
     from gaemi.app.flows import flows
     from gaemi.app.state import load_state
+    from gaemi.data.fund_history import load_directional_creation_betas
+
+    # the NDX fell on 2025-04-04: β_down when the table's model is direction-dependent
+    direction = load_directional_creation_betas()
+    use_down = direction is not None and direction.model == "direction"
+    fall_beta = {cls: v[1] if use_down else v[0] for cls, v in refit3.items()}
 
     day = "2025-04-04"
     state = load_state(data_dir=shared_data, as_of="2025-04-03")  # A_{t−1}
@@ -108,7 +135,7 @@ def test_measured_flow_on_2025_04_04_is_the_formula_with_the_fitted_beta(
             if lev <= -2.5
             else "inverse_2x"
         )
-        total += aum * r * (lev * (lev - 1.0) + lev * refit[cls])
+        total += aum * r * (lev * (lev - 1.0) + lev * fall_beta[cls])
     got = res.totals()["total_flow_usd"][0]
     assert got == pytest.approx(total, rel=1e-5)  # β in the file has 6 decimals
     none = flows(state, universe=u, at={"NDX": r}).totals()["total_flow_usd"][0]
@@ -157,3 +184,69 @@ def test_out_of_sample_the_modelled_creations_offset_like_the_real_ones(
         # … and on the April 2025 falls the real creations did too
         if d in ("2025-04-03", "2025-04-04"):
             assert np.sign(act) == -np.sign(reb)
+
+
+def _offsets_by_hand(
+    root: Path, days: tuple[str, ...], refit3: dict[str, tuple[float, float, float]]
+) -> pd.DataFrame:
+    """Per day, the eight funds pooled: share of Σ L(L−1)·A_{t−1}·r offset by the real
+    Σ L·ΔS·NAV and by Σ L·β·A_{t−1}·r with the single β and with β_down/β_up by the
+    sign of each fund's index move (all from the issuer files and index levels)."""
+    frames = load_issuer_funds(root)
+    levels = index_levels(root)
+    rows = []
+    for d in days:
+        ts = pd.Timestamp(d)
+        reb = real = single = direc = 0.0
+        for cls, tks in CLASSES.items():
+            b, b_down, b_up = refit3[cls]
+            for t in tks:
+                f, df = ISSUER_FUNDS[t], frames[t]
+                lv = levels[f.index]
+                k, j = int(df.index.get_loc(ts)), int(lv.index.get_loc(ts))
+                r = float(lv.iloc[j] / lv.iloc[j - 1] - 1.0)
+                a_prev = float(df["aum_usd"].iloc[k - 1])
+                sh = df["aum_usd"] / df["nav_usd"]
+                lev = f.leverage
+                reb += lev * (lev - 1.0) * a_prev * r
+                real += lev * float(sh.iloc[k] - sh.iloc[k - 1]) * float(df["nav_usd"].iloc[k])
+                single += lev * b * a_prev * r
+                direc += lev * (b_down if r < 0 else b_up) * a_prev * r
+        rows.append(
+            {"date": d, "real": -real / reb, "single": -single / reb, "direction": -direc / reb}
+        )
+    return pd.DataFrame(rows)
+
+
+def test_direction_dependent_beta_is_kept_only_if_better_out_of_sample(
+    shared_data: Path, refit3: dict[str, tuple[float, float, float]]
+) -> None:
+    from gaemi.data.fund_history import creation_offsets_by_model, load_directional_creation_betas
+
+    emb = load_directional_creation_betas()
+    assert emb is not None
+    assert emb.train == TRAIN
+    for cls, (_, b_down, b_up) in refit3.items():
+        assert emb.beta_down_by_class[cls] == pytest.approx(b_down, abs=1e-6), cls
+        assert emb.beta_up_by_class[cls] == pytest.approx(b_up, abs=1e-6), cls
+        assert emb.ci_down_by_class[cls][0] < b_down < emb.ci_down_by_class[cls][1]
+        assert emb.ci_up_by_class[cls][0] < b_up < emb.ci_up_by_class[cls][1]
+    tab = _offsets_by_hand(shared_data, JUDGED, refit3)
+    err = {m: float(np.mean(np.abs(tab[m] - tab["real"]))) for m in ("single", "direction")}
+    print("\nout of sample (fit 2011-01-03..2024-12-31): share of the rebalancing offset")
+    print("day         real   single  direction")
+    for _, t in tab.iterrows():
+        print(f"{t['date']} {t['real']:+7.1%} {t['single']:+7.1%} {t['direction']:+7.1%}")
+    print(f"mean |error|: single {err['single']:.1%}, direction {err['direction']:.1%}")
+    # the table's choice is the better model out of sample
+    assert emb.model == ("direction" if err["direction"] < err["single"] else "single")
+    assert emb.oos_check.endswith(f"chosen: {emb.model}")
+    # gaemi's own comparison (the one the build script uses) gives the same figures
+    models = {
+        "single": {c: (v[0], v[0]) for c, v in refit3.items()},
+        "direction": {c: (v[1], v[2]) for c, v in refit3.items()},
+    }
+    ours = creation_offsets_by_model(shared_data, JUDGED, models)
+    pooled = ours[ours["underlying"] == "ALL"].reset_index(drop=True)
+    for m in ("real", "single", "direction"):
+        np.testing.assert_allclose(pooled[f"{m}_offset_frac"], tab[m], rtol=1e-9, atol=1e-12)

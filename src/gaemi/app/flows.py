@@ -64,19 +64,36 @@ def parse_creations(value: str | float | None) -> str | float:
     return num
 
 
-def creations_beta(universe: Universe, creations: str | float | None) -> tuple[Any, Choice]:
+def creations_beta(
+    universe: Universe,
+    creations: str | float | None,
+    *,
+    move_frac: ArrayLike | None = None,
+) -> tuple[Any, Choice]:
     """β per fund (None for ``none``) and the :class:`Choice` that says which and why.
 
-    ``measured``: each fund's class β (:func:`gaemi.core.creations.class_creations_beta`)
-    from the embedded ``creations_beta.csv`` (ProShares issuer data, training window in
-    the choice); a number: that β for every fund; ``none``: no move-driven creations.
+    ``measured``: each fund's class β from the embedded ``creations_beta.csv`` (ProShares
+    issuer data, training window in the choice). The table says which model is used
+    (its ``model`` column, chosen out of sample by ``scripts/build_creation_betas.py``):
+    ``direction`` — β_down where the fund's move is a fall, β_up where it is a rise or
+    nothing (:func:`gaemi.core.creations.directional_beta`) — or ``single``
+    (:func:`gaemi.core.creations.class_creations_beta`). ``move_frac`` is each fund's move
+    (shape (n_funds,) or broadcastable, e.g. ``-1.0`` for a fall); without it the β of a
+    fall is used (gaemi's stress questions are falls) and the choice says so. A number:
+    that β for every fund; ``none``: no move-driven creations.
     """
-    from gaemi.core.creations import class_creations_beta
+    import numpy as np
+
+    from gaemi.core.creations import class_creations_beta, directional_beta
+    from gaemi.data.fund_history import load_directional_creation_betas
     from gaemi.data.universe import load_creation_betas
 
     mode = parse_creations(creations)
     betas = load_creation_betas()
+    directional = load_directional_creation_betas()
     said = betas.describe()
+    if directional is not None and directional.model == "direction":
+        said = directional.describe() + f" (single β: {said})"
     if mode == "none":
         why = (
             "default: the rebalancing identity alone, C = 0"
@@ -85,13 +102,53 @@ def creations_beta(universe: Universe, creations: str | float | None) -> tuple[A
         )
         return None, Choice("creations", "none", f"{why}; the data say: {said}")
     if mode == "measured":
-        beta = class_creations_beta(universe.leverage, betas.beta_by_class)
-        return beta, Choice("creations", "measured", f"C = β·A·r by fund class; {said}")
-    import numpy as np
-
+        if directional is None or directional.model != "direction":
+            beta = class_creations_beta(universe.leverage, betas.beta_by_class)
+            return beta, Choice("creations", "measured", f"C = β·A·r by fund class; {said}")
+        down = class_creations_beta(universe.leverage, directional.beta_down_by_class)
+        up = class_creations_beta(universe.leverage, directional.beta_up_by_class)
+        if move_frac is None:
+            return down, Choice(
+                "creations",
+                "measured",
+                f"C = β_down·A·r by fund class (no move given: the β of a fall); {said}",
+            )
+        r = np.broadcast_to(np.asarray(move_frac, dtype=np.float64), down.shape)
+        return directional_beta(down, up, r), Choice(
+            "creations",
+            "measured",
+            f"C = β·A·r by fund class, β_down on a fall and β_up on a rise; {said}",
+        )
     return np.full(len(universe), float(mode)), Choice(
         "creations", float(mode), f"user input: C = {float(mode):g}·A·r for every fund"
     )
+
+
+def _signed_grid_flows(
+    universe: Universe,
+    grid: Any,
+    fixed: Mapping[str, float] | None,
+    creations: str | float | None,
+) -> tuple[FlowResult, Choice]:
+    """:func:`compute_flows` over a grid with each move's β (falls and rises may differ):
+    one engine call with the β of the grid's sign, or
+    :func:`gaemi.core.creations.signed_grid_flows` for a grid holding both."""
+    import numpy as np
+
+    from gaemi.core.creations import signed_grid_flows
+    from gaemi.core.flows import compute_flows
+
+    g = np.asarray(grid, dtype=float).ravel()
+    signs = np.unique(np.where(g < 0, -1.0, 1.0))
+    if signs.size <= 1:
+        sign = float(signs[0]) if signs.size else -1.0
+        beta, choice = creations_beta(universe, creations, move_frac=sign)
+        return compute_flows(universe, g, fixed, creations_beta=beta), choice
+    beta_up, choice = creations_beta(universe, creations, move_frac=1.0)
+    beta_down, _ = creations_beta(universe, creations, move_frac=-1.0)
+    if beta_up is None or beta_down is None:
+        return compute_flows(universe, g, fixed), choice
+    return signed_grid_flows(universe, g, fixed, beta_down=beta_down, beta_up=beta_up), choice
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -380,7 +437,7 @@ def flows(
     """
     import numpy as np
 
-    from gaemi.core.flows import compute_flows, ladder_moves, projected_close_flow
+    from gaemi.core.flows import ladder_moves, projected_close_flow
 
     given = sum(x is not None for x in (move_frac, moves_frac, at))
     if given > 1:
@@ -401,8 +458,10 @@ def flows(
     if underlying:
         u = u.where_underlying([underlying] if isinstance(underlying, str) else list(underlying))
     fixed = dict(creations_usd) if creations_usd else None
-    beta, choice = creations_beta(u, creations)
     if at is not None:
+        # each fund's own move picks its β (falls and rises differ under ``measured``)
+        moves = projected_close_flow(u, dict(at)).move_frac[:, 0]
+        beta, choice = creations_beta(u, creations, move_frac=moves)
         result = projected_close_flow(u, dict(at), fixed, creations_beta=beta)
     else:
         if moves_frac is not None:
@@ -410,7 +469,7 @@ def flows(
         else:
             m = DEFAULT_MOVE_FRAC if move_frac is None else float(move_frac)
             grid = ladder_moves(m, m, 1.0)
-        result = compute_flows(u, grid, fixed, creations_beta=beta)
+        result, choice = _signed_grid_flows(u, grid, fixed, creations)
     warnings: tuple[str, ...] = ()
     sources: tuple[str, ...] = ("ΔE = L(L−1)·A·r + L·C (Cheng & Madhavan 2009)",)
     if universe is None and state is not None:

@@ -167,6 +167,7 @@ def stress_setup(
     impact_y: float | None = None,
     universe: Universe | None = None,
     creations: str | float | None = None,
+    move_sign: float | None = None,
 ) -> StressSetup:
     """The stress model of one underlying on the state's funds (the one definition).
 
@@ -194,6 +195,10 @@ def stress_setup(
         switched off: the measured creations are every holder's, and on the 2011–2024
         days the index fell more than 3 % the 3x long ProShares funds took money in
         (TQQQ +2.2 % of assets on average, 85 % of those days), not out.
+    move_sign : float, optional
+        The shock's direction (−1 fall, +1 rise): picks β_down or β_up when the measured
+        creations depend on the direction (:func:`gaemi.app.flows.creations_beta`;
+        default: a fall).
     """
     import numpy as np
 
@@ -213,7 +218,7 @@ def stress_setup(
     liq = sc.liquidity(underlying)
     model = build_stress_model(sc, u, underlying, adv_scale=liquidity_scale)
     sel = u.where_underlying(underlying)
-    beta, choice = creations_beta(sel, creations)
+    beta, choice = creations_beta(sel, creations, move_frac=move_sign)
     mult = rebalance_multiplier(sel.leverage)
     if beta is not None:
         mult = mult + sel.leverage * beta
@@ -452,6 +457,7 @@ def stress(
         korean_aum_usd=korean_aum_usd,
         liquidity_scale=liquidity_scale,
         creations=creations,
+        move_sign=shock_direction(shock_frac),
     )
     d = shock_direction(shock_frac)
     return StressResult(
@@ -492,6 +498,7 @@ def stress_curve(
         korean_aum_usd=korean_aum_usd,
         liquidity_scale=liquidity_scale,
         creations=creations,
+        move_sign=curve_direction(grid),
     )
     d = curve_direction(grid)
     return StressCurveResult(

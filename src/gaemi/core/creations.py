@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from gaemi.core.flows import FlowResult, compute_flows
 from gaemi.core.history import Regression, newey_west_cov, ols_hac
-from gaemi.core.universe import FloatArray
+from gaemi.core.universe import FloatArray, Universe
 from gaemi.errors import GaemiInputError
 
 
@@ -233,6 +234,44 @@ def fit_class_beta(
     y_t = a + β·x_t by OLS with Newey–West errors (:func:`ols_hac`). So L·β·Σ A·r is the
     class's expected creation trade on a day whose moves are r.
     """
+    y, x = _class_day_series(creations_usd, aum_prev_usd, move_frac)
+    reg = ols_hac(y, {"move_lag0": x}, n_boot=199, rng=20151)
+    return ClassBeta(
+        beta=float(reg.coef[1]),
+        ci=reg.ci_nw(1),
+        intercept=float(reg.coef[0]),
+        n_obs=reg.n_obs,
+        r2=float(reg.r2),
+    )
+
+
+# ------------------------------------------------------------ direction-dependent β
+@dataclass(frozen=True)
+class DirectionalClassBeta:
+    """A fund class's creation coefficient on falls and on rises, one fit (frozen).
+
+    ``y_t = a + β_down·min(x_t, 0) + β_up·max(x_t, 0)`` with y_t, x_t the class's daily
+    Σ C / Σ A_{t−1} and AUM-weighted move (as :func:`fit_class_beta`): the creations of a
+    day whose move is r are β_down·A·r when r < 0 and β_up·A·r when r ≥ 0. ``ci_down``
+    and ``ci_up`` are Newey–West 95 % intervals; ``n_down`` / ``n_up`` the days of each
+    sign in the fit.
+    """
+
+    beta_down: float
+    ci_down: tuple[float, float]
+    beta_up: float
+    ci_up: tuple[float, float]
+    intercept: float
+    n_obs: int
+    n_down: int
+    n_up: int
+    r2: float
+
+
+def _class_day_series(
+    creations_usd: ArrayLike, aum_prev_usd: ArrayLike, move_frac: ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Per day, y = Σ C / Σ A_{t−1} and the AUM-weighted move x over the funds present."""
     c = np.atleast_2d(np.asarray(creations_usd, dtype=np.float64))
     a = np.atleast_2d(np.asarray(aum_prev_usd, dtype=np.float64))
     r = np.atleast_2d(np.asarray(move_frac, dtype=np.float64))
@@ -245,11 +284,111 @@ def fit_class_beta(
     x = np.full(a_sum.shape, np.nan)
     y[has] = np.where(ok, c, 0.0).sum(axis=0)[has] / a_sum[has]
     x[has] = np.where(ok, a * r, 0.0).sum(axis=0)[has] / a_sum[has]
-    reg = ols_hac(y, {"move_lag0": x}, n_boot=199, rng=20151)
-    return ClassBeta(
-        beta=float(reg.coef[1]),
-        ci=reg.ci_nw(1),
+    return y, x
+
+
+def fit_class_beta_by_direction(
+    creations_usd: ArrayLike, aum_prev_usd: ArrayLike, move_frac: ArrayLike
+) -> DirectionalClassBeta:
+    """β_down and β_up of one class from its funds' daily panel (funds × days, NaN = absent).
+
+    The class is aggregated each day as in :func:`fit_class_beta`; then
+    y_t = a + β_down·min(x_t, 0) + β_up·max(x_t, 0) by OLS with Newey–West errors
+    (:func:`ols_hac`): one intercept, one slope per sign of the day's move.
+    """
+    y, x = _class_day_series(creations_usd, aum_prev_usd, move_frac)
+    down = np.where(np.isfinite(x), np.minimum(x, 0.0), np.nan)
+    up = np.where(np.isfinite(x), np.maximum(x, 0.0), np.nan)
+    reg = ols_hac(y, {"move_down": down, "move_up": up}, n_boot=199, rng=20151)
+    used = np.isfinite(y) & np.isfinite(x)
+    return DirectionalClassBeta(
+        beta_down=float(reg.coef[1]),
+        ci_down=reg.ci_nw(1),
+        beta_up=float(reg.coef[2]),
+        ci_up=reg.ci_nw(2),
         intercept=float(reg.coef[0]),
         n_obs=reg.n_obs,
+        n_down=int(np.sum(used & (x < 0))),
+        n_up=int(np.sum(used & (x >= 0))),
         r2=float(reg.r2),
+    )
+
+
+def directional_beta(beta_down: ArrayLike, beta_up: ArrayLike, move_frac: ArrayLike) -> FloatArray:
+    """β of each fund at its move: ``beta_down`` where r < 0, ``beta_up`` where r ≥ 0.
+
+    Broadcasts (funds × moves with ``beta_*[:, None]``). NaN moves take ``beta_up`` (their
+    flow is NaN either way).
+
+    >>> directional_beta(-0.6, -0.1, [-0.02, 0.0, 0.03]).tolist()
+    [-0.6, -0.1, -0.1]
+    """
+    r = np.asarray(move_frac, dtype=np.float64)
+    return np.asarray(
+        np.where(r < 0, np.asarray(beta_down, float), np.asarray(beta_up, float)),
+        dtype=np.float64,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class SignedBetaFlowResult(FlowResult):
+    """A :class:`gaemi.core.flows.FlowResult` whose β differs by move (frozen).
+
+    ``beta_by_move`` (funds × moves) is each fund's β at each move: β_down on a fall,
+    β_up on a rise. ``creations_beta`` (the per-1 % sensitivity's β) is β_up: the
+    sensitivity is for a +1 % move.
+    """
+
+    beta_by_move: FloatArray | None = None
+
+    def total_creations_usd(self) -> FloatArray:
+        """Net creations per fund and move, USD: the given C plus β(r)·A·r."""
+        if self.beta_by_move is None:
+            return super().total_creations_usd()
+        out: FloatArray = (
+            self.creations_usd[:, None]
+            + self.beta_by_move * self.universe.aum_usd[:, None] * self.move_frac
+        )
+        return out
+
+
+def signed_grid_flows(
+    universe: Universe,
+    moves: ArrayLike,
+    creations_usd: Mapping[str, float] | ArrayLike | None = None,
+    *,
+    beta_down: ArrayLike,
+    beta_up: ArrayLike,
+) -> SignedBetaFlowResult:
+    """:func:`gaemi.core.flows.compute_flows` with β_down on the grid's falls and β_up on
+    its rises (and 0): each sign computed by the engine, joined move by move in grid order.
+
+    ``beta_down`` / ``beta_up``: per fund (n_funds,) or one value.
+    """
+    r = np.asarray(moves, dtype=np.float64).ravel()
+    n = len(universe)
+    bd = np.broadcast_to(np.asarray(beta_down, dtype=np.float64), (n,))
+    bu = np.broadcast_to(np.asarray(beta_up, dtype=np.float64), (n,))
+    fall = r < 0
+    parts = {
+        True: compute_flows(universe, r[fall], creations_usd, creations_beta=bd)
+        if fall.any()
+        else None,
+        False: compute_flows(universe, r[~fall], creations_usd, creations_beta=bu)
+        if (~fall).any()
+        else None,
+    }
+    flow = np.empty((n, r.size))
+    move = np.empty((n, r.size))
+    beta = np.empty((n, r.size))
+    c = np.zeros(n)
+    for is_fall, res in parts.items():
+        if res is None:
+            continue
+        cols = fall if is_fall else ~fall
+        flow[:, cols], move[:, cols] = res.flow_usd, res.move_frac
+        beta[:, cols] = (bd if is_fall else bu)[:, None]
+        c = res.creations_usd
+    return SignedBetaFlowResult(
+        universe, move, c, flow, r, bu.astype(np.float64), beta_by_move=beta
     )

@@ -499,6 +499,191 @@ def stress_day_creations(
     return pd.DataFrame(rows)
 
 
+@dataclass(frozen=True)
+class DirectionalCreationBetas:
+    """The measured creation coefficients of each class on falls and on rises (frozen).
+
+    ``beta_down_by_class`` / ``beta_up_by_class``: C = β·A·r for r < 0 / r ≥ 0, with their
+    Newey–West 95 % intervals; ``model`` is the one ``--creations measured`` uses
+    (``direction`` or ``single``), chosen out of sample (``oos_check`` says how);
+    ``train`` the fit window.
+    """
+
+    beta_down_by_class: dict[str, float]
+    ci_down_by_class: dict[str, tuple[float, float]]
+    beta_up_by_class: dict[str, float]
+    ci_up_by_class: dict[str, tuple[float, float]]
+    model: str
+    oos_check: str
+    train: tuple[str, str]
+
+    def describe(self) -> str:
+        """One line: each class's β on falls and on rises with CIs, the window, the check."""
+        parts = [
+            f"{c} down {b:+.3f} [{self.ci_down_by_class[c][0]:+.3f}, "
+            f"{self.ci_down_by_class[c][1]:+.3f}] up {self.beta_up_by_class[c]:+.3f} "
+            f"[{self.ci_up_by_class[c][0]:+.3f}, {self.ci_up_by_class[c][1]:+.3f}]"
+            for c, b in self.beta_down_by_class.items()
+        ]
+        return (
+            f"same-day creations per unit move by direction, fitted "
+            f"{self.train[0]}..{self.train[1]}: " + "; ".join(parts) + f"; {self.oos_check}"
+        )
+
+
+#: The direction-dependent columns of ``defaults/creations_beta.csv``.
+DIRECTION_COLUMNS: tuple[str, ...] = (
+    "beta_down",
+    "ci_down_low",
+    "ci_down_high",
+    "beta_up",
+    "ci_up_low",
+    "ci_up_high",
+)
+
+
+def load_directional_creation_betas(
+    path: str | Path | None = None,
+) -> DirectionalCreationBetas | None:
+    """β_down and β_up per class from ``defaults/creations_beta.csv`` (or ``path``).
+
+    None when the file has no direction columns (a table written before they existed:
+    its single β is then the one used). A present but malformed value is one line
+    naming the file, row and field (:class:`gaemi.errors.GaemiInputError`).
+    """
+    import csv
+    import math
+    from importlib import resources
+
+    from gaemi.core.creations import FUND_CLASSES
+
+    p = (
+        Path(str(resources.files("gaemi.data.defaults").joinpath("creations_beta.csv")))
+        if path is None
+        else Path(path)
+    )
+    src = p.name
+    try:
+        with open(p, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            rows = list(reader)
+            fields = set(reader.fieldnames or ())
+    except OSError as e:
+        raise GaemiInputError(f"creations beta file {src}: cannot be read ({e.strerror})") from e
+    if not set(DIRECTION_COLUMNS) <= fields:
+        return None
+    vals: dict[str, dict[str, float]] = {c: {} for c in DIRECTION_COLUMNS}
+    models: set[str] = set()
+    checks: set[str] = set()
+    windows: set[tuple[str, str]] = set()
+    for i, row in enumerate(rows, start=2):
+        cls = (row.get("fund_class") or "").strip()
+        if cls not in FUND_CLASSES:
+            raise GaemiInputError(f"{src} row {i}: fund_class = {cls!r} is not a known class")
+        for f in DIRECTION_COLUMNS:
+            try:
+                v = float(row.get(f) or "nan")
+            except ValueError:
+                v = float("nan")
+            if not math.isfinite(v):
+                raise GaemiInputError(f"{src} row {i}: {f} = {row.get(f)!r} is not a number")
+            vals[f][cls] = v
+        model = (row.get("model") or "single").strip()
+        if model not in ("single", "direction"):
+            raise GaemiInputError(f"{src} row {i}: model = {model!r} must be single or direction")
+        models.add(model)
+        checks.add((row.get("oos_check") or "").strip())
+        windows.add((row.get("train_first", ""), row.get("train_last", "")))
+    if not rows:
+        raise GaemiInputError(f"creations beta file {src}: no rows")
+    if len(models) != 1:
+        raise GaemiInputError(f"{src}: model = {sorted(models)} differs between rows")
+    return DirectionalCreationBetas(
+        beta_down_by_class=vals["beta_down"],
+        ci_down_by_class={
+            c: (vals["ci_down_low"][c], vals["ci_down_high"][c]) for c in vals["beta_down"]
+        },
+        beta_up_by_class=vals["beta_up"],
+        ci_up_by_class={c: (vals["ci_up_low"][c], vals["ci_up_high"][c]) for c in vals["beta_up"]},
+        model=models.pop(),
+        oos_check="; ".join(sorted(c for c in checks if c)),
+        train=(min(w[0] for w in windows), max(w[1] for w in windows)),
+    )
+
+
+def creation_offsets_by_model(
+    data_dir: str | Path,
+    days_iso: Sequence[str],
+    betas: Mapping[str, Mapping[str, tuple[float, float]]],
+) -> pd.DataFrame:
+    """On each day, the share of the rebalancing the real and the modelled creations offset.
+
+    For each day D and underlying (NDX, SPX) and for both together (``ALL``), over the
+    issuer funds: the rebalancing flow R = Σ L(L−1)·A_{t−1}·r (reported A_{t−1}, the
+    tracked total-return index's move r), the real creation trade Σ L·C_t
+    (C_t = ΔS·NAV) and, per model of ``betas`` (name → class → (β_down, β_up); a
+    single-β model gives the same β twice), the modelled Σ L·β(r)·A_{t−1}·r with
+    β(r) = β_down for r < 0 and β_up for r ≥ 0. Offsets are −(creation trade)/R: 1
+    cancels the rebalancing, < 0 adds to it. Columns: ``date``, ``underlying``,
+    ``index_move_frac`` (NaN for ``ALL``), ``rebalance_flow_usd``,
+    ``real_creation_trade_usd``, ``real_offset_frac``, and per model ``<name>_trade_usd``,
+    ``<name>_offset_frac``. Days absent from the data are left out.
+    """
+    import pandas as pd
+
+    from gaemi.core.creations import directional_beta, fund_class
+
+    frames = load_issuer_funds(data_dir)
+    levels = index_levels(data_dir)
+    rows: list[dict[str, Any]] = []
+    for d in days_iso:
+        ts = pd.Timestamp(d)
+        tot: dict[str, dict[str, float]] = {}
+        moves: dict[str, float] = {}
+        for tk, f in ISSUER_FUNDS.items():
+            if tk not in frames or f.index not in levels:
+                continue
+            df, lv = frames[tk], levels[f.index]
+            if ts not in df.index or ts not in lv.index:
+                continue
+            k, j = int(df.index.searchsorted(ts)), int(lv.index.searchsorted(ts))
+            if k == 0 or j == 0:
+                continue
+            move = float(lv.iloc[j] / lv.iloc[j - 1] - 1.0)
+            a_prev = float(df["aum_usd"].iloc[k - 1])
+            sh, nav = df["shares"].to_numpy(), df["nav_usd"].to_numpy()
+            lev = f.leverage
+            cls = str(fund_class(lev))
+            part = {
+                "reb": lev * (lev - 1.0) * a_prev * move,
+                "real": lev * (sh[k] - sh[k - 1]) * nav[k],
+            }
+            for name, by_class in betas.items():
+                b_down, b_up = by_class[cls]
+                part[name] = lev * float(directional_beta(b_down, b_up, move)) * a_prev * move
+            for key in (f.underlying, "ALL"):
+                acc = tot.setdefault(key, dict.fromkeys(part, 0.0))
+                for n, v in part.items():
+                    acc[n] += v
+            moves[f.underlying] = move
+        for key in sorted(tot, key=lambda k: (k == "ALL", k)):
+            acc = tot[key]
+            reb = acc["reb"]
+            row: dict[str, Any] = {
+                "date": d,
+                "underlying": key,
+                "index_move_frac": moves.get(key, float("nan")),
+                "rebalance_flow_usd": reb,
+                "real_creation_trade_usd": acc["real"],
+                "real_offset_frac": -acc["real"] / reb if reb else float("nan"),
+            }
+            for name in betas:
+                row[f"{name}_trade_usd"] = acc[name]
+                row[f"{name}_offset_frac"] = -acc[name] / reb if reb else float("nan")
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
 # ----------------------------------------------------------------------------- NAV engine
 #: Files whose closes give a fund's distributions exactly (all under ``root``): Yahoo
 #: layouts with both the raw (split-adjusted) close and the adjusted close, and the one
