@@ -63,7 +63,7 @@ CLAIMS: list[Entry] = [
         (NOT + "the residual library's selection rule (scripts/calibrate_cascade.py)",),
     ),
     ("the close-feedback gains at a −1% move", (NOT + "the move the gains are taken at",)),
-    ("Close gains at −1%", (NOT + "the move the gains are taken at",)),
+    ("Close gains at −1%", (T + "test_stability_is_the_engines",)),
     # --- the default chain --------------------------------------------------------------
     ("## The default chain: a −5% NDX/SOX shock", (INPUT,)),
     ("so −$24.93B on NDX", (T + "test_default_chain_prose_is_the_engines",)),
