@@ -17,8 +17,9 @@ Runs:
   ``LocalCluster`` of 2 worker processes) is timed for reference, without a target.
 
 The machine is shared, so its load moves every figure: the serial and the 2-worker grid
-runs alternate (serial, workers, serial, workers …) so that both see the same load, and
-the JSON gives each run's times, the best and the median, and their ratio.
+runs are interleaved in pairs (serial then workers, then workers then serial, …) so that
+both see the same load, and the JSON gives each run's wall and CPU seconds and the
+1-minute load average at its start, the best and the median of each, and their ratio.
 
 Correctness first: the Dask rows equal the serial rows exactly (same file contents once
 read), and the grid has every combination once. Configs: ``small`` one timing per run;
@@ -50,8 +51,16 @@ GRID = [
 ]
 
 
+#: 1-minute load average when each timed run started (the machine is shared).
+LOADS: list[float] = []
+#: CPU seconds (user + system) of each timed run, in the order run.
+CPUS: list[float] = []
+
+
 def _cli(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one ``gaemi`` run in a fresh process."""
+    """Wall seconds and peak RSS (MiB) of one ``gaemi`` run in a fresh process (its CPU
+    seconds go to :data:`CPUS`, the load average at its start to :data:`LOADS`)."""
+    LOADS.append(os.getloadavg()[0])
     exe = str(Path(sys.executable).with_name("gaemi"))
     t0 = time.perf_counter()
     proc = subprocess.Popen(
@@ -63,7 +72,23 @@ def _cli(args: list[str]) -> tuple[float, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise AssertionError(f"gaemi {' '.join(args)} failed: {err.strip()}")
+    CPUS.append(usage.ru_utime + usage.ru_stime)
     return wall, usage.ru_maxrss / 1024.0  # Linux: KiB
+
+
+def _pairs(serial_args: list[str], dask_args: list[str], repeat: int) -> dict[str, Any]:
+    """``repeat`` pairs of a serial and a 2-worker run, interleaved (serial then workers,
+    then workers then serial, …: both see the same load, a drift favours neither)."""
+    out: dict[str, list[float]] = {k: [] for k in ("s", "d", "s_cpu", "d_cpu", "s_ld", "d_ld")}
+    rss = {"s": 0.0, "d": 0.0}
+    for r in range(repeat):
+        for which in ("s", "d") if r % 2 == 0 else ("d", "s"):
+            t, m = _cli(serial_args if which == "s" else dask_args)
+            out[which].append(t)
+            out[f"{which}_cpu"].append(CPUS[-1])
+            out[f"{which}_ld"].append(LOADS[-1])
+            rss[which] = max(rss[which], m)
+    return {**out, "s_rss": rss["s"], "d_rss": rss["d"]}
 
 
 def _times(args: list[str], repeat: int) -> tuple[list[float], float]:
@@ -88,16 +113,40 @@ def run(config: str) -> dict[str, Any]:
             raise AssertionError(f"100k sweep wrote {len(shocks)} rows")
         serial_args = ["sweep", *GRID, "--serial", "-o", str(d / "g1.parquet")]
         dask_args = ["sweep", *GRID, "--workers", "2", "-o", str(d / "g2.parquet")]
-        grid: list[float] = []
-        dask: list[float] = []
-        grid_rss = dask_rss = 0.0
-        for _ in range(repeat):  # alternate, so that both see the same load
-            t, rss = _cli(serial_args)
-            grid.append(t)
-            grid_rss = max(grid_rss, rss)
-            t, rss = _cli(dask_args)
-            dask.append(t)
-            dask_rss = max(dask_rss, rss)
+        pr = _pairs(serial_args, dask_args, repeat)
+        grid, dask = pr["s"], pr["d"]
+        grid_cpu, dask_cpu, grid_load, dask_load = pr["s_cpu"], pr["d_cpu"], pr["s_ld"], pr["d_ld"]
+        grid_rss, dask_rss = pr["s_rss"], pr["d_rss"]
+        # where 2 workers start to pay: the same pairs on 100,000 shocks (one parameter
+        # set) and on the grid with 4x the shocks (3,400,670 points); large config only
+        crossover: dict[str, Any] = {}
+        if config == "large":
+            sizes = {
+                "100000": SHOCKS_100K,
+                "3400670": [*GRID[:-1], "--shocks=-10%:-1%:0.25%"],
+            }
+            for n_pts, axes in sizes.items():
+                x = _pairs(
+                    ["sweep", *axes, "--serial", "-o", str(d / "x1.parquet")],
+                    ["sweep", *axes, "--workers", "2", "-o", str(d / "x2.parquet")],
+                    3,
+                )
+                xa, xb = pd.read_parquet(d / "x1.parquet"), pd.read_parquet(d / "x2.parquet")
+                if len(xa) != int(n_pts) or not xa.equals(xb):
+                    raise AssertionError(f"crossover {n_pts}: rows differ or miscounted")
+                crossover[n_pts] = {
+                    "serial_s": min(x["s"]),
+                    "dask_2_workers_s": min(x["d"]),
+                    "dask_over_serial_best": min(x["d"]) / min(x["s"]),
+                    "serial_runs_s": x["s"],
+                    "dask_2_workers_runs_s": x["d"],
+                    "load_average_1min": x["s_ld"] + x["d_ld"],
+                }
+            crossover["919100"] = {
+                "serial_s": min(grid),
+                "dask_2_workers_s": min(dask),
+                "dask_over_serial_best": min(dask) / min(grid),
+            }
         proc, _ = _times(
             ["sweep", *GRID, "--workers", "2", "--processes", "-o", str(d / "g3.parquet")],
             min(repeat, 2),
@@ -132,10 +181,15 @@ def run(config: str) -> dict[str, Any]:
             "grid_dask_over_serial_best": dask_s / grid_s,
             "grid_dask_over_serial_median": med_dask / med_grid,
             # each 2-worker run over the serial run just before it (the same load)
+            "grid_serial_cpu_s": grid_cpu,
+            "grid_dask_2_workers_cpu_s": dask_cpu,
+            "grid_serial_load_average_1min": grid_load,
+            "grid_dask_2_workers_load_average_1min": dask_load,
             "grid_dask_over_serial_pairs": [t / g for g, t in zip(grid, dask, strict=True)],
             "grid_dask_over_serial_pairs_median": statistics.median(
                 t / g for g, t in zip(grid, dask, strict=True)
             ),
+            "crossover": crossover,
             "grid_dask_2_processes_s": min(proc),
             "grid_dask_2_processes_runs_s": proc,
             "grid_dask_rows_identical": identical,

@@ -323,3 +323,27 @@ def test_a_failing_chunk_on_thread_workers_is_raised_here(
     # some of the chunks before it came back, in order (one may be cut short by the error)
     assert [int(p["point"].iloc[0]) for p in got] == list(range(0, 2 * len(got), 2))
     assert len(got) <= 5
+
+
+def test_small_feedback_grids_run_here_unless_dask_is_asked_for(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 21: below the measured crossover (AUTO_SERIAL_BELOW, docs/scale.md §3) a
+    feedback sweep given no --workers/--threads/--processes/--scheduler runs in this
+    process; naming workers still runs Dask, and a decay batch (heavy points) uses Dask."""
+    from gaemi.present.cli.sweep import AUTO_SERIAL_BELOW
+
+    assert AUTO_SERIAL_BELOW["feedback"] > 919_100  # the issue's grid: Dask does not pay
+    rc, _, err = run(capsys, "--shocks=-9%:-1%:1%", "-f", "csv")
+    assert rc == 0, err
+    below = f"below {AUTO_SERIAL_BELOW['feedback']:,} points; --workers N for Dask"
+    assert f"9 points in 1 chunk on this process ({below})" in err
+    rc, _, err = run(capsys, "--shocks=-9%:-1%:1%", "--workers", "2", "-f", "csv")
+    assert rc == 0, err
+    assert "on local Dask, 2 workers (threads)" in err
+    rc, _, err = run(capsys, "--shocks=-9%:-1%:1%", "--threads", "-f", "csv")
+    assert rc == 0, err
+    assert "on local Dask" in err
+    rc, _, err = run(capsys, "-e", "decay", "--vol", "20%,40%", "--paths", "50", "-f", "csv")
+    assert rc == 0, err
+    assert "on local Dask" in err

@@ -89,6 +89,32 @@ def _default_universe() -> Any:
     return load_default_universe()
 
 
+#: Universes with a Korean AUM set, by (id of the base universe, AUM): a parameter set
+#: cut by a chunk boundary is built once, not in both chunks (the base is kept alive in
+#: the value, so its id cannot be reused while the entry exists).
+_KOREAN_AUM_CACHE: dict[tuple[int, float, str], tuple[Any, Any]] = {}
+_KOREAN_AUM_CACHE_MAX = 256
+
+
+def _with_korean_aum(base: Any, aum_usd: float, underlying: str) -> Any:
+    """``base`` with ``aum_usd`` of Korean holdings, cut to the funds on ``underlying``.
+
+    The model of an underlying is built from its funds only, so the cut universe gives
+    it the same numbers (the sweep's rows equal :func:`feedback_points_reference`, which
+    passes the whole universe: tested) while saving :func:`build_stress_model` two
+    selections of the whole universe per parameter set (Python loops that hold the GIL).
+    """
+    key = (id(base), aum_usd, underlying)
+    hit = _KOREAN_AUM_CACHE.get(key)
+    if hit is not None and hit[0] is base:
+        return hit[1]
+    universe = base.with_korean_aum(aum_usd).where_underlying(underlying)
+    if len(_KOREAN_AUM_CACHE) >= _KOREAN_AUM_CACHE_MAX:
+        _KOREAN_AUM_CACHE.clear()
+    _KOREAN_AUM_CACHE[key] = (base, universe)
+    return universe
+
+
 def _axis_pos(spec: SweepSpec, start: int, stop: int) -> dict[str, np.ndarray[Any, Any]]:
     """Each axis's value index at points ``start:stop`` (row-major, as :meth:`points`)."""
     idx = np.arange(start, stop, dtype=np.int64)
@@ -160,7 +186,7 @@ def _feedback_chunk(spec: SweepSpec, start: int, stop: int) -> pd.DataFrame:
         u_name = u_name or str(spec.option("underlying", "NDX"))
         universe = base_universe
         if "korean_aum_usd" in pts:
-            universe = base_universe.with_korean_aum(float(pts["korean_aum_usd"][i0]))
+            universe = _with_korean_aum(base_universe, float(pts["korean_aum_usd"][i0]), u_name)
         model = build_stress_model(
             sc,
             universe,

@@ -119,7 +119,9 @@ def iter_dask(
     if workers < 1:
         raise GaemiInputError(f"workers = {workers} must be >= 1")
     if scheduler is None and not processes:
-        yield from iter_dask_threads(spec, workers=workers, progress=progress, in_flight=in_flight)
+        yield from iter_dask_threads(
+            spec, workers=workers, progress=progress, in_flight=in_flight, help_here=help_here
+        )
         return
     try:
         import distributed
@@ -243,6 +245,7 @@ def iter_dask_threads(
     workers: int = 2,
     progress: Progress | None = None,
     in_flight: int | None = None,
+    help_here: bool = True,
 ) -> Generator[pd.DataFrame, None, None]:
     """Every chunk as a task of Dask's threaded scheduler, yielded in point order.
 
@@ -252,9 +255,12 @@ def iter_dask_threads(
     spec or universe pickled per task (the threads share this process's objects and
     caches). The graph runs in a background thread; each finished chunk goes through a
     queue of at most ``in_flight`` (default 2 per worker) chunks, so a caller that writes
-    each chunk as it comes keeps memory flat in the grid size. Where a chunk runs does not
+    each chunk as it comes keeps memory flat in the grid size. Dask itself is imported in
+    that background thread; with ``help_here`` (default) the caller's thread solves the
+    first chunks meanwhile, so the import costs no waiting. Where a chunk runs does not
     change its numbers (one seed per point).
     """
+    import importlib.util
     import queue
     import threading
     from concurrent.futures import ThreadPoolExecutor
@@ -262,12 +268,8 @@ def iter_dask_threads(
     check_spec(spec)
     if workers < 1:
         raise GaemiInputError(f"workers = {workers} must be >= 1")
-    try:
-        import dask.threaded
-    except ImportError:  # pragma: no cover - depends on the installed extras
-        raise GaemiInputError(
-            "gaemi sweep needs Dask: pip install 'gaemi[dist]' (or use --serial)"
-        ) from None
+    if importlib.util.find_spec("dask") is None:  # pragma: no cover - installed extras
+        raise GaemiInputError("gaemi sweep needs Dask: pip install 'gaemi[dist]' (or use --serial)")
 
     chunks = spec.chunks()
     window = max(2, in_flight if in_flight is not None else 2 * workers)
@@ -277,6 +279,7 @@ def iter_dask_threads(
     taken = [0]  # chunks handed to a thread so far (a thread takes the next one in order)
     yielded = [0]  # chunks the caller has taken back
     fail: list[BaseException] = []
+    ready = threading.Event()  # Dask is imported and its graph about to run
 
     def task() -> None:
         # Dask runs independent tasks in an order of its own (last key first, here), so a
@@ -287,7 +290,7 @@ def iter_dask_threads(
             taken[0] += 1
             while not stop.is_set() and i >= yielded[0] + window:
                 turn.wait(0.1)
-        if stop.is_set():  # the caller has gone: skip the remaining chunks
+        if stop.is_set() or i >= len(chunks):  # caller gone, or this process solved it
             return
         out.put((i, evaluate_chunk(spec, *chunks[i])))
 
@@ -296,6 +299,11 @@ def iter_dask_threads(
 
     def run_graph() -> None:
         try:
+            # imported here, in the background (~0.2 s): until the graph runs, the caller's
+            # thread solves the first chunks itself (see ``help_here``)
+            import dask.threaded
+
+            ready.set()
             dask.threaded.get(dsk, list(dsk), pool=pool)
         except BaseException as exc:  # re-raised in the caller's thread
             fail.append(exc)
@@ -309,6 +317,14 @@ def iter_dask_threads(
         done = 0
         for i, (a, b) in enumerate(chunks):
             while i not in got:
+                if help_here and not ready.is_set():
+                    with turn:  # no Dask yet: take the next chunk in order, as a task would
+                        j = taken[0]
+                        mine = j < len(chunks) and j < yielded[0] + window
+                        taken[0] += int(mine)
+                    if mine:
+                        got[j] = evaluate_chunk(spec, *chunks[j])
+                        continue
                 k, part = out.get()
                 if k < 0:
                     if fail:

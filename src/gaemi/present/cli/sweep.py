@@ -44,6 +44,13 @@ Examples:
   gaemi sweep --shocks=-5%:-1%:1% --serial        # no Dask: one process, same numbers
 """
 
+#: Grid points below which a sweep runs in this process unless Dask is asked for by name
+#: (``--workers``, ``--threads``, ``--processes`` or ``--scheduler``): below it, local
+#: Dask workers do not beat one thread on this kind of machine (2 shared cores), where the
+#: feedback grid's chunks are partly Python that holds the GIL. Measured by
+#: ``benchmarks/bench_sweep.py`` (``crossover``; docs/scale.md §3). A decay point is a
+#: Monte Carlo of thousands of paths, all NumPy: Dask pays from 2 points.
+AUTO_SERIAL_BELOW = {"feedback": 2_000_000, "decay": 2}
 #: Grid points above which the table view prints only the first rows.
 TABLE_MAX_ROWS = 60
 #: Values one axis may have.
@@ -333,7 +340,7 @@ def sweep(
             "--workers",
             "-w",
             metavar="N",
-            help="Local Dask workers (default: the machine's cores).",
+            help="Local Dask workers (default: the machine's cores; small feedback grids: none).",
         ),
     ] = None,
     threads: Annotated[
@@ -366,7 +373,9 @@ def sweep(
     """Run an engine over a parameter grid (Korean AUM x liquidity x impact Y x shock) on Dask.
 
     The grid is the product of the given axes, cut into chunks; each chunk is a Dask task
-    (threads of this process by default; --processes or --scheduler for more). Every
+    (threads of this process by default; --processes or --scheduler for more). A
+    feedback grid under 2,000,000 points runs in this process unless --workers,
+    --threads, --processes or --scheduler is given (Dask does not pay below it). Every
     grid point draws from its own seed (child i of SeedSequence(seed)), so the numbers
     do not depend on the number of workers or the chunk size. Results: one row per grid
     point, to --out or stdout.
@@ -435,10 +444,19 @@ def sweep(
         else None
     )
     axes = _axes(engine, opts)
+    n_points = math.prod(len(v) for v in axes.values())
+    auto_serial = (
+        not serial
+        and scheduler is None
+        and workers is None
+        and not (threads or processes)
+        and n_points < AUTO_SERIAL_BELOW[engine.value]
+    )
+    serial = serial or auto_serial
     n_workers = workers if workers is not None else max(1, min(8, os.cpu_count() or 1))
     if chunk is None and not serial and scheduler is None:
         # enough chunks for every local worker to stay busy to the end (same numbers)
-        chunk = chunk_for_workers(engine.value, math.prod(len(v) for v in axes.values()), n_workers)
+        chunk = chunk_for_workers(engine.value, n_points, n_workers)
     spec = sweep_spec(
         engine.value,
         axes,
@@ -450,7 +468,11 @@ def sweep(
     )
     kind = "processes" if processes else "threads"
     where = (
-        "this process"
+        (
+            f"this process (below {AUTO_SERIAL_BELOW[engine.value]:,} points; --workers N for Dask)"
+            if auto_serial
+            else "this process"
+        )
         if serial
         else (
             f"Dask scheduler {scheduler}"
