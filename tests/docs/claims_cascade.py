@@ -111,6 +111,9 @@ CLAIMS: list[Entry] = [
         ("−23.5%", "−14.2%"),
     ),
     ("USD/KRW +4.1% (peak 1586)", (T + "test_fuse_is_the_engines",)),
+    ("books the halt as a close flow", (T + "test_fuse_is_the_engines",)),
+    ('on NDX with an "impact" of +75.90%', (T + "test_fuse_is_the_engines",), ("+75.90%",)),
+    ('on NDX with an "impact" of +75.90%', (INPUT,), ("−99%",)),
     ("+102%) — short of the margin-call zone", (T + "test_fuse_is_the_engines",)),
     ("On 2026-03-04 itself (KOSPI −12.06%)", (T + "test_korean_session_day_is_the_engines",)),
     *(

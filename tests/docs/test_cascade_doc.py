@@ -351,6 +351,13 @@ def test_fuse_is_the_engines() -> None:
     ]
     assert "USDKRW peak 1586" in why["5"]
     assert "peak 1586" in _flat()
+    from gaemi.app.contagion import fmt_amount
+
+    ev = deep.events().set_index("event").loc["feedback:NDX"]
+    phrases.append(
+        f"{fmt_amount(float(ev['amount']), str(ev['amount_unit']))} of selling on NDX with an "
+        f'"impact" of {pct(float(ev["impact"]))}'
+    )
     assert not _missing(phrases)
 
 
