@@ -362,6 +362,8 @@ def closes_pieces(d: Path) -> list[str]:
     # the two crash days: real TQQQ's day against 3× QQQ's day, as growth ratios
     g = (1 + tq["f"].pct_change()) / (1 + 3 * tq["u"].pct_change())
     g1, g2 = float(g["2020-03-16"]), float(g["2020-03-17"])
+    # "carry most of that": the two days are more than half of the ten-year error
+    assert 1 / (g1 * g2) - 1 > 0.5 * v.nav_growth_error(tq, *w, terms("TQQQ", 3))
     out.append(
         f"on 2020-03-16 TQQQ closed {_pct(g1 - 1)} better than 3× QQQ's day gives, on "
         f"2020-03-17 {_pct(1 - g2)} worse; together they put the model "
