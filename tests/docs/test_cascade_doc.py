@@ -62,9 +62,10 @@ def _table(title: str, k: int = 0) -> list[str]:
     return list(tables[k][2:]) if len(tables) > k else []
 
 
-def pct(v: float, d: int = 2, sign: bool = True) -> str:
+def pct(v: Any, d: int = 2, sign: bool = True) -> str:
     """A fraction as the page prints it: ``-0.0542`` → ``-5.42%``."""
-    return f"{v * 100:+.{d}f}%" if sign else f"{v * 100:.{d}f}%"
+    x = float(v) * 100
+    return f"{x:+.{d}f}%" if sign else f"{x:.{d}f}%"
 
 
 def _missing(phrases: Iterable[str]) -> list[str]:
@@ -329,7 +330,7 @@ def test_residual_volatilities_are_the_calibration() -> None:
 def test_fuse_is_the_engines() -> None:
     from gaemi.app.contagion import contagion, fuse
 
-    f = fuse().to_frame().set_index("step")
+    f: Any = fuse().to_frame().set_index("step")
     s1, s3 = (
         float(f.loc["1", "first_fires_at_shock_scale"]),
         float(f.loc["3", "first_fires_at_shock_scale"]),
@@ -337,7 +338,7 @@ def test_fuse_is_the_engines() -> None:
     assert all(pd.isna(f.loc[k, "first_fires_at_shock_scale"]) for k in ("4", "5", "6"))
     assert all(float(f.loc[k, "first_fires_at_shock_scale"]) == s1 for k in ("2", "7", "8"))
     deep = contagion(shock_frac=-0.99)  # the largest shock the fuse tries
-    b = deep.bands().set_index("node")
+    b: Any = deep.bands().set_index("node")
     why = _reasons(deep)
     phrases = [
         f"({s1:.2f} × -5%); step 3 from {s3:.2f} × ({pct(-0.05 * s3, 1)} before the close)",
@@ -353,7 +354,7 @@ def test_fuse_is_the_engines() -> None:
     assert "peak 1586" in _flat()
     from gaemi.app.contagion import fmt_amount
 
-    ev = deep.events().set_index("event").loc["feedback:NDX"]
+    ev: Any = deep.events().set_index("event").loc["feedback:NDX"]
     phrases.append(
         f"{fmt_amount(float(ev['amount']), str(ev['amount_unit']))} of selling on NDX with an "
         f'"impact" of {pct(float(ev["impact"]))}'
@@ -498,7 +499,7 @@ NODES = (
 )
 
 
-def coverage_rows(s: pd.DataFrame) -> list[str]:
+def coverage_rows(s: Any) -> list[str]:
     rows = []
     for node, name in NODES:
         cells = []
@@ -624,7 +625,7 @@ def point_errors(data: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return err, mod.summary(err)
 
 
-def point_rows(s: pd.DataFrame) -> list[str]:
+def point_rows(s: Any) -> list[str]:
     return [
         _row(
             [
@@ -642,6 +643,8 @@ def point_rows(s: pd.DataFrame) -> list[str]:
 
 
 def test_point_errors_are_the_engines(shared_data: Path, coverage: Any) -> None:
+    err: Any
+    s: Any
     err, s = point_errors(shared_data)
     want = point_rows(s)
     got = _table("### Point errors", 0)
