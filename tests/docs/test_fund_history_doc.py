@@ -1,7 +1,10 @@
 """docs/history.md holds (issue 19 item 7): the AUM-reconstruction check and the two
-creations tables are the output of ``scripts/fund_history_tables.py`` (gaemi.data.fund_history
-on ../shared/data, nothing fitted there), run here and compared with the page, with the
-figures the text draws from them. Skipped without ../shared/data (slow: ~12 s).
+creations tables are those ``scripts/fund_history_tables.py`` prints (gaemi.data.fund_history
+on ../shared/data, nothing fitted there), built here from the same calls with the script's own
+formatting helpers and compared with the page, with the figures the text draws from them.
+The script's other sections (the NAV tables of docs/decay.md, the stress-day totals of a
+replay from 2018: ~15 s) are not used by this page and not run here. Skipped without
+../shared/data.
 """
 
 from __future__ import annotations
@@ -18,20 +21,41 @@ DOC = ROOT / "docs" / "history.md"
 
 @pytest.fixture(scope="module")
 def tables(shared_data: Path) -> dict[str, list[str]]:
-    import contextlib
-    import io
-
+    """The rows of the script's sections "AUM check", "Creations on same-day and lagged
+    index moves" and "Creations on the stress days", as ``main`` prints them."""
     sys.path.insert(0, str(ROOT / "scripts"))
     import fund_history_tables as script
 
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        script.main(shared_data)
-    out: dict[str, list[str]] = {}
-    for block in ("\n" + buf.getvalue()).split("\n## ")[1:]:
-        title, _, body = block.partition("\n")
-        rows = [ln for ln in body.splitlines() if ln.startswith("| ")]
-        out[title.strip()] = [r for r in rows[1:] if not r.startswith("|---")]
+    from gaemi.data import fund_history as fh
+
+    pct, usd_b = script.pct, script.usd_b
+    c = fh.aum_replay_check(shared_data)
+    out: dict[str, list[str]] = {
+        "AUM check": [
+            f"| {k} | {c[k]['median_abs_err']:.4f} | {c[k]['p95_abs_err']:.4f} | "
+            f"{c[k]['max_abs_err']:.4g} |"
+            for k in ("interpolated", "plain_carry", "reported")
+        ]
+    }
+    reg = []
+    terms = ("move_lag0", "move_lag1", "move_lag2", "move_lag3", "cumulative")
+    for tk, g in fh.creations_table(shared_data).groupby("ticker", sort=False):
+        d = g.set_index("term")
+        cells = [
+            f"{d.loc[k, 'coef_frac_per_move']:+.2f} [{d.loc[k, 'ci_nw_low']:+.2f}, "
+            f"{d.loc[k, 'ci_nw_high']:+.2f}]".replace("-", "−")
+            for k in terms
+        ]
+        reg.append(f"| {tk} | " + " | ".join(cells) + f" | {int(d['n_obs'].iloc[0])} |")
+    out["Creations on same-day and lagged index moves"] = reg
+    out["Creations on the stress days"] = [
+        f"| {x['date']} | {x['underlying']} | {pct(x['index_move_frac'], 2)} | "
+        f"${x['aum_prev_usd'] / 1e9:.1f}B | {usd_b(x['rebalance_flow_usd'])} | "
+        f"{usd_b(x['net_creations_usd'])} | {usd_b(x['creation_trade_usd'])} | "
+        f"{usd_b(x['creation_trade_next_day_usd'])} | {pct(x['offset_same_day_frac'], 0)} | "
+        f"{pct(x['offset_two_days_frac'], 0)} |"
+        for x in fh.stress_day_creations(shared_data).to_dict("records")
+    ]
     return out
 
 
