@@ -124,7 +124,26 @@ def creations_beta(
     )
 
 
-def _signed_grid_flows(
+def creations_beta_by_sign(
+    universe: Universe, creations: str | float | None
+) -> tuple[tuple[dict[str, float], dict[str, float]] | None, Choice]:
+    """(β on a fall, β on a rise) per ticker for a replay over many days, and the choice.
+
+    The same rule as :func:`creations_beta` (each day's move picks the β); None for
+    ``none``. Used by ``gaemi history`` / :func:`gaemi.data.history.run_history` and the
+    report's replay.
+    """
+    down, choice = creations_beta(universe, creations, move_frac=-1.0)
+    up, _ = creations_beta(universe, creations, move_frac=1.0)
+    if down is None or up is None:
+        return None, choice
+    tickers = [str(t) for t in universe.ticker]
+    by_down = dict(zip(tickers, (float(b) for b in down), strict=True))
+    by_up = dict(zip(tickers, (float(b) for b in up), strict=True))
+    return (by_down, by_up), choice
+
+
+def flows_over_grid(
     universe: Universe,
     grid: Any,
     fixed: Mapping[str, float] | None,
@@ -469,7 +488,7 @@ def flows(
         else:
             m = DEFAULT_MOVE_FRAC if move_frac is None else float(move_frac)
             grid = ladder_moves(m, m, 1.0)
-        result, choice = _signed_grid_flows(u, grid, fixed, creations)
+        result, choice = flows_over_grid(u, grid, fixed, creations)
     warnings: tuple[str, ...] = ()
     sources: tuple[str, ...] = ("ΔE = L(L−1)·A·r + L·C (Cheng & Madhavan 2009)",)
     if universe is None and state is not None:

@@ -159,6 +159,7 @@ class Report(Result):
             ],
             "notes": list(self.notes),
             "warnings": list(self.warnings),
+            "choices": [c.to_dict() for c in self.choices],
         }
 
 
@@ -187,18 +188,31 @@ SECTION_TITLES: dict[str, str] = {
 }
 
 
-def flows_section(universe: Universe) -> Section:
-    """The rebalancing ladder by underlying with its Korean part, and the per-1% table."""
+def _grid_flows(universe: Universe, grid: Any, creations: str | float | None) -> Any:
+    """The engine's flows over ``grid``: the identity alone (no ``creations``) or with the
+    creations that respond to the move (:func:`gaemi.app.flows.flows_over_grid`)."""
+    if creations is None:
+        return compute_flows(universe, grid)
+    from gaemi.app.flows import flows_over_grid
+
+    return flows_over_grid(universe, grid, None, creations)[0]
+
+
+def flows_section(universe: Universe, creations: str | float | None = None) -> Section:
+    """The rebalancing ladder by underlying with its Korean part, and the per-1% table.
+
+    ``creations`` (``none``, ``measured`` or a β; default none): C = β·A·r added to each
+    fund's close trade (:func:`gaemi.app.flows.creations_beta`)."""
     present = [u for u in LADDER_UNDERLYINGS if u in set(universe.underlying_id.tolist())]
     sub = universe.where_underlying(present)
-    long = compute_flows(sub, ladder_moves(*LADDER_MOVES)).to_frame("underlying")
+    long = _grid_flows(sub, ladder_moves(*LADDER_MOVES), creations).to_frame("underlying")
     ladder = pd.DataFrame({"move_frac": sorted(set(long["move_frac"]))})
     for uid in present:
         g = long[long["underlying_id"] == uid].set_index("move_frac")
         ladder[f"{uid.lower()}_flow_usd"] = ladder["move_frac"].map(g["flow_usd"])
         if g["korean_flow_usd"].notna().any():
             ladder[f"{uid.lower()}_korean_flow_usd"] = ladder["move_frac"].map(g["korean_flow_usd"])
-    sens = compute_flows(universe, [0.01]).to_frame("group")
+    sens = _grid_flows(universe, [0.01], creations).to_frame("group")
     sens = sens[
         [
             "underlying_group",
@@ -229,15 +243,28 @@ def flows_section(universe: Universe) -> Section:
         (
             f"fund AUM as of {', '.join(asof)} (aggregator snapshot, ../shared/facts)",
             "Korean holdings: KSD custody via the press, dated per fund (korean_as_of)",
-            "ΔE = L(L−1)·A·r (Cheng & Madhavan 2009)",
+            _identity_source(creations),
         ),
     )
 
 
+def _identity_source(creations: str | float | None) -> str:
+    if creations is None:
+        return "ΔE = L(L−1)·A·r (Cheng & Madhavan 2009)"
+    return (
+        f"ΔE = L(L−1)·A·r + L·β·A·r (Cheng & Madhavan 2009; creations {creations}: "
+        "gaemi.app.flows.creations_beta, the report's choices)"
+    )
+
+
 def today_flow_section(
-    universe: Universe, moves: Mapping[str, float], market: MarketSnapshot
+    universe: Universe,
+    moves: Mapping[str, float],
+    market: MarketSnapshot,
+    creations: str | float | None = None,
 ) -> Section:
-    """Projected close flow at today's (or the snapshot's latest) moves."""
+    """Projected close flow at today's (or the snapshot's latest) moves (``creations``:
+    as :func:`flows_section`, each fund's β by the sign of its move)."""
     used: dict[str, float] = {}
     src = []
     present = set(universe.underlying_id.tolist())
@@ -257,7 +284,14 @@ def today_flow_section(
             SECTION_TITLES["today"],
             "No NDX or SOX move is known on this day: pass today's move with --move NDX=-3%.",
         )
-    res = projected_close_flow(universe, used)
+    if creations is None:
+        res = projected_close_flow(universe, used)
+    else:
+        from gaemi.app.flows import creations_beta
+
+        moved = projected_close_flow(universe, used).move_frac[:, 0]
+        beta, _ = creations_beta(universe, creations, move_frac=moved)
+        res = projected_close_flow(universe, used, creations_beta=beta)
     df = res.to_frame("underlying")
     df = df[df["underlying_id"].isin(list(used))][
         ["underlying_id", "move_frac", "flow_usd", "korean_flow_usd"]
@@ -279,8 +313,11 @@ STRESS_GRID = tuple(round(-0.005 * i, 4) for i in range(21)) + tuple(
 )
 
 
-def stress_section(universe: Universe, scenario: Any) -> Section:
-    """Closing capacity, the move where it fills, the feedback at −2%/−5% and the curve."""
+def stress_section(
+    universe: Universe, scenario: Any, creations: str | float | None = None
+) -> Section:
+    """Closing capacity, the move where it fills, the feedback at −2%/−5% and the curve
+    (``creations``: :func:`gaemi.app.stress.stress_setup`'s, on a fall)."""
     import numpy as np
 
     from gaemi.app.stress import curve_direction, stress_setup
@@ -291,7 +328,14 @@ def stress_section(universe: Universe, scenario: Any) -> Section:
     for und in STRESS_UNDERLYINGS:
         if und not in present:
             continue
-        setup = stress_setup(None, und, scenario=scenario, universe=universe)
+        setup = stress_setup(
+            None,
+            und,
+            scenario=scenario,
+            universe=universe,
+            creations=creations,
+            move_sign=curve_direction(STRESS_GRID),
+        )
         res = curve(setup.model, np.asarray(STRESS_GRID))
         crit = critical_shock(setup.model, curve_direction(STRESS_GRID))
         at = dict(zip(STRESS_GRID, res.final_move_frac.tolist(), strict=True))
@@ -1009,6 +1053,7 @@ def replay_section(
     day: dt.date,
     universe: Universe,
     all_underlyings: Sequence[str] = (),
+    creations: str | float | None = None,
 ) -> Section:
     """The history replay of the report day: every replayed underlying's close flow with
     the source of its A_{t−1} (``aum_source``), from the folder's data cut at the day.
@@ -1017,14 +1062,24 @@ def replay_section(
     ``day``: prices, issuer AUM, snapshots) with ``universe`` (the day's funds,
     :func:`universe_on`); the next session's move is therefore unknown (NaN).
     """
+    from gaemi.app.flows import creations_beta_by_sign
     from gaemi.data.history import load_folder, run_history
     from gaemi.errors import GaemiInputError
 
     title = "History replay of the day"
+    betas = None if creations is None else creations_beta_by_sign(universe, creations)[0]
     data = load_folder(data_dir, universe.ticker.tolist()).cut(day)
     start = day - dt.timedelta(days=REPLAY_DAYS_BEFORE * 7 // 5 + 3)
     try:
-        run = run_history(data, universe, start=start, end=day, stats_since=start, n_boot=50)
+        run = run_history(
+            data,
+            universe,
+            start=start,
+            end=day,
+            stats_since=start,
+            n_boot=50,
+            creations_beta=betas,
+        )
     except GaemiInputError as exc:
         return Section("replay", title, f"No replay on {day}: {exc}")
     df = run.daily_frame()
@@ -1089,6 +1144,9 @@ def replay_section(
             (
                 "ΔE = L(L−1)·A_{t−1}·r per fund, summed per underlying (gaemi history; "
                 "docs/history.md)"
+                if creations is None
+                else f"ΔE = A_{{t−1}}·r·(L(L−1) + L·β) per fund (creations {creations}), "
+                "summed per underlying (gaemi history --creations; docs/history.md)"
             ),
             run.sources.get("aum", ""),
             *(f"left out: {e}" for e in run.excluded[:8]),
@@ -1355,6 +1413,7 @@ def build_report(
     data_dir: str | Path | None = None,
     day_funds: DayFunds | None = None,
     day_asked: bool = False,
+    creations: str | float | None = None,
 ) -> Report:
     """Compute every available section for ``report_date`` (``state``: the market state
     the inputs came from, for its calibration and sources).
@@ -1368,6 +1427,11 @@ def build_report(
     ``data_dir`` (a ../shared/data-like folder) adds the history replay of the day and
     the Korean money section; ``day_funds`` (:func:`universe_on`) is the table of the
     funds' AUM on a past day, shown as its own section.
+
+    ``creations`` (``none``, ``measured`` or a β; default none, the identity alone): the
+    creations that respond to the move, C = β·A·r, in the flows, today's flow, stress and
+    replay sections (:func:`gaemi.app.flows.creations_beta`); the choice is in the
+    report's ``choices`` and notes.
 
     Nothing dated after ``report_date`` is used (no look-ahead): market points after it
     are dropped (their indicators read n/a, "not known that day"), Korean shares
@@ -1425,9 +1489,9 @@ def build_report(
     why_universe = universe_not_known(known, report_date)
     if why_universe is None:
         sections = [
-            flows_section(known),
-            today_flow_section(known, moves, market),
-            stress_section(known, scenario),
+            flows_section(known, creations),
+            today_flow_section(known, moves, market, creations),
+            stress_section(known, scenario, creations),
             cascade_section(moves, known),
             decay_section(known, market, report_date, state),
         ]
@@ -1443,10 +1507,17 @@ def build_report(
         und = sorted(
             set(day_funds.table["underlying_id"] if day_funds else known.underlying_id.tolist())
         )
-        sections.append(replay_section(data_dir, report_date, known, und))
+        sections.append(replay_section(data_dir, report_date, known, und, creations))
         sections.append(korea_section(data_dir, report_date, known))
     fx = market.latest("usdkrw_level") if market.has("usdkrw_level") else None
     notes = []
+    from gaemi.app.flows import creations_beta
+
+    # the choice (with what the data say) is recorded either way, as flows and stress do;
+    # the rule does not depend on the universe's funds beyond their leverage
+    choice = creations_beta(known, creations, move_frac=-1.0)[1]
+    if creations is not None:
+        notes.append(f"creations: {choice.value} — {choice.why}")
     if later:
         names = sorted(later, key=lambda k: (later[k], k))
         shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
@@ -1484,6 +1555,7 @@ def build_report(
         rules.stale_after_days,
         tuple(notes),
         past_data,
+        choices=(choice,),
     )
 
 
@@ -1506,6 +1578,7 @@ def report(
     rules: MonitorRules | None = None,
     data_dir: str | Path | None = None,
     day_asked: bool | None = None,
+    creations: str | float | None = None,
 ) -> Report:
     """The daily report on ``state``: status, why, and every engine's section.
 
@@ -1533,6 +1606,10 @@ def report(
         (``monitor_rules.yaml`` ``stale_after_days``, 7 days), has no status: ``status``
         ``n/a``, the headline ``no status: 2030-01-01 is 1,247 days after the newest
         market data (2026-08-03; limit 7 days)``.
+    creations : {"none", "measured"} or float, optional
+        Creations that respond to the move, C = β·A·r, in the flow, stress and replay
+        sections (``gaemi report --creations``; :func:`gaemi.app.flows.creations_beta`):
+        default none, the identity alone. The result's ``choices`` say which.
 
     Returns
     -------
@@ -1576,6 +1653,7 @@ def report(
         data_dir=data_dir,
         day_funds=day_funds,
         day_asked=day is not None if day_asked is None else day_asked,
+        creations=creations,
     )
     return replace(
         rep,

@@ -314,6 +314,7 @@ def replay_flows(
     korean_share: ArrayLike | None = None,
     models: Mapping[str, StressModel] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    creations_beta: ArrayLike | None = None,
 ) -> DailyReplay:
     """Replay each day's required close flow per underlying.
 
@@ -339,6 +340,9 @@ def replay_flows(
         loop's share of the close is r − ``implied_shock_frac(model, r)``.
     progress : callable (done, total), optional
         Called after each underlying.
+    creations_beta : array_like, shape (n,) or (n, T), optional
+        Creations that respond to the day's move, C = β·A_{t−1}·r per fund (and day): the
+        flow is A·r·(L(L−1) + L·β) and K = Σ (L(L−1) + L·β)·A (default none: β = 0).
 
     Returns
     -------
@@ -379,9 +383,15 @@ def replay_flows(
         else np.broadcast_to(np.asarray(korean_share, dtype=np.float64), (n, t))
     )
     r_f = r[fu]  # (n, T): each fund's underlying move
-    fund_flow = np.where(np.isfinite(r_f), rebalance_flow_usd(lev2, a0, r_f), np.nan)
+    beta2: Any = 0.0
+    if creations_beta is not None:
+        beta2 = np.asarray(creations_beta, dtype=np.float64)
+        beta2 = beta2[:, None] if beta2.ndim == 1 else beta2
+    fund_flow = np.where(
+        np.isfinite(r_f), rebalance_flow_usd(lev2, a0, r_f, creations_beta=beta2), np.nan
+    )
     kor_flow_f = share * fund_flow
-    mult = rebalance_multiplier(lev2) * a0
+    mult = (rebalance_multiplier(lev2) + lev2 * beta2) * a0
     shape = (m, t)
     out_aum, out_k, out_flow, out_kor = (np.zeros(shape) for _ in range(4))
     n_funds = np.zeros(shape, dtype=np.int64)

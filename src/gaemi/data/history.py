@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -472,6 +472,7 @@ def run_history(
     aum_basis: str = "underlying",
     aum_path: AumPath | None = None,
     progress: ProgressFn | None = None,
+    creations_beta: tuple[Mapping[str, float], Mapping[str, float]] | None = None,
 ) -> HistoryRun:
     """Reconstruct AUM, replay the daily flows, build the event table and the statistic.
 
@@ -487,6 +488,12 @@ def run_history(
     of t − 1 — given ``aum_path`` (the AUM path of an earlier run, covering these days)
     nothing after t is used at all. ``end`` cuts the replay; the statistic uses days from
     ``stats_since`` (independent of ``start``) up to ``end``.
+
+    ``creations_beta``: (β on a fall, β on a rise) per ticker — creations that respond
+    to the day's move, C = β·A_{t−1}·r, added to each fund's close trade as L·C
+    (:func:`gaemi.app.flows.creations_beta_by_sign`; tickers not named: β = 0). Default
+    none: the identity ΔE = L(L−1)·A_{t−1}·r alone. The feedback-loop share
+    (``model_extra_move_frac``) stays the rebalancing's.
     """
     import pandas as pd
 
@@ -667,8 +674,21 @@ def run_history(
         [scen.liquidity(u).capacity_usd if u in scen.underlyings else np.nan for u in unds]
     )
     lev_days = lev if lev_full is None else lev_full[:, cut]
+    beta_days = None
+    if creations_beta is not None:
+        b_down = np.array([float(creations_beta[0].get(t, 0.0)) for t in tickers])
+        b_up = np.array([float(creations_beta[1].get(t, 0.0)) for t in tickers])
+        beta_days = np.where(moves[und_idx] < 0, b_down[:, None], b_up[:, None])
     replay = replay_flows(
-        days.to_numpy(), unds, moves, und_idx, lev_days, aum, caps, korean_share=korean
+        days.to_numpy(),
+        unds,
+        moves,
+        und_idx,
+        lev_days,
+        aum,
+        caps,
+        korean_share=korean,
+        creations_beta=beta_days,
     )
     if sourced_aum is not None:
         src_cut = SourcedAum(

@@ -85,8 +85,16 @@ def load_run(
     n_boot: int,
     seed: int,
     stats_since: dt.date = DEFAULT_STATS_FROM,
+    creations: str | None = None,
 ) -> HistoryRun:
-    """Load the data (store or folder) and run the history, with progress bars."""
+    """Load the data (store or folder) and run the history, with progress bars.
+
+    ``creations`` (``--creations``): none (default), measured or a β — C = β·A_{t−1}·r
+    added to each fund's close trade (:func:`gaemi.app.flows.creations_beta_by_sign`);
+    the choice is the run's first note when given."""
+    from dataclasses import replace
+
+    from gaemi.app.flows import creations_beta_by_sign
     from gaemi.data.history import load_folder, load_store, run_history, universe_for
     from gaemi.data.store import Store, resolve_db_path
     from gaemi.data.stress import load_default_stress, load_stress_scenario
@@ -113,6 +121,7 @@ def load_run(
             with Store(path, read_only=True) as store:
                 universe = universe_for(store)
                 data = load_store(store, universe.ticker.tolist())
+        betas, choice = creations_beta_by_sign(universe, creations)
         task2 = bar.add_task("replaying", total=None)
         run = run_history(
             data,
@@ -126,7 +135,10 @@ def load_run(
             seed=seed,
             stats_since=stats_since,
             progress=lambda what, i, n: bar.update(task2, completed=i, total=n, description=what),
+            creations_beta=betas,
         )
+    if creations is not None:
+        run = replace(run, notes=(f"creations: {choice.value} — {choice.why}", *run.notes))
     return run
 
 
@@ -243,6 +255,15 @@ def history(
             help="table (the default), json or csv",
         ),
     ] = None,
+    creations_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--creations",
+            metavar="MODE",
+            help="Creations that respond to the day's move, C = β·A·r: measured (β per fund "
+            "class and direction from the issuer data), none (default) or a β for every fund.",
+        ),
+    ] = None,
 ) -> None:
     """Replay leveraged-ETF close flows over real history; event studies of stress days.
 
@@ -274,6 +295,11 @@ def history(
     seed_one: int | None = single(seed_given, "--seed")
     seed = 20151 if seed_one is None else seed_one
     fmt: OutputFormat = single(fmt_given, "--format") or OutputFormat.table
+    creations: str | None = single(creations_given, "--creations")
+    if creations is not None:
+        from gaemi.app.flows import parse_creations
+
+        parse_creations(creations)  # a bad value is one line before any work
     d0 = _date(start, "from") or DEFAULT_FROM
     d1 = _date(end, "to")
     # the statistic starts at an explicit --from; without it, at its documented 2010 start
@@ -303,6 +329,7 @@ def history(
         n_boot=boot,
         seed=seed,
         stats_since=stats_since,
+        creations=creations,
     )
     ev = run.events
     if status and not ev.empty:

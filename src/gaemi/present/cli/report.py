@@ -109,6 +109,16 @@ def report(
             help="table (terminal summary, the default) or json (amounts in USD, _usd keys)",
         ),
     ] = None,
+    creations_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--creations",
+            metavar="MODE",
+            help="Creations that respond to the move, C = β·A·r, in the flow, stress and "
+            "replay sections: measured (β per fund class and direction from the issuer "
+            "data), none (default) or a β for every fund.",
+        ),
+    ] = None,
 ) -> None:
     """The daily report: status, why, and what to watch (terminal + self-contained HTML).
 
@@ -129,6 +139,11 @@ def report(
     universe: Path | None = single(universe_given, "--universe")
     korean_aum: str | None = single(korean_aum_given, "--korean-aum")
     fmt: ReportFormat = single(fmt_given, "--format") or ReportFormat.table
+    creations: str | None = single(creations_given, "--creations")
+    if creations is not None:
+        from gaemi.app.flows import parse_creations
+
+        parse_creations(creations)  # a bad value is one line before any work
     state = state_from_options(db_given, data_dir_given, date_given, universe=universe)
     day = state.day
     aum = None if korean_aum is None else parse_korean_aum(korean_aum)
@@ -143,7 +158,11 @@ def report(
         korean_aum_usd=aum,
         data_dir=data_dir,
         day_asked=date_given is not None,
+        creations=creations,
     )
+    if creations is not None:
+        c = rep.choice("creations")
+        note(f"creations: {c.value} — {c.why}")
     if fmt == ReportFormat.json:
         json.dump(rep.to_dict(), sys.stdout, indent=1, allow_nan=False, default=str)
         sys.stdout.write("\n")
