@@ -17,7 +17,14 @@ import pandas as pd
 
 from gaemi.app.result import Result, format_usd, records
 from gaemi.app.state import market_known_on, parse_day
-from gaemi.app.status import DataAge, data_age, past_data_text, status_text
+from gaemi.app.status import (
+    DataAge,
+    data_age,
+    is_past_data,
+    past_data_status,
+    past_data_text,
+    status_text,
+)
 from gaemi.core.flows import compute_flows, ladder_moves, projected_close_flow
 from gaemi.core.universe import Universe
 from gaemi.data.market import MarketSnapshot
@@ -1475,17 +1482,10 @@ def build_report(
             (),
         )
     age = data_age(indicators, report_date, rules.stale_after_days)
-    past_data = day_asked and age.stale and not later
+    # the one "no status" rule of every face (gaemi.app.status.is_past_data)
+    past_data = is_past_data(age, day_asked=day_asked, later=bool(later))
     if past_data:
-        status = Status(
-            "n/a",
-            0,
-            f"No status for {report_date}: the indicators have nothing from that day. Ask for "
-            f"a day the data covers (on or before {age.newest}) or import newer data "
-            "(`gaemi data import`).",
-            "past_the_data",
-            (),
-        )
+        status = past_data_status(age)
     why_universe = universe_not_known(known, report_date)
     if why_universe is None:
         sections = [
