@@ -24,8 +24,10 @@ function directly and adds the carry limit.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -163,11 +165,46 @@ def _store_holdings(store: Store, tickers: Sequence[str] | None) -> pd.DataFrame
     return g[cols].reset_index(drop=True)
 
 
+#: Within :func:`store_lookups`: the store and the symbols it has closes / issuer rows for.
+_LOOKUPS: contextvars.ContextVar[tuple[object, frozenset[str], frozenset[str]] | None] = (
+    contextvars.ContextVar("gaemi_store_lookups", default=None)
+)
+
+
+@contextlib.contextmanager
+def store_lookups(store: Store) -> Iterator[None]:
+    """Answer :func:`has_price` and "has issuer rows" for ``store`` from two queries made
+    once, for the duration of the block (a state load asks them for every fund of the
+    universe: 500+ single-symbol scans of the prices table otherwise). The store must not
+    be written inside the block."""
+    priced = frozenset(
+        r[0] for r in store.con.execute("SELECT DISTINCT symbol FROM prices").fetchall()
+    )
+    navs = frozenset(
+        r[0] for r in store.con.execute("SELECT DISTINCT ticker FROM fund_nav").fetchall()
+    )
+    token = _LOOKUPS.set((store, priced, navs))
+    try:
+        yield
+    finally:
+        _LOOKUPS.reset(token)
+
+
+def _known(root: object, which: int, symbol: str) -> bool | None:
+    """True/False from the :func:`store_lookups` in force for ``root``, else None."""
+    got = _LOOKUPS.get()
+    if got is None or got[0] is not root:
+        return None
+    return symbol in (got[1] if which == 1 else got[2])
+
+
 def _nav_aum(root: str | Path | Store, ticker: str) -> tuple[pd.Series | None, str]:
     """The issuer's daily net assets of the fund (date-indexed) and their label."""
     import pandas as pd
 
     if _is_store(root):
+        if _known(root, 2, ticker) is False:
+            return None, ""
         nav = root.fund_nav(ticker)  # type: ignore[union-attr]
         if nav.empty:
             return None, ""
@@ -355,6 +392,9 @@ SHARE_ROW_MAX_LAG_DAYS = MAX_GAP_DAYS
 def has_price(root: str | Path | Store, ticker: str) -> bool:
     """True if the folder or store has the fund's closes (needed to carry figures)."""
     if _is_store(root):
+        known = _known(root, 1, ticker)
+        if known is not None:
+            return known
         rows = root.con.execute(  # type: ignore[union-attr]
             "SELECT count(*) FROM prices WHERE symbol = ?", [ticker]
         ).fetchall()
