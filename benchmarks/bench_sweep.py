@@ -21,6 +21,13 @@ runs are interleaved in pairs (serial then workers, then workers then serial, â€
 both see the same load, and the JSON gives each run's wall and CPU seconds and the
 1-minute load average at its start, the best and the median of each, and their ratio.
 
+Where 2 workers start to pay (``large`` only): the same interleaved pairs on the 100,000
+shocks and on the grid with 4x the shocks (``--shocks=-10%:-1%:0.25%``, 3,400,670 points),
+keys ``x100k_*`` and ``x3400k_*``. And why they pay so little on 2 cores: the CPU seconds
+of the grid's chunks in one thread of this process, and of the part that is Python
+holding the GIL (each parameter set's universe and stress model), ``grid_chunks_cpu_s``
+and ``grid_parameter_sets_cpu_s``.
+
 Correctness first: the Dask rows equal the serial rows exactly (same file contents once
 read), and the grid has every combination once. Configs: ``small`` one timing per run;
 ``large`` best of 5 (the process cluster: best of 2).
@@ -96,6 +103,53 @@ def _times(args: list[str], repeat: int) -> tuple[list[float], float]:
     return [r[0] for r in runs], max(r[1] for r in runs)
 
 
+def _python_share() -> dict[str, float]:
+    """CPU seconds of the grid's chunks in this process, and of the part that is Python
+    holding the GIL: each parameter set's Korean-AUM universe and its stress model (one
+    per (underlying, Korean AUM) per chunk). What two threads cannot run in parallel."""
+    import gaemi.app.sweep as sw
+    import gaemi.data.stress as st
+
+    spent = [0.0]
+
+    def timed(fn: Any) -> Any:
+        def inner(*a: Any, **k: Any) -> Any:
+            t0 = time.process_time()
+            try:
+                return fn(*a, **k)
+            finally:
+                spent[0] += time.process_time() - t0
+
+        return inner
+
+    axes = {
+        "korean_aum_usd": [i * 1.5e9 for i in range(101)],
+        "liquidity_scale": [round(0.1 + 0.01 * i, 2) for i in range(91)],
+        "impact_y": [round(0.5 + 0.1 * i, 1) for i in range(10)],
+        "shock_frac": [round(-0.10 + 0.01 * i, 2) for i in range(10)],
+    }
+    spec = sw.sweep_spec("feedback", axes)
+    real_universe, real_build = sw._with_korean_aum, st.build_stress_model
+    sw._KOREAN_AUM_CACHE.clear()
+    sw._with_korean_aum = timed(real_universe)
+    st.build_stress_model = timed(real_build)
+    try:
+        t0 = time.process_time()
+        for a, b in spec.chunks():
+            sw.evaluate_chunk(spec, a, b)
+        total = time.process_time() - t0
+    finally:
+        sw._with_korean_aum = real_universe
+        st.build_stress_model = real_build
+    if spec.n_points != 919_100:
+        raise AssertionError(f"in-process grid has {spec.n_points} points")
+    return {
+        "grid_chunks_cpu_s": total,
+        "grid_parameter_sets_cpu_s": spent[0],
+        "grid_parameter_sets_cpu_share": spent[0] / total,
+    }
+
+
 def run(config: str) -> dict[str, Any]:
     import statistics
 
@@ -122,19 +176,19 @@ def run(config: str) -> dict[str, Any]:
         crossover: dict[str, Any] = {}
         if config == "large":
             sizes = {
-                "100000": SHOCKS_100K,
-                "3400670": [*GRID[:-1], "--shocks=-10%:-1%:0.25%"],
+                "x100k": (100_000, SHOCKS_100K),
+                "x3400k": (3_400_670, [*GRID[:-1], "--shocks=-10%:-1%:0.25%"]),
             }
-            for n_pts, axes in sizes.items():
+            for tag, (n_pts, axes) in sizes.items():
                 x = _pairs(
                     ["sweep", *axes, "--serial", "-o", str(d / "x1.parquet")],
                     ["sweep", *axes, "--workers", "2", "-o", str(d / "x2.parquet")],
                     3,
                 )
                 xa, xb = pd.read_parquet(d / "x1.parquet"), pd.read_parquet(d / "x2.parquet")
-                if len(xa) != int(n_pts) or not xa.equals(xb):
+                if len(xa) != n_pts or not xa.equals(xb):
                     raise AssertionError(f"crossover {n_pts}: rows differ or miscounted")
-                crossover[n_pts] = {
+                crossover[tag] = {
                     "serial_s": min(x["s"]),
                     "dask_2_workers_s": min(x["d"]),
                     "dask_over_serial_best": min(x["d"]) / min(x["s"]),
@@ -142,11 +196,6 @@ def run(config: str) -> dict[str, Any]:
                     "dask_2_workers_runs_s": x["d"],
                     "load_average_1min": x["s_ld"] + x["d_ld"],
                 }
-            crossover["919100"] = {
-                "serial_s": min(grid),
-                "dask_2_workers_s": min(dask),
-                "dask_over_serial_best": min(dask) / min(grid),
-            }
         proc, _ = _times(
             ["sweep", *GRID, "--workers", "2", "--processes", "-o", str(d / "g3.parquet")],
             min(repeat, 2),
@@ -189,7 +238,19 @@ def run(config: str) -> dict[str, Any]:
             "grid_dask_over_serial_pairs_median": statistics.median(
                 t / g for g, t in zip(grid, dask, strict=True)
             ),
-            "crossover": crossover,
+            # flat keys (docs/scale.md maps its figures to them)
+            "x100k_serial_s": crossover.get("x100k", {}).get("serial_s"),
+            "x100k_dask_2_workers_s": crossover.get("x100k", {}).get("dask_2_workers_s"),
+            "x100k_dask_over_serial_best": crossover.get("x100k", {}).get("dask_over_serial_best"),
+            "x3400k_serial_s": crossover.get("x3400k", {}).get("serial_s"),
+            "x3400k_dask_2_workers_s": crossover.get("x3400k", {}).get("dask_2_workers_s"),
+            "x3400k_dask_over_serial_best": crossover.get("x3400k", {}).get(
+                "dask_over_serial_best"
+            ),
+            "crossover_runs": crossover,
+            "grid_serial_cpu_best_s": min(grid_cpu),
+            "grid_dask_2_workers_cpu_best_s": min(dask_cpu),
+            **_python_share(),
             "grid_dask_2_processes_s": min(proc),
             "grid_dask_2_processes_runs_s": proc,
             "grid_dask_rows_identical": identical,

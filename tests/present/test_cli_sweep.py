@@ -334,6 +334,10 @@ def test_small_feedback_grids_run_here_unless_dask_is_asked_for(
     from gaemi.present.cli.sweep import AUTO_SERIAL_BELOW
 
     assert AUTO_SERIAL_BELOW["feedback"] > 919_100  # the grid: Dask does not pay
+    # the help says the same number
+    rc, out, _ = run(capsys, "--help")
+    assert rc == 0
+    assert f"feedback grid under {AUTO_SERIAL_BELOW['feedback']:,} points" in " ".join(out.split())
     rc, _, err = run(capsys, "--shocks=-9%:-1%:1%", "-f", "csv")
     assert rc == 0, err
     below = f"below {AUTO_SERIAL_BELOW['feedback']:,} points; --workers N for Dask"

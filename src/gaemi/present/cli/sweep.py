@@ -45,12 +45,14 @@ Examples:
 """
 
 #: Grid points below which a sweep runs in this process unless Dask is asked for by name
-#: (``--workers``, ``--threads``, ``--processes`` or ``--scheduler``): below it, local
-#: Dask workers do not beat one thread on this kind of machine (2 shared cores), where the
-#: feedback grid's chunks are partly Python that holds the GIL. Measured by
-#: ``benchmarks/bench_sweep.py`` (``crossover``; docs/scale.md §3). A decay point is a
-#: Monte Carlo of thousands of paths, all NumPy: Dask pays from 2 points.
-AUTO_SERIAL_BELOW = {"feedback": 2_000_000, "decay": 2}
+#: (``--workers``, ``--threads``, ``--processes`` or ``--scheduler``). On 2 cores shared
+#: with other users, 2 local Dask workers were no faster than one thread, within the noise
+#: of the load, at any size measured by
+#: ``benchmarks/bench_sweep.py`` (100,000, 919,100 and 3,400,670 feedback points at load
+#: 5-11: a feedback chunk is a quarter Python holding the GIL, and no core is free), so
+#: the threshold sits above the largest of them (docs/scale.md §3, *When Dask pays*). A
+#: decay point is a Monte Carlo of thousands of paths, all NumPy: Dask from 2 points.
+AUTO_SERIAL_BELOW = {"feedback": 4_000_000, "decay": 2}
 #: Grid points above which the table view prints only the first rows.
 TABLE_MAX_ROWS = 60
 #: Values one axis may have.
@@ -374,11 +376,11 @@ def sweep(
 
     The grid is the product of the given axes, cut into chunks; each chunk is a Dask task
     (threads of this process by default; --processes or --scheduler for more). A
-    feedback grid under 2,000,000 points runs in this process unless --workers,
-    --threads, --processes or --scheduler is given (Dask does not pay below it). Every
-    grid point draws from its own seed (child i of SeedSequence(seed)), so the numbers
-    do not depend on the number of workers or the chunk size. Results: one row per grid
-    point, to --out or stdout.
+    feedback grid under 4,000,000 points runs in this process unless Dask is asked for
+    by name (with --workers, --threads, --processes or --scheduler): it does not pay
+    below that. Every grid point draws from its own seed (child i of SeedSequence(seed)),
+    so the numbers do not depend on the number of workers or the chunk size. Results:
+    one row per grid point, to --out or stdout.
     """
     import math
     import os
