@@ -130,3 +130,53 @@ def test_signed_amounts_carry_their_sign() -> None:
     assert units.format_krw(1.234e12, signed=True) == "+₩1.23조"  # 1.234 조 at 2 decimals
     assert units.format_money(-5e11, "KRW", signed=True) == "-₩5,000억"  # 5e11 / 1e8
     assert units.format_usd(1.24e9) == "$1.24B"  # unsigned by default
+
+
+@pytest.mark.parametrize(
+    ("key", "currency", "header"),
+    [
+        # the issue's cases: machine names printed as terminal headers (gaemi flows, stress,
+        # cascade --reverse); the unit is the key's last word, in brackets
+        ("flow_usd", "USD", "Flow at close ($)"),  # COLUMN_HEADERS: the flow at the close
+        ("final_move_frac", "USD", "Final move (%)"),  # _frac -> %
+        ("korean_aum_usd", "USD", "Korean-held AUM ($)"),
+        ("NDX_shock_frac", "USD", "NDX shock (%)"),  # market words as written, any case
+        ("SOX_shock_frac", "USD", "SOX shock (%)"),
+        ("aum_source", "USD", "AUM source"),  # no unit word: no brackets
+        ("aum_usd", "KRW", "AUM (₩)"),  # a table converted to won
+        ("end_value_krw", "USD", "End value (₩)"),
+        ("sox_korean_flow_krw", "USD", "SOX Korean-held flow at close (₩)"),
+        ("sox_korean_flow_krw", "KRW", "SOX Korean-held flow at close (₩)"),
+        ("liquidated_share", "USD", "Liquidated share (%)"),  # _share keeps its word
+        ("sox_pressure_ratio", "USD", "SOX pressure ratio (×)"),
+        ("vol_annual", "USD", "Volatility (% a year)"),
+        ("lag_days", "USD", "Lag (days)"),
+        ("days", "USD", "Days"),  # a count alone
+        ("us_close_kst", "USD", "US close (KST)"),
+        ("usdkrw_next1_move_frac", "USD", "USD/KRW next-session move (%)"),
+        ("prob_loss_50pct", "USD", "P(lose ≥50%) (%)"),
+        ("prob", "USD", "Probability (%)"),
+        ("change_q05", "USD", "Change p5"),
+        ("impact (first day)", "USD", "Impact (first day)"),  # already text: kept
+        ("Flow at close ($)", "USD", "Flow at close ($)"),  # idempotent
+    ],
+)
+def test_column_header(key: str, currency: str, header: str) -> None:
+    assert units.column_header(key, currency) == header
+
+
+def test_column_headers_carry_the_unit_of_their_key() -> None:
+    """Every whole-name header says the unit its machine name carries (a ``*_usd`` key
+    reads ($) or (₩), a ``*_frac`` key a percent), so the table of exceptions cannot drift
+    from the word rule."""
+    want = {"usd": ("($)", "(₩)"), "krw": ("(₩)",), "frac": ("%",)}
+    for key in units.COLUMN_HEADERS:
+        suffix = key.rsplit("_", 1)[-1]
+        for cur in ("USD", "KRW"):
+            header = units.column_header(key, cur)
+            if suffix in want:
+                assert any(u in header for u in want[suffix]), (key, header)
+            if suffix == "usd":
+                assert header.endswith("(₩)" if cur == "KRW" else "($)"), (key, header)
+    with pytest.raises(ValueError, match="currency"):
+        units.column_header("flow_usd", "EUR")

@@ -13,15 +13,22 @@ Machine output (JSON keys and values, CSV) keeps plain numbers; these are for te
 * :func:`format_money` — either, by currency code
 * :func:`format_number` — a plain figure, never in scientific notation for amounts
 * :func:`format_frac` — a fraction as a signed percent (a move): ``-5.00%``
+* :func:`column_header` — a machine column name as a person reads it, with its unit:
+  ``flow_usd`` → ``Flow at close ($)``, ``NDX_shock_frac`` → ``NDX shock (%)`` (the
+  terminal tables and the HTML report say the same header for the same key)
 """
 
 from __future__ import annotations
 
 import math
+import re
 
 __all__ = [
+    "COLUMN_HEADERS",
+    "HEADER_WORDS",
     "KRW_UNITS",
     "USD_UNITS",
+    "column_header",
     "format_frac",
     "format_krw",
     "format_money",
@@ -154,3 +161,185 @@ def format_frac(value: float | None) -> str:
     if v is None:
         return "—"
     return f"{v:+.2%}"
+
+
+# ----------------------------------------------------------------------------- headers
+#: Whole machine names whose header the word rule of :func:`column_header` cannot derive
+#: (a name that says what it measures better than its words). ``{cur}`` is ``$`` or ``₩``.
+COLUMN_HEADERS: dict[str, str] = {
+    "move_frac": "Move (%)",
+    "underlying_group": "Underlying",
+    "underlying_id": "Underlying",
+    "n_funds": "Funds",
+    "korean_aum_usd": "Korean-held AUM ({cur})",
+    "flow_per_pct_usd": "Flow per 1% move ({cur})",
+    "korean_flow_per_pct_usd": "Korean-held flow per 1% ({cur})",
+    "korean_coverage_frac": "Korean share known for (% of AUM)",
+    "flow_usd": "Flow at close ({cur})",
+    "korean_flow_usd": "Korean-held flow at close ({cur})",
+    "letf_flow_per_pct_usd": "Leveraged-fund flow per 1% ({cur})",
+    "closing_capacity_usd": "Closing capacity ({cur})",
+    "capacity_usd": "Closing capacity ({cur})",
+    "close_full_at_move_frac": "Close full at a move of (%)",
+    "final_move_at_minus_2pct_frac": "Close after a −2% shock (%)",
+    "halted_at_minus_2pct": "Halted at −2%",
+    "final_move_at_minus_5pct_frac": "Close after a −5% shock (%)",
+    "halted_at_minus_5pct": "Halted at −5%",
+    "unfilled_at_minus_5pct_usd": "Unfilled at −5% ({cur})",
+    "halt_from_shock_frac": "Halt from a shock of (%)",
+    "amount_text": "Amount",
+    "impact_text": "Impact",
+    "title": "Step of the chain",
+    "reason": "Why",
+    "ticker": "Fund",
+    "leverage": "Leverage (×)",
+    "vol_frac": "Volatility (% a year)",
+    "vol_source": "Volatility from",
+    "loss_3m_flat_frac": "Loss, 3 months flat (%)",
+    "loss_6m_flat_frac": "Loss, 6 months flat (%)",
+    "aum_lost_6m_flat_usd": "AUM lost, 6 months flat ({cur})",
+    "liquidated_usd": "Liquidated ({cur})",
+    "long_share_frac": "Longs (% of liquidated)",
+    "alt_final_move_frac": "Altcoins final move (%)",
+    "korean_loss_krw": "Korean holders' loss (₩)",
+    "korean_loss_usd": "Korean holders' loss ({cur})",
+    "korean_held_usd": "Korean-held ({cur})",
+    "korean_held_krw": "Korean-held (₩)",
+    "korean_as_of": "Korean share as of",
+    "source_korean": "Korean share source",
+    "pressure_ratio": "Flow / closing capacity (×)",
+    "model_extra_move_frac": "Extra move from the flow (%)",
+    "measured_text": "Measured",
+    "could_reconcile": "What could reconcile it",
+    # the stress table: each participant's flow at the close, and the feedback's measures
+    "letf_usd": "Leveraged funds ({cur})",
+    "gamma_usd": "Dealer gamma ({cur})",
+    "stops_usd": "Stop orders ({cur})",
+    "margin_usd": "Margin calls ({cur})",
+    "panic_usd": "Panic selling ({cur})",
+    "amplif": "Amplification (×)",
+    "amplification": "Amplification (×)",
+    "letf_pressure": "Leveraged-fund pressure (×)",
+    "letf_pressure_ratio": "Leveraged-fund pressure (×)",
+    "total_pressure": "Total-flow pressure (×)",
+    "total_pressure_ratio": "Total-flow pressure (×)",
+    "past_crit": "Past critical",
+    "cb_level": "Circuit-breaker level",
+    "cb_halt": "Circuit-breaker halt",
+    "shock_scale": "Shock scale (×)",  # a multiple of the scenario's shocks
+    "first_fires_at_shock_scale": "First fires at shock scale (×)",
+    # probabilities and counts
+    "prob": "Probability (%)",
+    "n_liquidated_long": "Longs liquidated",
+    "n_liquidated_short": "Shorts liquidated",
+    "pnl_krw": "P&L (₩)",
+    "pnl_usd": "P&L ({cur})",
+}
+
+#: How a word of a machine name reads: markets and abbreviations as written, short words
+#: spelled out (matched in lower case, so ``NDX_shock_frac`` and ``ndx_shock_frac`` agree).
+HEADER_WORDS: dict[str, str] = {
+    **{
+        k: k.upper()
+        for k in (
+            "ndx", "sox", "spx", "vix", "kospi", "btc", "eth", "qqq", "soxx", "tqqq",
+            "soxl", "tsla", "nvda", "aum", "etf", "letf", "oi", "krx", "us", "krw", "usd",
+            "id", "fx", "jgb10y", "usdkrw_fx",
+        )
+    },
+    "usdkrw": "USD/KRW",
+    "samsung": "Samsung",
+    "skhynix": "SK hynix",
+    "hynix": "SK hynix",
+    "alt": "altcoins",
+    "alts": "altcoins",
+    "d0": "day-0",
+    "next1": "next-session",
+    "n": "number of",
+    "vol": "volatility",
+    "abs": "absolute",
+    "err": "error",
+    "max": "maximum",
+    "min": "minimum",
+    "pnl": "P&L",
+    "cb": "circuit-breaker",
+    "dist": "distribution",
+    "q05": "p5",
+    "q50": "median",
+    "q95": "p95",
+}  # fmt: skip
+
+#: The last word of a machine name that is its unit: (unit in brackets, whether the word
+#: stays in the header). ``{cur}`` is ``$`` or ``₩``.
+HEADER_UNITS: dict[str, tuple[str, bool]] = {
+    "usd": ("{cur}", False),
+    "krw": ("₩", False),
+    "frac": ("%", False),
+    "pct": ("%", False),
+    "share": ("%", True),
+    "ratio": ("×", True),
+    "annual": ("% a year", False),
+    "days": ("days", False),
+    "et": ("ET", False),
+    "kst": ("KST", False),
+    "utc": ("UTC", False),
+}
+_MACHINE = re.compile(r"[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*")
+_MARKET_FLOW = re.compile(r"([a-z0-9]+?)(_korean)?_flow_(usd|krw)")
+_PROB_LOSS = re.compile(r"prob_loss_(\d+)pct(_ever|_at_end)?")
+
+
+def _word(w: str) -> str:
+    low = w.lower()
+    if low in HEADER_WORDS:
+        return HEADER_WORDS[low]
+    m = re.fullmatch(r"(\d+)pct", low)
+    return f"{m.group(1)}%" if m else low
+
+
+def column_header(key: str, currency: str = "USD") -> str:
+    """The header a person reads for a machine column name, with its unit in brackets:
+    ``flow_usd`` → ``Flow at close ($)``, ``final_move_frac`` → ``Final move (%)``,
+    ``korean_aum_usd`` → ``Korean-held AUM ($)``, ``NDX_shock_frac`` → ``NDX shock (%)``,
+    ``aum_source`` → ``AUM source``, ``us_close_kst`` → ``US close (KST)``.
+
+    The one rule of the terminal tables and the HTML report (JSON and CSV keep the machine
+    names). A name in :data:`COLUMN_HEADERS` takes its header from there; otherwise the
+    last word gives the unit (:data:`HEADER_UNITS`: ``_usd`` $, ``_krw`` ₩, ``_frac`` and
+    ``_pct`` %, ``_share`` %, ``_ratio`` ×, ``_annual`` % a year, ``_days``, ``_et``/
+    ``_kst``/``_utc``), the words read as in :data:`HEADER_WORDS`, the first letter is
+    upper case. ``currency="KRW"`` writes money in ₩ (a table converted to won: a
+    ``*_krw`` column renamed from ``*_usd`` takes the USD name's header). A header that is
+    already text (a space or a bracket in it) only gets its first letter in upper case.
+    """
+    if currency.upper() not in ("KRW", "USD"):
+        raise ValueError(f"currency = {currency!r} must be KRW or USD")
+    if not _MACHINE.fullmatch(key):
+        return key[:1].upper() + key[1:]
+    cur = "₩" if currency.upper() == "KRW" else "$"
+    name = key
+    if cur == "₩" and key.endswith("_krw") and key not in COLUMN_HEADERS:
+        name = key[:-4] + "_usd"
+    if name in COLUMN_HEADERS:
+        return COLUMN_HEADERS[name].format(cur=cur)
+    low = name.lower()
+    m = _MARKET_FLOW.fullmatch(low)
+    if m and HEADER_WORDS.get(m.group(1), "").isupper():  # ndx_flow_usd, sox_korean_flow_krw
+        who = " Korean-held" if m.group(2) else ""
+        unit = "₩" if m.group(3) == "krw" and cur == "$" else cur
+        return f"{HEADER_WORDS[m.group(1)]}{who} flow at close ({unit})"
+    m = _PROB_LOSS.fullmatch(low)
+    if m:  # prob_loss_50pct -> P(lose ≥50%) (%), the decay summary's own words
+        when = {"_ever": " ever", "_at_end": " at the end"}.get(m.group(2) or "", "")
+        return f"P(lose ≥{m.group(1)}%{when}) (%)"
+    words = name.split("_")
+    unit, keep = HEADER_UNITS.get(words[-1].lower(), ("", True))
+    if len(words) == 1:
+        unit, keep = "", True  # "days" alone is a count, "share" alone a word
+    if not keep:
+        words = words[:-1]
+    if words[0].lower() == "prob":
+        words, unit = ["probability", *words[1:]], "%"
+    text = " ".join(_word(w) for w in words)
+    text = text[:1].upper() + text[1:]
+    return f"{text} ({unit.format(cur=cur)})" if unit else text

@@ -75,8 +75,11 @@ def test_table_names_both_pressures(capsys: pytest.CaptureFixture[str]) -> None:
     assert "pressure_ratio" not in header
     rc, out, _ = run(capsys, "--shock", "-2%", "-u", "NDX")
     flat = " ".join(out.split())
-    assert "letf_pressure = |leveraged funds' flow| / close capacity" in flat
-    assert "total_pressure = |all participants' flow| / close capacity" in flat
+    # the table and its caption say the pressures in words (the CSV above keeps the keys)
+    assert "Leveraged-fund pressure (×)" in flat
+    assert "leveraged-fund pressure = |leveraged funds' flow| / close capacity" in flat
+    assert "Total-flow pressure (×)" in flat
+    assert "total-flow pressure = |all participants' flow| / close capacity" in flat
 
 
 def test_korean_aum_and_less_liquidity_deepen_the_move(capsys: pytest.CaptureFixture[str]) -> None:
@@ -94,7 +97,10 @@ def test_table_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
     rc, out, _ = run(capsys, "--shock", "-0.05", "-u", "SOX")
     assert rc == 0
     assert "SOX" in out
-    assert "letf_usd" in out
+    # the table's headers are human with their unit (gaemi.units.column_header); the CSV
+    # below keeps the machine names
+    assert "Leveraged funds ($)" in out
+    assert "letf_usd" not in out
     rc, out, _ = run(capsys, "--shock", "-5%", "-u", "SOX", "--format", "csv")
     assert rc == 0
     assert out.splitlines()[0].startswith("underlying,shock_frac,final_move_frac")

@@ -11,6 +11,7 @@ not fit).
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 
@@ -156,6 +157,10 @@ def check_fits(out: str, columns: int, *, prose: bool = True) -> None:
     for headers in header_cells(out):
         named = [h for h in headers if h]
         assert len(named) == len(set(named)), f"duplicated headers: {headers}"
+        # human headers with their unit (gaemi.units.column_header), never a machine name
+        # (`flow_usd`, `final_move_frac`: the JSON/CSV keys)
+        machine = [h for h in named if re.fullmatch(r"[A-Za-z0-9]+(_[A-Za-z0-9]+)+", h)]
+        assert not machine, f"machine names as headers: {machine}"
 
 
 def test_format_krw_house_style() -> None:
@@ -203,7 +208,6 @@ OWN_MONEY_PENDING = {
 
 def own_money_formatters() -> list[str]:
     """Modules of ``gaemi`` (``gaemi/units.py`` aside) that write money their own way."""
-    import re
 
     import gaemi
 
@@ -229,7 +233,6 @@ def test_one_money_formatter_in_the_package() -> None:
 
 def test_own_money_check_finds_a_hand_made_amount(tmp_path: Path) -> None:
     """The check above catches the forms it was written for (it can fail)."""
-    import re
 
     for line in (
         'f"₩{v / 1e12:.1f}tn"',

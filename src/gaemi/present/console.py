@@ -11,6 +11,7 @@ as rows) or one record per block, or, for a long table, with the leading columns
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING, Any
 
 # The one money/number rule lives at the bottom of the package (the monitor and the
@@ -32,6 +33,7 @@ __all__ = [
     "format_money",
     "format_number",
     "format_usd",
+    "header_min_width",
     "make_console",
     "print_table",
     "table_width",
@@ -77,10 +79,19 @@ def _plain(c: Cell) -> str:
     return c if isinstance(c, str) else c.plain
 
 
+def header_min_width(header: str) -> int:
+    """Narrowest a header gets: its longest word, a unit in brackets kept with the word
+    before it (``Flow at close ($)`` wraps to ``Flow at`` / ``close ($)``, never a word cut)."""
+    from rich.cells import cell_len
+
+    return max((cell_len(w) for w in re.split(r" (?!\()", header)), default=0)
+
+
 def column_widths(
     headers: list[str], rows: list[list[Cell]]
 ) -> tuple[list[int], list[int], list[bool]]:
-    """(natural, minimum, wraps) width of each column, in terminal cells."""
+    """(natural, minimum, wraps) width of each column, in terminal cells. A header wraps
+    at words (:func:`header_min_width`) rather than widen a column of narrower figures."""
     from rich.cells import cell_len
 
     natural: list[int] = []
@@ -91,11 +102,12 @@ def column_widths(
         longest = max((cell_len(c) for c in cells), default=0)
         nat = max(cell_len(h), longest)
         wrap = longest > WRAP_TEXT_OVER and any(" " in c for c in cells)
+        head = header_min_width(h)
         if wrap:
             word = max((cell_len(w) for c in cells for w in c.split()), default=0)
-            mn = max(cell_len(h), min(word, WRAP_TEXT_OVER), 16)
+            mn = max(head, min(word, WRAP_TEXT_OVER), 16)
         else:
-            mn = nat
+            mn = max(head, longest)
         natural.append(nat)
         minimum.append(mn)
         wraps.append(wrap)
@@ -161,7 +173,7 @@ def print_table(
                 keep.append(j)
     elif 0 < len(rows) <= block_rows and not _fits(
         console,
-        _grid(headers, rows, numeric=numeric, wraps=wraps, minimum=minimum),
+        _grid(headers, rows, numeric=numeric, wraps=wraps, minimum=minimum, width=width),
     ):
         # the estimate fits but Rich's own measure does not (a long unbroken word in a
         # wrapping column): one record per block rather than a cropped table
@@ -200,6 +212,7 @@ def _print_grid(
             numeric=numeric,
             wraps=wraps,
             minimum=minimum,
+            width=int(console.width),
             title=title,
             caption=caption,
             show_lines=show_lines,
@@ -214,6 +227,7 @@ def _grid(
     numeric: list[bool],
     wraps: list[bool],
     minimum: list[int],
+    width: int,
     title: str = "",
     caption: str = "",
     show_lines: bool = False,
@@ -221,17 +235,46 @@ def _grid(
     from rich.table import Table
 
     table = Table(title=title or None, caption=caption or None, show_lines=show_lines)
-    for h, num, wrap, mn in zip(headers, numeric, wraps, minimum, strict=True):
+    fixed = _fixed_widths(headers, rows, wraps=wraps, minimum=minimum, width=width)
+    for j, (h, num, wrap, mn) in enumerate(zip(headers, numeric, wraps, minimum, strict=True)):
         table.add_column(
             h,
             justify="right" if num else "left",
-            no_wrap=not wrap,
+            no_wrap=not wrap and fixed is None,
             min_width=mn,
+            width=None if fixed is None else fixed[j],
             overflow="fold",
         )
     for r in rows:
         table.add_row(*r)
     return table
+
+
+def _fixed_widths(
+    headers: list[str], rows: list[list[Cell]], *, wraps: list[bool], minimum: list[int], width: int
+) -> list[int] | None:
+    """Each column's width when the table at its natural widths is wider than ``width``
+    (None when it fits: Rich lays it out as it is). From the minimum widths (a header at
+    its words, a figure whole), the room left goes first to the headers that need least
+    of it to stay on one line, then to the wrapping text columns, left to right; a cell
+    of figures never wraps (its column is at least its longest cell)."""
+    natural, _minimum, _wraps = column_widths(headers, rows)
+    if table_width(natural) <= width:
+        return None
+    out = list(minimum)
+    room = width - table_width(out)
+    for j in sorted(
+        (j for j in range(len(out)) if not wraps[j]), key=lambda j: natural[j] - out[j]
+    ):
+        need = natural[j] - out[j]
+        if 0 < need <= room:
+            out[j] += need
+            room -= need
+    for j in (j for j in range(len(out)) if wraps[j]):
+        more = max(0, min(room, natural[j] - out[j]))
+        out[j] += more
+        room -= more
+    return out
 
 
 def _fits(console: Console, table: Any) -> bool:

@@ -31,7 +31,7 @@ from gaemi.present.console import (
     print_table,
     terminal_width,
 )
-from gaemi.units import format_frac, format_krw, format_number, format_usd
+from gaemi.units import column_header, format_frac, format_krw, format_number, format_usd
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -428,8 +428,12 @@ def _cell(column: str, value: Any) -> str:
             return f"{value:+.1%}" if column.endswith("change_frac") else f"{value:.1%}"
         if column.endswith("vol_annual"):  # an annual volatility: 0.45 -> 45.0%
             return f"{value:.1%}"
+        if column.endswith("_annual"):  # a rate or a carry a year: -0.0917 -> -9.17%
+            return f"{value:.2%}"
+        if column == "prob" or column.startswith("prob_"):  # a probability: 0.5639 -> 56.4%
+            return f"{value:.1%}"
         if column == "leverage":
-            return f"{value:+g}x"
+            return f"{value:+g}×"
         return format_number(value)
     return str(value)
 
@@ -446,7 +450,7 @@ def emit(df: pd.DataFrame, fmt: OutputFormat, *, title: str = "", caption: str =
     :func:`gaemi.present.console.print_table`, shared with the report.
     """
     flush_reads()
-    if fmt == OutputFormat.json:
+    if fmt == OutputFormat.json:  # machines read the machine names (units in the keys)
         json.dump(records(df), sys.stdout, indent=1, allow_nan=False)
         sys.stdout.write("\n")
         return
@@ -456,11 +460,13 @@ def emit(df: pd.DataFrame, fmt: OutputFormat, *, title: str = "", caption: str =
     from rich.console import Console
 
     width = terminal_width(len(df.columns))
-    headers = [str(c) for c in df.columns]
+    keys = [str(c) for c in df.columns]
     rows: list[list[str | Text]] = [
-        [_cell(h, v) for h, v in zip(headers, rec, strict=True)]
-        for rec in df.itertuples(index=False)
+        [_cell(k, v) for k, v in zip(keys, rec, strict=True)] for rec in df.itertuples(index=False)
     ]
+    # a person reads the headers with their units ("Flow at close ($)" for flow_usd), by
+    # the one rule the HTML report uses too (gaemi.units.column_header)
+    headers = [column_header(k) for k in keys]
     hidden = print_table(
         Console(width=width),
         headers,

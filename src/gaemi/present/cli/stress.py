@@ -62,10 +62,10 @@ _SHORT = {
 }
 
 
-_PRESSURE_CAPTION = (
-    "+ = buying; letf_pressure = |leveraged funds' flow| / close capacity (the monitor's "
-    "close_pressure; 1 at threshold_move_frac, the close move in the shock's direction); "
-    "total_pressure = |all participants' flow| / close capacity"
+_PRESSURE_CAPTION = (  # in the words of the table's headers (gaemi.units.column_header)
+    "+ = buying; leveraged-fund pressure = |leveraged funds' flow| / close capacity (the "
+    "monitor's close_pressure; 1 at the threshold move, the close move in the shock's "
+    "direction); total-flow pressure = |all participants' flow| / close capacity"
 )
 
 
@@ -263,7 +263,7 @@ def stress(
         df,
         fmt,
         title=f"Close feedback stress — {sc.name}",
-        caption=_PRESSURE_CAPTION + "; cb_halt: only level 3 halts after 15:25 ET",
+        caption=_PRESSURE_CAPTION + "; circuit-breaker halt: only level 3 halts after 15:25 ET",
     )
 
 

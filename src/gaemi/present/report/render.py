@@ -7,7 +7,6 @@ import datetime as dt
 import html
 import math
 import numbers
-import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,6 +16,7 @@ from gaemi.app.report import Report
 from gaemi.monitor.indicators import Indicator
 from gaemi.present.console import format_krw, format_number
 from gaemi.present.report.charts import money_scale, wrap_title
+from gaemi.units import column_header
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -99,120 +99,13 @@ def cell(col: str, v: Any, krw: float | None) -> str:
     return str(v)
 
 
-#: Human column headers of the report's tables (the unit goes in brackets; ``{cur}`` is
-#: $ or ₩). JSON keeps the machine names.
-LABELS: dict[str, str] = {
-    "move_frac": "Move (%)",
-    "underlying_group": "Underlying",
-    "underlying_id": "Underlying",
-    "underlying": "Underlying",
-    "n_funds": "Funds",
-    "aum_usd": "AUM ({cur})",
-    "korean_aum_usd": "Korean-held AUM ({cur})",
-    "flow_per_pct_usd": "Flow per 1% move ({cur})",
-    "korean_flow_per_pct_usd": "Korean-held flow per 1% ({cur})",
-    "korean_coverage_frac": "Korean share known for (% of AUM)",
-    "flow_usd": "Flow at close ({cur})",
-    "korean_flow_usd": "Korean-held flow at close ({cur})",
-    "letf_flow_per_pct_usd": "Leveraged-fund flow per 1% ({cur})",
-    "closing_capacity_usd": "Closing capacity ({cur})",
-    "close_full_at_move_frac": "Close full at a move of (%)",
-    "final_move_at_minus_2pct_frac": "Close after a −2% shock (%)",
-    "halted_at_minus_2pct": "Halted at −2%",
-    "final_move_at_minus_5pct_frac": "Close after a −5% shock (%)",
-    "halted_at_minus_5pct": "Halted at −5%",
-    "unfilled_at_minus_5pct_usd": "Unfilled at −5% ({cur})",
-    "halt_from_shock_frac": "Halt from a shock of (%)",
-    "critical_shock_frac": "Critical shock (%)",
-    "shock_frac": "Shock (%)",
-    "final_move_frac": "Closing move (%)",
-    "halted": "Halted",
-    "filled_usd": "Filled ({cur})",
-    "unfilled_usd": "Unfilled ({cur})",
-    "step": "Step",
-    "day": "Day",
-    "action": "Action",
-    "node": "Node",
-    "amount_text": "Amount",
-    "impact_text": "Impact",
-    "parameters": "Parameters",
-    "source": "Source",
-    "title": "Step of the chain",
-    "verdict": "Verdict",
-    "follows": "Follows",
-    "reason": "Why",
-    "ticker": "Fund",
-    "leverage": "Leverage (×)",
-    "vol_frac": "Volatility (% a year)",
-    "vol_source": "Volatility from",
-    "loss_3m_flat_frac": "Loss, 3 months flat (%)",
-    "loss_6m_flat_frac": "Loss, 6 months flat (%)",
-    "aum_lost_6m_flat_usd": "AUM lost, 6 months flat ({cur})",
-    "btc_shock_frac": "BTC shock (%)",
-    "liquidated_usd": "Liquidated ({cur})",
-    "long_share_frac": "Longs (% of liquidated)",
-    "btc_final_move_frac": "BTC final move (%)",
-    "alt_final_move_frac": "Altcoins final move (%)",
-    "korean_loss_krw": "Korean holders' loss (₩)",
-    "korean_loss_usd": "Korean holders' loss ({cur})",
-    "aum_as_of": "AUM as of",
-    "aum_source": "AUM source",
-    "korean_share_frac": "Korean share (%)",
-    "korean_share": "Korean share (%)",
-    "korean_held_usd": "Korean-held ({cur})",
-    "korean_held_krw": "Korean-held (₩)",
-    "korean_as_of": "Korean share as of",
-    "source_korean": "Korean share source",
-    "pressure_ratio": "Flow / closing capacity (×)",
-    "model_extra_move_frac": "Extra move from the flow (%)",
-    "date": "Date",
-    "claim": "Claim",
-    "measured_text": "Measured",
-    "could_reconcile": "What could reconcile it",
-}
-_UNIT_WORDS = {"usd": "{cur}", "krw": "₩", "frac": "%"}
-#: How a word of a machine name reads (market names as written, abbreviations spelled).
-_WORDS = {
-    **{k: k.upper() for k in ("ndx", "sox", "spx", "vix", "kospi", "btc", "eth", "qqq", "soxx")},
-    **{k: k.upper() for k in ("tqqq", "soxl", "tsla", "nvda", "aum", "etf", "oi")},
-    "usdkrw": "USD/KRW",
-    "samsung": "Samsung",
-    "skhynix": "SK hynix",
-    "hynix": "SK hynix",
-    "alt": "altcoins",
-    "d0": "day-0",
-    "next1": "next-session",
-    "pct": "%",
-    "n": "number of",
-}
-
-
 def column_label(col: str, krw: float | None = None) -> str:
     """The human header of a table column, with its unit: ``ndx_flow_usd`` →
     ``NDX flow at close ($)``; with ``krw`` (a USD/KRW rate) money is in ₩.
 
-    A column converted to won (``*_krw`` renamed from ``*_usd`` by :func:`krw_columns`)
-    takes its USD label in ₩."""
-    cur = "₩" if krw else "$"
-    key = col
-    if krw and col.endswith("_krw") and col not in LABELS:
-        key = col[:-4] + "_usd"
-    if key in LABELS:
-        return LABELS[key].format(cur=cur)
-    m = re.fullmatch(r"([a-z0-9]+?)(_korean)?_flow_(usd|krw)", key)
-    if m:
-        who = " Korean-held" if m.group(2) else ""
-        return f"{m.group(1).upper()}{who} flow at close ({cur})"
-    words = key.split("_")
-    unit = _UNIT_WORDS.get(words[-1])
-    if unit is not None:
-        words = words[:-1]
-    elif words[-1] == "ratio":
-        unit = "×"
-    words = [_WORDS.get(w, w) for w in words]
-    text = " ".join(words)
-    text = text[:1].upper() + text[1:]
-    return f"{text} ({unit.format(cur=cur)})" if unit else text
+    The one rule of every face, :func:`gaemi.units.column_header` (the terminal tables
+    of the command line say the same header for the same key)."""
+    return column_header(col, "KRW" if krw else "USD")
 
 
 def krw_columns(df: pd.DataFrame, fx: float | None) -> pd.DataFrame:

@@ -41,27 +41,9 @@
     return typeof v === "number" && Number.isFinite(v);
   }
 
-  function formatUsd(v) {
-    if (!finite(v)) return "—";
-    const sign = v < 0 ? "-" : "";
-    const a = Math.abs(v);
-    if (a >= 1e12) return `${sign}$${(a / 1e12).toFixed(2)}T`;
-    if (a >= 1e9) return `${sign}$${(a / 1e9).toFixed(2)}B`;
-    if (a >= 1e6) return `${sign}$${(a / 1e6).toFixed(1)}M`;
-    if (a >= 1e3) return `${sign}$${(a / 1e3).toFixed(1)}k`;
-    return `${sign}$${a.toFixed(0)}`;
-  }
-
-  // Korean units: 1조 = 10^12 won, 1억 = 10^8 won, 1만 = 10^4 won.
-  function formatKrw(krw) {
-    if (!finite(krw)) return "—";
-    const sign = krw < 0 ? "-" : "";
-    const a = Math.abs(krw);
-    if (a >= 1e12) return `${sign}₩${(a / 1e12).toFixed(2)}조`;
-    if (a >= 1e8) return `${sign}₩${Math.round(a / 1e8).toLocaleString("ko-KR")}억`;
-    if (a >= 1e4) return `${sign}₩${Math.round(a / 1e4).toLocaleString("ko-KR")}만`;
-    return `${sign}₩${Math.round(a)}`;
-  }
+  // The money rule of gaemi.units, ported once in units.js (loaded first) and checked
+  // string for string against the Python in tests/present/test_units_js.py.
+  const { formatUsd, formatKrw } = window.gaemiUnits;
 
   function money(usd) {
     if (!finite(usd)) return "—";

@@ -35,20 +35,10 @@
   const state = { seq: 0, last: null };
   window.gaemiReplay = state; // for the browser test: renders counted, last answer
 
+  // USD or KRW by the rule of gaemi.units (units.js, loaded first; one formatter of
+  // every face): ₩1.40억, -$2.70B.
   function money(v, cur) {
-    if (v === null || v === undefined || !Number.isFinite(v)) return "—";
-    if (cur === "KRW") {
-      const a = Math.abs(v);
-      const sign = v < 0 ? "−" : "";
-      if (a >= 1e8) return `${sign}₩${(a / 1e8).toFixed(2)}억`;
-      if (a >= 1e4) return `${sign}₩${Math.round(a / 1e4).toLocaleString("en-US")}만`;
-      return `${sign}₩${Math.round(a).toLocaleString("en-US")}`;
-    }
-    const a = Math.abs(v);
-    const sign = v < 0 ? "−" : "";
-    if (a >= 1e6) return `${sign}$${(a / 1e6).toFixed(2)}M`;
-    if (a >= 1e3) return `${sign}$${(a / 1e3).toFixed(1)}k`;
-    return `${sign}$${a.toFixed(0)}`;
+    return window.gaemiUnits.formatMoney(v, cur);
   }
 
   function parsePositions(text) {

@@ -1,0 +1,130 @@
+"""The dashboard's money formatter is the rule of ``gaemi.units``, string for string (issue
+19 item 2: one number formatter for every face).
+
+The dashboard converts USD to KRW in the browser (its currency switch and sliders answer
+without a request), so it keeps a formatter: ``static/units.js``, a line-by-line port of
+:func:`gaemi.units.format_krw` / :func:`gaemi.units.format_usd` that ``app.js`` and
+``replay.js`` both use. This test runs it in headless Chromium (the ``chromium_launch``
+fixture of ``tests/conftest.py``) on a table of values and compares every string with the
+Python: the hand-checked values of ``tests/test_units.py``, every unit boundary and the
+values that round up into the next unit, exact binary ties (Python rounds them half to even,
+JavaScript's ``toFixed`` up: ``1.125e9`` is ``$1.12B``), signs, missing values, and a
+seeded sample over 19 orders of magnitude.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from gaemi import units
+
+pytestmark = pytest.mark.browser
+
+UNITS_JS = Path(units.__file__).parent / "present" / "web" / "static" / "units.js"
+
+
+def table_of_values() -> list[float | None]:
+    hand = [
+        2.215e13, -2.2151e13, 1.5e15, 1.514e11, 4.5e9, 1.4e8, 7.0e7, 3.5e7, 1.0e6, 150_000.0,
+        1234.0, 0.0, -0.3, 9.9996e11, 9.9996e9, 9.9996e8, 99_999_999.0, 999_999.6, 999_999.4,
+        2.497e10, -2.7e9, 1.25e12, 5.4e8, -5.97e7, 12_345.0, 13_000.0, 950.0, -0.2, 999_960.0,
+        999.5, 999.4, 2.5, 0.5, 1.5, 1e21, 3.7e25,
+    ]  # fmt: skip
+    # every unit edge, just below, at and above: 10³ … 10¹⁵, with the factors that round
+    # into the next unit at 0, 1 and 2 decimals
+    edges = [
+        s * 10.0**e * f
+        for e in range(2, 16)
+        for f in (0.99949, 0.9995, 0.99951, 0.99995, 0.999951, 0.999995, 1.0, 1.00001)
+        for s in (1, -1)
+    ]
+    # exact binary ties at 0, 1 and 2 decimals of each unit (k/8 and k/2 are exact)
+    ties = [k / 8 * 10.0**e for k in range(1, 80, 2) for e in (0, 3, 4, 6, 8, 9, 12)]
+    ties += [k / 2 * 10.0**e for k in range(1, 40, 2) for e in (0, 3, 4, 6, 8, 9, 12)]
+    rng = np.random.default_rng(19)  # seeded: the same 3,000 values every run
+    sample = (rng.choice([-1.0, 1.0], 3000) * 10.0 ** rng.uniform(-2, 17, 3000)).tolist()
+    rounded = [float(round(v, -int(math.log10(abs(v))) + 2)) for v in sample[:1000]]
+    return [*hand, *edges, *ties, *sample, *rounded, None, math.nan, math.inf, -math.inf]
+
+
+@pytest.fixture(scope="module")
+def js_strings(chromium_launch: dict[str, Any]) -> dict[str, list[str]]:
+    from playwright.sync_api import sync_playwright
+
+    values = table_of_values()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(**chromium_launch)
+        try:
+            page = browser.new_page()
+            page.add_script_tag(content=UNITS_JS.read_text(encoding="utf-8"))
+            out: dict[str, list[str]] = page.evaluate(
+                """(vs) => {
+                  const u = window.gaemiUnits;
+                  return {
+                    krw: vs.map((v) => u.formatKrw(v)),
+                    usd: vs.map((v) => u.formatUsd(v)),
+                    krw_signed: vs.map((v) => u.formatKrw(v, true)),
+                    usd_signed: vs.map((v) => u.formatMoney(v, "usd", true)),
+                  };
+                }""",
+                values,
+            )
+        finally:
+            browser.close()
+    return out
+
+
+@pytest.mark.parametrize(
+    ("key", "python"),
+    [
+        ("krw", lambda v: units.format_krw(v)),
+        ("usd", lambda v: units.format_usd(v)),
+        ("krw_signed", lambda v: units.format_krw(v, signed=True)),
+        ("usd_signed", lambda v: units.format_money(v, "usd", signed=True)),
+    ],
+)
+def test_units_js_writes_money_as_gaemi_units(
+    js_strings: dict[str, list[str]], key: str, python: Any
+) -> None:
+    values = table_of_values()
+    want = [python(v) for v in values]
+    got = js_strings[key]
+    diff = [(v, w, g) for v, w, g in zip(values, want, got, strict=True) if w != g]
+    assert not diff, f"{len(diff)} of {len(values)} differ, first (value, python, js): {diff[:5]}"
+
+
+def test_the_table_reaches_the_cases_that_differ_from_plain_javascript() -> None:
+    """The table holds the values where a naive port would go wrong (the test can fail):
+    an exact tie JavaScript's toFixed rounds up and Python to even, and a figure that
+    rounds into the next unit."""
+    values = table_of_values()
+    cases = [
+        (1.125e9, units.format_usd, "$1.12B"),  # an exact tie: toFixed(2) gives 1.13
+        (2.5, units.format_usd, "$2"),  # toFixed(0) gives 3
+        (999_960.0, units.format_usd, "$1.0M"),  # not $1000.0k
+        (9.9996e11, units.format_krw, "₩1.00조"),  # not ₩10,000억
+    ]
+    for value, python, text in cases:
+        assert value in values
+        assert python(value) == text
+
+
+def test_the_dashboard_has_no_other_money_formatter() -> None:
+    """``app.js`` and ``replay.js`` take their money text from ``units.js`` only (no 조/억/만
+    or B/M division of their own), and the page loads ``units.js`` before them."""
+    import re
+
+    static = UNITS_JS.parent
+    for name in ("app.js", "replay.js"):
+        js = (static / name).read_text(encoding="utf-8")
+        assert "gaemiUnits" in js, name
+        assert not re.search(r"/ ?1e(4|8|12)\)[^\n]*(조|억|만)", js), name
+        assert not re.search(r"/ ?1e(6|9|12)\)\.toFixed\(\d\)\}[BMT]", js), name
+    page = (static / "index.html").read_text(encoding="utf-8")
+    assert page.index("/static/units.js") < page.index("/static/app.js")
+    assert page.index("/static/units.js") < page.index("/static/replay.js")
