@@ -112,8 +112,14 @@ def test_abandoned_heavy_requests_stop_and_free_memory(server: tuple[str, int]) 
     within 2 s at most LIMIT computations still run (the issue measured 24 threads for
     ≥150 s) and the server's RSS is within 10 % of before (it measured 269 → 726 MB)."""
     base, pid = server
-    # warm-up: imports, the scenario, the first allocations of a heavy run
-    assert httpx.get(base + "/api/cascade?draws=200", timeout=60).status_code == 200
+    # warm-up: imports, the scenario, the first allocations of a heavy run (a first run can
+    # exceed the 1.5 s bound on a loaded machine, as the rest of the suite runs beside it:
+    # up to five tries; once imported, a 200-draw cascade takes a fraction of the bound)
+    codes = [httpx.get(base + "/api/cascade?draws=200", timeout=60).status_code]
+    while codes[-1] == 503 and len(codes) < 5:
+        time.sleep(1.0)
+        codes.append(httpx.get(base + "/api/cascade?draws=200", timeout=60).status_code)
+    assert codes[-1] == 200, codes
     time.sleep(0.5)
     rss_before = _rss_mib(pid)
     assert _running(base) == 0
