@@ -686,7 +686,7 @@ CLAIMS: list[Claim] = [
             "Money flows *into* the 3x long funds",
             "*out of* the 3x inverse funds",
             "The 2x long funds show no",
-            "count −3×. Not yet done",
+            "count −3×. Built since",
             "per fund class (3x long, 3x inverse, 2x)",
         )
     ),
@@ -709,7 +709,7 @@ CLAIMS: list[Claim] = [
             "creations *added* to the buying (SPX:",
             "sign (2025-10-10 NDX:",
             "TQQQ 6 − 3·",
-            "(−21 %) — with the interval",
+            "(−21 %); the panic-redemption",
         )
     ),
     *(
