@@ -232,6 +232,7 @@ COLUMN_HEADERS: dict[str, str] = {
     "prob": "Probability (%)",
     "n_liquidated_long": "Longs liquidated",
     "n_liquidated_short": "Shorts liquidated",
+    "krw_move_frac": "Move in KRW (%)",  # a coin's move as a won holder sees it
     "pnl_krw": "P&L (₩)",
     "pnl_usd": "P&L ({cur})",
 }

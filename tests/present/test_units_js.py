@@ -128,3 +128,31 @@ def test_the_dashboard_has_no_other_money_formatter() -> None:
     page = (static / "index.html").read_text(encoding="utf-8")
     assert page.index("/static/units.js") < page.index("/static/app.js")
     assert page.index("/static/units.js") < page.index("/static/replay.js")
+
+
+def test_dashboard_headers_are_the_one_header_rule() -> None:
+    """The dashboard's table headers carry their unit in the shown currency, by the rule of
+    the terminal and the report (issue 19: units in every column header): ``/api/meta``
+    sends :func:`gaemi.units.column_header` of every ``th[data-key]`` of the page, in USD
+    and KRW, and ``app.js`` writes them into the headers."""
+    import re
+    import warnings
+
+    from gaemi.present.web.app import create_app
+
+    with warnings.catch_warnings():  # Starlette's deprecation of its httpx TestClient
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    page = (UNITS_JS.parent / "index.html").read_text(encoding="utf-8")
+    keys = re.findall(r'<th scope="col" data-key="([a-z_]+)"', page)
+    assert len(keys) == 11  # the flows table (7) and the crypto Korean holders (4)
+    with TestClient(create_app()) as client:
+        response = client.get("/api/meta")
+    assert response.status_code == 200, response.text
+    headers = response.json()["column_headers"]
+    for key in keys:
+        for cur in ("USD", "KRW"):
+            assert headers[key][cur] == units.column_header(key, cur), key
+    assert headers["flow_usd"] == {"USD": "Flow at close ($)", "KRW": "Flow at close (₩)"}
+    assert "renderHeaders" in (UNITS_JS.parent / "app.js").read_text(encoding="utf-8")

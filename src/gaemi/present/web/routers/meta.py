@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from gaemi.errors import GaemiInputError
 from gaemi.present.web.deps import State, state_cached
 from gaemi.present.web.models import ERROR_RESPONSES, MAX_MOVES, Name, StrictModel, clean
+from gaemi.units import column_header
 
 if TYPE_CHECKING:
     from gaemi.data.market import MarketSnapshot
@@ -57,6 +58,12 @@ class Meta(BaseModel):
     limits: Limits
     fx_default: FxDefault | None = Field(
         description="KRW per USD of the market snapshot, the dashboard's default rate."
+    )
+    column_headers: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="The human header with its unit of each dashboard table column, by "
+        "display currency (USD, KRW): gaemi.units.column_header, the rule of the terminal "
+        "tables and the HTML report (the JSON keys stay machine names).",
     )
 
 
@@ -122,6 +129,14 @@ async def health() -> Health:
     return Health(status="ok", version=__version__, computations_running=running_computations())
 
 
+#: The dashboard's table columns (static/index.html ``th[data-key]``); money in the shown
+#: currency is keyed ``*_usd`` (``column_header`` writes ₩ for KRW).
+DASHBOARD_COLUMNS = (
+    "underlying_id", "n_funds", "aum_usd", "flow_usd", "korean_flow_usd", "flow_per_pct_usd",
+    "korean_coverage_frac", "holder", "holdings_usd", "krw_move_frac", "pnl_usd",
+)  # fmt: skip
+
+
 @router.get("/meta", response_model=Meta, summary="What this server offers")
 async def meta(state: State) -> Response:
     """Version, mounted engines, limits, the default KRW rate (cached per served state)."""
@@ -144,6 +159,9 @@ def _meta(state: WebState) -> Meta:
             max_moves=MAX_MOVES,
         ),
         fx_default=_fx_default(state.state.market),
+        column_headers={
+            k: {cur: column_header(k, cur) for cur in ("USD", "KRW")} for k in DASHBOARD_COLUMNS
+        },
     )
 
 

@@ -252,7 +252,19 @@
   }
 
   // ------------------------------------------------------------------ rendering
+  // Table headers with their unit in the chosen currency ("Flow at close ($)"), from
+  // /api/meta's column_headers: gaemi.units.column_header, the terminal's and the report's
+  // rule. The page's own words stay until meta has answered.
+  function renderHeaders() {
+    const headers = (state.meta && state.meta.column_headers) || {};
+    document.querySelectorAll("th[data-key]").forEach((th) => {
+      const h = headers[th.dataset.key];
+      if (h && h[state.currency]) th.textContent = h[state.currency];
+    });
+  }
+
   async function render() {
+    renderHeaders();
     renderControlValues();
     renderSummary();
     renderTable();
