@@ -150,6 +150,23 @@ def _python_share() -> dict[str, float]:
     }
 
 
+def _dask_import_cpu_s(repeat: int = 3) -> float:
+    """CPU seconds of ``import dask.threaded`` in a fresh interpreter (best of ``repeat``):
+    the fixed cost of the thread workers, which small grids do not pay back."""
+    code = (
+        "import time; t = time.process_time(); import dask.threaded; print(time.process_time() - t)"
+    )
+    out = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for _ in range(repeat)
+    ]
+    return min(out)
+
+
 def run(config: str) -> dict[str, Any]:
     import statistics
 
@@ -251,6 +268,7 @@ def run(config: str) -> dict[str, Any]:
             "grid_serial_cpu_best_s": min(grid_cpu),
             "grid_dask_2_workers_cpu_best_s": min(dask_cpu),
             **_python_share(),
+            "dask_import_cpu_s": _dask_import_cpu_s(),
             "grid_dask_2_processes_s": min(proc),
             "grid_dask_2_processes_runs_s": proc,
             "grid_dask_rows_identical": identical,

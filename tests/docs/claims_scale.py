@@ -131,6 +131,7 @@ CLAIMS: list[tuple[str, tuple[str, ...]] | tuple[str, tuple[str, ...], tuple[str
         "* the grid's 2-worker runs used",
         (B_SWEEP + "grid_dask_2_workers_cpu_best_s", B_SWEEP + "grid_serial_cpu_best_s"),
     ),
+    ("* what Dask adds is fixed: importing it costs", (B_SWEEP + "dask_import_cpu_s",)),
     (
         "Korean-AUM universe and stress model alone took",
         (B_SWEEP + "grid_parameter_sets_cpu_s", B_SWEEP + "grid_chunks_cpu_s"),
