@@ -100,6 +100,11 @@ CLAIMS: list[Entry] = [
     ),
     ("24%, Korean margin calls in 38%", (T + "test_monte_carlo_bands_are_the_engines",)),
     ("rebalancing in 1%. ALTS's right tail", (T + "test_monte_carlo_bands_are_the_engines",)),
+    (
+        "from 0.005% (0.005 bp for a rate; `MIN_STEP_MOVE`",
+        (T + "test_verdict_minimum_is_the_engines",),
+    ),
+    ("so a move that prints as 0.00% is no", (NOT + "the printed form of a zero change",)),
     # --- fuse and reverse stress --------------------------------------------------------
     ("scales both initial shocks together (up to −99%)", (NOT + "the fuse's search limit",)),
     ("8 follow from any shock (0.05 × −5%)", (T + "test_fuse_is_the_engines",)),
@@ -111,9 +116,17 @@ CLAIMS: list[Entry] = [
         ("−23.5%", "−14.2%"),
     ),
     ("USD/KRW +4.1% (peak 1586)", (T + "test_fuse_is_the_engines",)),
-    ("books the halt as a close flow", (T + "test_fuse_is_the_engines",)),
-    ('on NDX with an "impact" of +75.90%', (T + "test_fuse_is_the_engines",), ("+75.90%",)),
-    ('on NDX with an "impact" of +75.90%', (INPUT,), ("−99%",)),
+    ("shows the −99.00% given and an impact of −23.10%", (INPUT,), ("−99.00%",)),
+    (
+        "shows the −99.00% given and an impact of −23.10%",
+        (T + "test_fuse_is_the_engines",),
+        ("−23.10%",),
+    ),
+    ("(SOX: −31.24%), and the close-feedback row", (T + "test_fuse_is_the_engines",)),
+    ("before the close at -23.10%: $104.46B of selling", (T + "test_fuse_is_the_engines",)),
+    ("impact of +0.00% (JSON: `halted` true", (T + "test_fuse_is_the_engines",)),
+    ('NDX selling with an "impact" of +75.90%', (T + "test_fuse_is_the_engines",)),
+    ("the gap between the −99% pre-close move", (INPUT,)),
     ("+102%) — short of the margin-call zone", (T + "test_fuse_is_the_engines",)),
     ("On 2026-03-04 itself (KOSPI −12.06%)", (T + "test_korean_session_day_is_the_engines",)),
     *(
@@ -126,6 +139,9 @@ CLAIMS: list[Entry] = [
             "KOSPI −20.18% (the forced sales add",
             "−0.18%), margin loans −1.95%",
             "NDX −0.0009% (the linear hook",
+            "every other step `no`: SOX moves −0.0012%",
+            "0.005% a verdict needs, so steps 2 and 8",
+            '(before issue 18 both said `yes` on "SOX down',
         )
     ),
     ("(its 2x close rebalancing adds", (LEVERAGE,), ("2x",)),

@@ -354,11 +354,31 @@ def test_fuse_is_the_engines() -> None:
     assert "peak 1586" in _flat()
     from gaemi.app.contagion import fmt_amount
 
-    ev: Any = deep.events().set_index("event").loc["feedback:NDX"]
-    phrases.append(
-        f"{fmt_amount(float(ev['amount']), str(ev['amount_unit']))} of selling on NDX with an "
-        f'"impact" of {pct(float(ev["impact"]))}'
-    )
+    # the halt is a halt (issue 18): the shock stops at the halt level, nothing traded,
+    # the selling is unfilled and no row on NDX/SOX that day has a positive impact
+    table = deep.events()
+    evs: Any = table.set_index("event")
+    shock, sox, fb = evs.loc["shock:NDX"], evs.loc["shock:SOX"], evs.loc["feedback:NDX"]
+    assert bool(fb["halted"])
+    assert float(fb["amount"]) == 0.0
+    assert float(fb["impact"]) == 0.0
+    day0 = table[table["node"].isin(["NDX", "SOX"]) & (table["day"] == 0)]
+    assert (day0["impact"] <= 0).all(), day0[["event", "impact"]]
+    unfilled = float(fb["unfilled_usd"])
+    phrases += [
+        f"shows the {pct(float(shock['amount']))} given and an impact of {pct(shock['impact'])}",
+        f"(SOX: {pct(float(sox['impact']))})",
+        "`" + str(fb["action"]).split(" (close flow")[0] + "`",
+        (
+            f"impact of {pct(float(fb['impact']))} (JSON: `halted` true, `amount` "
+            f"{float(fb['amount']):g}, `unfilled_usd` {unfilled / 1e9:.2f}e9)"
+        ),
+        # what the table printed before: the gap from the shock to the halted close
+        (
+            f"as {fmt_amount(unfilled, 'usd')} of NDX selling with an "
+            f'"impact" of {pct(float(shock["impact"]) - float(shock["amount"]))}'
+        ),
+    ]
     assert not _missing(phrases)
 
 
@@ -438,6 +458,50 @@ def test_korean_session_shocks_are_the_engines() -> None:
     # and a zero Korean shock moves nothing at all
     zero = run((("KOSPI", 0.0, 0),))
     assert (zero.bands()["change_mean"].abs() == 0).all()
+    # -20%: a move that prints as zero is no move (steps 2 and 8 say no, with the move)
+    from gaemi.core.contagion.analysis import MIN_STEP_MOVE
+
+    s20 = k20.steps()
+    assert [str(s) for s, v in zip(s20["step"], s20["verdict"], strict=True) if v == "yes"] == [
+        "6",
+        "7",
+    ]
+    why20 = _reasons(k20)
+    sox, alts = _path_extreme(k20, "SOX"), _path_extreme(k20, "ALTS")
+    assert 0 < -sox < MIN_STEP_MOVE, sox
+    assert 0 < -alts < MIN_STEP_MOVE, alts
+    assert f"it moves {pct(sox, 4)}, less than the {pct(MIN_STEP_MOVE, 4, False)}" in why20["2"]
+    assert f"it moves {pct(alts, 4)}" in why20["8"]
+    phrases = [
+        (
+            f"SOX moves {pct(sox, 4)} and ALTS {pct(alts, 4)}, less than the "
+            f"{pct(MIN_STEP_MOVE, 3, False)} a verdict needs"
+        ),
+        # the reasons printed before: the same moves at the verdicts' two decimals
+        f'on "SOX down {pct(sox)}" and "ALTS down {pct(alts)}"',
+    ]
+    assert not _missing(phrases)
+
+
+def _path_extreme(res: Any, node: str) -> float:
+    """The lowest change of the central run's mean path (what a step's "down" checks)."""
+    m = res.model
+    i = m.index(node)
+    return float(np.min(res.central.mean_path[i]) / m.nodes[i].baseline - 1.0)
+
+
+def test_verdict_minimum_is_the_engines() -> None:
+    from gaemi.core.contagion.analysis import MIN_STEP_MOVE
+
+    # half a unit of the printed 0.01% (a fraction) or 0.01 bp (1e-4 pp)
+    assert MIN_STEP_MOVE == 0.5 * 1e-4
+    phrases = [
+        (
+            f"A claimed move counts from {pct(MIN_STEP_MOVE, 3, False)} "
+            f"({MIN_STEP_MOVE * 100:.3f} bp for a rate; `MIN_STEP_MOVE`"
+        )  # pp → bp
+    ]
+    assert not _missing(phrases)
 
 
 def test_repeated_us_shocks_are_the_engines() -> None:

@@ -76,6 +76,13 @@ def shocks_text(model: CascadeModel) -> str:
     )
 
 
+#: Where a ``halt:<node>`` row comes from (the close-liquidity engine's breaker).
+HALT_SOURCE = (
+    "close-liquidity engine (gaemi stress): the level-3 market-wide circuit breaker "
+    "(-20% of the S&P 500 x the node's beta) halts trading for the day, "
+    "gaemi.core.feedback.FeedbackResult.halted"
+)
+
 ENGINE_SOURCE = (
     "close-liquidity engine (gaemi stress): participants and square-root impact of "
     "src/gaemi/data/defaults/stress_default.yaml for this underlying, Korean AUM from the scenario"
@@ -84,16 +91,43 @@ ENGINE_SOURCE = (
 
 def event_table(result: CascadeResult, engine_nodes: frozenset[str] = frozenset()) -> pd.DataFrame:
     """The note-style event table: one row per (step, rule, node) that fired, first day
-    and total impact over the horizon."""
+    and total impact over the horizon.
+
+    A close the level-3 circuit breaker halted (the close-liquidity engine, as
+    ``gaemi stress`` reports it) is a halt, not an impact: the shock row's ``impact`` is
+    the move as the market saw it (stopped at the halt level), the close-feedback row's
+    ``amount`` is the flow that traded before the halt and ``unfilled_usd`` the selling
+    the halt left unfilled (first day, like ``amount``); ``halted`` is True when that
+    first day halted and ``days_halted`` counts the days that did."""
     import pandas as pd
 
     ev = result.events_frame()
     m = result.model
     if ev.empty:
         return pd.DataFrame(
-            columns=["step", "day", "event", "action", "node", "amount", "impact", "total_impact"]
+            columns=[
+                "step",
+                "day",
+                "event",
+                "action",
+                "node",
+                "amount",
+                "impact",
+                "total_impact",
+                "halted",
+                "unfilled_usd",
+                "days_halted",
+            ]
         )
     step_of = {e: st.id for st in m.steps for e in st.events}
+    # a halt row belongs to the step of the node's close feedback (the close it halts)
+    step_of.update(
+        {
+            f"halt:{n.id}": step_of[f"feedback:{n.id}"]
+            for n in m.nodes
+            if f"feedback:{n.id}" in step_of
+        }
+    )
     ev["step"] = [s or step_of.get(e, "") for s, e in zip(ev["step"], ev["event"], strict=True)]
     ev["weighted"] = ev["impact"] * ev["prob"]
     g = ev.groupby(["step", "event", "target"], sort=False)
@@ -114,6 +148,9 @@ def event_table(result: CascadeResult, engine_nodes: frozenset[str] = frozenset(
                 "total_impact": float(grp["weighted"].sum()),
                 "days_fired": len(grp),
                 "prob": float(grp["prob"].max()),
+                "halted": bool(first["halted"] > 0),
+                "unfilled_usd": float(first["unfilled_usd"]),
+                "days_halted": int((grp["halted"] > 0).sum()),
             }
         )
     out = pd.DataFrame(rows)
@@ -142,7 +179,7 @@ def _params_text(m: CascadeModel, event: str, engine_nodes: frozenset[str] = fro
     if kind == "feedback":
         fb = m.node(nid).close_feedback
         return "; ".join(f"{k}={p.value:g}" for k, p in fb.params.items()) if fb else ""
-    if kind in ("bound", "reversion"):
+    if kind in ("bound", "reversion", "halt"):
         return ""
     e = m.edge(event)
     items = [f"{k}={p.value:g}" for k, p in e.params.items()]
@@ -159,6 +196,8 @@ def _source_text(m: CascadeModel, event: str) -> str:
         return fb.source if fb else ""
     if kind in ("bound", "reversion"):
         return m.node(nid).source
+    if kind == "halt":
+        return HALT_SOURCE
     e = m.edge(event)
     srcs = [e.source_ref, *(p.source for p in e.params.values() if p.source != e.source_ref)]
     return " | ".join(dict.fromkeys(x for x in srcs if x))
@@ -691,6 +730,7 @@ def reverse_of(
 
 __all__ = [
     "ENGINE_SOURCE",
+    "HALT_SOURCE",
     "VIEWS",
     "ContagionResult",
     "FuseResult",

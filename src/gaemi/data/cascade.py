@@ -567,6 +567,12 @@ def engine_feedback_models(
                     korean_flow_usd=np.broadcast_to(kor_flow, r.shape),
                     stable=~res.runaway,
                     participants=names,
+                    # a level-3 halt as gaemi stress reports it (issue 18): the close is the
+                    # halt level, the pre-close move stops there, the rest is unfilled
+                    halted=res.halted,
+                    pre_close_move_frac=res.effective_shock_frac,
+                    filled_usd=res.filled_usd,
+                    unfilled_usd=res.unfilled_usd,
                 )
 
             return hook

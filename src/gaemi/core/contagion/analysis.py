@@ -193,6 +193,22 @@ def _other_way(edge: Edge, amount: float, claim: str, direction: str) -> str:
 
 RULE_KINDS = frozenset({"threshold", "policy", "rebalance", "margin_call"})
 
+#: Smallest change of a node for a step's claimed direction to hold, in the node's change
+#: unit (a fraction for price nodes, percentage points for rates): half a unit of the
+#: last digit every face prints a change with (+0.00% is 1e-4 of a fraction; +0.00 bp is
+#: 1e-4 pp), so a move that prints as 0.00% or 0.00 bp never makes a step follow. Below
+#: it a move is a numerical trace of a remote link, not the move a step claims: a KOSPI
+#: −20% shock moves SOX by −0.001% (Korean margin sellers' US sales) and ALTS by
+#: −0.0005%, which made steps 2 and 8 say ``yes``. The verdicts and the fuse use it.
+MIN_STEP_MOVE = 5e-5
+
+
+def _moved(change: FloatArray | float, direction: str) -> np.ndarray:
+    """Per draw: did the change go ``direction`` by at least :data:`MIN_STEP_MOVE`?"""
+    x = np.asarray(change, dtype=np.float64)
+    out: np.ndarray = x >= MIN_STEP_MOVE if direction == "up" else x <= -MIN_STEP_MOVE
+    return out
+
 
 @dataclass(frozen=True)
 class StepVerdict:
@@ -218,6 +234,13 @@ def _fmt_change(node_change: str, unit: str, v: float) -> str:
     if node_change == "relative":
         return f"{v:+.2%}"
     return f"{v * 100:+.4g} bp" if unit == "pp" else f"{v:+.4g} {unit}"
+
+
+def _fmt_small(node_change: str, unit: str, v: float) -> str:
+    """A change below the printed precision: −0.0010%, +0.0040 bp."""
+    if node_change == "relative":
+        return f"{v:+.4%}"
+    return f"{v * 100:+.4f} bp" if unit == "pp" else f"{v:+.4g} {unit}"
 
 
 def step_verdicts(result: CascadeResult) -> list[StepVerdict]:
@@ -270,14 +293,20 @@ def step_verdicts(result: CascadeResult) -> list[StepVerdict]:
                 lvl = result.mean_path[i]
                 ch = lvl / node.baseline - 1.0 if node.change == "relative" else lvl - node.baseline
                 val = float(ch.max() if x.direction == "up" else ch.min())
-                held = val > 1e-9 if x.direction == "up" else val < -1e-9
-                if held:
-                    happened.append(
-                        f"{x.node} {x.direction} {_fmt_change(node.change, node.change_unit, val)}"
-                    )
+                said = _fmt_change(node.change, node.change_unit, val)
+                if bool(_moved(val, x.direction)):
+                    happened.append(f"{x.node} {x.direction} {said}")
                 else:
                     ok = False
-                    problems.append(f"{x.node} does not go {x.direction} ({x.text or 'claimed'})")
+                    why = f"{x.node} does not go {x.direction} ({x.text or 'claimed'})"
+                    if val > 0 if x.direction == "up" else val < 0:  # the way claimed, too little
+                        why += (
+                            f": it moves {_fmt_small(node.change, node.change_unit, val)}, "
+                            "less than the "
+                            f"{_fmt_small(node.change, node.change_unit, MIN_STEP_MOVE)[1:]} "
+                            "a step needs (a move that prints as zero is no move)"
+                        )
+                    problems.append(why)
             if x.edge:
                 first = m.edge(x.edge).targets[0]  # one amount per firing, not per target
                 amts = [e.amount for e in result.events if e.event == x.edge and e.target == first]
@@ -365,7 +394,10 @@ def _step_holds(result: CascadeResult, st: Step) -> np.ndarray:
         if x.node:
             i = m.index(x.node)
             base = m.nodes[i].baseline
-            f &= result.max_level[i] > base if x.direction == "up" else result.min_level[i] < base
+            node = m.nodes[i]
+            lvl = result.max_level[i] if x.direction == "up" else result.min_level[i]
+            ch = lvl / base - 1.0 if node.change == "relative" else lvl - base
+            f &= _moved(ch, x.direction)
     return f
 
 

@@ -7,7 +7,12 @@ added). For each node: (1) the impulses that edges scheduled for day t are summe
 mean reversion towards the baseline is added — or, on a day the node is shocked, the
 shock replaces both (a shock is the node's whole move that session), (2) an equity
 node's close-feedback hook maps that pre-close move to the closing move (not called on a
-day when every draw's pre-close move is exactly 0: a hook maps 0 to 0), (3) in a Monte
+day when every draw's pre-close move is exactly 0: a hook maps 0 to 0) — where the
+hook reports a level-3 circuit-breaker halt (the close-liquidity engine), the close is
+the halt level, the pre-close move stops there (a shock row's impact is the move as the
+market saw it, as ``gaemi stress`` reports it; a move the links carried past the halt is
+logged as ``halt:<node>``) and the close-feedback row's amount is only the flow that
+traded before the halt, the rest being ``unfilled_usd``, (3) in a Monte
 Carlo run, the node's measured residual for that day after the shock is added (see
 below), (4) the level is updated and clipped to the node's bounds, (5) every edge leaving
 the node is evaluated on the new level/change and schedules its contribution for day
@@ -298,6 +303,9 @@ class _Run:
         amount: FloatArray | None,
         amount_unit: str,
         impact: FloatArray,
+        *,
+        halted: BoolArray | None = None,
+        unfilled: FloatArray | None = None,
     ) -> None:
         if name in self.fired:
             self.fired[name] |= fire
@@ -324,6 +332,12 @@ class _Run:
                 impact=float(np.mean(np.broadcast_to(impact, fire.shape)[fire])),
                 impact_unit=node.change_unit,
                 prob=k / self.D,
+                halted=0.0 if halted is None else float(np.mean(halted[fire])),
+                unfilled_usd=(
+                    0.0
+                    if unfilled is None
+                    else float(np.mean(np.broadcast_to(unfilled, fire.shape)[fire])) + 0.0
+                ),
             )
         )
 
@@ -347,22 +361,9 @@ class _Run:
                 node = self.m.nodes[i]
                 shocked = (i, t) in self.shocks
                 c = np.zeros(D) if shocked else impulse[slot, i].copy()
-                for mv in self.shocks.get((i, t), []):
-                    add = mv * self.scale
+                adds = [mv * self.scale for mv in self.shocks.get((i, t), [])]
+                for add in adds:
                     c += add
-                    self._note(
-                        t,
-                        f"shock:{node.id}",
-                        "shock",
-                        "",
-                        node.id,
-                        node.id,
-                        f"initial move of {node.id}",
-                        add != 0,
-                        add,
-                        node.change_unit,
-                        add,
-                    )
                 if node.reversion is not None and not shocked:
                     dev = (
                         np.log(level[i] / node.baseline)
@@ -374,10 +375,47 @@ class _Run:
                     self.contrib[(f"reversion:{node.id}", node.id)] = self.contrib.get(
                         (f"reversion:{node.id}", node.id), 0.0
                     ) + float(rc.mean())
-                if i in self.hooks and c.any():  # a zero move has no close flow (protocol)
-                    out = self.hooks[i](c)
-                    extra = out.move_frac - c
-                    fire = np.abs(c) > self.tol
+                out = self.hooks[i](c) if i in self.hooks and c.any() else None  # 0 → no flow
+                halted, seen = _halt_of(out, c)
+                # the shock as the market saw it: a shock beyond a level-3 halt stops at the
+                # halt level (FeedbackResult.effective_shock_frac, as gaemi stress reports it)
+                kept = np.divide(seen, c, out=np.ones(D), where=c != 0)
+                for add in adds:
+                    self._note(
+                        t,
+                        f"shock:{node.id}",
+                        "shock",
+                        "",
+                        node.id,
+                        node.id,
+                        _shock_label(node.id, halted & (add != 0) & (seen != c), seen),
+                        add != 0,
+                        add,
+                        node.change_unit,
+                        add * kept,
+                        halted=halted,
+                    )
+                capped = seen != c
+                if not shocked and capped.any():
+                    # links carried the pre-close move past the halt level: the breaker
+                    # stops it there (what the links moved beyond it never trades)
+                    self._note(
+                        t,
+                        f"halt:{node.id}",
+                        "circuit_breaker",
+                        "",
+                        node.id,
+                        node.id,
+                        f"the level-3 circuit breaker halts {node.id}: the move the links "
+                        "carried past the halt level never trades",
+                        capped,
+                        seen,
+                        node.change_unit,
+                        seen - c,
+                        halted=halted,
+                    )
+                if out is not None:
+                    unstable = ~np.asarray(out.stable) & ~halted
                     self._note(
                         t,
                         f"feedback:{node.id}",
@@ -386,15 +424,13 @@ class _Run:
                         node.id,
                         node.id,
                         close_flow_label(node.id, out)
-                        + (
-                            ""
-                            if bool(out.stable.all())
-                            else " (no stable equilibrium in some draws)"
-                        ),
-                        fire,
-                        out.flow_usd,
+                        + (" (no stable equilibrium in some draws)" if unstable.any() else ""),
+                        np.abs(c) > self.tol,
+                        out.flow_usd if out.filled_usd is None else out.filled_usd,
                         "usd",
-                        extra,
+                        out.move_frac - seen,  # the loop's own move: 0 when the shock halted
+                        halted=halted,
+                        unfilled=out.unfilled_usd,
                     )
                     c = out.move_frac
                 if self.event is not None and node.residual is not None and not shocked:
@@ -693,6 +729,34 @@ class _Run:
             self.diag[e.id] = f"{e.id} {fired}: {what}"
 
 
+def _halt_of(out: CloseOutcome | None, move_frac: FloatArray) -> tuple[BoolArray, FloatArray]:
+    """Per draw: did a level-3 circuit breaker halt the close, and the pre-close move as
+    the market saw it (``move_frac`` stopped at the halt level; ``move_frac`` itself
+    without a halt or without a hook that models the breaker)."""
+    n = move_frac.shape
+    if out is None or out.halted is None:
+        return np.zeros(n, dtype=np.bool_), move_frac
+    halted = np.broadcast_to(np.asarray(out.halted, dtype=np.bool_), n)
+    if out.pre_close_move_frac is None:
+        return halted, move_frac
+    pre = np.broadcast_to(np.asarray(out.pre_close_move_frac, dtype=float), n)
+    seen: FloatArray = np.where(halted, pre, move_frac) + 0.0  # the hook's own clip is no halt
+    return halted, seen
+
+
+def _shock_label(node_id: str, halted: BoolArray, seen: FloatArray) -> str:
+    """The shock row's text: where a level-3 halt stopped the shock itself (``halted``:
+    the draws whose shock went past the halt level), says where the move stopped."""
+    if not halted.any():
+        return f"initial move of {node_id}"
+    where = f"{float(np.mean(seen[halted])):+.2%}"
+    share = "" if halted.all() else f" in {halted.mean():.0%} of draws"
+    return (
+        f"initial move of {node_id}; the level-3 circuit breaker halts trading{share}: the "
+        f"move stops at the halt level ({where})"
+    )
+
+
 def _delta(node: Node, old: FloatArray, new: FloatArray) -> FloatArray:
     out: FloatArray = new / old - 1.0 if node.change == "relative" else new - old
     return out
@@ -719,6 +783,20 @@ def close_flow_label(node_id: str, out: CloseOutcome) -> str:
     if not out.participants:
         return f"leveraged-fund close rebalancing on {node_id} ({kor})"
     who = ", ".join(_PARTICIPANT_WORDS.get(p, p.replace("_", " ")) for p in out.participants)
+    halted = np.asarray(out.halted) if out.halted is not None else np.zeros(1, dtype=np.bool_)
+    if halted.any() and out.filled_usd is not None and out.unfilled_usd is not None:
+        h = np.broadcast_to(halted, np.shape(out.move_frac))
+        filled = float(np.mean(np.broadcast_to(out.filled_usd, h.shape)[h]))
+        unfilled = float(np.mean(np.broadcast_to(out.unfilled_usd, h.shape)[h]))
+        share = "" if h.all() else f" in {h.mean():.0%} of draws"
+        side = "selling" if unfilled <= 0 else "buying"
+        return (
+            f"level-3 circuit breaker halts {node_id} before the close{share} at "
+            f"{float(np.mean(np.asarray(out.move_frac)[h])):+.2%}: "
+            f"{format_usd(abs(unfilled))} of {side} left unfilled, "
+            f"{format_usd(filled, signed=True)} traded (close flow of all participants: "
+            f"{who}; {kor})"
+        )
     return f"close flow of all participants on {node_id} ({who}; {kor})"
 
 

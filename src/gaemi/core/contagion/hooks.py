@@ -38,6 +38,19 @@ class CloseOutcome:
         Who ``flow_usd`` covers, for the event label (e.g. ``("letf_rebalancing",
         "dealer_gamma", …)`` for the close-liquidity engine). Empty: leveraged-fund
         rebalancing only (the linear hook, K = other + Korean fund exposure).
+    halted : ndarray of bool (n_draws,), optional
+        The level-3 circuit breaker halted trading for the day before the close
+        (:attr:`gaemi.core.feedback.FeedbackResult.halted`): ``move_frac`` is the halt
+        level, not an equilibrium. None: the hook has no breaker (the linear hook).
+    pre_close_move_frac : ndarray (n_draws,), optional
+        The pre-close move as the market saw it: the move given to the hook, stopped at
+        the halt level where a halt came before it
+        (:attr:`gaemi.core.feedback.FeedbackResult.effective_shock_frac`, the same rule
+        as ``gaemi stress``). None: the move given.
+    filled_usd, unfilled_usd : ndarray (n_draws,), optional
+        The part of ``flow_usd`` that traded before a halt, and the rest, which the halt
+        left unfilled (USD, + buys; :class:`gaemi.core.feedback.FeedbackResult`). None:
+        all of ``flow_usd`` traded.
     """
 
     move_frac: FloatArray
@@ -45,6 +58,10 @@ class CloseOutcome:
     korean_flow_usd: FloatArray
     stable: BoolArray
     participants: tuple[str, ...] = ()
+    halted: BoolArray | None = None
+    pre_close_move_frac: FloatArray | None = None
+    filled_usd: FloatArray | None = None
+    unfilled_usd: FloatArray | None = None
 
 
 class CloseFeedback(Protocol):

@@ -20,7 +20,12 @@ ParamKey = tuple[str, str]
 @dataclass(frozen=True)
 class Event:
     """A rule that fired on a day (in a Monte Carlo run: averaged over the draws
-    where it fired; ``prob`` is the share of draws)."""
+    where it fired; ``prob`` is the share of draws).
+
+    ``halted`` is the share of those draws in which the level-3 circuit breaker halted
+    the node's close that day (close feedback and shock rows; 0 otherwise), and
+    ``unfilled_usd`` the mean selling (or buying) the halt left unfilled, USD (+ buys):
+    a halted close-feedback row's ``amount`` is only what traded before the halt."""
 
     day: int
     event: str
@@ -34,6 +39,8 @@ class Event:
     impact: float
     impact_unit: str
     prob: float
+    halted: float = 0.0
+    unfilled_usd: float = 0.0
 
 
 @dataclass(frozen=True, eq=False)
