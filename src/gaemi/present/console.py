@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 # The one money/number rule lives at the bottom of the package (the monitor and the
 # application layer write text with it too); re-exported here under the same names.
-from gaemi.units import format_krw, format_money, format_number, format_usd
+from gaemi.units import column_header, format_krw, format_money, format_number, format_usd
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -133,7 +133,8 @@ def print_table(
 ) -> list[str]:
     """Print formatted cells (strings, or Rich ``Text`` for a styled cell) as a table that
     fits ``console.width``; returns the headers of the columns left out (empty when all
-    are shown).
+    are shown). Headers are written by :func:`gaemi.units.column_header` (``flow_usd`` →
+    ``Flow at close ($)``) and wrap at words rather than widen a column of figures.
 
     When the columns do not fit, a table of at most ``block_rows`` rows is printed
     transposed (fields as rows, records as columns) when that fits, else one record per
@@ -141,6 +142,9 @@ def print_table(
     caller names the others). ``block_rows=math.inf`` always shows every field.
     """
     width = int(console.width)
+    # every terminal table's headers by the one rule (gaemi.units.column_header): a machine
+    # name gets its words and unit, a header already in words its capital ("as of" -> "As of")
+    headers = [column_header(h) for h in headers]
     numeric = numeric if numeric is not None else [False] * len(headers)
     _natural, minimum, wraps = column_widths(headers, rows)
     keep = list(range(len(headers)))
