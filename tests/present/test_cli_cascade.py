@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -300,3 +301,24 @@ def test_attribution_prints_percents_and_keeps_fractions_in_json(
     assert spx["equity_loss_frac"] == pytest.approx(-float(spx["change_contribution"]))
     assert by[("ndx_jgb", "JGB10Y")]["change_unit"] == "pp"
     assert "contribution" not in recs[0]  # the unit-bearing key replaces the bare one
+
+
+def test_a_move_that_prints_as_zero_makes_no_step_follow(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # KOSPI -20%: SOX and ALTS move by thousandths of a percent (Korean margin sellers'
+    # US sales); below MIN_STEP_MOVE (half the printed 0.01%) steps 2 and 8 say no, why
+    from gaemi.core.contagion.analysis import MIN_STEP_MOVE
+
+    steps = {
+        str(r["step"]): r for r in run_json(capsys, "--shock", "KOSPI=-20%", "--view", "steps")
+    }
+    for k, node in (("2", "SOX"), ("8", "ALTS")):
+        assert steps[k]["verdict"] == "no"
+        why = str(steps[k]["reason"])
+        assert f"{node} does not go down" in why
+        assert f"less than the {MIN_STEP_MOVE:.4%} a step needs" in why
+    bands: dict[str, Any] = {
+        str(r["node"]): r for r in run_json(capsys, "--shock", "KOSPI=-20%", "--view", "bands")
+    }
+    assert 0 < -float(bands["SOX"]["lowest_change_mean"]) < MIN_STEP_MOVE
