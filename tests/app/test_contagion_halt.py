@@ -128,6 +128,10 @@ def test_minus_99_is_a_halt_as_gaemi_stress_reports_it() -> None:
         assert by[f"feedback:{node}"]["unfilled_usd"] == pytest.approx(
             float(s.unfilled_usd[0]), rel=1e-5
         )
+    # the step that names those closes says they were halted
+    why = dict(zip(res.steps()["step"], res.steps()["reason"], strict=True))
+    assert "halted the close of NDX (day 0), SOX (day 0)" in why["2"]
+    assert all("halted" not in w for k, w in why.items() if k != "2")
     # the day's move of NDX is the halt level, as the impacts say
     i = res.model.index("NDX")
     day0 = res.central.mean_path[i, 1] / res.model.nodes[i].baseline - 1.0

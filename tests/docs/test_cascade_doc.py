@@ -373,6 +373,7 @@ def test_fuse_is_the_engines() -> None:
             f"impact of {pct(float(fb['impact']))} (JSON: `halted` true, `amount` "
             f"{float(fb['amount']):g}, `unfilled_usd` {unfilled / 1e9:.2f}e9)"
         ),
+        f'reason adds "{why["2"].split("; ")[-1]}"',
         # what the table printed before: the gap from the shock to the halted close
         (
             f"as {fmt_amount(unfilled, 'usd')} of NDX selling with an "

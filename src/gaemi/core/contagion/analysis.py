@@ -347,8 +347,27 @@ def step_verdicts(result: CascadeResult) -> list[StepVerdict]:
             verdict, reason = "no", "; ".join(problems)
             if happened:
                 reason += "; what did happen: " + "; ".join(happened)
+        halts = _halts(result, st.events)
+        if halts:  # a halted close is no sale: say so wherever the step names that close
+            reason += (
+                f"; the level-3 circuit breaker halted the close of {halts}: the close "
+                "selling there was left unfilled"
+            )
         out.append(StepVerdict(st.id, st.title, st.claim, prob, verdict == "yes", reason, verdict))
     return out
+
+
+def _halts(result: CascadeResult, events: Sequence[str]) -> str:
+    """``NDX (day 0), SOX (day 0)``: the closes of the step's close-feedback events that a
+    level-3 circuit breaker halted (the event log's ``halted``), or empty."""
+    seen: dict[str, list[int]] = {}
+    for e in result.events:
+        if e.event in events and e.kind == "close_feedback" and e.halted > 0:
+            seen.setdefault(e.target, []).append(e.day)
+    return ", ".join(
+        f"{n} (day{'s' if len(d) > 1 else ''} {', '.join(map(str, sorted(set(d))))})"
+        for n, d in seen.items()
+    )
 
 
 def verdicts_frame(verdicts: Sequence[StepVerdict]) -> pd.DataFrame:
