@@ -165,6 +165,33 @@ def test_bad_scenario_file_one_line(tmp_path: Path, capsys: pytest.CaptureFixtur
     )
 
 
+def test_intraday_measured_creations_take_the_side_of_the_move(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # --creations measured: β of a rise for a rise (creations_beta.csv: long 3x β on rises
+    # −0.124, on falls −0.577); the CLI's path is the model of stress_setup(move_sign=+)
+    import gaemi
+    from gaemi.app.stress import stress_setup
+    from gaemi.core.intraday import IntradaySpec, simulate_last_hour
+
+    rc, out, _ = run(
+        capsys, "--shock", "+3%", "-u", "NDX", "--intraday", "--creations", "measured",
+        "--format", "json",
+    )  # fmt: skip
+    assert rc == 0
+    got = json.loads(out)[-1]["letf_rebalancing_trade_usd"]
+    state = gaemi.load_state()
+    spec = IntradaySpec()
+
+    def last(sign: float) -> float:
+        model = stress_setup(state, "NDX", creations="measured", move_sign=sign).model
+        rows = simulate_last_hour(model, 0.03, spec).to_frame().to_dict("records")
+        return float(rows[-1]["letf_rebalancing_trade_usd"])
+
+    assert got == pytest.approx(last(+1.0), rel=1e-9)
+    assert abs(last(+1.0) - last(-1.0)) > 0.01 * abs(last(+1.0))  # the sides differ
+
+
 def test_intraday_path(capsys: pytest.CaptureFixture[str]) -> None:
     rc, out, _ = run(capsys, "--shock", "-4%", "-u", "SOX", "--intraday", "--format", "json")
     assert rc == 0

@@ -231,7 +231,7 @@ def stress(
 
         if len(names) != 1:
             raise GaemiInputError("--intraday: give one --underlying")
-        setup = stress_setup(state, names[0], **kw)
+        setup = stress_setup(state, names[0], move_sign=value, **kw)  # β of the move's side
         note_read(describe_move(text, value))
         spec = IntradaySpec(half_life_min=half_life, anticipation_frac=anticipation)
         res = simulate_last_hour(setup.model, value, spec)
