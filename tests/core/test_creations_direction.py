@@ -79,3 +79,47 @@ def test_flows_measured_over_a_mixed_grid_uses_each_moves_class_beta() -> None:
     assert at.totals()["total_flow_usd"][0] == pytest.approx(
         res.totals()["total_flow_usd"][0], rel=1e-12
     )
+
+
+def test_sensitivity_of_each_row_takes_the_beta_of_its_side() -> None:
+    """``gaemi flows --creations measured`` over a grid of falls and rises: the per-1 %
+    column of a fall's row is (L(L−1) + L·β_down)·A·0.01, of a rise's (L(L−1) + L·β_up)·A·0.01
+    (it took β_up for every row), in the fund, grouped and API views."""
+    from gaemi.app.flows import flows
+    from gaemi.core.creations import fund_class
+    from gaemi.data.fund_history import load_directional_creation_betas
+    from gaemi.present.web.aggregate import grouped_records
+
+    d = load_directional_creation_betas()
+    if d is None or d.model != "direction":
+        pytest.skip("the embedded table uses the single β")
+    u = Universe.hypothetical(
+        leverage=[3.0, 2.0, -3.0, -2.0], aum_usd=[10e9, 4e9, 2e9, 1e9], underlying_id=["NDX"] * 4
+    )
+    grid = [-0.04, 0.03, -0.01]
+    res = flows(universe=u, moves_frac=grid, creations="measured")
+    lev, a = u.leverage, u.aum_usd
+    cls = [str(c) for c in fund_class(lev)]
+    want: dict[float, np.ndarray] = {}
+    for r in grid:
+        by = d.beta_down_by_class if r < 0 else d.beta_up_by_class
+        b = np.array([by[c] for c in cls])
+        want[r] = (lev * (lev - 1) + lev * b) * a * 0.01  # the row side's slope, per 1 %
+    # the two sides differ (long 3x: −0.577 on a fall, −0.124 on a rise): the test can fail
+    assert abs(want[-0.04][0] - want[0.03][0]) > 1e6
+    fund = res.to_frame("fund")
+    for r in grid:
+        rows = fund[fund["move_frac"] == r]
+        np.testing.assert_allclose(rows["flow_per_pct_usd"].to_numpy(), want[r], rtol=1e-12)
+    by_u = res.to_frame("underlying").set_index("move_frac")["flow_per_pct_usd"]
+    api = {
+        rec["move_frac"]: rec["flow_per_pct_usd"]
+        for rec in grouped_records(res.result, "underlying") or []
+    }
+    for r in grid:
+        assert by_u.loc[r] == pytest.approx(float(want[r].sum()), rel=1e-12)
+        assert api[r] == pytest.approx(float(want[r].sum()), rel=1e-12)
+    assert "β of its move's side" in res.choice("creations").why
+    # one side only: the engine's per-fund sensitivity, unchanged
+    falls = flows(universe=u, moves_frac=[-0.04, -0.01], creations="measured").to_frame("fund")
+    np.testing.assert_allclose(falls["flow_per_pct_usd"].to_numpy()[:4], want[-0.04], rtol=1e-12)

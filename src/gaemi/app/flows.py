@@ -151,7 +151,10 @@ def flows_over_grid(
 ) -> tuple[FlowResult, Choice]:
     """:func:`compute_flows` over a grid with each move's β (falls and rises may differ):
     one engine call with the β of the grid's sign, or
-    :func:`gaemi.core.creations.signed_grid_flows` for a grid holding both."""
+    :func:`gaemi.core.creations.signed_grid_flows` for a grid holding both — then the
+    per-1 % sensitivity of each row (``flow_per_pct_usd``) is the slope on its own side,
+    (L(L−1) + L·β_down)·A·0.01 on a fall, (L(L−1) + L·β_up)·A·0.01 on a rise, and the
+    choice says so."""
     import numpy as np
 
     from gaemi.core.creations import signed_grid_flows
@@ -167,6 +170,11 @@ def flows_over_grid(
     beta_down, _ = creations_beta(universe, creations, move_frac=-1.0)
     if beta_up is None or beta_down is None:
         return compute_flows(universe, g, fixed), choice
+    choice = Choice(
+        choice.name,
+        choice.value,
+        choice.why + "; the flow per 1 % move of each row takes the β of its move's side",
+    )
     return signed_grid_flows(universe, g, fixed, beta_down=beta_down, beta_up=beta_up), choice
 
 

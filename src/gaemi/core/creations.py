@@ -335,11 +335,24 @@ class SignedBetaFlowResult(FlowResult):
     """A :class:`gaemi.core.flows.FlowResult` whose β differs by move (frozen).
 
     ``beta_by_move`` (funds × moves) is each fund's β at each move: β_down on a fall,
-    β_up on a rise. ``creations_beta`` (the per-1 % sensitivity's β) is β_up: the
-    sensitivity is for a +1 % move.
+    β_up on a rise. ``creations_beta`` is β_up (:meth:`sensitivity_usd_per_pct`, one
+    value per fund, is the slope of a rise); the per-1 % column of the frames
+    (:meth:`sensitivity_by_move_usd_per_pct`) takes each row's own side: a fall's row
+    (L(L−1) + L·β_down)·A·0.01, a rise's (L(L−1) + L·β_up)·A·0.01.
     """
 
     beta_by_move: FloatArray | None = None
+
+    def sensitivity_by_move_usd_per_pct(self) -> FloatArray:
+        """Per fund and move, (L(L−1) + L·β(r))·A·0.01, USD: the slope of the flow on the
+        move's own side (β_down on a fall, β_up on a rise), per 1 %."""
+        if self.beta_by_move is None:
+            return super().sensitivity_by_move_usd_per_pct()
+        lev = self.universe.leverage[:, None]
+        out: FloatArray = (
+            (lev * (lev - 1.0) + lev * self.beta_by_move) * self.universe.aum_usd[:, None] * 0.01
+        )
+        return out
 
     def total_creations_usd(self) -> FloatArray:
         """Net creations per fund and move, USD: the given C plus β(r)·A·r."""

@@ -173,6 +173,14 @@ class FlowResult:
         lev = self.universe.leverage
         return (rebalance_multiplier(lev) + lev * self.beta) * self.universe.aum_usd * 0.01
 
+    def sensitivity_by_move_usd_per_pct(self) -> FloatArray:
+        """Per fund and scenario, the per-1 % flow with the β of that scenario's move,
+        (n_funds, n_scenarios), USD: :meth:`sensitivity_usd_per_pct` in every column
+        here; a result whose β differs by move (falls and rises) overrides it."""
+        sens = self.sensitivity_usd_per_pct()
+        out: FloatArray = np.repeat(sens[:, None], self.flow_usd.shape[1], axis=1)
+        return out
+
     # ---------------------------------------------------------------- frames
     def to_frame(self, by: GroupBy = "fund") -> pd.DataFrame:
         """Long table of flows: one row per scenario and group.
@@ -206,7 +214,7 @@ class FlowResult:
                 "korean_share": u.korean_share[fund],
                 "flow_usd": self.flow_usd.T.ravel(),
                 "korean_flow_usd": self.korean_flow_usd.T.ravel(),
-                "flow_per_pct_usd": self.sensitivity_usd_per_pct()[fund],
+                "flow_per_pct_usd": self.sensitivity_by_move_usd_per_pct().T.ravel(),
             }
         )
         if by == "fund":

@@ -55,7 +55,7 @@ def grouped_records(result: FlowResult, by: str) -> list[dict[str, Any]] | None:
     has_known = np.bincount(inv, weights=known.astype(np.float64), minlength=g) > 0
     kaum = np.where(has_known, np.bincount(inv, weights=kaum_w, minlength=g), np.nan)
     known_aum = np.bincount(inv, weights=np.where(known, u.aum_usd, 0.0), minlength=g)
-    per_pct = np.bincount(inv, weights=result.sensitivity_usd_per_pct(), minlength=g)
+    sens = result.sensitivity_by_move_usd_per_pct()  # β of each move's side (falls/rises)
     coverage = np.divide(known_aum, aum, out=np.full(g, np.nan), where=aum > 0)
     kflow_all = np.where(known[:, None], np.nan_to_num(result.korean_flow_usd), 0.0)
     rows: list[dict[str, Any]] = []
@@ -63,6 +63,7 @@ def grouped_records(result: FlowResult, by: str) -> list[dict[str, Any]] | None:
     sort_pct: list[float] = []
     for s in range(m):
         flow = np.bincount(inv, weights=result.flow_usd[:, s], minlength=g)
+        per_pct = np.bincount(inv, weights=sens[:, s], minlength=g)
         kflow = np.where(has_known, np.bincount(inv, weights=kflow_all[:, s], minlength=g), np.nan)
         for j in range(g):
             rows.append(
