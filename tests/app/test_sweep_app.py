@@ -51,3 +51,40 @@ def test_chunks_for_local_workers() -> None:
             assert n_chunks >= min(n, CHUNKS_PER_WORKER * w) or c == CHUNK_POINTS["feedback"]
     with pytest.raises(GaemiInputError, match="workers = 0"):
         chunk_for_workers("feedback", 10, 0)
+
+
+def test_creations_rows_equal_the_stress_model_point_by_point() -> None:
+    """The vectorised chunk with ``creations`` (one n-scenario model, K of each point's
+    shock side) equals :func:`feedback_points_reference`, which solves each point on
+    :func:`gaemi.app.stress.stress_setup`'s model (the ``gaemi stress --creations`` path),
+    over falls, no move and rises, Korean AUM, liquidity and Y; β = −0.2 as well."""
+    from gaemi.app.sweep import evaluate_chunk, feedback_points_reference
+
+    axes = {
+        "underlying": ("NDX", "SOX"),
+        "korean_aum_usd": (10e9, 45e9),
+        "liquidity_scale": (0.5, 1.0),
+        "impact_y": (0.7,),
+        "shock_frac": (-0.08, -0.02, 0.0, 0.03),
+    }
+    plain = evaluate_chunk(sweep_spec("feedback", axes), 0, 32)
+    for creations in ("measured", -0.2):
+        spec = sweep_spec("feedback", axes, creations=creations)
+        got = evaluate_chunk(spec, 0, spec.n_points)
+        pd.testing.assert_frame_equal(got, feedback_points_reference(spec, 0, spec.n_points))
+        moved = got["shock_frac"] != 0
+        assert (got["final_move_frac"][moved] != plain["final_move_frac"][moved]).all()
+
+
+def test_default_sweep_has_no_creations_option_and_says_none() -> None:
+    spec = sweep_spec("feedback", {"shock_frac": (-0.05,)})
+    assert spec.option("creations") is None  # the kernel path is the one without creations
+    assert sweep_spec("feedback", {"shock_frac": (-0.05,)}, creations="none") == spec
+    r = sweep(None, "feedback", axes={"shock_frac": (-0.05, 0.04)}, creations="measured")
+    (c,) = r.choices
+    assert (c.name, c.value) == ("creations", "measured")
+    assert "β of its shock's side" in c.why
+    assert r.to_dict()["options"]["creations"] == "measured"
+    assert sweep(None, "feedback", axes={"shock_frac": (-0.05,)}).choices[0].value == "none"
+    with pytest.raises(GaemiInputError, match="feedback engine only"):
+        sweep_spec("decay", {"vol_annual": (0.3,)}, creations="measured")

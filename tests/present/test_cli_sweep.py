@@ -351,3 +351,43 @@ def test_small_feedback_grids_run_here_unless_dask_is_asked_for(
     rc, _, err = run(capsys, "-e", "decay", "--vol", "20%,40%", "--paths", "50", "-f", "csv")
     assert rc == 0, err
     assert "on local Dask" in err
+
+
+def test_a_measured_creations_row_equals_gaemi_stress_for_a_fall_and_a_rise(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--creations measured``: each row's leveraged funds trade (L(L−1) + L·β)·A·r with β
+    of its shock's side, as ``gaemi stress --creations measured`` (the reference: that
+    command's JSON at the same shock, underlying, Korean AUM and liquidity scale)."""
+    what_if = ["-u", "NDX", "--korean-aum", "45e9", "--liquidity-scale", "0.5"]
+    args = [*what_if, "--shocks=-6%,5%", "--format", "json", "--creations", "measured"]
+    rc, out, err = run(capsys, *args, "--serial")
+    assert rc == 0, err
+    assert "creations: measured" in err
+    assert "the β of its shock's side" in err
+    rows = json.loads(out)
+    # the same rows on 2 Dask threads, one point a task
+    rc, out2, err = run(capsys, *args, "--workers", "2", "--threads", "--chunk", "1")
+    assert rc == 0, err
+    assert json.loads(out2) == rows
+    rc, out_none, _ = run(capsys, *what_if, "--shocks=-6%,5%", "--format", "json", "--serial")
+    assert rc == 0
+    none = json.loads(out_none)
+    for row, row_none, shock in zip(rows, none, ("-6%", "5%"), strict=True):
+        assert main(["stress", "-s", shock, *what_if, "--creations", "measured", "-f", "json"]) == 0
+        ref = json.loads(capsys.readouterr().out)[0]
+        assert row["shock_frac"] == ref["shock_frac"]
+        for key in ("final_move_frac", "extra_move_frac", "amplification", "total_flow_usd"):
+            assert row[key] == pytest.approx(ref[key], rel=1e-12, abs=1e-15), key
+        assert (row["runaway"], row["cb_level"]) == (ref["runaway"], ref["cb_level"])
+        # and not the sweep without creations: long 3x dip-buying (β < 0) shrinks the flow
+        assert abs(row["total_flow_usd"]) < abs(row_none["total_flow_usd"])
+
+
+def test_creations_is_refused_for_decay_and_bad_values(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, _, err = run(capsys, "--engine", "decay", "--vol", "20%", "--creations", "measured")
+    assert rc == 2
+    assert "--creations applies to --engine feedback only" in err
+    rc, _, err = run(capsys, "--shocks=-2%", "--creations", "lots")
+    assert rc == 2
+    assert "creations = 'lots'" in err

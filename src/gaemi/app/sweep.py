@@ -12,8 +12,11 @@ Engines
     Axes (any subset; missing ones take the scenario's value): ``underlying`` (str),
     ``korean_aum_usd`` (None keeps the universe's holdings), ``liquidity_scale``
     (multiplies every ADV), ``impact_y`` (the square-root law's Y) and ``shock_frac``
-    (required). Options: ``scenario`` (a stress YAML path), ``universe`` (a Universe).
-    Deterministic.
+    (required). Options: ``scenario`` (a stress YAML path), ``universe`` (a Universe),
+    ``creations`` (``measured`` or a β; absent = none: the identity alone) — each point's
+    leveraged funds then trade (L(L−1) + L·β)·A·r with β of the point's shock side (β_down
+    for a fall or no move, β_up for a rise) and the panic rule is off, as
+    ``gaemi stress --creations`` (:func:`gaemi.app.stress.stress_setup`). Deterministic.
 ``decay``
     Monte Carlo per point of a daily-reset fund's NAV under constant volatility. Axes:
     ``leverage``, ``vol_annual``, ``horizon_days``, ``drift_annual``. Options ``paths``
@@ -31,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gaemi.app.result import Result
+from gaemi.app.result import Choice, Result
 from gaemi.core.sweep import Axis, SweepSpec, point_seeds
 from gaemi.errors import GaemiInputError
 
@@ -156,6 +159,67 @@ def _fill(cols: dict[str, np.ndarray[Any, Any]], sel: Any, res: Any) -> None:
     cols["cb_level"][sel] = res.cb_level
 
 
+#: (K on a fall, K on a rise) with creations, by (id of the point's universe — the
+#: Korean-AUM what-if adds assets, so K depends on it —, underlying, creations); the
+#: universe is kept alive in the value, so its id cannot be reused while the entry exists.
+_CREATIONS_K_CACHE: dict[tuple[int, str, Any], tuple[Any, tuple[float, float]]] = {}
+
+
+def _creations_k_usd(base: Any, underlying: str, creations: Any) -> tuple[float, float]:
+    """Σ (L(L−1) + L·β)·A of the funds on ``underlying`` with β of a fall and of a rise
+    (:func:`gaemi.app.flows.creations_beta`; USD per unit move)."""
+    key = (id(base), underlying, creations)
+    hit = _CREATIONS_K_CACHE.get(key)
+    if hit is not None and hit[0] is base:
+        return hit[1]
+    from gaemi.app.flows import creations_beta
+    from gaemi.core.creations import close_flow_multiplier
+
+    sel = base.where_underlying(underlying)
+    ks = []
+    for sign in (-1.0, 1.0):
+        beta, _ = creations_beta(sel, creations, move_frac=sign)
+        ks.append(float(np.sum(close_flow_multiplier(sel.leverage, beta) * sel.aum_usd)))
+    out = (ks[0], ks[1])
+    if len(_CREATIONS_K_CACHE) >= _KOREAN_AUM_CACHE_MAX:
+        _CREATIONS_K_CACHE.clear()
+    _CREATIONS_K_CACHE[key] = (base, out)
+    return out
+
+
+def _with_creations(
+    model: Any,
+    k_down_usd: float,
+    k_up_usd: float,
+    shock: np.ndarray[Any, Any],
+    name: str,
+    value: Any,
+) -> Any:
+    """The n-scenario model with each point's K of its shock side (a fall or no move:
+    K_down; a rise: K_up) and no panic rule — the model ``gaemi stress --creations`` solves
+    for that shock (:func:`gaemi.app.stress.stress_setup`)."""
+    import dataclasses
+
+    from gaemi.core.participants import LetfRebalancing, RetailRedemptions
+
+    fall = shock <= 0  # gaemi.app.stress.shock_direction: no move is a fall
+    for k_side, used in ((k_down_usd, fall.any()), (k_up_usd, (~fall).any())):
+        if used and not k_side >= 0:
+            raise GaemiInputError(
+                f"creations = {value!r} makes the leveraged funds on {name} trade against "
+                f"the move (Σ (L(L−1) + L·β)·A = {k_side:.3g} < 0); the feedback loop needs >= 0"
+            )
+    k = np.where(fall, k_down_usd, k_up_usd).astype(np.float64)
+    parts = []
+    for p in model.participants:
+        if isinstance(p, LetfRebalancing):
+            p = LetfRebalancing(k, name=p.name)
+        elif isinstance(p, RetailRedemptions):
+            p = dataclasses.replace(p, elasticity=np.zeros_like(p.elasticity))
+        parts.append(p)
+    return dataclasses.replace(model, participants=tuple(parts))
+
+
 def _feedback_chunk(spec: SweepSpec, start: int, stop: int) -> pd.DataFrame:
     """Points ``start:stop`` in one vectorised solve per (underlying, Korean AUM).
 
@@ -178,6 +242,7 @@ def _feedback_chunk(spec: SweepSpec, start: int, stop: int) -> pd.DataFrame:
     liq = pts.get("liquidity_scale")
     y = pts.get("impact_y")
     shock = np.asarray(pts["shock_frac"], dtype=np.float64)
+    creations = spec.option("creations")
     cols = _empty_cols(n)
     for k in range(len(keys)):
         sel = np.flatnonzero(inverse == k)
@@ -194,6 +259,9 @@ def _feedback_chunk(spec: SweepSpec, start: int, stop: int) -> pd.DataFrame:
             adv_scale=1.0 if liq is None else np.asarray(liq[sel], dtype=np.float64),
             y=None if y is None else np.asarray(y[sel], dtype=np.float64),
         )
+        if creations is not None:
+            k_down, k_up = _creations_k_usd(universe, u_name, creations)
+            model = _with_creations(model, k_down, k_up, shock[sel], u_name, creations)
         _fill(cols, sel, solve(model, shock[sel]))
     return _feedback_frame(pts, cols)
 
@@ -213,7 +281,11 @@ def feedback_points_reference(spec: SweepSpec, start: int, stop: int) -> pd.Data
     pts = spec.points(start, stop)
     n = stop - start
     cols = _empty_cols(n)
+    creations = spec.option("creations")
     for i in range(n):
+        if creations is not None:  # the model gaemi stress --creations solves
+            _fill(cols, slice(i, i + 1), _stress_point(spec, sc, base_universe, pts, i))
+            continue
         universe = base_universe
         if "korean_aum_usd" in pts:
             universe = base_universe.with_korean_aum(float(pts["korean_aum_usd"][i]))
@@ -228,6 +300,27 @@ def feedback_points_reference(spec: SweepSpec, start: int, stop: int) -> pd.Data
         )
         _fill(cols, slice(i, i + 1), solve(model, [float(pts["shock_frac"][i])]))
     return _feedback_frame(pts, cols)
+
+
+def _stress_point(spec: SweepSpec, sc: Any, base_universe: Any, pts: dict[str, Any], i: int) -> Any:
+    """Point ``i`` solved on :func:`gaemi.app.stress.stress_setup`'s model (creations of
+    the shock's side, as ``gaemi stress --creations``)."""
+    from gaemi.app.stress import shock_direction, stress_setup
+    from gaemi.core.feedback import solve
+
+    shock = float(pts["shock_frac"][i])
+    setup = stress_setup(
+        None,
+        str(pts["underlying"][i]) if "underlying" in pts else str(spec.option("underlying", "NDX")),
+        scenario=sc,
+        korean_aum_usd=float(pts["korean_aum_usd"][i]) if "korean_aum_usd" in pts else None,
+        liquidity_scale=float(pts["liquidity_scale"][i]) if "liquidity_scale" in pts else 1.0,
+        impact_y=float(pts["impact_y"][i]) if "impact_y" in pts else None,
+        universe=base_universe,
+        creations=spec.option("creations"),
+        move_sign=shock_direction(shock),
+    )
+    return solve(setup.model, [shock])
 
 
 # ----------------------------------------------------------------------------- decay
@@ -349,16 +442,27 @@ def sweep_spec(
     rng: int = 0,
     chunk_points: int | None = None,
     state: MarketState | None = None,
+    creations: str | float | None = None,
 ) -> SweepSpec:
     """A checked sweep: the axes in the given order, the engine's options, the seed.
 
     The decay engine's rate and spread are the embedded ``vol_params.yaml`` figures (the
     set-up of :func:`gaemi.app.decay.decay`); the feedback engine uses the state's fund
     universe when a state is given. A feedback sweep evaluates its first point here, so a
-    bad scenario or underlying fails before any worker starts.
+    bad scenario or underlying fails before any worker starts. ``creations``
+    (``none`` | ``measured`` | a β, :func:`gaemi.app.flows.parse_creations`; feedback
+    only) is an option of the spec unless ``none``: the default spec, and its rows, are
+    those of a sweep without creations.
     """
     if engine not in ENGINE_AXES:
         raise GaemiInputError(f"engine = {engine!r} must be one of {sorted(ENGINE_AXES)}")
+    mode: str | float = "none"
+    if creations is not None:
+        from gaemi.app.flows import parse_creations
+
+        mode = parse_creations(creations)
+        if engine != "feedback" and mode != "none":
+            raise GaemiInputError(f"creations = {creations!r} applies to the feedback engine only")
     if not (isinstance(rng, int) and rng >= 0):
         raise GaemiInputError(f"seed = {rng!r} must be an integer >= 0")
     ax = [Axis(k, tuple(v)) for k, v in (axes or {}).items()]
@@ -368,6 +472,8 @@ def sweep_spec(
             options.append(("scenario", str(scenario)))
         if state is not None:
             options.append(("universe", state.universe))
+        if mode != "none":
+            options.append(("creations", mode))
     else:
         from gaemi.app.decay import vol_defaults
 
@@ -444,6 +550,7 @@ def sweep(
     chunk_points: int | None = None,
     runner: Runner | None = None,
     progress: Progress | None = None,
+    creations: str | float | None = None,
 ) -> SweepResult:
     """Run an engine over the product of ``axes`` (row-major, last axis fastest).
 
@@ -463,6 +570,12 @@ def sweep(
     runner : callable(spec, progress=...) -> DataFrame, optional
         Where the chunks run (default: this process, :func:`run_serial`; the CLI passes
         :func:`gaemi.present.dist.run_dask`). The numbers do not depend on it.
+    creations : {"none", "measured"} or float, optional
+        feedback: creations that respond to the move, C = β·A·r (default ``none``, as
+        :func:`gaemi.app.stress.stress`): each point's leveraged funds trade
+        (L(L−1) + L·β)·A·r with β of the point's shock side and the panic rule is off —
+        the row equals ``gaemi stress --creations`` at that shock. The result's
+        ``choices`` say which (:func:`creations_choice`).
 
     References
     ----------
@@ -478,6 +591,7 @@ def sweep(
         rng=rng,
         chunk_points=chunk_points,
         state=state,
+        creations=creations,
     )
     run = runner if runner is not None else run_serial
     df = run(spec, progress=progress)
@@ -487,6 +601,23 @@ def sweep(
         sources=("stress scenario: " + (scenario or "embedded default"),)
         if engine == "feedback"
         else ("vol_params.yaml (rate, spread)",),
+        choices=(creations_choice(creations),) if engine == "feedback" else (),
+    )
+
+
+def creations_choice(creations: str | float | None) -> Choice:
+    """The creations :class:`Choice` of a feedback sweep: which, why, and that each point
+    takes the β of its shock's side (:func:`gaemi.app.flows.creations_beta`)."""
+    from gaemi.app.flows import creations_beta, parse_creations
+
+    choice = creations_beta(_default_universe(), creations, move_frac=-1.0)[1]
+    if parse_creations(creations) == "none":
+        return choice
+    return Choice(
+        choice.name,
+        choice.value,
+        choice.why + "; each grid point takes the β of its shock's side (a fall or no "
+        "move: β_down; a rise: β_up) and the panic rule is off, as gaemi stress --creations",
     )
 
 
@@ -496,6 +627,7 @@ __all__ = [
     "SweepResult",
     "check_spec",
     "chunk_for_workers",
+    "creations_choice",
     "evaluate_chunk",
     "feedback_points_reference",
     "gather_parts",

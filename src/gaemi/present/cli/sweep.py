@@ -42,6 +42,8 @@ Examples:
       --paths 20000 --seed 7 --out decay.csv      # Monte Carlo per grid point
 
   gaemi sweep --shocks=-5%:-1%:1% --serial        # no Dask: one process, same numbers
+
+  gaemi sweep --shocks=-8%:8%:2% --creations measured   # creations of each shock's side
 """
 
 #: Grid points below which a sweep runs in this process unless Dask is asked for by name
@@ -280,6 +282,16 @@ def sweep(
             help="feedback: stress YAML (default built in).",
         ),
     ] = None,
+    creations_given: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--creations",
+            metavar="MODE",
+            help="feedback: creations that respond to the move, C = β·A·r: measured (β "
+            "per fund class and side of each point's shock; replaces the panic rule), "
+            "none (default) or a β — each row as gaemi stress --creations.",
+        ),
+    ] = None,
     leverage_given: Annotated[
         list[str] | None,
         typer.Option(
@@ -398,6 +410,7 @@ def sweep(
     impact_y: str | None = single(impact_y_given, "--impact-y")
     shocks: str | None = single(shocks_given, "--shocks")
     scenario: Path | None = single(scenario_given, "--scenario")
+    creations: str | None = single(creations_given, "--creations")
     leverage: str | None = single(leverage_given, "--leverage")
     vol: str | None = single(vol_given, "--vol")
     days: str | None = single(days_given, "--days")
@@ -422,6 +435,12 @@ def sweep(
         "days": days,
         "drift": drift,
     }
+    if creations is not None:
+        from gaemi.app.flows import parse_creations
+
+        parse_creations(creations)  # a bad value is one line before any work
+        if engine != Engine.feedback:
+            raise GaemiInputError("--creations applies to --engine feedback only")
     if engine == Engine.feedback and shocks is None:
         raise GaemiInputError("feedback sweep: give --shocks (e.g. --shocks=-10%:-1%:1%)")
     if engine == Engine.decay and vol is None:
@@ -468,7 +487,13 @@ def sweep(
         rng=seed,
         chunk_points=chunk,
         state=state,
+        creations=creations,
     )
+    if creations is not None:
+        from gaemi.app.sweep import creations_choice
+
+        c = creations_choice(creations)
+        note(f"creations: {c.value} — {c.why}")
     kind = "processes" if processes else "threads"
     where = (
         (
