@@ -492,8 +492,11 @@ def run_history(
     ``creations_beta``: (β on a fall, β on a rise) per ticker — creations that respond
     to the day's move, C = β·A_{t−1}·r, added to each fund's close trade as L·C
     (:func:`gaemi.app.flows.creations_beta_by_sign`; tickers not named: β = 0). Default
-    none: the identity ΔE = L(L−1)·A_{t−1}·r alone. The feedback-loop share
-    (``model_extra_move_frac``) stays the rebalancing's.
+    none: the identity ΔE = L(L−1)·A_{t−1}·r alone. With creations the feedback-loop
+    share (``model_extra_move_frac``) uses the same flow as the flow column — its
+    leveraged funds trade K_t·r with K_t = Σ (L(L−1) + L·β)·A_{t−1} (``flow_per_pct_usd``
+    × 100) — and the scenario's panic rule is off, as ``gaemi stress --creations``
+    (:func:`gaemi.app.stress.stress_setup`): the measured creations are every holder's.
     """
     import pandas as pd
 
@@ -704,7 +707,9 @@ def run_history(
     extra = np.full(replay.flow_usd.shape, np.nan)
     for j, u in enumerate(unds):
         if u in scen.underlyings:
-            model = _daily_model(scen, sub, u, replay, korean, aum, j)
+            model = _daily_model(
+                scen, sub, u, replay, korean, aum, j, creations=creations_beta is not None
+            )
             extra[j] = loop_share_of_close(model, moves[j])
         if progress is not None:
             progress("feedback", j + 1, len(unds))
@@ -820,10 +825,29 @@ def _daily_model(
     korean: np.ndarray,
     aum: AumPath,
     j: int,
+    *,
+    creations: bool = False,
 ) -> Any:
     """The scenario's feedback model of one underlying with one scenario per day: the LETF
-    sensitivity K and the Korean-sized participants follow the start-of-day AUM."""
+    sensitivity K and the Korean-sized participants follow the start-of-day AUM.
+
+    K is the replay's (``replay.k_usd``: with creations Σ (L(L−1) + L·β)·A_{t−1}, the
+    flow column's); ``creations`` switches the panic rule off (the measured creations
+    replace it, as :func:`gaemi.app.stress.stress_setup`) and refuses a day whose K < 0
+    in one line (the loop needs K >= 0).
+    """
     base = build_stress_model(scen, universe, underlying)
+    if creations:
+        k = replay.k_usd[j]
+        bad = np.flatnonzero(k < 0)
+        if bad.size:
+            i = int(bad[0])
+            day = str(np.datetime_as_string(replay.dates[i], unit="D"))
+            raise GaemiInputError(
+                f"creations make the leveraged funds on {underlying} trade against the move "
+                f"on {day} (Σ (L(L−1) + L·β)·A = {float(k[i]):.3g} < 0); the feedback loop "
+                "needs >= 0"
+            )
     sel = universe.underlying_id == underlying
     a0 = np.nan_to_num(aum.start_of_day_usd(), nan=0.0)
     long = (universe.leverage > 1) & sel
@@ -838,6 +862,8 @@ def _daily_model(
             p = replace(p, position_usd=p.position_usd[0] * scale)
         elif isinstance(p, RetailRedemptions):
             p = replace(p, aum_usd=kor)
+            if creations:
+                p = replace(p, elasticity=np.zeros_like(p.elasticity))
         parts.append(p)
     return replace(base, participants=tuple(parts))
 
