@@ -227,8 +227,9 @@ class DailyReplay:
     move_frac : the underlying's close-to-close move of the day (NaN: no session/data).
     next_move_frac : the next session's move — an outcome, never an input of day t.
     aum_usd : start-of-day AUM of the funds on the underlying (previous close).
-    k_usd : Σ L(L−1)·A_{t−1}, USD per unit move.
-    flow_usd : required close trade Σ L(L−1)·A_{t−1}·r_t, USD (+ buys).
+    k_usd : Σ L(L−1)·A_{t−1}, USD per unit move (with creations Σ (L(L−1) + L·β)·A_{t−1}:
+        :func:`replay_flows` ``creations_beta``; the feedback loop's K as well).
+    flow_usd : required close trade K·r_t, USD (+ buys).
     korean_flow_usd : the part of funds whose Korean share was known that day (NaN: none).
     capacity_usd : closing capacity; pressure_ratio = |flow| / capacity.
     model_extra_move_frac : the feedback loop's share of the observed close, r − r₀
