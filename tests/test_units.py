@@ -180,3 +180,90 @@ def test_column_headers_carry_the_unit_of_their_key() -> None:
                 assert header.endswith("(₩)" if cur == "KRW" else "($)"), (key, header)
     with pytest.raises(ValueError, match="currency"):
         units.column_header("flow_usd", "EUR")
+
+
+def test_a_dollars_per_percent_key_is_money() -> None:
+    # btc_depth_usd_per_pct is dollars of depth per 1% move: the header said "BTC depth
+    # USD per (%)" (the last word "pct") and a cell would have read 25000000000.0%
+    assert units.column_header("btc_depth_usd_per_pct") == "BTC depth per 1% ($)"
+    assert units.column_header("btc_depth_usd_per_pct", "KRW") == "BTC depth per 1% (₩)"
+    assert units.format_cell("btc_depth_usd_per_pct", 2.5e8) == "$250.0M"  # 2.5e8 / 1e6
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "text"),
+    [
+        # (%) a move (a word of MOVE_WORDS in the key): a sign and two decimals
+        ("move_frac", -0.05, "-5.00%"),  # -0.05 × 100 = -5.00 %
+        ("move_frac", 0.031, "+3.10%"),  # as format_frac
+        ("NDX_shock_frac", -0.0542, "-5.42%"),
+        ("change_frac", 0.158, "+15.80%"),  # the terminal wrote +15.8%, the report +16%
+        ("next_return_frac", -0.0123, "-1.23%"),
+        ("move_frac", 0.0, "0.00%"),  # no sign on zero, as money (never "+$0")
+        ("move_frac", -4e-6, "0.00%"),  # -0.0004 % rounds to zero: not "-0.00%"
+        # (%) any other percent: a share, a probability, a loss: no sign, one decimal
+        ("korean_share_frac", 0.43, "43.0%"),
+        ("korean_share", 0.1178076, "11.8%"),  # _share: header "Korean share (%)"
+        ("loss_6m_flat_frac", 0.13539, "13.5%"),  # a loss is not a move
+        ("drawdown_frac", -0.3512, "-35.1%"),  # a negative share keeps its minus
+        ("prob", 0.5639, "56.4%"),  # header "Probability (%)"
+        ("prob_loss_50pct", 0.25, "25.0%"),
+        # (% a year): a volatility with one decimal, a rate with two
+        ("vol_annual", 0.45, "45.0%"),
+        ("vol_frac", 0.6, "60.0%"),  # COLUMN_HEADERS: "Volatility (% a year)"
+        ("rate_annual", -0.0917, "-9.17%"),
+        # money: format_usd / format_krw
+        ("flow_usd", -2.497e10, "-$24.97B"),
+        ("unfilled_usd", -1.0446e11, "-$104.46B"),
+        ("korean_loss_krw", -2.2151e13, "-₩22.15조"),
+        ("amount_krw", 4.34e6, "₩434만"),  # 4.34e6 / 1e4 = 434 만
+        # (×): two decimals; a fund's leverage signed as written
+        ("pressure_ratio", 0.667445, "0.67×"),
+        ("shock_scale", 3.4812, "3.48×"),
+        ("leverage", 3.0, "+3×"),
+        ("leverage", -2.0, "-2×"),
+        # counts: thousands separators
+        ("n_funds", 1234.0, "1,234"),
+        ("days_halted", 2, "2"),
+        ("lag_days", 1.0, "1"),
+        ("step_count", 12_345, "12,345"),  # an integer of any key
+        # other figures: format_number (never scientific notation)
+        ("claimed", 43_100_000_000.0, "43,100,000,000"),
+        ("baseline", 1509.86, "1,510"),  # four significant digits
+        # yes/no, missing, text
+        ("halted", True, "yes"),
+        ("halted", False, "no"),
+        ("flow_usd", None, "—"),
+        ("flow_usd", math.nan, "—"),
+        ("node", "NDX", "NDX"),
+    ],
+)
+def test_format_cell(key: str, value: object, text: str) -> None:
+    assert units.format_cell(key, value) == text
+
+
+def test_format_cell_reads_numpy_values() -> None:
+    import numpy as np
+
+    assert units.format_cell("halted", np.bool_(True)) == "yes"
+    assert units.format_cell("n_funds", np.int64(1234)) == "1,234"
+    assert units.format_cell("move_frac", np.float64(-0.05)) == "-5.00%"
+
+
+def test_terminal_and_report_write_the_same_cell() -> None:
+    """The terminal's ``emit`` and the HTML report write one key's value the same way
+    (issue 19 item 2: the terminal wrote ``+1.00%``/``-2.0%`` where the report wrote
+    ``+1%``): both are :func:`gaemi.units.format_cell`."""
+    from gaemi.present.cli.common import _cell
+    from gaemi.present.report.render import cell
+
+    cases = [
+        ("move_frac", 0.01), ("change_frac", -0.02), ("korean_share_frac", 0.43),
+        ("flow_usd", -2.497e10), ("korean_loss_krw", 1.514e11), ("leverage", 3.0),
+        ("pressure_ratio", 0.667), ("n_funds", 3.0), ("halted", True), ("prob", 0.5),
+        ("vol_annual", 0.45), ("claimed", 4.31e10), ("flow_usd", math.nan),
+    ]  # fmt: skip
+    for key, value in cases:
+        assert _cell(key, value) == cell(key, value, None) == units.format_cell(key, value)
+    assert _cell("move_frac", 0.01) == "+1.00%"
+    assert _cell("change_frac", -0.02) == "-2.00%"

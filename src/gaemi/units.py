@@ -13,6 +13,10 @@ Machine output (JSON keys and values, CSV) keeps plain numbers; these are for te
 * :func:`format_money` — either, by currency code
 * :func:`format_number` — a plain figure, never in scientific notation for amounts
 * :func:`format_frac` — a fraction as a signed percent (a move): ``-5.00%``
+* :func:`format_cell` — a value of a machine column as a table cell, by the unit of the
+  key's header (the terminal tables and the HTML report write the same cell for the same
+  key and value): ``move_frac`` ``-5.00%``, ``korean_share_frac`` ``43.0%``, ``flow_usd``
+  ``-$24.97B``, ``n_funds`` ``1,234``, ``leverage`` ``+3×``
 * :func:`column_header` — a machine column name as a person reads it, with its unit:
   ``flow_usd`` → ``Flow at close ($)``, ``NDX_shock_frac`` → ``NDX shock (%)`` (the
   terminal tables and the HTML report say the same header for the same key)
@@ -27,8 +31,10 @@ __all__ = [
     "COLUMN_HEADERS",
     "HEADER_WORDS",
     "KRW_UNITS",
+    "MOVE_WORDS",
     "USD_UNITS",
     "column_header",
+    "format_cell",
     "format_frac",
     "format_krw",
     "format_money",
@@ -334,6 +340,10 @@ def column_header(key: str, currency: str = "USD") -> str:
         when = {"_ever": " ever", "_at_end": " at the end"}.get(m.group(2) or "", "")
         return f"P(lose ≥{m.group(1)}%{when}) (%)"
     words = name.split("_")
+    if len(words) > 3 and low.endswith(("_usd_per_pct", "_krw_per_pct")):  # $ per 1% move
+        unit = "₩" if words[-3].lower() == "krw" else cur
+        text = " ".join(_word(w) for w in words[:-3])
+        return f"{text[:1].upper() + text[1:]} per 1% ({unit})"
     unit, keep = HEADER_UNITS.get(words[-1].lower(), ("", True))
     if len(words) == 1:
         unit, keep = "", True  # "days" alone is a count, "share" alone a word
@@ -344,3 +354,82 @@ def column_header(key: str, currency: str = "USD") -> str:
     text = " ".join(_word(w) for w in words)
     text = text[:1].upper() + text[1:]
     return f"{text} ({unit.format(cur=cur)})" if unit else text
+
+
+# ----------------------------------------------------------------------------- cells
+#: Decimals of a percent: a move (``-5.00%``, like :func:`format_frac`), a rate a year
+#: (``4.35%``, quoted to the basis point), a share, a probability or a volatility
+#: (``43.0%``).
+MOVE_DECIMALS = 2
+RATE_DECIMALS = 2
+SHARE_DECIMALS = 1
+#: Decimals of a multiple (``0.67×``) other than a fund's leverage (``+3×``, as written).
+TIMES_DECIMALS = 2
+#: Words of a machine name that make a percent a move (signed): ``final_move_frac``,
+#: ``NDX_shock_frac``, ``change_frac``, ``next_return_frac``, ``kimchi_premium_frac``.
+MOVE_WORDS = frozenset(
+    {"move", "moves", "shock", "shocks", "change", "return", "premium", "net", "error"}
+)
+
+
+def _unit_of(key: str) -> str:
+    """The unit in the brackets at the end of the key's header (``$``, ``₩``, ``%``,
+    ``×``, ``% a year``, ``days``), or ``""``."""
+    m = re.search(r"\(([^()]*)\)$", column_header(key))
+    return m.group(1) if m else ""
+
+
+def _is_move(key: str) -> bool:
+    return any(w in MOVE_WORDS for w in key.lower().split("_"))
+
+
+def format_cell(key: str, value: object) -> str:
+    """A value of the machine column ``key`` as a table cell, by the unit its header
+    carries (:func:`column_header`), the one rule of the terminal tables and the HTML
+    report:
+
+    * ``($)``/``(₩)`` money — :func:`format_usd`/:func:`format_krw`: ``-$24.97B``, ``₩1.40억``
+    * ``(%)`` a move (a word of :data:`MOVE_WORDS` in the key) — signed, two decimals
+      (:func:`format_frac`; no sign on a figure that rounds to zero, as for money:
+      ``0.00%``): ``-5.00%``, ``+1.33%``; any other percent (a share, a
+      probability, a loss) — unsigned, one decimal: ``43.0%``
+    * ``(% a year)`` — a volatility with one decimal (``45.0%``), a rate with two (``4.35%``)
+    * ``(×)`` — a multiple with two decimals (``0.67×``); ``leverage`` signed as written
+      (``+3×``, ``-2×``)
+    * a count (an integer, ``n_*``, ``(days)``) — thousands separators: ``1,234``
+    * yes/no for a boolean; "—" for a missing or non-finite value; other figures by
+      :func:`format_number` (never in scientific notation); text as it is.
+    """
+    if value is None:
+        return "—"
+    if isinstance(value, bool) or type(value).__name__ in ("bool", "bool_"):  # numpy's too
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        return value
+    v = _finite(value)
+    if v is None:
+        try:
+            return format_number(float(value))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return str(value)
+    unit = _unit_of(key)
+    if unit == "$":
+        return format_usd(v)
+    if unit == "₩":
+        return format_krw(v)
+    if unit == "%":
+        if _is_move(key):  # format_frac's -5.00%, with no sign on a zero (never -0.00%)
+            return _signed(_sign(v, True), f"{abs(v):.{MOVE_DECIMALS}%}")
+        return f"{v:.{SHARE_DECIMALS}%}"
+    if unit == "% a year":
+        vol = "vol" in key.lower().split("_") or key.lower().startswith("vol")
+        return f"{v:.{SHARE_DECIMALS if vol else RATE_DECIMALS}%}"
+    if unit == "×":
+        if key.lower() == "leverage":
+            return f"{v:+g}×"
+        return f"{v:,.{TIMES_DECIMALS}f}×"
+    integer = isinstance(value, int) or type(value).__name__.startswith(("int", "uint"))
+    count = key.lower().startswith("n_") or unit == "days"
+    if integer or (count and v.is_integer()):
+        return f"{v:,.0f}"
+    return format_number(v)

@@ -21,12 +21,14 @@ from gaemi.present.cli import main
         ("flow_usd", 1e9, 1500.0, "₩1.50조"),  # 1e9 USD × 1500 KRW/USD = 1.5e12 = 1.5조
         ("korean_loss_krw", -2.2151e13, None, "-₩22.15조"),
         ("korean_held_krw", 1.514e11, None, "₩1,514억"),
-        # moves carry a sign, shares do not; whole percents stay whole
-        ("move_frac", -0.05, None, "-5%"),
-        ("move_frac", 0.0, None, "0%"),
+        # moves carry a sign and two decimals, shares no sign and one decimal (the one
+        # rule of gaemi.units.format_cell: the terminal writes the same cell)
+        ("move_frac", -0.05, None, "-5.00%"),  # -0.05 × 100 = -5.00 %
+        ("move_frac", 0.0, None, "0.00%"),  # no sign on zero
+        ("move_frac", -4e-6, None, "0.00%"),  # -0.0004 % rounds to zero: never "-0.00%"
         ("move_frac", 0.013270549, None, "+1.33%"),
         ("btc_final_move_frac", -0.14159, None, "-14.16%"),
-        ("korean_share_frac", 0.43, None, "43%"),
+        ("korean_share_frac", 0.43, None, "43.0%"),
         ("korean_share", 0.1178076, None, "11.8%"),
         ("loss_6m_flat_frac", 0.13539, None, "13.5%"),
         # plain amounts: digits, never scientific notation

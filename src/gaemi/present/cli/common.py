@@ -31,7 +31,14 @@ from gaemi.present.console import (
     print_table,
     terminal_width,
 )
-from gaemi.units import column_header, format_frac, format_krw, format_number, format_usd
+from gaemi.units import (
+    column_header,
+    format_cell,
+    format_frac,
+    format_krw,
+    format_number,
+    format_usd,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,6 +50,7 @@ __all__ = [  # re-exported (gaemi.units, app.result, present.console) for the co
     "BLOCK_ROWS",
     "NBSP",
     "WRAP_TEXT_OVER",
+    "format_cell",
     "format_frac",
     "format_krw",
     "format_number",
@@ -412,30 +420,8 @@ def drop_reads() -> None:
 
 
 def _cell(column: str, value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "—"
-        if column.endswith("_usd"):
-            return format_usd(value)
-        if column.endswith("_krw"):
-            return format_krw(value)
-        if column.endswith(("_frac", "_share")):
-            if column.endswith("move_frac"):
-                return format_frac(value)
-            # a change has a sign (+15.8%); a loss, a probability or a share does not
-            return f"{value:+.1%}" if column.endswith("change_frac") else f"{value:.1%}"
-        if column.endswith("vol_annual"):  # an annual volatility: 0.45 -> 45.0%
-            return f"{value:.1%}"
-        if column.endswith("_annual"):  # a rate or a carry a year: -0.0917 -> -9.17%
-            return f"{value:.2%}"
-        if column == "prob" or column.startswith("prob_"):  # a probability: 0.5639 -> 56.4%
-            return f"{value:.1%}"
-        if column == "leverage":
-            return f"{value:+g}×"
-        return format_number(value)
-    return str(value)
+    """One terminal cell: :func:`gaemi.units.format_cell`, the rule of the HTML report too."""
+    return format_cell(column, value)
 
 
 def emit(df: pd.DataFrame, fmt: OutputFormat, *, title: str = "", caption: str = "") -> None:

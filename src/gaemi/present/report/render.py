@@ -9,14 +9,13 @@ import math
 import numbers
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from gaemi.app.report import Report
 from gaemi.monitor.indicators import Indicator
 from gaemi.present.console import format_krw, format_number
 from gaemi.present.report.charts import money_scale, wrap_title
-from gaemi.units import column_header
+from gaemi.units import column_header, format_cell
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -56,47 +55,14 @@ def money(value: float | None, *, krw_per_usd: float | None = None) -> str:
     return format_krw(float(value) * krw_per_usd)
 
 
-#: ``*_frac`` columns that are moves (signed); other fractions are shares (unsigned).
-_MOVE_WORDS = ("move", "shock", "change")
-#: Fractions stored without the ``_frac`` suffix.
-_FRAC_COLUMNS = frozenset({"korean_share"})
-#: Multiples (ratios shown with ×).
-_TIMES_COLUMNS = frozenset({"leverage", "pressure_ratio"})
-
-
-def _pct(v: float, *, signed: bool) -> str:
-    """A fraction as a percent: two decimals for moves (``+1.33%``), one for shares;
-    whole percents stay whole (``-5%``)."""
-    whole = abs(v * 100 - round(v * 100)) < 1e-9
-    if v == 0:
-        return "0%"
-    if signed:
-        return f"{v:+.0%}" if whole else f"{v:+.2%}"
-    return f"{v:.0%}" if whole else f"{v:.1%}"
-
-
 def cell(col: str, v: Any, krw: float | None) -> str:
-    """One table value as a person reads it, by its column's unit suffix: money in
-    ``$``/``₩`` with B/M or 조/억, moves as signed percents, shares as percents, no
-    scientific notation (:func:`gaemi.present.console.format_number`)."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "—"
-    if isinstance(v, bool | np.bool_):
-        return "yes" if v else "no"
-    if isinstance(v, numbers.Real):
-        x = float(v)
-        if col.endswith("_usd"):
-            return money(x, krw_per_usd=krw)
-        if col.endswith("_krw"):
-            return format_krw(x)
-        if col.endswith("_frac") or col in _FRAC_COLUMNS:
-            return _pct(x, signed=any(w in col for w in _MOVE_WORDS))
-        if col in _TIMES_COLUMNS or col.endswith("_ratio"):
-            return f"{x:g}×" if col == "leverage" else f"{x:,.2f}×"
-        if isinstance(v, int) or x.is_integer():
-            return f"{x:,.0f}"
-        return format_number(x)
-    return str(v)
+    """One table value as a person reads it: :func:`gaemi.units.format_cell`, the rule of
+    the terminal tables too (money in ``$``/``₩`` with B/M or 조/억, moves as signed
+    percents with two decimals, shares as percents with one, no scientific notation); with
+    ``krw`` (a USD/KRW rate) a ``*_usd`` amount is written in won."""
+    if krw is not None and col.endswith("_usd") and isinstance(v, numbers.Real):
+        return money(float(v), krw_per_usd=krw)
+    return format_cell(col, v)
 
 
 def column_label(col: str, krw: float | None = None) -> str:
@@ -350,8 +316,9 @@ def _text_amounts_in_krw(df: pd.DataFrame, fx: float | None) -> pd.DataFrame:
 
 def _threshold(t: float, unit: str) -> str:
     """One indicator threshold in the indicator's unit."""
-    if unit.startswith("frac"):
-        return _pct(t, signed=False)
+    if unit.startswith("frac"):  # a level in the indicator's text: whole percents stay whole
+        whole = abs(t * 100 - round(t * 100)) < 1e-9
+        return f"{t:.0%}" if whole else f"{t:.1%}"
     if unit == "usd":
         return money(t)
     if unit == "krw_per_usd":
