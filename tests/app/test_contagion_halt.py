@@ -5,12 +5,14 @@
   logged) and every step of the chain says ``no``; a shock too small to print (±1e-6)
   makes no step follow either (:data:`gaemi.core.contagion.analysis.MIN_STEP_MOVE`).
 * A −99 % shock on NDX and SOX meets the level-3 circuit breaker: the event table reports
-  the halt as ``gaemi stress`` does (the reference: :func:`gaemi.app.stress.stress` at
-  the same shock, its ``FeedbackResult`` halt fields) — the shock stopped at the halt
-  level, nothing traded, the selling unfilled, no positive impact — and the Python
-  result, the CLI's JSON and table, and the HTTP API say the same.
+  the halt as ``gaemi stress`` does for the same session (the reference:
+  :func:`gaemi.app.stress.stress_session` on NDX and SOX at the same shock, its
+  ``FeedbackResult`` halt fields; the halt is market-wide, so both stop at −23.10 %) —
+  the shock stopped at the halt level, nothing traded, the selling unfilled, no positive
+  impact — and the Python result, the CLI's JSON and table, and the HTTP API say the same.
 * A move that links carry past the halt level is stopped there and logged as
-  ``halt:<node>``; the day's contributions still add up to the node's move.
+  ``halt:<node>`` with that part as an unfilled amount and no impact; the link's impact
+  less that amount plus the close's is the node's move.
 """
 
 from __future__ import annotations
@@ -110,15 +112,18 @@ def _check_halt(rows: list[dict[str, Any]]) -> None:
 
 def test_minus_99_is_a_halt_as_gaemi_stress_reports_it() -> None:
     from gaemi.app.state import load_state
-    from gaemi.app.stress import stress
+    from gaemi.app.stress import stress_session
 
     res = _deep()
     rows = res.events().to_dict("records")
     _check_halt(rows)
     by = {r["event"]: r for r in rows}
     state = load_state()
-    for node in ("NDX", "SOX"):
-        s = stress(state, node, -0.99).result  # the close engine's own answer
+    # the close engine's own answer for the same session (`gaemi stress -u NDX -u SOX`):
+    # the market-wide breaker stops both at the shock scaled to the S&P 500's -20 %
+    session = stress_session(state, ["NDX", "SOX"], -0.99)
+    for node, one in zip(("NDX", "SOX"), session, strict=True):
+        s = one.result
         assert bool(s.halted[0])
         assert by[f"shock:{node}"]["impact"] == pytest.approx(float(s.final_move_frac[0]))
         assert by[f"feedback:{node}"]["impact"] == float(s.extra_move_frac[0]) == 0.0
@@ -186,10 +191,16 @@ def test_links_past_the_halt_level_stop_there() -> None:
     assert float(link["impact"]) < moved < 0  # the links asked for more than the halt level
     assert bool(halt["halted"])
     assert bool(fb["halted"])
-    assert float(halt["amount"]) == pytest.approx(moved)  # the halt level
+    # the halt level: -20 % of the S&P 500 x SOX's beta in stress_default.yaml (1.562)
+    assert moved == pytest.approx(-0.2 * 1.562)
+    # the part of the move the links asked for past the halt level never traded: an
+    # unfilled amount, no impact (issue 18: it was a "positive impact")
+    assert float(halt["impact"]) == 0.0
+    assert float(halt["amount"]) == pytest.approx(float(link["impact"]) - moved)
+    assert float(halt["amount"]) < 0
     assert float(fb["amount"]) == 0.0
     assert float(fb["unfilled_usd"]) < 0
-    assert float(link["impact"]) + float(halt["impact"]) + float(fb["impact"]) == pytest.approx(
+    assert float(link["impact"]) - float(halt["amount"]) + float(fb["impact"]) == pytest.approx(
         moved, abs=1e-12
     )
     assert halt["step"] == fb["step"] == "2"

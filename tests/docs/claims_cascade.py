@@ -105,6 +105,16 @@ CLAIMS: list[Entry] = [
         (T + "test_verdict_minimum_is_the_engines",),
     ),
     ("so a move that prints as 0.00% is no", (NOT + "the printed form of a zero change",)),
+    # --- the market-wide circuit breaker ---------------------------------------------------
+    (
+        "Nasdaq Rule 4121: the S&P 500 down 20%",
+        (NOT + "the level-3 market-wide circuit-breaker rule (NYSE Rule 7.12)",),
+    ),
+    ("SPX 1); when it reaches −20% every US", (NOT + "the level-3 circuit-breaker rule",)),
+    ("shocks given together are scaled to the S&P 500's −20%", (NOT + "the level-3 rule",)),
+    ("(the trigger node at its own halt level −20% × beta", (NOT + "the level-3 rule",)),
+    ("alone: NDX −23.10%, SOX −26.61%", (T + "test_market_wide_halt_paragraph_is_the_engines",)),
+    ("and SPX −19.00% (the calibrated", (T + "test_market_wide_halt_paragraph_is_the_engines",)),
     # --- fuse and reverse stress --------------------------------------------------------
     ("scales both initial shocks together (up to −99%)", (NOT + "the fuse's search limit",)),
     ("8 follow from any shock (0.05 × −5%)", (T + "test_fuse_is_the_engines",)),
@@ -113,16 +123,21 @@ CLAIMS: list[Entry] = [
     (
         "circuit breaker (−20% of the S&P 500",
         (T + "test_fuse_is_the_engines",),
-        ("−23.5%", "−14.2%"),
+        ("−23.5%", "−12.3%"),
     ),
-    ("USD/KRW +4.1% (peak 1586)", (T + "test_fuse_is_the_engines",)),
+    ("USD/KRW +3.7% (peak 1580)", (T + "test_fuse_is_the_engines",)),
     ("shows the −99.00% given and an impact of −23.10%", (INPUT,), ("−99.00%",)),
     (
         "shows the −99.00% given and an impact of −23.10%",
         (T + "test_fuse_is_the_engines",),
         ("−23.10%",),
     ),
-    ("(SOX: −31.24%), and the close-feedback row", (T + "test_fuse_is_the_engines",)),
+    ("(SOX: −23.10%), the halt being market-wide", (T + "test_fuse_is_the_engines",), ("−23.10%",)),
+    ("(SOX: −23.10%), the halt being market-wide", (INPUT,), ("−99%",)),
+    (
+        "reached the S&P 500's −20%, above its own halt level −31.24%",
+        (NOT + "the level-3 rule: −20% of the S&P 500, × SOX's beta 1.562 (stress_default.yaml)",),
+    ),
     ("before the close at -23.10%: $104.46B of selling", (T + "test_fuse_is_the_engines",)),
     ("impact of +0.00% (JSON: `halted` true", (T + "test_fuse_is_the_engines",)),
     ('NDX selling with an "impact" of +75.90%', (T + "test_fuse_is_the_engines",)),

@@ -22,4 +22,16 @@ CLAIMS: list[tuple[str, tuple[str, ...]] | tuple[str, tuple[str, ...], tuple[str
     ),
     (_ROW, (T + "redemption_row_issuer_figures",), ("+2.2%", "85%")),
     (_ROW, ("FACTS",), ("$1.3B",)),
+    (
+        "implied S&P 500 move is the lowest move ÷ beta; when the shock reaches −20 %",
+        ("not a result: the level-3 market-wide circuit-breaker rule (NYSE Rule 7.12)",),
+    ),
+    (
+        "every underlying stops at the shock scaled to the S&P 500's −20 %",
+        ("not a result: the level-3 market-wide circuit-breaker rule",),
+    ),
+    ("selling unfilled (`cb_halt` true, `cb_level` 3", ("not a result: the breaker level",)),
+    ("`--shock=-30% -u NDX -u", ("not a result: the example's input shock",), ("-30%",)),
+    ("SOX`: both halted at −23.10 %", (T + "session_halt_figures_are_the_engines",)),
+    ("−31.24 %. One underlying alone", (T + "session_halt_figures_are_the_engines",)),
 ]

@@ -479,3 +479,20 @@ def test_history_prose_is_the_tables(shared_data: Path) -> None:
         f"{_pct(nxt[('SOX', '2025-04-09')], 1)} (SOX), far more than the model's "
         f"+{extra[('NDX', '2025-04-09')] * 100:.2f}/+{extra[('SOX', '2025-04-09')] * 100:.2f} pt"
     ) in text
+
+
+def test_session_halt_figures_are_the_engines() -> None:
+    # `gaemi stress --shock=-30% -u NDX -u SOX`: the market-wide level-3 breaker (issue 18)
+    from gaemi.app.state import load_state
+    from gaemi.app.stress import stress, stress_session
+
+    state = load_state()
+    sess = stress_session(state, ["NDX", "SOX"], -0.30)
+    finals = [r.final_move_frac for r in sess]
+    assert finals[0] == pytest.approx(finals[1])
+    assert all(bool(r.to_frame()["cb_halt"].iloc[0]) for r in sess)
+    assert all(float(r.result.filled_usd[0]) == 0.0 for r in sess)
+    alone = stress(state, "SOX", -0.30).final_move_frac
+    text = _flat()
+    assert f"SOX`: both halted at {_pct(finals[0])}, nothing filled" in text
+    assert f"where SOX alone runs its close to {_pct(alone)}" in text

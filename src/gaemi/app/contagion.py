@@ -78,9 +78,10 @@ def shocks_text(model: CascadeModel) -> str:
 
 #: Where a ``halt:<node>`` row comes from (the close-liquidity engine's breaker).
 HALT_SOURCE = (
-    "close-liquidity engine (gaemi stress): the level-3 market-wide circuit breaker "
-    "(-20% of the S&P 500 x the node's beta) halts trading for the day, "
-    "gaemi.core.feedback.FeedbackResult.halted"
+    "NYSE Rule 7.12 / Nasdaq Rule 4121: the level-3 market-wide circuit breaker (the "
+    "S&P 500 -20% from the prior close, read from the session's US equity nodes as the "
+    "lowest move / beta of stress_default.yaml) halts all US equities for the day, "
+    "gaemi.core.contagion.breaker"
 )
 
 ENGINE_SOURCE = (
@@ -128,6 +129,14 @@ def event_table(result: CascadeResult, engine_nodes: frozenset[str] = frozenset(
             if f"feedback:{n.id}" in step_of
         }
     )
+    for n in m.nodes:  # a node with no close of its own (SPX): the step of the link into it
+        into = [
+            e.step or step_of.get(e.id, "")
+            for e in m.edges
+            if n.id in e.targets and e.lag == 0 and (e.step or e.id in step_of)
+        ]
+        if f"halt:{n.id}" not in step_of and into:
+            step_of[f"halt:{n.id}"] = into[0]
     ev["step"] = [s or step_of.get(e, "") for s, e in zip(ev["step"], ev["event"], strict=True)]
     ev["weighted"] = ev["impact"] * ev["prob"]
     g = ev.groupby(["step", "event", "target"], sort=False)

@@ -303,6 +303,8 @@ class StressResult(Result):
     shock_frac: float
     result: FeedbackResult
     critical: CriticalShock
+    #: The market-wide level-3 breaker halted the session (:func:`stress_session`).
+    session_halted: bool = False
     kind: str = field(default="stress", init=False, repr=False)
 
     @property
@@ -316,6 +318,9 @@ class StressResult(Result):
     def to_frame(self, view: str | None = None) -> pd.DataFrame:
         df = point_frame(self.setup, self.result, self.direction)
         df["critical_shock_frac"] = float(self.critical.shock_frac[0])
+        if self.session_halted:  # the market-wide level 3 halted every underlying's close
+            df["cb_level"] = 3
+            df["cb_halt"] = True
         flows = [c for c in df.columns if c.endswith("_flow_usd") and c != "total_flow_usd"]
         cols = [
             "underlying",
@@ -519,3 +524,69 @@ def stress_curve(
         warnings=tuple(state.warnings),
         sources=state_sources(state),
     )
+
+
+def stress_session(
+    state: MarketState,
+    underlyings: list[str] | tuple[str, ...],
+    shock_frac: float = DEFAULT_SHOCK_FRAC,
+    **kw: Any,
+) -> list[StressResult]:
+    """The same shock on several underlyings of one US session, with the market-wide
+    level-3 circuit breaker (:mod:`gaemi.core.contagion.breaker`, the cascade's rule).
+
+    NYSE Rule 7.12 / Nasdaq Rule 4121: the S&P 500 down 20 % from the prior close halts
+    all US equities for the rest of the day. The session's implied S&P 500 move is the
+    lowest move / ``spx_beta`` over the underlyings. (1) When the shock itself reaches
+    −20 % there, trading halts before the close: every underlying stops at the shock
+    scaled to the S&P 500's −20 % (the trigger one at its own halt level −20 % × beta)
+    and no close runs. (2) Otherwise, when one underlying's close loop reaches its halt
+    level (:func:`gaemi.core.feedback.solve` halts it), the session halts there: every
+    other underlying stops at its pre-close move, the shock. A halted underlying's close
+    flow is left unfilled (``unfilled_usd``: the flow of the loop from where it stopped;
+    ``filled_usd`` 0 unless its own loop carried it to the halt). With one underlying
+    this is :func:`stress` exactly.
+
+    ``kw``: ``scenario``, ``korean_aum_usd``, ``liquidity_scale``, ``creations`` as in
+    :func:`stress`.
+    """
+    import numpy as np
+
+    from gaemi.core.contagion.breaker import stop_at_trigger, triggers
+    from gaemi.core.feedback import solve
+
+    results = [stress(state, u, shock_frac, **kw) for u in underlyings]
+    if len(results) < 2:
+        return results
+    betas = np.array([r.setup.spx_beta for r in results])
+    halted0, stopped, _ = stop_at_trigger(np.full(len(results), float(shock_frac)), betas)
+    if bool(halted0):
+        stops = [float(x) for x in stopped]
+        own = [False] * len(results)
+    else:
+        finals = np.array([r.final_move_frac for r in results])
+        own = [bool(r.result.halted[0]) for r in results]
+        if not (any(own) or bool(np.any(triggers(finals / betas)))):
+            return results
+        stops = [
+            r.final_move_frac if o else float(shock_frac) for r, o in zip(results, own, strict=True)
+        ]
+    out = []
+    for r, stop, o in zip(results, stops, own, strict=True):
+        if o:  # its own close loop carried it to the halt level: as stress() says
+            out.append(r)
+            continue
+        loop = solve(r.setup.model, [stop])  # what the close would have sent from there
+        total = loop.total_flow_usd
+        res = replace(
+            loop,
+            shock_frac=np.array([float(shock_frac)]),
+            final_move_frac=np.array([stop]),
+            runaway=np.zeros(1, dtype=bool),
+            absorbed_usd=np.zeros(1),
+            halted=np.ones(1, dtype=bool),
+            filled_usd=np.zeros(1),
+            unfilled_usd=total + 0.0,
+        )
+        out.append(replace(r, result=res, session_halted=True))
+    return [replace(r, session_halted=True) if not r.session_halted else r for r in out]

@@ -502,6 +502,24 @@ def load_cascade(path: str | Path | None = None) -> CascadeModel:
 
 
 # ----------------------------------------------------------------------------- engine hook
+class EngineFeedbackModels(dict[str, Any]):
+    """The close-liquidity engine's hooks (``node:ID`` → factory) and ``spx_beta``: the
+    stress scenario's beta to the S&P 500 of every underlying, which turns on the
+    market-wide level-3 circuit breaker in :func:`gaemi.core.contagion.simulate` (one
+    rule with ``gaemi stress``, :mod:`gaemi.core.contagion.breaker`)."""
+
+    spx_beta: dict[str, float]
+
+
+def stress_spx_betas(stress: Any = None) -> dict[str, float]:
+    """Underlying id → its beta to the S&P 500 in the stress scenario (default scenario
+    when None): the mapping behind every halt level (−20 % × beta)."""
+    from gaemi.data.stress import load_default_stress
+
+    sc = stress if stress is not None else load_default_stress()
+    return {uid: float(sc.liquidity(uid).spx_beta) for uid in sc.underlyings}
+
+
 def engine_feedback_models(
     model: CascadeModel, stress: Any = None, universe: Any = None
 ) -> dict[str, Any]:
@@ -516,7 +534,10 @@ def engine_feedback_models(
     Korean money is extra fund AUM, as in the linear hook. The scenario's own impact
     parameters are not used by these hooks (the stress scenario's liquidity is).
 
-    Returns a mapping ``node:ID`` → factory for :func:`gaemi.core.contagion.simulate`.
+    Returns a mapping ``node:ID`` → factory for :func:`gaemi.core.contagion.simulate`
+    whose ``spx_beta`` (the stress scenario's betas) turns on the market-wide level-3
+    circuit breaker there: when the session's implied S&P 500 move reaches −20 %, every
+    US equity node halts (:mod:`gaemi.core.contagion.breaker`).
     """
     from dataclasses import replace
 
@@ -529,7 +550,8 @@ def engine_feedback_models(
 
     sc = stress if stress is not None else load_default_stress()
     uni = universe if universe is not None else load_default_universe()
-    out: dict[str, Any] = {}
+    out = EngineFeedbackModels()
+    out.spx_beta = stress_spx_betas(sc)
     for n in model.nodes:
         if n.close_feedback is None or n.id.upper() not in sc.underlyings:
             continue

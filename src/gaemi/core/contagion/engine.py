@@ -45,11 +45,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from gaemi.core.contagion.breaker import (
+    HALT_TOL,
+    halt_level_frac,
+    stop_at_trigger,
+    us_equity_betas,
+)
 from gaemi.core.contagion.hooks import (
     CloseFeedback,
     CloseOutcome,
@@ -109,6 +116,7 @@ def simulate(
     feedback_models: Mapping[str, FeedbackFactory] | None = None,
     residuals: bool = True,
     residual_event: ArrayLike | None = None,
+    spx_beta: Mapping[str, float] | None = None,
 ) -> CascadeResult:
     """Run the cascade over ``model.horizon_days`` days for ``n_draws`` parameter draws.
 
@@ -142,6 +150,12 @@ def simulate(
         The historical event (row of the residual tables) of each draw, instead of
         drawing them (replays a draw of an earlier run: ``result.residual_event``);
         applied even when ``deterministic``.
+    spx_beta : mapping node id → float, optional
+        Turns on the market-wide level-3 circuit breaker
+        (:mod:`gaemi.core.contagion.breaker`) with these betas to the S&P 500 (a US
+        equity node missing from it: 1). Default: the ``spx_beta`` attribute of
+        ``feedback_models`` (the close-liquidity engine's hooks carry the stress
+        scenario's betas), else no breaker.
 
     Returns
     -------
@@ -180,7 +194,10 @@ def simulate(
         if shock_scale is None
         else np.broadcast_to(np.asarray(shock_scale, dtype=np.float64), (D,))
     )
+    if spx_beta is None:
+        spx_beta = getattr(feedback_models, "spx_beta", None)
     run = _Run(model, D, P, scale, quantiles, keep_paths, log_tol, log_events, feedback_models)
+    run.beta = us_equity_betas(model.nodes, None if spx_beta is None else dict(spx_beta))
     run.event = event
     return run.go(progress)
 
@@ -254,6 +271,8 @@ class _Run:
         self.contrib: dict[tuple[str, str], float] = {}
         self.state: dict[str, dict[str, FloatArray]] = {}
         self.diag: dict[str, str] = {}
+        #: US equity node id → beta to the S&P 500 (the market-wide breaker; empty: off)
+        self.beta: dict[str, float] = {}
 
     def p(self, owner: str, name: str) -> FloatArray:
         return self.P[(owner, name)]
@@ -306,11 +325,13 @@ class _Run:
         *,
         halted: BoolArray | None = None,
         unfilled: FloatArray | None = None,
+        contrib: FloatArray | None = None,
     ) -> None:
         if name in self.fired:
             self.fired[name] |= fire
+        part = impact if contrib is None else contrib  # the event's impact, or the true one
         self.contrib[(name, target)] = self.contrib.get((name, target), 0.0) + float(
-            np.mean(np.where(fire, impact, 0.0))
+            np.mean(np.where(fire, part, 0.0))
         )
         if not self.log or t >= self.H:
             return
@@ -341,6 +362,164 @@ class _Run:
             )
         )
 
+    # -------------------------------------------------------------- market-wide breaker
+    def _session(self, t: int) -> _Session:
+        """Day t's US session before any node moves: the shocks into it, given together,
+        halt it when their implied S&P 500 move reaches −20 %; each shocked node's move
+        is then stopped at the trigger (scaled, :func:`breaker.stop_at_trigger`)."""
+        sess = _Session(np.zeros(self.D, dtype=np.bool_), {}, {}, {})
+        ids = [i for i, n in enumerate(self.m.nodes) if n.id in self.beta and (i, t) in self.shocks]
+        if not ids:
+            return sess
+        moves = np.stack([sum(mv * self.scale for mv in self.shocks[(i, t)]) for i in ids])
+        betas = np.array([self.beta[self.m.nodes[i].id] for i in ids])
+        halted, stopped, _ = stop_at_trigger(moves, betas)
+        sess.halt |= halted
+        for k, i in enumerate(ids):
+            sess.stopped[i] = stopped[k]
+        return sess
+
+    def _us_node(
+        self, t: int, i: int, c: FloatArray, adds: list[FloatArray], shocked: bool, sess: _Session
+    ) -> FloatArray:
+        """Day t's move of a US equity node under the market-wide breaker (logged).
+
+        The pre-close move stops at the session's trigger (a shock scaled, links stopped
+        at the node's own halt level −20 % × beta); a session halted before this node's
+        close runs no close (its close flow is left unfilled); a close that reaches the
+        halt level halts the session for every node after it."""
+        node = self.m.nodes[i]
+        D = self.D
+        lvl = float(halt_level_frac(self.beta[node.id]))
+        raw = c
+        pre = sess.stopped[i] if shocked else c
+        pre = np.maximum(pre, lvl) + 0.0  # never past the node's own halt level
+        before = sess.halt.copy()  # the session halted before this node's close
+        halted_pre = before | (pre <= lvl + HALT_TOL)
+        hook = self.hooks.get(i)
+        out = hook(pre) if hook is not None and pre.any() else None  # 0 → no flow
+        final = pre
+        in_close = np.zeros(D, dtype=np.bool_)
+        if out is not None:
+            close = np.maximum(np.broadcast_to(np.asarray(out.move_frac, dtype=float), (D,)), lvl)
+            flow = np.broadcast_to(np.asarray(out.flow_usd, dtype=float), (D,))
+            f_own = flow if out.filled_usd is None else out.filled_usd
+            u_own = np.zeros(D) if out.unfilled_usd is None else out.unfilled_usd
+            in_close = ~halted_pre & (close <= lvl + HALT_TOL)
+            final = np.where(halted_pre, pre, close) + 0.0
+            halted = halted_pre | in_close
+            filled = np.where(halted_pre, 0.0, f_own) + 0.0
+            unfilled = np.where(halted_pre, flow, u_own) + 0.0
+            shown = replace(
+                out, move_frac=final, halted=halted, filled_usd=filled, unfilled_usd=unfilled
+            )
+        halted = halted_pre | in_close
+        sess.own[i] = halted
+        sess.trigger.setdefault(i, ~before & halted)
+        sess.halt |= halted
+        kept = np.divide(pre, raw, out=np.ones(D), where=raw != 0)
+        for add in adds:
+            self._note(
+                t,
+                f"shock:{node.id}",
+                "shock",
+                "",
+                node.id,
+                node.id,
+                _shock_label(node.id, halted & (add != 0) & (pre != raw), pre),
+                add != 0,
+                add,
+                node.change_unit,
+                add * kept,
+                halted=halted,
+            )
+        cut = pre != raw
+        plain = halted & (out is None)  # no close row to say it: the halt row does
+        if not shocked and (cut.any() or plain.any()):
+            self._note(
+                t,
+                f"halt:{node.id}",
+                "circuit_breaker",
+                "",
+                node.id,
+                node.id,
+                _halt_label(node.id, lvl, self.beta[node.id], cut, pre),
+                cut | plain,
+                raw - pre,  # the move the links carried past the halt level: never traded
+                node.change_unit,
+                np.zeros(D),  # a halt is no impact (issue 18)
+                halted=halted,
+                contrib=pre - raw,
+            )
+        if out is not None:
+            unstable = ~np.asarray(out.stable) & ~halted
+            self._note(
+                t,
+                f"feedback:{node.id}",
+                "close_feedback",
+                "",
+                node.id,
+                node.id,
+                close_flow_label(node.id, shown)
+                + (" (no stable equilibrium in some draws)" if unstable.any() else ""),
+                np.abs(pre) > self.tol,
+                filled,
+                "usd",
+                final - pre,  # the loop's own move: 0 where the session halted before it
+                halted=halted,
+                unfilled=unfilled,
+            )
+        return final
+
+    def _residual_halt(
+        self, t: int, i: int, c: FloatArray, r: FloatArray, sess: _Session
+    ) -> FloatArray:
+        """A US equity node's residual under the breaker: none where its session halted
+        (nothing trades), and a residual that carries it to its halt level halts it."""
+        node = self.m.nodes[i]
+        lvl = float(halt_level_frac(self.beta[node.id]))
+        new = np.where(sess.halt, c, np.maximum(c + r, lvl)) + 0.0
+        hit = ~sess.halt & (c + r <= lvl + HALT_TOL)
+        sess.own[i] = sess.own.get(i, np.zeros(self.D, dtype=np.bool_)) | hit
+        sess.trigger[i] = sess.trigger.get(i, np.zeros(self.D, dtype=np.bool_)) | hit
+        sess.halt |= hit
+        key = (f"halt:{node.id}", node.id)
+        self.contrib[key] = self.contrib.get(key, 0.0) + float(np.mean(new - (c + r)))
+        return new
+
+    def _session_end(self, t: int, sess: _Session, rec: dict[str, NDArray[np.bool_]]) -> None:
+        """Mark every US equity node of a halted session halted; a node whose close the
+        engine computed before a later node's close triggered the halt keeps that close
+        (the day order is the session's causal order) and gets a ``halt:<node>`` row."""
+        if not self.beta:
+            return
+        for nid in self.beta:
+            rec[nid][t] = sess.halt
+        if not sess.halt.any():
+            return
+        who = [self.m.nodes[i].id for i, tr in sess.trigger.items() if tr.any()]
+        for nid in self.beta:
+            i = self.idx[nid]
+            late = sess.halt & ~sess.own.get(i, np.zeros(self.D, dtype=np.bool_))
+            if not late.any():
+                continue
+            self._note(
+                t,
+                f"halt:{nid}",
+                "circuit_breaker",
+                "",
+                nid,
+                nid,
+                f"the level-3 market-wide circuit breaker halted US trading after {nid}'s "
+                f"close (triggered by {', '.join(who) or 'another node'} later in the "
+                f"session): {nid} trades no more that day",
+                late,
+                np.zeros(self.D),
+                self.m.node(nid).change_unit,
+                np.zeros(self.D),
+                halted=late,
+            )
+
     # -------------------------------------------------------------- stepping
     def go(self, progress: Callable[[int, int], None] | None) -> CascadeResult:
         N, D, H = self.N, self.D, self.H
@@ -355,8 +534,10 @@ class _Run:
         if paths is not None:
             paths[:, 0, :] = level
         lo_lvl, hi_lvl = level.copy(), level.copy()
+        halt_rec = {nid: np.zeros((H, D), dtype=np.bool_) for nid in self.beta}
         for t in range(H):
             slot = t % self.B
+            sess = self._session(t)
             for i in self.orders.get(t, self.m.order):
                 node = self.m.nodes[i]
                 shocked = (i, t) in self.shocks
@@ -375,12 +556,17 @@ class _Run:
                     self.contrib[(f"reversion:{node.id}", node.id)] = self.contrib.get(
                         (f"reversion:{node.id}", node.id), 0.0
                     ) + float(rc.mean())
-                out = self.hooks[i](c) if i in self.hooks and c.any() else None  # 0 → no flow
-                halted, seen = _halt_of(out, c)
+                if node.id in self.beta:  # a US equity node under the market-wide breaker
+                    c = self._us_node(t, i, c, adds, shocked, sess)
+                    out = None
+                    halted, seen = sess.own[i], c
+                else:
+                    out = self.hooks[i](c) if i in self.hooks and c.any() else None  # 0 → no flow
+                    halted, seen = _halt_of(out, c)
                 # the shock as the market saw it: a shock beyond a level-3 halt stops at the
                 # halt level (FeedbackResult.effective_shock_frac, as gaemi stress reports it)
                 kept = np.divide(seen, c, out=np.ones(D), where=c != 0)
-                for add in adds:
+                for add in adds if node.id not in self.beta else ():
                     self._note(
                         t,
                         f"shock:{node.id}",
@@ -396,7 +582,7 @@ class _Run:
                         halted=halted,
                     )
                 capped = seen != c
-                if not shocked and capped.any():
+                if not shocked and capped.any() and node.id not in self.beta:
                     # links carried the pre-close move past the halt level: the breaker
                     # stops it there (what the links moved beyond it never trades)
                     self._note(
@@ -434,7 +620,8 @@ class _Run:
                     )
                     c = out.move_frac
                 if self.event is not None and node.residual is not None and not shocked:
-                    c = c + self._residual(t, node)
+                    r = self._residual(t, node)
+                    c = self._residual_halt(t, i, c, r, sess) if node.id in self.beta else c + r
                 if node.change == "relative":
                     new = level[i] * (1.0 + np.maximum(c, -0.99))
                 else:
@@ -461,6 +648,7 @@ class _Run:
                 for e in self.out_edges[i]:
                     self._edge(t, e, i, prev, level[i], c_real, hist, impulse)
             impulse[slot] = 0.0
+            self._session_end(t, sess, halt_rec)
             hist.append(level.copy())
             if len(hist) > self.window + 1:
                 hist.pop(0)
@@ -491,6 +679,7 @@ class _Run:
             diagnostics=self.diag,
             params=self.P,
             residual_event=self.event,
+            halted=halt_rec,
         )
 
     def _push(self, t: int, e: Edge, target: str, contrib: FloatArray, impulse: FloatArray) -> None:
@@ -729,6 +918,30 @@ class _Run:
             self.diag[e.id] = f"{e.id} {fired}: {what}"
 
 
+@dataclass
+class _Session:
+    """The market-wide breaker's state of one day's US session (per draw)."""
+
+    halt: BoolArray  # the session has halted (so far in the day order)
+    stopped: dict[int, FloatArray]  # shocked node → its shock stopped at the trigger
+    own: dict[int, BoolArray]  # node → halted at (or before) its own close
+    trigger: dict[int, BoolArray]  # node → its move triggered the halt
+
+
+def _halt_label(node_id: str, lvl: float, beta: float, cut: BoolArray, pre: FloatArray) -> str:
+    """A ``halt:<node>`` row's text: the market-wide halt, and the move never traded."""
+    if cut.any():
+        return (
+            f"the level-3 circuit breaker halts {node_id} at its halt level {lvl:+.2%} "
+            f"(-20% of the S&P 500 x beta {beta:g}): the move the links carried past it "
+            "is left unfilled (never traded)"
+        )
+    return (
+        f"the level-3 market-wide circuit breaker halts all US equities: {node_id} stops "
+        f"at {float(np.mean(pre)):+.2%} (its move at the trigger)"
+    )
+
+
 def _halt_of(out: CloseOutcome | None, move_frac: FloatArray) -> tuple[BoolArray, FloatArray]:
     """Per draw: did a level-3 circuit breaker halt the close, and the pre-close move as
     the market saw it (``move_frac`` stopped at the halt level; ``move_frac`` itself
@@ -780,24 +993,25 @@ def close_flow_label(node_id: str, out: CloseOutcome) -> str:
     from gaemi.units import format_usd
 
     kor = f"Korean-held {format_usd(float(out.korean_flow_usd.mean()), signed=True)}"
-    if not out.participants:
-        return f"leveraged-fund close rebalancing on {node_id} ({kor})"
     who = ", ".join(_PARTICIPANT_WORDS.get(p, p.replace("_", " ")) for p in out.participants)
     halted = np.asarray(out.halted) if out.halted is not None else np.zeros(1, dtype=np.bool_)
-    if halted.any() and out.filled_usd is not None and out.unfilled_usd is not None:
-        h = np.broadcast_to(halted, np.shape(out.move_frac))
-        filled = float(np.mean(np.broadcast_to(out.filled_usd, h.shape)[h]))
-        unfilled = float(np.mean(np.broadcast_to(out.unfilled_usd, h.shape)[h]))
-        share = "" if h.all() else f" in {h.mean():.0%} of draws"
-        side = "selling" if unfilled <= 0 else "buying"
-        return (
-            f"level-3 circuit breaker halts {node_id} before the close{share} at "
-            f"{float(np.mean(np.asarray(out.move_frac)[h])):+.2%}: "
-            f"{format_usd(abs(unfilled))} of {side} left unfilled, "
-            f"{format_usd(filled, signed=True)} traded (close flow of all participants: "
-            f"{who}; {kor})"
-        )
-    return f"close flow of all participants on {node_id} ({who}; {kor})"
+    if not (halted.any() and out.filled_usd is not None and out.unfilled_usd is not None):
+        if not out.participants:
+            return f"leveraged-fund close rebalancing on {node_id} ({kor})"
+        return f"close flow of all participants on {node_id} ({who}; {kor})"
+    who = who or "leveraged funds"
+    h = np.broadcast_to(halted, np.shape(out.move_frac))
+    filled = float(np.mean(np.broadcast_to(out.filled_usd, h.shape)[h]))
+    unfilled = float(np.mean(np.broadcast_to(out.unfilled_usd, h.shape)[h]))
+    share = "" if h.all() else f" in {h.mean():.0%} of draws"
+    side = "selling" if unfilled <= 0 else "buying"
+    return (
+        f"level-3 circuit breaker halts {node_id} before the close{share} at "
+        f"{float(np.mean(np.asarray(out.move_frac)[h])):+.2%}: "
+        f"{format_usd(abs(unfilled))} of {side} left unfilled, "
+        f"{format_usd(filled, signed=True)} traded (close flow of all participants: "
+        f"{who}; {kor})"
+    )
 
 
 #: Short words for the close-liquidity engine's participants in event labels.

@@ -68,6 +68,10 @@ class CascadeResult:
     residual_event : ndarray (n_draws,) of int or None
         Which historical stress event's residuals each draw used (replay with
         ``simulate(..., residual_event=...)``).
+    halted : mapping node id → bool ndarray (horizon, n_draws)
+        Where the market-wide level-3 circuit breaker halted the node's session (every
+        US equity node of a halted session; :mod:`gaemi.core.contagion.breaker`). Empty
+        when the run had no market-wide breaker (``spx_beta`` not given).
     """
 
     model: CascadeModel
@@ -87,6 +91,8 @@ class CascadeResult:
     #: The historical event (row of the nodes' residual tables) of each draw; None when
     #: the run drew no residuals (a central run, or a scenario without residuals).
     residual_event: NDArray[np.int64] | None = field(default=None, repr=False)
+    #: node id → (horizon, n_draws) bool: the level-3 breaker halted that node's session.
+    halted: Mapping[str, NDArray[np.bool_]] = field(default_factory=dict, repr=False)
 
     def change(self, node_id: str, which: str = "final") -> FloatArray:
         """Per-draw change from the baseline: fraction (relative nodes) or units.

@@ -175,8 +175,13 @@ def stress(
     """
     import pandas as pd
 
-    from gaemi.app.stress import check_liquidity_scale, load_scenario, stress_curve, stress_setup
-    from gaemi.app.stress import stress as stress_one
+    from gaemi.app.stress import (
+        check_liquidity_scale,
+        load_scenario,
+        stress_curve,
+        stress_session,  # one US session: the market-wide breaker
+        stress_setup,
+    )
 
     shock: str | None = single(shock_given, "--shock")
     fmt: OutputFormat = single(fmt_given, "--format") or OutputFormat.table
@@ -256,7 +261,9 @@ def stress(
     if value <= -1.0:
         raise GaemiInputError(f"shock = {text!r} is at or below -100%")
     note_read(describe_move(text, value) + ("" if shock is not None else " (default)"))
-    df = pd.concat([stress_one(state, n, value, **kw).to_frame() for n in names], ignore_index=True)
+    df = pd.concat(
+        [r.to_frame() for r in stress_session(state, names, value, **kw)], ignore_index=True
+    )
     if fmt == OutputFormat.table:  # narrower headers on screen; JSON/CSV keep full names
         df = df.drop(columns=["extra_move_frac", "runaway", "spx_move_frac"]).rename(columns=_SHORT)
     emit(
