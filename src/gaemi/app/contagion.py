@@ -99,7 +99,11 @@ def event_table(result: CascadeResult, engine_nodes: frozenset[str] = frozenset(
     the move as the market saw it (stopped at the halt level), the close-feedback row's
     ``amount`` is the flow that traded before the halt and ``unfilled_usd`` the selling
     the halt left unfilled (first day, like ``amount``); ``halted`` is True when that
-    first day halted and ``days_halted`` counts the days that did."""
+    first day halted and ``days_halted`` counts the days that did. The breaker is
+    market-wide (:mod:`gaemi.core.contagion.breaker`): every US equity node of a halted
+    session is halted; a ``halt:<node>`` row's ``amount`` is the move the links carried
+    past the node's halt level (left unfilled, never traded) and its ``impact`` 0, and a
+    halted node with no close row of its own (SPX) gets one with ``amount`` 0."""
     import pandas as pd
 
     ev = result.events_frame()

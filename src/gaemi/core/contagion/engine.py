@@ -12,7 +12,14 @@ hook reports a level-3 circuit-breaker halt (the close-liquidity engine), the cl
 the halt level, the pre-close move stops there (a shock row's impact is the move as the
 market saw it, as ``gaemi stress`` reports it; a move the links carried past the halt is
 logged as ``halt:<node>``) and the close-feedback row's amount is only the flow that
-traded before the halt, the rest being ``unfilled_usd``, (3) in a Monte
+traded before the halt, the rest being ``unfilled_usd``; with ``spx_beta`` (the
+close-liquidity engine's hooks carry it) the halt is market-wide
+(:mod:`gaemi.core.contagion.breaker`, NYSE Rule 7.12): the shocks of a day's US
+session, given together, halt it when their implied S&P 500 move reaches −20 % (each
+scaled to that −20 %), a US equity node whose pre-close move or close reaches its halt
+level (−20 % × beta) halts it too, and after the trigger no US equity node runs its
+close (it stops at its pre-close move, never past its halt level; a node stepped before
+the trigger keeps its close: the day order is the session's causal order), (3) in a Monte
 Carlo run, the node's measured residual for that day after the shock is added (see
 below), (4) the level is updated and clipped to the node's bounds, (5) every edge leaving
 the node is evaluated on the new level/change and schedules its contribution for day
