@@ -159,6 +159,12 @@ def test_reverse_already_met_at_baseline_says_no_shock_needed(
     assert "0.00198" not in out
     assert "-0.0%" not in out
     assert "no shock needed" in out  # the caption and the outcome column say it too
+    # the caption names the columns by their headers, not the machine name shock_scale
+    caption = " ".join(out.split())
+    assert "shock_scale" not in caption
+    assert "Shock scale (×) multiplies the scenario's shocks (NDX -5.00%, SOX -5.00%)" in caption
+    assert "Korean-held AUM ($) today in the scenario" in caption
+    assert "0.00× = already met at baseline" in caption  # as the cell writes a zero scale
     recs = run_json(capsys, "--reverse", "USDKRW>=1500")
     assert {r["shock_scale"] for r in recs} == {0.0}
     assert {r["outcome"] for r in recs} == {"met at baseline (no shock needed)"}
@@ -322,3 +328,33 @@ def test_a_move_that_prints_as_zero_makes_no_step_follow(
         str(r["node"]): r for r in run_json(capsys, "--shock", "KOSPI=-20%", "--view", "bands")
     }
     assert 0 < -float(bands["SOX"]["lowest_change_mean"]) < MIN_STEP_MOVE
+
+
+def test_a_halted_close_shows_in_the_terminal_event_table(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18/19: the event table's JSON has ``halted``, ``unfilled_usd`` and
+    ``days_halted``; the terminal shows them (headers by the one rule) when a row halted,
+    with the figures of the JSON written by gaemi.units, and a halted row says so."""
+    from gaemi.units import format_usd
+
+    shocks = ["--shock", "NDX=-99%", "--shock", "SOX=-99%"]
+    recs = run_json(capsys, *shocks)
+    halted = [r for r in recs if r["halted"]]
+    assert halted, "a -99% shock halts (level-3 circuit breaker)"
+    monkeypatch.setenv("COLUMNS", "200")  # wide enough for every column but the event id
+    assert main(["cascade", *shocks]) == 0
+    out = capsys.readouterr().out
+    table = out.split("Does each step")[0]
+    for header in ("Halted", "Unfilled ($)", "Days halted"):
+        assert header in table
+    rows = [line for line in table.splitlines() if line.startswith("│ ")]
+    said = [line for line in rows if "│ yes " in line]
+    assert len(said) == len(halted)  # the Halted cell of each halted row reads yes
+    for r in halted:  # the unfilled selling of each halted row, as format_usd writes it
+        assert format_usd(float(r["unfilled_usd"])) in table
+    # no halt: no columns of "no" (the default -5% chain does not reach the breaker)
+    monkeypatch.setenv("COLUMNS", "200")
+    assert not any(r["halted"] for r in run_json(capsys))
+    assert main(["cascade"]) == 0
+    assert "Unfilled ($)" not in capsys.readouterr().out

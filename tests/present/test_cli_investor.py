@@ -271,6 +271,11 @@ def test_replay_table_and_html(
     assert "first on 2025-01-30" in out
     assert "forced_sale" in out
     assert "2025-01-30" in out
+    # the events' amounts carry their currency in the header, by the one header rule
+    # (issue 19: "Amount" had no unit while its cells carried ₩ or $)
+    assert "Amount (₩)" in out
+    assert "Amount ($)" in out
+    assert "Amount " not in out.replace("Amount (₩)", "").replace("Amount ($)", "")
     assert f"wrote {page}" in err
     text = page.read_text(encoding="utf-8")
     assert "Plotly" in text

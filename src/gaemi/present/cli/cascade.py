@@ -33,7 +33,7 @@ from gaemi.present.cli.common import (
     single,
     state_from_options,
 )
-from gaemi.units import format_usd
+from gaemi.units import column_header, format_cell, format_usd
 
 if TYPE_CHECKING:
     from gaemi.core.contagion import CascadeModel
@@ -341,10 +341,13 @@ def cascade(
             rev.to_frame(),
             fmt,
             title=f"Reverse stress: smallest shock reaching {reverse} per Korean AUM",
-            caption=f"shock_scale multiplies the scenario shocks {dict(rs.shocks)}; "
-            f"today's Korean AUM in the scenario {format_usd(rs.base_korean_aum_usd)}; "
+            # the caption names the columns by their headers (gaemi.units.column_header)
+            caption=f"{column_header('shock_scale')} multiplies the scenario's shocks ("
+            + ", ".join(f"{k} {format_cell('shock_frac', v)}" for k, v in dict(rs.shocks).items())
+            + f"); {column_header('korean_aum_usd')} today in the scenario: "
+            f"{format_usd(rs.base_korean_aum_usd)}; "
             + (
-                "0 = already met at baseline, no shock needed"
+                f"{format_cell('shock_scale', 0.0)} = already met at baseline, no shock needed"
                 if rs.met_at_baseline
                 else f"{NOT_REACHED} = not reached even at a -99% shock"
             ),
@@ -399,7 +402,7 @@ def cascade(
         )
         return
     # full table report
-    emit(display_events(ev), fmt, title=event_table_title(model, scenario, bool(shock)))
+    emit(events_for_terminal(ev), fmt, title=event_table_title(model, scenario, bool(shock)))
     steps = res.to_frame("steps")[["step", "title", "claim", "verdict", "reason"]]
     emit(
         steps.rename(columns={"verdict": "follows"}),
@@ -421,6 +424,32 @@ def cascade(
             title=f"Monte Carlo: change at day {model.horizon_days - 1} "
             f"({draws} draws, seed {seed})",
         )
+
+
+#: The event table's halt columns (issue 18: a close the level-3 circuit breaker halted
+#: leaves its selling unfilled), shown in the terminal when a row halted.
+HALT_COLUMNS = ("halted", "unfilled_usd", "days_halted")
+
+
+def events_for_terminal(ev: Any) -> Any:
+    """The event table as the terminal shows it (:func:`display_events`: amounts and
+    impacts in their units) with, when a close or a shock halted, the halt columns
+    :data:`HALT_COLUMNS` after the impacts (``Halted`` yes/no, ``Unfilled ($)``, ``Days
+    halted``, headers and cells by the one rule of :mod:`gaemi.units`); a halted row's
+    action says it halted. With no halt (or a run without the columns) the table is
+    :func:`display_events` as it is: three columns of "no" say nothing."""
+    out = display_events(ev)
+    if not all(c in ev.columns for c in HALT_COLUMNS) or not ev["halted"].astype(bool).any():
+        return out
+    halted = ev["halted"].astype(bool).to_numpy()
+    out["action"] = [
+        a if not h or "halt" in str(a).lower() else f"{a} (halted)"
+        for a, h in zip(out["action"], halted, strict=True)
+    ]
+    at = list(out.columns).index("event")
+    for i, c in enumerate(HALT_COLUMNS):
+        out.insert(at + i, c, ev[c].to_numpy())
+    return out
 
 
 def event_table_title(model: CascadeModel, scenario: Path | None, replaced: bool) -> str:

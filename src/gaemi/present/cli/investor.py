@@ -544,9 +544,11 @@ def _events_table(res: Any) -> Any:
         return pd.DataFrame({"event": ["no margin call, sale, ruin or graduation"]})
     out = ev[["date", "event"]].copy()
     out["date"] = out["date"].dt.strftime("%Y-%m-%d")
-    out["amount"] = [format_money(float(v), c) for v in ev[f"amount_{c.lower()}"]]
+    # the key carries its currency, so the header does too ("Amount (₩)", "Amount ($)")
+    # and emit writes each cell by the one rule (gaemi.units.format_cell)
+    out[f"amount_{c.lower()}"] = ev[f"amount_{c.lower()}"].astype(float)
     if c != "USD":
-        out["amount_usd"] = [format_money(float(v), "USD") for v in ev["amount_usd"]]
+        out["amount_usd"] = ev["amount_usd"].astype(float)
     out["at"] = ev["price_basis"]
     out["detail"] = ev["detail"] + ev["synthetic"].map({True: " (synthetic)", False: ""})
     return out
