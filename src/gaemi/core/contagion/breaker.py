@@ -1,11 +1,12 @@
 """The market-wide level-3 circuit breaker: one rule for a US session of several nodes.
 
-NYSE Rule 7.12 (Trading Halts Due to Extraordinary Market Volatility) and the matching
-Nasdaq Rule 4121, as approved by the SEC (Release 34-67090, 2012): a decline of the
-S&P 500 of 20 % from the prior day's close (level 3) halts trading in **all** US
-equities for the rest of the day, whatever the time; levels 1 (−7 %) and 2 (−13 %) halt
-15 minutes, and only before 15:25 ET. The halt is market-wide: one underlying cannot
-halt while another keeps trading.
+The market-wide circuit breakers the SEC approved in 2012 (NYSE Rule 80B as amended,
+effective 2013-04-08, since renumbered NYSE Rule 7.12; the other exchanges have matching
+rules; NYSE, "Circuit Breakers", usequities.nyx.com; SEC investor.gov glossary, "Stock
+market circuit breakers"): a decline of the S&P 500 of 20 % from the prior day's close
+(level 3) halts trading in **all** US equities for the rest of the day, whatever the
+time; levels 1 (−7 %) and 2 (−13 %) halt 15 minutes, and only up to 15:25 ET. The halt
+is market-wide: one underlying cannot halt while another keeps trading.
 
 The S&P 500 move of a session is read from its US equity nodes through the S&P 500
 betas of the stress scenario (``spx_beta`` of ``stress_default.yaml``, the same mapping
