@@ -394,8 +394,8 @@ def format_cell(key: str, value: object) -> str:
       ``0.00%``): ``-5.00%``, ``+1.33%``; any other percent (a share, a
       probability, a loss) — unsigned, one decimal: ``43.0%``
     * ``(% a year)`` — a volatility with one decimal (``45.0%``), a rate with two (``4.35%``)
-    * ``(×)`` — a multiple with two decimals (``0.67×``); ``leverage`` signed as written
-      (``+3×``, ``-2×``)
+    * ``(×)`` — a multiple with two decimals (``0.67×``); ``leverage`` signed as a fund
+      names it, at most two decimals (``+3×``, ``-2×``, ``+1.5×``)
     * a count (an integer, ``n_*``, ``(days)``) — thousands separators: ``1,234``
     * yes/no for a boolean; "—" for a missing or non-finite value; other figures by
       :func:`format_number` (never in scientific notation); text as it is.
@@ -425,8 +425,9 @@ def format_cell(key: str, value: object) -> str:
         vol = "vol" in key.lower().split("_") or key.lower().startswith("vol")
         return f"{v:.{SHARE_DECIMALS if vol else RATE_DECIMALS}%}"
     if unit == "×":
-        if key.lower() == "leverage":
-            return f"{v:+g}×"
+        if key.lower() == "leverage":  # as a fund names it: +3×, -2×, +1.5×
+            text = f"{abs(v):.{TIMES_DECIMALS}f}".rstrip("0").rstrip(".")
+            return f"{'-' if v < 0 and text != '0' else '+'}{text}×"
         return f"{v:,.{TIMES_DECIMALS}f}×"
     integer = isinstance(value, int) or type(value).__name__.startswith(("int", "uint"))
     count = key.lower().startswith("n_") or unit == "days"

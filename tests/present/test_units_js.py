@@ -98,6 +98,64 @@ def test_units_js_writes_money_as_gaemi_units(
     assert not diff, f"{len(diff)} of {len(values)} differ, first (value, python, js): {diff[:5]}"
 
 
+#: Keys of every unit of gaemi.units.format_cell: money, moves, shares, probabilities, a
+#: volatility and a rate a year, multiples, leverage, counts and plain figures.
+CELL_KEYS = (
+    "flow_usd", "korean_loss_krw", "move_frac", "NDX_shock_frac", "change_frac",
+    "next_return_frac", "korean_share_frac", "korean_share", "loss_6m_flat_frac", "prob",
+    "prob_loss_50pct", "vol_annual", "vol_frac", "rate_annual", "pressure_ratio",
+    "shock_scale", "leverage", "n_funds", "lag_days", "baseline", "claimed",
+)  # fmt: skip
+
+
+def cell_values() -> list[float]:
+    """Values for every key: hand cases, zeros and values that round to zero (no sign),
+    exact ties, and a seeded sample over 12 orders of magnitude (no whole numbers: JSON
+    has no integer type, so the dashboard reads a whole number as a count, as Python
+    reads an ``int``)."""
+    hand = [-0.05, 0.031, 0.0132705, 0.43, 0.1178076, -0.3512, 0.5639, 0.45, -0.0917,
+            0.667445, 3.4812, 1509.86, 4.31e10 + 0.5, -2.497e10 - 0.5, 1.514e11 + 0.5,
+            0.125, -0.00125, -4e-6, 4e-6, 0.000049999, 3.2e-7, -1.25e-5, 1234.5, 9999.5,
+            12.345, 1.5]  # fmt: skip
+    rng = np.random.default_rng(1919)  # seeded: the same 400 values every run
+    sample = (rng.choice([-1.0, 1.0], 400) * 10.0 ** rng.uniform(-7, 5, 400)).tolist()
+    return [v for v in [*hand, *sample] if not float(v).is_integer()]
+
+
+def test_units_js_writes_cells_as_gaemi_units(chromium_launch: dict[str, Any]) -> None:
+    """``formatCell`` of units.js is :func:`gaemi.units.format_cell`, string for string,
+    given the key's header (``/api/meta`` sends :func:`gaemi.units.column_header`): the
+    terminal, the report and the dashboard write one key's value the same way."""
+    from playwright.sync_api import sync_playwright
+
+    values = cell_values()
+    headers = {k: units.column_header(k) for k in CELL_KEYS}
+    cases = [(k, v) for k in CELL_KEYS for v in values]
+    cases += [("halted", True), ("halted", False), ("node", "NDX"), ("flow_usd", None),
+              ("leverage", 3), ("leverage", -2), ("leverage", 1.5), ("n_funds", 1234),
+              ("days_halted", 2), ("claimed", 43_100_000_000)]  # fmt: skip
+    headers.update({k: units.column_header(k) for k in ("halted", "node", "days_halted")})
+    with sync_playwright() as p:
+        browser = p.chromium.launch(**chromium_launch)
+        try:
+            page = browser.new_page()
+            page.add_script_tag(content=UNITS_JS.read_text(encoding="utf-8"))
+            got: list[str] = page.evaluate(
+                "([cases, headers]) => cases.map(([k, v]) =>"
+                " window.gaemiUnits.formatCell(k, v, headers[k]))",
+                [cases, headers],
+            )
+        finally:
+            browser.close()
+    want = [units.format_cell(k, v) for k, v in cases]
+    diff = [(c, w, g) for c, w, g in zip(cases, want, got, strict=True) if w != g]
+    assert not diff, f"{len(diff)} of {len(cases)} differ, first (case, python, js): {diff[:5]}"
+    # the table reaches every branch of the rule (the test can fail on any of them)
+    for text in ("-$24.97B", "₩1,514억", "-5.00%", "0.00%", "43.0%", "-9.17%", "0.67×",
+                 "+3×", "+1.5×", "1,234", "yes", "3.2e-07"):  # fmt: skip
+        assert text in want, text
+
+
 def test_the_table_reaches_the_cases_that_differ_from_plain_javascript() -> None:
     """The table holds the values where a naive port would go wrong (the test can fail):
     an exact tie JavaScript's toFixed rounds up and Python to even, and a figure that

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gaemi.present.cli.common import format_usd
+from gaemi.present.cli.common import format_cell, format_usd
 
 pytestmark = pytest.mark.browser
 
@@ -151,6 +151,10 @@ def test_dashboard_sliders_update_ladder_and_chart(
     want = api(server, "/api/flows", move_frac=-0.05, korean_aum_usd=aum_b * 1e9)
     ndx = next(r for r in want["rows"] if r["underlying_id"] == "NDX")
     assert before_table["NDX"][2] == format_usd(ndx["flow_usd"])
+    # the count and the percent cells by the terminal's and the report's rule (format_cell)
+    assert before_table["NDX"][0] == format_cell("n_funds", ndx["n_funds"])
+    coverage = format_cell("korean_coverage_frac", ndx["korean_coverage_frac"])
+    assert before_table["NDX"][5] == coverage
     assert set(before_chart) == {
         "Korean-held",
         "Other holders (known)",

@@ -43,7 +43,15 @@
 
   // The money rule of gaemi.units, ported once in units.js (loaded first) and checked
   // string for string against the Python in tests/present/test_units_js.py.
-  const { formatUsd, formatKrw } = window.gaemiUnits;
+  const { formatUsd, formatKrw, formatCell } = window.gaemiUnits;
+
+  // A table cell of a machine column that is not money (a percent, a count): the rule of
+  // gaemi.units.format_cell by the key's header from /api/meta (the terminal and the
+  // report write the same cell); money goes through money() for the currency switch.
+  function cellText(key, value) {
+    const h = state.meta && state.meta.column_headers && state.meta.column_headers[key];
+    return formatCell(key, value, h ? h.USD : /_frac$/.test(key) ? "(%)" : "");
+  }
 
   function money(usd) {
     if (!finite(usd)) return "—";
@@ -326,12 +334,12 @@
       const tr = document.createElement("tr");
       const cells = [
         row.underlying_id,
-        String(row.n_funds),
+        cellText("n_funds", row.n_funds),
         money(row.aum_usd),
         money(row.flow_usd),
         money(row.korean_flow_usd),
         money(row.flow_per_pct_usd),
-        finite(row.korean_coverage_frac) ? `${(row.korean_coverage_frac * 100).toFixed(0)}%` : "—",
+        cellText("korean_coverage_frac", row.korean_coverage_frac),
       ];
       cells.forEach((text, i) => {
         const cell = document.createElement(i === 0 ? "th" : "td");
@@ -741,13 +749,17 @@
     const frag = document.createDocumentFragment();
     for (const r of c.korea) {
       const tr = document.createElement("tr");
-      [r.holder, krwMoney(r.holdings_krw), pct(r.krw_move_frac, 1), krwMoney(r.pnl_krw)].forEach(
-        (text) => {
-          const td = document.createElement("td");
-          td.textContent = text;
-          tr.appendChild(td);
-        },
-      );
+      const cells = [
+        r.holder,
+        krwMoney(r.holdings_krw),
+        cellText("krw_move_frac", r.krw_move_frac),
+        krwMoney(r.pnl_krw),
+      ];
+      cells.forEach((text) => {
+        const td = document.createElement("td");
+        td.textContent = text;
+        tr.appendChild(td);
+      });
       if (r.holder === "total") tr.className = "total";
       frag.appendChild(tr);
     }

@@ -108,5 +108,80 @@
     throw new Error(`currency = ${currency} must be KRW or USD`);
   }
 
-  window.gaemiUnits = { formatKrw, formatUsd, formatMoney };
+  // gaemi.units.format_number: -1,184,000, 12.35, 0.1235; below 10^-4 four significant
+  // digits (3.2e-07); "—" for NaN, ∞ / -∞.
+  function formatNumber(value) {
+    if (typeof value !== "number" || Number.isNaN(value)) return "—";
+    if (!Number.isFinite(value)) return value > 0 ? "∞" : "-∞";
+    const a = Math.abs(value);
+    const sign = value < 0 ? "-" : "";
+    if (a === 0) return "0";
+    if (a >= 1e4) return sign + fixed(a, 0, true);
+    if (a < 1e-4) {
+      // Python's f"{v:.4g}": trailing zeros dropped, a two-digit exponent
+      const [m, e] = a.toExponential(3).split("e");
+      const exp = Number(e);
+      const mant = m.includes(".") ? m.replace(/0+$/, "").replace(/\.$/, "") : m;
+      return `${sign}${mant}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+    }
+    const decimals = Math.max(0, 3 - Math.floor(Math.log10(a)));
+    return sign + fixed(a, decimals, true);
+  }
+
+  // gaemi.units.format_cell: a value of a machine column by the unit of its header
+  // (gaemi.units.column_header, sent by /api/meta): money, a move (signed, 2 decimals, no
+  // sign on zero), another percent (1 decimal), % a year, a multiple, a count, yes/no.
+  // JSON has no integer type: a whole number is a count here (Python: an int is).
+  const MOVE_DECIMALS = 2;
+  const RATE_DECIMALS = 2;
+  const SHARE_DECIMALS = 1;
+  const TIMES_DECIMALS = 2;
+  const MOVE_WORDS = new Set([
+    "move", "moves", "shock", "shocks", "change", "return", "premium", "net", "error",
+  ]);
+
+  function unitOf(header) {
+    const m = /\(([^()]*)\)$/.exec(String(header || ""));
+    return m ? m[1] : "";
+  }
+
+  // Python's f"{v:.{d}%}" (the sign only when negative)
+  function percent(v, d) {
+    return `${v < 0 ? "-" : ""}${fixed(Math.abs(v) * 100, d)}%`;
+  }
+
+  function formatCell(key, value, header) {
+    if (value === null || value === undefined) return "—";
+    if (typeof value === "boolean") return value ? "yes" : "no";
+    if (typeof value === "string") return value;
+    if (!finite(value)) return formatNumber(value);
+    const words = String(key).toLowerCase().split("_");
+    const unit = unitOf(header);
+    if (unit === "$") return formatUsd(value);
+    if (unit === "₩") return formatKrw(value);
+    if (unit === "%") {
+      if (words.some((w) => MOVE_WORDS.has(w))) {
+        return signed(signOf(value, true), `${fixed(Math.abs(value) * 100, MOVE_DECIMALS)}%`);
+      }
+      return percent(value, SHARE_DECIMALS);
+    }
+    if (unit === "% a year") {
+      const vol = words.includes("vol") || words[0].startsWith("vol");
+      return percent(value, vol ? SHARE_DECIMALS : RATE_DECIMALS);
+    }
+    if (unit === "×") {
+      if (words.join("_") === "leverage") {
+        // as a fund names it: +3×, -2×, +1.5×
+        const text = fixed(Math.abs(value), TIMES_DECIMALS).replace(/0+$/, "").replace(/\.$/, "");
+        return `${value < 0 && text !== "0" ? "-" : "+"}${text}×`;
+      }
+      return `${value < 0 ? "-" : ""}${fixed(Math.abs(value), TIMES_DECIMALS, true)}×`;
+    }
+    if (Number.isInteger(value)) {
+      return `${value < 0 ? "-" : ""}${fixed(Math.abs(value), 0, true)}`;
+    }
+    return formatNumber(value);
+  }
+
+  window.gaemiUnits = { formatKrw, formatUsd, formatMoney, formatNumber, formatCell };
 })();
