@@ -267,6 +267,9 @@ def test_dashboard_section_and_html_page_in_chromium(
                 assert pg.locator("#replay-chart .main-svg").count() >= 1
                 rows = pg.locator("#replay-events tbody tr").all_text_contents()
                 assert any("2025-01-30" in r and "forced sale" in r for r in rows)
+                # the amounts of a won account: the header carries ₩ (as the terminal's)
+                heads = pg.locator("#replay-events thead th").all_text_contents()
+                assert "Amount (₩)" in heads
                 # the section fits the phone: no sideways scroll of the page
                 assert pg.evaluate("document.documentElement.scrollWidth") <= width
                 pg.locator("#replay-section").screenshot(

@@ -187,6 +187,10 @@
     const body = $("replay-events").querySelector("tbody");
     body.replaceChildren();
     const cur_ = cur.toLowerCase();
+    // the amounts are amount_krw or amount_usd: the header carries the unit, as
+    // gaemi.units.column_header writes it in the terminal ("Amount (₩)", "Amount ($)")
+    const amountTh = $("replay-events").querySelectorAll("thead th")[2];
+    if (amountTh) amountTh.textContent = `Amount (${cur === "KRW" ? "₩" : "$"})`;
     const rows = d.events.filter((e) => e.event !== "call_cured");
     for (const e of rows) {
       const tr = document.createElement("tr");
