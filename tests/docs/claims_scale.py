@@ -131,6 +131,14 @@ CLAIMS: list[tuple[str, tuple[str, ...]] | tuple[str, tuple[str, ...], tuple[str
         "* the grid's 2-worker runs used",
         (B_SWEEP + "grid_dask_2_workers_cpu_best_s", B_SWEEP + "grid_serial_cpu_best_s"),
     ),
+    (
+        "The run before it (21:17 UTC, load",
+        (
+            B_SWEEP + "x100k_dask_over_serial_best",
+            B_SWEEP + "grid_dask_over_serial_best",
+            B_SWEEP + "x3400k_dask_over_serial_best",
+        ),
+    ),
     ("* what Dask adds is fixed: importing it costs", (B_SWEEP + "dask_import_cpu_s",)),
     (
         "Korean-AUM universe and stress model alone took",

@@ -47,14 +47,15 @@ Examples:
 """
 
 #: Grid points below which a sweep runs in this process unless Dask is asked for by name
-#: (``--workers``, ``--threads``, ``--processes`` or ``--scheduler``). On 2 cores shared
-#: with other users, 2 local Dask workers were no faster than one thread, within the noise
-#: of the load, at any size measured by
-#: ``benchmarks/bench_sweep.py`` (100,000, 919,100 and 3,400,670 feedback points, five
-#: runs at load 2-11: a feedback chunk is a quarter Python holding the GIL, importing Dask
-#: costs ~0.2 s of CPU, and no core is free), so the threshold sits above the largest of
-#: them (docs/scale.md §3, *When Dask pays*). A
-#: decay point is a Monte Carlo of thousands of paths, all NumPy: Dask from 2 points.
+#: (``--workers``, ``--threads``, ``--processes`` or ``--scheduler``). Measured by
+#: ``benchmarks/bench_sweep.py`` (100,000, 919,100 and 3,400,670 feedback points): with a
+#: core free, 2 local Dask workers are ahead from 919,100 points (0.85x serial; 0.67x at
+#: 3.4M); on 2 cores shared with other users (load 2-11) they were no faster at any size,
+#: within the noise (a feedback chunk is a quarter Python holding the GIL, importing Dask
+#: costs ~0.1-0.2 s of CPU). This machine is shared most of the time, so the threshold
+#: sits above the largest size measured (docs/scale.md §3, *When Dask pays*); name the
+#: workers where cores are free. A decay point is a Monte Carlo of thousands of paths,
+#: all NumPy: Dask from 2 points.
 AUTO_SERIAL_BELOW = {"feedback": 4_000_000, "decay": 2}
 #: Grid points above which the table view prints only the first rows.
 TABLE_MAX_ROWS = 60
