@@ -47,20 +47,40 @@ Examples:
 """
 
 #: Grid points below which a sweep runs in this process unless Dask is asked for by name
-#: (``--workers``, ``--threads``, ``--processes`` or ``--scheduler``). Measured by
-#: ``benchmarks/bench_sweep.py`` (100,000, 919,100 and 3,400,670 feedback points): with a
-#: core free, 2 local Dask workers are ahead from 919,100 points (0.85x serial; 0.67x at
-#: 3.4M); on 2 cores shared with other users (load 2-11) they were no faster at any size,
-#: within the noise (a feedback chunk is a quarter Python holding the GIL, importing Dask
-#: costs ~0.1-0.2 s of CPU). This machine is shared most of the time, so the threshold
-#: sits above the largest size measured (docs/scale.md §3, *When Dask pays*); name the
-#: workers where cores are free. A decay point is a Monte Carlo of thousands of paths,
-#: all NumPy: Dask from 2 points.
-AUTO_SERIAL_BELOW = {"feedback": 4_000_000, "decay": 2}
+#: (``--workers``, ``--threads``, ``--processes`` or ``--scheduler``); from this size a
+#: feedback sweep runs on local Dask threads when a core is free (:data:`FREE_CORES_NEEDED`),
+#: else here too. Measured by ``benchmarks/bench_sweep.py`` (100,000, 919,100 and
+#: 3,400,670 feedback points; docs/scale.md §3, *When Dask pays*): with a core free, 2
+#: local Dask threads were 1.03x serial at 100,000 points, 0.85x at 919,100 (ahead in all
+#: 5 pairs) and 0.67x at 3,400,670; with no core free (load 2-11 on 2 cores) they were
+#: within the noise at every size (0.80-1.47x: a feedback chunk is a quarter Python
+#: holding the GIL). 900,000 is 919,100, the smallest size measured ahead, rounded down:
+#: a straight line through the grid's best timings at 919,100 and 3,400,670 points puts
+#: break-even near 480,000 points, but below 919,100 that line is an extrapolation, never
+#: timed. A decay point is a Monte Carlo of
+#: thousands of paths, all NumPy: Dask from 2 points, whatever the load.
+AUTO_SERIAL_BELOW = {"feedback": 900_000, "decay": 2}
+#: Idle cores (``os.cpu_count()`` minus the 1-minute load average, read once when the
+#: sweep starts, before it adds its own work) a feedback sweep of at least
+#: ``AUTO_SERIAL_BELOW["feedback"]`` points needs to go to Dask by itself: one, for the
+#: second thread. The benchmark's quiet run (load 1.2-1.5 counting its own runs, about
+#: one core, so the others used well under one) is the case that paid; a platform without
+#: a load average counts as free.
+FREE_CORES_NEEDED = 1
 #: Grid points above which the table view prints only the first rows.
 TABLE_MAX_ROWS = 60
 #: Values one axis may have.
 MAX_AXIS = 100_000
+
+
+def _load_1min() -> float | None:
+    """The machine's 1-minute load average now, or None where the platform has none."""
+    import os
+
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):  # no getloadavg (Windows), or unobtainable
+        return None
 
 
 class Engine(StrEnum):
@@ -356,7 +376,8 @@ def sweep(
             "--workers",
             "-w",
             metavar="N",
-            help="Local Dask workers (default: the machine's cores; small feedback grids: none).",
+            help="Local Dask workers (default: the machine's cores; none for a feedback grid "
+            "that is small or on a busy machine).",
         ),
     ] = None,
     threads: Annotated[
@@ -390,11 +411,13 @@ def sweep(
 
     The grid is the product of the given axes, cut into chunks; each chunk is a Dask task
     (threads of this process by default; --processes or --scheduler for more). A
-    feedback grid under 4,000,000 points runs in this process unless Dask is asked for
-    by name (with --workers, --threads, --processes or --scheduler): it does not pay
-    below that. Every grid point draws from its own seed (child i of SeedSequence(seed)),
-    so the numbers do not depend on the number of workers or the chunk size. Results:
-    one row per grid point, to --out or stdout.
+    feedback sweep that names no workers (--workers, --threads, --processes, --scheduler
+    or --serial) runs on local Dask threads when its grid has at least 900,000 points
+    and a core is free (the 1-minute load average at most the number of cores minus 1),
+    else in this process: Dask does not pay below that size or on a busy machine; the
+    note line says which and why. Every grid point draws from its own seed (child i of
+    SeedSequence(seed)), so the numbers do not depend on the number of workers or the
+    chunk size. Results: one row per grid point, to --out or stdout.
     """
     import math
     import os
@@ -468,14 +491,26 @@ def sweep(
     )
     axes = _axes(engine, opts)
     n_points = math.prod(len(v) for v in axes.values())
-    auto_serial = (
-        not serial
-        and scheduler is None
-        and workers is None
-        and not (threads or processes)
-        and n_points < AUTO_SERIAL_BELOW[engine.value]
-    )
-    serial = serial or auto_serial
+    # where it runs when nothing says: small feedback grids here; big ones on Dask threads
+    # when a core is free (the load read once, now, before this sweep adds its own work)
+    auto = not serial and scheduler is None and workers is None and not (threads or processes)
+    below = AUTO_SERIAL_BELOW[engine.value]
+    why_here = why_dask = ""
+    if auto and n_points < below:
+        why_here = f"below {below:,} points; --workers N for Dask"
+    elif auto and engine == Engine.feedback:
+        cores = os.cpu_count() or 1
+        load = _load_1min()
+        on = f"on {cores} core{'s' if cores != 1 else ''}"
+        if cores < 2:
+            why_here = "1 core, none for a second worker; --workers N for Dask"
+        elif load is None:
+            why_dask = f"{below:,} points or more; no load average here, taken as free"
+        elif cores - load >= FREE_CORES_NEEDED:
+            why_dask = f"{below:,} points or more and a core free: load {load:.2f} {on}"
+        else:
+            why_here = f"load {load:.2f} {on}, no core free; --workers N for Dask"
+    serial = serial or bool(why_here)
     n_workers = workers if workers is not None else max(1, min(8, os.cpu_count() or 1))
     if chunk is None and not serial and scheduler is None:
         # enough chunks for every local worker to stay busy to the end (same numbers)
@@ -497,17 +532,13 @@ def sweep(
         note(f"creations: {c.value} — {c.why}")
     kind = "processes" if processes else "threads"
     where = (
-        (
-            f"this process (below {AUTO_SERIAL_BELOW[engine.value]:,} points; --workers N for Dask)"
-            if auto_serial
-            else "this process"
-        )
+        f"this process ({why_here})"
+        if why_here
+        else "this process"
         if serial
-        else (
-            f"Dask scheduler {scheduler}"
-            if scheduler
-            else f"local Dask, {n_workers} workers ({kind})"
-        )
+        else f"Dask scheduler {scheduler}"
+        if scheduler
+        else f"local Dask, {n_workers} workers ({kind}{'; ' + why_dask if why_dask else ''})"
     )
     shape = " x ".join(f"{a.name}[{len(a)}]" for a in spec.axes)
     n_chunks = len(spec.chunks())
