@@ -103,6 +103,92 @@ def test_format_number(value: float, text: str) -> None:
 def test_format_frac_is_a_signed_percent() -> None:
     assert units.format_frac(-0.05) == "-5.00%"  # -0.05 × 100 = -5.00 %
     assert units.format_frac(0.031) == "+3.10%"  # a move carries its sign
+    # zero has no sign (one convention with format_cell and money: never "+$0"); a move
+    # that rounds to zero at two decimals neither (4e-6 = 0.0004 %)
+    assert units.format_frac(0.0) == "0.00%"
+    assert units.format_frac(-4e-6) == "0.00%"
+    assert units.format_frac(4e-6) == "0.00%"
+    assert units.format_frac(5.1e-5) == "+0.01%"  # 0.0051 % rounds to 0.01 %
+
+
+def _moves() -> list[float]:
+    """Moves of every size and sign, zeros, values that round to zero, exact ties."""
+    import numpy as np
+
+    rng = np.random.default_rng(19)  # seeded: the same 500 values every run
+    sample = (rng.choice([-1.0, 1.0], 500) * 10.0 ** rng.uniform(-7, 1, 500)).tolist()
+    return [0.0, -0.0, 4e-6, -4e-6, 5e-5, -5e-5, 0.000125, -0.05, 0.031, 1.0, *sample]
+
+
+def test_a_move_is_written_one_way() -> None:
+    """format_frac, the cell of a move column and a change in ``frac`` are one rule (issue
+    19 item 2: format_frac wrote ``+0.00%`` where format_cell wrote ``0.00%``)."""
+    for v in _moves():
+        want = units.format_frac(v)
+        assert units.format_cell("move_frac", v) == want, v
+        assert units.format_cell("NDX_shock_frac", v) == want, v
+        assert units.format_change(v, "frac") == want, v
+        assert units.format_amount(v, "frac") == want, v
+    assert units.format_frac(-0.0) == "0.00%"
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        (-0.0194, "frac", "-1.94%"),  # -0.0194 × 100
+        (0.0, "pp", "0.00 bp"),  # a rate that did not move: no sign
+        (-0.0143, "pp", "-1.43 bp"),  # -0.0143 pp × 100 bp/pp
+        (0.2145, "pp", "+21.45 bp"),
+        (-4e-7, "pp", "0.00 bp"),  # -0.00004 bp rounds to zero
+        (23.41, "index points", "+23.41 index points"),  # format_number, signed
+        (-12_345.6, "index points", "-12,346 index points"),  # never -1.235e+04
+        (math.nan, "frac", "—"),
+        (None, "pp", "—"),
+    ],
+)
+def test_format_change(value: float | None, unit: str, text: str) -> None:
+    assert units.format_change(value, unit) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        (-2.493e10, "usd", "-$24.93B"),  # format_usd
+        (3.2, "KRW tn", "₩3.20조"),  # 3.2 × 10¹² won: format_krw
+        (1.4e8, "krw", "₩1.40억"),
+        (-0.05, "frac", "-5.00%"),  # a change: format_change
+        (-0.0134, "pp", "-1.34 bp"),
+        (math.inf, "usd", "—"),
+    ],
+)
+def test_format_amount(value: float, unit: str, text: str) -> None:
+    assert units.format_amount(value, unit) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        (1509.86, "KRW per USD", "1,509.86 KRW per USD"),  # as quoted, not 1,510
+        (2.5, "percent", "2.5 percent"),  # no trailing zeros
+        (100.0, "index", "100 index"),
+        (2_333_000.0, "KRW per share", "2,333,000 KRW per share"),
+        (4.31e12, "USD", "4,310,000,000,000 USD"),  # never 4.31e+12 (format_number)
+        (-0.0, "", "0"),
+        (math.nan, "USD", "—"),
+    ],
+)
+def test_format_level(value: float, unit: str, text: str) -> None:
+    assert units.format_level(value, unit) == text
+
+
+def test_no_figure_reads_minus_zero() -> None:
+    """A percent, a multiple or a figure that rounds to zero has no minus (``-0.0%`` was
+    the attribution table's equity loss of a link that moved a node by -1e-9)."""
+    assert units.format_cell("equity_loss_frac", -1e-9) == "0.0%"
+    assert units.format_cell("rate_annual", -1e-9) == "0.00%"
+    assert units.format_cell("pressure_ratio", -1e-9) == "0.00×"
+    assert units.format_number(-0.0) == "0"
+    assert units.format_cell("drawdown_frac", -0.3512) == "-35.1%"  # a real minus stays
 
 
 def test_every_face_uses_the_same_functions() -> None:

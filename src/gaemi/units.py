@@ -12,7 +12,12 @@ Machine output (JSON keys and values, CSV) keeps plain numbers; these are for te
 * :func:`format_usd` — ``$1.25T``, ``$24.97B``, ``-$540.0M``, ``$12.3k``, ``$950``
 * :func:`format_money` — either, by currency code
 * :func:`format_number` — a plain figure, never in scientific notation for amounts
-* :func:`format_frac` — a fraction as a signed percent (a move): ``-5.00%``
+* :func:`format_frac` — a fraction as a signed percent (a move): ``-5.00%``, ``0.00%``
+* :func:`format_change` — a change in its unit (a fraction as a move, percentage points in
+  basis points): ``-1.94%``, ``-1.43 bp``
+* :func:`format_amount` — an amount in its unit (money by the money rule, a change by
+  :func:`format_change`): ``-$24.93B``, ``₩3.20조``, ``-5.00%``
+* :func:`format_level` — a market level as quoted, with its unit: ``1,509.86 KRW per USD``
 * :func:`format_cell` — a value of a machine column as a table cell, by the unit of the
   key's header (the terminal tables and the HTML report write the same cell for the same
   key and value): ``move_frac`` ``-5.00%``, ``korean_share_frac`` ``43.0%``, ``flow_usd``
@@ -34,9 +39,12 @@ __all__ = [
     "MOVE_WORDS",
     "USD_UNITS",
     "column_header",
+    "format_amount",
     "format_cell",
+    "format_change",
     "format_frac",
     "format_krw",
+    "format_level",
     "format_money",
     "format_number",
     "format_usd",
@@ -152,7 +160,9 @@ def format_number(value: float) -> str:
     if not math.isfinite(v):
         return "—" if math.isnan(v) else ("∞" if v > 0 else "-∞")
     a = abs(v)
-    if a == 0 or a >= 1e4:
+    if a == 0:
+        return "0"  # never "-0"
+    if a >= 1e4:
         return f"{v:,.0f}"
     if a < 1e-4:
         return f"{v:.4g}"
@@ -162,11 +172,79 @@ def format_number(value: float) -> str:
 
 def format_frac(value: float | None) -> str:
     """A fraction as a percent with its sign, for a move: -0.05 -> ``-5.00%``, 0.031 ->
-    ``+3.10%`` ("—" for a missing or non-finite value)."""
+    ``+3.10%``; a move that rounds to zero has no sign (``0.00%``, never ``+0.00%`` or
+    ``-0.00%``, as for money); "—" for a missing or non-finite value.
+
+    The cell of a move column too: ``format_cell("move_frac", v)`` is ``format_frac(v)``.
+    """
     v = _finite(value)
     if v is None:
         return "—"
-    return f"{v:+.2%}"
+    return _signed(_sign(v, True), f"{abs(v):.{MOVE_DECIMALS}%}")
+
+
+#: Decimals of a change in basis points (a rate node's change): ``-1.43 bp``.
+BP_DECIMALS = 2
+
+
+def format_change(value: float | None, unit: str = "frac") -> str:
+    """A change in its unit, signed as a move (no sign on a change that rounds to zero):
+    ``frac`` (a decimal fraction) as :func:`format_frac` (``-1.94%``), ``pp`` (a rate's
+    change in percentage points) in basis points (``-1.43 bp``, ``0.00 bp``), any other
+    unit as a signed :func:`format_number` with the unit (``+23.41 index points``); "—"
+    for a missing or non-finite value.
+
+    The contagion tables' changes (terminal, HTML report, docs/cascade.md) and the
+    dashboard's cascade sentence (``formatChange`` of ``units.js``).
+    """
+    v = _finite(value)
+    if v is None:
+        return "—"
+    if unit == "frac":
+        return format_frac(v)
+    if unit == "pp":
+        return _signed(_sign(v, True), f"{abs(v) * 100:.{BP_DECIMALS}f} bp")
+    return f"{_signed(_sign(v, True), format_number(abs(v)))} {unit}".strip()
+
+
+#: Amount units written in won or dollars by the money rule: (unit, currency, size).
+MONEY_UNITS: dict[str, tuple[str, float]] = {
+    "usd": ("USD", 1.0),
+    "krw": ("KRW", 1.0),
+    "krw tn": ("KRW", 1e12),
+    "usd bn": ("USD", 1e9),
+}
+
+
+def format_amount(value: float | None, unit: str) -> str:
+    """An amount in its unit: money (``usd``, ``krw``, ``KRW tn``, ``USD bn``) by
+    :func:`format_money` (``-$24.93B``, ``₩3.20조``), anything else as a change
+    (:func:`format_change`: ``-5.00%``, ``-1.34 bp``); "—" for a missing or non-finite
+    value. The contagion event table's amounts (terminal and HTML report)."""
+    v = _finite(value)
+    if v is None:
+        return "—"
+    money = MONEY_UNITS.get(unit.strip().lower())
+    if money is not None:
+        return format_money(v * money[1], money[0])
+    return format_change(v, unit)
+
+
+def format_level(value: float | None, unit: str = "") -> str:
+    """A market level as it is quoted, with its unit: up to ten significant digits with
+    thousands separators and no trailing zeros (``1,509.86 KRW per USD``, ``2.5
+    percent``, ``88,430.13 USD``), never in scientific notation (:func:`format_number`
+    beyond ten digits); "—" for a missing or non-finite value. A baseline of the contagion
+    bands."""
+    v = _finite(value)
+    if v is None:
+        return "—"
+    text = f"{v:,.10g}"
+    if "e" in text:
+        text = format_number(v)
+    if text in ("-0", "0"):
+        text = "0"
+    return f"{text} {unit}".strip()
 
 
 # ----------------------------------------------------------------------------- headers
@@ -241,6 +319,9 @@ COLUMN_HEADERS: dict[str, str] = {
     "krw_move_frac": "Move in KRW (%)",  # a coin's move as a won holder sees it
     "pnl_krw": "P&L (₩)",
     "pnl_usd": "P&L ({cur})",
+    # the investor's account risk: the broker's ratio as Korean brokers quote it (140%)
+    "maintenance_ratio": "Maintenance, collateral / loan (%)",
+    "median_first_call_day": "Median first margin call (trading day)",
 }
 
 #: How a word of a machine name reads: markets and abbreviations as written, short words
@@ -392,11 +473,12 @@ def format_cell(key: str, value: object) -> str:
     * ``(%)`` a move (a word of :data:`MOVE_WORDS` in the key) — signed, two decimals
       (:func:`format_frac`; no sign on a figure that rounds to zero, as for money:
       ``0.00%``): ``-5.00%``, ``+1.33%``; any other percent (a share, a
-      probability, a loss) — unsigned, one decimal: ``43.0%``
+      probability, a loss) — unsigned, one decimal: ``43.0%`` (``0.0%``, never ``-0.0%``)
     * ``(% a year)`` — a volatility with one decimal (``45.0%``), a rate with two (``4.35%``)
     * ``(×)`` — a multiple with two decimals (``0.67×``); ``leverage`` signed as a fund
       names it, at most two decimals (``+3×``, ``-2×``, ``+1.5×``)
-    * a count (an integer, ``n_*``, ``(days)``) — thousands separators: ``1,234``
+    * a count (an integer, ``n_*``, ``(days)``, ``(trading day)``) — thousands
+      separators: ``1,234``
     * yes/no for a boolean; "—" for a missing or non-finite value; other figures by
       :func:`format_number` (never in scientific notation); text as it is.
     """
@@ -419,18 +501,18 @@ def format_cell(key: str, value: object) -> str:
         return format_krw(v)
     if unit == "%":
         if _is_move(key):  # format_frac's -5.00%, with no sign on a zero (never -0.00%)
-            return _signed(_sign(v, True), f"{abs(v):.{MOVE_DECIMALS}%}")
-        return f"{v:.{SHARE_DECIMALS}%}"
+            return format_frac(v)
+        return _signed(_sign(v, False), f"{abs(v):.{SHARE_DECIMALS}%}")  # never -0.0%
     if unit == "% a year":
         vol = "vol" in key.lower().split("_") or key.lower().startswith("vol")
-        return f"{v:.{SHARE_DECIMALS if vol else RATE_DECIMALS}%}"
+        return _signed(_sign(v, False), f"{abs(v):.{SHARE_DECIMALS if vol else RATE_DECIMALS}%}")
     if unit == "×":
         if key.lower() == "leverage":  # as a fund names it: +3×, -2×, +1.5×
             text = f"{abs(v):.{TIMES_DECIMALS}f}".rstrip("0").rstrip(".")
             return f"{'-' if v < 0 and text != '0' else '+'}{text}×"
-        return f"{v:,.{TIMES_DECIMALS}f}×"
+        return _signed(_sign(v, False), f"{abs(v):,.{TIMES_DECIMALS}f}×")
     integer = isinstance(value, int) or type(value).__name__.startswith(("int", "uint"))
-    count = key.lower().startswith("n_") or unit == "days"
+    count = key.lower().startswith("n_") or unit in ("days", "trading day")
     if integer or (count and v.is_integer()):
         return f"{v:,.0f}"
     return format_number(v)

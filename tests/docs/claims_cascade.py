@@ -139,7 +139,7 @@ CLAIMS: list[Entry] = [
         (NOT + "the level-3 rule: −20% of the S&P 500, × SOX's beta 1.562 (stress_default.yaml)",),
     ),
     ("before the close at -23.10%: $104.46B of selling", (T + "test_fuse_is_the_engines",)),
-    ("impact of +0.00% (JSON: `halted` true", (T + "test_fuse_is_the_engines",)),
+    ("impact of 0.00% (JSON: `halted` true", (T + "test_fuse_is_the_engines",)),
     ('NDX selling with an "impact" of +75.90%', (T + "test_fuse_is_the_engines",)),
     ("the gap between the −99% pre-close move", (INPUT,)),
     ("+102%) — short of the margin-call zone", (T + "test_fuse_is_the_engines",)),

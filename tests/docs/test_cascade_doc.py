@@ -352,7 +352,7 @@ def test_fuse_is_the_engines() -> None:
     ]
     peak = why["5"].split("USDKRW peak ")[1].split(" ")[0]
     assert f"(peak {peak})" in _flat()
-    from gaemi.app.contagion import fmt_amount
+    from gaemi.app.contagion import fmt_amount, fmt_change
 
     # the halt is a halt (issue 18): the shock stops at the halt level, nothing traded,
     # the selling is unfilled and no row on NDX/SOX that day has a positive impact
@@ -370,7 +370,9 @@ def test_fuse_is_the_engines() -> None:
         f"(SOX: {pct(float(sox['impact']))})",
         "`" + str(fb["action"]).split(" (close flow")[0] + "`",
         (
-            f"impact of {pct(float(fb['impact']))} (JSON: `halted` true, `amount` "
+            # as the event table writes it (gaemi.units.format_change: no sign on zero)
+            f"impact of {fmt_change('', 'frac', float(fb['impact']))} (JSON: `halted` true, "
+            f"`amount` "
             f"{float(fb['amount']):g}, `unfilled_usd` {unfilled / 1e9:.2f}e9)"
         ),
         f'reason adds "{why["2"].split("; ")[-1]}"',

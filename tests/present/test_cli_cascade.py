@@ -358,3 +358,48 @@ def test_a_halted_close_shows_in_the_terminal_event_table(
     assert not any(r["halted"] for r in run_json(capsys))
     assert main(["cascade"]) == 0
     assert "Unfilled ($)" not in capsys.readouterr().out
+
+
+def test_cascade_tables_write_every_figure_by_gaemi_units() -> None:
+    """Every string of the terminal's cascade tables is :mod:`gaemi.units`' (issue 19 item
+    2: one number formatter; ``display_*`` wrote ``+0.00%`` and ``-0.00%`` of their own):
+    a change by ``format_change`` (a move as ``format_frac``, the cell of ``move_frac``), an
+    amount by ``format_amount``, a baseline by ``format_level``, the equity loss as the cell
+    of ``equity_loss_frac``; the app layer's ``fmt_change``/``fmt_amount`` (the HTML report
+    and docs/cascade.md) are the same rule. The default run (-5% NDX/SOX)."""
+    from gaemi import units
+    from gaemi.app.contagion import contagion, fmt_amount, fmt_change
+    from gaemi.present.cascade_tables import display_attribution, display_bands, display_events
+
+    res = contagion()
+    ev, bands, att = res.events(), res.bands(), res.to_frame("attribution")
+    shown = display_events(ev)
+    for i, r in enumerate(ev.itertuples()):
+        assert shown["amount"][i] == units.format_amount(r.amount, r.amount_unit)
+        assert shown["amount"][i] == fmt_amount(r.amount, r.amount_unit)
+        assert shown["impact (first day)"][i] == units.format_change(r.impact, r.impact_unit)
+        assert shown["impact (all days)"][i] == fmt_change("", r.impact_unit, r.total_impact)
+        if r.impact_unit == "frac":
+            assert shown["impact (first day)"][i] == units.format_cell("move_frac", r.impact)
+    b = display_bands(bands)
+    changes = [c for c in bands.columns if "change" in c and c != "change_unit"]
+    assert len(changes) >= 4  # mean, lowest, highest and the quantiles
+    for i, r in bands.iterrows():
+        assert b["baseline"][i] == units.format_level(r["baseline"], r["baseline_unit"])
+        for c in changes:
+            assert b[c][i] == units.format_change(r[c], r["change_unit"]), (r["node"], c)
+    a = display_attribution(att)
+    for i, r in att.iterrows():
+        assert a["change_contribution"][i] == fmt_change(
+            "", r["change_unit"], r["change_contribution"]
+        )
+        assert a["equity_loss_frac"][i] == units.format_cell(
+            "equity_loss_frac", r["equity_loss_frac"]
+        )
+    # the rule's conventions reach these tables: the rate nodes that did not move (BoK)
+    # read 0.00 bp and the maximum of a falling node 0.00%, never with a sign
+    cells = {str(x) for col in b.columns for x in b[col]} | {str(x) for x in a["equity_loss_frac"]}
+    assert "0.00 bp" in cells
+    assert "0.00%" in cells
+    assert not {"+0.00%", "-0.00%", "+0.00 bp", "-0.00 bp", "-0.0%"} & cells
+    assert "1,509.86 KRW per USD" in set(b["baseline"])  # the scenario's USD/KRW, as quoted

@@ -386,3 +386,34 @@ def test_replay_help_examples_run(
         err = capsys.readouterr().err
         assert rc == 0, (argv, err)
     assert (tmp_path / "tqqq.html").is_file()
+
+
+def test_account_risk_table_is_the_one_cell_rule(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The "Account risk" table writes each key by :func:`gaemi.units.format_cell` under
+    its :func:`gaemi.units.column_header` (issue 19 item 2: it had its own rule, a move
+    unsigned with one decimal, ``maintenance_ratio`` a percent by name): the JSON of the
+    same run (same seed) gives the values."""
+    from gaemi import units
+    from gaemi.present.cli.investor import account_risk_rows
+
+    monkeypatch.setenv("COLUMNS", "120")
+    args = ["--capital", "140M", "--currency", "KRW", "--position", "SOXL=1", "--margin", "0.5"]
+    args += ["--months", "3", "--paths", "500", "--model", "constant"]
+    _, out_json, _ = run(capsys, *args, "--format", "json")
+    (s,) = json.loads(out_json)
+    rc, out, err = run(capsys, *args)
+    assert rc == 0, err
+    rows = account_risk_rows(s)
+    assert [r["metric"] for r in rows] == [units.column_header(k) for k in s]
+    assert [r["value"] for r in rows] == [units.format_cell(k, v) for k, v in s.items()]
+    by = {r["metric"]: r["value"] for r in rows}
+    # the broker's 140% (investor.yaml), as Korean brokers quote it, by the header's unit
+    assert by["Maintenance, collateral / loan (%)"] == "140.0%"
+    assert by["Capital (₩)"] == "₩1.40억"  # 1.4e8 won
+    # the median change is a move: signed, two decimals, as format_frac
+    assert by["Median change (%)"] == units.format_frac(s["median_change_frac"])
+    for r in rows:  # and the terminal prints them
+        assert r["metric"] in out
+        assert r["value"] in out

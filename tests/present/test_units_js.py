@@ -156,6 +156,45 @@ def test_units_js_writes_cells_as_gaemi_units(chromium_launch: dict[str, Any]) -
         assert text in want, text
 
 
+def test_units_js_writes_moves_and_changes_as_gaemi_units(chromium_launch: dict[str, Any]) -> None:
+    """``formatFrac`` and ``formatChange`` of units.js are :func:`gaemi.units.format_frac`
+    and :func:`gaemi.units.format_change`, string for string: the dashboard's sentences
+    ("At -5.00% on every underlying", "KOSPI -2.97%, JGB10Y -1.89 bp") write a move and a
+    rate's change as the tables of every face do (issue 19 item 2: app.js had its own
+    ``pct()``, ``-5.0%`` and ``-0.02 pp`` where the terminal wrote ``-5.00%`` and
+    ``-1.89 bp``)."""
+    from playwright.sync_api import sync_playwright
+
+    values: list[float | None] = [*cell_values(), 0.0, -0.0, 0.5, -1.0, 12_345.6]
+    values += [None, math.nan, math.inf]
+    units_of = ("frac", "pp", "index points")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(**chromium_launch)
+        try:
+            page = browser.new_page()
+            page.add_script_tag(content=UNITS_JS.read_text(encoding="utf-8"))
+            got: dict[str, list[str]] = page.evaluate(
+                """([vs, us]) => {
+                  const u = window.gaemiUnits;
+                  const out = { frac: vs.map((v) => u.formatFrac(v)) };
+                  for (const unit of us) out[unit] = vs.map((v) => u.formatChange(v, unit));
+                  return out;
+                }""",
+                [values, list(units_of)],
+            )
+        finally:
+            browser.close()
+    want = {"frac": [units.format_frac(v) for v in values]}
+    want.update({u: [units.format_change(v, u) for v in values] for u in units_of})
+    for key, python in want.items():
+        diff = [(v, w, g) for v, w, g in zip(values, python, got[key], strict=True) if w != g]
+        assert not diff, f"{key}: {len(diff)} of {len(values)} differ, first: {diff[:5]}"
+    # the table reaches the conventions (the test can fail on them): zero and a move that
+    # rounds to zero unsigned, a sign otherwise, basis points, no scientific notation
+    for text in ("0.00%", "-5.00%", "+3.10%", "0.00 bp", "-5.00 bp", "+12,346 index points"):
+        assert text in want["frac"] + want["pp"] + want["index points"], text
+
+
 def test_the_table_reaches_the_cases_that_differ_from_plain_javascript() -> None:
     """The table holds the values where a naive port would go wrong (the test can fail):
     an exact tie JavaScript's toFixed rounds up and Python to even, and a figure that

@@ -39,27 +39,19 @@ REFERENCE = (
 
 def fmt_change(kind: str, unit: str, v: float) -> str:
     """A change for display: ``frac`` as a percent (−1.94%), ``pp`` (a rate's change in
-    percentage points) in basis points (−1.43 bp), anything else in its unit."""
-    if v != v:
-        return "—"
-    if kind == "relative" or unit == "frac":
-        return f"{v:+.2%}"
-    if unit == "pp":
-        return f"{v * 100:+.2f} bp"
-    return f"{v:+.4g} {unit}"
+    percentage points) in basis points (−1.43 bp), anything else in its unit: the one rule
+    of :func:`gaemi.units.format_change` (no sign on a change that rounds to zero)."""
+    from gaemi.units import format_change
+
+    return format_change(v, "frac" if kind == "relative" else unit)
 
 
 def fmt_amount(v: float, unit: str) -> str:
-    """An event's amount in its unit: USD as $1.2B, fractions and pp as changes."""
-    if v != v:
-        return "—"
-    if unit == "usd":
-        from gaemi.app.result import format_usd
+    """An event's amount in its unit: USD as $1.2B, fractions and pp as changes
+    (:func:`gaemi.units.format_amount`, the one rule)."""
+    from gaemi.units import format_amount
 
-        return format_usd(v)
-    if unit in ("frac", "pp"):
-        return fmt_change("", unit, v)
-    return f"{v:+,.4g} {unit}".strip()
+    return format_amount(v, unit)
 
 
 def shocks_text(model: CascadeModel) -> str:

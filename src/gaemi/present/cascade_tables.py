@@ -2,7 +2,11 @@
 
 The tables themselves (event table, bands, attribution) are built once, in
 :mod:`gaemi.app.contagion`; they are re-exported here for the callers that import them
-from this module.
+from this module. Every string is written by :mod:`gaemi.units` (issue 19: one number
+formatter for every face): a change by :func:`~gaemi.units.format_change` (a move as
+:func:`~gaemi.units.format_frac`, a rate's change in bp), an amount by
+:func:`~gaemi.units.format_amount`, a baseline by :func:`~gaemi.units.format_level`, the
+equity loss by :func:`~gaemi.units.format_cell` (the cell of ``equity_loss_frac``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from gaemi.app.contagion import (
     fmt_change,
     shocks_text,
 )
+from gaemi.units import format_amount, format_cell, format_change, format_level
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,13 +52,13 @@ def display_events(df: pd.DataFrame) -> pd.DataFrame:
             "action": df["action"],
             "node": df["node"],
             "amount": [
-                fmt_amount(a, u) for a, u in zip(df["amount"], df["amount_unit"], strict=True)
+                format_amount(a, u) for a, u in zip(df["amount"], df["amount_unit"], strict=True)
             ],
             "impact (first day)": [
-                fmt_change("", u, v) for v, u in zip(df["impact"], df["impact_unit"], strict=True)
+                format_change(v, u) for v, u in zip(df["impact"], df["impact_unit"], strict=True)
             ],
             "impact (all days)": [
-                fmt_change("", u, v)
+                format_change(v, u)
                 for v, u in zip(df["total_impact"], df["impact_unit"], strict=True)
             ],
             "event": df["event"],
@@ -67,22 +72,22 @@ def display_bands(df: pd.DataFrame) -> pd.DataFrame:
     units = list(df["change_unit"])
     for col in df.columns:
         if col.startswith(("change_", "lowest_change", "highest_change")) and col != "change_unit":
-            out[col] = [fmt_change("", u, float(v)) for v, u in zip(df[col], units, strict=True)]
+            out[col] = [format_change(v, u) for v, u in zip(df[col], units, strict=True)]
     out["baseline"] = [
-        f"{float(b):,.10g} {u}" for b, u in zip(df["baseline"], df["baseline_unit"], strict=True)
+        format_level(b, u) for b, u in zip(df["baseline"], df["baseline_unit"], strict=True)
     ]
     return out.drop(columns=["baseline_unit", "change_unit"])
 
 
 def display_attribution(df: pd.DataFrame) -> pd.DataFrame:
     """:func:`attribution_frame` for the terminal: changes as % (price nodes) or bp (rates),
-    the equity loss as %."""
+    the equity loss as the cell of ``equity_loss_frac`` (an unsigned percent, ``5.0%``)."""
     if df.empty:
         return df
     out = df.copy()
     out["change_contribution"] = [
-        fmt_change("", u, float(v))
+        format_change(v, u)
         for v, u in zip(df["change_contribution"], df["change_unit"], strict=True)
     ]
-    out["equity_loss_frac"] = [f"{float(v):.2%}" for v in df["equity_loss_frac"]]
+    out["equity_loss_frac"] = [format_cell("equity_loss_frac", v) for v in df["equity_loss_frac"]]
     return out.drop(columns=["change_unit"])

@@ -259,7 +259,7 @@ def _short(text: str, limit: int = 40) -> str:
 def describe_move(text: str, value: float) -> str:
     """The note a command prints about how it read a move."""
     unit = "percent" if str(text).strip().endswith("%") else "fraction"
-    return f"read {text} as {unit}: move_frac = {value:+.6g} ({value:+.2%})"
+    return f"read {text} as {unit}: move_frac = {value:+.6g} ({format_frac(value)})"
 
 
 def parse_move_grid(text: str, name: str = "moves") -> tuple[float, float, float]:

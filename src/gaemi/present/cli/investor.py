@@ -30,7 +30,7 @@ from gaemi.present.cli.common import (
     state_from_options,
     writable_file,
 )
-from gaemi.present.console import format_money, format_number  # one formatter, every face
+from gaemi.units import column_header, format_cell  # one formatter, every face
 
 #: Paths above which a progress bar is shown on stderr.
 PROGRESS_MIN_PATHS = 50_000
@@ -386,8 +386,7 @@ def investor(
 
     s: dict[str, Any] = res.summary_dict()
     if fmt == OutputFormat.table:
-        rows = [{"metric": k, "value": _fmt_value(k, v, cur)} for k, v in s.items()]
-        emit(pd.DataFrame(rows), fmt, title="Account risk")
+        emit(pd.DataFrame(account_risk_rows(s)), fmt, title="Account risk")
         return
     emit(res.to_frame(), fmt)
 
@@ -554,16 +553,12 @@ def _events_table(res: Any) -> Any:
     return out
 
 
-def _fmt_value(key: str, value: Any, cur: str) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        if key.startswith("prob") or key.endswith("_frac") or key == "maintenance_ratio":
-            return f"{value:.1%}"
-        if key.endswith(("_krw", "_usd")):
-            return format_money(value, cur)
-        return format_number(value)  # never 1.184e+06
-    return str(value)
+def account_risk_rows(summary: dict[str, Any]) -> list[dict[str, str]]:
+    """The "Account risk" table: one row per key of the summary, the key's header with its
+    unit (:func:`gaemi.units.column_header`: ``Capital (₩)``, ``Maintenance, collateral /
+    loan (%)``) and its value by the one cell rule (:func:`gaemi.units.format_cell`:
+    ``₩1.40억``, ``140.0%``, ``18.6%``, ``-15.30%``), as every table of every face."""
+    return [{"metric": column_header(k), "value": format_cell(k, v)} for k, v in summary.items()]
 
 
 def register(app: typer.Typer) -> None:

@@ -136,6 +136,7 @@
   const RATE_DECIMALS = 2;
   const SHARE_DECIMALS = 1;
   const TIMES_DECIMALS = 2;
+  const BP_DECIMALS = 2;
   const MOVE_WORDS = new Set([
     "move", "moves", "shock", "shocks", "change", "return", "premium", "net", "error",
   ]);
@@ -145,9 +146,29 @@
     return m ? m[1] : "";
   }
 
-  // Python's f"{v:.{d}%}" (the sign only when negative)
+  // A percent with d decimals, the minus only when negative and not rounded to zero
+  // (never "-0.0%"): gaemi.units' share and rate cells
   function percent(v, d) {
-    return `${v < 0 ? "-" : ""}${fixed(Math.abs(v) * 100, d)}%`;
+    return signed(signOf(v, false), `${fixed(Math.abs(v) * 100, d)}%`);
+  }
+
+  // gaemi.units.format_frac: a move, signed, two decimals, no sign when it rounds to zero
+  // (-5.00%, +3.10%, 0.00%); "—" for a missing value. The dashboard's sentences write a
+  // move with it, as the tables do.
+  function formatFrac(value) {
+    if (!finite(value)) return "—";
+    return signed(signOf(value, true), `${fixed(Math.abs(value) * 100, MOVE_DECIMALS)}%`);
+  }
+
+  // gaemi.units.format_change: a change in its unit, signed as a move: "frac" as
+  // formatFrac, "pp" (a rate's change in percentage points) in basis points (-1.43 bp).
+  function formatChange(value, unit = "frac") {
+    if (!finite(value)) return "—";
+    if (unit === "frac") return formatFrac(value);
+    if (unit === "pp") {
+      return signed(signOf(value, true), `${fixed(Math.abs(value) * 100, BP_DECIMALS)} bp`);
+    }
+    return `${signed(signOf(value, true), formatNumber(Math.abs(value)))} ${unit}`.trim();
   }
 
   function formatCell(key, value, header) {
@@ -160,9 +181,7 @@
     if (unit === "$") return formatUsd(value);
     if (unit === "₩") return formatKrw(value);
     if (unit === "%") {
-      if (words.some((w) => MOVE_WORDS.has(w))) {
-        return signed(signOf(value, true), `${fixed(Math.abs(value) * 100, MOVE_DECIMALS)}%`);
-      }
+      if (words.some((w) => MOVE_WORDS.has(w))) return formatFrac(value);
       return percent(value, SHARE_DECIMALS);
     }
     if (unit === "% a year") {
@@ -175,7 +194,7 @@
         const text = fixed(Math.abs(value), TIMES_DECIMALS).replace(/0+$/, "").replace(/\.$/, "");
         return `${value < 0 && text !== "0" ? "-" : "+"}${text}×`;
       }
-      return `${value < 0 ? "-" : ""}${fixed(Math.abs(value), TIMES_DECIMALS, true)}×`;
+      return signed(signOf(value, false), `${fixed(Math.abs(value), TIMES_DECIMALS, true)}×`);
     }
     if (Number.isInteger(value)) {
       return `${value < 0 ? "-" : ""}${fixed(Math.abs(value), 0, true)}`;
@@ -183,5 +202,7 @@
     return formatNumber(value);
   }
 
-  window.gaemiUnits = { formatKrw, formatUsd, formatMoney, formatNumber, formatCell };
+  window.gaemiUnits = {
+    formatKrw, formatUsd, formatMoney, formatNumber, formatCell, formatFrac, formatChange,
+  };
 })();
