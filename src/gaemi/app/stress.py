@@ -10,6 +10,7 @@ shock is chosen in one place (:func:`curve_direction`).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -529,11 +530,12 @@ def stress_curve(
 def stress_session(
     state: MarketState,
     underlyings: list[str] | tuple[str, ...],
-    shock_frac: float = DEFAULT_SHOCK_FRAC,
+    shock_frac: float | Mapping[str, float] = DEFAULT_SHOCK_FRAC,
     **kw: Any,
 ) -> list[StressResult]:
-    """The same shock on several underlyings of one US session, with the market-wide
-    level-3 circuit breaker (:mod:`gaemi.core.contagion.breaker`, the cascade's rule).
+    """The same shock (or one shock per underlying: ``shock_frac`` a mapping underlying →
+    shock) on several underlyings of one US session, with the market-wide level-3
+    circuit breaker (:mod:`gaemi.core.contagion.breaker`, the cascade's rule).
 
     NYSE Rule 7.12 / Nasdaq Rule 4121: the S&P 500 down 20 % from the prior close halts
     all US equities for the rest of the day. The session's implied S&P 500 move is the
@@ -555,11 +557,19 @@ def stress_session(
     from gaemi.core.contagion.breaker import stop_at_trigger, triggers
     from gaemi.core.feedback import solve
 
-    results = [stress(state, u, shock_frac, **kw) for u in underlyings]
+    if isinstance(shock_frac, Mapping):
+        by = {str(k).upper(): float(v) for k, v in shock_frac.items()}
+        missing = [u for u in underlyings if u.upper() not in by]
+        if missing:
+            raise GaemiInputError(f"shock_frac: no shock for underlying {missing[0]!r}")
+        shocks = [by[u.upper()] for u in underlyings]
+    else:
+        shocks = [float(shock_frac)] * len(underlyings)
+    results = [stress(state, u, x, **kw) for u, x in zip(underlyings, shocks, strict=True)]
     if len(results) < 2:
         return results
     betas = np.array([r.setup.spx_beta for r in results])
-    halted0, stopped, _ = stop_at_trigger(np.full(len(results), float(shock_frac)), betas)
+    halted0, stopped, _ = stop_at_trigger(np.array(shocks), betas)
     if bool(halted0):
         stops = [float(x) for x in stopped]
         own = [False] * len(results)
@@ -569,7 +579,7 @@ def stress_session(
         if not (any(own) or bool(np.any(triggers(finals / betas)))):
             return results
         stops = [
-            r.final_move_frac if o else float(shock_frac) for r, o in zip(results, own, strict=True)
+            r.final_move_frac if o else r.shock_frac for r, o in zip(results, own, strict=True)
         ]
     out = []
     for r, stop, o in zip(results, stops, own, strict=True):
@@ -580,7 +590,7 @@ def stress_session(
         total = loop.total_flow_usd
         res = replace(
             loop,
-            shock_frac=np.array([float(shock_frac)]),
+            shock_frac=np.array([r.shock_frac]),
             final_move_frac=np.array([stop]),
             runaway=np.zeros(1, dtype=bool),
             absorbed_usd=np.zeros(1),

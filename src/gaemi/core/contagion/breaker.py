@@ -18,7 +18,9 @@ which for moves given together (the shocks into the close, every node's move as 
 of its path) is each move scaled by −20 % / (implied S&P 500 move)
 (:func:`stop_at_trigger`); the node that triggers ends at its own halt level, every
 other node above its own. No close runs after the trigger: the closing selling is left
-unfilled.
+unfilled. When the trigger is one node's close, every other node stops at its pre-close
+move, whichever node the cascade steps first (the session is re-solved from its start,
+:mod:`gaemi.core.contagion.engine`).
 
 Used by ``gaemi stress`` with several underlyings (:func:`gaemi.app.stress.stress_session`)
 and by the cascade (:func:`gaemi.core.contagion.simulate` with ``spx_beta``).

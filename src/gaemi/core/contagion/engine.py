@@ -18,13 +18,21 @@ close-liquidity engine's hooks carry it) the halt is market-wide
 session, given together, halt it when their implied S&P 500 move reaches −20 % (each
 scaled to that −20 %), a US equity node whose pre-close move or close reaches its halt
 level (−20 % × beta) halts it too, and after the trigger no US equity node runs its
-close (it stops at its pre-close move, never past its halt level; a node stepped before
-the trigger keeps its close: the day order is the session's causal order), (3) in a Monte
-Carlo run, the node's measured residual for that day after the shock is added (see
-below), (4) the level is updated and clipped to the node's bounds, (5) every edge leaving
-the node is evaluated on the new level/change and schedules its contribution for day
-t + lag (and t + lag + k for a ``beta_k`` profile). Every rule that fires is logged with
-its amount and impact.
+close (it stops at its pre-close move, never past its halt level). The closes of a
+session are one auction, so when a node stepped LATER in the day order triggers the halt
+(its close, its pre-close move or its residual reaches its halt level after an earlier
+node has closed), the session is re-solved from its start as halted, per draw, as
+:func:`gaemi.app.stress.stress_session` does: the node that triggered runs its close
+(and residual) as before and ends at its halt level, every other US equity node stops at
+its pre-close move with no close and no residual (its close flow unfilled), and the links
+carry those moves. Where the trigger node no longer reaches its halt level without the
+earlier node's close (its move came through a link from that close), no such session
+exists and the day order stands for that draw (the earlier node keeps its close; a
+``halt:<node>`` row says so). (3) in a Monte Carlo run, the node's measured residual for
+that day after the shock is added (see below), (4) the level is updated and clipped to
+the node's bounds, (5) every edge leaving the node is evaluated on the new level/change
+and schedules its contribution for day t + lag (and t + lag + k for a ``beta_k``
+profile). Every rule that fires is logged with its amount and impact.
 
 Residuals ("other news"). A node with a ``residual`` table (events x days, measured by
 scripts/calibrate_cascade.py on the days after historical stress events, fit window only)
@@ -52,7 +60,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -88,6 +96,9 @@ if TYPE_CHECKING:
 IntArray = NDArray[np.int64]
 #: Default quantiles of the Monte Carlo bands.
 BANDS: tuple[float, ...] = (0.05, 0.5, 0.95)
+#: At most this many re-solves of halted sessions (each fixes at least one session of
+#: one draw; a run needs one, or two when a halt needs another node's close).
+MAX_RESOLVE_PASSES = 8
 
 
 # ------------------------------------------------------------------ parameters
@@ -203,10 +214,36 @@ def simulate(
     )
     if spx_beta is None:
         spx_beta = getattr(feedback_models, "spx_beta", None)
-    run = _Run(model, D, P, scale, quantiles, keep_paths, log_tol, log_events, feedback_models)
-    run.beta = us_equity_betas(model.nodes, None if spx_beta is None else dict(spx_beta))
-    run.event = event
-    return run.go(progress)
+    beta = us_equity_betas(model.nodes, None if spx_beta is None else dict(spx_beta))
+
+    def make(pre: dict[int, BoolArray], trig: dict[tuple[int, int], BoolArray]) -> _Run:
+        r = _Run(model, D, P, scale, quantiles, keep_paths, log_tol, log_events, feedback_models)
+        r.beta, r.event, r.pre, r.trig1 = beta, event, pre, trig
+        return r
+
+    # a session whose halt a node triggered after an earlier node had closed is re-solved
+    # from its start as halted (per draw; see the module docstring): run again with those
+    # sessions marked, until no session of any draw needs it
+    pre: dict[int, BoolArray] = {}
+    trig: dict[tuple[int, int], BoolArray] = {}
+    forbid: dict[int, BoolArray] = {}
+    run = make({}, {})
+    res = run.go(progress)
+    for _ in range(MAX_RESOLVE_PASSES):
+        if not (run.redo or run.undo):
+            break
+        for t, m in run.undo.items():  # no node reached its halt level without the closes
+            forbid[t] = forbid.get(t, np.zeros(D, dtype=np.bool_)) | m
+            pre[t] = pre[t] & ~m
+        for t, (m, who) in run.redo.items():
+            m = m & ~forbid.get(t, np.zeros(D, dtype=np.bool_))
+            pre[t] = pre.get(t, np.zeros(D, dtype=np.bool_)) | m
+            for i, x in who.items():
+                trig[(t, i)] = trig.get((t, i), np.zeros(D, dtype=np.bool_)) | (x & m)
+        run = make(pre, trig)
+        run.forbid = forbid
+        res = run.go(None)
+    return res
 
 
 class _Run:
@@ -280,6 +317,16 @@ class _Run:
         self.diag: dict[str, str] = {}
         #: US equity node id → beta to the S&P 500 (the market-wide breaker; empty: off)
         self.beta: dict[str, float] = {}
+        #: day → draws whose US session is re-solved as halted from its start, and
+        #: (day, node) → the draws in which that node triggered the halt (its close runs)
+        self.pre: dict[int, BoolArray] = {}
+        self.trig1: dict[tuple[int, int], BoolArray] = {}
+        #: day → draws whose halt needed an earlier node's close (the day order stands)
+        self.forbid: dict[int, BoolArray] = {}
+        #: found by this run: day → (draws to re-solve, node → its trigger draws), and
+        #: day → re-solved draws in which no node reached its halt level
+        self.redo: dict[int, tuple[BoolArray, dict[int, BoolArray]]] = {}
+        self.undo: dict[int, BoolArray] = {}
 
     def p(self, owner: str, name: str) -> FloatArray:
         return self.P[(owner, name)]
@@ -375,6 +422,9 @@ class _Run:
         halt it when their implied S&P 500 move reaches −20 %; each shocked node's move
         is then stopped at the trigger (scaled, :func:`breaker.stop_at_trigger`)."""
         sess = _Session(np.zeros(self.D, dtype=np.bool_), {}, {}, {})
+        if t in self.pre and self.pre[t].any():
+            sess.pre = self.pre[t]
+            sess.trig1 = {i: m for (d, i), m in self.trig1.items() if d == t}
         ids = [i for i, n in enumerate(self.m.nodes) if n.id in self.beta and (i, t) in self.shocks]
         if not ids:
             return sess
@@ -402,7 +452,9 @@ class _Run:
         pre = sess.stopped[i] if shocked else c
         pre = np.maximum(pre, lvl) + 0.0  # never past the node's own halt level
         before = sess.halt.copy()  # the session halted before this node's close
-        halted_pre = before | (pre <= lvl + HALT_TOL)
+        stop = sess.stop(i)  # re-solved as halted: no close, stops at its pre-close move
+        reach = pre <= lvl + HALT_TOL
+        halted_pre = before | stop | reach
         hook = self.hooks.get(i)
         out = hook(pre) if hook is not None and pre.any() else None  # 0 → no flow
         final = pre
@@ -422,8 +474,9 @@ class _Run:
             )
         halted = halted_pre | in_close
         sess.own[i] = halted
-        sess.trigger.setdefault(i, ~before & halted)
-        sess.halt |= halted
+        real = np.where(stop & ~before, reach, halted)  # a re-solve's stop is no trigger
+        sess.trigger.setdefault(i, ~before & real)
+        sess.halt |= real
         kept = np.divide(pre, raw, out=np.ones(D), where=raw != 0)
         for add in adds:
             self._note(
@@ -485,8 +538,9 @@ class _Run:
         (nothing trades), and a residual that carries it to its halt level halts it."""
         node = self.m.nodes[i]
         lvl = float(halt_level_frac(self.beta[node.id]))
-        new = np.where(sess.halt, c, np.maximum(c + r, lvl)) + 0.0
-        hit = ~sess.halt & (c + r <= lvl + HALT_TOL)
+        blocked = sess.halt | sess.stop(i)
+        new = np.where(blocked, c, np.maximum(c + r, lvl)) + 0.0
+        hit = ~blocked & (c + r <= lvl + HALT_TOL)
         sess.own[i] = sess.own.get(i, np.zeros(self.D, dtype=np.bool_)) | hit
         sess.trigger[i] = sess.trigger.get(i, np.zeros(self.D, dtype=np.bool_)) | hit
         sess.halt |= hit
@@ -502,8 +556,19 @@ class _Run:
             return
         for nid in self.beta:
             rec[nid][t] = sess.halt
+        zero = np.zeros(self.D, dtype=np.bool_)
+        if sess.pre is not None and (sess.pre & ~sess.halt).any():
+            self.undo[t] = sess.pre & ~sess.halt
         if not sess.halt.any():
             return
+        late_any = zero.copy()
+        for nid in self.beta:
+            late_any |= sess.halt & ~sess.own.get(self.idx[nid], zero)
+        new = late_any & ~self.forbid.get(t, zero)
+        if sess.pre is not None:
+            new &= ~sess.pre
+        if new.any():
+            self.redo[t] = (new, {i: tr & new for i, tr in sess.trigger.items() if tr.any()})
         who = [self.m.nodes[i].id for i, tr in sess.trigger.items() if tr.any()]
         for nid in self.beta:
             i = self.idx[nid]
@@ -933,6 +998,19 @@ class _Session:
     stopped: dict[int, FloatArray]  # shocked node → its shock stopped at the trigger
     own: dict[int, BoolArray]  # node → halted at (or before) its own close
     trigger: dict[int, BoolArray]  # node → its move triggered the halt
+    #: draws re-solved as halted from the session's start (a later node's close triggered
+    #: the halt in an earlier run), and node → the draws in which it was that trigger
+    pre: BoolArray | None = None
+    trig1: dict[int, BoolArray] = field(default_factory=dict)
+
+    def stop(self, i: int) -> BoolArray:
+        """Draws in which node ``i`` stops at its pre-close move because the session is
+        re-solved as halted and ``i`` is not the node that triggered it."""
+        if self.pre is None:
+            return np.zeros(self.halt.shape, dtype=np.bool_)
+        t = self.trig1.get(i)
+        out: BoolArray = self.pre if t is None else self.pre & ~t
+        return out
 
 
 def _halt_label(node_id: str, lvl: float, beta: float, cut: BoolArray, pre: FloatArray) -> str:
