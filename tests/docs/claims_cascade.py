@@ -115,6 +115,11 @@ CLAIMS: list[Entry] = [
     ("(the trigger node at its own halt level −20% × beta", (NOT + "the level-3 rule",)),
     ("alone: NDX −23.10%, SOX −26.61%", (T + "test_market_wide_halt_paragraph_is_the_engines",)),
     ("and SPX −19.00% (the calibrated", (T + "test_market_wide_halt_paragraph_is_the_engines",)),
+    ("SOX's close reaches −31.24%", (T + "test_later_trigger_paragraph_is_the_engines",)),
+    ("`--shock NDX=-10% --shock SOX=-30.5%`", (INPUT,)),
+    ("NDX stops at −10.00% with $48.71B", (T + "test_later_trigger_paragraph_is_the_engines",)),
+    ("keep its close, −10.59%), SPX at", (T + "test_later_trigger_paragraph_is_the_engines",)),
+    ("SPX at −8.23% (the link from NDX", (T + "test_later_trigger_paragraph_is_the_engines",)),
     # --- fuse and reverse stress --------------------------------------------------------
     ("scales both initial shocks together (up to −99%)", (NOT + "the fuse's search limit",)),
     ("8 follow from any shock (0.05 × −5%)", (T + "test_fuse_is_the_engines",)),

@@ -800,3 +800,36 @@ def test_market_wide_halt_paragraph_is_the_engines() -> None:
         f"SPX {pct(day0['SPX'])} (the calibrated `ndx_spx` link)",
     ]
     assert not _missing(phrases)
+
+
+def test_later_trigger_paragraph_is_the_engines() -> None:
+    # `--shock NDX=-10% --shock SOX=-30.5%`: SOX's close triggers the halt after NDX's
+    # close ran; the session is re-solved as halted (issue 18), as stress_session says
+    from gaemi.app.contagion import contagion
+    from gaemi.units import format_usd
+
+    res = contagion(shocks={"NDX": -0.10, "SOX": -0.305})
+    c = res.central
+    day0 = {
+        n: float(c.mean_path[c.model.index(n), 1] / c.model.node(n).baseline - 1.0)
+        for n in ("NDX", "SOX", "SPX")
+    }
+    assert all(bool(c.halted[n][0, 0]) for n in day0)
+    ev = res.events()
+    fb = ev[(ev["event"] == "feedback:NDX") & (ev["day"] == 0)].iloc[0]
+    assert fb["amount"] == 0.0
+    # the close NDX would have made: the engine's own answer with no halt (stress alone)
+    from gaemi.app.state import load_state
+    from gaemi.app.stress import stress
+
+    alone = stress(load_state(), "NDX", -0.10).final_move_frac
+    phrases = [
+        f"SOX's close reaches {pct(day0['SOX'])}",
+        (
+            f"NDX stops at {pct(day0['NDX'])} with "
+            f"{format_usd(-float(fb['unfilled_usd']))} of selling unfilled"
+        ),
+        f"keep its close, {pct(alone)})",
+        f"SPX at {pct(day0['SPX'])} (the link from NDX's {pct(day0['NDX'])})",
+    ]
+    assert not _missing(phrases)
