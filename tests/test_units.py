@@ -294,6 +294,11 @@ def test_a_dollars_per_percent_key_is_money() -> None:
         ("drawdown_frac", -0.3512, "-35.1%"),  # a negative share keeps its minus
         ("prob", 0.5639, "56.4%"),  # header "Probability (%)"
         ("prob_loss_50pct", 0.25, "25.0%"),
+        # a share of something: "(% of AUM)" is a percent (it read 0.4300)
+        ("korean_coverage_frac", 0.43, "43.0%"),
+        ("long_share_frac", 0.6320, "63.2%"),  # header "Longs (% of liquidated)"
+        ("maintenance_ratio", 1.4, "140.0%"),  # Korean brokers' 140% (investor.yaml)
+        ("median_first_call_day", 37.0, "37"),  # a trading day: a count
         # (% a year): a volatility with one decimal, a rate with two
         ("vol_annual", 0.45, "45.0%"),
         ("vol_frac", 0.6, "60.0%"),  # COLUMN_HEADERS: "Volatility (% a year)"

@@ -455,9 +455,11 @@ MOVE_WORDS = frozenset(
 
 def _unit_of(key: str) -> str:
     """The unit in the brackets at the end of the key's header (``$``, ``₩``, ``%``,
-    ``×``, ``% a year``, ``days``), or ``""``."""
+    ``×``, ``% a year``, ``days``), or ``""``; a share of something (``% of AUM``,
+    ``% of liquidated``) is ``%``."""
     m = re.search(r"\(([^()]*)\)$", column_header(key))
-    return m.group(1) if m else ""
+    unit = m.group(1) if m else ""
+    return "%" if unit.startswith("% of ") else unit  # a share of something: (% of AUM)
 
 
 def _is_move(key: str) -> bool:

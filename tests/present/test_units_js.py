@@ -105,6 +105,7 @@ CELL_KEYS = (
     "next_return_frac", "korean_share_frac", "korean_share", "loss_6m_flat_frac", "prob",
     "prob_loss_50pct", "vol_annual", "vol_frac", "rate_annual", "pressure_ratio",
     "shock_scale", "leverage", "n_funds", "lag_days", "baseline", "claimed",
+    "korean_coverage_frac", "long_share_frac", "maintenance_ratio", "equity_loss_frac",
 )  # fmt: skip
 
 
@@ -253,3 +254,27 @@ def test_dashboard_headers_are_the_one_header_rule() -> None:
             assert headers[key][cur] == units.column_header(key, cur), key
     assert headers["flow_usd"] == {"USD": "Flow at close ($)", "KRW": "Flow at close (₩)"}
     assert "renderHeaders" in (UNITS_JS.parent / "app.js").read_text(encoding="utf-8")
+
+
+def test_dashboard_sentences_use_the_one_rule() -> None:
+    """The dashboard's sentences write moves, changes, shares and multiples with units.js
+    (``formatFrac``, ``formatChange``, ``formatCell``), never a percent of their own (issue
+    19 item 2: app.js had ``pct()``, ``-5.0%`` where the tables wrote ``-5.00%``); the
+    headers app.js gives ``formatCell`` for the keys no table of the page shows are
+    :func:`gaemi.units.column_header`'s, so a sentence's cell is the terminal's cell."""
+    import re
+
+    static = UNITS_JS.parent
+    for name in ("app.js", "replay.js"):
+        js = (static / name).read_text(encoding="utf-8")
+        assert not re.search(r"function pct\b|\bpct\(", js), name
+        assert not re.search(r"\* ?100\)\.toFixed\(\d\)\}? ?%", js), name  # (x * 100).toFixed(1)%
+    app = (static / "app.js").read_text(encoding="utf-8")
+    assert "formatFrac(moveFrac())" in app  # "At -5.00% on every underlying …"
+    assert "formatChange(b.change_mean, b.change_unit)" in app  # "JGB10Y -1.89 bp"
+    assert 'cellText("long_share_frac", c.long_share_frac)' in app  # "(63.2% longs)"
+    block = app.split("const SENTENCE_HEADERS = {", 1)[1].split("};", 1)[0]
+    headers = dict(re.findall(r'(\w+): "([^"]*)"', block))
+    assert len(headers) >= 8
+    for key, header in headers.items():
+        assert header == units.column_header(key), key

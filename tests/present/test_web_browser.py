@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from gaemi.present.cli.common import format_cell, format_usd
+from gaemi.units import format_change, format_frac
 
 pytestmark = pytest.mark.browser
 
@@ -167,8 +168,10 @@ def test_dashboard_sliders_update_ladder_and_chart(
     for _ in range(10):
         pg.keyboard.press("ArrowLeft")
     pg.wait_for_function("() => document.getElementById('move').value === '-10'")
+    # the sentence writes the move as the tables do (gaemi.units.format_frac: -10.00%)
     pg.wait_for_function(
-        "() => document.getElementById('summary').textContent.includes('-10.0%')", timeout=20_000
+        f"() => document.getElementById('summary').textContent.includes('{format_frac(-0.10)}')",
+        timeout=20_000,
     )
     n = wait_renders(pg, n)
     after_move = table(pg)
@@ -248,6 +251,12 @@ def test_dashboard_sliders_update_ladder_and_chart(
     y = pg.evaluate("Array.from(document.getElementById('cascade-chart').data[0].y)")
     x = pg.evaluate("Array.from(document.getElementById('cascade-chart').data[0].x)")
     assert x[y.index("KOSPI")] == pytest.approx(kospi["change_mean"] * 100)
+    # the sentence writes each change as the terminal's bands table (gaemi.units.format_change)
+    pg.wait_for_function(
+        f"() => document.getElementById('cascade-summary').textContent.includes("
+        f"'KOSPI {format_change(kospi['change_mean'], kospi['change_unit'])}')",
+        timeout=20_000,
+    )
     assert pg.locator("#cascade-steps tbody tr").count() == len(casc["steps"])
 
     # Decay: the closed-form erosion of the chosen fund, as the API computes it.
@@ -270,7 +279,8 @@ def test_dashboard_sliders_update_ladder_and_chart(
         pg.keyboard.press("ArrowLeft")  # −10 % → −15 %
     pg.wait_for_function("() => document.getElementById('crypto-move').value === '-15'")
     pg.wait_for_function(
-        "() => document.getElementById('crypto-summary').textContent.startsWith('A -15% BTC')",
+        "() => document.getElementById('crypto-summary').textContent"
+        f".startsWith('A {format_frac(-0.15)} BTC')",
         timeout=20_000,
     )
     assert pg.evaluate("Number(document.body.dataset.cryptoRenders)") > c0

@@ -43,14 +43,31 @@
 
   // The money rule of gaemi.units, ported once in units.js (loaded first) and checked
   // string for string against the Python in tests/present/test_units_js.py.
-  const { formatUsd, formatKrw, formatCell } = window.gaemiUnits;
+  const { formatUsd, formatKrw, formatCell, formatFrac, formatChange } = window.gaemiUnits;
+
+  // Headers (gaemi.units.column_header, in USD) of the keys the sentences write that no
+  // table of the page shows: a sentence writes a figure by the cell rule of its key, as the
+  // terminal's and the report's tables do (tests/present/test_units_js.py checks these
+  // headers against the Python).
+  const SENTENCE_HEADERS = {
+    amplification: "Amplification (×)",
+    total_pressure_ratio: "Total-flow pressure (×)",
+    letf_pressure_ratio: "Leveraged-fund pressure (×)",
+    long_share_frac: "Longs (% of liquidated)",
+    korean_coverage_frac: "Korean share known for (% of AUM)",
+    vol_annual: "Volatility (% a year)",
+    loss_frac: "Loss (%)",
+    rate_annual: "Rate (% a year)",
+  };
 
   // A table cell of a machine column that is not money (a percent, a count): the rule of
   // gaemi.units.format_cell by the key's header from /api/meta (the terminal and the
   // report write the same cell); money goes through money() for the currency switch.
   function cellText(key, value) {
     const h = state.meta && state.meta.column_headers && state.meta.column_headers[key];
-    return formatCell(key, value, h ? h.USD : /_frac$/.test(key) ? "(%)" : "");
+    if (h) return formatCell(key, value, h.USD);
+    if (key in SENTENCE_HEADERS) return formatCell(key, value, SENTENCE_HEADERS[key]);
+    return formatCell(key, value, /_frac$/.test(key) ? "(%)" : "");
   }
 
   function money(usd) {
@@ -63,12 +80,6 @@
     return state.currency === "KRW"
       ? { factor: state.fx / 1e12, title: "KRW 조 (trillion won), + = buying" }
       : { factor: 1 / 1e9, title: "USD billions, + = buying" };
-  }
-
-  function pct(frac, digits = 1) {
-    if (!finite(frac)) return "—";
-    const s = (frac * 100).toFixed(digits);
-    return `${frac > 0 ? "+" : ""}${s}%`;
   }
 
   function formatTime(iso) {
@@ -102,7 +113,7 @@
 
   function renderControlValues() {
     $("korean-aum-value").textContent = money(koreanAumUsd());
-    $("move-value").textContent = pct(moveFrac());
+    $("move-value").textContent = formatFrac(moveFrac());
     $("liquidity-value").textContent = `×${liquidityScale().toFixed(2)}`;
     $("korean-aum-today").textContent = money(state.koreanToday);
   }
@@ -299,7 +310,7 @@
     const un = r.unattributed_flow_usd[0];
     const verb = total < 0 ? "sell" : "buy";
     const text =
-      `At ${pct(moveFrac())} on every underlying, ${r.n_funds} leveraged and inverse funds ` +
+      `At ${formatFrac(moveFrac())} on every underlying, ${r.n_funds} leveraged and inverse funds ` +
       `must ${verb} ${money(Math.abs(total))} at the close; Korean-held part ` +
       `${money(kor)}, unattributed ${money(un)}.`;
     $("summary").textContent = text;
@@ -352,7 +363,7 @@
     }
     tbody.replaceChildren(frag);
     $("ladder-caption").textContent =
-      `Required close trade by underlying at ${pct(moveFrac())}, Korean 3x holdings ` +
+      `Required close trade by underlying at ${formatFrac(moveFrac())}, Korean 3x holdings ` +
       `${money(koreanAumUsd())} (${state.currency}).`;
   }
 
@@ -378,7 +389,7 @@
         : `${u.korean_as_of_min} … ${u.korean_as_of_max}`;
     $("asof").textContent =
       `${u.n_funds} funds (${u.source}); AUM as of ${u.aum_as_of_max}; Korean holdings as of ` +
-      `${kor} (${(u.korean_known_aum_frac * 100).toFixed(0)}% of AUM has Korean data).`;
+      `${kor} (${cellText("korean_coverage_frac", u.korean_known_aum_frac)} of AUM has Korean data).`;
   }
 
   // Plotly's `responsive` follows window resizes only. A card that changes width without one
@@ -494,7 +505,7 @@
           x: m,
           yref: "paper",
           y: 1,
-          text: `${pct(moveFrac())}`,
+          text: `${formatFrac(moveFrac())}`,
           showarrow: false,
           yanchor: "bottom",
           font: { color: "#e67e22" },
@@ -505,8 +516,8 @@
     await drawChart(div, traces, layout);
     div.setAttribute(
       "aria-label",
-      `Flow ladder chart: close flow by holder for moves ${pct(LADDER.from, 0)} to ` +
-        `${pct(LADDER.to, 0)}; ${$("summary").textContent}`,
+      `Flow ladder chart: close flow by holder for moves ${formatFrac(LADDER.from)} to ` +
+        `${formatFrac(LADDER.to)}; ${$("summary").textContent}`,
     );
   }
 
@@ -562,32 +573,26 @@
     if (crit.unstable) critText = "The loop is unstable: any shock runs to the floor.";
     else if (finite(crit.shock_frac))
       critText =
-        `Critical shock ${pct(crit.shock_frac, 2)}: the close jumps from ` +
-        `${pct(crit.move_before_frac, 2)} to ${pct(crit.move_after_frac, 2)}.`;
+        `Critical shock ${formatFrac(crit.shock_frac)}: the close jumps from ` +
+        `${formatFrac(crit.move_before_frac)} to ${formatFrac(crit.move_after_frac)}.`;
     else critText = "No jump (critical shock) within the searched range.";
     // the leveraged funds' flow alone fills the close at threshold_move_frac, signed like the
     // shock analysed: the single shock's answer, not the curve's (whose grid may differ)
     const threshold = single.liquidity.threshold_move_frac;
     const text =
-      `${liq.underlying}: a ${pct(r.shock_frac)} shock into the close ends at ` +
-      `${pct(r.final_move_frac, 2)}` +
-      (finite(r.amplification) ? ` (×${r.amplification.toFixed(2)})` : "") +
+      `${liq.underlying}: a ${formatFrac(r.shock_frac)} shock into the close ends at ` +
+      `${formatFrac(r.final_move_frac)}` +
+      (finite(r.amplification) ? ` (${cellText("amplification", r.amplification)})` : "") +
       `; all participants trade ${money(r.total_flow_usd)} ` +
-      `(${r.total_pressure_ratio.toFixed(2)}× the close's capacity of ` +
+      `(${cellText("total_pressure_ratio", r.total_pressure_ratio)} the close's capacity of ` +
       `${money(liq.capacity_usd)}); leveraged ETFs alone trade ` +
-      `${r.letf_pressure_ratio.toFixed(2)}× it` +
-      (finite(threshold) ? ` (1× at a ${pct(threshold, 2)} close).` : ".") +
+      `${cellText("letf_pressure_ratio", r.letf_pressure_ratio)} it` +
+      (finite(threshold) ? ` (1× at a ${formatFrac(threshold)} close).` : ".") +
       (r.runaway ? " The loop runs away to its limit." : "") +
       (r.cb_level > 0 ? ` Market-wide circuit breaker level ${r.cb_level} reached.` : "") +
       ` ${critText}`;
     $("stress-summary").textContent = text;
     div.setAttribute("aria-label", `Feedback curve chart. ${text}`);
-  }
-
-  function formatChange(v, unit) {
-    if (!finite(v)) return "—";
-    if (unit === "percent") return `${v >= 0 ? "+" : ""}${v.toFixed(2)} pp`;
-    return pct(v, 2);
   }
 
   async function renderCascade() {
@@ -631,11 +636,11 @@
     const parts = ["KOSPI", "USDKRW", "BTC"]
       .map((n) => get(n))
       .filter((b) => b)
-      .map((b) => `${b.node} ${formatChange(b.change_mean, b.unit)}`);
+      .map((b) => `${b.node} ${formatChange(b.change_mean, b.change_unit)}`);
     const held = c.steps.filter((x) => x.follows).length;
     const partly = c.steps.filter((x) => x.verdict === "partly").length;
     const text =
-      `After ${pct(moveFrac())} on NDX and SOX: ${parts.join(", ")} after ` +
+      `After ${formatFrac(moveFrac())} on NDX and SOX: ${parts.join(", ")} after ` +
       `${c.horizon_days} days; ${held} of ${c.steps.length} steps of the chain follow` +
       (partly ? `, ${partly} only partly.` : ".");
     $("cascade-summary").textContent = text;
@@ -686,14 +691,14 @@
     const sw = d.sideways;
     const at = sw || d.rows.find((r) => Math.abs(r.vol_annual - 0.45) < 1e-9 && r.months === 6);
     const volText = sw
-      ? `its ${sw.vol_source} volatility of ${(sw.vol_annual * 100).toFixed(1)}%` +
+      ? `its ${sw.vol_source} volatility of ${cellText("vol_annual", sw.vol_annual)}` +
         (sw.vol_as_of ? ` (as of ${sw.vol_as_of})` : "")
       : "45% volatility";
     const text = at
       ? `${f.ticker} (${f.leverage > 0 ? "+" : ""}${f.leverage}x): if the underlying ends six ` +
         `months where it started, at ${volText}, the fund loses ` +
-        `${(at.loss_frac * 100).toFixed(1)}% (${(at.drag_only_loss_frac * 100).toFixed(1)}% ` +
-        `from volatility alone, the rest financing at ${(f.rate_annual * 100).toFixed(2)}% ` +
+        `${cellText("loss_frac", at.loss_frac)} (${cellText("loss_frac", at.drag_only_loss_frac)} ` +
+        `from volatility alone, the rest financing at ${cellText("rate_annual", f.rate_annual)} ` +
         `plus spread and fees).`
       : "";
     $("decay-summary").textContent = text;
@@ -713,7 +718,7 @@
 
   async function renderCrypto() {
     const c = state.crypto;
-    $("crypto-move-value").textContent = pct(Number($("crypto-move").value) / 100, 0);
+    $("crypto-move-value").textContent = formatFrac(Number($("crypto-move").value) / 100);
     if (!c || typeof Plotly === "undefined") return;
     const scale = chartScale();
     const assets = c.assets;
@@ -768,12 +773,12 @@
     const pnl = totalRow ? totalRow.pnl_krw : NaN;
     const moves = assets
       .slice(0, 2)
-      .map((a) => `${a.asset} ${pct(a.final_move_frac, 1)}`)
+      .map((a) => `${a.asset} ${formatFrac(a.final_move_frac)}`)
       .join(", ");
     const text =
-      `A ${pct(Number($("crypto-move").value) / 100, 0)} BTC move liquidates ` +
+      `A ${formatFrac(Number($("crypto-move").value) / 100)} BTC move liquidates ` +
       `${money(c.total_liquidated_usd)}` +
-      (finite(c.long_share_frac) ? ` (${Math.round(c.long_share_frac * 100)}% longs)` : "") +
+      (finite(c.long_share_frac) ? ` (${cellText("long_share_frac", c.long_share_frac)} longs)` : "") +
       ` in ${c.rounds} rounds; at the end ${moves}. Korean holders: ${krwMoney(pnl)} ` +
       `(USD/KRW ${c.usdkrw} of the crypto calibration).`;
     $("crypto-summary").textContent = text;
@@ -812,7 +817,7 @@
     );
     let cryptoTimer = null;
     $("crypto-move").addEventListener("input", () => {
-      $("crypto-move-value").textContent = pct(Number($("crypto-move").value) / 100, 0);
+      $("crypto-move-value").textContent = formatFrac(Number($("crypto-move").value) / 100);
       clearTimeout(cryptoTimer);
       cryptoTimer = setTimeout(
         () => refreshCrypto().catch((err) => showError(String(err.message || err))),

@@ -143,7 +143,8 @@
 
   function unitOf(header) {
     const m = /\(([^()]*)\)$/.exec(String(header || ""));
-    return m ? m[1] : "";
+    const unit = m ? m[1] : "";
+    return unit.startsWith("% of ") ? "%" : unit; // a share of something: (% of AUM)
   }
 
   // A percent with d decimals, the minus only when negative and not rounded to zero
