@@ -138,3 +138,57 @@ def test_cli_json_equals_python(capsys: pytest.CaptureFixture[str]) -> None:
     assert ndx["amount"] == 0.0
     assert ndx["halted"]
     assert ndx["unfilled_usd"] < 0
+
+
+# ------------------------------------------------------------------ gaemi stress --curve
+@pytest.mark.parametrize("names", [("NDX", "SOX"), ("NDX", "SOX", "SPX")])
+def test_curve_applies_the_session_rule_per_grid_move(names: tuple[str, ...]) -> None:
+    # reference: stress_session at each grid move (the session rule for one shock)
+    from gaemi.app.stress import stress_curve, stress_curve_session, stress_session
+
+    grid = np.array([-0.99, -0.40, -0.305, -0.30, -0.25, -0.22, -0.10, -0.02, 0.0, 0.03])
+    curves = stress_curve_session(_state(), list(names), grid)
+    assert [c.setup.underlying for c in curves] == list(names)
+    halted_any = False
+    for j, x in enumerate(grid):
+        sess = stress_session(_state(), list(names), float(x))
+        halted = [bool(c.session_halted[j]) for c in curves]  # type: ignore[index]
+        assert all(halted) or not any(halted)
+        halted_any |= halted[0]
+        for c, r in zip(curves, sess, strict=True):
+            got, want = c.result, r.result
+            assert halted[0] == r.session_halted, (x, c.setup.underlying)
+            for f in ("final_move_frac", "filled_usd", "unfilled_usd", "total_flow_usd"):
+                assert float(getattr(got, f)[j]) == pytest.approx(
+                    float(getattr(want, f)[0]), rel=1e-12, abs=1e-6
+                ), (x, c.setup.underlying, f)
+            assert bool(got.halted[j]) == bool(want.halted[0])
+            row = c.to_frame().iloc[j]
+            assert bool(row["cb_halt"]) == (halted[0] or bool(want.cb_halt[0]))
+    assert halted_any  # the grid reaches the halt
+    # one underlying alone: stress_curve's own answer
+    one = stress_curve_session(_state(), ["SOX"], grid)[0]
+    alone = stress_curve(_state(), "SOX", grid)
+    assert (one.result.final_move_frac == alone.result.final_move_frac).all()
+
+
+def test_cli_curve_json_equals_python(capsys: pytest.CaptureFixture[str]) -> None:
+    from gaemi.app.stress import stress_curve_session
+    from gaemi.core.flows import ladder_moves
+
+    argv = ["stress", "-u", "NDX", "-u", "SOX", "--curve", "--shocks=-32%:-28%:1%"]
+    capsys.readouterr()
+    assert main([*argv, "--format", "json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    grid = ladder_moves(-0.32, -0.28, 0.01)
+    py = [
+        r
+        for c in stress_curve_session(_state(), ["NDX", "SOX"], grid)
+        for r in c.to_frame().to_dict("records")
+    ]
+    keys = ["underlying", "shock_frac", "final_move_frac", "halted", "cb_halt", "unfilled_usd"]
+    assert [{k: r[k] for k in keys} for r in cli] == [{k: r[k] for k in keys} for r in py]
+    # -30 %: SOX's shock alone is above its halt level, but NDX's (-30 % / 1.155) is past
+    # the S&P 500's -20 %: both stop at the trigger, nothing filled
+    at = [r for r in cli if r["shock_frac"] == pytest.approx(-0.30)]
+    assert all(r["halted"] and r["cb_halt"] and r["filled_usd"] == 0 for r in at)

@@ -371,6 +371,9 @@ class StressCurveResult(Result):
     result: FeedbackResult
     critical: CriticalShock
     direction: float
+    #: Per grid move: the market-wide level-3 breaker halted the session
+    #: (:func:`stress_curve_session`); None for one underlying alone.
+    session_halted: np.ndarray[Any, np.dtype[np.bool_]] | None = None
     kind: str = field(default="stress_curve", init=False, repr=False)
 
     def to_frame(self, view: str | None = None) -> pd.DataFrame:
@@ -383,6 +386,10 @@ class StressCurveResult(Result):
         else:
             df = self.result.to_frame()
             df.insert(0, "underlying", self.setup.underlying)
+        if self.session_halted is not None:  # the level 3 halted every underlying's close
+            h = np.asarray(self.session_halted, dtype=bool)
+            df["cb_level"] = np.where(h, 3, df["cb_level"].to_numpy())
+            df["cb_halt"] = h | df["cb_halt"].to_numpy()
         c = float(self.critical.shock_frac[0])
         df["past_critical"] = (
             np.sign(self.direction) * (df["shock_frac"].to_numpy() - c) >= 0
@@ -600,3 +607,61 @@ def stress_session(
         )
         out.append(replace(r, result=res, session_halted=True))
     return [replace(r, session_halted=True) if not r.session_halted else r for r in out]
+
+
+def stress_curve_session(
+    state: MarketState,
+    underlyings: list[str] | tuple[str, ...],
+    shocks_frac: ArrayLike,
+    **kw: Any,
+) -> list[StressCurveResult]:
+    """:func:`stress_curve` on several underlyings of one US session: at each grid move
+    the market-wide level-3 breaker applies as in :func:`stress_session` (the shock on
+    every underlying; one halts → all halt, the others stopped at the shock, their close
+    flow unfilled; a shock that reaches −20 % of the S&P 500 stops all at the trigger).
+    Each underlying's critical shock stays its own (the loop before any halt). With one
+    underlying this is :func:`stress_curve` exactly.
+
+    ``kw``: ``scenario``, ``korean_aum_usd``, ``liquidity_scale``, ``creations``.
+    """
+    import numpy as np
+
+    from gaemi.core.contagion.breaker import stop_at_trigger, triggers
+    from gaemi.core.feedback import solve
+
+    results = [stress_curve(state, u, shocks_frac, **kw) for u in underlyings]
+    if len(results) < 2:
+        return results
+    grid = np.asarray(results[0].result.shock_frac, dtype=float)
+    betas = np.array([r.setup.spx_beta for r in results])
+    k = len(results)
+    halted0, stopped, _ = stop_at_trigger(np.broadcast_to(grid, (k, grid.size)), betas)
+    finals = np.stack([r.result.final_move_frac for r in results])
+    own = np.stack([np.asarray(r.result.halted, dtype=bool) for r in results]) & ~halted0
+    spx = np.min(finals / betas[:, None], axis=0)
+    session = halted0 | own.any(axis=0) | triggers(spx)
+    stops = np.where(halted0, stopped, np.where(own, finals, grid[None, :]))
+    out = []
+    for i, r in enumerate(results):
+        redo = session & ~own[i]
+        res = r.result
+        if redo.any():
+            loop = solve(r.setup.model, stops[i][redo])  # the close it would have sent
+
+            def put(old: Any, new: Any, redo: Any = redo) -> Any:
+                a = np.array(np.broadcast_to(old, grid.shape), copy=True)
+                a[redo] = np.broadcast_to(new, (int(redo.sum()),))
+                return a
+
+            res = replace(
+                res,
+                final_move_frac=put(res.final_move_frac, stops[i][redo]),
+                runaway=put(res.runaway, False),
+                flow_usd={p: put(v, loop.flow_usd[p]) for p, v in res.flow_usd.items()},
+                absorbed_usd=put(res.absorbed_usd, 0.0),
+                halted=put(res.halted, True),
+                filled_usd=put(res.filled_usd, 0.0),
+                unfilled_usd=put(res.unfilled_usd, loop.total_flow_usd),
+            )
+        out.append(replace(r, result=res, session_halted=session.copy()))
+    return out

@@ -178,7 +178,7 @@ def stress(
     from gaemi.app.stress import (
         check_liquidity_scale,
         load_scenario,
-        stress_curve,
+        stress_curve_session,
         stress_session,  # one US session: the market-wide breaker
         stress_setup,
     )
@@ -218,7 +218,7 @@ def stress(
         note_read(
             f"read --shocks {shocks} as {grid.size} shocks from {grid[0]:+.4g} to {grid[-1]:+.4g}"
         )
-        results = [stress_curve(state, n, grid, **kw) for n in names]
+        results = stress_curve_session(state, names, grid, **kw)  # one session per move
         out = pd.concat([r.to_frame() for r in results], ignore_index=True)
         if fmt == OutputFormat.table:
             out = out.drop(columns=["extra_move_frac", "runaway"]).rename(columns=_SHORT)
