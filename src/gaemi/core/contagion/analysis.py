@@ -230,10 +230,11 @@ class StepVerdict:
 
 
 def _fmt_change(node_change: str, unit: str, v: float) -> str:
-    """A change in words: % for relative nodes, bp for rates (pp × 100), else its unit."""
-    if node_change == "relative":
-        return f"{v:+.2%}"
-    return f"{v * 100:+.4g} bp" if unit == "pp" else f"{v:+.4g} {unit}"
+    """A change in words: % for relative nodes, bp for rates (pp × 100), else its unit —
+    :func:`gaemi.units.format_change`, as the event tables write it."""
+    from gaemi.units import format_change
+
+    return format_change(v, "frac" if node_change == "relative" else unit)
 
 
 def _fmt_small(node_change: str, unit: str, v: float) -> str:

@@ -414,7 +414,10 @@ def cascade(
             note(f"step {st.id} note: {st.note}")
     worst = res.most_loss_link()
     if worst is not None:
-        note(f"link that carried the most equity loss: {worst[0]} ({-worst[1]:+.2%} summed)")
+        from gaemi.units import format_frac
+
+        loss = format_frac(-worst[1])
+        note(f"link that carried the most equity loss: {worst[0]} ({loss} summed)")
     note(spectral_radius(model, fm).summary().split("\n")[0])
     note(f"fuse: {fuse.summary()}")
     if res.mc is not None:
