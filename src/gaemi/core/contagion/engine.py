@@ -59,7 +59,7 @@ central run (``deterministic``) has none.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -363,6 +363,36 @@ class _Run:
         return r
 
     # -------------------------------------------------------------- logging
+    def _note_shocks(
+        self,
+        t: int,
+        node: Node,
+        adds: Sequence[FloatArray],
+        halted: BoolArray,
+        seen: FloatArray,
+        raw: FloatArray,
+    ) -> None:
+        """One event row per shock added to ``node`` on day ``t``, as the market saw it:
+        ``raw`` the move the links and shocks gave, ``seen`` the move after the level-3
+        halt (a shock beyond the halt stops at the halt level; FeedbackResult.
+        effective_shock_frac, as gaemi stress reports it)."""
+        kept = np.divide(seen, raw, out=np.ones(len(raw)), where=raw != 0)
+        for add in adds:
+            self._note(
+                t,
+                f"shock:{node.id}",
+                "shock",
+                "",
+                node.id,
+                node.id,
+                _shock_label(node.id, halted & (add != 0) & (seen != raw), seen),
+                add != 0,
+                add,
+                node.change_unit,
+                add * kept,
+                halted=halted,
+            )
+
     def _note(
         self,
         t: int,
@@ -477,22 +507,7 @@ class _Run:
         real = np.where(stop & ~before, reach, halted)  # a re-solve's stop is no trigger
         sess.trigger.setdefault(i, ~before & real)
         sess.halt |= real
-        kept = np.divide(pre, raw, out=np.ones(D), where=raw != 0)
-        for add in adds:
-            self._note(
-                t,
-                f"shock:{node.id}",
-                "shock",
-                "",
-                node.id,
-                node.id,
-                _shock_label(node.id, halted & (add != 0) & (pre != raw), pre),
-                add != 0,
-                add,
-                node.change_unit,
-                add * kept,
-                halted=halted,
-            )
+        self._note_shocks(t, node, adds, halted, pre, raw)
         cut = pre != raw
         plain = halted & (out is None)  # no close row to say it: the halt row does
         if not shocked and (cut.any() or plain.any()):
@@ -637,22 +652,8 @@ class _Run:
                     halted, seen = _halt_of(out, c)
                 # the shock as the market saw it: a shock beyond a level-3 halt stops at the
                 # halt level (FeedbackResult.effective_shock_frac, as gaemi stress reports it)
-                kept = np.divide(seen, c, out=np.ones(D), where=c != 0)
-                for add in adds if node.id not in self.beta else ():
-                    self._note(
-                        t,
-                        f"shock:{node.id}",
-                        "shock",
-                        "",
-                        node.id,
-                        node.id,
-                        _shock_label(node.id, halted & (add != 0) & (seen != c), seen),
-                        add != 0,
-                        add,
-                        node.change_unit,
-                        add * kept,
-                        halted=halted,
-                    )
+                if node.id not in self.beta:  # a US node's shock rows: _us_node wrote them
+                    self._note_shocks(t, node, adds, halted, seen, c)
                 capped = seen != c
                 if not shocked and capped.any() and node.id not in self.beta:
                     # links carried the pre-close move past the halt level: the breaker
