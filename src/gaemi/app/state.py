@@ -134,7 +134,6 @@ def load_state(
         ``db`` and ``data_dir`` both given, a store that does not exist, a day before
         every embedded observation (nothing known that day: use a store).
     """
-    import tempfile
 
     from gaemi.data.market import load_default_market
     from gaemi.data.state import MarketState

@@ -551,25 +551,13 @@ def load_directional_creation_betas(
     its single β is then the one used). A present but malformed value is one line
     naming the file, row and field (:class:`gaemi.errors.GaemiInputError`).
     """
-    import csv
-    import math
-    from importlib import resources
-
-    from gaemi.core.creations import FUND_CLASSES
-
-    p = (
-        Path(str(resources.files("gaemi.data.defaults").joinpath("creations_beta.csv")))
-        if path is None
-        else Path(path)
+    from gaemi.data.universe import (
+        creation_beta_class,
+        creation_beta_number,
+        creation_beta_rows,
     )
-    src = p.name
-    try:
-        with open(p, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            rows = list(reader)
-            fields = set(reader.fieldnames or ())
-    except OSError as e:
-        raise GaemiInputError(f"creations beta file {src}: cannot be read ({e.strerror})") from e
+
+    src, rows, fields = creation_beta_rows(path)
     if not set(DIRECTION_COLUMNS) <= fields:
         return None
     vals: dict[str, dict[str, float]] = {c: {} for c in DIRECTION_COLUMNS}
@@ -577,17 +565,9 @@ def load_directional_creation_betas(
     checks: set[str] = set()
     windows: set[tuple[str, str]] = set()
     for i, row in enumerate(rows, start=2):
-        cls = (row.get("fund_class") or "").strip()
-        if cls not in FUND_CLASSES:
-            raise GaemiInputError(f"{src} row {i}: fund_class = {cls!r} is not a known class")
+        cls = creation_beta_class(row, src, i)
         for f in DIRECTION_COLUMNS:
-            try:
-                v = float(row.get(f) or "nan")
-            except ValueError:
-                v = float("nan")
-            if not math.isfinite(v):
-                raise GaemiInputError(f"{src} row {i}: {f} = {row.get(f)!r} is not a number")
-            vals[f][cls] = v
+            vals[f][cls] = creation_beta_number(row, f, src, i)
         model = (row.get("model") or "single").strip()
         if model not in ("single", "direction"):
             raise GaemiInputError(f"{src} row {i}: model = {model!r} must be single or direction")

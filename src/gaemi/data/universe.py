@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -366,39 +366,62 @@ class CreationBetas:
         )
 
 
-def load_creation_betas(path: str | Path | None = None) -> CreationBetas:
-    """The embedded creation coefficients (``defaults/creations_beta.csv``, written by
-    ``scripts/build_creation_betas.py`` from the ProShares issuer data)."""
-    from gaemi.core.creations import FUND_CLASSES
-
+def creation_beta_rows(
+    path: str | Path | None = None,
+) -> tuple[str, list[dict[str, str]], set[str]]:
+    """The file's name, rows and header fields of ``defaults/creations_beta.csv`` (or
+    ``path``); a file that cannot be read is one line
+    (:class:`gaemi.errors.GaemiInputError`). The one reader of that file for
+    :func:`load_creation_betas` and
+    :func:`gaemi.data.fund_history.load_directional_creation_betas`."""
     p = (
         Path(str(resources.files("gaemi.data.defaults").joinpath(CREATIONS_BETA_RESOURCE)))
         if path is None
         else Path(path)
     )
-    src = p.name
     try:
         with open(p, newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
+            reader = csv.DictReader(fh)
+            return p.name, list(reader), set(reader.fieldnames or ())
     except OSError as e:
-        raise GaemiInputError(f"creations beta file {src}: cannot be read ({e.strerror})") from e
+        raise GaemiInputError(f"creations beta file {p.name}: cannot be read ({e.strerror})") from e
+
+
+def creation_beta_class(row: Mapping[str, str], src: str, i: int) -> str:
+    """A row's fund class, refused in one line unless it is a known class."""
+    from gaemi.core.creations import FUND_CLASSES
+
+    cls = (row.get("fund_class") or "").strip()
+    if cls not in FUND_CLASSES:
+        raise GaemiInputError(f"{src} row {i}: fund_class = {cls!r} is not a known class")
+    return cls
+
+
+def creation_beta_number(row: Mapping[str, str], field: str, src: str, i: int) -> float:
+    """A finite number of a row, refused in one line naming file, row, field and value."""
+    try:
+        v = float(row.get(field) or "nan")
+    except ValueError:
+        v = float("nan")
+    if not math.isfinite(v):
+        raise GaemiInputError(f"{src} row {i}: {field} = {row.get(field)!r} is not a number")
+    return v
+
+
+def load_creation_betas(path: str | Path | None = None) -> CreationBetas:
+    """The embedded creation coefficients (``defaults/creations_beta.csv``, written by
+    ``scripts/build_creation_betas.py`` from the ProShares issuer data)."""
+    src, rows, _fields = creation_beta_rows(path)
     beta: dict[str, float] = {}
     ci: dict[str, tuple[float, float]] = {}
     windows: set[tuple[str, str]] = set()
     source = ""
     for i, row in enumerate(rows, start=2):
-        cls = (row.get("fund_class") or "").strip()
-        if cls not in FUND_CLASSES:
-            raise GaemiInputError(f"{src} row {i}: fund_class = {cls!r} is not a known class")
-        vals = []
-        for f in ("beta_frac_per_move", "ci_low", "ci_high"):
-            try:
-                v = float(row.get(f) or "nan")
-            except ValueError:
-                v = float("nan")
-            if not math.isfinite(v):
-                raise GaemiInputError(f"{src} row {i}: {f} = {row.get(f)!r} is not a number")
-            vals.append(v)
+        cls = creation_beta_class(row, src, i)
+        vals = [
+            creation_beta_number(row, f, src, i)
+            for f in ("beta_frac_per_move", "ci_low", "ci_high")
+        ]
         beta[cls], ci[cls] = vals[0], (vals[1], vals[2])
         windows.add((row.get("train_first", ""), row.get("train_last", "")))
         source = row.get("source", "") or source
