@@ -534,6 +534,57 @@ def stress_curve(
     )
 
 
+def _session_halt(
+    results: list[FeedbackResult], models: list[StressModel], shocks_frac: Any, betas: Any
+) -> tuple[list[FeedbackResult], np.ndarray[Any, np.dtype[np.bool_]]]:
+    """The market-wide level-3 rule on the loops of one US session's underlyings (the one
+    rule of :func:`stress_session` and :func:`stress_curve_session`).
+
+    ``results[i]`` is underlying i's loop at its shocks ``shocks_frac[i]`` (k underlyings,
+    n shocks each, one session per column), ``betas`` their S&P 500 betas. A column halts
+    when its shocks reach −20 % of the S&P 500 (every underlying stops at the trigger,
+    :func:`gaemi.core.contagion.breaker.stop_at_trigger`), when one underlying's own loop
+    halts (the others stop at their shock) or when the closes together imply −20 %. An
+    underlying that did not halt by its own loop is then stopped there, with no close:
+    ``filled_usd`` 0 and ``unfilled_usd`` the flow its loop would have sent from there.
+    Returns the results and the halted columns."""
+    import numpy as np
+
+    from gaemi.core.contagion.breaker import stop_at_trigger, triggers
+    from gaemi.core.feedback import solve
+
+    x = np.asarray(shocks_frac, dtype=float)
+    b = np.asarray(betas, dtype=float)
+    halted0, stopped, _ = stop_at_trigger(x, b)
+    finals = np.stack([r.final_move_frac for r in results])
+    own = np.stack([np.asarray(r.halted, dtype=bool) for r in results]) & ~halted0
+    session = halted0 | own.any(axis=0) | triggers(np.min(finals / b[:, None], axis=0))
+    stops = np.where(halted0, stopped, np.where(own, finals, x))
+    out = []
+    for i, res in enumerate(results):
+        redo = session & ~own[i]
+        if redo.any():
+            loop = solve(models[i], stops[i][redo])  # the close it would have sent
+
+            def put(old: Any, new: Any, redo: Any = redo) -> Any:
+                a = np.array(np.broadcast_to(old, x.shape[1:]), copy=True)
+                a[redo] = np.broadcast_to(new, (int(redo.sum()),))
+                return a
+
+            res = replace(
+                res,
+                final_move_frac=put(res.final_move_frac, stops[i][redo]),
+                runaway=put(res.runaway, False),
+                flow_usd={p: put(v, loop.flow_usd[p]) for p, v in res.flow_usd.items()},
+                absorbed_usd=put(res.absorbed_usd, 0.0),
+                halted=put(res.halted, True),
+                filled_usd=put(res.filled_usd, 0.0),
+                unfilled_usd=put(res.unfilled_usd, loop.total_flow_usd + 0.0),
+            )
+        out.append(res)
+    return out, session
+
+
 def stress_session(
     state: MarketState,
     underlyings: list[str] | tuple[str, ...],
@@ -561,9 +612,6 @@ def stress_session(
     """
     import numpy as np
 
-    from gaemi.core.contagion.breaker import stop_at_trigger, triggers
-    from gaemi.core.feedback import solve
-
     if isinstance(shock_frac, Mapping):
         by = {str(k).upper(): float(v) for k, v in shock_frac.items()}
         missing = [u for u in underlyings if u.upper() not in by]
@@ -575,38 +623,15 @@ def stress_session(
     results = [stress(state, u, x, **kw) for u, x in zip(underlyings, shocks, strict=True)]
     if len(results) < 2:
         return results
-    betas = np.array([r.setup.spx_beta for r in results])
-    halted0, stopped, _ = stop_at_trigger(np.array(shocks), betas)
-    if bool(halted0):
-        stops = [float(x) for x in stopped]
-        own = [False] * len(results)
-    else:
-        finals = np.array([r.final_move_frac for r in results])
-        own = [bool(r.result.halted[0]) for r in results]
-        if not (any(own) or bool(np.any(triggers(finals / betas)))):
-            return results
-        stops = [
-            r.final_move_frac if o else r.shock_frac for r, o in zip(results, own, strict=True)
-        ]
-    out = []
-    for r, stop, o in zip(results, stops, own, strict=True):
-        if o:  # its own close loop carried it to the halt level: as stress() says
-            out.append(r)
-            continue
-        loop = solve(r.setup.model, [stop])  # what the close would have sent from there
-        total = loop.total_flow_usd
-        res = replace(
-            loop,
-            shock_frac=np.array([r.shock_frac]),
-            final_move_frac=np.array([stop]),
-            runaway=np.zeros(1, dtype=bool),
-            absorbed_usd=np.zeros(1),
-            halted=np.ones(1, dtype=bool),
-            filled_usd=np.zeros(1),
-            unfilled_usd=total + 0.0,
-        )
-        out.append(replace(r, result=res, session_halted=True))
-    return [replace(r, session_halted=True) if not r.session_halted else r for r in out]
+    res, session = _session_halt(
+        [r.result for r in results],
+        [r.setup.model for r in results],
+        np.array(shocks)[:, None],
+        [r.setup.spx_beta for r in results],
+    )
+    if not session[0]:
+        return results
+    return [replace(r, result=x, session_halted=True) for r, x in zip(results, res, strict=True)]
 
 
 def stress_curve_session(
@@ -626,42 +651,17 @@ def stress_curve_session(
     """
     import numpy as np
 
-    from gaemi.core.contagion.breaker import stop_at_trigger, triggers
-    from gaemi.core.feedback import solve
-
     results = [stress_curve(state, u, shocks_frac, **kw) for u in underlyings]
     if len(results) < 2:
         return results
     grid = np.asarray(results[0].result.shock_frac, dtype=float)
-    betas = np.array([r.setup.spx_beta for r in results])
-    k = len(results)
-    halted0, stopped, _ = stop_at_trigger(np.broadcast_to(grid, (k, grid.size)), betas)
-    finals = np.stack([r.result.final_move_frac for r in results])
-    own = np.stack([np.asarray(r.result.halted, dtype=bool) for r in results]) & ~halted0
-    spx = np.min(finals / betas[:, None], axis=0)
-    session = halted0 | own.any(axis=0) | triggers(spx)
-    stops = np.where(halted0, stopped, np.where(own, finals, grid[None, :]))
-    out = []
-    for i, r in enumerate(results):
-        redo = session & ~own[i]
-        res = r.result
-        if redo.any():
-            loop = solve(r.setup.model, stops[i][redo])  # the close it would have sent
-
-            def put(old: Any, new: Any, redo: Any = redo) -> Any:
-                a = np.array(np.broadcast_to(old, grid.shape), copy=True)
-                a[redo] = np.broadcast_to(new, (int(redo.sum()),))
-                return a
-
-            res = replace(
-                res,
-                final_move_frac=put(res.final_move_frac, stops[i][redo]),
-                runaway=put(res.runaway, False),
-                flow_usd={p: put(v, loop.flow_usd[p]) for p, v in res.flow_usd.items()},
-                absorbed_usd=put(res.absorbed_usd, 0.0),
-                halted=put(res.halted, True),
-                filled_usd=put(res.filled_usd, 0.0),
-                unfilled_usd=put(res.unfilled_usd, loop.total_flow_usd),
-            )
-        out.append(replace(r, result=res, session_halted=session.copy()))
-    return out
+    res, session = _session_halt(
+        [r.result for r in results],
+        [r.setup.model for r in results],
+        np.broadcast_to(grid, (len(results), grid.size)),
+        [r.setup.spx_beta for r in results],
+    )
+    return [
+        replace(r, result=x, session_halted=session.copy())
+        for r, x in zip(results, res, strict=True)
+    ]

@@ -393,6 +393,38 @@ class _Run:
                 halted=halted,
             )
 
+    def _note_close(
+        self,
+        t: int,
+        node: Node,
+        out: CloseOutcome,
+        seen: FloatArray,
+        moved: FloatArray,
+        halted: BoolArray,
+    ) -> None:
+        """The close-feedback row of ``node`` on day ``t``: ``out`` as the market saw it
+        (its ``filled_usd`` traded, else all of ``flow_usd``; ``unfilled_usd`` left by a
+        halt), the impact the loop's own move from ``seen`` (the pre-close move as the
+        market saw it), fired where the pre-close move ``moved`` exceeds the log
+        tolerance."""
+        unstable = ~np.asarray(out.stable) & ~halted
+        self._note(
+            t,
+            f"feedback:{node.id}",
+            "close_feedback",
+            "",
+            node.id,
+            node.id,
+            close_flow_label(node.id, out)
+            + (" (no stable equilibrium in some draws)" if unstable.any() else ""),
+            np.abs(moved) > self.tol,
+            out.flow_usd if out.filled_usd is None else out.filled_usd,
+            "usd",
+            out.move_frac - seen,
+            halted=halted,
+            unfilled=out.unfilled_usd,
+        )
+
     def _note(
         self,
         t: int,
@@ -526,24 +558,8 @@ class _Run:
                 halted=halted,
                 contrib=pre - raw,
             )
-        if out is not None:
-            unstable = ~np.asarray(out.stable) & ~halted
-            self._note(
-                t,
-                f"feedback:{node.id}",
-                "close_feedback",
-                "",
-                node.id,
-                node.id,
-                close_flow_label(node.id, shown)
-                + (" (no stable equilibrium in some draws)" if unstable.any() else ""),
-                np.abs(pre) > self.tol,
-                filled,
-                "usd",
-                final - pre,  # the loop's own move: 0 where the session halted before it
-                halted=halted,
-                unfilled=unfilled,
-            )
+        if out is not None:  # the loop's own move: 0 where the session halted before it
+            self._note_close(t, node, shown, pre, pre, halted)
         return final
 
     def _residual_halt(
@@ -673,24 +689,8 @@ class _Run:
                         seen - c,
                         halted=halted,
                     )
-                if out is not None:
-                    unstable = ~np.asarray(out.stable) & ~halted
-                    self._note(
-                        t,
-                        f"feedback:{node.id}",
-                        "close_feedback",
-                        "",
-                        node.id,
-                        node.id,
-                        close_flow_label(node.id, out)
-                        + (" (no stable equilibrium in some draws)" if unstable.any() else ""),
-                        np.abs(c) > self.tol,
-                        out.flow_usd if out.filled_usd is None else out.filled_usd,
-                        "usd",
-                        out.move_frac - seen,  # the loop's own move: 0 when the shock halted
-                        halted=halted,
-                        unfilled=out.unfilled_usd,
-                    )
+                if out is not None:  # the loop's own move: 0 when the shock halted
+                    self._note_close(t, node, out, seen, c, halted)
                     c = out.move_frac
                 if self.event is not None and node.residual is not None and not shocked:
                     r = self._residual(t, node)
