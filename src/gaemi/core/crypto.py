@@ -372,6 +372,41 @@ class SideSpec:
     size_log_sd: float = 1.0
 
 
+def _side_margin(a: int, side: int, sp: SideSpec, mm_all: FloatArray) -> float | None:
+    """Check one (asset, side) spec; its maintenance margin, or None for a zero notional."""
+    if sp.notional_usd < 0 or not np.isfinite(sp.notional_usd):
+        raise GaemiInputError(f"asset {a} side {side}: notional_usd must be >= 0")
+    if sp.notional_usd == 0:
+        return None
+    if not 0 < sp.leverage_min <= sp.leverage_median <= sp.leverage_max:
+        raise GaemiInputError(
+            f"asset {a} side {side}: need 0 < leverage_min <= leverage_median <= leverage_max"
+        )
+    mm_a = float(mm_all[a])
+    if mm_a * sp.leverage_max >= 1.0:
+        raise GaemiInputError(
+            f"asset {a}: maintenance margin {mm_a:g} x leverage_max "
+            f"{sp.leverage_max:g} must be < 1 (liquidation beyond the entry)"
+        )
+    return mm_a
+
+
+def _draw_leverage(sp: SideSpec, gen: np.random.Generator, n: int) -> FloatArray:
+    """``n`` leverages: log-normal around the median, clipped to [min, max]."""
+    return np.clip(
+        sp.leverage_median * np.exp(sp.leverage_log_sd * gen.standard_normal(n)),
+        sp.leverage_min,
+        sp.leverage_max,
+    )
+
+
+def _joined(parts: Sequence[Population]) -> Population:
+    """The drawn sides in order; refused when every side had zero notional."""
+    if not parts:
+        raise GaemiInputError("population: every side has zero notional")
+    return concat_populations(parts)
+
+
 def generate_population(
     specs: Mapping[tuple[int, int], SideSpec],
     maintenance_margin_frac: ArrayLike,
@@ -402,27 +437,13 @@ def generate_population(
     parts: list[Population] = []
     dropped = 0
     for (a, side), sp in sorted(specs.items()):
-        if sp.notional_usd < 0 or not np.isfinite(sp.notional_usd):
-            raise GaemiInputError(f"asset {a} side {side}: notional_usd must be >= 0")
-        if sp.notional_usd == 0:
+        mm_a = _side_margin(a, side, sp, mm_all)
+        if mm_a is None:
             continue
-        if not 0 < sp.leverage_min <= sp.leverage_median <= sp.leverage_max:
-            raise GaemiInputError(
-                f"asset {a} side {side}: need 0 < leverage_min <= leverage_median <= leverage_max"
-            )
-        if float(mm_all[a]) * sp.leverage_max >= 1.0:
-            raise GaemiInputError(
-                f"asset {a}: maintenance margin {float(mm_all[a]):g} x leverage_max "
-                f"{sp.leverage_max:g} must be < 1 (liquidation beyond the entry)"
-            )
-        lev = np.clip(
-            sp.leverage_median * np.exp(sp.leverage_log_sd * gen.standard_normal(n_per_side)),
-            sp.leverage_min,
-            sp.leverage_max,
-        )
+        lev = _draw_leverage(sp, gen, n_per_side)
         entry = np.exp(sp.entry_log_mean + sp.entry_log_sd * gen.standard_normal(n_per_side))
         size = np.exp(sp.size_log_sd * gen.standard_normal(n_per_side))
-        mm = np.full(n_per_side, float(mm_all[a]))
+        mm = np.full(n_per_side, mm_a)
         pop = Population(
             np.full(n_per_side, a, dtype=np.int64),
             np.full(n_per_side, side, dtype=np.int64),
@@ -447,9 +468,7 @@ def generate_population(
                 pop.maintenance_margin_frac,
             )
         )
-    if not parts:
-        raise GaemiInputError("population: every side has zero notional")
-    return concat_populations(parts), dropped
+    return _joined(parts), dropped
 
 
 def generate_path_population(
@@ -515,25 +534,10 @@ def generate_path_population(
     for (a, side), sp in sorted(specs.items()):
         if a >= lo.shape[0]:
             raise GaemiInputError(f"path: no price path for asset {a}")
-        if sp.notional_usd < 0 or not np.isfinite(sp.notional_usd):
-            raise GaemiInputError(f"asset {a} side {side}: notional_usd must be >= 0")
-        if sp.notional_usd == 0:
+        mm_a = _side_margin(a, side, sp, mm_all)
+        if mm_a is None:
             continue
-        if not 0 < sp.leverage_min <= sp.leverage_median <= sp.leverage_max:
-            raise GaemiInputError(
-                f"asset {a} side {side}: need 0 < leverage_min <= leverage_median <= leverage_max"
-            )
-        mm_a = float(mm_all[a])
-        if mm_a * sp.leverage_max >= 1.0:
-            raise GaemiInputError(
-                f"asset {a}: maintenance margin {mm_a:g} x leverage_max "
-                f"{sp.leverage_max:g} must be < 1 (liquidation beyond the entry)"
-            )
-        lev = np.clip(
-            sp.leverage_median * np.exp(sp.leverage_log_sd * gen.standard_normal(n_per_side)),
-            sp.leverage_min,
-            sp.leverage_max,
-        )
+        lev = _draw_leverage(sp, gen, n_per_side)
         age = np.minimum(np.floor(gen.exponential(entry_age_days, n_per_side)), K - 1)
         day = (K - 1 - age).astype(np.int64)
         entry = lo[a, day] + (hi[a, day] - lo[a, day]) * gen.random(n_per_side)
@@ -557,9 +561,7 @@ def generate_path_population(
                 np.full(int(keep.sum()), mm_a),
             )
         )
-    if not parts:
-        raise GaemiInputError("population: every side has zero notional")
-    return concat_populations(parts), dropped
+    return _joined(parts), dropped
 
 
 def concat_populations(parts: Sequence[Population]) -> Population:

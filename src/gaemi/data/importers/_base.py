@@ -16,6 +16,7 @@ from gaemi.data.store import MergeResult, OnConflict
 from gaemi.errors import GaemiInputError
 
 if TYPE_CHECKING:
+    import pandas as pd
     import pyarrow as pa
     from numpy.typing import NDArray
 
@@ -198,6 +199,30 @@ def _date32(values: Any) -> pa.Array:
 def _csv_only(p: Path, name: str) -> None:
     if p.suffix.lower() not in (".csv", ".txt"):
         raise GaemiInputError(f"{name}: unknown format {p.suffix.lower()!r} (expected .csv)")
+
+
+def _frame_import(
+    path: str | Path, opts: ImportOptions, read: Callable[[Path], pd.DataFrame]
+) -> tuple[pd.DataFrame, Table, dict[str, pa.Array]]:
+    """One small per-kind CSV through its checked reader ``read`` (issuer NAV, universe
+    snapshots): the file checked (exists, size, ``.csv``), the frame, its :class:`Table`
+    (lines and notes from ``df.attrs``) and the ``source`` / ``retrieved_at`` columns
+    (the same for every row) to end the store table with."""
+    import pyarrow as pa
+
+    p = Path(path)
+    _check_file(p, opts.max_bytes)
+    _csv_only(p, p.name)
+    df = read(p)
+    n = len(df)
+    source = opts.source or _source_label(p)
+    now = datetime.now(UTC)
+    stamp = {
+        "source": pa.repeat(source, n),
+        "retrieved_at": pa.repeat(pa.scalar(now, pa.timestamp("us", tz="UTC")), n),
+    }
+    t = Table(p.name, list(df.columns), {}, df.attrs["lines"], notes=list(df.attrs["notes"]))
+    return df, t, stamp
 
 
 class Reader(Protocol):

@@ -7,7 +7,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -71,6 +71,34 @@ def csv_text_reader(path: str | Path) -> tuple[str, Any]:
             f"{name}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
         ) from None
     return name, csv.reader(io.StringIO(text, newline=""))
+
+
+def csv_text_header(name: str, reader: Any) -> list[str]:
+    """The header row of a :func:`csv_text_reader` file, as written (one line if none)."""
+    try:
+        return list(next(reader))
+    except (StopIteration, csv.Error):
+        raise GaemiInputError(f"{name}: no header line") from None
+
+
+def csv_text_rows(name: str, reader: Any, n_fields: int) -> Iterator[tuple[int, str, list[str]]]:
+    """The data rows of a :func:`csv_text_reader` file after its header: ``(line, where,
+    fields)`` with ``where`` = ``"NAME line N"``, blank rows skipped. A row whose field
+    count is not the header's ``n_fields``, or text the csv module cannot parse, is one
+    :class:`~gaemi.errors.GaemiInputError` naming the file and line."""
+    try:
+        for row in reader:
+            if not any(v.strip() for v in row):
+                continue
+            where = f"{name} line {reader.line_num}"
+            if len(row) != n_fields:
+                raise GaemiInputError(
+                    f"{where}: {len(row)} fields, header has {n_fields}"
+                    + (" (truncated file?)" if len(row) < n_fields else "")
+                )
+            yield reader.line_num, where, row
+    except csv.Error as exc:
+        raise GaemiInputError(f"{name} line {reader.line_num}: {exc}") from None
 
 
 def _decode_head(path: Path, name: str, n: int = 1 << 16) -> str:

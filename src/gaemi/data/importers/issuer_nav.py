@@ -22,22 +22,14 @@ file with two columns swapped is refused). The first bad row raises a one-line
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gaemi.data.importers._base import (
-    ImportOptions,
-    Table,
-    _check_file,
-    _csv_only,
-    _date32,
-    _source_label,
-)
-from gaemi.data.importers._text import csv_text_reader
+from gaemi.data.importers._base import ImportOptions, Table, _date32, _frame_import
+from gaemi.data.importers._text import csv_text_header, csv_text_reader, csv_text_rows
 from gaemi.errors import GaemiInputError
 
 if TYPE_CHECKING:
@@ -142,10 +134,7 @@ def read_issuer_nav(path: str | Path, ticker: str | None = None) -> pd.DataFrame
 
     p = Path(path)
     name, reader = csv_text_reader(p)
-    try:
-        header = next(reader)
-    except (StopIteration, csv.Error):
-        raise GaemiInputError(f"{name}: no header line") from None
+    header = csv_text_header(name, reader)
     fields: list[str | None] = []
     for h in header:
         f = _ALIASES.get(_norm(h))
@@ -169,48 +158,36 @@ def read_issuer_nav(path: str | Path, ticker: str | None = None) -> pd.DataFrame
     lines: list[int] = []
     seen: dict[date, int] = {}
     file_ticker = ""
-    try:
-        for row in reader:
-            ln = reader.line_num
-            if not any(v.strip() for v in row):
-                continue
-            where = f"{name} line {ln}"
-            if len(row) != len(header):
+    for ln, where, row in csv_text_rows(name, reader, len(header)):
+        d = _date(where, row[idx["date"]])
+        if d in seen:
+            raise GaemiInputError(f"{where}: date {d} duplicates line {seen[d]}")
+        seen[d] = ln
+        if "ticker" in idx:
+            t = row[idx["ticker"]].strip().upper()
+            if file_ticker and t != file_ticker:
                 raise GaemiInputError(
-                    f"{where}: {len(row)} fields, header has {len(header)}"
-                    + (" (truncated file?)" if len(row) < len(header) else "")
+                    f"{where}: ticker = {t!r} differs from {file_ticker!r} (one fund a file)"
                 )
-            d = _date(where, row[idx["date"]])
-            if d in seen:
-                raise GaemiInputError(f"{where}: date {d} duplicates line {seen[d]}")
-            seen[d] = ln
-            if "ticker" in idx:
-                t = row[idx["ticker"]].strip().upper()
-                if file_ticker and t != file_ticker:
-                    raise GaemiInputError(
-                        f"{where}: ticker = {t!r} differs from {file_ticker!r} (one fund a file)"
-                    )
-                file_ticker = t
-            v = {f: _number(where, f, row[idx[f]]) for f in _REQUIRED[1:]}
-            for f in ("nav", "prior_nav"):
-                if v[f] <= 0:
-                    raise GaemiInputError(f"{where}: {f} = {v[f]:g} must be > 0")
-            for f in ("shares_thousands", "aum_usd"):
-                if v[f] < 0:
-                    raise GaemiInputError(f"{where}: {f} = {v[f]:g} must be >= 0")
-            implied = v["nav"] * v["shares_thousands"] * 1000.0
-            tol = v["nav"] * _SHARE_ROUNDING + _AUM_REL_TOL * max(v["aum_usd"], implied)
-            if abs(v["aum_usd"] - implied) > tol:
-                raise GaemiInputError(
-                    f"{where}: aum_usd = {v['aum_usd']:.6g} differs from nav × "
-                    f"shares_outstanding_thousands × 1000 = {implied:.6g} (columns swapped?)"
-                )
-            dates.append(d)
-            for f in _REQUIRED[1:]:
-                vals[f].append(v[f])
-            lines.append(ln)
-    except csv.Error as exc:
-        raise GaemiInputError(f"{name} line {reader.line_num}: {exc}") from None
+            file_ticker = t
+        v = {f: _number(where, f, row[idx[f]]) for f in _REQUIRED[1:]}
+        for f in ("nav", "prior_nav"):
+            if v[f] <= 0:
+                raise GaemiInputError(f"{where}: {f} = {v[f]:g} must be > 0")
+        for f in ("shares_thousands", "aum_usd"):
+            if v[f] < 0:
+                raise GaemiInputError(f"{where}: {f} = {v[f]:g} must be >= 0")
+        implied = v["nav"] * v["shares_thousands"] * 1000.0
+        tol = v["nav"] * _SHARE_ROUNDING + _AUM_REL_TOL * max(v["aum_usd"], implied)
+        if abs(v["aum_usd"] - implied) > tol:
+            raise GaemiInputError(
+                f"{where}: aum_usd = {v['aum_usd']:.6g} differs from nav × "
+                f"shares_outstanding_thousands × 1000 = {implied:.6g} (columns swapped?)"
+            )
+        dates.append(d)
+        for f in _REQUIRED[1:]:
+            vals[f].append(v[f])
+        lines.append(ln)
     if not dates:
         raise GaemiInputError(f"{name}: no rows (the file has a header only)")
     if fund and file_ticker and fund != file_ticker:
@@ -248,13 +225,7 @@ def read_fund_nav(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Tabl
     """An issuer daily-NAV file (:mod:`.issuer_nav`) as ``fund_nav`` rows."""
     import pyarrow as pa
 
-    p = Path(path)
-    _check_file(p, opts.max_bytes)
-    _csv_only(p, p.name)
-    df = read_issuer_nav(p, opts.symbol)
-    n = len(df)
-    source = opts.source or _source_label(p)
-    now = datetime.now(UTC)
+    df, t, stamp = _frame_import(path, opts, lambda p: read_issuer_nav(p, opts.symbol))
     arrow = pa.table(
         {
             "ticker": pa.array(df["ticker"].astype(str).tolist(), pa.string()),
@@ -263,10 +234,8 @@ def read_fund_nav(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Tabl
                 c: pa.array(df[c].to_numpy(float), pa.float64())
                 for c in ("nav_usd", "prior_nav_usd", "shares_outstanding", "aum_usd")
             },
-            "source": pa.repeat(source, n),
-            "retrieved_at": pa.repeat(pa.scalar(now, pa.timestamp("us", tz="UTC")), n),
+            **stamp,
         }
     )
-    t = Table(p.name, list(df.columns), {}, df.attrs["lines"], notes=list(df.attrs["notes"]))
     t.series = (str(df["ticker"].iloc[0]),)
     return t, arrow

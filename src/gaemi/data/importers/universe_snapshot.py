@@ -32,15 +32,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gaemi.data.importers._base import (
-    ImportOptions,
-    Table,
-    _check_file,
-    _csv_only,
-    _date32,
-    _source_label,
-)
-from gaemi.data.importers._text import csv_text_reader
+from gaemi.data.importers._base import ImportOptions, Table, _date32, _frame_import
+from gaemi.data.importers._text import csv_text_header, csv_text_reader, csv_text_rows
 from gaemi.errors import GaemiInputError
 
 if TYPE_CHECKING:
@@ -244,10 +237,7 @@ def read_universe_snapshot(path: str | Path) -> pd.DataFrame:
 
     p = Path(path)
     name, reader = csv_text_reader(p)
-    try:
-        header = [h.strip() for h in next(reader)]
-    except (StopIteration, csv.Error):
-        raise GaemiInputError(f"{name}: no header line") from None
+    header = [h.strip() for h in csv_text_header(name, reader)]
     for h in header:
         if h not in LAYOUT:
             raise GaemiInputError(
@@ -264,69 +254,55 @@ def read_universe_snapshot(path: str | Path) -> pd.DataFrame:
     lines: list[int] = []
     seen: dict[str, int] = {}
     notes: list[str] = []
-    try:
-        for row in reader:
-            ln = reader.line_num
-            if not any(v.strip() for v in row):
-                continue
-            where = f"{name} line {ln}"
-            if len(row) != len(header):
-                raise GaemiInputError(
-                    f"{where}: {len(row)} fields, header has {len(header)}"
-                    + (" (truncated file?)" if len(row) < len(header) else "")
-                )
-            rec = {h: row[i].strip() for h, i in ix.items()}
-            ticker = rec["ticker"].upper()
-            if not _TICKER.fullmatch(ticker):
-                raise GaemiInputError(f"{where}: ticker = {rec['ticker']!r} is not a ticker")
-            if ticker in seen:
-                raise GaemiInputError(f"{where}: ticker {ticker} duplicates line {seen[ticker]}")
-            seen[ticker] = ln
-            direction = rec["direction"].lower()
-            if direction not in ("long", "short", ""):
-                raise GaemiInputError(
-                    f"{where}: direction = {rec['direction']!r} must be long, short or blank"
-                )
-            lev = parse_leverage(rec["leverage"], direction, where)
-            aum_text = rec["aum"].replace(",", "")
-            if aum_text:
-                try:
-                    aum = float(aum_text)
-                except ValueError:
-                    raise GaemiInputError(
-                        f"{where}: aum = {rec['aum']!r} is not a number"
-                    ) from None
-                if not math.isfinite(aum) or aum < 0:
-                    raise GaemiInputError(f"{where}: aum = {rec['aum']!r} must be finite and >= 0")
-            else:
-                aum = math.nan
-            updated = _day(where, "updated_at", rec["updated_at"], required=True)
-            try:
-                incept = _day(where, "inception_date", rec["inception_date"], required=False)
-            except GaemiInputError as exc:
-                # informational only (the 2026-02-05 file has '2025-02-29'): kept unknown
-                incept = None
-                notes.append(f"{exc}; inception_date left unknown")
-            out["ticker"].append(ticker)
-            out["name"].append(rec["name"])
-            out["underlying"].append(
-                map_underlying(
-                    ticker, rec["underlying_asset"], rec["underlying_ticker"], rec["fund_type"]
-                )
+    for ln, where, row in csv_text_rows(name, reader, len(header)):
+        rec = {h: row[i].strip() for h, i in ix.items()}
+        ticker = rec["ticker"].upper()
+        if not _TICKER.fullmatch(ticker):
+            raise GaemiInputError(f"{where}: ticker = {rec['ticker']!r} is not a ticker")
+        if ticker in seen:
+            raise GaemiInputError(f"{where}: ticker {ticker} duplicates line {seen[ticker]}")
+        seen[ticker] = ln
+        direction = rec["direction"].lower()
+        if direction not in ("long", "short", ""):
+            raise GaemiInputError(
+                f"{where}: direction = {rec['direction']!r} must be long, short or blank"
             )
-            out["underlying_raw"].append(rec["underlying_asset"])
-            out["underlying_ticker"].append(rec["underlying_ticker"].upper())
-            out["leverage"].append(lev)
-            out["leverage_text"].append(rec["leverage"])
-            out["direction"].append(direction)
-            out["aum_usd"].append(aum)
-            out["aum_as_of"].append(updated)
-            out["issuer"].append(rec["fund_family"])
-            out["inception_date"].append(incept)
-            out["fund_type"].append(rec["fund_type"])
-            lines.append(ln)
-    except csv.Error as exc:
-        raise GaemiInputError(f"{name} line {reader.line_num}: {exc}") from None
+        lev = parse_leverage(rec["leverage"], direction, where)
+        aum_text = rec["aum"].replace(",", "")
+        if aum_text:
+            try:
+                aum = float(aum_text)
+            except ValueError:
+                raise GaemiInputError(f"{where}: aum = {rec['aum']!r} is not a number") from None
+            if not math.isfinite(aum) or aum < 0:
+                raise GaemiInputError(f"{where}: aum = {rec['aum']!r} must be finite and >= 0")
+        else:
+            aum = math.nan
+        updated = _day(where, "updated_at", rec["updated_at"], required=True)
+        try:
+            incept = _day(where, "inception_date", rec["inception_date"], required=False)
+        except GaemiInputError as exc:
+            # informational only (the 2026-02-05 file has '2025-02-29'): kept unknown
+            incept = None
+            notes.append(f"{exc}; inception_date left unknown")
+        out["ticker"].append(ticker)
+        out["name"].append(rec["name"])
+        out["underlying"].append(
+            map_underlying(
+                ticker, rec["underlying_asset"], rec["underlying_ticker"], rec["fund_type"]
+            )
+        )
+        out["underlying_raw"].append(rec["underlying_asset"])
+        out["underlying_ticker"].append(rec["underlying_ticker"].upper())
+        out["leverage"].append(lev)
+        out["leverage_text"].append(rec["leverage"])
+        out["direction"].append(direction)
+        out["aum_usd"].append(aum)
+        out["aum_as_of"].append(updated)
+        out["issuer"].append(rec["fund_family"])
+        out["inception_date"].append(incept)
+        out["fund_type"].append(rec["fund_type"])
+        lines.append(ln)
     if not lines:
         raise GaemiInputError(f"{name}: no rows (the file has a header only)")
     m = _FILE_DATE.search(name)
@@ -353,13 +329,8 @@ def read_universe(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Tabl
     """A full-universe snapshot (:mod:`.universe_snapshot`) as ``universe_snapshots`` rows."""
     import pyarrow as pa
 
-    p = Path(path)
-    _check_file(p, opts.max_bytes)
-    _csv_only(p, p.name)
-    df = read_universe_snapshot(p)
+    df, t, stamp = _frame_import(path, opts, read_universe_snapshot)
     n = len(df)
-    source = opts.source or _source_label(p)
-    now = datetime.now(UTC)
 
     def text(col: str) -> pa.Array:
         return pa.array(df[col].astype(str).tolist(), pa.string())
@@ -382,15 +353,13 @@ def read_universe(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Tabl
             "issuer": text("issuer"),
             "inception_date": _date32(df["inception_date"].to_numpy()),
             "fund_type": text("fund_type"),
-            "source": pa.repeat(source, n),
-            "retrieved_at": pa.repeat(pa.scalar(now, pa.timestamp("us", tz="UTC")), n),
+            **stamp,
         }
     )
-    t = Table(p.name, list(df.columns), {}, df.attrs["lines"], notes=list(df.attrs["notes"]))
     unmapped = int(df["underlying"].isna().sum())
     unknown = int(df["leverage"].isna().sum())
     t.notes.append(
-        f"{p.name}: {n} funds as of {df['as_of'].iloc[0].date()}; {unknown} with leverage "
+        f"{t.name}: {n} funds as of {df['as_of'].iloc[0].date()}; {unknown} with leverage "
         f"variable or unknown (stored as NULL), {unmapped} with an unmapped underlying"
     )
     return t, arrow
