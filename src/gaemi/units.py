@@ -13,6 +13,8 @@ Machine output (JSON keys and values, CSV) keeps plain numbers; these are for te
 * :func:`format_money` — either, by currency code
 * :func:`format_number` — a plain figure, never in scientific notation for amounts
 * :func:`format_frac` — a fraction as a signed percent (a move): ``-5.00%``, ``0.00%``
+* :func:`format_percent` — a fraction as a percent that is not a move (a share, a
+  probability, a volatility, a rate a year): ``43.0%``, ``4.35%`` with ``decimals=2``
 * :func:`format_change` — a change in its unit (a fraction as a move, percentage points in
   basis points): ``-1.94%``, ``-1.43 bp``
 * :func:`format_amount` — an amount in its unit (money by the money rule, a change by
@@ -47,6 +49,7 @@ __all__ = [
     "format_level",
     "format_money",
     "format_number",
+    "format_percent",
     "format_usd",
 ]
 
@@ -170,29 +173,56 @@ def format_number(value: float) -> str:
     return f"{v:,.{decimals}f}"
 
 
-def format_frac(value: float | None) -> str:
+def format_frac(value: float | None, *, decimals: int | None = None) -> str:
     """A fraction as a percent with its sign, for a move: -0.05 -> ``-5.00%``, 0.031 ->
     ``+3.10%``; a move that rounds to zero has no sign (``0.00%``, never ``+0.00%`` or
     ``-0.00%``, as for money); "—" for a missing or non-finite value.
+
+    ``decimals`` (default :data:`MOVE_DECIMALS`, 2) only where a figure needs another
+    precision: a funding rate per 8 hours of a few hundredths of a percent
+    (``format_frac(0.0001, decimals=4)`` is ``+0.0100%``).
 
     The cell of a move column too: ``format_cell("move_frac", v)`` is ``format_frac(v)``.
     """
     v = _finite(value)
     if v is None:
         return "—"
-    return _signed(_sign(v, True), f"{abs(v):.{MOVE_DECIMALS}%}")
+    d = MOVE_DECIMALS if decimals is None else int(decimals)
+    return _signed(_sign(v, True), f"{abs(v):.{d}%}")
+
+
+def format_percent(value: float | None, *, decimals: int | None = None) -> str:
+    """A fraction as a percent that is not a move — a share, a probability, a volatility,
+    a loss, a rate a year — without a ``+`` (a negative figure keeps its ``-``, a figure
+    that rounds to zero has none: ``0.0%``, never ``-0.0%``); "—" for a missing or
+    non-finite value.
+
+    ``decimals`` defaults to :data:`SHARE_DECIMALS` (1: ``43.0%``, as the cell of a share
+    or a probability column); a rate a year takes :data:`RATE_DECIMALS` (2: ``4.35%``,
+    quoted to the basis point), a round setting its own (``decimals=0``: a 5% threshold).
+    """
+    v = _finite(value)
+    if v is None:
+        return "—"
+    d = SHARE_DECIMALS if decimals is None else int(decimals)
+    return _signed(_sign(v, False), f"{abs(v):.{d}%}")
 
 
 #: Decimals of a change in basis points (a rate node's change): ``-1.43 bp``.
 BP_DECIMALS = 2
 
 
-def format_change(value: float | None, unit: str = "frac") -> str:
+def format_change(value: float | None, unit: str = "frac", *, decimals: int | None = None) -> str:
     """A change in its unit, signed as a move (no sign on a change that rounds to zero):
     ``frac`` (a decimal fraction) as :func:`format_frac` (``-1.94%``), ``pp`` (a rate's
     change in percentage points) in basis points (``-1.43 bp``, ``0.00 bp``), any other
     unit as a signed :func:`format_number` with the unit (``+23.41 index points``); "—"
     for a missing or non-finite value.
+
+    ``decimals`` (a fraction's or a bp figure's; default :data:`MOVE_DECIMALS` and
+    :data:`BP_DECIMALS`) only where a change is quoted in whole steps: a central bank's
+    decision in whole basis points (``format_change(0.25, "pp", decimals=0)`` is
+    ``+25 bp``).
 
     The contagion tables' changes (terminal, HTML report, docs/cascade.md) and the
     dashboard's cascade sentence (``formatChange`` of ``units.js``).
@@ -201,9 +231,10 @@ def format_change(value: float | None, unit: str = "frac") -> str:
     if v is None:
         return "—"
     if unit == "frac":
-        return format_frac(v)
+        return format_frac(v, decimals=decimals)
     if unit == "pp":
-        return _signed(_sign(v, True), f"{abs(v) * 100:.{BP_DECIMALS}f} bp")
+        d = BP_DECIMALS if decimals is None else int(decimals)
+        return _signed(_sign(v, True), f"{abs(v) * 100:.{d}f} bp")
     return f"{_signed(_sign(v, True), format_number(abs(v)))} {unit}".strip()
 
 

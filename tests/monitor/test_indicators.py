@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from gaemi import units
 from gaemi.core.universe import Universe
 from gaemi.data.market import MarketSnapshot, Observation, load_default_market
 from gaemi.data.universe import load_default_universe
@@ -89,9 +90,11 @@ def test_growth_per_60_days_by_hand() -> None:
     ind = one("margin_loan_growth", snap(a, b))
     assert ind.value == pytest.approx(expected)
     assert ind.level == 3  # 0.2243 reaches 0.20 (HIGH) but not 0.30
-    # won in the house style of gaemi.units (issue 19; it was "₩33.7tn"): 33.7e12 / 1e12 =
-    # 33.70조, 27.62e12 / 1e12 = 27.62조; +22.43% rounds to +22%
-    assert ind.detail == "₩33.70조 on 2026-03-05 (₩27.62조 on 2026-01-05): +22% per 60 days"
+    # won and the growth by gaemi.units (issue 19; it was "₩33.7tn"): 33.7e12 / 1e12 =
+    # 33.70조, 27.62e12 / 1e12 = 27.62조; the growth a move in whole percent (+22.43%)
+    growth = units.format_frac(expected, decimals=0)
+    assert growth == "+22%"  # (33.7 / 27.62)^(60/59) - 1 = 0.2243 -> +22%
+    assert ind.detail == f"₩33.70조 on 2026-03-05 (₩27.62조 on 2026-01-05): {growth} per 60 days"
 
 
 def test_korean_fund_share_picks_largest_big_fund() -> None:
@@ -145,6 +148,28 @@ def test_bok_hike_scores_only_hikes() -> None:
     assert one("bok_hike", hold).level == 0
     assert one("bok_hike", hike).level == 2  # +25 bp reaches 0.0025
     assert one("bok_hike", cut).level == 0
+    # the rate as quoted (a rate a year, two decimals), the step in whole basis points:
+    # 0.0275 - 0.025 = 0.0025 = 0.25 pp = +25 bp, by gaemi.units
+    step = units.format_change(0.25, "pp", decimals=0)
+    assert step == "+25 bp"
+    rate = units.format_percent(0.0275, decimals=2)
+    assert one("bok_hike", hike).detail == f"hike at {rate} on {D} ({step})"
+    assert one("bok_hike", hold).detail.endswith("(0 bp)")  # no sign on a zero step
+    assert one("bok_hike", cut).detail.endswith(f"({units.format_change(-0.25, 'pp', decimals=0)})")
+
+
+def test_details_write_moves_by_the_units_rule() -> None:
+    # a move that rounds to zero has no sign (format_frac: 0.00%, never +0.00%), as in
+    # every other face; a move keeps its sign and two decimals
+    flat = one("ndx_move", snap(obs("ndx_move_1d", 0.0)))
+    assert flat.detail == f"NDX {units.format_frac(0.0)} on {D}"
+    assert "+0.00%" not in flat.detail
+    fall = one("sox_move", snap(), {"moves": {"SOX": -0.031}})
+    assert fall.detail == f"SOX {units.format_frac(-0.031)} today (user input)"
+    premium = one("kimchi_premium", snap(obs("kimchi_premium", 0.0312)))
+    assert premium.detail == f"{units.format_frac(0.0312)} on {D}"
+    vix = one("vix_jump", snap(obs("vix_change_1d", 0.25)))
+    assert vix.detail == f"VIX {units.format_frac(0.25, decimals=0)} on {D}"
 
 
 def test_missing_data_is_not_guessed() -> None:

@@ -34,6 +34,7 @@ import numpy as np
 
 from gaemi.app.result import Choice, Result
 from gaemi.errors import GaemiInputError
+from gaemi.units import format_percent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -432,8 +433,15 @@ class AccountReplayResult(Result):
 
         cur = self.currency
         e = self.extra_dict()
-        held = " + ".join(f"{t} {w:.0%}" for t, w in zip(self.tickers, self.weights, strict=True))
-        loan = f" with a {self.margin:.0%} margin loan" if self.margin > 0 else ""
+        held = " + ".join(
+            f"{t} {format_percent(w, decimals=0)}"
+            for t, w in zip(self.tickers, self.weights, strict=True)
+        )
+        loan = (
+            f" with a {format_percent(self.margin, decimals=0)} margin loan"
+            if self.margin > 0
+            else ""
+        )
         lines = [
             f"{format_money(self.capital, cur)} in {held}{loan}, {e['start']} to {e['end']} "
             f"(real prices; {e['synthetic_days']} synthetic days)"
@@ -444,7 +452,7 @@ class AccountReplayResult(Result):
                 f"- ends at {format_money(e['end_equity_krw'], 'KRW')} / "
                 f"{format_money(e['end_equity_usd'], 'USD')} (money put in "
                 f"{format_money(e[f'contributed_{cur.lower()}'], cur)}); worst fall from a high "
-                f"{e['max_drawdown_frac']:.0%}."
+                f"{format_percent(e['max_drawdown_frac'], decimals=0)}."
             ),
         ]
         if self.margin > 0:
@@ -459,7 +467,8 @@ class AccountReplayResult(Result):
         if e["end_value_percentile_in_forward_sim"] is not None:
             lines.append(
                 "- the realised end value sits at the "
-                f"{e['end_value_percentile_in_forward_sim']:.0%} percentile of the forward "
+                f"{format_percent(e['end_value_percentile_in_forward_sim'], decimals=0)} "
+                "percentile of the forward "
                 "simulation started on the first day."
             )
         if self.backfilled:
@@ -656,7 +665,8 @@ def replay_account(
             backfills.append(bf)
             warnings.append(
                 f"{t}: synthetic before {real_first.date()} (NAV engine on {bf.proxy}, "
-                f"{bf.leverage:+g}x, spread {bf.spread_annual:.2%}, expense {bf.expense_ratio:.2%})"
+                f"{bf.leverage:+g}x, spread {format_percent(bf.spread_annual, decimals=2)}, "
+                f"expense {format_percent(bf.expense_ratio, decimals=2)})"
             )
         s = s.ffill(limit=5)
         if not np.isfinite(s.to_numpy()).all():

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from gaemi.app.result import Choice, Result
 from gaemi.errors import GaemiInputError
-from gaemi.units import format_usd
+from gaemi.units import format_frac, format_percent, format_usd
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,7 +38,8 @@ REFERENCE = (
 def premium_signal(premium_frac: float, hot_frac: float) -> str:
     """How to read the kimchi premium: hot Korean demand, normal, or a discount."""
     if premium_frac >= hot_frac:
-        return f"hot (>= {hot_frac:.0%}: Korean demand running ahead of the world)"
+        hot = format_percent(hot_frac, decimals=0)
+        return f"hot (>= {hot}: Korean demand running ahead of the world)"
     if premium_frac < 0:
         return "discount (Korean selling or capital leaving)"
     return "normal"
@@ -170,7 +171,7 @@ class CryptoCascadeResult(Result):
         pnl = float(self.korea["pnl_krw"].iloc[-1])
         return (
             f"{format_usd(total)} liquidated"
-            + (f", {share:.0%} longs" if share is not None else "")
+            + (f", {format_percent(share, decimals=0)} longs" if share is not None else "")
             + f", {self.rounds} rounds"
             + ("" if self.converged else " (no fixed point within the round limit)")
             + f"; the Korean slice's P&L {format_krw(pnl, signed=True)} at USD/KRW "
@@ -327,9 +328,10 @@ def crypto_cascade(
             notes.append(
                 f"positioning of {pos.date}: open interest {format_usd(pos.open_interest_usd)} "
                 f"({pos.sources.get('open_interest_usd', 'given')}); leveraged share of OI "
-                f"{kappa:.3f} ({kappa_src}), long share {cfg.v('long_frac_of_oi') / kappa:.0%}"
+                f"{kappa:.3f} ({kappa_src}), long share "
+                f"{format_percent(cfg.v('long_frac_of_oi') / kappa, decimals=0)}"
                 + (
-                    f"; funding {pos.funding_rate_frac:+.4%} per 8 h "
+                    f"; funding {format_frac(pos.funding_rate_frac, decimals=4)} per 8 h "
                     f"({pos.sources.get('funding_rate_frac', 'given')}; not used by the cascade)"
                     if pos.funding_rate_frac is not None
                     else ""
@@ -381,9 +383,9 @@ def crypto_cascade(
     notes.append(f"USD/KRW {ks.usdkrw:,.2f} ({fx_src})")
     signal = premium_signal(premium, float(kp["premium_signal_hot_frac"].value))
     notes.append(
-        f"kimchi premium {premium:+.2%} before"
+        f"kimchi premium {format_frac(premium)} before"
         + (
-            f", {kimchi_premium_after_frac:+.2%} after"
+            f", {format_frac(kimchi_premium_after_frac)} after"
             if kimchi_premium_after_frac is not None
             else " (unchanged after)"
         )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from gaemi.app.result import Choice, Result
 from gaemi.errors import GaemiInputError
 from gaemi.limits import MAX_FUND_LEVERAGE, is_fund_leverage
+from gaemi.units import format_frac, format_percent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -243,7 +244,8 @@ def rate_warnings(state: MarketState, rate_source: str) -> tuple[str, ...]:
     day = state_day(state)
     if vd.as_of and dt.date.fromisoformat(vd.as_of) > day:
         text = (
-            f"short rate {vd.rate_annual:.2%} and financing spread {vd.spread_annual:.2%} are "
+            f"short rate {format_percent(vd.rate_annual, decimals=2)} and financing spread "
+            f"{format_percent(vd.spread_annual, decimals=2)} are "
             f"vol_params.yaml's as of {vd.as_of}, after the state's day {day} (no dated rate "
             "in the state)"
         )
@@ -298,7 +300,7 @@ class VolChoice:
     def text(self) -> str:
         """``σ = 67.0% (60-day realised, 2026-08-03)``."""
         when = f", {self.as_of}" if self.as_of is not None else ""
-        return f"σ = {self.vol_annual:.1%} ({self.source}{when})"
+        return f"σ = {format_percent(self.vol_annual)} ({self.source}{when})"
 
 
 def sideways_vol(state: MarketState, underlying_id: str) -> tuple[VolChoice, tuple[str, ...]]:
@@ -409,7 +411,8 @@ class SidewaysDecayResult(Result):
         return (
             f"{t.ticker} ({t.leverage:+g}x): if {self.fund.underlying_id or 'the underlying'} "
             f"ends {self.months:g} months where it started, the fund loses "
-            f"{self.loss_frac:.1%} ({self.drag_only_loss_frac:.1%} from volatility alone) at "
+            f"{format_percent(self.loss_frac)} ({format_percent(self.drag_only_loss_frac)} from "
+            "volatility alone) at "
             f"{self.vol.text()}"
         )
 
@@ -741,14 +744,19 @@ class DecayResult(Result):
     def summary(self) -> str:
         """Prose: the model, the sideways erosion, the median and P(lose ≥50%)."""
         s = self.summary_dict()
-        vol = self.vol.text() if self.vol is not None else f"σ = {self.core.vol_annual:.1%}"
+        vol = (
+            self.vol.text()
+            if self.vol is not None
+            else f"σ = {format_percent(self.core.vol_annual)}"
+        )
         return (
             f"model: {self.core.model_label}; {self.core.n_paths:,} paths, seed {self.seed}. "
             f"Sideways erosion (closed form, {vol}): "
-            f"{s['sideways_closed_form_loss_frac']:.1%}; median change "
-            f"{s['median_change_frac']:+.1%}; P(lose ≥50%) {s['prob_loss_50pct']:.1%}; "
+            f"{format_percent(s['sideways_closed_form_loss_frac'])}; median change "
+            f"{format_frac(s['median_change_frac'], decimals=1)}; P(lose ≥50%) "
+            f"{format_percent(s['prob_loss_50pct'])}; "
             f"closed form vs exact, median |gap| per path "
-            f"{s['closed_form_median_abs_err_frac']:.2%}"
+            f"{format_percent(s['closed_form_median_abs_err_frac'], decimals=2)}"
         )
 
     def to_frame(self, view: str | None = None) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from gaemi.app.result import Choice, Result, format_usd
 from gaemi.errors import GaemiInputError
 from gaemi.limits import MAX_AUM_USD
+from gaemi.units import format_frac
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -246,7 +247,8 @@ class FlowsResult(Result):
     def summary(self) -> str:
         t = self.totals()
         parts = [
-            (f"{m:+.1%}: " if m is not None else "at the given moves: ") + format_usd(v)
+            (f"{format_frac(m, decimals=1)}: " if m is not None else "at the given moves: ")
+            + format_usd(v)
             for m, v in zip(t["moves_frac"], t["total_flow_usd"], strict=True)
         ]
         shown = "; ".join(parts[:4]) + (f"; … ({len(parts)} moves)" if len(parts) > 4 else "")

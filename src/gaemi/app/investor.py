@@ -19,7 +19,7 @@ from gaemi.errors import GaemiInputError
 
 # Summary texts write money by the one rule of every face (``₩1.40억``, ``$13.0k``; it was
 # ``₩140,000,000 (₩1.40억)`` here); re-exported as ``gaemi.app.investor.format_money``.
-from gaemi.units import format_money
+from gaemi.units import format_frac, format_money, format_percent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,8 +40,8 @@ def _pct(p: float) -> str:
     if p <= 0.0:
         return "none"
     if p < 0.01:
-        return f"{p:.1%}"
-    return f"{p:.0%}"
+        return format_percent(p)
+    return format_percent(p, decimals=0)
 
 
 def plain_summary(res: InvestorResult) -> str:
@@ -49,12 +49,15 @@ def plain_summary(res: InvestorResult) -> str:
     a = res.account
     s = res.summary()
     cur = a.currency
-    held = " + ".join(f"{p.terms.ticker} {p.weight:.0%}" for p in a.positions)
+    held = " + ".join(
+        f"{p.terms.ticker} {format_percent(p.weight, decimals=0)}" for p in a.positions
+    )
     lines = [
         f"You put {format_money(a.capital, cur)} into {held}"
         + (
             f" with a margin loan of {format_money(a.loan, cur)} "
-            f"(maintenance {a.rules.maintenance_ratio:.0%}, {a.rules.grace_days} days to top up)"
+            f"(maintenance {format_percent(a.rules.maintenance_ratio, decimals=0)}, "
+            f"{a.rules.grace_days} days to top up)"
             if a.loan > 0
             else " without a loan"
         )
@@ -74,8 +77,9 @@ def plain_summary(res: InvestorResult) -> str:
     lines.append(
         "- the typical (median) outcome at the end is "
         f"{format_money(s[f'median_end_{cur.lower()}'], cur)} "
-        f"({s['median_change_frac']:+.0%}); the typical worst fall from a high along the way "
-        f"is {s['median_max_drawdown_frac']:.0%}."
+        f"({format_frac(s['median_change_frac'], decimals=0)}); the typical worst fall from a high "
+        "along the way "
+        f"is {format_percent(s['median_max_drawdown_frac'], decimals=0)}."
     )
     if a.target is not None:
         lines.append(
@@ -131,7 +135,8 @@ class FxLink:
             if self.driver
             else ", independent of the funds' underlyings"
         )
-        return f"USD/KRW {self.usdkrw:,.2f} ({self.usdkrw_source}), vol {self.vol_annual:.1%}{link}"
+        vol = format_percent(self.vol_annual)
+        return f"USD/KRW {self.usdkrw:,.2f} ({self.usdkrw_source}), vol {vol}{link}"
 
 
 @dataclass(frozen=True, kw_only=True)

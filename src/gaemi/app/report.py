@@ -36,7 +36,7 @@ from gaemi.monitor.indicators import (
 )
 from gaemi.monitor.replay import universe_known_on
 from gaemi.monitor.status import Status, composite_status
-from gaemi.units import format_krw
+from gaemi.units import format_frac, format_krw, format_percent
 
 if TYPE_CHECKING:
     from gaemi.data.state import MarketState
@@ -284,7 +284,7 @@ def today_flow_section(
         elif market.has(series):
             o = market.latest(series)
             used[label] = o.value
-            src.append(f"{label} move {o.value:+.2%} on {o.as_of}: {o.source}")
+            src.append(f"{label} move {format_frac(o.value)} on {o.as_of}: {o.source}")
     if not used:
         return Section(
             "today",
@@ -306,7 +306,7 @@ def today_flow_section(
     total = float(df["flow_usd"].sum())
     summary = (
         "At "
-        + ", ".join(f"{k} {v:+.2%}" for k, v in used.items())
+        + ", ".join(f"{k} {format_frac(v)}" for k, v in used.items())
         + f", the funds on those underlyings must trade {format_usd(total)} at the close "
         "(+ = buying)."
     )
@@ -391,25 +391,25 @@ def stress_section(
         crit_text = (
             "no critical shock before the breaker floor"
             if np.isnan(r["critical_shock_frac"])
-            else f"critical shock {r['critical_shock_frac']:+.1%}"
+            else f"critical shock {format_frac(r['critical_shock_frac'], decimals=1)}"
         )
 
         def end(pct: str, r: dict[str, Any] = r) -> str:
             move = r[f"final_move_at_minus_{pct}pct_frac"]
             if r[f"halted_at_minus_{pct}pct"]:  # a halt, not an impact
-                return f"−{pct}% halts trading (level-3 breaker) at {move:+.2%}"
-            return f"−{pct}% ends at {move:+.2%}"
+                return f"−{pct}% halts trading (level-3 breaker) at {format_frac(move)}"
+            return f"−{pct}% ends at {format_frac(move)}"
 
         halt = r["halt_from_shock_frac"]
         halt_text = (
             ""
             if np.isnan(halt)
-            else f"; from {halt:+.1%} the level-3 breaker halts the day before the close "
-            "(the close is the halt level; the rest of the selling is unfilled)"
+            else f"; from {format_frac(halt, decimals=1)} the level-3 breaker halts the day "
+            "before the close (the close is the halt level; the rest of the selling is unfilled)"
         )
         parts.append(
             f"{r['underlying_id']}: the leveraged funds' flow alone fills the close at "
-            f"{r['close_full_at_move_frac']:+.1%}; {end('2')}, {end('5')}"
+            f"{format_frac(r['close_full_at_move_frac'], decimals=1)}; {end('2')}, {end('5')}"
             + (
                 f" with {format_usd(r['unfilled_at_minus_5pct_usd'])} of selling unfilled"
                 if r["halted_at_minus_5pct"]
@@ -508,14 +508,16 @@ def cascade_section(
     broken = [f"step {r.step}" for r in verdicts.itertuples(index=False) if r.verdict == "no"]
     partly = [f"step {r.step}" for r in verdicts.itertuples(index=False) if r.verdict == "partly"]
     if moves:
-        shocks = ", ".join(f"{s.node} {s.move:+.1%}" for s in model.shocks) or "none"
+        shocks = (
+            ", ".join(f"{s.node} {format_frac(s.move, decimals=1)}" for s in model.shocks) or "none"
+        )
         unshocked = sorted(fixed - {s.node for s in model.shocks})
         head = f"Shock from --move: {shocks}" + (
             f" ({', '.join(unshocked)} not shocked)" if unshocked else ""
         )
         what = "these moves"
     else:
-        shocks = ", ".join(f"{s.node} {s.move:+.0%}" for s in model.shocks)
+        shocks = ", ".join(f"{s.node} {format_frac(s.move, decimals=0)}" for s in model.shocks)
         head = f"The scenario's fixed shock {shocks} (--move drives it from today's moves)"
         what = "the shock"
     if fuse is None:
@@ -658,10 +660,12 @@ def crypto_section(
     row4 = df.iloc[int(np.argmin(np.abs(shocks + 0.04)))]
     kp = cfg.korea_params
     summary = (
-        f"A {row4['btc_shock_frac']:.0%} BTC shock sets off "
+        f"A {format_percent(row4['btc_shock_frac'], decimals=0)} BTC shock sets off "
         f"${row4['liquidated_usd'] / 1e9:.1f}B of liquidations "
-        f"({row4['long_share_frac']:.0%} longs); BTC ends {row4['btc_final_move_frac']:+.1%}, "
-        f"altcoins {row4['alt_final_move_frac']:+.1%}; Korean holders lose about "
+        f"({format_percent(row4['long_share_frac'], decimals=0)} longs); BTC ends "
+        f"{format_frac(row4['btc_final_move_frac'], decimals=1)}, "
+        f"altcoins {format_frac(row4['alt_final_move_frac'], decimals=1)}; Korean holders lose "
+        "about "
         f"{format_krw(-row4['korean_loss_krw'])}."
     )
     return Section(
@@ -757,8 +761,10 @@ def decay_section(
     summary = (
         "If the underlyings end six months flat at their recent volatility, "
         + (
-            f"{worst['ticker']} loses {worst['loss_6m_flat_frac']:.0%} of its value "
-            f"(σ = {worst['vol_frac']:.0%} a year; drag plus its financing and fees)"
+            f"{worst['ticker']} loses {format_percent(worst['loss_6m_flat_frac'], decimals=0)} of "
+            "its value "
+            f"(σ = {format_percent(worst['vol_frac'], decimals=0)} a year; drag plus its financing "
+            "and fees)"
             if worst is not None
             else "no fund is shown"
         )
@@ -784,8 +790,9 @@ def decay_section(
                 f"vol as of {vd.as_of} (scripts/build_vol_params.py)"
             ),
             (
-                f"short rate {vd.rate_annual:.2%} ({vd.rate_source}); financing spread "
-                f"{vd.spread_annual:.2%} ({vd.spread_source})"
+                f"short rate {format_percent(vd.rate_annual, decimals=2)} ({vd.rate_source}); "
+                "financing spread "
+                f"{format_percent(vd.spread_annual, decimals=2)} ({vd.spread_source})"
             ),
             "erosion = 1 − exp(−(L²−L)/2·σ²·T + carry·T) (Avellaneda & Zhang 2010)",
             *(
@@ -1130,7 +1137,8 @@ def replay_section(
         f"On {last}{when} the replay of {n_rep} underlyings with a fund known that day "
         f"gives a close flow of {format_usd(total)}: "
         + ", ".join(
-            f"{r.underlying_id} {format_usd(float(r.flow_usd))} at {float(r.move_frac):+.2%} "
+            f"{r.underlying_id} {format_usd(float(r.flow_usd))} at "
+            f"{format_frac(float(r.move_frac))} "
             f"(A from {r.aum_source})"
             for r in big.itertuples(index=False)
         )
@@ -1269,7 +1277,7 @@ def claims_checked(data_dir: str | Path, day: dt.date, universe: Universe) -> pd
                 "measured_text": (
                     f"Korean custody of US leveraged/inverse funds {format_usd(last_sum)} on "
                     f"{when} (weekly top 50: {', '.join(names[:7])}) = "
-                    f"{last_sum / claimed:.0%} of the claim"
+                    f"{format_percent(last_sum / claimed, decimals=0)} of the claim"
                 ),
                 "could_reconcile": (
                     (
@@ -1300,7 +1308,8 @@ def claims_checked(data_dir: str | Path, day: dt.date, universe: Universe) -> pd
                 f"Korean leveraged custody (weekly top-50 sum) grew by a median ×{med1:.2f} a "
                 f"month, ×{float(two.median()):.2f} per two months ({len(two)} windows "
                 f"{sums.index[0].date()} → {when}); ×2 or more in a month "
-                f"{float((one >= 2).mean()):.0%} of the time, max ×{float(one.max()):.2f}"
+                f"{format_percent(float((one >= 2).mean()), decimals=0)} of the time, max "
+                f"×{float(one.max()):.2f}"
                 if len(one) and len(two)
                 else "no two lists a month apart before the day"
             ),
@@ -1361,7 +1370,7 @@ def korea_section(data_dir: str | Path, day: dt.date, universe: Universe) -> Sec
     by_fund: dict[str, dict[Any, Any]] = {
         str(r["ticker"]): dict(r) for r in last.to_dict("records")
     }
-    recs = []
+    recs: list[dict[str, Any]] = []
     for f in KOREA_FUNDS:
         r = by_fund.get(f)
         recs.append(
@@ -1376,7 +1385,7 @@ def korea_section(data_dir: str | Path, day: dt.date, universe: Universe) -> Sec
     now = pd.DataFrame(recs)
     claims = claims_checked(data_dir, day, universe)
     parts = [
-        f"{r['ticker']} {r['korean_share_frac']:.1%} ({r['korean_as_of']})"
+        f"{r['ticker']} {format_percent(r['korean_share_frac'])} ({r['korean_as_of']})"
         for r in recs
         if r["korean_share_frac"] == r["korean_share_frac"]
     ]

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from gaemi.app.result import Result
-from gaemi.units import format_usd
+from gaemi.units import format_frac, format_percent, format_usd
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -371,7 +371,7 @@ def _nav_per_fund(data_dir: Path) -> list[Outcome]:
         ts = f"{rec['ticker']} {rec['test']} ({rec['test_days']} days)"
         out.append(scored(
             "nav", "nav_per_fund", test_set=ts,
-            fitted_on=f"financing spread on {rec['train']} ({rec['spread_fitted']:+.2%})",
+            fitted_on=f"financing spread on {rec['train']} ({format_frac(rec['spread_fitted'])})",
             metric=f"{rec['ticker']}: median |daily log error| vs {rec['compared_with']}",
             value=float(rec["median_abs_daily_err"]), op="<=", tolerance=tol, note=note,
         ))  # fmt: skip
@@ -387,16 +387,20 @@ def _nav_tqqq_goal(data_dir: Path) -> list[Outcome]:
     ts = f"TQQQ {t['compared_with']} {t['window']} ({t['days']} days), driven by {t['index']}"
     return [
         scored("nav", "nav_tqqq_goal", test_set=ts,
-               fitted_on=f"financing spread on 2011–2014 ({t['spread_fitted_2011_2014']:+.2%})",
+               fitted_on="financing spread on 2011–2014 "
+               f"({format_frac(t['spread_fitted_2011_2014'])})",
                metric="TQQQ: |10-year growth error|", value=abs(t["err_fitted_2011_2014"]),
                op="<=", tolerance=0.02,
                note="issue 4/16 goal (2%); against the per-share NAV (payouts counted as "
-               f"losses) {t.get('err_fitted_2011_2014_price_nav', float('nan')):+.1%}; the "
+               "losses) "
+               f"{format_frac(t.get('err_fitted_2011_2014_price_nav', float('nan')), decimals=1)}"
+               "; the "
                "carry beyond rate and fee rose from ~1.0%/yr (2011–14) to ~1.5–2%/yr "
                "(docs/decay.md 6b), which no 2011–2014 fit sees"),
         scored("nav", "nav_tqqq_goal", test_set=ts,
                fitted_on="rebalancing cost on 2011–2014 "
-               f"({t['turnover_cost_fitted_2011_2014']:.2%} of |L(L−1)·r|·NAV), no spread",
+               f"({format_percent(t['turnover_cost_fitted_2011_2014'], decimals=2)} of "
+               "|L(L−1)·r|·NAV), no spread",
                metric="TQQQ: |10-year growth error|, rebalancing-cost model",
                value=abs(t["err_turnover_2011_2014"]), op="<=", tolerance=0.02,
                note="issue 4/16 goal (2%); the one-parameter alternative to the spread"),
@@ -663,7 +667,8 @@ def _crypto_loo(data_dir: Path) -> list[Outcome]:
         note = (
             f"model {format_usd(r['model_total_usd'])} vs reported "
             f"{format_usd(r['reported_total_usd'])}; OI {format_usd(oi)}; BTC low "
-            f"{r['btc_low_move_frac']:+.1%}, exogenous shock {r['implied_btc_shock_frac']:+.1%}"
+            f"{format_frac(r['btc_low_move_frac'], decimals=1)}, exogenous shock "
+            f"{format_frac(r['implied_btc_shock_frac'], decimals=1)}"
         )
         out.append(scored(
             "crypto", "crypto_loo", test_set=f"held-out event {eid}", fitted_on=fit,
@@ -675,8 +680,8 @@ def _crypto_loo(data_dir: Path) -> list[Outcome]:
                 "crypto", "crypto_loo", test_set=f"held-out event {eid}", fitted_on=fit,
                 metric=f"{eid}: |model − reported long share|, points",
                 value=abs(float(r["long_share_error_pp"])), op="<=", tolerance=10.0,
-                note=(f"model {r['model_long_share']:.0%} vs reported "
-                      f"{r['reported_long_share']:.0%}"),
+                note=(f"model {format_percent(r['model_long_share'], decimals=0)} vs reported "
+                      f"{format_percent(r['reported_long_share'], decimals=0)}"),
             ))  # fmt: skip
     return out
 
@@ -739,8 +744,8 @@ def _contagion(data_dir: Path) -> list[Outcome]:
         "contagion", "contagion_coverage",
         test_set=f"Korean session {k.day}: Samsung and SK hynix shocked with their "
         "realised moves, after the realised US session", fitted_on=fit,
-        metric=f"{k.node} {k.actual:+.2%} inside the 90% band "
-        f"[{k.lo:+.2%}, {k.hi:+.2%}] (1 = inside)",
+        metric=f"{k.node} {format_frac(k.actual)} inside the 90% band "
+        f"[{format_frac(k.lo)}, {format_frac(k.hi)}] (1 = inside)",
         value=float(k.inside), op=">=", tolerance=1.0,
         note="issue 18: a Korean-session shock reaches KOSPI; 2000 draws",
     ))  # fmt: skip

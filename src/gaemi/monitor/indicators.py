@@ -22,7 +22,7 @@ from gaemi.core.decay import closed_form_value
 from gaemi.core.universe import Universe
 from gaemi.data.market import MarketSnapshot, Observation
 from gaemi.errors import GaemiInputError
-from gaemi.units import format_krw, format_usd
+from gaemi.units import format_change, format_frac, format_krw, format_percent, format_usd
 
 LEVELS: tuple[str, ...] = ("LOW", "GUARDED", "ELEVATED", "HIGH", "CRITICAL")
 
@@ -201,12 +201,12 @@ def ind_index_move(key: str, series: str, label: str) -> Callable[..., Indicator
         if label in moves:
             v = float(moves[label])
             return _make(
-                spec, v, "frac", f"{label} {v:+.2%} today (user input)", None, "user input"
+                spec, v, "frac", f"{label} {format_frac(v)} today (user input)", None, "user input"
             )
         if not m.has(series):
             return _missing(spec, f"no {series} in the snapshot")
         o = m.latest(series)
-        return _make(spec, o.value, "frac", f"{label} {o.value:+.2%} on {o.as_of}", o)
+        return _make(spec, o.value, "frac", f"{label} {format_frac(o.value)} on {o.as_of}", o)
 
     compute.__name__ = f"ind_{key}"
     return compute
@@ -296,7 +296,7 @@ def ind_korean_fund_share(
         r = ok.loc[ok["korean_share"].idxmax()]
         share = float(r["korean_share"])
         detail = (
-            f"{r['ticker']} {share:.1%} Korean-held: KSD custody "
+            f"{r['ticker']} {format_percent(share)} Korean-held: KSD custody "
             f"{format_usd(float(r['korean_held_usd']))} ({r['basis']} {r['korean_as_of']}) / "
             f"AUM {format_usd(float(r['aum_usd']))} ({r['aum_as_of']})"
         )
@@ -321,7 +321,10 @@ def ind_korean_fund_share(
     i = int(idx[np.argmax(u.korean_share[idx])])
     share = float(u.korean_share[i])
     asof = dt.date.fromisoformat(u.korean_as_of[i]) if u.korean_as_of[i] else None
-    detail = f"{u.ticker[i]} {share:.0%} Korean-held (AUM {format_usd(float(u.aum_usd[i]))})"
+    detail = (
+        f"{u.ticker[i]} {format_percent(share, decimals=0)} Korean-held "
+        f"(AUM {format_usd(float(u.aum_usd[i]))})"
+    )
     return _make(spec, share, "frac", detail, None, f"press figure: {u.source_korean[i]}", asof)
 
 
@@ -338,10 +341,11 @@ def ind_sideways_decay(
         sideways = abs(ret.value) <= band
         decay = sideways_decay(vol.value) if sideways else 0.0
         detail = (
-            f"{label.upper()} 60-day vol {vol.value:.0%}, 60-day return "
-            f"{ret.value:+.1%} → "
+            f"{label.upper()} 60-day vol {format_percent(vol.value, decimals=0)}, 60-day return "
+            f"{format_frac(ret.value, decimals=1)} → "
             + (
-                f"sideways: a 3x fund loses {decay:.0%} to volatility drag alone in 6 "
+                f"sideways: a 3x fund loses {format_percent(decay, decimals=0)} to volatility drag "
+                "alone in 6 "
                 "months if it stays flat (before financing and fees)"
                 if sideways
                 else "trending, not sideways"
@@ -371,7 +375,9 @@ def ind_bok_hike(spec: IndicatorSpec, m: MarketSnapshot, u: Universe, ctx: Conte
     a, b = m.history(name)[-2:]
     change = b.value - a.value
     verb = "hike" if change > 0 else ("cut" if change < 0 else "hold")
-    detail = f"{verb} at {b.value:.2%} on {b.as_of} ({change * 1e4:+.0f} bp)"
+    # the rate as quoted (two decimals), the step in whole basis points (+25 bp)
+    step = format_change(change * 100, "pp", decimals=0)
+    detail = f"{verb} at {format_percent(b.value, decimals=2)} on {b.as_of} ({step})"
     return _make(spec, max(change, 0.0), "rate_change", detail, b)
 
 
@@ -385,7 +391,7 @@ def ind_margin_growth(
     g = growth_per_days(a, b) - 1.0
     detail = (
         f"{format_krw(b.value)} on {b.as_of} ({format_krw(a.value)} on {a.as_of}): "
-        f"{g:+.0%} per 60 days"
+        f"{format_frac(g, decimals=0)} per 60 days"
     )
     return _make(spec, g, "frac_per_60d", detail, b, f"{a.source}; {b.source}")
 
@@ -456,9 +462,9 @@ def ind_close_pressure(
         ratio = float(pressure_ratio(flow, cap))
         full_at = float(threshold_move_frac(k[label], cap))
         detail = (
-            f"{label} {move:+.2%}: LETF close flow {format_usd(abs(flow))} vs closing "
+            f"{label} {format_frac(move)}: LETF close flow {format_usd(abs(flow))} vs closing "
             f"capacity {format_usd(cap)} (leveraged-fund pressure {ratio:.2f}); their flow "
-            f"alone fills the close at a ±{full_at:.1%} move"
+            f"alone fills the close at a ±{format_percent(full_at)} move"
         )
         source = f"{src}; capacity: stress_default.yaml ({scenario.source})"
         found.append(_make(spec, ratio, "ratio", detail, obs, source))
@@ -488,15 +494,17 @@ def ind_critical_proximity(
         elif np.isnan(c):
             value = 0.0
             detail = (
-                f"{label} {move:+.2%}: no critical shock before the circuit-breaker "
+                f"{label} {format_frac(move)}: no critical shock before the circuit-breaker "
                 "floor in the default stress scenario"
             )
         else:
             value = move / c
             detail = (
-                f"{label} {move:+.2%} is {value:.0%} of the critical shock {c:+.2%} "
-                f"(the close jumps from {float(crit.move_before_frac[0]):+.1%} to "
-                f"{float(crit.move_after_frac[0]):+.1%})"
+                f"{label} {format_frac(move)} is {format_percent(value, decimals=0)} of the "
+                f"critical shock {format_frac(c)} "
+                f"(the close jumps from {format_frac(float(crit.move_before_frac[0]), decimals=1)} "
+                "to "
+                f"{format_frac(float(crit.move_after_frac[0]), decimals=1)})"
             )
         source = f"{src}; feedback engine on stress_default.yaml"
         found.append(_make(spec, value, "ratio", detail, obs, source))
@@ -515,14 +523,18 @@ INDICATORS: dict[str, Callable[..., Indicator]] = {
         "usdkrw_level", "krw_per_usd", lambda o: f"₩{o.value:,.1f} per USD on {o.as_of}"
     ),
     "usdkrw_speed": _latest_ind(
-        "usdkrw_change_20d", "frac", lambda o: f"{o.value:+.1%} in 20 trading days to {o.as_of}"
+        "usdkrw_change_20d",
+        "frac",
+        lambda o: f"{format_frac(o.value, decimals=1)} in 20 trading days to {o.as_of}",
     ),
     "bok_hike": ind_bok_hike,
     "margin_loan_growth": ind_margin_growth,
     "vix_level": _latest_ind(
         "vix_level", "index_points", lambda o: f"VIX {o.value:.1f} on {o.as_of}"
     ),
-    "vix_jump": _latest_ind("vix_change_1d", "frac", lambda o: f"VIX {o.value:+.0%} on {o.as_of}"),
+    "vix_jump": _latest_ind(
+        "vix_change_1d", "frac", lambda o: f"VIX {format_frac(o.value, decimals=0)} on {o.as_of}"
+    ),
     "korea_single_stock_2x": _latest_ind(
         "korea_single_stock_2x_aum_usd",
         "usd",
@@ -533,10 +545,10 @@ INDICATORS: dict[str, Callable[..., Indicator]] = {
     "crypto_altcoin_share": _latest_ind(
         "korea_crypto_altcoin_share",
         "frac",
-        lambda o: f">{o.value:.0%} of Korean volume ({o.as_of})",
+        lambda o: f">{format_percent(o.value, decimals=0)} of Korean volume ({o.as_of})",
     ),
     "kimchi_premium": _latest_ind(
-        "kimchi_premium", "frac", lambda o: f"{o.value:+.2%} on {o.as_of}"
+        "kimchi_premium", "frac", lambda o: f"{format_frac(o.value)} on {o.as_of}"
     ),
 }
 

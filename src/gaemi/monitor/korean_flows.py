@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gaemi.errors import GaemiInputError
+from gaemi.units import format_percent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -231,12 +232,18 @@ def big_move_weeks(
     w = weeks[weeks.ticker.isin(list(funds))]
     sets = {
         "all weeks": w,
-        f"fund fell > {threshold_frac:.0%} that week": w[w.fund_return_frac < -threshold_frac],
-        f"fund fell > {threshold_frac:.0%} the week before": w[
+        f"fund fell > {format_percent(threshold_frac, decimals=0)} that week": w[
+            w.fund_return_frac < -threshold_frac
+        ],
+        f"fund fell > {format_percent(threshold_frac, decimals=0)} the week before": w[
             w.prev_return_frac < -threshold_frac
         ],
-        f"fund rose > {threshold_frac:.0%} that week": w[w.fund_return_frac > threshold_frac],
-        f"fund rose > {threshold_frac:.0%} the week before": w[w.prev_return_frac > threshold_frac],
+        f"fund rose > {format_percent(threshold_frac, decimals=0)} that week": w[
+            w.fund_return_frac > threshold_frac
+        ],
+        f"fund rose > {format_percent(threshold_frac, decimals=0)} the week before": w[
+            w.prev_return_frac > threshold_frac
+        ],
     }
     rows = []
     for name, s in sets.items():
