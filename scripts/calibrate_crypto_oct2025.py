@@ -28,16 +28,13 @@ import numpy as np
 import pandas as pd
 
 from gaemi.core.crypto import (
-    SHORT,
     CascadeResult,
     Market,
     Population,
-    SideSpec,
     cascade,
-    generate_population,
     liquidations_at_extremes,
 )
-from gaemi.data.crypto import CryptoConfig, load_crypto_config
+from gaemi.data.crypto import CryptoConfig, crash_short_population, load_crypto_config
 
 REPO = Path(__file__).resolve().parents[1]
 EVENT_DAY = "2025-10-10"
@@ -122,31 +119,12 @@ def per_asset(cfg: CryptoConfig, obs: dict[str, dict[str, float]], key: str) -> 
     return np.array([obs[a][key] if a in obs else proxy for a in cfg.asset_names])
 
 
-def crash_short_population(cfg: CryptoConfig, notional_usd: float) -> Population:
-    """Shorts opened during the fall, priced relative to the day's low (entry ~ the low)."""
-    cal = cfg.calibration
-    specs = {
-        (i, SHORT): SideSpec(
-            notional_usd=notional_usd * cfg.av(a, "oi_share"),
-            leverage_median=float(cal["crash_short_leverage_median"].value),
-            leverage_log_sd=float(cal["crash_short_leverage_log_sd"].value),
-            leverage_min=float(cfg.params["short.leverage_min"].value),
-            leverage_max=cfg.av(a, "leverage_max"),
-            entry_log_mean=0.0,
-            entry_log_sd=float(cal["crash_short_entry_log_sd"].value),
-            size_log_sd=float(cfg.params["short.size_log_sd"].value),
-        )
-        for i, a in enumerate(cfg.asset_names)
-    }
-    pop, _ = generate_population(specs, cfg.maintenance_margin(), cfg.n_per_side, cfg.seed + 1)
-    return pop
-
-
 def rebound_short_usd(cfg: CryptoConfig, notional_usd: float, rebound_log: np.ndarray) -> float:
     """Crash shorts liquidated when prices bounce ``rebound_log`` off the low."""
     if notional_usd <= 0:
         return 0.0
-    pop = crash_short_population(cfg, notional_usd)
+    # shorts opened during the fall, priced relative to the day's low (entry ~ the low)
+    pop = crash_short_population(cfg, notional_usd, seed=cfg.seed + 1)
     A = len(cfg.asset_names)
     _, ns = liquidations_at_extremes(pop, A, np.zeros(A), rebound_log)
     return float(ns.sum())

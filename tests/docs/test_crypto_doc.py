@@ -15,16 +15,16 @@ only as the "reported" columns, never as a fitted value.
 from __future__ import annotations
 
 import copy
-import importlib.util
 import math
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
+
+from _crypto_helpers import calibration_script, observed_event
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "crypto.md"
@@ -93,20 +93,12 @@ def _cfg_with(base: dict[str, Any], **values: float) -> Any:
 
 @pytest.fixture(scope="module")
 def cal() -> ModuleType:
-    path = ROOT / "scripts" / "calibrate_crypto_oct2025.py"
-    spec = importlib.util.spec_from_file_location("calibrate_crypto_oct2025", path)
-    assert spec is not None
-    assert spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses need the module registered
-    spec.loader.exec_module(mod)
-    return mod
+    return calibration_script()
 
 
 @pytest.fixture(scope="module")
 def observed(cal: ModuleType, shared_data: Path) -> dict[str, dict[str, float]]:
-    obs: dict[str, dict[str, float]] = cal.observed_event(shared_data)
-    return obs
+    return observed_event(shared_data)
 
 
 @pytest.fixture(scope="module")
@@ -434,12 +426,18 @@ def test_fit_what_ifs(
         thin = cal.run_cascade(c, observed, lf, math.exp(a), alt, pop).low_move_frac[0, 0]
         return float(deep), float(thin)
 
+    # the same figures in the note of depth_floor_frac in crypto_default.yaml (ASCII, no space)
+    note = " ".join(base_yaml["market"]["depth_floor_frac"]["source"].split())
     deep, thin = jump(_cfg_with(base_yaml, market__depth_floor_frac=0.02))
     assert thin - deep < -0.1  # a cliff: no outcome near the observed low
     assert f"low jumps from about {pct(deep, 0)} to about {pct(thin, 0)}" in text
+    assert "With 0.02 the calibrated population has a cliff" in note
+    assert f"low jumps from about {deep:.0%} to about {thin:.0%}" in note
+    assert f"no outcome near the observed {math.expm1(btc_low):.0%}" in note
     deep, thin = jump(_cfg_with(base_yaml, market__depth_floor_frac=0.1))
     assert abs(thin - deep) < 0.001  # continuous through the observed low
     assert "with f = 0.1 it still passes −14 % continuously" in text
+    assert f"with 0.1 it still passes {math.expm1(btc_low):.0%} continuously" in note
     # news move -6 %: the page's refit values reproduce the lows, and the total they give
     m = re.search(r"the refit gives BTC depth \$(\d+)M, alt factor ([\d.]+) and total", text)
     assert m is not None

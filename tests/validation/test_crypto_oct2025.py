@@ -13,9 +13,7 @@ Results land in test-artifacts/crypto_oct2025_fit.json.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -23,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _crypto_helpers import calibration_script, observed_event
 from gaemi.core.crypto import cascade
 from gaemi.data.crypto import load_crypto_config
 
@@ -31,20 +30,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def cal() -> ModuleType:
-    path = REPO / "scripts" / "calibrate_crypto_oct2025.py"
-    spec = importlib.util.spec_from_file_location("calibrate_crypto_oct2025", path)
-    assert spec is not None
-    assert spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses need the module registered
-    spec.loader.exec_module(mod)
-    return mod
+    return calibration_script()
 
 
 @pytest.fixture(scope="module")
 def observed(cal: ModuleType, shared_data: Path) -> dict[str, dict[str, float]]:
-    obs: dict[str, dict[str, float]] = cal.observed_event(shared_data)
-    return obs
+    return observed_event(shared_data)
 
 
 def test_observed_candles_match_facts(observed: dict[str, dict[str, float]]) -> None:

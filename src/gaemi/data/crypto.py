@@ -1088,6 +1088,41 @@ class EventUnits:
     crash_short_per_usd: float
 
 
+def crash_short_specs(
+    cfg: CryptoConfig, notional_usd: float = 1.0
+) -> dict[tuple[int, int], SideSpec]:
+    """The shorts opened during a fall, priced around the day's low (entry log-mean 0).
+
+    ``notional_usd`` × each asset's ``oi_share``; leverage median and log-sd and the entry
+    log-sd from the calibration (``crash_short_*``), the minimum leverage and size spread
+    of the standing shorts, each asset's ``leverage_max``.
+    """
+    cal = cfg.calibration
+    return {
+        (i, SHORT): SideSpec(
+            notional_usd=notional_usd * cfg.av(a, "oi_share"),
+            leverage_median=float(cal["crash_short_leverage_median"].value),
+            leverage_log_sd=float(cal["crash_short_leverage_log_sd"].value),
+            leverage_min=float(cfg.params["short.leverage_min"].value),
+            leverage_max=cfg.av(a, "leverage_max"),
+            entry_log_mean=0.0,
+            entry_log_sd=float(cal["crash_short_entry_log_sd"].value),
+            size_log_sd=float(cfg.params["short.size_log_sd"].value),
+        )
+        for i, a in enumerate(cfg.asset_names)
+    }
+
+
+def crash_short_population(
+    cfg: CryptoConfig, notional_usd: float = 1.0, *, seed: int
+) -> Population:
+    """:func:`crash_short_specs` drawn with ``seed`` (``cfg.n_per_side`` a side)."""
+    pop, _ = generate_population(
+        crash_short_specs(cfg, notional_usd), cfg.maintenance_margin(), cfg.n_per_side, seed
+    )
+    return pop
+
+
 def event_units(cfg: CryptoConfig, path: EventPath, entry_age_days: float) -> EventUnits:
     """Static ladder count at the observed extremes for unit notionals (seeded)."""
     from gaemi.core.crypto import generate_path_population, liquidations_at_extremes
@@ -1128,21 +1163,7 @@ def event_units(cfg: CryptoConfig, path: EventPath, entry_age_days: float) -> Ev
         nl, ns = liquidations_at_extremes(pop, A, lo, hi)
         res.append(float(nl.sum()) if side == LONG else float(ns.sum()))
     # crash shorts: entered around the low (log-sd 3 %), 10x median; rebound = close / low
-    cal = cfg.calibration
-    specs = {
-        (i, SHORT): SideSpec(
-            notional_usd=cfg.av(a, "oi_share"),
-            leverage_median=float(cal["crash_short_leverage_median"].value),
-            leverage_log_sd=float(cal["crash_short_leverage_log_sd"].value),
-            leverage_min=float(cfg.params["short.leverage_min"].value),
-            leverage_max=cfg.av(a, "leverage_max"),
-            entry_log_mean=0.0,
-            entry_log_sd=float(cal["crash_short_entry_log_sd"].value),
-            size_log_sd=float(cfg.params["short.size_log_sd"].value),
-        )
-        for i, a in enumerate(cfg.asset_names)
-    }
-    crash, _ = generate_population(specs, cfg.maintenance_margin(), cfg.n_per_side, cfg.seed + 2)
+    crash = crash_short_population(cfg, seed=cfg.seed + 2)
     rebound = np.log(path.close_frac / path.low_frac)
     _, ns = liquidations_at_extremes(crash, A, np.zeros(A), rebound)
     return EventUnits(res[0], res[1], float(ns.sum()))
