@@ -496,3 +496,27 @@ def test_law_leveraged_share_matches_the_law_at_the_reference_move(shared_data: 
     assert float(nl.sum() + ns.sum()) == pytest.approx(target, rel=1e-9)
     with pytest.raises(GaemiInputError, match="must be a fall"):
         law_leveraged_share(shared_data, cfg, pos, reference_move_frac=0.1)
+
+
+def _scalars(node: Any, path: str = "") -> list[tuple[str, Any]]:
+    if isinstance(node, dict):
+        return [kv for k, v in node.items() for kv in _scalars(v, f"{path}.{k}")]
+    if isinstance(node, list):
+        return [kv for i, v in enumerate(node) for kv in _scalars(v, f"{path}[{i}]")]
+    return [(path, node)]
+
+
+@pytest.mark.parametrize("name", ["crypto_default.yaml", "crypto_events.yaml"])
+def test_shipped_numbers_are_yaml_floats(name: str) -> None:
+    # YAML 1.1 (PyYAML) reads 55.3e12 as a string (a float needs a dot and a signed
+    # exponent: 55.3e+12); our loader's float() copes, other readers would not
+    data = yaml.safe_load((default_config_path().parent / name).read_text(encoding="utf-8"))
+    as_text = []
+    for path, v in _scalars(data):
+        if isinstance(v, str):
+            try:
+                float(v)
+            except ValueError:
+                continue
+            as_text.append((path, v))
+    assert as_text == []
