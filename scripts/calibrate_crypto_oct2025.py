@@ -58,18 +58,26 @@ def read_old(shared: Path, coin: str) -> pd.DataFrame:
     return df.set_index("Date").dropna().astype(float)
 
 
-def all_day_betas(shared: Path) -> dict[str, float]:
-    """OLS slope of each coin's daily log return on BTC's, over all common days."""
-    out: dict[str, float] = {}
+def btc_alt_days(shared: Path) -> list[tuple[str, pd.DataFrame]]:
+    """Per altcoin (ETH, SOL, then the older history's), its days with BTC's: daily log
+    returns ``btc`` and ``alt`` on the days both have, listing artefacts (|alt| >= 1.5)
+    dropped."""
     btc_new = np.log(read_recent(shared, "BTC")["Close"]).diff()
     btc_old = np.log(read_old(shared, "BTC")["Close"]).diff()
     pairs = [(c, btc_new, np.log(read_recent(shared, c)["Close"]).diff()) for c in ("ETH", "SOL")]
     pairs += [(c, btc_old, np.log(read_old(shared, c)["Close"]).diff()) for c in HISTORY_ALTS]
+    out = []
     for coin, b, a in pairs:
         df = pd.concat({"btc": b, "alt": a}, axis=1).dropna()
-        df = df[df["alt"].abs() < 1.5]  # drop listing artefacts
-        out[coin] = float(np.polyfit(df["btc"], df["alt"], 1)[0])
+        out.append((coin, df[df["alt"].abs() < 1.5]))  # drop listing artefacts
     return out
+
+
+def all_day_betas(shared: Path) -> dict[str, float]:
+    """OLS slope of each coin's daily log return on BTC's, over all common days."""
+    return {
+        coin: float(np.polyfit(df["btc"], df["alt"], 1)[0]) for coin, df in btc_alt_days(shared)
+    }
 
 
 def observed_event(shared: Path) -> dict[str, dict[str, float]]:
@@ -89,13 +97,7 @@ def observed_event(shared: Path) -> dict[str, dict[str, float]]:
 def worst_day_ratios(shared: Path, n_days: int = 30) -> dict[str, dict[str, float]]:
     """Altcoin / BTC one-day log-move ratio on the n worst BTC close-to-close days."""
     out: dict[str, dict[str, float]] = {}
-    btc_new = np.log(read_recent(shared, "BTC")["Close"]).diff()
-    btc_old = np.log(read_old(shared, "BTC")["Close"]).diff()
-    pairs = [(c, btc_new, np.log(read_recent(shared, c)["Close"]).diff()) for c in ("ETH", "SOL")]
-    pairs += [(c, btc_old, np.log(read_old(shared, c)["Close"]).diff()) for c in HISTORY_ALTS]
-    for coin, b, a in pairs:
-        df = pd.concat({"btc": b, "alt": a}, axis=1).dropna()
-        df = df[df["alt"].abs() < 1.5]  # drop listing artefacts
+    for coin, df in btc_alt_days(shared):
         worst = df.nsmallest(n_days, "btc")
         ratio = worst["alt"] / worst["btc"]
         out[coin] = {
