@@ -410,3 +410,149 @@ def test_list_series_of_the_new_kinds(tmp_path: Path) -> None:
             assert s.list_series(kind).empty
         with pytest.raises(GaemiInputError, match="must be prices, funds"):
             s.list_series("bogus")
+
+
+LOCK_PROBE = """
+import sys, duckdb
+try:
+    duckdb.connect(sys.argv[1]).close()
+    print("OPENED")
+except duckdb.Error as exc:
+    print("REFUSED" if "lock" in str(exc).lower() else f"ERROR {exc}")
+"""
+
+
+def _other_process_opens(db: Path) -> str:
+    """Whether another process can open ``db`` for writing now (OPENED / REFUSED)."""
+    out = subprocess.run(
+        [sys.executable, "-c", LOCK_PROBE, str(db)], capture_output=True, text=True, timeout=60
+    )
+    return out.stdout.strip()
+
+
+def test_opening_the_store_again_in_one_process_keeps_its_lock(tmp_path: Path) -> None:
+    """DuckDB's lock on the file is a POSIX fcntl lock, which the OS drops when the
+    process closes ANY descriptor of the file. Store() used to read the file's header
+    (check_store_file) before connecting: a second Store on a file the process already
+    held unlocked it, and another process could write beside this one (both then
+    checkpoint, the last overwrites the other's commits). Without the fix the probe after
+    the nested opens prints OPENED."""
+    from gaemi.data.store import check_store_file
+
+    db = tmp_path / "s.duckdb"
+    with Store(db) as s:
+        assert _other_process_opens(db) == "REFUSED"
+        check_store_file(db)  # the header check of any later open
+        with pytest.raises(GaemiInputError, match="cannot open"):
+            Store(db, read_only=True)  # DuckDB refuses a second mode in one process
+        with Store(db) as again:  # the same mode shares DuckDB's instance
+            assert again.schema_version() == SCHEMA_VERSION
+        assert _other_process_opens(db) == "REFUSED"
+        s.record_run("flows", inputs={}, results={})
+    assert _other_process_opens(db) == "OPENED"  # released on close
+    check_store_file(db)  # a closed store is read again (its header is checked)
+
+
+def test_a_writer_checkpoints_and_verifies_on_close(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    f = write_prices(tmp_path / "p.csv", ["AAA"], 30)
+    with Store(db) as s:
+        r = import_file(s, f, ImportOptions(kind="prices"))
+        assert len(s._logs) == 1  # what close() checks: the log row, 30 rows under id 1
+        assert s._rows == [("price_rows", 1, 30, s._rows[0][3])]
+    assert r.inserted == 30
+    assert not Path(f"{db}.wal").exists()  # checkpointed before the lock was released
+    with Store(db, read_only=True) as s:
+        assert s.con.execute("SELECT count(*) FROM prices").fetchall() == [(30,)]
+
+
+def test_a_rolled_back_write_is_not_verified(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    good = write_prices(tmp_path / "g.csv", ["AAA"], 20)
+    bad = write_prices(tmp_path / "b.csv", ["AAA"], 20, seed=5)  # conflicting values
+    with Store(db) as s:
+        import_file(s, good, ImportOptions(kind="prices"))
+        n_logs, n_rows = len(s._logs), len(s._rows)
+        with pytest.raises(GaemiInputError, match="rows differ"):
+            import_file(s, bad, ImportOptions(kind="prices"))
+        assert (len(s._logs), len(s._rows)) == (n_logs, n_rows) == (1, 1)
+
+
+def test_a_commit_lost_after_close_is_one_error_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Simulate the loss seen once in CI (issue 21): the import commits, the store closes,
+    and the file then no longer holds it (here: the file as it was before the import is
+    put back, as another writer's checkpoint would). close() must say so in one line
+    instead of letting the caller report the import as done."""
+    db = tmp_path / "s.duckdb"
+    with Store(db):
+        pass
+    before = db.read_bytes()
+    f = write_prices(tmp_path / "p.csv", ["AAA"], 10)
+    release = Store._release
+
+    def release_then_lose(self: Store) -> None:
+        release(self)
+        if not self.read_only:
+            db.write_bytes(before)
+
+    monkeypatch.setattr(Store, "_release", release_then_lose)
+    s = Store(db)
+    r = import_file(s, f, ImportOptions(kind="prices"))
+    assert r.inserted == 10  # what the import reports before close
+    with pytest.raises(GaemiInputError) as err:
+        s.close()
+    assert str(err.value) == (
+        f"store {str(db)!r}: a committed write is not in the file after close (1 of 1 "
+        "logged imports missing); another process may have written the store at the same "
+        "time — import again"
+    )
+    monkeypatch.undo()
+    # rows alone lost (the log row kept): named by table and count
+    with Store(db) as s:
+        import_file(s, f, ImportOptions(kind="prices"))
+    g = write_prices(tmp_path / "q.csv", ["BBB"], 10)
+
+    def release_then_drop_rows(self: Store) -> None:
+        release(self)
+        if not self.read_only:
+            import duckdb
+
+            con = duckdb.connect(str(db))
+            con.execute("DELETE FROM price_rows WHERE symbol = 'BBB'")
+            con.close()
+
+    monkeypatch.setattr(Store, "_release", release_then_drop_rows)
+    s = Store(db)
+    import_file(s, g, ImportOptions(kind="prices"))
+    with pytest.raises(GaemiInputError, match=r"after close \(price_rows 0 of 10 rows\)"):
+        s.close()
+
+
+def test_rows_replaced_by_a_later_import_are_not_a_loss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between a writer's close and its check another process may legitimately replace
+    some of its rows (--on-conflict replace): fewer rows under its provenance id then,
+    but a later import that replaced rows is logged, so this is not reported."""
+    db = tmp_path / "s.duckdb"
+    f1 = write_prices(tmp_path / "a.csv", ["AAA"], 20, seed=1)
+    f2 = write_prices(tmp_path / "b.csv", ["AAA"], 5, seed=2)  # 5 dates, other values
+    release = Store._release
+    done: list[int] = []
+
+    def release_then_replace(self: Store) -> None:
+        release(self)
+        if not self.read_only and not done:
+            done.append(1)
+            with Store(db) as other:
+                r = import_file(other, f2, ImportOptions(kind="prices", on_conflict="replace"))
+                assert r.replaced == 5
+
+    monkeypatch.setattr(Store, "_release", release_then_replace)
+    with Store(db) as s:
+        import_file(s, f1, ImportOptions(kind="prices"))
+    assert done == [1]
+    with Store(db, read_only=True) as s:
+        assert s.con.execute("SELECT count(*) FROM prices").fetchall() == [(20,)]
