@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from gaemi.app.result import Choice, Result, format_usd
 from gaemi.errors import GaemiInputError
 from gaemi.limits import MAX_AUM_USD
+from gaemi.monitor.korean_flows import STRESS_DAYS as KOREAN_STRESS_DAYS
 from gaemi.units import format_frac
 
 if TYPE_CHECKING:
@@ -515,17 +516,8 @@ def flows(
 
 
 #: Stress days 2020–2026 of the Korean close-flow table (docs/korea.md; the issue-16 days
-#: and the August/September 2024 sell-offs, as gaemi.monitor.korean_flows.STRESS_DAYS).
-STRESS_DAYS: tuple[str, ...] = (
-    "2020-03-16",
-    "2022-09-13",
-    "2024-08-05",
-    "2024-09-03",
-    "2025-04-03",
-    "2025-04-04",
-    "2025-04-09",
-    "2025-10-10",
-)
+#: and the August/September 2024 sell-offs): the monitor's list, one list for both tables.
+STRESS_DAYS: tuple[str, ...] = KOREAN_STRESS_DAYS
 #: The adjusted-close proxy of each underlying's day move (us-adjclose-1993-2026/).
 MOVE_PROXIES: dict[str, str] = {
     "NDX": "QQQ",

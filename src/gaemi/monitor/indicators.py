@@ -440,23 +440,49 @@ def _aum_known_rows(u: Universe, ctx: Context) -> np.ndarray:
     return np.array([not d or dt.date.fromisoformat(d) <= day for d in u.aum_as_of.tolist()])
 
 
+#: What a move indicator says of one underlying's move today on the stress scenario:
+#: (value, detail, source after the move's own), or None to leave the underlying out.
+MoveReading = Callable[[str, float, Any], "tuple[float, str, str] | None"]
+
+
+def _worst_move(
+    spec: IndicatorSpec,
+    m: MarketSnapshot,
+    u: Universe,
+    ctx: Context,
+    read: MoveReading,
+    why_none: str,
+) -> Indicator:
+    """The worst of ``read(label, move, scenario)`` over today's NDX/SOX moves (a ratio),
+    on ``ctx['stress_scenario']`` (default: the embedded scenario); not available on a
+    replay day before the fund AUM is known, or when no underlying gives a reading."""
+    why = _aum_after_day(u, ctx)
+    if why:
+        return _missing(spec, why)
+    from gaemi.data.stress import load_default_stress
+
+    scenario = ctx.get("stress_scenario") or load_default_stress()
+    found: list[Indicator] = []
+    for label, (move, src, obs) in _today_moves(m, ctx).items():
+        reading = read(label, move, scenario)
+        if reading is not None:
+            value, detail, source = reading
+            found.append(_make(spec, value, "ratio", detail, obs, f"{src}; {source}"))
+    return _worst(spec, found, why_none)
+
+
 def ind_close_pressure(
     spec: IndicatorSpec, m: MarketSnapshot, u: Universe, ctx: Context
 ) -> Indicator:
     """|LETF close flow at today's move| / closing capacity, worst of NDX and SOX."""
-    why = _aum_after_day(u, ctx)
-    if why:
-        return _missing(spec, why)
     from gaemi.core.flows import concentrated_sensitivity
     from gaemi.core.liquidity import pressure_ratio, threshold_move_frac
-    from gaemi.data.stress import load_default_stress
 
-    scenario = ctx.get("stress_scenario") or load_default_stress()
     k = concentrated_sensitivity(u)
-    found: list[Indicator] = []
-    for label, (move, src, obs) in _today_moves(m, ctx).items():
+
+    def read(label: str, move: float, scenario: Any) -> tuple[float, str, str] | None:
         if label not in k:
-            continue
+            return None
         cap = scenario.liquidity(label).capacity_usd
         flow = k[label] * move
         ratio = float(pressure_ratio(flow, cap))
@@ -466,26 +492,23 @@ def ind_close_pressure(
             f"capacity {format_usd(cap)} (leveraged-fund pressure {ratio:.2f}); their flow "
             f"alone fills the close at a ±{format_percent(full_at)} move"
         )
-        source = f"{src}; capacity: stress_default.yaml ({scenario.source})"
-        found.append(_make(spec, ratio, "ratio", detail, obs, source))
-    return _worst(spec, found, "no NDX/SOX move or funds")
+        return ratio, detail, f"capacity: stress_default.yaml ({scenario.source})"
+
+    return _worst_move(spec, m, u, ctx, read, "no NDX/SOX move or funds")
 
 
 def ind_critical_proximity(
     spec: IndicatorSpec, m: MarketSnapshot, u: Universe, ctx: Context
 ) -> Indicator:
     """Today's move as a fraction of the feedback engine's critical shock (≥ 1: past it)."""
-    why = _aum_after_day(u, ctx)
-    if why:
-        return _missing(spec, why)
     from gaemi.core.feedback import critical_shock
-    from gaemi.data.stress import build_stress_model, load_default_stress
+    from gaemi.data.stress import build_stress_model
 
-    scenario = ctx.get("stress_scenario") or load_default_stress()
-    found: list[Indicator] = []
-    for label, (move, src, obs) in _today_moves(m, ctx).items():
-        if move == 0 or label not in set(u.underlying_id.tolist()):
-            continue
+    underlyings = set(u.underlying_id.tolist())
+
+    def read(label: str, move: float, scenario: Any) -> tuple[float, str, str] | None:
+        if move == 0 or label not in underlyings:
+            return None
         model = build_stress_model(scenario, u, label)
         crit = critical_shock(model, -1.0 if move < 0 else 1.0)
         c = float(crit.shock_frac[0])
@@ -499,16 +522,15 @@ def ind_critical_proximity(
             )
         else:
             value = move / c
+            before = format_frac(float(crit.move_before_frac[0]), decimals=1)
+            after = format_frac(float(crit.move_after_frac[0]), decimals=1)
             detail = (
                 f"{label} {format_frac(move)} is {format_percent(value, decimals=0)} of the "
-                f"critical shock {format_frac(c)} "
-                f"(the close jumps from {format_frac(float(crit.move_before_frac[0]), decimals=1)} "
-                "to "
-                f"{format_frac(float(crit.move_after_frac[0]), decimals=1)})"
+                f"critical shock {format_frac(c)} (the close jumps from {before} to {after})"
             )
-        source = f"{src}; feedback engine on stress_default.yaml"
-        found.append(_make(spec, value, "ratio", detail, obs, source))
-    return _worst(spec, found, "no NDX/SOX move")
+        return value, detail, "feedback engine on stress_default.yaml"
+
+    return _worst_move(spec, m, u, ctx, read, "no NDX/SOX move")
 
 
 INDICATORS: dict[str, Callable[..., Indicator]] = {

@@ -15,7 +15,7 @@ from gaemi.app.report import Report
 from gaemi.monitor.indicators import Indicator
 from gaemi.present.console import format_krw, format_number
 from gaemi.present.report.charts import money_scale, wrap_title
-from gaemi.units import column_header, format_cell
+from gaemi.units import column_header, format_cell, format_percent
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -195,6 +195,24 @@ def _terminal_cells(
 # ----------------------------------------------------------------------------- HTML
 #: Legends go under the plot: on a phone a legend on the right leaves no room to the plot.
 LEGEND_BELOW = {"orientation": "h", "y": -0.22, "yanchor": "top"}
+
+
+def _plot_layout(fig: Any, title: str, *, height: int, **kw: Any) -> Any:
+    """The frame of every plot of the report: the title wrapped for a phone
+    (:func:`~gaemi.present.report.charts.wrap_title`), the white template, ``height``
+    pixels, the legend under the plot; ``kw`` the plot's own (axis titles, bar mode)."""
+    fig.update_layout(
+        title=wrap_title(title),
+        template="plotly_white",
+        height=height,
+        margin={"t": 70, "b": 40, "l": 60, "r": 20},
+        legend=LEGEND_BELOW,
+        autosize=True,
+        **kw,
+    )
+    return fig
+
+
 #: Columns of a section table left out of the HTML (shown another way there; every one
 #: stays in the JSON): the cascade's raw amount/impact (the ``*_text`` columns show them
 #: with their unit) and ``follows`` (the verdict says it).
@@ -318,7 +336,7 @@ def _threshold(t: float, unit: str) -> str:
     """One indicator threshold in the indicator's unit."""
     if unit.startswith("frac"):  # a level in the indicator's text: whole percents stay whole
         whole = abs(t * 100 - round(t * 100)) < 1e-9
-        return f"{t:.0%}" if whole else f"{t:.1%}"
+        return format_percent(t, decimals=0 if whole else 1)
     if unit == "usd":
         return money(t)
     if unit == "krw_per_usd":
@@ -349,17 +367,13 @@ def _ladder_figure(report: Report, fx: float | None) -> Any:
                 name=f"{uid} Korean-held" if korean else f"{uid} all holders",
             )
         )
-    fig.update_layout(
-        title=wrap_title("Close rebalancing flow by underlying (+ = buying)"),
+    return _plot_layout(
+        fig,
+        "Close rebalancing flow by underlying (+ = buying)",
+        height=420,
         xaxis_title="underlying move (%)",
         yaxis_title=f"flow ({unit})",
-        template="plotly_white",
-        height=420,
-        margin={"t": 70, "b": 40, "l": 60, "r": 20},
-        legend=LEGEND_BELOW,
-        autosize=True,
     )
-    return fig
 
 
 def _sensitivity_figure(report: Report, fx: float | None) -> Any:
@@ -377,17 +391,13 @@ def _sensitivity_figure(report: Report, fx: float | None) -> Any:
             ),
         ]
     )
-    fig.update_layout(
-        title=wrap_title("Flow per +1% move, by group"),
+    return _plot_layout(
+        fig,
+        "Flow per +1% move, by group",
+        height=380,
         barmode="overlay",
         yaxis_title=f"flow per 1% ({unit})",
-        template="plotly_white",
-        height=380,
-        margin={"t": 70, "b": 40, "l": 60, "r": 20},
-        legend=LEGEND_BELOW,
-        autosize=True,
     )
-    return fig
 
 
 def _curve_figure(report: Report) -> Any:
@@ -434,17 +444,13 @@ def _curve_figure(report: Report) -> Any:
                 line_dash="dash",
                 annotation_text=f"{r['underlying_id']} critical shock",
             )
-    fig.update_layout(
-        title=wrap_title("Feedback curve: shock into the close → closing move"),
+    return _plot_layout(
+        fig,
+        "Feedback curve: shock into the close → closing move",
+        height=400,
         xaxis_title="shock (%)",
         yaxis_title="closing move (%)",
-        template="plotly_white",
-        height=400,
-        margin={"t": 70, "b": 40, "l": 60, "r": 20},
-        legend=LEGEND_BELOW,
-        autosize=True,
     )
-    return fig
 
 
 def _korea_figure(report: Report) -> Any:
@@ -470,17 +476,13 @@ def _korea_figure(report: Report) -> Any:
                 name=str(t),
             )
         )
-    fig.update_layout(
-        title=wrap_title("Korean share of the fund (KSD custody / fund AUM, weekly)"),
+    return _plot_layout(
+        fig,
+        "Korean share of the fund (KSD custody / fund AUM, weekly)",
+        height=400,
         xaxis_title="date",
         yaxis_title="Korean share (%)",
-        template="plotly_white",
-        height=400,
-        margin={"t": 70, "b": 40, "l": 60, "r": 20},
-        legend=LEGEND_BELOW,
-        autosize=True,
     )
-    return fig
 
 
 def figures(

@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from gaemi.present.web.models import json_response
 from gaemi.present.web.settings import WebState
 
 if TYPE_CHECKING:
@@ -74,6 +75,17 @@ async def state_cached(
         return _json_bytes(result), "application/json"
 
     return await state.cached(key, make)
+
+
+async def answer(
+    state: WebState, name: str, q: BaseModel, fn: Callable[..., BaseModel], *args: Any
+) -> Response:
+    """The JSON answer of ``fn(*args)`` to the request ``q`` of endpoint ``name``: kept per
+    state version when ``q`` asks for the defaults (:func:`request_key`), else computed
+    under the app's limiter and time bound each time."""
+    if (key := request_key(name, q)) is not None:
+        return await state_cached(state, key, fn, *args)
+    return json_response(await state.compute(fn, *args))
 
 
 def request_key(name: str, q: BaseModel) -> Hashable | None:

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from gaemi.present.web.deps import State, market_state, request_key, state_cached
+from gaemi.present.web.deps import State, answer, market_state
 from gaemi.present.web.models import (
     ERROR_RESPONSES,
     MoveFrac,
@@ -181,10 +181,7 @@ def _post(web: WebState, req: CascadeRequest) -> CascadeResponse:
 @router.get("", response_model=CascadeResponse, summary="Cascade of the default scenario")
 async def cascade_get(q: Annotated[CascadeQuery, Query()], state: State) -> Response:
     """The six-step chain after the scenario's shocks (or ``shock_frac`` on each)."""
-    if (key := request_key("cascade", q)) is not None:
-        return await state_cached(state, key, _get, state, q)
-    result = await state.compute(_get, state, q)
-    return json_response(result)
+    return await answer(state, "cascade", q, _get, state, q)
 
 
 @router.post("", response_model=CascadeResponse, summary="Cascade after given shocks")

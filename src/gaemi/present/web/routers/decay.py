@@ -15,13 +15,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, model_validator
 
-from gaemi.present.web.deps import State, market_state, request_key, state_cached
+from gaemi.present.web.deps import State, answer, market_state
 from gaemi.present.web.models import (
     ERROR_RESPONSES,
     FundLeverage,
     Name,
     StrictModel,
-    json_response,
 )
 
 if TYPE_CHECKING:
@@ -61,6 +60,17 @@ class _Fund(StrictModel):
         if self.ticker is None and self.leverage is None:
             raise ValueError("give ticker (a fund in the universe) or leverage")
         return self
+
+    def fund_options(self) -> dict[str, Any]:
+        """The fund's keywords of :func:`gaemi.app.decay.erosion` and
+        :func:`~gaemi.app.decay.decay`: a leverage given with a ticker must equal the
+        fund's own (the API's rule, a different one is a 422)."""
+        return {
+            "leverage": self.leverage,
+            "expense_ratio": self.expense_ratio,
+            "rate_annual": self.rate_annual,
+            "leverage_must_match": True,
+        }
 
 
 class ErosionQuery(_Fund):
@@ -171,16 +181,8 @@ class SimulateResponse(BaseModel):
 def _erosion(web: WebState, q: ErosionQuery) -> ErosionResponse:
     from gaemi.app.decay import erosion
 
-    res = erosion(
-        market_state(web, q.date),
-        q.ticker,
-        leverage=q.leverage,
-        vols_annual=q.vol_annual,
-        months=q.months,
-        expense_ratio=q.expense_ratio,
-        rate_annual=q.rate_annual,
-        leverage_must_match=True,
-    )
+    st = market_state(web, q.date)
+    res = erosion(st, q.ticker, vols_annual=q.vol_annual, months=q.months, **q.fund_options())
     d = res.to_dict()
     side = d["sideways"]
     return ErosionResponse(
@@ -199,16 +201,13 @@ def _simulate(web: WebState, q: SimulateQuery) -> SimulateResponse:
         market_state(web, q.date),
         q.ticker,
         months=q.months,
-        leverage=q.leverage,
         model=q.model,
         vol_annual=q.vol_annual,
         drift_annual=q.drift_annual,
-        expense_ratio=q.expense_ratio,
-        rate_annual=q.rate_annual,
         paths=q.paths,
         rng=q.seed,
-        leverage_must_match=True,
         workers=1,
+        **q.fund_options(),
     )
     d = res.to_dict()
     return SimulateResponse(
@@ -236,16 +235,10 @@ def _simulate(web: WebState, q: SimulateQuery) -> SimulateResponse:
 @router.get("/erosion", response_model=ErosionResponse, summary="Sideways-market erosion")
 async def decay_erosion(q: Annotated[ErosionQuery, Query()], state: State) -> Response:
     """Closed-form loss of a flat market for each (volatility, horizon) pair."""
-    if (key := request_key("decay_erosion", q)) is not None:
-        return await state_cached(state, key, _erosion, state, q)
-    result = await state.compute(_erosion, state, q)
-    return json_response(result)
+    return await answer(state, "decay_erosion", q, _erosion, state, q)
 
 
 @router.get("/simulate", response_model=SimulateResponse, summary="Monte Carlo of a fund's NAV")
 async def decay_simulate(q: Annotated[SimulateQuery, Query()], state: State) -> Response:
     """Percentiles of the fund's value after the horizon, next to the closed form; seeded."""
-    if (key := request_key("decay_simulate", q)) is not None:
-        return await state_cached(state, key, _simulate, state, q)
-    result = await state.compute(_simulate, state, q)
-    return json_response(result)
+    return await answer(state, "decay_simulate", q, _simulate, state, q)

@@ -32,8 +32,11 @@ from gaemi.present.web.models import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from gaemi.app.flows import FlowsResult
     from gaemi.data.state import MarketState
+    from gaemi.present.web.settings import WebState
 
 router = APIRouter(prefix="/api/flows", tags=["flows"], responses=ERROR_RESPONSES)
 
@@ -319,41 +322,32 @@ def _projected(ms: MarketState, req: ProjectedRequest) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- endpoints
-@router.get(
-    "",
-    response_model=FlowResponse,
-    summary="Close flow at one move",
-)
+async def _answer(
+    state: WebState, fn: Callable[[MarketState, Any], dict[str, Any]], q: Any
+) -> Response:
+    """``fn(served market state, q)`` under the app's limiter and time bound, as JSON."""
+    return json_data_response(await state.compute(fn, state.state, q))
+
+
+@router.get("", response_model=FlowResponse, summary="Close flow at one move")
 async def flows_at_move(q: Annotated[FlowQuery, Query()], state: State) -> Response:
     """Required close trade when every underlying moves by ``move_frac``."""
-    result = await state.compute(_grid, state.state, q)
-    return json_data_response(result)
+    return await _answer(state, _grid, q)
 
 
-@router.get(
-    "/ladder",
-    response_model=FlowResponse,
-    summary="Close flow ladder over moves",
-)
+@router.get("/ladder", response_model=FlowResponse, summary="Close flow ladder over moves")
 async def flows_ladder(q: Annotated[LadderQuery, Query()], state: State) -> Response:
     """The flow for each move of an inclusive grid (default −10 % … +10 % by 1 %)."""
-    result = await state.compute(_grid, state.state, q)
-    return json_data_response(result)
+    return await _answer(state, _grid, q)
 
 
 @router.post("", response_model=FlowResponse, summary="What-if flows")
 async def flows_what_if(req: FlowRequest, state: State) -> Response:
     """Own hypothetical funds or the universe with Korean holdings and creations set."""
-    result = await state.compute(_custom, state.state, req)
-    return json_data_response(result)
+    return await _answer(state, _custom, req)
 
 
-@router.post(
-    "/projected",
-    response_model=FlowResponse,
-    summary="Projected close flow now",
-)
+@router.post("/projected", response_model=FlowResponse, summary="Projected close flow now")
 async def flows_projected(req: ProjectedRequest, state: State) -> Response:
     """Intraday: the close flow implied by each underlying's move so far today."""
-    result = await state.compute(_projected, state.state, req)
-    return json_data_response(result)
+    return await _answer(state, _projected, req)

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, model_validator
 
 from gaemi.errors import GaemiInputError
-from gaemi.present.web.deps import State, request_key, state_cached
+from gaemi.present.web.deps import State, answer, state_cached
 from gaemi.present.web.models import (
     ERROR_RESPONSES,
     MAX_MOVES,
@@ -23,7 +23,6 @@ from gaemi.present.web.models import (
     StrictModel,
     UsdAssets,
     clean,
-    json_response,
 )
 
 if TYPE_CHECKING:
@@ -258,16 +257,10 @@ async def stress_underlyings(state: State) -> Response:
 @router.get("", response_model=StressResponse, summary="Feedback loop for one shock")
 async def stress_single(q: Annotated[StressQuery, Query()], state: State) -> Response:
     """Closing move reached from ``shock_frac``, each participant's flow, breaker level."""
-    if (key := request_key("stress", q)) is not None:
-        return await state_cached(state, key, _single, state.state, q)
-    result = await state.compute(_single, state.state, q)
-    return json_response(result)
+    return await answer(state, "stress", q, _single, state.state, q)
 
 
 @router.get("/curve", response_model=CurveResponse, summary="Feedback curve over shocks")
 async def stress_curve(q: Annotated[CurveQuery, Query()], state: State) -> Response:
     """Closing move against the shock (default −20 % … 0 by 0.5 %) and the critical shock."""
-    if (key := request_key("stress_curve", q)) is not None:
-        return await state_cached(state, key, _curve, state.state, q)
-    result = await state.compute(_curve, state.state, q)
-    return json_response(result)
+    return await answer(state, "stress_curve", q, _curve, state.state, q)
