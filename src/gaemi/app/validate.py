@@ -434,6 +434,7 @@ def rolling_closed_form(df: pd.DataFrame, terms: Any) -> dict[str, Any]:
         "windows": len(a),
         "first_day": str(x.index[0].date()),
         "last_day": str(x.index[-1].date()),
+        "median_err": float(np.median(a)),
         "median_abs_err": float(np.median(np.abs(a))),
         "p05_err": float(np.quantile(a, 0.05)),
         "p95_err": float(np.quantile(a, 0.95)),
