@@ -595,6 +595,10 @@ def engine_feedback_models(
                     pre_close_move_frac=res.effective_shock_frac,
                     filled_usd=res.filled_usd,
                     unfilled_usd=res.unfilled_usd,
+                    # the flow whose impact is a move (a close the halt stops part-way)
+                    flow_for_move=lambda mv: np.reshape(
+                        sm.impact.flow_for_move(np.asarray(mv, dtype=float)[:, None]), -1
+                    ),
                 )
 
             return hook

@@ -20,7 +20,9 @@ of its path) is each move scaled by −20 % / (implied S&P 500 move)
 other node above its own. No close runs after the trigger: the closing selling is left
 unfilled. When the trigger is one node's close, every other node stops at its pre-close
 move, whichever node the cascade steps first (the session is re-solved from its start,
-:mod:`gaemi.core.contagion.engine`).
+:mod:`gaemi.core.contagion.engine`); when the trigger reaches its halt level only through
+a link from an earlier node's close, that close stops part-way, where the trigger just
+reaches it.
 
 Used by ``gaemi stress`` with several underlyings (:func:`gaemi.app.stress.stress_session`)
 and by the cascade (:func:`gaemi.core.contagion.simulate` with ``spx_beta``).

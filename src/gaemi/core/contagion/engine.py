@@ -26,9 +26,16 @@ node has closed), the session is re-solved from its start as halted, per draw, a
 (and residual) as before and ends at its halt level, every other US equity node stops at
 its pre-close move with no close and no residual (its close flow unfilled), and the links
 carry those moves. Where the trigger node no longer reaches its halt level without the
-earlier node's close (its move came through a link from that close), no such session
-exists and the day order stands for that draw (the earlier node keeps its close; a
-``halt:<node>`` row says so). (3) in a Monte Carlo run, the node's measured residual for
+earlier nodes' closes (its move came through a link from them), the session halts
+part-way through those closes: every earlier node stops at the same fraction of its
+close move (then of its residual, when the trigger needs that too) at which the trigger
+just reaches its halt level, found per draw by regula falsi on the session's margin to
+its trigger (exact in one step when the links are linear; :func:`simulate`); such a
+node's close row has the flow that moved it that far as its amount (the hook's
+``flow_for_move``, the inverse of its impact) and the rest of its close flow as
+``unfilled_usd``. The halted session is then consistent: its implied S&P 500 move is
+−20 %, no US equity node below its halt level, all halted together, nothing traded
+after the trigger. (3) in a Monte Carlo run, the node's measured residual for
 that day after the shock is added (see below), (4) the level is updated and clipped to
 the node's bounds, (5) every edge leaving the node is evaluated on the new level/change
 and schedules its contribution for day t + lag (and t + lag + k for a ``beta_k``
@@ -99,6 +106,9 @@ BANDS: tuple[float, ...] = (0.05, 0.5, 0.95)
 #: At most this many re-solves of halted sessions (each fixes at least one session of
 #: one draw; a run needs one, or two when a halt needs another node's close).
 MAX_RESOLVE_PASSES = 8
+#: At most this many trial runs of the search for where a halt that needs an earlier
+#: node's close stops it (regula falsi on an affine margin needs one).
+MAX_SEARCH_STEPS = 60
 
 
 # ------------------------------------------------------------------ parameters
@@ -216,33 +226,124 @@ def simulate(
         spx_beta = getattr(feedback_models, "spx_beta", None)
     beta = us_equity_betas(model.nodes, None if spx_beta is None else dict(spx_beta))
 
-    def make(pre: dict[int, BoolArray], trig: dict[tuple[int, int], BoolArray]) -> _Run:
-        r = _Run(model, D, P, scale, quantiles, keep_paths, log_tol, log_events, feedback_models)
-        r.beta, r.event, r.pre, r.trig1 = beta, event, pre, trig
-        return r
-
-    # a session whose halt a node triggered after an earlier node had closed is re-solved
-    # from its start as halted (per draw; see the module docstring): run again with those
-    # sessions marked, until no session of any draw needs it
+    zero = np.zeros(D, dtype=np.bool_)
     pre: dict[int, BoolArray] = {}
     trig: dict[tuple[int, int], BoolArray] = {}
     forbid: dict[int, BoolArray] = {}
-    run = make({}, {})
+    frac: dict[int, FloatArray] = {}  # day → how far the stopped nodes got (per draw)
+    xstar: dict[tuple[int, int], FloatArray] = {}
+    searched: dict[int, BoolArray] = {}
+
+    def make(
+        pre: dict[int, BoolArray], frac: dict[int, FloatArray], *, trial: bool = False
+    ) -> _Run:
+        r = _Run(
+            model,
+            D,
+            P,
+            scale,
+            quantiles,
+            False if trial else keep_paths,
+            log_tol,
+            False if trial else log_events,
+            feedback_models,
+        )
+        r.beta, r.event, r.pre, r.trig1 = beta, event, pre, trig
+        r.frac, r.xstar, r.forbid = frac, xstar, forbid
+        return r
+
+    def settle(run: _Run, res: CascadeResult) -> tuple[_Run, CascadeResult]:
+        """Re-solve from their start the sessions a later node halted, until none is
+        left (per draw; see the module docstring)."""
+        for _ in range(MAX_RESOLVE_PASSES):
+            if not (run.redo or run.undo or run.retrig):
+                break
+            for t, (m, who) in run.retrig.items():  # the trigger was another node
+                for key in [k for k in trig if k[0] == t]:
+                    trig[key] = trig[key] & ~m
+                for i, x in who.items():
+                    trig[(t, i)] = trig.get((t, i), zero) | (x & m)
+                searched[t] = searched.get(t, zero) & ~m  # another trigger: search again
+            for t, m in run.undo.items():  # no node reached its halt level this way
+                forbid[t] = forbid.get(t, zero) | m
+                pre[t] = pre[t] & ~m
+            for t, (m, who) in run.redo.items():
+                m = m & ~forbid.get(t, zero)
+                pre[t] = pre.get(t, zero) | m
+                for i, x in who.items():
+                    trig[(t, i)] = trig.get((t, i), zero) | (x & m)
+            run = make(pre, frac)
+            res = run.go(None)
+        return run, res
+
+    def search(t: int, todo: BoolArray) -> tuple[BoolArray, FloatArray]:
+        """The draws of ``todo`` whose day-t trigger needs the earlier nodes' closes:
+        how far those closes (and residuals) got when the trigger reached its halt level
+        (0-1 of the close, 1-2 of the residual after it), by regula falsi (Illinois,
+        with a halving every third step) on the session's margin. Returns the draws
+        found and their fraction (the least one found that halts)."""
+
+        def trial(phi: FloatArray) -> tuple[BoolArray, FloatArray]:
+            pr = {**pre, t: pre.get(t, zero) | todo}
+            fr = {**frac, t: np.where(todo, phi, frac.get(t, np.zeros(D)))}
+            r = make(pr, fr, trial=True)
+            r.until = t
+            r.go(None)
+            g = r.margin.get(t, np.full(D, np.inf))
+            return todo & ~r.undo.get(t, zero), g
+
+        _, g_lo = trial(np.zeros(D))
+        ok1, g1 = trial(np.ones(D))
+        ok2, g2 = trial(np.full(D, 2.0)) if (todo & ~ok1).any() else (ok1, g1)
+        found = ok1 | ok2
+        # regula falsi on the margin shifted by `aim`: it lands inside the halt, within
+        # HALT_TOL of the trigger's threshold (a root of the margin itself may round to
+        # either side)
+        aim, tiny = 0.25 * HALT_TOL, np.finfo(float).tiny
+        lo, hi = np.where(ok1, 0.0, 1.0), np.where(ok1, 1.0, 2.0)
+        g_hi = np.where(ok1, g1, g2)
+        done = ~found | (g_hi >= -2 * aim)
+        h_lo = np.maximum(np.where(ok1, g_lo, g1) + aim, tiny)
+        h_hi = np.minimum(g_hi + aim, -tiny)
+        side = np.zeros(D)
+        for k in range(MAX_SEARCH_STEPS):
+            if done.all():
+                break
+            x = lo + (hi - lo) * h_lo / (h_lo - h_hi)
+            bad = ~((x > lo) & (x < hi)) | (k % 3 == 2)
+            x = np.where(done, hi, np.where(bad, 0.5 * (lo + hi), x))
+            ok, g = trial(x)
+            up = ~done & ok  # halts: the new upper end
+            dn = ~done & ~ok
+            h_lo = np.where(up & (side > 0), 0.5 * h_lo, h_lo)  # Illinois
+            h_hi = np.where(dn & (side < 0), 0.5 * h_hi, h_hi)
+            hi, h_hi = np.where(up, x, hi), np.where(up, np.minimum(g + aim, -tiny), h_hi)
+            lo, h_lo = np.where(dn, x, lo), np.where(dn, np.maximum(g + aim, tiny), h_lo)
+            side = np.where(up, 1.0, np.where(dn, -1.0, side))
+            done |= (up & (g >= -2 * aim)) | (hi - lo <= 1e-15)
+        return todo & found, hi
+
+    run = make(pre, frac)
     res = run.go(progress)
-    for _ in range(MAX_RESOLVE_PASSES):
-        if not (run.redo or run.undo):
+    run, res = settle(run, res)
+    for _ in range(MAX_RESOLVE_PASSES + model.horizon_days):
+        # a halt that needs an earlier node's close: stop that close (and its residual)
+        # where the trigger just reaches its halt level, earliest day first
+        days = [t for t in sorted(forbid) if (forbid[t] & ~searched.get(t, zero)).any()]
+        if not days:
             break
-        for t, m in run.undo.items():  # no node reached its halt level without the closes
-            forbid[t] = forbid.get(t, np.zeros(D, dtype=np.bool_)) | m
-            pre[t] = pre[t] & ~m
-        for t, (m, who) in run.redo.items():
-            m = m & ~forbid.get(t, np.zeros(D, dtype=np.bool_))
-            pre[t] = pre.get(t, np.zeros(D, dtype=np.bool_)) | m
-            for i, x in who.items():
-                trig[(t, i)] = trig.get((t, i), np.zeros(D, dtype=np.bool_)) | (x & m)
-        run = make(pre, trig)
-        run.forbid = forbid
+        t = days[0]
+        todo = forbid[t] & ~searched.get(t, zero)
+        searched[t] = searched.get(t, zero) | todo
+        ok, phi = search(t, todo)
+        if not ok.any():
+            continue
+        pre[t] = pre.get(t, zero) | ok
+        frac[t] = np.where(ok, phi, frac.get(t, np.zeros(D)))
+        forbid[t] = forbid[t] & ~ok
+        run = make(pre, frac)
         res = run.go(None)
+        run, res = settle(run, res)
     return res
 
 
@@ -327,11 +428,31 @@ class _Run:
         #: day → re-solved draws in which no node reached its halt level
         self.redo: dict[int, tuple[BoolArray, dict[int, BoolArray]]] = {}
         self.undo: dict[int, BoolArray] = {}
+        #: re-solved draws whose halt another node triggered, after a node taken for the
+        #: trigger had closed: day → (those draws, node → the draws it triggered)
+        self.retrig: dict[int, tuple[BoolArray, dict[int, BoolArray]]] = {}
+        #: day → per draw, how far the stopped nodes got before the trigger (searched by
+        #: :func:`simulate` where the trigger needs an earlier node's close); found by this
+        #: run on those days: the session's margin to its trigger (<= 0: it triggered)
+        self.frac: dict[int, FloatArray] = {}
+        self.margin: dict[int, FloatArray] = {}
+        #: (day, node) → the node's trigger threshold on its pre-close move (shared cache)
+        self.xstar: dict[tuple[int, int], FloatArray] = {}
+        #: a trial run of that search stops after this day (None: the whole horizon)
+        self.until: int | None = None
 
     def p(self, owner: str, name: str) -> FloatArray:
         return self.P[(owner, name)]
 
     def _residual(self, t: int, node: Node) -> FloatArray:
+        """The node's measured residual on day t of each draw's event (0 outside it),
+        counted in its contribution."""
+        r = self._residual_value(t, node)
+        key = (f"residual:{node.id}", node.id)
+        self.contrib[key] = self.contrib.get(key, 0.0) + float(r.mean())
+        return r
+
+    def _residual_value(self, t: int, node: Node) -> FloatArray:
         """The node's measured residual on day t of each draw's event (0 outside it)."""
         assert node.residual is not None
         assert self.event is not None
@@ -358,8 +479,6 @@ class _Run:
             mult * np.asarray(node.residual[self.event, tau], dtype=np.float64),
             0.0,
         )
-        key = (f"residual:{node.id}", node.id)
-        self.contrib[key] = self.contrib.get(key, 0.0) + float(r.mean())
         return r
 
     # -------------------------------------------------------------- logging
@@ -487,6 +606,7 @@ class _Run:
         if t in self.pre and self.pre[t].any():
             sess.pre = self.pre[t]
             sess.trig1 = {i: m for (d, i), m in self.trig1.items() if d == t}
+            sess.frac = self.frac.get(t)
         ids = [i for i, n in enumerate(self.m.nodes) if n.id in self.beta and (i, t) in self.shocks]
         if not ids:
             return sess
@@ -518,6 +638,8 @@ class _Run:
         reach = pre <= lvl + HALT_TOL
         halted_pre = before | stop | reach
         hook = self.hooks.get(i)
+        if sess.frac is not None:  # searching the trigger: how far from it is this node
+            self._margin(t, i, raw, stop, shocked, sess)
         out = hook(pre) if hook is not None and pre.any() else None  # 0 → no flow
         final = pre
         in_close = np.zeros(D, dtype=np.bool_)
@@ -531,6 +653,15 @@ class _Run:
             halted = halted_pre | in_close
             filled = np.where(halted_pre, 0.0, f_own) + 0.0
             unfilled = np.where(halted_pre, flow, u_own) + 0.0
+            if sess.frac is not None:  # stopped part-way through its close (the trigger)
+                w = np.where(stop & ~before & ~reach, np.minimum(sess.frac, 1.0), 0.0)
+                part = w > 0
+                if part.any():
+                    moved = pre + w * (close - pre)
+                    got = _filled_part(out, w, pre, moved, f_own, flow)
+                    final = np.where(part, moved, final) + 0.0
+                    filled = np.where(part, got, filled) + 0.0
+                    unfilled = np.where(part, flow - got, unfilled) + 0.0
             shown = replace(
                 out, move_frac=final, halted=halted, filled_usd=filled, unfilled_usd=unfilled
             )
@@ -562,6 +693,53 @@ class _Run:
             self._note_close(t, node, shown, pre, pre, halted)
         return final
 
+    def _margin(
+        self, t: int, i: int, raw: FloatArray, stop: BoolArray, shocked: bool, sess: _Session
+    ) -> None:
+        """Fold node ``i``'s distance to triggering the halt into day ``t``'s margin:
+        its pre-close move ``raw`` minus the most it can be and still trigger (a stopped
+        node: its halt level; a node that runs its close and residual:
+        :meth:`_xstar`). Continuous in how far the stopped nodes got, so a secant
+        search converges on it (<= 0: the session halts)."""
+        lvl = float(halt_level_frac(self.beta[self.m.nodes[i].id]))
+        m = raw - (lvl + HALT_TOL)
+        if sess.pre is not None and (sess.pre & ~stop).any():  # it may trigger: its threshold
+            m = np.where(stop, m, raw - self._xstar(t, i, shocked))
+        self.margin[t] = np.minimum(self.margin.get(t, np.full(self.D, np.inf)), m)
+
+    def _xstar(self, t: int, i: int, shocked: bool) -> FloatArray:
+        """The largest pre-close move at which node ``i`` triggers the halt on day t, per
+        draw: it reaches its halt level by the move itself, by its close (the hook) or
+        by its close and its residual. The close is monotone in the pre-close move, so
+        bisection on [halt level, 0] finds it (48 halvings: below 1e-15)."""
+        key = (t, i)
+        if key in self.xstar:
+            return self.xstar[key]
+        node = self.m.nodes[i]
+        lvl = float(halt_level_frac(self.beta[node.id]))
+        top = lvl + HALT_TOL
+        with_r = self.event is not None and node.residual is not None and not shocked
+        down = np.minimum(self._residual_value(t, node), 0.0) if with_r else np.zeros(self.D)
+        hook = self.hooks.get(i)
+        if hook is None:
+            xs: FloatArray = top - down
+        else:
+
+            def hits(x: FloatArray) -> BoolArray:
+                close = np.broadcast_to(np.asarray(hook(x).move_frac, dtype=float), (self.D,))
+                out: BoolArray = (x <= top) | (np.maximum(close, lvl) + down <= top)
+                return out
+
+            lo, hi = np.full(self.D, lvl), np.zeros(self.D)
+            at0 = hits(hi)
+            for _ in range(48):
+                mid = 0.5 * (lo + hi)
+                h = hits(mid)
+                lo, hi = np.where(h, mid, lo), np.where(h, hi, mid)
+            xs = np.where(at0, 0.0, lo)
+        self.xstar[key] = xs
+        return xs
+
     def _residual_halt(
         self, t: int, i: int, c: FloatArray, r: FloatArray, sess: _Session
     ) -> FloatArray:
@@ -570,8 +748,14 @@ class _Run:
         node = self.m.nodes[i]
         lvl = float(halt_level_frac(self.beta[node.id]))
         blocked = sess.halt | sess.stop(i)
-        new = np.where(blocked, c, np.maximum(c + r, lvl)) + 0.0
-        hit = ~blocked & (c + r <= lvl + HALT_TOL)
+        if sess.frac is None:
+            new = np.where(blocked, c, np.maximum(c + r, lvl)) + 0.0
+            hit = ~blocked & (c + r <= lvl + HALT_TOL)
+        else:  # a stopped node gets the part of its residual before the trigger
+            w = np.where(sess.halt, 0.0, np.where(sess.stop(i), np.clip(sess.frac - 1, 0, 1), 1))
+            x = c + w * r
+            new = np.where(w > 0, np.maximum(x, lvl), c) + 0.0
+            hit = (w > 0) & (x <= lvl + HALT_TOL)
         sess.own[i] = sess.own.get(i, np.zeros(self.D, dtype=np.bool_)) | hit
         sess.trigger[i] = sess.trigger.get(i, np.zeros(self.D, dtype=np.bool_)) | hit
         sess.halt |= hit
@@ -580,9 +764,11 @@ class _Run:
         return new
 
     def _session_end(self, t: int, sess: _Session, rec: dict[str, NDArray[np.bool_]]) -> None:
-        """Mark every US equity node of a halted session halted; a node whose close the
-        engine computed before a later node's close triggered the halt keeps that close
-        (the day order is the session's causal order) and gets a ``halt:<node>`` row."""
+        """Mark every US equity node of a halted session halted, and note the draws to run
+        again: a node whose close the engine computed before a later node triggered the
+        halt (``redo``; until then it keeps that close and gets a ``halt:<node>`` row), a
+        re-solved session that did not halt (``undo``) or that another node than the one
+        taken for the trigger halted (``retrig``)."""
         if not self.beta:
             return
         for nid in self.beta:
@@ -598,6 +784,9 @@ class _Run:
         new = late_any & ~self.forbid.get(t, zero)
         if sess.pre is not None:
             new &= ~sess.pre
+            bad = late_any & sess.pre
+            if bad.any():
+                self.retrig[t] = (bad, {i: tr & bad for i, tr in sess.trigger.items()})
         if new.any():
             self.redo[t] = (new, {i: tr & new for i, tr in sess.trigger.items() if tr.any()})
         who = [self.m.nodes[i].id for i, tr in sess.trigger.items() if tr.any()]
@@ -722,6 +911,8 @@ class _Run:
                     self._edge(t, e, i, prev, level[i], c_real, hist, impulse)
             impulse[slot] = 0.0
             self._session_end(t, sess, halt_rec)
+            if self.until is not None and t >= self.until:
+                break  # a trial of the search: only its day matters
             hist.append(level.copy())
             if len(hist) > self.window + 1:
                 hist.pop(0)
@@ -1003,6 +1194,9 @@ class _Session:
     #: the halt in an earlier run), and node → the draws in which it was that trigger
     pre: BoolArray | None = None
     trig1: dict[int, BoolArray] = field(default_factory=dict)
+    #: per draw, how far a stopped node (``stop``) got before the trigger: 0 at its
+    #: pre-close move, 1 after its close, 2 after its close and its residual (None: 0)
+    frac: FloatArray | None = None
 
     def stop(self, i: int) -> BoolArray:
         """Draws in which node ``i`` stops at its pre-close move because the session is
@@ -1041,6 +1235,27 @@ def _halt_of(out: CloseOutcome | None, move_frac: FloatArray) -> tuple[BoolArray
     pre = np.broadcast_to(np.asarray(out.pre_close_move_frac, dtype=float), n)
     seen: FloatArray = np.where(halted, pre, move_frac) + 0.0  # the hook's own clip is no halt
     return halted, seen
+
+
+def _filled_part(
+    out: CloseOutcome,
+    w: FloatArray,
+    pre: FloatArray,
+    moved: FloatArray,
+    filled: FloatArray,
+    flow: FloatArray,
+) -> FloatArray:
+    """The close flow that traded when the close stopped at ``w`` of its move (from
+    ``pre`` to ``moved``): the flow whose impact is that move (the hook's
+    ``flow_for_move``, else ``w`` of the flow: linear impact), on the flow's side and at
+    most all of it; the whole close's ``filled`` at ``w`` >= 1."""
+    if out.flow_for_move is not None:
+        pushed = np.broadcast_to(np.asarray(out.flow_for_move(moved - pre), dtype=float), w.shape)
+    else:
+        pushed = w * flow
+    part = np.clip(pushed, np.minimum(flow, 0.0), np.maximum(flow, 0.0))
+    res: FloatArray = np.where(w >= 1.0, filled, part) + 0.0
+    return res
 
 
 def _shock_label(node_id: str, halted: BoolArray, seen: FloatArray) -> str:

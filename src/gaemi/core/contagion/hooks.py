@@ -51,6 +51,11 @@ class CloseOutcome:
         The part of ``flow_usd`` that traded before a halt, and the rest, which the halt
         left unfilled (USD, + buys; :class:`gaemi.core.feedback.FeedbackResult`). None:
         all of ``flow_usd`` traded.
+    flow_for_move : callable, optional
+        The inverse of the hook's impact: move (fraction, per draw) → the flow whose
+        impact it is (USD, + buys). The engine uses it when the market-wide halt stops
+        this close part-way (:mod:`gaemi.core.contagion.engine`). None: linear impact
+        (the flow in proportion to the move, exact for the linear hook).
     """
 
     move_frac: FloatArray
@@ -62,6 +67,7 @@ class CloseOutcome:
     pre_close_move_frac: FloatArray | None = None
     filled_usd: FloatArray | None = None
     unfilled_usd: FloatArray | None = None
+    flow_for_move: Callable[[FloatArray], FloatArray] | None = None
 
 
 class CloseFeedback(Protocol):
