@@ -68,6 +68,11 @@ def cut_folder(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     imap = "korea-holdings-ksd/seibro-net-buys/ticker_map.json"
     (root / imap).parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(shared_data / imap, root / imap)
+    # crypto: the daily candles cut at the day; the Coinalyze files end 2024-09-20, before it
+    for f in (shared_data / "crypto-derivatives" / "binance-spot-daily").glob("*.csv"):
+        _cut_csv(f, root / "crypto-derivatives" / "binance-spot-daily" / f.name, last)
+    cz = "crypto-derivatives/coinalyze-btc-perp-2022-2024"
+    shutil.copytree(shared_data / cz, root / cz)
     return root
 
 

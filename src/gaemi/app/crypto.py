@@ -7,6 +7,7 @@ or read from a positions file), the cascade to its fixed point
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 from collections.abc import Mapping
@@ -243,19 +244,21 @@ def crypto_cascade(
     kimchi_premium_frac, kimchi_premium_after_frac : float, optional
         Premium before (default the config's) and after (default unchanged) the shock.
     date : str, optional
-        ISO day: the market positioning before it replaces the config's snapshot
-        (:func:`gaemi.data.crypto.positioning_for_date`: a FACTS.md (i) event's open
-        interest, or the Coinalyze BTC-perp open interest and funding of the day before,
-        2022-01-03..2024-09-20, which needs ``data_dir``).
+        ISO day: the market positioning known before it replaces the config's snapshot
+        (:func:`positioning_known_before`, the rule of every face: the date's own — a
+        FACTS.md (i) event starting that day, or the Coinalyze BTC-perp open interest and
+        funding of the day before, 2022-01-03..2024-09-20, which needs ``data_dir`` — else
+        the latest dated before it: a FACTS.md event or the config's own snapshot).
     open_interest_usd : float, optional
         All-coin open interest, USD ($0.1B-$5T); overrides the date's. Book depth scales
         with it (the config's assumption).
     leveraged_frac_of_oi, long_share_frac : float, optional
         Share of open interest held as liquidatable leveraged positions, and the long share
         of it (default: the config's, 0.16 and 0.69 from the Oct-2025 calibration). With
-        ``date`` and ``data_dir`` the leveraged share defaults to the one that makes the
-        population liquidate, at a realised BTC −10 %, what the measured liquidation law
-        gives for that date (:func:`gaemi.data.crypto.law_leveraged_share`).
+        ``date`` and ``data_dir`` (its candles and Coinalyze files) the leveraged share of a
+        dated positioning defaults to the one that makes the population liquidate, at a
+        realised BTC −10 %, what the measured liquidation law gives for that positioning
+        (:func:`gaemi.data.crypto.law_leveraged_share`; :func:`crypto_setup`).
     funding_rate_frac : float, optional
         Funding per 8 h before the date (1e-4 = the 0.01 % baseline); reported with the
         positioning, not used by the cascade (on the measured Coinalyze days it does not
@@ -268,7 +271,7 @@ def crypto_cascade(
     docs/crypto.md (model and calibration on the 10–11 Oct 2025 liquidations).
     """
     from gaemi.core.crypto import cascade, korean_slice_loss
-    from gaemi.data.crypto import load_crypto_config, load_population, with_positioning
+    from gaemi.data.crypto import load_crypto_config, load_population
 
     if not shocks_frac:
         raise GaemiInputError("give at least one shock, e.g. BTC=-10%")
@@ -302,7 +305,7 @@ def crypto_cascade(
     else:
         cfg = load_crypto_config(None if config is None else Path(config))
         if positioned:
-            pos = dated_positioning(
+            setup = crypto_setup(
                 cfg,
                 date=date,
                 open_interest_usd=open_interest_usd,
@@ -311,43 +314,10 @@ def crypto_cascade(
                 funding_rate_frac=funding_rate_frac,
                 data_dir=data_dir,
             )
-            kappa_src = (
-                "given"
-                if leveraged_frac_of_oi is not None
-                else "the config's (Oct-2025 calibration)"
-            )
-            if date is not None and data_dir is not None and leveraged_frac_of_oi is None:
-                import dataclasses
-
-                from gaemi.data.crypto import law_leveraged_share
-
-                k_law, kappa_src = law_leveraged_share(data_dir, cfg, pos)
-                pos = dataclasses.replace(pos, leveraged_frac_of_oi=k_law)
-            cfg = with_positioning(cfg, pos)
-            kappa = cfg.v("long_frac_of_oi") + cfg.v("short_frac_of_oi")
-            notes.append(
-                f"positioning of {pos.date}: open interest {format_usd(pos.open_interest_usd)} "
-                f"({pos.sources.get('open_interest_usd', 'given')}); leveraged share of OI "
-                f"{kappa:.3f} ({kappa_src}), long share "
-                f"{format_percent(cfg.v('long_frac_of_oi') / kappa, decimals=0)}"
-                + (
-                    f"; funding {format_frac(pos.funding_rate_frac, decimals=4)} per 8 h "
-                    f"({pos.sources.get('funding_rate_frac', 'given')}; not used by the cascade)"
-                    if pos.funding_rate_frac is not None
-                    else ""
-                )
-            )
-            pos_choices = [
-                Choice(
-                    "open_interest_usd",
-                    pos.open_interest_usd,
-                    pos.sources.get("open_interest_usd", "given"),
-                ),
-                Choice("leveraged_frac_of_oi", kappa, kappa_src),
-                Choice("long_share_frac", cfg.v("long_frac_of_oi") / kappa,
-                       "given" if long_share_frac is not None
-                       else "the config's (Oct-2025 calibration)"),
-            ]  # fmt: skip
+            cfg = setup.config
+            notes.extend(setup.notes)
+            warns.extend(setup.warnings)
+            pos_choices = list(setup.choices)
         if population is not None:
             pop = load_population(Path(population), cfg)
             dropped = 0
@@ -419,41 +389,127 @@ def crypto_cascade(
     )
 
 
-def dated_positioning(
-    cfg: CryptoConfig,
-    *,
-    date: str | None = None,
-    open_interest_usd: float | None = None,
-    leveraged_frac_of_oi: float | None = None,
-    long_share_frac: float | None = None,
-    funding_rate_frac: float | None = None,
-    data_dir: str | Path | None = None,
-) -> Positioning:
-    """The positioning a run uses: the date's (when given), then what was given over it.
+@dataclass(frozen=True)
+class KnownPositioning:
+    """The positioning known before a day and which one it is.
 
-    Every value is checked by :class:`gaemi.data.crypto.Positioning` (one-line errors
-    naming the field and the value).
+    Attributes
+    ----------
+    positioning : gaemi.data.crypto.Positioning
+        Its open interest (and funding) with their sources.
+    what : str
+        Which positioning, for a human ("Coinalyze BTC perpetuals, the day before", "the
+        2021-05-19 liquidation event (FACTS.md §i), the latest dated before 2021-06-01").
+    snapshot : bool
+        True when it is the config's own (calibration) snapshot: the config is then used as
+        it is, with its own leveraged share.
     """
-    import dataclasses
 
-    from gaemi.data.crypto import Positioning, positioning_for_date
+    positioning: Positioning
+    what: str
+    snapshot: bool = False
 
+
+def _iso_day(day: str | dt.date) -> str:
+    d = day.isoformat() if isinstance(day, dt.date) else str(day)
+    try:
+        dt.date.fromisoformat(d)
+    except ValueError:
+        raise GaemiInputError(f"date = {d!r} is not an ISO date (YYYY-MM-DD)") from None
+    return d
+
+
+def positioning_known_before(
+    day: str | dt.date,
+    data_dir: str | Path | None = None,
+    *,
+    cfg: CryptoConfig | None = None,
+) -> KnownPositioning | None:
+    """The crypto positioning known before ``day``: the one rule of every face.
+
+    1. The day's own (:func:`gaemi.data.crypto.positioning_on_file`): a FACTS.md (i) event
+       starting that day, or the Coinalyze BTC-perp open interest of the day before
+       (2022-01-03..2024-09-20, with ``data_dir``).
+    2. Else the latest dated before the day: a FACTS.md (i) event (those read from the
+       Coinalyze files only with ``data_dir``), or the config's own snapshot when its
+       ``as_of`` is before the day (it wins a tie: it is the calibration).
+    3. Else None (nothing on file is dated before the day).
+    """
+    from gaemi.data.crypto import (
+        COINALYZE_DIR,
+        Positioning,
+        event_positioning,
+        load_crypto_config,
+        load_crypto_events,
+        positioning_on_file,
+    )
+
+    d = _iso_day(day)
+    evs = load_crypto_events()
+    own = positioning_on_file(d, shared_dir=data_dir, events=evs)
+    if own is not None:
+        ev = next((e for e in evs.events if e.start == d and e.data != "coinalyze"), None)
+        what = (
+            f"the {ev.id} liquidation event (FACTS.md §i)"
+            if ev is not None
+            else "Coinalyze BTC perpetuals, the day before"
+        )
+        return KnownPositioning(own, what)
+    coinalyze = data_dir is not None and (Path(data_dir) / COINALYZE_DIR).is_dir()
+    before = [e for e in evs.events if e.start < d and (e.data != "coinalyze" or coinalyze)]
+    latest = max(before, key=lambda e: e.start) if before else None
+    c = cfg if cfg is not None else load_crypto_config()
+    if c.as_of and c.as_of < d and (latest is None or latest.start <= c.as_of):
+        p = c.params["open_interest_usd"]
+        pos = Positioning(
+            c.as_of,
+            float(p.value),
+            sources={"open_interest_usd": f"the config's ({str(p.source).strip()})"},
+        )
+        return KnownPositioning(
+            pos,
+            f"the config's own snapshot ({c.name}), the latest dated before {d}",
+            snapshot=True,
+        )
+    if latest is None:
+        return None
+    return KnownPositioning(
+        event_positioning(latest, evs, data_dir),
+        f"the {latest.id} liquidation event (FACTS.md §i), the latest dated before {d}",
+    )
+
+
+def _no_positioning(d: str) -> GaemiInputError:
+    from gaemi.data.crypto import load_crypto_events
+
+    ids = ", ".join(e.id for e in load_crypto_events().events if e.data != "coinalyze")
+    return GaemiInputError(
+        f"date = {d}: no positioning on file on or before it (FACTS.md events: {ids}; "
+        "Coinalyze 2022-01-03..2024-09-20 needs the shared data folder); give the open "
+        "interest yourself"
+    )
+
+
+def _check_leveraged(leveraged_frac_of_oi: float | None) -> None:
     if leveraged_frac_of_oi is not None and not leveraged_frac_of_oi > 0:
         raise GaemiInputError(
             f"leveraged_frac_of_oi = {leveraged_frac_of_oi!r} must be > 0 (with no leveraged "
             "position nothing can be liquidated)"
         )
 
-    if date is not None:
-        pos = positioning_for_date(date, shared_dir=data_dir)
-    else:
-        oi = cfg.v("open_interest_usd") if open_interest_usd is None else open_interest_usd
-        src = (
-            "given"
-            if open_interest_usd is not None
-            else f"the config's ({cfg.params['open_interest_usd'].source})"
-        )
-        pos = Positioning("given", float(oi), sources={"open_interest_usd": src})
+
+def _with_given(
+    pos: Positioning,
+    *,
+    open_interest_usd: float | None,
+    leveraged_frac_of_oi: float | None,
+    long_share_frac: float | None,
+    funding_rate_frac: float | None,
+) -> Positioning:
+    """``pos`` with the given values over its own (checked by Positioning)."""
+    import dataclasses
+
+    _check_leveraged(leveraged_frac_of_oi)
     over: dict[str, Any] = {}
     srcs = dict(pos.sources)
     if open_interest_usd is not None:
@@ -469,11 +525,209 @@ def dated_positioning(
     return dataclasses.replace(pos, **over, sources=srcs)
 
 
+def dated_positioning(
+    cfg: CryptoConfig,
+    *,
+    date: str | None = None,
+    open_interest_usd: float | None = None,
+    leveraged_frac_of_oi: float | None = None,
+    long_share_frac: float | None = None,
+    funding_rate_frac: float | None = None,
+    data_dir: str | Path | None = None,
+) -> Positioning:
+    """The positioning a run uses: the one known before the date (when given,
+    :func:`positioning_known_before`), then what was given over it.
+
+    Every value is checked by :class:`gaemi.data.crypto.Positioning` (one-line errors
+    naming the field and the value).
+    """
+    from gaemi.data.crypto import Positioning
+
+    _check_leveraged(leveraged_frac_of_oi)  # before any file is read
+    if date is not None:
+        known = positioning_known_before(date, data_dir, cfg=cfg)
+        if known is None:
+            raise _no_positioning(_iso_day(date))
+        pos = known.positioning
+    else:
+        oi = cfg.v("open_interest_usd") if open_interest_usd is None else open_interest_usd
+        src = (
+            "given"
+            if open_interest_usd is not None
+            else f"the config's ({cfg.params['open_interest_usd'].source})"
+        )
+        pos = Positioning("given", float(oi), sources={"open_interest_usd": src})
+    return _with_given(
+        pos,
+        open_interest_usd=open_interest_usd,
+        leveraged_frac_of_oi=leveraged_frac_of_oi,
+        long_share_frac=long_share_frac,
+        funding_rate_frac=funding_rate_frac,
+    )
+
+
+@dataclass(frozen=True)
+class CryptoSetup:
+    """The crypto config for a dated (or given) positioning, with what it used.
+
+    Attributes
+    ----------
+    config : gaemi.data.crypto.CryptoConfig
+        The config built from the positioning (the input config itself when the
+        positioning is its own snapshot and nothing is given over it).
+    positioning : gaemi.data.crypto.Positioning
+        The positioning used, the leveraged share filled in.
+    what : str
+        Which positioning (:attr:`KnownPositioning.what`; "given" without a date).
+    leveraged_share_source : str
+        Where the leveraged share comes from: "given", the measured law, or the config's.
+    snapshot : bool
+        True when the positioning is the config's own snapshot (no dated one replaced it).
+    notes, warnings : tuple of str
+        The positioning line for a human; what fell back.
+    choices : tuple of Choice
+        Positioning date, open interest, leveraged share and long share with their sources.
+    """
+
+    config: CryptoConfig
+    positioning: Positioning
+    what: str
+    leveraged_share_source: str
+    snapshot: bool = False
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    choices: tuple[Choice, ...] = ()
+
+
+CONFIG_KAPPA = "the config's (Oct-2025 calibration)"
+
+
+def crypto_setup(
+    cfg: CryptoConfig | None = None,
+    *,
+    date: str | dt.date | None = None,
+    open_interest_usd: float | None = None,
+    leveraged_frac_of_oi: float | None = None,
+    long_share_frac: float | None = None,
+    funding_rate_frac: float | None = None,
+    data_dir: str | Path | None = None,
+) -> CryptoSetup:
+    """The config a crypto run uses for a day: one rule for ``gaemi crypto`` and the report.
+
+    (a) the positioning known before ``date`` (:func:`positioning_known_before`), else the
+    config's with the given values; (b) the leveraged share: given > the measured liquidation
+    law for that positioning when ``data_dir`` holds the candles and the Coinalyze files
+    (:func:`gaemi.data.crypto.law_leveraged_share`; not for the config's own snapshot) > the
+    config's; the long share: given > the config's; (c) the config built from them
+    (:func:`gaemi.data.crypto.with_positioning`; book depth scales with open interest).
+
+    Raises a one-line :class:`GaemiInputError` when ``date`` has no positioning on file
+    on or before it.
+    """
+    import dataclasses
+
+    from gaemi.data.crypto import (
+        BINANCE_DIR,
+        COINALYZE_DIR,
+        law_leveraged_share,
+        load_crypto_config,
+        with_positioning,
+    )
+
+    base = cfg if cfg is not None else load_crypto_config()
+    if data_dir is not None and date is None:
+        raise GaemiInputError("data_dir is read for the positioning of a date: give the date too")
+    _check_leveraged(leveraged_frac_of_oi)
+    snapshot = False
+    if date is not None:
+        d = _iso_day(date)
+        known = positioning_known_before(d, data_dir, cfg=base)
+        if known is None:
+            raise _no_positioning(d)
+        what, snapshot = known.what, known.snapshot
+        pos = known.positioning
+    else:
+        what = "given"
+        pos = dated_positioning(base)
+    pos = _with_given(
+        pos,
+        open_interest_usd=open_interest_usd,
+        leveraged_frac_of_oi=leveraged_frac_of_oi,
+        long_share_frac=long_share_frac,
+        funding_rate_frac=funding_rate_frac,
+    )
+    warns: list[str] = []
+    if leveraged_frac_of_oi is not None:
+        kappa_src = "given"
+    else:
+        kappa_src = CONFIG_KAPPA
+        has_law_data = data_dir is not None and all(
+            (Path(data_dir) / sub).is_dir() for sub in (BINANCE_DIR, COINALYZE_DIR)
+        )
+        if date is not None and not snapshot and data_dir is not None:
+            if has_law_data:
+                try:
+                    k_law, law_src = law_leveraged_share(data_dir, base, pos)
+                except GaemiInputError as e:
+                    warns.append(f"leveraged share: the measured law is not usable ({e})")
+                    kappa_src = f"{CONFIG_KAPPA}; the measured law is not usable: {e}"
+                else:
+                    pos = dataclasses.replace(pos, leveraged_frac_of_oi=k_law)
+                    kappa_src = law_src
+            else:
+                kappa_src = (
+                    f"{CONFIG_KAPPA}; the measured law needs {BINANCE_DIR} and "
+                    f"{COINALYZE_DIR} in the data folder"
+                )
+    unchanged = snapshot and all(
+        v is None for v in (open_interest_usd, leveraged_frac_of_oi, long_share_frac)
+    )
+    out = base if unchanged else with_positioning(base, pos)
+    kappa = out.v("long_frac_of_oi") + out.v("short_frac_of_oi")
+    share_src = "given" if long_share_frac is not None else CONFIG_KAPPA
+    note = (
+        f"positioning of {pos.date}{'' if what == 'given' else f' ({what})'}: open interest "
+        f"{format_usd(pos.open_interest_usd)} ({pos.sources.get('open_interest_usd', 'given')}); "
+        f"leveraged share of OI {kappa:.3f} ({kappa_src}), long share "
+        f"{format_percent(out.v('long_frac_of_oi') / kappa, decimals=0)}"
+        + (
+            f"; funding {format_frac(pos.funding_rate_frac, decimals=4)} per 8 h "
+            f"({pos.sources.get('funding_rate_frac', 'given')}; not used by the cascade)"
+            if pos.funding_rate_frac is not None
+            else ""
+        )
+    )
+    choices = (
+        Choice("positioning_date", pos.date, what),
+        Choice(
+            "open_interest_usd",
+            pos.open_interest_usd,
+            pos.sources.get("open_interest_usd", "given"),
+        ),
+        Choice("leveraged_frac_of_oi", kappa, kappa_src),
+        Choice("long_share_frac", out.v("long_frac_of_oi") / kappa, share_src),
+    )
+    return CryptoSetup(
+        config=out,
+        positioning=dataclasses.replace(pos, leveraged_frac_of_oi=kappa),
+        what=what,
+        leveraged_share_source=kappa_src,
+        snapshot=snapshot,
+        notes=(note,),
+        warnings=tuple(warns),
+        choices=choices,
+    )
+
+
 __all__ = [
     "CryptoCascadeResult",
+    "CryptoSetup",
+    "KnownPositioning",
     "crypto_cascade",
+    "crypto_setup",
     "dated_positioning",
     "default_setup",
     "korea_frame",
+    "positioning_known_before",
     "premium_signal",
 ]

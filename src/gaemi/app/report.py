@@ -568,33 +568,15 @@ CRYPTO_SHOCKS: tuple[float, ...] = (-0.02, -0.04, -0.06, -0.08, -0.10)
 
 
 def positioning_before(day: dt.date, data_dir: str | Path | None = None) -> tuple[Any, str] | None:
-    """The latest dated crypto positioning before ``day`` (a FACTS.md event's open
-    interest, or the Coinalyze files for 2022-01 .. 2024-09 with ``data_dir``) and what it
-    is; None when nothing on file is dated before the day."""
-    from gaemi.data.crypto import (
-        COINALYZE_DIR,
-        coinalyze_positioning,
-        event_positioning,
-        load_crypto_events,
-    )
-    from gaemi.errors import GaemiInputError
+    """The crypto positioning known before ``day`` and which one it is; None when nothing
+    on file is dated on or before the day. The rule of ``gaemi crypto --date`` too:
+    :func:`gaemi.app.crypto.positioning_known_before` (the day's own — a FACTS.md event or
+    the Coinalyze files of the day before, with ``data_dir`` — else the latest dated before
+    it, the crypto config's own snapshot included)."""
+    from gaemi.app.crypto import positioning_known_before
 
-    evs = load_crypto_events()
-    prev = (day - dt.timedelta(days=1)).isoformat()
-    if data_dir is not None and (Path(data_dir) / COINALYZE_DIR).is_dir():
-        try:
-            return coinalyze_positioning(data_dir, prev, evs), "Coinalyze BTC perpetuals"
-        except GaemiInputError:
-            pass  # outside the Coinalyze files: the latest event instead
-    before = [
-        e
-        for e in evs.events
-        if e.start < day.isoformat() and (e.data != "coinalyze" or data_dir is not None)
-    ]
-    if not before:
-        return None
-    e = max(before, key=lambda x: x.start)
-    return event_positioning(e, evs, data_dir), f"the {e.id} liquidation event (FACTS.md §i)"
+    known = positioning_known_before(day, data_dir)
+    return None if known is None else (known.positioning, known.what)
 
 
 def crypto_section(
@@ -602,41 +584,57 @@ def crypto_section(
 ) -> Section:
     """Liquidation cascades after BTC shocks on the calibrated population; Korea's loss.
 
-    Before the population's calibration day (``as_of`` of the crypto config) the
-    positioning is the latest one dated before ``day`` (:func:`positioning_before`,
-    open interest scaled into the population and the depth); the population's shape and
-    the depth per dollar of open interest stay the calibration's (said in the sources)."""
+    On a day the config is :func:`gaemi.app.crypto.crypto_setup`'s, the one rule of
+    ``gaemi crypto --date`` (so the −10 % row is that command's answer): the positioning
+    known before the day (:func:`positioning_before`; the config's own snapshot when it is
+    the latest, i.e. after its calibration day unless the day has a dated one) and, with
+    ``data_dir``, the leveraged share from the measured liquidation law; the population's
+    shape and the depth per dollar of open interest stay the calibration's (said in the
+    sources). No positioning on file before the day: not known. Korean losses convert at
+    the report's USD/KRW."""
     import numpy as np
 
+    from gaemi.app.crypto import crypto_setup, default_setup
     from gaemi.core.crypto import cascade, korean_slice_loss
-    from gaemi.data.crypto import load_crypto_config, with_positioning
 
-    cfg = load_crypto_config()
+    cfg, pop, _ = default_setup()
     past_note: list[str] = []
-    if day is not None and cfg.as_of and dt.date.fromisoformat(cfg.as_of) > day:
-        found = positioning_before(day, data_dir)
-        if found is None:
+    if day is not None:
+        if positioning_before(day, data_dir) is None:
             return not_known_section(
                 "crypto",
                 SECTION_TITLES["crypto"],
                 f"the leveraged crypto population is calibrated to {cfg.as_of}, after {day}, "
                 "and no positioning on file is dated before the day",
             )
-        pos, what = found
-        calibrated = cfg.as_of
-        cfg = with_positioning(cfg, pos)
-        past_note = [
-            (
-                f"positioning of {pos.date} ({what}; the latest dated before {day}): open "
-                f"interest ${pos.open_interest_usd / 1e9:.0f}B — " + "; ".join(pos.sources.values())
-            ),
-            (
-                f"model structure (leverage mix, entry ages, depth per $ of open interest) "
-                f"from the {calibrated} calibration: a model choice dated after {day}, not a "
-                "figure of that day (docs/crypto.md)"
-            ),
-        ]
-    pop, _ = cfg.population()
+        setup = crypto_setup(cfg, date=day, data_dir=data_dir)
+        if not setup.snapshot:
+            calibrated = cfg.as_of
+            cfg = setup.config
+            pop, _ = cfg.population()
+            law = "measured liquidation law" in setup.leveraged_share_source
+            past_note = [
+                *setup.notes,
+                *(f"warning: {w}" for w in setup.warnings),
+                *(
+                    [
+                        (
+                            f"model structure (leverage mix, entry ages, depth per $ of open "
+                            f"interest) from the {calibrated} calibration"
+                            + (
+                                "; the liquidation law of the leveraged share is fitted on the "
+                                "whole Coinalyze file (dates above)"
+                                if law
+                                else ""
+                            )
+                            + f": model choices, some dated after {day}, not figures of that "
+                            "day (docs/crypto.md)"
+                        )
+                    ]
+                    if calibrated and dt.date.fromisoformat(calibrated) > day
+                    else []
+                ),
+            ]
     shocks = np.asarray(CRYPTO_SHOCKS)
     res = cascade(pop, cfg.market(), {"BTC": shocks})
     # the report converts at the snapshot's latest USD/KRW (the same rate as every other

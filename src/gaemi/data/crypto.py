@@ -976,13 +976,7 @@ def coinalyze_positioning(shared_dir: str | Path, day: str, events: CryptoEvents
     """
     import pandas as pd
 
-    from gaemi.data.importers.coinalyze import daily_totals
-
-    folder = Path(shared_dir) / COINALYZE_DIR
-    tab = _coinalyze_cache.get(str(folder))
-    if tab is None:
-        tab = daily_totals(folder).set_index("date")
-        _coinalyze_cache[str(folder)] = tab
+    tab = _coinalyze_table(shared_dir)
     prev = pd.Timestamp(day) - pd.Timedelta(days=1)
     if prev not in tab.index:
         first, last = tab.index.min().date(), tab.index.max().date()
@@ -1011,6 +1005,18 @@ def coinalyze_positioning(shared_dir: str | Path, day: str, events: CryptoEvents
 
 
 _coinalyze_cache: dict[str, Any] = {}
+
+
+def _coinalyze_table(shared_dir: str | Path) -> Any:
+    """The Coinalyze daily totals indexed by day (read once per folder)."""
+    from gaemi.data.importers.coinalyze import daily_totals
+
+    folder = Path(shared_dir) / COINALYZE_DIR
+    tab = _coinalyze_cache.get(str(folder))
+    if tab is None:
+        tab = daily_totals(folder).set_index("date")
+        _coinalyze_cache[str(folder)] = tab
+    return tab
 
 
 def event_positioning(
@@ -1064,6 +1070,36 @@ def positioning_for_date(
         f"{', '.join(e.id for e in evs.events if e.data != 'coinalyze')}; Coinalyze "
         "2022-01-03..2024-09-20 needs the shared data folder); give the open interest yourself"
     )
+
+
+def positioning_on_file(
+    day: str | dt.date,
+    *,
+    shared_dir: str | Path | None = None,
+    events: CryptoEvents | None = None,
+) -> Positioning | None:
+    """:func:`positioning_for_date` when something on file covers ``day``, else None.
+
+    None only when neither a FACTS.md event starting that day nor the Coinalyze files
+    (the day before in them) cover it; a date that is not ISO, or an unreadable file,
+    still raises its one-line error.
+    """
+    import pandas as pd
+
+    d = day.isoformat() if isinstance(day, dt.date) else str(day)
+    try:
+        dt.date.fromisoformat(d)
+    except ValueError:
+        raise GaemiInputError(f"date = {d!r} is not an ISO date (YYYY-MM-DD)") from None
+    evs = events if events is not None else load_crypto_events()
+    if any(e.start == d and e.data != "coinalyze" for e in evs.events):
+        return positioning_for_date(d, shared_dir=shared_dir, events=evs)
+    if shared_dir is None or not (Path(shared_dir) / COINALYZE_DIR).is_dir():
+        return None
+    prev = pd.Timestamp(d) - pd.Timedelta(days=1)
+    if prev not in _coinalyze_table(shared_dir).index:
+        return None
+    return coinalyze_positioning(shared_dir, d, evs)
 
 
 # ------------------------------------------------------------------ event model
