@@ -14,6 +14,14 @@ the S&P 500 in stress_default.yaml (NDX 1.155 → −23.10 %, SOX 1.562 → −3
 * ``--shock NDX=-99%`` alone: NDX stops at −23.10 %, SOX and SPX stop where the links had
   carried them at the trigger and are marked halted; the CLI's JSON, Python and
   ``POST /api/cascade`` agree.
+* A trigger that needs an earlier node's close (reached through a link from it): that
+  close stops part-way, at the closed form of a linear link (``ndx_spx`` at 0.98: NDX at
+  −20 % / 0.98, the traded flow the stress model's inverse square-root impact of the move
+  made); seeded single-node shocks in a Monte Carlo: every halted session at an implied
+  S&P 500 of −20 % (1e-12), no close kept before the trigger, the shocked node between its
+  shock and its hook's close; draws that never halt, and runs without a halt, equal the
+  run without the breaker bit for bit; ``--shock NDX=-21% --draws 200`` bands equal on
+  CLI, Python and ``/api/cascade``.
 """
 
 from __future__ import annotations
@@ -203,3 +211,173 @@ def test_ndx_alone_is_the_same_on_every_face(capsys: pytest.CaptureFixture[str])
     api = r.json()["events"]
     assert [{k: x[k] for k in keys} for x in api] == want
     assert any(x["event"] == "halt:SPX" and x["halted"] for x in api)
+
+
+# ------------------------------------------- a trigger that needs an earlier node's close
+# Issue 18, build item 4: when the node that reaches its halt level does so only through a
+# link from an EARLIER node's close (SOX or SPX after NDX's close, NDX after SOX's), the
+# earlier closes stop part-way, where the trigger just reaches its halt level: the
+# session's implied S&P 500 move is -20 %, every US node at or above its halt level, all
+# halted together, nothing left "halted after its close", the rest of the selling unfilled.
+def _day0(res: Any, node: str) -> np.ndarray:
+    i = res.model.index(node)
+    out: np.ndarray = res.paths[i, 1] / res.paths[i, 0] - 1.0
+    return out
+
+
+def test_a_linear_link_trigger_stops_the_earlier_close_at_its_closed_form() -> None:
+    # NDX -20 % alone with the ndx_spx link at 0.98 (a what-if of its beta): NDX's own
+    # close (about -20.8 %) would carry SPX past -20 %, its shock alone (-19.6 %) not.
+    # Closed form of the linear link: SPX reaches -20 % when NDX is at -20 % / 0.98.
+    from gaemi.app.contagion import feedback_models
+    from gaemi.app.state import load_state
+    from gaemi.app.stress import stress
+    from gaemi.core.contagion import simulate
+
+    m, _ = cascade_model(shocks={"NDX": -0.20})
+    fm = feedback_models(m, "engine")
+    res = simulate(
+        m,
+        deterministic=True,
+        feedback_models=fm,
+        keep_paths=True,
+        params={("ndx_spx", "beta"): 0.98},
+    )
+    ndx, sox, spx = (float(_day0(res, n)[0]) for n in US)
+    assert spx == pytest.approx(-0.20, abs=1e-12)
+    assert spx >= -0.20
+    assert ndx == pytest.approx(-0.20 / 0.98, abs=1e-12)
+    for n in US:
+        assert bool(res.halted[n][0, 0]), n
+    # the day order would have let NDX close (the stress engine's answer from -20 %)
+    state = load_state()
+    full = stress(state, "NDX", -0.20)
+    assert full.final_move_frac < ndx < -0.20
+    t = event_table(res, engine_nodes(fm))
+    day0 = t[t["day"] == 0].set_index("event")
+    assert not day0["action"].str.contains("after .* close", regex=True).any()
+    fb = day0.loc["feedback:NDX"]
+    # traded: the flow whose square-root impact is the move made (the stress model's
+    # inverse impact); unfilled: the rest of the close flow (as gaemi stress, to the
+    # 1e-5 of the Korean AUM rounding, see test_session_resolve)
+    impact = full.setup.model.impact
+    want = float(np.reshape(impact.flow_for_move(np.array([[ndx + 0.20]])), -1)[0])
+    assert fb["amount"] == pytest.approx(want, rel=1e-9)
+    assert fb["amount"] < 0
+    assert fb["unfilled_usd"] < 0
+    assert fb["amount"] + fb["unfilled_usd"] == pytest.approx(
+        float(full.result.total_flow_usd[0]), rel=1e-5
+    )
+    assert fb["impact"] == pytest.approx(ndx + 0.20, abs=1e-15)  # a fall, never positive
+    # SOX (stepped between NDX and SPX) stops at the same fraction of its close
+    frac = (ndx + 0.20) / (full.final_move_frac + 0.20)
+    pre_sox = float(res.params[("ndx_sox", "beta")][0]) * ndx
+    close_sox = stress(state, "SOX", pre_sox).final_move_frac
+    assert sox == pytest.approx(pre_sox + frac * (close_sox - pre_sox), abs=1e-6)
+    halts = day0[day0.index.str.startswith("halt:")]
+    assert (halts["impact"] == 0).all()
+    assert list(halts.index) == ["halt:SPX"]
+
+
+@cache
+def _link_sets() -> list[dict[str, float]]:
+    """Seeded single-node shocks just short of the halt: in some draws the trigger is a
+    node the links reach after the shocked node's close."""
+    rng = np.random.default_rng(1804)  # fixed seed: the same sets every run
+    return [
+        {"NDX": float(rng.uniform(-0.225, -0.19))},
+        {"NDX": float(rng.uniform(-0.225, -0.19))},
+        {"SOX": float(rng.uniform(-0.295, -0.27))},
+    ]
+
+
+@pytest.mark.parametrize("k", range(3))
+def test_link_carried_triggers_halt_consistently_in_every_draw(k: int) -> None:
+    from gaemi.app.contagion import feedback_models
+    from gaemi.core.contagion import simulate
+
+    shocks = _link_sets()[k]
+    m, _ = cascade_model(shocks=shocks)
+    fm = feedback_models(m, "engine")
+    assert fm is not None
+    res = simulate(m, 48, rng=18 + k, feedback_models=fm, keep_paths=True)
+    _check_session_rule(res, m.horizon_days)
+    moves = {n: _day_moves(res, n) for n in US}
+    spx = np.min(np.stack([moves[n] / BETA[n] for n in US]), axis=0)
+    halted = res.halted["NDX"]
+    assert halted[0].any(), shocks
+    # a halted session stopped where its implied S&P 500 move just reached -20 %
+    assert spx[halted] == pytest.approx(-0.20, abs=1e-12)
+    assert (spx[~halted] > -0.20).all()
+    # no node kept a close made before the trigger (the day order no longer stands)
+    assert not any("after" in e.action for e in res.events if e.event.startswith("halt:"))
+    # the shocked node's close stopped part-way in some draws: between its shock and the
+    # close the engine's hook makes from it with the draw's parameters
+    ((node, x),) = shocks.items()
+    keys = m.node(node).close_feedback.params  # type: ignore[union-attr]
+    hook = fm[f"node:{node}"]({p: res.params[(f"feedback:{node}", p)] for p in keys})
+    close = np.asarray(hook(np.full(48, x)).move_frac)
+    day0 = _day0(res, node)
+    part = halted[0] & (day0 < x - 1e-12)
+    assert part.any(), shocks
+    assert (day0[part] >= close[part] - 1e-12).all()
+    # draws that never halted are the breaker-off run's, bit for bit
+    off = simulate(m, 48, rng=18 + k, feedback_models=dict(fm), keep_paths=True)
+    never = ~np.any([res.halted[n].any(axis=0) for n in US], axis=0)
+    assert never.any()
+    assert res.paths is not None
+    assert off.paths is not None
+    assert np.array_equal(res.paths[:, :, never], off.paths[:, :, never])
+
+
+def test_non_halting_runs_are_the_breaker_off_runs_bit_for_bit() -> None:
+    # the halt machinery (re-solves, the part-way search) never runs without a halt: the
+    # paths and every event row equal the run without the market-wide breaker
+    from gaemi.app.contagion import feedback_models
+    from gaemi.core.contagion import simulate
+
+    for shocks in ({"NDX": -0.05, "SOX": -0.05}, {"NDX": -0.15}, {"KOSPI": -0.12}):
+        m, _ = cascade_model(shocks=shocks)
+        fm = feedback_models(m, "engine")
+        assert fm is not None
+        for n, kw in ((1, {"deterministic": True}), (32, {"rng": 5})):
+            on = simulate(m, n, feedback_models=fm, keep_paths=True, **kw)
+            off = simulate(m, n, feedback_models=dict(fm), keep_paths=True, **kw)
+            assert not any(v.any() for v in on.halted.values())
+            assert on.paths is not None
+            assert off.paths is not None
+            assert np.array_equal(on.paths, off.paths), shocks
+            assert on.events == off.events, shocks
+
+
+@cache
+def _ndx21() -> Any:
+    return contagion(shocks={"NDX": -0.21}, draws=200)
+
+
+def test_link_carried_halt_is_the_same_on_every_face(capsys: pytest.CaptureFixture[str]) -> None:
+    # gaemi cascade --shock NDX=-21% --draws 200: 26 draws halt on day 0, in 17 of them
+    # through the links from NDX's close; the bands (Monte Carlo) agree on every face
+    res = _ndx21()
+    mc = res.mc
+    h = mc.halted["NDX"][0]
+    assert (h & (_day0(mc, "NDX") < -0.21 - 1e-12)).any()  # NDX's close stopped part-way
+    want = res.bands().to_dict("records")
+    capsys.readouterr()
+    argv = ["cascade", "--shock", "NDX=-21%", "--draws", "200", "--view", "bands"]
+    assert main([*argv, "--format", "json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    assert cli == want
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from gaemi.present.web.app import create_app
+
+    with TestClient(create_app()) as client:
+        r = client.post("/api/cascade", json={"shocks_frac_by_node": {"NDX": -0.21}, "draws": 200})
+    assert r.status_code == 200, r.text
+    api = {b["node"]: b for b in r.json()["bands"]}
+    for b in want:
+        for key in ("change_mean", "change_q05", "change_q50", "change_q95"):
+            assert api[b["node"]][key] == b[key], (b["node"], key)
