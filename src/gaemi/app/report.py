@@ -29,10 +29,13 @@ from gaemi.core.flows import compute_flows, ladder_moves, projected_close_flow
 from gaemi.core.universe import Universe
 from gaemi.data.market import MarketSnapshot
 from gaemi.monitor.indicators import (
+    GROWTH_WINDOW_DAYS,
     Indicator,
     MonitorRules,
     compute_indicators,
+    custody_growth_ratios,
     first_aum_date,
+    leveraged_custody_sums,
 )
 from gaemi.monitor.replay import universe_known_on
 from gaemi.monitor.status import Status, composite_status
@@ -1208,26 +1211,10 @@ def korean_share_series(data_dir: str | Path, day: dt.date) -> pd.DataFrame:
     return t
 
 
-def _leveraged_custody(hold: pd.DataFrame, tickers: set[str]) -> pd.Series:
-    """Σ custody of the leveraged/inverse funds per list date (weekly top-50 lists)."""
-    h = hold[hold["ticker"].isin(tickers) & hold["source"].astype(str).str.contains("weekly")]
-    return h.groupby("as_of")["holdings_usd"].sum().sort_index()
-
-
-def _ratio_over(s: pd.Series, days: int) -> pd.Series:
-    """s_t / s_{t−days} with the list nearest ``days`` calendar days earlier (±4 days)."""
-    idx = s.index
-    out = {}
-    for d in idx:
-        target = d - pd.Timedelta(days=days)
-        k = idx.searchsorted(target)
-        cands = [j for j in (k - 1, k) if 0 <= j < len(idx)]
-        if not cands:
-            continue
-        j = min(cands, key=lambda j: abs((idx[j] - target).days))
-        if abs((idx[j] - target).days) <= 4 and s.iloc[j] > 0:
-            out[d] = float(s.loc[d] / s.iloc[j])
-    return pd.Series(out, dtype=float)
+#: The monitor's measure of the custody growth, one for the claims table and the monitor's
+#: reference (:data:`gaemi.monitor.indicators.MEASURED_MEDIAN_GROWTH_60D`).
+_leveraged_custody = leveraged_custody_sums
+_ratio_over = custody_growth_ratios
 
 
 def claims_checked(data_dir: str | Path, day: dt.date, universe: Universe) -> pd.DataFrame:
@@ -1293,7 +1280,7 @@ def claims_checked(data_dir: str | Path, day: dt.date, universe: Universe) -> pd
             }
         )
     one = _ratio_over(sums, 30)
-    two = _ratio_over(sums, 61)
+    two = _ratio_over(sums, GROWTH_WINDOW_DAYS)
     key, text, claimed, unit = NOTE_CLAIMS[2]
     med1 = float(one.median()) if len(one) else float("nan")
     rows.append(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,9 +212,53 @@ def ind_index_move(key: str, series: str, label: str) -> Callable[..., Indicator
     return compute
 
 
-#: The depository's median two-month growth of Korean leveraged custody, 2020-01 ..
-#: 2026-01 (weekly top-50 sum; docs/korea.md section 5): the reference beside the x2 line.
-MEASURED_MEDIAN_GROWTH_60D = 1.10
+#: The depository's median two-month growth of Korean leveraged custody: the median of
+#: :func:`custody_growth_ratios` (61 days) of :func:`leveraged_custody_sums` over the weekly
+#: top-50 lists 2020-01-06 .. 2026-01-12 (291 windows: ×1.1178), the figure of the report's
+#: claims table (:func:`gaemi.app.report.claims_checked`) and of docs/korea.md §5 and §7;
+#: the reference beside the x2 line. tests/monitor/test_growth_reference.py recomputes it
+#: from ../shared/data.
+MEASURED_MEDIAN_GROWTH_60D = 1.12
+#: Calendar days of the "two months" of :data:`MEASURED_MEDIAN_GROWTH_60D` and the claims
+#: table, and how far from them the earlier list may be.
+GROWTH_WINDOW_DAYS = 61
+GROWTH_WINDOW_TOLERANCE_DAYS = 4
+
+
+def leveraged_custody_sums(holdings: Any, tickers: Collection[str]) -> Any:
+    """Σ Korean custody of the leveraged/inverse funds ``tickers`` per weekly top-50 list.
+
+    ``holdings``: ``as_of, ticker, holdings_usd, source`` (the depository's lists; only
+    rows whose source names the weekly list count, so every sum is of the same kind of
+    list). Returns a Series of USD by list date, ascending.
+    """
+    h = holdings[
+        holdings["ticker"].isin(set(tickers))
+        & holdings["source"].astype(str).str.contains("weekly")
+    ]
+    return h.groupby("as_of")["holdings_usd"].sum().sort_index()
+
+
+def custody_growth_ratios(
+    sums: Any, days: int = GROWTH_WINDOW_DAYS, tolerance_days: int = GROWTH_WINDOW_TOLERANCE_DAYS
+) -> Any:
+    """s_t / s_{t−days} for every list date t, with the list nearest ``days`` calendar days
+    earlier (within ``tolerance_days``; a date without one, or with a zero sum there, is
+    left out). ``sums``: a Series by date (:func:`leveraged_custody_sums`)."""
+    import pandas as pd
+
+    idx = sums.index
+    out = {}
+    for d in idx:
+        target = d - pd.Timedelta(days=days)
+        k = idx.searchsorted(target)
+        cands = [j for j in (k - 1, k) if 0 <= j < len(idx)]
+        if not cands:
+            continue
+        j = min(cands, key=lambda j: abs((idx[j] - target).days))
+        if abs((idx[j] - target).days) <= tolerance_days and sums.iloc[j] > 0:
+            out[d] = float(sums.loc[d] / sums.iloc[j])
+    return pd.Series(out, dtype=float)
 
 
 def depository_growth(holdings: Any, days: float = 60.0) -> tuple[float, str, dt.date, str] | None:
