@@ -23,6 +23,7 @@ INPUT = NOT + "the shock given (an input)"
 BAND = NOT + "the band's definition (5%/95% quantiles of the draws)"
 TARGET = NOT + "issue 18's coverage target for the 90% bands"
 LEVERAGE = NOT + "a fund's leverage"
+LINK = T + "test_link_carried_halt_paragraph_is_the_engines"
 
 _FIG = re.compile(r"\d\s?%|\$\d|₩\d|\d\s?[×x](?!\w)")
 
@@ -120,6 +121,29 @@ CLAIMS: list[Entry] = [
     ("NDX stops at −10.00% with $48.71B", (T + "test_later_trigger_paragraph_is_the_engines",)),
     ("keep its close, −10.59%), SPX at", (T + "test_later_trigger_paragraph_is_the_engines",)),
     ("SPX at −8.23% (the link from NDX", (T + "test_later_trigger_paragraph_is_the_engines",)),
+    ("an NDX shock of −20% halts when NDX", (INPUT,)),
+    (
+        "reaches −20.41% (= −20% ÷ 0.98) on its way",
+        (LINK,),
+        ("−20.41%", "−20.82%", "−$23.60B"),
+    ),
+    ("reaches −20.41% (= −20% ÷ 0.98) on its way", (NOT + "the level-3 rule",), ("−20%",)),
+    (
+        "traded and $70.73B unfilled, SOX stopped at",
+        (LINK,),
+    ),
+    (
+        "SPX at −20.00%. `gaemi cascade --shock NDX",
+        (LINK,),
+    ),
+    (
+        "17 of them part-way through NDX's close",
+        (LINK,),
+    ),
+    (
+        "in all 26 the implied S&P 500 move is",
+        (LINK,),
+    ),
     # --- fuse and reverse stress --------------------------------------------------------
     ("scales both initial shocks together (up to −99%)", (NOT + "the fuse's search limit",)),
     ("8 follow from any shock (0.05 × −5%)", (T + "test_fuse_is_the_engines",)),

@@ -802,6 +802,58 @@ def test_market_wide_halt_paragraph_is_the_engines() -> None:
     assert not _missing(phrases)
 
 
+def test_link_carried_halt_paragraph_is_the_engines() -> None:
+    # a trigger that needs an earlier node's close (issue 18): that close stops part-way,
+    # where the trigger just reaches its halt level. (1) the closed form of a linear link:
+    # ndx_spx at 0.98, NDX -20 %: SPX reaches -20 % when NDX is at -20 % / 0.98;
+    # (2) `gaemi cascade --shock NDX=-21% --draws 200` (seed 0): the halted draws
+    from gaemi.app.contagion import cascade_model, feedback_models
+    from gaemi.core.contagion import simulate
+    from gaemi.units import format_usd
+
+    m, _ = cascade_model(shocks={"NDX": -0.20})
+    fm = feedback_models(m, "engine")
+    assert fm is not None
+    c = simulate(m, deterministic=True, feedback_models=fm, params={("ndx_spx", "beta"): 0.98})
+    day0 = {
+        n: float(c.mean_path[c.model.index(n), 1] / c.model.node(n).baseline - 1.0)
+        for n in ("NDX", "SOX", "SPX")
+    }
+    assert day0["NDX"] == pytest.approx(-0.20 / 0.98, abs=1e-12)
+    assert all(bool(c.halted[n][0, 0]) for n in day0)
+    keys = m.node("NDX").close_feedback.params  # type: ignore[union-attr]
+    hook = fm["node:NDX"]({k: c.params[("feedback:NDX", k)] for k in keys})
+    full = float(np.asarray(hook(np.array([-0.20])).move_frac)[0])  # the close it had coming
+    fb = next(e for e in c.events if e.event == "feedback:NDX" and e.day == 0)
+    # the Monte Carlo of `gaemi cascade --shock NDX=-21% --draws 200` (contagion's own call,
+    # app/contagion.run_cascade), its event rows logged: no close kept before a trigger
+    m21, _ = cascade_model(shocks={"NDX": -0.21})
+    mc = simulate(m21, 200, rng=0, feedback_models=feedback_models(m21, "engine"))
+    assert mc.paths is not None
+    assert not [e for e in mc.events if e.event.startswith("halt:") and "after" in e.action]
+    moved = {n: mc.paths[mc.model.index(n), 1] / mc.paths[mc.model.index(n), 0] - 1.0 for n in day0}
+    beta = {"NDX": 1.155, "SOX": 1.562, "SPX": 1.0}  # stress_default.yaml spx_beta
+    spx = np.min(np.stack([moved[n] / beta[n] for n in day0]), axis=0)
+    halted = mc.halted["NDX"][0]
+    assert spx[halted] == pytest.approx(-0.20, abs=1e-12)
+    part = halted & (moved["NDX"] < -0.21 - 1e-12)
+    phrases = [
+        (
+            f"an NDX shock of -20% halts when NDX reaches {pct(day0['NDX'])} (= -20% ÷ 0.98) on "
+            f"its way to {pct(full)}: -{format_usd(-fb.amount)} of its close selling traded and "
+            f"{format_usd(-fb.unfilled_usd)} unfilled, SOX stopped at {pct(day0['SOX'])}"
+        ),
+        (
+            f"SPX at {pct(day0['SPX'])}. `gaemi cascade --shock NDX=-21% --draws 200`: "
+            f"{int(halted.sum())} of the 200 draws halt on day 0, {int(part.sum())} of them "
+            f"part-way through NDX's close (NDX between {pct(moved['NDX'][part].min())} and "
+            f"{pct(moved['NDX'][part].max())}); in all {int(halted.sum())} the implied S&P 500 "
+            f"move is {pct(float(spx[halted].max()))}"
+        ),
+    ]
+    assert not _missing(phrases)
+
+
 def test_later_trigger_paragraph_is_the_engines() -> None:
     # `--shock NDX=-10% --shock SOX=-30.5%`: SOX's close triggers the halt after NDX's
     # close ran; the session is re-solved as halted (issue 18), as stress_session says
