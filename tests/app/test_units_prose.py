@@ -1,6 +1,7 @@
-"""The application layer's and the monitor's prose write percents by gaemi.units (one rule:
-a move signed by :func:`~gaemi.units.format_frac`, a share, a probability, a volatility or
-a rate by :func:`~gaemi.units.format_percent`), never by an f-string of their own."""
+"""The application layer's, the monitor's, the report's and the web's texts write percents
+by gaemi.units (one rule: a move signed by :func:`~gaemi.units.format_frac`, a share, a
+probability, a volatility or a rate by :func:`~gaemi.units.format_percent`), never by an
+f-string of their own."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ import pytest
 from gaemi import units
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "gaemi"
-#: The prose modules that moved to gaemi.units (app/stress.py and app/contagion.py are
-#: another piece of work).
+#: The modules whose texts moved to gaemi.units (app/stress.py and app/contagion.py are
+#: another piece of work; the CLI another face's).
 PROSE = [
     *(
         SRC / "app" / f"{m}.py"
@@ -24,6 +25,8 @@ PROSE = [
         )
     ),
     *sorted((SRC / "monitor").glob("*.py")),
+    *sorted((SRC / "present" / "report").glob("*.py")),
+    *sorted((SRC / "present" / "web").rglob("*.py")),
 ]  # fmt: skip
 #: A percent format of its own in an f-string: {x:+.2%}, {x:.0%}, {x * 100:.1f}%.
 OWN_PERCENT = re.compile(r"\{[^{}]*:\+?[,]?\.\d+%\}|\{[^{}]*100[^{}]*:\+?\.\d+f\}\s?%")

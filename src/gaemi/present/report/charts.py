@@ -16,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from gaemi.units import format_frac, format_percent
+
 #: Nodes drawn in the contagion chart, in order (those the scenario has).
 PATH_NODES: tuple[str, ...] = (
     "NDX",
@@ -219,7 +221,7 @@ def decay_curves_figure(curves: pd.DataFrame) -> Any:
                 y=[0.0, *(-g["loss_frac"] * 100)],
                 mode="lines+markers",
                 marker={"size": 5},
-                name=f"{t} ({lev:+g}×, σ {vol:.0%})",
+                name=f"{t} ({lev:+g}×, σ {format_percent(vol, decimals=0)})",
                 hovertemplate=f"{t}, %{{x}} months: %{{y:.1f}}%<extra></extra>",
             )
         )
@@ -237,7 +239,7 @@ def crypto_cascade_figure(cascade: pd.DataFrame, *, krw_per_usd: float | None = 
     import plotly.graph_objects as go
 
     mult, unit = money_scale(krw_per_usd)
-    x = [f"{v:+.0%}" for v in cascade["btc_shock_frac"]]
+    x = [format_frac(v, decimals=0) for v in cascade["btc_shock_frac"]]
     liq = cascade["liquidated_usd"] * mult
     longs = liq * cascade["long_share_frac"].fillna(1.0)
     fig = go.Figure(
@@ -291,7 +293,8 @@ def flow_bars_figure(
 
     mult, unit = money_scale(krw_per_usd)
     flow = flow[flow["flow_usd"].notna() & flow["move_frac"].notna()]  # no fund or no move
-    x = [f"{u} {m:+.2%}" for u, m in zip(flow["underlying_id"], flow["move_frac"], strict=True)]
+    moves = zip(flow["underlying_id"], flow["move_frac"], strict=True)
+    x = [f"{u} {format_frac(m)}" for u, m in moves]
     fig = go.Figure([go.Bar(x=x, y=flow["flow_usd"] * mult, name="all holders")])
     if "korean_flow_usd" in flow and flow["korean_flow_usd"].notna().any():
         fig.add_trace(go.Bar(x=x, y=flow["korean_flow_usd"] * mult, name="Korean-held (known)"))

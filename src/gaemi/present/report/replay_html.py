@@ -13,6 +13,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from gaemi.present.report.render import CSS, _html_table
+from gaemi.units import format_percent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -230,8 +231,9 @@ def render_replay_html(res: AccountReplayResult) -> str:
     from plotly.offline import get_plotlyjs
 
     e = res.extra_dict()
-    held = " + ".join(f"{t} {w:.0%}" for t, w in zip(res.tickers, res.weights, strict=True))
-    loan = f", {res.margin:.0%} margin loan" if res.margin > 0 else ""
+    weights = zip(res.tickers, res.weights, strict=True)
+    held = " + ".join(f"{t} {format_percent(w, decimals=0)}" for t, w in weights)
+    loan = f", {format_percent(res.margin, decimals=0)} margin loan" if res.margin > 0 else ""
     title = f"Replay: {_money(res.capital, res.currency)} in {held}{loan}"
     colour = "#c62828" if res.ruined_on else "#2e7d32" if res.graduated_on else "#263238"
     lines = res.summary().split("\n")
