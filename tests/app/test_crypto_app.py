@@ -144,3 +144,37 @@ def test_positioning_agrees_cli_python_api(
         assert api_assets[str(a)]["final_move_frac"] == pytest.approx(
             row["final_move_frac"], rel=1e-12
         )
+
+
+def test_positioning_known_before_rule(shared_data: Path) -> None:
+    """The one rule (gaemi.app.crypto.positioning_known_before): the day's own, else the
+    latest dated before it; the config's snapshot only after its calibration day."""
+    from gaemi.app.crypto import positioning_known_before
+    from gaemi.data.crypto import load_crypto_config
+
+    cfg = load_crypto_config()
+    # the day's own Coinalyze OI (the day before) beats the 2024-03-05 event before it
+    k = positioning_known_before("2024-08-05", shared_data)
+    assert k is not None
+    assert not k.snapshot
+    assert k.positioning.date == "2024-08-05"
+    assert "on 2024-08-04" in k.positioning.sources["open_interest_usd"]
+    # past the Coinalyze file (ends 2024-09-20): the latest event before, read from it
+    k = positioning_known_before("2024-10-01", shared_data)
+    assert k is not None
+    assert "2024-08-05 liquidation event" in k.what
+    # without the folder the Coinalyze-read events are not on file: 2021-12-04 is the latest
+    k = positioning_known_before("2024-10-01")
+    assert k is not None
+    assert "2021-12-04 liquidation event" in k.what
+    # an event starting on the day is the day's own (the config's calibration day too)
+    k = positioning_known_before(cfg.as_of)
+    assert k is not None
+    assert not k.snapshot
+    assert "liquidation event" in k.what
+    # the day after: the config's snapshot (it wins the tie with the event of its day)
+    k = positioning_known_before("2025-10-11")
+    assert k is not None
+    assert k.snapshot
+    assert k.positioning.open_interest_usd == cfg.v("open_interest_usd")
+    assert positioning_known_before("2020-03-11") is None  # before the first event

@@ -122,7 +122,8 @@ def crypto(
             metavar="YYYY-MM-DD",
             help="Positioning before this day: a FACTS.md (i) event's open interest, or the "
             "Coinalyze BTC-perp open interest and funding of the day before (2022-01-03.."
-            "2024-09-20, with --data-dir).",
+            "2024-09-20, with --data-dir); else the latest dated before it (an event, or the "
+            "config's own snapshot after its calibration day), as in gaemi report.",
         ),
     ] = None,
     data_dir_given: Annotated[
