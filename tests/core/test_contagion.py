@@ -598,7 +598,8 @@ def test_rate_nodes_change_in_percentage_points() -> None:
     )
     r = simulate(m, deterministic=True)
     by = {e.event: e for e in reversed(r.events)}  # the first event of each edge
-    assert (by["pr"].impact, by["pr"].impact_unit) == (pytest.approx(-0.01), "pp")
+    assert by["pr"].impact == pytest.approx(-0.01)
+    assert by["pr"].impact_unit == "pp"
     assert by["rp"].amount_unit == "pp"  # the driver of R → P is R's change, in pp
 
 
@@ -755,3 +756,61 @@ def test_standardised_residuals_scale_with_the_vol_and_the_session() -> None:
         model([replace(b, residual_vol=0.0)], [], [], 2)
     with pytest.raises(GaemiInputError, match="residual_scale_sessions"):
         model([replace(b, residual_scale_sessions=(1.0, -1.0))], [], [], 2)
+
+
+# ------------------------------------------- level-3 halt that needs an earlier close
+def test_a_link_carried_halt_stops_the_earlier_close_part_way_closed_form() -> None:
+    # Two US equity nodes, S&P 500 betas 1 (halt levels -20 %): A has the linear close
+    # r = r0 / (1 - λK) (gain 1.25 here: r0 -10 % closes at -12.5 %), B = b · A (lag 0).
+    # Per draw (b given), the closed form of issue 18's rule:
+    #   b·r0 <= -20 %: B halts on A's shock alone, A stops at its shock (nothing traded);
+    #   b·r0 > -20 % >= b·close: A's close stops part-way, at -20 %/b, where B just reaches
+    #     -20 %; A trades that fraction φ of its flow K·close (linear impact) and the rest
+    #     is unfilled;
+    #   else no halt: A closes, B = b·close.
+    k, lam, r0 = 200e9, 0.2 / 200e9 * 1.0, -0.10  # λK = 0.2: gain 1 / 0.8 = 1.25
+    fb = FeedbackSpec(
+        "linear",
+        {
+            "k_other_usd": Param(k),
+            "korean_aum_usd": Param(0.0),
+            "korean_multiplier": Param(6.0),
+            "impact_per_usd": Param(lam),
+            "max_move_frac": Param(0.99),
+        },
+    )
+    m = model(
+        [node("A", "relative", equity=True, close_feedback=fb), node("B", "relative", equity=True)],
+        [linear("ab", "A", "B", 1.0)],
+        [Shock("A", 0, r0)],
+        2,
+    )
+    b = np.array([1.0, 1.5, 1.7, 1.8, 1.9, 1.99, 2.0, 2.5])
+    res = simulate(m, b.size, rng=0, params={("ab", "beta"): b}, spx_beta={"A": 1.0, "B": 1.0})
+    close = r0 / (1 - lam * k)
+    assert close == pytest.approx(-0.125)
+    a_day0 = res.change("A", "min")
+    b_day0 = res.change("B", "min")
+    first = b * r0 <= -0.2 + 1e-12
+    part = ~first & (b * close <= -0.2)
+    want_a = np.where(first, r0, np.where(part, -0.2 / b, close))
+    np.testing.assert_allclose(a_day0, want_a, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(b_day0, np.maximum(b * want_a, -0.2), rtol=0, atol=1e-12)
+    assert (b_day0 >= -0.2 - 1e-15).all()
+    halted = first | part
+    assert part.sum() == 4  # b = 1.7, 1.8, 1.9, 1.99 (b·-12.5 % <= -20 % < b·-10 %)
+    for n in ("A", "B"):
+        assert (res.halted[n][0] == halted).all(), n
+    # the close row: traded φ of K·close in the part-way draws, the rest unfilled (the
+    # event averages over the halted draws; replayed here with the halted draws alone)
+    only = simulate(
+        m, int(part.sum()), rng=0, params={("ab", "beta"): b[part]}, spx_beta={"A": 1.0, "B": 1.0}
+    )
+    (ev,) = [e for e in only.events if e.event == "feedback:A"]
+    # (the search stops within 1e-12 of the halt level: φ to ~1e-12 / 2.5 %, so rel 1e-9)
+    phi = (-0.2 / b[part] - r0) / (close - r0)
+    assert ev.amount == pytest.approx(float(np.mean(phi * k * close)), rel=1e-9)
+    assert ev.unfilled_usd == pytest.approx(float(np.mean((1 - phi) * k * close)), rel=1e-9)
+    assert ev.impact == pytest.approx(float(np.mean(-0.2 / b[part] - r0)), rel=1e-9)
+    assert ev.halted == 1.0
+    assert not [e for e in only.events if e.event.startswith("halt:") and e.amount != 0]
