@@ -422,7 +422,8 @@ class _Run:
         #: (day, node) → the draws in which that node triggered the halt (its close runs)
         self.pre: dict[int, BoolArray] = {}
         self.trig1: dict[tuple[int, int], BoolArray] = {}
-        #: day → draws whose halt needed an earlier node's close (the day order stands)
+        #: day → draws whose halt needs an earlier node's close (searched part-way; else the
+        #: day order stands)
         self.forbid: dict[int, BoolArray] = {}
         #: found by this run: day → (draws to re-solve, node → its trigger draws), and
         #: day → re-solved draws in which no node reached its halt level
