@@ -107,7 +107,10 @@ def test_explain_and_reverse(capsys: pytest.CaptureFixture[str]) -> None:
         (["--shock", "NDX=-101%"], "below -100%"),
         # audit: 1e308 printed RuntimeWarnings, then "letf.k_usd = np.float64(inf)"
         (["--korean-aum", "1e308"], "--korean-aum = '1e308'"),
-        (["--korean-aum", "2e13"], "--korean-aum = '2e13' must be between 0 and 1e+13"),
+        # one wording for --korean-aum in every command (cli/common.parse_korean_aum; the
+        # cascade had its own: "between 0 and 1e+13 USD ($10T)", and above 1e15 "too large")
+        (["--korean-aum", "2e13"], "--korean-aum = '2e13' must be between 0 and $10T (1e+13 USD)"),
+        (["--korean-aum", "1e16"], "--korean-aum = '1e16' must be between 0 and $10T (1e+13 USD)"),
         (["--korean-aum", "-1e9"], "--korean-aum = '-1e9'"),
         # audit: a repeated single-valued option silently kept the last value
         (["--korean-aum", "1e9", "--korean-aum", "2e9"], "--korean-aum is given twice (1e9, 2e9)"),

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from gaemi.errors import GaemiInputError
 from gaemi.present.cli import COMMAND_MODULES, main
 from gaemi.present.cli.common import (
+    OutputFormat,
     check_count,
+    creations_note,
+    note_lines,
+    output_format,
+    parse_korean_aum,
     parse_money,
     parse_move,
     parse_move_grid,
     parse_number,
     parse_positive_frac,
+    print_json,
     single,
+    single_float,
 )
 
 
@@ -230,3 +239,59 @@ def test_state_options_mean_the_same_everywhere(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1, err
     assert err[0].startswith(message), err
+
+
+def test_single_gives_the_default_only_when_left_out() -> None:
+    # the default stands in for a missing option, never for a given falsy value:
+    # `--seed 0` is 0 and `--feedback ""` is "" (refused by the command, not replaced)
+    assert single(None, "--seed", 20151) == 20151
+    assert single([], "--seed", 20151) == 20151
+    assert single([0], "--seed", 20151) == 0
+    assert single([""], "--feedback", "engine") == ""
+    assert output_format(None) is OutputFormat.table
+    assert output_format([OutputFormat.csv]) is OutputFormat.csv
+    with pytest.raises(GaemiInputError, match="--format is given twice"):
+        output_format([OutputFormat.csv, OutputFormat.json])
+
+
+def test_single_float_words_nan_and_inf_like_the_callbacks() -> None:
+    # decay --months/--leverage and stress --liquidity-scale/--half-life share this rule
+    assert single_float(None, "--months") is None
+    assert single_float([2.5], "--months") == 2.5
+    assert single_float([math.inf], "--half-life", allow_inf=True) == math.inf
+    for v, allow_inf, want in (
+        (math.nan, False, "--x = nan must be a finite number"),
+        (math.inf, False, "--x = inf must be a finite number"),
+        (-math.inf, False, "--x = -inf must be a finite number"),
+        (math.nan, True, "--x = nan must be a number, not NaN"),
+    ):
+        with pytest.raises(GaemiInputError) as err:
+            single_float([v], "--x", allow_inf=allow_inf)
+        assert str(err.value) == want
+
+
+def test_korean_aum_error_quotes_a_long_input_cut() -> None:
+    # a 60-digit amount is quoted by its first 39 characters and "…", as parse_money does
+    text = "1" * 60
+    with pytest.raises(GaemiInputError) as err:
+        parse_korean_aum(text)
+    assert str(err.value) == (
+        f"--korean-aum = {'1' * 39 + '…'!r} must be between 0 and $10T (1e+13 USD)"
+    )
+
+
+def test_print_json_and_note_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    print_json({"a_usd": 1.5, "name": "₩"}, ensure_ascii=False)
+    assert capsys.readouterr().out == '{\n "a_usd": 1.5,\n "name": "₩"\n}\n'
+    with pytest.raises(ValueError):  # NaN is refused, never written as invalid JSON
+        print_json({"x": math.nan})
+    note_lines(["old", "new"], "warning", shown=("old",))
+    note_lines(["from the loader"])
+    assert capsys.readouterr().err == "warning: new\nnote: from the loader\n"
+
+
+def test_creations_note_is_one_wording() -> None:
+    from types import SimpleNamespace
+
+    choice = SimpleNamespace(value="measured", why="β per fund class")
+    assert creations_note(choice) == "creations: measured — β per fund class"

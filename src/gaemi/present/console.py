@@ -146,7 +146,7 @@ def print_table(
     # name gets its words and unit, a header already in words its capital ("as of" -> "As of")
     headers = [column_header(h) for h in headers]
     numeric = numeric if numeric is not None else [False] * len(headers)
-    _natural, minimum, wraps = column_widths(headers, rows)
+    natural, minimum, wraps = column_widths(headers, rows)
     keep = list(range(len(headers)))
     if table_width(minimum) > width and len(headers) > 1:
         if 0 < len(rows) <= block_rows:
@@ -154,19 +154,22 @@ def print_table(
             # fields fits 100 columns this way); else one record per block
             t_headers = [headers[0], *(_plain(r[0]) for r in rows)]
             t_rows = [[h, *(r[j] for r in rows)] for j, h in enumerate(headers) if j > 0]
-            _n, t_min, t_wraps = column_widths(t_headers, t_rows)
+            t_natural, t_min, t_wraps = column_widths(t_headers, t_rows)
             unique = len({_plain(r[0]) for r in rows}) == len(rows)  # they become the headers
             if unique and table_width(t_min) <= width and not any(t_wraps):
-                _print_grid(
-                    console,
-                    t_headers,
-                    t_rows,
-                    numeric=[False] + [True] * len(rows),
-                    wraps=t_wraps,
-                    minimum=t_min,
-                    title=title,
-                    caption=caption,
-                    show_lines=show_lines,
+                console.print(
+                    _grid(
+                        t_headers,
+                        t_rows,
+                        numeric=[False] + [True] * len(rows),
+                        natural=t_natural,
+                        wraps=t_wraps,
+                        minimum=t_min,
+                        width=width,
+                        title=title,
+                        caption=caption,
+                        show_lines=show_lines,
+                    )
                 )
                 return []
             _print_blocks(console, headers, rows, title=title, caption=caption)
@@ -175,53 +178,26 @@ def print_table(
         for j in range(1, len(headers)):
             if table_width([minimum[k] for k in [*keep, j]]) <= width:
                 keep.append(j)
-    elif 0 < len(rows) <= block_rows and not _fits(
-        console,
-        _grid(headers, rows, numeric=numeric, wraps=wraps, minimum=minimum, width=width),
-    ):
-        # the estimate fits but Rich's own measure does not (a long unbroken word in a
-        # wrapping column): one record per block rather than a cropped table
-        _print_blocks(console, headers, rows, title=title, caption=caption)
-        return []
-    _print_grid(
-        console,
+    table = _grid(
         [headers[j] for j in keep],
         [[r[j] for j in keep] for r in rows],
         numeric=[numeric[j] for j in keep],
+        natural=[natural[j] for j in keep],
         wraps=[wraps[j] for j in keep],
         minimum=[minimum[j] for j in keep],
+        width=width,
         title=title,
         caption=caption,
         show_lines=show_lines,
     )
+    if len(keep) == len(headers) and 0 < len(rows) <= block_rows and not _fits(console, table):
+        # the estimate fits but Rich's own measure does not (a long unbroken word in a
+        # wrapping column): one record per block rather than a cropped table (the title
+        # and caption wrap to the table's width, so they never decide it)
+        _print_blocks(console, headers, rows, title=title, caption=caption)
+        return []
+    console.print(table)
     return [h for j, h in enumerate(headers) if j not in keep]
-
-
-def _print_grid(
-    console: Console,
-    headers: list[str],
-    rows: list[list[Cell]],
-    *,
-    numeric: list[bool],
-    wraps: list[bool],
-    minimum: list[int],
-    title: str,
-    caption: str,
-    show_lines: bool = False,
-) -> None:
-    console.print(
-        _grid(
-            headers,
-            rows,
-            numeric=numeric,
-            wraps=wraps,
-            minimum=minimum,
-            width=int(console.width),
-            title=title,
-            caption=caption,
-            show_lines=show_lines,
-        )
-    )
 
 
 def _grid(
@@ -229,6 +205,7 @@ def _grid(
     rows: list[list[Cell]],
     *,
     numeric: list[bool],
+    natural: list[int],
     wraps: list[bool],
     minimum: list[int],
     width: int,
@@ -239,7 +216,7 @@ def _grid(
     from rich.table import Table
 
     table = Table(title=title or None, caption=caption or None, show_lines=show_lines)
-    fixed = _fixed_widths(headers, rows, wraps=wraps, minimum=minimum, width=width)
+    fixed = _fixed_widths(natural, wraps=wraps, minimum=minimum, width=width)
     for j, (h, num, wrap, mn) in enumerate(zip(headers, numeric, wraps, minimum, strict=True)):
         table.add_column(
             h,
@@ -255,14 +232,14 @@ def _grid(
 
 
 def _fixed_widths(
-    headers: list[str], rows: list[list[Cell]], *, wraps: list[bool], minimum: list[int], width: int
+    natural: list[int], *, wraps: list[bool], minimum: list[int], width: int
 ) -> list[int] | None:
-    """Each column's width when the table at its natural widths is wider than ``width``
-    (None when it fits: Rich lays it out as it is). From the minimum widths (a header at
-    its words, a figure whole), the room left goes first to the headers that need least
-    of it to stay on one line, then to the wrapping text columns, left to right; a cell
-    of figures never wraps (its column is at least its longest cell)."""
-    natural, _minimum, _wraps = column_widths(headers, rows)
+    """Each column's width when the table at its ``natural`` widths (those of
+    :func:`column_widths`, which the caller has) is wider than ``width`` (None when it
+    fits: Rich lays it out as it is). From the minimum widths (a header at its words, a
+    figure whole), the room left goes first to the headers that need least of it to stay
+    on one line, then to the wrapping text columns, left to right; a cell of figures never
+    wraps (its column is at least its longest cell)."""
     if table_width(natural) <= width:
         return None
     out = list(minimum)

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from gaemi.errors import GaemiInputError
-from gaemi.limits import MAX_AUM_USD
 from gaemi.present.cascade_tables import (
     display_attribution,
     display_bands,
@@ -24,14 +23,18 @@ from gaemi.present.cli.common import (
     KoreanAumOption,
     OutputFormat,
     SeedOption,
+    check_choice,
     describe_move,
     emit,
     note,
     note_read,
+    output_format,
+    parse_korean_aum,
     parse_move,
     parse_number,
     single,
     state_from_options,
+    stderr_progress,
 )
 from gaemi.units import column_header, format_cell, format_usd
 
@@ -79,24 +82,6 @@ def parse_shock(text: str) -> tuple[str, float, int, str]:
         day = int(day_text)
     move = parse_move(move_text, f"--shock {name.strip()}")  # within -100% … +1000%
     return name.strip().upper(), move, day, move_text
-
-
-def parse_korean_aum(text: str) -> float:
-    """``--korean-aum`` in USD (``45e9``, ``45B``), at most :data:`gaemi.limits.MAX_AUM_USD`."""
-    from gaemi.present.cli.common import parse_money
-
-    value = parse_money(text, "--korean-aum")
-    if not 0 <= value <= MAX_AUM_USD:
-        raise GaemiInputError(
-            f"--korean-aum = {_clip(text.strip())!r} must be between 0 and "
-            f"{MAX_AUM_USD:.0e} USD ($10T)"
-        )
-    return value
-
-
-def _clip(text: str, n: int = 24) -> str:
-    """An input for an error line: a 300-digit number is shown by its start."""
-    return text if len(text) <= n else text[:n] + "…"
 
 
 def parse_outcome(text: str) -> tuple[str, str, str, float]:
@@ -259,19 +244,16 @@ def cascade(
 
     # declared as lists so that a repeat is refused, not silently the last one (single())
     scenario: Path | None = single(scenario_given, "--scenario")
-    draws_one: int | None = single(draws_given, "--draws")
-    draws = 1 if draws_one is None else draws_one
-    seed_one: int | None = single(seed_given, "--seed")
-    seed = 0 if seed_one is None else seed_one
+    draws: int = single(draws_given, "--draws", 1)
+    seed: int = single(seed_given, "--seed", 0)
     horizon: int | None = single(horizon_given, "--horizon")
     korean_aum: str | None = single(korean_aum_given, "--korean-aum")
     view: str | None = single(view_given, "--view")
     reverse: str | None = single(reverse_given, "--reverse")
-    feedback_one: str | None = single(feedback_given, "--feedback")
-    feedback = "engine" if feedback_one is None else feedback_one
-    fmt: OutputFormat = single(fmt_given, "--format") or OutputFormat.table
-    if view is not None and view not in VIEWS:
-        raise GaemiInputError(f"view = {view!r} must be one of {', '.join(VIEWS)}")
+    feedback: str = single(feedback_given, "--feedback", "engine")
+    fmt = output_format(fmt_given)
+    if view is not None:
+        check_choice(view, VIEWS, "view")
     if draws < 1 or draws > MAX_DRAWS:
         raise GaemiInputError(
             f"draws = {draws} must be between 1 and {MAX_DRAWS} "
@@ -353,9 +335,7 @@ def cascade(
             ),
         )
         return
-    from rich.progress import Progress
-
-    with Progress(transient=True, console=_stderr_console(), disable=draws <= 1) as bar:
+    with stderr_progress(disable=draws <= 1) as bar:
         task = bar.add_task(f"Monte Carlo {draws} draws", total=model.horizon_days)
         res = app.run_cascade(
             state,
@@ -462,12 +442,6 @@ def event_table_title(model: CascadeModel, scenario: Path | None, replaced: bool
         return f"Cascade event table — {model.name} (shocks: {shocks_text(model)})"
     graph = scenario.name if scenario is not None else "the default six-step graph"
     return f"Cascade event table — {shocks_text(model)} (--shock, on {graph})"
-
-
-def _stderr_console() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True)
 
 
 def register(app: typer.Typer) -> None:

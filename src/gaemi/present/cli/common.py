@@ -13,7 +13,7 @@ import json
 import math
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -32,7 +32,6 @@ from gaemi.present.console import (
     terminal_width,
 )
 from gaemi.units import (
-    column_header,
     format_cell,
     format_frac,
     format_krw,
@@ -135,8 +134,7 @@ def state_from_options(
     one_dir = single(data_dir, "--data-dir") if isinstance(data_dir, list) else data_dir
     one_date = single(date, "--date") if isinstance(date, list) else date
     state = load_state(db=one_db, data_dir=one_dir, as_of=one_date, universe=universe)
-    for w in state.warnings:
-        note(f"note: {w}")
+    note_lines(state.warnings)
     return state
 
 
@@ -300,6 +298,14 @@ def check_count(value: int | None, option: str, hint: str = "") -> int | None:
     return value
 
 
+def check_choice(value: Any, choices: Collection[Any], name: str) -> Any:
+    """A value that must be one of ``choices`` (``--view``, ``--on-conflict`` …): one line
+    naming them otherwise, ``view = 'nope' must be one of summary, drawdown, text``."""
+    if value not in choices:
+        raise GaemiInputError(f"{name} = {value!r} must be one of {', '.join(choices)}")
+    return value
+
+
 def parse_money(text: str, name: str = "amount", *, maximum: float = MAX_MONEY) -> float:
     """Read an amount: ``45e9``, ``45B``, ``45bn``, ``$1.2T``, ``700M``, ``45_000_000_000``.
 
@@ -329,7 +335,7 @@ def parse_korean_aum(text: str, option: str = "--korean-aum") -> float:
     v = parse_money(text, option, maximum=math.inf)
     if not 0.0 <= v <= MAX_AUM_USD:
         raise GaemiInputError(
-            f"{option} = {text!r} must be between 0 and $10T ({MAX_AUM_USD:g} USD)"
+            f"{option} = {_short(text)} must be between 0 and $10T ({MAX_AUM_USD:g} USD)"
         )
     return v
 
@@ -346,19 +352,49 @@ def writable_file(path: Path, option: str) -> Path:
     return path
 
 
-def single(values: list[Any] | None, option: str) -> Any:
-    """The one value of an option declared as a list so that a repeat can be seen.
+def single(values: list[Any] | None, option: str, default: Any = None) -> Any:
+    """The one value of an option declared as a list so that a repeat can be seen, or
+    ``default`` when the option is left out.
 
     Typer keeps the last of ``--move -5% --move -3%`` silently; declared as a list, the
     command sees both and refuses: ``--move is given twice (-5%, -3%); give it once``.
     """
     if not values:
-        return None
+        return default
     if len(values) > 1:
         shown = ", ".join(_short(str(v), 20).strip("'") for v in values)
         times = "twice" if len(values) == 2 else f"{len(values)} times"
         raise GaemiInputError(f"{option} is given {times} ({shown}); give it once")
     return values[0]
+
+
+def single_float(
+    values: list[float] | None, option: str, *, allow_inf: bool = False
+) -> float | None:
+    """The one value of a float option declared as a list (:func:`single`); NaN refused as
+    such, and inf too unless ``allow_inf`` (``--half-life inf`` means no decay):
+    ``--months = nan must be a finite number``, ``--half-life = nan must be a number, not
+    NaN`` (the words of :func:`finite_option` and :func:`not_nan_option`)."""
+    v: float | None = single(values, option)
+    if v is not None and (math.isnan(v) or (math.isinf(v) and not allow_inf)):
+        what = "a number, not NaN" if allow_inf else "a finite number"
+        raise GaemiInputError(f"{option} = {v!r} must be {what}")
+    return v
+
+
+def output_format(values: list[OutputFormat] | None) -> OutputFormat:
+    """``--format`` (:data:`FormatOption`) given at most once; table when left out."""
+    fmt: OutputFormat = single(values, "--format", OutputFormat.table)
+    return fmt
+
+
+def check_creations(text: str | None) -> str | None:
+    """``--creations MODE`` checked before any work (a bad value is one line); passed on."""
+    if text is not None:
+        from gaemi.app.flows import parse_creations
+
+        parse_creations(text)
+    return text
 
 
 #: "read -5% as percent …" lines waiting for the command to get past its input checks:
@@ -408,6 +444,21 @@ def note_read(message: str) -> None:
     _PENDING_READS.append(message)
 
 
+def note_lines(lines: Iterable[str], label: str = "note", shown: Collection[str] = ()) -> None:
+    """Messages for the human as ``note: …`` lines on stderr (``label="warning"``: a
+    result's warnings), less those already ``shown`` (a result's warnings repeat the
+    market state's, printed as notes when it was loaded)."""
+    for line in lines:
+        if line not in shown:
+            note(f"{label}: {line}")
+
+
+def creations_note(choice: Any) -> str:
+    """The line naming the ``--creations`` choice and why (``creations: measured — …``),
+    one wording for every command; ``choice`` has ``value`` and ``why``."""
+    return f"creations: {choice.value} — {choice.why}"
+
+
 def flush_reads() -> None:
     """Print the pending :func:`note_read` lines (the input was good)."""
     while _PENDING_READS:
@@ -437,8 +488,7 @@ def emit(df: pd.DataFrame, fmt: OutputFormat, *, title: str = "", caption: str =
     """
     flush_reads()
     if fmt == OutputFormat.json:  # machines read the machine names (units in the keys)
-        json.dump(records(df), sys.stdout, indent=1, allow_nan=False)
-        sys.stdout.write("\n")
+        print_json(records(df))
         return
     if fmt == OutputFormat.csv:
         df.to_csv(sys.stdout, index=False, lineterminator="\n")
@@ -450,12 +500,11 @@ def emit(df: pd.DataFrame, fmt: OutputFormat, *, title: str = "", caption: str =
     rows: list[list[str | Text]] = [
         [_cell(k, v) for k, v in zip(keys, rec, strict=True)] for rec in df.itertuples(index=False)
     ]
-    # a person reads the headers with their units ("Flow at close ($)" for flow_usd), by
-    # the one rule the HTML report uses too (gaemi.units.column_header)
-    headers = [column_header(k) for k in keys]
+    # the machine names go in: print_table writes the headers a person reads, with their
+    # units ("Flow at close ($)" for flow_usd), by gaemi.units.column_header
     hidden = print_table(
         Console(width=width),
-        headers,
+        keys,
         rows,
         numeric=[df[c].dtype.kind in "fiu" for c in df.columns],
         title=title,
@@ -463,9 +512,28 @@ def emit(df: pd.DataFrame, fmt: OutputFormat, *, title: str = "", caption: str =
     )
     if hidden:
         note(
-            f"note: {len(hidden)} of {len(headers)} columns do not fit {width} columns and "
+            f"note: {len(hidden)} of {len(keys)} columns do not fit {width} columns and "
             f"are not shown: {', '.join(hidden)} (widen the terminal or use --format csv)"
         )
+
+
+def print_json(obj: Any, **dump: Any) -> None:
+    """JSON on stdout as every command writes it: indented by 1, no NaN or inf (a
+    ``ValueError`` rather than invalid JSON), a final newline; ``dump`` adds
+    :func:`json.dump` options (``ensure_ascii=False``, ``default=str``)."""
+    json.dump(obj, sys.stdout, indent=1, allow_nan=False, **dump)
+    sys.stdout.write("\n")
+
+
+def stderr_progress(*columns: Any, disable: bool = False, terminal_only: bool = False) -> Any:
+    """A transient Rich ``Progress`` on stderr (stdout stays machine-readable), off when
+    ``disable``, or with ``terminal_only`` when stderr is not a terminal: there a finished
+    Rich bar leaves blank lines, and bad input must print exactly one line."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    off = disable or (terminal_only and not sys.stderr.isatty())
+    return Progress(*columns, console=Console(stderr=True), transient=True, disable=off)
 
 
 @contextmanager
@@ -477,16 +545,13 @@ def progress_bar(
     if not enabled:
         yield None
         return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
 
-    with Progress(
+    with stderr_progress(
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
     ) as bar:
         task = bar.add_task(label, total=total)
 

@@ -18,10 +18,13 @@ from gaemi.present.cli.common import (
     finite_option,
     format_usd,
     note,
+    note_lines,
     note_read,
+    output_format,
     parse_money,
     parse_move,
     parse_positive_frac,
+    print_json,
     records,
     single,
 )
@@ -174,7 +177,7 @@ def crypto(
     from gaemi.app.crypto import crypto_cascade
 
     seed: int | None = single(seed_given, "--seed")
-    fmt: OutputFormat = single(fmt_given, "--format") or OutputFormat.table
+    fmt = output_format(fmt_given)
     if not shock:
         raise GaemiInputError("give at least one --shock ASSET=MOVE, e.g. BTC=-10%")
     shocks: dict[str, float] = {}
@@ -215,8 +218,7 @@ def crypto(
     )
     for n in res.notes:
         note(n)
-    for w in res.warnings:
-        note(f"warning: {w}")
+    note_lines(res.warnings, "warning")
     rounds_df = res.to_frame("rounds")
     assets_df = res.to_frame("assets")
     korea_df = res.to_frame("korea")
@@ -243,14 +245,10 @@ def crypto(
         korea_df.assign(section="korea"),
     ]
     if fmt == OutputFormat.json:
-        import json
-        import sys
-
         out = []
         for f in frames:
             out.extend(records(f[["section", *[c for c in f.columns if c != "section"]]]))
-        json.dump(out, sys.stdout, indent=1, allow_nan=False)
-        sys.stdout.write("\n")
+        print_json(out)
         return
     import pandas as pd
 

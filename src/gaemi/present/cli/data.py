@@ -11,7 +11,15 @@ from typing import Annotated
 import typer
 
 from gaemi.errors import GaemiInputError
-from gaemi.present.cli.common import OutputFormat, emit, finite_option, note
+from gaemi.present.cli.common import (
+    OutputFormat,
+    check_choice,
+    emit,
+    finite_option,
+    note,
+    note_lines,
+    stderr_progress,
+)
 
 EPILOG = """
 Examples:
@@ -77,10 +85,7 @@ def _import_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
     if not sys.stderr.isatty():
         yield None
         return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    with stderr_progress() as bar:
         task = bar.add_task(label, total=None)
 
         def update(done: int, total: int) -> None:
@@ -144,10 +149,7 @@ def import_cmd(
     from gaemi.data.store import ON_CONFLICT, Store, check_store_file, resolve_db_path
 
     check_store_file(resolve_db_path(db))  # a CSV/Parquet given as --db: before any work
-    if on_conflict not in ON_CONFLICT:
-        raise GaemiInputError(
-            f"--on-conflict = {on_conflict!r} must be one of error, keep, replace"
-        )
+    check_choice(on_conflict, ON_CONFLICT, "--on-conflict")
     if duplicates not in ("refuse", "drop"):
         raise GaemiInputError(f"--duplicates = {duplicates!r} must be refuse or drop")
     if symbol and len(files) > 1:
@@ -179,8 +181,7 @@ def import_cmd(
             )
             path = store.path
     for result in results:
-        for text in result.notes:
-            note(f"note: {text}")
+        note_lines(result.notes)
         typer.echo(result.summary())
     note(f"store: {path}")
 
@@ -310,8 +311,7 @@ def calibrate_cmd(
 
     with Store(db, read_only=not save) as store:
         cal = calibrate(store, big_drop=drop)
-        for n in cal.notes:
-            note(f"note: {n}")
+        note_lines(cal.notes)
         if save:
             save_calibration(store, cal)
             note(f"saved {len(cal.params)} parameters to {store.path.name}")

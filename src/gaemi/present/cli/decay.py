@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -14,21 +13,21 @@ from gaemi.present.cli.common import (
     DateOption,
     DbOption,
     FormatOption,
-    OutputFormat,
     SeedOption,
+    check_choice,
     check_count,
     emit,
     format_usd,
     note,
+    note_lines,
+    output_format,
     parse_move,
     parse_positive_frac,
     progress_bar,
     single,
+    single_float,
     state_from_options,
 )
-
-if TYPE_CHECKING:
-    from gaemi.data.state import MarketState
 
 EPILOG = """
 Examples:
@@ -48,14 +47,6 @@ Examples:
 VIEWS = ("percentiles", "summary", "erosion")
 #: Paths above which a progress bar is shown on stderr.
 PROGRESS_MIN_PATHS = 50_000
-
-
-def one_float(values: list[float] | None, option: str) -> float | None:
-    """The one value of a float option declared as a list; NaN and inf refused as such."""
-    v: float | None = single(values, option)
-    if v is not None and not math.isfinite(v):
-        raise GaemiInputError(f"{option} = {v!r} must be a finite number")
-    return v
 
 
 def decay(
@@ -182,28 +173,23 @@ def decay(
     from gaemi.app import decay as app
 
     ticker: str | None = single(ticker_given, "--ticker")
-    months = one_float(months_given, "--months")
+    months = single_float(months_given, "--months")
     days: int | None = single(days_given, "--days")
     vol: str | None = single(vol_given, "--vol")
     model: str = single(model_given, "--model") or "constant"
-    paths_one: int | None = single(paths_given, "--paths")
-    paths = 20_000 if paths_one is None else paths_one
-    seed_one: int | None = single(seed_given, "--seed")
-    seed = 0 if seed_one is None else seed_one
+    paths: int = single(paths_given, "--paths", 20_000)
+    seed: int = single(seed_given, "--seed", 0)
     drift: str | None = single(drift_given, "--drift")
     rate: str | None = single(rate_given, "--rate")
     spread: str | None = single(spread_given, "--spread")
-    leverage = one_float(leverage_given, "--leverage")
+    leverage = single_float(leverage_given, "--leverage")
     expense: str | None = single(expense_given, "--expense")
     start: str = single(start_given, "--start") or "long_run"
-    block_one: int | None = single(block_days_given, "--block-days")
-    block_days = 20 if block_one is None else block_one
+    block_days: int = single(block_days_given, "--block-days", 20)
     view: str = single(view_given, "--view") or "percentiles"
-    fmt: OutputFormat = single(fmt_given, "--format") or OutputFormat.table
-    if view not in VIEWS:
-        raise GaemiInputError(f"view = {view!r} must be one of {', '.join(VIEWS)}")
-    if paths < 1:
-        raise GaemiInputError(f"paths = {paths} must be >= 1")
+    fmt = output_format(fmt_given)
+    check_choice(view, VIEWS, "view")
+    check_count(paths, "paths")
     check_count(workers, "--workers")
     n_days = app.horizon_days(months, days)
     rate_v = None if rate is None else parse_move(rate, "rate")
@@ -261,7 +247,7 @@ def decay(
             spread_annual=spread_v,
         )
         note(fund_note)
-        _warn(ero.warnings, state)
+        note_lines(ero.warnings, "warning", state.warnings)
         if ero.sideways is not None:
             note(f"sideways: {ero.sideways.summary()}")
         emit(
@@ -295,7 +281,7 @@ def decay(
     note(fund_note)  # after the run: a bad --history is then one error line
     for n in res.notes:
         note(n)
-    _warn(res.warnings, state)
+    note_lines(res.warnings, "warning", state.warnings)
     s = res.summary_dict()
     extra = "; ".join(f"P(lose ≥{x:.0%}) {s[f'prob_loss_{x * 100:g}pct']:.1%}" for x in losses)
     note(res.summary() + (f"; {extra}" if extra else ""))
@@ -318,13 +304,6 @@ def decay(
         title=f"{t.ticker} after {n_days} trading days — {res.core.model_label}",
         caption=cap,
     )
-
-
-def _warn(warnings: tuple[str, ...], state: MarketState) -> None:
-    """The result's warnings the state's loader has not already printed."""
-    for w in warnings:
-        if w not in state.warnings:
-            note(f"warning: {w}")
 
 
 def register(app: typer.Typer) -> None:

@@ -17,11 +17,13 @@ from gaemi.present.cli.common import (
     KoreanAumOption,
     OutputFormat,
     check_count,
+    creations_note,
     describe_move,
     emit,
     format_usd,
     note,
     note_read,
+    output_format,
     parse_korean_aum,
     parse_money,
     parse_move,
@@ -179,7 +181,7 @@ def flows(
     from gaemi.data.universe import load_universe
 
     move: str | None = single(move_given, "--move")
-    fmt: OutputFormat = single(fmt_given, "--format") or OutputFormat.table
+    fmt = output_format(fmt_given)
     moves: str | None = single(moves_given, "--moves")
     korean_aum: str | None = single(korean_aum_given, "--korean-aum")
     scenario: Path | None = single(scenario_given, "--scenario")
@@ -273,7 +275,7 @@ def flows(
         creations=creations_mode,
     )
     if creations_mode is not None:
-        note(f"creations: {res.choice('creations').value} — {res.choice('creations').why}")
+        note(creations_note(res.choice("creations")))
     result, u = res.result, res.universe
     if group == "holder":
         _emit_by_holder(res, fmt)

@@ -18,11 +18,16 @@ import typer
 from gaemi.errors import GaemiInputError
 from gaemi.present.cli.common import (
     OutputFormat,
+    check_creations,
+    creations_note,
     describe_move,
     note,
+    note_lines,
     note_read,
+    output_format,
     parse_move,
     single,
+    stderr_progress,
     writable_file,
 )
 
@@ -62,17 +67,6 @@ def _date(text: str | None, name: str) -> dt.date | None:
         raise GaemiInputError(f"{name} = {text!r} is not a YYYY-MM-DD date") from None
 
 
-def _progress() -> Any:
-    """Progress bars on stderr, only on a terminal: elsewhere a finished Rich bar leaves
-    blank lines, and bad input must print exactly one line."""
-    import sys
-
-    from rich.console import Console
-    from rich.progress import Progress
-
-    return Progress(console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty())
-
-
 def load_run(
     *,
     start: dt.date,
@@ -100,7 +94,7 @@ def load_run(
     from gaemi.data.stress import load_default_stress, load_stress_scenario
 
     scen = load_stress_scenario(scenario) if scenario is not None else load_default_stress()
-    with _progress() as bar:
+    with stderr_progress(terminal_only=True) as bar:
         if data_dir is not None:
             from gaemi.data.universe import load_default_universe
 
@@ -138,7 +132,7 @@ def load_run(
             creations_beta=betas,
         )
     if creations is not None:
-        run = replace(run, notes=(f"creations: {choice.value} — {choice.why}", *run.notes))
+        run = replace(run, notes=(creations_note(choice), *run.notes))
     return run
 
 
@@ -287,19 +281,12 @@ def history(
     html: Path | None = single(html_given, "--html")
     if html is not None:  # before any work (issue 21: a folder was a traceback at the end)
         writable_file(html, "--html")
-    aum_basis_one: str | None = single(aum_basis_given, "--aum-basis")
-    aum_basis = "underlying" if aum_basis_one is None else aum_basis_one
+    aum_basis: str = single(aum_basis_given, "--aum-basis", "underlying")
     scenario: Path | None = single(scenario_given, "--scenario")
-    boot_one: int | None = single(boot_given, "--boot")
-    boot = 999 if boot_one is None else boot_one
-    seed_one: int | None = single(seed_given, "--seed")
-    seed = 20151 if seed_one is None else seed_one
-    fmt: OutputFormat = single(fmt_given, "--format") or OutputFormat.table
-    creations: str | None = single(creations_given, "--creations")
-    if creations is not None:
-        from gaemi.app.flows import parse_creations
-
-        parse_creations(creations)  # a bad value is one line before any work
+    boot: int = single(boot_given, "--boot", 999)
+    seed: int = single(seed_given, "--seed", 20151)
+    fmt = output_format(fmt_given)
+    creations: str | None = check_creations(single(creations_given, "--creations"))
     d0 = _date(start, "from") or DEFAULT_FROM
     d1 = _date(end, "to")
     # the statistic starts at an explicit --from; without it, at its documented 2010 start
@@ -335,8 +322,7 @@ def history(
     if status and not ev.empty:
         ev = add_event_status(run, ev)
         run = _with_events(run, ev)
-    for n in run.notes:
-        note(f"note: {n}")
+    note_lines(run.notes)
     if run.excluded:
         note("excluded (no history): " + "; ".join(run.excluded))
     if "aum" in run.sources:
@@ -368,7 +354,7 @@ def history(
         out = run.daily_frame()
         if daily_status:
             days = sorted({dt.date.fromisoformat(str(d)[:10]) for d in run.replay.dates})
-            with _progress() as bar:
+            with stderr_progress(terminal_only=True) as bar:
                 task = bar.add_task("monitor status", total=len(days))
                 st = monitor_status(
                     run, days, progress=lambda i, n: bar.update(task, completed=i, total=n)

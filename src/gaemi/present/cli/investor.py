@@ -16,14 +16,18 @@ from gaemi.present.cli.common import (
     FormatOption,
     OutputFormat,
     SeedOption,
+    check_choice,
     check_count,
     emit,
     finite_option,
     note,
+    note_lines,
+    output_format,
     parse_money,
     parse_move,
     parse_number,
     parse_positive_frac,
+    print_json,
     print_text,
     progress_bar,
     single,
@@ -319,13 +323,10 @@ def investor(
     from gaemi.app.investor import INVESTOR_BYTES_PER_PATH
     from gaemi.app.investor import investor as run
 
-    seed_one: int | None = single(seed_given, "--seed")
-    seed = 0 if seed_one is None else seed_one
-    fmt: OutputFormat = single(fmt_given, "--format") or OutputFormat.table
-    if view not in VIEWS:
-        raise GaemiInputError(f"view = {view!r} must be one of {', '.join(VIEWS)}")
-    if paths < 1:
-        raise GaemiInputError(f"paths = {paths} must be >= 1")
+    seed: int = single(seed_given, "--seed", 0)
+    fmt = output_format(fmt_given)
+    check_choice(view, VIEWS, "view")
+    check_count(paths, "paths")
     check_count(workers, "--workers")
     cur = currency.strip().upper()
     if cur not in ("KRW", "USD"):
@@ -371,9 +372,7 @@ def investor(
         )
     for n in res.notes:
         note(n)
-    for w in res.warnings:
-        if w not in state.warnings:
-            note(f"warning: {w}")
+    note_lines(res.warnings, "warning", state.warnings)
     if view == "text":
         print_text(res.summary())
         return
@@ -422,7 +421,6 @@ def _replay(
     date: list[str] | None,
 ) -> None:
     """``gaemi investor --replay``: thin over :func:`gaemi.app.account.replay_account`."""
-    import json
     import sys
 
     import numpy as np
@@ -434,9 +432,8 @@ def _replay(
 
     if from_ is None:
         raise GaemiInputError("--from is missing: --replay needs a first day, e.g. 2024-07-01")
-    fmt: OutputFormat = single(fmt_given, "--format") or OutputFormat.table
-    seed_one: int | None = single(seed_given, "--seed")
-    seed = 0 if seed_one is None else seed_one
+    fmt = output_format(fmt_given)
+    seed: int = single(seed_given, "--seed", 0)
     check_seed(seed, "--seed")
     if compare_paths < 0:
         raise GaemiInputError(f"compare-paths = {compare_paths} must be >= 0")
@@ -510,19 +507,15 @@ def _replay(
             rng=seed,
             progress=scaled,
         )
-    for w in state.warnings:
-        note(f"note: {w}")
-    for w in res.warnings:
-        if w not in state.warnings:
-            note(f"warning: {w}")
+    note_lines(state.warnings)
+    note_lines(res.warnings, "warning", state.warnings)
     if html_out is not None:
         from gaemi.present.report.replay_html import render_replay_html
 
         html_out.write_text(render_replay_html(res), encoding="utf-8")
         note(f"wrote {html_out}")
     if fmt == OutputFormat.json:
-        json.dump(res.to_dict(), sys.stdout, indent=1, allow_nan=False, ensure_ascii=False)
-        sys.stdout.write("\n")
+        print_json(res.to_dict(), ensure_ascii=False)
         return
     if fmt == OutputFormat.csv:
         emit(res.to_frame("daily"), fmt)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -16,10 +14,13 @@ from gaemi.present.cli.common import (
     DateOption,
     DbOption,
     KoreanAumOption,
+    check_creations,
+    creations_note,
     describe_move,
     note,
     note_read,
     parse_move,
+    print_json,
     single,
     state_from_options,
     writable_file,
@@ -138,12 +139,8 @@ def report(
         writable_file(html, "--html")
     universe: Path | None = single(universe_given, "--universe")
     korean_aum: str | None = single(korean_aum_given, "--korean-aum")
-    fmt: ReportFormat = single(fmt_given, "--format") or ReportFormat.table
-    creations: str | None = single(creations_given, "--creations")
-    if creations is not None:
-        from gaemi.app.flows import parse_creations
-
-        parse_creations(creations)  # a bad value is one line before any work
+    fmt: ReportFormat = single(fmt_given, "--format", ReportFormat.table)
+    creations: str | None = check_creations(single(creations_given, "--creations"))
     state = state_from_options(db_given, data_dir_given, date_given, universe=universe)
     day = state.day
     aum = None if korean_aum is None else parse_korean_aum(korean_aum)
@@ -161,11 +158,9 @@ def report(
         creations=creations,
     )
     if creations is not None:
-        c = rep.choice("creations")
-        note(f"creations: {c.value} — {c.why}")
+        note(creations_note(rep.choice("creations")))
     if fmt == ReportFormat.json:
-        json.dump(rep.to_dict(), sys.stdout, indent=1, allow_nan=False, default=str)
-        sys.stdout.write("\n")
+        print_json(rep.to_dict(), default=str)
     else:
         render_terminal(rep, krw=krw)
     if not no_html:

@@ -16,15 +16,18 @@ from gaemi.present.cli.common import (
     FormatOption,
     KoreanAumOption,
     OutputFormat,
+    creations_note,
     describe_move,
     emit,
     format_frac,
     note,
     note_read,
+    output_format,
     parse_korean_aum,
     parse_move,
     parse_move_grid,
     single,
+    single_float,
     state_from_options,
 )
 
@@ -67,15 +70,6 @@ _PRESSURE_CAPTION = (  # in the words of the table's headers (gaemi.units.column
     "monitor's close_pressure; 1 at the threshold move, the close move in the shock's "
     "direction); total-flow pressure = |all participants' flow| / close capacity"
 )
-
-
-def _one_float(values: list[float] | None, option: str, *, allow_inf: bool = False) -> float | None:
-    """The one value of a repeatable-declared float option; NaN (and inf) refused as such."""
-    v: float | None = single(values, option)
-    if v is not None and (math.isnan(v) or (math.isinf(v) and not allow_inf)):
-        what = "a number, not NaN" if allow_inf else "a finite number"
-        raise GaemiInputError(f"{option} = {v!r} must be {what}")
-    return v
 
 
 def stress(
@@ -184,15 +178,15 @@ def stress(
     )
 
     shock: str | None = single(shock_given, "--shock")
-    fmt: OutputFormat = single(fmt_given, "--format") or OutputFormat.table
+    fmt = output_format(fmt_given)
     scenario: Path | None = single(scenario_given, "--scenario")
     korean_aum: str | None = single(korean_aum_given, "--korean-aum")
-    scale = _one_float(liquidity_scale_given, "--liquidity-scale")
+    scale = single_float(liquidity_scale_given, "--liquidity-scale")
     liquidity_scale = 1.0 if scale is None else scale
     shocks: str = single(shocks_given, "--shocks") or "-10%:-0.5%:0.5%"
-    hl = _one_float(half_life_given, "--half-life", allow_inf=True)
+    hl = single_float(half_life_given, "--half-life", allow_inf=True)
     half_life = math.inf if hl is None else hl
-    ant = _one_float(anticipation_given, "--anticipation")
+    ant = single_float(anticipation_given, "--anticipation")
     anticipation = 0.0 if ant is None else ant
     if curve and shock is not None:
         raise GaemiInputError("give either --shock or --curve (with --shocks=START:STOP:STEP)")
@@ -210,7 +204,7 @@ def stress(
     # every underlying checked before anything is printed
     setups = [stress_setup(state, n, **kw) for n in names]
     if kw["creations"] is not None and setups and setups[0].creations is not None:
-        note(f"creations: {setups[0].creations.value} — {setups[0].creations.why}")
+        note(creations_note(setups[0].creations))
     if curve:
         from gaemi.core.flows import ladder_moves
 

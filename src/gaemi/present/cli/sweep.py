@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -75,8 +76,6 @@ MAX_AXIS = 100_000
 
 def _load_1min() -> float | None:
     """The machine's 1-minute load average now, or None where the platform has none."""
-    import os
-
     try:
         return os.getloadavg()[0]
     except (AttributeError, OSError):  # no getloadavg (Windows), or unobtainable
@@ -170,6 +169,14 @@ def _axes(engine: Engine, opts: dict[str, str | None]) -> dict[str, tuple[object
     return axes
 
 
+def _out_suffix(out: Path) -> str:
+    """``--out``'s suffix, lower case: .parquet, .csv or .json, else one line."""
+    suffix = out.suffix.lower()
+    if suffix not in (".parquet", ".csv", ".json"):
+        raise GaemiInputError(f"--out {out}: suffix must be .parquet, .csv or .json")
+    return suffix
+
+
 class _RowWriter:
     """Rows to ``--out`` chunk by chunk as they are produced (memory flat in the grid).
 
@@ -178,13 +185,10 @@ class _RowWriter:
     """
 
     def __init__(self, out: Path) -> None:
-        import os
         import tempfile
 
         self.out = out
-        self.suffix = out.suffix.lower()
-        if self.suffix not in (".parquet", ".csv", ".json"):
-            raise GaemiInputError(f"--out {out}: suffix must be .parquet, .csv or .json")
+        self.suffix = _out_suffix(out)
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
         os.close(fd)
         self.tmp = Path(tmp)
@@ -226,8 +230,6 @@ class _RowWriter:
         self.columns = df.shape[1]
 
     def finish(self) -> None:
-        import os
-
         if self.suffix == ".json" and self._fh is not None:
             self._fh.write("\n]\n")
         if self._fh is not None:
@@ -420,14 +422,21 @@ def sweep(
     chunk size. Results: one row per grid point, to --out or stdout.
     """
     import math
-    import os
 
     from gaemi.app.sweep import chunk_for_workers, gather_parts, iter_serial, sweep_spec
-    from gaemi.present.cli.common import progress_bar, state_from_options, writable_file
+    from gaemi.present.cli.common import (
+        check_count,
+        check_creations,
+        creations_note,
+        output_format,
+        progress_bar,
+        state_from_options,
+        writable_file,
+    )
     from gaemi.present.dist import iter_dask
 
     # declared as lists so that a repeat is refused, not silently the last one (single())
-    engine: Engine = single(engine_given, "--engine") or Engine.feedback
+    engine: Engine = single(engine_given, "--engine", Engine.feedback)
     underlying: str | None = single(underlying_given, "--underlying")
     korean_aum: str | None = single(korean_aum_given, "--korean-aum")
     liquidity_scale: str | None = single(liquidity_scale_given, "--liquidity-scale")
@@ -439,15 +448,13 @@ def sweep(
     vol: str | None = single(vol_given, "--vol")
     days: str | None = single(days_given, "--days")
     drift: str | None = single(drift_given, "--drift")
-    paths_one: int | None = single(paths_given, "--paths")
-    paths = 10_000 if paths_one is None else paths_one
-    seed_one: int | None = single(seed_given, "--seed")
-    seed = 0 if seed_one is None else seed_one
+    paths: int = single(paths_given, "--paths", 10_000)
+    seed: int = single(seed_given, "--seed", 0)
     chunk: int | None = single(chunk_given, "--chunk")
     scheduler: str | None = single(scheduler_given, "--scheduler")
     workers: int | None = single(workers_given, "--workers")
     out: Path | None = single(out_given, "--out")
-    fmt: OutputFormat = single(fmt_given, "--format") or OutputFormat.table
+    fmt = output_format(fmt_given)
     opts = {
         "underlying": underlying,
         "korean-aum": korean_aum,
@@ -459,30 +466,23 @@ def sweep(
         "days": days,
         "drift": drift,
     }
-    if creations is not None:
-        from gaemi.app.flows import parse_creations
-
-        parse_creations(creations)  # a bad value is one line before any work
-        if engine != Engine.feedback:
-            raise GaemiInputError("--creations applies to --engine feedback only")
+    if check_creations(creations) is not None and engine != Engine.feedback:
+        raise GaemiInputError("--creations applies to --engine feedback only")
     if engine == Engine.feedback and shocks is None:
         raise GaemiInputError("feedback sweep: give --shocks (e.g. --shocks=-10%:-1%:1%)")
     if engine == Engine.decay and vol is None:
         raise GaemiInputError("decay sweep: give --vol (e.g. --vol 20%:80%:10%)")
-    if paths < 1:
-        raise GaemiInputError(f"--paths = {paths} must be >= 1")
+    check_count(paths, "--paths")
     if scheduler is not None and (serial or workers is not None):
         raise GaemiInputError("--scheduler runs on that cluster: drop --serial/--workers")
-    if workers is not None and workers < 1:
-        raise GaemiInputError(f"--workers = {workers} must be >= 1")
+    check_count(workers, "--workers")
     if threads and processes:
         raise GaemiInputError("--threads and --processes: give one of them")
     if (threads or processes) and (serial or scheduler is not None):
         flag = "--threads" if threads else "--processes"
         raise GaemiInputError(f"{flag} is for local Dask workers: drop --serial/--scheduler")
-    if out is not None and out.suffix.lower() not in (".parquet", ".csv", ".json"):
-        raise GaemiInputError(f"--out {out}: suffix must be .parquet, .csv or .json")
     if out is not None:
+        _out_suffix(out)
         writable_file(out, "--out")  # before any work: nothing computed for nowhere
     state = (
         state_from_options(db, data_dir, date)
@@ -528,8 +528,7 @@ def sweep(
     if creations is not None:
         from gaemi.app.sweep import creations_choice
 
-        c = creations_choice(creations)
-        note(f"creations: {c.value} — {c.why}")
+        note(creations_note(creations_choice(creations)))
     kind = "processes" if processes else "threads"
     where = (
         f"this process ({why_here})"

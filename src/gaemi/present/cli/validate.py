@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from enum import StrEnum
@@ -11,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gaemi.present.cli.common import note, print_text, single, writable_file
+from gaemi.present.cli.common import note, note_lines, print_json, print_text, single, writable_file
 
 EPILOG = """
 Examples:
@@ -83,7 +82,7 @@ def validate(
     from gaemi.app.validate import validate as run
 
     data_dir: Path | None = single(data_dir_given, "--data-dir")
-    fmt: ScoreFormat = single(fmt_given, "--format") or ScoreFormat.table
+    fmt: ScoreFormat = single(fmt_given, "--format", ScoreFormat.table)
     html_file: Path | None = single(html_given, "--html")
     if html_file is not None:
         writable_file(html_file, "--html")
@@ -99,8 +98,7 @@ def validate(
         sys.stdout.write(page)
         sys.stdout.write("\n")
     elif fmt == ScoreFormat.json:
-        json.dump(res.to_dict(), sys.stdout, indent=1, allow_nan=False)
-        sys.stdout.write("\n")
+        print_json(res.to_dict())
     else:
         from rich.text import Text
 
@@ -149,8 +147,7 @@ def validate(
         )
         # the counts line names the data folder: wrapped at words to the terminal's width
         print_text(res.summary())
-    for w in res.warnings:
-        typer.echo(f"note: {w}", err=True)
+    note_lines(res.warnings)
     if not res.ok:
         raise typer.Exit(1)
 
