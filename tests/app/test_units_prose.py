@@ -28,8 +28,12 @@ PROSE = [
     *sorted((SRC / "present" / "report").glob("*.py")),
     *sorted((SRC / "present" / "web").rglob("*.py")),
 ]  # fmt: skip
-#: A percent format of its own in an f-string: {x:+.2%}, {x:.0%}, {x * 100:.1f}%.
-OWN_PERCENT = re.compile(r"\{[^{}]*:\+?[,]?\.\d+%\}|\{[^{}]*100[^{}]*:\+?\.\d+f\}\s?%")
+#: A percent or a dollar amount formatted by an f-string of its own: {x:+.2%}, {x:.0%},
+#: {x * 100:.1f}%, ${x / 1e9:.1f}B (format_usd writes money).
+OWN_PERCENT = re.compile(
+    r"\{[^{}]*:\+?[,]?\.\d+%\}|\{[^{}]*100[^{}]*:\+?\.\d+f\}\s?%"
+    r"|\$\{[^{}]*/\s*1e(?:3|6|9|12)\b[^{}]*\}[kMBT]"
+)
 
 
 @pytest.mark.parametrize("path", PROSE, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -44,7 +48,7 @@ def test_no_percent_of_its_own(path: Path) -> None:
 
 def test_the_guard_sees_an_own_percent() -> None:
     # the pattern above finds the forms it is there to keep out
-    for text in ('f"{x:+.2%}"', 'f"{share:.0%}"', 'f"{v * 100:.1f}%"'):
+    for text in ('f"{x:+.2%}"', 'f"{share:.0%}"', 'f"{v * 100:.1f}%"', 'f"${v / 1e9:.1f}B"'):
         assert OWN_PERCENT.search(text), text
     assert not OWN_PERCENT.search('f"{format_frac(x)}"')
 

@@ -239,10 +239,10 @@ def flows_section(universe: Universe, creations: str | float | None = None) -> S
     kor = float(sens["korean_flow_per_pct_usd"].sum(min_count=1))
     asof = sorted(set(universe.aum_as_of.tolist()) - {""})
     at5 = long[(long["move_frac"] == -0.05)].set_index("underlying_id")["flow_usd"]
-    worst = ", ".join(f"{k} ${-v / 1e9:.1f}B" for k, v in at5.items())
+    worst = ", ".join(f"{k} {format_usd(-v)}" for k, v in at5.items())
     summary = (
-        f"Leveraged and inverse funds must trade ${total / 1e9:.2f}B per 1% move of all "
-        f"underlyings (${kor / 1e9:.2f}B of it Korean-held where the Korean share is "
+        f"Leveraged and inverse funds must trade {format_usd(total)} per 1% move of all "
+        f"underlyings ({format_usd(kor)} of it Korean-held where the Korean share is "
         f"known). At −5% they must sell: {worst}."
     )
     return Section(
@@ -662,7 +662,7 @@ def crypto_section(
     kp = cfg.korea_params
     summary = (
         f"A {format_percent(row4['btc_shock_frac'], decimals=0)} BTC shock sets off "
-        f"${row4['liquidated_usd'] / 1e9:.1f}B of liquidations "
+        f"{format_usd(row4['liquidated_usd'])} of liquidations "
         f"({format_percent(row4['long_share_frac'], decimals=0)} longs); BTC ends "
         f"{format_frac(row4['btc_final_move_frac'], decimals=1)}, "
         f"altcoins {format_frac(row4['alt_final_move_frac'], decimals=1)}; Korean holders lose "
@@ -1039,7 +1039,7 @@ def funds_section(day_funds: DayFunds) -> Section:
     by_src = known["aum_source"].str.split(" ").str[0].value_counts()
     summary = (
         f"{len(known)} of {len(t)} funds have an AUM known at the start of {day_funds.day} "
-        f"(${known['aum_usd'].sum() / 1e9:.1f}B; "
+        f"({format_usd(float(known['aum_usd'].sum()))}; "
         + ", ".join(f"{n} {k}" for k, n in by_src.items())
         + "); the other "
         f"{len(t) - len(known)} are left out of every section (no AUM dated before the day: "
