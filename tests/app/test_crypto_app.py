@@ -10,6 +10,7 @@ import pytest
 
 from gaemi.app.crypto import crypto_cascade
 from gaemi.errors import GaemiInputError
+from gaemi.units import format_frac
 
 
 def test_money_adds_up_and_json_ready() -> None:
@@ -56,7 +57,8 @@ def test_dated_positioning_replaces_the_snapshot() -> None:
     # funding is reported, not used: the same run with funding given is identical
     f = crypto_cascade(None, {"BTC": -0.10}, date="2025-10-10", funding_rate_frac=4e-4)
     assert f.total_liquidated_usd == r.total_liquidated_usd
-    assert "funding +0.0400% per 8 h" in f.notes[0]
+    # a funding rate per 8 h in hundredths of a percent (gaemi.units, four decimals)
+    assert f"funding {format_frac(4e-4, decimals=4)} per 8 h" in f.notes[0]
 
 
 def test_positioning_from_the_coinalyze_files(shared_data: Path) -> None:

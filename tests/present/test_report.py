@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from gaemi.present.cli import main
+from gaemi.units import format_frac
 
 
 @pytest.mark.parametrize(
@@ -396,13 +397,16 @@ def test_report_cascade_follows_the_moves(capsys: pytest.CaptureFixture[str]) ->
     assert main(["report", "--format", "json", "--no-html", "--move", "NDX=-3.1%"]) == 0
     doc = json.loads(capsys.readouterr().out)
     sec = next(s for s in doc["sections"] if s["key"] == "cascade")
-    assert sec["summary"].startswith("Shock from --move: NDX -3.1% (SOX not shocked)")
+    # the move as the summary writes a shock, by gaemi.units with one decimal
+    shock = format_frac(-0.031, decimals=1)
+    assert sec["summary"].startswith(f"Shock from --move: NDX {shock} (SOX not shocked)")
     first = [e for e in sec["tables"]["events"] if e["step"] == "1"]
     assert [(e["node"], e["amount"]) for e in first] == [("NDX", pytest.approx(-0.031))]
     assert main(["report", "--format", "json", "--no-html"]) == 0
     doc = json.loads(capsys.readouterr().out)
     sec = next(s for s in doc["sections"] if s["key"] == "cascade")
-    assert "fixed shock NDX -5%, SOX -5%" in sec["summary"]
+    five = format_frac(-0.05, decimals=0)  # the scenario's −5% near the close
+    assert f"fixed shock NDX {five}, SOX {five}" in sec["summary"]
 
 
 def test_report_krw_labels_columns_and_rate(capsys: pytest.CaptureFixture[str]) -> None:
