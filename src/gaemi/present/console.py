@@ -33,6 +33,7 @@ __all__ = [
     "format_money",
     "format_number",
     "format_usd",
+    "has_width",
     "header_min_width",
     "make_console",
     "print_table",
@@ -52,16 +53,23 @@ WRAP_TEXT_OVER = 40
 BLOCK_ROWS = 12
 
 
-def terminal_width(n_columns: int = 0, *, pipe_width: int | None = None) -> int:
-    """Columns to fit: the terminal's width (or ``COLUMNS`` when set). Output to a pipe or
-    a file with no ``COLUMNS`` has no width to fit: it gets ``pipe_width`` when given, else
-    ``24 × n_columns`` within [100, 200], so scripts reading it see every column on one
-    line as before."""
+def has_width() -> bool:
+    """Whether stdout has a width to fit: a terminal, or ``COLUMNS`` set. Output to a pipe
+    or a file with no ``COLUMNS`` has none."""
     from rich.console import Console
 
-    console = Console()
-    if console.is_terminal or os.environ.get("COLUMNS", "").strip():
-        return int(console.width)
+    return bool(Console().is_terminal or os.environ.get("COLUMNS", "").strip())
+
+
+def terminal_width(n_columns: int = 0, *, pipe_width: int | None = None) -> int:
+    """Columns to fit: the terminal's width (or ``COLUMNS`` when set). Output to a pipe or
+    a file with no ``COLUMNS`` has no width to fit (:func:`has_width`): it gets
+    ``pipe_width`` when given, else ``24 × n_columns`` within [100, 200], so scripts
+    reading it see every column on one line as before."""
+    from rich.console import Console
+
+    if has_width():
+        return int(Console().width)
     if pipe_width is not None:
         return pipe_width
     return max(100, min(200, 24 * n_columns))

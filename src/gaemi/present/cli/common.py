@@ -28,6 +28,7 @@ from gaemi.present.console import (
     BLOCK_ROWS,
     NBSP,
     WRAP_TEXT_OVER,
+    has_width,
     print_table,
     terminal_width,
 )
@@ -408,12 +409,9 @@ def print_text(text: str) -> None:
     terminal cells (a Korean syllable takes two; a ``- `` bullet's continuation lines sit
     under its text); to a pipe or a file with no ``COLUMNS`` the lines are printed as they
     are (no width to fit)."""
-    import os
-
     from rich.cells import cell_len
-    from rich.console import Console
 
-    if not (Console().is_terminal or os.environ.get("COLUMNS", "").strip()):
+    if not has_width():
         print(text)
         return
     width = terminal_width()

@@ -59,12 +59,13 @@ Examples:
 
 
 def _date(text: str | None, name: str) -> dt.date | None:
+    """A ``YYYY-MM-DD`` option (:func:`gaemi.app.state.parse_day`, the rule and words of
+    every command's dates); None when left out (not today, as ``parse_day`` reads it)."""
     if text is None:
         return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise GaemiInputError(f"{name} = {text!r} is not a YYYY-MM-DD date") from None
+    from gaemi.app.state import parse_day
+
+    return parse_day(text, name)
 
 
 def load_run(
