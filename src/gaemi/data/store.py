@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -287,6 +288,7 @@ def lock_timeout_s(value: float | str | None = None) -> float:
 #: writing beside this one; the last of the two to checkpoint overwrote the other's
 #: commits. A file listed here is never opened by gaemi outside DuckDB.
 _OPEN_HERE: dict[tuple[int, int], int] = {}
+_OPEN_HERE_LOCK = threading.Lock()  # (the web app opens stores from several threads)
 
 
 def _file_id(path: Path) -> tuple[int, int] | None:
@@ -446,10 +448,19 @@ class Store:
         self._wrote = False
         self._closed = False
         self.con: duckdb.DuckDBPyConnection
-        self.con, self.lock_wait_s = _connect(self.path, read_only, wait_s)
+        # listed before the connect (no header read of another thread of this process
+        # may fall between DuckDB taking its lock and the listing); a new file after it
         self._file_id = _file_id(self.path)
-        if self._file_id is not None:
-            _OPEN_HERE[self._file_id] = _OPEN_HERE.get(self._file_id, 0) + 1
+        self._listed = False
+        self._list()
+        try:
+            self.con, self.lock_wait_s = _connect(self.path, read_only, wait_s)
+        except BaseException:
+            self._unlist()
+            raise
+        if self._file_id is None:
+            self._file_id = _file_id(self.path)
+            self._list()
         try:
             if read_only:
                 v = self.schema_version()
@@ -473,13 +484,26 @@ class Store:
         try:
             self.con.close()
         finally:
-            fid = self._file_id
-            if fid is not None:
+            self._unlist()
+
+    def _list(self) -> None:
+        """Count this store in :data:`_OPEN_HERE` (once)."""
+        fid = self._file_id
+        if fid is not None and not self._listed:
+            with _OPEN_HERE_LOCK:
+                _OPEN_HERE[fid] = _OPEN_HERE.get(fid, 0) + 1
+            self._listed = True
+
+    def _unlist(self) -> None:
+        fid = self._file_id
+        if fid is not None and self._listed:
+            with _OPEN_HERE_LOCK:
                 left = _OPEN_HERE.get(fid, 1) - 1
                 if left > 0:
                     _OPEN_HERE[fid] = left
                 else:
                     _OPEN_HERE.pop(fid, None)
+            self._listed = False
 
     def close(self) -> None:
         """Close the store. A writer that committed something checkpoints first (its
@@ -541,11 +565,15 @@ class Store:
         since = min(t for *_, t in [*logs, *rows])
         parts.append("(SELECT count(*) FROM imports WHERE imported_at > ? AND replaced > 0)")
         values: list[Any] = [*params, since]
-        con, _ = _connect(self.path, True, self._lock_timeout_s)
+        self._list()  # (listed while DuckDB holds the file again, as any open)
         try:
-            got = [int(x) for x in _first(con.execute(f"SELECT {', '.join(parts)}", values))]
+            con, _ = _connect(self.path, True, self._lock_timeout_s)
+            try:
+                got = [int(x) for x in _first(con.execute(f"SELECT {', '.join(parts)}", values))]
+            finally:
+                con.close()
         finally:
-            con.close()
+            self._unlist()
         found, counts, later = got[0], got[1:-1], got[-1]
         short = [
             f"{table} {c} of {n} rows"
