@@ -8,7 +8,7 @@ sized from the fund universe. ``liquidity_scale`` multiplies the underlying's AD
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -56,6 +56,16 @@ class _StressCommon(StrictModel):
     liquidity_scale: LiquidityScale = Field(
         1.0, description="Multiple of the scenario's ADV (and so of the close's capacity)."
     )
+
+    def setup_options(self) -> dict[str, Any]:
+        """The set-up keywords of :func:`gaemi.app.stress.stress` and
+        :func:`~gaemi.app.stress.stress_curve`: the served scenario, the what-if Korean
+        holdings and the liquidity multiple."""
+        return {
+            "scenario": default_scenario(),
+            "korean_aum_usd": self.korean_aum_usd,
+            "liquidity_scale": self.liquidity_scale,
+        }
 
 
 class StressQuery(_StressCommon):
@@ -196,24 +206,22 @@ def _points(setup: StressSetup, res: FeedbackResult, direction: float) -> list[S
     ]
 
 
+def _head(r: Any) -> dict[str, Any]:
+    """What a single shock and a curve answer alike: the scenario, the underlying's close
+    liquidity in the direction of the shock, and its critical shock."""
+    return {
+        "scenario": r.setup.scenario_name,
+        "liquidity": _liquidity(r.setup, r.direction),
+        "critical": _critical(r.critical),
+    }
+
+
 def _single(ms: MarketState, q: StressQuery) -> StressResponse:
     from gaemi.app.stress import stress
 
     _check_underlying(ms.universe, q.underlying)
-    r = stress(
-        ms,
-        q.underlying,
-        q.shock_frac,
-        scenario=default_scenario(),
-        korean_aum_usd=q.korean_aum_usd,
-        liquidity_scale=q.liquidity_scale,
-    )
-    return StressResponse(
-        scenario=r.setup.scenario_name,
-        liquidity=_liquidity(r.setup, r.direction),
-        critical=_critical(r.critical),
-        result=_points(r.setup, r.result, r.direction)[0],
-    )
+    r = stress(ms, q.underlying, q.shock_frac, **q.setup_options())
+    return StressResponse(**_head(r), result=_points(r.setup, r.result, r.direction)[0])
 
 
 def _curve(ms: MarketState, q: CurveQuery) -> CurveResponse:
@@ -222,20 +230,8 @@ def _curve(ms: MarketState, q: CurveQuery) -> CurveResponse:
 
     _check_underlying(ms.universe, q.underlying)
     shocks = ladder_moves(q.shock_from_frac, q.shock_to_frac, q.shock_step_frac)
-    r = stress_curve(
-        ms,
-        q.underlying,
-        shocks,
-        scenario=default_scenario(),
-        korean_aum_usd=q.korean_aum_usd,
-        liquidity_scale=q.liquidity_scale,
-    )
-    return CurveResponse(
-        scenario=r.setup.scenario_name,
-        liquidity=_liquidity(r.setup, r.direction),
-        critical=_critical(r.critical),
-        points=_points(r.setup, r.result, r.direction),
-    )
+    r = stress_curve(ms, q.underlying, shocks, **q.setup_options())
+    return CurveResponse(**_head(r), points=_points(r.setup, r.result, r.direction))
 
 
 def _underlyings(ms: MarketState) -> list[Liquidity]:
