@@ -69,7 +69,7 @@ def test_tqqq_nav_engine_out_of_sample(report: dict[str, Any]) -> None:
     assert 0.0 < t["spread_fitted_2011_2014"] < 0.01
     assert 0.03 < t["err_fitted_2011_2014"] < 0.10
     assert t["err_fitted_2011_2014_price_nav"] > t["err_fitted_2011_2014"] + 0.03
-    assert abs(t["walk_forward_err"]) < 0.03
+    assert abs(t["walk_forward_err"]) < 0.02  # the issue-16 goal (2 %), met only walk-forward
     assert abs(t["walk_forward_err"]) < abs(t["walk_forward_err_price_nav"])
     # the rebalancing-cost alternative (one parameter, 2011–2014): +4.0 %, still > 2 %
     assert 0.0 < t["turnover_cost_fitted_2011_2014"] < 0.003

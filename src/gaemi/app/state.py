@@ -356,9 +356,13 @@ def _folder_store(root: Path, tmp: Path) -> Store:
         try:
             for f, kind, opts in todo:
                 import_file(store, f, ImportOptions(kind=kind, on_conflict="keep", **opts))
-            store.con.execute("CHECKPOINT")  # everything in the file, nothing in the WAL
+            # close before copying: reading a file this process holds open would drop
+            # DuckDB's fcntl lock on it (gaemi.data.store._OPEN_HERE); the close
+            # checkpoints, so the file holds everything and no .wal is left
+            store.close()
             keep = _cache_dir() / f"{next(_folder_cache_names)}-{target.name}"
             shutil.copyfile(target, keep)
+            store = Store(target)
             _folder_cache[key] = keep
             while len(_folder_cache) > FOLDER_CACHE_SIZE:
                 oldest = next(iter(_folder_cache))

@@ -407,8 +407,9 @@ def _nav_tqqq_goal(data_dir: Path) -> list[Outcome]:
         scored("nav", "nav_tqqq_goal", test_set=ts,
                fitted_on="each year's spread on the four years before it (walk-forward)",
                metric="TQQQ: |10-year growth error|, walk-forward",
-               value=abs(t["walk_forward_err"]), op="<=", tolerance=0.03,
-               note="tolerance of tests/validation/test_fund_history.py"),
+               value=abs(t["walk_forward_err"]), op="<=", tolerance=0.02,
+               note="the issue-16 goal (2%); each year out of sample, but fitted on data "
+               "after 2014, so not the goal's 2011–2014-only test"),
     ]  # fmt: skip
 
 
