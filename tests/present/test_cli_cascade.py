@@ -90,7 +90,7 @@ def test_explain_and_reverse(capsys: pytest.CaptureFixture[str]) -> None:
     ("args", "msg"),
     [
         (["--shock", "NDX"], "must be NODE=MOVE"),
-        (["--shock", "FOO=-5%"], "'FOO' is not in the scenario"),
+        (["--shock", "FOO=-5%"], "--shock = 'FOO=-5%': NODE must be one of NDX, SOX, SPX"),
         (["--shock", "NDX=-500"], "ambiguous"),
         (["--draws", "0"], "draws = 0"),
         (["--view", "nope"], "view = 'nope'"),
@@ -98,9 +98,16 @@ def test_explain_and_reverse(capsys: pytest.CaptureFixture[str]) -> None:
         (["--reverse", "USDKRW>=nan"], "USDKRW value = 'nan' must be a finite number"),
         (["--scenario", "/nonexistent.yaml"], "does not exist"),
         # audit: the same node on the same day twice was silently ADDED (NDX -16.25%);
-        # crypto refuses it with "shock BTC is given twice" — the same words here
-        (["--shock", "NDX=-5%", "--shock", "NDX=-10%"], "shock NDX is given twice for day 0"),
-        (["--shock", "NDX=-5%@1", "--shock", "ndx=-1%@1"], "shock NDX is given twice for day 1"),
+        # crypto refuses it with "--shock BTC is given twice" — the same words here
+        (["--shock", "NDX=-5%", "--shock", "NDX=-10%"], "--shock NDX is given twice for day 0"),
+        (
+            ["--shock", "NDX=-5%@1", "--shock", "ndx=-1%@1"],
+            (
+                "--shock NDX is given twice for day 1 (NDX=-5%@1, ndx=-1%@1); give one move "
+                "per node and day (NODE=MOVE@DAY for later days)"
+            ),
+        ),
+        (["--shock", "NDX=-5%@x"], "--shock NDX day = 'x' must be a whole number >= 0"),
         # audit: 1e308% ran to the end printing a 300-digit percentage
         (["--shock", "NDX=1e308%"], "--shock NDX"),
         (["--shock", "NDX=1001%"], "1001%"),

@@ -95,7 +95,7 @@ def test_table_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Liquidations by round" in out
     assert "Korean holder slice" in out
     assert "조" in out
-    assert "read shock BTC: read -5% as percent" in err
+    assert "read -5% as percent: move_frac = -0.05 (-5.00%) for BTC" in err
     assert "DEXKOUS" in err  # the FX source is said
     assert main(["crypto", "--shock", "BTC=-0.05", "--format", "csv"]) == 0
     df = pd.read_csv(io.StringIO(capsys.readouterr().out))
@@ -108,9 +108,12 @@ def test_table_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
         ([], "give at least one --shock"),
         (["--shock", "BTC"], "must be ASSET=MOVE"),
         (["--shock", "BTC=-5"], "ambiguous"),
-        (["--shock", "DOGE=-5%"], "'DOGE' is not in the market"),
-        (["--shock", "BTC=-100%"], "above -100%"),
-        (["--shock", "BTC=-5%", "--shock", "btc=-6%"], "given twice"),
+        (["--shock", "DOGE=-5%"], "--shock = 'DOGE=-5%': ASSET must be one of BTC, ETH, SOL, ALT"),
+        (["--shock", "BTC=-100%"], "--shock BTC = '-100%' must be above -100%"),
+        (
+            ["--shock", "BTC=-5%", "--shock", "btc=-6%"],
+            "--shock BTC is given twice (BTC=-5%, btc=-6%); give one move per asset",
+        ),
         (["--shock", "BTC=-5%", "--depth-scale", "0"], "depth-scale"),
         (["--shock", "BTC=-5%", "--usdkrw", "-1"], "usdkrw"),
         (["--shock", "BTC=-5%", "--population", "nope.csv"], "does not exist"),

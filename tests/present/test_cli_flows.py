@@ -281,7 +281,7 @@ def test_at_repeated_underlying_is_refused(capsys: pytest.CaptureFixture[str]) -
     # audit: `--at NDX=-3% --at NDX=-5%` silently used -5%
     assert main(["flows", "--at", "NDX=-3%", "--at", "ndx=-5%"]) == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
-        "error: --at: ndx is given twice; give each underlying once"
+        "error: --at ndx is given twice (NDX=-3%, ndx=-5%); give one move per underlying"
     )
 
 

@@ -191,6 +191,8 @@ def test_store_gives_the_same_numbers(
         (["--seed", "1", "--seed", "2"], "--seed is given twice"),
         (["--aum-basis", "nav", "--aum-basis", "underlying"], "--aum-basis is given twice"),
         (["--format", "csv", "-f", "json"], "--format is given twice"),
+        # the seed check of every command (app.decay.check_seed), same words as cascade's
+        (["--seed", "-1"], "error: --seed = -1 must be an integer >= 0"),
     ],
 )
 def test_bad_input_one_line(
@@ -212,6 +214,64 @@ def test_data_dir_without_history(capsys: pytest.CaptureFixture[str], tmp_path: 
     rc, _, err = _run(capsys, "--data-dir", str(tmp_path), "--db", str(tmp_path / "x"))
     assert rc == 2
     assert "not both" in err
+
+
+def test_format_help_is_the_shared_one(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--format`` reads as in every other command (cli.common.FormatOption)."""
+    helps = []
+    for command in ("history", "flows"):
+        assert main([command, "--help"]) == 0
+        out = " ".join(capsys.readouterr().out.split())
+        helps.append("Output format (table)." in out and "table|json|csv" in out)
+    assert helps == [True, True]
+
+
+def test_events_terminal_cells_are_the_shared_cell_rule() -> None:
+    """The stress-day tables write each cell by gaemi.units.format_cell (the rule of every
+    terminal table and the report): the history command has no cell format of its own."""
+    from gaemi.present.cli.history import events_terminal
+    from gaemi.units import format_cell
+
+    ev = pd.DataFrame(
+        {
+            "date": ["2024-08-05", "2025-04-04"],
+            "ndx_d0_move_frac": [-0.0298, 0.0],
+            "vix_d0_move_frac": [0.649, float("nan")],
+            "ndx_flow_usd": [-4.82e9, 1.5e8],
+            "ndx_pressure_ratio": [0.3412, 1.0],
+            "ndx_reversed": [True, False],
+            "status": ["HIGH", "LOW"],
+        }
+    )
+    real, model = events_terminal(ev)
+    assert list(real.columns) == ["date", "NDX d0", "VIX d0"]
+    assert list(model.columns) == [
+        "date",
+        "NDX flow",
+        "NDX LETF pressure",
+        "NDX reversed",
+        "status",
+    ]
+    for frame, labels in (
+        (real, {"NDX d0": "ndx_d0_move_frac", "VIX d0": "vix_d0_move_frac"}),
+        (
+            model,
+            {
+                "NDX flow": "ndx_flow_usd",
+                "NDX LETF pressure": "ndx_pressure_ratio",
+                "NDX reversed": "ndx_reversed",
+                "status": "status",
+            },
+        ),
+    ):
+        for label, key in labels.items():
+            assert list(frame[label]) == [format_cell(key, v) for v in ev[key]], label
+    # what that rule writes (gaemi.units docstring): signed moves with 2 decimals and no
+    # sign on zero, money by format_usd, multiples with ×, yes/no, — for a missing value
+    assert list(real["NDX d0"]) == ["-2.98%", "0.00%"]
+    assert list(real["VIX d0"]) == ["+64.90%", "—"]
+    assert list(model["NDX LETF pressure"]) == ["0.34×", "1.00×"]
+    assert list(model["NDX reversed"]) == ["yes", "no"]
 
 
 def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:

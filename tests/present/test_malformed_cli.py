@@ -299,18 +299,27 @@ MORE: list[tuple[str, str, str] | tuple[str, str, str, dict[str, bytes]]] = [
     ("stress --shock -150%", "stress --shock -150%", r"shock = '-150%' is below -100%"),
     ("stress --shock nan", "stress --shock nan", r"shock = 'nan' must be a finite number"),
     ("stress --shock 5x", "stress --shock 5x", r"shock = '5x' is not a move"),
-    ("crypto --shock no move", "crypto --shock BTC", r"shock = 'BTC' must be ASSET=MOVE"),
-    ("crypto --shock unknown asset", "crypto --shock DOGE=-10%", r"asset = 'DOGE' is not in"),
-    ("crypto --shock word", "crypto --shock BTC=abc", r"shock BTC = 'abc' is not a move"),
-    ("crypto --shock -200%", "crypto --shock BTC=-200%", r"shock BTC = '-200%' is below -100%"),
-    ("crypto --shock no asset", "crypto --shock =-10%", r"shock = '=-10%' names no asset"),
-    ("monitor --move word", "monitor --once --move abc", r"move = 'abc' must be NDX=MOVE"),
+    ("crypto --shock no move", "crypto --shock BTC", r"^error: --shock = 'BTC' must be ASSET=MOVE"),
+    (
+        "crypto --shock unknown asset",
+        "crypto --shock DOGE=-10%",
+        r"--shock = 'DOGE=-10%': ASSET must be one of BTC, ETH",
+    ),
+    ("crypto --shock word", "crypto --shock BTC=abc", r"--shock BTC = 'abc' is not a move"),
+    ("crypto --shock -200%", "crypto --shock BTC=-200%", r"--shock BTC = '-200%' is below -100%"),
+    ("crypto --shock no asset", "crypto --shock =-10%", r"--shock = '=-10%' must be ASSET=MOVE"),
+    ("monitor --move word", "monitor --once --move abc", r"--move = 'abc' must be UNDERLYING="),
+    ("monitor --move QQQ", "monitor --once --move QQQ=-1%", r"UNDERLYING must be one of NDX, SOX"),
     # cascade
-    ("cascade --shock unknown node", "cascade --shock NOPE=-10%", r"node = 'NOPE' is not in"),
+    (
+        "cascade --shock unknown node",
+        "cascade --shock NOPE=-10%",
+        r"--shock = 'NOPE=-10%': NODE must be one of NDX, SOX",
+    ),
     ("cascade --shock word", "cascade --shock SOX=abc", r"--shock SOX = 'abc' is not a move"),
-    ("cascade --shock no move", "cascade --shock SOX", r"shock = 'SOX' must be NODE=MOVE"),
-    ("cascade --shock day -1", "cascade --shock SOX=-10%@-1", r"shock day = '-1' must be"),
-    ("cascade --shock day word", "cascade --shock SOX=-10%@abc", r"shock day = 'abc' must be"),
+    ("cascade --shock no move", "cascade --shock SOX", r"--shock = 'SOX' must be NODE=MOVE"),
+    ("cascade --shock day -1", "cascade --shock SOX=-10%@-1", r"--shock SOX day = '-1' must be"),
+    ("cascade --shock day word", "cascade --shock SOX=-10%@abc", r"--shock SOX day = 'abc' must"),
     ("cascade --draws -5", "cascade --draws -5", r"draws = -5 must be between 1 and 100000"),
     ("cascade --draws word", "cascade --draws abc", r"'--draws'.*valid integer"),
     ("cascade --horizon 0", "cascade --horizon 0", r"horizon = 0 must be between 1 and 2000"),
@@ -405,7 +414,7 @@ MORE: list[tuple[str, str, str] | tuple[str, str, str, dict[str, bytes]]] = [
     ("sweep --out xlsx", f"sweep {SHOCK} --out {{d}}/x.xlsx", r"--out .*x.xlsx: suffix must be"),
     # sweep grids
     ("sweep --shocks step 0", "sweep --shocks=-10%:-1%:0%", r"--shocks step = '0%' must be > 0"),
-    ("sweep --shocks word", "sweep --shocks=abc", r"shocks = 'abc' is not a move"),
+    ("sweep --shocks word", "sweep --shocks=abc", r"--shocks = 'abc' is not a move"),
     (
         "sweep --korean-aum step -1B",
         f"sweep {SHOCK} --korean-aum 0:10B:-1B",
@@ -414,14 +423,22 @@ MORE: list[tuple[str, str, str] | tuple[str, str, str, dict[str, bytes]]] = [
     (
         "sweep --korean-aum words",
         f"sweep {SHOCK} --korean-aum x:y:z",
-        r"korean-aum = 'x' is not an amount",
+        r"--korean-aum = 'x' is not an amount",
     ),
     (
         "sweep --liquidity-scale 0",
         f"sweep {SHOCK} --liquidity-scale 0:1:0.1",
-        r"--liquidity-scale: '0' must be > 0",
+        r"--liquidity-scale = '0' must be > 0",
     ),
-    ("sweep --impact-y -1", f"sweep {SHOCK} --impact-y -1", r"--impact-y: '-1' must be > 0"),
+    ("sweep --impact-y -1", f"sweep {SHOCK} --impact-y -1", r"--impact-y = '-1' must be > 0"),
+    (
+        "sweep --leverage word",
+        "sweep --engine decay --vol 30% --leverage x",
+        r"--leverage = 'x' is not a number",
+    ),
+    ("sweep --days 0", "sweep --engine decay --vol 30% --days 0:5:1", r"--days = '0' must be > 0"),
+    # history's --seed: the check of every command (check_seed)
+    ("history --seed -1", "history --seed -1", r"^error: --seed = -1 must be an integer >= 0$"),
     (
         "sweep --engine unknown",
         f"sweep {SHOCK} --engine nope",
@@ -818,16 +835,113 @@ def test_report_and_flows_refuse_the_same_universe_alike(
     assert not (tmp_path / "gaemi-report.html").exists()
 
 
+#: The five ``NAME=MOVE`` options, all read by ``cli.common.parse_named_moves``: the command
+#: line before the value, and the option.
+MOVE_OPTIONS = [
+    (("report", "--move"), "--move"),
+    (("monitor", "--once", "--move"), "--move"),
+    (("flows", "--at"), "--at"),
+    (("crypto", "--shock"), "--shock"),
+    (("cascade", "--shock"), "--shock"),
+]
+#: Bad moves under a name: each must read as ``parse_move`` words it, named ``OPTION NAME``.
+BAD_NAMED_MOVES = ["X=abc", "NDX=-150%", "NDX=", "NDX=5", "NDX=nan", "NDX=+2000%", "NDX=5%%"]
+
+
+def _one_error_line(
+    args: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> str:
+    """Run ``gaemi args`` in an empty folder: exit code 2, nothing on stdout, no file
+    written, and the whole stderr one ``error:`` line, returned without its newline."""
+    work = tmp_path / "w"
+    work.mkdir(exist_ok=True)
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("GAEMI_DB", str(tmp_path / "none.duckdb"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    rc = main(args)
+    captured = capsys.readouterr()
+    assert rc == 2, (args, captured.err)
+    assert captured.out == "", args
+    assert captured.err.startswith("error: "), captured.err
+    assert captured.err.count("\n") == 1, captured.err
+    assert not any(work.iterdir()), args
+    return str(captured.err[:-1])
+
+
+@pytest.mark.parametrize("value", BAD_NAMED_MOVES)
+def test_the_five_move_options_word_a_bad_move_alike(
+    value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``report/monitor --move``, ``flows --at``, ``crypto --shock`` and ``cascade --shock``
+    give the same line for the same bad ``NAME=MOVE`` (the option's name aside), and that
+    line is :func:`parse_move`'s own error for the move, named ``OPTION NAME``."""
+    from gaemi.errors import GaemiInputError
+    from gaemi.present.cli.common import parse_move
+
+    name, _, move_text = value.partition("=")
+    with pytest.raises(GaemiInputError) as exc:
+        parse_move(move_text, f"OPTION {name}")
+    expected = f"error: {exc.value}"
+    lines = {}
+    for before, option in MOVE_OPTIONS:
+        line = _one_error_line([*before, value], tmp_path, monkeypatch, capsys)
+        assert line.startswith(f"error: {option} {name} = {move_text!r}"), line
+        lines[" ".join(before)] = line.replace(f"error: {option} ", "error: OPTION ", 1)
+    assert set(lines.values()) == {expected}, lines
+
+
+@pytest.mark.parametrize(
+    ("value", "expect"),
+    [
+        # the form: OPTION = 'value' must be KIND=MOVE, e.g. an example
+        ("abc", r"^error: {o} = 'abc' must be (UNDERLYING|ASSET|NODE)=MOVE(\[@DAY\])?, e\.g\. "),
+        ("=-5%", r"^error: {o} = '=-5%' must be (UNDERLYING|ASSET|NODE)=MOVE(\[@DAY\])?, e\.g\. "),
+        # one move per name: the repeat named with both items
+        (
+            "NDX=-3% SOX=-1% NDX=-3%",
+            (
+                r"^error: {o} NDX is given twice( for day 0)? \(NDX=-3%, NDX=-3%\); give one "
+                r"move per (underlying|asset|node and day)"
+            ),
+        ),
+    ],
+)
+def test_the_five_move_options_word_a_bad_item_alike(
+    value: str,
+    expect: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The form and repeat errors have one shape on all five options (the kind of name —
+    UNDERLYING, ASSET, NODE — and the example are what differ). Crypto has no NDX asset:
+    its repeat case uses BTC and ETH in place of NDX and SOX."""
+    for before, option in MOVE_OPTIONS:
+        items = value.split(" ")
+        pattern = expect.format(o=re.escape(option))
+        if before[0] == "crypto":
+            items = [i.replace("NDX", "BTC").replace("SOX", "ETH") for i in items]
+            pattern = pattern.replace("NDX", "BTC")
+        args = list(before[:-1])  # the command, then the option before each item
+        for item in items:
+            args += [option, item]
+        line = _one_error_line(args, tmp_path, monkeypatch, capsys)
+        assert re.search(pattern, line), (before, line, pattern)
+
+
 #: Issue 21's malformed-input corpus, case counts per file (the note quotes them):
-#:   tests/present/test_malformed_cli.py   178  (this file: 36 first pass + 132 second
-#:                                              + 10 third)
+#:   tests/present/test_malformed_cli.py   182  (this file: 36 first pass + 132 second
+#:                                              + 10 third + 4 of the CLI wording pass)
 #:   tests/data/test_malformed_corpus.py   172  (library loaders, GaemiInputError)
 #:   tests/data/test_importers.py           58  (test_malformed_input_one_line_error_…)
 #:   tests/present/test_cli_data.py         12  (gaemi data …)
-#:   total                                 420  (>= 300 asked)
-CORPUS_CLI_CASES = 178
+#:   total                                 424  (>= 300 asked)
+CORPUS_CLI_CASES = 182
 CORPUS_LIBRARY_CASES = 172
-CORPUS_TOTAL = 420
+CORPUS_TOTAL = 424
 
 
 def test_corpus_counts() -> None:

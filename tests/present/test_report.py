@@ -225,7 +225,7 @@ def test_report_krw_terminal(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--move", "DAX=-3%"], "must be NDX=MOVE or SOX=MOVE"),
+        (["--move", "DAX=-3%"], "UNDERLYING must be one of NDX, SOX"),
         (["--move", "NDX=-300%"], "below -100%"),
         (["--date", "yesterday"], "is not a YYYY-MM-DD date"),
         (["--format", "csv"], "'csv' is not one of"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,16 +22,16 @@ from gaemi.present.cli.common import (
     DbOption,
     FormatOption,
     KoreanAumOption,
+    NamedMove,
     OutputFormat,
     SeedOption,
     check_choice,
-    describe_move,
     emit,
     note,
-    note_read,
     output_format,
     parse_korean_aum,
     parse_move,
+    parse_named_moves,
     parse_number,
     single,
     state_from_options,
@@ -69,19 +70,20 @@ NOT_REACHED = "—"
 VIEWS = ("events", "steps", "paths", "bands", "attribution", "fuse", "reverse")
 
 
-def parse_shock(text: str) -> tuple[str, float, int, str]:
-    """``NODE=MOVE[@DAY]`` → (node, move_frac, day, the move's text)."""
-    name, sep, rest = text.partition("=")
-    if not sep or not name.strip():
-        raise GaemiInputError(f"shock = {text!r} must be NODE=MOVE[@DAY], e.g. NDX=-5%")
-    move_text, _, day_text = rest.partition("@")
-    day = 0
-    if day_text:
-        if not day_text.strip().isdigit():
-            raise GaemiInputError(f"shock day = {day_text!r} must be a whole number >= 0")
-        day = int(day_text)
-    move = parse_move(move_text, f"--shock {name.strip()}")  # within -100% … +1000%
-    return name.strip().upper(), move, day, move_text
+def parse_shocks(
+    items: list[str] | None, names: Collection[str] | None = None, *, read_note: bool = True
+) -> list[NamedMove]:
+    """``--shock NODE=MOVE[@DAY]`` items (one move per node and day), read by the shared
+    :func:`~gaemi.present.cli.common.parse_named_moves`; ``names``: the graph's nodes."""
+    return parse_named_moves(
+        items,
+        "--shock",
+        what="NODE",
+        example="NDX=-5%",
+        names=names,
+        with_day=True,
+        read_note=read_note,
+    )
 
 
 def parse_outcome(text: str) -> tuple[str, str, str, float]:
@@ -270,21 +272,8 @@ def cascade(
         raise GaemiInputError(f"horizon = {horizon} must be between 1 and 2000 days")
     base, _ = app.cascade_model(scenario=scenario, korean_aum_usd=aum_usd, horizon_days=horizon)
     given: list[tuple[str, float, int]] | None = None
-    if shock:
-        parsed = [(s, *parse_shock(s)) for s in shock]
-        seen: dict[tuple[str, int], str] = {}
-        for s, node, _, day, _ in parsed:  # every shock is checked before any note
-            base.index(node)
-            if (node, day) in seen:  # the same node twice on one day: refuse, never add
-                raise GaemiInputError(
-                    f"shock {node} is given twice for day {day} ({seen[node, day]}, {s.strip()}); "
-                    "give one move per node and day (NODE=MOVE@DAY for later days)"
-                )
-            seen[node, day] = s.strip()
-        given = []
-        for _, node, mv, day, text in parsed:
-            note_read(describe_move(text, mv) + f" for {node} on day {day}")
-            given.append((node, mv, day))
+    if shock:  # every shock is checked (form, move, day, node, repeats) before any note
+        given = [(m.name, m.move_frac, m.day) for m in parse_shocks(shock, base.node_ids)]
     if outcome is not None:
         base.index(outcome[0])
     state = state_from_options(db, data_dir, date)

@@ -15,6 +15,7 @@ import re
 import sys
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -191,6 +192,15 @@ def parse_number(text: str, name: str, what: str = "a number") -> float:
     return v
 
 
+def parse_positive_number(text: str, name: str) -> float:
+    """A number > 0 read by :func:`parse_number` (``0.5``, ``50%``):
+    ``--liquidity-scale = '0' must be > 0``."""
+    v = parse_number(text, name)
+    if not v > 0:
+        raise GaemiInputError(f"{name} = {text!r} must be > 0")
+    return v
+
+
 def finite_option(param: typer.CallbackParam, value: float | None) -> float | None:
     """Typer callback for a float option: ``nan`` and ``inf`` are refused as such.
 
@@ -259,6 +269,101 @@ def describe_move(text: str, value: float) -> str:
     """The note a command prints about how it read a move."""
     unit = "percent" if str(text).strip().endswith("%") else "fraction"
     return f"read {text} as {unit}: move_frac = {value:+.6g} ({format_frac(value)})"
+
+
+@dataclass(frozen=True)
+class NamedMove:
+    """One ``NAME=MOVE[@DAY]`` item of ``--move``, ``--at`` or ``--shock``."""
+
+    name: str
+    move_frac: float
+    day: int
+    text: str  # the item as given, e.g. "ndx=-3%"
+    move_text: str  # its MOVE part, e.g. "-3%"
+
+
+def parse_named_moves(
+    items: Iterable[str] | None,
+    option: str,
+    *,
+    what: str = "UNDERLYING",
+    example: str = "NDX=-3%",
+    names: Collection[str] | None = None,
+    with_day: bool = False,
+    above_minus_100: bool = False,
+    upper: bool = True,
+    read_note: bool = True,
+) -> list[NamedMove]:
+    """Read the ``NAME=MOVE`` items of one option: the one parser and the one wording of
+    ``report``/``monitor --move``, ``flows --at``, ``crypto --shock`` and ``cascade --shock``.
+
+    Each item is checked in this order, every error one line naming the option and the
+    value (``option`` is e.g. ``--shock``, ``what`` the kind of name, ``NODE``):
+
+    * its form — ``--shock = 'SOX' must be NODE=MOVE[@DAY], e.g. NDX=-5%``;
+    * its move, by :func:`parse_move` named ``{option} {NAME}`` —
+      ``--shock SOX = 'abc' is not a move (write -5% or -0.05)``; with ``above_minus_100``
+      a move of -100 % is refused too (``--shock BTC = '-100%' must be above -100%``);
+    * its day (``with_day``: ``NAME=MOVE@DAY``, DAY a whole number >= 0, 0 when left out)
+      — ``--shock SOX day = '-1' must be a whole number >= 0 (NODE=MOVE@DAY)``;
+    * its name, when ``names`` are given (case-insensitive) —
+      ``--move = 'QQQ=-1%': UNDERLYING must be one of NDX, SOX``;
+    * a name given twice (on the same day) — ``--move NDX is given twice (NDX=-3%,
+      ndx=-1%); give one move per underlying``.
+
+    The move is read before the name, so the same bad move reads the same on every option
+    whatever name it carries. Names are upper-cased when ``upper`` (else kept as typed).
+    With ``read_note`` each move's reading is noted once every item has passed
+    (``read -3% as percent: move_frac = -0.03 (-3.00%) for NDX``, ``… on day 1``).
+    """
+    form = f"{what}=MOVE[@DAY]" if with_day else f"{what}=MOVE"
+    allowed = {str(n).upper(): str(n) for n in names} if names is not None else None
+    out: list[NamedMove] = []
+    seen: dict[tuple[str, int], str] = {}
+    for item in items or []:
+        raw, sep, rest = str(item).partition("=")
+        name = raw.strip()
+        if not sep or not name:
+            raise GaemiInputError(f"{option} = {_short(item)} must be {form}, e.g. {example}")
+        name = name.upper() if upper else name
+        move_text, at, day_text = rest.partition("@") if with_day else (rest, "", "")
+        move = parse_move(move_text, f"{option} {name}")
+        if above_minus_100 and move <= -1.0:
+            raise GaemiInputError(f"{option} {name} = {_short(move_text)} must be above -100%")
+        day = 0
+        if at:
+            if not day_text.strip().isdigit():
+                raise GaemiInputError(
+                    f"{option} {name} day = {_short(day_text)} must be a whole number >= 0 "
+                    f"({what}=MOVE@DAY)"
+                )
+            day = int(day_text)
+        if allowed is not None:
+            if name.upper() not in allowed:
+                raise GaemiInputError(
+                    f"{option} = {_short(item)}: {what} must be one of "
+                    + ", ".join(allowed.values())
+                )
+            name = allowed[name.upper()]  # as the market or graph spells it
+        key = (name.upper(), day)
+        if key in seen:
+            on_day = f" for day {day}" if with_day else ""
+            per = (
+                f"{what.lower()} and day ({what}=MOVE@DAY for later days)"
+                if with_day
+                else (what.lower())
+            )
+            raise GaemiInputError(
+                f"{option} {name} is given twice{on_day} ({seen[key]}, {str(item).strip()}); "
+                f"give one move per {per}"
+            )
+        seen[key] = str(item).strip()
+        out.append(NamedMove(name, move, day, str(item), move_text))
+    if read_note:
+        for m in out:
+            on_day = f" on day {m.day}" if with_day else ""
+            note_read(describe_move(m.move_text, m.move_frac) + f" for {m.name}{on_day}")
+    return out
 
 
 def parse_move_grid(text: str, name: str = "moves") -> tuple[float, float, float]:

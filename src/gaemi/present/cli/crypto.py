@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from gaemi.app.crypto import premium_signal
 from gaemi.errors import GaemiInputError
 from gaemi.present.cli.common import (
     FormatOption,
+    NamedMove,
     OutputFormat,
     SeedOption,
     describe_move,
@@ -19,10 +21,10 @@ from gaemi.present.cli.common import (
     format_usd,
     note,
     note_lines,
-    note_read,
     output_format,
     parse_money,
     parse_move,
+    parse_named_moves,
     parse_positive_frac,
     print_json,
     records,
@@ -51,18 +53,34 @@ Examples:
 """
 
 
-def parse_shock(text: str) -> tuple[str, float, str]:
-    """``ASSET=MOVE`` → (asset, move_frac, the note on how the move was read)."""
-    if "=" not in text:
-        raise GaemiInputError(f"shock = {text!r} must be ASSET=MOVE, e.g. BTC=-10%")
-    name, move = text.split("=", 1)
-    name = name.strip().upper()
-    if not name:
-        raise GaemiInputError(f"shock = {text!r} names no asset")
-    value = parse_move(move, f"shock {name}")
-    if value <= -1.0:
-        raise GaemiInputError(f"shock {name} = {move!r} must be above -100%")
-    return name, value, f"{name}: " + describe_move(move, value)
+def parse_shock(text: str, names: Collection[str] | None = None) -> tuple[str, float, str]:
+    """``ASSET=MOVE`` → (asset, move_frac, the note on how the move was read): one item of
+    ``--shock`` read by the shared :func:`~gaemi.present.cli.common.parse_named_moves`
+    (a move above -100 %; ``names``, when given, the assets of the market)."""
+    m = _parse_shocks([text], names, read_note=False)[0]
+    return m.name, m.move_frac, describe_move(m.move_text, m.move_frac) + f" for {m.name}"
+
+
+def _parse_shocks(
+    items: list[str] | None, names: Collection[str] | None, *, read_note: bool = True
+) -> list[NamedMove]:
+    """``--shock ASSET=MOVE`` items (each asset once, a price cannot reach zero)."""
+    return parse_named_moves(
+        items,
+        "--shock",
+        what="ASSET",
+        example="BTC=-10%",
+        names=names,
+        above_minus_100=True,
+        read_note=read_note,
+    )
+
+
+def _asset_names(config: Path | None) -> tuple[str, ...]:
+    """The assets of the crypto market of ``--config`` (default: the calibrated one)."""
+    from gaemi.data.crypto import load_crypto_config
+
+    return load_crypto_config(config).asset_names
 
 
 def _share(text: str, option: str) -> float:
@@ -180,13 +198,7 @@ def crypto(
     fmt = output_format(fmt_given)
     if not shock:
         raise GaemiInputError("give at least one --shock ASSET=MOVE, e.g. BTC=-10%")
-    shocks: dict[str, float] = {}
-    for text in shock:
-        name, value, how = parse_shock(text)
-        if name in shocks:
-            raise GaemiInputError(f"shock {name} is given twice")
-        shocks[name] = value
-        note_read("read shock " + how)
+    shocks = {m.name: m.move_frac for m in _parse_shocks(shock, _asset_names(config))}
     premium = parse_move(kimchi_premium, "kimchi-premium") if kimchi_premium is not None else None
     after = (
         parse_move(kimchi_premium_after, "kimchi-premium-after")

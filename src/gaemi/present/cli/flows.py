@@ -28,6 +28,7 @@ from gaemi.present.cli.common import (
     parse_money,
     parse_move,
     parse_move_grid,
+    parse_named_moves,
     parse_number,
     single,
     state_from_options,
@@ -192,16 +193,8 @@ def flows(
         raise GaemiInputError(f"--top = {top} needs --by fund (it picks funds, not {group}s)")
     if sum(x is not None and x != [] for x in (move, moves, at)) > 1:
         raise GaemiInputError("give only one of --move, --moves and --at")
-    at_moves: dict[str, float] = {}
-    for item in at or []:
-        raw, sep, move_text = item.partition("=")
-        name = raw.strip()
-        if not sep or not name:
-            raise GaemiInputError(f"--at = {item!r} must be UNDERLYING=MOVE, e.g. NDX=-3%")
-        if name.upper() in {k.upper() for k in at_moves}:
-            raise GaemiInputError(f"--at: {name} is given twice; give each underlying once")
-        at_moves[name] = parse_move(move_text, f"--at {name}")
-        note_read(describe_move(move_text, at_moves[name]) + f" for {name}")
+    # names as typed (an underlying id or group, e.g. semiconductors); the engine checks them
+    at_moves = {m.name: m.move_frac for m in parse_named_moves(at, "--at", upper=False)}
     grid = None
     if at_moves:
         pass  # per-underlying moves: projected_close_flow below

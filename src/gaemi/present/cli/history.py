@@ -17,10 +17,12 @@ import typer
 
 from gaemi.errors import GaemiInputError
 from gaemi.present.cli.common import (
+    FormatOption,
     OutputFormat,
     check_creations,
     creations_note,
     describe_move,
+    format_cell,
     note,
     note_lines,
     note_read,
@@ -241,15 +243,7 @@ def history(
             help="Add the monitor's status to every day (about 50 ms a day: slow over years).",
         ),
     ] = False,
-    fmt_given: Annotated[
-        list[OutputFormat] | None,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar="table|json|csv",
-            help="table (the default), json or csv",
-        ),
-    ] = None,
+    fmt_given: FormatOption = None,
     creations_given: Annotated[
         list[str] | None,
         typer.Option(
@@ -302,8 +296,9 @@ def history(
             raise GaemiInputError(f"threshold = {threshold!r} must be between 0% and 100%")
     if boot < MIN_BOOT:
         raise GaemiInputError(f"--boot = {boot} must be >= {MIN_BOOT} (bootstrap draws)")
-    if not 0 <= seed < 2**63:
-        raise GaemiInputError(f"--seed = {seed} must be an integer >= 0")
+    from gaemi.app.decay import check_seed
+
+    check_seed(seed, "--seed")
     if db is not None and data_dir is not None:
         raise GaemiInputError("give --db or --data-dir, not both")
     run = load_run(
@@ -410,29 +405,16 @@ _MODEL = {
 
 
 def events_terminal(ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The event table as two narrow frames of formatted text (terminal only)."""
-    import math
-
+    """The event table as two narrow frames of cells (terminal only), each cell by
+    :func:`gaemi.units.format_cell` (the one cell rule of every table and the report):
+    ``-5.12%``, ``-$2.30B``, ``0.67×``, yes/no, ``—`` for a missing value."""
     import pandas as pd
-
-    from gaemi.present.cli.common import format_usd
-
-    def fmt_cell(col: str, v: Any) -> str:
-        if isinstance(v, float) and math.isnan(v):
-            return "—"
-        if col.endswith("_usd"):
-            return format_usd(float(v))
-        if col.endswith("_frac"):
-            return f"{float(v):+.2%}"
-        if col.endswith("_ratio"):
-            return f"{float(v):.2f}"
-        return str(v)
 
     def frame(cols: dict[str, str]) -> pd.DataFrame:
         out = {"date": [str(d)[:10] for d in ev["date"]]}
         for c, label in cols.items():
             if c in ev.columns:
-                out[label] = [fmt_cell(c, v) for v in ev[c]]
+                out[label] = [format_cell(c, v) for v in ev[c]]
         return pd.DataFrame(out)
 
     return frame(_REAL), frame(_MODEL)

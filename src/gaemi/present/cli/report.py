@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gaemi.errors import GaemiInputError
 from gaemi.present.cli.common import (
     DataDirOption,
     DateOption,
@@ -16,10 +15,8 @@ from gaemi.present.cli.common import (
     KoreanAumOption,
     check_creations,
     creations_note,
-    describe_move,
     note,
-    note_read,
-    parse_move,
+    parse_named_moves,
     print_json,
     single,
     state_from_options,
@@ -53,27 +50,13 @@ class ReportFormat(StrEnum):
     json = "json"
 
 
-def parse_moves(items: list[str] | None) -> dict[str, float]:
-    """``NDX=-3%`` items → {"NDX": -0.03}; an underlying given twice is an error."""
+def parse_moves(items: list[str] | None, option: str = "--move") -> dict[str, float]:
+    """``NDX=-3%`` items → {"NDX": -0.03} (``report``/``monitor --move``): the shared
+    :func:`~gaemi.present.cli.common.parse_named_moves`, names NDX and SOX."""
     from gaemi.monitor.indicators import MOVE_UNDERLYINGS
 
-    out: dict[str, float] = {}
-    given: dict[str, str] = {}
-    for item in items or []:
-        name, sep, text = item.partition("=")
-        name = name.strip().upper()
-        if not sep or name not in MOVE_UNDERLYINGS:
-            forms = " or ".join(f"{n}=MOVE" for n in MOVE_UNDERLYINGS)
-            raise GaemiInputError(f"move = {item!r} must be {forms}, e.g. NDX=-3%")
-        if name in given:
-            raise GaemiInputError(
-                f"move {name} is given twice ({given[name]!r} and {item!r}): give each "
-                "underlying once"
-            )
-        given[name] = item
-        out[name] = parse_move(text, f"move of {name}")
-        note_read(describe_move(text, out[name]) + f" for {name}")
-    return out
+    moves = parse_named_moves(items, option, names=MOVE_UNDERLYINGS)
+    return {m.name: m.move_frac for m in moves}
 
 
 def report(

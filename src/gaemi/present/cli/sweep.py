@@ -22,6 +22,8 @@ from gaemi.present.cli.common import (
     note,
     parse_money,
     parse_move,
+    parse_number,
+    parse_positive_number,
     single,
 )
 
@@ -100,8 +102,8 @@ def _values(text: str, name: str, parse: Callable[[str, str], float]) -> tuple[f
         parts = s.split(":")
         if len(parts) != 3:
             raise GaemiInputError(f"--{name} = {text!r} must be a,b,c or START:STOP:STEP")
-        lo, hi = parse(parts[0], name), parse(parts[1], name)
-        step = parse(parts[2].lstrip("+"), name)
+        lo, hi = parse(parts[0], f"--{name}"), parse(parts[1], f"--{name}")
+        step = parse(parts[2].lstrip("+"), f"--{name}")
         if not step > 0:
             raise GaemiInputError(f"--{name} step = {parts[2]!r} must be > 0")
         if lo > hi:  # the step is > 0: the range goes up from START to STOP
@@ -117,27 +119,12 @@ def _values(text: str, name: str, parse: Callable[[str, str], float]) -> tuple[f
         digits = 12 - math.floor(math.log10(max(abs(lo), abs(hi), step)))
         vals = [float(v) for v in np.round(grid, digits)]
     else:
-        vals = [parse(p.strip(), name) for p in s.split(",") if p.strip()]
+        vals = [parse(p.strip(), f"--{name}") for p in s.split(",") if p.strip()]
     if not vals:
         raise GaemiInputError(f"--{name} = {text!r} has no values")
     if len(set(vals)) != len(vals):
         raise GaemiInputError(f"--{name} = {text!r} repeats a value")
     return tuple(vals)
-
-
-def _number(text: str, name: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise GaemiInputError(f"--{name}: {text!r} is not a number") from None
-    return v
-
-
-def _positive(text: str, name: str) -> float:
-    v = _number(text, name)
-    if not v > 0:
-        raise GaemiInputError(f"--{name}: {text!r} must be > 0")
-    return v
 
 
 def _axes(engine: Engine, opts: dict[str, str | None]) -> dict[str, tuple[object, ...]]:
@@ -155,16 +142,16 @@ def _axes(engine: Engine, opts: dict[str, str | None]) -> dict[str, tuple[object
             names = tuple(dict.fromkeys(x.strip().upper() for x in und.split(",") if x.strip()))
             axes["underlying"] = names
         add("korean_aum_usd", "korean-aum", parse_money)
-        add("liquidity_scale", "liquidity-scale", _positive)
-        add("impact_y", "impact-y", _positive)
+        add("liquidity_scale", "liquidity-scale", parse_positive_number)
+        add("impact_y", "impact-y", parse_positive_number)
         add("shock_frac", "shocks", parse_move)
     else:
         for flag in ("korean-aum", "liquidity-scale", "impact-y", "underlying"):
             if opts.get(flag) is not None:
                 raise GaemiInputError(f"--{flag} applies to --engine feedback only")
-        add("leverage", "leverage", _number)
+        add("leverage", "leverage", parse_number)
         add("vol_annual", "vol", parse_move)
-        add("horizon_days", "days", _positive)
+        add("horizon_days", "days", parse_positive_number)
         add("drift_annual", "drift", parse_move)
     return axes
 
