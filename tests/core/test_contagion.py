@@ -51,6 +51,26 @@ def model(nodes, edges, shocks, horizon=5, steps=()) -> CascadeModel:  # type: i
     return CascadeModel("t", tuple(nodes), tuple(edges), tuple(shocks), horizon, tuple(steps))
 
 
+def close_fb(
+    k_other_usd: float,
+    korean_aum_usd: float,
+    impact_per_usd: float,
+    max_move_frac: float | None = 0.2,
+) -> FeedbackSpec:
+    """The linear close loop F(r) = K·r, K = k_other + 6·A_kr (DESIGN.md 1: a 3x fund
+    trades L(L−1) = 6 times its AUM times the move), impact λ per USD, capped at
+    ``max_move_frac`` (no cap when None)."""
+    params = {
+        "k_other_usd": Param(k_other_usd),
+        "korean_aum_usd": Param(korean_aum_usd),
+        "korean_multiplier": Param(6.0),
+        "impact_per_usd": Param(impact_per_usd),
+    }
+    if max_move_frac is not None:
+        params["max_move_frac"] = Param(max_move_frac)
+    return FeedbackSpec("linear", params)
+
+
 # ------------------------------------------------------------------ closed forms
 def test_two_node_linear_lag_closed_form() -> None:
     # closed form: B's change on day 1 = beta · A's change on day 0; levels absolute
@@ -132,16 +152,7 @@ def test_close_feedback_linear_closed_form() -> None:
     # r = r0 / (1 − λK) with K = k_other + 6·A_kr (DESIGN.md 1: a 3x fund trades 6·A·r)
     k_other, a_kr, lam, r0 = 100e9, 20e9, 1e-12, -0.05
     K = k_other + 6 * a_kr
-    fb = FeedbackSpec(
-        "linear",
-        {
-            "k_other_usd": Param(k_other),
-            "korean_aum_usd": Param(a_kr),
-            "korean_multiplier": Param(6.0),
-            "impact_per_usd": Param(lam),
-            "max_move_frac": Param(0.2),
-        },
-    )
+    fb = close_fb(k_other, a_kr, lam)
     m = model(
         [node("NDX", "relative", equity=True, close_feedback=fb)], [], [Shock("NDX", 0, r0)], 1
     )
@@ -152,15 +163,7 @@ def test_close_feedback_linear_closed_form() -> None:
     assert ev.amount == pytest.approx(K * expect)  # the close flow K·r, USD
     assert spectral_radius(m).close_gain["NDX"] == pytest.approx(1 / (1 - lam * K))
     # the research note's reference: $45B of 3x AUM and a 5% drop → $13.5B to sell
-    fb45 = FeedbackSpec(
-        "linear",
-        {
-            "k_other_usd": Param(0.0),
-            "korean_aum_usd": Param(45e9),
-            "korean_multiplier": Param(6.0),
-            "impact_per_usd": Param(0.0),
-        },
-    )
+    fb45 = close_fb(0.0, 45e9, 0.0, max_move_frac=None)
     m45 = model([node("NDX", "relative", close_feedback=fb45)], [], [Shock("NDX", 0, -0.05)], 1)
     (ev45,) = simulate(m45, deterministic=True).events[1:]
     assert ev45.amount == pytest.approx(-13.5e9)
@@ -168,16 +171,7 @@ def test_close_feedback_linear_closed_form() -> None:
 
 def test_close_feedback_without_equilibrium_hits_the_cap() -> None:
     # λK ≥ 1: the linear loop has no stable fixed point; the move runs to the 20% cap
-    fb = FeedbackSpec(
-        "linear",
-        {
-            "k_other_usd": Param(2e12),
-            "korean_aum_usd": Param(0.0),
-            "korean_multiplier": Param(6.0),
-            "impact_per_usd": Param(1e-12),
-            "max_move_frac": Param(0.2),
-        },
-    )
+    fb = close_fb(2e12, 0.0, 1e-12)
     m = model([node("NDX", "relative", close_feedback=fb)], [], [Shock("NDX", 0, -0.01)], 1)
     assert simulate(m, deterministic=True).change("NDX")[0] == pytest.approx(-0.2)
     assert spectral_radius(m).amplifying
@@ -344,16 +338,7 @@ def test_fuse_finds_the_threshold_closed_form() -> None:
 
 def test_reverse_stress_closed_form() -> None:
     # NDX close r = s·r0/(1 − λK), K = 6·A_kr·f: reaching −10% needs s = 0.1(1 − λK)/0.05
-    fb = FeedbackSpec(
-        "linear",
-        {
-            "k_other_usd": Param(0.0),
-            "korean_aum_usd": Param(20e9),
-            "korean_multiplier": Param(6.0),
-            "impact_per_usd": Param(2e-12),
-            "max_move_frac": Param(0.2),
-        },
-    )
+    fb = close_fb(0.0, 20e9, 2e-12)
     m = model([node("NDX", "relative", close_feedback=fb)], [], [Shock("NDX", 0, -0.05)], 1)
     rs = reverse_stress(m, Outcome("NDX", "change", "<=", -0.10), [0.5, 1.0, 2.0], n_shock=2000)
     for f, s in zip([0.5, 1.0, 2.0], rs.min_scale, strict=True):
@@ -367,16 +352,7 @@ def test_reverse_stress_closed_form() -> None:
 def test_reverse_stress_outcome_met_at_baseline_needs_no_shock() -> None:
     # audit: USDKRW>=1500 with the won at 1509.86 reported a shock of 0.00198 x (the
     # first grid point); the baseline already meets it, so the answer is "no shock"
-    fb = FeedbackSpec(
-        "linear",
-        {
-            "k_other_usd": Param(0.0),
-            "korean_aum_usd": Param(20e9),
-            "korean_multiplier": Param(6.0),
-            "impact_per_usd": Param(2e-12),
-            "max_move_frac": Param(0.2),
-        },
-    )
+    fb = close_fb(0.0, 20e9, 2e-12)
     m = model(
         [
             node("NDX", "relative", close_feedback=fb),
@@ -769,16 +745,7 @@ def test_a_link_carried_halt_stops_the_earlier_close_part_way_closed_form() -> N
     #     is unfilled;
     #   else no halt: A closes, B = b·close.
     k, lam, r0 = 200e9, 0.2 / 200e9 * 1.0, -0.10  # λK = 0.2: gain 1 / 0.8 = 1.25
-    fb = FeedbackSpec(
-        "linear",
-        {
-            "k_other_usd": Param(k),
-            "korean_aum_usd": Param(0.0),
-            "korean_multiplier": Param(6.0),
-            "impact_per_usd": Param(lam),
-            "max_move_frac": Param(0.99),
-        },
-    )
+    fb = close_fb(k, 0.0, lam, 0.99)
     m = model(
         [node("A", "relative", equity=True, close_feedback=fb), node("B", "relative", equity=True)],
         [linear("ab", "A", "B", 1.0)],
