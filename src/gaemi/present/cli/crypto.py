@@ -193,8 +193,11 @@ def crypto(
     docs/crypto.md.
     """
     from gaemi.app.crypto import crypto_cascade
+    from gaemi.app.decay import check_seed
 
     seed: int | None = single(seed_given, "--seed")
+    if seed is not None:
+        check_seed(seed, "--seed")
     fmt = output_format(fmt_given)
     if not shock:
         raise GaemiInputError("give at least one --shock ASSET=MOVE, e.g. BTC=-10%")

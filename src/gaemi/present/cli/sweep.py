@@ -410,6 +410,7 @@ def sweep(
     """
     import math
 
+    from gaemi.app.decay import check_seed
     from gaemi.app.sweep import chunk_for_workers, gather_parts, iter_serial, sweep_spec
     from gaemi.present.cli.common import (
         check_count,
@@ -436,7 +437,7 @@ def sweep(
     days: str | None = single(days_given, "--days")
     drift: str | None = single(drift_given, "--drift")
     paths: int = single(paths_given, "--paths", 10_000)
-    seed: int = single(seed_given, "--seed", 0)
+    seed: int = check_seed(single(seed_given, "--seed", 0), "--seed")
     chunk: int | None = single(chunk_given, "--chunk")
     scheduler: str | None = single(scheduler_given, "--scheduler")
     workers: int | None = single(workers_given, "--workers")
