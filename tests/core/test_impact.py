@@ -144,3 +144,25 @@ def test_crossover_piece_root_is_the_down_crossing(gamma: float, beta: float, qx
     assert u >= 0
     assert psi(u) == pytest.approx(0.0, abs=1e-12 * max(1.0, u))
     assert psi(u * (1 + 1e-6) + 1e-15) < 0
+
+
+_SCALAR_FLOWS = [0.0, -0.0, 1.0, -1.0, 5e-324, 1e8, -1e8, 3e8, -3e8, 1e12, -1e12, np.inf, np.nan]
+
+
+@pytest.mark.parametrize("qx", [0.0, 5e-324, 3e8, 1e308])
+def test_one_scenario_scalar_path_has_the_bits_of_the_array_path(qx: float) -> None:
+    # impact_frac of one flow on a one-scenario model takes a float path (the scalar
+    # reference solver); the reference is the NumPy path, which a (1, k) array with k > 1
+    # takes: the same IEEE operations, so float.hex must agree, at Q× and its neighbours too
+    imp = SquareRootImpact(np.array([0.7]), np.array([0.015]), np.array([2e10]), qx)
+    flows = [*_SCALAR_FLOWS, qx, -qx, np.nextafter(qx, 0.0), np.nextafter(qx, np.inf)]
+    with np.errstate(all="ignore"):
+        ref = imp.impact_frac(np.array([flows, flows]).reshape(1, -1))[0, : len(flows)]
+    for f, want in zip(flows, ref, strict=True):
+        for arg in (f, np.float64(f), np.array(f), np.array([f])):
+            got = imp.impact_frac(arg)
+            assert got.shape == (1,)
+            assert float(got[0]).hex() == float(want).hex(), (f, arg)
+        got2 = imp.impact_frac(np.array([[f]]))
+        assert got2.shape == (1, 1)
+        assert float(got2[0, 0]).hex() == float(want).hex()

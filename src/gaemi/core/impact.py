@@ -17,7 +17,9 @@ square-root market impact. Physical Review Letters 122, 108302.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
@@ -132,11 +134,21 @@ class SquareRootImpact:
             scenario_param(self.linear_below_usd, "impact.linear_below_usd"),
         )
 
-    @property
+    # computed once per object (cached_property writes the instance __dict__, which a
+    # frozen dataclass allows; not dataclass fields, so replace() and slicing ignore them)
+    @cached_property
     def coefficient(self) -> FloatArray:
         """c = Y·σ_d/sqrt(V_d): |I| = c·sqrt(|Q|), per scenario (1/sqrt(USD))."""
         out: FloatArray = self.y * self.sigma_daily / np.sqrt(self.volume_usd)
+        out.flags.writeable = False
         return out
+
+    @cached_property
+    def _one(self) -> tuple[float, float] | None:
+        """(c, Q×) as floats when there is one scenario (the scalar path), else None."""
+        c = self.coefficient
+        qx = np.asarray(self.linear_below_usd)
+        return (float(c[0]), float(qx[0])) if c.size == 1 and qx.size == 1 else None
 
     @property
     def small_flow_lambda(self) -> FloatArray:
@@ -154,7 +166,29 @@ class SquareRootImpact:
         q: FloatArray = np.asarray(self.linear_below_usd)
         return col(q) if ndim == 2 else q
 
+    def _impact_one(self, q: float, c: float, qx: float) -> float:
+        # impact_frac for one flow and one scenario, in floats: the same IEEE operations
+        # in the same order as the array path, so the same bits (np.sign(±0) is +0)
+        aq = abs(q)
+        root = math.sqrt(aq)
+        shrink = math.sqrt(aq / (qx if qx > 0 else 1.0)) if aq < qx else 1.0
+        sign = 1.0 if q > 0 else -1.0 if q < 0 else q if q != q else 0.0
+        return sign * c * root * shrink
+
     def impact_frac(self, flow_usd: ArrayLike) -> FloatArray:
+        one = self._one
+        if one is not None:
+            # one scenario, one flow (the scalar reference solver): no array temporaries
+            if isinstance(flow_usd, float | int):
+                return np.array([self._impact_one(float(flow_usd), *one)])
+            if (
+                type(flow_usd) is np.ndarray
+                and flow_usd.dtype == np.float64
+                and flow_usd.size == 1
+                and flow_usd.ndim <= 2
+            ):
+                v = self._impact_one(float(flow_usd.reshape(-1)[0]), *one)
+                return np.array([[v]]) if flow_usd.ndim == 2 else np.array([v])
         q = np.asarray(flow_usd, dtype=np.float64)
         aq = np.abs(q)
         c = self._c(q.ndim)
