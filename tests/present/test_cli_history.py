@@ -54,6 +54,14 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
     return rc, out, err
 
 
+def _ok(capsys: pytest.CaptureFixture[str], argline: str, *args: str) -> tuple[str, str]:
+    """``gaemi history`` with the words of ``argline`` then ``args``: exit code 0 (else
+    the stderr is shown); returns stdout and stderr."""
+    rc, out, err = _run(capsys, *argline.split(), *args)
+    assert rc == 0, err
+    return out, err
+
+
 def test_daily_json_flows(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rc, out, err = _run(capsys, "--from", "2025-06-02", "--data-dir", str(folder), "-f", "json")
     assert rc == 0, err
@@ -70,19 +78,8 @@ def test_daily_json_flows(folder: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_events_csv_and_threshold(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rc, out, err = _run(
-        capsys,
-        "--from",
-        "2025-01-02",
-        "--events",
-        "--threshold",
-        "5%",
-        "--data-dir",
-        str(folder),
-        "--format",
-        "csv",
-    )
-    assert rc == 0, err
+    argline = "--from 2025-01-02 --events --threshold 5% --format csv"
+    out, err = _ok(capsys, argline, "--data-dir", str(folder))
     assert "read 5% as percent" in err
     from io import StringIO
 
@@ -94,19 +91,8 @@ def test_events_csv_and_threshold(folder: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_stats_json(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rc, out, err = _run(
-        capsys,
-        "--from",
-        "2025-01-02",
-        "--stats",
-        "--boot",
-        "60",
-        "--data-dir",
-        str(folder),
-        "-f",
-        "json",
-    )
-    assert rc == 0, err
+    argline = "--from 2025-01-02 --stats --boot 60 -f json"
+    out, _ = _ok(capsys, argline, "--data-dir", str(folder))
     recs = json.loads(out)
     assert {r["sample"] for r in recs} == {"NDX", "SOX", "NDX+SOX"}
     for r in recs:
@@ -137,18 +123,9 @@ def test_help_shows_the_boot_minimum(capsys: pytest.CaptureFixture[str]) -> None
 
 def test_html_and_table(folder: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     page = tmp_path / "h.html"
-    rc, out, err = _run(
-        capsys,
-        "--from",
-        "2025-06-02",
-        "--data-dir",
-        str(folder),
-        "--html",
-        str(page),
-        "--boot",
-        "60",
+    out, err = _ok(
+        capsys, "--from 2025-06-02 --boot 60", "--data-dir", str(folder), "--html", str(page)
     )
-    assert rc == 0, err
     text = page.read_text(encoding="utf-8")
     for part in ("Plotly", "Stress days", "Reconstructed AUM", "Next-day reversal"):
         assert part in text
@@ -282,19 +259,8 @@ def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_daily_status(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rc, out, err = _run(
-        capsys,
-        "--from",
-        "2026-05-01",
-        "--to",
-        "2026-05-08",
-        "--daily-status",
-        "--data-dir",
-        str(folder),
-        "-f",
-        "json",
-    )
-    assert rc == 0, err
+    argline = "--from 2026-05-01 --to 2026-05-08 --daily-status -f json"
+    out, _ = _ok(capsys, argline, "--data-dir", str(folder))
     recs = json.loads(out)
     # the monitor's levels (monitor_rules.yaml), one per day, the same for every underlying
     assert {r["status"] for r in recs} <= {"LOW", "GUARDED", "ELEVATED", "HIGH", "CRITICAL"}
@@ -303,10 +269,7 @@ def test_daily_status(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_events_table_two_narrow_tables(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rc, out, err = _run(
-        capsys, "--from", "2025-01-02", "--events", "--threshold", "5%", "--data-dir", str(folder)
-    )
-    assert rc == 0, err
+    out, _ = _ok(capsys, "--from 2025-01-02 --events --threshold 5%", "--data-dir", str(folder))
     assert "Stress days: real moves" in out
     assert "Stress days: the model" in out
     assert "-6.00%" in out  # the synthetic −6% day of QQQ (the fixture)
@@ -370,19 +333,8 @@ def test_real_day_lists_every_underlying_with_its_aum_source(
     # Issue 16 must-show: one day on ../shared/data lists every replayed underlying (each
     # underlying of the universe with a price series, not five) with where its A_{t-1} is
     # from; the ProShares funds' AUM is the issuer's (us-letf-nav-proshares/).
-    rc, out, err = _run(
-        capsys,
-        "--data-dir",
-        str(shared_data),
-        "--from",
-        "2025-04-09",
-        "--to",
-        "2025-04-09",
-        "-f",
-        "csv",
-        "--no-status",
-    )
-    assert rc == 0, err
+    argline = "--from 2025-04-09 --to 2025-04-09 -f csv --no-status"
+    out, _ = _ok(capsys, argline, "--data-dir", str(shared_data))
     df = pd.read_csv(io.StringIO(out))
     assert (df["date"] == "2025-04-09").all()
     listed = df[df["n_funds"] > 0]
