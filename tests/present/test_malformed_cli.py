@@ -120,148 +120,144 @@ CASES = [
         r"--out.*nonexistent",
     ),
     CliCase("sweep --out dir", ("sweep", SHOCK, "--out", "{d}"), r"--out .*suffix"),
-    # ---------------------------------------------------------------- universe files
-    CliCase(
-        "flows universe bad aum_as_of",
-        ("flows", "--universe", "{d}/u.csv"),
-        r"u.csv row 3: aum_as_of = '2026-13-45' is not a YYYY-MM-DD date",
-        files={"u.csv": _u("SOXL,3,SOX,1e10,2026-13-45,")},
-    ),
-    CliCase(
-        "report universe bad aum_as_of",
-        ("report", "--universe", "{d}/u.csv", "--html", "{d}/r.html"),
-        r"u.csv row 3: aum_as_of = '2026-13-45' is not a YYYY-MM-DD date",
-        files={"u.csv": _u("SOXL,3,SOX,1e10,2026-13-45,")},
-    ),
-    CliCase(
+]
+
+# ---------------------------------------------------------------- bad input files
+# Each row is (name, args, expected regex, files written into the working folder first).
+U_FLOWS = ("flows", "--universe", "{d}/u.csv")
+U_REPORT = ("report", "--universe", "{d}/u.csv", "--html", "{d}/r.html")
+P_CRYPTO = ("crypto", "--shock", "BTC=-10%", "--population", "{d}/p.csv")
+S_STRESS = ("stress", "--shock", "-3%", "--scenario", "{d}/s.yaml")
+H_DECAY = ("decay", "--ticker", "SOXL", "--model", "bootstrap", "--history", "{d}/h.csv")
+U_BAD_DATE = {"u.csv": _u("SOXL,3,SOX,1e10,2026-13-45,")}
+U_FUTURE = {"u.csv": _u("SOXL,3,SOX,1e10,2099-06-01,")}
+U_UTF16 = {"u.csv": _u("SOXL,3,SOX,1e10,,").decode().encode("utf-16")}
+BAD_DATE_WORDS = r"u.csv row 3: aum_as_of = '2026-13-45' is not a YYYY-MM-DD date"
+FILE_CASES: list[tuple[str, tuple[str, ...], str, dict[str, bytes]]] = [
+    # universe files
+    ("flows universe bad aum_as_of", U_FLOWS, BAD_DATE_WORDS, U_BAD_DATE),
+    ("report universe bad aum_as_of", U_REPORT, BAD_DATE_WORDS, U_BAD_DATE),
+    (
         "flows universe future aum_as_of",
-        ("flows", "--universe", "{d}/u.csv"),
+        U_FLOWS,
         r"aum_as_of = 2099-06-01 is after today",
-        files={"u.csv": _u("SOXL,3,SOX,1e10,2099-06-01,")},
+        U_FUTURE,
     ),
-    CliCase(
+    (
         "report universe future aum_as_of",
-        ("report", "--universe", "{d}/u.csv", "--html", "{d}/r.html"),
+        U_REPORT,
         r"aum_as_of = 2099-06-01 is after today",
-        files={"u.csv": _u("SOXL,3,SOX,1e10,2099-06-01,")},
+        U_FUTURE,
     ),
-    CliCase(
+    (
         "flows universe aum 1e308",
-        ("flows", "--universe", "{d}/u.csv"),
+        U_FLOWS,
         r"aum_usd = 1e\+308 is above",
-        files={"u.csv": _u("SOXL,3,SOX,1e308,,")},
+        {"u.csv": _u("SOXL,3,SOX,1e308,,")},
     ),
-    CliCase(
+    (
         "flows universe leverage nan",
-        ("flows", "--universe", "{d}/u.csv"),
+        U_FLOWS,
         r"leverage = NaN",
-        files={"u.csv": _u("SOXL,nan,SOX,1e10,,")},
+        {"u.csv": _u("SOXL,nan,SOX,1e10,,")},
     ),
-    CliCase(
+    (
         "flows universe Latin-1",
-        ("flows", "--universe", "{d}/u.csv"),
+        U_FLOWS,
         r"u.csv line 3: byte 0xc9 is not UTF-8",
-        files={"u.csv": _u("ÉTF,3,SOX,1e10,,").decode().encode("latin-1")},
+        {"u.csv": _u("ÉTF,3,SOX,1e10,,").decode().encode("latin-1")},
     ),
-    CliCase(
-        "flows universe UTF-16",
-        ("flows", "--universe", "{d}/u.csv"),
-        r"u.csv: the file is UTF-16",
-        files={"u.csv": _u("SOXL,3,SOX,1e10,,").decode().encode("utf-16")},
-    ),
-    CliCase(
-        "report universe UTF-16",
-        ("report", "--universe", "{d}/u.csv", "--html", "{d}/r.html"),
-        r"u.csv: the file is UTF-16",
-        files={"u.csv": _u("SOXL,3,SOX,1e10,,").decode().encode("utf-16")},
-    ),
-    # ---------------------------------------------------------------- population files
-    CliCase(
+    ("flows universe UTF-16", U_FLOWS, r"u.csv: the file is UTF-16", U_UTF16),
+    ("report universe UTF-16", U_REPORT, r"u.csv: the file is UTF-16", U_UTF16),
+    # population files
+    (
         "crypto population Latin-1",
-        ("crypto", "--shock", "BTC=-10%", "--population", "{d}/p.csv"),
+        P_CRYPTO,
         r"p.csv line 3: byte 0xf3 is not UTF-8",
-        files={"p.csv": _p("BTC,lóng,10,1,1").decode().encode("latin-1")},
+        {"p.csv": _p("BTC,lóng,10,1,1").decode().encode("latin-1")},
     ),
-    CliCase(
+    (
         "crypto population UTF-16",
-        ("crypto", "--shock", "BTC=-10%", "--population", "{d}/p.csv"),
+        P_CRYPTO,
         r"p.csv: the file is UTF-16",
-        files={"p.csv": _p("BTC,long,10,1,1").decode().encode("utf-16")},
+        {"p.csv": _p("BTC,long,10,1,1").decode().encode("utf-16")},
     ),
-    CliCase(
+    (
         "crypto population size 1e308",
-        ("crypto", "--shock", "BTC=-10%", "--population", "{d}/p.csv"),
+        P_CRYPTO,
         r"p.csv line 3: size_usd = 1e\+308 is above",
-        files={"p.csv": _p("BTC,long,10,1e308,1")},
+        {"p.csv": _p("BTC,long,10,1e308,1")},
     ),
-    CliCase(
+    (
         "crypto population leverage inf",
-        ("crypto", "--shock", "BTC=-10%", "--population", "{d}/p.csv"),
+        P_CRYPTO,
         r"p.csv line 3: leverage = 'inf' must be finite",
-        files={"p.csv": _p("BTC,long,inf,1,1")},
+        {"p.csv": _p("BTC,long,inf,1,1")},
     ),
-    CliCase(
+    (
         "crypto population entry 1e-300",
-        ("crypto", "--shock", "BTC=-10%", "--population", "{d}/p.csv"),
+        P_CRYPTO,
         r"entry_frac = '1e-300' puts the entry",
-        files={"p.csv": _p("BTC,long,10,1,1e-300")},
+        {"p.csv": _p("BTC,long,10,1,1e-300")},
     ),
-    # ---------------------------------------------------------------- YAML
-    CliCase(
+    # YAML
+    (
         "flows scenario duplicate key",
         ("flows", "--scenario", "{d}/s.yaml"),
         r"s.yaml line 2: duplicate key 'korean_aum_usd' \(first on line 1\)",
-        files={"s.yaml": b"korean_aum_usd: 1e9\nkorean_aum_usd: 2e9\n"},
+        {"s.yaml": b"korean_aum_usd: 1e9\nkorean_aum_usd: 2e9\n"},
     ),
-    CliCase(
+    (
         "flows scenario Latin-1",
         ("flows", "--scenario", "{d}/s.yaml"),
         r"s.yaml line 1: byte 0xe9 is not UTF-8",
-        files={"s.yaml": b"name: caf\xe9\n"},
+        {"s.yaml": b"name: caf\xe9\n"},
     ),
-    CliCase(
+    (
         "stress scenario deep",
-        ("stress", "--shock", "-3%", "--scenario", "{d}/s.yaml"),
+        S_STRESS,
         r"nesting deeper than 50 levels",
-        files={"s.yaml": b"a: " + b"[" * 3000 + b"]" * 3000},
+        {"s.yaml": b"a: " + b"[" * 3000 + b"]" * 3000},
     ),
-    CliCase(
+    (
         "stress scenario duplicate key",
-        ("stress", "--shock", "-3%", "--scenario", "{d}/s.yaml"),
+        S_STRESS,
         r"s.yaml line 2: duplicate key 'name'",
-        files={"s.yaml": b"name: a\nname: b\n"},
+        {"s.yaml": b"name: a\nname: b\n"},
     ),
-    CliCase(
+    (
         "crypto config duplicate key",
         ("crypto", "--shock", "BTC=-10%", "--config", "{d}/c.yaml"),
         r"c.yaml line 3: duplicate key 'name'",
-        files={"c.yaml": b"name: a\nas_of: x\nname: b\n"},
+        {"c.yaml": b"name: a\nas_of: x\nname: b\n"},
     ),
-    CliCase(
+    (
         "cascade scenario deep",
         ("cascade", "--scenario", "{d}/c.yaml"),
         r"nesting deeper than 50 levels",
-        files={"c.yaml": b"a: " + b"{b: " * 80 + b"1" + b"}" * 80},
+        {"c.yaml": b"a: " + b"{b: " * 80 + b"1" + b"}" * 80},
     ),
-    # ---------------------------------------------------------------- magnitudes, history
-    CliCase(
+    # magnitudes, history
+    (
         "stress liquidity-scale 1e-300",
         ("stress", "--shock", "-3%", "--liquidity-scale", "1e-300"),
         r"--liquidity-scale.*1e-300",
+        {},
     ),
-    CliCase(
+    (
         "decay bootstrap history Latin-1",
-        ("decay", "--ticker", "SOXL", "--model", "bootstrap", "--history", "{d}/h.csv"),
+        H_DECAY,
         r"h.csv line 2: byte 0xe9 is not UTF-8",
-        files={"h.csv": b"Date,Close\n2020-01-02,1\xe9\n"},
+        {"h.csv": b"Date,Close\n2020-01-02,1\xe9\n"},
     ),
-    CliCase(
+    (
         "decay bootstrap history text close",
-        ("decay", "--ticker", "SOXL", "--model", "bootstrap", "--history", "{d}/h.csv"),
+        H_DECAY,
         r"h.csv line 3: Close = 'abc'",
-        files={"h.csv": b"Date,Close\n2020-01-02,1\n2020-01-03,abc\n"},
+        {"h.csv": b"Date,Close\n2020-01-02,1\n2020-01-03,abc\n"},
     ),
 ]
+CASES += [CliCase(name, args, expect, files=files) for name, args, expect, files in FILE_CASES]
 
 
 # ---------------------------------------------------------------- issue 21, second pass
