@@ -165,68 +165,69 @@ def _u(name: str, expect: str, **over: str) -> None:
     CASES.append(Case("universe", name, _file("u.csv", body), expect))
 
 
-for value, expect in [
-    ("", "leverage is missing"),
-    ("abc", "leverage = 'abc' is not a number"),
-    ("nan", "leverage = NaN"),
-    ("inf", "leverage = 'inf' must be finite"),
-    ("-inf", "leverage = '-inf' must be finite"),
-    ("1e308", r"leverage = 1e\+308"),
-    ("0.5", "leverage = 0.5 is not a leveraged"),
-    ("1", "leverage = 1 is not a leveraged"),
-    ("0", "leverage = 0 is not a leveraged"),
-    ("11", r"leverage = 11 is outside"),
-    ("-11", r"leverage = -11 is outside"),
-]:
-    _u(f"leverage={value!r}", expect, leverage=value)
-for value, expect in [
-    ("", "aum_usd is missing"),
-    ("x", "aum_usd = 'x' is not a number"),
-    ("nan", "aum_usd = NaN"),
-    ("inf", "aum_usd = 'inf' must be finite"),
-    ("-1", "aum_usd = -1 must be >= 0"),
-    ("1e308", r"aum_usd = 1e\+308 is above"),
-    ("1e14", r"aum_usd = 1e\+14 is above"),
-]:
-    _u(f"aum_usd={value!r}", expect, aum_usd=value)
-for value, expect in [
-    ("-1", "korean_held_usd = -1 must be >= 0"),
-    ("1e308", r"korean_held_usd = 1e\+308 is above"),
-    ("inf", "korean_held_usd = 'inf' must be finite"),
-    ("x", "korean_held_usd = 'x' is not a number"),
-    ("2e10", r"korean_held_usd = 2e\+10 exceeds aum_usd"),
-]:
-    _u(f"korean_held_usd={value!r}", expect, korean_held_usd=value)
-for value, expect in [
-    ("1.5", "korean_share = 1.5 must be in"),
-    ("-0.1", "korean_share = -0.1 must be in"),
-    ("inf", "korean_share = 'inf' must be finite"),
-    ("x", "korean_share = 'x' is not a number"),
-    ("1e308", r"korean_share = 1e\+308 must be in"),
-]:
-    _u(f"korean_share={value!r}", expect, korean_share=value)
-for value, expect in [
-    ("0.5", "expense_ratio = 0.5 must be"),
-    ("-0.01", "expense_ratio = -0.01 must be"),
-    ("inf", "expense_ratio = 'inf' must be finite"),
-    ("x", "expense_ratio = 'x' is not a number"),
-]:
-    _u(f"expense_ratio={value!r}", expect, expense_ratio=value)
-for value, expect in [
-    ("2026-13-01", "aum_as_of = '2026-13-01' is not a YYYY-MM-DD date"),
-    ("06/01/2026", "aum_as_of = '06/01/2026' is not a YYYY-MM-DD date"),
-    ("yesterday", "aum_as_of = 'yesterday' is not a YYYY-MM-DD date"),
-    ("2026-6-1", "aum_as_of = '2026-6-1' is not a YYYY-MM-DD date"),
-    ("2026-02-30", "aum_as_of = '2026-02-30' is not a YYYY-MM-DD date"),
-    ("2099-01-01", r"aum_as_of = 2099-01-01 is after today"),
-    ("1900-01-01", r"aum_as_of = 1900-01-01 is before 1990-01-01"),
-]:
-    _u(f"aum_as_of={value!r}", expect, aum_as_of=value)
-for value, expect in [
-    ("2099-01-01", "korean_as_of = 2099-01-01 is after today"),
-    ("Jan 2026", "korean_as_of = 'Jan 2026' is not a YYYY-MM-DD date"),
-]:
-    _u(f"korean_as_of={value!r}", expect, korean_as_of=value, korean_share="0.1")
+#: Bad values by field: (value, what the one-line error must contain).
+U_BAD_VALUES: dict[str, list[tuple[str, str]]] = {
+    "leverage": [
+        ("", "leverage is missing"),
+        ("abc", "leverage = 'abc' is not a number"),
+        ("nan", "leverage = NaN"),
+        ("inf", "leverage = 'inf' must be finite"),
+        ("-inf", "leverage = '-inf' must be finite"),
+        ("1e308", r"leverage = 1e\+308"),
+        ("0.5", "leverage = 0.5 is not a leveraged"),
+        ("1", "leverage = 1 is not a leveraged"),
+        ("0", "leverage = 0 is not a leveraged"),
+        ("11", r"leverage = 11 is outside"),
+        ("-11", r"leverage = -11 is outside"),
+    ],
+    "aum_usd": [
+        ("", "aum_usd is missing"),
+        ("x", "aum_usd = 'x' is not a number"),
+        ("nan", "aum_usd = NaN"),
+        ("inf", "aum_usd = 'inf' must be finite"),
+        ("-1", "aum_usd = -1 must be >= 0"),
+        ("1e308", r"aum_usd = 1e\+308 is above"),
+        ("1e14", r"aum_usd = 1e\+14 is above"),
+    ],
+    "korean_held_usd": [
+        ("-1", "korean_held_usd = -1 must be >= 0"),
+        ("1e308", r"korean_held_usd = 1e\+308 is above"),
+        ("inf", "korean_held_usd = 'inf' must be finite"),
+        ("x", "korean_held_usd = 'x' is not a number"),
+        ("2e10", r"korean_held_usd = 2e\+10 exceeds aum_usd"),
+    ],
+    "korean_share": [
+        ("1.5", "korean_share = 1.5 must be in"),
+        ("-0.1", "korean_share = -0.1 must be in"),
+        ("inf", "korean_share = 'inf' must be finite"),
+        ("x", "korean_share = 'x' is not a number"),
+        ("1e308", r"korean_share = 1e\+308 must be in"),
+    ],
+    "expense_ratio": [
+        ("0.5", "expense_ratio = 0.5 must be"),
+        ("-0.01", "expense_ratio = -0.01 must be"),
+        ("inf", "expense_ratio = 'inf' must be finite"),
+        ("x", "expense_ratio = 'x' is not a number"),
+    ],
+    "aum_as_of": [
+        ("2026-13-01", "aum_as_of = '2026-13-01' is not a YYYY-MM-DD date"),
+        ("06/01/2026", "aum_as_of = '06/01/2026' is not a YYYY-MM-DD date"),
+        ("yesterday", "aum_as_of = 'yesterday' is not a YYYY-MM-DD date"),
+        ("2026-6-1", "aum_as_of = '2026-6-1' is not a YYYY-MM-DD date"),
+        ("2026-02-30", "aum_as_of = '2026-02-30' is not a YYYY-MM-DD date"),
+        ("2099-01-01", r"aum_as_of = 2099-01-01 is after today"),
+        ("1900-01-01", r"aum_as_of = 1900-01-01 is before 1990-01-01"),
+    ],
+    "korean_as_of": [
+        ("2099-01-01", "korean_as_of = 2099-01-01 is after today"),
+        ("Jan 2026", "korean_as_of = 'Jan 2026' is not a YYYY-MM-DD date"),
+    ],
+}
+for field_, rows in U_BAD_VALUES.items():
+    # korean_as_of is checked only where a Korean share is given
+    extra = {"korean_share": "0.1"} if field_ == "korean_as_of" else {}
+    for value, expect in rows:
+        _u(f"{field_}={value!r}", expect, **{field_: value}, **extra)
 _u(
     "underlying_kind='stocks'",
     "underlying_kind = 'stocks' must be one of",
@@ -288,55 +289,55 @@ _p("asset='DOGE'", "line 3: asset = 'DOGE' is not in the config", asset="DOGE")
 _p("asset=''", "asset = '' is not in the config", asset="")
 _p("side='up'", "side = 'up' must be long or short", side="up")
 _p("side=''", "side = '' must be long or short", side="")
-for value, expect in [
-    ("0", "leverage = 0 must be > 0"),
-    ("-3", "leverage = -3 must be > 0"),
-    ("x", "leverage = 'x' is not a number"),
-    ("nan", "leverage = 'nan' must be finite"),
-    ("inf", "leverage = 'inf' must be finite"),
-    ("1e308", r"leverage = 1e\+308 is above the 1000x limit"),
-    ("5000", "leverage = 5000 is above the 1000x limit"),
-    ("", "leverage is empty"),
-]:
-    _p(f"leverage={value!r}", expect, leverage=value)
-for value, expect in [
-    ("-5", "size_usd = -5 must be >= 0"),
-    ("1e308", r"size_usd = 1e\+308 is above the 5e\+12 limit"),
-    ("6e12", r"size_usd = 6e\+12 is above"),
-    ("inf", "size_usd = 'inf' must be finite"),
-    ("nan", "size_usd = 'nan' must be finite"),
-    ("x", "size_usd = 'x' is not a number"),
-    ("", "size_usd is empty"),
-]:
-    _p(f"size_usd={value!r}", expect, size_usd=value)
-for value, expect in [
-    ("0", "entry_frac = '0' must be > 0"),
-    ("-1", "entry_frac = '-1' must be > 0"),
-    ("inf", "entry_frac = 'inf' must be finite"),
-    ("1e308", r"entry_frac = '1e308' puts the entry at 1e\+308x"),
-    ("1e-300", "entry_frac = '1e-300' puts the entry at 1e-300x"),
-    ("x", "entry_frac = 'x' is not a number"),
-]:
-    _p(f"entry_frac={value!r}", expect, entry_frac=value)
-for value, expect in [
-    ("1e308", "entry_price_usd = '1e308' puts the entry"),
-    ("0", "entry_price_usd = '0' must be > 0"),
-    ("-inf", "entry_price_usd = '-inf' must be finite"),
-]:
-    _p(f"entry_price_usd={value!r}", expect, entry_price_usd=value)
-for value, expect in [
-    ("-0.1", r"maintenance_margin_frac = -0.1 must be in \[0, 1\)"),
-    ("1.5", r"maintenance_margin_frac = 1.5 must be in \[0, 1\)"),
-    ("inf", "maintenance_margin_frac = 'inf' must be finite"),
-    ("0.2", r"maintenance_margin_frac 0.2 x leverage 10 >= 1"),
-]:
-    _p(f"maintenance_margin_frac={value!r}", expect, maintenance_margin_frac=value)
-for value, expect in [
-    ("inf", "liquidation_price_usd = 'inf' must be finite"),
-    ("1e308", r"liquidation_price_usd = 1e\+308 is above the entry"),
-    ("x", "liquidation_price_usd = 'x' is not a number"),
-]:
-    _p(f"liquidation_price_usd={value!r}", expect, liquidation_price_usd=value)
+#: Bad values by field: (value, what the one-line error must contain).
+P_BAD_VALUES: dict[str, list[tuple[str, str]]] = {
+    "leverage": [
+        ("0", "leverage = 0 must be > 0"),
+        ("-3", "leverage = -3 must be > 0"),
+        ("x", "leverage = 'x' is not a number"),
+        ("nan", "leverage = 'nan' must be finite"),
+        ("inf", "leverage = 'inf' must be finite"),
+        ("1e308", r"leverage = 1e\+308 is above the 1000x limit"),
+        ("5000", "leverage = 5000 is above the 1000x limit"),
+        ("", "leverage is empty"),
+    ],
+    "size_usd": [
+        ("-5", "size_usd = -5 must be >= 0"),
+        ("1e308", r"size_usd = 1e\+308 is above the 5e\+12 limit"),
+        ("6e12", r"size_usd = 6e\+12 is above"),
+        ("inf", "size_usd = 'inf' must be finite"),
+        ("nan", "size_usd = 'nan' must be finite"),
+        ("x", "size_usd = 'x' is not a number"),
+        ("", "size_usd is empty"),
+    ],
+    "entry_frac": [
+        ("0", "entry_frac = '0' must be > 0"),
+        ("-1", "entry_frac = '-1' must be > 0"),
+        ("inf", "entry_frac = 'inf' must be finite"),
+        ("1e308", r"entry_frac = '1e308' puts the entry at 1e\+308x"),
+        ("1e-300", "entry_frac = '1e-300' puts the entry at 1e-300x"),
+        ("x", "entry_frac = 'x' is not a number"),
+    ],
+    "entry_price_usd": [
+        ("1e308", "entry_price_usd = '1e308' puts the entry"),
+        ("0", "entry_price_usd = '0' must be > 0"),
+        ("-inf", "entry_price_usd = '-inf' must be finite"),
+    ],
+    "maintenance_margin_frac": [
+        ("-0.1", r"maintenance_margin_frac = -0.1 must be in \[0, 1\)"),
+        ("1.5", r"maintenance_margin_frac = 1.5 must be in \[0, 1\)"),
+        ("inf", "maintenance_margin_frac = 'inf' must be finite"),
+        ("0.2", r"maintenance_margin_frac 0.2 x leverage 10 >= 1"),
+    ],
+    "liquidation_price_usd": [
+        ("inf", "liquidation_price_usd = 'inf' must be finite"),
+        ("1e308", r"liquidation_price_usd = 1e\+308 is above the entry"),
+        ("x", "liquidation_price_usd = 'x' is not a number"),
+    ],
+}
+for field_, rows in P_BAD_VALUES.items():
+    for value, expect in rows:
+        _p(f"{field_}={value!r}", expect, **{field_: value})
 
 _P_OK = f"{P_HEADER}\n{P_GOOD}\n"
 for name, make, expect in [
