@@ -9,8 +9,10 @@ with the page —
 * the research note's two tables (``scripts/stress_calibration_table.py``);
 * the real-history table (``gaemi.app.validate.stress_history_table``, ../shared/data).
 
-The rows are built by the functions below (``parameter_rows``, ``default_close_rows``,
-``history_rows``); the research note's tables are the script's own output.
+The rows are built by the functions below (``parameter_rows``, ``default_close_rows``)
+and by ``history_rows`` (tests/_helpers.py, the formatter with which
+tests/validation/test_stress_history.py writes the table the page copies); the research
+note's tables are the script's own output.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+
+from _helpers import stress_history_rows as history_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "stress.md"
@@ -270,23 +274,6 @@ def test_research_note_tables_are_the_scripts(capsys: pytest.CaptureFixture[str]
 
 
 # ------------------------------------------------------------------ real history
-def history_rows(df: pd.DataFrame) -> list[str]:
-    def cell(c: str, v: object) -> str:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return "—"
-        if isinstance(v, float) and c != "clv":
-            return f"{v:+.2%}"
-        if isinstance(v, float):
-            return f"{v:.2f}"
-        return str(v)
-
-    cols = [c for c in df.columns if c != "roundtrip_frac"]
-    return [
-        "| " + " | ".join(cell(c, rec[c]) for c in cols) + " |"
-        for rec in df[cols].to_dict(orient="records")
-    ]
-
-
 @pytest.mark.slow
 def test_history_table_is_the_engines(shared_data: Path) -> None:
     from gaemi.app.validate import STRESS_DAYS, stress_history_table

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _helpers import stress_history_columns, stress_history_rows
 from gaemi.app.validate import STRESS_DAYS, stress_history_table
 
 DAYS = list(STRESS_DAYS)
@@ -46,21 +47,8 @@ def history_table(shared: Path) -> pd.DataFrame:
 def markdown(df: pd.DataFrame) -> str:
     """The table as GitHub markdown (percent for fractions)."""
 
-    def cell(c: str, v: object) -> str:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return "—"
-        if isinstance(v, float) and c != "clv":
-            return f"{v:+.2%}"
-        if isinstance(v, float):
-            return f"{v:.2f}"
-        return str(v)
-
-    cols = [c for c in df.columns if c != "roundtrip_frac"]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines.extend(
-        "| " + " | ".join(cell(c, rec[c]) for c in cols) + " |"
-        for rec in df[cols].to_dict(orient="records")
-    )
+    cols = stress_history_columns(df)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols), *stress_history_rows(df)]
     return "\n".join(lines) + "\n"
 
 
