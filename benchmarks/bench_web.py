@@ -19,13 +19,14 @@ import asyncio
 import contextlib
 import os
 import socket
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+
+# the server start and memory probe of the web load test (tests/present/test_web_load.py)
+from tests._loopback_server import loopback_server, rss_mib
 
 CONFIGS: dict[str, dict[str, float]] = {
     "small": {"clients": 10, "duration_s": 4.0, "interval_s": 0.25},
@@ -35,12 +36,6 @@ CONFIGS: dict[str, dict[str, float]] = {
 }
 TARGET_P50_S = {"flows": 0.020, "stress_curve": 0.200}
 SEED = 20261122
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 #: The server process: ``create_app`` with uvicorn and the settings of ``gaemi serve``
@@ -57,42 +52,12 @@ SERVER = (
 )
 
 
-@contextlib.contextmanager
-def _server(life_s: float = 600.0) -> Iterator[tuple[str, int]]:
-    port = _free_port()
-    cmd = [sys.executable, "-c", SERVER.format(life=life_s, port=port)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        import httpx
-
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                err = proc.stderr.read().decode() if proc.stderr else ""
-                raise RuntimeError(f"server exited: {err[-2000:]}")
-            try:
-                if httpx.get(base + "/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start within 30 s")
-            time.sleep(0.1)
-        yield base, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _rss_mib(pid: int) -> float:
-    import psutil
-
-    return float(psutil.Process(pid).memory_info().rss) / 2**20
+def _server(life_s: float = 600.0) -> contextlib.AbstractContextManager[tuple[str, int]]:
+    """The server of :data:`SERVER` on a free port: (base URL, pid) once it answers."""
+    return loopback_server(
+        lambda port: [sys.executable, "-c", SERVER.format(life=life_s, port=port)],
+        start_timeout_s=30,
+    )
 
 
 def _cpu_s(pid: int) -> float:
@@ -273,12 +238,12 @@ def run(config: str = "small") -> dict[str, Any]:
         status = status_throughput(base, duration_s=2.0 if config == "small" else 5.0)
         warm = {**cfg, "duration_s": min(2.0, cfg["duration_s"]), "clients": 4}
         asyncio.run(_load(base, warm))  # warm-up: imports, caches, first allocations
-        rss_start = _rss_mib(pid)
+        rss_start = rss_mib(pid)
         cpu_start = _cpu_s(pid)
         first = asyncio.run(_load(base, {**cfg, "duration_s": cfg["duration_s"] / 2}))
-        rss_mid = _rss_mib(pid)
+        rss_mid = rss_mib(pid)
         second = asyncio.run(_load(base, {**cfg, "duration_s": cfg["duration_s"] / 2}))
-        rss_end = _rss_mib(pid)
+        rss_end = rss_mib(pid)
         cpu_used = _cpu_s(pid) - cpu_start
     lat = {k: first["latencies"][k] + second["latencies"][k] for k in KINDS}
     errors = first["errors"] + second["errors"]

@@ -10,7 +10,6 @@ it. Its memory is read from ``/proc`` (psutil); the computations still running f
 from __future__ import annotations
 
 import socket
-import subprocess
 import sys
 import textwrap
 import time
@@ -19,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
+from _loopback_server import loopback_server, rss_mib
 
 pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
@@ -49,58 +50,18 @@ uvicorn.run(create_app(s), host="127.0.0.1", port={port}, log_level="warning",
 """
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
-    port = _free_port()
     script = Path(tmp_path_factory.mktemp("server")) / "serve.py"
-    script.write_text(
-        textwrap.dedent(
-            SERVER.format(
-                life=SERVER_LIFETIME_S,
-                port=port,
-                timeout=TIMEOUT_S,
-                read=READ_TIMEOUT_S,
-                limit=LIMIT,
-            )
-        )
-    )
-    proc = subprocess.Popen(
-        [sys.executable, str(script)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                err = proc.stderr.read().decode() if proc.stderr else ""
-                pytest.fail(f"server exited: {err[-2000:]}")
-            try:
-                if httpx.get(base + "/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "server did not start within 60 s"
-            time.sleep(0.1)
-        yield base, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stderr is not None:
-            proc.stderr.close()
 
+    def command(port: int) -> list[str]:
+        settings = {"timeout": TIMEOUT_S, "read": READ_TIMEOUT_S, "limit": LIMIT}
+        code = SERVER.format(life=SERVER_LIFETIME_S, port=port, **settings)
+        script.write_text(textwrap.dedent(code))
+        return [sys.executable, str(script)]
 
-def _rss_mib(pid: int) -> float:
-    return float(psutil.Process(pid).memory_info().rss) / 2**20
+    with loopback_server(command, start_timeout_s=60) as (base, pid):
+        yield base, pid
 
 
 def _running(base: str) -> int:
@@ -121,7 +82,7 @@ def test_abandoned_heavy_requests_stop_and_free_memory(server: tuple[str, int]) 
         codes.append(httpx.get(base + "/api/cascade?draws=200", timeout=60).status_code)
     assert codes[-1] == 200, codes
     time.sleep(0.5)
-    rss_before = _rss_mib(pid)
+    rss_before = rss_mib(pid)
     assert _running(base) == 0
 
     def one(_: int) -> int:
@@ -144,7 +105,7 @@ def test_abandoned_heavy_requests_stop_and_free_memory(server: tuple[str, int]) 
     assert running <= LIMIT, f"{running} computations still running 2 s after the answers"
     assert running == 0  # cancelled ones stop within one step of their loop
     time.sleep(0.2)
-    rss_after = _rss_mib(pid)
+    rss_after = rss_mib(pid)
     print(  # the figures for the issue note (pytest -s)
         f"60 heavy: {codes.count(503)} × 503, {codes.count(200)} × 200 in {wall:.1f} s; "
         f"running after: {running}; RSS {rss_before:.0f} → {rss_after:.0f} MiB"
