@@ -269,6 +269,20 @@ def test_a_linear_link_trigger_stops_the_earlier_close_at_its_closed_form() -> N
         float(full.result.total_flow_usd[0]), rel=1e-5
     )
     assert fb["impact"] == pytest.approx(ndx + 0.20, abs=1e-15)  # a fall, never positive
+    # the row says the halt came during the close, with its own traded and unfilled flow
+    # (the amounts just checked against the inverse impact), not "before the close"
+    from gaemi.units import format_usd
+
+    for node in ("NDX", "SOX"):
+        row = day0.loc[f"feedback:{node}"]
+        move = float(_day0(res, node)[0])
+        traded, left = (float(np.asarray(row[k], dtype=float)) for k in ("amount", "unfilled_usd"))
+        assert row["action"].startswith(
+            f"level-3 circuit breaker halts {node} during the close (a linked node reached "
+            f"its halt level) at {move:+.2%}: {format_usd(traded, signed=True)} "
+            f"traded, {format_usd(abs(left))} of selling left unfilled "
+            "(close flow of all participants: "
+        ), row["action"]
     # SOX (stepped between NDX and SPX) stops at the same fraction of its close
     frac = (ndx + 0.20) / (full.final_move_frac + 0.20)
     pre_sox = float(res.params[("ndx_sox", "beta")][0]) * ndx
@@ -321,6 +335,13 @@ def test_link_carried_triggers_halt_consistently_in_every_draw(k: int) -> None:
     part = halted[0] & (day0 < x - 1e-12)
     assert part.any(), shocks
     assert (day0[part] >= close[part] - 1e-12).all()
+    # its close row says so for the draws stopped short of both its hook's close and its
+    # own halt level (not those that closed to it, the node itself the trigger, nor those
+    # whose whole close ran before a later node halted): halted during the close
+    during = part & (day0 > close + 1e-9) & (day0 > -0.20 * BETA[node] + 1e-9)
+    t = event_table(res, engine_nodes(fm))
+    action = t[(t["day"] == 0) & (t["event"] == f"feedback:{node}")]["action"].iloc[0]
+    assert f"halts {node} during the close in {during.mean():.0%} of draws (" in action, action
     # draws that never halted are the breaker-off run's, bit for bit
     off = simulate(m, 48, rng=18 + k, feedback_models=dict(fm), keep_paths=True)
     never = ~np.any([res.halted[n].any(axis=0) for n in US], axis=0)

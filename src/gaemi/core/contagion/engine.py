@@ -521,12 +521,14 @@ class _Run:
         seen: FloatArray,
         moved: FloatArray,
         halted: BoolArray,
+        *,
+        part_way: BoolArray | None = None,
     ) -> None:
         """The close-feedback row of ``node`` on day ``t``: ``out`` as the market saw it
         (its ``filled_usd`` traded, else all of ``flow_usd``; ``unfilled_usd`` left by a
         halt), the impact the loop's own move from ``seen`` (the pre-close move as the
         market saw it), fired where the pre-close move ``moved`` exceeds the log
-        tolerance."""
+        tolerance; ``part_way``: draws whose close the market-wide halt stopped part-way."""
         unstable = ~np.asarray(out.stable) & ~halted
         self._note(
             t,
@@ -535,7 +537,7 @@ class _Run:
             "",
             node.id,
             node.id,
-            close_flow_label(node.id, out)
+            close_flow_label(node.id, out, part_way=part_way)
             + (" (no stable equilibrium in some draws)" if unstable.any() else ""),
             np.abs(moved) > self.tol,
             out.flow_usd if out.filled_usd is None else out.filled_usd,
@@ -644,6 +646,7 @@ class _Run:
         out = hook(pre) if hook is not None and pre.any() else None  # 0 → no flow
         final = pre
         in_close = np.zeros(D, dtype=np.bool_)
+        part_way = np.zeros(D, dtype=np.bool_)  # the close stopped part-way (for its label)
         if out is not None:
             close = np.maximum(np.broadcast_to(np.asarray(out.move_frac, dtype=float), (D,)), lvl)
             flow = np.broadcast_to(np.asarray(out.flow_usd, dtype=float), (D,))
@@ -663,6 +666,7 @@ class _Run:
                     final = np.where(part, moved, final) + 0.0
                     filled = np.where(part, got, filled) + 0.0
                     unfilled = np.where(part, flow - got, unfilled) + 0.0
+                    part_way = part & (w < 1.0)
             shown = replace(
                 out, move_frac=final, halted=halted, filled_usd=filled, unfilled_usd=unfilled
             )
@@ -691,7 +695,7 @@ class _Run:
                 contrib=pre - raw,
             )
         if out is not None:  # the loop's own move: 0 where the session halted before it
-            self._note_close(t, node, shown, pre, pre, halted)
+            self._note_close(t, node, shown, pre, pre, halted, part_way=part_way)
         return final
 
     def _margin(
@@ -1286,12 +1290,15 @@ def _track(
     st[key] = op(st[key], x) if key in st else np.array(x, dtype=np.float64, copy=True)
 
 
-def close_flow_label(node_id: str, out: CloseOutcome) -> str:
+def close_flow_label(node_id: str, out: CloseOutcome, *, part_way: BoolArray | None = None) -> str:
     """The event text of a close-feedback row: says whose flow the amount is.
 
     The linear hook's flow is leveraged-fund rebalancing only; the close-liquidity engine's
     is every participant of ``gaemi stress`` (funds, dealer gamma, stops, margin sellers,
-    redemptions), so its amount is larger than the funds' own rebalancing at that move."""
+    redemptions), so its amount is larger than the funds' own rebalancing at that move.
+    ``part_way`` (per draw, optional): the market-wide halt, triggered by a linked node,
+    stopped this close part-way; those halted draws are said to halt during the close,
+    with what traded and what was left unfilled."""
     from gaemi.units import format_usd
 
     kor = f"Korean-held {format_usd(float(out.korean_flow_usd.mean()), signed=True)}"
@@ -1307,13 +1314,47 @@ def close_flow_label(node_id: str, out: CloseOutcome) -> str:
     unfilled = float(np.mean(np.broadcast_to(out.unfilled_usd, h.shape)[h]))
     share = "" if h.all() else f" in {h.mean():.0%} of draws"
     side = "selling" if unfilled <= 0 else "buying"
+    tail = f" (close flow of all participants: {who}; {kor})"
+    part = h & np.broadcast_to(False if part_way is None else part_way, h.shape)
+    if part.any():
+        cols = (out.move_frac, out.filled_usd, out.unfilled_usd)
+        return _part_way_label(node_id, cols, h, part) + tail
     return (
         f"level-3 circuit breaker halts {node_id} before the close{share} at "
         f"{float(np.mean(np.asarray(out.move_frac)[h])):+.2%}: "
         f"{format_usd(abs(unfilled))} of {side} left unfilled, "
-        f"{format_usd(filled, signed=True)} traded (close flow of all participants: "
-        f"{who}; {kor})"
-    )
+        f"{format_usd(filled, signed=True)} traded"
+    ) + tail
+
+
+def _part_way_label(
+    node_id: str,
+    cols: tuple[FloatArray, FloatArray, FloatArray],
+    h: BoolArray,
+    part: BoolArray,
+) -> str:
+    """The halt clause of a close row where the market-wide halt (a linked node reaching
+    its halt level) stopped the close part-way in the draws ``part`` (of the halted
+    ``h``): during the close, what traded first; the other halted draws before it.
+    ``cols``: the close's move, filled and unfilled flow (per draw)."""
+    from gaemi.units import format_usd
+
+    def clause(mask: BoolArray, during: bool) -> str:
+        move, filled, unfilled = (
+            float(np.mean(np.broadcast_to(c, mask.shape)[mask])) for c in cols
+        )
+        share = "" if mask.all() else f" in {mask.mean():.0%} of draws"
+        side = "selling" if unfilled <= 0 else "buying"
+        done = f"{format_usd(filled, signed=True)} traded"
+        left = f"{format_usd(abs(unfilled))} of {side} left unfilled"
+        if during:
+            why = " (a linked node reached its halt level)"
+            return f"during the close{share}{why} at {move:+.2%}: {done}, {left}"
+        return f"before the close{share} at {move:+.2%}: {left}, {done}"
+
+    before = h & ~part
+    rest = f"; {clause(before, False)}" if before.any() else ""
+    return f"level-3 circuit breaker halts {node_id} {clause(part, True)}{rest}"
 
 
 #: Short words for the close-liquidity engine's participants in event labels.
