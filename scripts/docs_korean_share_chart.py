@@ -19,6 +19,10 @@ from pathlib import Path
 
 from gaemi.data.korean_share import STUDY_FUNDS, korean_share_daily
 
+# the browser flags of the tests (tests/_chromium.py): one list for Debian's chromium here
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from _chromium import CHROMIUM_ARGS
+
 
 def main(argv: list[str]) -> int:
     root = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parents[2] / "shared/data"
@@ -77,14 +81,7 @@ def main(argv: list[str]) -> int:
         subprocess.run(
             [
                 chromium,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-quic",
+                *CHROMIUM_ARGS,
                 f"--user-data-dir={tmp}/profile",
                 "--hide-scrollbars",
                 "--window-size=1000,540",

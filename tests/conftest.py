@@ -40,17 +40,9 @@ def artifacts_dir() -> Path:
     return d
 
 
-#: How Debian's chromium must be started here (no sandbox as root, no network chatter).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-]
+#: How Debian's chromium must be started here (no sandbox as root, no network chatter);
+#: in tests/_chromium.py, which scripts/docs_korean_share_chart.py reads too.
+from _chromium import CHROMIUM_ARGS  # noqa: E402
 
 
 @pytest.fixture(scope="session")
