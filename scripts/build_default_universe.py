@@ -18,43 +18,48 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parents[1] / "src/gaemi/data/defaults/universe.csv"
 
 # prose underlying -> (id, kind, group). Groups: NDX, semiconductors, SPX, single_stock,
-# other_equity_index, korea, commodity, rates, crypto.
+# other_equity_index, korea, commodity, rates, crypto. Written by (kind, group): prose -> id.
+_BY_KIND_GROUP: dict[tuple[str, str], dict[str, str]] = {
+    ("index", "NDX"): {"NDX": "NDX"},
+    ("index", "semiconductors"): {
+        "ICESEMIT (NYSE/ICE Semiconductor Index; PHLX SOX until 2021-08-25)": "SOX",
+        "DJUSSC (Dow Jones US Semiconductors)": "DJUSSC",
+    },
+    ("index", "SPX"): {"SPX": "SPX"},
+    ("index", "other_equity_index"): {
+        "IXT (S&P Technology Select Sector)": "IXT",
+        "S&P Technology Select Sector (per aggregator)": "IXT",
+        "Solactive FANG Innovation Index": "SOLFANG",
+        "NYFANG (NYSE FANG+)": "NYFANG",
+        "IXM (S&P Financial Select Sector)": "IXM",
+        "S&P Financial Select Sector (per aggregator)": "IXM",
+        "RTY (Russell 2000)": "RTY",
+        "Gold miners index (aggregator says GDM; unverified)": "GDM",
+        "Junior gold miners index (aggregator says GDM; unverified)": "GDXJ",
+        "GDM (NYSE Arca Gold Miners)": "GDM",
+        "INDU (DJIA)": "INDU",
+        "DJ US Select Home Construction": "DJSHMB",
+        "FTSE China 50": "FTSECN50",
+        "S&P Biotechnology Select Industry": "SPSIBI",
+        "S&P Regional Banks Select Industry": "SPSIRBK",
+    },
+    ("index", "rates"): {"IDCOT20 (ICE US Treasury 20+ Year)": "UST20"},
+    ("index", "korea"): {"MSCI Korea 25/50": "MSCIKR"},
+    ("commodity", "commodity"): {
+        "BCOMSI (Bloomberg Silver)": "SILVER",
+        "BCOMGC (Bloomberg Gold)": "GOLD",
+        "Bloomberg Commodity Balanced WTI Crude Oil": "WTI",
+    },
+    ("crypto", "crypto"): {
+        "BTC (CME bitcoin futures)": "BTC",
+        "BTC (Bloomberg Bitcoin Index)": "BTC",
+        "ETH (CME ether futures)": "ETH",
+    },
+}
 UNDERLYINGS: dict[str, tuple[str, str, str]] = {
-    "NDX": ("NDX", "index", "NDX"),
-    "ICESEMIT (NYSE/ICE Semiconductor Index; PHLX SOX until 2021-08-25)": (
-        "SOX",
-        "index",
-        "semiconductors",
-    ),
-    "DJUSSC (Dow Jones US Semiconductors)": ("DJUSSC", "index", "semiconductors"),
-    "SPX": ("SPX", "index", "SPX"),
-    "IXT (S&P Technology Select Sector)": ("IXT", "index", "other_equity_index"),
-    "S&P Technology Select Sector (per aggregator)": ("IXT", "index", "other_equity_index"),
-    "Solactive FANG Innovation Index": ("SOLFANG", "index", "other_equity_index"),
-    "NYFANG (NYSE FANG+)": ("NYFANG", "index", "other_equity_index"),
-    "IDCOT20 (ICE US Treasury 20+ Year)": ("UST20", "index", "rates"),
-    "IXM (S&P Financial Select Sector)": ("IXM", "index", "other_equity_index"),
-    "S&P Financial Select Sector (per aggregator)": ("IXM", "index", "other_equity_index"),
-    "MSCI Korea 25/50": ("MSCIKR", "index", "korea"),
-    "BCOMSI (Bloomberg Silver)": ("SILVER", "commodity", "commodity"),
-    "BCOMGC (Bloomberg Gold)": ("GOLD", "commodity", "commodity"),
-    "Bloomberg Commodity Balanced WTI Crude Oil": ("WTI", "commodity", "commodity"),
-    "RTY (Russell 2000)": ("RTY", "index", "other_equity_index"),
-    "Gold miners index (aggregator says GDM; unverified)": ("GDM", "index", "other_equity_index"),
-    "Junior gold miners index (aggregator says GDM; unverified)": (
-        "GDXJ",
-        "index",
-        "other_equity_index",
-    ),
-    "GDM (NYSE Arca Gold Miners)": ("GDM", "index", "other_equity_index"),
-    "INDU (DJIA)": ("INDU", "index", "other_equity_index"),
-    "DJ US Select Home Construction": ("DJSHMB", "index", "other_equity_index"),
-    "FTSE China 50": ("FTSECN50", "index", "other_equity_index"),
-    "S&P Biotechnology Select Industry": ("SPSIBI", "index", "other_equity_index"),
-    "S&P Regional Banks Select Industry": ("SPSIRBK", "index", "other_equity_index"),
-    "BTC (CME bitcoin futures)": ("BTC", "crypto", "crypto"),
-    "BTC (Bloomberg Bitcoin Index)": ("BTC", "crypto", "crypto"),
-    "ETH (CME ether futures)": ("ETH", "crypto", "crypto"),
+    prose: (uid, kind, group)
+    for (kind, group), ids in _BY_KIND_GROUP.items()
+    for prose, uid in ids.items()
 }
 
 # Korean share stated directly by the source (the USD figure alone would be divided by a
