@@ -92,6 +92,12 @@ def figures(doc: str) -> list[Figure]:
     return out
 
 
+def each_anchor(doc: str, by: tuple[str, ...], *anchors: str, form: str = "{}") -> list[Claim]:
+    """One :class:`Claim` per anchor of ``doc`` (written into ``form``), all reproduced by
+    ``by``."""
+    return [Claim(doc, form.format(a), by) for a in anchors]
+
+
 def claim_for(f: Figure) -> Claim | None:
     for c in CLAIMS:
         if c.doc == f.doc and c.anchor in f.line and (not c.figs or f.text in c.figs):
@@ -289,14 +295,13 @@ CLAIMS: list[Claim] = [
         (T_DATA + "input_limits_are_the_codes",),
     ),
     Claim("docs/data.md", "more than `--drop` (3 %)", (T_DATA + "calibrate_drop_option_default",)),
-    *(
-        Claim("docs/data.md", a, (T_DATA + "drop_responses_are_the_embedded_calibration",))
-        for a in (
-            "data); a test re-derives it and compares. From it, on NDX (QQQ) days down more",
-            "(1999–2026): KOSPI moves",
-            "0.31), USD/KRW",
-            "(n = 264), VIX",
-        )
+    *each_anchor(
+        "docs/data.md",
+        (T_DATA + "drop_responses_are_the_embedded_calibration",),
+        "data); a test re-derives it and compares. From it, on NDX (QQQ) days down more",
+        "(1999–2026): KOSPI moves",
+        "0.31), USD/KRW",
+        "(n = 264), VIX",
     ),
     Claim(
         "docs/data.md",
@@ -361,16 +366,15 @@ CLAIMS: list[Claim] = [
         "rebuilds the seed's account — ₩1.40억 own",
         (NOT_RESULT + "the seed account's inputs",),
     ),
-    *(
-        Claim("docs/replay.md", a, (T_REPLAY + "checked_paragraph_is_the_engines",))
-        for a in (
-            "is a **margin call** (140 %, FACTS.md (d))",
-            "(8 %/yr default: a judgement",
-            "Ruin: equity ≤ 10 % of the money put in",
-            "the first margin call is **2024-09-06** (ratio",
-            "is ruined (down 90 %) on",
-            "sells everything: it ends owing",
-        )
+    *each_anchor(
+        "docs/replay.md",
+        (T_REPLAY + "checked_paragraph_is_the_engines",),
+        "is a **margin call** (140 %, FACTS.md (d))",
+        "(8 %/yr default: a judgement",
+        "Ruin: equity ≤ 10 % of the money put in",
+        "the first margin call is **2024-09-06** (ratio",
+        "is ruined (down 90 %) on",
+        "sells everything: it ends owing",
     ),
     Claim("docs/replay.md", "is a **margin call** (140 %, FACTS.md (d))", ("FACTS",)),
     Claim(
@@ -383,57 +387,62 @@ CLAIMS: list[Claim] = [
         "their dated 1.5x → 2x changes",
         (NOT_RESULT + "fund leverage (FACTS.md (j))",),
     ),
-    *(
-        Claim("docs/replay.md", f"| {f} | ", (T_REPLAY + "backfill_table_is_the_engines",))
-        for f in ("TQQQ", "SOXL", "TSLL", "NVDL")
+    *each_anchor(
+        "docs/replay.md",
+        (T_REPLAY + "backfill_table_is_the_engines",),
+        "TQQQ",
+        "SOXL",
+        "TSLL",
+        "NVDL",
+        form="| {} | ",
     ),
     Claim(
         "docs/replay.md",
         "0.40 % spread is low for single-stock swaps",
         (T_REPLAY + "backfill_table_is_the_engines",),
     ),
-    *(
-        Claim("docs/replay.md", a, (T_REPLAY + "forward_table_is_the_engines",))
-        for a in (
-            "| ₩1.40억 SOXL, ",
-            "| ₩1.00억 TSLL + NVDL",
-            "| ₩1,000만 TQQQ",
-            "| $100k TQQQ (USD)",
-        )
+    *each_anchor(
+        "docs/replay.md",
+        (T_REPLAY + "forward_table_is_the_engines",),
+        "| ₩1.40억 SOXL, ",
+        "| ₩1.00억 TSLL + NVDL",
+        "| ₩1,000만 TQQQ",
+        "| $100k TQQQ (USD)",
     ),
-    *(
-        Claim("docs/replay.md", a, (T_REPLAY + "forward_reading_is_the_engines",))
-        for a in (
-            "the unlevered accounts ended above 99 %",
-            "its median end for ₩1.40억 SOXL is",
-            "₩337만) while the 2020–2026",
-            "The margin accounts sit low (",
-            "P(forced sale) of",
-            "(ratio never below 140 %",
-        )
+    *each_anchor(
+        "docs/replay.md",
+        (T_REPLAY + "forward_reading_is_the_engines",),
+        "the unlevered accounts ended above 99 %",
+        "its median end for ₩1.40억 SOXL is",
+        "₩337만) while the 2020–2026",
+        "The margin accounts sit low (",
+        "P(forced sale) of",
+        "(ratio never below 140 %",
     ),
     # --- docs/stress.md: tables regenerated in tests/docs/test_stress_doc.py ---------------
-    *(
-        Claim(
-            "docs/stress.md",
-            f"| `{prefix}",
-            (
-                T_STRESS + "parameter_table_is_the_scenario_file",
-                T_STRESS + "derived_parameters_from_shared_data",
-            ),
-        )
-        for prefix in (
-            "circuit_breakers`",
-            "underlyings.",
-            "participants.dealer",
-            "participants.stop_loss",
-            "participants.margin_calls",
-            "participants.retail_redemptions.threshold",
-        )
+    *each_anchor(
+        "docs/stress.md",
+        (
+            T_STRESS + "parameter_table_is_the_scenario_file",
+            T_STRESS + "derived_parameters_from_shared_data",
+        ),
+        "circuit_breakers`",
+        "underlyings.",
+        "participants.dealer",
+        "participants.stop_loss",
+        "participants.margin_calls",
+        "participants.retail_redemptions.threshold",
+        form="| `{}",
     ),
-    *(
-        Claim("docs/stress.md", f"| {u} | $", (T_STRESS + "default_close_table_is_the_engines",))
-        for u in ("NDX", "SOX", "SPX", "TSLA", "NVDA")
+    *each_anchor(
+        "docs/stress.md",
+        (T_STRESS + "default_close_table_is_the_engines",),
+        "NDX",
+        "SOX",
+        "SPX",
+        "TSLA",
+        "NVDA",
+        form="| {} | $",
     ),
     *(
         Claim(
@@ -442,18 +451,20 @@ CLAIMS: list[Claim] = [
         for u in ("NDX", "SOX")
         for b in ("adv", "close")
     ),
-    *(
-        Claim("docs/stress.md", a, (T_STRESS + "research_note_tables_are_the_scripts",))
-        for a in (
-            "plausible Korean AUM turns −2 % into −5 %",
-            "known Korean 3x holdings today and the note's $45B what-if",
-            "−2.31 %). The note's cliff appears only",
-            "needs about $482B of Korean 3x AUM on NDX",
-        )
+    *each_anchor(
+        "docs/stress.md",
+        (T_STRESS + "research_note_tables_are_the_scripts",),
+        "plausible Korean AUM turns −2 % into −5 %",
+        "known Korean 3x holdings today and the note's $45B what-if",
+        "−2.31 %). The note's cliff appears only",
+        "needs about $482B of Korean 3x AUM on NDX",
     ),
-    *(
-        Claim("docs/stress.md", f"| {u} | 20", (T_STRESS + "history_table_is_the_engines",))
-        for u in ("NDX", "SOX")
+    *each_anchor(
+        "docs/stress.md",
+        (T_STRESS + "history_table_is_the_engines",),
+        "NDX",
+        "SOX",
+        form="| {} | 20",
     ),
     Claim(
         "docs/stress.md",
@@ -461,25 +472,27 @@ CLAIMS: list[Claim] = [
         (T_STRESS + "derived_parameters_from_shared_data",),
         ("$26.7B", "$3.6B"),
     ),
-    *(
-        Claim("docs/stress.md", a, (T_STRESS + "model_section_figures_are_the_engines",))
-        for a in (
-            "passes 1 before the threshold move (NDX −2 % with $45B",
-            "leveraged-fund pressure 0.75, total 0.99, threshold",
-            "signed like the shock being analysed: −4.80 %",
-            "+4.80 % under `--shock +2%`",
-            "1 % of the shock: that would need",
-            "c²·F′(0) = −0.0314 %",
-            "−0.0001 % → −0.000111 % for NDX",
-            "($1B moving NDX",
-            "source. Flows above Q×",
-            "as before, so −5 % still closes at",
-            "stop-loss clusters (each fills linearly over a",
-        )
+    *each_anchor(
+        "docs/stress.md",
+        (T_STRESS + "model_section_figures_are_the_engines",),
+        "passes 1 before the threshold move (NDX −2 % with $45B",
+        "leveraged-fund pressure 0.75, total 0.99, threshold",
+        "signed like the shock being analysed: −4.80 %",
+        "+4.80 % under `--shock +2%`",
+        "1 % of the shock: that would need",
+        "c²·F′(0) = −0.0314 %",
+        "−0.0001 % → −0.000111 % for NDX",
+        "($1B moving NDX",
+        "source. Flows above Q×",
+        "as before, so −5 % still closes at",
+        "stop-loss clusters (each fills linearly over a",
     ),
-    *(
-        Claim("docs/stress.md", a, (T_STRESS + "halt_figures_are_the_engines",))
-        for a in ("halted at −23.10 %", "SOX −30 %: the floor is", "−31.24 %; the loop carries")
+    *each_anchor(
+        "docs/stress.md",
+        (T_STRESS + "halt_figures_are_the_engines",),
+        "halted at −23.10 %",
+        "SOX −30 %: the floor is",
+        "−31.24 %; the loop carries",
     ),
     Claim(
         "docs/stress.md",
@@ -519,40 +532,36 @@ CLAIMS: list[Claim] = [
         "The NDX and SOX thresholds near 5 %",
         (T_STRESS + "default_close_table_is_the_engines",),
     ),
-    *(
-        Claim("docs/stress.md", a, (T_STRESS + "scenario_inputs_quoted_in_the_text",))
-        for a in ("the judgement ADVs ($150B", "the thresholds are 0.9 %", "its stop clusters (")
+    *each_anchor(
+        "docs/stress.md",
+        (T_STRESS + "scenario_inputs_quoted_in_the_text",),
+        "the judgement ADVs ($150B",
+        "the thresholds are 0.9 %",
+        "its stop clusters (",
     ),
-    *(
-        Claim("docs/stress.md", a, (T_STRESS + "gennotte_leland_jump_figures",))
-        for a in (
-            "A single stop cluster at −4 %",
-            "about 40 % of ADV (NDX)",
-            "(−2.8 % NDX, −2.1 % SOX",
-        )
+    *each_anchor(
+        "docs/stress.md",
+        (T_STRESS + "gennotte_leland_jump_figures",),
+        "A single stop cluster at −4 %",
+        "about 40 % of ADV (NDX)",
+        "(−2.8 % NDX, −2.1 % SOX",
     ),
-    *(
-        Claim(
-            "docs/stress.md",
-            a,
-            (NOT_RESULT + "the research note's question and the tables' inputs",),
-        )
-        for a in (
-            "## The research note's question:",
-            "(bisection on the total Korean 3x AUM",
-            "Required total Korean 3x AUM for -2% to close at -5%",
-            "Closing move after a -2% shock",
-            "| underlying | impact volume | ADV | today |",
-            "with close-volume impact, −2 % → −5 %",
-        )
+    *each_anchor(
+        "docs/stress.md",
+        (NOT_RESULT + "the research note's question and the tables' inputs",),
+        "## The research note's question:",
+        "(bisection on the total Korean 3x AUM",
+        "Required total Korean 3x AUM for -2% to close at -5%",
+        "Closing move after a -2% shock",
+        "| underlying | impact volume | ADV | today |",
+        "with close-volume impact, −2 % → −5 %",
     ),
-    *(
-        Claim("docs/stress.md", a, (T_STRESS + "history_prose_is_the_tables",))
-        for a in (
-            "of the day's move to the close loop (",
-            "(−6.2 % NDX on 04-04)",
-            "next day gave back",
-        )
+    *each_anchor(
+        "docs/stress.md",
+        (T_STRESS + "history_prose_is_the_tables",),
+        "of the day's move to the close loop (",
+        "(−6.2 % NDX on 04-04)",
+        "next day gave back",
     ),
     Claim(
         "docs/stress.md",
@@ -566,15 +575,13 @@ CLAIMS: list[Claim] = [
         "pinned as the reason (its close ≥ c²K",
         ("tests/core/test_feedback.py::test_the_pure_square_root_law_sustains_a_move_of_its_own",),
     ),
-    *(
-        Claim(
-            "docs/stress.md",
-            a,
-            (
-                "tests/core/test_feedback.py::test_a_shock_beyond_the_breaker_halts_with_the_selling_unfilled",
-            ),
-        )
-        for a in ("* Halts: a −30 % shock with linear", "K·20 % unfilled; a −11 % shock")
+    *each_anchor(
+        "docs/stress.md",
+        (
+            "tests/core/test_feedback.py::test_a_shock_beyond_the_breaker_halts_with_the_selling_unfilled",
+        ),
+        "* Halts: a −30 % shock with linear",
+        "K·20 % unfilled; a −11 % shock",
     ),
     Claim(
         "docs/stress.md",
@@ -608,65 +615,57 @@ CLAIMS: list[Claim] = [
         (NOT_RESULT + "the research note's words, quoted",),
     ),
     # --- docs/history.md: tables regenerated in tests/docs/test_history_doc.py --------------
-    *(
-        Claim("docs/history.md", a, (T_HISTORY + "event_table_is_the_engines",))
-        for a in ("| yes/yes |", "| no/no |")
+    *each_anchor(
+        "docs/history.md", (T_HISTORY + "event_table_is_the_engines",), "| yes/yes |", "| no/no |"
     ),
-    *(
-        Claim(
-            "docs/history.md", f"| {d} |", (T_HISTORY + "stress_day_totals_table_is_the_engines",)
-        )
-        for d in (
-            "2018-02-05 | −1.16",
-            "2020-03-12 | −4.55",
-            "2020-03-16 | −5.54",
-            "2022-09-13 | −8.27",
-            "2024-08-05 | −4.82",
-            "2025-04-03 | −9.03",
-            "2025-04-04 | −9.65",
-            "2025-04-09 | +18.04",
-            "2025-10-10 | −8.24",
-        )
+    *each_anchor(
+        "docs/history.md",
+        (T_HISTORY + "stress_day_totals_table_is_the_engines",),
+        "2018-02-05 | −1.16",
+        "2020-03-12 | −4.55",
+        "2020-03-16 | −5.54",
+        "2022-09-13 | −8.27",
+        "2024-08-05 | −4.82",
+        "2025-04-03 | −9.03",
+        "2025-04-04 | −9.65",
+        "2025-04-09 | +18.04",
+        "2025-10-10 | −8.24",
+        form="| {} |",
     ),
-    *(
-        Claim("docs/history.md", a, (T_HISTORY + "event_prose_is_the_tables",))
-        for a in (
-            "the default scenario's closing capacity ($14.2B NDX",
-            "the required flow on these days was $",
-            "$0.6–7.1B on SOX, between",
-            "SOXL's share (dated 2024-08-02) puts",
-            "2025-04-09's reversal (",
-            "and rebounded +",
-            "BTC's next day is not tied to the US day in sign (",
-            "2020-03-12, −2.1 % after 2025-10-10",
-        )
+    *each_anchor(
+        "docs/history.md",
+        (T_HISTORY + "event_prose_is_the_tables",),
+        "the default scenario's closing capacity ($14.2B NDX",
+        "the required flow on these days was $",
+        "$0.6–7.1B on SOX, between",
+        "SOXL's share (dated 2024-08-02) puts",
+        "2025-04-09's reversal (",
+        "and rebounded +",
+        "BTC's next day is not tied to the US day in sign (",
+        "2020-03-12, −2.1 % after 2025-10-10",
     ),
-    *(
-        Claim(
-            "docs/history.md",
-            a,
-            ("tests/validation/test_history_events.py::test_real_moves_match_facts",),
-        )
-        for a in (
-            "Checked against FACTS.md (e) in the test: NDX",
-            "2020-03-16 / 2025-04-09 / 2025-04-04 / 2025-10-10 (QQQ within",
-            "−15.23 %, −6.33 %, +18.7 %; VIX",
-            "−8.8 %, Samsung −10.3 %",
-            "+1.1 % (2020-03-16). The full table",
-            "already fallen 8.8 % that day",
-        )
+    *each_anchor(
+        "docs/history.md",
+        ("tests/validation/test_history_events.py::test_real_moves_match_facts",),
+        "Checked against FACTS.md (e) in the test: NDX",
+        "2020-03-16 / 2025-04-09 / 2025-04-04 / 2025-10-10 (QQQ within",
+        "−15.23 %, −6.33 %, +18.7 %; VIX",
+        "−8.8 %, Samsung −10.3 %",
+        "+1.1 % (2020-03-16). The full table",
+        "already fallen 8.8 % that day",
     ),
-    *(
-        Claim("docs/history.md", a, (T_HISTORY + "statistic_table_is_the_engines",))
-        for a in (
-            "goes with a −0.94 % next-day move",
-            "−0.47 % to −1.41 %)",
-            "flow coefficient is +0.11 %",
-        )
+    *each_anchor(
+        "docs/history.md",
+        (T_HISTORY + "statistic_table_is_the_engines",),
+        "goes with a −0.94 % next-day move",
+        "−0.47 % to −1.41 %)",
+        "flow coefficient is +0.11 %",
     ),
-    *(
-        Claim("docs/history.md", a, (T_HISTORY + "stress_day_totals_prose",))
-        for a in ("against equities: +$2.63B", "−$0.20B at 1.5x")
+    *each_anchor(
+        "docs/history.md",
+        (T_HISTORY + "stress_day_totals_prose",),
+        "against equities: +$2.63B",
+        "−$0.20B at 1.5x",
     ),
     Claim(
         "docs/history.md", "`--threshold 5%` (also every day", (NOT_RESULT + "an option's input",)
@@ -676,19 +675,20 @@ CLAIMS: list[Claim] = [
         "the 198 with variable/unknown leverage, 1x",
         (NOT_RESULT + "fund leverage",),
     ),
-    *(
-        Claim("docs/history.md", a, (NOT_RESULT + "the confidence level of an interval",))
-        for a in ("seed 20151), 95 % intervals", "| sample | specification | coef | 95 % CI")
+    *each_anchor(
+        "docs/history.md",
+        (NOT_RESULT + "the confidence level of an interval",),
+        "seed 20151), 95 % intervals",
+        "| sample | specification | coef | 95 % CI",
     ),
-    *(
-        Claim("docs/history.md", a, (NOT_RESULT + "fund leverage",))
-        for a in (
-            "Money flows *into* the 3x long funds",
-            "*out of* the 3x inverse funds",
-            "The 2x long funds show no",
-            "count −3×. Built since",
-            "per fund class (3x long, 3x inverse, 2x)",
-        )
+    *each_anchor(
+        "docs/history.md",
+        (NOT_RESULT + "fund leverage",),
+        "Money flows *into* the 3x long funds",
+        "*out of* the 3x inverse funds",
+        "The 2x long funds show no",
+        "count −3×. Built since",
+        "per fund class (3x long, 3x inverse, 2x)",
     ),
     *(
         Claim("docs/history.md", f"| {d} | {u} |", (T_FUNDH + "creations_tables_are_the_scripts",))
@@ -702,61 +702,61 @@ CLAIMS: list[Claim] = [
         )
         for u in ("NDX", "SPX")
     ),
-    *(
-        Claim("docs/history.md", a, (T_FUNDH + "creations_tables_are_the_scripts",))
-        for a in (
-            "they hardly mattered (±",
-            "creations *added* to the buying (SPX:",
-            "sign (2025-10-10 NDX:",
-            "TQQQ 6 − 3·",
-            "(−21 %); the panic-redemption",
-        )
+    *each_anchor(
+        "docs/history.md",
+        (T_FUNDH + "creations_tables_are_the_scripts",),
+        "they hardly mattered (±",
+        "creations *added* to the buying (SPX:",
+        "sign (2025-10-10 NDX:",
+        "TQQQ 6 − 3·",
+        "(−21 %); the panic-redemption",
     ),
-    *(
-        Claim("docs/history.md", a, (T_FUNDH + "aum_check_is_the_scripts",))
-        for a in (
-            "| interpolated shares × own NAV (the replay's) |",
-            "| plain carry of the month-start shares",
-        )
+    *each_anchor(
+        "docs/history.md",
+        (T_FUNDH + "aum_check_is_the_scripts",),
+        "| interpolated shares × own NAV (the replay's) |",
+        "| plain carry of the month-start shares",
     ),
-    *(
-        Claim("docs/history.md", a, (NOT_RESULT + "the interval level and the coefficient's unit",))
-        for a in (
-            "three days before (OLS, Newey–West 95 %",
-            "−0.38 means a −1 % day brings",
-            "| fund | same day | day −1 | day −2 | day −3 | sum (95 % CI)",
-        )
+    *each_anchor(
+        "docs/history.md",
+        (NOT_RESULT + "the interval level and the coefficient's unit",),
+        "three days before (OLS, Newey–West 95 %",
+        "−0.38 means a −1 % day brings",
+        "| fund | same day | day −1 | day −2 | day −3 | sum (95 % CI)",
     ),
     # --- docs/korea.md: tables regenerated in tests/docs/test_korea_doc.py -----------------
-    *(
-        Claim("docs/korea.md", f"| {d} | $", (T_KOREA + "share_table_is_the_engines",))
-        for d in (
-            "2020-12-31",
-            "2021-12-31",
-            "2022-12-31",
-            "2023-12-31",
-            "2024-08-05",
-            "2024-12-31",
-            "2025-06-30",
-            "2025-12-31",
-            "2026-01-12",
-            "2026-04-21",
-            "2026-05-13",
-        )
+    *each_anchor(
+        "docs/korea.md",
+        (T_KOREA + "share_table_is_the_engines",),
+        "2020-12-31",
+        "2021-12-31",
+        "2022-12-31",
+        "2023-12-31",
+        "2024-08-05",
+        "2024-12-31",
+        "2025-06-30",
+        "2025-12-31",
+        "2026-01-12",
+        "2026-04-21",
+        "2026-05-13",
+        form="| {} | $",
     ),
-    *(
-        Claim("docs/korea.md", a, (T_KOREA + "share_ranges_per_year",))
-        for a in ("TQQQ 0.7–2.4% (2020)", "(2024), 5.6–13.2% (2025)", "TSLL 34.8–41.4%, NVDL")
+    *each_anchor(
+        "docs/korea.md",
+        (T_KOREA + "share_ranges_per_year",),
+        "TQQQ 0.7–2.4% (2020)",
+        "(2024), 5.6–13.2% (2025)",
+        "TSLL 34.8–41.4%, NVDL",
     ),
-    *(
-        Claim("docs/korea.md", f"| {p} ", (T_KOREA + "press_table_is_the_check",))
-        for p in (
-            "TQQQ 2024-08-02",
-            "SOXL 2024-08-02",
-            "TQQQ 2024-11-04",
-            "TSLL 2025-01-21",
-            "TSLL 2025-02-26",
-        )
+    *each_anchor(
+        "docs/korea.md",
+        (T_KOREA + "press_table_is_the_check",),
+        "TQQQ 2024-08-02",
+        "SOXL 2024-08-02",
+        "TQQQ 2024-11-04",
+        "TSLL 2025-01-21",
+        "TSLL 2025-02-26",
+        form="| {} ",
     ),
     Claim(
         "docs/korea.md", "The TQQQ 2024-11-04 figure is", (T_KOREA + "press_table_is_the_check",)
@@ -767,27 +767,36 @@ CLAIMS: list[Claim] = [
         ("tests/validation/test_ksd_press.py::test_press_within_widened_weekly_range",),
         ("10%",),
     ),
-    *(
-        Claim("docs/korea.md", a, (T_KSTUDY + "behaviour_tables_are_the_study",))
-        for a in ("| all weeks | ", "| fund fell > 15% ", "| fund rose > 15% ")
+    *each_anchor(
+        "docs/korea.md",
+        (T_KSTUDY + "behaviour_tables_are_the_study",),
+        "| all weeks | ",
+        "| fund fell > 15% ",
+        "| fund rose > 15% ",
     ),
-    *(
-        Claim(
-            "docs/korea.md", f"| {f} | 25 | ", (T_KSTUDY + "list_and_stress_tables_are_the_study",)
-        )
-        for f in ("TQQQ", "SOXL", "TSLL", "NVDL", "SQQQ", "SOXS", "KORU")
+    *each_anchor(
+        "docs/korea.md",
+        (T_KSTUDY + "list_and_stress_tables_are_the_study",),
+        "TQQQ",
+        "SOXL",
+        "TSLL",
+        "NVDL",
+        "SQQQ",
+        "SOXS",
+        "KORU",
+        form="| {} | 25 | ",
     ),
-    *(
-        Claim("docs/korea.md", f"| {w} |", (T_KSTUDY + "list_and_stress_tables_are_the_study",))
-        for w in (
-            "2020-03-09 → 2020-03-16",
-            "2022-09-12 → 2022-09-19",
-            "2024-07-29 → 2024-08-05",
-            "2024-09-02 → 2024-09-09",
-            "2025-03-31 → 2025-04-07",
-            "2025-04-07 → 2025-04-14",
-            "2025-10-06 → 2025-10-13",
-        )
+    *each_anchor(
+        "docs/korea.md",
+        (T_KSTUDY + "list_and_stress_tables_are_the_study",),
+        "2020-03-09 → 2020-03-16",
+        "2022-09-12 → 2022-09-19",
+        "2024-07-29 → 2024-08-05",
+        "2024-09-02 → 2024-09-09",
+        "2025-03-31 → 2025-04-07",
+        "2025-04-07 → 2025-04-14",
+        "2025-10-06 → 2025-10-13",
+        form="| {} |",
     ),
     *_table_claims(
         "docs/korea.md",
@@ -801,40 +810,35 @@ CLAIMS: list[Claim] = [
         "\n## ",
         T_KSTUDY + "flows_engine_table",
     ),
-    *(
-        Claim("docs/korea.md", a, (T_KSTUDY + "flows_engine_table",))
-        for a in (
-            "On the stress days of 2022–2025 the Korean part is",
-            "these 8 funds (−$",
-            "2020-03-16, when Koreans held",
-            "(Korean share 9–11%, in the weekly top 50",
-        )
+    *each_anchor(
+        "docs/korea.md",
+        (T_KSTUDY + "flows_engine_table",),
+        "On the stress days of 2022–2025 the Korean part is",
+        "these 8 funds (−$",
+        "2020-03-16, when Koreans held",
+        "(Korean share 9–11%, in the weekly top 50",
     ),
     Claim("docs/korea.md", "(−$457M vs −$456M on", (T_KSTUDY + "engine_and_study_agree_on_tqqq",)),
-    *(
-        Claim("docs/korea.md", a, (T_KSTUDY + "behaviour_prose_is_the_study",))
-        for a in (
-            "(median |.| 4.1%, p80 9.7%, p90 14.3% for the long funds)",
-            "week in which their fund fell more than 15% they add",
-            "(95% CI 7.5–15.3%, n = 65",
-            "3.3% out (CI 2.1–4.5%, n = 93)",
-            "about 1% of TQQQ's rebalancing sale alone",
-            "2025-04-03/04: +$94M against",
-            "Korean-held TQQQ (−$456M on 2024-08-05",
-            "−$812M on 2025-04-03) is several times",
-            "week (+$79M, +$94M)",
-        )
+    *each_anchor(
+        "docs/korea.md",
+        (T_KSTUDY + "behaviour_prose_is_the_study",),
+        "(median |.| 4.1%, p80 9.7%, p90 14.3% for the long funds)",
+        "week in which their fund fell more than 15% they add",
+        "(95% CI 7.5–15.3%, n = 65",
+        "3.3% out (CI 2.1–4.5%, n = 93)",
+        "about 1% of TQQQ's rebalancing sale alone",
+        "2025-04-03/04: +$94M against",
+        "Korean-held TQQQ (−$456M on 2024-08-05",
+        "−$812M on 2025-04-03) is several times",
+        "week (+$79M, +$94M)",
     ),
-    *(
-        Claim(
-            "docs/korea.md", a, (NOT_RESULT + "the confidence level or the table's column heads",)
-        )
-        for a in (
-            "after; OLS slope with HC1 95% CI:",
-            "| fund | move | n | slope | 95% CI |",
-            "| weeks | n | mean net buying / holdings | 95% CI |",
-            "| fund | weeks | in top 50 |",
-        )
+    *each_anchor(
+        "docs/korea.md",
+        (NOT_RESULT + "the confidence level or the table's column heads",),
+        "after; OLS slope with HC1 95% CI:",
+        "| fund | move | n | slope | 95% CI |",
+        "| weeks | n | mean net buying / holdings | 95% CI |",
+        "| fund | weeks | in top 50 |",
     ),
     *_table_claims(
         "docs/korea.md",
@@ -850,18 +854,17 @@ CLAIMS: list[Claim] = [
     ),
     Claim("docs/korea.md", "press shares (TSLL 47.56% of a $4.8B NAV on 2025-01-21", ("FACTS",)),
     # --- docs/validate.md: the scorecard regenerated from the engine ----------------------
-    *(Claim("docs/validate.md", a, (T_VALIDATE_TABLE,)) for a in ("| **pass** |", "| **fail** |")),
-    *(
-        Claim("docs/validate.md", a, (T_VALIDATE_FAILS,))
-        for a in (
-            "* **TQQQ 10-year growth, spread fitted on 2011–2014:",
-            "loss, the error was",
-            "a year in 2011–2014 to about",
-            "the rebalancing-cost model misses by",
-            "The walk-forward fit passes (",
-            "cells are inside 80–95 %; of the misses",
-            "2026-03-04, KOSPI",
-        )
+    *each_anchor("docs/validate.md", (T_VALIDATE_TABLE,), "| **pass** |", "| **fail** |"),
+    *each_anchor(
+        "docs/validate.md",
+        (T_VALIDATE_FAILS,),
+        "* **TQQQ 10-year growth, spread fitted on 2011–2014:",
+        "loss, the error was",
+        "a year in 2011–2014 to about",
+        "the rebalancing-cost model misses by",
+        "The walk-forward fit passes (",
+        "cells are inside 80–95 %; of the misses",
+        "2026-03-04, KOSPI",
     ),
     Claim(
         "docs/validate.md",
@@ -914,18 +917,22 @@ CLAIMS: list[Claim] = [
         "docs/monitor.md", "Korea-linked 2x single-stock", (NOT_RESULT + "fund leverage",), ("2x",)
     ),
     # --- docs/monitor.md: the replay table, recomputed from the replay -------------------
-    *(
-        Claim("docs/monitor.md", a, (T_MONITOR_TABLE,))
-        for a in ("| CRITICAL | ", "| HIGH | ", "| ELEVATED | ", "| GUARDED | ", "| LOW | ")
+    *each_anchor(
+        "docs/monitor.md",
+        (T_MONITOR_TABLE,),
+        "| CRITICAL | ",
+        "| HIGH | ",
+        "| ELEVATED | ",
+        "| GUARDED | ",
+        "| LOW | ",
     ),
     Claim("docs/monitor.md", "| all days | ", (T_MONITOR_TABLE,)),
-    *(
-        Claim("docs/monitor.md", a, (T_MONITOR_PROSE,))
-        for a in (
-            "when SOXX moved",
-            "dispersed next week (std",
-            "standard errors (",
-        )
+    *each_anchor(
+        "docs/monitor.md",
+        (T_MONITOR_PROSE,),
+        "when SOXX moved",
+        "dispersed next week (std",
+        "standard errors (",
     ),
     Claim(
         "docs/monitor.md",
