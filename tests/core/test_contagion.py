@@ -51,6 +51,23 @@ def model(nodes, edges, shocks, horizon=5, steps=()) -> CascadeModel:  # type: i
     return CascadeModel("t", tuple(nodes), tuple(edges), tuple(shocks), horizon, tuple(steps))
 
 
+def gpif_rebalance(band: float, aum: float, jgb_effect: float, **kw: object) -> Edge:
+    """A rebalancing fund ("gpif") holding 30 % of ``aum`` in EQ against a 25 % target
+    ± ``band``: it trades EQ back to the target on day 1 and moves JGB by ``jgb_effect``
+    per unit traded."""
+    return Edge(
+        "gpif",
+        "rebalance",
+        "EQ",
+        ("JGB",),
+        1,
+        {"weight": Param(0.3), "target": Param(0.25), "band": Param(band), "aum": Param(aum)},
+        effects={"JGB": Param(jgb_effect)},
+        source_ref="test",
+        **kw,  # type: ignore[arg-type]
+    )
+
+
 def close_fb(
     k_other_usd: float,
     korean_aum_usd: float,
@@ -182,21 +199,7 @@ def test_rebalance_buys_the_falling_asset() -> None:
     # trade = (0.25 − w)·V·0.85 > 0, i.e. the fund BUYS the asset that fell.
     eq = node("EQ", "relative")
     bond = node("JGB")
-    reb = Edge(
-        "gpif",
-        "rebalance",
-        "EQ",
-        ("JGB",),
-        1,
-        {
-            "weight": Param(0.30),
-            "target": Param(0.25),
-            "band": Param(0.04),
-            "aum": Param(200.0),
-        },
-        effects={"JGB": Param(0.01)},
-        source_ref="test",
-    )
+    reb = gpif_rebalance(band=0.04, aum=200.0, jgb_effect=0.01)
     r = simulate(model([eq, bond], [reb], [Shock("EQ", 0, -0.5)], 3), deterministic=True)
     w = 0.15 / 0.85
     trade = (0.25 - w) * 200 * 0.85
@@ -377,16 +380,7 @@ def test_reverse_stress_outcome_met_at_baseline_needs_no_shock() -> None:
 
 def test_step_verdict_says_when_a_step_does_not_follow() -> None:
     eq, bond = node("EQ", "relative"), node("JGB")
-    reb = Edge(
-        "gpif",
-        "rebalance",
-        "EQ",
-        ("JGB",),
-        1,
-        {"weight": Param(0.3), "target": Param(0.25), "band": Param(0.04), "aum": Param(1.0)},
-        effects={"JGB": Param(-0.01)},
-        source_ref="test",
-    )
+    reb = gpif_rebalance(band=0.04, aum=1.0, jgb_effect=-0.01)
     from gaemi.core.contagion import Expectation
 
     st4 = Step(
@@ -537,17 +531,7 @@ def test_fuse_of_a_step_waits_for_every_rule_it_names() -> None:
 
 def test_rebalance_diagnostic_names_the_holding_and_says_did_not_fire_once() -> None:
     eq, bond = node("EQ", "relative"), node("JGB")
-    reb = Edge(
-        "gpif",
-        "rebalance",
-        "EQ",
-        ("JGB",),
-        1,
-        {"weight": Param(0.3), "target": Param(0.25), "band": Param(0.07), "aum": Param(1.0)},
-        effects={"JGB": Param(-0.01)},
-        source_ref="test",
-        holding="the foreign-equity sleeve",
-    )
+    reb = gpif_rebalance(band=0.07, aum=1.0, jgb_effect=-0.01, holding="the foreign-equity sleeve")
     st4 = Step("4", "unwind", "rebalances", ("gpif",))
     r = simulate(model([eq, bond], [reb], [Shock("EQ", 0, -0.05)], 3, [st4]), deterministic=True)
     (v,) = step_verdicts(r)
