@@ -116,6 +116,8 @@ def _adj(shared: Path, ticker: str) -> pd.Series:
 def test_derived_parameters_from_shared_data(shared_data: Path) -> None:
     # [D]: ADV = mean close × volume over 2025; σ_d = std of daily log returns in 2025;
     # beta = cov/var of daily returns against SPY from 2020-01-01 (the script's recipe)
+    # (an independent re-derivation on purpose: it repeats scripts/derive_stress_params.py's
+    # file list and recipe rather than importing them, so a drift in the script shows here)
     files = {
         "QQQ": shared_data / "us-ohlcv-2023-2026" / "QQQ.csv",
         "SPY": shared_data / "us-ohlcv-2023-2026" / "SPY.csv",
