@@ -47,6 +47,14 @@ def linear(eid: str, src: str, dst: str, beta: float | Param, lag: int = 0) -> E
     return Edge(eid, "linear", src, (dst,), lag, {"beta": p}, source_ref="test")
 
 
+def threshold(
+    eid: str, src: str, dst: str, level: float, impact: float, lag: int = 1, **kw: object
+) -> Edge:
+    """``dst`` moves by ``impact`` ``lag`` days after ``src`` crosses ``level``."""
+    params = {"level": Param(level), "impact": Param(impact)}
+    return Edge(eid, "threshold", src, (dst,), lag, params, source_ref="test", **kw)  # type: ignore[arg-type]
+
+
 def model(nodes, edges, shocks, horizon=5, steps=()) -> CascadeModel:  # type: ignore[no-untyped-def]
     return CascadeModel("t", tuple(nodes), tuple(edges), tuple(shocks), horizon, tuple(steps))
 
@@ -140,16 +148,7 @@ def test_three_node_linear_then_threshold() -> None:
     # A→B linear beta 2 (lag 0), B→C threshold "below -3" impact -7 (lag 1):
     # B = 2x; C gets −7 on day 1 iff 2x < −3 (closed form).
     def build(x: float) -> CascadeModel:
-        thr = Edge(
-            "bc",
-            "threshold",
-            "B",
-            ("C",),
-            1,
-            {"level": Param(-3.0), "impact": Param(-7.0)},
-            direction="below",
-            source_ref="test",
-        )
+        thr = threshold("bc", "B", "C", -3.0, -7.0, direction="below")
         return model(
             [node("A"), node("B"), node("C")],
             [linear("ab", "A", "B", 2.0), thr],
@@ -316,15 +315,7 @@ def test_linear_chain_is_linear_in_the_shock(x: float, beta: float) -> None:
 # ------------------------------------------------------------------ fuse, reverse, steps
 def test_fuse_finds_the_threshold_closed_form() -> None:
     # B = 1·(s·−1); threshold below −3 fires when s > 3 (grid resolution smax/400/100)
-    thr = Edge(
-        "bc",
-        "threshold",
-        "B",
-        ("C",),
-        1,
-        {"level": Param(-3.0), "impact": Param(-1.0)},
-        source_ref="test",
-    )
+    thr = threshold("bc", "B", "C", -3.0, -1.0)
     steps = [Step("1", "t", "c", ("shock:A",)), Step("2", "u", "d", ("bc",))]
     m = model(
         [node("A"), node("B"), node("C")],
