@@ -1116,3 +1116,50 @@ def test_issuer_nav_reader_reads_the_issuers_own_column_names(tmp_path: Path) ->
     bad = rows.replace(",TQQQ,77.9601", ",SQQQ,77.9601")
     with pytest.raises(GaemiInputError, match=r"line 3: ticker = 'SQQQ' differs from 'TQQQ'"):
         read_issuer_nav(_text(sub, "X.csv", header + bad))
+
+
+def test_readers_end_their_rows_with_one_source_and_retrieval_time(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    # prices, derivatives and KSD lists stamp every row alike (_base._stamp): the source is
+    # --source or file:FOLDER/NAME (the folder the file lies in), retrieved_at one UTC
+    # timestamp (µs) per import, taken during the read
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from gaemi.data.importers.depository import read_ksd
+    from gaemi.data.importers.derivatives import read_derivatives
+    from gaemi.data.importers.prices import read_prices
+
+    (tmp_path / "QQQ.csv").write_text("Date,Close\n2024-01-02,400\n2024-01-03,401\n")
+    coin = shared_data / "crypto-derivatives/coinalyze-btc-perp-2022-2024"
+    snaps = shared_data / "korea-holdings-ksd/seohak-index/daily-snapshots"
+    cases = [
+        (read_prices, tmp_path / "QQQ.csv", "prices", f"file:{tmp_path.name}/QQQ.csv"),
+        (
+            read_derivatives,
+            coin / "funding_rate_history.csv",
+            "derivatives",
+            "file:coinalyze-btc-perp-2022-2024/funding_rate_history.csv",
+        ),
+        (
+            read_ksd,
+            snaps / "trading_daily_2026-05-11.csv",
+            "ksd",
+            "file:daily-snapshots/trading_daily_2026-05-11.csv",
+        ),
+    ]
+    for read, path, kind, label in cases:
+        for given, want in ((None, label), ("manual:test", "manual:test")):
+            before = dt.datetime.now(dt.UTC)
+            _, out = read(path, ImportOptions(kind=kind, source=given))
+            after = dt.datetime.now(dt.UTC)
+            (arrow,) = out.values() if isinstance(out, dict) else (out,)
+            assert arrow.num_rows > 0, path.name
+            assert arrow.column_names[-2:] == ["source", "retrieved_at"]
+            assert set(arrow.column("source").to_pylist()) == {want}
+            stamp = arrow.column("retrieved_at")
+            assert stamp.type == pa.timestamp("us", tz="UTC")
+            (when,) = set(stamp.to_pylist())
+            assert before - dt.timedelta(microseconds=1) <= when <= after, path.name

@@ -201,26 +201,44 @@ def _csv_only(p: Path, name: str) -> None:
         raise GaemiInputError(f"{name}: unknown format {p.suffix.lower()!r} (expected .csv)")
 
 
+def _checked_csv(path: str | Path, opts: ImportOptions) -> Path:
+    """The path of a per-kind CSV file, checked (exists, is a file, not empty, within
+    ``opts.max_bytes``, a ``.csv``/``.txt`` name) with the one-line messages of
+    :func:`_check_file` and :func:`_csv_only`."""
+    p = Path(path)
+    _check_file(p, opts.max_bytes)
+    _csv_only(p, p.name)
+    return p
+
+
+def _provenance(p: Path, opts: ImportOptions) -> tuple[str, datetime]:
+    """``(source, retrieved_at)`` of an import of ``p``: ``opts.source`` or the file's
+    :func:`_source_label`, and now (UTC)."""
+    return opts.source or _source_label(p), datetime.now(UTC)
+
+
+def _stamp(source: str, now: datetime, n: int) -> dict[str, pa.Array]:
+    """The ``source`` and ``retrieved_at`` columns of ``n`` store rows (the same value in
+    every row; ``retrieved_at`` a UTC timestamp in microseconds) to end a store table
+    with."""
+    import pyarrow as pa
+
+    return {
+        "source": pa.repeat(source, n),
+        "retrieved_at": pa.repeat(pa.scalar(now, pa.timestamp("us", tz="UTC")), n),
+    }
+
+
 def _frame_import(
     path: str | Path, opts: ImportOptions, read: Callable[[Path], pd.DataFrame]
 ) -> tuple[pd.DataFrame, Table, dict[str, pa.Array]]:
     """One small per-kind CSV through its checked reader ``read`` (issuer NAV, universe
-    snapshots): the file checked (exists, size, ``.csv``), the frame, its :class:`Table`
+    snapshots): the file checked (:func:`_checked_csv`), the frame, its :class:`Table`
     (lines and notes from ``df.attrs``) and the ``source`` / ``retrieved_at`` columns
-    (the same for every row) to end the store table with."""
-    import pyarrow as pa
-
-    p = Path(path)
-    _check_file(p, opts.max_bytes)
-    _csv_only(p, p.name)
+    (:func:`_stamp`, the same for every row) to end the store table with."""
+    p = _checked_csv(path, opts)
     df = read(p)
-    n = len(df)
-    source = opts.source or _source_label(p)
-    now = datetime.now(UTC)
-    stamp = {
-        "source": pa.repeat(source, n),
-        "retrieved_at": pa.repeat(pa.scalar(now, pa.timestamp("us", tz="UTC")), n),
-    }
+    stamp = _stamp(*_provenance(p, opts), len(df))
     t = Table(p.name, list(df.columns), {}, df.attrs["lines"], notes=list(df.attrs["notes"]))
     return df, t, stamp
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,10 +12,10 @@ import numpy as np
 from gaemi.data.importers._base import (
     ImportOptions,
     Table,
-    _check_file,
-    _csv_only,
+    _checked_csv,
     _date32,
-    _source_label,
+    _provenance,
+    _stamp,
     _today,
 )
 from gaemi.errors import GaemiInputError
@@ -62,10 +61,8 @@ def read_ksd(path: str | Path, opts: ImportOptions) -> tuple[Table, dict[str, pa
 
     from gaemi.data.importers import ksd
 
-    p = Path(path)
+    p = _checked_csv(path, opts)
     name = p.name
-    _check_file(p, opts.max_bytes)
-    _csv_only(p, name)
     which = next((w for pat, w in _KSD_FILES if re.fullmatch(pat, name)), None)
     if which is None:
         raise GaemiInputError(
@@ -92,8 +89,7 @@ def read_ksd(path: str | Path, opts: ImportOptions) -> tuple[Table, dict[str, pa
         i = int(np.flatnonzero(future)[0])
         line = int(df["line"].iloc[i]) if "line" in df.columns else i + 2
         raise GaemiInputError(f"{name} line {line}: date = {days[i]} is in the future")
-    source = opts.source or _source_label(p)
-    now = datetime.now(UTC)
+    prov = _stamp(*_provenance(p, opts), n)
 
     def num(col: str) -> pa.Array:
         v = df[col].to_numpy(float) if col in df.columns else np.full(n, np.nan)
@@ -108,10 +104,6 @@ def read_ksd(path: str | Path, opts: ImportOptions) -> tuple[Table, dict[str, pa
         "as_of": _date32(df["as_of"].to_numpy()),
         "ticker": text("ticker"),
         "name": text("name"),
-    }
-    prov = {
-        "source": pa.repeat(source, n),
-        "retrieved_at": pa.repeat(pa.scalar(now, pa.timestamp("us", tz="UTC")), n),
     }
     if which in ("weekly_top50", "daily_top50", "daily_isin"):
         table_name = "ksd_holdings"

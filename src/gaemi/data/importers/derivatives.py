@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,10 +11,10 @@ import numpy as np
 from gaemi.data.importers._base import (
     ImportOptions,
     Table,
-    _check_file,
-    _csv_only,
+    _checked_csv,
     _date32,
-    _source_label,
+    _provenance,
+    _stamp,
     _today,
 )
 from gaemi.errors import GaemiInputError
@@ -44,10 +43,8 @@ def read_derivatives(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.T
 
     from gaemi.data.importers import coinalyze
 
-    p = Path(path)
+    p = _checked_csv(path, opts)
     name = p.name
-    _check_file(p, opts.max_bytes)
-    _csv_only(p, name)
     which = next((k for k in _DERIVATIVE_FILES if k in name.lower()), None)
     if which is None:
         raise GaemiInputError(
@@ -62,8 +59,7 @@ def read_derivatives(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.T
     limit = _today() + np.timedelta64(1, "D")
     if days.max() > limit:
         raise GaemiInputError(f"{name}: t = {days.max()} is in the future")
-    source = opts.source or _source_label(p)
-    now = datetime.now(UTC)
+    source, now = _provenance(p, opts)
     parts = []
     for metric, unit in metrics:
         v = df[metric].to_numpy(float)
@@ -78,8 +74,7 @@ def read_derivatives(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.T
                     "exchange": pa.array(df["exchange"].to_numpy(object)[ok].tolist(), pa.string()),
                     "value": pa.array(v[ok], pa.float64()),
                     "unit": pa.repeat(unit, k),
-                    "source": pa.repeat(source, k),
-                    "retrieved_at": pa.repeat(pa.scalar(now, pa.timestamp("us", tz="UTC")), k),
+                    **_stamp(source, now, k),
                 }
             )
         )

@@ -3,7 +3,6 @@ Binance klines."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +13,8 @@ from gaemi.data.importers._base import (
     Table,
     _check_file,
     _norm,
-    _source_label,
+    _provenance,
+    _stamp,
     symbol_from_filename,
 )
 from gaemi.data.importers._checks import _check_dates, _check_finite, _check_unique, _order_note
@@ -197,8 +197,7 @@ def read_prices(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]
             order = np.argsort(dates, kind="stable")
             dates = dates[order]
             vals = {c: v[order] for c, v in vals.items()}
-    source = opts.source or _source_label(p)
-    now = datetime.now(UTC)
+    source, now = _provenance(p, opts)
     # one contiguous chunk per column (DuckDB inserts that much faster than the reader's
     # ~1 MB chunks); numbers without a blank are shared with NumPy, not copied
     value_cols = {
@@ -212,8 +211,7 @@ def read_prices(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]
             "symbol": sym_arr if sym_arr is not None else pa.repeat(sym, n),
             "date": date_col_arrow,
             **value_cols,
-            "source": pa.repeat(source, n),
-            "retrieved_at": pa.repeat(pa.scalar(now, pa.timestamp("us", tz="UTC")), n),
+            **_stamp(source, now, n),
         }
     )
     table.provenance = (source, now)
