@@ -1043,6 +1043,16 @@ def event_positioning(
     )
 
 
+def _iso_day(day: str | dt.date) -> str:
+    """``day`` as an ISO date string, or a one-line error naming it."""
+    d = day.isoformat() if isinstance(day, dt.date) else str(day)
+    try:
+        dt.date.fromisoformat(d)
+    except ValueError:
+        raise GaemiInputError(f"date = {d!r} is not an ISO date (YYYY-MM-DD)") from None
+    return d
+
+
 def positioning_for_date(
     day: str | dt.date,
     *,
@@ -1054,11 +1064,7 @@ def positioning_for_date(
     Raises a one-line :class:`GaemiInputError` when neither covers the date (then give the
     open interest and the rest yourself, :class:`Positioning`).
     """
-    d = day.isoformat() if isinstance(day, dt.date) else str(day)
-    try:
-        dt.date.fromisoformat(d)
-    except ValueError:
-        raise GaemiInputError(f"date = {d!r} is not an ISO date (YYYY-MM-DD)") from None
+    d = _iso_day(day)
     evs = events if events is not None else load_crypto_events()
     for e in evs.events:
         if e.start == d and e.data != "coinalyze":
@@ -1086,11 +1092,7 @@ def positioning_on_file(
     """
     import pandas as pd
 
-    d = day.isoformat() if isinstance(day, dt.date) else str(day)
-    try:
-        dt.date.fromisoformat(d)
-    except ValueError:
-        raise GaemiInputError(f"date = {d!r} is not an ISO date (YYYY-MM-DD)") from None
+    d = _iso_day(day)
     evs = events if events is not None else load_crypto_events()
     if any(e.start == d and e.data != "coinalyze" for e in evs.events):
         return positioning_for_date(d, shared_dir=shared_dir, events=evs)
