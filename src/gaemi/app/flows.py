@@ -240,7 +240,16 @@ class FlowsResult(Result):
             # the rest of the funds whose Korean share is known: (1 − share) × flow
             "other_flow_usd": [float(x) if n_known else None for x in other.sum(axis=0)],
             "unattributed_flow_usd": [float(x) for x in unattributed],
+            # funds the move wipes out (1 + L·r <= 0): their flow is the unwind −L·A·(1+r)
+            "n_funds_wiped_out": [int(x) for x in r.wiped_out.sum(axis=0)],
+            "wiped_out_tickers": [
+                [str(t) for t in r.universe.ticker[col]] for col in r.wiped_out.T
+            ],
         }
+
+    def wiped_out_note(self) -> str | None:
+        """One line naming the funds the move(s) wipe out and the rule, or None."""
+        return wiped_out_note(self.result)
 
     def extra_dict(self) -> dict[str, Any]:
         return {"by": self.by, **self.totals()}
@@ -254,6 +263,32 @@ class FlowsResult(Result):
         ]
         shown = "; ".join(parts[:4]) + (f"; … ({len(parts)} moves)" if len(parts) > 4 else "")
         return f"Close rebalancing flow of {t['n_funds']} funds (+ = buying): {shown}"
+
+
+def wiped_out_note(result: FlowResult, shown: int = 6) -> str | None:
+    """One line for the faces: the funds wiped out at the move(s), counted, and the rule;
+    None when every fund survives (1 + L·r > 0 for all)."""
+    import numpy as np
+
+    gone = result.wiped_out
+    if not gone.any():
+        return None
+    tickers = [str(t) for t in result.universe.ticker[gone.any(axis=1)]]
+    names = ", ".join(tickers[:shown]) + (
+        f" … (+{len(tickers) - shown})" if len(tickers) > shown else ""
+    )
+    m = gone.shape[1]
+    per_move = gone.sum(axis=0)
+    if m == 1:
+        where = "at this move"
+    else:
+        hit = np.flatnonzero(per_move)
+        where = f"at {hit.size} of {m} moves (up to {int(per_move.max())} funds at one move)"
+    return (
+        f"{len(tickers)} of {gone.shape[0]} funds wiped out {where}: {names} — "
+        "1 + L·r <= 0 leaves a NAV <= 0, so their flow is the unwind of the exposure left, "
+        "−L·A·(1+r), not L(L−1)·A·r (issuers may terminate such a fund earlier)"
+    )
 
 
 #: Columns of :func:`korean_detail` (one row per fund).

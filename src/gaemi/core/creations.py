@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from gaemi.core.flows import FlowResult, compute_flows
+from gaemi.core.flows import FlowResult, compute_flows, rebalance_flow_usd
 from gaemi.core.history import Regression, newey_west_cov, ols_hac
 from gaemi.core.universe import FloatArray, Universe
 from gaemi.errors import GaemiInputError
@@ -135,12 +135,11 @@ def creation_regression(
 def close_trade_usd(
     leverage: ArrayLike, aum_prev_usd: ArrayLike, move_frac: ArrayLike, creations_usd: ArrayLike
 ) -> FloatArray:
-    """The fund's whole close trade L(L−1)·A_{t−1}·r_t + L·C_t, USD (+ buys)."""
-    lev = np.asarray(leverage, dtype=np.float64)
+    """The fund's whole close trade L(L−1)·A_{t−1}·r_t + L·C_t, USD (+ buys); the unwind
+    −L·A_{t−1}·(1+r_t) where the move wipes the fund out (1 + L·r <= 0,
+    :func:`gaemi.core.flows.rebalance_flow_usd`)."""
     return np.asarray(
-        lev * (lev - 1.0) * np.asarray(aum_prev_usd, dtype=np.float64) * np.asarray(move_frac)
-        + lev * np.asarray(creations_usd, dtype=np.float64),
-        dtype=np.float64,
+        rebalance_flow_usd(leverage, aum_prev_usd, move_frac, creations_usd), dtype=np.float64
     )
 
 
@@ -362,7 +361,7 @@ class SignedBetaFlowResult(FlowResult):
             self.creations_usd[:, None]
             + self.beta_by_move * self.universe.aum_usd[:, None] * self.move_frac
         )
-        return out
+        return self._no_creations_when_wiped(out)
 
 
 def signed_grid_flows(

@@ -2,8 +2,11 @@
 
 A fund with signed leverage L and start-of-day net assets A whose underlying moves r must
 trade ΔE = L(L−1)·A·r of the underlying at the close to restore its leverage, plus L·C
-for net creations C (USD). Results are aggregated by fund, underlying, group, issuer and
-holder (Korean vs the rest).
+for net creations C (USD). The identity holds while the fund survives the move,
+1 + L·r > 0; at 1 + L·r <= 0 (a 3x fund at r <= −1/3, a −2x fund at r >= +1/2) its NAV
+would be <= 0: the fund is wiped out and what trades is the unwind of all the exposure it
+still holds, −L·A·(1+r) (:func:`rebalance_flow`, :func:`wiped_out`). Results are
+aggregated by fund, underlying, group, issuer and holder (Korean vs the rest).
 
 References
 ----------
@@ -49,6 +52,51 @@ def rebalance_multiplier(leverage: ArrayLike) -> FloatArray:
     return lev * (lev - 1.0)
 
 
+def wiped_out(leverage: ArrayLike, move_frac: ArrayLike) -> np.ndarray:
+    """True where the move wipes the fund out: 1 + L·r <= 0 (its NAV would be <= 0).
+
+    A 3x fund at r <= −1/3, a 2x fund at r <= −1/2, a −3x fund at r >= +1/3, a −2x fund
+    at r >= +1/2; a 1x fund only at r = −1. Broadcasts like NumPy.
+
+    >>> wiped_out([3, 3, -2, 2], [-0.30, -0.40, 0.5, -0.4]).tolist()
+    [False, True, True, False]
+    """
+    lev = np.asarray(leverage, dtype=np.float64)
+    r = np.asarray(move_frac, dtype=np.float64)
+    out: np.ndarray = 1.0 + lev * r <= 0.0
+    return out
+
+
+def unwind_flow_usd(leverage: ArrayLike, aum_usd: ArrayLike, move_frac: ArrayLike) -> FloatArray:
+    """−L·A·(1+r): the trade that closes all the exposure a fund still holds, USD (+ buys).
+
+    A long fund's exposure L·A grew by the move to L·A·(1+r) and is sold; an inverse
+    fund buys back its short. Equals L(L−1)·A·r at 1 + L·r = 0 (both are −(L−1)·A).
+    """
+    lev = np.asarray(leverage, dtype=np.float64)
+    out: FloatArray = (
+        -lev
+        * np.asarray(aum_usd, dtype=np.float64)
+        * (1.0 + np.asarray(move_frac, dtype=np.float64))
+    )
+    return out
+
+
+def rebalance_flow(leverage: ArrayLike, aum_usd: ArrayLike, move_frac: ArrayLike) -> FloatArray:
+    """The close trade of the rebalancing alone, piecewise in the move, USD (+ buys).
+
+    ΔE = L(L−1)·A·r while the fund survives (1 + L·r > 0), and the unwind of its exposure
+    −L·A·(1+r) once it is wiped out (:func:`wiped_out`). The two agree at 1 + L·r = 0, so
+    the flow is continuous; past the wipe-out a long fund's sale shrinks to 0 at r = −1
+    instead of growing with the move. Issuers usually terminate a fund before that (the
+    prospectus' early-termination clause); the unwind bounds what could still trade.
+
+    >>> float(rebalance_flow(3, 1e9, -0.2)), float(rebalance_flow(3, 1e9, -0.4))
+    (-1200000000.0, -1800000000.0)
+    """
+    return rebalance_flow_usd(leverage, aum_usd, move_frac)
+
+
 def rebalance_flow_usd(
     leverage: ArrayLike,
     aum_usd: ArrayLike,
@@ -61,7 +109,9 @@ def rebalance_flow_usd(
 
     C is the given creations plus the part that responds to the move, β·A·r (β the
     fund's creation coefficient, :mod:`gaemi.core.creations`), so with β the trade is
-    A·r·(L(L−1) + L·β) + L·C_given.
+    A·r·(L(L−1) + L·β) + L·C_given. Where the move wipes the fund out (1 + L·r <= 0,
+    :func:`wiped_out`) the trade is the unwind −L·A·(1+r) alone: a fund whose NAV is
+    <= 0 takes no creations (given or β), it closes its exposure.
 
     All arguments broadcast against each other (NumPy rules), so a column of funds
     against a row of moves gives the whole ladder in one call.
@@ -94,10 +144,15 @@ def rebalance_flow_usd(
     """
     lev = np.asarray(leverage, dtype=np.float64)
     r = np.asarray(move_frac, dtype=np.float64)
+    a = np.asarray(aum_usd, dtype=np.float64)
     mult = rebalance_multiplier(lev) + lev * np.asarray(creations_beta, dtype=np.float64)
-    return mult * np.asarray(aum_usd, dtype=np.float64) * r + lev * np.asarray(
-        creations_usd, dtype=np.float64
-    )
+    linear = mult * a * r + lev * np.asarray(creations_usd, dtype=np.float64)
+    gone = wiped_out(lev, r)
+    if not gone.any():  # every fund survives: the identity, bit for bit
+        out: FloatArray = linear
+        return out
+    out = np.where(gone, unwind_flow_usd(lev, a, r), linear)
+    return out
 
 
 def validate_moves(moves: ArrayLike, name: str = "move_frac") -> FloatArray:
@@ -150,12 +205,26 @@ class FlowResult:
             return np.zeros(len(self.universe))
         return self.creations_beta
 
+    @property
+    def wiped_out(self) -> np.ndarray:
+        """(n_funds, n_scenarios) bool: the move wipes the fund out, 1 + L·r <= 0; its flow
+        there is the unwind −L·A·(1+r) (:func:`rebalance_flow`)."""
+        return wiped_out(self.universe.leverage[:, None], self.move_frac)
+
     def total_creations_usd(self) -> FloatArray:
-        """Net creations per fund and scenario, USD: the given C plus β·A·r."""
+        """Net creations per fund and scenario, USD: the given C plus β·A·r (0 where the
+        fund is wiped out: it takes no creations)."""
         out: FloatArray = (
             self.creations_usd[:, None]
             + (self.beta * self.universe.aum_usd)[:, None] * self.move_frac
         )
+        return self._no_creations_when_wiped(out)
+
+    def _no_creations_when_wiped(self, creations: FloatArray) -> FloatArray:
+        gone = self.wiped_out
+        if not gone.any():
+            return creations
+        out: FloatArray = np.where(gone, 0.0, creations)
         return out
 
     @property
@@ -186,8 +255,11 @@ class FlowResult:
         """Long table of flows: one row per scenario and group.
 
         Columns carry their units: ``move_frac``, ``flow_usd``, ``korean_flow_usd``,
-        ``aum_usd``, ``flow_per_pct_usd`` (the per-1 % sensitivity of the group),
-        ``korean_coverage_frac`` (share of the group's AUM whose Korean holding is known).
+        ``aum_usd``, ``flow_per_pct_usd`` (the per-1 % sensitivity of the group, the
+        coefficient (L(L−1) + L·β)·A·0.01 even where a fund is wiped out),
+        ``korean_coverage_frac`` (share of the group's AUM whose Korean holding is known),
+        ``wiped_out`` per fund (1 + L·r <= 0: the flow is the unwind −L·A·(1+r)) and
+        ``n_funds_wiped_out`` per group.
         For ``by="holder"`` the rows are ``korean``, ``non_korean`` (rest of funds whose
         Korean share is known) and ``unattributed`` (funds with no Korean data).
         """
@@ -215,6 +287,7 @@ class FlowResult:
                 "flow_usd": self.flow_usd.T.ravel(),
                 "korean_flow_usd": self.korean_flow_usd.T.ravel(),
                 "flow_per_pct_usd": self.sensitivity_by_move_usd_per_pct().T.ravel(),
+                "wiped_out": self.wiped_out.T.ravel(),
             }
         )
         if by == "fund":
@@ -240,6 +313,7 @@ class FlowResult:
             flow_usd=("flow_usd", "sum"),
             korean_flow_usd=("korean_flow_usd", lambda s: s.sum(min_count=1)),
             flow_per_pct_usd=("flow_per_pct_usd", "sum"),
+            n_funds_wiped_out=("wiped_out", "sum"),
         ).reset_index()
         if self._moves_differ():
             out["move_frac"] = np.nan if key is None or by != "underlying" else out["move_frac"]

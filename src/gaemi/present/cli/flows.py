@@ -269,6 +269,9 @@ def flows(
     )
     if creations_mode is not None:
         note(creations_note(res.choice("creations")))
+    wiped = res.wiped_out_note()
+    if wiped is not None:
+        note(f"warning: {wiped}")
     result, u = res.result, res.universe
     if group == "holder":
         _emit_by_holder(res, fmt)
@@ -286,6 +289,7 @@ def flows(
                 "flow_usd",
                 "korean_flow_usd",
                 "flow_per_pct_usd",
+                "wiped_out",
             ]
         ]
         if top is not None:

@@ -58,6 +58,7 @@ def grouped_records(result: FlowResult, by: str) -> list[dict[str, Any]] | None:
     sens = result.sensitivity_by_move_usd_per_pct()  # β of each move's side (falls/rises)
     coverage = np.divide(known_aum, aum, out=np.full(g, np.nan), where=aum > 0)
     kflow_all = np.where(known[:, None], np.nan_to_num(result.korean_flow_usd), 0.0)
+    wiped = result.wiped_out.astype(np.float64)
     rows: list[dict[str, Any]] = []
     sort_move: list[float] = []
     sort_pct: list[float] = []
@@ -65,6 +66,7 @@ def grouped_records(result: FlowResult, by: str) -> list[dict[str, Any]] | None:
         flow = np.bincount(inv, weights=result.flow_usd[:, s], minlength=g)
         per_pct = np.bincount(inv, weights=sens[:, s], minlength=g)
         kflow = np.where(has_known, np.bincount(inv, weights=kflow_all[:, s], minlength=g), np.nan)
+        n_wiped = np.bincount(inv, weights=wiped[:, s], minlength=g)  # 1 + L·r <= 0
         for j in range(g):
             rows.append(
                 {
@@ -77,6 +79,7 @@ def grouped_records(result: FlowResult, by: str) -> list[dict[str, Any]] | None:
                     "korean_flow_usd": _f(kflow[j]),
                     "flow_per_pct_usd": float(per_pct[j]),
                     "korean_coverage_frac": _f(coverage[j]),
+                    "n_funds_wiped_out": int(n_wiped[j]),
                 }
             )
             sort_move.append(float(moves[s]))

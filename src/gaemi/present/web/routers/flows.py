@@ -172,6 +172,12 @@ class FlowRow(BaseModel):
     korean_flow_usd: float | None = None
     flow_per_pct_usd: float | None = None
     korean_coverage_frac: float | None = None
+    wiped_out: bool | None = Field(
+        None,
+        description="The move wipes the fund out (1 + L·r <= 0): its flow is the unwind "
+        "−L·A·(1+r) of the exposure left, not L(L−1)·A·r.",
+    )
+    n_funds_wiped_out: int | None = Field(None, description="Funds of the group wiped out.")
 
 
 class HolderRow(BaseModel):
@@ -215,6 +221,14 @@ class FlowResponse(BaseModel):
     )
     unattributed_flow_usd: list[float] = Field(
         description="Flow of funds with no Korean data, per scenario, USD."
+    )
+    n_funds_wiped_out: list[int] = Field(
+        default_factory=list,
+        description="Per scenario, funds the move wipes out (1 + L·r <= 0); their flow is "
+        "the unwind −L·A·(1+r) of the exposure left.",
+    )
+    wiped_out_tickers: list[list[str]] = Field(
+        default_factory=list, description="Per scenario, the tickers of those funds."
     )
     rows: list[FlowRow]
     by_holder: list[HolderRow] | None = Field(
