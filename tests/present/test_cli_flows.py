@@ -320,3 +320,24 @@ def test_scenario_creation_on_filtered_out_fund_is_left_out_with_a_note(
     assert "scenario creations for SOXL left out: not on --underlying NDX" in out.err
     plain = run_json(capsys, "flows", "-u", "NDX", "--move", "-2%")
     assert json.loads(out.out) == plain
+
+
+def test_wiped_out_funds_named_and_flagged(capsys: pytest.CaptureFixture[str]) -> None:
+    # 3x at −40 %: 1 + 3·(−0.4) < 0, wiped: it sells its exposure left, −3·A·0.6 = −1.8·A
+    # ($18B of $10B AUM), not 6·A·0.4 = $24B; the 2x survives: 2·A·(−0.4) = −$8B.
+    assert main(["flows", "--fund", "3:10e9", "--fund", "2:10e9", "--move", "-40%",
+                 "--by", "fund", "--format", "json"]) == 0  # fmt: skip
+    cap = capsys.readouterr()
+    recs = {r["ticker"]: r for r in json.loads(cap.out)}
+    assert recs["HYP1"]["flow_usd"] == pytest.approx(-18e9)
+    assert recs["HYP1"]["wiped_out"] is True
+    assert recs["HYP2"]["flow_usd"] == pytest.approx(-8e9)
+    assert recs["HYP2"]["wiped_out"] is False
+    warn = [ln for ln in cap.err.splitlines() if "wiped out" in ln]
+    assert len(warn) == 1
+    assert "1 of 2 funds" in warn[0]
+    assert "HYP1" in warn[0]
+    assert "−L·A·(1+r)" in warn[0]
+    # a survivable move: no warning line
+    assert main(["flows", "--fund", "3:10e9", "--move", "-30%", "--format", "csv"]) == 0
+    assert "wiped out" not in capsys.readouterr().err

@@ -1059,3 +1059,31 @@ def test_status_day_asked_only_for_a_served_date() -> None:
     assert not day_asked(today) or today.as_of.time() == dt.time()  # loaded at 00:00:00.0
     yesterday = replace(today, as_of=dt.datetime(2029, 12, 31, 15, 4, tzinfo=dt.UTC))
     assert not day_asked(yesterday)
+
+
+def test_wiped_out_flows_one_answer(client: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    # NDX −40 % wipes out the 3x funds (1 + 3·(−0.4) < 0): the API, the CLI and Python give
+    # one answer, the unwind −L·A·(1+r) for those funds (gaemi.core.flows.rebalance_flow).
+    import json
+
+    from gaemi.app.flows import flows
+    from gaemi.present.cli import main
+
+    body = ok(
+        client.post(
+            "/api/flows/projected", json={"moves_frac_by_underlying": {"NDX": -0.4}, "by": "fund"}
+        )
+    )
+    py = flows(at={"NDX": -0.4}, by="fund")
+    assert main(["flows", "--at", "NDX=-40%", "--by", "fund", "--format", "json"]) == 0
+    cli = {r["ticker"]: r for r in json.loads(capsys.readouterr().out)}
+    api = {r["ticker"]: r for r in body["rows"]}
+    frame = py.to_frame().set_index("ticker")
+    gone = [t for t, w in frame["wiped_out"].items() if w]
+    assert "TQQQ" in gone
+    assert body["wiped_out_tickers"] == [gone]
+    assert body["n_funds_wiped_out"] == [len(gone)]
+    for t in ("TQQQ", "QLD", "SQQQ"):
+        assert api[t]["flow_usd"] == cli[t]["flow_usd"] == float(frame.loc[t, "flow_usd"])
+        assert api[t]["wiped_out"] is cli[t]["wiped_out"] is bool(frame.loc[t, "wiped_out"])
+    assert body["total_flow_usd"] == py.totals()["total_flow_usd"]
