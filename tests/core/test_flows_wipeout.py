@@ -131,3 +131,45 @@ def default_universe() -> Universe:
     from gaemi.data.universe import load_default_universe
 
     return load_default_universe()
+
+
+# ------------------------------------------------------------------ the feedback kernel
+def _loop_models(lam_per_usd: float) -> tuple[object, object]:
+    """One NDX-like underlying: 3x $40B, 2x $10B, −3x $5B; linear impact λ per USD; no
+    breakers (so falls may run past −1/3). (with the funds' unwind, K·r alone)."""
+    from gaemi.core.feedback import StressModel
+    from gaemi.core.impact import LinearImpact
+    from gaemi.core.participants import LetfRebalancing
+
+    u = Universe.hypothetical([3.0, 2.0, -3.0], [40e9, 10e9, 5e9], ["NDX"] * 3)
+    full = LetfRebalancing.from_universe(u)
+    impact = LinearImpact(np.array([lam_per_usd]))
+    mk = lambda p: StressModel((p,), impact, circuit_breakers=False)  # noqa: E731
+    return mk(full), mk(full.without_unwind())
+
+
+def test_feedback_kernel_unwinds_past_the_wipe_out() -> None:
+    from gaemi.core.feedback import solve, solve_reference
+
+    # K = 6·40e9 + 2·10e9 + 12·5e9 = $320B per unit move; λ = 1e-12/USD: K·λ = 0.32 < 1,
+    # so the linear loop settles at r₀ / (1 − 0.32) — until the 3x fund is wiped (−1/3).
+    full, plain = _loop_models(1e-12)
+    shocks = np.r_[np.linspace(-0.6, -0.01, 60), np.linspace(0.01, 0.6, 60)]
+    a, b = solve(full, shocks), solve(plain, shocks)
+    # short of every wipe-out (falls: 3x at −1/3; rises: −3x at +1/3) the same bits
+    short = np.where(shocks < 0, a.final_move_frac > -1 / 3, a.final_move_frac < 1 / 3)
+    assert short.sum() > 40
+    np.testing.assert_array_equal(a.final_move_frac[short], b.final_move_frac[short])
+    np.testing.assert_array_equal(a.total_flow_usd[short], b.total_flow_usd[short])
+    np.testing.assert_allclose(b.final_move_frac, shocks / (1 - 0.32), rtol=1e-12)
+    # beyond: the exact kernel agrees with the slow reference walk on the piecewise flow,
+    # and its flow is the piecewise rule at the closing move
+    ref, _ = solve_reference(full, shocks[~short])
+    np.testing.assert_allclose(a.final_move_frac[~short], ref, rtol=1e-9, atol=1e-12)
+    r = a.final_move_frac[~short]
+    lev = np.array([3.0, 2.0, -3.0])[:, None]
+    aum = np.array([40e9, 10e9, 5e9])[:, None]
+    np.testing.assert_allclose(
+        a.total_flow_usd[~short], rebalance_flow(lev, aum, r[None, :]).sum(axis=0), rtol=1e-12
+    )
+    assert (np.abs(a.final_move_frac[~short]) < np.abs(b.final_move_frac[~short])).all()

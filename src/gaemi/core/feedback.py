@@ -219,7 +219,47 @@ _FIRST_BLOCK = 3
 
 
 def _solve_chunk(model: StressModel, r0: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Fast exact kernel for one chunk: (final move, runaway flag as 0/1)."""
+    """Fast exact kernel for one chunk: (final move, runaway flag as 0/1).
+
+    Leveraged funds a move would wipe out (1 + L·r <= 0) trade the unwind of their
+    exposure there (:class:`gaemi.core.participants.LetfRebalancing`), which adds kinks at
+    r = −1/L. The chunk is first solved without them (flow K·r); the scenarios whose
+    closing move stays short of the first wipe-out are final — the two flows are the same
+    bits up to there, so is the first crossing — and only the rest are solved again with
+    the unwind and its kinks.
+    """
+    plain = _without_unwind(model)
+    final, runaway = _solve_chunk_kinked(plain, r0)
+    if plain is model:
+        return final, runaway
+    n = r0.shape[0]
+    d = np.where(r0 < 0, -1.0, 1.0)
+    edge = np.full(n, np.inf)
+    for p in model.participants:
+        if getattr(p, "fund_leverage", None) is not None:
+            gone = {s: p.wipe_out_frac(s) for s in (-1.0, 1.0)}  # type: ignore[attr-defined]
+            edge = np.minimum(edge, np.where(d < 0, gone[-1.0], gone[1.0]))
+    redo = np.flatnonzero((r0 != 0.0) & ((np.abs(final) >= edge) | (runaway > 0)))
+    if redo.size:
+        sub = model.subset(redo) if model.n_scenarios() > 1 else model
+        final[redo], runaway[redo] = _solve_chunk_kinked(sub, r0[redo])
+    return final, runaway
+
+
+def _without_unwind(model: StressModel) -> StressModel:
+    """The model with every leveraged-fund participant's unwind dropped (flow K·r), or the
+    model itself when none has one."""
+    parts = tuple(
+        p.without_unwind() if getattr(p, "fund_leverage", None) is not None else p  # type: ignore[attr-defined]
+        for p in model.participants
+    )
+    if all(a is b for a, b in zip(parts, model.participants, strict=True)):
+        return model
+    return replace(model, participants=parts)
+
+
+def _solve_chunk_kinked(model: StressModel, r0: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """:func:`_solve_chunk` with every participant's kinks at once."""
     n = r0.shape[0]
     d = np.where(r0 < 0, -1.0, 1.0)
     s0 = np.abs(r0)

@@ -85,34 +85,94 @@ def _empty_kinks(n: int) -> FloatArray:
 class LetfRebalancing:
     """Leveraged/inverse funds restoring leverage at the close: flow = K·r (+ buys).
 
+    With the funds behind K given (``fund_leverage``, ``fund_aum_usd``) a fund the move
+    wipes out (1 + L·r <= 0, :func:`gaemi.core.flows.wiped_out`) trades the unwind of its
+    exposure −L·A·(1+r) instead of its L(L−1)·A·r (:func:`gaemi.core.flows.rebalance_flow`):
+    flow = K·r − Σ L·A·min(0, 1 + L·r), with a kink at each r = −1/L. Where no fund is
+    wiped out the flow is K·r bit for bit. The unwind replaces the identity's part of K;
+    a creations part L·β·A of K (``gaemi stress --creations``) stays in K·r.
+
     Parameters
     ----------
     k_usd : array_like
         K = Σ L(L−1)·A over the funds on the underlying, USD per unit move (>= 0).
+    fund_leverage, fund_aum_usd : array_like, optional
+        Each fund's signed leverage L and start-of-day assets A (USD), shared by every
+        scenario (stored with shape ``(1, n_funds)``); both or neither.
     """
 
     k_usd: FloatArray
     name: str = "letf_rebalancing"
+    fund_leverage: FloatArray | None = None
+    fund_aum_usd: FloatArray | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "k_usd", scenario_param(self.k_usd, "letf.k_usd"))
+        if (self.fund_leverage is None) != (self.fund_aum_usd is None):
+            raise GaemiInputError("letf: give both fund_leverage and fund_aum_usd, or neither")
+        if self.fund_leverage is None or self.fund_aum_usd is None:
+            return
+        lev = np.asarray(self.fund_leverage, dtype=np.float64).reshape(1, -1)
+        aum = np.asarray(self.fund_aum_usd, dtype=np.float64).reshape(1, -1)
+        if lev.shape != aum.shape or not (np.isfinite(lev).all() and np.isfinite(aum).all()):
+            raise GaemiInputError(
+                "letf: fund_leverage and fund_aum_usd need one finite value per fund"
+            )
+        if (aum < 0).any():
+            raise GaemiInputError("letf.fund_aum_usd: every value must be >= 0")
+        for name, arr in (("fund_leverage", lev), ("fund_aum_usd", aum)):
+            arr.flags.writeable = False
+            object.__setattr__(self, name, arr)
 
     @classmethod
     def from_universe(cls, universe: Universe, underlying: str | None = None) -> LetfRebalancing:
-        """K from the funds (on ``underlying``, an id or group, if given)."""
+        """K from the funds (on ``underlying``, an id or group, if given), with the funds
+        themselves for the unwind past a wipe-out."""
         u = universe.where_underlying(underlying) if underlying else universe
         k = float(np.sum(rebalance_multiplier(u.leverage) * u.aum_usd))
-        return cls(np.array([k]))
+        return cls(np.array([k]), fund_leverage=u.leverage, fund_aum_usd=u.aum_usd)
 
     def n_scenarios(self) -> int:
         return int(self.k_usd.shape[0])
 
     def flow_usd(self, move_frac: FloatArray) -> FloatArray:
         out: FloatArray = col(self.k_usd) * move_frac
-        return out
+        if self.fund_leverage is None or self.fund_aum_usd is None:
+            return out
+        lev, aum = self.fund_leverage[0], self.fund_aum_usd[0]
+        if lev.size == 0:
+            return out
+        r = np.asarray(move_frac, dtype=np.float64)
+        # cheap test first: the most levered long / inverse fund decides whether any is gone
+        any_gone = (1.0 + r * lev.max() <= 0.0) | (1.0 + r * lev.min() <= 0.0)
+        if not any_gone.any():
+            return out
+        x = 1.0 + r[..., None] * lev  # 1 + L·r per fund, (n, k, n_funds)
+        unwind = np.sum(np.where(x <= 0.0, -lev * aum * x, 0.0), axis=-1)
+        wiped: FloatArray = np.where(any_gone, out + unwind, out)
+        return wiped
 
     def kinks_frac(self) -> FloatArray:
-        return _empty_kinks(self.n_scenarios())
+        if self.fund_leverage is None:
+            return _empty_kinks(self.n_scenarios())
+        lev = self.fund_leverage[0]
+        with np.errstate(divide="ignore"):
+            at = -1.0 / lev[lev != 0.0]
+        at = np.unique(at[at > -1.0])  # a wipe-out at −100 % or below is no kink
+        out: FloatArray = at[None, :]
+        return out
+
+    def wipe_out_frac(self, direction: float) -> float:
+        """The smallest |move| in ``direction`` (−1 fall, +1 rise) that wipes out a fund
+        (inf without funds, or when none can be wiped that way)."""
+        if self.fund_leverage is None:
+            return float("inf")
+        x = -float(np.sign(direction)) * self.fund_leverage[0]
+        return float(1.0 / x.max()) if (x > 0).any() else float("inf")
+
+    def without_unwind(self) -> LetfRebalancing:
+        """The same K without the funds: flow = K·r at every move."""
+        return replace(self, fund_leverage=None, fund_aum_usd=None)
 
 
 @dataclass(frozen=True, eq=False)
