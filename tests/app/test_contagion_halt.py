@@ -104,7 +104,9 @@ def _check_halt(rows: list[dict[str, Any]]) -> None:
         assert fb["unfilled_usd"] < 0
         assert shock["amount"] == -0.99
         assert -0.99 < shock["impact"] < 0
-        assert "left unfilled" in fb["action"]
+        # halted before its close: nothing traded, all of the flow unfilled
+        assert f"halts {node} before the close at " in fb["action"]
+        assert "left unfilled, $0 traded (" in fb["action"]
         assert "level-3 circuit breaker" in fb["action"]
         day0 = [r for r in rows if r["node"] == node and r["day"] == 0]
         assert all(r["impact"] <= 0 for r in day0), day0
@@ -172,6 +174,55 @@ def test_minus_99_halt_is_the_same_on_every_face(capsys: pytest.CaptureFixture[s
     api = r.json()["events"]
     assert [{k: x[k] for k in keys} for x in api] == want
     _check_halt(api)
+
+
+@pytest.mark.parametrize(
+    ("argv", "node", "before"),
+    [
+        (["--shock", "NDX=-10%", "--shock", "SOX=-30.5%"], "SOX", {"NDX": -0.10}),
+        (["--shock", "NDX=-23%"], "NDX", {"SOX": None}),
+    ],
+)
+def test_a_close_that_reaches_its_halt_level_halts_during_it(
+    argv: list[str], node: str, before: dict[str, float | None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `gaemi cascade --shock NDX=-10% --shock SOX=-30.5%` (SOX's own close carries it from
+    # -30.5 % to its halt level, -20 % x beta 1.562 = -31.24 %) and `--shock NDX=-23%`
+    # (NDX to -20 % x 1.155 = -23.10 %): the node halts DURING its own close, after trading
+    # part of it (the reference: `gaemi stress` of that node alone at that shock, which
+    # halts in its close: its filled flow). The other US node, stopped before its close,
+    # traded nothing. Issue 18 wrote both "before the close", the first with -$18.17B traded.
+    from gaemi.app.state import load_state
+    from gaemi.app.stress import stress
+    from gaemi.units import format_usd
+
+    shock = {"SOX": -0.305, "NDX": -0.23}[node]
+    lvl = {"SOX": -0.2 * 1.562, "NDX": -0.2 * 1.155}[node]  # stress_default.yaml spx_beta
+    alone = stress(load_state(), node, shock).result
+    assert bool(alone.halted[0])
+    assert float(alone.filled_usd[0]) < 0  # it traded part of its close
+    capsys.readouterr()
+    assert main(["cascade", *argv, "--format", "json"]) == 0
+    by = {r["event"]: r for r in json.loads(capsys.readouterr().out) if r["day"] == 0}
+    fb = by[f"feedback:{node}"]
+    assert fb["halted"] is True
+    # the cascade's hook starts from the scenario's Korean AUM, rounded (as above)
+    assert fb["amount"] == pytest.approx(float(alone.filled_usd[0]), rel=1e-5)
+    assert fb["unfilled_usd"] == pytest.approx(float(alone.unfilled_usd[0]), rel=1e-5)
+    assert fb["action"].startswith(
+        f"level-3 circuit breaker halts {node} during its own close (its close reached its "
+        f"halt level) at {lvl:+.2%}: {format_usd(fb['amount'], signed=True)} traded, "
+        f"{format_usd(-fb['unfilled_usd'])} of selling left unfilled (close flow of all "
+        "participants: "
+    ), fb["action"]
+    assert "before the close" not in fb["action"]
+    ((other, move),) = before.items()
+    row = by[f"feedback:{other}"]
+    assert row["halted"] is True
+    assert row["amount"] == 0.0
+    at = "" if move is None else f" at {move:+.2%}"
+    assert row["action"].startswith(f"level-3 circuit breaker halts {other} before the close{at}")
+    assert "left unfilled, $0 traded (close flow of all participants: " in row["action"]
 
 
 def test_links_past_the_halt_level_stop_there() -> None:

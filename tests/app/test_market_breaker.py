@@ -27,6 +27,7 @@ the S&P 500 in stress_default.yaml (NDX 1.155 → −23.10 %, SOX 1.562 → −3
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from functools import cache
 from typing import Any
@@ -94,6 +95,25 @@ def _check_session_rule(res: Any, t_max: int) -> None:
         assert (res.halted[n][:t_max] == res.halted["NDX"][:t_max]).all(), n
 
 
+#: A "before the close" clause of a close row: what was left unfilled, then what traded.
+_BEFORE = re.compile(
+    r"before the close(?: in \d+% of draws)? at [-+][\d.]+%: \S+ of (?:selling|buying) "
+    r"left unfilled, (\S+) traded"
+)
+
+
+def _check_close_rows(res: Any) -> None:
+    """Every halted close row says when the halt came: a close halted before it traded
+    nothing ("before the close ... $0 traded"); one that traded is "during" or "after"
+    it, and a close that ran whole ("after a full close") has no "$0 ... unfilled"."""
+    for e in res.events:
+        if not (e.event.startswith("feedback:") and "circuit breaker halts" in e.action):
+            continue
+        assert all(x == "$0" for x in _BEFORE.findall(e.action)), e.action
+        assert "$0 of selling left unfilled" not in e.action, e.action
+        assert "$0 of buying left unfilled" not in e.action, e.action
+
+
 @pytest.mark.parametrize("k", range(12))
 def test_no_us_node_ends_below_its_halt_level_and_all_halt_together(k: int) -> None:
     from gaemi.app.contagion import feedback_models
@@ -104,6 +124,7 @@ def test_no_us_node_ends_below_its_halt_level_and_all_halt_together(k: int) -> N
     fm = feedback_models(m, "engine")
     res = simulate(m, deterministic=True, feedback_models=fm, keep_paths=True)
     _check_session_rule(res, m.horizon_days)
+    _check_close_rows(res)
     t = event_table(res, engine_nodes(fm))
     halted_day0 = bool(res.halted["NDX"][0, 0])
     moved0 = {n: float(_day_moves(res, n)[0, 0]) for n in US}
@@ -316,6 +337,7 @@ def test_link_carried_triggers_halt_consistently_in_every_draw(k: int) -> None:
     assert fm is not None
     res = simulate(m, 48, rng=18 + k, feedback_models=fm, keep_paths=True)
     _check_session_rule(res, m.horizon_days)
+    _check_close_rows(res)
     moves = {n: _day_moves(res, n) for n in US}
     spx = np.min(np.stack([moves[n] / BETA[n] for n in US]), axis=0)
     halted = res.halted["NDX"]
@@ -349,6 +371,58 @@ def test_link_carried_triggers_halt_consistently_in_every_draw(k: int) -> None:
     assert res.paths is not None
     assert off.paths is not None
     assert np.array_equal(res.paths[:, :, never], off.paths[:, :, never])
+
+
+def test_a_mixed_monte_carlo_close_row_gives_each_halt_its_share() -> None:
+    # --shock SOX=-29.5 %, 48 draws (seed 18; a shock chosen so that all four occur): the
+    # halted draws of SOX's close row, classified from the paths alone (SOX is shocked:
+    # its day-0 move is its close, no residual) and its hook's close from -29.5 % with the
+    # draw's parameters: stopped at the shock (halted before its close), at its own halt
+    # level -20 % x 1.562 (its close reached it), at its hook's close above that level
+    # (the whole close ran; a later node halted the session) or in between (part-way).
+    # Issue 18 wrote the last-but-one "before the close ... $0 of selling left unfilled"
+    # and folded the own-close draws into "before the close" with their flow "traded".
+    from gaemi.app.contagion import feedback_models
+    from gaemi.core.contagion import simulate
+
+    x, lvl = -0.295, -0.2 * BETA["SOX"]
+    m, _ = cascade_model(shocks={"SOX": x})
+    fm = feedback_models(m, "engine")
+    assert fm is not None
+    res = simulate(m, 48, rng=18, feedback_models=fm, keep_paths=True)
+    _check_close_rows(res)
+    keys = m.node("SOX").close_feedback.params  # type: ignore[union-attr]
+    hook = fm["node:SOX"]({p: res.params[("feedback:SOX", p)] for p in keys})
+    close = np.asarray(hook(np.full(48, x)).move_frac)
+    day0, halted = _day0(res, "SOX"), res.halted["SOX"][0]
+    before = halted & (np.abs(day0 - x) <= 1e-12)
+    own = halted & (day0 <= lvl + 1e-9)
+    full = halted & (np.abs(day0 - close) <= 1e-9) & ~own
+    part = halted & ~before & ~own & ~full
+    assert (day0[part] < x).all()
+    assert (day0[part] > close[part]).all()
+    assert all(k.any() for k in (before, own, full, part))
+    # the node that halted the session after the whole close: at its own halt level
+    late = [n for n in US if n != "SOX" and (_day0(res, n)[full] <= -0.2 * BETA[n] + 1e-9).all()]
+    assert late == ["SPX"]
+
+    def share(k: np.ndarray) -> str:
+        return f"in {k.mean():.0%} of draws"
+
+    row = next(e for e in res.events if e.event == "feedback:SOX" and e.day == 0).action
+    want = [
+        f"during the close {share(part)} (a linked node reached its halt level) at ",
+        f"; during its own close {share(own)} (its close reached its halt level) at {lvl:+.2%}: ",
+        f"; before the close {share(before)} at {x:+.2%}: ",
+        f"; after a full close {share(full)} at {float(np.mean(close[full])):+.2%}: ",
+        " traded; the session halted later, at SPX (close flow of all participants: ",
+    ]
+    assert all(w in row for w in want), (row, [w for w in want if w not in row])
+    assert row.startswith("level-3 circuit breaker halts SOX during the close ")
+    # NDX (stepped after SOX, before SPX) closed whole before SPX halted in some draws
+    ndx = next(e for e in res.events if e.event == "feedback:NDX" and e.day == 0).action
+    assert "; after a full close in " in ndx, ndx
+    assert " traded; the session halted later, at SPX (" in ndx, ndx
 
 
 def test_non_halting_runs_are_the_breaker_off_runs_bit_for_bit() -> None:

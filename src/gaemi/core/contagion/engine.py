@@ -523,12 +523,16 @@ class _Run:
         halted: BoolArray,
         *,
         part_way: BoolArray | None = None,
+        in_close: BoolArray | None = None,
+        closed: BoolArray | None = None,
+        halted_at: Sequence[str] = (),
     ) -> None:
         """The close-feedback row of ``node`` on day ``t``: ``out`` as the market saw it
         (its ``filled_usd`` traded, else all of ``flow_usd``; ``unfilled_usd`` left by a
         halt), the impact the loop's own move from ``seen`` (the pre-close move as the
         market saw it), fired where the pre-close move ``moved`` exceeds the log
-        tolerance; ``part_way``: draws whose close the market-wide halt stopped part-way."""
+        tolerance; ``part_way``, ``in_close``, ``closed``, ``halted_at``: when the halt
+        came, for its text (:func:`close_flow_label`)."""
         unstable = ~np.asarray(out.stable) & ~halted
         self._note(
             t,
@@ -537,7 +541,14 @@ class _Run:
             "",
             node.id,
             node.id,
-            close_flow_label(node.id, out, part_way=part_way)
+            close_flow_label(
+                node.id,
+                out,
+                part_way=part_way,
+                in_close=in_close,
+                closed=closed,
+                halted_at=halted_at,
+            )
             + (" (no stable equilibrium in some draws)" if unstable.any() else ""),
             np.abs(moved) > self.tol,
             out.flow_usd if out.filled_usd is None else out.filled_usd,
@@ -647,6 +658,7 @@ class _Run:
         final = pre
         in_close = np.zeros(D, dtype=np.bool_)
         part_way = np.zeros(D, dtype=np.bool_)  # the close stopped part-way (for its label)
+        closed = np.zeros(D, dtype=np.bool_)  # the whole close ran, a later node halted
         if out is not None:
             close = np.maximum(np.broadcast_to(np.asarray(out.move_frac, dtype=float), (D,)), lvl)
             flow = np.broadcast_to(np.asarray(out.flow_usd, dtype=float), (D,))
@@ -667,6 +679,7 @@ class _Run:
                     filled = np.where(part, got, filled) + 0.0
                     unfilled = np.where(part, flow - got, unfilled) + 0.0
                     part_way = part & (w < 1.0)
+                    closed = part & (w >= 1.0)
             shown = replace(
                 out, move_frac=final, halted=halted, filled_usd=filled, unfilled_usd=unfilled
             )
@@ -695,7 +708,11 @@ class _Run:
                 contrib=pre - raw,
             )
         if out is not None:  # the loop's own move: 0 where the session halted before it
-            self._note_close(t, node, shown, pre, pre, halted, part_way=part_way)
+            later = [
+                self.m.nodes[j].id for j, tr in sorted(sess.trig1.items()) if (tr & closed).any()
+            ]
+            kinds = {"part_way": part_way, "in_close": in_close, "closed": closed}
+            self._note_close(t, node, shown, pre, pre, halted, halted_at=later, **kinds)
         return final
 
     def _margin(
@@ -1290,15 +1307,34 @@ def _track(
     st[key] = op(st[key], x) if key in st else np.array(x, dtype=np.float64, copy=True)
 
 
-def close_flow_label(node_id: str, out: CloseOutcome, *, part_way: BoolArray | None = None) -> str:
+def close_flow_label(
+    node_id: str,
+    out: CloseOutcome,
+    *,
+    part_way: BoolArray | None = None,
+    in_close: BoolArray | None = None,
+    closed: BoolArray | None = None,
+    halted_at: Sequence[str] = (),
+) -> str:
     """The event text of a close-feedback row: says whose flow the amount is.
 
     The linear hook's flow is leveraged-fund rebalancing only; the close-liquidity engine's
     is every participant of ``gaemi stress`` (funds, dealer gamma, stops, margin sellers,
     redemptions), so its amount is larger than the funds' own rebalancing at that move.
-    ``part_way`` (per draw, optional): the market-wide halt, triggered by a linked node,
-    stopped this close part-way; those halted draws are said to halt during the close,
-    with what traded and what was left unfilled."""
+    Where a level-3 halt stopped the close (``out.halted``), the row says when, per kind of
+    halted draw (each with its share of draws in a Monte Carlo that mixes them):
+
+    * ``part_way`` (per draw, optional): the market-wide halt, triggered by a linked node,
+      stopped this close part-way: "during the close (a linked node reached its halt
+      level)", what traded and what was left unfilled;
+    * ``in_close`` (per draw, optional): this node's own close reached its halt level:
+      "during its own close", what traded and the rest unfilled. None: the halted draws
+      that traded (a hook's own halt within its close);
+    * ``closed`` (per draw, optional): the whole close ran and a node stepped later
+      (``halted_at``, its ids) halted the session after it: "after a full close", what
+      traded, no unfilled clause;
+    * the other halted draws: "before the close", nothing traded, all of it unfilled.
+    """
     from gaemi.units import format_usd
 
     kor = f"Korean-held {format_usd(float(out.korean_flow_usd.mean()), signed=True)}"
@@ -1310,36 +1346,35 @@ def close_flow_label(node_id: str, out: CloseOutcome, *, part_way: BoolArray | N
         return f"close flow of all participants on {node_id} ({who}; {kor})"
     who = who or "leveraged funds"
     h = np.broadcast_to(halted, np.shape(out.move_frac))
-    filled = float(np.mean(np.broadcast_to(out.filled_usd, h.shape)[h]))
-    unfilled = float(np.mean(np.broadcast_to(out.unfilled_usd, h.shape)[h]))
-    share = "" if h.all() else f" in {h.mean():.0%} of draws"
-    side = "selling" if unfilled <= 0 else "buying"
+
+    def among(m: BoolArray | None) -> BoolArray:
+        got: BoolArray = h & np.broadcast_to(False if m is None else m, h.shape)
+        return got
+
+    part = among(part_way)
+    full = among(closed) & ~part
+    traded = np.broadcast_to(np.asarray(out.filled_usd, dtype=float), h.shape) != 0
+    own = (among(in_close) if in_close is not None else h & traded) & ~part & ~full
+    kinds = (part, own, h & ~(part | own | full), full)
+    cols = (out.move_frac, out.filled_usd, out.unfilled_usd)
     tail = f" (close flow of all participants: {who}; {kor})"
-    part = h & np.broadcast_to(False if part_way is None else part_way, h.shape)
-    if part.any():
-        cols = (out.move_frac, out.filled_usd, out.unfilled_usd)
-        return _part_way_label(node_id, cols, h, part) + tail
-    return (
-        f"level-3 circuit breaker halts {node_id} before the close{share} at "
-        f"{float(np.mean(np.asarray(out.move_frac)[h])):+.2%}: "
-        f"{format_usd(abs(unfilled))} of {side} left unfilled, "
-        f"{format_usd(filled, signed=True)} traded"
-    ) + tail
+    return _halt_label_of_close(node_id, cols, kinds, halted_at) + tail
 
 
-def _part_way_label(
+def _halt_label_of_close(
     node_id: str,
     cols: tuple[FloatArray, FloatArray, FloatArray],
-    h: BoolArray,
-    part: BoolArray,
+    kinds: tuple[BoolArray, BoolArray, BoolArray, BoolArray],
+    halted_at: Sequence[str],
 ) -> str:
-    """The halt clause of a close row where the market-wide halt (a linked node reaching
-    its halt level) stopped the close part-way in the draws ``part`` (of the halted
-    ``h``): during the close, what traded first; the other halted draws before it.
-    ``cols``: the close's move, filled and unfilled flow (per draw)."""
+    """The halt clauses of a close row, one per kind of halted draw that occurs (masks
+    ``kinds``: stopped part-way by a linked node's halt, halted during its own close,
+    halted before its close, halted after its full close), each with its share of draws
+    where the row does not cover every draw. ``cols``: the close's move, filled and
+    unfilled flow (per draw); ``halted_at``: the nodes whose halt came after a full close."""
     from gaemi.units import format_usd
 
-    def clause(mask: BoolArray, during: bool) -> str:
+    def clause(mask: BoolArray, kind: int) -> str:
         move, filled, unfilled = (
             float(np.mean(np.broadcast_to(c, mask.shape)[mask])) for c in cols
         )
@@ -1347,14 +1382,19 @@ def _part_way_label(
         side = "selling" if unfilled <= 0 else "buying"
         done = f"{format_usd(filled, signed=True)} traded"
         left = f"{format_usd(abs(unfilled))} of {side} left unfilled"
-        if during:
+        if kind == 0:
             why = " (a linked node reached its halt level)"
             return f"during the close{share}{why} at {move:+.2%}: {done}, {left}"
-        return f"before the close{share} at {move:+.2%}: {left}, {done}"
+        if kind == 1:
+            why = " (its close reached its halt level)"
+            return f"during its own close{share}{why} at {move:+.2%}: {done}, {left}"
+        if kind == 2:
+            return f"before the close{share} at {move:+.2%}: {left}, {done}"
+        later = f", at {' or '.join(halted_at)}" if halted_at else ""
+        return f"after a full close{share} at {move:+.2%}: {done}; the session halted later{later}"
 
-    before = h & ~part
-    rest = f"; {clause(before, False)}" if before.any() else ""
-    return f"level-3 circuit breaker halts {node_id} {clause(part, True)}{rest}"
+    said = [clause(m, k) for k, m in enumerate(kinds) if m.any()]
+    return f"level-3 circuit breaker halts {node_id} " + "; ".join(said)
 
 
 #: Short words for the close-liquidity engine's participants in event labels.
