@@ -112,6 +112,9 @@ def test_explain_and_reverse(capsys: pytest.CaptureFixture[str]) -> None:
         (["--shock", "NDX=1e308%"], "--shock NDX"),
         (["--shock", "NDX=1001%"], "1001%"),
         (["--shock", "NDX=-101%"], "below -100%"),
+        # a price node at -100 % ran as -99 % (the engine's floor): refused in the words of
+        # every face (gaemi.errors.check_above_minus_100; tests/present/test_error_wording.py)
+        (["--shock", "NDX=-100%"], "--shock NDX = '-100%' must be above -100%"),
         # audit: 1e308 printed RuntimeWarnings, then "letf.k_usd = np.float64(inf)"
         (["--korean-aum", "1e308"], "--korean-aum = '1e308'"),
         # one wording for --korean-aum in every command (cli/common.parse_korean_aum; the

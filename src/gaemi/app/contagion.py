@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from gaemi.app.result import Result
-from gaemi.errors import GaemiInputError
+from gaemi.errors import (
+    GaemiInputError,
+    check_above_minus_100,
+    check_known_name,
+    given_twice,
+)
 from gaemi.limits import MAX_AUM_USD
 from gaemi.units import format_usd
 
@@ -270,7 +275,7 @@ def cascade_model(
         Cascade scenario YAML (default: the six-step chain, -5 % NDX/SOX near the close).
     shocks : sequence of (node, move_frac, day), or mapping node → move_frac (day 0)
         Replace the scenario's shocks; node ids are case-insensitive; one move per node
-        and day.
+        and day; a price node's move above -100 % (a rate node's is a change in pp).
     shock_frac : float, optional
         Give every shock of the scenario this move instead (a fraction).
     korean_aum_usd : float, optional
@@ -304,26 +309,24 @@ def cascade_model(
         model = model.with_horizon(horizon_days)
     if shocks is None and shock_frac is None:
         return model, False
-    ids = {n.id.upper(): n.id for n in model.nodes}
     new = []
+    # the words of every face (gaemi.errors): the CLI names --shock, the API its field
     if shock_frac is not None:
+        if any(model.node(s.node).change == "relative" for s in model.shocks):
+            check_above_minus_100(shock_frac, "shock_frac")
         new = [Shock(s.node, s.day, shock_frac, shock_source) for s in model.shocks]
     else:
         assert shocks is not None
         items = [(k, v, 0) for k, v in shocks.items()] if isinstance(shocks, Mapping) else shocks
-        seen: set[tuple[str, int]] = set()
+        seen: dict[tuple[str, int], str] = {}
         for node, move, day in items:
-            key = ids.get(str(node).upper())
-            if key is None:
-                raise GaemiInputError(
-                    f"{field_name}: node = {node!r} is not in the scenario "
-                    f"(nodes: {', '.join(model.node_ids)})"
-                )
+            key = check_known_name(str(node), model.node_ids, field_name, "NODE", given=node)
+            given = f"{node}={float(move):g}"
             if (key, day) in seen:
-                raise GaemiInputError(
-                    f"shock {key} is given twice for day {day}; give one move per node and day"
-                )
-            seen.add((key, day))
+                raise given_twice(field_name, key, seen[key, day], given, "node and day", day)
+            seen[key, day] = given
+            if model.node(key).change == "relative":  # a price: above -100 %; rates move in pp
+                check_above_minus_100(move, f"{field_name}.{key}")
             new.append(Shock(key, int(day), float(move), shock_source))
     import dataclasses
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gaemi.app.result import Choice, Result
-from gaemi.errors import GaemiInputError
+from gaemi.errors import GaemiInputError, check_above_minus_100, check_known_name
 from gaemi.units import format_frac, format_percent, format_usd
 
 if TYPE_CHECKING:
@@ -216,6 +216,7 @@ def crypto_cascade(
     long_share_frac: float | None = None,
     funding_rate_frac: float | None = None,
     data_dir: str | Path | None = None,
+    field_name: str = "shocks_frac",
 ) -> CryptoCascadeResult:
     """Liquidation cascade of leveraged perpetuals after price shocks, to its fixed point.
 
@@ -265,11 +266,16 @@ def crypto_cascade(
         change liquidations per move: docs/crypto.md section 3).
     data_dir : path, optional
         A folder laid out like ../shared/data (the Coinalyze files) for ``date``.
+    field_name : str
+        The shocks' name in error messages, in the words of every face
+        (:mod:`gaemi.errors`): ``shocks_frac_by_asset.BTC = -1.0 must be above -100%``,
+        ``shocks_frac_by_asset = 'DOGE': ASSET must be one of BTC, ETH, SOL, ALT``.
 
     References
     ----------
     docs/crypto.md (model and calibration on the 10–11 Oct 2025 liquidations).
     """
+    from gaemi.app.decay import check_seed
     from gaemi.core.crypto import cascade, korean_slice_loss
     from gaemi.data.crypto import load_crypto_config, load_population
 
@@ -277,15 +283,16 @@ def crypto_cascade(
         raise GaemiInputError("give at least one shock, e.g. BTC=-10%")
     if not (math.isfinite(depth_scale) and depth_scale > 0):
         raise GaemiInputError(f"depth-scale = {depth_scale!r} must be > 0")
-    if rng is not None and (isinstance(rng, bool) or not isinstance(rng, int) or rng < 0):
-        raise GaemiInputError(f"seed = {rng!r} must be an integer >= 0")
+    if rng is not None:
+        check_seed(rng, "seed")  # the words of every face: "seed = -1 must be an integer >= 0"
+        if not isinstance(rng, int):
+            raise GaemiInputError(f"seed = {rng!r} must be an integer >= 0")
     if population is not None and rng is not None:
         raise GaemiInputError("--seed draws the parametric population; not with --population")
     if usdkrw is not None and not (math.isfinite(usdkrw) and usdkrw > 0):
         raise GaemiInputError(f"usdkrw = {usdkrw!r} must be > 0")
-    for name, mv in shocks_frac.items():
-        if not (math.isfinite(mv) and mv > -1.0):
-            raise GaemiInputError(f"shock {name} = {mv!r} must be above -100%")
+    for name, mv in shocks_frac.items():  # the words of every face (gaemi.errors)
+        check_above_minus_100(mv, f"{field_name}.{name}")
     notes: list[str] = []
     warns: list[str] = []
     positioned = any(
@@ -302,8 +309,10 @@ def crypto_cascade(
     pos_choices: list[Choice] = []
     if config is None and population is None and rng is None and not positioned:
         cfg, pop, dropped = default_setup()
+        _check_assets(shocks_frac, cfg.asset_names, field_name)
     else:
         cfg = load_crypto_config(None if config is None else Path(config))
+        _check_assets(shocks_frac, cfg.asset_names, field_name)
         if positioned:
             setup = crypto_setup(
                 cfg,
@@ -408,6 +417,12 @@ class KnownPositioning:
     positioning: Positioning
     what: str
     snapshot: bool = False
+
+
+def _check_assets(shocks_frac: Mapping[str, float], names: tuple[str, ...], where: str) -> None:
+    """Every shocked asset is one of the market's (:func:`gaemi.errors.check_known_name`)."""
+    for name in shocks_frac:
+        check_known_name(name, names, where, "ASSET")
 
 
 def _iso_day(day: str | dt.date) -> str:

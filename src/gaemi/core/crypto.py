@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from gaemi.errors import GaemiInputError
+from gaemi.errors import GaemiInputError, check_known_name
 
 if TYPE_CHECKING:  # pandas is imported lazily: `import gaemi.core` stays light
     import pandas as pd
@@ -143,10 +143,8 @@ class Market:
     def index(self, name: str) -> int:
         """Position of an asset by name (case-insensitive)."""
         upper = [s.upper() for s in self.names]
-        if name.upper() not in upper:
-            raise GaemiInputError(
-                f"asset = {name!r} is not in the market (known: {', '.join(self.names)})"
-            )
+        # the words of every face: "asset = 'DOGE': ASSET must be one of BTC, ETH, SOL, ALT"
+        check_known_name(name, self.names, "asset", "ASSET")
         return upper.index(name.upper())
 
     def with_depth_scaled(self, factor: float | ArrayLike) -> Market:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Collection
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gaemi.errors import GaemiInputError
+from gaemi.errors import GaemiInputError, check_above_minus_100, check_known_name
 from gaemi.present.cascade_tables import (
     display_attribution,
     display_bands,
@@ -71,19 +72,30 @@ VIEWS = ("events", "steps", "paths", "bands", "attribution", "fuse", "reverse")
 
 
 def parse_shocks(
-    items: list[str] | None, names: Collection[str] | None = None, *, read_note: bool = True
+    items: list[str] | None,
+    names: Collection[str] | None = None,
+    *,
+    read_note: bool = True,
+    prices: Collection[str] = (),
 ) -> list[NamedMove]:
     """``--shock NODE=MOVE[@DAY]`` items (one move per node and day), read by the shared
-    :func:`~gaemi.present.cli.common.parse_named_moves`; ``names``: the graph's nodes."""
-    return parse_named_moves(
-        items,
-        "--shock",
-        what="NODE",
-        example="NDX=-5%",
-        names=names,
-        with_day=True,
-        read_note=read_note,
+    :func:`~gaemi.present.cli.common.parse_named_moves`, then checked by the rules of every
+    face (:mod:`gaemi.errors`, the API's words too): ``names``, the graph's nodes
+    (``--shock = 'FOO=-5%': NODE must be one of NDX, …``); ``prices``, the nodes whose
+    move is relative, above -100 % (``--shock NDX = '-100%' must be above -100%``; a rate
+    node's move is a change in pp)."""
+    out = []
+    moves = parse_named_moves(
+        items, "--shock", what="NODE", example="NDX=-5%", with_day=True, read_note=read_note
     )
+    for m in moves:
+        name = (
+            m.name if names is None else check_known_name(m.name, names, "--shock", "NODE", m.text)
+        )
+        if name in prices:
+            check_above_minus_100(m.move_frac, f"--shock {name}", given=m.move_text)
+        out.append(dataclasses.replace(m, name=name))
+    return out
 
 
 def parse_outcome(text: str) -> tuple[str, str, str, float]:
@@ -273,7 +285,9 @@ def cascade(
     base, _ = app.cascade_model(scenario=scenario, korean_aum_usd=aum_usd, horizon_days=horizon)
     given: list[tuple[str, float, int]] | None = None
     if shock:  # every shock is checked (form, move, day, node, repeats) before any note
-        given = [(m.name, m.move_frac, m.day) for m in parse_shocks(shock, base.node_ids)]
+        prices = [n.id for n in base.nodes if n.change == "relative"]
+        moves = parse_shocks(shock, base.node_ids, prices=prices)
+        given = [(m.name, m.move_frac, m.day) for m in moves]
     if outcome is not None:
         base.index(outcome[0])
     state = state_from_options(db, data_dir, date)

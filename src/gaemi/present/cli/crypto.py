@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated
@@ -9,7 +10,7 @@ from typing import Annotated
 import typer
 
 from gaemi.app.crypto import premium_signal
-from gaemi.errors import GaemiInputError
+from gaemi.errors import GaemiInputError, check_above_minus_100, check_known_name
 from gaemi.present.cli.common import (
     FormatOption,
     NamedMove,
@@ -64,16 +65,21 @@ def parse_shock(text: str, names: Collection[str] | None = None) -> tuple[str, f
 def _parse_shocks(
     items: list[str] | None, names: Collection[str] | None, *, read_note: bool = True
 ) -> list[NamedMove]:
-    """``--shock ASSET=MOVE`` items (each asset once, a price cannot reach zero)."""
-    return parse_named_moves(
-        items,
-        "--shock",
-        what="ASSET",
-        example="BTC=-10%",
-        names=names,
-        above_minus_100=True,
-        read_note=read_note,
+    """``--shock ASSET=MOVE`` items (each asset once, a price cannot reach zero): read by
+    the shared parser, then checked by the rules of every face (:mod:`gaemi.errors`, the
+    API's words too): ``--shock BTC = '-100%' must be above -100%``, ``--shock =
+    'DOGE=-10%': ASSET must be one of BTC, ETH, SOL, ALT``."""
+    out = []
+    moves = parse_named_moves(
+        items, "--shock", what="ASSET", example="BTC=-10%", read_note=read_note
     )
+    for m in moves:  # the move before the name, as the shared parser reads them
+        check_above_minus_100(m.move_frac, f"--shock {m.name}", given=m.move_text)
+        name = (
+            m.name if names is None else check_known_name(m.name, names, "--shock", "ASSET", m.text)
+        )
+        out.append(dataclasses.replace(m, name=name))
+    return out
 
 
 def _asset_names(config: Path | None) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from gaemi.app.crypto import default_setup
+from gaemi.errors import check_above_minus_100
 from gaemi.present.web.deps import State, request_key, state_cached
 from gaemi.present.web.models import (
     ERROR_RESPONSES,
@@ -30,9 +31,11 @@ __all__ = ["default_setup", "router"]
 
 router = APIRouter(prefix="/api/crypto", tags=["crypto"], responses=ERROR_RESPONSES)
 
-#: A crypto shock, fraction: above −100 %, at most +200 %.
-CryptoMove = Annotated[float, Field(ge=-0.99, le=2.0, allow_inf_nan=False)]
-CryptoMoveJson = Annotated[float, Field(ge=-0.99, le=2.0, allow_inf_nan=False, strict=True)]
+#: A crypto shock, fraction: above −100 %, at most +200 %. The schema's bound is −1 so that
+#: −100 % itself reaches the rule of every face (:func:`gaemi.errors.check_above_minus_100`,
+#: called by :func:`gaemi.app.crypto.crypto_cascade`): ``… = -1.0 must be above -100%``.
+CryptoMove = Annotated[float, Field(ge=-1.0, le=2.0, allow_inf_nan=False)]
+CryptoMoveJson = Annotated[float, Field(ge=-1.0, le=2.0, allow_inf_nan=False, strict=True)]
 DepthScale = Annotated[float, Field(ge=0.05, le=20.0, allow_inf_nan=False)]
 
 
@@ -72,13 +75,15 @@ class PositioningFields(StrictModel):
 
 class CryptoQuery(PositioningFields):
     asset: Name = Field("BTC", description="Asset shocked; the others follow BTC by beta.")
-    shock_frac: CryptoMove = Field(-0.10, description="Its move, fraction.")
+    shock_frac: CryptoMove = Field(-0.10, description="Its move, fraction (above -1).")
     depth_scale: DepthScale = Field(1.0, description="Multiple of every order-book depth.")
 
 
 class CryptoRequest(PositioningFields):
     shocks_frac_by_asset: dict[Name, CryptoMoveJson] = Field(
-        min_length=1, max_length=10, description='Moves by asset, e.g. {"BTC": -0.1}.'
+        min_length=1,
+        max_length=10,
+        description='Moves by asset, fractions above -1, e.g. {"BTC": -0.1}.',
     )
     depth_scale: Annotated[float, Field(ge=0.05, le=20.0, allow_inf_nan=False, strict=True)] = 1.0
 
@@ -104,7 +109,10 @@ class CryptoResponse(BaseModel):
 
 
 def _run(
-    shocks: dict[str, float], depth_scale: float, positioning: dict[str, Any] | None = None
+    shocks: dict[str, float],
+    depth_scale: float,
+    positioning: dict[str, Any] | None = None,
+    field_name: str = "shocks_frac_by_asset",
 ) -> CryptoResponse:
     from gaemi.app.crypto import crypto_cascade
 
@@ -112,6 +120,7 @@ def _run(
         None,
         fold_case(shocks, "shocks_frac_by_asset"),
         depth_scale=depth_scale,
+        field_name=field_name,  # the errors name the request's field, in the CLI's words
         **(positioning or {}),
     )
     d = res.to_dict()
@@ -130,7 +139,8 @@ def _run(
 
 
 def _get(q: CryptoQuery, data_dir: Path | None = None) -> CryptoResponse:
-    return _run({q.asset: q.shock_frac}, q.depth_scale, q.positioning(data_dir))
+    check_above_minus_100(q.shock_frac, "shock_frac")  # the query names the move apart
+    return _run({q.asset: q.shock_frac}, q.depth_scale, q.positioning(data_dir), "asset")
 
 
 def _post(req: CryptoRequest, data_dir: Path | None = None) -> CryptoResponse:
