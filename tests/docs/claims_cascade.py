@@ -121,6 +121,14 @@ CLAIMS: list[Entry] = [
     ("NDX stops at −10.00% with $48.71B", (T + "test_later_trigger_paragraph_is_the_engines",)),
     ("keep its close, −10.59%), SPX at", (T + "test_later_trigger_paragraph_is_the_engines",)),
     ("SPX at −8.23% (the link from NDX", (T + "test_later_trigger_paragraph_is_the_engines",)),
+    (
+        "SOX with `--shock NDX=-10% --shock SOX=-30.5%`: −$18.17B",
+        (T + "test_later_trigger_paragraph_is_the_engines",),
+    ),
+    (
+        "traded, $69.86B unfilled, what `gaemi stress`",
+        (T + "test_later_trigger_paragraph_is_the_engines",),
+    ),
     ("an NDX shock of −20% halts when NDX", (INPUT,)),
     (
         "reaches −20.41% (= −20% ÷ 0.98) on its way",

@@ -874,8 +874,22 @@ def test_later_trigger_paragraph_is_the_engines() -> None:
     from gaemi.app.state import load_state
     from gaemi.app.stress import stress
 
-    alone = stress(load_state(), "NDX", -0.10).final_move_frac
+    state = load_state()
+    alone = stress(state, "NDX", -0.10).final_move_frac
+    # SOX halts during its own close: its row's traded and unfilled flow, what the stress
+    # engine of SOX alone at -30.5 % fills (the hook's Korean AUM rounded: rel 1e-5)
+    sox = ev[(ev["event"] == "feedback:SOX") & (ev["day"] == 0)].iloc[0]
+    assert "halts SOX during its own close (its close reached its halt level)" in sox["action"]
+    own = stress(state, "SOX", -0.305).result
+    assert float(sox["amount"]) == pytest.approx(float(own.filled_usd[0]), rel=1e-5)
+    assert float(sox["unfilled_usd"]) == pytest.approx(float(own.unfilled_usd[0]), rel=1e-5)
     phrases = [
+        (
+            f"SOX with `--shock NDX=-10% --shock SOX=-30.5%`: "
+            f"{format_usd(float(sox['amount']), signed=True)} traded, "
+            f"{format_usd(-float(sox['unfilled_usd']))} unfilled, what `gaemi stress` of SOX "
+            "alone at that shock fills"
+        ),
         f"SOX's close reaches {pct(day0['SOX'])}",
         (
             f"NDX stops at {pct(day0['NDX'])} with "
