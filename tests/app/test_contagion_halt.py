@@ -10,6 +10,10 @@
   ``FeedbackResult`` halt fields; the halt is market-wide, so both stop at −23.10 %) —
   the shock stopped at the halt level, nothing traded, the selling unfilled, no positive
   impact — and the Python result, the CLI's JSON and table, and the HTTP API say the same.
+* A close that reaches its own halt level (``--shock NDX=-10% --shock SOX=-30.5%``,
+  ``--shock NDX=-23%``) halts during that close: its row says so, with what traded and
+  what was left unfilled (the reference: ``gaemi stress`` of that node alone at that
+  shock), the other node's row "before the close" with $0 traded; CLI JSON and HTTP API.
 * A move that links carry past the halt level is stopped there and logged as
   ``halt:<node>`` with that part as an unfilled amount and no impact; the link's impact
   less that amount plus the close's is the node's move.
@@ -223,6 +227,20 @@ def test_a_close_that_reaches_its_halt_level_halts_during_it(
     at = "" if move is None else f" at {move:+.2%}"
     assert row["action"].startswith(f"level-3 circuit breaker halts {other} before the close{at}")
     assert "left unfilled, $0 traded (close flow of all participants: " in row["action"]
+    # the HTTP API says the same words (POST /api/cascade with the same shocks)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from gaemi.present.web.app import create_app
+
+    shocks = {a.split("=")[0]: float(a.split("=")[1][:-1]) / 100 for a in argv[1::2]}
+    with TestClient(create_app()) as client:
+        r = client.post("/api/cascade", json={"shocks_frac_by_node": shocks})
+    assert r.status_code == 200, r.text
+    api = {x["event"]: x["action"] for x in r.json()["events"] if x["day"] == 0}
+    assert api[f"feedback:{node}"] == fb["action"]
+    assert api[f"feedback:{other}"] == row["action"]
 
 
 def test_links_past_the_halt_level_stop_there() -> None:

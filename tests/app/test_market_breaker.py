@@ -22,6 +22,10 @@ the S&P 500 in stress_default.yaml (NDX 1.155 → −23.10 %, SOX 1.562 → −3
   shock and its hook's close; draws that never halt, and runs without a halt, equal the
   run without the breaker bit for bit; ``--shock NDX=-21% --draws 200`` bands equal on
   CLI, Python and ``/api/cascade``.
+* A halted close row says when the halt came, each kind with its share of the draws
+  (``SOX=-29.5%``, 48 draws: part-way, during its own close, before it, after a full
+  close; classified from the paths and the hook); no "before the close" clause with
+  flow traded, no "$0 ... left unfilled" in any halted run above.
 """
 
 from __future__ import annotations
