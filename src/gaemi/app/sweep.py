@@ -213,7 +213,7 @@ def _with_creations(
     parts = []
     for p in model.participants:
         if isinstance(p, LetfRebalancing):
-            p = LetfRebalancing(k, name=p.name)
+            p = dataclasses.replace(p, k_usd=k)  # keeps its funds (unwind past a wipe-out)
         elif isinstance(p, RetailRedemptions):
             p = dataclasses.replace(p, elasticity=np.zeros_like(p.elasticity))
         parts.append(p)

@@ -239,7 +239,7 @@ def _solve_chunk(model: StressModel, r0: FloatArray) -> tuple[FloatArray, FloatA
         if getattr(p, "fund_leverage", None) is not None:
             gone = {s: p.wipe_out_frac(s) for s in (-1.0, 1.0)}  # type: ignore[attr-defined]
             edge = np.minimum(edge, np.where(d < 0, gone[-1.0], gone[1.0]))
-    redo = np.flatnonzero((r0 != 0.0) & ((np.abs(final) >= edge) | (runaway > 0)))
+    redo = np.flatnonzero((r0 != 0.0) & (np.abs(final) >= edge))  # a runaway ends at s_end
     if redo.size:
         sub = model.subset(redo) if model.n_scenarios() > 1 else model
         final[redo], runaway[redo] = _solve_chunk_kinked(sub, r0[redo])

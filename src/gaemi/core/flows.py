@@ -324,6 +324,7 @@ class FlowResult:
             where=out["aum_usd"].to_numpy() > 0,
         )
         out = out.drop(columns=["known_aum_usd", "scenario"])
+        out["n_funds_wiped_out"] = out.pop("n_funds_wiped_out")  # last: an added column
         if by == "total":
             out.insert(0, "group", "all funds")
         else:

@@ -453,7 +453,9 @@ def build_stress_model(
     kor, kor_lev = korean_long_aum(universe, underlying)
     pp = scenario.participants
     if "letf_rebalancing" in pp:
-        parts.append(LetfRebalancing(_a(np.sum(rebalance_multiplier(sel.leverage) * sel.aum_usd))))
+        k = _a(np.sum(rebalance_multiplier(sel.leverage) * sel.aum_usd))
+        # the funds too: past a wipe-out (1 + L·r <= 0) a fund unwinds, −L·A·(1+r)
+        parts.append(LetfRebalancing(k, fund_leverage=sel.leverage, fund_aum_usd=sel.aum_usd))
     if "dealer_gamma" in pp:
         parts.append(DealerGamma(_a(pp["dealer_gamma"]["usd_per_pct_adv_frac"] * adv)))
     if "stop_loss" in pp:
