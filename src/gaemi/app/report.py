@@ -408,7 +408,8 @@ def stress_section(
             ""
             if np.isnan(halt)
             else f"; from {format_frac(halt, decimals=1)} the level-3 breaker halts the day "
-            "before the close (the close is the halt level; the rest of the selling is unfilled)"
+            "(during the close, or before it for larger shocks): the day ends at the halt "
+            "level and the rest of the selling is unfilled"
         )
         parts.append(
             f"{r['underlying_id']}: the leveraged funds' flow alone fills the close at "
