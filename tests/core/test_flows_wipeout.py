@@ -173,3 +173,12 @@ def test_feedback_kernel_unwinds_past_the_wipe_out() -> None:
         a.total_flow_usd[~short], rebalance_flow(lev, aum, r[None, :]).sum(axis=0), rtol=1e-12
     )
     assert (np.abs(a.final_move_frac[~short]) < np.abs(b.final_move_frac[~short])).all()
+
+
+def test_close_trade_of_a_wiped_fund_is_the_unwind() -> None:
+    # gaemi.core.creations.close_trade_usd goes through the same rule: 2x at −60 % with a
+    # $1B redemption trades −2·A·0.4 (no creations into a fund with NAV <= 0).
+    from gaemi.core.creations import close_trade_usd
+
+    got = close_trade_usd([2.0, 2.0], [5e9, 5e9], [-0.6, -0.2], [-1e9, -1e9])
+    np.testing.assert_allclose(got, [-2 * 5e9 * 0.4, 2 * 5e9 * -0.2 - 2e9], rtol=1e-15)
