@@ -255,7 +255,7 @@ def _with_creations(model: StressModel, k_usd: float, name: str, choice: Choice)
     parts = []
     for p in model.participants:
         if isinstance(p, LetfRebalancing):
-            p = LetfRebalancing(np.full(p.k_usd.shape, k_usd), name=p.name)
+            p = replace(p, k_usd=np.full(p.k_usd.shape, k_usd))  # keeps its funds (unwind)
         elif isinstance(p, RetailRedemptions):
             p = replace(p, elasticity=np.zeros_like(p.elasticity))
         parts.append(p)
