@@ -262,7 +262,10 @@ class FlowsResult(Result):
             for m, v in zip(t["moves_frac"], t["total_flow_usd"], strict=True)
         ]
         shown = "; ".join(parts[:4]) + (f"; … ({len(parts)} moves)" if len(parts) > 4 else "")
-        return f"Close rebalancing flow of {t['n_funds']} funds (+ = buying): {shown}"
+        wiped = self.wiped_out_note()
+        return f"Close rebalancing flow of {t['n_funds']} funds (+ = buying): {shown}" + (
+            f". {wiped[0].upper()}{wiped[1:]}" if wiped else ""
+        )
 
 
 def wiped_out_note(result: FlowResult, shown: int = 6) -> str | None:
