@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from gaemi.app.result import records
-from gaemi.errors import GaemiInputError
+from gaemi.errors import (
+    GaemiInputError,
+    check_above_minus_100,
+    check_known_name,
+    given_twice,
+    quoted,
+)
 from gaemi.limits import MAX_MOVE_FRAC
 from gaemi.present.console import (
     BLOCK_ROWS,
@@ -261,8 +267,7 @@ def parse_move(text: str, name: str = "move") -> float:
 
 def _short(text: str, limit: int = 40) -> str:
     """The user's text quoted for an error, cut if absurdly long (a 300-digit number)."""
-    t = str(text)
-    return repr(t) if len(t) <= limit else repr(t[: limit - 1] + "…")
+    return quoted(str(text), limit)
 
 
 def describe_move(text: str, value: float) -> str:
@@ -317,7 +322,6 @@ def parse_named_moves(
     (``read -3% as percent: move_frac = -0.03 (-3.00%) for NDX``, ``… on day 1``).
     """
     form = f"{what}=MOVE[@DAY]" if with_day else f"{what}=MOVE"
-    allowed = {str(n).upper(): str(n) for n in names} if names is not None else None
     out: list[NamedMove] = []
     seen: dict[tuple[str, int], str] = {}
     for item in items or []:
@@ -328,8 +332,8 @@ def parse_named_moves(
         name = name.upper() if upper else name
         move_text, at, day_text = rest.partition("@") if with_day else (rest, "", "")
         move = parse_move(move_text, f"{option} {name}")
-        if above_minus_100 and move <= -1.0:
-            raise GaemiInputError(f"{option} {name} = {_short(move_text)} must be above -100%")
+        if above_minus_100:
+            check_above_minus_100(move, f"{option} {name}", given=str(move_text))
         day = 0
         if at:
             if not day_text.strip().isdigit():
@@ -338,24 +342,17 @@ def parse_named_moves(
                     f"({what}=MOVE@DAY)"
                 )
             day = int(day_text)
-        if allowed is not None:
-            if name.upper() not in allowed:
-                raise GaemiInputError(
-                    f"{option} = {_short(item)}: {what} must be one of "
-                    + ", ".join(allowed.values())
-                )
-            name = allowed[name.upper()]  # as the market or graph spells it
+        if names is not None:  # as the market or graph spells it
+            name = check_known_name(name, names, option, what, given=str(item))
         key = (name.upper(), day)
         if key in seen:
-            on_day = f" for day {day}" if with_day else ""
             per = (
                 f"{what.lower()} and day ({what}=MOVE@DAY for later days)"
                 if with_day
                 else (what.lower())
             )
-            raise GaemiInputError(
-                f"{option} {name} is given twice{on_day} ({seen[key]}, {str(item).strip()}); "
-                f"give one move per {per}"
+            raise given_twice(
+                option, name, seen[key], str(item).strip(), per, day if with_day else None
             )
         seen[key] = str(item).strip()
         out.append(NamedMove(name, move, day, str(item), move_text))
