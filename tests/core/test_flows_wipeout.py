@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pytest
 
@@ -15,6 +17,10 @@ from gaemi.core.flows import (
     wiped_out,
 )
 from gaemi.core.universe import Universe
+
+if TYPE_CHECKING:
+    from gaemi.core.feedback import StressModel
+    from gaemi.core.participants import LetfRebalancing
 
 LONG = (1.5, 2.0, 3.0, 4.0)
 INVERSE = (-1.0, -2.0, -3.0)
@@ -134,7 +140,7 @@ def default_universe() -> Universe:
 
 
 # ------------------------------------------------------------------ the feedback kernel
-def _loop_models(lam_per_usd: float) -> tuple[object, object]:
+def _loop_models(lam_per_usd: float) -> tuple[StressModel, StressModel]:
     """One NDX-like underlying: 3x $40B, 2x $10B, −3x $5B; linear impact λ per USD; no
     breakers (so falls may run past −1/3). (with the funds' unwind, K·r alone)."""
     from gaemi.core.feedback import StressModel
@@ -144,8 +150,10 @@ def _loop_models(lam_per_usd: float) -> tuple[object, object]:
     u = Universe.hypothetical([3.0, 2.0, -3.0], [40e9, 10e9, 5e9], ["NDX"] * 3)
     full = LetfRebalancing.from_universe(u)
     impact = LinearImpact(np.array([lam_per_usd]))
-    mk = lambda p: StressModel((p,), impact, circuit_breakers=False)  # noqa: E731
-    return mk(full), mk(full.without_unwind())
+    return (
+        StressModel((full,), impact, circuit_breakers=False),
+        StressModel((full.without_unwind(),), impact, circuit_breakers=False),
+    )
 
 
 def test_feedback_kernel_unwinds_past_the_wipe_out() -> None:
@@ -182,3 +190,77 @@ def test_close_trade_of_a_wiped_fund_is_the_unwind() -> None:
 
     got = close_trade_usd([2.0, 2.0], [5e9, 5e9], [-0.6, -0.2], [-1e9, -1e9])
     np.testing.assert_allclose(got, [-2 * 5e9 * 0.4, 2 * 5e9 * -0.2 - 2e9], rtol=1e-15)
+
+
+# --- the feedback kernel with creations: a wiped fund takes none (as rebalance_flow_usd)
+_LEV = np.array([3.0, 2.0, -3.0])
+_AUM = np.array([40e9, 10e9, 5e9])
+
+
+def _creations_model(
+    beta: list[float], lam_per_usd: float = 1e-12
+) -> tuple[StressModel, LetfRebalancing]:
+    """The kernel's LETF participant with K = Σ (L(L−1) + L·β)·A (as gaemi stress
+    --creations builds it) and each fund's β, on a linear impact, no breakers."""
+    from gaemi.core.feedback import StressModel
+    from gaemi.core.impact import LinearImpact
+    from gaemi.core.participants import LetfRebalancing
+
+    b = np.asarray(beta)
+    k = float(np.sum((_LEV * (_LEV - 1.0) + _LEV * b) * _AUM))
+    p = LetfRebalancing(np.array([k]), fund_leverage=_LEV, fund_aum_usd=_AUM, fund_creations_beta=b)
+    return StressModel((p,), LinearImpact(np.array([lam_per_usd])), circuit_breakers=False), p
+
+
+def test_kernel_flow_past_a_wipe_out_drops_the_wiped_funds_creations() -> None:
+    from gaemi.core.creations import close_trade_usd
+
+    beta = [-0.36, -0.2, 0.1]
+    _, p = _creations_model(beta)
+    # by hand at r = −40 %: 3x wiped, −3·40e9·(1 − 0.4) = −72e9 (no creations); the 2x
+    # (2 − 0.4)·10e9·(−0.4) = −6.4e9; the −3x (12 − 0.3)·5e9·(−0.4) = −23.4e9
+    by_hand = -72e9 - 6.4e9 - 23.4e9
+    got = float(p.flow_usd(np.array([[-0.4]]))[0, 0])
+    assert got == pytest.approx(by_hand, rel=1e-12)
+    # at +40 %: the −3x fund wiped, it buys back 3·5e9·1.4 = 21e9; 3x 4.92·40e9·0.4 =
+    # 78.72e9; 2x 1.6·10e9·0.4 = 6.4e9
+    got_up = float(p.flow_usd(np.array([[0.4]]))[0, 0])
+    assert got_up == pytest.approx(21e9 + 78.72e9 + 6.4e9, rel=1e-12)
+    # the core rule (gaemi flows) over a grid incl. both wipe-outs, and close_trade_usd
+    r = np.linspace(-0.95, 0.95, 191)
+    core = rebalance_flow_usd(
+        _LEV[:, None], _AUM[:, None], r[None, :], creations_beta=np.array(beta)[:, None]
+    )
+    np.testing.assert_allclose(p.flow_usd(r[None, :])[0], core.sum(axis=0), rtol=1e-12, atol=1e-3)
+    ct = close_trade_usd(_LEV, _AUM, -0.4, np.array(beta) * _AUM * -0.4)
+    assert float(np.sum(ct)) == pytest.approx(by_hand, rel=1e-12)
+    # short of every wipe-out the flow is K·r bit for bit
+    inside = r[(r > -1 / 3) & (r < 1 / 3)]
+    np.testing.assert_array_equal(p.flow_usd(inside[None, :])[0], p.k_usd[0] * inside)
+
+
+@pytest.mark.parametrize(
+    "beta",
+    [
+        [-0.36, -0.2, 0.1],  # creations offset the 3x fund: dropping them adds selling
+        [0.3, 0.0, 0.0],  # they add to it: dropping them stops the fall at the wipe-out
+    ],
+)
+def test_kernel_closing_move_past_a_wipe_out_with_creations(beta: list[float]) -> None:
+    from gaemi.core.feedback import solve, solve_reference
+
+    model, _ = _creations_model(beta)
+    shocks = np.r_[np.linspace(-0.5, -0.05, 46), np.linspace(0.05, 0.5, 46)]
+    res = solve(model, shocks)
+    ref, _ = solve_reference(model, shocks)
+    np.testing.assert_allclose(res.final_move_frac, ref, rtol=1e-9, atol=1e-12)
+    r = res.final_move_frac
+    core = rebalance_flow_usd(
+        _LEV[:, None], _AUM[:, None], r[None, :], creations_beta=np.array(beta)[:, None]
+    ).sum(axis=0)
+    np.testing.assert_allclose(res.total_flow_usd, core, rtol=1e-12)
+    gone = wiped_out(_LEV[:, None], r[None, :]).any(axis=0)
+    assert gone.sum() >= 10
+    assert (~gone).sum() >= 10
+    if beta[0] > 0:  # some fall stops at the jump, where the 3x fund is wiped out
+        assert np.isclose(r, -1 / 3, rtol=1e-12).sum() >= 1

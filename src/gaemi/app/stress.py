@@ -225,7 +225,7 @@ def stress_setup(
         mult = mult + sel.leverage * beta
     k = float(np.sum(mult * sel.aum_usd))
     if beta is not None:
-        model = _with_creations(model, k, liq.name, choice)
+        model = _with_creations(model, k, liq.name, choice, beta=beta)
     adv = liq.adv_usd * liquidity_scale
     return StressSetup(
         underlying=liq.name,
@@ -241,8 +241,11 @@ def stress_setup(
     )
 
 
-def _with_creations(model: StressModel, k_usd: float, name: str, choice: Choice) -> StressModel:
-    """The model with the leveraged funds' K including creations and no panic rule."""
+def _with_creations(
+    model: StressModel, k_usd: float, name: str, choice: Choice, *, beta: Any = None
+) -> StressModel:
+    """The model with the leveraged funds' K including creations and no panic rule (with
+    ``beta``, each fund's β, a wiped-out fund's creations are dropped as in gaemi flows)."""
     import numpy as np
 
     from gaemi.core.participants import LetfRebalancing, RetailRedemptions
@@ -256,6 +259,8 @@ def _with_creations(model: StressModel, k_usd: float, name: str, choice: Choice)
     for p in model.participants:
         if isinstance(p, LetfRebalancing):
             p = replace(p, k_usd=np.full(p.k_usd.shape, k_usd))  # keeps its funds (unwind)
+            if beta is not None and p.fund_leverage is not None:
+                p = replace(p, fund_creations_beta=beta)
         elif isinstance(p, RetailRedemptions):
             p = replace(p, elasticity=np.zeros_like(p.elasticity))
         parts.append(p)

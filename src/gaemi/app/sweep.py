@@ -187,6 +187,28 @@ def _creations_k_usd(base: Any, underlying: str, creations: Any) -> tuple[float,
     return out
 
 
+#: (β per fund on a fall, on a rise) by the same key as ``_CREATIONS_K_CACHE``.
+_CREATIONS_BETA_CACHE: dict[tuple[int, str, Any], tuple[Any, tuple[Any, Any]]] = {}
+
+
+def _creations_betas(base: Any, underlying: str, creations: Any) -> tuple[Any, Any]:
+    """β per fund on ``underlying`` (in its funds' order) on a fall and on a rise
+    (:func:`gaemi.app.flows.creations_beta`): a wiped-out fund's part of K is dropped."""
+    key = (id(base), underlying, creations)
+    hit = _CREATIONS_BETA_CACHE.get(key)
+    if hit is not None and hit[0] is base:
+        return hit[1]
+    from gaemi.app.flows import creations_beta
+
+    sel = base.where_underlying(underlying)
+    down, _ = creations_beta(sel, creations, move_frac=-1.0)
+    up, _ = creations_beta(sel, creations, move_frac=1.0)
+    if len(_CREATIONS_BETA_CACHE) >= _KOREAN_AUM_CACHE_MAX:
+        _CREATIONS_BETA_CACHE.clear()
+    _CREATIONS_BETA_CACHE[key] = (base, (down, up))
+    return down, up
+
+
 def _with_creations(
     model: Any,
     k_down_usd: float,
@@ -194,10 +216,13 @@ def _with_creations(
     shock: np.ndarray[Any, Any],
     name: str,
     value: Any,
+    *,
+    betas: tuple[Any, Any] | None = None,
 ) -> Any:
     """The n-scenario model with each point's K of its shock side (a fall or no move:
     K_down; a rise: K_up) and no panic rule — the model ``gaemi stress --creations`` solves
-    for that shock (:func:`gaemi.app.stress.stress_setup`)."""
+    for that shock (:func:`gaemi.app.stress.stress_setup`); with ``betas`` (β per fund on
+    a fall, on a rise) a wiped-out fund's creations are dropped as in gaemi flows."""
     import dataclasses
 
     from gaemi.core.participants import LetfRebalancing, RetailRedemptions
@@ -214,6 +239,10 @@ def _with_creations(
     for p in model.participants:
         if isinstance(p, LetfRebalancing):
             p = dataclasses.replace(p, k_usd=k)  # keeps its funds (unwind past a wipe-out)
+            if betas is not None and p.fund_leverage is not None:
+                b_down, b_up = (np.asarray(b, dtype=np.float64) for b in betas)
+                beta = np.where(fall[:, None], b_down[None, :], b_up[None, :])
+                p = dataclasses.replace(p, fund_creations_beta=beta)
         elif isinstance(p, RetailRedemptions):
             p = dataclasses.replace(p, elasticity=np.zeros_like(p.elasticity))
         parts.append(p)
@@ -261,7 +290,15 @@ def _feedback_chunk(spec: SweepSpec, start: int, stop: int) -> pd.DataFrame:
         )
         if creations is not None:
             k_down, k_up = _creations_k_usd(universe, u_name, creations)
-            model = _with_creations(model, k_down, k_up, shock[sel], u_name, creations)
+            model = _with_creations(
+                model,
+                k_down,
+                k_up,
+                shock[sel],
+                u_name,
+                creations,
+                betas=_creations_betas(universe, u_name, creations),
+            )
         _fill(cols, sel, solve(model, shock[sel]))
     return _feedback_frame(pts, cols)
 

@@ -214,6 +214,41 @@ def _crossing(
     return found, s
 
 
+def _crossing_one_sided(
+    model: StressModel, d: FloatArray, s0c: FloatArray, pts: FloatArray
+) -> tuple[np.ndarray[Any, np.dtype[np.bool_]], FloatArray]:
+    """:func:`_crossing` for a flow that may jump at a kink (a wiped-out fund's creations
+    dropped, :class:`gaemi.core.participants.LetfRebalancing`).
+
+    The flow is linear inside each stretch [a, b], so its one-sided limits at a⁺ and b⁻
+    are extrapolated from two inner points (a + w/4, b − w/4). ψ is checked at both ends:
+    where ψ(a⁺) <= 0 after ψ(a⁻) > 0 the move stops at the jump itself (s = a, where the
+    fund is wiped out), otherwise the root on the stretch has the closed form as before.
+    """
+    n = pts.shape[0]
+    a, b = pts[:, :-1], pts[:, 1:]
+    width = b - a
+    m1, m2 = a + 0.25 * width, b - 0.25 * width
+    f1 = d[:, None] * model.total_flow_usd(d[:, None] * m1)
+    f2 = d[:, None] * model.total_flow_usd(d[:, None] * m2)
+    fa = np.maximum(f1 - 0.5 * (f2 - f1), 0.0)  # a⁺
+    fb = np.maximum(f2 + 0.5 * (f2 - f1), 0.0)  # b⁻
+    psi_a = s0c[:, None] + model.impact.impact_frac(fa) - a
+    psi_b = s0c[:, None] + model.impact.impact_frac(fb) - b
+    neg = (psi_a <= 0.0) | (psi_b <= 0.0)
+    found: np.ndarray[Any, np.dtype[np.bool_]] = np.asarray(neg.any(axis=1), dtype=bool)
+    j = np.argmax(neg, axis=1)
+    rows = np.arange(n)
+    aj, bj, wj = a[rows, j], b[rows, j], width[rows, j]
+    faj, fbj = fa[rows, j], fb[rows, j]
+    beta = np.where(wj > 0, (fbj - faj) / np.where(wj > 0, wj, 1.0), 0.0)
+    gamma = faj + beta * (s0c - aj)
+    u = model.impact.piece_root(gamma, beta)
+    s = np.clip(s0c + np.nan_to_num(u, nan=np.inf), aj, bj)
+    s = np.where(psi_a[rows, j] <= 0.0, aj, s)  # stopped at the jump
+    return found, s
+
+
 #: Kinks tried for every scenario before the rest are tried for the unsettled ones only.
 _FIRST_BLOCK = 3
 
@@ -242,7 +277,9 @@ def _solve_chunk(model: StressModel, r0: FloatArray) -> tuple[FloatArray, FloatA
     redo = np.flatnonzero((r0 != 0.0) & (np.abs(final) >= edge))  # a runaway ends at s_end
     if redo.size:
         sub = model.subset(redo) if model.n_scenarios() > 1 else model
-        final[redo], runaway[redo] = _solve_chunk_kinked(sub, r0[redo])
+        # a wiped fund's creations dropped: the flow jumps at its kink (one-sided limits)
+        jumps = any(getattr(p, "drops_creations", False) for p in model.participants)
+        final[redo], runaway[redo] = _solve_chunk_kinked(sub, r0[redo], one_sided=jumps)
     return final, runaway
 
 
@@ -258,8 +295,12 @@ def _without_unwind(model: StressModel) -> StressModel:
     return replace(model, participants=parts)
 
 
-def _solve_chunk_kinked(model: StressModel, r0: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """:func:`_solve_chunk` with every participant's kinks at once."""
+def _solve_chunk_kinked(
+    model: StressModel, r0: FloatArray, *, one_sided: bool = False
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`_solve_chunk` with every participant's kinks at once (``one_sided``: the
+    flow may jump at a kink, :func:`_crossing_one_sided`)."""
+    crossing = _crossing_one_sided if one_sided else _crossing
     n = r0.shape[0]
     d = np.where(r0 < 0, -1.0, 1.0)
     s0 = np.abs(r0)
@@ -273,14 +314,14 @@ def _solve_chunk_kinked(model: StressModel, r0: FloatArray) -> tuple[FloatArray,
     pts = np.concatenate([s0c[:, None], sk, s_end[:, None]], axis=1)
     pts = np.where(np.isinf(pts), s_end[:, None], pts)
     if pts.shape[1] <= _FIRST_BLOCK + 2:
-        found, s = _crossing(model, d, s0c, pts)
+        found, s = crossing(model, d, s0c, pts)
     else:
         # most scenarios settle before their third kink: try those first, then the rest
-        found, s = _crossing(model, d, s0c, pts[:, : _FIRST_BLOCK + 1])
+        found, s = crossing(model, d, s0c, pts[:, : _FIRST_BLOCK + 1])
         rest = np.flatnonzero(~found)
         if rest.size:
             sub = model.subset(rest) if model.n_scenarios() > 1 else model
-            found_r, s_r = _crossing(sub, d[rest], s0c[rest], pts[rest])
+            found_r, s_r = crossing(sub, d[rest], s0c[rest], pts[rest])
             found[rest], s[rest] = found_r, s_r
     s = np.where(found, s, s_end)
     final = np.where(r0 == 0.0, 0.0, d * s)

@@ -90,7 +90,11 @@ class LetfRebalancing:
     exposure −L·A·(1+r) instead of its L(L−1)·A·r (:func:`gaemi.core.flows.rebalance_flow`):
     flow = K·r − Σ L·A·min(0, 1 + L·r), with a kink at each r = −1/L. Where no fund is
     wiped out the flow is K·r bit for bit. The unwind replaces the identity's part of K;
-    a creations part L·β·A of K (``gaemi stress --creations``) stays in K·r.
+    with each fund's creation coefficient given (``fund_creations_beta``, the β of
+    ``gaemi stress --creations`` whose L·β·A is in K) a wiped fund's creations part
+    L·β·A·r is dropped as well — it takes no creations, as in
+    :func:`gaemi.core.flows.rebalance_flow_usd` — so the flow jumps by that amount at its
+    r = −1/L (the feedback kernel takes the one-sided limits there).
 
     Parameters
     ----------
@@ -99,18 +103,27 @@ class LetfRebalancing:
     fund_leverage, fund_aum_usd : array_like, optional
         Each fund's signed leverage L and start-of-day assets A (USD), shared by every
         scenario (stored with shape ``(1, n_funds)``); both or neither.
+    fund_creations_beta : array_like, optional
+        Each fund's creation coefficient β (fraction of A per unit move) whose L·β·A is
+        part of K, shape ``(n_funds,)`` or ``(n, n_funds)`` (per scenario: a fall and a
+        rise may take different β); needs the funds.
     """
 
     k_usd: FloatArray
     name: str = "letf_rebalancing"
     fund_leverage: FloatArray | None = None
     fund_aum_usd: FloatArray | None = None
+    fund_creations_beta: FloatArray | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "k_usd", scenario_param(self.k_usd, "letf.k_usd"))
         if (self.fund_leverage is None) != (self.fund_aum_usd is None):
             raise GaemiInputError("letf: give both fund_leverage and fund_aum_usd, or neither")
         if self.fund_leverage is None or self.fund_aum_usd is None:
+            if self.fund_creations_beta is not None:
+                raise GaemiInputError(
+                    "letf.fund_creations_beta needs fund_leverage and fund_aum_usd"
+                )
             return
         lev = np.asarray(self.fund_leverage, dtype=np.float64).reshape(1, -1)
         aum = np.asarray(self.fund_aum_usd, dtype=np.float64).reshape(1, -1)
@@ -123,6 +136,13 @@ class LetfRebalancing:
         for name, arr in (("fund_leverage", lev), ("fund_aum_usd", aum)):
             arr.flags.writeable = False
             object.__setattr__(self, name, arr)
+        if self.fund_creations_beta is not None:
+            beta = ladder_param(self.fund_creations_beta, "letf.fund_creations_beta")
+            if beta.shape[1] != lev.shape[1]:
+                raise GaemiInputError(
+                    f"letf.fund_creations_beta: {beta.shape[1]} values for {lev.shape[1]} funds"
+                )
+            object.__setattr__(self, "fund_creations_beta", beta)
 
     @classmethod
     def from_universe(cls, universe: Universe, underlying: str | None = None) -> LetfRebalancing:
@@ -133,6 +153,8 @@ class LetfRebalancing:
         return cls(np.array([k]), fund_leverage=u.leverage, fund_aum_usd=u.aum_usd)
 
     def n_scenarios(self) -> int:
+        if self.fund_creations_beta is not None:
+            return _n(self.k_usd, self.fund_creations_beta)
         return int(self.k_usd.shape[0])
 
     def flow_usd(self, move_frac: FloatArray) -> FloatArray:
@@ -149,8 +171,18 @@ class LetfRebalancing:
             return out
         x = 1.0 + r[..., None] * lev  # 1 + L·r per fund, (n, k, n_funds)
         unwind = np.sum(np.where(x <= 0.0, -lev * aum * x, 0.0), axis=-1)
+        if self.fund_creations_beta is not None:  # a wiped fund takes no creations
+            lba = (lev * aum * self.fund_creations_beta)[:, None, :]  # L·β·A, (n|1, 1, n_funds)
+            unwind = unwind - r * np.sum(np.where(x <= 0.0, lba, 0.0), axis=-1)
         wiped: FloatArray = np.where(any_gone, out + unwind, out)
         return wiped
+
+    @property
+    def drops_creations(self) -> bool:
+        """A wiped fund's creations part of K is dropped (some fund has β != 0): the flow
+        jumps at that fund's r = −1/L instead of only bending."""
+        beta = self.fund_creations_beta
+        return beta is not None and bool(np.any(beta != 0.0))
 
     def kinks_frac(self) -> FloatArray:
         if self.fund_leverage is None:
@@ -172,7 +204,7 @@ class LetfRebalancing:
 
     def without_unwind(self) -> LetfRebalancing:
         """The same K without the funds: flow = K·r at every move."""
-        return replace(self, fund_leverage=None, fund_aum_usd=None)
+        return replace(self, fund_leverage=None, fund_aum_usd=None, fund_creations_beta=None)
 
 
 @dataclass(frozen=True, eq=False)
