@@ -104,6 +104,68 @@ CASES = [
         ),
         " must be above -100%",
     ),
+    # an id given twice: gaemi.errors.given_twice on both faces (moves written as fractions
+    # so the two faces quote the same text; the API names the field, the CLI its option)
+    Case(
+        "crypto asset given twice",
+        ("crypto", "--shock", "BTC=-0.05", "--shock", "btc=-0.01"),
+        "--shock",
+        (
+            (
+                "post",
+                "/api/crypto",
+                {"json": {"shocks_frac_by_asset": {"BTC": -0.05, "btc": -0.01}}},
+                "shocks_frac_by_asset",
+            ),
+        ),
+        " BTC is given twice (BTC=-0.05, btc=-0.01); give one move per asset",
+    ),
+    Case(
+        "status underlying given twice",
+        ("monitor", "--move", "NDX=-0.03", "--move", "ndx=-0.01"),
+        "--move",
+        (
+            (
+                "post",
+                "/api/status",
+                {"json": {"moves_frac_by_underlying": {"NDX": -0.03, "ndx": -0.01}}},
+                "moves_frac_by_underlying",
+            ),
+        ),
+        " NDX is given twice (NDX=-0.03, ndx=-0.01); give one move per underlying",
+    ),
+    # below -100 %: the value reaches the range every move has (core.flows.validate_moves,
+    # the CLI's parse_move), not pydantic's list error
+    Case(
+        "crypto move below -100%",
+        ("crypto", "--shock", "BTC=-150%"),
+        "--shock BTC = '-150%'",
+        (
+            (
+                "post",
+                "/api/crypto",
+                {"json": {"shocks_frac_by_asset": {"BTC": -1.5}}},
+                "shocks_frac_by_asset.BTC = -1.5",
+            ),
+            ("get", "/api/crypto", {"params": {"shock_frac": -1.5}}, "shock_frac = -1.5"),
+        ),
+        " is below -100% (a price cannot go negative)",
+    ),
+    Case(
+        "cascade move below -100%",
+        ("cascade", "--shock", "NDX=-150%"),
+        "--shock NDX = '-150%'",
+        (
+            (
+                "post",
+                "/api/cascade",
+                {"json": {"shocks_frac_by_node": {"NDX": -1.5}}},
+                "shocks_frac_by_node.NDX = -1.5",
+            ),
+            ("get", "/api/cascade", {"params": {"shock_frac": -1.5}}, "shock_frac = -1.5"),
+        ),
+        " is below -100% (a price cannot go negative)",
+    ),
 ]
 
 
@@ -160,6 +222,53 @@ def test_cli_and_api_word_a_bad_input_alike(
         assert detail.startswith(head), detail
         bodies[f"{method} {path}"] = detail[len(head) :]
     assert set(bodies.values()) == {body}, bodies
+
+
+def test_a_node_given_twice_reads_as_the_library_and_the_cli(
+    client: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A cascade node given twice: the API says what the library says (day 0,
+    gaemi.errors.given_twice); the CLI says the same and adds its own syntax for a later
+    day (``NODE=MOVE@DAY``), which the API's mapping of day-0 moves does not have."""
+    from gaemi.app.contagion import cascade_model
+    from gaemi.errors import GaemiInputError
+
+    body = " NDX is given twice for day 0 (NDX=-0.05, ndx=-0.01); give one move per node and day"
+    with pytest.raises(GaemiInputError) as e:
+        cascade_model(shocks=[("NDX", -0.05, 0), ("ndx", -0.01, 0)])
+    assert str(e.value) == "shocks" + body
+    r = client.post("/api/cascade", json={"shocks_frac_by_node": {"NDX": -0.05, "ndx": -0.01}})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"] == "shocks_frac_by_node" + body
+    line = _cli_line(
+        ("cascade", "--shock", "NDX=-0.05", "--shock", "ndx=-0.01"), tmp_path, monkeypatch, capsys
+    )
+    assert line == "--shock" + body + " (NODE=MOVE@DAY for later days)"
+
+
+def test_the_schema_still_states_the_bounds(client: Any) -> None:
+    """The lower bound the rule checks is still in the OpenAPI schema (exclusive for a
+    crypto price; -1 itself for a cascade node, a rate node may take -1 pp)."""
+    spec = client.get("/api/openapi.json").json()
+    comps = spec["components"]["schemas"]
+    # the mappings list their known ids as properties (install_openapi_ids)
+    crypto = comps["CryptoRequest"]["properties"]["shocks_frac_by_asset"]["properties"]["BTC"]
+    assert (crypto.get("exclusiveMinimum"), crypto.get("maximum")) == (-1.0, 2.0)
+    node = comps["CascadeRequest"]["properties"]["shocks_frac_by_node"]["properties"]["NDX"]
+    assert (node.get("minimum"), node.get("maximum")) == (-1.0, 1.0)
+    params = {
+        (p["name"], path): p["schema"]
+        for path in ("/api/crypto", "/api/cascade")
+        for p in spec["paths"][path]["get"]["parameters"]
+    }
+    q = params["shock_frac", "/api/crypto"]
+    assert (q.get("exclusiveMinimum"), q.get("maximum")) == (-1.0, 2.0)
+    q = params["shock_frac", "/api/cascade"]
+    q = next((s for s in q.get("anyOf", [q]) if s.get("type") == "number"), q)
+    assert (q.get("minimum"), q.get("maximum")) == (-1.0, 1.0)
 
 
 def test_the_library_words_them_alike() -> None:

@@ -692,7 +692,10 @@ def test_status_moves_are_case_insensitive(client: Any, name: str) -> None:
         ({"MOON": -0.06}, "underlying = 'MOON' is not one the status reads"),
         ({"TSLA": -0.06}, "underlying = 'TSLA' is not one the status reads"),
         ({"NDX": -0.06, "moon": 0.01}, "underlying = 'moon'"),
-        ({"ndx": -0.06, "NDX": -0.01}, "'ndx' and 'NDX' both name NDX"),
+        (  # gaemi.errors.given_twice, as monitor --move says it
+            {"ndx": -0.06, "NDX": -0.01},
+            " NDX is given twice (ndx=-0.06, NDX=-0.01); give one move per underlying",
+        ),
     ],
 )
 def test_status_refuses_ids_it_would_drop(
@@ -701,7 +704,7 @@ def test_status_refuses_ids_it_would_drop(
     r = client.post("/api/status", json={"moves_frac_by_underlying": moves})
     assert r.status_code == 422, r.text
     detail = r.json()["detail"]
-    assert detail.startswith("moves_frac_by_underlying: ")
+    assert detail.startswith("moves_frac_by_underlying")
     assert needle in detail
     if "status reads" in detail:
         assert "NDX and SOX" in detail
@@ -733,7 +736,10 @@ def test_status_accepts_what_monitor_move_accepts() -> None:
         (
             "/api/flows/projected",
             {"moves_frac_by_underlying": {"sox": -0.05, "SOX": -0.01}},
-            "moves_frac_by_underlying: 'sox' and 'SOX' both name SOX",
+            (
+                "moves_frac_by_underlying SOX is given twice (sox=-0.05, SOX=-0.01); give one "
+                "move per underlying"
+            ),
         ),
         (
             "/api/flows/projected",  # SOX's funds are in the group semiconductors
@@ -758,7 +764,10 @@ def test_status_accepts_what_monitor_move_accepts() -> None:
         (
             "/api/cascade",
             {"shocks_frac_by_node": {"ndx": -0.05, "NDX": -0.08}},
-            "shocks_frac_by_node: 'ndx' and 'NDX' both name NDX",
+            (
+                "shocks_frac_by_node NDX is given twice for day 0 (ndx=-0.05, NDX=-0.08); give "
+                "one move per node and day"
+            ),
         ),
         (
             "/api/cascade",
@@ -768,7 +777,7 @@ def test_status_accepts_what_monitor_move_accepts() -> None:
         (
             "/api/crypto",
             {"shocks_frac_by_asset": {"btc": -0.1, "BTC": -0.2}},
-            "shocks_frac_by_asset: 'btc' and 'BTC' both name BTC",
+            "shocks_frac_by_asset BTC is given twice (btc=-0.1, BTC=-0.2); give one move per asset",
         ),
         (
             "/api/crypto",

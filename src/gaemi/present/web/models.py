@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi.responses import Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from gaemi.errors import GaemiInputError
+from gaemi.errors import GaemiInputError, given_twice
 from gaemi.limits import MAX_AUM_USD, MAX_FUND_LEVERAGE, is_fund_leverage
 
 V = TypeVar("V")
@@ -93,17 +93,26 @@ def clean(value: Any) -> Any:
     return value
 
 
-def fold_case(mapping: Mapping[str, V], field: str) -> dict[str, V]:
+def fold_case(
+    mapping: Mapping[str, V], field: str, *, per: str | None = None, day: int | None = None
+) -> dict[str, V]:
     """``mapping`` keyed by upper-cased ids; two keys naming one id are a one-line error.
 
     Ids (underlyings, tickers, nodes, assets) are case-insensitive, so ``{"ndx": …,
     "NDX": …}`` names NDX twice; keeping either value would silently drop the other.
+    With ``per`` (what one move is for: ``asset``, ``node and day``) the mapping holds
+    moves and the error is the CLI's (:func:`gaemi.errors.given_twice`, ``day`` as there):
+    ``shocks_frac_by_asset BTC is given twice (BTC=-0.05, btc=-0.01); give one move per
+    asset``.
     """
     out: dict[str, V] = {}
     given: dict[str, str] = {}
     for key, value in mapping.items():
         up = key.upper()
         if up in given:
+            if per is not None:
+                first = f"{given[up]}={_move_text(mapping[given[up]])}"
+                raise given_twice(field, up, first, f"{key}={_move_text(value)}", per, day)
             raise GaemiInputError(
                 f"{field}: {given[up]!r} and {key!r} both name {up} (ids are "
                 "case-insensitive); give it once"
@@ -111,6 +120,23 @@ def fold_case(mapping: Mapping[str, V], field: str) -> dict[str, V]:
         given[up] = key
         out[up] = value
     return out
+
+
+def refuse_below_minus_100(move_frac: float, field: str) -> None:
+    """A move below -100 % is out of every move's range: one line in the words of the CLI
+    and the core (:func:`gaemi.core.flows.validate_moves`: ``shocks_frac_by_asset.BTC =
+    -1.5 is below -100% (a price cannot go negative)``, as ``--shock BTC = '-150%' is below
+    -100% …``). -100 % itself is left to the caller's rule
+    (:func:`gaemi.errors.check_above_minus_100` for a price; a rate node may take -1 pp)."""
+    if move_frac < -1.0:
+        from gaemi.core.flows import validate_moves
+
+        validate_moves([move_frac], field)
+
+
+def _move_text(value: object) -> str:
+    """A move as the API's errors write it (``-0.05``), as app.contagion does."""
+    return f"{float(value):g}" if isinstance(value, int | float) else str(value)
 
 
 def json_response(model: BaseModel, *, exclude_unset: bool = False) -> Response:

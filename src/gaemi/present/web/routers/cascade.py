@@ -20,13 +20,12 @@ from pydantic import BaseModel, Field
 from gaemi.present.web.deps import State, answer, market_state
 from gaemi.present.web.models import (
     ERROR_RESPONSES,
-    MoveFrac,
-    MoveFracJson,
     Name,
     StrictModel,
     UsdAssets,
     fold_case,
     json_response,
+    refuse_below_minus_100,
 )
 
 if TYPE_CHECKING:
@@ -70,8 +69,20 @@ class _CascadeCommon(StrictModel):
     )
 
 
+#: A node's day-0 move, fraction, at most +100 %. Its lower bound (the schema's minimum −1)
+#: is the rule of every face, not pydantic's: a price must move above −100 %
+#: (:func:`gaemi.errors.check_above_minus_100`, called by :func:`gaemi.app.contagion.cascade_model`;
+#: below −100 % :func:`~gaemi.present.web.models.refuse_below_minus_100`, as the CLI), a rate
+#: node (pp) may take −1 itself.
+_FROM_MINUS_1 = {"minimum": -1.0}
+NodeMove = Annotated[float, Field(le=1.0, allow_inf_nan=False, json_schema_extra=_FROM_MINUS_1)]
+NodeMoveJson = Annotated[
+    float, Field(le=1.0, allow_inf_nan=False, strict=True, json_schema_extra=_FROM_MINUS_1)
+]
+
+
 class CascadeQuery(_CascadeCommon):
-    shock_frac: MoveFrac | None = Field(
+    shock_frac: NodeMove | None = Field(
         None,
         description="Move given to every shocked node of the scenario (NDX and SOX, −5 % "
         "by default), fraction.",
@@ -79,7 +90,7 @@ class CascadeQuery(_CascadeCommon):
 
 
 class CascadeRequest(_CascadeCommon):
-    shocks_frac_by_node: dict[Name, MoveFracJson] = Field(
+    shocks_frac_by_node: dict[Name, NodeMoveJson] = Field(
         min_length=1, max_length=20, description='Day-0 moves by node, e.g. {"NDX": -0.08}.'
     )
 
@@ -136,7 +147,13 @@ def _run(
     from gaemi.app.contagion import contagion
 
     if isinstance(shocks, dict):
-        fold_case(shocks, "shocks_frac_by_node")  # one shock per node, whatever the case
+        # one shock per node, whatever the case; said as app.contagion and the CLI say it
+        for key, move in fold_case(
+            shocks, "shocks_frac_by_node", per="node and day", day=0
+        ).items():
+            refuse_below_minus_100(move, f"shocks_frac_by_node.{key}")
+    elif shocks is not None:
+        refuse_below_minus_100(shocks, "shock_frac")
     res = contagion(
         market_state(web, q.date),
         shocks=shocks if isinstance(shocks, dict) else None,

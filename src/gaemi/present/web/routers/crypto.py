@@ -25,17 +25,23 @@ from gaemi.present.web.models import (
     StrictModel,
     fold_case,
     json_response,
+    refuse_below_minus_100,
 )
 
 __all__ = ["default_setup", "router"]
 
 router = APIRouter(prefix="/api/crypto", tags=["crypto"], responses=ERROR_RESPONSES)
 
-#: A crypto shock, fraction: above −100 %, at most +200 %. The schema's bound is −1 so that
-#: −100 % itself reaches the rule of every face (:func:`gaemi.errors.check_above_minus_100`,
-#: called by :func:`gaemi.app.crypto.crypto_cascade`): ``… = -1.0 must be above -100%``.
-CryptoMove = Annotated[float, Field(ge=-1.0, le=2.0, allow_inf_nan=False)]
-CryptoMoveJson = Annotated[float, Field(ge=-1.0, le=2.0, allow_inf_nan=False, strict=True)]
+#: A crypto shock, fraction: above −100 %, at most +200 %. The lower bound (the schema's
+#: exclusiveMinimum −1) is the rule of every face (:func:`gaemi.errors.check_above_minus_100`,
+#: called by :func:`gaemi.app.crypto.crypto_cascade`; below −100 %
+#: :func:`~gaemi.present.web.models.refuse_below_minus_100`), not pydantic's, so −100 % and
+#: below read as on the CLI: ``… = -1.0 must be above -100%``, ``… = -1.5 is below -100% …``.
+_ABOVE_MINUS_1 = {"exclusiveMinimum": -1.0}
+CryptoMove = Annotated[float, Field(le=2.0, allow_inf_nan=False, json_schema_extra=_ABOVE_MINUS_1)]
+CryptoMoveJson = Annotated[
+    float, Field(le=2.0, allow_inf_nan=False, strict=True, json_schema_extra=_ABOVE_MINUS_1)
+]
 DepthScale = Annotated[float, Field(ge=0.05, le=20.0, allow_inf_nan=False)]
 
 
@@ -108,6 +114,13 @@ class CryptoResponse(BaseModel):
     )
 
 
+def _in_range(shocks: dict[str, float]) -> dict[str, float]:
+    """``shocks``, each above -100 % or less low (the CLI's words below -100 %)."""
+    for key, move in shocks.items():
+        refuse_below_minus_100(move, f"shocks_frac_by_asset.{key}")
+    return shocks
+
+
 def _run(
     shocks: dict[str, float],
     depth_scale: float,
@@ -118,7 +131,7 @@ def _run(
 
     res = crypto_cascade(
         None,
-        fold_case(shocks, "shocks_frac_by_asset"),
+        _in_range(fold_case(shocks, "shocks_frac_by_asset", per="asset")),  # the CLI's words
         depth_scale=depth_scale,
         field_name=field_name,  # the errors name the request's field, in the CLI's words
         **(positioning or {}),
@@ -139,6 +152,7 @@ def _run(
 
 
 def _get(q: CryptoQuery, data_dir: Path | None = None) -> CryptoResponse:
+    refuse_below_minus_100(q.shock_frac, "shock_frac")
     check_above_minus_100(q.shock_frac, "shock_frac")  # the query names the move apart
     return _run({q.asset: q.shock_frac}, q.depth_scale, q.positioning(data_dir), "asset")
 

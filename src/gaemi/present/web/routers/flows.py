@@ -321,7 +321,7 @@ def _custom(ms: MarketState, req: FlowRequest) -> dict[str, Any]:
 def _projected(ms: MarketState, req: ProjectedRequest) -> dict[str, Any]:
     from gaemi.app.flows import flows
 
-    fold_case(req.moves_frac_by_underlying, "moves_frac_by_underlying")
+    fold_case(req.moves_frac_by_underlying, "moves_frac_by_underlying", per="underlying")
     fold_case(req.creations_usd, "creations_usd")  # tickers are case-insensitive: once each
     return _response(
         flows(

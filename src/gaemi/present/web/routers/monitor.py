@@ -63,7 +63,7 @@ def status_moves(u: Universe, moves: dict[str, float]) -> dict[str, float]:
     from gaemi.monitor.indicators import MOVE_UNDERLYINGS
 
     field = "moves_frac_by_underlying"
-    out = fold_case(moves, field)
+    out = fold_case(moves, field, per="underlying")  # as monitor --move says it
     for key in out:
         if key in MOVE_UNDERLYINGS:
             continue
