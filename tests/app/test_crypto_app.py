@@ -87,7 +87,7 @@ def test_positioning_from_the_coinalyze_files(shared_data: Path) -> None:
         ({"leveraged_frac_of_oi": 0.0}, r"leveraged_frac_of_oi = 0\.0 must be > 0"),
         ({"funding_rate_frac": 0.5}, r"funding_rate_frac = 0\.5 is outside"),
         ({"date": "2019-01-01"}, "date = 2019-01-01: no positioning on file"),
-        ({"date": "10/10/2025"}, "is not an ISO date"),
+        ({"date": "10/10/2025"}, "date = '10/10/2025' is not a YYYY-MM-DD date"),
         ({"data_dir": "."}, "give the date too"),
         ({"date": "2025-10-10", "population": "x.csv"}, "not with a population file"),
     ],

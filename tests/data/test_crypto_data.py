@@ -401,7 +401,7 @@ def test_positioning_for_date_without_the_shared_data() -> None:
     assert "CoinDesk" in pos.sources["open_interest_usd"]
     with pytest.raises(GaemiInputError, match="date = 2019-01-01: no positioning on file"):
         positioning_for_date("2019-01-01")
-    with pytest.raises(GaemiInputError, match="is not an ISO date"):
+    with pytest.raises(GaemiInputError, match=r"date = .10/10/2025. is not a YYYY-MM-DD date"):
         positioning_for_date("10/10/2025")
 
 

@@ -426,12 +426,11 @@ def _check_assets(shocks_frac: Mapping[str, float], names: tuple[str, ...], wher
 
 
 def _iso_day(day: str | dt.date) -> str:
-    d = day.isoformat() if isinstance(day, dt.date) else str(day)
-    try:
-        dt.date.fromisoformat(d)
-    except ValueError:
-        raise GaemiInputError(f"date = {d!r} is not an ISO date (YYYY-MM-DD)") from None
-    return d
+    """``day`` as ``YYYY-MM-DD`` by the one date rule of the application layer
+    (:func:`gaemi.app.state.parse_day`, its one-line error)."""
+    from gaemi.app.state import parse_day
+
+    return parse_day(day).isoformat()
 
 
 def positioning_known_before(

@@ -1049,7 +1049,8 @@ def _iso_day(day: str | dt.date) -> str:
     try:
         dt.date.fromisoformat(d)
     except ValueError:
-        raise GaemiInputError(f"date = {d!r} is not an ISO date (YYYY-MM-DD)") from None
+        # the words of gaemi.app.state.parse_day (the app layer's date rule)
+        raise GaemiInputError(f"date = {d!r} is not a YYYY-MM-DD date") from None
     return d
 
 
