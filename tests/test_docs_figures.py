@@ -166,6 +166,20 @@ CLAIMS: list[Claim] = [
         "README.md", "heavy-flow days do reverse (significant at", ("here::test_readme_history",)
     ),
     Claim("README.md", "AUM turns −2% into −5%", (NOT_RESULT + "the two moves compared",)),
+    # the flow identity's wipe-out (a 3x fund at −1/3, a −2x at +1/2; the unwind to 0 at −100 %)
+    Claim(
+        "README.md",
+        "a move that wipes it out (a 3x fund at",
+        ("tests/core/test_flows_wipeout.py::test_continuous_at_the_wipe_out",),
+    ),
+    Claim(
+        "README.md",
+        "leaves the unwind of its exposure, −L·A·(1+r), which shrinks to 0 at",
+        (
+            "tests/core/test_flows_wipeout.py::test_continuous_at_the_wipe_out",
+            "tests/core/test_flows_wipeout.py::test_long_fund_sale_shrinks_to_zero_at_minus_100pct",
+        ),
+    ),
     Claim("README.md", "**cascade** — at −5% on NDX/SOX", (NOT_RESULT + "the input shock",)),
     Claim("README.md", "a flat half-year at σ = 45% costs", ("here::test_readme_decay",)),
     Claim("README.md", "at SOXX's recent 67% it costs", ("here::test_readme_decay",)),
