@@ -535,10 +535,10 @@ def format_cell(key: str, value: object) -> str:
     if unit == "%":
         if _is_move(key):  # format_frac's -5.00%, with no sign on a zero (never -0.00%)
             return format_frac(v)
-        return _signed(_sign(v, False), f"{abs(v):.{SHARE_DECIMALS}%}")  # never -0.0%
+        return format_percent(v)  # a share, a probability, a loss: 43.0%, never -0.0%
     if unit == "% a year":
         vol = "vol" in key.lower().split("_") or key.lower().startswith("vol")
-        return _signed(_sign(v, False), f"{abs(v):.{SHARE_DECIMALS if vol else RATE_DECIMALS}%}")
+        return format_percent(v, decimals=SHARE_DECIMALS if vol else RATE_DECIMALS)
     if unit == "×":
         if key.lower() == "leverage":  # as a fund names it: +3×, -2×, +1.5×
             text = f"{abs(v):.{TIMES_DECIMALS}f}".rstrip("0").rstrip(".")
