@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from gaemi.core.impact import ImpactModel, scenario_param
-from gaemi.core.participants import Participant
+from gaemi.core.participants import LetfRebalancing, Participant
 from gaemi.core.universe import FloatArray
 from gaemi.errors import GaemiInputError
 
@@ -205,13 +205,25 @@ def _crossing(
     j = 1 + np.argmax(neg, axis=1)
     rows = np.arange(n)
     a, b = pts[rows, j - 1], pts[rows, j]
-    fa, fb = absf[rows, j - 1], absf[rows, j]
+    return found, _stretch_root(model, s0c, a, b, absf[rows, j - 1], absf[rows, j])
+
+
+def _stretch_root(
+    model: StressModel,
+    s0c: FloatArray,
+    a: FloatArray,
+    b: FloatArray,
+    fa: FloatArray,
+    fb: FloatArray,
+) -> FloatArray:
+    """The root of ψ on the stretch [a, b] whose |flow| runs linearly from ``fa`` to ``fb``
+    (closed form, :meth:`ImpactModel.piece_root`), clipped to the stretch."""
     width = b - a
     beta = np.where(width > 0, (fb - fa) / np.where(width > 0, width, 1.0), 0.0)
     gamma = fa + beta * (s0c - a)
     u = model.impact.piece_root(gamma, beta)
-    s = np.clip(s0c + np.nan_to_num(u, nan=np.inf), a, b)
-    return found, s
+    s: FloatArray = np.clip(s0c + np.nan_to_num(u, nan=np.inf), a, b)
+    return s
 
 
 def _crossing_one_sided(
@@ -239,12 +251,8 @@ def _crossing_one_sided(
     found: np.ndarray[Any, np.dtype[np.bool_]] = np.asarray(neg.any(axis=1), dtype=bool)
     j = np.argmax(neg, axis=1)
     rows = np.arange(n)
-    aj, bj, wj = a[rows, j], b[rows, j], width[rows, j]
-    faj, fbj = fa[rows, j], fb[rows, j]
-    beta = np.where(wj > 0, (fbj - faj) / np.where(wj > 0, wj, 1.0), 0.0)
-    gamma = faj + beta * (s0c - aj)
-    u = model.impact.piece_root(gamma, beta)
-    s = np.clip(s0c + np.nan_to_num(u, nan=np.inf), aj, bj)
+    aj = a[rows, j]
+    s = _stretch_root(model, s0c, aj, b[rows, j], fa[rows, j], fb[rows, j])
     s = np.where(psi_a[rows, j] <= 0.0, aj, s)  # stopped at the jump
     return found, s
 
@@ -271,14 +279,16 @@ def _solve_chunk(model: StressModel, r0: FloatArray) -> tuple[FloatArray, FloatA
     d = np.where(r0 < 0, -1.0, 1.0)
     edge = np.full(n, np.inf)
     for p in model.participants:
-        if getattr(p, "fund_leverage", None) is not None:
-            gone = {s: p.wipe_out_frac(s) for s in (-1.0, 1.0)}  # type: ignore[attr-defined]
+        if isinstance(p, LetfRebalancing) and p.fund_leverage is not None:
+            gone = {s: p.wipe_out_frac(s) for s in (-1.0, 1.0)}
             edge = np.minimum(edge, np.where(d < 0, gone[-1.0], gone[1.0]))
     redo = np.flatnonzero((r0 != 0.0) & (np.abs(final) >= edge))  # a runaway ends at s_end
     if redo.size:
         sub = model.subset(redo) if model.n_scenarios() > 1 else model
         # a wiped fund's creations dropped: the flow jumps at its kink (one-sided limits)
-        jumps = any(getattr(p, "drops_creations", False) for p in model.participants)
+        jumps = any(
+            isinstance(p, LetfRebalancing) and p.drops_creations for p in model.participants
+        )
         final[redo], runaway[redo] = _solve_chunk_kinked(sub, r0[redo], one_sided=jumps)
     return final, runaway
 
@@ -287,7 +297,7 @@ def _without_unwind(model: StressModel) -> StressModel:
     """The model with every leveraged-fund participant's unwind dropped (flow K·r), or the
     model itself when none has one."""
     parts = tuple(
-        p.without_unwind() if getattr(p, "fund_leverage", None) is not None else p  # type: ignore[attr-defined]
+        p.without_unwind() if isinstance(p, LetfRebalancing) and p.fund_leverage is not None else p
         for p in model.participants
     )
     if all(a is b for a, b in zip(parts, model.participants, strict=True)):
