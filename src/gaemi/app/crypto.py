@@ -539,6 +539,26 @@ def _with_given(
     return dataclasses.replace(pos, **over, sources=srcs)
 
 
+def _known_or_config(
+    cfg: CryptoConfig, date: str | dt.date | None, data_dir: str | Path | None
+) -> KnownPositioning:
+    """The positioning known before ``date`` (:func:`positioning_known_before`; a one-line
+    error when nothing on file is dated on or before it), or without a date the config's
+    own open interest ("given")."""
+    from gaemi.data.crypto import Positioning
+
+    if date is None:
+        src = f"the config's ({cfg.params['open_interest_usd'].source})"
+        oi = float(cfg.v("open_interest_usd"))
+        return KnownPositioning(
+            Positioning("given", oi, sources={"open_interest_usd": src}), "given"
+        )
+    known = positioning_known_before(date, data_dir, cfg=cfg)
+    if known is None:
+        raise _no_positioning(_iso_day(date))
+    return known
+
+
 def dated_positioning(
     cfg: CryptoConfig,
     *,
@@ -552,27 +572,13 @@ def dated_positioning(
     """The positioning a run uses: the one known before the date (when given,
     :func:`positioning_known_before`), then what was given over it.
 
+    Step (a) of :func:`crypto_setup` alone (no leveraged share from the measured law).
     Every value is checked by :class:`gaemi.data.crypto.Positioning` (one-line errors
     naming the field and the value).
     """
-    from gaemi.data.crypto import Positioning
-
     _check_leveraged(leveraged_frac_of_oi)  # before any file is read
-    if date is not None:
-        known = positioning_known_before(date, data_dir, cfg=cfg)
-        if known is None:
-            raise _no_positioning(_iso_day(date))
-        pos = known.positioning
-    else:
-        oi = cfg.v("open_interest_usd") if open_interest_usd is None else open_interest_usd
-        src = (
-            "given"
-            if open_interest_usd is not None
-            else f"the config's ({cfg.params['open_interest_usd'].source})"
-        )
-        pos = Positioning("given", float(oi), sources={"open_interest_usd": src})
     return _with_given(
-        pos,
+        _known_or_config(cfg, date, data_dir).positioning,
         open_interest_usd=open_interest_usd,
         leveraged_frac_of_oi=leveraged_frac_of_oi,
         long_share_frac=long_share_frac,
@@ -651,20 +657,11 @@ def crypto_setup(
     base = cfg if cfg is not None else load_crypto_config()
     if data_dir is not None and date is None:
         raise GaemiInputError("data_dir is read for the positioning of a date: give the date too")
-    _check_leveraged(leveraged_frac_of_oi)
-    snapshot = False
-    if date is not None:
-        d = _iso_day(date)
-        known = positioning_known_before(d, data_dir, cfg=base)
-        if known is None:
-            raise _no_positioning(d)
-        what, snapshot = known.what, known.snapshot
-        pos = known.positioning
-    else:
-        what = "given"
-        pos = dated_positioning(base)
+    _check_leveraged(leveraged_frac_of_oi)  # before any file is read
+    known = _known_or_config(base, date, data_dir)
+    what, snapshot = known.what, known.snapshot
     pos = _with_given(
-        pos,
+        known.positioning,
         open_interest_usd=open_interest_usd,
         leveraged_frac_of_oi=leveraged_frac_of_oi,
         long_share_frac=long_share_frac,
