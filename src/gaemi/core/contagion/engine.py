@@ -521,18 +521,13 @@ class _Run:
         seen: FloatArray,
         moved: FloatArray,
         halted: BoolArray,
-        *,
-        part_way: BoolArray | None = None,
-        in_close: BoolArray | None = None,
-        closed: BoolArray | None = None,
-        halted_at: Sequence[str] = (),
+        label: str | None = None,
     ) -> None:
         """The close-feedback row of ``node`` on day ``t``: ``out`` as the market saw it
         (its ``filled_usd`` traded, else all of ``flow_usd``; ``unfilled_usd`` left by a
         halt), the impact the loop's own move from ``seen`` (the pre-close move as the
         market saw it), fired where the pre-close move ``moved`` exceeds the log
-        tolerance; ``part_way``, ``in_close``, ``closed``, ``halted_at``: when the halt
-        came, for its text (:func:`close_flow_label`)."""
+        tolerance; ``label``: its text (default :func:`close_flow_label` of ``out``)."""
         unstable = ~np.asarray(out.stable) & ~halted
         self._note(
             t,
@@ -541,14 +536,7 @@ class _Run:
             "",
             node.id,
             node.id,
-            close_flow_label(
-                node.id,
-                out,
-                part_way=part_way,
-                in_close=in_close,
-                closed=closed,
-                halted_at=halted_at,
-            )
+            (close_flow_label(node.id, out) if label is None else label)
             + (" (no stable equilibrium in some draws)" if unstable.any() else ""),
             np.abs(moved) > self.tol,
             out.flow_usd if out.filled_usd is None else out.filled_usd,
@@ -711,8 +699,10 @@ class _Run:
             later = [
                 self.m.nodes[j].id for j, tr in sorted(sess.trig1.items()) if (tr & closed).any()
             ]
-            kinds = {"part_way": part_way, "in_close": in_close, "closed": closed}
-            self._note_close(t, node, shown, pre, pre, halted, halted_at=later, **kinds)
+            label = close_flow_label(
+                node.id, shown, part_way=part_way, in_close=in_close, closed=closed, halted_at=later
+            )
+            self._note_close(t, node, shown, pre, pre, halted, label)
         return final
 
     def _margin(
