@@ -555,7 +555,7 @@ def _session_halt(
     Returns the results and the halted columns."""
     import numpy as np
 
-    from gaemi.core.contagion.breaker import stop_at_trigger, triggers
+    from gaemi.core.contagion.breaker import implied_spx_frac, stop_at_trigger, triggers
     from gaemi.core.feedback import solve
 
     x = np.asarray(shocks_frac, dtype=float)
@@ -563,7 +563,7 @@ def _session_halt(
     halted0, stopped, _ = stop_at_trigger(x, b)
     finals = np.stack([r.final_move_frac for r in results])
     own = np.stack([np.asarray(r.halted, dtype=bool) for r in results]) & ~halted0
-    session = halted0 | own.any(axis=0) | triggers(np.min(finals / b[:, None], axis=0))
+    session = halted0 | own.any(axis=0) | triggers(implied_spx_frac(finals, b))
     stops = np.where(halted0, stopped, np.where(own, finals, x))
     out = []
     for i, res in enumerate(results):
