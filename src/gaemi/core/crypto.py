@@ -142,10 +142,9 @@ class Market:
 
     def index(self, name: str) -> int:
         """Position of an asset by name (case-insensitive)."""
-        upper = [s.upper() for s in self.names]
-        # the words of every face: "asset = 'DOGE': ASSET must be one of BTC, ETH, SOL, ALT"
-        check_known_name(name, self.names, "asset", "ASSET")
-        return upper.index(name.upper())
+        # the words of every face: "asset = 'DOGE': ASSET must be one of BTC, ETH, SOL, ALT";
+        # names are unique case-insensitively (__post_init__), so the spelling finds one
+        return self.names.index(check_known_name(name, self.names, "asset", "ASSET"))
 
     def with_depth_scaled(self, factor: float | ArrayLike) -> Market:
         """The same market with every depth multiplied by ``factor`` (> 0)."""
