@@ -11,7 +11,6 @@ import pytest
 from gaemi.core.flows import (
     compute_flows,
     projected_close_flow,
-    rebalance_flow,
     rebalance_flow_usd,
     rebalance_multiplier,
     wiped_out,
@@ -32,7 +31,7 @@ def test_continuous_at_the_wipe_out(lev: float) -> None:
     # At r* = −1/L both branches are −(L−1)·A: L(L−1)·A·(−1/L) = −(L−1)·A = −L·A·(1 − 1/L).
     r_star = -1.0 / lev
     closed_form = -(lev - 1.0) * AUM
-    assert float(rebalance_flow(lev, AUM, r_star)) == pytest.approx(closed_form, rel=1e-12)
+    assert float(rebalance_flow_usd(lev, AUM, r_star)) == pytest.approx(closed_form, rel=1e-12)
     assert bool(wiped_out(lev, r_star))
     eps = 1e-9
     inside = r_star + eps if lev > 0 else r_star - eps  # the fund survives this move
@@ -42,13 +41,13 @@ def test_continuous_at_the_wipe_out(lev: float) -> None:
     # each side within its slope × eps of the closed form: no jump
     slope = max(abs(lev * (lev - 1.0)), abs(lev)) * AUM
     for r in (inside, beyond):
-        assert abs(float(rebalance_flow(lev, AUM, r)) - closed_form) <= slope * eps * 1.01
+        assert abs(float(rebalance_flow_usd(lev, AUM, r)) - closed_form) <= slope * eps * 1.01
 
 
 @pytest.mark.parametrize("lev", LONG)
 def test_long_fund_sale_shrinks_to_zero_at_minus_100pct(lev: float) -> None:
     r = np.linspace(-1.0 / lev, -1.0, 201)
-    flow = rebalance_flow(lev, AUM, r)
+    flow = rebalance_flow_usd(lev, AUM, r)
     assert (flow <= 0).all()
     assert (np.diff(np.abs(flow)) < 0).all()  # each further fall sells less
     assert float(flow[-1]) == 0.0  # nothing left to sell at −100 %
@@ -60,13 +59,13 @@ def test_long_fund_sale_shrinks_to_zero_at_minus_100pct(lev: float) -> None:
 def test_inverse_fund_buys_back_its_short() -> None:
     # −3x, +50 %: wiped at +1/3; it buys back −L·A·(1+r) = 3·A·1.5 = 4.5·A, not 12·A·0.5 = 6·A.
     assert bool(wiped_out(-3, 0.5))
-    assert float(rebalance_flow(-3, AUM, 0.5)) == pytest.approx(4.5 * AUM, rel=1e-15)
+    assert float(rebalance_flow_usd(-3, AUM, 0.5)) == pytest.approx(4.5 * AUM, rel=1e-15)
     # −2x at +60 %: 2·A·1.6 = 3.2·A (identity: 6·A·0.6 = 3.6·A); survives +40 %: 6·A·0.4
-    assert float(rebalance_flow(-2, AUM, 0.6)) == pytest.approx(3.2 * AUM, rel=1e-15)
-    assert float(rebalance_flow(-2, AUM, 0.4)) == pytest.approx(2.4 * AUM, rel=1e-15)
+    assert float(rebalance_flow_usd(-2, AUM, 0.6)) == pytest.approx(3.2 * AUM, rel=1e-15)
+    assert float(rebalance_flow_usd(-2, AUM, 0.4)) == pytest.approx(2.4 * AUM, rel=1e-15)
     # past the wipe-out the buy-back still grows with the rise, at slope |L|·A, not L(L−1)·A
     r = np.linspace(1 / 3, 2.0, 50)
-    np.testing.assert_allclose(np.diff(rebalance_flow(-3, AUM, r)), 3 * AUM * np.diff(r))
+    np.testing.assert_allclose(np.diff(rebalance_flow_usd(-3, AUM, r)), 3 * AUM * np.diff(r))
     # an inverse fund is never wiped out by a fall, a long fund never by a rise
     assert not wiped_out(INVERSE, -0.99).any()
     assert not wiped_out(LONG, 10.0).any()
@@ -79,7 +78,7 @@ def test_survivable_moves_are_bit_identical_to_the_identity() -> None:
     r = np.linspace(-0.2, 0.2, 4001)[None, :]  # every L here survives ±20 % (|L| <= 4)
     beta = np.linspace(-0.5, 0.5, lev.shape[0])[:, None]
     assert not wiped_out(lev, r).any()
-    np.testing.assert_array_equal(rebalance_flow(lev, a, r), lev * (lev - 1.0) * a * r)
+    np.testing.assert_array_equal(rebalance_flow_usd(lev, a, r), lev * (lev - 1.0) * a * r)
     np.testing.assert_array_equal(
         rebalance_flow_usd(lev, a, r, 1e8, creations_beta=beta),
         (lev * (lev - 1.0) + lev * beta) * a * r + lev * 1e8,
@@ -178,7 +177,7 @@ def test_feedback_kernel_unwinds_past_the_wipe_out() -> None:
     lev = np.array([3.0, 2.0, -3.0])[:, None]
     aum = np.array([40e9, 10e9, 5e9])[:, None]
     np.testing.assert_allclose(
-        a.total_flow_usd[~short], rebalance_flow(lev, aum, r[None, :]).sum(axis=0), rtol=1e-12
+        a.total_flow_usd[~short], rebalance_flow_usd(lev, aum, r[None, :]).sum(axis=0), rtol=1e-12
     )
     assert (np.abs(a.final_move_frac[~short]) < np.abs(b.final_move_frac[~short])).all()
 

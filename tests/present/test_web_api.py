@@ -1072,7 +1072,7 @@ def test_status_day_asked_only_for_a_served_date() -> None:
 
 def test_wiped_out_flows_one_answer(client: Any, capsys: pytest.CaptureFixture[str]) -> None:
     # NDX −40 % wipes out the 3x funds (1 + 3·(−0.4) < 0): the API, the CLI and Python give
-    # one answer, the unwind −L·A·(1+r) for those funds (gaemi.core.flows.rebalance_flow).
+    # one answer, the unwind −L·A·(1+r) for those funds (gaemi.core.flows.rebalance_flow_usd).
     import json
 
     from gaemi.app.flows import flows

@@ -5,7 +5,7 @@ trade ΔE = L(L−1)·A·r of the underlying at the close to restore its leverag
 for net creations C (USD). The identity holds while the fund survives the move,
 1 + L·r > 0; at 1 + L·r <= 0 (a 3x fund at r <= −1/3, a −2x fund at r >= +1/2) its NAV
 would be <= 0: the fund is wiped out and what trades is the unwind of all the exposure it
-still holds, −L·A·(1+r) (:func:`rebalance_flow`, :func:`wiped_out`). Results are
+still holds, −L·A·(1+r) (:func:`rebalance_flow_usd`, :func:`wiped_out`). Results are
 aggregated by fund, underlying, group, issuer and holder (Korean vs the rest).
 
 References
@@ -82,21 +82,6 @@ def unwind_flow_usd(leverage: ArrayLike, aum_usd: ArrayLike, move_frac: ArrayLik
     return out
 
 
-def rebalance_flow(leverage: ArrayLike, aum_usd: ArrayLike, move_frac: ArrayLike) -> FloatArray:
-    """The close trade of the rebalancing alone, piecewise in the move, USD (+ buys).
-
-    ΔE = L(L−1)·A·r while the fund survives (1 + L·r > 0), and the unwind of its exposure
-    −L·A·(1+r) once it is wiped out (:func:`wiped_out`). The two agree at 1 + L·r = 0, so
-    the flow is continuous; past the wipe-out a long fund's sale shrinks to 0 at r = −1
-    instead of growing with the move. Issuers usually terminate a fund before that (the
-    prospectus' early-termination clause); the unwind bounds what could still trade.
-
-    >>> float(rebalance_flow(3, 1e9, -0.2)), float(rebalance_flow(3, 1e9, -0.4))
-    (-1200000000.0, -1800000000.0)
-    """
-    return rebalance_flow_usd(leverage, aum_usd, move_frac)
-
-
 def rebalance_flow_usd(
     leverage: ArrayLike,
     aum_usd: ArrayLike,
@@ -141,6 +126,13 @@ def rebalance_flow_usd(
 
     >>> float(rebalance_flow_usd(3, 45e9, -0.05))
     -13500000000.0
+
+    Past the wipe-out (3x at r <= −1/3) the sale is the unwind, continuous at −1/3 and
+    shrinking to 0 at r = −1 instead of growing with the move (issuers usually terminate
+    such a fund before; the unwind bounds what could still trade):
+
+    >>> float(rebalance_flow_usd(3, 1e9, -0.2)), float(rebalance_flow_usd(3, 1e9, -0.4))
+    (-1200000000.0, -1800000000.0)
     """
     lev = np.asarray(leverage, dtype=np.float64)
     r = np.asarray(move_frac, dtype=np.float64)
@@ -208,7 +200,7 @@ class FlowResult:
     @property
     def wiped_out(self) -> np.ndarray:
         """(n_funds, n_scenarios) bool: the move wipes the fund out, 1 + L·r <= 0; its flow
-        there is the unwind −L·A·(1+r) (:func:`rebalance_flow`)."""
+        there is the unwind −L·A·(1+r) (:func:`rebalance_flow_usd`)."""
         return wiped_out(self.universe.leverage[:, None], self.move_frac)
 
     def total_creations_usd(self) -> FloatArray:

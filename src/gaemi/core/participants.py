@@ -87,7 +87,7 @@ class LetfRebalancing:
 
     With the funds behind K given (``fund_leverage``, ``fund_aum_usd``) a fund the move
     wipes out (1 + L·r <= 0, :func:`gaemi.core.flows.wiped_out`) trades the unwind of its
-    exposure −L·A·(1+r) instead of its L(L−1)·A·r (:func:`gaemi.core.flows.rebalance_flow`):
+    exposure −L·A·(1+r) instead of its L(L−1)·A·r (:func:`gaemi.core.flows.rebalance_flow_usd`):
     flow = K·r − Σ L·A·min(0, 1 + L·r), with a kink at each r = −1/L. Where no fund is
     wiped out the flow is K·r bit for bit. The unwind replaces the identity's part of K;
     with each fund's creation coefficient given (``fund_creations_beta``, the β of
