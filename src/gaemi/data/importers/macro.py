@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gaemi.data.importers._base import ImportOptions, Table, _check_file, _norm, _source_label
+from gaemi.data.importers._base import (
+    ImportOptions,
+    Table,
+    _check_file,
+    _norm,
+    _provenance,
+    _stamp,
+)
 from gaemi.data.importers._checks import _check_dates, _check_finite, _check_unique, _order_note
 from gaemi.data.importers._text import DATE_NAMES, IGNORED_COLUMNS, _dates_from_text, _read_any
 from gaemi.errors import GaemiInputError
@@ -55,8 +61,7 @@ def read_macro(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]:
     base = opts.symbol or (
         value_cols[0] if single and _norm(value_cols[0]) not in MACRO_VALUE_NAMES else p.stem
     )
-    source = opts.source or _source_label(p)
-    now = datetime.now(UTC)
+    source, now = _provenance(p, opts)
     parts = []
     blanks = 0
     for col in value_cols:
@@ -74,8 +79,7 @@ def read_macro(path: str | Path, opts: ImportOptions) -> tuple[Table, pa.Table]:
                     "date": pa.array(dates[present], pa.date32()),
                     "value": pa.array(v[present], pa.float64()),
                     "unit": pa.array([opts.unit or ""] * k, pa.string()),
-                    "source": pa.array([source] * k, pa.string()),
-                    "retrieved_at": pa.array([now] * k, pa.timestamp("us", tz="UTC")),
+                    **_stamp(source, now, k),
                 }
             )
         )
