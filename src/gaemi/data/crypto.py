@@ -1524,13 +1524,7 @@ def coinalyze_day_features(shared_dir: str | Path) -> Any:
     """
     import pandas as pd
 
-    from gaemi.data.importers.coinalyze import daily_totals
-
-    folder = Path(shared_dir) / COINALYZE_DIR
-    tab = _coinalyze_cache.get(str(folder))
-    if tab is None:
-        tab = daily_totals(folder).set_index("date")
-        _coinalyze_cache[str(folder)] = tab
+    tab = _coinalyze_table(shared_dir)
     px = read_binance_daily(shared_dir, "BTC")
     runup = np.log(px["open"] / px["low"].rolling(RUNUP_DAYS).min().shift(1))
     drawdown = np.log(px["open"] / px["high"].rolling(RUNUP_DAYS).max().shift(1))
