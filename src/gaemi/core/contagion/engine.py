@@ -790,9 +790,9 @@ class _Run:
             self.undo[t] = sess.pre & ~sess.halt
         if not sess.halt.any():
             return
-        late_any = zero.copy()
-        for nid in self.beta:
-            late_any |= sess.halt & ~sess.own.get(self.idx[nid], zero)
+        # node → the draws halted after its own close (a later node triggered the halt)
+        late = {nid: sess.halt & ~sess.own.get(self.idx[nid], zero) for nid in self.beta}
+        late_any = np.logical_or.reduce(list(late.values()))
         new = late_any & ~self.forbid.get(t, zero)
         if sess.pre is not None:
             new &= ~sess.pre
@@ -802,10 +802,8 @@ class _Run:
         if new.any():
             self.redo[t] = (new, {i: tr & new for i, tr in sess.trigger.items() if tr.any()})
         who = [self.m.nodes[i].id for i, tr in sess.trigger.items() if tr.any()]
-        for nid in self.beta:
-            i = self.idx[nid]
-            late = sess.halt & ~sess.own.get(i, np.zeros(self.D, dtype=np.bool_))
-            if not late.any():
+        for nid, after in late.items():
+            if not after.any():
                 continue
             self._note(
                 t,
@@ -817,11 +815,11 @@ class _Run:
                 f"the level-3 market-wide circuit breaker halted US trading after {nid}'s "
                 f"close (triggered by {', '.join(who) or 'another node'} later in the "
                 f"session): {nid} trades no more that day",
-                late,
+                after,
                 np.zeros(self.D),
                 self.m.node(nid).change_unit,
                 np.zeros(self.D),
-                halted=late,
+                halted=after,
             )
 
     # -------------------------------------------------------------- stepping
