@@ -493,11 +493,16 @@ def positioning_known_before(
     )
 
 
-def _no_positioning(d: str) -> GaemiInputError:
+class NoPositioningError(GaemiInputError):
+    """Nothing on file is dated on or before the day (:func:`crypto_setup`,
+    :func:`dated_positioning`): the report reads it as "not known"."""
+
+
+def _no_positioning(d: str) -> NoPositioningError:
     from gaemi.data.crypto import load_crypto_events
 
     ids = ", ".join(e.id for e in load_crypto_events().events if e.data != "coinalyze")
-    return GaemiInputError(
+    return NoPositioningError(
         f"date = {d}: no positioning on file on or before it (FACTS.md events: {ids}; "
         "Coinalyze 2022-01-03..2024-09-20 needs the shared data folder); give the open "
         "interest yourself"
@@ -734,6 +739,7 @@ __all__ = [
     "CryptoCascadeResult",
     "CryptoSetup",
     "KnownPositioning",
+    "NoPositioningError",
     "crypto_cascade",
     "crypto_setup",
     "dated_positioning",

@@ -598,20 +598,21 @@ def crypto_section(
     the report's USD/KRW."""
     import numpy as np
 
-    from gaemi.app.crypto import crypto_setup, default_setup
+    from gaemi.app.crypto import NoPositioningError, crypto_setup, default_setup
     from gaemi.core.crypto import cascade, korean_slice_loss
 
     cfg, pop, _ = default_setup()
     past_note: list[str] = []
     if day is not None:
-        if positioning_before(day, data_dir) is None:
+        try:  # positioning_before's rule, looked up once
+            setup = crypto_setup(cfg, date=day, data_dir=data_dir)
+        except NoPositioningError:
             return not_known_section(
                 "crypto",
                 SECTION_TITLES["crypto"],
                 f"the leveraged crypto population is calibrated to {cfg.as_of}, after {day}, "
                 "and no positioning on file is dated before the day",
             )
-        setup = crypto_setup(cfg, date=day, data_dir=data_dir)
         if not setup.snapshot:
             calibrated = cfg.as_of
             cfg = setup.config
