@@ -229,6 +229,7 @@ class FlowsResult(Result):
         other = np.where(known[:, None], r.flow_usd - np.nan_to_num(r.korean_flow_usd), 0.0)
         unattributed = np.where(known[:, None], 0.0, r.flow_usd).sum(axis=0)
         n_known = int(np.count_nonzero(known))
+        gone = r.wiped_out
         return {
             "universe": r.universe.label,
             "n_funds": len(r.universe),
@@ -241,10 +242,8 @@ class FlowsResult(Result):
             "other_flow_usd": [float(x) if n_known else None for x in other.sum(axis=0)],
             "unattributed_flow_usd": [float(x) for x in unattributed],
             # funds the move wipes out (1 + L·r <= 0): their flow is the unwind −L·A·(1+r)
-            "n_funds_wiped_out": [int(x) for x in r.wiped_out.sum(axis=0)],
-            "wiped_out_tickers": [
-                [str(t) for t in r.universe.ticker[col]] for col in r.wiped_out.T
-            ],
+            "n_funds_wiped_out": [int(x) for x in gone.sum(axis=0)],
+            "wiped_out_tickers": [[str(t) for t in r.universe.ticker[col]] for col in gone.T],
         }
 
     def wiped_out_note(self) -> str | None:

@@ -170,10 +170,11 @@ class LetfRebalancing:
         if not any_gone.any():
             return out
         x = 1.0 + r[..., None] * lev  # 1 + L·r per fund, (n, k, n_funds)
-        unwind = np.sum(np.where(x <= 0.0, -lev * aum * x, 0.0), axis=-1)
+        gone = x <= 0.0  # wiped out (gaemi.core.flows.wiped_out)
+        unwind = np.sum(np.where(gone, -lev * aum * x, 0.0), axis=-1)
         if self.fund_creations_beta is not None:  # a wiped fund takes no creations
             lba = (lev * aum * self.fund_creations_beta)[:, None, :]  # L·β·A, (n|1, 1, n_funds)
-            unwind = unwind - r * np.sum(np.where(x <= 0.0, lba, 0.0), axis=-1)
+            unwind = unwind - r * np.sum(np.where(gone, lba, 0.0), axis=-1)
         wiped: FloatArray = np.where(any_gone, out + unwind, out)
         return wiped
 
