@@ -618,28 +618,20 @@ def crypto_section(
             cfg = setup.config
             pop, _ = cfg.population()
             law = "measured liquidation law" in setup.leveraged_share_source
-            past_note = [
-                *setup.notes,
-                *(f"warning: {w}" for w in setup.warnings),
-                *(
-                    [
-                        (
-                            f"model structure (leverage mix, entry ages, depth per $ of open "
-                            f"interest) from the {calibrated} calibration"
-                            + (
-                                "; the liquidation law of the leveraged share is fitted on the "
-                                "whole Coinalyze file (dates above)"
-                                if law
-                                else ""
-                            )
-                            + f": model choices, some dated after {day}, not figures of that "
-                            "day (docs/crypto.md)"
-                        )
-                    ]
-                    if calibrated and dt.date.fromisoformat(calibrated) > day
-                    else []
-                ),
-            ]
+            past_note = [*setup.notes, *(f"warning: {w}" for w in setup.warnings)]
+            if calibrated and dt.date.fromisoformat(calibrated) > day:
+                past_note.append(
+                    f"model structure (leverage mix, entry ages, depth per $ of open "
+                    f"interest) from the {calibrated} calibration"
+                    + (
+                        "; the liquidation law of the leveraged share is fitted on the "
+                        "whole Coinalyze file (dates above)"
+                        if law
+                        else ""
+                    )
+                    + f": model choices, some dated after {day}, not figures of that "
+                    "day (docs/crypto.md)"
+                )
     shocks = np.asarray(CRYPTO_SHOCKS)
     res = cascade(pop, cfg.market(), {"BTC": shocks})
     # the report converts at the snapshot's latest USD/KRW (the same rate as every other
