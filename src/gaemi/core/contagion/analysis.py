@@ -411,12 +411,8 @@ def _step_holds(result: CascadeResult, st: Step) -> np.ndarray:
         if kinds.get(ev) in RULE_KINDS:
             f &= result.fired[ev]
     for x in st.expect:
-        if x.node:
-            i = m.index(x.node)
-            base = m.nodes[i].baseline
-            node = m.nodes[i]
-            lvl = result.max_level[i] if x.direction == "up" else result.min_level[i]
-            ch = lvl / base - 1.0 if node.change == "relative" else lvl - base
+        if x.node:  # its furthest change over the path, the way claimed
+            ch = result.change(x.node, "max" if x.direction == "up" else "min")
             f &= _moved(ch, x.direction)
     return f
 
