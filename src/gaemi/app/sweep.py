@@ -159,54 +159,41 @@ def _fill(cols: dict[str, np.ndarray[Any, Any]], sel: Any, res: Any) -> None:
     cols["cb_level"][sel] = res.cb_level
 
 
-#: (K on a fall, K on a rise) with creations, by (id of the point's universe — the
-#: Korean-AUM what-if adds assets, so K depends on it —, underlying, creations); the
-#: universe is kept alive in the value, so its id cannot be reused while the entry exists.
-_CREATIONS_K_CACHE: dict[tuple[int, str, Any], tuple[Any, tuple[float, float]]] = {}
+#: ((K on a fall, K on a rise), (β per fund on a fall, on a rise)) with creations, by (id
+#: of the point's universe — the Korean-AUM what-if adds assets, so K depends on it —,
+#: underlying, creations); the universe is kept alive in the value, so its id cannot be
+#: reused while the entry exists.
+_CREATIONS_CACHE: dict[
+    tuple[int, str, Any], tuple[Any, tuple[tuple[float, float], tuple[Any, Any]]]
+] = {}
 
 
-def _creations_k_usd(base: Any, underlying: str, creations: Any) -> tuple[float, float]:
-    """Σ (L(L−1) + L·β)·A of the funds on ``underlying`` with β of a fall and of a rise
-    (:func:`gaemi.app.flows.creations_beta`; USD per unit move)."""
+def _creations_sides(
+    base: Any, underlying: str, creations: Any
+) -> tuple[tuple[float, float], tuple[Any, Any]]:
+    """(K_down, K_up) = Σ (L(L−1) + L·β)·A of the funds on ``underlying`` (USD per unit
+    move) and the β per fund behind them (in the funds' order: a wiped-out fund's part of
+    K is dropped), each with β of a fall and of a rise
+    (:func:`gaemi.app.flows.creations_beta`)."""
     key = (id(base), underlying, creations)
-    hit = _CREATIONS_K_CACHE.get(key)
+    hit = _CREATIONS_CACHE.get(key)
     if hit is not None and hit[0] is base:
         return hit[1]
     from gaemi.app.flows import creations_beta
     from gaemi.core.creations import close_flow_multiplier
 
     sel = base.where_underlying(underlying)
-    ks = []
-    for sign in (-1.0, 1.0):
-        beta, _ = creations_beta(sel, creations, move_frac=sign)
-        ks.append(float(np.sum(close_flow_multiplier(sel.leverage, beta) * sel.aum_usd)))
-    out = (ks[0], ks[1])
-    if len(_CREATIONS_K_CACHE) >= _KOREAN_AUM_CACHE_MAX:
-        _CREATIONS_K_CACHE.clear()
-    _CREATIONS_K_CACHE[key] = (base, out)
-    return out
-
-
-#: (β per fund on a fall, on a rise) by the same key as ``_CREATIONS_K_CACHE``.
-_CREATIONS_BETA_CACHE: dict[tuple[int, str, Any], tuple[Any, tuple[Any, Any]]] = {}
-
-
-def _creations_betas(base: Any, underlying: str, creations: Any) -> tuple[Any, Any]:
-    """β per fund on ``underlying`` (in its funds' order) on a fall and on a rise
-    (:func:`gaemi.app.flows.creations_beta`): a wiped-out fund's part of K is dropped."""
-    key = (id(base), underlying, creations)
-    hit = _CREATIONS_BETA_CACHE.get(key)
-    if hit is not None and hit[0] is base:
-        return hit[1]
-    from gaemi.app.flows import creations_beta
-
-    sel = base.where_underlying(underlying)
     down, _ = creations_beta(sel, creations, move_frac=-1.0)
     up, _ = creations_beta(sel, creations, move_frac=1.0)
-    if len(_CREATIONS_BETA_CACHE) >= _KOREAN_AUM_CACHE_MAX:
-        _CREATIONS_BETA_CACHE.clear()
-    _CREATIONS_BETA_CACHE[key] = (base, (down, up))
-    return down, up
+    k_down, k_up = (
+        float(np.sum(close_flow_multiplier(sel.leverage, beta) * sel.aum_usd))
+        for beta in (down, up)
+    )
+    out = ((k_down, k_up), (down, up))
+    if len(_CREATIONS_CACHE) >= _KOREAN_AUM_CACHE_MAX:
+        _CREATIONS_CACHE.clear()
+    _CREATIONS_CACHE[key] = (base, out)
+    return out
 
 
 def _with_creations(
@@ -289,16 +276,8 @@ def _feedback_chunk(spec: SweepSpec, start: int, stop: int) -> pd.DataFrame:
             y=None if y is None else np.asarray(y[sel], dtype=np.float64),
         )
         if creations is not None:
-            k_down, k_up = _creations_k_usd(universe, u_name, creations)
-            model = _with_creations(
-                model,
-                k_down,
-                k_up,
-                shock[sel],
-                u_name,
-                creations,
-                betas=_creations_betas(universe, u_name, creations),
-            )
+            (k_down, k_up), betas = _creations_sides(universe, u_name, creations)
+            model = _with_creations(model, k_down, k_up, shock[sel], u_name, creations, betas=betas)
         _fill(cols, sel, solve(model, shock[sel]))
     return _feedback_frame(pts, cols)
 
