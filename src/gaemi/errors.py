@@ -6,7 +6,8 @@ offending value (and, for files, the file and row), so the CLI can print it as i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from typing import Any
 
 
 class GaemiInputError(ValueError):
@@ -74,3 +75,11 @@ def given_twice(
     return GaemiInputError(
         f"{field} {name} is given twice{on_day} ({first}, {second}); give one move per {per}"
     )
+
+
+def check_choice(value: Any, choices: Collection[Any], name: str) -> Any:
+    """A value that must be one of ``choices`` (``--view``, ``--on-conflict`` …): one line
+    naming them otherwise, ``view = 'nope' must be one of summary, drawdown, text``."""
+    if value not in choices:
+        raise GaemiInputError(f"{name} = {value!r} must be one of {', '.join(choices)}")
+    return value

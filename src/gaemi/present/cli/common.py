@@ -26,6 +26,7 @@ from gaemi.app.result import records
 from gaemi.errors import (
     GaemiInputError,
     check_above_minus_100,
+    check_choice,
     check_known_name,
     given_twice,
     quoted,
@@ -53,10 +54,11 @@ if TYPE_CHECKING:
 
     from gaemi.data.state import MarketState
 
-__all__ = [  # re-exported (gaemi.units, app.result, present.console) for the commands
+__all__ = [  # re-exported (gaemi.errors, gaemi.units, app.result, present.console) for the commands
     "BLOCK_ROWS",
     "NBSP",
     "WRAP_TEXT_OVER",
+    "check_choice",
     "format_cell",
     "format_frac",
     "format_krw",
@@ -398,14 +400,6 @@ def check_count(value: int | None, option: str, hint: str = "") -> int | None:
     """
     if value is not None and value < 1:
         raise GaemiInputError(f"{option} = {value} must be >= 1" + (f" ({hint})" if hint else ""))
-    return value
-
-
-def check_choice(value: Any, choices: Collection[Any], name: str) -> Any:
-    """A value that must be one of ``choices`` (``--view``, ``--on-conflict`` …): one line
-    naming them otherwise, ``view = 'nope' must be one of summary, drawdown, text``."""
-    if value not in choices:
-        raise GaemiInputError(f"{name} = {value!r} must be one of {', '.join(choices)}")
     return value
 
 
