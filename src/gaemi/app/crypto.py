@@ -677,11 +677,8 @@ def crypto_setup(
         kappa_src = "given"
     else:
         kappa_src = CONFIG_KAPPA
-        has_law_data = data_dir is not None and all(
-            (Path(data_dir) / sub).is_dir() for sub in (BINANCE_DIR, COINALYZE_DIR)
-        )
-        if date is not None and not snapshot and data_dir is not None:
-            if has_law_data:
+        if data_dir is not None and not snapshot:  # a dated positioning (data_dir needs a date)
+            if all((Path(data_dir) / sub).is_dir() for sub in (BINANCE_DIR, COINALYZE_DIR)):
                 try:
                     k_law, law_src = law_leveraged_share(data_dir, base, pos)
                 except GaemiInputError as e:
