@@ -347,10 +347,8 @@ class SignedBetaFlowResult(FlowResult):
         move's own side (β_down on a fall, β_up on a rise), per 1 %."""
         if self.beta_by_move is None:
             return super().sensitivity_by_move_usd_per_pct()
-        lev = self.universe.leverage[:, None]
-        out: FloatArray = (
-            (lev * (lev - 1.0) + lev * self.beta_by_move) * self.universe.aum_usd[:, None] * 0.01
-        )
+        mult = close_flow_multiplier(self.universe.leverage[:, None], self.beta_by_move)
+        out: FloatArray = mult * self.universe.aum_usd[:, None] * 0.01
         return out
 
     def total_creations_usd(self) -> FloatArray:
