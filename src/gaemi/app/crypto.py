@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gaemi.app.result import Choice, Result
-from gaemi.errors import GaemiInputError, check_above_minus_100, check_known_name
+from gaemi.errors import (
+    GaemiInputError,
+    check_above_minus_100,
+    check_choice,
+    check_known_name,
+)
 from gaemi.units import format_frac, format_percent, format_usd
 
 if TYPE_CHECKING:
@@ -153,6 +158,8 @@ class CryptoCascadeResult(Result):
         forced flow),
         ``rounds`` (liquidations per round; round 0 is what the shock touches) or
         ``korea`` (the Korean slice in KRW)."""
+        if view is not None:
+            check_choice(view, VIEWS, "view")
         if view in (None, "assets"):
             df = self.core.to_frame(0)
             return df.drop(columns=[c for c in RUN_COLUMNS if c in df.columns]).reset_index(
@@ -160,9 +167,7 @@ class CryptoCascadeResult(Result):
             )
         if view == "rounds":
             return self.core.rounds_frame(0)
-        if view == "korea":
-            return self.korea
-        raise GaemiInputError(f"view = {view!r} must be one of {', '.join(VIEWS)}")
+        return self.korea
 
     def summary(self) -> str:
         total = self.total_liquidated_usd
