@@ -24,6 +24,7 @@ import os
 import sys
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -287,7 +288,7 @@ def lock_timeout_s(value: float | str | None = None) -> float:
 #: ``Store(path)``) silently unlocked it, and another process could then open it for
 #: writing beside this one; the last of the two to checkpoint overwrote the other's
 #: commits. A file listed here is never opened by gaemi outside DuckDB.
-_OPEN_HERE: dict[tuple[int, int], int] = {}
+_OPEN_HERE: Counter[tuple[int, int]] = Counter()
 _OPEN_HERE_LOCK = threading.Lock()  # (the web app opens stores from several threads)
 
 
@@ -444,7 +445,6 @@ class Store:
         self._logs: list[tuple[str, datetime]] = []
         self._rows: list[tuple[str, int, int, datetime]] = []
         self._replaced = False  # this store replaced stored rows (fewer under an id)
-        self._tx_marks: tuple[int, int] | None = None  # list lengths at BEGIN
         self._wrote = False
         self._closed = False
         self.con: duckdb.DuckDBPyConnection
@@ -491,18 +491,16 @@ class Store:
         fid = self._file_id
         if fid is not None and not self._listed:
             with _OPEN_HERE_LOCK:
-                _OPEN_HERE[fid] = _OPEN_HERE.get(fid, 0) + 1
+                _OPEN_HERE[fid] += 1
             self._listed = True
 
     def _unlist(self) -> None:
         fid = self._file_id
         if fid is not None and self._listed:
             with _OPEN_HERE_LOCK:
-                left = _OPEN_HERE.get(fid, 1) - 1
-                if left > 0:
-                    _OPEN_HERE[fid] = left
-                else:
-                    _OPEN_HERE.pop(fid, None)
+                _OPEN_HERE[fid] -= 1
+                if _OPEN_HERE[fid] <= 0:
+                    del _OPEN_HERE[fid]
             self._listed = False
 
     def close(self) -> None:
@@ -600,32 +598,18 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _note(
-        self,
-        *,
-        log: tuple[str, datetime] | None = None,
-        rows: tuple[str, int, int, datetime] | None = None,
-    ) -> None:
-        """Record a write for :meth:`close` to verify (dropped if its transaction rolls back)."""
-        if log is not None:
-            self._logs.append(log)
-        if rows is not None:
-            self._rows.append(rows)
-
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """``BEGIN … COMMIT``; any exception rolls everything back."""
+        """``BEGIN … COMMIT``; any exception rolls everything back (and drops the writes
+        it recorded for :meth:`close` to verify)."""
         self.con.execute("BEGIN TRANSACTION")
-        self._tx_marks = (len(self._logs), len(self._rows))
+        n_logs, n_rows = len(self._logs), len(self._rows)  # the records before BEGIN
         try:
             yield self.con
         except BaseException:
             self.con.execute("ROLLBACK")
-            n_logs, n_rows = self._tx_marks
             del self._logs[n_logs:], self._rows[n_rows:]
-            self._tx_marks = None
             raise
-        self._tx_marks = None
         self.con.execute("COMMIT")
         self._wrote = True
 
@@ -789,7 +773,7 @@ class Store:
                 f"SELECT {scols}, {int(pid)} FROM _stage s{new_only}"
             )
             if rows is not None and spec.rows_table is not None:
-                self._note(rows=(spec.rows_table, int(pid), rows, datetime.now(UTC)))
+                self._rows.append((spec.rows_table, int(pid), rows, datetime.now(UTC)))
             return
         # rows with their own source/retrieved_at (several fetches in one table): one
         # provenance row per distinct pair not yet known, then the rows point to them
@@ -838,7 +822,7 @@ class Store:
                 json.dumps(list(notes)),
             ],
         )
-        self._note(log=(import_id, now))
+        self._logs.append((import_id, now))
 
     # ------------------------------------------------------------------ reads
     def fetch_df(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
