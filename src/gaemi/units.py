@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 __all__ = [
     "COLUMN_HEADERS",
@@ -484,6 +485,7 @@ MOVE_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=4096)  # per cell of every table: the same few keys, header rule once each
 def _unit_of(key: str) -> str:
     """The unit in the brackets at the end of the key's header (``$``, ``₩``, ``%``,
     ``×``, ``% a year``, ``days``), or ``""``; a share of something (``% of AUM``,
