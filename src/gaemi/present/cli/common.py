@@ -209,22 +209,29 @@ def parse_positive_number(text: str, name: str) -> float:
     return v
 
 
+def _checked_float(value: float | None, option: str, *, allow_inf: bool = False) -> float | None:
+    """A float option's value with NaN refused as such, and inf too unless ``allow_inf``:
+    ``--margin = nan must be a finite number``, ``--half-life = nan must be a number, not
+    NaN`` (the words of :func:`finite_option`, :func:`not_nan_option` and
+    :func:`single_float`)."""
+    if value is not None and (math.isnan(value) or (math.isinf(value) and not allow_inf)):
+        what = "a number, not NaN" if allow_inf else "a finite number"
+        raise GaemiInputError(f"{option} = {value!r} must be {what}")
+    return value
+
+
 def finite_option(param: typer.CallbackParam, value: float | None) -> float | None:
     """Typer callback for a float option: ``nan`` and ``inf`` are refused as such.
 
     Typer reads ``--margin nan`` as a float; without this the NaN reaches a range check
     and the error says ``must be >= 0``, which hides what is wrong.
     """
-    if value is not None and not math.isfinite(value):
-        raise GaemiInputError(f"{param.opts[0]} = {value!r} must be a finite number")
-    return value
+    return _checked_float(value, param.opts[0])
 
 
 def not_nan_option(param: typer.CallbackParam, value: float | None) -> float | None:
     """Typer callback for a float option where ``inf`` means something (``--half-life``)."""
-    if value is not None and math.isnan(value):
-        raise GaemiInputError(f"{param.opts[0]} = {value!r} must be a number, not NaN")
-    return value
+    return _checked_float(value, param.opts[0], allow_inf=True)
 
 
 def parse_positive_frac(text: str, name: str) -> float:
@@ -472,11 +479,7 @@ def single_float(
     such, and inf too unless ``allow_inf`` (``--half-life inf`` means no decay):
     ``--months = nan must be a finite number``, ``--half-life = nan must be a number, not
     NaN`` (the words of :func:`finite_option` and :func:`not_nan_option`)."""
-    v: float | None = single(values, option)
-    if v is not None and (math.isnan(v) or (math.isinf(v) and not allow_inf)):
-        what = "a number, not NaN" if allow_inf else "a finite number"
-        raise GaemiInputError(f"{option} = {v!r} must be {what}")
-    return v
+    return _checked_float(single(values, option), option, allow_inf=allow_inf)
 
 
 def output_format(values: list[OutputFormat] | None) -> OutputFormat:
