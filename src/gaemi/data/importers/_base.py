@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -42,6 +42,17 @@ DEFAULT_MAX_BYTES = 2 * 1024**3
 
 #: Oldest date accepted in any file.
 MIN_DATE = date(1800, 1, 1)
+
+
+def _check_day(where: str, field: str, d: date, min_date: date = MIN_DATE) -> date:
+    """A date of a file row, no later than tomorrow (UTC) and no earlier than
+    ``min_date``, else one line: ``f.csv line 3: date = 2999-01-01 is in the future``,
+    ``… = 1700-01-01 is before 1800-01-01``."""
+    if d > datetime.now(UTC).date() + timedelta(days=1):
+        raise GaemiInputError(f"{where}: {field} = {d} is in the future")
+    if d < min_date:
+        raise GaemiInputError(f"{where}: {field} = {d} is before {min_date}")
+    return d
 
 
 ProgressFn = Callable[[int, int], None]

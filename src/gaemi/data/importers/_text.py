@@ -9,13 +9,13 @@ import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from gaemi.data.importers._base import MIN_DATE, Table, _norm
+from gaemi.data.importers._base import Table, _check_day, _norm
 from gaemi.errors import GaemiInputError
 
 if TYPE_CHECKING:
@@ -580,11 +580,7 @@ def _opt_date(src: str, value: Any, fieldname: str, *, required: bool) -> date |
         d = parse_date(s, _date_style(s, src))
     except ValueError:
         raise GaemiInputError(f"{src}: {fieldname} = {s!r} is not a date") from None
-    if d > datetime.now(UTC).date() + timedelta(days=1):
-        raise GaemiInputError(f"{src}: {fieldname} = {d} is in the future")
-    if d < MIN_DATE:
-        raise GaemiInputError(f"{src}: {fieldname} = {d} is before {MIN_DATE}")
-    return d
+    return _check_day(src, fieldname, d)
 
 
 def _opt_number(src: str, value: Any, fieldname: str, *, nonneg: bool = True) -> float | None:

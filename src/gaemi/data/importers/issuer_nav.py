@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gaemi.data.importers._base import ImportOptions, Table, _date32, _frame_import
+from gaemi.data.importers._base import ImportOptions, Table, _check_day, _date32, _frame_import
 from gaemi.data.importers._text import csv_text_header, csv_text_reader, csv_text_rows
 from gaemi.errors import GaemiInputError
 
@@ -55,7 +55,6 @@ _REQUIRED = ("date", "nav", "prior_nav", "shares_thousands", "aum_usd")
 #: Columns of the issuer's own file that are recognised and not stored (the fund's name;
 #: the NAV change in % and $, derived from nav and prior_nav).
 _IGNORED = frozenset({"prosharesname", "fundname", "name", "navchange"})
-_MIN_DATE = date(1800, 1, 1)
 #: Half of the issuer's share-count rounding (0.01 thousand shares), in shares.
 _SHARE_ROUNDING = 5.0
 #: Relative slack on net assets (the issuer rounds NAV to 4 decimals).
@@ -86,11 +85,7 @@ def _date(where: str, text: str) -> date:
         raise GaemiInputError(
             f"{where}: date = {text!r} is not a date (expected YYYY-MM-DD)"
         ) from None
-    if d > datetime.now(UTC).date() + timedelta(days=1):
-        raise GaemiInputError(f"{where}: date = {d} is in the future")
-    if d < _MIN_DATE:
-        raise GaemiInputError(f"{where}: date = {d} is before {_MIN_DATE}")
-    return d
+    return _check_day(where, "date", d)
 
 
 def _number(where: str, field: str, text: str) -> float:

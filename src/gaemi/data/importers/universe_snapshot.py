@@ -27,12 +27,12 @@ from __future__ import annotations
 import csv
 import math
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gaemi.data.importers._base import ImportOptions, Table, _date32, _frame_import
+from gaemi.data.importers._base import ImportOptions, Table, _check_day, _date32, _frame_import
 from gaemi.data.importers._text import csv_text_header, csv_text_reader, csv_text_rows
 from gaemi.errors import GaemiInputError
 
@@ -200,11 +200,7 @@ def _day(where: str, field: str, text: str, *, required: bool) -> date | None:
         d = date.fromisoformat(s[:10])
     except ValueError:
         raise GaemiInputError(f"{where}: {field} = {text!r} is not a date") from None
-    if d > datetime.now(UTC).date() + timedelta(days=1):
-        raise GaemiInputError(f"{where}: {field} = {d} is in the future")
-    if d < _MIN_DATE:
-        raise GaemiInputError(f"{where}: {field} = {d} is before {_MIN_DATE}")
-    return d
+    return _check_day(where, field, d, _MIN_DATE)
 
 
 def read_universe_snapshot(path: str | Path) -> pd.DataFrame:
