@@ -499,8 +499,8 @@ def positioning_known_before(
 
 
 class NoPositioningError(GaemiInputError):
-    """Nothing on file is dated on or before the day (:func:`crypto_setup`,
-    :func:`dated_positioning`): the report reads it as "not known"."""
+    """Nothing on file is dated on or before the day (:func:`crypto_setup`): the report
+    reads it as "not known"."""
 
 
 def _no_positioning(d: str) -> NoPositioningError:
@@ -567,33 +567,6 @@ def _known_or_config(
     if known is None:
         raise _no_positioning(_iso_day(date))
     return known
-
-
-def dated_positioning(
-    cfg: CryptoConfig,
-    *,
-    date: str | None = None,
-    open_interest_usd: float | None = None,
-    leveraged_frac_of_oi: float | None = None,
-    long_share_frac: float | None = None,
-    funding_rate_frac: float | None = None,
-    data_dir: str | Path | None = None,
-) -> Positioning:
-    """The positioning a run uses: the one known before the date (when given,
-    :func:`positioning_known_before`), then what was given over it.
-
-    Step (a) of :func:`crypto_setup` alone (no leveraged share from the measured law).
-    Every value is checked by :class:`gaemi.data.crypto.Positioning` (one-line errors
-    naming the field and the value).
-    """
-    _check_leveraged(leveraged_frac_of_oi)  # before any file is read
-    return _with_given(
-        _known_or_config(cfg, date, data_dir).positioning,
-        open_interest_usd=open_interest_usd,
-        leveraged_frac_of_oi=leveraged_frac_of_oi,
-        long_share_frac=long_share_frac,
-        funding_rate_frac=funding_rate_frac,
-    )
 
 
 @dataclass(frozen=True)
@@ -744,7 +717,6 @@ __all__ = [
     "NoPositioningError",
     "crypto_cascade",
     "crypto_setup",
-    "dated_positioning",
     "default_setup",
     "korea_frame",
     "positioning_known_before",
